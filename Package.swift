@@ -1,0 +1,57 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Our own targets: Swift 6 language mode, every warning an error.
+let strict: [SwiftSetting] = [.treatAllWarnings(as: .error)]
+
+/// The programmes the binary carries in its code (Sources/VoucherPolicies/Bundled/NAME.yaml).
+enum BundledProgrammeFiles {
+    static let names = [
+        "sh-innovation-voucher", "yrd-innovation-voucher", "jic-operating-support", "jic-overseas-matching",
+    ]
+}
+
+let package = Package(
+    name: "voucher-ledger",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "VoucherDomain", targets: ["VoucherDomain"]),
+        .library(name: "VoucherPolicies", targets: ["VoucherPolicies"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+        .package(url: "https://github.com/pointfreeco/swift-custom-dump.git", from: "1.7.0"),
+    ],
+    targets: [
+        // Pure: money, identifiers, dates, policies, the subsidy engine. No database, files or terminal.
+        .target(name: "VoucherDomain", swiftSettings: strict),
+        // Policy files (YAML) to domain policies, and the programmes the binary carries in its code.
+        .target(
+            name: "VoucherPolicies",
+            dependencies: ["VoucherDomain", .product(name: "Yams", package: "Yams")],
+            resources: BundledProgrammeFiles.names.map { .embedInCode("Bundled/\($0).yaml") },
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "VoucherDomainTests",
+            dependencies: [
+                "VoucherDomain",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+                .product(name: "CustomDump", package: "swift-custom-dump"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "VoucherPoliciesTests",
+            dependencies: [
+                "VoucherDomain", "VoucherPolicies",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "CustomDump", package: "swift-custom-dump"),
+            ],
+            exclude: ["Scenarios"],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

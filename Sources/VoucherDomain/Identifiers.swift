@@ -1,0 +1,136 @@
+/// The 18-character Unified Social Credit Code (统一社会信用代码, GB 32100-2015) of an enterprise or
+/// provider, with its check character verified.
+///
+/// ```swift
+/// try UnifiedSocialCreditCode("91350100M000100Y43")   // valid
+/// try UnifiedSocialCreditCode("91310115MA1H8R7C6D")   // throws: check character should be 7, is D
+/// ```
+public struct UnifiedSocialCreditCode: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// The code, upper-case.
+    public let value: String
+
+    /// The characters a code may contain; a character's value is its index (no I, O, S, V, Z).
+    public static let alphabet: [Character] = Array("0123456789ABCDEFGHJKLMNPQRTUWXY")
+    static let weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+
+    /// A code whose check character is correct; otherwise ``USCCError`` says what is wrong.
+    public init(_ text: String) throws(USCCError) {
+        let code = text.trimmingSpaces().uppercased()
+        let characters = Array(code)
+        guard characters.count == 18 else { throw .wrongLength(code: code, length: characters.count) }
+        for (index, character) in characters.enumerated() where !Self.alphabet.contains(character) {
+            throw .forbiddenCharacter(code: code, character: character, position: index + 1)
+        }
+        guard let expected = Self.checkCharacter(for: String(characters.prefix(17))) else {
+            throw .wrongLength(code: code, length: characters.count)
+        }
+        if characters[17] != expected {
+            throw .checkCharacterMismatch(code: code, expected: expected, actual: characters[17])
+        }
+        value = code
+    }
+
+    /// The check character for the first 17 characters of a code, or nil when they are not 17
+    /// characters of the alphabet. Use it to make valid codes (test data, demo data).
+    public static func checkCharacter(for first17: String) -> Character? {
+        let characters = Array(first17)
+        guard characters.count == 17 else { return nil }
+        var sum = 0
+        for (character, weight) in zip(characters, weights) {
+            guard let value = alphabet.firstIndex(of: character) else { return nil }
+            sum += value * weight
+        }
+        return alphabet[(31 - sum % 31) % 31]
+    }
+
+    public var description: String { value }
+}
+
+/// Why a text is not a valid Unified Social Credit Code.
+public enum USCCError: Error, Sendable, Equatable, CustomStringConvertible {
+    case wrongLength(code: String, length: Int)
+    case forbiddenCharacter(code: String, character: Character, position: Int)
+    case checkCharacterMismatch(code: String, expected: Character, actual: Character)
+
+    public var description: String {
+        switch self {
+        case .wrongLength(let code, let length):
+            "credit code \"\(code)\" has \(length) characters; a Unified Social Credit Code has 18"
+        case .forbiddenCharacter(let code, let character, let position):
+            "credit code \"\(code)\" has \"\(character)\" at position \(position); "
+                + "codes use only digits and ABCDEFGHJKLMNPQRTUWXY (no I, O, S, V, Z)"
+        case .checkCharacterMismatch(let code, let expected, let actual):
+            "credit code \"\(code)\": check character should be \(expected), is \(actual); "
+                + "check the code, or record an override with a reason if the registry really issued it"
+        }
+    }
+}
+
+/// A start-up team's registration number with the programme (teams have no credit code):
+/// 3 to 32 characters of ASCII letters, digits and `-`, starting with a letter, e.g. `YP-T-2023-017`.
+public struct TeamRegistrationNumber: Sendable, Hashable, Codable, CustomStringConvertible {
+    public let value: String
+
+    public init(_ text: String) throws(TeamNumberError) {
+        let number = text.trimmingSpaces().uppercased()
+        guard (3...32).contains(number.count), let first = number.first, first.isASCII, first.isLetter,
+            number.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
+        else {
+            throw .malformed(text: text)
+        }
+        value = number
+    }
+
+    public var description: String { value }
+}
+
+/// Why a text is not a team registration number.
+public enum TeamNumberError: Error, Sendable, Equatable, CustomStringConvertible {
+    case malformed(text: String)
+
+    public var description: String {
+        switch self {
+        case .malformed(let text):
+            "team number \"\(text)\" is not valid; use 3 to 32 letters, digits and -, starting with a letter, "
+                + "e.g. YP-T-2023-017"
+        }
+    }
+}
+
+/// Who a party is, as the ledger records it: a verified credit code, a credit code recorded
+/// despite a failing check (with the reason and who allowed it), or a team's registration number.
+public enum PartyIdentifier: Sendable, Hashable, Codable, CustomStringConvertible {
+    case creditCode(UnifiedSocialCreditCode)
+    /// A real code that fails the check; kept as written, with an audited reason.
+    case overriddenCreditCode(code: String, reason: String, approvedBy: String)
+    case team(TeamRegistrationNumber)
+
+    /// The identifier as text: the key parties are found by.
+    public var value: String {
+        switch self {
+        case .creditCode(let code): code.value
+        case .overriddenCreditCode(let code, _, _): code
+        case .team(let number): number.value
+        }
+    }
+
+    public var description: String { value }
+
+    /// A credit code, verified; or an override when `override` gives a reason and approver.
+    ///
+    /// An override is refused for a code that would pass the check (nothing to override) and for
+    /// text that is not even 18 characters of the alphabet (a typing mistake, not a registry quirk).
+    public static func creditCode(
+        _ text: String,
+        override: (reason: String, approvedBy: String)? = nil
+    ) throws(USCCError) -> PartyIdentifier {
+        do {
+            return .creditCode(try UnifiedSocialCreditCode(text))
+        } catch {
+            guard let override, case .checkCharacterMismatch(let code, _, _) = error,
+                !override.reason.trimmingSpaces().isEmpty, !override.approvedBy.trimmingSpaces().isEmpty
+            else { throw error }
+            return .overriddenCreditCode(code: code, reason: override.reason, approvedBy: override.approvedBy)
+        }
+    }
+}

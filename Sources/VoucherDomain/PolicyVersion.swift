@@ -1,0 +1,193 @@
+/// The parameters of a programme in force from one date (to another, or until the next version).
+///
+/// A parameter left out does not restrict: no per-use cap means none, no list of categories means
+/// every category (domain.md). Every value may carry its ``Source``, which explanations cite.
+public struct PolicyVersion: Sendable, Hashable {
+    public var effectiveFrom: BusinessDate
+    /// The last day in force, inclusive; `nil` runs until the next version starts.
+    public var effectiveUntil: BusinessDate?
+
+    /// The share of the base the programme pays: required for vouchers and matching, unused for grants.
+    public var rate: Sourced<Rate>?
+    public var caps: Caps
+    public var rounding: Sourced<Rounding>
+    /// How long a granted voucher quota can be used. `nil`: to the end of the grant's calendar year.
+    public var quotaValidity: Sourced<QuotaValidity>?
+    public var redemption: RedemptionRules
+    public var eligibility: Eligibility
+    public var taxBase: Sourced<TaxBase>
+    /// Why this version exists or what it changed, for the people who read the policy.
+    public var note: String?
+
+    public init(
+        effectiveFrom: BusinessDate,
+        effectiveUntil: BusinessDate? = nil,
+        rate: Sourced<Rate>? = nil,
+        caps: Caps = Caps(),
+        rounding: Sourced<Rounding> = Sourced(.downToFen),
+        quotaValidity: Sourced<QuotaValidity>? = nil,
+        redemption: RedemptionRules = RedemptionRules(),
+        eligibility: Eligibility = Eligibility(),
+        taxBase: Sourced<TaxBase> = Sourced(.inclusive),
+        note: String? = nil
+    ) {
+        self.effectiveFrom = effectiveFrom
+        self.effectiveUntil = effectiveUntil
+        self.rate = rate
+        self.caps = caps
+        self.rounding = rounding
+        self.quotaValidity = quotaValidity
+        self.redemption = redemption
+        self.eligibility = eligibility
+        self.taxBase = taxBase
+        self.note = note
+    }
+
+    /// Caps on what is paid. Each is optional; a missing cap does not restrict.
+    public struct Caps: Sendable, Hashable {
+        /// Per applicant per calendar year, by kind of applicant (enterprise, team).
+        public var perApplicantPerYear: [ApplicantKind: Sourced<Money>]
+        /// Per group of enterprises under one actual controller, per calendar year.
+        public var perGroupPerYear: Sourced<Money>?
+        /// Per single use (voucher) or claim (matching).
+        public var perUse: Sourced<Money>?
+        /// Per project, over the project's life.
+        public var perProject: Sourced<Money>?
+        /// The programme's budget per calendar year.
+        public var budgetPerYear: Sourced<Money>?
+
+        public init(
+            perApplicantPerYear: [ApplicantKind: Sourced<Money>] = [:],
+            perGroupPerYear: Sourced<Money>? = nil,
+            perUse: Sourced<Money>? = nil,
+            perProject: Sourced<Money>? = nil,
+            budgetPerYear: Sourced<Money>? = nil
+        ) {
+            self.perApplicantPerYear = perApplicantPerYear
+            self.perGroupPerYear = perGroupPerYear
+            self.perUse = perUse
+            self.perProject = perProject
+            self.budgetPerYear = budgetPerYear
+        }
+    }
+
+    /// What happens after a use: how long a provider has to claim redemption, and where the
+    /// voucher money that a reduced or rejected redemption does not pay goes.
+    public struct RedemptionRules: Sendable, Hashable {
+        /// Days after the use by which the provider must file; `nil`: no deadline.
+        public var deadlineDays: Sourced<Int>?
+        public var unpaidAmount: Sourced<UnpaidRedemptionEffect>
+
+        public init(
+            deadlineDays: Sourced<Int>? = nil,
+            unpaidAmount: Sourced<UnpaidRedemptionEffect> = Sourced(.forfeited)
+        ) {
+            self.deadlineDays = deadlineDays
+            self.unpaidAmount = unpaidAmount
+        }
+    }
+
+    /// Who and what may be supported. `nil` for a list: no restriction.
+    public struct Eligibility: Sendable, Hashable {
+        public var applicantKinds: Sourced<Set<ApplicantKind>>?
+        public var productCategories: Sourced<Set<String>>?
+        public var providerRegions: Sourced<Set<String>>?
+
+        public init(
+            applicantKinds: Sourced<Set<ApplicantKind>>? = nil,
+            productCategories: Sourced<Set<String>>? = nil,
+            providerRegions: Sourced<Set<String>>? = nil
+        ) {
+            self.applicantKinds = applicantKinds
+            self.productCategories = productCategories
+            self.providerRegions = providerRegions
+        }
+    }
+
+    /// The last day a quota granted on `grantedOn` can be used.
+    public func quotaValidUntil(grantedOn: BusinessDate) -> BusinessDate {
+        switch quotaValidity?.value ?? .endOfYear {
+        case .endOfYear: grantedOn.endOfYear
+        case .months(let months): grantedOn.adding(months: months).adding(days: -1)
+        }
+    }
+
+    /// The last day a provider may file for redemption of a use on `usedOn`, if there is a deadline.
+    public func redemptionDeadline(usedOn: BusinessDate) -> BusinessDate? {
+        redemption.deadlineDays.map { usedOn.adding(days: $0.value) }
+    }
+
+    // MARK: - Validation
+
+    func validate(for kind: ProgrammeKind, key: String) throws(PolicyError) {
+        if let until = effectiveUntil, until < effectiveFrom {
+            throw PolicyError(
+                key: "\(key).effective_until",
+                reason: "\(until) is before effective_from \(effectiveFrom); dates are out of order"
+            )
+        }
+        switch (kind, rate) {
+        case (.voucher, nil), (.matching, nil):
+            throw PolicyError(key: "\(key).rate", reason: "a \(kind.rawValue) programme needs a rate, e.g. 50%")
+        case (.grant, .some):
+            throw PolicyError(key: "\(key).rate", reason: "a grant programme pays decided amounts and takes no rate")
+        case (.voucher, .some(let rate)) where rate.value > .hundredPercent:
+            throw PolicyError(
+                key: "\(key).rate",
+                reason: "\(rate.value) is over 100%; a voucher cannot pay more than the service costs"
+            )
+        case (_, .some(let rate)) where rate.value.basisPoints <= 0:
+            throw PolicyError(key: "\(key).rate", reason: "\(rate.value) pays nothing; a rate must be above 0%")
+        default:
+            break
+        }
+        let namedCaps: [(String, Sourced<Money>?)] =
+            caps.perApplicantPerYear.sorted { $0.key < $1.key }.map {
+                ("caps.per_applicant_per_year.\($0.key.rawValue)", $0.value)
+            }
+            + [
+                ("caps.per_group_per_year", caps.perGroupPerYear), ("caps.per_use", caps.perUse),
+                ("caps.per_project", caps.perProject), ("caps.budget_per_year", caps.budgetPerYear),
+            ]
+        for case (let name, .some(let cap)) in namedCaps where cap.value.isNegative {
+            throw PolicyError(key: "\(key).\(name)", reason: "\(cap.value) is negative; a cap is zero or more")
+        }
+        if let days = redemption.deadlineDays, days.value < 1 || days.value > 3660 {
+            throw PolicyError(
+                key: "\(key).redemption.deadline_days",
+                reason: "\(days.value) days is not a deadline; use 1 to 3660"
+            )
+        }
+        if case .months(let months)? = quotaValidity?.value, months < 1 || months > 120 {
+            throw PolicyError(key: "\(key).quota_validity", reason: "\(months) months is not a validity; use 1 to 120")
+        }
+        if case .exclusive(let vat) = taxBase.value, vat.basisPoints < 0 || vat > .hundredPercent {
+            throw PolicyError(key: "\(key).tax_base", reason: "a VAT rate of \(vat) is not plausible; use 0% to 100%")
+        }
+    }
+}
+
+/// How long a granted quota can be used.
+public enum QuotaValidity: Sendable, Hashable {
+    /// To 31 December of the year it was granted.
+    case endOfYear
+    /// N months from the grant (the day before the same date N months later).
+    case months(Int)
+}
+
+/// Where the part of a use that a reduced or rejected redemption does not pay goes.
+public enum UnpaidRedemptionEffect: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Back to the applicant's quota, to be used again while the quota is valid.
+    case returned
+    /// Lost to the applicant; counted as forfeited in reconciliation.
+    case forfeited
+}
+
+/// Whether a service amount counts with or without VAT.
+public enum TaxBase: Sendable, Hashable {
+    /// The invoiced amount, tax included.
+    case inclusive
+    /// The amount without VAT: the stated tax is taken off, or, when none is stated, the amount is
+    /// divided by (1 + the VAT rate), rounded down to the fen.
+    case exclusive(vatRate: Rate)
+}

@@ -1,0 +1,37 @@
+/// Where a policy value comes from, so that an explanation can cite it and an official can judge it.
+public struct Source: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// How much the value can be trusted.
+    public enum Basis: String, Sendable, Hashable, Codable, CaseIterable {
+        /// An official policy document (the normal case once an official has checked a value).
+        case policy
+        /// The seed document, 杨科两会〔2023〕21号.
+        case seed
+        /// A secondary source: reporting, another commission's page, an inference from published figures.
+        case secondary
+        /// Assumed by the project where no source was found; an official should confirm or correct it.
+        case assumed
+    }
+
+    public var basis: Basis
+    /// The clause, document or reasoning, e.g. `杨科两会〔2023〕21号 第六条: 给予50%补贴`.
+    public var clause: String
+
+    public init(_ basis: Basis, _ clause: String) {
+        self.basis = basis
+        self.clause = clause
+    }
+
+    /// `seed: 杨科两会〔2023〕21号 第六条`.
+    public var description: String { clause.isEmpty ? basis.rawValue : "\(basis.rawValue): \(clause)" }
+}
+
+/// A policy value with its source, which explanations cite.
+public struct Sourced<Value: Sendable & Hashable>: Sendable, Hashable {
+    public var value: Value
+    public var source: Source?
+
+    public init(_ value: Value, _ source: Source? = nil) {
+        self.value = value
+        self.source = source
+    }
+}

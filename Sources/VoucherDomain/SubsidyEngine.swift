@@ -1,0 +1,239 @@
+/// The subsidy computation of domain.md, pure: from the programme version in force on the date,
+/// the applicant, what is asked for and what has been used so far, to a ``SubsidyDecision``.
+///
+/// The amount is the smallest of the limiting terms that apply to the basis:
+///
+/// | basis | terms |
+/// | --- | --- |
+/// | quota claim | requested, applicant's annual cap left, group's annual cap left, budget left |
+/// | purchase | rate × eligible base, per-use cap, project cap left, quota left, applicant's and group's annual cap left |
+/// | matching | rate × paid, per-use cap, project cap left, applicant's and group's annual cap left, budget left |
+/// | grant | requested, applicant's and group's annual cap left, budget left |
+///
+/// A voucher draws on the budget when its quota is granted, so a purchase has no budget term.
+/// The same call serves quotes and recorded uses; it records nothing.
+public enum SubsidyEngine {
+    public static func decide(
+        programme: Programme,
+        on date: BusinessDate,
+        applicant: Applicant,
+        basis: SubsidyBasis,
+        usage: UsageSoFar = UsageSoFar()
+    ) throws(SubsidyInputError) -> SubsidyDecision {
+        try checkAmounts(basis: basis, usage: usage)
+        var decision = SubsidyDecision(
+            programme: programme.id,
+            date: date,
+            policyFrom: nil,
+            amount: .zero,
+            terms: [],
+            binding: nil,
+            ineligibility: nil
+        )
+        guard let version = programme.version(on: date) else {
+            decision.ineligibility = .noPolicyInForce(date: date)
+            return decision
+        }
+        decision.policyFrom = version.effectiveFrom
+        if let ineligibility = ineligibility(
+            version: version,
+            kind: programme.kind,
+            applicant: applicant,
+            date: date,
+            basis: basis,
+            usage: usage
+        ) {
+            decision.ineligibility = ineligibility
+            return decision
+        }
+        do {
+            decision.terms = try terms(version: version, applicant: applicant, basis: basis, usage: usage)
+        } catch {
+            throw .overflow(error)
+        }
+        // The first of the smallest binds: on a tie, the rate (or the request) rather than a cap.
+        var smallest: Term?
+        for term in decision.terms where term.limits {
+            if let current = smallest, current.value <= term.value { continue }
+            smallest = term
+        }
+        if let smallest {
+            decision.amount = smallest.value
+            decision.binding = smallest.kind
+        }
+        return decision
+    }
+
+    // MARK: - Eligibility
+
+    private static func ineligibility(
+        version: PolicyVersion,
+        kind: ProgrammeKind,
+        applicant: Applicant,
+        date: BusinessDate,
+        basis: SubsidyBasis,
+        usage: UsageSoFar
+    ) -> Ineligibility? {
+        if basis.programmeKind != kind { return .wrongProgrammeKind(programme: kind, requested: basis.programmeKind) }
+        let eligibility = version.eligibility
+        if let kinds = eligibility.applicantKinds, !kinds.value.contains(applicant.kind) {
+            return .applicantKind(applicant.kind, allowed: kinds.value.sorted(), source: kinds.source)
+        }
+        guard case .purchase(let purchase) = basis else { return nil }
+        if let categories = eligibility.productCategories, !categories.value.contains(purchase.productCategory) {
+            return .productCategory(
+                purchase.productCategory,
+                allowed: categories.value.sorted(),
+                source: categories.source
+            )
+        }
+        if let regions = eligibility.providerRegions, !regions.value.contains(purchase.providerRegion) {
+            return .providerRegion(purchase.providerRegion, allowed: regions.value.sorted(), source: regions.source)
+        }
+        guard let quota = usage.quota else { return .noQuota }
+        if date < quota.grantedOn { return .quotaNotYetValid(grantedOn: quota.grantedOn) }
+        if date > quota.validUntil { return .quotaExpired(validUntil: quota.validUntil) }
+        return nil
+    }
+
+    // MARK: - Terms
+
+    private static func terms(
+        version: PolicyVersion,
+        applicant: Applicant,
+        basis: SubsidyBasis,
+        usage: UsageSoFar
+    ) throws(MoneyError) -> [Term] {
+        var terms: [Term] = []
+        let caps = version.caps
+        switch basis {
+        case .quotaClaim(let requested), .grant(let requested):
+            terms.append(Term(kind: .requested, value: requested, detail: .amount, limits: true))
+        case .purchase(let purchase):
+            var base = purchase.serviceAmount
+            if let eligible = purchase.eligibleAmount, eligible != purchase.serviceAmount {
+                terms.append(Term(kind: .eligiblePart, value: eligible, detail: .eligiblePart(of: base), limits: false))
+                base = eligible
+            }
+            if case .exclusive(let vat) = version.taxBase.value {
+                let excluded = try taxExclusive(base, purchase: purchase, vat: vat, source: version.taxBase.source)
+                terms.append(excluded)
+                base = excluded.value
+            }
+            terms.append(try rateTerm(version: version, base: base))
+            terms.append(contentsOf: capTerm(.perUseCap, caps.perUse))
+            terms.append(contentsOf: capLeftTerm(.projectCapLeft, caps.perProject, counted: usage.projectToDate))
+        case .matching(let paid, _):
+            terms.append(try rateTerm(version: version, base: paid))
+            terms.append(contentsOf: capTerm(.perUseCap, caps.perUse))
+            terms.append(contentsOf: capLeftTerm(.projectCapLeft, caps.perProject, counted: usage.projectToDate))
+        }
+        if case .purchase = basis, let quota = usage.quota {
+            terms.append(Term(kind: .quotaLeft, value: quota.left, detail: .quota(quota), limits: true))
+        }
+        terms.append(
+            contentsOf: capLeftTerm(
+                .applicantCapLeft,
+                caps.perApplicantPerYear[applicant.kind],
+                counted: usage.applicantThisYear,
+                applicantKind: applicant.kind
+            )
+        )
+        if applicant.group != nil {
+            terms.append(contentsOf: capLeftTerm(.groupCapLeft, caps.perGroupPerYear, counted: usage.groupThisYear))
+        }
+        if case .purchase = basis {
+        } else {
+            terms.append(contentsOf: capLeftTerm(.budgetLeft, caps.budgetPerYear, counted: usage.budgetThisYear))
+        }
+        return terms
+    }
+
+    private static func rateTerm(version: PolicyVersion, base: Money) throws(MoneyError) -> Term {
+        // validate(for:) guarantees a rate for vouchers and matching, the only bases that reach here.
+        let rate = version.rate ?? Sourced(.hundredPercent)
+        let rounding = version.rounding.value
+        let rounded = try rate.value.apply(to: base, rounding: rounding)
+        return Term(
+            kind: .rate,
+            value: rounded,
+            detail: .rate(rate.value, base: base, rounding: rounding),
+            source: rate.source,
+            limits: true
+        )
+    }
+
+    private static func taxExclusive(
+        _ gross: Money,
+        purchase: Purchase,
+        vat: Rate,
+        source: Source?
+    ) throws(MoneyError)
+        -> Term
+    {
+        if let tax = purchase.taxAmount {
+            // The stated tax is on the whole invoice; an eligible part keeps its share of the net,
+            // rounded down like every other base so that the rate never pays more than it allows.
+            let netOfWhole = try purchase.serviceAmount.subtracting(tax)
+            let net =
+                gross == purchase.serviceAmount || purchase.serviceAmount.fen == 0
+                ? netOfWhole
+                : try gross.scaled(by: netOfWhole.fen, over: purchase.serviceAmount.fen, rounding: .downToFen)
+            let share = try gross.subtracting(net)
+            return Term(
+                kind: .taxExclusive,
+                value: net,
+                detail: .taxDeducted(gross: gross, tax: share),
+                source: source,
+                limits: false
+            )
+        }
+        let net = try gross.scaled(by: 10_000, over: 10_000 + vat.basisPoints, rounding: .downToFen)
+        return Term(
+            kind: .taxExclusive,
+            value: net,
+            detail: .taxDivided(gross: gross, vat: vat),
+            source: source,
+            limits: false
+        )
+    }
+
+    private static func capTerm(_ kind: Term.Kind, _ cap: Sourced<Money>?) -> [Term] {
+        guard let cap else { return [] }
+        return [Term(kind: kind, value: cap.value, detail: .cap(cap.value), source: cap.source, limits: true)]
+    }
+
+    private static func capLeftTerm(
+        _ kind: Term.Kind,
+        _ cap: Sourced<Money>?,
+        counted: Money,
+        applicantKind: ApplicantKind? = nil
+    ) -> [Term] {
+        guard let cap else { return [] }
+        return [
+            Term(
+                kind: kind,
+                value: cap.value.remaining(after: counted),
+                detail: .capLeft(cap: cap.value, counted: counted, applicantKind: applicantKind),
+                source: cap.source,
+                limits: true
+            )
+        ]
+    }
+
+    private static func checkAmounts(basis: SubsidyBasis, usage: UsageSoFar) throws(SubsidyInputError) {
+        var amounts: [(String, Money)] = [
+            ("applicant_this_year", usage.applicantThisYear), ("group_this_year", usage.groupThisYear),
+            ("project_to_date", usage.projectToDate), ("budget_this_year", usage.budgetThisYear),
+        ]
+        if let quota = usage.quota { amounts += [("quota.granted", quota.granted), ("quota.left", quota.left)] }
+        switch basis {
+        case .quotaClaim(let requested), .grant(let requested): amounts.append(("requested", requested))
+        case .matching(let paid, _): amounts.append(("paid", paid))
+        case .purchase: break  // Purchase checks its own amounts when made.
+        }
+        for (field, amount) in amounts where amount.isNegative {
+            throw .negative(field: field, amount: amount)
+        }
+    }
+}

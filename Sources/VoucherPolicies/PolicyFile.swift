@@ -1,0 +1,357 @@
+import VoucherDomain
+import Yams
+
+/// Reads a programme from its policy file (YAML, documented in `docs/policies.md`).
+///
+/// Every key is known or the file is refused; every refusal names the file, the key path, the line
+/// and the reason: `sh.yaml:12: versions[0].caps.per_use: "-5" is negative; a cap is zero or more`.
+public enum PolicyFile {
+    /// The programme a policy file describes.
+    ///
+    /// - Parameters:
+    ///   - yaml: the file's text.
+    ///   - file: the name to use in errors.
+    public static func programme(yaml: String, file: String) throws(PolicyError) -> Programme {
+        var reader = Reader(file: file)
+        do {
+            return try reader.programme(yaml: yaml)
+        } catch let error {
+            var located = error
+            located.file = file
+            if located.line == nil { located.line = reader.line(forKey: located.key) }
+            throw located
+        }
+    }
+}
+
+/// Walks the YAML tree, remembering the line of every key so that errors found later can cite it.
+private struct Reader {
+    let file: String
+    private var lines: [String: Int] = [:]
+
+    init(file: String) { self.file = file }
+
+    func line(forKey key: String) -> Int? {
+        var path = key
+        while !path.isEmpty {
+            if let line = lines[path] { return line }
+            guard let cut = path.lastIndex(where: { $0 == "." || $0 == "[" }) else { break }
+            path = String(path[..<cut])
+        }
+        return nil
+    }
+
+    mutating func programme(yaml: String) throws(PolicyError) -> Programme {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw PolicyError(key: "(file)", reason: "not valid YAML: \(error)")
+        }
+        guard let root else { throw PolicyError(key: "(file)", reason: "the file is empty") }
+        let top = try mapping(root, at: "", allowed: ["id", "kind", "name", "versions"])
+        let id = try ProgrammeID(try text(try required(top, "id", at: ""), at: "id"))
+        let kindText = try text(try required(top, "kind", at: ""), at: "kind")
+        guard let kind = ProgrammeKind(rawValue: kindText) else {
+            throw PolicyError(key: "kind", reason: "\"\(kindText)\" is not a kind; use voucher, matching or grant")
+        }
+        let nameMap = try mapping(try required(top, "name", at: ""), at: "name", allowed: ["zh", "en"])
+        let name = LocalizedText(
+            zh: try text(try required(nameMap, "zh", at: "name"), at: "name.zh"),
+            en: try text(try required(nameMap, "en", at: "name"), at: "name.en")
+        )
+        let versionNodes = try sequence(try required(top, "versions", at: ""), at: "versions")
+        var versions: [PolicyVersion] = []
+        for (index, node) in versionNodes.enumerated() {
+            versions.append(try version(node, at: "versions[\(index)]"))
+        }
+        return try Programme(id: id, kind: kind, name: name, versions: versions)
+    }
+
+    // MARK: - A version
+
+    private mutating func version(_ node: Node, at path: String) throws(PolicyError) -> PolicyVersion {
+        let map = try mapping(
+            node,
+            at: path,
+            allowed: [
+                "effective_from", "effective_until", "rate", "caps", "rounding", "quota_validity", "redemption",
+                "eligibility", "tax_base", "note",
+            ]
+        )
+        var version = PolicyVersion(
+            effectiveFrom: try date(try required(map, "effective_from", at: path), at: "\(path).effective_from")
+        )
+        if let until = map["effective_until"] {
+            version.effectiveUntil = try date(until, at: "\(path).effective_until")
+        }
+        if let rate = map["rate"] {
+            version.rate = try sourced(rate, at: "\(path).rate") { text, key throws(PolicyError) in
+                do { return try Rate.parse(text) } catch { throw PolicyError(key: key, reason: "\(error)") }
+            }
+        }
+        if let note = map["note"] { version.note = try text(note, at: "\(path).note") }
+        if let caps = map["caps"] { version.caps = try self.caps(caps, at: "\(path).caps") }
+        if let rounding = map["rounding"] {
+            version.rounding = try sourced(rounding, at: "\(path).rounding", Self.rounding)
+        }
+        if let validity = map["quota_validity"] {
+            version.quotaValidity = try sourced(validity, at: "\(path).quota_validity", Self.quotaValidity)
+        }
+        if let redemption = map["redemption"] {
+            let rules = try mapping(redemption, at: "\(path).redemption", allowed: ["deadline_days", "unpaid"])
+            if let days = rules["deadline_days"] {
+                version.redemption.deadlineDays = try sourced(days, at: "\(path).redemption.deadline_days") {
+                    text,
+                    key throws(PolicyError) in
+                    guard let days = Int(text) else {
+                        throw PolicyError(key: key, reason: "\"\(text)\" is not a whole number of days")
+                    }
+                    return days
+                }
+            }
+            if let unpaid = rules["unpaid"] {
+                version.redemption.unpaidAmount = try sourced(unpaid, at: "\(path).redemption.unpaid") {
+                    text,
+                    key throws(PolicyError) in
+                    guard let effect = UnpaidRedemptionEffect(rawValue: text) else {
+                        throw PolicyError(key: key, reason: "\"\(text)\" is not an effect; use returned or forfeited")
+                    }
+                    return effect
+                }
+            }
+        }
+        if let eligibility = map["eligibility"] {
+            version.eligibility = try self.eligibility(eligibility, at: "\(path).eligibility")
+        }
+        if let taxBase = map["tax_base"] {
+            version.taxBase = try sourced(taxBase, at: "\(path).tax_base", Self.taxBase)
+        }
+        return version
+    }
+
+    private mutating func caps(_ node: Node, at path: String) throws(PolicyError) -> PolicyVersion.Caps {
+        let map = try mapping(
+            node,
+            at: path,
+            allowed: ["per_applicant_per_year", "per_group_per_year", "per_use", "per_project", "budget_per_year"]
+        )
+        var caps = PolicyVersion.Caps()
+        if let perApplicant = map["per_applicant_per_year"] {
+            let kinds = try mapping(
+                perApplicant,
+                at: "\(path).per_applicant_per_year",
+                allowed: Set(ApplicantKind.allCases.map(\.rawValue))
+            )
+            for kind in ApplicantKind.allCases {
+                if let cap = kinds[kind.rawValue] {
+                    caps.perApplicantPerYear[kind] = try money(
+                        cap,
+                        at: "\(path).per_applicant_per_year.\(kind.rawValue)"
+                    )
+                }
+            }
+        }
+        if let cap = map["per_group_per_year"] {
+            caps.perGroupPerYear = try money(cap, at: "\(path).per_group_per_year")
+        }
+        if let cap = map["per_use"] { caps.perUse = try money(cap, at: "\(path).per_use") }
+        if let cap = map["per_project"] { caps.perProject = try money(cap, at: "\(path).per_project") }
+        if let cap = map["budget_per_year"] { caps.budgetPerYear = try money(cap, at: "\(path).budget_per_year") }
+        return caps
+    }
+
+    private mutating func eligibility(_ node: Node, at path: String) throws(PolicyError) -> PolicyVersion.Eligibility {
+        let map = try mapping(node, at: path, allowed: ["applicant_kinds", "product_categories", "provider_regions"])
+        var eligibility = PolicyVersion.Eligibility()
+        if let kinds = map["applicant_kinds"] {
+            let names = try sourcedList(kinds, at: "\(path).applicant_kinds")
+            var set: Set<ApplicantKind> = []
+            for name in names.value {
+                guard let kind = ApplicantKind(rawValue: name) else {
+                    throw PolicyError(
+                        key: "\(path).applicant_kinds",
+                        reason: "\"\(name)\" is not an applicant kind; use enterprise or team"
+                    )
+                }
+                set.insert(kind)
+            }
+            eligibility.applicantKinds = Sourced(set, names.source)
+        }
+        if let categories = map["product_categories"] {
+            let list = try sourcedList(categories, at: "\(path).product_categories")
+            eligibility.productCategories = Sourced(Set(list.value), list.source)
+        }
+        if let regions = map["provider_regions"] {
+            let list = try sourcedList(regions, at: "\(path).provider_regions")
+            eligibility.providerRegions = Sourced(Set(list.value), list.source)
+        }
+        return eligibility
+    }
+
+    // MARK: - Values
+
+    private static func rounding(_ text: String, key: String) throws(PolicyError) -> Rounding {
+        // "down to fen", "half-up to yuan", "half-even to fen"
+        let words = text.split(separator: " ")
+        guard words.count == 3, words[1] == "to", let mode = Rounding.Mode(rawValue: String(words[0])),
+            let unit = Rounding.Unit(rawValue: String(words[2]))
+        else {
+            throw PolicyError(
+                key: key,
+                reason: "\"\(text)\" is not a rounding; write e.g. \"down to fen\", \"half-up to yuan\", "
+                    + "\"half-even to fen\""
+            )
+        }
+        return Rounding(unit: unit, mode: mode)
+    }
+
+    private static func quotaValidity(_ text: String, key: String) throws(PolicyError) -> QuotaValidity {
+        if text == "end of year" { return .endOfYear }
+        let words = text.split(separator: " ")
+        if words.count == 2, words[1] == "months" || words[1] == "month", let months = Int(words[0]) {
+            return .months(months)
+        }
+        throw PolicyError(
+            key: key,
+            reason: "\"\(text)\" is not a validity; write \"end of year\" or e.g. \"12 months\""
+        )
+    }
+
+    private static func taxBase(_ text: String, key: String) throws(PolicyError) -> TaxBase {
+        if text == "inclusive" { return .inclusive }
+        let words = text.split(separator: " ")
+        if words.count == 2, words[0] == "exclusive", let vat = try? Rate.parse(String(words[1])) {
+            return .exclusive(vatRate: vat)
+        }
+        throw PolicyError(
+            key: key,
+            reason: "\"\(text)\" is not a tax base; write \"inclusive\" or e.g. \"exclusive 6%\""
+        )
+    }
+
+    private mutating func money(_ node: Node, at path: String) throws(PolicyError) -> Sourced<Money> {
+        try sourced(node, at: path) { text, key throws(PolicyError) in
+            do {
+                return try Money.parse(text, allowNegative: true)
+            } catch {
+                throw PolicyError(key: key, reason: "\(error)")
+            }
+        }
+    }
+
+    /// A value written plainly (`rate: 50%`) or with its source
+    /// (`rate: {value: 50%, source: seed, clause: "…"}`).
+    private mutating func sourced<Value>(
+        _ node: Node,
+        at path: String,
+        _ parse: (String, String) throws(PolicyError) -> Value
+    ) throws(PolicyError) -> Sourced<Value> {
+        if case .mapping = node {
+            let (valueNode, source) = try sourcedParts(node, at: path)
+            return Sourced(try parse(try text(valueNode, at: "\(path).value"), "\(path).value"), source)
+        }
+        return Sourced(try parse(try text(node, at: path), path))
+    }
+
+    private mutating func sourcedList(_ node: Node, at path: String) throws(PolicyError) -> Sourced<[String]> {
+        var listNode = node
+        var source: Source?
+        if case .mapping = node { (listNode, source) = try sourcedParts(node, at: path) }
+        var items: [String] = []
+        for (index, item) in try sequence(listNode, at: path).enumerated() {
+            items.append(try text(item, at: "\(path)[\(index)]"))
+        }
+        return Sourced(items, source)
+    }
+
+    private mutating func sourcedParts(_ node: Node, at path: String) throws(PolicyError) -> (Node, Source?) {
+        let map = try mapping(node, at: path, allowed: ["value", "source", "clause"])
+        let value = try required(map, "value", at: path)
+        guard let basisNode = map["source"] else {
+            if map["clause"] != nil {
+                throw PolicyError(
+                    key: "\(path).source",
+                    reason: "a clause needs its source: policy, seed, secondary or assumed"
+                )
+            }
+            return (value, nil)
+        }
+        let basisText = try text(basisNode, at: "\(path).source")
+        guard let basis = Source.Basis(rawValue: basisText) else {
+            throw PolicyError(
+                key: "\(path).source",
+                reason: "\"\(basisText)\" is not a source; use policy, seed, secondary or assumed"
+            )
+        }
+        let clause = try map["clause"].map { node throws(PolicyError) in try text(node, at: "\(path).clause") } ?? ""
+        return (value, Source(basis, clause))
+    }
+
+    private mutating func date(_ node: Node, at path: String) throws(PolicyError) -> BusinessDate {
+        let value = try text(node, at: path)
+        do {
+            return try BusinessDate.parse(value)
+        } catch {
+            throw PolicyError(key: path, reason: "\(error)")
+        }
+    }
+
+    // MARK: - Structure
+
+    private mutating func mapping(
+        _ node: Node,
+        at path: String,
+        allowed: Set<String>
+    ) throws(PolicyError) -> [String: Node] {
+        guard case .mapping(let mapping) = node else {
+            throw PolicyError(
+                key: path.isEmpty ? "(file)" : path,
+                reason: "expected keys and values here",
+                line: node.mark?.line
+            )
+        }
+        var result: [String: Node] = [:]
+        for (keyNode, value) in mapping {
+            let key = keyNode.string ?? ""
+            let keyPath = path.isEmpty ? key : "\(path).\(key)"
+            guard allowed.contains(key) else {
+                throw PolicyError(
+                    key: keyPath,
+                    reason: "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))",
+                    line: keyNode.mark?.line
+                )
+            }
+            guard result[key] == nil else {
+                throw PolicyError(key: keyPath, reason: "the key appears twice", line: keyNode.mark?.line)
+            }
+            result[key] = value
+            if let line = keyNode.mark?.line { lines[keyPath] = line }
+        }
+        return result
+    }
+
+    private mutating func sequence(_ node: Node, at path: String) throws(PolicyError) -> [Node] {
+        guard case .sequence(let sequence) = node else {
+            throw PolicyError(key: path, reason: "expected a list here", line: node.mark?.line)
+        }
+        for (index, item) in sequence.enumerated() {
+            if let line = item.mark?.line { lines["\(path)[\(index)]"] = line }
+        }
+        return Array(sequence)
+    }
+
+    private func required(_ map: [String: Node], _ key: String, at path: String) throws(PolicyError) -> Node {
+        guard let node = map[key] else {
+            throw PolicyError(key: path.isEmpty ? key : "\(path).\(key)", reason: "missing; this key is required")
+        }
+        return node
+    }
+
+    private func text(_ node: Node, at path: String) throws(PolicyError) -> String {
+        guard case .scalar(let scalar) = node else {
+            throw PolicyError(key: path, reason: "expected a single value here", line: node.mark?.line)
+        }
+        return scalar.string
+    }
+}
