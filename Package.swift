@@ -17,9 +17,12 @@ let package = Package(
     products: [
         .library(name: "VoucherDomain", targets: ["VoucherDomain"]),
         .library(name: "VoucherPolicies", targets: ["VoucherPolicies"]),
+        .library(name: "VoucherStorage", targets: ["VoucherStorage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
         .package(url: "https://github.com/pointfreeco/swift-custom-dump.git", from: "1.7.0"),
     ],
@@ -31,6 +34,17 @@ let package = Package(
             name: "VoucherPolicies",
             dependencies: ["VoucherDomain", .product(name: "Yams", package: "Yams")],
             resources: BundledProgrammeFiles.names.map { .embedInCode("Bundled/\($0).yaml") },
+            swiftSettings: strict
+        ),
+        // The ledger in SQLite: the only module that imports GRDB. Carries schema.sql in its code.
+        .target(
+            name: "VoucherStorage",
+            dependencies: [
+                "VoucherDomain", "VoucherPolicies",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.embedInCode("Schema/schema.sql")],
             swiftSettings: strict
         ),
         .testTarget(
@@ -50,6 +64,15 @@ let package = Package(
                 .product(name: "CustomDump", package: "swift-custom-dump"),
             ],
             exclude: ["Scenarios"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "VoucherStorageTests",
+            dependencies: [
+                "VoucherDomain", "VoucherPolicies", "VoucherStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "CustomDump", package: "swift-custom-dump"),
+            ],
             swiftSettings: strict
         ),
     ],

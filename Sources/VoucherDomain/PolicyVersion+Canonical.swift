@@ -1,0 +1,64 @@
+// MARK: - The canonical form of a policy version, whose hash pins it
+
+extension PolicyVersion {
+    /// Every parameter of the version, with its source, in ``CanonicalJSON``; its SHA-256 is the
+    /// version's content hash, which each event that used the version records.
+    public func canonical(programme: ProgrammeID, kind: ProgrammeKind) -> CanonicalJSON {
+        func sourced<Value>(_ value: Sourced<Value>?, _ encode: (Value) -> CanonicalJSON) -> CanonicalJSON {
+            guard let value else { return .null }
+            return .object([
+                "value": encode(value.value),
+                "source": value.source.map {
+                    .object(["basis": .string($0.basis.rawValue), "clause": .string($0.clause)])
+                }
+                    ?? .null,
+            ])
+        }
+        let money = { (amount: Money) in CanonicalJSON.money(amount) }
+        let strings = { (items: Set<String>) in CanonicalJSON.array(items.sorted().map { .string($0) }) }
+        var perApplicant: [String: CanonicalJSON] = [:]
+        for (applicantKind, cap) in caps.perApplicantPerYear {
+            perApplicant[applicantKind.rawValue] = sourced(cap, money)
+        }
+        return .object([
+            "format": .string("voucher-ledger/policy-version/1"),
+            "programme": .string(programme.value),
+            "kind": .string(kind.rawValue),
+            "effective_from": .string(effectiveFrom.iso),
+            "effective_until": .optional(effectiveUntil?.iso),
+            "rate": sourced(rate) { .int($0.basisPoints) },
+            "caps": .object([
+                "per_applicant_per_year": .object(perApplicant),
+                "per_group_per_year": sourced(caps.perGroupPerYear, money),
+                "per_use": sourced(caps.perUse, money),
+                "per_project": sourced(caps.perProject, money),
+                "budget_per_year": sourced(caps.budgetPerYear, money),
+            ]),
+            "rounding": sourced(rounding) { .string("\($0.mode.rawValue) to \($0.unit.rawValue)") },
+            "quota_validity": sourced(quotaValidity) {
+                switch $0 {
+                case .endOfYear: .string("end of year")
+                case .months(let months): .string("\(months) months")
+                }
+            },
+            "redemption": .object([
+                "deadline_days": sourced(redemption.deadlineDays) { .int(Int64($0)) },
+                "unpaid": sourced(redemption.unpaidAmount) { .string($0.rawValue) },
+            ]),
+            "eligibility": .object([
+                "applicant_kinds": sourced(eligibility.applicantKinds) {
+                    .array($0.map(\.rawValue).sorted().map { .string($0) })
+                },
+                "product_categories": sourced(eligibility.productCategories, strings),
+                "provider_regions": sourced(eligibility.providerRegions, strings),
+            ]),
+            "tax_base": sourced(taxBase) {
+                switch $0 {
+                case .inclusive: .string("inclusive")
+                case .exclusive(let vat): .string("exclusive \(vat)")
+                }
+            },
+            "note": .optional(note),
+        ])
+    }
+}

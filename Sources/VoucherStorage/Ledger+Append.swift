@@ -1,0 +1,237 @@
+import Crypto
+import Foundation
+import GRDB
+import VoucherDomain
+
+/// SHA-256 as lower-case hex.
+enum Hashing {
+    static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+
+    /// The previous hash of the first event.
+    static let genesis = String(repeating: "0", count: 64)
+}
+
+/// An event about to be appended: its facts, its postings and what explains its amount.
+struct NewEvent {
+    var kind: EventKind
+    var programme: ProgrammeID?
+    var policyHash: String?
+    var reverses: Int64?
+    /// The facts, as hashed. Fact tables hold the same facts; verification compares them.
+    var payload: CanonicalJSON
+    var explanation: CanonicalJSON?
+    var postings: [Posting]
+    var amount: Money?
+}
+
+/// The stored fields of an event that its hash covers, in the order docs/ledger.md gives.
+struct EventFields {
+    var seq: Int64
+    var kind: String
+    var businessDate: String
+    var recordedAt: String
+    var actor: String
+    var idempotencyKey: String
+    var requestHash: String
+    var programme: String?
+    var policyHash: String?
+    var reverses: Int64?
+    var payload: String
+    var explanation: String?
+    /// (line, account, amount in fen), in line order.
+    var postings: [(Int64, String, Int64)]
+    var prevHash: String
+
+    /// The canonical encoding whose SHA-256 is the event's hash.
+    var encoding: String {
+        CanonicalJSON.array([
+            .string("voucher-ledger/event/1"), .int(seq), .string(kind), .string(businessDate), .string(recordedAt),
+            .string(actor), .string(idempotencyKey), .string(requestHash), .optional(programme), .optional(policyHash),
+            reverses.map { .int($0) } ?? .null, .string(payload), .optional(explanation),
+            .array(postings.map { .array([.int($0.0), .string($0.1), .int($0.2)]) }), .string(prevHash),
+        ]).text
+    }
+
+    var hash: String { Hashing.sha256(encoding) }
+}
+
+extension Ledger {
+    /// The hash of a submission's content, for idempotency: what was asked, not who or when.
+    static func requestHash(kind: EventKind, context: EventContext, request: CanonicalJSON) -> String {
+        Hashing.sha256(
+            CanonicalJSON.array([.string(kind.rawValue), .string(context.businessDate.iso), request]).text
+        )
+    }
+
+    /// The first result, when this idempotency key was recorded before with the same content;
+    /// a refusal when it was recorded with different content; nil when it is new.
+    func replay(_ db: Database, context: EventContext, kind: EventKind, request: CanonicalJSON) throws -> RecordedEvent?
+    {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT seq, kind, hash, request_hash, explanation FROM event WHERE idempotency_key = ?",
+                arguments: [context.idempotencyKey]
+            )
+        else { return nil }
+        let requestHash = Self.requestHash(kind: kind, context: context, request: request)
+        let firstSeq: Int64 = row["seq"]
+        guard row["request_hash"] == requestHash, row["kind"] == kind.rawValue else {
+            throw LedgerError.idempotencyConflict(key: context.idempotencyKey, firstEvent: firstSeq)
+        }
+        let explanation = try (row["explanation"] as String?).map(StoredExplanation.init(json:))
+        return RecordedEvent(
+            seq: firstSeq,
+            kind: kind,
+            hash: row["hash"],
+            replayed: true,
+            amount: explanation?.amount,
+            explanation: explanation
+        )
+    }
+
+    /// Appends one event with its postings, after `insertFacts` has written its fact rows.
+    ///
+    /// Refuses postings that do not sum to zero and any posting that would take an account that
+    /// must stay non-negative below zero, naming the account and the amounts; the caller's
+    /// transaction then rolls back whole.
+    func append(
+        _ db: Database,
+        context: EventContext,
+        request: CanonicalJSON,
+        event: NewEvent,
+        insertFacts: (Int64) throws -> Void = { _ in }
+    ) throws -> RecordedEvent {
+        let total = try Money.sum(event.postings.map(\.amount))
+        guard total == .zero else {
+            throw LedgerError.internalInconsistency(
+                "the postings of a \(event.kind.rawValue) event sum to \(total), not zero"
+            )
+        }
+        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1")
+        let seq: Int64 = (last?["seq"] ?? 0) + 1
+        let prevHash: String = last?["hash"] ?? Hashing.genesis
+
+        // Positive lines first, so that an account credited and debited in one event never dips.
+        let ordered = event.postings.filter { $0.amount.fen > 0 } + event.postings.filter { $0.amount.fen < 0 }
+        try checkBalances(db, postings: ordered)
+
+        let explanationText = event.explanation?.text
+        let fields = EventFields(
+            seq: seq,
+            kind: event.kind.rawValue,
+            businessDate: context.businessDate.iso,
+            recordedAt: context.recordedAt,
+            actor: context.actor,
+            idempotencyKey: context.idempotencyKey,
+            requestHash: Self.requestHash(kind: event.kind, context: context, request: request),
+            programme: event.programme?.value,
+            policyHash: event.policyHash,
+            reverses: event.reverses,
+            payload: event.payload.text,
+            explanation: explanationText,
+            postings: ordered.enumerated().map { (Int64($0.offset + 1), $0.element.account.id, $0.element.amount.fen) },
+            prevHash: prevHash
+        )
+        let hash = fields.hash
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO event (seq, kind, business_date, recorded_at, actor, idempotency_key, request_hash,
+                    programme_id, policy_hash, reverses, payload, explanation, prev_hash, hash)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            seq, fields.kind, fields.businessDate, fields.recordedAt, fields.actor, fields.idempotencyKey,
+            fields.requestHash, fields.programme, fields.policyHash, fields.reverses, fields.payload, explanationText,
+            prevHash, hash,
+        ])
+        try insertFacts(seq)
+        for (line, posting) in ordered.enumerated() {
+            try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO account (id, type, programme_id, year, party_id) VALUES (?, ?, ?, ?, ?)"
+            ).execute(arguments: [
+                posting.account.id, posting.account.kind.rawValue, posting.account.programme.value,
+                posting.account.year,
+                posting.account.party,
+            ])
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO posting (event_seq, line, account_id, amount, account_type, programme_id, year, business_date)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(arguments: [
+                seq, line + 1, posting.account.id, posting.amount.fen, posting.account.kind.rawValue,
+                posting.account.programme.value, posting.account.year, fields.businessDate,
+            ])
+        }
+        let explanation = try explanationText.map(StoredExplanation.init(json:))
+        return RecordedEvent(
+            seq: seq,
+            kind: event.kind,
+            hash: hash,
+            replayed: false,
+            amount: event.amount,
+            explanation: explanation
+        )
+    }
+
+    /// Refuses, before anything is written, a posting that would take an account below zero.
+    private func checkBalances(_ db: Database, postings: [Posting]) throws {
+        var change: [LedgerAccount: Money] = [:]
+        for posting in postings {
+            change[posting.account] = try (change[posting.account] ?? .zero).adding(posting.amount)
+        }
+        for (account, amount) in change where amount.isNegative && !account.kind.mayBeNegative {
+            let balance = Money(
+                fen: try Int64.fetchOne(db, sql: "SELECT balance FROM account WHERE id = ?", arguments: [account.id])
+                    ?? 0
+            )
+            if try balance.adding(amount).isNegative {
+                throw LedgerError.negativeBalance(account: account.id, balance: balance, change: amount)
+            }
+        }
+    }
+
+    /// The balance of one account now.
+    func balance(_ db: Database, _ account: LedgerAccount) throws -> Money {
+        Money(
+            fen: try Int64.fetchOne(db, sql: "SELECT balance FROM account WHERE id = ?", arguments: [account.id]) ?? 0
+        )
+    }
+}
+
+extension StoredExplanation {
+    /// Reads the stored JSON: `{"amount": fen, "en": [...], "zh": [...], ...}`.
+    init(json: String) throws {
+        guard let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+            let english = object["en"] as? [String], let chinese = object["zh"] as? [String]
+        else {
+            throw LedgerError.internalInconsistency("a stored explanation is not readable: \(json.prefix(80))")
+        }
+        self.init(zh: chinese, en: english, amount: (object["amount"] as? NSNumber).map { Money(fen: $0.int64Value) })
+    }
+
+    /// The JSON stored beside an event for a decision of the engine.
+    static func json(for decision: SubsidyDecision) -> CanonicalJSON {
+        .object([
+            "amount": .money(decision.amount),
+            "binding": .optional(decision.binding?.rawValue),
+            "ineligible": .optional(decision.ineligibility?.code),
+            "policy_from": .optional(decision.policyFrom?.iso),
+            "en": .array(decision.explanation(.en).map { .string($0) }),
+            "zh": .array(decision.explanation(.zh).map { .string($0) }),
+        ])
+    }
+
+    /// The JSON stored for an amount that is stated, not computed (a payment, a settlement).
+    static func json(amount: Money, en: [String], zh: [String]) -> CanonicalJSON {
+        .object([
+            "amount": .money(amount), "en": .array(en.map { .string($0) }), "zh": .array(zh.map { .string($0) }),
+        ])
+    }
+}

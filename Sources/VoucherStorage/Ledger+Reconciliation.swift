@@ -1,0 +1,326 @@
+import GRDB
+import VoucherDomain
+
+/// Which part of a programme's history a report covers.
+public struct ReportPeriod: Sendable, Hashable {
+    /// A programme year (its claims, their uses and redemptions, whenever these happened up to
+    /// `through`), or nil for every year: the cumulative figures.
+    public var year: Int?
+    /// The last business date counted.
+    public var through: BusinessDate
+
+    public init(year: Int?, through: BusinessDate) {
+        self.year = year
+        self.through = through
+    }
+
+    /// A whole programme year, with everything recorded for it so far.
+    public static func year(_ year: Int) -> ReportPeriod {
+        ReportPeriod(year: year, through: BusinessDate.latest)
+    }
+
+    /// Every year, cumulative to and including `date`.
+    public static func through(_ date: BusinessDate) -> ReportPeriod { ReportPeriod(year: nil, through: date) }
+}
+
+extension BusinessDate {
+    /// 9999-12-31: no date limit.
+    static var latest: BusinessDate {
+        guard let date = try? BusinessDate(year: 9999, month: 12, day: 31) else {
+            preconditionFailure("9999-12-31 is a date")
+        }
+        return date
+    }
+}
+
+/// One reconciliation identity of domain.md, checked: whether it holds, and by how much it does not.
+public struct IdentityCheck: Sendable, Hashable {
+    /// `claimed = used + expired + available`.
+    public var name: String
+    public var left: Money
+    public var right: Money
+    public var holds: Bool { left == right }
+    /// left − right.
+    public var difference: Money { Money(fen: left.fen &- right.fen) }
+}
+
+/// The head of the hash chain: how many events, and the last one's hash.
+public struct ChainHead: Sendable, Hashable, CustomStringConvertible {
+    public var events: Int64
+    public var hash: String
+
+    public var description: String { "\(events) events, head \(hash)" }
+}
+
+/// The figures officials publish for a programme and period, with the identities checked.
+public struct ReconciliationFigures: Sendable, Hashable {
+    public var programme: ProgrammeID
+    public var kind: ProgrammeKind
+    public var period: ReportPeriod
+    /// Applicants with a granted quota (or grant).
+    public var applicants: Int
+    /// Applicants with at least one use (or payment).
+    public var enterprisesServed: Int
+    public var uses: Int
+    public var providers: Int
+    public var products: Int
+    public var claimed: Money
+    public var serviceAmount: Money
+    public var used: Money
+    public var redeemed: Money
+    public var awaitingRedemption: Money
+    public var expired: Money
+    public var forfeited: Money
+    public var available: Money
+    public var identities: [IdentityCheck]
+    /// Uses whose amount exceeds rate × service amount (should be none).
+    public var usesOverRate: Int
+    /// Accounts that must not be negative and are (should be none).
+    public var negativeAccounts: [String]
+    public var chainHead: ChainHead
+}
+
+/// One row of a breakdown: the uses of one applicant, provider, category, region or month.
+public struct BreakdownRow: Sendable, Hashable {
+    public var key: String
+    public var uses: Int
+    public var serviceAmount: Money
+    public var used: Money
+    public var redeemed: Money
+
+    public init(key: String, uses: Int, serviceAmount: Money, used: Money, redeemed: Money) {
+        self.key = key
+        self.uses = uses
+        self.serviceAmount = serviceAmount
+        self.used = used
+        self.redeemed = redeemed
+    }
+}
+
+/// What a breakdown groups uses by.
+public enum BreakdownDimension: String, Sendable, Hashable, CaseIterable {
+    case applicant
+    case provider
+    case category
+    case region
+    case month
+
+    var column: String {
+        switch self {
+        case .applicant: "u.applicant_id"
+        case .provider: "u.provider_id"
+        case .category: "u.category"
+        case .region: "u.provider_region"
+        case .month: "substr(u.used_on, 1, 7)"
+        }
+    }
+}
+
+extension Ledger {
+    /// The reconciliation figures of a programme for a period: SQL aggregates over indexed tables.
+    public func reconciliation(_ programmeID: ProgrammeID, period: ReportPeriod) throws -> ReconciliationFigures {
+        try read { db in
+            let programme = try programme(db, programmeID).programme
+            let through = period.through.iso
+            let yearFilter = period.year == nil ? "" : "AND year = :year"
+            let arguments: StatementArguments = [
+                "programme": programmeID.value, "through": through, "year": period.year,
+            ]
+            var balances: [String: Int64] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT account_type, SUM(amount) AS total FROM posting
+                    WHERE programme_id = :programme \(yearFilter) AND business_date <= :through GROUP BY account_type
+                    """,
+                arguments: arguments
+            ) {
+                balances[row["account_type"]] = row["total"]
+            }
+            func balance(_ kind: LedgerAccount.Kind) -> Money { Money(fen: balances[kind.rawValue] ?? 0) }
+
+            let liveAsOf = { (alias: String) in
+                "NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = \(alias).event_seq AND r.business_date <= :through)"
+            }
+            let useYear = period.year == nil ? "" : "AND u.year = :year"
+            var figures = ReconciliationFigures(
+                programme: programmeID,
+                kind: programme.kind,
+                period: period,
+                applicants: 0,
+                enterprisesServed: 0,
+                uses: 0,
+                providers: 0,
+                products: 0,
+                claimed: Money(fen: -balance(.budget).fen),
+                serviceAmount: .zero,
+                used: .zero,
+                redeemed: balance(.paid),
+                awaitingRedemption: balance(.awaiting),
+                expired: balance(.lapsed),
+                forfeited: balance(.forfeited),
+                available: balance(.quota),
+                identities: [],
+                usesOverRate: 0,
+                negativeAccounts: [],
+                chainHead: try chainHead(db)
+            )
+
+            let claimYear = period.year == nil ? "" : "AND c.year = :year"
+            figures.applicants =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(DISTINCT c.applicant_id) FROM claim c JOIN decision d ON d.claim_seq = c.event_seq
+                        WHERE c.programme_id = :programme \(claimYear) AND \(liveAsOf("c")) AND d.granted > 0
+                        AND d.event_seq = (
+                            SELECT MAX(d2.event_seq) FROM decision d2 JOIN event e2 ON e2.seq = d2.event_seq
+                            WHERE d2.claim_seq = c.event_seq AND e2.business_date <= :through AND \(liveAsOf("d2")))
+                        """,
+                    arguments: arguments
+                ) ?? 0
+
+            if programme.kind == .voucher {
+                if let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) AS uses, COALESCE(SUM(u.amount), 0) AS used, COALESCE(SUM(u.service_amount), 0) AS service,
+                            COUNT(DISTINCT u.applicant_id) AS served, COUNT(DISTINCT u.provider_id) AS providers,
+                            COUNT(DISTINCT u.product_code) AS products,
+                            COALESCE(SUM(u.amount * 10000 > u.service_amount * u.rate_basis_points), 0) AS over_rate
+                        FROM voucher_use u WHERE u.programme_id = :programme \(useYear) AND u.used_on <= :through AND \(liveAsOf("u"))
+                        """,
+                    arguments: arguments
+                ) {
+                    figures.uses = row["uses"]
+                    figures.serviceAmount = Money(fen: row["service"])
+                    figures.enterprisesServed = row["served"]
+                    figures.providers = row["providers"]
+                    figures.products = row["products"]
+                    figures.usesOverRate = row["over_rate"]
+                    let returned =
+                        try Int64.fetchOne(
+                            db,
+                            sql: """
+                                SELECT COALESCE(SUM(s.unpaid), 0) FROM settlement s JOIN event e ON e.seq = s.event_seq
+                                JOIN voucher_use u ON u.event_seq = s.use_seq
+                                WHERE u.programme_id = :programme \(useYear) AND s.unpaid_effect = 'returned' AND e.business_date <= :through
+                                AND \(liveAsOf("s"))
+                                """,
+                            arguments: arguments
+                        ) ?? 0
+                    figures.used = Money(fen: (row["used"] as Int64) - returned)
+                }
+            } else {
+                if let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) AS payments, COALESCE(SUM(p.amount), 0) AS paid,
+                            COUNT(DISTINCT c.applicant_id) AS served
+                        FROM payment p JOIN event e ON e.seq = p.event_seq JOIN claim c ON c.event_seq = p.claim_seq
+                        WHERE c.programme_id = :programme \(claimYear) AND e.business_date <= :through AND \(liveAsOf("p"))
+                        """,
+                    arguments: arguments
+                ) {
+                    figures.uses = row["payments"]
+                    figures.used = Money(fen: row["paid"])
+                    figures.enterprisesServed = row["served"]
+                }
+                figures.serviceAmount = Money(
+                    fen: try Int64.fetchOne(
+                        db,
+                        sql: """
+                            SELECT COALESCE(SUM(c.paid), 0) FROM claim c JOIN event e ON e.seq = c.event_seq
+                            WHERE c.programme_id = :programme \(claimYear) AND e.business_date <= :through AND \(liveAsOf("c"))
+                            """,
+                        arguments: arguments
+                    ) ?? 0
+                )
+            }
+            figures.negativeAccounts = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT account_id FROM posting WHERE programme_id = :programme \(yearFilter) AND business_date <= :through
+                    AND account_type <> 'budget' GROUP BY account_id HAVING SUM(amount) < 0 ORDER BY account_id
+                    """,
+                arguments: arguments
+            )
+            figures.identities = [
+                IdentityCheck(
+                    name: "claimed = used + expired + available",
+                    left: figures.claimed,
+                    right: Money(fen: figures.used.fen &+ figures.expired.fen &+ figures.available.fen)
+                ),
+                IdentityCheck(
+                    name: "used = redeemed + awaiting redemption + forfeited",
+                    left: figures.used,
+                    right: Money(fen: figures.redeemed.fen &+ figures.awaitingRedemption.fen &+ figures.forfeited.fen)
+                ),
+            ]
+            return figures
+        }
+    }
+
+    /// The uses of a voucher programme in a period, grouped by one dimension.
+    public func breakdown(
+        _ programmeID: ProgrammeID,
+        period: ReportPeriod,
+        by dimension: BreakdownDimension
+    ) throws
+        -> [BreakdownRow]
+    {
+        try read { db in
+            let through = period.through.iso
+            let liveAsOf = { (alias: String) in
+                "NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = \(alias).event_seq AND r.business_date <= :through)"
+            }
+            let useYear = period.year == nil ? "" : "AND u.year = :year"
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT \(dimension.column) AS key, COUNT(*) AS uses, SUM(u.service_amount) AS service,
+                        SUM(u.amount) - COALESCE(SUM(s.returned), 0) AS used, COALESCE(SUM(s.paid), 0) AS redeemed
+                    FROM voucher_use u
+                    LEFT JOIN (
+                        SELECT s.use_seq, SUM(s.paid) AS paid,
+                            SUM(CASE WHEN s.unpaid_effect = 'returned' THEN s.unpaid ELSE 0 END) AS returned
+                        FROM settlement s JOIN event e ON e.seq = s.event_seq
+                        WHERE e.business_date <= :through AND \(liveAsOf("s")) GROUP BY s.use_seq
+                    ) s ON s.use_seq = u.event_seq
+                    WHERE u.programme_id = :programme \(useYear) AND u.used_on <= :through AND \(liveAsOf("u"))
+                    GROUP BY key ORDER BY key
+                    """,
+                arguments: ["programme": programmeID.value, "through": through, "year": period.year]
+            ).map {
+                BreakdownRow(
+                    key: $0["key"],
+                    uses: $0["uses"],
+                    serviceAmount: Money(fen: $0["service"]),
+                    used: Money(fen: $0["used"]),
+                    redeemed: Money(fen: $0["redeemed"])
+                )
+            }
+        }
+    }
+
+    /// The balance of every account now.
+    public func balances() throws -> [String: Money] {
+        try read { db in
+            var result: [String: Money] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, balance FROM account") {
+                result[row["id"]] = Money(fen: row["balance"])
+            }
+            return result
+        }
+    }
+
+    /// The head of the hash chain now.
+    public func chainHead() throws -> ChainHead { try read { db in try chainHead(db) } }
+
+    func chainHead(_ db: Database) throws -> ChainHead {
+        guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1") else {
+            return ChainHead(events: 0, hash: Hashing.genesis)
+        }
+        return ChainHead(events: row["seq"], hash: row["hash"])
+    }
+}

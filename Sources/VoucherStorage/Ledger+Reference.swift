@@ -1,0 +1,507 @@
+import Foundation
+import GRDB
+import Synchronization
+import VoucherDomain
+import VoucherPolicies
+
+// MARK: - Requests
+
+/// An enterprise (with its credit code) or a start-up team (with its registration number).
+public struct ApplicantRegistration: Sendable, Hashable {
+    public var identifier: PartyIdentifier
+    public var kind: ApplicantKind
+    public var name: String
+    public var district: String
+    public var region: String
+    /// The actual controller's group, whose members share a per-group cap.
+    public var group: String?
+
+    public init(
+        identifier: PartyIdentifier,
+        kind: ApplicantKind,
+        name: String,
+        district: String = "",
+        region: String = "",
+        group: String? = nil
+    ) {
+        self.identifier = identifier
+        self.kind = kind
+        self.name = name
+        self.district = district
+        self.region = region
+        self.group = group
+    }
+}
+
+/// A service provider (服务机构) and the region it is in.
+public struct ProviderRegistration: Sendable, Hashable {
+    public var identifier: PartyIdentifier
+    public var name: String
+    public var region: String
+
+    public init(identifier: PartyIdentifier, name: String, region: String) {
+        self.identifier = identifier
+        self.name = name
+        self.region = region
+    }
+}
+
+/// A catalogued product (服务产品) of a provider.
+public struct ProductRegistration: Sendable, Hashable {
+    public var code: String
+    public var providerID: String
+    public var name: String
+    public var category: String
+    public var listPrice: Money
+
+    public init(code: String, providerID: String, name: String, category: String, listPrice: Money) {
+        self.code = code
+        self.providerID = providerID
+        self.name = name
+        self.category = category
+        self.listPrice = listPrice
+    }
+}
+
+/// A party as currently registered (its latest registration).
+public struct RegisteredApplicant: Sendable, Hashable {
+    public var id: String
+    public var kind: ApplicantKind
+    public var name: String
+    public var district: String
+    public var region: String
+    public var group: String?
+    public var eventSeq: Int64
+}
+
+public struct RegisteredProvider: Sendable, Hashable {
+    public var id: String
+    public var name: String
+    public var region: String
+    public var eventSeq: Int64
+}
+
+public struct RegisteredProduct: Sendable, Hashable {
+    public var code: String
+    public var providerID: String
+    public var name: String
+    public var category: String
+    public var listPrice: Money
+    public var eventSeq: Int64
+}
+
+// MARK: - Programmes
+
+/// Parsed policies by the SHA-256 of their file, so that a bulk import parses each file once.
+final class ProgrammeCache: Sendable {
+    struct Entry: Sendable {
+        var programme: Programme
+        /// Each version's content hash, by its first day.
+        var versionHashes: [BusinessDate: String]
+
+        init(programme: Programme) {
+            self.programme = programme
+            var hashes: [BusinessDate: String] = [:]
+            for version in programme.versions {
+                hashes[version.effectiveFrom] = Hashing.sha256(
+                    version.canonical(programme: programme.id, kind: programme.kind).text
+                )
+            }
+            versionHashes = hashes
+        }
+
+        func hash(of version: PolicyVersion) -> String { versionHashes[version.effectiveFrom] ?? "" }
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    func entry(sha256: String, yaml: String, file: String) throws -> Entry {
+        if let entry = entries.withLock({ $0[sha256] }) { return entry }
+        let entry = Entry(programme: try PolicyFile.programme(yaml: yaml, file: file))
+        entries.withLock { $0[sha256] = entry }
+        return entry
+    }
+
+    static let shared = ProgrammeCache()
+}
+
+extension Ledger {
+    /// Installs a programme's policy file, or a new revision of it.
+    ///
+    /// A revision may add versions and change versions no event has used; a version that events
+    /// used must stay exactly as it was (its hash pins it), so the revision is refused otherwise.
+    @discardableResult
+    public func installProgramme(yaml: String, file: String, context: EventContext) throws -> RecordedEvent {
+        let programme: Programme
+        do {
+            programme = try PolicyFile.programme(yaml: yaml, file: file)
+        } catch {
+            throw LedgerError.policy(error)
+        }
+        let sha = Hashing.sha256(yaml)
+        let request = CanonicalJSON.object(["sha256": .string(sha)])
+        return try transaction { db in
+            if let earlier = try replay(db, context: context, kind: .programme, request: request) { return earlier }
+            let entry = ProgrammeCache.Entry(programme: programme)
+            let id = programme.id.value
+            let storedKind = try String.fetchOne(db, sql: "SELECT kind FROM programme WHERE id = ?", arguments: [id])
+            if let storedKind, storedKind != programme.kind.rawValue {
+                throw LedgerError.invalid(
+                    field: "kind",
+                    value: programme.kind.rawValue,
+                    reason: "\(id) is a \(storedKind) programme; its kind cannot change"
+                )
+            }
+            let newHashes = Set(entry.versionHashes.values)
+            let used = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT v.hash, v.effective_from, COUNT(e.seq) AS events FROM policy_version v
+                    JOIN event e ON e.policy_hash = v.hash WHERE v.programme_id = ? GROUP BY v.hash
+                    """,
+                arguments: [id]
+            )
+            for row in used where !newHashes.contains(row["hash"]) {
+                throw LedgerError.policyVersionInUse(
+                    programme: id,
+                    effectiveFrom: row["effective_from"],
+                    events: row["events"]
+                )
+            }
+            let payload = CanonicalJSON.object([
+                "programme": .string(id), "kind": .string(programme.kind.rawValue),
+                "name_zh": .string(programme.name.zh),
+                "name_en": .string(programme.name.en), "file": .string(file), "sha256": .string(sha),
+                "versions": .array(programme.versions.map { .string(entry.hash(of: $0)) }),
+            ])
+            return try append(
+                db,
+                context: context,
+                request: request,
+                event: NewEvent(kind: .programme, programme: programme.id, payload: payload, postings: [])
+            ) { seq in
+                if storedKind == nil {
+                    try db.execute(
+                        sql: "INSERT INTO programme (id, kind, name_zh, name_en, event_seq) VALUES (?, ?, ?, ?, ?)",
+                        arguments: [id, programme.kind.rawValue, programme.name.zh, programme.name.en, seq]
+                    )
+                }
+                try db.execute(
+                    sql:
+                        "INSERT INTO policy_file (event_seq, programme_id, file_name, yaml, sha256) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [seq, id, file, yaml, sha]
+                )
+                for version in programme.versions {
+                    try db.execute(
+                        sql: """
+                            INSERT OR IGNORE INTO policy_version (hash, programme_id, effective_from, effective_until, canonical, event_seq)
+                            VALUES (?, ?, ?, ?, ?, ?)
+                            """,
+                        arguments: [
+                            entry.hash(of: version), id, version.effectiveFrom.iso, version.effectiveUntil?.iso,
+                            version.canonical(programme: programme.id, kind: programme.kind).text, seq,
+                        ]
+                    )
+                }
+            }
+        }
+    }
+
+    /// The programme's current policy (its latest file), parsed once per file.
+    func programme(_ db: Database, _ id: ProgrammeID) throws -> ProgrammeCache.Entry {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT yaml, sha256, file_name FROM policy_file WHERE programme_id = ? ORDER BY event_seq DESC LIMIT 1",
+                arguments: [id.value]
+            )
+        else { throw LedgerError.unknownProgramme(id.value) }
+        do {
+            return try ProgrammeCache.shared.entry(sha256: row["sha256"], yaml: row["yaml"], file: row["file_name"])
+        } catch let error as PolicyError {
+            throw LedgerError.policy(error)
+        }
+    }
+
+    /// The programmes installed, with their current policies.
+    public func programmes() throws -> [Programme] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT id FROM programme ORDER BY id").map { id in
+                try programme(db, try ProgrammeID(id)).programme
+            }
+        }
+    }
+
+    /// The policy file currently in force for a programme, as installed.
+    public func policyFile(_ id: ProgrammeID) throws -> String? {
+        try read { db in
+            try String.fetchOne(
+                db,
+                sql: "SELECT yaml FROM policy_file WHERE programme_id = ? ORDER BY event_seq DESC LIMIT 1",
+                arguments: [id.value]
+            )
+        }
+    }
+
+    /// One programme's current policy.
+    public func programme(_ id: ProgrammeID) throws -> Programme {
+        try read { db in try programme(db, id).programme }
+    }
+
+    // MARK: - Parties and products
+
+    /// Registers an applicant, or records a change of its details (a new registration of the same
+    /// id). Registering the same details again records nothing.
+    @discardableResult
+    public func registerApplicant(_ registration: ApplicantRegistration, context: EventContext) throws -> RecordedEvent
+    {
+        let name = try Self.required(registration.name, field: "name")
+        switch (registration.kind, registration.identifier) {
+        case (.enterprise, .team), (.team, .creditCode), (.team, .overriddenCreditCode):
+            throw LedgerError.invalid(
+                field: "id",
+                value: registration.identifier.value,
+                reason: registration.kind == .team
+                    ? "a team is registered with its team number, not a credit code"
+                    : "an enterprise is registered with its Unified Social Credit Code"
+            )
+        default: break
+        }
+        var payload: [String: CanonicalJSON] = [
+            "id": .string(registration.identifier.value), "kind": .string(registration.kind.rawValue),
+            "name": .string(name),
+            "district": .string(registration.district.trimmed), "region": .string(registration.region.trimmed),
+            "group": .optional(registration.group?.trimmed.nilIfEmpty),
+        ]
+        payload["override"] = Self.overrideJSON(registration.identifier)
+        let request = CanonicalJSON.object(payload)
+        return try transaction { db in
+            if let earlier = try replay(db, context: context, kind: .applicant, request: request) { return earlier }
+            if let current = try Row.fetchOne(
+                db,
+                sql: "SELECT event_seq FROM applicant WHERE id = ? ORDER BY event_seq DESC LIMIT 1",
+                arguments: [registration.identifier.value]
+            ),
+                try String.fetchOne(
+                    db,
+                    sql: "SELECT payload FROM event WHERE seq = ?",
+                    arguments: [current["event_seq"]]
+                )
+                    == request.text
+            {
+                return try recordedEvent(db, seq: current["event_seq"], replayed: true)
+            }
+            return try append(
+                db,
+                context: context,
+                request: request,
+                event: NewEvent(kind: .applicant, payload: request, postings: [])
+            ) { seq in
+                let override = Self.overrideParts(registration.identifier)
+                try db.execute(
+                    sql: """
+                        INSERT INTO applicant (event_seq, id, kind, name, district, region, group_id, override_reason, override_by)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        seq, registration.identifier.value, registration.kind.rawValue, name,
+                        registration.district.trimmed,
+                        registration.region.trimmed, registration.group?.trimmed.nilIfEmpty, override?.reason,
+                        override?.by,
+                    ]
+                )
+            }
+        }
+    }
+
+    /// Registers a service provider, or records a change of its details.
+    @discardableResult
+    public func registerProvider(_ registration: ProviderRegistration, context: EventContext) throws -> RecordedEvent {
+        let name = try Self.required(registration.name, field: "name")
+        let region = try Self.required(registration.region, field: "region")
+        if case .team = registration.identifier {
+            throw LedgerError.invalid(
+                field: "id",
+                value: registration.identifier.value,
+                reason: "a provider is registered with its Unified Social Credit Code"
+            )
+        }
+        var payload: [String: CanonicalJSON] = [
+            "id": .string(registration.identifier.value), "name": .string(name), "region": .string(region),
+        ]
+        payload["override"] = Self.overrideJSON(registration.identifier)
+        let request = CanonicalJSON.object(payload)
+        return try transaction { db in
+            if let earlier = try replay(db, context: context, kind: .provider, request: request) { return earlier }
+            if let current = try Int64.fetchOne(
+                db,
+                sql: "SELECT event_seq FROM provider WHERE id = ? ORDER BY event_seq DESC LIMIT 1",
+                arguments: [registration.identifier.value]
+            ),
+                try String.fetchOne(db, sql: "SELECT payload FROM event WHERE seq = ?", arguments: [current])
+                    == request.text
+            {
+                return try recordedEvent(db, seq: current, replayed: true)
+            }
+            return try append(
+                db,
+                context: context,
+                request: request,
+                event: NewEvent(kind: .provider, payload: request, postings: [])
+            ) { seq in
+                let override = Self.overrideParts(registration.identifier)
+                try db.execute(
+                    sql: """
+                        INSERT INTO provider (event_seq, id, name, region, override_reason, override_by)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [seq, registration.identifier.value, name, region, override?.reason, override?.by]
+                )
+            }
+        }
+    }
+
+    /// Registers a product of a registered provider, or records a change of its details.
+    @discardableResult
+    public func registerProduct(_ registration: ProductRegistration, context: EventContext) throws -> RecordedEvent {
+        let code = try Self.required(registration.code, field: "code")
+        let name = try Self.required(registration.name, field: "name")
+        let category = try Self.required(registration.category, field: "category")
+        if registration.listPrice.isNegative {
+            throw LedgerError.invalid(
+                field: "list_price",
+                value: registration.listPrice.formatted(),
+                reason: "is below zero"
+            )
+        }
+        let request = CanonicalJSON.object([
+            "code": .string(code), "provider": .string(registration.providerID), "name": .string(name),
+            "category": .string(category), "list_price": .money(registration.listPrice),
+        ])
+        return try transaction { db in
+            if let earlier = try replay(db, context: context, kind: .product, request: request) { return earlier }
+            _ = try provider(db, registration.providerID)
+            if let current = try Int64.fetchOne(
+                db,
+                sql: "SELECT event_seq FROM product WHERE code = ? ORDER BY event_seq DESC LIMIT 1",
+                arguments: [code]
+            ),
+                try String.fetchOne(db, sql: "SELECT payload FROM event WHERE seq = ?", arguments: [current])
+                    == request.text
+            {
+                return try recordedEvent(db, seq: current, replayed: true)
+            }
+            return try append(
+                db,
+                context: context,
+                request: request,
+                event: NewEvent(kind: .product, payload: request, postings: [])
+            ) { seq in
+                try db.execute(
+                    sql: """
+                        INSERT INTO product (event_seq, code, provider_id, name, category, list_price)
+                        VALUES (?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [seq, code, registration.providerID, name, category, registration.listPrice.fen]
+                )
+            }
+        }
+    }
+
+    func applicant(_ db: Database, _ id: String) throws -> RegisteredApplicant {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM applicant WHERE id = ? ORDER BY event_seq DESC LIMIT 1",
+                arguments: [id]
+            ),
+            let kind = ApplicantKind(rawValue: row["kind"])
+        else { throw LedgerError.unknownApplicant(id) }
+        return RegisteredApplicant(
+            id: row["id"],
+            kind: kind,
+            name: row["name"],
+            district: row["district"],
+            region: row["region"],
+            group: row["group_id"],
+            eventSeq: row["event_seq"]
+        )
+    }
+
+    func provider(_ db: Database, _ id: String) throws -> RegisteredProvider {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM provider WHERE id = ? ORDER BY event_seq DESC LIMIT 1",
+                arguments: [id]
+            )
+        else { throw LedgerError.unknownProvider(id) }
+        return RegisteredProvider(id: row["id"], name: row["name"], region: row["region"], eventSeq: row["event_seq"])
+    }
+
+    func product(_ db: Database, _ code: String) throws -> RegisteredProduct {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM product WHERE code = ? ORDER BY event_seq DESC LIMIT 1",
+                arguments: [code]
+            )
+        else { throw LedgerError.unknownProduct(code) }
+        return RegisteredProduct(
+            code: row["code"],
+            providerID: row["provider_id"],
+            name: row["name"],
+            category: row["category"],
+            listPrice: Money(fen: row["list_price"]),
+            eventSeq: row["event_seq"]
+        )
+    }
+
+    /// The applicant as registered now.
+    public func applicant(_ id: String) throws -> RegisteredApplicant { try read { db in try applicant(db, id) } }
+
+    /// The recorded event `seq`, as an operation returns it.
+    func recordedEvent(_ db: Database, seq: Int64, replayed: Bool) throws -> RecordedEvent {
+        guard
+            let row = try Row.fetchOne(
+                db,
+                sql: "SELECT kind, hash, explanation FROM event WHERE seq = ?",
+                arguments: [seq]
+            ),
+            let kind = EventKind(rawValue: row["kind"])
+        else { throw LedgerError.unknownEvent(seq) }
+        let explanation = try (row["explanation"] as String?).map(StoredExplanation.init(json:))
+        return RecordedEvent(
+            seq: seq,
+            kind: kind,
+            hash: row["hash"],
+            replayed: replayed,
+            amount: explanation?.amount,
+            explanation: explanation
+        )
+    }
+
+    // MARK: - Small helpers
+
+    static func required(_ text: String, field: String) throws -> String {
+        let trimmed = text.trimmed
+        if trimmed.isEmpty { throw LedgerError.invalid(field: field, value: text, reason: "is empty") }
+        return trimmed
+    }
+
+    static func overrideParts(_ identifier: PartyIdentifier) -> (reason: String, by: String)? {
+        if case .overriddenCreditCode(_, let reason, let approvedBy) = identifier { return (reason, approvedBy) }
+        return nil
+    }
+
+    static func overrideJSON(_ identifier: PartyIdentifier) -> CanonicalJSON {
+        guard let parts = overrideParts(identifier) else { return .null }
+        return .object(["reason": .string(parts.reason), "by": .string(parts.by)])
+    }
+}
+
+extension String {
+    var trimmed: String { trimmingCharacters(in: .whitespacesAndNewlines) }
+    var nilIfEmpty: String? { isEmpty ? nil : self }
+}

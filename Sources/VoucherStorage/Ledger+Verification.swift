@@ -1,0 +1,379 @@
+import GRDB
+import VoucherDomain
+
+/// A chain head written down at one time, to check later that the ledger still extends it: a
+/// rewritten or truncated chain no longer does.
+///
+/// Its text form is one line: `voucher-ledger digest 1: 1234 events, head 9f86d0818…`.
+public struct LedgerDigest: Sendable, Hashable, CustomStringConvertible {
+    public var events: Int64
+    public var head: String
+
+    public init(events: Int64, head: String) {
+        self.events = events
+        self.head = head
+    }
+
+    public init(_ head: ChainHead) {
+        self.init(events: head.events, head: head.hash)
+    }
+
+    public var description: String { "voucher-ledger digest 1: \(events) events, head \(head)" }
+
+    /// Reads the text form back; nil when it is not a digest.
+    public init?(text: String) {
+        let trimmed = text.trimmed
+        let prefix = "voucher-ledger digest 1: "
+        guard trimmed.hasPrefix(prefix) else { return nil }
+        let parts = trimmed.dropFirst(prefix.count).split(separator: " ")
+        guard parts.count == 4, parts[1] == "events,", parts[2] == "head", let events = Int64(parts[0]),
+            parts[3].count == 64, parts[3].allSatisfy({ $0.isHexDigit && !$0.isUppercase })
+        else { return nil }
+        self.init(events: events, head: String(parts[3]))
+    }
+}
+
+/// What verification found: all events verify, or the first that does not and why.
+public struct VerificationReport: Sendable, Hashable {
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        /// The first event that does not match, when the problem is in an event.
+        public var event: Int64?
+        public var message: String
+
+        public var description: String { event.map { "event \($0): \(message)" } ?? message }
+    }
+
+    public var eventsChecked: Int64
+    public var head: ChainHead
+    /// The first problem, by event; problems with balances or a digest come after those of events.
+    public var problem: Problem?
+
+    public var isValid: Bool { problem == nil }
+}
+
+extension Ledger {
+    /// Recomputes the whole hash chain, every event's postings and every balance, compares every
+    /// fact row with the payload its event hashed, and, when a digest is given, checks that the
+    /// chain still extends it.
+    public func verify(against digest: LedgerDigest? = nil) throws -> VerificationReport {
+        try read { db in
+            var problems: [VerificationReport.Problem] = []
+            let (checked, balances, chainProblem) = try verifyChain(db)
+            if let chainProblem { problems.append(chainProblem) }
+            problems += try verifyFacts(db)
+            problems.sort { ($0.event ?? .max) < ($1.event ?? .max) }
+            problems += try verifyBalances(db, computed: balances)
+            let head = try chainHead(db)
+            if let digest {
+                if head.events < digest.events {
+                    problems.append(
+                        .init(
+                            event: nil,
+                            message:
+                                "the ledger is truncated: the digest covers \(digest.events) events, the ledger has \(head.events)"
+                        )
+                    )
+                } else if let hash = try String.fetchOne(
+                    db,
+                    sql: "SELECT hash FROM event WHERE seq = ?",
+                    arguments: [digest.events]
+                ),
+                    hash != digest.head
+                {
+                    problems.append(
+                        .init(
+                            event: digest.events,
+                            message: "the chain was rewritten: its hash is \(hash), the digest says \(digest.head)"
+                        )
+                    )
+                }
+            }
+            return VerificationReport(eventsChecked: checked, head: head, problem: problems.first)
+        }
+    }
+
+    /// The current chain head as a digest to keep.
+    public func digest() throws -> LedgerDigest { LedgerDigest(try chainHead()) }
+
+    // MARK: - The chain
+
+    private func verifyChain(_ db: Database) throws -> (Int64, [String: Int64], VerificationReport.Problem?) {
+        let events = try Row.fetchCursor(db, sql: "SELECT * FROM event ORDER BY seq")
+        let postings = try Row.fetchCursor(
+            db,
+            sql: "SELECT event_seq, line, account_id, amount FROM posting ORDER BY event_seq, line"
+        )
+        var pendingPosting = try postings.next()
+        var balances: [String: Int64] = [:]
+        var expectedSeq: Int64 = 1
+        var previousHash = Hashing.genesis
+        var checked: Int64 = 0
+        var problem: VerificationReport.Problem?
+        while let event = try events.next() {
+            let seq: Int64 = event["seq"]
+            var lines: [(Int64, String, Int64)] = []
+            while let posting = pendingPosting, (posting["event_seq"] as Int64) <= seq {
+                if (posting["event_seq"] as Int64) == seq {
+                    lines.append((posting["line"], posting["account_id"], posting["amount"]))
+                } else if problem == nil {
+                    problem = .init(
+                        event: posting["event_seq"],
+                        message: "has postings but no event row (the event was deleted)"
+                    )
+                }
+                pendingPosting = try postings.next()
+            }
+            checked += 1
+            if problem != nil { continue }
+            if seq != expectedSeq {
+                problem = .init(
+                    event: expectedSeq,
+                    message: "is missing: the sequence goes from \(expectedSeq - 1) to \(seq)"
+                )
+                continue
+            }
+            let fields = EventFields(
+                seq: seq,
+                kind: event["kind"],
+                businessDate: event["business_date"],
+                recordedAt: event["recorded_at"],
+                actor: event["actor"],
+                idempotencyKey: event["idempotency_key"],
+                requestHash: event["request_hash"],
+                programme: event["programme_id"],
+                policyHash: event["policy_hash"],
+                reverses: event["reverses"],
+                payload: event["payload"],
+                explanation: event["explanation"],
+                postings: lines,
+                prevHash: event["prev_hash"]
+            )
+            if fields.prevHash != previousHash {
+                problem = .init(
+                    event: seq,
+                    message: "does not link to the previous event: prev_hash \(fields.prevHash), "
+                        + "the previous event's hash is \(previousHash)"
+                )
+                continue
+            }
+            let stored: String = event["hash"]
+            if fields.hash != stored {
+                problem = .init(
+                    event: seq,
+                    message: "its content does not match its hash (a field, its payload or a posting was changed)"
+                )
+                continue
+            }
+            var sum: Int64 = 0
+            for line in lines {
+                let (total, overflow) = sum.addingReportingOverflow(line.2)
+                sum = overflow ? .max : total
+                balances[line.1, default: 0] &+= line.2
+            }
+            if sum != 0 {
+                problem = .init(event: seq, message: "its postings sum to \(Money(fen: sum)), not zero")
+                continue
+            }
+            previousHash = stored
+            expectedSeq += 1
+        }
+        if problem == nil, let orphan = pendingPosting {
+            problem = .init(
+                event: orphan["event_seq"],
+                message: "has postings but no event row (the event was deleted)"
+            )
+        }
+        return (checked, balances, problem)
+    }
+
+    private func verifyBalances(_ db: Database, computed: [String: Int64]) throws -> [VerificationReport.Problem] {
+        var problems: [VerificationReport.Problem] = []
+        var seen: Set<String> = []
+        for row in try Row.fetchAll(db, sql: "SELECT id, type, balance FROM account ORDER BY id") {
+            let id: String = row["id"]
+            seen.insert(id)
+            let cached: Int64 = row["balance"]
+            let recomputed = computed[id] ?? 0
+            if cached != recomputed {
+                problems.append(
+                    .init(
+                        event: nil,
+                        message:
+                            "account \(id): stored balance \(Money(fen: cached)) differs from its postings, \(Money(fen: recomputed))"
+                    )
+                )
+            }
+            if recomputed < 0 && (row["type"] as String) != LedgerAccount.Kind.budget.rawValue {
+                problems.append(.init(event: nil, message: "account \(id) is below zero: \(Money(fen: recomputed))"))
+            }
+        }
+        for id in computed.keys.sorted() where !seen.contains(id) {
+            problems.append(.init(event: nil, message: "account \(id) has postings but no account row"))
+        }
+        return problems
+    }
+
+    // MARK: - Facts against payloads
+
+    /// Each fact table's rows, rebuilt into the payload their event hashed; a row that was changed
+    /// no longer rebuilds the same text, and a removed row leaves its event without one.
+    private func verifyFacts(_ db: Database) throws -> [VerificationReport.Problem] {
+        var problems: [VerificationReport.Problem] = []
+        func check(_ table: String, kind: EventKind, sql: String, payload: (Row) throws -> CanonicalJSON) throws {
+            var first: VerificationReport.Problem?
+            let rows = try Row.fetchCursor(db, sql: sql)
+            var seen = 0
+            while let row = try rows.next() {
+                seen += 1
+                if first != nil { continue }
+                let seq: Int64 = row["event_seq"]
+                guard let stored = row["payload"] as String? else {
+                    first = .init(event: seq, message: "a \(table) row has no \(kind.rawValue) event")
+                    continue
+                }
+                if try payload(row).text != stored {
+                    first = .init(event: seq, message: "its \(table) row does not match the facts the event hashed")
+                }
+            }
+            if let first { problems.append(first) }
+            let events =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE kind = ?", arguments: [kind.rawValue]) ?? 0
+            if first == nil && events != seen {
+                let missing = try Int64.fetchOne(
+                    db,
+                    sql:
+                        "SELECT seq FROM event e WHERE kind = ? AND NOT EXISTS (SELECT 1 FROM \(table) f WHERE f.event_seq = e.seq) ORDER BY seq LIMIT 1",
+                    arguments: [kind.rawValue]
+                )
+                problems.append(.init(event: missing, message: "its \(table) row is missing"))
+            }
+        }
+        try check(
+            "voucher_use",
+            kind: .use,
+            sql: """
+                SELECT u.*, c.ref AS claim_ref, e.payload FROM voucher_use u JOIN claim c ON c.event_seq = u.claim_seq
+                LEFT JOIN event e ON e.seq = u.event_seq AND e.kind = 'use' ORDER BY u.event_seq
+                """
+        ) { UseFact(row: $0).payload }
+        try check(
+            "claim",
+            kind: .claim,
+            sql:
+                "SELECT c.*, e.payload FROM claim c LEFT JOIN event e ON e.seq = c.event_seq AND e.kind = 'claim' ORDER BY c.event_seq"
+        ) { row in
+            .object([
+                "ref": .string(row["ref"]), "applicant": .string(row["applicant_id"]),
+                "programme": .string(row["programme_id"]),
+                "year": .int(row["year"]), "requested": .int(row["requested"]), "project": .optional(row["project"]),
+                "paid": (row["paid"] as Int64?).map { .int($0) } ?? .null,
+            ])
+        }
+        try check(
+            "decision",
+            kind: .decision,
+            sql: """
+                SELECT d.*, c.ref AS claim_ref, e.payload FROM decision d JOIN claim c ON c.event_seq = d.claim_seq
+                LEFT JOIN event e ON e.seq = d.event_seq AND e.kind = 'decision' ORDER BY d.event_seq
+                """
+        ) { row in
+            .object([
+                "claim": .string(row["claim_ref"]), "level": .string(row["level"]), "outcome": .string(row["outcome"]),
+                "granted": .int(row["granted"]), "reviewer": .string(row["reviewer"]),
+                "reason": .optional(row["reason"]),
+                "valid_until": .optional(row["valid_until"]),
+            ])
+        }
+        try check(
+            "settlement",
+            kind: .redemptionSettled,
+            sql: """
+                SELECT s.*, f.ref AS filing_ref, u.ref AS use_ref, e.payload FROM settlement s
+                JOIN redemption_filing f ON f.event_seq = s.filing_seq JOIN voucher_use u ON u.event_seq = s.use_seq
+                LEFT JOIN event e ON e.seq = s.event_seq AND e.kind = 'redemption-settled' ORDER BY s.event_seq
+                """
+        ) { row in
+            .object([
+                "filing": .string(row["filing_ref"]), "use": .string(row["use_ref"]),
+                "outcome": .string(row["outcome"]),
+                "paid": .int(row["paid"]), "unpaid": .int(row["unpaid"]),
+                "unpaid_effect": .string(row["unpaid_effect"]),
+                "reason": .optional(row["reason"]),
+            ])
+        }
+        try check(
+            "payment",
+            kind: .payment,
+            sql: """
+                SELECT p.*, c.ref AS claim_ref, e.payload FROM payment p JOIN claim c ON c.event_seq = p.claim_seq
+                LEFT JOIN event e ON e.seq = p.event_seq AND e.kind = 'payment' ORDER BY p.event_seq
+                """
+        ) { row in .object(["claim": .string(row["claim_ref"]), "amount": .int(row["amount"])]) }
+        try check(
+            "applicant",
+            kind: .applicant,
+            sql:
+                "SELECT a.*, e.payload FROM applicant a LEFT JOIN event e ON e.seq = a.event_seq AND e.kind = 'applicant' ORDER BY a.event_seq"
+        ) { row in
+            .object([
+                "id": .string(row["id"]), "kind": .string(row["kind"]), "name": .string(row["name"]),
+                "district": .string(row["district"]), "region": .string(row["region"]),
+                "group": .optional(row["group_id"]),
+                "override": Self.overrideJSON(row),
+            ])
+        }
+        try check(
+            "provider",
+            kind: .provider,
+            sql:
+                "SELECT p.*, e.payload FROM provider p LEFT JOIN event e ON e.seq = p.event_seq AND e.kind = 'provider' ORDER BY p.event_seq"
+        ) { row in
+            .object([
+                "id": .string(row["id"]), "name": .string(row["name"]), "region": .string(row["region"]),
+                "override": Self.overrideJSON(row),
+            ])
+        }
+        try check(
+            "product",
+            kind: .product,
+            sql:
+                "SELECT p.*, e.payload FROM product p LEFT JOIN event e ON e.seq = p.event_seq AND e.kind = 'product' ORDER BY p.event_seq"
+        ) { row in
+            .object([
+                "code": .string(row["code"]), "provider": .string(row["provider_id"]), "name": .string(row["name"]),
+                "category": .string(row["category"]), "list_price": .int(row["list_price"]),
+            ])
+        }
+        // A policy version is its canonical text; its key is that text's hash.
+        if let bad = try Row.fetchAll(
+            db,
+            sql: "SELECT hash, canonical, event_seq FROM policy_version ORDER BY event_seq"
+        )
+        .first(where: { Hashing.sha256($0["canonical"]) != ($0["hash"] as String) }) {
+            problems.append(.init(event: bad["event_seq"], message: "a stored policy version does not match its hash"))
+        }
+        for row in try Row.fetchAll(
+            db,
+            sql:
+                "SELECT f.event_seq, f.yaml, f.sha256, e.payload FROM policy_file f LEFT JOIN event e ON e.seq = f.event_seq ORDER BY f.event_seq"
+        ) {
+            let stored = (row["payload"] as String?) ?? ""
+            if Hashing.sha256(row["yaml"]) != (row["sha256"] as String)
+                || !stored.contains("\"sha256\":\"\(row["sha256"] as String)\"")
+            {
+                problems.append(
+                    .init(event: row["event_seq"], message: "its policy file does not match the file the event hashed")
+                )
+                break
+            }
+        }
+        return problems
+    }
+
+    private static func overrideJSON(_ row: Row) -> CanonicalJSON {
+        guard let reason = row["override_reason"] as String?, let by = row["override_by"] as String? else {
+            return .null
+        }
+        return .object(["reason": .string(reason), "by": .string(by)])
+    }
+}

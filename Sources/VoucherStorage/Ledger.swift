@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+import VoucherDomain
+import VoucherPolicies
+
+/// The ledger: the one door to the database. It owns the connection and its migrations, and every
+/// operation is one method that runs in one transaction.
+///
+/// ```swift
+/// let ledger = try Ledger.open(at: "vouchers.sqlite")      // creates it with the bundled programmes
+/// let event = try ledger.claim(
+///     ClaimRequest(ref: "C-2022-001", applicantID: "91350100M000100Y43",
+///                  programme: shanghai, year: 2022, requested: try .parse("30万")),
+///     context: EventContext(idempotencyKey: "claim:C-2022-001", actor: "wang.li", businessDate: day))
+/// ```
+public struct Ledger: Sendable {
+    let writer: any DatabaseWriter
+
+    /// Opens (and creates, if new) the ledger file at `path`: WAL mode, a busy timeout for
+    /// concurrent writers, foreign keys on, the file readable and writable by its owner only.
+    /// A new ledger gets the bundled programmes as its first events.
+    public static func open(at path: String, actor: String = Ledger.defaultActor()) throws -> Ledger {
+        let isNew = !FileManager.default.fileExists(atPath: path)
+        if isNew {
+            // Create the file before SQLite does, so that it is never readable by others.
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            else {
+                throw LedgerError.cannotCreate(path: path)
+            }
+        }
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(30)
+        configuration.foreignKeysEnabled = true
+        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        let ledger = Ledger(writer: queue)
+        try ledger.migrate()
+        try ledger.installBundledProgrammes(actor: actor)
+        return ledger
+    }
+
+    /// A ledger in memory, for tests and quotes; with the bundled programmes unless told otherwise.
+    public static func inMemory(withBundledProgrammes: Bool = true) throws -> Ledger {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        let ledger = Ledger(writer: try DatabaseQueue(configuration: configuration))
+        try ledger.migrate()
+        if withBundledProgrammes { try ledger.installBundledProgrammes(actor: "system") }
+        return ledger
+    }
+
+    /// Who records events when no actor is given: the operating-system user.
+    public static func defaultActor() -> String {
+        let environment = ProcessInfo.processInfo.environment
+        return environment["VOUCHER_ACTOR"] ?? environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+    }
+
+    // MARK: - Migrations
+
+    /// The canonical schema, as embedded in the binary (a test proves it equals `schema.sql`).
+    public static var schema: String { String(decoding: PackageResources.schema_sql, as: UTF8.self) }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        // Migrations never change once shipped; a later schema change is a new migration.
+        migrator.registerMigration("v1 schema.sql") { db in
+            try db.execute(sql: Ledger.schema)
+        }
+        return migrator
+    }
+
+    func migrate() throws {
+        try Self.migrator.migrate(writer)
+    }
+
+    private func installBundledProgrammes(actor: String) throws {
+        for file in BundledProgrammes.files {
+            let programme = try PolicyFile.programme(yaml: file.yaml, file: file.name)
+            let installed = try writer.read { db in
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM programme WHERE id = ?", arguments: [programme.id.value])
+                    ?? false
+            }
+            if installed { continue }
+            _ = try installProgramme(
+                yaml: file.yaml,
+                file: file.name,
+                context: EventContext(
+                    idempotencyKey: "programme:\(programme.id.value):\(Hashing.sha256(file.yaml))",
+                    actor: actor,
+                    businessDate: programme.versions[0].effectiveFrom
+                )
+            )
+        }
+    }
+
+    // MARK: - Transactions
+
+    /// Runs `body` in one IMMEDIATE transaction: it takes the write lock at once, so that concurrent
+    /// writers queue (within the busy timeout) instead of failing half-way.
+    func transaction<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                result = try body(db)
+                return .commit
+            }
+            guard let result else { throw LedgerError.internalInconsistency("a transaction returned no result") }
+            return result
+        }
+    }
+
+    /// Runs `body` in a read-only snapshot.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.read(body)
+    }
+}
+
+/// Who records an event, when it happened in the business, and the key that makes it idempotent.
+public struct EventContext: Sendable, Hashable {
+    /// Submitting the same key with the same content again records nothing and returns the first
+    /// event; the same key with different content is refused.
+    public var idempotencyKey: String
+    public var actor: String
+    public var businessDate: BusinessDate
+    /// When it was recorded, ISO 8601 in UTC; now, unless a test fixes it.
+    public var recordedAt: String
+
+    public init(idempotencyKey: String, actor: String, businessDate: BusinessDate, recordedAt: String? = nil) {
+        self.idempotencyKey = idempotencyKey
+        self.actor = actor
+        self.businessDate = businessDate
+        self.recordedAt = recordedAt ?? Date().formatted(.iso8601)
+    }
+}
+
+/// An event as recorded (or as first recorded, when a submission is repeated).
+public struct RecordedEvent: Sendable, Hashable {
+    public var seq: Int64
+    public var kind: EventKind
+    public var hash: String
+    /// True when this submission had been recorded before and nothing new was written.
+    public var replayed: Bool
+    /// The computed amount, for events that compute one (uses, decisions, settlements, payments).
+    public var amount: Money?
+    /// The stored explanation of the computed amount, in both languages.
+    public var explanation: StoredExplanation?
+}
+
+/// An explanation as the ledger stores it beside the event.
+public struct StoredExplanation: Sendable, Hashable {
+    public var zh: [String]
+    public var en: [String]
+    /// The amount the explanation arrives at.
+    public var amount: Money?
+
+    public func lines(_ language: Language) -> [String] { language == .zh ? zh : en }
+}
+
+// MARK: - Raw access for tests and tools
+
+extension Ledger {
+    /// Runs read-only SQL against the ledger (the schema's tables are documented in schema.sql).
+    public func rawRead<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.read(body)
+    }
+
+    /// Runs SQL that writes, outside the ledger's operations: only for tests that prove the
+    /// database refuses edits and that verification catches tampering.
+    @_spi(Testing)
+    public func rawWrite<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.writeWithoutTransaction(body)
+    }
+}

@@ -1,0 +1,100 @@
+import VoucherDomain
+
+/// Why the ledger refused an operation. Nothing was written: each operation is one transaction.
+/// Each description says what is wrong and what to do.
+public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
+    case cannotCreate(path: String)
+    case invalid(field: String, value: String, reason: String)
+    case unknownProgramme(String)
+    case unknownApplicant(String)
+    case unknownProvider(String)
+    case unknownProduct(String)
+    case productOfAnotherProvider(product: String, provider: String, expected: String)
+    case unknownClaim(String)
+    case unknownUse(String)
+    case unknownRedemption(String)
+    case unknownEvent(Int64)
+    case wrongProgrammeKind(programme: String, kind: ProgrammeKind, operation: String)
+    case referenceTaken(kind: String, ref: String, event: Int64)
+    case idempotencyConflict(key: String, firstEvent: Int64)
+    case claimExists(applicant: String, programme: String, year: Int, ref: String)
+    case decisionOrder(claim: String, reason: String)
+    case grantOverLimit(claim: String, granted: Money, limit: Money, explanation: [String])
+    case notEligible(reason: String)
+    case nothingToPay(explanation: [String])
+    case redemption(use: String, reason: String)
+    case settlementOverUse(use: String, used: Money, paid: Money)
+    case paymentOverGrant(claim: String, left: Money, requested: Money)
+    case negativeBalance(account: String, balance: Money, change: Money)
+    case notReversible(event: Int64, reason: String)
+    case alreadyReversed(event: Int64, by: Int64)
+    case policyVersionInUse(programme: String, effectiveFrom: String, events: Int)
+    case policy(PolicyError)
+    case money(MoneyError)
+    case internalInconsistency(String)
+
+    public var description: String {
+        switch self {
+        case .cannotCreate(let path):
+            "cannot create the ledger file \(path); check that the folder exists and is writable"
+        case .invalid(let field, let value, let reason):
+            "\(field) \"\(value)\": \(reason)"
+        case .unknownProgramme(let id):
+            "no programme \"\(id)\"; `voucher policy list` shows the programmes"
+        case .unknownApplicant(let id):
+            "no applicant \"\(id)\"; register the enterprise or team first"
+        case .unknownProvider(let id):
+            "no provider \"\(id)\"; register the service provider first"
+        case .unknownProduct(let code):
+            "no product \"\(code)\"; register the product first"
+        case .productOfAnotherProvider(let product, let provider, let expected):
+            "product \"\(product)\" is sold by provider \(expected), not \(provider)"
+        case .unknownClaim(let ref):
+            "no claim \"\(ref)\""
+        case .unknownUse(let ref):
+            "no use \"\(ref)\""
+        case .unknownRedemption(let ref):
+            "no redemption claim \"\(ref)\""
+        case .unknownEvent(let seq):
+            "no event \(seq)"
+        case .wrongProgrammeKind(let programme, let kind, let operation):
+            "\(programme) is a \(kind.rawValue) programme; \(operation) does not apply to it"
+        case .referenceTaken(let kind, let ref, let event):
+            "\(kind) reference \"\(ref)\" is already used by event \(event); use a new reference"
+        case .idempotencyConflict(let key, let firstEvent):
+            "idempotency key \"\(key)\" was recorded by event \(firstEvent) with different content; "
+                + "use a new key or resubmit exactly the same content"
+        case .claimExists(let applicant, let programme, let year, let ref):
+            "\(applicant) already has claim \(ref) for \(programme) in \(year); decide or reverse it first"
+        case .decisionOrder(let claim, let reason):
+            "claim \(claim): \(reason)"
+        case .grantOverLimit(let claim, let granted, let limit, let explanation):
+            "claim \(claim): cannot grant \(granted), at most \(limit) — " + explanation.joined(separator: " · ")
+        case .notEligible(let reason):
+            reason
+        case .nothingToPay(let explanation):
+            "nothing to pay, so no use is recorded: " + explanation.joined(separator: " · ")
+        case .redemption(let use, let reason):
+            "use \(use): \(reason)"
+        case .settlementOverUse(let use, let used, let paid):
+            "use \(use): cannot redeem \(paid), more than the \(used) used"
+        case .paymentOverGrant(let claim, let left, let requested):
+            "claim \(claim): cannot pay \(requested); \(left) of the grant is left to pay"
+        case .negativeBalance(let account, let balance, let change):
+            "account \(account) would go below zero: balance \(balance), change \(change)"
+        case .notReversible(let event, let reason):
+            "event \(event) cannot be reversed: \(reason)"
+        case .alreadyReversed(let event, let by):
+            "event \(event) is already reversed by event \(by); an event is reversed at most once"
+        case .policyVersionInUse(let programme, let effectiveFrom, let events):
+            "\(programme): the version from \(effectiveFrom) is used by \(events) events and cannot change; "
+                + "add a new version from the date the change applies"
+        case .policy(let error):
+            error.description
+        case .money(let error):
+            error.description
+        case .internalInconsistency(let detail):
+            "internal inconsistency: \(detail); please report this with the ledger file"
+        }
+    }
+}

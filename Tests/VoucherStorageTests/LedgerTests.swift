@@ -1,0 +1,537 @@
+import CustomDump
+import Foundation
+import GRDB
+import Testing
+import VoucherDomain
+@_spi(Testing) import VoucherStorage
+
+struct SchemaTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    @Test func theEmbeddedSchemaEqualsTheRootSchemaFile() throws {
+        let file = try String(contentsOf: Self.root.appendingPathComponent("schema.sql"), encoding: .utf8)
+        #expect(Ledger.schema == file, "Sources/VoucherStorage/Schema/schema.sql must be a copy of schema.sql")
+    }
+
+    @Test func aMigratedDatabaseHasExactlyTheSchemaOfSchemaSQL() throws {
+        let file = try String(contentsOf: Self.root.appendingPathComponent("schema.sql"), encoding: .utf8)
+        let direct = try DatabaseQueue()
+        try direct.write { db in try db.execute(sql: file) }
+        let migrated = try Ledger.inMemory(withBundledProgrammes: false)
+        let sql = "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'grdb_%' ORDER BY type, name"
+        let expected = try direct.read { db in try Row.fetchAll(db, sql: sql).map { $0.description } }
+        let actual = try migrated.rawRead { db in try Row.fetchAll(db, sql: sql).map { $0.description } }
+        #expect(expected.count > 40)
+        expectNoDifference(actual, expected)
+    }
+
+    @Test func aLedgerFileIsWalModeAndReadableByItsOwnerOnly() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString).sqlite")
+            .path
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let ledger = try Ledger.open(at: path, actor: "test")
+        let mode = try ledger.rawRead { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+        let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+        #expect(try ledger.programmes().count == 4)
+        // Opening again installs nothing twice.
+        let again = try Ledger.open(at: path, actor: "test")
+        #expect(try again.chainHead().events == 4)
+    }
+
+    static let ledgerTables = [
+        "event", "programme", "policy_file", "policy_version", "applicant", "provider", "product", "claim", "decision",
+        "voucher_use", "redemption_filing", "redemption_item", "settlement", "payment", "posting",
+    ]
+
+    @Test(arguments: ledgerTables)
+    func rawUpdateAndDeleteOnEveryLedgerTableFail(_ table: String) throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
+        _ = try fixture.use("U-1", applicant: fixture.alpha, amount: "10万")
+        try fixture.ledger.fileRedemption(
+            RedemptionFilingRequest(ref: "R-1", providerID: fixture.lab, useRefs: ["U-1"]),
+            context: fixture.next("2022-06-01")
+        )
+        try fixture.ledger.settleRedemption(
+            SettlementRequest(filingRef: "R-1", useRef: "U-1", outcome: .paid),
+            context: fixture.next("2022-06-10")
+        )
+        try fixture.ledger.claim(
+            ClaimRequest(
+                ref: "G-1",
+                applicantID: fixture.gamma,
+                programme: operating,
+                year: 2023,
+                requested: yuan("40万")
+            ),
+            context: fixture.next("2023-03-01")
+        )
+        try fixture.ledger.decide(
+            DecisionRequest(claimRef: "G-1", outcome: .grant(yuan("40万")), reviewer: "r"),
+            context: fixture.next("2023-03-02")
+        )
+        try fixture.ledger.pay(
+            PaymentRequest(claimRef: "G-1", amount: yuan("40万")),
+            context: fixture.next("2023-04-01")
+        )
+        let count = try fixture.ledger.rawRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
+        #expect(count > 0, "the fixture must put a row in \(table)")
+        #expect(throws: DatabaseError.self) {
+            try fixture.ledger.rawWrite { db in try db.execute(sql: "UPDATE \(table) SET rowid = rowid") }
+        }
+        #expect(throws: DatabaseError.self) {
+            try fixture.ledger.rawWrite { db in try db.execute(sql: "DELETE FROM \(table)") }
+        }
+        #expect(try fixture.ledger.verify().isValid)
+    }
+}
+
+struct LifecycleTests {
+    @Test func aVoucherGoesFromClaimToRedemptionAndEveryFigureReconciles() throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
+        let first = try fixture.use("U-1", applicant: fixture.alpha, amount: "24万")
+        #expect(first.amount == yuan("12万"))
+        #expect(
+            first.explanation?.en.first
+                == "50% × 240,000.00 = 120,000.00 ← binding  [seed: 杨科两会〔2023〕21号 第六部分：政府购买服务并给予50%补贴]"
+        )
+        // The quota left (18万) now binds a second large purchase.
+        let second = try fixture.use(
+            "U-2",
+            applicant: fixture.alpha,
+            product: "LAB-SEM",
+            amount: "50万",
+            on: "2022-06-10"
+        )
+        #expect(second.amount == yuan("18万"))
+        #expect(second.explanation?.zh.contains { $0.hasPrefix("剩余额度 180,000.00") && $0.hasSuffix("← 约束") } == true)
+
+        try ledger.fileRedemption(
+            RedemptionFilingRequest(ref: "R-1", providerID: fixture.lab, useRefs: ["U-1", "U-2"]),
+            context: fixture.next("2022-07-01")
+        )
+        try ledger.settleRedemption(
+            SettlementRequest(filingRef: "R-1", useRef: "U-1", outcome: .paid),
+            context: fixture.next("2022-07-15")
+        )
+        let reduced = try ledger.settleRedemption(
+            SettlementRequest(filingRef: "R-1", useRef: "U-2", outcome: .reduced(paid: yuan("15万"), reason: "发票金额不符")),
+            context: fixture.next("2022-07-15")
+        )
+        #expect(reduced.amount == yuan("15万"))
+
+        let figures = try ledger.reconciliation(shanghai, period: .year(2022))
+        #expect(figures.applicants == 1)
+        #expect(figures.enterprisesServed == 1)
+        #expect(figures.uses == 2)
+        #expect(figures.providers == 1)
+        #expect(figures.products == 2)
+        #expect(figures.claimed == yuan("30万"))
+        #expect(figures.serviceAmount == yuan("74万"))
+        // The Shanghai policy returns what a redemption does not pay to the quota: 3万 goes back.
+        #expect(figures.used == yuan("27万"))
+        #expect(figures.redeemed == yuan("27万"))
+        #expect(figures.awaitingRedemption == .zero)
+        #expect(figures.forfeited == .zero)
+        #expect(figures.available == yuan("3万"))
+        #expect(figures.identities.allSatisfy { $0.holds }, "\(figures.identities)")
+        #expect(figures.usesOverRate == 0)
+        #expect(try ledger.verify().isValid)
+
+        let byMonth = try ledger.breakdown(shanghai, period: .year(2022), by: .month)
+        expectNoDifference(
+            byMonth,
+            [
+                BreakdownRow(
+                    key: "2022-05",
+                    uses: 1,
+                    serviceAmount: yuan("24万"),
+                    used: yuan("12万"),
+                    redeemed: yuan("12万")
+                ),
+                BreakdownRow(
+                    key: "2022-06",
+                    uses: 1,
+                    serviceAmount: yuan("50万"),
+                    used: yuan("15万"),
+                    redeemed: yuan("15万")
+                ),
+            ]
+        )
+    }
+
+    @Test func expiryLapsesWhatIsLeftAndTheIdentitiesStillHold() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, programme: delta, amount: "20万")
+        _ = try fixture.use(
+            "U-1",
+            applicant: fixture.alpha,
+            provider: fixture.suzhou,
+            product: "SZ-EMC",
+            programme: delta,
+            amount: "8万"
+        )
+        #expect(try fixture.ledger.expireQuotas(programme: delta, context: fixture.next("2022-12-31")) == nil)
+        let expiry = try fixture.ledger.expireQuotas(programme: delta, context: fixture.next("2023-01-01"))
+        #expect(expiry != nil)
+        let figures = try fixture.ledger.reconciliation(delta, period: .through(day("2023-01-01")))
+        #expect(figures.expired == yuan("16万"))
+        #expect(figures.available == .zero)
+        #expect(figures.awaitingRedemption == yuan("4万"))
+        #expect(figures.identities.allSatisfy { $0.holds })
+        // As of the last day of 2022 nothing had lapsed yet.
+        #expect(try fixture.ledger.reconciliation(delta, period: .through(day("2022-12-31"))).available == yuan("16万"))
+        // A use after the quota's validity is refused with the reason.
+        #expect(throws: LedgerError.self) {
+            try fixture.use(
+                "U-2",
+                applicant: fixture.alpha,
+                provider: fixture.suzhou,
+                product: "SZ-EMC",
+                programme: delta,
+                amount: "1万",
+                on: "2023-01-05"
+            )
+        }
+    }
+
+    @Test func matchingAndGrantsArePaidWithinTheirCaps() throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try ledger.claim(
+            ClaimRequest(
+                ref: "M-1",
+                applicantID: fixture.gamma,
+                programme: overseas,
+                year: 2023,
+                requested: yuan("150万"),
+                project: "P-海外-1",
+                paid: yuan("150万")
+            ),
+            context: fixture.next("2023-05-01")
+        )
+        #expect(
+            throws: LedgerError.grantOverLimit(
+                claim: "M-1",
+                granted: yuan("150万"),
+                limit: yuan("100万"),
+                explanation: [
+                    "100% × 1,500,000.00 = 1,500,000.00",
+                    "project cap left 1,000,000.00 − 0.00 = 1,000,000.00 ← binding", "subsidy 1,000,000.00",
+                ]
+            )
+        ) {
+            try ledger.decide(
+                DecisionRequest(claimRef: "M-1", outcome: .grant(yuan("150万")), reviewer: "r"),
+                context: fixture.next("2023-05-10")
+            )
+        }
+        try ledger.decide(
+            DecisionRequest(claimRef: "M-1", outcome: .grant(yuan("100万")), reviewer: "r"),
+            context: fixture.next("2023-05-10")
+        )
+        try ledger.pay(PaymentRequest(claimRef: "M-1", amount: yuan("60万")), context: fixture.next("2023-06-01"))
+        #expect(throws: LedgerError.paymentOverGrant(claim: "M-1", left: yuan("40万"), requested: yuan("50万"))) {
+            try ledger.pay(PaymentRequest(claimRef: "M-1", amount: yuan("50万")), context: fixture.next("2023-06-02"))
+        }
+        let figures = try ledger.reconciliation(overseas, period: .year(2023))
+        #expect(figures.claimed == yuan("100万"))
+        #expect(figures.used == yuan("60万"))
+        #expect(figures.redeemed == yuan("60万"))
+        #expect(figures.available == yuan("40万"))
+        #expect(figures.identities.allSatisfy { $0.holds })
+
+        try ledger.claim(
+            ClaimRequest(
+                ref: "O-1",
+                applicantID: fixture.gamma,
+                programme: operating,
+                year: 2023,
+                requested: yuan("60万")
+            ),
+            context: fixture.next("2023-03-01")
+        )
+        #expect(throws: LedgerError.self) {
+            try ledger.decide(
+                DecisionRequest(claimRef: "O-1", outcome: .grant(yuan("60万")), reviewer: "r"),
+                context: fixture.next("2023-03-02")
+            )
+        }
+        let granted = try ledger.decide(
+            DecisionRequest(claimRef: "O-1", outcome: .grant(yuan("50万")), reviewer: "r"),
+            context: fixture.next("2023-03-02")
+        )
+        #expect(granted.explanation?.zh.last == "核定 500,000.00（r，区级）")
+        #expect(try ledger.verify().isValid)
+    }
+
+    @Test func twoReviewLevelsAdjustTheQuotaByTheDifference() throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try ledger.claim(
+            ClaimRequest(
+                ref: "C-1",
+                applicantID: fixture.team,
+                programme: shanghai,
+                year: 2022,
+                requested: yuan("10万")
+            ),
+            context: fixture.next("2022-03-01")
+        )
+        #expect(throws: LedgerError.decisionOrder(claim: "C-1", reason: "the district decides before the city")) {
+            try ledger.decide(
+                DecisionRequest(claimRef: "C-1", level: .city, outcome: .grant(yuan("8万")), reviewer: "city"),
+                context: fixture.next("2022-03-02")
+            )
+        }
+        try ledger.decide(
+            DecisionRequest(claimRef: "C-1", level: .district, outcome: .grant(yuan("10万")), reviewer: "district"),
+            context: fixture.next("2022-03-02")
+        )
+        try ledger.decide(
+            DecisionRequest(claimRef: "C-1", level: .city, outcome: .grant(yuan("8万")), reviewer: "city"),
+            context: fixture.next("2022-03-09")
+        )
+        let figures = try ledger.reconciliation(shanghai, period: .year(2022))
+        #expect(figures.claimed == yuan("8万"))
+        #expect(figures.available == yuan("8万"))
+        // A team's cap is 10万: a grant above it is refused with the binding term.
+        try ledger.claim(
+            ClaimRequest(
+                ref: "C-2",
+                applicantID: fixture.gamma,
+                programme: shanghai,
+                year: 2022,
+                requested: yuan("40万")
+            ),
+            context: fixture.next("2022-03-01")
+        )
+        do {
+            try ledger.decide(
+                DecisionRequest(claimRef: "C-2", outcome: .grant(yuan("40万")), reviewer: "d"),
+                context: fixture.next("2022-03-02")
+            )
+            Issue.record("a grant over the 30万 enterprise cap was accepted")
+        } catch let error as LedgerError {
+            #expect(error.description.contains("at most 300,000.00"))
+            #expect(error.description.contains("enterprise's annual cap left 300,000.00 − 0.00 = 300,000.00 ← binding"))
+        }
+    }
+
+    // MARK: - Refusals
+
+    @Test func refusalsNameWhatIsWrongAndWriteNothing() throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "10万")
+        let before = try ledger.chainHead()
+
+        #expect(throws: LedgerError.unknownApplicant("91310110999999999X")) {
+            try ledger.claim(
+                ClaimRequest(
+                    ref: "C-9",
+                    applicantID: "91310110999999999X",
+                    programme: shanghai,
+                    year: 2022,
+                    requested: yuan("1万")
+                ),
+                context: fixture.next("2022-03-01")
+            )
+        }
+        #expect(throws: LedgerError.unknownProvider("nobody")) {
+            try fixture.use("U-9", applicant: fixture.alpha, provider: "nobody", amount: "1万")
+        }
+        #expect(throws: LedgerError.unknownProgramme("no-such-programme")) {
+            try ledger.claim(
+                ClaimRequest(
+                    ref: "C-8",
+                    applicantID: fixture.alpha,
+                    programme: .known("no-such-programme"),
+                    year: 2022,
+                    requested: yuan("1万")
+                ),
+                context: fixture.next("2022-03-01")
+            )
+        }
+        #expect(
+            throws: LedgerError.productOfAnotherProvider(
+                product: "SZ-EMC",
+                provider: fixture.lab,
+                expected: fixture.suzhou
+            )
+        ) {
+            try fixture.use("U-8", applicant: fixture.alpha, product: "SZ-EMC", amount: "1万")
+        }
+        // Over quota: the first use takes it all, the next has nothing to pay.
+        _ = try fixture.use("U-1", applicant: fixture.alpha, amount: "30万")
+        #expect(throws: LedgerError.self) { try fixture.use("U-2", applicant: fixture.alpha, amount: "1万") }
+        do {
+            _ = try fixture.use("U-2", applicant: fixture.alpha, amount: "1万")
+        } catch let error as LedgerError {
+            #expect(error.description.contains("quota left 0.00"))
+        }
+        // A claim needs a quota first: gamma has none.
+        do {
+            _ = try fixture.use("U-3", applicant: fixture.gamma, amount: "1万")
+        } catch let error as LedgerError {
+            #expect(error.description.contains("not eligible: the applicant has no granted quota"))
+        }
+        // Redeeming more than was used.
+        try ledger.fileRedemption(
+            RedemptionFilingRequest(ref: "R-1", providerID: fixture.lab, useRefs: ["U-1"]),
+            context: fixture.next("2022-06-01")
+        )
+        #expect(throws: LedgerError.settlementOverUse(use: "U-1", used: yuan("10万"), paid: yuan("11万"))) {
+            try ledger.settleRedemption(
+                SettlementRequest(filingRef: "R-1", useRef: "U-1", outcome: .reduced(paid: yuan("11万"), reason: "x")),
+                context: fixture.next("2022-06-02")
+            )
+        }
+        #expect(throws: LedgerError.redemption(use: "U-1", reason: "is already filed in redemption claim R-1")) {
+            try ledger.fileRedemption(
+                RedemptionFilingRequest(ref: "R-2", providerID: fixture.lab, useRefs: ["U-1"]),
+                context: fixture.next("2022-06-01")
+            )
+        }
+        let head = try ledger.chainHead()
+        #expect(head.events == before.events + 2, "only U-1 and R-1 were recorded")
+        #expect(try ledger.verify().isValid)
+    }
+
+    @Test func theSameKeyRecordsOnceAndDifferentContentUnderItIsRefused() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
+        let context = fixture.next("2022-05-10")
+        let request = UseRequest(
+            ref: "U-1",
+            applicantID: fixture.alpha,
+            providerID: fixture.lab,
+            productCode: "LAB-NMR",
+            programme: shanghai,
+            serviceAmount: yuan("10万")
+        )
+        let first = try fixture.ledger.use(request, context: context)
+        let again = try fixture.ledger.use(request, context: context)
+        #expect(again.replayed && !first.replayed)
+        #expect(again.seq == first.seq && again.amount == first.amount && again.explanation == first.explanation)
+        var changed = request
+        changed.serviceAmount = yuan("12万")
+        #expect(throws: LedgerError.idempotencyConflict(key: context.idempotencyKey, firstEvent: first.seq)) {
+            try fixture.ledger.use(changed, context: context)
+        }
+        // A new key with a reference already used is refused too.
+        #expect(throws: LedgerError.referenceTaken(kind: "use", ref: "U-1", event: first.seq)) {
+            try fixture.ledger.use(request, context: fixture.next("2022-05-10"))
+        }
+    }
+
+    @Test func aReversalCancelsOnceAndDependentsComeFirst() throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        let grant = try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
+        let use = try fixture.use("U-1", applicant: fixture.alpha, amount: "10万")
+        #expect(
+            throws: LedgerError.negativeBalance(
+                account: "quota/sh-innovation-voucher/2022/\(fixture.alpha)",
+                balance: yuan("25万"),
+                change: Money(fen: -30_000_000)
+            )
+        ) {
+            try ledger.reverse(event: grant.seq, reason: "wrong amount", context: fixture.next("2022-05-11"))
+        }
+        let reversal = try ledger.reverse(event: use.seq, reason: "entered twice", context: fixture.next("2022-05-11"))
+        #expect(throws: LedgerError.alreadyReversed(event: use.seq, by: reversal.seq)) {
+            try ledger.reverse(event: use.seq, reason: "again", context: fixture.next("2022-05-12"))
+        }
+        #expect(throws: LedgerError.self) {
+            try ledger.reverse(event: reversal.seq, reason: "undo", context: fixture.next("2022-05-12"))
+        }
+        let figures = try ledger.reconciliation(shanghai, period: .year(2022))
+        #expect(figures.uses == 0 && figures.used == .zero && figures.available == yuan("30万"))
+        // The use's reference stays taken: a correction is recorded under a new one.
+        _ = try fixture.use("U-1b", applicant: fixture.alpha, amount: "10万")
+        #expect(try ledger.verify().isValid)
+    }
+
+    @Test func aGroupSharesItsCapAcrossEnterprises() throws {
+        let fixture = try LedgerFixture()
+        var yaml = try #require(try fixture.ledger.policyFile(shanghai))
+        yaml = yaml.replacingOccurrences(
+            of: "    rounding:\n",
+            with: "      per_group_per_year: {value: 40万元, source: assumed, clause: test}\n    rounding:\n"
+        )
+        try fixture.ledger.installProgramme(
+            yaml: yaml,
+            file: "sh-innovation-voucher.yaml",
+            context: fixture.next("2022-01-01")
+        )
+        try fixture.grantQuota("C-A", applicant: fixture.alpha, amount: "30万")
+        try fixture.grantQuota("C-C", applicant: fixture.gamma, amount: "30万")
+        // A group's cap also limits grants: beta, in alpha's group, can be granted only 10万 more.
+        try fixture.ledger.claim(
+            ClaimRequest(
+                ref: "C-B",
+                applicantID: fixture.beta,
+                programme: shanghai,
+                year: 2022,
+                requested: yuan("30万")
+            ),
+            context: fixture.next("2022-03-01")
+        )
+        #expect(throws: LedgerError.self) {
+            try fixture.ledger.decide(
+                DecisionRequest(claimRef: "C-B", outcome: .grant(yuan("30万")), reviewer: "d"),
+                context: fixture.next("2022-03-02")
+            )
+        }
+        // Gamma is found to belong to the group after its grant: a change of details, recorded as an event.
+        try fixture.ledger.registerApplicant(
+            ApplicantRegistration(
+                identifier: .creditCode(try UnifiedSocialCreditCode(fixture.gamma)),
+                kind: .enterprise,
+                name: "丙软件有限公司",
+                district: "杨浦区",
+                region: "shanghai",
+                group: "G-1"
+            ),
+            context: fixture.next("2022-04-01")
+        )
+        #expect(try fixture.ledger.applicant(fixture.gamma).group == "G-1")
+        #expect(try fixture.use("U-A", applicant: fixture.alpha, amount: "60万").amount == yuan("30万"))
+        let bound = try fixture.use("U-C", applicant: fixture.gamma, amount: "60万")
+        #expect(bound.amount == yuan("10万"))
+        #expect(
+            bound.explanation?.en.contains {
+                $0.hasPrefix("group's annual cap left 400,000.00 − 300,000.00 = 100,000.00 ← binding")
+            }
+                == true
+        )
+    }
+
+    @Test func aPolicyVersionThatEventsUsedCannotChange() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
+        let yaml = try #require(try fixture.ledger.policyFile(shanghai))
+        let changed = yaml.replacingOccurrences(of: "value: 50%", with: "value: 40%")
+        #expect(
+            throws: LedgerError.policyVersionInUse(
+                programme: "sh-innovation-voucher",
+                effectiveFrom: "2022-01-01",
+                events: 2
+            )
+        ) {
+            try fixture.ledger.installProgramme(yaml: changed, file: "sh.yaml", context: fixture.next("2023-01-01"))
+        }
+        // Adding a version from a later date is how a policy changes.
+        let added = yaml + "  - effective_from: 2023-01-01\n    rate: 40%\n"
+        try fixture.ledger.installProgramme(yaml: added, file: "sh.yaml", context: fixture.next("2023-01-01"))
+        #expect(try fixture.ledger.programme(shanghai).versions.count == 2)
+    }
+}

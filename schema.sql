@@ -1,0 +1,287 @@
+-- voucher-ledger: the one canonical schema (version 1).
+--
+-- Money is INTEGER fen (0.01 CNY); dates are TEXT 'YYYY-MM-DD'; hashes are lower-case hex SHA-256.
+-- Every fact is one row of `event`, chained by hash; the other ledger tables hold the event's
+-- facts and postings, keyed by the event's sequence number. Ledger tables are append-only:
+-- triggers refuse UPDATE and DELETE. `account` is the one table that changes: it caches each
+-- account's balance, kept by a trigger from the postings; verification recomputes it.
+-- docs/ledger.md explains the accounts, the event kinds and the hashed encoding.
+
+-- MARK: events
+
+CREATE TABLE event (
+    seq INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN (
+        'programme', 'applicant', 'provider', 'product', 'claim', 'decision', 'use',
+        'redemption-filed', 'redemption-settled', 'payment', 'expiry', 'reversal')),
+    business_date TEXT NOT NULL CHECK (business_date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    recorded_at TEXT NOT NULL,
+    actor TEXT NOT NULL CHECK (length(actor) > 0),
+    idempotency_key TEXT NOT NULL UNIQUE CHECK (length(idempotency_key) > 0),
+    request_hash TEXT NOT NULL,
+    programme_id TEXT REFERENCES programme(id) DEFERRABLE INITIALLY DEFERRED,
+    policy_hash TEXT REFERENCES policy_version(hash) DEFERRABLE INITIALLY DEFERRED,
+    reverses INTEGER UNIQUE REFERENCES event(seq),
+    payload TEXT NOT NULL,
+    explanation TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE
+) STRICT;
+
+CREATE INDEX event_by_programme ON event(programme_id, kind, business_date);
+
+CREATE TRIGGER event_sequence_has_no_gap BEFORE INSERT ON event
+WHEN NEW.seq IS NOT (SELECT COALESCE(MAX(seq), 0) + 1 FROM event)
+BEGIN
+    SELECT RAISE(ABORT, 'event.seq must be the next number after the last event');
+END;
+
+CREATE TRIGGER event_links_to_the_previous BEFORE INSERT ON event
+WHEN NEW.prev_hash IS NOT COALESCE(
+    (SELECT hash FROM event WHERE seq = NEW.seq - 1),
+    '0000000000000000000000000000000000000000000000000000000000000000')
+BEGIN
+    SELECT RAISE(ABORT, 'event.prev_hash must be the previous event''s hash');
+END;
+
+-- MARK: programmes and their policies
+
+CREATE TABLE programme (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('voucher', 'matching', 'grant')),
+    name_zh TEXT NOT NULL,
+    name_en TEXT NOT NULL,
+    event_seq INTEGER NOT NULL REFERENCES event(seq)
+) STRICT;
+
+-- Every policy file installed, whole; a programme's policy is its latest file.
+CREATE TABLE policy_file (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    programme_id TEXT NOT NULL REFERENCES programme(id),
+    file_name TEXT NOT NULL,
+    yaml TEXT NOT NULL,
+    sha256 TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX policy_file_by_programme ON policy_file(programme_id, event_seq);
+
+-- Each version once, by the hash of its canonical encoding; events pin the version they used.
+CREATE TABLE policy_version (
+    hash TEXT PRIMARY KEY,
+    programme_id TEXT NOT NULL REFERENCES programme(id),
+    effective_from TEXT NOT NULL,
+    effective_until TEXT,
+    canonical TEXT NOT NULL,
+    event_seq INTEGER NOT NULL REFERENCES event(seq)
+) STRICT;
+
+-- MARK: parties and products (a change is a new row; the latest row of an id is current)
+
+CREATE TABLE applicant (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    id TEXT NOT NULL CHECK (length(id) > 0),
+    kind TEXT NOT NULL CHECK (kind IN ('enterprise', 'team')),
+    name TEXT NOT NULL CHECK (length(name) > 0),
+    district TEXT NOT NULL,
+    region TEXT NOT NULL,
+    group_id TEXT,
+    override_reason TEXT,
+    override_by TEXT,
+    CHECK ((override_reason IS NULL) = (override_by IS NULL))
+) STRICT;
+
+CREATE INDEX applicant_by_id ON applicant(id, event_seq);
+CREATE INDEX applicant_by_group ON applicant(group_id);
+
+CREATE TABLE provider (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    id TEXT NOT NULL CHECK (length(id) > 0),
+    name TEXT NOT NULL CHECK (length(name) > 0),
+    region TEXT NOT NULL CHECK (length(region) > 0),
+    override_reason TEXT,
+    override_by TEXT,
+    CHECK ((override_reason IS NULL) = (override_by IS NULL))
+) STRICT;
+
+CREATE INDEX provider_by_id ON provider(id, event_seq);
+
+CREATE TABLE product (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    code TEXT NOT NULL CHECK (length(code) > 0),
+    provider_id TEXT NOT NULL,
+    name TEXT NOT NULL CHECK (length(name) > 0),
+    category TEXT NOT NULL CHECK (length(category) > 0),
+    list_price INTEGER NOT NULL CHECK (list_price >= 0)
+) STRICT;
+
+CREATE INDEX product_by_code ON product(code, event_seq);
+
+-- MARK: the lifecycle
+
+CREATE TABLE claim (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    ref TEXT NOT NULL UNIQUE CHECK (length(ref) > 0),
+    applicant_id TEXT NOT NULL,
+    programme_id TEXT NOT NULL REFERENCES programme(id),
+    year INTEGER NOT NULL CHECK (year BETWEEN 1900 AND 9999),
+    requested INTEGER NOT NULL CHECK (requested >= 0),
+    project TEXT,
+    paid INTEGER CHECK (paid >= 0)
+) STRICT;
+
+CREATE INDEX claim_by_applicant ON claim(applicant_id, programme_id, year);
+
+CREATE TABLE decision (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    claim_seq INTEGER NOT NULL REFERENCES claim(event_seq),
+    level TEXT NOT NULL CHECK (level IN ('district', 'city')),
+    outcome TEXT NOT NULL CHECK (outcome IN ('granted', 'rejected')),
+    granted INTEGER NOT NULL CHECK (granted >= 0),
+    reviewer TEXT NOT NULL CHECK (length(reviewer) > 0),
+    reason TEXT,
+    valid_until TEXT,
+    CHECK (outcome = 'granted' OR (granted = 0 AND reason IS NOT NULL))
+) STRICT;
+
+CREATE INDEX decision_by_claim ON decision(claim_seq, event_seq);
+
+CREATE TABLE voucher_use (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    ref TEXT NOT NULL UNIQUE CHECK (length(ref) > 0),
+    claim_seq INTEGER NOT NULL REFERENCES claim(event_seq),
+    programme_id TEXT NOT NULL REFERENCES programme(id),
+    year INTEGER NOT NULL,
+    applicant_id TEXT NOT NULL,
+    provider_id TEXT NOT NULL,
+    product_code TEXT NOT NULL,
+    category TEXT NOT NULL,
+    provider_region TEXT NOT NULL,
+    project TEXT,
+    used_on TEXT NOT NULL,
+    service_amount INTEGER NOT NULL CHECK (service_amount >= 0),
+    eligible_amount INTEGER CHECK (eligible_amount BETWEEN 0 AND service_amount),
+    tax_amount INTEGER CHECK (tax_amount BETWEEN 0 AND service_amount),
+    rate_basis_points INTEGER NOT NULL CHECK (rate_basis_points BETWEEN 1 AND 10000),
+    amount INTEGER NOT NULL CHECK (amount > 0 AND amount * 10000 <= service_amount * rate_basis_points),
+    redemption_deadline TEXT
+) STRICT;
+
+CREATE INDEX voucher_use_by_programme ON voucher_use(programme_id, year, used_on);
+CREATE INDEX voucher_use_by_applicant ON voucher_use(applicant_id, programme_id, year);
+CREATE INDEX voucher_use_by_project ON voucher_use(programme_id, project);
+
+CREATE TABLE redemption_filing (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    ref TEXT NOT NULL UNIQUE CHECK (length(ref) > 0),
+    provider_id TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE redemption_item (
+    filing_seq INTEGER NOT NULL REFERENCES redemption_filing(event_seq),
+    use_seq INTEGER NOT NULL REFERENCES voucher_use(event_seq),
+    past_deadline INTEGER NOT NULL CHECK (past_deadline IN (0, 1)),
+    PRIMARY KEY (filing_seq, use_seq)
+) STRICT;
+
+CREATE INDEX redemption_item_by_use ON redemption_item(use_seq);
+
+CREATE TABLE settlement (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    filing_seq INTEGER NOT NULL REFERENCES redemption_filing(event_seq),
+    use_seq INTEGER NOT NULL REFERENCES voucher_use(event_seq),
+    outcome TEXT NOT NULL CHECK (outcome IN ('paid', 'reduced', 'rejected')),
+    paid INTEGER NOT NULL CHECK (paid >= 0),
+    unpaid INTEGER NOT NULL CHECK (unpaid >= 0),
+    unpaid_effect TEXT NOT NULL CHECK (unpaid_effect IN ('returned', 'forfeited')),
+    reason TEXT,
+    CHECK (outcome = 'paid' OR reason IS NOT NULL)
+) STRICT;
+
+CREATE INDEX settlement_by_use ON settlement(use_seq);
+
+CREATE TABLE payment (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    claim_seq INTEGER NOT NULL REFERENCES claim(event_seq),
+    amount INTEGER NOT NULL CHECK (amount > 0)
+) STRICT;
+
+CREATE INDEX payment_by_claim ON payment(claim_seq);
+
+-- MARK: double entry
+
+CREATE TABLE account (
+    id TEXT PRIMARY KEY,
+    type TEXT NOT NULL CHECK (type IN ('budget', 'quota', 'awaiting', 'paid', 'forfeited', 'lapsed')),
+    programme_id TEXT NOT NULL REFERENCES programme(id),
+    year INTEGER NOT NULL,
+    party_id TEXT,
+    balance INTEGER NOT NULL DEFAULT 0,
+    -- Only the budget (the programme's appropriation) is drawn below zero.
+    CHECK (type = 'budget' OR balance >= 0)
+) STRICT;
+
+CREATE INDEX account_by_programme ON account(programme_id, type, year);
+
+CREATE TABLE posting (
+    event_seq INTEGER NOT NULL REFERENCES event(seq),
+    line INTEGER NOT NULL CHECK (line >= 1),
+    account_id TEXT NOT NULL REFERENCES account(id),
+    amount INTEGER NOT NULL CHECK (amount <> 0),
+    -- Copied from the account and the event, so that reports aggregate one indexed table.
+    account_type TEXT NOT NULL,
+    programme_id TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    business_date TEXT NOT NULL,
+    PRIMARY KEY (event_seq, line)
+) STRICT;
+
+CREATE INDEX posting_by_account ON posting(account_id, business_date);
+CREATE INDEX posting_for_reports ON posting(programme_id, account_type, year, business_date);
+
+CREATE TRIGGER posting_keeps_the_balance AFTER INSERT ON posting
+BEGIN
+    UPDATE account SET balance = balance + NEW.amount WHERE id = NEW.account_id;
+END;
+
+CREATE TRIGGER account_keeps_its_identity BEFORE UPDATE OF id, type, programme_id, year, party_id ON account
+BEGIN
+    SELECT RAISE(ABORT, 'an account''s identity cannot change');
+END;
+
+CREATE TRIGGER account_no_delete BEFORE DELETE ON account
+BEGIN
+    SELECT RAISE(ABORT, 'accounts cannot be deleted');
+END;
+
+-- MARK: append-only: no ledger row is ever changed or removed
+
+CREATE TRIGGER event_no_update BEFORE UPDATE ON event BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: event cannot be updated'); END;
+CREATE TRIGGER event_no_delete BEFORE DELETE ON event BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: event cannot be deleted'); END;
+CREATE TRIGGER programme_no_update BEFORE UPDATE ON programme BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: programme cannot be updated'); END;
+CREATE TRIGGER programme_no_delete BEFORE DELETE ON programme BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: programme cannot be deleted'); END;
+CREATE TRIGGER policy_file_no_update BEFORE UPDATE ON policy_file BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: policy_file cannot be updated'); END;
+CREATE TRIGGER policy_file_no_delete BEFORE DELETE ON policy_file BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: policy_file cannot be deleted'); END;
+CREATE TRIGGER policy_version_no_update BEFORE UPDATE ON policy_version BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: policy_version cannot be updated'); END;
+CREATE TRIGGER policy_version_no_delete BEFORE DELETE ON policy_version BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: policy_version cannot be deleted'); END;
+CREATE TRIGGER applicant_no_update BEFORE UPDATE ON applicant BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: applicant cannot be updated'); END;
+CREATE TRIGGER applicant_no_delete BEFORE DELETE ON applicant BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: applicant cannot be deleted'); END;
+CREATE TRIGGER provider_no_update BEFORE UPDATE ON provider BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: provider cannot be updated'); END;
+CREATE TRIGGER provider_no_delete BEFORE DELETE ON provider BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: provider cannot be deleted'); END;
+CREATE TRIGGER product_no_update BEFORE UPDATE ON product BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: product cannot be updated'); END;
+CREATE TRIGGER product_no_delete BEFORE DELETE ON product BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: product cannot be deleted'); END;
+CREATE TRIGGER claim_no_update BEFORE UPDATE ON claim BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: claim cannot be updated'); END;
+CREATE TRIGGER claim_no_delete BEFORE DELETE ON claim BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: claim cannot be deleted'); END;
+CREATE TRIGGER decision_no_update BEFORE UPDATE ON decision BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: decision cannot be updated'); END;
+CREATE TRIGGER decision_no_delete BEFORE DELETE ON decision BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: decision cannot be deleted'); END;
+CREATE TRIGGER voucher_use_no_update BEFORE UPDATE ON voucher_use BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: voucher_use cannot be updated'); END;
+CREATE TRIGGER voucher_use_no_delete BEFORE DELETE ON voucher_use BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: voucher_use cannot be deleted'); END;
+CREATE TRIGGER redemption_filing_no_update BEFORE UPDATE ON redemption_filing BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: redemption_filing cannot be updated'); END;
+CREATE TRIGGER redemption_filing_no_delete BEFORE DELETE ON redemption_filing BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: redemption_filing cannot be deleted'); END;
+CREATE TRIGGER redemption_item_no_update BEFORE UPDATE ON redemption_item BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: redemption_item cannot be updated'); END;
+CREATE TRIGGER redemption_item_no_delete BEFORE DELETE ON redemption_item BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: redemption_item cannot be deleted'); END;
+CREATE TRIGGER settlement_no_update BEFORE UPDATE ON settlement BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: settlement cannot be updated'); END;
+CREATE TRIGGER settlement_no_delete BEFORE DELETE ON settlement BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: settlement cannot be deleted'); END;
+CREATE TRIGGER payment_no_update BEFORE UPDATE ON payment BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: payment cannot be updated'); END;
+CREATE TRIGGER payment_no_delete BEFORE DELETE ON payment BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: payment cannot be deleted'); END;
+CREATE TRIGGER posting_no_update BEFORE UPDATE ON posting BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: posting cannot be updated'); END;
+CREATE TRIGGER posting_no_delete BEFORE DELETE ON posting BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: posting cannot be deleted'); END;
