@@ -1,0 +1,200 @@
+import Foundation
+import GRDB
+import Testing
+import VoucherDomain
+
+@testable @_spi(Testing) import VoucherStorage
+
+/// Tampering by raw SQL with the triggers dropped: verification names the first bad event, and a
+/// digest taken before catches even a chain rebuilt consistently, and a truncation.
+struct VerificationTests {
+    /// A ledger with a grant, two uses, a redemption and a settlement.
+    static func ledger() throws -> (LedgerFixture, useSeq: Int64) {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
+        let use = try fixture.use("U-1", applicant: fixture.alpha, amount: "10万")
+        _ = try fixture.use("U-2", applicant: fixture.alpha, product: "LAB-SEM", amount: "4万", on: "2022-05-20")
+        try fixture.ledger.fileRedemption(
+            RedemptionFilingRequest(ref: "R-1", providerID: fixture.lab, useRefs: ["U-1"]),
+            context: fixture.next("2022-06-01")
+        )
+        try fixture.ledger.settleRedemption(
+            SettlementRequest(filingRef: "R-1", useRef: "U-1", outcome: .paid),
+            context: fixture.next("2022-06-10")
+        )
+        return (fixture, use.seq)
+    }
+
+    static func dropTriggers(_ db: Database) throws {
+        for name in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'") {
+            try db.execute(sql: "DROP TRIGGER \(name)")
+        }
+    }
+
+    @Test func anUntouchedLedgerVerifies() throws {
+        let (fixture, _) = try Self.ledger()
+        let report = try fixture.ledger.verify()
+        #expect(report.isValid, "\(String(describing: report.problem))")
+        #expect(report.eventsChecked == report.head.events)
+        #expect(report.eventsChecked == 4 + 9 + 6)
+    }
+
+    @Test func aChangedPostingIsCaughtAndTheEventNamed() throws {
+        let (fixture, useSeq) = try Self.ledger()
+        try fixture.ledger.rawWrite { db in
+            try Self.dropTriggers(db)
+            try db.execute(sql: "UPDATE posting SET amount = amount * 2 WHERE event_seq = ?", arguments: [useSeq])
+        }
+        let problem = try #require(try fixture.ledger.verify().problem)
+        #expect(problem.event == useSeq)
+        #expect(problem.message.contains("does not match its hash"))
+    }
+
+    @Test func aChangedAmountInAFactTableIsCaughtAndTheEventNamed() throws {
+        let (fixture, useSeq) = try Self.ledger()
+        try fixture.ledger.rawWrite { db in
+            try Self.dropTriggers(db)
+            try db.execute(sql: "UPDATE voucher_use SET amount = 1 WHERE event_seq = ?", arguments: [useSeq])
+        }
+        let problem = try #require(try fixture.ledger.verify().problem)
+        #expect(problem.event == useSeq)
+        #expect(problem.message.contains("voucher_use row does not match"))
+    }
+
+    @Test func aDeletedEventIsCaught() throws {
+        let (fixture, useSeq) = try Self.ledger()
+        try fixture.ledger.rawWrite { db in
+            try Self.dropTriggers(db)
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.execute(sql: "DELETE FROM posting WHERE event_seq = ?", arguments: [useSeq])
+            try db.execute(sql: "DELETE FROM event WHERE seq = ?", arguments: [useSeq])
+        }
+        let problem = try #require(try fixture.ledger.verify().problem)
+        #expect(problem.event == useSeq)
+    }
+
+    @Test func reorderedEventsAreCaught() throws {
+        let (fixture, useSeq) = try Self.ledger()
+        try fixture.ledger.rawWrite { db in
+            try Self.dropTriggers(db)
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.execute(sql: "UPDATE event SET seq = -1 WHERE seq = ?", arguments: [useSeq])
+            try db.execute(sql: "UPDATE event SET seq = ? WHERE seq = ?", arguments: [useSeq, useSeq + 1])
+            try db.execute(sql: "UPDATE event SET seq = ? WHERE seq = -1", arguments: [useSeq + 1])
+        }
+        let problem = try #require(try fixture.ledger.verify().problem)
+        #expect(problem.event == useSeq)
+    }
+
+    @Test func aForgedEventAppendedWithoutTheChainIsCaught() throws {
+        let (fixture, _) = try Self.ledger()
+        let head = try fixture.ledger.chainHead()
+        try fixture.ledger.rawWrite { db in
+            try Self.dropTriggers(db)
+            try db.execute(
+                sql: """
+                    INSERT INTO event (seq, kind, business_date, recorded_at, actor, idempotency_key, request_hash, payload,
+                        prev_hash, hash) VALUES (?, 'payment', '2022-07-01', 'x', 'mallory', 'forged', 'x', '{}', ?, ?)
+                    """,
+                arguments: [head.events + 1, head.hash, String(repeating: "a", count: 64)]
+            )
+        }
+        let problem = try #require(try fixture.ledger.verify().problem)
+        #expect(problem.event == head.events + 1)
+    }
+
+    @Test func anAlteredPolicyVersionIsCaught() throws {
+        let (fixture, _) = try Self.ledger()
+        try fixture.ledger.rawWrite { db in
+            try Self.dropTriggers(db)
+            try db.execute(
+                sql:
+                    "UPDATE policy_version SET canonical = replace(canonical, '5000', '6000') WHERE programme_id = 'sh-innovation-voucher'"
+            )
+        }
+        let problem = try #require(try fixture.ledger.verify().problem)
+        #expect(problem.message.contains("policy version does not match its hash"))
+    }
+
+    @Test func aChainRebuiltConsistentlyAfterAnEditIsCaughtByAnEarlierDigest() throws {
+        let (fixture, firstUse) = try Self.ledger()
+        let useSeq = firstUse + 1  // U-2, not yet redeemed
+        let digest = try fixture.ledger.digest()
+        #expect(LedgerDigest(text: digest.description) == digest)
+        // Halve the second use's postings, then rehash the chain from there on, as a careful forger would.
+        try fixture.ledger.rawWrite { db in
+            try Self.dropTriggers(db)
+            try db.execute(sql: "UPDATE posting SET amount = amount / 2 WHERE event_seq = ?", arguments: [useSeq])
+            try db.execute(
+                sql:
+                    "UPDATE account SET balance = (SELECT COALESCE(SUM(amount), 0) FROM posting p WHERE p.account_id = account.id)"
+            )
+            var previous =
+                try String.fetchOne(db, sql: "SELECT hash FROM event WHERE seq = ?", arguments: [useSeq - 1]) ?? ""
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM event WHERE seq >= ? ORDER BY seq", arguments: [useSeq])
+            {
+                let seq: Int64 = row["seq"]
+                let lines = try Row.fetchAll(
+                    db,
+                    sql: "SELECT line, account_id, amount FROM posting WHERE event_seq = ? ORDER BY line",
+                    arguments: [seq]
+                ).map { ($0["line"] as Int64, $0["account_id"] as String, $0["amount"] as Int64) }
+                let fields = EventFields(
+                    seq: seq,
+                    kind: row["kind"],
+                    businessDate: row["business_date"],
+                    recordedAt: row["recorded_at"],
+                    actor: row["actor"],
+                    idempotencyKey: row["idempotency_key"],
+                    requestHash: row["request_hash"],
+                    programme: row["programme_id"],
+                    policyHash: row["policy_hash"],
+                    reverses: row["reverses"],
+                    payload: row["payload"],
+                    explanation: row["explanation"],
+                    postings: lines,
+                    prevHash: previous
+                )
+                try db.execute(
+                    sql: "UPDATE event SET prev_hash = ?, hash = ? WHERE seq = ?",
+                    arguments: [previous, fields.hash, seq]
+                )
+                previous = fields.hash
+            }
+        }
+        // The forged chain is consistent in itself: only the digest kept from before can tell.
+        #expect(try fixture.ledger.verify().isValid)
+        let problem = try #require(try fixture.ledger.verify(against: digest).problem)
+        #expect(problem.message.contains("the chain was rewritten"))
+        #expect(problem.event == digest.events)
+    }
+
+    @Test func aTruncatedChainIsCaughtByAnEarlierDigest() throws {
+        let (fixture, _) = try Self.ledger()
+        let digest = try fixture.ledger.digest()
+        try fixture.ledger.rawWrite { db in
+            try Self.dropTriggers(db)
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.execute(sql: "DELETE FROM settlement WHERE event_seq = ?", arguments: [digest.events])
+            try db.execute(sql: "DELETE FROM posting WHERE event_seq = ?", arguments: [digest.events])
+            try db.execute(sql: "DELETE FROM event WHERE seq = ?", arguments: [digest.events])
+            try db.execute(
+                sql:
+                    "UPDATE account SET balance = (SELECT COALESCE(SUM(amount), 0) FROM posting p WHERE p.account_id = account.id)"
+            )
+        }
+        #expect(try fixture.ledger.verify().isValid)
+        let problem = try #require(try fixture.ledger.verify(against: digest).problem)
+        #expect(problem.message.contains("truncated"))
+    }
+
+    @Test func aBalanceCacheOutOfStepWithThePostingsIsCaught() throws {
+        let (fixture, _) = try Self.ledger()
+        try fixture.ledger.rawWrite { db in
+            try db.execute(sql: "UPDATE account SET balance = balance + 100 WHERE type = 'paid'")
+        }
+        let problem = try #require(try fixture.ledger.verify().problem)
+        #expect(problem.event == nil)
+        #expect(problem.message.contains("differs from its postings"))
+    }
+}
