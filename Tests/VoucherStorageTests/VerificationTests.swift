@@ -198,3 +198,109 @@ struct VerificationTests {
         #expect(problem.message.contains("differs from its postings"))
     }
 }
+
+/// The Python recipe in docs/ledger.md, run on a real ledger file: it agrees with `verify`.
+struct HandVerificationTests {
+    static func recipe() throws -> String {
+        let doc = try String(
+            contentsOf: SchemaTests.root.appendingPathComponent("docs/ledger.md"),
+            encoding: .utf8
+        )
+        return doc.components(separatedBy: "```python\n").dropFirst().first?.components(separatedBy: "```").first ?? ""
+    }
+
+    static func runPython(_ script: String, _ argument: String) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, argument]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func theRecipeInTheDocsVerifiesARealLedgerAndCatchesAnEdit() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("hand-\(UUID().uuidString).sqlite")
+            .path
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let ledger = try Ledger.open(at: path, actor: "test")
+        let applicant = creditCode(1)
+        let provider = creditCode(11, prefix: "12310000")
+        let context = { (key: String, date: String) in
+            EventContext(idempotencyKey: key, actor: "测试员", businessDate: day(date))
+        }
+        try ledger.registerApplicant(
+            ApplicantRegistration(
+                identifier: .creditCode(try UnifiedSocialCreditCode(applicant)),
+                kind: .enterprise,
+                name: "甲科技有限公司 \"引号\" \\ 反斜杠\n换行",
+                district: "杨浦区",
+                region: "shanghai"
+            ),
+            context: context("a", "2022-01-05")
+        )
+        try ledger.registerProvider(
+            ProviderRegistration(
+                identifier: .creditCode(try UnifiedSocialCreditCode(provider)),
+                name: "实验室",
+                region: "shanghai"
+            ),
+            context: context("p", "2022-01-05")
+        )
+        try ledger.registerProduct(
+            ProductRegistration(
+                code: "P1",
+                providerID: provider,
+                name: "测试",
+                category: "testing",
+                listPrice: yuan("1万")
+            ),
+            context: context("pr", "2022-01-05")
+        )
+        try ledger.claim(
+            ClaimRequest(ref: "C1", applicantID: applicant, programme: shanghai, year: 2022, requested: yuan("30万")),
+            context: context("c", "2022-03-01")
+        )
+        try ledger.decide(
+            DecisionRequest(claimRef: "C1", outcome: .grant(yuan("30万")), reviewer: "审核人"),
+            context: context("d", "2022-03-02")
+        )
+        try ledger.use(
+            UseRequest(
+                ref: "U1",
+                applicantID: applicant,
+                providerID: provider,
+                productCode: "P1",
+                programme: shanghai,
+                serviceAmount: yuan("3.33")
+            ),
+            context: context("u", "2022-04-01")
+        )
+        let head = try ledger.chainHead()
+
+        let recipe = try Self.recipe()
+        #expect(recipe.contains("hashlib.sha256"))
+        let good = try Self.runPython(recipe, path)
+        #expect(good.status == 0, "\(good.output)")
+        #expect(
+            good.output.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "\(head.events) events verify; head \(head.hash)"
+        )
+
+        try ledger.rawWrite { db in
+            try db.execute(sql: "DROP TRIGGER posting_no_update")
+            try db.execute(
+                sql: "UPDATE posting SET amount = amount + 1 WHERE event_seq = ? AND amount > 0",
+                arguments: [head.events]
+            )
+        }
+        let bad = try Self.runPython(recipe, path)
+        #expect(bad.status != 0)
+        #expect(bad.output.contains("event \(head.events) does not verify"))
+    }
+}
