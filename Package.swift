@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "VoucherDomain", targets: ["VoucherDomain"]),
         .library(name: "VoucherPolicies", targets: ["VoucherPolicies"]),
         .library(name: "VoucherStorage", targets: ["VoucherStorage"]),
+        .library(name: "VoucherImport", targets: ["VoucherImport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
@@ -45,6 +46,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.embedInCode("Schema/schema.sql")],
+            swiftSettings: strict
+        ),
+        // CSV files as offices send them (UTF-8, GB18030, BOM, CRLF) into the ledger, all or nothing.
+        .target(
+            name: "VoucherImport",
+            dependencies: ["VoucherDomain", "VoucherStorage"],
             swiftSettings: strict
         ),
         .testTarget(

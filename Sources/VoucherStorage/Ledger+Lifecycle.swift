@@ -1343,3 +1343,33 @@ struct UseFact {
         self.redemptionDeadline = redemptionDeadline
     }
 }
+
+// MARK: - Reads of single facts
+
+/// A recorded use, as redemption and reports see it.
+public struct RecordedUse: Sendable, Hashable {
+    public var ref: String
+    public var seq: Int64
+    public var programme: String
+    public var applicantID: String
+    public var providerID: String
+    public var usedOn: BusinessDate
+    public var amount: Money
+}
+
+extension Ledger {
+    /// The live use with this reference, if there is one.
+    public func recordedUse(ref: String) throws -> RecordedUse? {
+        try read { db in
+            guard let use = try? storedUse(db, ref: ref) else { return nil }
+            return RecordedUse(
+                ref: use.ref, seq: use.seq, programme: use.programme, applicantID: use.applicantID, providerID: use.providerID,
+                usedOn: use.usedOn, amount: use.amount)
+        }
+    }
+
+    /// A short, stable key for content (an idempotency key for rows that carry no reference).
+    public static func contentKey(_ parts: [String]) -> String {
+        Hashing.sha256(CanonicalJSON.array(parts.map { .string($0) }).text)
+    }
+}

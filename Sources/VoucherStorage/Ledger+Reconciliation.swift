@@ -1,110 +1,7 @@
 import GRDB
 import VoucherDomain
 
-/// Which part of a programme's history a report covers.
-public struct ReportPeriod: Sendable, Hashable {
-    /// A programme year (its claims, their uses and redemptions, whenever these happened up to
-    /// `through`), or nil for every year: the cumulative figures.
-    public var year: Int?
-    /// The last business date counted.
-    public var through: BusinessDate
-
-    public init(year: Int?, through: BusinessDate) {
-        self.year = year
-        self.through = through
-    }
-
-    /// A whole programme year, with everything recorded for it so far.
-    public static func year(_ year: Int) -> ReportPeriod {
-        ReportPeriod(year: year, through: BusinessDate.latest)
-    }
-
-    /// Every year, cumulative to and including `date`.
-    public static func through(_ date: BusinessDate) -> ReportPeriod { ReportPeriod(year: nil, through: date) }
-}
-
-extension BusinessDate {
-    /// 9999-12-31: no date limit.
-    static var latest: BusinessDate {
-        guard let date = try? BusinessDate(year: 9999, month: 12, day: 31) else {
-            preconditionFailure("9999-12-31 is a date")
-        }
-        return date
-    }
-}
-
-/// One reconciliation identity of domain.md, checked: whether it holds, and by how much it does not.
-public struct IdentityCheck: Sendable, Hashable {
-    /// `claimed = used + expired + available`.
-    public var name: String
-    public var left: Money
-    public var right: Money
-    public var holds: Bool { left == right }
-    /// left − right.
-    public var difference: Money { Money(fen: left.fen &- right.fen) }
-}
-
-/// The head of the hash chain: how many events, and the last one's hash.
-public struct ChainHead: Sendable, Hashable, CustomStringConvertible {
-    public var events: Int64
-    public var hash: String
-
-    public var description: String { "\(events) events, head \(hash)" }
-}
-
-/// The figures officials publish for a programme and period, with the identities checked.
-public struct ReconciliationFigures: Sendable, Hashable {
-    public var programme: ProgrammeID
-    public var kind: ProgrammeKind
-    public var period: ReportPeriod
-    /// Applicants with a granted quota (or grant).
-    public var applicants: Int
-    /// Applicants with at least one use (or payment).
-    public var enterprisesServed: Int
-    public var uses: Int
-    public var providers: Int
-    public var products: Int
-    public var claimed: Money
-    public var serviceAmount: Money
-    public var used: Money
-    public var redeemed: Money
-    public var awaitingRedemption: Money
-    public var expired: Money
-    public var forfeited: Money
-    public var available: Money
-    public var identities: [IdentityCheck]
-    /// Uses whose amount exceeds rate × service amount (should be none).
-    public var usesOverRate: Int
-    /// Accounts that must not be negative and are (should be none).
-    public var negativeAccounts: [String]
-    public var chainHead: ChainHead
-}
-
-/// One row of a breakdown: the uses of one applicant, provider, category, region or month.
-public struct BreakdownRow: Sendable, Hashable {
-    public var key: String
-    public var uses: Int
-    public var serviceAmount: Money
-    public var used: Money
-    public var redeemed: Money
-
-    public init(key: String, uses: Int, serviceAmount: Money, used: Money, redeemed: Money) {
-        self.key = key
-        self.uses = uses
-        self.serviceAmount = serviceAmount
-        self.used = used
-        self.redeemed = redeemed
-    }
-}
-
-/// What a breakdown groups uses by.
-public enum BreakdownDimension: String, Sendable, Hashable, CaseIterable {
-    case applicant
-    case provider
-    case category
-    case region
-    case month
-
+extension BreakdownDimension {
     var column: String {
         switch self {
         case .applicant: "u.applicant_id"
@@ -144,27 +41,13 @@ extension Ledger {
             }
             let useYear = period.year == nil ? "" : "AND u.year = :year"
             var figures = ReconciliationFigures(
-                programme: programmeID,
-                kind: programme.kind,
-                period: period,
-                applicants: 0,
-                enterprisesServed: 0,
-                uses: 0,
-                providers: 0,
-                products: 0,
-                claimed: Money(fen: -balance(.budget).fen),
-                serviceAmount: .zero,
-                used: .zero,
-                redeemed: balance(.paid),
-                awaitingRedemption: balance(.awaiting),
-                expired: balance(.lapsed),
-                forfeited: balance(.forfeited),
-                available: balance(.quota),
-                identities: [],
-                usesOverRate: 0,
-                negativeAccounts: [],
-                chainHead: try chainHead(db)
-            )
+                programme: programmeID, kind: programme.kind, period: period, chainHead: try chainHead(db))
+            figures.claimed = Money(fen: -balance(.budget).fen)
+            figures.redeemed = balance(.paid)
+            figures.awaitingRedemption = balance(.awaiting)
+            figures.expired = balance(.lapsed)
+            figures.forfeited = balance(.forfeited)
+            figures.available = balance(.quota)
 
             let claimYear = period.year == nil ? "" : "AND c.year = :year"
             figures.applicants =

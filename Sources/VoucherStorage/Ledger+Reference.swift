@@ -277,7 +277,7 @@ extension Ledger {
         payload["override"] = Self.overrideJSON(registration.identifier)
         let request = CanonicalJSON.object(payload)
         return try transaction { db in
-            if let earlier = try replay(db, context: context, kind: .applicant, request: request) { return earlier }
+            // The same details again change nothing, whatever the key or the day.
             if let current = try Row.fetchOne(
                 db,
                 sql: "SELECT event_seq FROM applicant WHERE id = ? ORDER BY event_seq DESC LIMIT 1",
@@ -292,6 +292,7 @@ extension Ledger {
             {
                 return try recordedEvent(db, seq: current["event_seq"], replayed: true)
             }
+            if let earlier = try replay(db, context: context, kind: .applicant, request: request) { return earlier }
             return try append(
                 db,
                 context: context,
@@ -333,7 +334,6 @@ extension Ledger {
         payload["override"] = Self.overrideJSON(registration.identifier)
         let request = CanonicalJSON.object(payload)
         return try transaction { db in
-            if let earlier = try replay(db, context: context, kind: .provider, request: request) { return earlier }
             if let current = try Int64.fetchOne(
                 db,
                 sql: "SELECT event_seq FROM provider WHERE id = ? ORDER BY event_seq DESC LIMIT 1",
@@ -344,6 +344,7 @@ extension Ledger {
             {
                 return try recordedEvent(db, seq: current, replayed: true)
             }
+            if let earlier = try replay(db, context: context, kind: .provider, request: request) { return earlier }
             return try append(
                 db,
                 context: context,
@@ -380,7 +381,6 @@ extension Ledger {
             "category": .string(category), "list_price": .money(registration.listPrice),
         ])
         return try transaction { db in
-            if let earlier = try replay(db, context: context, kind: .product, request: request) { return earlier }
             _ = try provider(db, registration.providerID)
             if let current = try Int64.fetchOne(
                 db,
@@ -392,6 +392,7 @@ extension Ledger {
             {
                 return try recordedEvent(db, seq: current, replayed: true)
             }
+            if let earlier = try replay(db, context: context, kind: .product, request: request) { return earlier }
             return try append(
                 db,
                 context: context,

@@ -96,22 +96,65 @@ public struct Ledger: Sendable {
     // MARK: - Transactions
 
     /// Runs `body` in one IMMEDIATE transaction: it takes the write lock at once, so that concurrent
-    /// writers queue (within the busy timeout) instead of failing half-way.
+    /// writers queue (within the busy timeout) instead of failing half-way. Inside a ``batch(commit:_:)``
+    /// it runs in a savepoint of the batch's transaction instead, so that a refused operation leaves
+    /// the rest of the batch as it was.
     func transaction<T>(_ body: (Database) throws -> T) throws -> T {
+        var result: T?
+        if let batch = Self.batch {
+            try batch.database.inSavepoint {
+                result = try body(batch.database)
+                return .commit
+            }
+        } else {
+            try writer.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+            }
+        }
+        guard let result else { throw LedgerError.internalInconsistency("a transaction returned no result") }
+        return result
+    }
+
+    /// Runs `body` in a read-only snapshot (or, inside a batch, in the batch's transaction).
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        if let batch = Self.batch { return try body(batch.database) }
+        return try writer.read(body)
+    }
+
+    /// Runs many operations as one transaction: all of them are written, or none.
+    ///
+    /// Each operation inside still refuses on its own (in a savepoint), so the caller can go on
+    /// and collect every refusal; throwing from `body` rolls everything back. With `commit: false`
+    /// everything is rolled back at the end even when it succeeded: a dry run.
+    public func batch<T>(commit: Bool = true, _ body: () throws -> T) throws -> T {
         try writer.writeWithoutTransaction { db in
             var result: T?
             try db.inTransaction(.immediate) {
-                result = try body(db)
-                return .commit
+                result = try Self.$batch.withValue(BatchConnection(database: db)) { try body() }
+                return commit ? .commit : .rollback
             }
-            guard let result else { throw LedgerError.internalInconsistency("a transaction returned no result") }
+            guard let result else { throw LedgerError.internalInconsistency("a batch returned no result") }
             return result
         }
     }
 
-    /// Runs `body` in a read-only snapshot.
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.read(body)
+    /// The connection of the batch running on this task, if any.
+    @TaskLocal static var batch: BatchConnection?
+}
+
+/// The connection a batch runs on.
+///
+/// `@unchecked Sendable` because a task-local value must be Sendable, while a GRDB `Database` is
+/// not: the box is only read synchronously inside the batch's closure, on the writer's thread that
+/// owns the connection, and never escapes it.
+final class BatchConnection: @unchecked Sendable {
+    let database: Database
+
+    init(database: Database) {
+        self.database = database
     }
 }
 
@@ -161,7 +204,7 @@ public struct StoredExplanation: Sendable, Hashable {
 extension Ledger {
     /// Runs read-only SQL against the ledger (the schema's tables are documented in schema.sql).
     public func rawRead<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.read(body)
+        try read(body)
     }
 
     /// Runs SQL that writes, outside the ledger's operations: only for tests that prove the

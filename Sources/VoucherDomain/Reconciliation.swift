@@ -1,0 +1,142 @@
+/// The reconciliation of domain.md as values: periods, figures, identities, breakdowns.
+
+/// Which part of a programme's history a report covers.
+public struct ReportPeriod: Sendable, Hashable {
+    /// A programme year (its claims, their uses and redemptions, whenever these happened up to
+    /// `through`), or nil for every year: the cumulative figures.
+    public var year: Int?
+    /// The last business date counted.
+    public var through: BusinessDate
+
+    public init(year: Int?, through: BusinessDate) {
+        self.year = year
+        self.through = through
+    }
+
+    /// A whole programme year, with everything recorded for it so far.
+    public static func year(_ year: Int) -> ReportPeriod {
+        ReportPeriod(year: year, through: BusinessDate.latest)
+    }
+
+    /// Every year, cumulative to and including `date`.
+    public static func through(_ date: BusinessDate) -> ReportPeriod { ReportPeriod(year: nil, through: date) }
+}
+
+extension BusinessDate {
+    /// 9999-12-31: no date limit.
+    public static var latest: BusinessDate {
+        guard let date = try? BusinessDate(year: 9999, month: 12, day: 31) else {
+            preconditionFailure("9999-12-31 is a date")
+        }
+        return date
+    }
+}
+
+/// One reconciliation identity of domain.md, checked: whether it holds, and by how much it does not.
+public struct IdentityCheck: Sendable, Hashable {
+    /// `claimed = used + expired + available`.
+    public var name: String
+    public var left: Money
+    public var right: Money
+    public var holds: Bool { left == right }
+    /// left − right.
+    public var difference: Money { Money(fen: left.fen &- right.fen) }
+
+    public init(name: String, left: Money, right: Money) {
+        self.name = name
+        self.left = left
+        self.right = right
+    }
+}
+
+/// The head of the hash chain: how many events, and the last one's hash.
+public struct ChainHead: Sendable, Hashable, CustomStringConvertible {
+    public var events: Int64
+    public var hash: String
+
+    public var description: String { "\(events) events, head \(hash)" }
+
+    public init(events: Int64, hash: String) {
+        self.events = events
+        self.hash = hash
+    }
+}
+
+/// The figures officials publish for a programme and period, with the identities checked.
+public struct ReconciliationFigures: Sendable, Hashable {
+    public var programme: ProgrammeID
+    public var kind: ProgrammeKind
+    public var period: ReportPeriod
+    /// Applicants with a granted quota (or grant).
+    public var applicants: Int
+    /// Applicants with at least one use (or payment).
+    public var enterprisesServed: Int
+    public var uses: Int
+    public var providers: Int
+    public var products: Int
+    public var claimed: Money
+    public var serviceAmount: Money
+    public var used: Money
+    public var redeemed: Money
+    public var awaitingRedemption: Money
+    public var expired: Money
+    public var forfeited: Money
+    public var available: Money
+    public var identities: [IdentityCheck]
+    /// Uses whose amount exceeds rate × service amount (should be none).
+    public var usesOverRate: Int
+    /// Accounts that must not be negative and are (should be none).
+    public var negativeAccounts: [String]
+    public var chainHead: ChainHead
+
+    /// Figures with every count and amount at zero, to be filled in.
+    public init(programme: ProgrammeID, kind: ProgrammeKind, period: ReportPeriod, chainHead: ChainHead) {
+        self.programme = programme
+        self.kind = kind
+        self.period = period
+        self.chainHead = chainHead
+        applicants = 0
+        enterprisesServed = 0
+        uses = 0
+        providers = 0
+        products = 0
+        claimed = .zero
+        serviceAmount = .zero
+        used = .zero
+        redeemed = .zero
+        awaitingRedemption = .zero
+        expired = .zero
+        forfeited = .zero
+        available = .zero
+        identities = []
+        usesOverRate = 0
+        negativeAccounts = []
+    }
+}
+
+/// One row of a breakdown: the uses of one applicant, provider, category, region or month.
+public struct BreakdownRow: Sendable, Hashable {
+    public var key: String
+    public var uses: Int
+    public var serviceAmount: Money
+    public var used: Money
+    public var redeemed: Money
+
+    public init(key: String, uses: Int, serviceAmount: Money, used: Money, redeemed: Money) {
+        self.key = key
+        self.uses = uses
+        self.serviceAmount = serviceAmount
+        self.used = used
+        self.redeemed = redeemed
+    }
+}
+
+/// What a breakdown groups uses by.
+public enum BreakdownDimension: String, Sendable, Hashable, CaseIterable {
+    case applicant
+    case provider
+    case category
+    case region
+    case month
+}
+

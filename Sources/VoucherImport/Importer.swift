@@ -1,0 +1,427 @@
+import Foundation
+import VoucherDomain
+import VoucherStorage
+
+/// One thing wrong with an import file: the line, the column, the value and the reason.
+public struct ImportIssue: Error, Sendable, Hashable, CustomStringConvertible {
+    public var line: Int
+    public var column: String?
+    public var value: String?
+    public var reason: String
+
+    public init(line: Int, column: String? = nil, value: String? = nil, reason: String) {
+        self.line = line
+        self.column = column
+        self.value = value
+        self.reason = reason
+    }
+
+    /// `line 7, column service_amount ("1.234"): "1.234" has more than 2 decimals of a 元; …`
+    public var description: String {
+        var place = "line \(line)"
+        if let column { place += ", column \(column)" }
+        if let value, !reason.contains("\"\(value)\"") { place += " (\"\(value)\")" }
+        return "\(place): \(reason)"
+    }
+}
+
+/// An import that recorded nothing, with every reason.
+public struct ImportRejected: Error, Sendable, CustomStringConvertible {
+    public var file: String
+    public var issues: [ImportIssue]
+
+    public var description: String {
+        let shown = issues.prefix(50).map { "\(file): \($0)" }
+        let more = issues.count > 50 ? ["… and \(issues.count - 50) more"] : []
+        return (shown + more + ["nothing was imported: correct the rows above and import the file again"])
+            .joined(separator: "\n")
+    }
+}
+
+/// What an import did (or, in a dry run, would do).
+public struct ImportSummary: Sendable, Hashable {
+    public var kind: ImportKind
+    public var rows: Int
+    /// Events written (or that would be written).
+    public var recorded: Int
+    /// Events that were already in the ledger (an earlier import of the same rows).
+    public var alreadyRecorded: Int
+    public var encoding: TextEncoding
+    public var ignoredColumns: [String]
+    public var dryRun: Bool
+}
+
+/// Imports one CSV file of one kind, all or nothing.
+///
+/// Every row is checked first (columns, amounts, dates, codes, references); then all rows are
+/// recorded in one transaction. If any row is refused, nothing is written and every bad row is
+/// reported with its line, column and reason. A row's `ref` (or, for parties and products, its
+/// content) makes it idempotent: importing the same file twice records it once.
+public struct Importer {
+    public let ledger: Ledger
+    public let actor: String
+
+    public init(ledger: Ledger, actor: String) {
+        self.ledger = ledger
+        self.actor = actor
+    }
+
+    public func run(
+        _ kind: ImportKind,
+        bytes: [UInt8],
+        file: String,
+        dryRun: Bool = false,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> ImportSummary {
+        let decoded: (text: String, encoding: TextEncoding)
+        do {
+            decoded = try TextDecoding.decode(bytes)
+        } catch {
+            throw ImportRejected(file: file, issues: [ImportIssue(line: 1, reason: error.description)])
+        }
+        let table = try Self.table(decoded.text, kind: kind, file: file)
+        let rows = try parseRows(table, kind: kind, file: file)
+        var summary = ImportSummary(
+            kind: kind, rows: table.records.count, recorded: 0, alreadyRecorded: 0, encoding: decoded.encoding,
+            ignoredColumns: table.ignored, dryRun: dryRun)
+        var issues: [ImportIssue] = []
+        do {
+            let filings = Self.filings(rows)
+            try ledger.batch(commit: !dryRun) {
+                for (index, row) in rows.enumerated() {
+                    do {
+                        for event in try record(row, filings: filings) {
+                            if event.replayed { summary.alreadyRecorded += 1 } else { summary.recorded += 1 }
+                        }
+                    } catch let error as LedgerError {
+                        issues.append(Self.issue(for: error, line: row.line))
+                    }
+                    progress?(index + 1, rows.count)
+                }
+                if !issues.isEmpty { throw ImportRejected(file: file, issues: issues) }
+            }
+        } catch let rejected as ImportRejected {
+            throw rejected
+        }
+        return summary
+    }
+
+    // MARK: - Reading the table
+
+    struct Table {
+        var header: [String]
+        var records: [CSVRecord]
+        var ignored: [String]
+    }
+
+    static func table(_ text: String, kind: ImportKind, file: String) throws -> Table {
+        var reader = CSVReader(text: text)
+        var records: [CSVRecord] = []
+        while let record = reader.next() { records.append(record) }
+        if let error = reader.error {
+            throw ImportRejected(file: file, issues: [ImportIssue(line: error.line, reason: error.reason)])
+        }
+        guard let headerRecord = records.first else {
+            throw ImportRejected(
+                file: file,
+                issues: [
+                    ImportIssue(
+                        line: 1, reason: "the file is empty; it needs a header row: \(kind.requiredColumns.joined(separator: ","))")
+                ])
+        }
+        let header = headerRecord.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        var issues: [ImportIssue] = []
+        for column in kind.requiredColumns where !header.contains(column) {
+            issues.append(
+                ImportIssue(
+                    line: headerRecord.line, column: column,
+                    reason: "the column is missing; a \(kind.rawValue) file has the columns "
+                        + kind.requiredColumns.joined(separator: ",")))
+        }
+        var seen: Set<String> = []
+        for column in header where !seen.insert(column).inserted {
+            issues.append(ImportIssue(line: headerRecord.line, column: column, reason: "the column appears twice"))
+        }
+        if !issues.isEmpty { throw ImportRejected(file: file, issues: issues) }
+        let known = Set(kind.requiredColumns + kind.optionalColumns)
+        return Table(header: header, records: Array(records.dropFirst()), ignored: header.filter { !known.contains($0) })
+    }
+
+    // MARK: - Rows
+
+    /// A row, checked and typed: what to record.
+    enum Row {
+        case applicant(ApplicantRegistration)
+        case provider(ProviderRegistration)
+        case product(ProductRegistration)
+        case claim(ClaimRequest, claimedOn: BusinessDate, decision: (DecisionRequest, on: BusinessDate)?)
+        case use(UseRequest, on: BusinessDate)
+        case redemption(
+            ref: String, useRef: String, outcome: SettlementRequest.Outcome, statedAmount: Money?, paidOn: BusinessDate,
+            filedOn: BusinessDate?)
+    }
+
+    struct LocatedRow {
+        var line: Int
+        var row: Row
+    }
+
+    func parseRows(_ table: Table, kind: ImportKind, file: String) throws -> [LocatedRow] {
+        var issues: [ImportIssue] = []
+        var rows: [LocatedRow] = []
+        var refs: [String: (line: Int, fields: [String])] = [:]
+        for record in table.records {
+            guard record.fields.count == table.header.count else {
+                issues.append(
+                    ImportIssue(
+                        line: record.line,
+                        reason: "has \(record.fields.count) fields, the header has \(table.header.count); "
+                            + "check for a stray comma or a missing quote"))
+                continue
+            }
+            var fields = RowFields(line: record.line, header: table.header, values: record.fields)
+            let row = parse(&fields, kind: kind)
+            issues += fields.issues
+            if let row, fields.issues.isEmpty {
+                // A reference twice in one file must be the same row (or, for redemptions, another use).
+                let key: String? =
+                    switch row {
+                    case .claim(let claim, _, _): claim.ref
+                    case .use(let use, _): use.ref
+                    case .redemption(let ref, let useRef, _, _, _, _): ref + "\u{1F}" + useRef
+                    default: nil
+                    }
+                if let key {
+                    if let earlier = refs[key], earlier.fields != record.fields {
+                        issues.append(
+                            ImportIssue(
+                                line: record.line, column: "ref", value: fields.value("ref"),
+                                reason: "the same ref is on line \(earlier.line) with different content"))
+                        continue
+                    }
+                    if refs[key] != nil { continue }
+                    refs[key] = (record.line, record.fields)
+                }
+                rows.append(LocatedRow(line: record.line, row: row))
+            }
+        }
+        if !issues.isEmpty { throw ImportRejected(file: file, issues: issues) }
+        return rows
+    }
+
+    private func parse(_ fields: inout RowFields, kind: ImportKind) -> Row? {
+        switch kind {
+        case .enterprises:
+            let kindText = fields.required("kind")?.lowercased()
+            let applicantKind = kindText.flatMap { ApplicantKind(rawValue: $0) }
+            if let kindText, applicantKind == nil {
+                fields.fail("kind", kindText, "is not a kind; use enterprise or team")
+            }
+            let identifier: PartyIdentifier? =
+                applicantKind == .team ? fields.teamNumber("id") : fields.creditCode("id")
+            guard let name = fields.required("name"), let applicantKind, let identifier else { return nil }
+            return .applicant(
+                ApplicantRegistration(
+                    identifier: identifier, kind: applicantKind, name: name, district: fields.optional("district") ?? "",
+                    region: fields.optional("region") ?? "", group: fields.optional("group")))
+        case .providers:
+            guard let identifier = fields.creditCode("id"), let name = fields.required("name"),
+                let region = fields.required("region")
+            else { return nil }
+            return .provider(ProviderRegistration(identifier: identifier, name: name, region: region.lowercased()))
+        case .products:
+            guard let code = fields.required("code"), let provider = fields.required("provider_id"),
+                let name = fields.required("name"), let category = fields.required("category"),
+                let price = fields.money("list_price")
+            else { return nil }
+            return .product(ProductRegistration(code: code, providerID: provider, name: name, category: category, listPrice: price))
+        case .claims:
+            let ref = fields.required("ref")
+            let applicant = fields.required("applicant_id")
+            let programme = fields.programme("programme")
+            let year = fields.year("year")
+            let requested = fields.money("requested")
+            let decision = fields.required("decision")?.lowercased()
+            let decidedOn = fields.optional("decided_on").flatMap { _ in fields.date("decided_on") }
+            let claimedOn = fields.optional("claimed_on").flatMap { _ in fields.date("claimed_on") }
+            let paid = fields.optional("paid").flatMap { _ in fields.money("paid") }
+            let levelText = fields.optional("level")?.lowercased() ?? "district"
+            let level = ReviewLevel(rawValue: levelText)
+            if level == nil { fields.fail("level", levelText, "is not a review level; use district or city") }
+            var outcome: DecisionRequest.Outcome?
+            switch decision {
+            case "granted":
+                if fields.optional("granted") == nil {
+                    fields.fail("granted", "", "a granted claim needs the amount granted")
+                } else if let granted = fields.money("granted") {
+                    outcome = .grant(granted)
+                }
+            case "rejected":
+                outcome = .reject(reason: fields.optional("reason") ?? "rejected")
+            case "pending", nil:
+                break
+            case let other?:
+                fields.fail("decision", other, "is not a decision; use granted, rejected or pending")
+            }
+            if outcome != nil && decidedOn == nil && fields.optional("decided_on") == nil {
+                fields.fail("decided_on", "", "a decided claim needs the date it was decided")
+            }
+            guard let ref, let applicant, let programme, let year, let requested, let level else { return nil }
+            let claim = ClaimRequest(
+                ref: ref, applicantID: applicant, programme: programme, year: year, requested: requested,
+                project: fields.optional("project"), paid: paid)
+            let claimDate = claimedOn ?? decidedOn ?? (try? BusinessDate(year: year, month: 1, day: 1))
+            guard let claimDate else { return nil }
+            if let outcome, let decidedOn {
+                return .claim(
+                    claim, claimedOn: claimDate,
+                    decision: (
+                        DecisionRequest(claimRef: ref, level: level, outcome: outcome, reviewer: fields.optional("reviewer") ?? actor),
+                        decidedOn
+                    ))
+            }
+            return .claim(claim, claimedOn: claimDate, decision: nil)
+        case .uses:
+            let ref = fields.required("ref")
+            let applicant = fields.required("applicant_id")
+            let provider = fields.required("provider_id")
+            let product = fields.required("product_code")
+            let programme = fields.programme("programme")
+            let amount = fields.money("service_amount")
+            let usedOn = fields.date("used_on")
+            let eligible = fields.optional("eligible_amount").flatMap { _ in fields.money("eligible_amount") }
+            let tax = fields.optional("tax_amount").flatMap { _ in fields.money("tax_amount") }
+            guard let ref, let applicant, let provider, let product, let programme, let amount, let usedOn else { return nil }
+            return .use(
+                UseRequest(
+                    ref: ref, applicantID: applicant, providerID: provider, productCode: product, programme: programme,
+                    serviceAmount: amount, project: fields.optional("project"), eligibleAmount: eligible, taxAmount: tax),
+                on: usedOn)
+        case .redemptions:
+            let ref = fields.required("ref")
+            let useRef = fields.required("use_ref")
+            let outcomeText = fields.required("outcome")?.lowercased()
+            let paidOn = fields.date("paid_on")
+            let filedOn = fields.optional("filed_on").flatMap { _ in fields.date("filed_on") }
+            let reason = fields.optional("reason")
+            var outcome: SettlementRequest.Outcome?
+            switch outcomeText {
+            case "paid":
+                outcome = .paid
+            case "reduced":
+                let amount = fields.optional("amount") == nil ? nil : fields.money("amount")
+                if fields.optional("amount") == nil { fields.fail("amount", "", "a reduced redemption needs the amount paid") }
+                if reason == nil { fields.fail("reason", "", "a reduced redemption needs the reason") }
+                if let amount, let reason { outcome = .reduced(paid: amount, reason: reason) }
+            case "rejected":
+                if let reason { outcome = .rejected(reason: reason) } else {
+                    fields.fail("reason", "", "a rejected redemption needs the reason")
+                }
+            case nil:
+                break
+            case let other?:
+                fields.fail("outcome", other, "is not an outcome; use paid, reduced or rejected")
+            }
+            var stated: Money?
+            if case .paid = outcome, fields.optional("amount") != nil { stated = fields.money("amount") }
+            guard let ref, let useRef, let outcome, let paidOn else { return nil }
+            return .redemption(ref: ref, useRef: useRef, outcome: outcome, statedAmount: stated, paidOn: paidOn, filedOn: filedOn)
+        }
+    }
+
+    // MARK: - Recording
+
+    func context(_ key: String, _ date: BusinessDate) -> EventContext {
+        EventContext(idempotencyKey: key, actor: actor, businessDate: date)
+    }
+
+    /// Today in UTC: the business date of a registration, which has no date of its own.
+    static var today: BusinessDate {
+        let parts = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC") ?? .current, from: Date())
+        return (try? BusinessDate(year: parts.year ?? 2000, month: parts.month ?? 1, day: parts.day ?? 1)) ?? BusinessDate.latest
+    }
+
+    /// Each redemption ref's uses in file order, and its filing date (`filed_on`, else the earliest `paid_on`).
+    typealias Filings = [String: (useRefs: [String], filedOn: BusinessDate)]
+
+    static func filings(_ rows: [LocatedRow]) -> Filings {
+        var filings: Filings = [:]
+        for located in rows {
+            guard case .redemption(let ref, let useRef, _, _, let paidOn, let filedOn) = located.row else { continue }
+            var filing = filings[ref] ?? ([], filedOn ?? paidOn)
+            filing.useRefs.append(useRef)
+            filing.filedOn = min(filing.filedOn, filedOn ?? paidOn)
+            filings[ref] = filing
+        }
+        return filings
+    }
+
+    func record(_ located: LocatedRow, filings: Filings) throws -> [RecordedEvent] {
+        switch located.row {
+        case .applicant(let registration):
+            let key = "import:applicant:" + Ledger.contentKey([
+                registration.identifier.value, registration.kind.rawValue, registration.name, registration.district,
+                registration.region, registration.group ?? "",
+            ])
+            return [try ledger.registerApplicant(registration, context: context(key, Self.today))]
+        case .provider(let registration):
+            let key = "import:provider:" + Ledger.contentKey([registration.identifier.value, registration.name, registration.region])
+            return [try ledger.registerProvider(registration, context: context(key, Self.today))]
+        case .product(let registration):
+            let key = "import:product:" + Ledger.contentKey([
+                registration.code, registration.providerID, registration.name, registration.category,
+                registration.listPrice.decimalString(),
+            ])
+            return [try ledger.registerProduct(registration, context: context(key, Self.today))]
+        case .claim(let claim, let claimedOn, let decision):
+            var events = [try ledger.claim(claim, context: context("import:claim:\(claim.ref)", claimedOn))]
+            if let (request, decidedOn) = decision {
+                events.append(try ledger.decide(request, context: context("import:decision:\(claim.ref)", decidedOn)))
+            }
+            return events
+        case .use(let use, let usedOn):
+            return [try ledger.use(use, context: context("import:use:\(use.ref)", usedOn))]
+        case .redemption(let ref, let useRef, let outcome, let stated, let paidOn, _):
+            guard let use = try ledger.recordedUse(ref: useRef) else { throw LedgerError.unknownUse(useRef) }
+            if let stated, stated != use.amount {
+                throw stated > use.amount
+                    ? LedgerError.settlementOverUse(use: useRef, used: use.amount, paid: stated)
+                    : LedgerError.invalid(
+                        field: "amount", value: stated.formatted(),
+                        reason: "outcome paid pays the whole \(use.amount) used; write outcome reduced to pay less")
+            }
+            var events: [RecordedEvent] = []
+            if let filing = filings[ref], filing.useRefs.first == useRef {
+                events.append(
+                    try ledger.fileRedemption(
+                        RedemptionFilingRequest(ref: ref, providerID: use.providerID, useRefs: filing.useRefs),
+                        context: context("import:redemption:\(ref)", filing.filedOn)))
+            }
+            events.append(
+                try ledger.settleRedemption(
+                    SettlementRequest(filingRef: ref, useRef: useRef, outcome: outcome),
+                    context: context("import:settlement:\(ref):\(useRef)", paidOn)))
+            return events
+        }
+    }
+
+    // MARK: - Ledger refusals as import issues
+
+    static func issue(for error: LedgerError, line: Int) -> ImportIssue {
+        let column: String? =
+            switch error {
+            case .unknownApplicant: "applicant_id"
+            case .unknownProvider: "provider_id"
+            case .unknownProduct, .productOfAnotherProvider: "product_code"
+            case .unknownProgramme, .wrongProgrammeKind: "programme"
+            case .unknownClaim, .referenceTaken, .idempotencyConflict, .claimExists: "ref"
+            case .unknownUse, .redemption: "use_ref"
+            case .grantOverLimit, .decisionOrder: "granted"
+            case .notEligible, .nothingToPay: "service_amount"
+            case .settlementOverUse: "amount"
+            case .invalid(let field, _, _): field
+            default: nil
+            }
+        return ImportIssue(line: line, column: column, reason: error.description)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import VoucherDomain
+
+/// One CSV row by column name, reading typed values and collecting what is wrong with each field.
+struct RowFields {
+    let line: Int
+    private var values: [String: String] = [:]
+    private(set) var issues: [ImportIssue] = []
+
+    init(line: Int, header: [String], values row: [String]) {
+        self.line = line
+        for (column, value) in zip(header, row) { values[column] = value }
+    }
+
+    mutating func fail(_ column: String, _ value: String, _ reason: String) {
+        issues.append(ImportIssue(line: line, column: column, value: value.isEmpty ? nil : value, reason: reason))
+    }
+
+    /// The field as written.
+    func value(_ column: String) -> String { values[column] ?? "" }
+
+    /// The field without surrounding spaces, or nil when empty.
+    func optional(_ column: String) -> String? {
+        let text = value(column).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? nil : text
+    }
+
+    mutating func required(_ column: String) -> String? {
+        guard let text = optional(column) else {
+            fail(column, "", "is empty; this column needs a value")
+            return nil
+        }
+        return text
+    }
+
+    mutating func money(_ column: String) -> Money? {
+        guard let text = required(column) else { return nil }
+        do {
+            return try Money.parse(text)
+        } catch {
+            fail(column, text, error.description)
+            return nil
+        }
+    }
+
+    mutating func date(_ column: String) -> BusinessDate? {
+        guard let text = required(column) else { return nil }
+        do {
+            return try BusinessDate.parse(text)
+        } catch {
+            fail(column, text, error.description)
+            return nil
+        }
+    }
+
+    mutating func year(_ column: String) -> Int? {
+        guard let text = required(column) else { return nil }
+        guard text.count == 4, let year = Int(text), (1900...9999).contains(year) else {
+            fail(column, text, "is not a year; write four digits, e.g. 2022")
+            return nil
+        }
+        return year
+    }
+
+    mutating func programme(_ column: String) -> ProgrammeID? {
+        guard let text = required(column) else { return nil }
+        do {
+            return try ProgrammeID(text)
+        } catch {
+            fail(column, text, "is not a programme id; use one of `voucher policy list`, e.g. sh-innovation-voucher")
+            return nil
+        }
+    }
+
+    /// A credit code, verified; or, when the row gives `override_reason` and `override_by`, a code
+    /// recorded despite a failing check character.
+    mutating func creditCode(_ column: String) -> PartyIdentifier? {
+        guard let text = required(column) else { return nil }
+        let override = optional("override_reason").flatMap { reason in optional("override_by").map { (reason, $0) } }
+        do {
+            return try PartyIdentifier.creditCode(text, override: override.map { (reason: $0.0, approvedBy: $0.1) })
+        } catch {
+            fail(column, text, error.description)
+            return nil
+        }
+    }
+
+    mutating func teamNumber(_ column: String) -> PartyIdentifier? {
+        guard let text = required(column) else { return nil }
+        do {
+            return .team(try TeamRegistrationNumber(text))
+        } catch {
+            fail(column, text, error.description)
+            return nil
+        }
+    }
+}
