@@ -82,6 +82,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "VoucherImportTests",
+            dependencies: [
+                "VoucherDomain", "VoucherStorage", "VoucherImport",
+                .product(name: "CustomDump", package: "swift-custom-dump"),
+            ],
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -139,4 +139,3 @@ public enum BreakdownDimension: String, Sendable, Hashable, CaseIterable {
     case region
     case month
 }
-

@@ -91,12 +91,17 @@ public struct CSVReader: Sequence, IteratorProtocol {
                 default:
                     if afterQuote {
                         error = CSVError(
-                            line: line, reason: "text after a closing quote; a quote inside a quoted field is written \"\"")
+                            line: line,
+                            reason: "text after a closing quote; a quote inside a quoted field is written \"\""
+                        )
                         finished = true
                         return nil
                     }
                     if scalar == "\"" {
-                        error = CSVError(line: line, reason: "a stray \" inside an unquoted field; quote the whole field")
+                        error = CSVError(
+                            line: line,
+                            reason: "a stray \" inside an unquoted field; quote the whole field"
+                        )
                         finished = true
                         return nil
                     }

@@ -14,7 +14,8 @@ public enum ImportKind: String, Sendable, Hashable, CaseIterable {
         case .providers: ["id", "name", "region"]
         case .products: ["code", "provider_id", "name", "category", "list_price"]
         case .claims: ["ref", "applicant_id", "programme", "year", "requested", "decision", "granted", "decided_on"]
-        case .uses: ["ref", "applicant_id", "provider_id", "product_code", "programme", "service_amount", "used_on", "project"]
+        case .uses:
+            ["ref", "applicant_id", "provider_id", "product_code", "programme", "service_amount", "used_on", "project"]
         case .redemptions: ["ref", "use_ref", "outcome", "amount", "paid_on", "reason"]
         }
     }

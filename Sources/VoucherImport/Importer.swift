@@ -82,8 +82,14 @@ public struct Importer {
         let table = try Self.table(decoded.text, kind: kind, file: file)
         let rows = try parseRows(table, kind: kind, file: file)
         var summary = ImportSummary(
-            kind: kind, rows: table.records.count, recorded: 0, alreadyRecorded: 0, encoding: decoded.encoding,
-            ignoredColumns: table.ignored, dryRun: dryRun)
+            kind: kind,
+            rows: table.records.count,
+            recorded: 0,
+            alreadyRecorded: 0,
+            encoding: decoded.encoding,
+            ignoredColumns: table.ignored,
+            dryRun: dryRun
+        )
         var issues: [ImportIssue] = []
         do {
             let filings = Self.filings(rows)
@@ -126,17 +132,24 @@ public struct Importer {
                 file: file,
                 issues: [
                     ImportIssue(
-                        line: 1, reason: "the file is empty; it needs a header row: \(kind.requiredColumns.joined(separator: ","))")
-                ])
+                        line: 1,
+                        reason:
+                            "the file is empty; it needs a header row: \(kind.requiredColumns.joined(separator: ","))"
+                    )
+                ]
+            )
         }
         let header = headerRecord.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var issues: [ImportIssue] = []
         for column in kind.requiredColumns where !header.contains(column) {
             issues.append(
                 ImportIssue(
-                    line: headerRecord.line, column: column,
+                    line: headerRecord.line,
+                    column: column,
                     reason: "the column is missing; a \(kind.rawValue) file has the columns "
-                        + kind.requiredColumns.joined(separator: ",")))
+                        + kind.requiredColumns.joined(separator: ",")
+                )
+            )
         }
         var seen: Set<String> = []
         for column in header where !seen.insert(column).inserted {
@@ -144,7 +157,11 @@ public struct Importer {
         }
         if !issues.isEmpty { throw ImportRejected(file: file, issues: issues) }
         let known = Set(kind.requiredColumns + kind.optionalColumns)
-        return Table(header: header, records: Array(records.dropFirst()), ignored: header.filter { !known.contains($0) })
+        return Table(
+            header: header,
+            records: Array(records.dropFirst()),
+            ignored: header.filter { !known.contains($0) }
+        )
     }
 
     // MARK: - Rows
@@ -157,8 +174,13 @@ public struct Importer {
         case claim(ClaimRequest, claimedOn: BusinessDate, decision: (DecisionRequest, on: BusinessDate)?)
         case use(UseRequest, on: BusinessDate)
         case redemption(
-            ref: String, useRef: String, outcome: SettlementRequest.Outcome, statedAmount: Money?, paidOn: BusinessDate,
-            filedOn: BusinessDate?)
+            ref: String,
+            useRef: String,
+            outcome: SettlementRequest.Outcome,
+            statedAmount: Money?,
+            paidOn: BusinessDate,
+            filedOn: BusinessDate?
+        )
     }
 
     struct LocatedRow {
@@ -176,7 +198,9 @@ public struct Importer {
                     ImportIssue(
                         line: record.line,
                         reason: "has \(record.fields.count) fields, the header has \(table.header.count); "
-                            + "check for a stray comma or a missing quote"))
+                            + "check for a stray comma or a missing quote"
+                    )
+                )
                 continue
             }
             var fields = RowFields(line: record.line, header: table.header, values: record.fields)
@@ -195,8 +219,12 @@ public struct Importer {
                     if let earlier = refs[key], earlier.fields != record.fields {
                         issues.append(
                             ImportIssue(
-                                line: record.line, column: "ref", value: fields.value("ref"),
-                                reason: "the same ref is on line \(earlier.line) with different content"))
+                                line: record.line,
+                                column: "ref",
+                                value: fields.value("ref"),
+                                reason: "the same ref is on line \(earlier.line) with different content"
+                            )
+                        )
                         continue
                     }
                     if refs[key] != nil { continue }
@@ -222,8 +250,14 @@ public struct Importer {
             guard let name = fields.required("name"), let applicantKind, let identifier else { return nil }
             return .applicant(
                 ApplicantRegistration(
-                    identifier: identifier, kind: applicantKind, name: name, district: fields.optional("district") ?? "",
-                    region: fields.optional("region") ?? "", group: fields.optional("group")))
+                    identifier: identifier,
+                    kind: applicantKind,
+                    name: name,
+                    district: fields.optional("district") ?? "",
+                    region: fields.optional("region") ?? "",
+                    group: fields.optional("group")
+                )
+            )
         case .providers:
             guard let identifier = fields.creditCode("id"), let name = fields.required("name"),
                 let region = fields.required("region")
@@ -234,7 +268,9 @@ public struct Importer {
                 let name = fields.required("name"), let category = fields.required("category"),
                 let price = fields.money("list_price")
             else { return nil }
-            return .product(ProductRegistration(code: code, providerID: provider, name: name, category: category, listPrice: price))
+            return .product(
+                ProductRegistration(code: code, providerID: provider, name: name, category: category, listPrice: price)
+            )
         case .claims:
             let ref = fields.required("ref")
             let applicant = fields.required("applicant_id")
@@ -268,17 +304,30 @@ public struct Importer {
             }
             guard let ref, let applicant, let programme, let year, let requested, let level else { return nil }
             let claim = ClaimRequest(
-                ref: ref, applicantID: applicant, programme: programme, year: year, requested: requested,
-                project: fields.optional("project"), paid: paid)
+                ref: ref,
+                applicantID: applicant,
+                programme: programme,
+                year: year,
+                requested: requested,
+                project: fields.optional("project"),
+                paid: paid
+            )
             let claimDate = claimedOn ?? decidedOn ?? (try? BusinessDate(year: year, month: 1, day: 1))
             guard let claimDate else { return nil }
             if let outcome, let decidedOn {
                 return .claim(
-                    claim, claimedOn: claimDate,
+                    claim,
+                    claimedOn: claimDate,
                     decision: (
-                        DecisionRequest(claimRef: ref, level: level, outcome: outcome, reviewer: fields.optional("reviewer") ?? actor),
+                        DecisionRequest(
+                            claimRef: ref,
+                            level: level,
+                            outcome: outcome,
+                            reviewer: fields.optional("reviewer") ?? actor
+                        ),
                         decidedOn
-                    ))
+                    )
+                )
             }
             return .claim(claim, claimedOn: claimDate, decision: nil)
         case .uses:
@@ -291,12 +340,23 @@ public struct Importer {
             let usedOn = fields.date("used_on")
             let eligible = fields.optional("eligible_amount").flatMap { _ in fields.money("eligible_amount") }
             let tax = fields.optional("tax_amount").flatMap { _ in fields.money("tax_amount") }
-            guard let ref, let applicant, let provider, let product, let programme, let amount, let usedOn else { return nil }
+            guard let ref, let applicant, let provider, let product, let programme, let amount, let usedOn else {
+                return nil
+            }
             return .use(
                 UseRequest(
-                    ref: ref, applicantID: applicant, providerID: provider, productCode: product, programme: programme,
-                    serviceAmount: amount, project: fields.optional("project"), eligibleAmount: eligible, taxAmount: tax),
-                on: usedOn)
+                    ref: ref,
+                    applicantID: applicant,
+                    providerID: provider,
+                    productCode: product,
+                    programme: programme,
+                    serviceAmount: amount,
+                    project: fields.optional("project"),
+                    eligibleAmount: eligible,
+                    taxAmount: tax
+                ),
+                on: usedOn
+            )
         case .redemptions:
             let ref = fields.required("ref")
             let useRef = fields.required("use_ref")
@@ -310,11 +370,15 @@ public struct Importer {
                 outcome = .paid
             case "reduced":
                 let amount = fields.optional("amount") == nil ? nil : fields.money("amount")
-                if fields.optional("amount") == nil { fields.fail("amount", "", "a reduced redemption needs the amount paid") }
+                if fields.optional("amount") == nil {
+                    fields.fail("amount", "", "a reduced redemption needs the amount paid")
+                }
                 if reason == nil { fields.fail("reason", "", "a reduced redemption needs the reason") }
                 if let amount, let reason { outcome = .reduced(paid: amount, reason: reason) }
             case "rejected":
-                if let reason { outcome = .rejected(reason: reason) } else {
+                if let reason {
+                    outcome = .rejected(reason: reason)
+                } else {
                     fields.fail("reason", "", "a rejected redemption needs the reason")
                 }
             case nil:
@@ -325,7 +389,14 @@ public struct Importer {
             var stated: Money?
             if case .paid = outcome, fields.optional("amount") != nil { stated = fields.money("amount") }
             guard let ref, let useRef, let outcome, let paidOn else { return nil }
-            return .redemption(ref: ref, useRef: useRef, outcome: outcome, statedAmount: stated, paidOn: paidOn, filedOn: filedOn)
+            return .redemption(
+                ref: ref,
+                useRef: useRef,
+                outcome: outcome,
+                statedAmount: stated,
+                paidOn: paidOn,
+                filedOn: filedOn
+            )
         }
     }
 
@@ -337,8 +408,12 @@ public struct Importer {
 
     /// Today in UTC: the business date of a registration, which has no date of its own.
     static var today: BusinessDate {
-        let parts = Calendar(identifier: .gregorian).dateComponents(in: TimeZone(identifier: "UTC") ?? .current, from: Date())
-        return (try? BusinessDate(year: parts.year ?? 2000, month: parts.month ?? 1, day: parts.day ?? 1)) ?? BusinessDate.latest
+        let parts = Calendar(identifier: .gregorian).dateComponents(
+            in: TimeZone(identifier: "UTC") ?? .current,
+            from: Date()
+        )
+        return (try? BusinessDate(year: parts.year ?? 2000, month: parts.month ?? 1, day: parts.day ?? 1))
+            ?? BusinessDate.latest
     }
 
     /// Each redemption ref's uses in file order, and its filing date (`filed_on`, else the earliest `paid_on`).
@@ -359,19 +434,25 @@ public struct Importer {
     func record(_ located: LocatedRow, filings: Filings) throws -> [RecordedEvent] {
         switch located.row {
         case .applicant(let registration):
-            let key = "import:applicant:" + Ledger.contentKey([
-                registration.identifier.value, registration.kind.rawValue, registration.name, registration.district,
-                registration.region, registration.group ?? "",
-            ])
+            let key =
+                "import:applicant:"
+                + Ledger.contentKey([
+                    registration.identifier.value, registration.kind.rawValue, registration.name, registration.district,
+                    registration.region, registration.group ?? "",
+                ])
             return [try ledger.registerApplicant(registration, context: context(key, Self.today))]
         case .provider(let registration):
-            let key = "import:provider:" + Ledger.contentKey([registration.identifier.value, registration.name, registration.region])
+            let key =
+                "import:provider:"
+                + Ledger.contentKey([registration.identifier.value, registration.name, registration.region])
             return [try ledger.registerProvider(registration, context: context(key, Self.today))]
         case .product(let registration):
-            let key = "import:product:" + Ledger.contentKey([
-                registration.code, registration.providerID, registration.name, registration.category,
-                registration.listPrice.decimalString(),
-            ])
+            let key =
+                "import:product:"
+                + Ledger.contentKey([
+                    registration.code, registration.providerID, registration.name, registration.category,
+                    registration.listPrice.decimalString(),
+                ])
             return [try ledger.registerProduct(registration, context: context(key, Self.today))]
         case .claim(let claim, let claimedOn, let decision):
             var events = [try ledger.claim(claim, context: context("import:claim:\(claim.ref)", claimedOn))]
@@ -387,20 +468,26 @@ public struct Importer {
                 throw stated > use.amount
                     ? LedgerError.settlementOverUse(use: useRef, used: use.amount, paid: stated)
                     : LedgerError.invalid(
-                        field: "amount", value: stated.formatted(),
-                        reason: "outcome paid pays the whole \(use.amount) used; write outcome reduced to pay less")
+                        field: "amount",
+                        value: stated.formatted(),
+                        reason: "outcome paid pays the whole \(use.amount) used; write outcome reduced to pay less"
+                    )
             }
             var events: [RecordedEvent] = []
             if let filing = filings[ref], filing.useRefs.first == useRef {
                 events.append(
                     try ledger.fileRedemption(
                         RedemptionFilingRequest(ref: ref, providerID: use.providerID, useRefs: filing.useRefs),
-                        context: context("import:redemption:\(ref)", filing.filedOn)))
+                        context: context("import:redemption:\(ref)", filing.filedOn)
+                    )
+                )
             }
             events.append(
                 try ledger.settleRedemption(
                     SettlementRequest(filingRef: ref, useRef: useRef, outcome: outcome),
-                    context: context("import:settlement:\(ref):\(useRef)", paidOn)))
+                    context: context("import:settlement:\(ref):\(useRef)", paidOn)
+                )
+            )
             return events
         }
     }

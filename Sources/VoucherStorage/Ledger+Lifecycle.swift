@@ -1363,8 +1363,14 @@ extension Ledger {
         try read { db in
             guard let use = try? storedUse(db, ref: ref) else { return nil }
             return RecordedUse(
-                ref: use.ref, seq: use.seq, programme: use.programme, applicantID: use.applicantID, providerID: use.providerID,
-                usedOn: use.usedOn, amount: use.amount)
+                ref: use.ref,
+                seq: use.seq,
+                programme: use.programme,
+                applicantID: use.applicantID,
+                providerID: use.providerID,
+                usedOn: use.usedOn,
+                amount: use.amount
+            )
         }
     }
 

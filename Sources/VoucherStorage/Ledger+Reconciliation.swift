@@ -41,7 +41,11 @@ extension Ledger {
             }
             let useYear = period.year == nil ? "" : "AND u.year = :year"
             var figures = ReconciliationFigures(
-                programme: programmeID, kind: programme.kind, period: period, chainHead: try chainHead(db))
+                programme: programmeID,
+                kind: programme.kind,
+                period: period,
+                chainHead: try chainHead(db)
+            )
             figures.claimed = Money(fen: -balance(.budget).fen)
             figures.redeemed = balance(.paid)
             figures.awaitingRedemption = balance(.awaiting)

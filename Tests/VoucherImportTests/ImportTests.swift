@@ -1,0 +1,218 @@
+import CustomDump
+import Foundation
+import Testing
+import VoucherDomain
+import VoucherStorage
+
+@testable import VoucherImport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Text as Excel in China saves it: GB18030.
+func gb18030(_ text: String) -> [UInt8] {
+    let converter = iconv_open("GB18030", "UTF-8")
+    defer { iconv_close(converter) }
+    var input = Array(text.utf8CString.dropLast())
+    var output = [CChar](repeating: 0, count: input.count * 2 + 16)
+    let written: Int = input.withUnsafeMutableBufferPointer { inBuffer in
+        output.withUnsafeMutableBufferPointer { outBuffer in
+            var inPointer = inBuffer.baseAddress
+            var inLeft = inBuffer.count
+            var outPointer = outBuffer.baseAddress
+            var outLeft = outBuffer.count
+            _ = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
+            return outBuffer.count - outLeft
+        }
+    }
+    return output[..<written].map { UInt8(bitPattern: $0) }
+}
+
+func code(_ n: Int, prefix: String = "91310110") -> String {
+    let digits = String(n)
+    let body = prefix + String(repeating: "0", count: 9 - digits.count) + digits
+    return body + String(UnifiedSocialCreditCode.checkCharacter(for: body) ?? "0")
+}
+
+struct CSVReaderTests {
+    static func read(_ text: String) -> ([CSVRecord], CSVError?) {
+        var reader = CSVReader(text: text)
+        var records: [CSVRecord] = []
+        while let record = reader.next() { records.append(record) }
+        return (records, reader.error)
+    }
+
+    @Test func readsQuotesCRLFAndFieldsSpanningLines() {
+        let (records, error) = Self.read("a,b,c\r\n\"x, y\",\"say \"\"hi\"\"\",\"two\r\nlines\"\r\n\r\n1,,3\n")
+        #expect(error == nil)
+        expectNoDifference(
+            records,
+            [
+                CSVRecord(line: 1, fields: ["a", "b", "c"]),
+                CSVRecord(line: 2, fields: ["x, y", "say \"hi\"", "two\r\nlines"]),
+                CSVRecord(line: 5, fields: ["1", "", "3"]),
+            ]
+        )
+    }
+
+    @Test func aQuoteLeftOpenIsAnErrorWithItsLine() {
+        let (_, error) = Self.read("a,b\n1,\"open\n2,3\n")
+        #expect(error == CSVError(line: 2, reason: "a quoted field is not closed (a \" is missing)"))
+    }
+
+    @Test func aLastLineWithoutANewlineIsRead() {
+        let (records, _) = Self.read("a\rb")
+        #expect(records.map(\.fields) == [["a"], ["b"]])
+    }
+}
+
+struct DecodingTests {
+    @Test func readsUTF8WithAndWithoutABOMAndGB18030() throws {
+        let text = "名称,地区\r\n甲科技有限公司,杨浦区\r\n"
+        #expect(try TextDecoding.decode(Array(text.utf8)) == (text, .utf8))
+        #expect(try TextDecoding.decode([0xEF, 0xBB, 0xBF] + Array(text.utf8)) == (text, .utf8WithBOM))
+        let gbk = gb18030(text)
+        #expect(gbk.count < Array(text.utf8).count)
+        #expect(try TextDecoding.decode(gbk) == (text, .gb18030))
+        var utf16: [UInt8] = [0xFF, 0xFE]
+        for unit in text.utf16 { utf16 += [UInt8(unit & 0xFF), UInt8(unit >> 8)] }
+        #expect(try TextDecoding.decode(utf16) == (text, .utf16LE))
+    }
+
+    @Test func refusesBytesThatAreNoText() {
+        #expect(throws: TextDecodingError.self) { try TextDecoding.decode([0x81, 0x20, 0xFF, 0xFF]) }
+    }
+}
+
+struct ImportTests {
+    let ledger: Ledger
+    let importer: Importer
+
+    init() throws {
+        ledger = try Ledger.inMemory()
+        importer = Importer(ledger: ledger, actor: "importer")
+    }
+
+    func load(_ kind: ImportKind, _ text: String, dryRun: Bool = false) throws -> ImportSummary {
+        try importer.run(kind, bytes: Array(text.utf8), file: "\(kind.rawValue).csv", dryRun: dryRun)
+    }
+
+    var parties: String {
+        """
+        id,name,kind,district,region,group
+        \(code(1)),甲科技有限公司,enterprise,杨浦区,shanghai,G-1
+        \(code(2)),"乙材料有限公司, 上海",enterprise,杨浦区,shanghai,
+        YP-T-2022-001,丁创业团队,team,杨浦区,shanghai,
+
+        """
+    }
+
+    func seedReferenceData() throws {
+        _ = try load(.enterprises, parties)
+        _ = try load(.providers, "id,name,region\n\(code(11, prefix: "12310000")),复旦大学分析测试中心,Shanghai\n")
+        _ = try load(
+            .products,
+            "code,provider_id,name,category,list_price\nLAB-NMR,\(code(11, prefix: "12310000")),核磁共振,testing,\"50,000.00\"\n"
+        )
+    }
+
+    @Test func aGB18030FileWithCRLFImportsAndReimportingRecordsNothing() throws {
+        let bytes = gb18030(parties.replacingOccurrences(of: "\n", with: "\r\n"))
+        let first = try importer.run(.enterprises, bytes: bytes, file: "enterprises.csv")
+        #expect(first.encoding == .gb18030)
+        #expect(first.recorded == 3 && first.alreadyRecorded == 0)
+        #expect(try ledger.applicant(code(2)).name == "乙材料有限公司, 上海")
+        let again = try importer.run(.enterprises, bytes: bytes, file: "enterprises.csv")
+        #expect(again.recorded == 0 && again.alreadyRecorded == 3)
+    }
+
+    @Test func aFileWithBadRowsImportsNothingAndNamesEveryRowColumnAndReason() throws {
+        try seedReferenceData()
+        let before = try ledger.chainHead()
+        let claims = """
+            ref,applicant_id,programme,year,requested,decision,granted,decided_on
+            C-1,\(code(1)),sh-innovation-voucher,2022,30万元,granted,30万元,2022-03-01
+            C-2,\(code(2)),sh-innovation-voucher,2022,1.234,granted,10万,2022-03-01
+            C-3,\(code(2)),sh-innovation-voucher,20x2,10万,maybe,10万,2022-02-30
+            C-4,\(code(1)),sh-innovation-voucher,2022
+            """
+        do {
+            _ = try load(.claims, claims)
+            Issue.record("a file with bad rows was imported")
+        } catch let rejected as ImportRejected {
+            let lines = rejected.issues.map(\.description)
+            expectNoDifference(
+                lines,
+                [
+                    "line 3, column requested: \"1.234\" has more than 2 decimals of a 元; amounts are exact to the fen (0.01 元)",
+                    "line 4, column year (\"20x2\"): is not a year; write four digits, e.g. 2022",
+                    "line 4, column decision (\"maybe\"): is not a decision; use granted, rejected or pending",
+                    "line 4, column decided_on: \"2022-02-30\" is not a day of the calendar",
+                    "line 5: has 4 fields, the header has 8; check for a stray comma or a missing quote",
+                ]
+            )
+        }
+        #expect(try ledger.chainHead() == before)
+    }
+
+    @Test func refusalsByTheLedgerAlsoRollBackTheWholeFile() throws {
+        try seedReferenceData()
+        let before = try ledger.chainHead()
+        let claims = """
+            ref,applicant_id,programme,year,requested,decision,granted,decided_on
+            C-1,\(code(1)),sh-innovation-voucher,2022,30万元,granted,30万元,2022-03-01
+            C-2,\(code(9)),sh-innovation-voucher,2022,10万,granted,10万,2022-03-01
+            C-3,YP-T-2022-001,sh-innovation-voucher,2022,20万,granted,20万,2022-03-01
+            """
+        #expect(throws: ImportRejected.self) { try load(.claims, claims) }
+        do {
+            _ = try load(.claims, claims)
+        } catch let rejected as ImportRejected {
+            #expect(rejected.issues.count == 2)
+            #expect(rejected.issues[0].line == 3 && rejected.issues[0].column == "applicant_id")
+            #expect(rejected.issues[1].line == 4 && rejected.issues[1].column == "granted")
+            #expect(rejected.issues[1].reason.contains("team's annual cap left 100,000.00"))
+        }
+        #expect(try ledger.chainHead() == before)
+    }
+
+    @Test func usesAndRedemptionsImportWithComputedAmountsAndADryRunWritesNothing() throws {
+        try seedReferenceData()
+        _ = try load(
+            .claims,
+            "ref,applicant_id,programme,year,requested,decision,granted,decided_on\nC-1,\(code(1)),sh-innovation-voucher,2022,30万,granted,30万,2022-03-01\n"
+        )
+        let uses = """
+            ref,applicant_id,provider_id,product_code,programme,service_amount,used_on,project,备注
+            U-1,\(code(1)),\(code(11, prefix: "12310000")),LAB-NMR,sh-innovation-voucher,"¥240,000",2022-05-10,,first
+            U-2,\(code(1)),\(code(11, prefix: "12310000")),LAB-NMR,sh-innovation-voucher,50万,2022/6/1,,
+            """
+        let dry = try load(.uses, uses, dryRun: true)
+        #expect(dry.dryRun && dry.recorded == 2 && dry.ignoredColumns == ["备注"])
+        #expect(try ledger.recordedUse(ref: "U-1") == nil)
+        _ = try load(.uses, uses)
+        #expect(try ledger.recordedUse(ref: "U-1")?.amount == (try Money.parse("12万")))
+        #expect(try ledger.recordedUse(ref: "U-2")?.amount == (try Money.parse("18万")))
+        let redemptions = """
+            ref,use_ref,outcome,amount,paid_on,reason
+            R-1,U-1,paid,,2022-07-01,
+            R-1,U-2,reduced,15万,2022-07-01,发票不符
+            """
+        let summary = try load(.redemptions, redemptions)
+        #expect(summary.recorded == 3)
+        let figures = try ledger.reconciliation(try ProgrammeID("sh-innovation-voucher"), period: .year(2022))
+        #expect(figures.redeemed == (try Money.parse("27万")))
+        #expect(figures.identities.allSatisfy { $0.holds })
+        #expect(try load(.redemptions, redemptions).alreadyRecorded == 3)
+    }
+
+    @Test func anEmptyFileAndMissingColumnsAreRefused() throws {
+        #expect(throws: ImportRejected.self) { try load(.providers, "") }
+        do {
+            _ = try load(.providers, "id,name\n")
+        } catch let rejected as ImportRejected {
+            #expect(rejected.description.hasPrefix("providers.csv: line 1, column region: the column is missing"))
+        }
+    }
+}
