@@ -15,15 +15,18 @@ let package = Package(
     name: "voucher-ledger",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "voucher", targets: ["VoucherCLI"]),
         .library(name: "VoucherDomain", targets: ["VoucherDomain"]),
         .library(name: "VoucherPolicies", targets: ["VoucherPolicies"]),
         .library(name: "VoucherStorage", targets: ["VoucherStorage"]),
         .library(name: "VoucherImport", targets: ["VoucherImport"]),
+        .library(name: "VoucherReports", targets: ["VoucherReports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
         .package(url: "https://github.com/pointfreeco/swift-custom-dump.git", from: "1.7.0"),
     ],
@@ -52,6 +55,20 @@ let package = Package(
         .target(
             name: "VoucherImport",
             dependencies: ["VoucherDomain", "VoucherStorage"],
+            swiftSettings: strict
+        ),
+        // Reports: text, Markdown, CSV, JSON and HTML, in Chinese and English.
+        .target(name: "VoucherReports", dependencies: ["VoucherDomain"], swiftSettings: strict),
+        // The `voucher` command: thin commands that parse, call, print. Carries the demo's CSV files.
+        .executableTarget(
+            name: "VoucherCLI",
+            dependencies: [
+                "VoucherDomain", "VoucherPolicies", "VoucherStorage", "VoucherImport", "VoucherReports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            resources: ["enterprises", "providers", "products", "claims", "uses", "redemptions"].map {
+                .embedInCode("Demo/\($0).csv")
+            },
             swiftSettings: strict
         ),
         .testTarget(

@@ -139,3 +139,73 @@ public enum BreakdownDimension: String, Sendable, Hashable, CaseIterable {
     case region
     case month
 }
+
+/// What an auditor asks about: reversals, identifier overrides and redemptions filed late.
+public struct ReportExceptions: Sendable, Hashable {
+    public struct Reversal: Sendable, Hashable {
+        public var event: Int64
+        public var date: BusinessDate
+        public var reversedEvent: Int64
+        public var reversedKind: String
+        public var reason: String
+        public var actor: String
+
+        public init(
+            event: Int64,
+            date: BusinessDate,
+            reversedEvent: Int64,
+            reversedKind: String,
+            reason: String,
+            actor: String
+        ) {
+            self.event = event
+            self.date = date
+            self.reversedEvent = reversedEvent
+            self.reversedKind = reversedKind
+            self.reason = reason
+            self.actor = actor
+        }
+    }
+
+    public struct Override: Sendable, Hashable {
+        public var party: String
+        public var name: String
+        public var reason: String
+        public var approvedBy: String
+
+        public init(party: String, name: String, reason: String, approvedBy: String) {
+            self.party = party
+            self.name = name
+            self.reason = reason
+            self.approvedBy = approvedBy
+        }
+    }
+
+    public struct LateRedemption: Sendable, Hashable {
+        public var filing: String
+        public var use: String
+        public var provider: String
+        public var deadline: BusinessDate
+        public var filedOn: BusinessDate
+
+        public init(filing: String, use: String, provider: String, deadline: BusinessDate, filedOn: BusinessDate) {
+            self.filing = filing
+            self.use = use
+            self.provider = provider
+            self.deadline = deadline
+            self.filedOn = filedOn
+        }
+    }
+
+    public var reversals: [Reversal]
+    public var overrides: [Override]
+    public var lateRedemptions: [LateRedemption]
+
+    public init(reversals: [Reversal] = [], overrides: [Override] = [], lateRedemptions: [LateRedemption] = []) {
+        self.reversals = reversals
+        self.overrides = overrides
+        self.lateRedemptions = lateRedemptions
+    }
+
+    public var isEmpty: Bool { reversals.isEmpty && overrides.isEmpty && lateRedemptions.isEmpty }
+}

@@ -1,0 +1,423 @@
+import ArgumentParser
+import Foundation
+import VoucherDomain
+import VoucherImport
+import VoucherPolicies
+import VoucherReports
+import VoucherStorage
+
+struct Register: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Register (or change the details of) an applicant, a provider or a product.",
+        subcommands: [Applicant.self, Provider.self, Product.self]
+    )
+
+    struct Applicant: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register an enterprise (by credit code) or a start-up team (by team number).",
+            discussion: """
+                A credit code whose check character fails is refused; if the registry really issued
+                it, record it with --override-reason and --override-by.
+
+                Examples:
+                  voucher register applicant --id 91350100M000100Y43 --name 甲科技有限公司 --kind enterprise --district 杨浦区 --region shanghai
+                  voucher register applicant --id YP-T-2022-001 --name 丁创业团队 --kind team
+                """
+        )
+        @OptionGroup var options: RecordOptions
+        @Option(help: "Credit code (enterprise) or team number (team).") var id: String
+        @Option(help: "The registered name.") var name: String
+        @Option(help: "enterprise or team.") var kind: String
+        @Option(help: "District.") var district: String = ""
+        @Option(help: "Region.") var region: String = ""
+        @Option(help: "The group (actual controller) it belongs to.") var group: String?
+        @Option(help: "Why a code failing its check is recorded anyway.") var overrideReason: String?
+        @Option(help: "Who approved the override.") var overrideBy: String?
+
+        func run() throws {
+            let event = try guarded {
+                guard let applicantKind = ApplicantKind(rawValue: kind) else {
+                    throw LedgerError.invalid(field: "kind", value: kind, reason: "use enterprise or team")
+                }
+                let identifier = try identifierFor(id, team: applicantKind == .team, overrideReason, overrideBy)
+                return try options.ledger.open().registerApplicant(
+                    ApplicantRegistration(
+                        identifier: identifier,
+                        kind: applicantKind,
+                        name: name,
+                        district: district,
+                        region: region,
+                        group: group
+                    ),
+                    context: options.context(
+                        defaultKey: "applicant:\(id):\(Ledger.contentKey([name, kind, district, region, group ?? ""]))"
+                    )
+                )
+            }
+            report(event, what: "applicant \(id)", format: options.format, language: options.lang)
+        }
+    }
+
+    struct Provider: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a service provider and its region.",
+            discussion:
+                "Example:\n  voucher register provider --id 12310000007000001F --name 复旦大学分析测试中心 --region shanghai"
+        )
+        @OptionGroup var options: RecordOptions
+        @Option(help: "Credit code.") var id: String
+        @Option(help: "The registered name.") var name: String
+        @Option(help: "Region: shanghai, jiangsu, zhejiang, anhui, …") var region: String
+        @Option(help: "Why a code failing its check is recorded anyway.") var overrideReason: String?
+        @Option(help: "Who approved the override.") var overrideBy: String?
+
+        func run() throws {
+            let event = try guarded {
+                try options.ledger.open().registerProvider(
+                    ProviderRegistration(
+                        identifier: try identifierFor(id, team: false, overrideReason, overrideBy),
+                        name: name,
+                        region: region
+                    ),
+                    context: options.context(defaultKey: "provider:\(id):\(Ledger.contentKey([name, region]))")
+                )
+            }
+            report(event, what: "provider \(id)", format: options.format, language: options.lang)
+        }
+    }
+
+    struct Product: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register a catalogued product of a provider.",
+            discussion:
+                "Example:\n  voucher register product --code P002 --provider 12310000007000001F --name 核磁共振测试 --category testing --list-price 5万"
+        )
+        @OptionGroup var options: RecordOptions
+        @Option(help: "The product's code.") var code: String
+        @Option(help: "The provider's credit code.") var provider: String
+        @Option(help: "The product's name.") var name: String
+        @Option(help: "Its category.") var category: String
+        @Option(help: "Its list price.") var listPrice: Money
+
+        func run() throws {
+            let event = try guarded {
+                try options.ledger.open().registerProduct(
+                    ProductRegistration(
+                        code: code,
+                        providerID: provider,
+                        name: name,
+                        category: category,
+                        listPrice: listPrice
+                    ),
+                    context: options.context(
+                        defaultKey:
+                            "product:\(code):\(Ledger.contentKey([provider, name, category, listPrice.decimalString()]))"
+                    )
+                )
+            }
+            report(event, what: "product \(code)", format: options.format, language: options.lang)
+        }
+    }
+}
+
+private func identifierFor(_ id: String, team: Bool, _ reason: String?, _ approvedBy: String?) throws -> PartyIdentifier
+{
+    do {
+        if team { return .team(try TeamRegistrationNumber(id)) }
+        let override = reason.flatMap { reason in approvedBy.map { (reason: reason, approvedBy: $0) } }
+        return try PartyIdentifier.creditCode(id, override: override)
+    } catch let error as USCCError {
+        throw LedgerError.invalid(field: "id", value: id, reason: error.description)
+    } catch let error as TeamNumberError {
+        throw LedgerError.invalid(field: "id", value: id, reason: error.description)
+    }
+}
+
+struct Import: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Import a CSV file: enterprises, providers, products, claims, uses or redemptions.",
+        discussion: """
+            A file imports all or nothing: if any row is bad, nothing is written and every bad row is
+            reported with its line, column and reason. Importing the same file twice records it once.
+            UTF-8 (with or without BOM), UTF-16 and GB18030/GBK files with CRLF or LF are all read.
+            The columns of each kind are in the README.
+
+            Examples:
+              voucher import enterprises 企业名单.csv
+              voucher import uses uses-2022.csv --dry-run
+            """
+    )
+
+    @OptionGroup var ledger: LedgerOptions
+    @Argument(help: "enterprises, providers, products, claims, uses or redemptions.") var kind: String
+    @Argument(help: "The CSV file.") var file: String
+    @Flag(help: "Check the file and report what it would record, writing nothing.") var dryRun = false
+    @Option(help: "Output: text or json.") var format: OutputFormat = .text
+
+    func validate() throws {
+        if ImportKind(rawValue: kind) == nil {
+            throw ValidationError(
+                "'\(kind)' is not a kind of import; use one of \(ImportKind.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
+    }
+
+    func run() throws {
+        guard let importKind = ImportKind(rawValue: kind) else { throw Exit.internalError }
+        let summary = try guarded {
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+            let ledger = try ledger.open()
+            let showProgress = isatty(STDERR_FILENO) == 1
+            return try Importer(ledger: ledger, actor: self.ledger.actorName).run(
+                importKind,
+                bytes: bytes,
+                file: file,
+                dryRun: dryRun,
+                progress: showProgress
+                    ? { done, total in
+                        if done % 1_000 == 0 || done == total {
+                            FileHandle.standardError.write(Data("\r\(file): \(done)/\(total) rows".utf8))
+                            if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
+                        }
+                    } : nil
+            )
+        }
+        switch format {
+        case .json:
+            var object: [String: CanonicalJSON] = [:]
+            object["kind"] = .string(summary.kind.rawValue)
+            object["rows"] = .int(Int64(summary.rows))
+            object["recorded"] = .int(Int64(summary.recorded))
+            object["already_recorded"] = .int(Int64(summary.alreadyRecorded))
+            object["encoding"] = .string(summary.encoding.rawValue)
+            object["dry_run"] = .bool(summary.dryRun)
+            object["ignored_columns"] = .array(summary.ignoredColumns.map { .string($0) })
+            print(CanonicalJSON.object(object).text)
+        case .text:
+            let verb = summary.dryRun ? "would record" : "recorded"
+            var line =
+                "\(file): \(summary.rows) rows (\(summary.encoding.rawValue)); \(verb) \(summary.recorded) events, "
+                + "\(summary.alreadyRecorded) already in the ledger"
+            if !summary.ignoredColumns.isEmpty {
+                line += "; ignored columns: \(summary.ignoredColumns.joined(separator: ", "))"
+            }
+            if summary.dryRun { line += "; nothing was written (dry run)" }
+            print(line)
+        }
+    }
+}
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The reconciliation report of a programme for a year or cumulative to a date.",
+        discussion: """
+            Examples:
+              voucher report --programme sh-innovation-voucher --year 2022
+              voucher report --programme yrd-innovation-voucher --through 2022-12-31 --format html > yrd.html
+              voucher report --programme yrd-innovation-voucher --through 2022-12-31 --format csv --by month
+            """
+    )
+
+    @OptionGroup var ledger: LedgerOptions
+    @Option(help: "The programme id.") var programme: String
+    @Option(help: "A programme year.") var year: Int?
+    @Option(help: "Cumulative, up to and including this date.") var through: BusinessDate?
+    @Option(help: "text, markdown, csv, json or html.") var format: ReconciliationReport.Format = .text
+    @Option(help: "zh or en.") var lang: Language = .zh
+    @Option(help: "Only this breakdown, as a table: applicant, provider, category, region or month.") var by:
+        BreakdownDimension?
+
+    func validate() throws {
+        if (year == nil) == (through == nil) {
+            throw ValidationError("give either --year YYYY or --through YYYY-MM-DD")
+        }
+    }
+
+    func run() throws {
+        let period = year.map { ReportPeriod.year($0) } ?? ReportPeriod.through(through ?? .latest)
+        let report = try guarded {
+            try buildReport(try ledger.open(), programme: try ProgrammeID(programme), period: period)
+        }
+        if let by, format == .csv {
+            print(report.breakdownCSV(by, language: lang), terminator: "")
+        } else {
+            print(report.render(format, language: lang), terminator: "")
+        }
+    }
+}
+
+extension ReconciliationReport.Format: ExpressibleByArgument {}
+
+/// Gathers a report's figures, breakdowns and exceptions from the ledger.
+func buildReport(_ ledger: Ledger, programme: ProgrammeID, period: ReportPeriod) throws -> ReconciliationReport {
+    let definition = try ledger.programme(programme)
+    var breakdowns: [BreakdownDimension: [BreakdownRow]] = [:]
+    if definition.kind == .voucher {
+        for dimension in BreakdownDimension.allCases {
+            breakdowns[dimension] = try ledger.breakdown(programme, period: period, by: dimension)
+        }
+    }
+    return ReconciliationReport(
+        programme: programme,
+        name: definition.name,
+        figures: try ledger.reconciliation(programme, period: period),
+        breakdowns: breakdowns,
+        exceptions: try ledger.exceptions(programme, period: period)
+    )
+}
+
+struct Policy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List, show or add programmes' policies (docs/policies.md).",
+        subcommands: [List.self, Show.self, Add.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the programmes.",
+            discussion: "Example:\n  voucher policy list"
+        )
+        @OptionGroup var ledger: LedgerOptions
+        @Option(help: "text or json.") var format: OutputFormat = .text
+
+        func run() throws {
+            let programmes = try guarded { try ledger.open().programmes() }
+            switch format {
+            case .json:
+                print(
+                    CanonicalJSON.array(
+                        programmes.map {
+                            .object([
+                                "id": .string($0.id.value), "kind": .string($0.kind.rawValue),
+                                "name_zh": .string($0.name.zh),
+                                "name_en": .string($0.name.en),
+                                "versions": .array($0.versions.map { .string($0.effectiveFrom.iso) }),
+                            ])
+                        }
+                    ).text
+                )
+            case .text:
+                for programme in programmes {
+                    let from = programme.versions.map(\.effectiveFrom.iso).joined(separator: ", ")
+                    print(
+                        "\(programme.id)  \(programme.kind.rawValue)  \(programme.name.zh) / \(programme.name.en)  versions from \(from)"
+                    )
+                }
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print a programme's policy file as installed.",
+            discussion: "Example:\n  voucher policy show sh-innovation-voucher"
+        )
+        @OptionGroup var ledger: LedgerOptions
+        @Argument(help: "The programme id.") var programme: String
+
+        func run() throws {
+            let yaml = try guarded { () -> String in
+                guard let yaml = try ledger.open().policyFile(try ProgrammeID(programme)) else {
+                    throw LedgerError.unknownProgramme(programme)
+                }
+                return yaml
+            }
+            print(yaml, terminator: yaml.hasSuffix("\n") ? "" : "\n")
+        }
+    }
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Install a policy file: a new programme, or a revision that adds versions.",
+            discussion: """
+                A version that events already used cannot change; add a version from the date the
+                change applies instead.
+
+                Example:
+                  voucher policy add my-voucher.yaml
+                """
+        )
+        @OptionGroup var options: RecordOptions
+        @Argument(help: "The YAML policy file.") var file: String
+
+        func run() throws {
+            let event = try guarded {
+                let yaml = try String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8)
+                return try options.ledger.open().installProgramme(
+                    yaml: yaml,
+                    file: URL(fileURLWithPath: file).lastPathComponent,
+                    context: options.context(defaultKey: "programme:\(Ledger.contentKey([yaml]))")
+                )
+            }
+            report(event, what: "policy \(file)", format: options.format, language: options.lang)
+        }
+    }
+}
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Recompute the hash chain, every posting and balance; optionally check against a digest.",
+        discussion: """
+            Exits 0 when every event verifies, 2 when one does not (naming the first).
+
+            Examples:
+              voucher verify
+              voucher verify --digest "$(cat digest-2022.txt)"
+            """
+    )
+
+    @OptionGroup var ledger: LedgerOptions
+    @Option(help: "A digest printed earlier by `voucher digest` (or a file holding it).") var digest: String?
+    @Option(help: "text or json.") var format: OutputFormat = .text
+
+    func run() throws {
+        let report = try guarded { () -> VerificationReport in
+            var expected: LedgerDigest?
+            if let digest {
+                let text =
+                    FileManager.default.fileExists(atPath: digest)
+                    ? try String(contentsOf: URL(fileURLWithPath: digest), encoding: .utf8) : digest
+                guard let parsed = LedgerDigest(text: text) else {
+                    throw LedgerError.invalid(
+                        field: "digest",
+                        value: digest,
+                        reason: "is not a digest printed by `voucher digest`"
+                    )
+                }
+                expected = parsed
+            }
+            return try ledger.open().verify(against: expected)
+        }
+        switch format {
+        case .json:
+            print(
+                CanonicalJSON.object([
+                    "valid": .bool(report.isValid), "events": .int(report.eventsChecked),
+                    "head": .string(report.head.hash),
+                    "problem_event": report.problem?.event.map { .int($0) } ?? .null,
+                    "problem": .optional(report.problem?.message),
+                ]).text
+            )
+        case .text:
+            if let problem = report.problem {
+                printError("voucher: the ledger does not verify: \(problem)")
+            } else {
+                print("all \(report.eventsChecked) events verify; chain head \(report.head.hash)")
+            }
+        }
+        if !report.isValid { throw Exit.verificationFailed }
+    }
+}
+
+struct Digest: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the chain head as a digest to keep where the ledger's keepers cannot change it.",
+        discussion: "Example:\n  voucher digest > digest-2022.txt"
+    )
+
+    @OptionGroup var ledger: LedgerOptions
+
+    func run() throws {
+        print(try guarded { try ledger.open().digest() }.description)
+    }
+}

@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import VoucherDomain
+import VoucherImport
+import VoucherStorage
+
+/// Options every command that opens the ledger takes.
+struct LedgerOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The ledger file (created with the bundled programmes on first use).",
+            discussion: "Default: $VOUCHER_DB, else vouchers.sqlite in the current folder.",
+            valueName: "path"
+        )
+    )
+    var db: String?
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Who records the events (default: $VOUCHER_ACTOR, else the user).", valueName: "name")
+    )
+    var actor: String?
+
+    var path: String { db ?? ProcessInfo.processInfo.environment["VOUCHER_DB"] ?? "vouchers.sqlite" }
+    var actorName: String { actor ?? Ledger.defaultActor() }
+
+    func open() throws -> Ledger {
+        try guarded { try Ledger.open(at: path, actor: actorName) }
+    }
+}
+
+/// How a command prints data: for people, or JSON for scripts.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case text
+    case json
+}
+
+extension Language: ExpressibleByArgument {}
+extension ReviewLevel: ExpressibleByArgument {}
+extension BreakdownDimension: ExpressibleByArgument {}
+
+extension Money: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let money = try? Money.parse(argument) else { return nil }
+        self = money
+    }
+}
+
+extension BusinessDate: ExpressibleByArgument {
+    public init?(argument: String) {
+        guard let date = try? BusinessDate.parse(argument) else { return nil }
+        self = date
+    }
+}
+
+/// The exit codes, documented in the README.
+enum Exit {
+    /// The ledger or an import refused the input; nothing was written.
+    static let refused = ExitCode(1)
+    /// The ledger does not verify, or does not extend the digest given.
+    static let verificationFailed = ExitCode(2)
+    /// A file could not be read or the ledger could not be opened.
+    static let ioError = ExitCode(74)
+    /// A defect in this program: please report it.
+    static let internalError = ExitCode(70)
+}
+
+/// Prints to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Runs `body`, turning the errors this program knows into a message on stderr and an exit code.
+func guarded<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as LedgerError {
+        if case .internalInconsistency = error {
+            printError("voucher: \(error)")
+            throw Exit.internalError
+        }
+        printError("voucher: refused: \(error)")
+        throw Exit.refused
+    } catch let error as ImportRejected {
+        printError(error.description)
+        throw Exit.refused
+    } catch let error as CocoaError {
+        printError("voucher: \(error.localizedDescription)")
+        throw Exit.ioError
+    } catch let error as ExitCode {
+        throw error
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        printError("voucher: \(error)")
+        throw Exit.ioError
+    }
+}
+
+/// Today's date in UTC, the default business date of a command.
+func today() -> BusinessDate {
+    let parts = Calendar(identifier: .gregorian).dateComponents(
+        in: TimeZone(identifier: "UTC") ?? .current,
+        from: Date()
+    )
+    return (try? BusinessDate(year: parts.year ?? 2000, month: parts.month ?? 1, day: parts.day ?? 1)) ?? .latest
+}
+
+/// Prints what an operation recorded, for people or as JSON.
+func report(_ event: RecordedEvent, what: String, format: OutputFormat, language: Language) {
+    switch format {
+    case .json:
+        var object: [String: CanonicalJSON] = [
+            "event": .int(event.seq), "kind": .string(event.kind.rawValue), "hash": .string(event.hash),
+            "replayed": .bool(event.replayed),
+            "amount": event.amount.map { .string($0.decimalString()) } ?? .null,
+        ]
+        object["explanation_zh"] = .array((event.explanation?.zh ?? []).map { .string($0) })
+        object["explanation_en"] = .array((event.explanation?.en ?? []).map { .string($0) })
+        print(CanonicalJSON.object(object).text)
+    case .text:
+        let state =
+            event.replayed
+            ? (language == .zh
+                ? "已记录过（事件 \(event.seq)），未重复记录" : "already recorded as event \(event.seq); nothing new written")
+            : (language == .zh ? "已记录：事件 \(event.seq)" : "recorded event \(event.seq)")
+        print("\(state) · \(what)")
+        for line in event.explanation?.lines(language) ?? [] { print("  " + line) }
+    }
+}
+
+/// Moves `--db PATH` (or `--db=PATH`) given before the subcommand to after it, so that the global
+/// option is accepted in either place: `voucher --db x.sqlite report …` = `voucher report --db x.sqlite …`.
+func normalizeGlobalOptions(_ arguments: [String]) -> [String] {
+    var leading: [String] = []
+    var rest = arguments[...]
+    while let first = rest.first, first.hasPrefix("--db") || first.hasPrefix("--actor") {
+        if first == "--db" || first == "--actor" {
+            leading.append(contentsOf: rest.prefix(2))
+            rest = rest.dropFirst(2)
+        } else if first.hasPrefix("--db=") || first.hasPrefix("--actor=") {
+            leading.append(first)
+            rest = rest.dropFirst()
+        } else {
+            break
+        }
+    }
+    guard !leading.isEmpty else { return arguments }
+    // Insert after the subcommand path (the leading words that are not options).
+    var path: [String] = []
+    while let word = rest.first, !word.hasPrefix("-") {
+        path.append(word)
+        rest = rest.dropFirst()
+        if !["policy", "register", "redeem"].contains(word) { break }
+    }
+    return path + leading + rest
+}

@@ -1,0 +1,3 @@
+import Foundation
+
+Voucher.main(normalizeGlobalOptions(Array(CommandLine.arguments.dropFirst())))

@@ -1,0 +1,120 @@
+import VoucherDomain
+
+// MARK: - HTML: one self-contained printable page
+
+extension ReconciliationReport {
+    func html(_ language: Language) -> String {
+        let words = ReportWords(language)
+        let title = "\(name.text(language)) · \(words.period(figures.period)) \(words.title)"
+        var body: [String] = []
+        body.append("<h1>\(escape(title))</h1>")
+        body.append("<p class=\"lead\">\(escape(openingSentence(language)))</p>")
+        body.append(
+            "<table><thead><tr><th>\(words.measure)</th><th>\(words.value)</th><th>\(words.wan)</th></tr></thead><tbody>"
+        )
+        for row in figureRows(language) {
+            if let count = row.count {
+                body.append("<tr><td>\(escape(row.label))</td><td class=\"n\">\(count)</td><td></td></tr>")
+            } else if let money = row.money {
+                body.append(
+                    "<tr><td>\(escape(row.label))</td><td class=\"n\">\(money.formatted())</td>"
+                        + "<td class=\"n\">\(money.formattedWan())</td></tr>"
+                )
+            }
+        }
+        body.append("</tbody></table>")
+        body.append("<h2>\(words.identities)</h2><ul>")
+        body += identityLines(words).map { "<li class=\"\($0.hasPrefix("✓") ? "ok" : "bad")\">\(escape($0))</li>" }
+        body.append("</ul>")
+        if let months = breakdowns[.month], !months.isEmpty {
+            body.append("<h2>\(words.chart)</h2>")
+            body.append(chart(months, words: words))
+        }
+        for dimension in BreakdownDimension.allCases {
+            guard let rows = breakdowns[dimension], !rows.isEmpty else { continue }
+            body.append("<h2>\(words.breakdown(dimension))</h2>")
+            body.append(
+                "<table><thead><tr><th>\(words.key(dimension))</th><th>\(words.usesColumn)</th><th>\(words.serviceAmount)</th>"
+                    + "<th>\(words.used)</th><th>\(words.redeemed)</th></tr></thead><tbody>"
+            )
+            for row in rows {
+                body.append(
+                    "<tr><td>\(escape(row.key))</td><td class=\"n\">\(row.uses)</td><td class=\"n\">\(row.serviceAmount.formatted())</td>"
+                        + "<td class=\"n\">\(row.used.formatted())</td><td class=\"n\">\(row.redeemed.formatted())</td></tr>"
+                )
+            }
+            body.append("</tbody></table>")
+        }
+        body.append("<h2>\(words.exceptions)</h2><ul>")
+        body += exceptionLines(words).map { "<li>\(escape($0))</li>" }
+        body.append("</ul>")
+        body.append(
+            "<p class=\"head\">\(words.chainHead): \(words.events(figures.chainHead.events)), <code>\(figures.chainHead.hash)</code></p>"
+        )
+        let style = """
+            body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:60em;color:#111}
+            h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em;border-bottom:1px solid #999}
+            .lead{font-size:1.05em;line-height:1.6}
+            table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #bbb;padding:.2em .6em}th{background:#eee}
+            .n{text-align:right;font-variant-numeric:tabular-nums}li.ok{color:#14532d}li.bad{color:#991b1b;font-weight:bold}
+            code{font-size:.85em;word-break:break-all}@media print{body{margin:0}h2{break-after:avoid}table{break-inside:avoid}}
+            """
+        return """
+            <!DOCTYPE html>
+            <html lang="\(language == .zh ? "zh-CN" : "en")">
+            <head><meta charset="utf-8"><title>\(escape(title))</title><style>\(style)</style></head>
+            <body>
+            \(body.joined(separator: "\n"))
+            </body>
+            </html>
+
+            """
+    }
+
+    /// Bars of used and redeemed for each month, as inline SVG.
+    private func chart(_ months: [BreakdownRow], words: ReportWords) -> String {
+        let largest = max(months.map { max($0.used.fen, $0.redeemed.fen) }.max() ?? 1, 1)
+        let barWidth = 14
+        let gap = 12
+        let height = 160
+        let left = 10
+        let width = left + months.count * (2 * barWidth + gap) + 10
+        var shapes: [String] = []
+        for (index, month) in months.enumerated() {
+            let x = left + index * (2 * barWidth + gap)
+            let usedHeight = Int(Double(month.used.fen) / Double(largest) * Double(height - 30))
+            let redeemedHeight = Int(Double(month.redeemed.fen) / Double(largest) * Double(height - 30))
+            shapes.append(
+                "<rect x=\"\(x)\" y=\"\(height - 20 - usedHeight)\" width=\"\(barWidth)\" height=\"\(usedHeight)\" fill=\"#2563eb\">"
+                    + "<title>\(escape(month.key)) \(escape(words.used)) \(month.used.formatted())</title></rect>"
+            )
+            shapes.append(
+                "<rect x=\"\(x + barWidth)\" y=\"\(height - 20 - redeemedHeight)\" width=\"\(barWidth)\" height=\"\(redeemedHeight)\" "
+                    + "fill=\"#16a34a\"><title>\(escape(month.key)) \(escape(words.redeemed)) \(month.redeemed.formatted())</title></rect>"
+            )
+            shapes.append(
+                "<text x=\"\(x)\" y=\"\(height - 5)\" font-size=\"9\">\(escape(String(month.key.suffix(5))))</text>"
+            )
+        }
+        let legend =
+            "<p><span style=\"color:#2563eb\">■</span> \(escape(words.used)) "
+            + "<span style=\"color:#16a34a\">■</span> \(escape(words.redeemed))</p>"
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" role=\"img\" "
+            + "aria-label=\"\(escape(words.chart))\">\(shapes.joined())</svg>\(legend)"
+    }
+
+    private func escape(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

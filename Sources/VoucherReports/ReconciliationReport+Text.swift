@@ -1,0 +1,141 @@
+import VoucherDomain
+
+// MARK: - Text and Markdown
+
+extension ReconciliationReport {
+    func text(_ language: Language) -> String {
+        let words = ReportWords(language)
+        var out: [String] = []
+        out.append("\(name.text(language)) · \(words.period(figures.period)) \(words.title)")
+        out.append(openingSentence(language))
+        out.append("")
+        var table = TextTable(header: [words.measure, words.value, words.wan], alignments: [.left, .right, .right])
+        for row in figureRows(language) {
+            if let count = row.count {
+                table.rows.append([row.label, String(count), ""])
+            } else if let money = row.money {
+                table.rows.append([row.label, money.formatted(), money.formattedWan()])
+            }
+        }
+        out.append(table.render())
+        out.append("")
+        out.append(words.identities)
+        out += identityLines(words).map { "  " + $0 }
+        for dimension in BreakdownDimension.allCases {
+            guard let rows = breakdowns[dimension], !rows.isEmpty else { continue }
+            out.append("")
+            out.append(words.breakdown(dimension))
+            var breakdown = TextTable(
+                header: [words.key(dimension), words.usesColumn, words.serviceAmount, words.used, words.redeemed],
+                alignments: [.left, .right, .right, .right, .right]
+            )
+            breakdown.rows = rows.map {
+                [$0.key, String($0.uses), $0.serviceAmount.formatted(), $0.used.formatted(), $0.redeemed.formatted()]
+            }
+            out.append(breakdown.render())
+        }
+        out.append("")
+        out.append(words.exceptions)
+        out += exceptionLines(words).map { "  " + $0 }
+        out.append("")
+        out.append("\(words.chainHead): \(words.events(figures.chainHead.events)), \(figures.chainHead.hash)")
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    func identityLines(_ words: ReportWords) -> [String] {
+        var lines = figures.identities.map { check in
+            check.holds
+                ? "✓ \(words.identity(check.name))"
+                : "✗ \(words.identity(check.name)): \(words.differs) \(check.difference.formatted())"
+        }
+        lines.append((figures.usesOverRate == 0 ? "✓ " : "✗ ") + "\(words.overRate): \(figures.usesOverRate)")
+        lines.append(
+            (figures.negativeAccounts.isEmpty ? "✓ " : "✗ ") + "\(words.negativeAccounts): "
+                + (figures.negativeAccounts.isEmpty ? "0" : figures.negativeAccounts.joined(separator: ", "))
+        )
+        return lines
+    }
+
+    func exceptionLines(_ words: ReportWords) -> [String] {
+        if exceptions.isEmpty { return [words.noExceptions] }
+        var lines: [String] = []
+        for reversal in exceptions.reversals {
+            lines.append(
+                "\(words.reversals): #\(reversal.event) \(reversal.date) ← #\(reversal.reversedEvent) "
+                    + "(\(reversal.reversedKind)) \(reversal.reason) [\(reversal.actor)]"
+            )
+        }
+        for override in exceptions.overrides {
+            lines.append(
+                "\(words.overrides): \(override.party) \(override.name) — \(override.reason) [\(override.approvedBy)]"
+            )
+        }
+        for late in exceptions.lateRedemptions {
+            lines.append(
+                "\(words.late): \(late.filing)/\(late.use) \(late.provider) \(late.filedOn) > \(late.deadline)"
+            )
+        }
+        return lines
+    }
+
+    func markdown(_ language: Language) -> String {
+        let words = ReportWords(language)
+        var out: [String] = []
+        func escape(_ text: String) -> String { text.replacingPipes() }
+        out.append("# \(escape(name.text(language))) · \(words.period(figures.period)) \(words.title)")
+        out.append("")
+        out.append(escape(openingSentence(language)))
+        out.append("")
+        out.append("| \(words.measure) | \(words.value) | \(words.wan) |")
+        out.append("| --- | ---: | ---: |")
+        for row in figureRows(language) {
+            if let count = row.count {
+                out.append("| \(row.label) | \(count) | |")
+            } else if let money = row.money {
+                out.append("| \(row.label) | \(money.formatted()) | \(money.formattedWan()) |")
+            }
+        }
+        out.append("")
+        out.append("## \(words.identities)")
+        out.append("")
+        out += identityLines(words).map { "- " + escape($0) }
+        for dimension in BreakdownDimension.allCases {
+            guard let rows = breakdowns[dimension], !rows.isEmpty else { continue }
+            out.append("")
+            out.append("## \(words.breakdown(dimension))")
+            out.append("")
+            out.append(
+                "| \(words.key(dimension)) | \(words.usesColumn) | \(words.serviceAmount) | \(words.used) | \(words.redeemed) |"
+            )
+            out.append("| --- | ---: | ---: | ---: | ---: |")
+            for row in rows {
+                out.append(
+                    "| \(escape(row.key)) | \(row.uses) | \(row.serviceAmount.formatted()) | \(row.used.formatted()) | "
+                        + "\(row.redeemed.formatted()) |"
+                )
+            }
+        }
+        out.append("")
+        out.append("## \(words.exceptions)")
+        out.append("")
+        out += exceptionLines(words).map { "- " + escape($0) }
+        out.append("")
+        out.append("\(words.chainHead): \(words.events(figures.chainHead.events)), `\(figures.chainHead.hash)`")
+        return out.joined(separator: "\n") + "\n"
+    }
+}
+
+extension String {
+    /// Text safe inside a Markdown table cell.
+    func replacingPipes() -> String {
+        var out = ""
+        for character in self {
+            switch character {
+            case "|": out += "\\|"
+            case "\n", "\r": out += " "
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,106 @@
+import VoucherDomain
+
+/// Everything the annual reconciliation report shows: the programme, its figures with the
+/// identities checked, the breakdowns, the exceptions and the chain head it was produced from.
+public struct ReconciliationReport: Sendable, Hashable {
+    public var programme: ProgrammeID
+    public var name: LocalizedText
+    public var figures: ReconciliationFigures
+    public var breakdowns: [BreakdownDimension: [BreakdownRow]]
+    public var exceptions: ReportExceptions
+
+    public init(
+        programme: ProgrammeID,
+        name: LocalizedText,
+        figures: ReconciliationFigures,
+        breakdowns: [BreakdownDimension: [BreakdownRow]],
+        exceptions: ReportExceptions
+    ) {
+        self.programme = programme
+        self.name = name
+        self.figures = figures
+        self.breakdowns = breakdowns
+        self.exceptions = exceptions
+    }
+
+    /// The output formats.
+    public enum Format: String, Sendable, CaseIterable {
+        case text
+        case markdown
+        case csv
+        case json
+        case html
+    }
+
+    /// The report in a format and language.
+    public func render(_ format: Format, language: Language) -> String {
+        switch format {
+        case .text: text(language)
+        case .markdown: markdown(language)
+        case .csv: csv(language)
+        case .json: json()
+        case .html: html(language)
+        }
+    }
+
+    /// The first and last day the figures cover.
+    public var span: (from: String, to: String) {
+        if let year = figures.period.year {
+            let end = "\(year)-12-31"
+            let through = figures.period.through.iso
+            return ("\(year)-01-01", through < end ? through : end)
+        }
+        return ("", figures.period.through.iso)
+    }
+
+    /// The sentence officials open the report with, e.g.
+    /// `截至2022年12月31日，累计服务企业118家，申领2360万元，服务机构54家，产品205个，用券金额441.3万元，兑付金额256.48万元。`
+    public func openingSentence(_ language: Language) -> String {
+        let f = figures
+        let name = self.name.text(language)
+        if language == .zh {
+            if f.kind != .voucher {
+                let when = f.period.year.map { "\($0)年" } ?? "截至\(chineseDate(f.period.through))"
+                return
+                    "\(when)，\(name)支持企业\(f.enterprisesServed)家，核定\(f.claimed.formattedWan())，已拨付\(f.redeemed.formattedWan())。"
+            }
+            if let year = f.period.year {
+                return "\(year)年，区内企业共\(f.enterprisesServed)家\(f.uses)次使用\(name)，服务金额\(f.serviceAmount.formattedWan())，"
+                    + "补贴金额\(f.used.formattedWan())；申领\(f.claimed.formattedWan())，兑付金额\(f.redeemed.formattedWan())。"
+            }
+            return "截至\(chineseDate(f.period.through))，累计服务企业\(f.enterprisesServed)家，申领\(f.claimed.formattedWan())，"
+                + "服务机构\(f.providers)家，产品\(f.products)个，用券金额\(f.used.formattedWan())，兑付金额\(f.redeemed.formattedWan())。"
+        }
+        func both(_ money: Money) -> String { "\(money.formattedWan()) (\(money.formatted()))" }
+        if f.kind != .voucher {
+            let when = f.period.year.map { "In \($0)" } ?? "Through \(f.period.through)"
+            return "\(when), the \(name) supported \(f.enterprisesServed) enterprises: granted \(both(f.claimed)), "
+                + "paid \(both(f.redeemed))."
+        }
+        if let year = f.period.year {
+            return "In \(year), \(f.enterprisesServed) enterprises used the \(name) \(f.uses) times: "
+                + "service amount \(both(f.serviceAmount)), subsidy \(both(f.used)); claimed \(both(f.claimed)), "
+                + "redeemed \(both(f.redeemed))."
+        }
+        return "Through \(f.period.through): served \(f.enterprisesServed) enterprises, claimed \(both(f.claimed)), "
+            + "\(f.providers) providers, \(f.products) products, used \(both(f.used)), redeemed \(both(f.redeemed))."
+    }
+
+    private func chineseDate(_ date: BusinessDate) -> String {
+        date == .latest ? "目前" : "\(date.year)年\(date.month)月\(date.day)日"
+    }
+
+    /// The figures as (label, value) rows, in the order the report lists them.
+    func figureRows(_ language: Language) -> [(label: String, count: Int?, money: Money?)] {
+        let words = ReportWords(language)
+        let f = figures
+        return [
+            (words.applicants, f.applicants, nil), (words.enterprisesServed, f.enterprisesServed, nil),
+            (words.uses(f.kind), f.uses, nil), (words.providers, f.providers, nil), (words.products, f.products, nil),
+            (words.claimed, nil, f.claimed), (words.serviceAmount, nil, f.serviceAmount), (words.used, nil, f.used),
+            (words.redeemed, nil, f.redeemed), (words.awaiting, nil, f.awaitingRedemption),
+            (words.expired, nil, f.expired),
+            (words.forfeited, nil, f.forfeited), (words.available, nil, f.available),
+        ]
+    }
+}

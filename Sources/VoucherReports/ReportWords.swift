@@ -1,0 +1,76 @@
+import VoucherDomain
+
+/// The report's words in one language.
+struct ReportWords {
+    let language: Language
+
+    init(_ language: Language) { self.language = language }
+
+    private func pick(_ zh: String, _ en: String) -> String { language == .zh ? zh : en }
+
+    var title: String { pick("对账报告", "reconciliation report") }
+    func period(_ period: ReportPeriod) -> String {
+        if let year = period.year {
+            return period.through == .latest
+                ? pick("\(year)年度", "year \(year)")
+                : pick("\(year)年度（截至\(period.through)）", "year \(year), through \(period.through)")
+        }
+        return period.through == .latest
+            ? pick("累计", "cumulative") : pick("累计至\(period.through)", "cumulative through \(period.through)")
+    }
+    var measure: String { pick("指标", "measure") }
+    var value: String { pick("数值", "value") }
+    var wan: String { pick("万元", "万元") }
+    var applicants: String { pick("获批申请人", "applicants with granted quota") }
+    var enterprisesServed: String { pick("服务企业", "enterprises served") }
+    func uses(_ kind: ProgrammeKind) -> String { kind == .voucher ? pick("用券次数", "uses") : pick("拨付笔数", "payments") }
+    var providers: String { pick("服务机构", "providers") }
+    var products: String { pick("产品", "products") }
+    var claimed: String { pick("申领金额", "claimed") }
+    var serviceAmount: String { pick("服务金额", "service amount") }
+    var used: String { pick("用券金额（补贴）", "used (subsidy)") }
+    var redeemed: String { pick("兑付金额", "redeemed") }
+    var awaiting: String { pick("待兑付", "awaiting redemption") }
+    var expired: String { pick("过期", "expired") }
+    var forfeited: String { pick("核减不退回", "forfeited") }
+    var available: String { pick("可用余额", "available") }
+    var identities: String { pick("对账恒等式", "Reconciliation identities") }
+    func identity(_ name: String) -> String {
+        switch name {
+        case "claimed = used + expired + available": pick("申领 = 用券 + 过期 + 可用", name)
+        case "used = redeemed + awaiting redemption + forfeited": pick("用券 = 兑付 + 待兑付 + 核减不退回", name)
+        default: name
+        }
+    }
+    var holds: String { pick("成立", "holds") }
+    var differs: String { pick("差额", "off by") }
+    var overRate: String { pick("超过比例上限的用券", "uses over rate × service amount") }
+    var negativeAccounts: String { pick("余额为负的账户", "accounts below zero") }
+    func breakdown(_ dimension: BreakdownDimension) -> String {
+        switch dimension {
+        case .applicant: pick("按企业", "By applicant")
+        case .provider: pick("按服务机构", "By provider")
+        case .category: pick("按产品类别", "By product category")
+        case .region: pick("按服务机构地区", "By provider region")
+        case .month: pick("按月份", "By month")
+        }
+    }
+    func key(_ dimension: BreakdownDimension) -> String {
+        switch dimension {
+        case .applicant: pick("企业", "applicant")
+        case .provider: pick("服务机构", "provider")
+        case .category: pick("类别", "category")
+        case .region: pick("地区", "region")
+        case .month: pick("月份", "month")
+        }
+    }
+    var usesColumn: String { pick("次数", "uses") }
+    var exceptions: String { pick("例外事项", "Exceptions") }
+    var noExceptions: String { pick("无", "none") }
+    var reversals: String { pick("冲销", "Reversals") }
+    var overrides: String { pick("信用代码人工核准", "Credit-code overrides") }
+    var late: String { pick("逾期申请兑付", "Redemptions filed past the deadline") }
+    var chainHead: String { pick("账本链头", "Ledger chain head") }
+    func events(_ count: Int64) -> String { pick("\(count) 个事件", "\(count) events") }
+    var chart: String { pick("按月用券与兑付", "Used and redeemed by month") }
+}
