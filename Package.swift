@@ -107,6 +107,12 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // End-to-end tests of the built `voucher` binary (the dependency makes `swift test` build it).
+        .testTarget(
+            name: "VoucherCLITests",
+            dependencies: ["VoucherCLI", "VoucherDomain"],
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

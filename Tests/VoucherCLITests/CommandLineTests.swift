@@ -1,0 +1,318 @@
+import Foundation
+import Testing
+import VoucherDomain
+
+/// End-to-end: the built `voucher` binary, run as a person or a script would run it.
+struct CommandLineTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The binary SwiftPM built beside the test bundle.
+    static var binary: URL {
+        let candidates = [
+            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("voucher"),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+                "voucher"
+            ),
+            root.appendingPathComponent(".build/debug/voucher"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[2]
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `voucher` with `arguments` in `directory`.
+    static func voucher(_ arguments: [String], in directory: URL, environment: [String: String] = [:]) throws -> Result
+    {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        var env = ProcessInfo.processInfo.environment
+        env["VOUCHER_DB"] = nil
+        env.merge(environment) { $1 }
+        process.environment = env
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self)
+        )
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("voucher-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    // MARK: - The demo
+
+    @Test func theDemoPrintsExactlyTheSeedsFiguresComputedByTheEngine() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try Self.voucher(["demo", "--format", "json"], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let reports = try result.stdout.split(separator: "\n").map { try Self.json(String($0)) }
+        #expect(reports.count == 2)
+        let shanghai = reports[0]
+        #expect(shanghai["programme"] as? String == "sh-innovation-voucher")
+        #expect(shanghai["enterprises_served"] as? Int == 5)
+        #expect(shanghai["uses"] as? Int == 7)
+        #expect(shanghai["service_amount"] as? String == "689000.00")
+        #expect(shanghai["used"] as? String == "290000.00")
+        let delta = reports[1]
+        #expect(delta["programme"] as? String == "yrd-innovation-voucher")
+        #expect(delta["enterprises_served"] as? Int == 118)
+        #expect(delta["applicants"] as? Int == 118)
+        #expect(delta["claimed"] as? String == "23600000.00")
+        #expect(delta["providers"] as? Int == 54)
+        #expect(delta["products"] as? Int == 205)
+        #expect(delta["used"] as? String == "4413000.00")
+        #expect(delta["redeemed"] as? String == "2564800.00")
+        for report in reports {
+            let identities = try #require(report["identities"] as? [[String: Any]])
+            #expect(identities.count == 2 && identities.allSatisfy { $0["holds"] as? Bool == true })
+            #expect((report["chain_head"] as? String)?.count == 64)
+        }
+        // The Chinese report opens with the officials' sentence.
+        let text = try Self.voucher(["demo"], in: directory)
+        #expect(text.stdout.contains("2022年，区内企业共5家7次使用上海科技创新券，服务金额68.9万元，补贴金额29万元"))
+        #expect(text.stdout.contains("累计服务企业118家，申领2360万元，服务机构54家，产品205个，用券金额441.3万元，兑付金额256.48万元。"))
+        // The second run found everything already recorded.
+        #expect(text.stderr.contains("uses.csv: 237 rows, 0 events recorded, 237 already in demo.sqlite"))
+        #expect(try Self.voucher(["verify", "--db", "demo.sqlite"], in: directory).status == 0)
+    }
+
+    @Test func theCommittedDemoFilesAreExactlyTheGeneratorsOutput() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", Self.root.appendingPathComponent("scripts/make-demo-data.py").path, directory.path,
+        ]
+        process.standardOutput = Pipe()
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        for name in ["enterprises", "providers", "products", "claims", "uses", "redemptions"] {
+            let generated = try Data(contentsOf: directory.appendingPathComponent("\(name).csv"))
+            let committed = try Data(
+                contentsOf: Self.root.appendingPathComponent("Sources/VoucherCLI/Demo/\(name).csv")
+            )
+            #expect(generated == committed, "\(name).csv differs from scripts/make-demo-data.py's output")
+        }
+    }
+
+    // MARK: - Import through the binary
+
+    static func code(_ n: Int, prefix: String = "91310110") -> String {
+        let digits = String(n)
+        let body = prefix + String(repeating: "0", count: 9 - digits.count) + digits
+        return body + String(UnifiedSocialCreditCode.checkCharacter(for: body) ?? "0")
+    }
+
+    func write(_ text: String, _ name: String, in directory: URL) throws {
+        try Data(text.utf8).write(to: directory.appendingPathComponent(name))
+    }
+
+    @Test func importsAreAllOrNothingIdempotentAndTheReportAddsUp() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let lab = Self.code(1, prefix: "12310000")
+        try write(
+            "id,name,kind,district,region,group\n\(Self.code(1)),甲公司,enterprise,杨浦区,shanghai,\n\(Self.code(2)),乙公司,enterprise,杨浦区,shanghai,\n",
+            "e.csv",
+            in: directory
+        )
+        try write("id,name,region\n\(lab),实验室,shanghai\n", "p.csv", in: directory)
+        try write("code,provider_id,name,category,list_price\nNMR,\(lab),核磁,testing,1万\n", "pr.csv", in: directory)
+        try write(
+            "ref,applicant_id,programme,year,requested,decision,granted,decided_on\n"
+                + "C1,\(Self.code(1)),sh-innovation-voucher,2022,30万,granted,30万,2022-03-01\n"
+                + "C2,\(Self.code(2)),sh-innovation-voucher,2022,5万,granted,5万,2022-03-01\n",
+            "c.csv",
+            in: directory
+        )
+        for (kind, file) in [
+            ("enterprises", "e.csv"), ("providers", "p.csv"), ("products", "pr.csv"), ("claims", "c.csv"),
+        ] {
+            let result = try Self.voucher(["import", kind, file, "--db", "l.sqlite"], in: directory)
+            #expect(result.status == 0, "\(kind): \(result.stderr)")
+        }
+        let digestBefore = try Self.voucher(["--db", "l.sqlite", "digest"], in: directory).stdout
+
+        // One bad row among good ones: nothing is written, every bad row is named, exit 1.
+        try write(
+            "ref,applicant_id,provider_id,product_code,programme,service_amount,used_on,project\n"
+                + "U1,\(Self.code(1)),\(lab),NMR,sh-innovation-voucher,24万,2022-05-10,\n"
+                + "U2,\(Self.code(2)),\(lab),NMR,sh-innovation-voucher,-3万,2022-05-11,\n"
+                + "U3,\(Self.code(2)),\(lab),NOPE,sh-innovation-voucher,3万,2022-13-01,\n",
+            "bad.csv",
+            in: directory
+        )
+        let bad = try Self.voucher(["import", "uses", "bad.csv", "--db", "l.sqlite"], in: directory)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("bad.csv: line 3, column service_amount: \"-3万\" is negative"))
+        #expect(bad.stderr.contains("bad.csv: line 4, column used_on: \"2022-13-01\" is not a day of the calendar"))
+        #expect(bad.stderr.contains("nothing was imported"))
+        #expect(try Self.voucher(["digest", "--db", "l.sqlite"], in: directory).stdout == digestBefore)
+
+        let good =
+            "ref,applicant_id,provider_id,product_code,programme,service_amount,used_on,project\r\n"
+            + "U1,\(Self.code(1)),\(lab),NMR,sh-innovation-voucher,24万,2022-05-10,\r\n"
+            + "U2,\(Self.code(2)),\(lab),NMR,sh-innovation-voucher,30万,2022-05-11,\r\n"
+        try Data([0xEF, 0xBB, 0xBF] + Array(good.utf8)).write(to: directory.appendingPathComponent("u.csv"))
+        let first = try Self.voucher(
+            ["import", "uses", "u.csv", "--db", "l.sqlite", "--format", "json"],
+            in: directory
+        )
+        #expect(try Self.json(first.stdout)["recorded"] as? Int == 2)
+        let second = try Self.voucher(
+            ["import", "uses", "u.csv", "--db", "l.sqlite", "--format", "json"],
+            in: directory
+        )
+        #expect(try Self.json(second.stdout)["recorded"] as? Int == 0)
+        #expect(try Self.json(second.stdout)["already_recorded"] as? Int == 2)
+
+        let report = try Self.json(
+            try Self.voucher(
+                [
+                    "report", "--programme", "sh-innovation-voucher", "--year", "2022", "--format", "json", "--db",
+                    "l.sqlite",
+                ],
+                in: directory
+            )
+            .stdout
+        )
+        #expect(report["uses"] as? Int == 2)
+        #expect(report["service_amount"] as? String == "540000.00")
+        // 50% of 24万 = 12万; C2's quota of 5万 binds the second.
+        #expect(report["used"] as? String == "170000.00")
+        #expect(report["claimed"] as? String == "350000.00")
+        #expect(report["available"] as? String == "180000.00")
+        #expect(report["from"] as? String == "2022-01-01" && report["to"] as? String == "2022-12-31")
+    }
+
+    // MARK: - Commands, errors and help
+
+    @Test func aUseShowsItsExplanationAndTheGlobalOptionWorksBeforeOrAfter() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let lab = Self.code(1, prefix: "12310000")
+        let steps: [[String]] = [
+            [
+                "register", "applicant", "--id", Self.code(1), "--name", "甲公司", "--kind", "enterprise", "--db",
+                "x.sqlite",
+            ],
+            ["--db", "x.sqlite", "register", "provider", "--id", lab, "--name", "实验室", "--region", "shanghai"],
+            [
+                "register", "product", "--db=x.sqlite", "--code", "NMR", "--provider", lab, "--name", "核磁",
+                "--category", "testing", "--list-price", "1万",
+            ],
+            [
+                "--db=x.sqlite", "claim", "--ref", "C1", "--applicant", Self.code(1), "--programme",
+                "sh-innovation-voucher", "--year", "2022", "--requested", "10万", "--date", "2022-03-01",
+            ],
+            [
+                "decide", "--claim", "C1", "--grant", "10万", "--reviewer", "王丽", "--date", "2022-03-02", "--db",
+                "x.sqlite",
+            ],
+        ]
+        for step in steps {
+            let result = try Self.voucher(step, in: directory)
+            #expect(result.status == 0, "\(step): \(result.stderr)")
+        }
+        let use = try Self.voucher(
+            [
+                "use", "--ref", "U1", "--applicant", Self.code(1), "--provider", lab, "--product", "NMR", "--programme",
+                "sh-innovation-voucher",
+                "--service-amount", "24万", "--date", "2022-05-10", "--db", "x.sqlite",
+            ],
+            in: directory
+        )
+        #expect(use.status == 0, "\(use.stderr)")
+        #expect(use.stdout.contains("剩余额度 100,000.00"))
+        #expect(use.stdout.contains("← 约束"))
+        #expect(use.stdout.contains("补贴 100,000.00"))
+        // The same command again records nothing.
+        let again = try Self.voucher(
+            [
+                "use", "--ref", "U1", "--applicant", Self.code(1), "--provider", lab, "--product", "NMR", "--programme",
+                "sh-innovation-voucher",
+                "--service-amount", "24万", "--date", "2022-05-10", "--db", "x.sqlite", "--lang", "en",
+            ],
+            in: directory
+        )
+        #expect(again.stdout.hasPrefix("already recorded as event"))
+        // The quota is spent: the next use is refused, with the reason, exit 1.
+        let refused = try Self.voucher(
+            [
+                "use", "--ref", "U2", "--applicant", Self.code(1), "--provider", lab, "--product", "NMR", "--programme",
+                "sh-innovation-voucher",
+                "--service-amount", "1万", "--date", "2022-05-11", "--db", "x.sqlite",
+            ],
+            in: directory
+        )
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasPrefix("voucher: refused: nothing to pay"))
+        #expect(try Self.voucher(["verify", "--db", "x.sqlite"], in: directory).status == 0)
+        let missing = try Self.voucher(
+            ["report", "--programme", "sh-innovation-voucher", "--db", "x.sqlite"],
+            in: directory
+        )
+        #expect(missing.status == 64)
+        #expect(missing.stderr.contains("give either --year YYYY or --through YYYY-MM-DD"))
+    }
+
+    @Test func verificationFailureExitsTwoAndNamesTheEvent() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try Self.voucher(["policy", "list", "--db", "v.sqlite"], in: directory).status == 0)
+        let digest = try Self.voucher(["digest", "--db", "v.sqlite"], in: directory).stdout
+        #expect(digest.hasPrefix("voucher-ledger digest 1: 4 events, head "))
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sqlite.arguments = [
+            "sqlite3", directory.appendingPathComponent("v.sqlite").path,
+            "DROP TRIGGER event_no_update; UPDATE event SET actor = 'mallory' WHERE seq = 2;",
+        ]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        let result = try Self.voucher(["verify", "--db", "v.sqlite", "--digest", digest], in: directory)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("event 2:"))
+    }
+
+    static let commands: [[String]] = [
+        ["demo"], ["import"], ["report"], ["register", "applicant"], ["register", "provider"], ["register", "product"],
+        ["claim"],
+        ["decide"], ["quote"], ["use"], ["redeem", "file"], ["redeem", "pay"], ["redeem", "reduce"],
+        ["redeem", "reject"], ["pay"],
+        ["expire"], ["reverse"], ["policy", "list"], ["policy", "show"], ["policy", "add"], ["verify"], ["digest"],
+    ]
+
+    @Test(arguments: commands)
+    func everyCommandsHelpHasAnExample(_ command: [String]) throws {
+        let result = try Self.voucher(["help"] + command, in: FileManager.default.temporaryDirectory)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Example"), "voucher \(command.joined(separator: " ")) --help has no example")
+        #expect(result.stdout.contains("voucher \(command.joined(separator: " "))"))
+    }
+}
