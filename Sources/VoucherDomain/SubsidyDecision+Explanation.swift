@@ -13,7 +13,7 @@ extension SubsidyDecision {
     public func explanation(_ language: Language, citing: Bool = true) -> [String] {
         let words = Words(language)
         if let ineligibility {
-            return [words.ineligible(ineligibility), words.result(.zero)]
+            return [words.ineligible(ineligibility), words.result(.zero, limit: isGrantLimit)]
         }
         var lines: [String] = []
         for term in terms {
@@ -26,7 +26,7 @@ extension SubsidyDecision {
             }
             lines.append(line)
         }
-        lines.append(words.result(amount))
+        lines.append(words.result(amount, limit: isGrantLimit))
         return lines
     }
 
@@ -47,7 +47,9 @@ private struct Words {
 
     var bindingMark: String { pick(" ← 约束", " ← binding") }
 
-    func result(_ amount: Money) -> String { pick("补贴 ", "subsidy ") + amount.formatted() }
+    func result(_ amount: Money, limit: Bool) -> String {
+        (limit ? pick("可核定至多 ", "grantable up to ") : pick("补贴 ", "subsidy ")) + amount.formatted()
+    }
 
     func term(_ term: Term) -> String {
         let value = term.value.formatted()

@@ -14,6 +14,8 @@ public struct SubsidyDecision: Sendable, Hashable {
     /// The limiting term whose value is the amount: the first of the smallest.
     public var binding: Term.Kind?
     public var ineligibility: Ineligibility?
+    /// True for quota claims and grants, where the amount is the most a reviewer may grant, not a payment.
+    public var isGrantLimit: Bool = false
 
     /// Whether support is due at all (it may still be zero, if a cap is used up).
     public var isEligible: Bool { ineligibility == nil }

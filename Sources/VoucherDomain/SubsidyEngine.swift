@@ -30,6 +30,10 @@ public enum SubsidyEngine {
             binding: nil,
             ineligibility: nil
         )
+        switch basis {
+        case .quotaClaim, .grant: decision.isGrantLimit = true
+        case .purchase, .matching: decision.isGrantLimit = false
+        }
         guard let version = programme.version(on: date) else {
             decision.ineligibility = .noPolicyInForce(date: date)
             return decision
