@@ -22,9 +22,23 @@ public struct CSVReader: Sequence, IteratorProtocol {
     private var finished = false
     /// The first malformed record stops the reader; read it after iterating.
     public private(set) var error: CSVError?
+    /// The longest field accepted, in characters: no real value comes near it, and a runaway
+    /// field (a quote left open, a file that is not CSV) stops here instead of filling memory.
+    public let maximumFieldLength: Int
 
-    public init(text: String) {
+    public init(text: String, maximumFieldLength: Int = 10_000) {
         scalars = text.unicodeScalars.makeIterator()
+        self.maximumFieldLength = maximumFieldLength
+    }
+
+    private mutating func tooLong(_ length: Int, line: Int) -> Bool {
+        guard length > maximumFieldLength else { return false }
+        error = CSVError(
+            line: line,
+            reason: "a field is longer than \(maximumFieldLength) characters; no value is that long"
+        )
+        finished = true
+        return true
     }
 
     private mutating func nextScalar() -> Unicode.Scalar? {
@@ -40,6 +54,7 @@ public struct CSVReader: Sequence, IteratorProtocol {
             let startLine = line
             var fields: [String] = []
             var field = String.UnicodeScalarView()
+            var length = 0
             var quoted = false
             var fieldStarted = false
             var afterQuote = false
@@ -61,6 +76,7 @@ public struct CSVReader: Sequence, IteratorProtocol {
                         if let following = nextScalar() {
                             if following == "\"" {
                                 field.append("\"")
+                                length += 1
                                 continue
                             }
                             pending = following
@@ -70,6 +86,8 @@ public struct CSVReader: Sequence, IteratorProtocol {
                     } else {
                         if scalar == "\n" || (scalar == "\r" && !peekIsNewline()) { line += 1 }
                         field.append(scalar)
+                        length += 1
+                        if tooLong(length, line: startLine) { return nil }
                     }
                     continue
                 }
@@ -80,6 +98,7 @@ public struct CSVReader: Sequence, IteratorProtocol {
                 case ",":
                     fields.append(String(field))
                     field = String.UnicodeScalarView()
+                    length = 0
                     fieldStarted = false
                     afterQuote = false
                 case "\r", "\n":
@@ -107,6 +126,8 @@ public struct CSVReader: Sequence, IteratorProtocol {
                     }
                     field.append(scalar)
                     fieldStarted = true
+                    length += 1
+                    if tooLong(length, line: line) { return nil }
                 }
                 if fields.isEmpty && !fieldStarted && field.isEmpty && (scalar == "\r" || scalar == "\n") {
                     break

@@ -141,13 +141,14 @@ public struct Importer {
         }
         let header = headerRecord.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var issues: [ImportIssue] = []
-        for column in kind.requiredColumns where !header.contains(column) {
+        let missing = kind.requiredColumns.filter { !header.contains($0) }
+        if !missing.isEmpty {
             issues.append(
                 ImportIssue(
                     line: headerRecord.line,
-                    column: column,
-                    reason: "the column is missing; a \(kind.rawValue) file has the columns "
-                        + kind.requiredColumns.joined(separator: ",")
+                    column: missing.joined(separator: ","),
+                    reason: (missing.count == 1 ? "the column is missing" : "these columns are missing")
+                        + "; a file of \(kind.rawValue) has the columns " + kind.requiredColumns.joined(separator: ",")
                 )
             )
         }

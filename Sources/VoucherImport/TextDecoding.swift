@@ -42,16 +42,7 @@ public enum TextDecoding {
 
     /// The text if the bytes are valid UTF-8, else nil (never with replacement characters).
     static func utf8(_ bytes: ArraySlice<UInt8>) -> String? {
-        var decoder = UTF8()
-        var iterator = bytes.makeIterator()
-        var scalars = String.UnicodeScalarView()
-        while true {
-            switch decoder.decode(&iterator) {
-            case .scalarValue(let scalar): scalars.append(scalar)
-            case .emptyInput: return String(scalars)
-            case .error: return nil
-            }
-        }
+        String(validating: bytes, as: UTF8.self)
     }
 
     static func utf16(_ bytes: ArraySlice<UInt8>, littleEndian: Bool) -> String {

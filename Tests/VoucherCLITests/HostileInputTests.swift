@@ -1,0 +1,436 @@
+import Foundation
+import Testing
+import VoucherDomain
+
+/// What a tired official (or a hostile one) might feed the `voucher` command: each is refused with
+/// a message naming the row, field and reason, the process exits non-zero, and the ledger's digest
+/// is unchanged afterwards.
+@Suite(.serialized)
+struct HostileInputTests {
+    struct Case: Sendable, CustomStringConvertible {
+        var name: String
+        /// The command; `FILE` stands for the file below, written fresh for the case.
+        var arguments: [String]
+        var file: [UInt8]?
+        var expected: String
+        var status: Int32 = 1
+        var description: String { name }
+    }
+
+    static let lab = CommandLineTests.code(1, prefix: "12310000")
+    static let alpha = CommandLineTests.code(1)
+    static let beta = CommandLineTests.code(2)
+
+    static func text(_ lines: [String]) -> [UInt8] { Array(lines.joined(separator: "\n").utf8) + [10] }
+
+    static func importing(_ kind: String, _ name: String, _ lines: [String], expect: String) -> Case {
+        Case(name: name, arguments: ["import", kind, "FILE"], file: text(lines), expected: expect)
+    }
+
+    static let enterprisesHeader = "id,name,kind,district,region,group"
+    static let usesHeader = "ref,applicant_id,provider_id,product_code,programme,service_amount,used_on,project"
+    static let claimsHeader = "ref,applicant_id,programme,year,requested,decision,granted,decided_on"
+    static let redemptionsHeader = "ref,use_ref,outcome,amount,paid_on,reason"
+    static let productsHeader = "code,provider_id,name,category,list_price"
+    static func use(_ fields: String) -> String { "U9,\(alpha),\(lab),NMR,sh-innovation-voucher,\(fields)" }
+
+    static let cases: [Case] = [
+        importing(
+            "enterprises",
+            "missing column",
+            ["id,name,district,region,group", "\(beta),乙,杨浦区,shanghai,"],
+            expect: "column kind: the column is missing"
+        ),
+        importing(
+            "enterprises",
+            "columns of another kind",
+            [usesHeader, use("1万,2022-05-10,")],
+            expect: "column id,name,kind,district,region,group: these columns are missing"
+        ),
+        importing(
+            "enterprises",
+            "credit code check character",
+            [enterprisesHeader, "91310115MA1H8R7C6D,乙,enterprise,杨浦区,shanghai,"],
+            expect: "line 2, column id: credit code \"91310115MA1H8R7C6D\": check character should be 7, is D"
+        ),
+        importing(
+            "enterprises",
+            "credit code length",
+            [enterprisesHeader, "9131011,乙,enterprise,杨浦区,shanghai,"],
+            expect: "has 7 characters; a Unified Social Credit Code has 18"
+        ),
+        importing(
+            "enterprises",
+            "credit code forbidden letter",
+            [enterprisesHeader, "91310110I00000002M,乙,enterprise,杨浦区,shanghai,"],
+            expect: "has \"I\" at position 9"
+        ),
+        importing(
+            "enterprises",
+            "unknown applicant kind",
+            [enterprisesHeader, "\(beta),乙,company,杨浦区,shanghai,"],
+            expect: "column kind (\"company\"): is not a kind"
+        ),
+        importing(
+            "enterprises",
+            "team number",
+            [enterprisesHeader, "团队1,丁,team,杨浦区,shanghai,"],
+            expect: "team number \"团队1\" is not valid"
+        ),
+        importing(
+            "enterprises",
+            "empty name",
+            [enterprisesHeader, "\(beta), ,enterprise,杨浦区,shanghai,"],
+            expect: "line 2, column name: is empty"
+        ),
+        importing(
+            "providers",
+            "empty region",
+            ["id,name,region", "\(lab),实验室,"],
+            expect: "line 2, column region: is empty"
+        ),
+        importing(
+            "products",
+            "unknown provider",
+            [productsHeader, "X1,\(beta),x,testing,1万"],
+            expect: "line 2, column provider_id: no provider"
+        ),
+        importing(
+            "products",
+            "negative price",
+            [productsHeader, "X1,\(lab),x,testing,-1万"],
+            expect: "\"-1万\" is negative"
+        ),
+        importing(
+            "products",
+            "three decimals",
+            [productsHeader, "X1,\(lab),x,testing,12.345"],
+            expect: "\"12.345\" has more than 2 decimals"
+        ),
+        importing(
+            "products",
+            "not a number",
+            [productsHeader, "X1,\(lab),x,testing,abc"],
+            expect: "has an unexpected character \"a\""
+        ),
+        importing(
+            "products",
+            "overflow",
+            [productsHeader, "X1,\(lab),x,testing,99999999999999999999"],
+            expect: "is too large for the ledger"
+        ),
+        importing(
+            "claims",
+            "unknown applicant",
+            [claimsHeader, "C9,\(beta),sh-innovation-voucher,2022,1万,pending,,"],
+            expect: "column applicant_id: no applicant"
+        ),
+        importing(
+            "claims",
+            "unknown programme",
+            [claimsHeader, "C9,\(alpha),sh-voucher,2022,1万,pending,,"],
+            expect: "column programme: no programme \"sh-voucher\""
+        ),
+        importing(
+            "claims",
+            "malformed programme id",
+            [claimsHeader, "C9,\(alpha),SH Voucher,2022,1万,pending,,"],
+            expect: "is not a programme id"
+        ),
+        importing(
+            "claims",
+            "two-digit year",
+            [claimsHeader, "C9,\(alpha),sh-innovation-voucher,22,1万,pending,,"],
+            expect: "column year (\"22\"): is not a year"
+        ),
+        importing(
+            "claims",
+            "grant over the cap",
+            [claimsHeader, "C9,\(alpha),yrd-innovation-voucher,2022,40万,granted,40万,2022-03-01"],
+            expect: "cannot grant 400,000.00, at most 200,000.00"
+        ),
+        importing(
+            "claims",
+            "unknown decision",
+            [claimsHeader, "C9,\(alpha),sh-innovation-voucher,2022,1万,approved,1万,2022-03-01"],
+            expect: "column decision (\"approved\"): is not a decision"
+        ),
+        importing(
+            "claims",
+            "decision without a date",
+            [claimsHeader, "C9,\(alpha),sh-innovation-voucher,2022,1万,granted,1万,"],
+            expect: "column decided_on: a decided claim needs the date"
+        ),
+        importing(
+            "claims",
+            "impossible date",
+            [claimsHeader, "C9,\(alpha),sh-innovation-voucher,2022,1万,granted,1万,2022-02-29"],
+            expect: "\"2022-02-29\" is not a day of the calendar"
+        ),
+        importing(
+            "claims",
+            "duplicate ref with different content",
+            [
+                claimsHeader, "C9,\(alpha),yrd-innovation-voucher,2022,1万,pending,,",
+                "C9,\(alpha),yrd-innovation-voucher,2022,2万,pending,,",
+            ],
+            expect: "line 3, column ref (\"C9\"): the same ref is on line 2 with different content"
+        ),
+        importing(
+            "claims",
+            "ref already in the ledger",
+            [claimsHeader, "C1,\(alpha),sh-innovation-voucher,2022,5万,granted,5万,2022-03-01"],
+            expect: "idempotency key \"import:claim:C1\" was recorded by event"
+        ),
+        importing(
+            "uses",
+            "unknown product",
+            [usesHeader, "U9,\(alpha),\(lab),NOPE,sh-innovation-voucher,1万,2022-05-10,"],
+            expect: "column product_code: no product \"NOPE\""
+        ),
+        importing(
+            "uses",
+            "unknown provider",
+            [usesHeader, "U9,\(alpha),\(beta),NMR,sh-innovation-voucher,1万,2022-05-10,"],
+            expect: "column provider_id: no provider"
+        ),
+        importing(
+            "uses",
+            "negative amount",
+            [usesHeader, use("-1万,2022-05-10,")],
+            expect: "column service_amount: \"-1万\" is negative"
+        ),
+        importing(
+            "uses",
+            "three decimals",
+            [usesHeader, use("1.005,2022-05-10,")],
+            expect: "\"1.005\" has more than 2 decimals"
+        ),
+        importing(
+            "uses",
+            "misplaced separator",
+            [usesHeader, use("\"1,0000\",2022-05-10,")],
+            expect: "misplaced thousands separator"
+        ),
+        importing(
+            "uses",
+            "impossible month",
+            [usesHeader, use("1万,2022-13-01,")],
+            expect: "column used_on: \"2022-13-01\" is not a day of the calendar"
+        ),
+        importing("uses", "not a date", [usesHeader, use("1万,yesterday,")], expect: "\"yesterday\" is not a date"),
+        importing(
+            "uses",
+            "no quota",
+            [usesHeader, "U9,\(alpha),\(lab),NMR,yrd-innovation-voucher,1万,2022-05-10,"],
+            expect: "the applicant has no granted quota"
+        ),
+        importing(
+            "uses",
+            "quote left open",
+            [usesHeader, use("\"1万,2022-05-10,")],
+            expect: "a quoted field is not closed"
+        ),
+        importing(
+            "uses",
+            "stray quote",
+            [usesHeader, use("1\"万,2022-05-10,")],
+            expect: "a stray \" inside an unquoted field"
+        ),
+        importing(
+            "uses",
+            "too few fields",
+            [usesHeader, "U9,\(alpha),\(lab),NMR,sh-innovation-voucher,1万,2022-05-10"],
+            expect: "line 2: has 7 fields, the header has 8"
+        ),
+        importing(
+            "redemptions",
+            "unknown use",
+            [redemptionsHeader, "R9,U404,paid,,2022-07-01,"],
+            expect: "no use \"U404\""
+        ),
+        importing(
+            "redemptions",
+            "reduced without reason",
+            [redemptionsHeader, "R9,U1,reduced,1万,2022-07-01,"],
+            expect: "a reduced redemption needs the reason"
+        ),
+        importing(
+            "redemptions",
+            "more than was used",
+            [redemptionsHeader, "R9,U1,paid,30万,2022-07-01,"],
+            expect: "cannot redeem 300,000.00, more than the 100,000.00 used"
+        ),
+        importing(
+            "redemptions",
+            "unknown outcome",
+            [redemptionsHeader, "R9,U1,ok,,2022-07-01,"],
+            expect: "column outcome (\"ok\"): is not an outcome"
+        ),
+        Case(
+            name: "bytes that are no text",
+            arguments: ["import", "uses", "FILE"],
+            file: [0x72, 0x65, 0x66, 0xFF, 0xFF, 0x0A],
+            expected: "neither UTF-8 nor GB18030"
+        ),
+        Case(name: "empty file", arguments: ["import", "uses", "FILE"], file: [], expected: "the file is empty"),
+        Case(
+            name: "a 20 MB line",
+            arguments: ["import", "enterprises", "FILE"],
+            file: Array((enterprisesHeader + "\n\(beta),").utf8) + [UInt8](repeating: 0x41, count: 20_000_000)
+                + Array(",enterprise,x,y,\n".utf8),
+            expected: "line 2: a field is longer than 10000 characters"
+        ),
+        Case(
+            name: "no such file",
+            arguments: ["import", "uses", "/nonexistent/uses.csv"],
+            expected: "voucher:",
+            status: 74
+        ),
+        Case(
+            name: "unknown import kind",
+            arguments: ["import", "people", "x.csv"],
+            expected: "'people' is not a kind of import",
+            status: 64
+        ),
+        Case(
+            name: "an amount argument with three decimals",
+            arguments: [
+                "claim", "--ref", "C9", "--applicant", alpha, "--programme", "sh-innovation-voucher", "--year", "2022",
+                "--requested", "1.234",
+            ],
+            expected: "'1.234' is invalid for '--requested",
+            status: 64
+        ),
+        Case(
+            name: "an impossible date argument",
+            arguments: [
+                "claim", "--ref", "C9", "--applicant", alpha, "--programme", "sh-innovation-voucher", "--year", "2022",
+                "--requested", "1万", "--date", "2022-02-30",
+            ],
+            expected: "'2022-02-30' is invalid for '--date",
+            status: 64
+        ),
+        Case(
+            name: "grant and reject together",
+            arguments: ["decide", "--claim", "C1", "--grant", "1万", "--reject", "x", "--reviewer", "r"],
+            expected: "give either --grant AMOUNT or --reject REASON",
+            status: 64
+        ),
+        Case(
+            name: "reverse an unknown event",
+            arguments: ["reverse", "--event", "99999", "--reason", "x"],
+            expected: "no event 99999"
+        ),
+        Case(
+            name: "reverse a registration",
+            arguments: ["reverse", "--event", "5", "--reason", "x"],
+            expected: "event 5 cannot be reversed"
+        ),
+        Case(
+            name: "report of an unknown programme",
+            arguments: ["report", "--programme", "nope", "--year", "2022"],
+            expected: "no programme \"nope\""
+        ),
+        Case(
+            name: "a digest that is not one",
+            arguments: ["verify", "--digest", "deadbeef"],
+            expected: "is not a digest"
+        ),
+        Case(
+            name: "an injection in a name with a bad code",
+            arguments: [
+                "register", "applicant", "--id", "91310115MA1H8R7C6D", "--name", "'); DROP TABLE event; --", "--kind",
+                "enterprise",
+            ],
+            expected: "check character should be 7, is D"
+        ),
+        Case(
+            name: "a use at a provider that does not sell the product",
+            arguments: [
+                "use", "--ref", "U9", "--applicant", alpha, "--provider", lab, "--product", "NMR", "--programme",
+                "yrd-innovation-voucher",
+                "--service-amount", "1万", "--date", "2022-05-10",
+            ],
+            expected: "no granted quota"
+        ),
+    ]
+
+    /// A ledger with an applicant, a provider, a product, a granted claim C1 and a use U1.
+    static let ledger: URL = {
+        let directory = (try? CommandLineTests.temporaryDirectory()) ?? FileManager.default.temporaryDirectory
+        let steps: [[String]] = [
+            ["register", "applicant", "--id", alpha, "--name", "甲公司", "--kind", "enterprise"],
+            ["register", "provider", "--id", lab, "--name", "实验室", "--region", "shanghai"],
+            [
+                "register", "product", "--code", "NMR", "--provider", lab, "--name", "核磁", "--category", "testing",
+                "--list-price", "1万",
+            ],
+            [
+                "claim", "--ref", "C1", "--applicant", alpha, "--programme", "sh-innovation-voucher", "--year", "2022",
+                "--requested", "10万", "--date", "2022-03-01", "--key", "import:claim:C1",
+            ],
+            ["decide", "--claim", "C1", "--grant", "10万", "--reviewer", "r", "--date", "2022-03-01"],
+            [
+                "use", "--ref", "U1", "--applicant", alpha, "--provider", lab, "--product", "NMR", "--programme",
+                "sh-innovation-voucher", "--service-amount", "24万", "--date", "2022-05-10",
+            ],
+        ]
+        for step in steps {
+            _ = try? CommandLineTests.voucher(step + ["--db", "hostile.sqlite"], in: directory)
+        }
+        return directory
+    }()
+
+    @Test func thereAreAtLeastFortyCases() {
+        #expect(Self.cases.count >= 40)
+    }
+
+    @Test(arguments: cases)
+    func isRefusedWithTheRowFieldAndReasonAndChangesNothing(_ hostile: Case) throws {
+        let directory = Self.ledger
+        let before = try CommandLineTests.voucher(["digest", "--db", "hostile.sqlite"], in: directory)
+        #expect(before.stdout.contains("10 events"), "the fixture ledger: \(before.stdout) \(before.stderr)")
+        var arguments = hostile.arguments
+        if let bytes = hostile.file {
+            let url = directory.appendingPathComponent("case.csv")
+            try Data(bytes).write(to: url)
+            arguments = arguments.map { $0 == "FILE" ? "case.csv" : $0 }
+        }
+        let result = try CommandLineTests.voucher(arguments + ["--db", "hostile.sqlite"], in: directory)
+        #expect(result.status == hostile.status, "\(hostile.name): \(result.stderr)")
+        #expect(result.stderr.contains(hostile.expected), "\(hostile.name): \(result.stderr)")
+        // A refusal is one line and the closing "nothing was imported"; a usage error adds the usage and a help hint.
+        let allowed = hostile.status == 64 ? 4 : 2
+        #expect(
+            result.stderr.split(separator: "\n").count <= allowed,
+            "\(hostile.name): the message should be short: \(result.stderr)"
+        )
+        let after = try CommandLineTests.voucher(["digest", "--db", "hostile.sqlite"], in: directory)
+        #expect(after.stdout == before.stdout, "\(hostile.name) changed the ledger")
+    }
+
+    @Test func namesAreStoredAndShownExactlyNeverInterpreted() throws {
+        let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let name = "'); DROP TABLE event; -- \"引号\" <b>&amp;</b>"
+        let result = try CommandLineTests.voucher(
+            [
+                "register", "provider", "--id", Self.lab, "--name", name, "--region", "shanghai", "--db", "n.sqlite",
+                "--format", "json",
+            ],
+            in: directory
+        )
+        #expect(result.status == 0, "\(result.stderr)")
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sqlite.arguments = ["sqlite3", directory.appendingPathComponent("n.sqlite").path, "SELECT name FROM provider"]
+        let pipe = Pipe()
+        sqlite.standardOutput = pipe
+        try sqlite.run()
+        let stored = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        sqlite.waitUntilExit()
+        #expect(stored == name + "\n")
+        #expect(try CommandLineTests.voucher(["verify", "--db", "n.sqlite"], in: directory).status == 0)
+    }
+}
