@@ -73,8 +73,8 @@ extension Ledger {
     func replay(_ db: Database, context: EventContext, kind: EventKind, request: CanonicalJSON) throws -> RecordedEvent?
     {
         guard
-            let row = try Row.fetchOne(
-                db,
+            let row = try db.fetchOne(
+                Row.self,
                 sql: "SELECT seq, kind, hash, request_hash, explanation FROM event WHERE idempotency_key = ?",
                 arguments: [context.idempotencyKey]
             )
@@ -113,7 +113,7 @@ extension Ledger {
                 "the postings of a \(event.kind.rawValue) event sum to \(total), not zero"
             )
         }
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1")
+        let last = try db.fetchOne(Row.self, sql: "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1")
         let seq: Int64 = (last?["seq"] ?? 0) + 1
         let prevHash: String = last?["hash"] ?? Hashing.genesis
 
@@ -188,7 +188,11 @@ extension Ledger {
         }
         for (account, amount) in change where amount.isNegative && !account.kind.mayBeNegative {
             let balance = Money(
-                fen: try Int64.fetchOne(db, sql: "SELECT balance FROM account WHERE id = ?", arguments: [account.id])
+                fen: try db.fetchOne(
+                    Int64.self,
+                    sql: "SELECT balance FROM account WHERE id = ?",
+                    arguments: [account.id]
+                )
                     ?? 0
             )
             if try balance.adding(amount).isNegative {
@@ -200,7 +204,8 @@ extension Ledger {
     /// The balance of one account now.
     func balance(_ db: Database, _ account: LedgerAccount) throws -> Money {
         Money(
-            fen: try Int64.fetchOne(db, sql: "SELECT balance FROM account WHERE id = ?", arguments: [account.id]) ?? 0
+            fen: try db.fetchOne(Int64.self, sql: "SELECT balance FROM account WHERE id = ?", arguments: [account.id])
+                ?? 0
         )
     }
 }

@@ -175,8 +175,8 @@ extension Ledger {
                 )
             }
             if entry.programme.kind == .voucher,
-                let open = try String.fetchOne(
-                    db,
+                let open = try db.fetchOne(
+                    String.self,
                     sql: """
                         SELECT c.ref FROM claim c WHERE c.applicant_id = ? AND c.programme_id = ? AND c.year = ?
                         AND \(Self.live("c")) AND NOT EXISTS (
@@ -207,7 +207,7 @@ extension Ledger {
                     postings: []
                 )
             ) { seq in
-                try db.execute(
+                try db.executeCached(
                     sql: """
                         INSERT INTO claim (event_seq, ref, applicant_id, programme_id, year, requested, project, paid)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -320,7 +320,7 @@ extension Ledger {
                     amount: granted
                 )
             ) { seq in
-                try db.execute(
+                try db.executeCached(
                     sql: """
                         INSERT INTO decision (event_seq, claim_seq, level, outcome, granted, reviewer, reason, valid_until)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -419,8 +419,8 @@ extension Ledger {
             all += [year]
         }
         all += arguments
-        let fen = try Int64.fetchOne(
-            db,
+        let fen = try db.fetchOne(
+            Int64.self,
             sql: """
                 SELECT COALESCE(SUM(d.granted), 0) FROM claim c JOIN decision d ON d.claim_seq = c.event_seq
                 WHERE c.programme_id = ? \(yearFilter) AND \(filter) AND \(Self.live("c"))
@@ -632,8 +632,8 @@ extension Ledger {
             all += [year]
         }
         all += arguments
-        let fen = try Int64.fetchOne(
-            db,
+        let fen = try db.fetchOne(
+            Int64.self,
             sql: """
                 SELECT COALESCE(SUM(u.amount - COALESCE((
                     SELECT SUM(s.unpaid) FROM settlement s WHERE s.use_seq = u.event_seq
@@ -655,8 +655,8 @@ extension Ledger {
     ) throws
         -> StoredClaim?
     {
-        let refs = try String.fetchAll(
-            db,
+        let refs = try db.fetchAll(
+            String.self,
             sql: """
                 SELECT c.ref FROM claim c JOIN decision d ON d.claim_seq = c.event_seq JOIN event e ON e.seq = d.event_seq
                 WHERE c.applicant_id = ? AND c.programme_id = ? AND \(Self.live("c")) AND d.granted > 0
@@ -709,8 +709,8 @@ extension Ledger {
                         reason: "was used at provider \(use.providerID), not \(request.providerID)"
                     )
                 }
-                if let filing = try String.fetchOne(
-                    db,
+                if let filing = try db.fetchOne(
+                    String.self,
                     sql: """
                         SELECT f.ref FROM redemption_item i JOIN redemption_filing f ON f.event_seq = i.filing_seq
                         WHERE i.use_seq = ? AND \(Self.live("f"))
@@ -746,12 +746,12 @@ extension Ledger {
                     postings: []
                 )
             ) { seq in
-                try db.execute(
+                try db.executeCached(
                     sql: "INSERT INTO redemption_filing (event_seq, ref, provider_id) VALUES (?, ?, ?)",
                     arguments: [seq, ref, request.providerID]
                 )
                 for item in items {
-                    try db.execute(
+                    try db.executeCached(
                         sql: "INSERT INTO redemption_item (filing_seq, use_seq, past_deadline) VALUES (?, ?, ?)",
                         arguments: [seq, item.use.seq, item.pastDeadline ? 1 : 0]
                     )
@@ -790,16 +790,16 @@ extension Ledger {
                 return earlier
             }
             guard
-                let filingSeq = try Int64.fetchOne(
-                    db,
+                let filingSeq = try db.fetchOne(
+                    Int64.self,
                     sql: "SELECT f.event_seq FROM redemption_filing f WHERE f.ref = ? AND \(Self.live("f"))",
                     arguments: [request.filingRef]
                 )
             else { throw LedgerError.unknownRedemption(request.filingRef) }
             let use = try storedUse(db, ref: request.useRef)
             guard
-                try Bool.fetchOne(
-                    db,
+                try db.fetchOne(
+                    Bool.self,
                     sql: "SELECT 1 FROM redemption_item WHERE filing_seq = ? AND use_seq = ?",
                     arguments: [filingSeq, use.seq]
                 )
@@ -810,8 +810,8 @@ extension Ledger {
                     reason: "is not in redemption claim \(request.filingRef); file it first"
                 )
             }
-            if let settled = try Int64.fetchOne(
-                db,
+            if let settled = try db.fetchOne(
+                Int64.self,
                 sql: "SELECT s.event_seq FROM settlement s WHERE s.use_seq = ? AND \(Self.live("s"))",
                 arguments: [use.seq]
             ) {
@@ -874,7 +874,7 @@ extension Ledger {
                     amount: paid
                 )
             ) { seq in
-                try db.execute(
+                try db.executeCached(
                     sql: """
                         INSERT INTO settlement (event_seq, filing_seq, use_seq, outcome, paid, unpaid, unpaid_effect, reason)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -911,8 +911,8 @@ extension Ledger {
             }
             let granted = try currentDecisions(db, claimSeq: claim.seq).last?.granted ?? .zero
             let paidSoFar = Money(
-                fen: try Int64.fetchOne(
-                    db,
+                fen: try db.fetchOne(
+                    Int64.self,
                     sql: "SELECT COALESCE(SUM(p.amount), 0) FROM payment p WHERE p.claim_seq = ? AND \(Self.live("p"))",
                     arguments: [claim.seq]
                 ) ?? 0
@@ -947,7 +947,7 @@ extension Ledger {
                     amount: request.amount
                 )
             ) { seq in
-                try db.execute(
+                try db.executeCached(
                     sql: "INSERT INTO payment (event_seq, claim_seq, amount) VALUES (?, ?, ?)",
                     arguments: [seq, claim.seq, request.amount.fen]
                 )
@@ -970,8 +970,8 @@ extension Ledger {
                     operation: "expiry"
                 )
             }
-            let rows = try Row.fetchAll(
-                db,
+            let rows = try db.fetchAll(
+                Row.self,
                 sql: """
                     SELECT c.ref, c.applicant_id, c.year, a.balance FROM claim c
                     JOIN decision d ON d.claim_seq = c.event_seq
@@ -1020,14 +1020,14 @@ extension Ledger {
         return try transaction { db in
             if let earlier = try replay(db, context: context, kind: .reversal, request: submitted) { return earlier }
             guard
-                let target = try Row.fetchOne(
-                    db,
+                let target = try db.fetchOne(
+                    Row.self,
                     sql: "SELECT kind, programme_id FROM event WHERE seq = ?",
                     arguments: [seq]
                 ),
                 let kind = EventKind(rawValue: target["kind"])
             else { throw LedgerError.unknownEvent(seq) }
-            if let by = try Int64.fetchOne(db, sql: "SELECT seq FROM event WHERE reverses = ?", arguments: [seq]) {
+            if let by = try db.fetchOne(Int64.self, sql: "SELECT seq FROM event WHERE reverses = ?", arguments: [seq]) {
                 throw LedgerError.alreadyReversed(event: seq, by: by)
             }
             guard kind.isReversible else {
@@ -1039,8 +1039,8 @@ extension Ledger {
                 )
             }
             try refuseDependents(db, seq: seq, kind: kind)
-            let postings = try Row.fetchAll(
-                db,
+            let postings = try db.fetchAll(
+                Row.self,
                 sql: "SELECT p.account_id, p.amount, a.type, a.programme_id, a.year, a.party_id FROM posting p "
                     + "JOIN account a ON a.id = p.account_id WHERE p.event_seq = ? ORDER BY p.line",
                 arguments: [seq]
@@ -1102,7 +1102,7 @@ extension Ledger {
             default: nil
             }
         guard let (sql, what) = dependent else { return }
-        if let other = try Int64.fetchOne(db, sql: sql, arguments: [seq]) {
+        if let other = try db.fetchOne(Int64.self, sql: sql, arguments: [seq]) {
             throw LedgerError.notReversible(
                 event: seq,
                 reason: "\(what) (event \(other)) depends on it; reverse that first"
@@ -1139,8 +1139,8 @@ extension Ledger {
 
     func storedClaim(_ db: Database, ref: String) throws -> StoredClaim {
         guard
-            let row = try Row.fetchOne(
-                db,
+            let row = try db.fetchOne(
+                Row.self,
                 sql: "SELECT * FROM claim c WHERE c.ref = ? AND \(Self.live("c"))",
                 arguments: [ref]
             )
@@ -1155,8 +1155,8 @@ extension Ledger {
             project: row["project"],
             paid: (row["paid"] as Int64?).map { Money(fen: $0) }
         )
-        if let decision = try Row.fetchOne(
-            db,
+        if let decision = try db.fetchOne(
+            Row.self,
             sql: """
                 SELECT d.granted, d.valid_until, e.business_date FROM decision d JOIN event e ON e.seq = d.event_seq
                 WHERE d.claim_seq = ? AND \(Self.live("d")) ORDER BY d.event_seq DESC LIMIT 1
@@ -1175,8 +1175,8 @@ extension Ledger {
     }
 
     func currentDecisions(_ db: Database, claimSeq: Int64) throws -> [Decision] {
-        try Row.fetchAll(
-            db,
+        try db.fetchAll(
+            Row.self,
             sql:
                 "SELECT d.event_seq, d.level, d.granted FROM decision d WHERE d.claim_seq = ? AND \(Self.live("d")) ORDER BY d.event_seq",
             arguments: [claimSeq]
@@ -1203,8 +1203,8 @@ extension Ledger {
 
     func storedUse(_ db: Database, ref: String) throws -> StoredUse {
         guard
-            let row = try Row.fetchOne(
-                db,
+            let row = try db.fetchOne(
+                Row.self,
                 sql: "SELECT * FROM voucher_use u WHERE u.ref = ? AND \(Self.live("u"))",
                 arguments: [ref]
             )
@@ -1223,7 +1223,8 @@ extension Ledger {
     }
 
     func refuseTakenRef(_ db: Database, table: String, kind: String, ref: String) throws {
-        if let seq = try Int64.fetchOne(db, sql: "SELECT event_seq FROM \(table) WHERE ref = ?", arguments: [ref]) {
+        if let seq = try db.fetchOne(Int64.self, sql: "SELECT event_seq FROM \(table) WHERE ref = ?", arguments: [ref])
+        {
             throw LedgerError.referenceTaken(kind: kind, ref: ref, event: seq)
         }
     }

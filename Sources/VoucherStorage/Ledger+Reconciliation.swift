@@ -25,8 +25,8 @@ extension Ledger {
                 "programme": programmeID.value, "through": through, "year": period.year,
             ]
             var balances: [String: Int64] = [:]
-            for row in try Row.fetchAll(
-                db,
+            for row in try db.fetchAll(
+                Row.self,
                 sql: """
                     SELECT account_type, SUM(amount) AS total FROM posting
                     WHERE programme_id = :programme \(yearFilter) AND business_date <= :through GROUP BY account_type
@@ -56,8 +56,8 @@ extension Ledger {
 
             let claimYear = period.year == nil ? "" : "AND c.year = :year"
             figures.applicants =
-                try Int.fetchOne(
-                    db,
+                try db.fetchOne(
+                    Int.self,
                     sql: """
                         SELECT COUNT(DISTINCT c.applicant_id) FROM claim c JOIN decision d ON d.claim_seq = c.event_seq
                         WHERE c.programme_id = :programme \(claimYear) AND \(liveAsOf("c")) AND d.granted > 0
@@ -69,8 +69,8 @@ extension Ledger {
                 ) ?? 0
 
             if programme.kind == .voucher {
-                if let row = try Row.fetchOne(
-                    db,
+                if let row = try db.fetchOne(
+                    Row.self,
                     sql: """
                         SELECT COUNT(*) AS uses, COALESCE(SUM(u.amount), 0) AS used, COALESCE(SUM(u.service_amount), 0) AS service,
                             COUNT(DISTINCT u.applicant_id) AS served, COUNT(DISTINCT u.provider_id) AS providers,
@@ -87,8 +87,8 @@ extension Ledger {
                     figures.products = row["products"]
                     figures.usesOverRate = row["over_rate"]
                     let returned =
-                        try Int64.fetchOne(
-                            db,
+                        try db.fetchOne(
+                            Int64.self,
                             sql: """
                                 SELECT COALESCE(SUM(s.unpaid), 0) FROM settlement s JOIN event e ON e.seq = s.event_seq
                                 JOIN voucher_use u ON u.event_seq = s.use_seq
@@ -100,8 +100,8 @@ extension Ledger {
                     figures.used = Money(fen: (row["used"] as Int64) - returned)
                 }
             } else {
-                if let row = try Row.fetchOne(
-                    db,
+                if let row = try db.fetchOne(
+                    Row.self,
                     sql: """
                         SELECT COUNT(*) AS payments, COALESCE(SUM(p.amount), 0) AS paid,
                             COUNT(DISTINCT c.applicant_id) AS served
@@ -115,8 +115,8 @@ extension Ledger {
                     figures.enterprisesServed = row["served"]
                 }
                 figures.serviceAmount = Money(
-                    fen: try Int64.fetchOne(
-                        db,
+                    fen: try db.fetchOne(
+                        Int64.self,
                         sql: """
                             SELECT COALESCE(SUM(c.paid), 0) FROM claim c JOIN event e ON e.seq = c.event_seq
                             WHERE c.programme_id = :programme \(claimYear) AND e.business_date <= :through AND \(liveAsOf("c"))
@@ -125,8 +125,8 @@ extension Ledger {
                     ) ?? 0
                 )
             }
-            figures.negativeAccounts = try String.fetchAll(
-                db,
+            figures.negativeAccounts = try db.fetchAll(
+                String.self,
                 sql: """
                     SELECT account_id FROM posting WHERE programme_id = :programme \(yearFilter) AND business_date <= :through
                     AND account_type <> 'budget' GROUP BY account_id HAVING SUM(amount) < 0 ORDER BY account_id
@@ -163,8 +163,8 @@ extension Ledger {
                 "NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = \(alias).event_seq AND r.business_date <= :through)"
             }
             let useYear = period.year == nil ? "" : "AND u.year = :year"
-            return try Row.fetchAll(
-                db,
+            return try db.fetchAll(
+                Row.self,
                 sql: """
                     SELECT \(dimension.column) AS key, COUNT(*) AS uses, SUM(u.service_amount) AS service,
                         SUM(u.amount) - COALESCE(SUM(s.returned), 0) AS used, COALESCE(SUM(s.paid), 0) AS redeemed
@@ -195,7 +195,7 @@ extension Ledger {
     public func balances() throws -> [String: Money] {
         try read { db in
             var result: [String: Money] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, balance FROM account") {
+            for row in try db.fetchAll(Row.self, sql: "SELECT id, balance FROM account") {
                 result[row["id"]] = Money(fen: row["balance"])
             }
             return result
@@ -206,7 +206,7 @@ extension Ledger {
     public func chainHead() throws -> ChainHead { try read { db in try chainHead(db) } }
 
     func chainHead(_ db: Database) throws -> ChainHead {
-        guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1") else {
+        guard let row = try db.fetchOne(Row.self, sql: "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1") else {
             return ChainHead(events: 0, hash: Hashing.genesis)
         }
         return ChainHead(events: row["seq"], hash: row["hash"])
@@ -231,8 +231,8 @@ extension Ledger {
                         WHERE i.filing_seq = e.reverses AND u.year = :year))
                 """
             var exceptions = ReportExceptions()
-            exceptions.reversals = try Row.fetchAll(
-                db,
+            exceptions.reversals = try db.fetchAll(
+                Row.self,
                 sql: """
                     SELECT e.seq, e.business_date, e.reverses, t.kind, e.payload, e.actor FROM event e
                     JOIN event t ON t.seq = e.reverses
@@ -256,8 +256,8 @@ extension Ledger {
             }
             let useYear = period.year == nil ? "" : "AND u.year = :year"
             let claimYear = period.year == nil ? "" : "AND c.year = :year"
-            exceptions.overrides = try Row.fetchAll(
-                db,
+            exceptions.overrides = try db.fetchAll(
+                Row.self,
                 sql: """
                     SELECT id, name, override_reason, override_by FROM (
                         SELECT a.id, a.name, a.override_reason, a.override_by, a.event_seq FROM applicant a
@@ -282,8 +282,8 @@ extension Ledger {
                     approvedBy: $0["override_by"]
                 )
             }
-            exceptions.lateRedemptions = try Row.fetchAll(
-                db,
+            exceptions.lateRedemptions = try db.fetchAll(
+                Row.self,
                 sql: """
                     SELECT f.ref AS filing, u.ref AS use, u.provider_id, u.redemption_deadline, e.business_date
                     FROM redemption_item i JOIN redemption_filing f ON f.event_seq = i.filing_seq

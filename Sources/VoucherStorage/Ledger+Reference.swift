@@ -144,7 +144,11 @@ extension Ledger {
             if let earlier = try replay(db, context: context, kind: .programme, request: request) { return earlier }
             let entry = ProgrammeCache.Entry(programme: programme)
             let id = programme.id.value
-            let storedKind = try String.fetchOne(db, sql: "SELECT kind FROM programme WHERE id = ?", arguments: [id])
+            let storedKind = try db.fetchOne(
+                String.self,
+                sql: "SELECT kind FROM programme WHERE id = ?",
+                arguments: [id]
+            )
             if let storedKind, storedKind != programme.kind.rawValue {
                 throw LedgerError.invalid(
                     field: "kind",
@@ -153,8 +157,8 @@ extension Ledger {
                 )
             }
             let newHashes = Set(entry.versionHashes.values)
-            let used = try Row.fetchAll(
-                db,
+            let used = try db.fetchAll(
+                Row.self,
                 sql: """
                     SELECT v.hash, v.effective_from, COUNT(e.seq) AS events FROM policy_version v
                     JOIN event e ON e.policy_hash = v.hash WHERE v.programme_id = ? GROUP BY v.hash
@@ -181,18 +185,18 @@ extension Ledger {
                 event: NewEvent(kind: .programme, programme: programme.id, payload: payload, postings: [])
             ) { seq in
                 if storedKind == nil {
-                    try db.execute(
+                    try db.executeCached(
                         sql: "INSERT INTO programme (id, kind, name_zh, name_en, event_seq) VALUES (?, ?, ?, ?, ?)",
                         arguments: [id, programme.kind.rawValue, programme.name.zh, programme.name.en, seq]
                     )
                 }
-                try db.execute(
+                try db.executeCached(
                     sql:
                         "INSERT INTO policy_file (event_seq, programme_id, file_name, yaml, sha256) VALUES (?, ?, ?, ?, ?)",
                     arguments: [seq, id, file, yaml, sha]
                 )
                 for version in programme.versions {
-                    try db.execute(
+                    try db.executeCached(
                         sql: """
                             INSERT OR IGNORE INTO policy_version (hash, programme_id, effective_from, effective_until, canonical, event_seq)
                             VALUES (?, ?, ?, ?, ?, ?)
@@ -210,8 +214,8 @@ extension Ledger {
     /// The programme's current policy (its latest file), parsed once per file.
     func programme(_ db: Database, _ id: ProgrammeID) throws -> ProgrammeCache.Entry {
         guard
-            let row = try Row.fetchOne(
-                db,
+            let row = try db.fetchOne(
+                Row.self,
                 sql:
                     "SELECT yaml, sha256, file_name FROM policy_file WHERE programme_id = ? ORDER BY event_seq DESC LIMIT 1",
                 arguments: [id.value]
@@ -227,7 +231,7 @@ extension Ledger {
     /// The programmes installed, with their current policies.
     public func programmes() throws -> [Programme] {
         try read { db in
-            try String.fetchAll(db, sql: "SELECT id FROM programme ORDER BY id").map { id in
+            try db.fetchAll(String.self, sql: "SELECT id FROM programme ORDER BY id").map { id in
                 try programme(db, try ProgrammeID(id)).programme
             }
         }
@@ -236,8 +240,8 @@ extension Ledger {
     /// The policy file currently in force for a programme, as installed.
     public func policyFile(_ id: ProgrammeID) throws -> String? {
         try read { db in
-            try String.fetchOne(
-                db,
+            try db.fetchOne(
+                String.self,
                 sql: "SELECT yaml FROM policy_file WHERE programme_id = ? ORDER BY event_seq DESC LIMIT 1",
                 arguments: [id.value]
             )
@@ -278,13 +282,13 @@ extension Ledger {
         let request = CanonicalJSON.object(payload)
         return try transaction { db in
             // The same details again change nothing, whatever the key or the day.
-            if let current = try Row.fetchOne(
-                db,
+            if let current = try db.fetchOne(
+                Row.self,
                 sql: "SELECT event_seq FROM applicant WHERE id = ? ORDER BY event_seq DESC LIMIT 1",
                 arguments: [registration.identifier.value]
             ),
-                try String.fetchOne(
-                    db,
+                try db.fetchOne(
+                    String.self,
                     sql: "SELECT payload FROM event WHERE seq = ?",
                     arguments: [current["event_seq"]]
                 )
@@ -300,7 +304,7 @@ extension Ledger {
                 event: NewEvent(kind: .applicant, payload: request, postings: [])
             ) { seq in
                 let override = Self.overrideParts(registration.identifier)
-                try db.execute(
+                try db.executeCached(
                     sql: """
                         INSERT INTO applicant (event_seq, id, kind, name, district, region, group_id, override_reason, override_by)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -334,12 +338,12 @@ extension Ledger {
         payload["override"] = Self.overrideJSON(registration.identifier)
         let request = CanonicalJSON.object(payload)
         return try transaction { db in
-            if let current = try Int64.fetchOne(
-                db,
+            if let current = try db.fetchOne(
+                Int64.self,
                 sql: "SELECT event_seq FROM provider WHERE id = ? ORDER BY event_seq DESC LIMIT 1",
                 arguments: [registration.identifier.value]
             ),
-                try String.fetchOne(db, sql: "SELECT payload FROM event WHERE seq = ?", arguments: [current])
+                try db.fetchOne(String.self, sql: "SELECT payload FROM event WHERE seq = ?", arguments: [current])
                     == request.text
             {
                 return try recordedEvent(db, seq: current, replayed: true)
@@ -352,7 +356,7 @@ extension Ledger {
                 event: NewEvent(kind: .provider, payload: request, postings: [])
             ) { seq in
                 let override = Self.overrideParts(registration.identifier)
-                try db.execute(
+                try db.executeCached(
                     sql: """
                         INSERT INTO provider (event_seq, id, name, region, override_reason, override_by)
                         VALUES (?, ?, ?, ?, ?, ?)
@@ -382,12 +386,12 @@ extension Ledger {
         ])
         return try transaction { db in
             _ = try provider(db, registration.providerID)
-            if let current = try Int64.fetchOne(
-                db,
+            if let current = try db.fetchOne(
+                Int64.self,
                 sql: "SELECT event_seq FROM product WHERE code = ? ORDER BY event_seq DESC LIMIT 1",
                 arguments: [code]
             ),
-                try String.fetchOne(db, sql: "SELECT payload FROM event WHERE seq = ?", arguments: [current])
+                try db.fetchOne(String.self, sql: "SELECT payload FROM event WHERE seq = ?", arguments: [current])
                     == request.text
             {
                 return try recordedEvent(db, seq: current, replayed: true)
@@ -399,7 +403,7 @@ extension Ledger {
                 request: request,
                 event: NewEvent(kind: .product, payload: request, postings: [])
             ) { seq in
-                try db.execute(
+                try db.executeCached(
                     sql: """
                         INSERT INTO product (event_seq, code, provider_id, name, category, list_price)
                         VALUES (?, ?, ?, ?, ?, ?)
@@ -412,8 +416,8 @@ extension Ledger {
 
     func applicant(_ db: Database, _ id: String) throws -> RegisteredApplicant {
         guard
-            let row = try Row.fetchOne(
-                db,
+            let row = try db.fetchOne(
+                Row.self,
                 sql: "SELECT * FROM applicant WHERE id = ? ORDER BY event_seq DESC LIMIT 1",
                 arguments: [id]
             ),
@@ -432,8 +436,8 @@ extension Ledger {
 
     func provider(_ db: Database, _ id: String) throws -> RegisteredProvider {
         guard
-            let row = try Row.fetchOne(
-                db,
+            let row = try db.fetchOne(
+                Row.self,
                 sql: "SELECT * FROM provider WHERE id = ? ORDER BY event_seq DESC LIMIT 1",
                 arguments: [id]
             )
@@ -443,8 +447,8 @@ extension Ledger {
 
     func product(_ db: Database, _ code: String) throws -> RegisteredProduct {
         guard
-            let row = try Row.fetchOne(
-                db,
+            let row = try db.fetchOne(
+                Row.self,
                 sql: "SELECT * FROM product WHERE code = ? ORDER BY event_seq DESC LIMIT 1",
                 arguments: [code]
             )
@@ -465,8 +469,8 @@ extension Ledger {
     /// The recorded event `seq`, as an operation returns it.
     func recordedEvent(_ db: Database, seq: Int64, replayed: Bool) throws -> RecordedEvent {
         guard
-            let row = try Row.fetchOne(
-                db,
+            let row = try db.fetchOne(
+                Row.self,
                 sql: "SELECT kind, hash, explanation FROM event WHERE seq = ?",
                 arguments: [seq]
             ),

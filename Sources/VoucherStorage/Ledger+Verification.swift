@@ -73,8 +73,8 @@ extension Ledger {
                                 "the ledger is truncated: the digest covers \(digest.events) events, the ledger has \(head.events)"
                         )
                     )
-                } else if let hash = try String.fetchOne(
-                    db,
+                } else if let hash = try db.fetchOne(
+                    String.self,
                     sql: "SELECT hash FROM event WHERE seq = ?",
                     arguments: [digest.events]
                 ),
@@ -189,7 +189,7 @@ extension Ledger {
     private func verifyBalances(_ db: Database, computed: [String: Int64]) throws -> [VerificationReport.Problem] {
         var problems: [VerificationReport.Problem] = []
         var seen: Set<String> = []
-        for row in try Row.fetchAll(db, sql: "SELECT id, type, balance FROM account ORDER BY id") {
+        for row in try db.fetchAll(Row.self, sql: "SELECT id, type, balance FROM account ORDER BY id") {
             let id: String = row["id"]
             seen.insert(id)
             let cached: Int64 = row["balance"]
@@ -237,10 +237,11 @@ extension Ledger {
             }
             if let first { problems.append(first) }
             let events =
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event WHERE kind = ?", arguments: [kind.rawValue]) ?? 0
+                try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM event WHERE kind = ?", arguments: [kind.rawValue])
+                ?? 0
             if first == nil && events != seen {
-                let missing = try Int64.fetchOne(
-                    db,
+                let missing = try db.fetchOne(
+                    Int64.self,
                     sql:
                         "SELECT seq FROM event e WHERE kind = ? AND NOT EXISTS (SELECT 1 FROM \(table) f WHERE f.event_seq = e.seq) ORDER BY seq LIMIT 1",
                     arguments: [kind.rawValue]
@@ -345,15 +346,15 @@ extension Ledger {
             ])
         }
         // A policy version is its canonical text; its key is that text's hash.
-        if let bad = try Row.fetchAll(
-            db,
+        if let bad = try db.fetchAll(
+            Row.self,
             sql: "SELECT hash, canonical, event_seq FROM policy_version ORDER BY event_seq"
         )
         .first(where: { Hashing.sha256($0["canonical"]) != ($0["hash"] as String) }) {
             problems.append(.init(event: bad["event_seq"], message: "a stored policy version does not match its hash"))
         }
-        for row in try Row.fetchAll(
-            db,
+        for row in try db.fetchAll(
+            Row.self,
             sql:
                 "SELECT f.event_seq, f.yaml, f.sha256, e.payload FROM policy_file f LEFT JOIN event e ON e.seq = f.event_seq ORDER BY f.event_seq"
         ) {
