@@ -421,3 +421,37 @@ struct Digest: ParsableCommand {
         print(try guarded { try ledger.open().digest() }.description)
     }
 }
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Export the ledger's postings as a plain-text accounting journal (hledger/ledger format).",
+        discussion: """
+            Every event that moved money becomes one transaction; accounts are TYPE:PROGRAMME:YEAR[:PARTY].
+
+            Example:
+              voucher export --format ledger > vouchers.journal && hledger -f vouchers.journal balance
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case ledger
+    }
+
+    @OptionGroup var ledger: LedgerOptions
+    @Option(help: "ledger: a plain-text accounting journal.") var format: Format = .ledger
+
+    func run() throws {
+        try guarded {
+            let output = FileHandle.standardOutput
+            var buffer = Data()
+            try ledger.open().exportJournal { transaction in
+                buffer.append(contentsOf: transaction.utf8)
+                if buffer.count > 1 << 20 {
+                    output.write(buffer)
+                    buffer.removeAll(keepingCapacity: true)
+                }
+            }
+            output.write(buffer)
+        }
+    }
+}

@@ -1380,3 +1380,28 @@ extension Ledger {
         Hashing.sha256(CanonicalJSON.array(parts.map { .string($0) }).text)
     }
 }
+
+extension Ledger {
+    /// Applicants with claims in a programme and products with their providers, for benchmarks
+    /// and smoke tests that quote random purchases.
+    public func quoteSamples(
+        _ programme: ProgrammeID,
+        limit: Int
+    ) throws -> (
+        applicants: [String], products: [(code: String, provider: String)]
+    ) {
+        try read { db in
+            let applicants = try db.fetchAll(
+                String.self,
+                sql: "SELECT DISTINCT applicant_id FROM claim WHERE programme_id = ? LIMIT ?",
+                arguments: [programme.value, limit]
+            )
+            let products = try db.fetchAll(
+                Row.self,
+                sql: "SELECT code, provider_id FROM product GROUP BY code LIMIT ?",
+                arguments: [limit]
+            ).map { (code: $0["code"] as String, provider: $0["provider_id"] as String) }
+            return (applicants, products)
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import VoucherDomain
+import VoucherStorage
+
+/// Quote latency against a full ledger, in one process: for scripts/bench, not for staff.
+struct QuoteBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quote-bench",
+        abstract: "Time N quotes of random purchases against the ledger; print p50 and p99 latency.",
+        discussion:
+            "Example:\n  voucher quote-bench --db bench.sqlite --count 100000 --programme yrd-innovation-voucher",
+        shouldDisplay: false
+    )
+
+    @OptionGroup var ledger: LedgerOptions
+    @Option(help: "How many quotes.") var count = 100_000
+    @Option(help: "The voucher programme.") var programme = "yrd-innovation-voucher"
+    @Option(help: "The date of the purchases.") var date = "2022-06-15"
+
+    func run() throws {
+        let ledger = try ledger.open()
+        let programmeID = try ProgrammeID(programme)
+        let day = try BusinessDate.parse(date)
+        let (applicants, products) = try ledger.quoteSamples(programmeID, limit: 5_000)
+        guard !applicants.isEmpty, !products.isEmpty else {
+            throw ValidationError("the ledger has no claims or products for \(programme) to quote against")
+        }
+        var generator = SystemRandomNumberGenerator()
+        var latencies: [UInt64] = []
+        latencies.reserveCapacity(count)
+        var amounts = Money.zero
+        for index in 0..<count {
+            let product = products[Int.random(in: 0..<products.count, using: &generator)]
+            let request = UseRequest(
+                ref: "quote-\(index)",
+                applicantID: applicants[Int.random(in: 0..<applicants.count, using: &generator)],
+                providerID: product.1,
+                productCode: product.0,
+                programme: programmeID,
+                serviceAmount: Money(fen: Int64.random(in: 100_000...8_000_000, using: &generator))
+            )
+            let start = DispatchTime.now().uptimeNanoseconds
+            let decision = try ledger.quote(request, on: day)
+            latencies.append(DispatchTime.now().uptimeNanoseconds - start)
+            amounts = try amounts.adding(decision.amount)
+        }
+        latencies.sort()
+        func percentile(_ p: Double) -> Double {
+            Double(latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))]) / 1_000
+        }
+        print(
+            String(
+                format: "quotes %d p50_us %.1f p99_us %.1f max_us %.1f total_quoted %@",
+                count,
+                percentile(0.5),
+                percentile(0.99),
+                Double(latencies.last ?? 0) / 1_000,
+                amounts.decimalString()
+            )
+        )
+    }
+}
