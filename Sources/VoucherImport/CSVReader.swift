@@ -77,6 +77,7 @@ public struct CSVReader: Sequence, IteratorProtocol {
                             if following == "\"" {
                                 field.append("\"")
                                 length += 1
+                                if tooLong(length, line: startLine) { return nil }
                                 continue
                             }
                             pending = following

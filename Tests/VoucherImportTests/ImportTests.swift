@@ -61,6 +61,13 @@ struct CSVReaderTests {
         #expect(error == CSVError(line: 2, reason: "a quoted field is not closed (a \" is missing)"))
     }
 
+    @Test func aFieldOfDoubledQuotesAlsoStopsAtTheLengthLimit() {
+        // Found by scripts/fuzz: doubled quotes grew a field past the limit unchecked.
+        var reader = CSVReader(text: "\"" + String(repeating: "\"\"", count: 300) + "\"\n", maximumFieldLength: 256)
+        #expect(reader.next() == nil)
+        #expect(reader.error?.reason.contains("longer than 256") == true)
+    }
+
     @Test func aLastLineWithoutANewlineIsRead() {
         let (records, _) = Self.read("a\rb")
         #expect(records.map(\.fields) == [["a"], ["b"]])
