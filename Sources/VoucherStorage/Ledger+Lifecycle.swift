@@ -351,40 +351,44 @@ extension Ledger {
         case .grant: basis = .grant(requested: claim.requested)
         case .matching: basis = .matching(paid: claim.paid ?? .zero, project: claim.project ?? "")
         }
-        let otherClaims = "c.event_seq <> \(claim.seq)"
+        // Only the caps the policy sets are summed; the budget comes from its account, not a scan.
+        let caps = programme.version(on: date)?.caps ?? PolicyVersion.Caps()
         var usage = UsageSoFar()
-        usage.applicantThisYear = try grantedSum(
-            db,
-            programme: claim.programme,
-            year: claim.year,
-            filter: "c.applicant_id = ? AND \(otherClaims)",
-            arguments: [claim.applicantID]
-        )
-        if let group = applicant.group {
+        if caps.perApplicantPerYear[applicant.kind] != nil {
+            usage.applicantThisYear = try grantedSum(
+                db,
+                programme: claim.programme,
+                year: claim.year,
+                filter: "c.applicant_id = ? AND c.event_seq <> ?",
+                arguments: [claim.applicantID, claim.seq]
+            )
+        }
+        if let group = applicant.group, caps.perGroupPerYear != nil {
             usage.groupThisYear = try grantedSum(
                 db,
                 programme: claim.programme,
                 year: claim.year,
-                filter: "c.applicant_id IN (\(Self.groupMembersSQL)) AND \(otherClaims)",
-                arguments: [group]
+                filter: "c.applicant_id IN (\(Self.groupMembersSQL)) AND c.event_seq <> ?",
+                arguments: [group, claim.seq]
             )
         }
-        if let project = claim.project {
+        if let project = claim.project, caps.perProject != nil {
             usage.projectToDate = try grantedSum(
                 db,
                 programme: claim.programme,
                 year: nil,
-                filter: "c.project = ? AND \(otherClaims)",
-                arguments: [project]
+                filter: "c.project = ? AND c.event_seq <> ?",
+                arguments: [project, claim.seq]
             )
         }
-        usage.budgetThisYear = try grantedSum(
-            db,
-            programme: claim.programme,
-            year: claim.year,
-            filter: otherClaims,
-            arguments: []
-        )
+        if caps.budgetPerYear != nil {
+            // The budget account holds minus every current grant of the year; this claim's own is left out.
+            let drawn = Money(
+                fen: -(try balance(db, LedgerAccount(.budget, programme: claim.programme, year: claim.year))).fen
+            )
+            let own = try currentDecisions(db, claimSeq: claim.seq).last?.granted ?? .zero
+            usage.budgetThisYear = drawn.remaining(after: own)
+        }
         do {
             return try SubsidyEngine.decide(
                 programme: programme,
@@ -561,6 +565,7 @@ extension Ledger {
             )
         }
         let claim = try quotaClaim(db, applicantID: applicant.id, programme: programme.id, date: date)
+        let caps = programme.version(on: date)?.caps ?? PolicyVersion.Caps()
         var usage = UsageSoFar()
         if let claim, let grant = claim.grant {
             let left = try balance(
@@ -568,14 +573,16 @@ extension Ledger {
                 LedgerAccount(.quota, programme: programme.id, year: claim.year, party: applicant.id)
             )
             usage.quota = Quota(granted: grant.amount, grantedOn: grant.on, validUntil: grant.validUntil, left: left)
-            usage.applicantThisYear = try usedSum(
-                db,
-                programme: programme.id,
-                year: claim.year,
-                filter: "u.applicant_id = ?",
-                arguments: [applicant.id]
-            )
-            if let group = applicant.group {
+            if caps.perApplicantPerYear[applicant.kind] != nil {
+                usage.applicantThisYear = try usedSum(
+                    db,
+                    programme: programme.id,
+                    year: claim.year,
+                    filter: "u.applicant_id = ?",
+                    arguments: [applicant.id]
+                )
+            }
+            if let group = applicant.group, caps.perGroupPerYear != nil {
                 usage.groupThisYear = try usedSum(
                     db,
                     programme: programme.id,
@@ -585,7 +592,7 @@ extension Ledger {
                 )
             }
         }
-        if let project = purchase.project {
+        if let project = purchase.project, caps.perProject != nil {
             usage.projectToDate = try usedSum(
                 db,
                 programme: programme.id,
