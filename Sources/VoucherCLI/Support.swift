@@ -99,13 +99,7 @@ func guarded<T>(_ body: () throws -> T) throws -> T {
 }
 
 /// Today's date in UTC, the default business date of a command.
-func today() -> BusinessDate {
-    let parts = Calendar(identifier: .gregorian).dateComponents(
-        in: TimeZone(identifier: "UTC") ?? .current,
-        from: Date()
-    )
-    return (try? BusinessDate(year: parts.year ?? 2000, month: parts.month ?? 1, day: parts.day ?? 1)) ?? .latest
-}
+func today() -> BusinessDate { BusinessDate.today() }
 
 /// Prints what an operation recorded, for people or as JSON.
 func report(_ event: RecordedEvent, what: String, format: OutputFormat, language: Language) {

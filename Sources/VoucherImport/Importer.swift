@@ -91,23 +91,19 @@ public struct Importer {
             dryRun: dryRun
         )
         var issues: [ImportIssue] = []
-        do {
-            let filings = Self.filings(rows)
-            try ledger.batch(commit: !dryRun) {
-                for (index, row) in rows.enumerated() {
-                    do {
-                        for event in try record(row, filings: filings) {
-                            if event.replayed { summary.alreadyRecorded += 1 } else { summary.recorded += 1 }
-                        }
-                    } catch let error as LedgerError {
-                        issues.append(Self.issue(for: error, line: row.line))
+        let filings = Self.filings(rows)
+        try ledger.batch(commit: !dryRun) {
+            for (index, row) in rows.enumerated() {
+                do {
+                    for event in try record(row, filings: filings) {
+                        if event.replayed { summary.alreadyRecorded += 1 } else { summary.recorded += 1 }
                     }
-                    progress?(index + 1, rows.count)
+                } catch let error as LedgerError {
+                    issues.append(Self.issue(for: error, line: row.line))
                 }
-                if !issues.isEmpty { throw ImportRejected(file: file, issues: issues) }
+                progress?(index + 1, rows.count)
             }
-        } catch let rejected as ImportRejected {
-            throw rejected
+            if !issues.isEmpty { throw ImportRejected(file: file, issues: issues) }
         }
         return summary
     }
@@ -407,16 +403,6 @@ public struct Importer {
         EventContext(idempotencyKey: key, actor: actor, businessDate: date)
     }
 
-    /// Today in UTC: the business date of a registration, which has no date of its own.
-    static var today: BusinessDate {
-        let parts = Calendar(identifier: .gregorian).dateComponents(
-            in: TimeZone(identifier: "UTC") ?? .current,
-            from: Date()
-        )
-        return (try? BusinessDate(year: parts.year ?? 2000, month: parts.month ?? 1, day: parts.day ?? 1))
-            ?? BusinessDate.latest
-    }
-
     /// Each redemption ref's uses in file order, and its filing date (`filed_on`, else the earliest `paid_on`).
     typealias Filings = [String: (useRefs: [String], filedOn: BusinessDate)]
 
@@ -441,12 +427,12 @@ public struct Importer {
                     registration.identifier.value, registration.kind.rawValue, registration.name, registration.district,
                     registration.region, registration.group ?? "",
                 ])
-            return [try ledger.registerApplicant(registration, context: context(key, Self.today))]
+            return [try ledger.registerApplicant(registration, context: context(key, BusinessDate.today()))]
         case .provider(let registration):
             let key =
                 "import:provider:"
                 + Ledger.contentKey([registration.identifier.value, registration.name, registration.region])
-            return [try ledger.registerProvider(registration, context: context(key, Self.today))]
+            return [try ledger.registerProvider(registration, context: context(key, BusinessDate.today()))]
         case .product(let registration):
             let key =
                 "import:product:"
@@ -454,7 +440,7 @@ public struct Importer {
                     registration.code, registration.providerID, registration.name, registration.category,
                     registration.listPrice.decimalString(),
                 ])
-            return [try ledger.registerProduct(registration, context: context(key, Self.today))]
+            return [try ledger.registerProduct(registration, context: context(key, BusinessDate.today()))]
         case .claim(let claim, let claimedOn, let decision):
             var events = [try ledger.claim(claim, context: context("import:claim:\(claim.ref)", claimedOn))]
             if let (request, decidedOn) = decision {
@@ -511,5 +497,17 @@ public struct Importer {
             default: nil
             }
         return ImportIssue(line: line, column: column, reason: error.description)
+    }
+}
+
+extension BusinessDate {
+    /// Today in UTC: the business date of what has no date of its own (a registration, a command
+    /// given without --date).
+    public static func today() -> BusinessDate {
+        let parts = Calendar(identifier: .gregorian).dateComponents(
+            in: TimeZone(identifier: "UTC") ?? .current,
+            from: Date()
+        )
+        return (try? BusinessDate(year: parts.year ?? 2000, month: parts.month ?? 1, day: parts.day ?? 1)) ?? .latest
     }
 }

@@ -416,20 +416,37 @@ extension Ledger {
         filter: String,
         arguments: StatementArguments
     ) throws -> Money {
+        try programmeSum(db, alias: "c", programme: programme, year: year, filter: filter, arguments: arguments) {
+            scope in
+            """
+            SELECT COALESCE(SUM(d.granted), 0) FROM claim c JOIN decision d ON d.claim_seq = c.event_seq
+            WHERE \(scope)
+            AND d.event_seq = (SELECT MAX(d2.event_seq) FROM decision d2 WHERE d2.claim_seq = c.event_seq AND \(Self.live("d2")))
+            """
+        }
+    }
+
+    /// A SUM over the live rows of `alias` in a programme (and year) matching `filter`; `sql` gets
+    /// the WHERE conditions (programme, year, filter, not reversed) to place.
+    private func programmeSum(
+        _ db: Database,
+        alias: String,
+        programme: ProgrammeID,
+        year: Int?,
+        filter: String,
+        arguments: StatementArguments,
+        sql: (String) -> String
+    ) throws -> Money {
         var all: StatementArguments = [programme.value]
-        var yearFilter = ""
+        var scope = "\(alias).programme_id = ?"
         if let year {
-            yearFilter = "AND c.year = ?"
+            scope += " AND \(alias).year = ?"
             all += [year]
         }
         all += arguments
         let fen = try db.fetchOne(
             Int64.self,
-            sql: """
-                SELECT COALESCE(SUM(d.granted), 0) FROM claim c JOIN decision d ON d.claim_seq = c.event_seq
-                WHERE c.programme_id = ? \(yearFilter) AND \(filter) AND \(Self.live("c"))
-                AND d.event_seq = (SELECT MAX(d2.event_seq) FROM decision d2 WHERE d2.claim_seq = c.event_seq AND \(Self.live("d2")))
-                """,
+            sql: sql("\(scope) AND \(filter) AND \(Self.live(alias))"),
             arguments: all
         )
         return Money(fen: fen ?? 0)
@@ -632,24 +649,15 @@ extension Ledger {
         filter: String,
         arguments: StatementArguments
     ) throws -> Money {
-        var all: StatementArguments = [programme.value]
-        var yearFilter = ""
-        if let year {
-            yearFilter = "AND u.year = ?"
-            all += [year]
+        try programmeSum(db, alias: "u", programme: programme, year: year, filter: filter, arguments: arguments) {
+            scope in
+            """
+            SELECT COALESCE(SUM(u.amount - COALESCE((
+                SELECT SUM(s.unpaid) FROM settlement s WHERE s.use_seq = u.event_seq
+                AND s.unpaid_effect = 'returned' AND \(Self.live("s"))), 0)), 0)
+            FROM voucher_use u WHERE \(scope)
+            """
         }
-        all += arguments
-        let fen = try db.fetchOne(
-            Int64.self,
-            sql: """
-                SELECT COALESCE(SUM(u.amount - COALESCE((
-                    SELECT SUM(s.unpaid) FROM settlement s WHERE s.use_seq = u.event_seq
-                    AND s.unpaid_effect = 'returned' AND \(Self.live("s"))), 0)), 0)
-                FROM voucher_use u WHERE u.programme_id = ? \(yearFilter) AND \(filter) AND \(Self.live("u"))
-                """,
-            arguments: all
-        )
-        return Money(fen: fen ?? 0)
     }
 
     /// The applicant's granted quota that covers `date`; failing that the latest before it (so the
