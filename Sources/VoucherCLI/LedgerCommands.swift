@@ -253,9 +253,7 @@ func buildReport(_ ledger: Ledger, programme: ProgrammeID, period: ReportPeriod)
     let definition = try ledger.programme(programme)
     var breakdowns: [BreakdownDimension: [BreakdownRow]] = [:]
     if definition.kind == .voucher {
-        for dimension in BreakdownDimension.allCases {
-            breakdowns[dimension] = try ledger.breakdown(programme, period: period, by: dimension)
-        }
+        breakdowns = try ledger.breakdowns(programme, period: period)
     }
     return ReconciliationReport(
         programme: programme,

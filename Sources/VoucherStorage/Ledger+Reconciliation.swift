@@ -2,16 +2,26 @@ import Foundation
 import GRDB
 import VoucherDomain
 
+extension Ledger {
+    /// SQL true when `alias.event_seq` was not reversed by `:through`. Reversals are few: SQLite
+    /// builds the list once per statement instead of probing for each row.
+    static func liveAsOf(_ alias: String) -> String {
+        "\(alias).event_seq NOT IN (SELECT reverses FROM event WHERE reverses IS NOT NULL AND business_date <= :through)"
+    }
+}
+
 extension BreakdownDimension {
-    var column: String {
+    /// The column of `live_use` that a breakdown groups by.
+    var groupColumn: String {
         switch self {
-        case .applicant: "u.applicant_id"
-        case .provider: "u.provider_id"
-        case .category: "u.category"
-        case .region: "u.provider_region"
-        case .month: "substr(u.used_on, 1, 7)"
+        case .applicant: "applicant_id"
+        case .provider: "provider_id"
+        case .category: "category"
+        case .region: "provider_region"
+        case .month: "month"
         }
     }
+
 }
 
 extension Ledger {
@@ -24,10 +34,19 @@ extension Ledger {
             let arguments: StatementArguments = [
                 "programme": programmeID.value, "through": through, "year": period.year,
             ]
+            // Through today, the account table's balances are the postings' sums (a trigger keeps
+            // them; verification proves it): read them instead of summing every posting.
+            let wholeHistory = period.through == .latest
+            let accountYear = period.year == nil ? "" : "AND year = :year"
             var balances: [String: Int64] = [:]
             for row in try db.fetchAll(
                 Row.self,
-                sql: """
+                sql: wholeHistory
+                    ? """
+                    SELECT type AS account_type, SUM(balance) AS total FROM account
+                    WHERE programme_id = :programme \(accountYear) GROUP BY type
+                    """
+                    : """
                     SELECT account_type, SUM(amount) AS total FROM posting
                     WHERE programme_id = :programme \(yearFilter) AND business_date <= :through GROUP BY account_type
                     """,
@@ -37,9 +56,6 @@ extension Ledger {
             }
             func balance(_ kind: LedgerAccount.Kind) -> Money { Money(fen: balances[kind.rawValue] ?? 0) }
 
-            let liveAsOf = { (alias: String) in
-                "NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = \(alias).event_seq AND r.business_date <= :through)"
-            }
             let useYear = period.year == nil ? "" : "AND u.year = :year"
             var figures = ReconciliationFigures(
                 programme: programmeID,
@@ -60,10 +76,10 @@ extension Ledger {
                     Int.self,
                     sql: """
                         SELECT COUNT(DISTINCT c.applicant_id) FROM claim c JOIN decision d ON d.claim_seq = c.event_seq
-                        WHERE c.programme_id = :programme \(claimYear) AND \(liveAsOf("c")) AND d.granted > 0
+                        WHERE c.programme_id = :programme \(claimYear) AND \(Self.liveAsOf("c")) AND d.granted > 0
                         AND d.event_seq = (
                             SELECT MAX(d2.event_seq) FROM decision d2 JOIN event e2 ON e2.seq = d2.event_seq
-                            WHERE d2.claim_seq = c.event_seq AND e2.business_date <= :through AND \(liveAsOf("d2")))
+                            WHERE d2.claim_seq = c.event_seq AND e2.business_date <= :through AND \(Self.liveAsOf("d2")))
                         """,
                     arguments: arguments
                 ) ?? 0
@@ -76,7 +92,7 @@ extension Ledger {
                             COUNT(DISTINCT u.applicant_id) AS served, COUNT(DISTINCT u.provider_id) AS providers,
                             COUNT(DISTINCT u.product_code) AS products,
                             COALESCE(SUM(u.amount * 10000 > u.service_amount * u.rate_basis_points), 0) AS over_rate
-                        FROM voucher_use u WHERE u.programme_id = :programme \(useYear) AND u.used_on <= :through AND \(liveAsOf("u"))
+                        FROM voucher_use u WHERE u.programme_id = :programme \(useYear) AND u.used_on <= :through AND \(Self.liveAsOf("u"))
                         """,
                     arguments: arguments
                 ) {
@@ -93,7 +109,7 @@ extension Ledger {
                                 SELECT COALESCE(SUM(s.unpaid), 0) FROM settlement s JOIN event e ON e.seq = s.event_seq
                                 JOIN voucher_use u ON u.event_seq = s.use_seq
                                 WHERE u.programme_id = :programme \(useYear) AND s.unpaid_effect = 'returned' AND e.business_date <= :through
-                                AND \(liveAsOf("s"))
+                                AND \(Self.liveAsOf("s"))
                                 """,
                             arguments: arguments
                         ) ?? 0
@@ -106,7 +122,7 @@ extension Ledger {
                         SELECT COUNT(*) AS payments, COALESCE(SUM(p.amount), 0) AS paid,
                             COUNT(DISTINCT c.applicant_id) AS served
                         FROM payment p JOIN event e ON e.seq = p.event_seq JOIN claim c ON c.event_seq = p.claim_seq
-                        WHERE c.programme_id = :programme \(claimYear) AND e.business_date <= :through AND \(liveAsOf("p"))
+                        WHERE c.programme_id = :programme \(claimYear) AND e.business_date <= :through AND \(Self.liveAsOf("p"))
                         """,
                     arguments: arguments
                 ) {
@@ -119,7 +135,7 @@ extension Ledger {
                         Int64.self,
                         sql: """
                             SELECT COALESCE(SUM(c.paid), 0) FROM claim c JOIN event e ON e.seq = c.event_seq
-                            WHERE c.programme_id = :programme \(claimYear) AND e.business_date <= :through AND \(liveAsOf("c"))
+                            WHERE c.programme_id = :programme \(claimYear) AND e.business_date <= :through AND \(Self.liveAsOf("c"))
                             """,
                         arguments: arguments
                     ) ?? 0
@@ -127,7 +143,12 @@ extension Ledger {
             }
             figures.negativeAccounts = try db.fetchAll(
                 String.self,
-                sql: """
+                sql: wholeHistory
+                    ? """
+                    SELECT id FROM account WHERE programme_id = :programme \(accountYear) AND type <> 'budget' AND balance < 0
+                    ORDER BY id
+                    """
+                    : """
                     SELECT account_id FROM posting WHERE programme_id = :programme \(yearFilter) AND business_date <= :through
                     AND account_type <> 'budget' GROUP BY account_id HAVING SUM(amount) < 0 ORDER BY account_id
                     """,
@@ -157,37 +178,60 @@ extension Ledger {
     ) throws
         -> [BreakdownRow]
     {
-        try read { db in
-            let through = period.through.iso
-            let liveAsOf = { (alias: String) in
-                "NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = \(alias).event_seq AND r.business_date <= :through)"
-            }
+        try breakdowns(programmeID, period: period, by: [dimension])[dimension] ?? []
+    }
+
+    /// The uses of a voucher programme in a period, grouped by each dimension: one statement, in
+    /// which the uses joined to their settlements are gathered once and grouped five ways.
+    public func breakdowns(
+        _ programmeID: ProgrammeID,
+        period: ReportPeriod,
+        by dimensions: [BreakdownDimension] = BreakdownDimension.allCases
+    ) throws -> [BreakdownDimension: [BreakdownRow]] {
+        guard !dimensions.isEmpty else { return [:] }
+        return try read { db in
             let useYear = period.year == nil ? "" : "AND u.year = :year"
-            return try db.fetchAll(
+            let groupings = dimensions.map { dimension in
+                """
+                SELECT '\(dimension.rawValue)' AS dimension, \(dimension.groupColumn) AS key, COUNT(*) AS uses,
+                    SUM(service_amount) AS service, SUM(amount) - SUM(returned) AS used, SUM(paid) AS redeemed
+                FROM live_use GROUP BY key
+                """
+            }
+            var result: [BreakdownDimension: [BreakdownRow]] = [:]
+            for dimension in dimensions { result[dimension] = [] }
+            for row in try db.fetchAll(
                 Row.self,
                 sql: """
-                    SELECT \(dimension.column) AS key, COUNT(*) AS uses, SUM(u.service_amount) AS service,
-                        SUM(u.amount) - COALESCE(SUM(s.returned), 0) AS used, COALESCE(SUM(s.paid), 0) AS redeemed
-                    FROM voucher_use u
-                    LEFT JOIN (
+                    WITH settled AS MATERIALIZED (
                         SELECT s.use_seq, SUM(s.paid) AS paid,
                             SUM(CASE WHEN s.unpaid_effect = 'returned' THEN s.unpaid ELSE 0 END) AS returned
                         FROM settlement s JOIN event e ON e.seq = s.event_seq
-                        WHERE e.business_date <= :through AND \(liveAsOf("s")) GROUP BY s.use_seq
-                    ) s ON s.use_seq = u.event_seq
-                    WHERE u.programme_id = :programme \(useYear) AND u.used_on <= :through AND \(liveAsOf("u"))
-                    GROUP BY key ORDER BY key
+                        WHERE e.business_date <= :through AND \(Self.liveAsOf("s")) GROUP BY s.use_seq
+                    ),
+                    live_use AS MATERIALIZED (
+                        SELECT u.applicant_id, u.provider_id, u.category, u.provider_region, substr(u.used_on, 1, 7) AS month,
+                            u.service_amount, u.amount, COALESCE(s.paid, 0) AS paid, COALESCE(s.returned, 0) AS returned
+                        FROM voucher_use u LEFT JOIN settled s ON s.use_seq = u.event_seq
+                        WHERE u.programme_id = :programme \(useYear) AND u.used_on <= :through AND \(Self.liveAsOf("u"))
+                    )
+                    \(groupings.joined(separator: "\nUNION ALL\n"))
+                    ORDER BY dimension, key
                     """,
-                arguments: ["programme": programmeID.value, "through": through, "year": period.year]
-            ).map {
-                BreakdownRow(
-                    key: $0["key"],
-                    uses: $0["uses"],
-                    serviceAmount: Money(fen: $0["service"]),
-                    used: Money(fen: $0["used"]),
-                    redeemed: Money(fen: $0["redeemed"])
+                arguments: ["programme": programmeID.value, "through": period.through.iso, "year": period.year]
+            ) {
+                guard let dimension = BreakdownDimension(rawValue: row["dimension"]) else { continue }
+                result[dimension, default: []].append(
+                    BreakdownRow(
+                        key: row["key"],
+                        uses: row["uses"],
+                        serviceAmount: Money(fen: row["service"]),
+                        used: Money(fen: row["used"]),
+                        redeemed: Money(fen: row["redeemed"])
+                    )
                 )
             }
+            return result
         }
     }
 

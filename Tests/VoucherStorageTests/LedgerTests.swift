@@ -144,6 +144,10 @@ struct LifecycleTests {
         #expect(figures.identities.allSatisfy { $0.holds }, "\(figures.identities)")
         #expect(figures.usesOverRate == 0)
         #expect(try ledger.verify().isValid)
+        // Read from the cached balances (the whole history) or summed from the postings (to a date): the same.
+        var summed = try ledger.reconciliation(shanghai, period: ReportPeriod(year: 2022, through: day("2099-12-31")))
+        summed.period = figures.period
+        expectNoDifference(summed, figures)
 
         let byMonth = try ledger.breakdown(shanghai, period: .year(2022), by: .month)
         expectNoDifference(
