@@ -3,6 +3,10 @@ import GRDB
 import VoucherDomain
 import VoucherPolicies
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The ledger: the one door to the database. It owns the connection and its migrations, and every
 /// operation is one method that runs in one transaction.
 ///
@@ -20,13 +24,13 @@ public struct Ledger: Sendable {
     /// concurrent writers, foreign keys on, the file readable and writable by its owner only.
     /// A new ledger gets the bundled programmes as its first events.
     public static func open(at path: String, actor: String = Ledger.defaultActor()) throws -> Ledger {
-        let isNew = !FileManager.default.fileExists(atPath: path)
-        if isNew {
-            // Create the file before SQLite does, so that it is never readable by others.
-            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
-            else {
-                throw LedgerError.cannotCreate(path: path)
-            }
+        // Create the file before SQLite does, so that it is never readable by others; O_EXCL so
+        // that two processes starting a new ledger at once never truncate each other's work.
+        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        if descriptor >= 0 {
+            close(descriptor)
+        } else if errno != EEXIST {
+            throw LedgerError.cannotCreate(path: path)
         }
         var configuration = Configuration()
         configuration.journalMode = .wal

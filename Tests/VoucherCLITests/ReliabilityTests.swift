@@ -98,6 +98,17 @@ struct ReliabilityTests {
         #expect(try CommandLineTests.voucher(["verify", "--db", "c.sqlite"], in: directory).status == 0)
     }
 
+    @Test func processesCreatingTheSameNewLedgerAtOnceCreateItOnce() throws {
+        let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let processes = try (0..<6).map { _ in try Self.launch(["policy", "list", "--db", "new.sqlite"], in: directory)
+        }
+        for process in processes { process.waitUntilExit() }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 }, "\(processes.map(\.terminationStatus))")
+        #expect(try Self.count("SELECT COUNT(*) FROM event", in: directory.appendingPathComponent("new.sqlite")) == 4)
+        #expect(try CommandLineTests.voucher(["verify", "--db", "new.sqlite"], in: directory).status == 0)
+    }
+
     @Test func anImportKilledAtARandomMomentIsAllOrNothingAndARerunCompletesIt() throws {
         let directory = try CommandLineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
