@@ -15,11 +15,14 @@ public indirect enum CanonicalJSON: Sendable, Hashable {
     case object([String: CanonicalJSON])
 
     /// The one text form.
-    public var text: String {
+    public var text: String { String(decoding: bytes, as: UTF8.self) }
+
+    /// The one text form as UTF-8 bytes: what hashes are computed over.
+    public var bytes: [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(256)
+        output.reserveCapacity(512)
         write(to: &output)
-        return String(decoding: output, as: UTF8.self)
+        return output
     }
 
     // Written as UTF-8 bytes: hashing a ledger event encodes several strings per event, and a
@@ -51,11 +54,18 @@ public indirect enum CanonicalJSON: Sendable, Hashable {
 
     private static func writeString(_ value: String, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        let bytes = value.utf8
-        // Most strings need no escape: copy them whole.
-        if !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            output.append(contentsOf: bytes)
-        } else {
+        var value = value
+        value.withUTF8 { bytes in
+            // Most strings need no escape: copy them whole.
+            var clean = true
+            for byte in bytes where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                clean = false
+                break
+            }
+            if clean {
+                output.append(contentsOf: bytes)
+                return
+            }
             for byte in bytes {
                 switch byte {
                 case UInt8(ascii: "\""): output.append(contentsOf: "\\\"".utf8)

@@ -5,11 +5,17 @@ import VoucherDomain
 
 /// SHA-256 as lower-case hex.
 enum Hashing {
-    static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+    static func sha256(_ text: String) -> String { sha256(bytes: Array(text.utf8)) }
+
+    static func sha256(bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: bytes) {
+            hex.append(digits[Int(byte >> 4)])
+            hex.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// The previous hash of the first event.
@@ -48,16 +54,16 @@ struct EventFields {
     var prevHash: String
 
     /// The canonical encoding whose SHA-256 is the event's hash.
-    var encoding: String {
+    var encoding: [UInt8] {
         CanonicalJSON.array([
             .string("voucher-ledger/event/1"), .int(seq), .string(kind), .string(businessDate), .string(recordedAt),
             .string(actor), .string(idempotencyKey), .string(requestHash), .optional(programme), .optional(policyHash),
             reverses.map { .int($0) } ?? .null, .string(payload), .optional(explanation),
             .array(postings.map { .array([.int($0.0), .string($0.1), .int($0.2)]) }), .string(prevHash),
-        ]).text
+        ]).bytes
     }
 
-    var hash: String { Hashing.sha256(encoding) }
+    var hash: String { Hashing.sha256(bytes: encoding) }
 }
 
 extension Ledger {

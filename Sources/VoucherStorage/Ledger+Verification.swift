@@ -231,7 +231,7 @@ extension Ledger {
                     first = .init(event: seq, message: "a \(table) row has no \(kind.rawValue) event")
                     continue
                 }
-                if try payload(row).text != stored {
+                if !(try payload(row).bytes).elementsEqual(stored.utf8) {
                     first = .init(event: seq, message: "its \(table) row does not match the facts the event hashed")
                 }
             }
