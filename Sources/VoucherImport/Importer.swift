@@ -79,29 +79,31 @@ public struct Importer {
         } catch {
             throw ImportRejected(file: file, issues: [ImportIssue(line: 1, reason: error.description)])
         }
-        let table = try Self.table(decoded.text, kind: kind, file: file)
-        let rows = try parseRows(table, kind: kind, file: file)
+        let text = decoded.text
+        let table = try Self.table(text, kind: kind, file: file)
+        // Two passes over the text, so that memory does not grow with the file: the first checks
+        // every row and remembers only each reference's first line; the second records.
+        let checked = try check(text, table: table, kind: kind, file: file)
         var summary = ImportSummary(
-            kind: kind,
-            rows: table.records.count,
-            recorded: 0,
-            alreadyRecorded: 0,
-            encoding: decoded.encoding,
-            ignoredColumns: table.ignored,
-            dryRun: dryRun
-        )
+            kind: kind, rows: checked.rows, recorded: 0, alreadyRecorded: 0, encoding: decoded.encoding,
+            ignoredColumns: table.ignored, dryRun: dryRun)
         var issues: [ImportIssue] = []
-        let filings = Self.filings(rows)
         try ledger.batch(commit: !dryRun) {
-            for (index, row) in rows.enumerated() {
+            var done = 0
+            var reader = Self.records(text)
+            while let record = reader.next() {
+                done += 1
+                var fields = RowFields(line: record.line, header: table.header, values: record.fields)
+                guard let row = parse(&fields, kind: kind) else { continue }
+                if let key = Self.key(row), checked.firstLines[key] != record.line { continue }  // a repeat
                 do {
-                    for event in try record(row, filings: filings) {
+                    for event in try self.record(LocatedRow(line: record.line, row: row), filings: checked.filings) {
                         if event.replayed { summary.alreadyRecorded += 1 } else { summary.recorded += 1 }
                     }
                 } catch let error as LedgerError {
-                    issues.append(Self.issue(for: error, line: row.line))
+                    issues.append(Self.issue(for: error, line: record.line))
                 }
-                progress?(index + 1, rows.count)
+                progress?(done, checked.rows)
             }
             if !issues.isEmpty { throw ImportRejected(file: file, issues: issues) }
         }
@@ -112,28 +114,28 @@ public struct Importer {
 
     struct Table {
         var header: [String]
-        var records: [CSVRecord]
         var ignored: [String]
+    }
+
+    /// The records after the header row.
+    static func records(_ text: String) -> CSVReader {
+        var reader = CSVReader(text: text)
+        _ = reader.next()
+        return reader
     }
 
     static func table(_ text: String, kind: ImportKind, file: String) throws -> Table {
         var reader = CSVReader(text: text)
-        var records: [CSVRecord] = []
-        while let record = reader.next() { records.append(record) }
-        if let error = reader.error {
-            throw ImportRejected(file: file, issues: [ImportIssue(line: error.line, reason: error.reason)])
-        }
-        guard let headerRecord = records.first else {
+        guard let headerRecord = reader.next() else {
+            if let error = reader.error {
+                throw ImportRejected(file: file, issues: [ImportIssue(line: error.line, reason: error.reason)])
+            }
             throw ImportRejected(
                 file: file,
                 issues: [
                     ImportIssue(
-                        line: 1,
-                        reason:
-                            "the file is empty; it needs a header row: \(kind.requiredColumns.joined(separator: ","))"
-                    )
-                ]
-            )
+                        line: 1, reason: "the file is empty; it needs a header row: \(kind.requiredColumns.joined(separator: ","))")
+                ])
         }
         let header = headerRecord.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var issues: [ImportIssue] = []
@@ -141,12 +143,9 @@ public struct Importer {
         if !missing.isEmpty {
             issues.append(
                 ImportIssue(
-                    line: headerRecord.line,
-                    column: missing.joined(separator: ","),
+                    line: headerRecord.line, column: missing.joined(separator: ","),
                     reason: (missing.count == 1 ? "the column is missing" : "these columns are missing")
-                        + "; a file of \(kind.rawValue) has the columns " + kind.requiredColumns.joined(separator: ",")
-                )
-            )
+                        + "; a file of \(kind.rawValue) has the columns " + kind.requiredColumns.joined(separator: ",")))
         }
         var seen: Set<String> = []
         for column in header where !seen.insert(column).inserted {
@@ -154,11 +153,7 @@ public struct Importer {
         }
         if !issues.isEmpty { throw ImportRejected(file: file, issues: issues) }
         let known = Set(kind.requiredColumns + kind.optionalColumns)
-        return Table(
-            header: header,
-            records: Array(records.dropFirst()),
-            ignored: header.filter { !known.contains($0) }
-        )
+        return Table(header: header, ignored: header.filter { !known.contains($0) })
     }
 
     // MARK: - Rows
@@ -185,53 +180,71 @@ public struct Importer {
         var row: Row
     }
 
-    func parseRows(_ table: Table, kind: ImportKind, file: String) throws -> [LocatedRow] {
+    /// What the first pass learnt: how many rows, each reference's first line, and the filings.
+    struct Checked {
+        var rows = 0
+        var firstLines: [String: Int] = [:]
+        var filings: Filings = [:]
+    }
+
+    /// The key that makes a row idempotent within a file, if it has one.
+    static func key(_ row: Row) -> String? {
+        switch row {
+        case .claim(let claim, _, _): claim.ref
+        case .use(let use, _): use.ref
+        case .redemption(let ref, let useRef, _, _, _, _): ref + "\u{1F}" + useRef
+        default: nil
+        }
+    }
+
+    /// Checks every row, collecting every issue; refuses the file if there is any.
+    func check(_ text: String, table: Table, kind: ImportKind, file: String) throws -> Checked {
         var issues: [ImportIssue] = []
-        var rows: [LocatedRow] = []
-        var refs: [String: (line: Int, fields: [String])] = [:]
-        for record in table.records {
+        var checked = Checked()
+        // The content of each reference's first row, as a fingerprint: a later row with the same
+        // reference must be the same row (or, for redemptions, another use of the same claim).
+        var fingerprints: [String: Int] = [:]
+        var reader = Self.records(text)
+        while let record = reader.next() {
+            checked.rows += 1
             guard record.fields.count == table.header.count else {
                 issues.append(
                     ImportIssue(
                         line: record.line,
                         reason: "has \(record.fields.count) fields, the header has \(table.header.count); "
-                            + "check for a stray comma or a missing quote"
-                    )
-                )
+                            + "check for a stray comma or a missing quote"))
                 continue
             }
             var fields = RowFields(line: record.line, header: table.header, values: record.fields)
             let row = parse(&fields, kind: kind)
             issues += fields.issues
-            if let row, fields.issues.isEmpty {
-                // A reference twice in one file must be the same row (or, for redemptions, another use).
-                let key: String? =
-                    switch row {
-                    case .claim(let claim, _, _): claim.ref
-                    case .use(let use, _): use.ref
-                    case .redemption(let ref, let useRef, _, _, _, _): ref + "\u{1F}" + useRef
-                    default: nil
-                    }
-                if let key {
-                    if let earlier = refs[key], earlier.fields != record.fields {
+            guard let row, fields.issues.isEmpty else { continue }
+            if let key = Self.key(row) {
+                var hasher = Hasher()
+                hasher.combine(record.fields)
+                let fingerprint = hasher.finalize()
+                if let earlier = checked.firstLines[key] {
+                    if fingerprints[key] != fingerprint {
                         issues.append(
                             ImportIssue(
-                                line: record.line,
-                                column: "ref",
-                                value: fields.value("ref"),
-                                reason: "the same ref is on line \(earlier.line) with different content"
-                            )
-                        )
-                        continue
+                                line: record.line, column: "ref", value: fields.value("ref"),
+                                reason: "the same ref is on line \(earlier) with different content"))
                     }
-                    if refs[key] != nil { continue }
-                    refs[key] = (record.line, record.fields)
+                    continue
                 }
-                rows.append(LocatedRow(line: record.line, row: row))
+                checked.firstLines[key] = record.line
+                fingerprints[key] = fingerprint
+            }
+            if case .redemption(let ref, let useRef, _, _, let paidOn, let filedOn) = row {
+                var filing = checked.filings[ref] ?? ([], filedOn ?? paidOn)
+                filing.useRefs.append(useRef)
+                filing.filedOn = min(filing.filedOn, filedOn ?? paidOn)
+                checked.filings[ref] = filing
             }
         }
+        if let error = reader.error { issues.append(ImportIssue(line: error.line, reason: error.reason)) }
         if !issues.isEmpty { throw ImportRejected(file: file, issues: issues) }
-        return rows
+        return checked
     }
 
     private func parse(_ fields: inout RowFields, kind: ImportKind) -> Row? {
@@ -405,18 +418,6 @@ public struct Importer {
 
     /// Each redemption ref's uses in file order, and its filing date (`filed_on`, else the earliest `paid_on`).
     typealias Filings = [String: (useRefs: [String], filedOn: BusinessDate)]
-
-    static func filings(_ rows: [LocatedRow]) -> Filings {
-        var filings: Filings = [:]
-        for located in rows {
-            guard case .redemption(let ref, let useRef, _, _, let paidOn, let filedOn) = located.row else { continue }
-            var filing = filings[ref] ?? ([], filedOn ?? paidOn)
-            filing.useRefs.append(useRef)
-            filing.filedOn = min(filing.filedOn, filedOn ?? paidOn)
-            filings[ref] = filing
-        }
-        return filings
-    }
 
     func record(_ located: LocatedRow, filings: Filings) throws -> [RecordedEvent] {
         switch located.row {
