@@ -53,7 +53,15 @@ struct Demo: ParsableCommand {
                 ),
             ]
         }
-        let separator = format == .text ? "\n" + String(repeating: "═", count: 72) + "\n\n" : "\n"
-        print(reports.map { $0.render(format, language: lang) }.joined(separator: separator), terminator: "")
+        switch format {
+        case .html:
+            print(ReconciliationReport.htmlDocument(reports, language: lang), terminator: "")
+        case .json:
+            // JSON Lines: one object per report.
+            print(reports.map { $0.render(.json, language: lang) }.joined(), terminator: "")
+        default:
+            let separator = format == .text ? "\n" + String(repeating: "═", count: 72) + "\n\n" : "\n"
+            print(reports.map { $0.render(format, language: lang) }.joined(separator: separator), terminator: "")
+        }
     }
 }

@@ -85,8 +85,14 @@ public struct Importer {
         // every row and remembers only each reference's first line; the second records.
         let checked = try check(text, table: table, kind: kind, file: file)
         var summary = ImportSummary(
-            kind: kind, rows: checked.rows, recorded: 0, alreadyRecorded: 0, encoding: decoded.encoding,
-            ignoredColumns: table.ignored, dryRun: dryRun)
+            kind: kind,
+            rows: checked.rows,
+            recorded: 0,
+            alreadyRecorded: 0,
+            encoding: decoded.encoding,
+            ignoredColumns: table.ignored,
+            dryRun: dryRun
+        )
         var issues: [ImportIssue] = []
         try ledger.batch(commit: !dryRun) {
             var done = 0
@@ -134,8 +140,12 @@ public struct Importer {
                 file: file,
                 issues: [
                     ImportIssue(
-                        line: 1, reason: "the file is empty; it needs a header row: \(kind.requiredColumns.joined(separator: ","))")
-                ])
+                        line: 1,
+                        reason:
+                            "the file is empty; it needs a header row: \(kind.requiredColumns.joined(separator: ","))"
+                    )
+                ]
+            )
         }
         let header = headerRecord.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var issues: [ImportIssue] = []
@@ -143,9 +153,12 @@ public struct Importer {
         if !missing.isEmpty {
             issues.append(
                 ImportIssue(
-                    line: headerRecord.line, column: missing.joined(separator: ","),
+                    line: headerRecord.line,
+                    column: missing.joined(separator: ","),
                     reason: (missing.count == 1 ? "the column is missing" : "these columns are missing")
-                        + "; a file of \(kind.rawValue) has the columns " + kind.requiredColumns.joined(separator: ",")))
+                        + "; a file of \(kind.rawValue) has the columns " + kind.requiredColumns.joined(separator: ",")
+                )
+            )
         }
         var seen: Set<String> = []
         for column in header where !seen.insert(column).inserted {
@@ -212,7 +225,9 @@ public struct Importer {
                     ImportIssue(
                         line: record.line,
                         reason: "has \(record.fields.count) fields, the header has \(table.header.count); "
-                            + "check for a stray comma or a missing quote"))
+                            + "check for a stray comma or a missing quote"
+                    )
+                )
                 continue
             }
             var fields = RowFields(line: record.line, header: table.header, values: record.fields)
@@ -227,8 +242,12 @@ public struct Importer {
                     if fingerprints[key] != fingerprint {
                         issues.append(
                             ImportIssue(
-                                line: record.line, column: "ref", value: fields.value("ref"),
-                                reason: "the same ref is on line \(earlier) with different content"))
+                                line: record.line,
+                                column: "ref",
+                                value: fields.value("ref"),
+                                reason: "the same ref is on line \(earlier) with different content"
+                            )
+                        )
                     }
                     continue
                 }

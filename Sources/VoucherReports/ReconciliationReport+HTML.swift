@@ -4,7 +4,40 @@ import VoucherDomain
 
 extension ReconciliationReport {
     func html(_ language: Language) -> String {
+        Self.htmlDocument([self], language: language)
+    }
+
+    /// Several reports as one self-contained printable page, each starting on a new printed page.
+    public static func htmlDocument(_ reports: [ReconciliationReport], language: Language) -> String {
         let words = ReportWords(language)
+        let title = reports.map { "\($0.name.text(language)) · \(words.period($0.figures.period)) \(words.title)" }
+            .joined(separator: "; ")
+        let sections = reports.map { "<section>\n\($0.htmlBody(language))\n</section>" }
+        let style = """
+            body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:60em;color:#111}
+            h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em;border-bottom:1px solid #999}
+            .lead{font-size:1.05em;line-height:1.6}section+section{margin-top:3em;border-top:3px double #999}
+            table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #bbb;padding:.2em .6em}th{background:#eee}
+            .n{text-align:right;font-variant-numeric:tabular-nums}li.ok{color:#14532d}li.bad{color:#991b1b;font-weight:bold}
+            code{font-size:.85em;word-break:break-all}
+            @media print{body{margin:0}h2{break-after:avoid}table{break-inside:avoid}section+section{break-before:page;border:0}}
+            """
+        return """
+            <!DOCTYPE html>
+            <html lang="\(language == .zh ? "zh-CN" : "en")">
+            <head><meta charset="utf-8"><title>\(escape(title))</title><style>\(style)</style></head>
+            <body>
+            \(sections.joined(separator: "\n"))
+            </body>
+            </html>
+
+            """
+    }
+
+    /// The report's part of a page.
+    func htmlBody(_ language: Language) -> String {
+        let words = ReportWords(language)
+        let escape = Self.escape
         let title = "\(name.text(language)) · \(words.period(figures.period)) \(words.title)"
         var body: [String] = []
         body.append("<h1>\(escape(title))</h1>")
@@ -51,28 +84,12 @@ extension ReconciliationReport {
         body.append(
             "<p class=\"head\">\(words.chainHead): \(words.events(figures.chainHead.events)), <code>\(figures.chainHead.hash)</code></p>"
         )
-        let style = """
-            body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:60em;color:#111}
-            h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em;border-bottom:1px solid #999}
-            .lead{font-size:1.05em;line-height:1.6}
-            table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #bbb;padding:.2em .6em}th{background:#eee}
-            .n{text-align:right;font-variant-numeric:tabular-nums}li.ok{color:#14532d}li.bad{color:#991b1b;font-weight:bold}
-            code{font-size:.85em;word-break:break-all}@media print{body{margin:0}h2{break-after:avoid}table{break-inside:avoid}}
-            """
-        return """
-            <!DOCTYPE html>
-            <html lang="\(language == .zh ? "zh-CN" : "en")">
-            <head><meta charset="utf-8"><title>\(escape(title))</title><style>\(style)</style></head>
-            <body>
-            \(body.joined(separator: "\n"))
-            </body>
-            </html>
-
-            """
+        return body.joined(separator: "\n")
     }
 
     /// Bars of used and redeemed for each month, as inline SVG.
     private func chart(_ months: [BreakdownRow], words: ReportWords) -> String {
+        let escape = Self.escape
         let largest = max(months.map { max($0.used.fen, $0.redeemed.fen) }.max() ?? 1, 1)
         let barWidth = 14
         let gap = 12
@@ -103,7 +120,7 @@ extension ReconciliationReport {
             + "aria-label=\"\(escape(words.chart))\">\(shapes.joined())</svg>\(legend)"
     }
 
-    private func escape(_ text: String) -> String {
+    private static func escape(_ text: String) -> String {
         var out = ""
         for character in text {
             switch character {

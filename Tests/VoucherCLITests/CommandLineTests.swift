@@ -97,6 +97,12 @@ struct CommandLineTests {
         // The second run found everything already recorded.
         #expect(text.stderr.contains("uses.csv: 237 rows, 0 events recorded, 237 already in demo.sqlite"))
         #expect(try Self.voucher(["verify", "--db", "demo.sqlite"], in: directory).status == 0)
+        // As HTML, the two reports are one self-contained page: no link or script to fetch.
+        let html = try Self.voucher(["demo", "--format", "html"], in: directory).stdout
+        #expect(html.components(separatedBy: "<!DOCTYPE html>").count == 2)
+        #expect(html.components(separatedBy: "<section>").count == 3)
+        #expect(html.components(separatedBy: "<svg").count == 3)
+        #expect(!html.contains("<script") && !html.contains("<link") && !html.contains("src="))
     }
 
     @Test func theCommittedDemoFilesAreExactlyTheGeneratorsOutput() throws {
