@@ -78,8 +78,22 @@ public struct Ledger: Sendable {
         return migrator
     }
 
+    /// Applies the migrations. Processes opening the same new ledger at one moment race to create
+    /// its schema: the loser's attempt fails (the tables exist, or the database is busy), so it
+    /// waits and looks again, and goes on once the winner's migration is complete.
     func migrate() throws {
-        try Self.migrator.migrate(writer)
+        var attempt = 0
+        while true {
+            do {
+                try Self.migrator.migrate(writer)
+                return
+            } catch {
+                attempt += 1
+                if try writer.read({ db in try Self.migrator.hasCompletedMigrations(db) }) { return }
+                if attempt >= 20 { throw error }
+                usleep(50_000)
+            }
+        }
     }
 
     private func installBundledProgrammes(actor: String) throws {
