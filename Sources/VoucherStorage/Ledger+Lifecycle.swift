@@ -1300,6 +1300,9 @@ struct UseFact {
         ])
     }
 
+}
+
+extension UseFact {
     /// The facts as stored in a `voucher_use` row (with its claim's ref).
     init(row: Row) {
         ref = row["ref"]
@@ -1319,44 +1322,6 @@ struct UseFact {
         rateBasisPoints = row["rate_basis_points"]
         amount = row["amount"]
         redemptionDeadline = row["redemption_deadline"]
-    }
-
-    init(
-        ref: String,
-        claimRef: String,
-        programme: String,
-        year: Int,
-        applicantID: String,
-        providerID: String,
-        productCode: String,
-        category: String,
-        providerRegion: String,
-        project: String?,
-        usedOn: String,
-        serviceAmount: Int64,
-        eligibleAmount: Int64?,
-        taxAmount: Int64?,
-        rateBasisPoints: Int64,
-        amount: Int64,
-        redemptionDeadline: String?
-    ) {
-        self.ref = ref
-        self.claimRef = claimRef
-        self.programme = programme
-        self.year = year
-        self.applicantID = applicantID
-        self.providerID = providerID
-        self.productCode = productCode
-        self.category = category
-        self.providerRegion = providerRegion
-        self.project = project
-        self.usedOn = usedOn
-        self.serviceAmount = serviceAmount
-        self.eligibleAmount = eligibleAmount
-        self.taxAmount = taxAmount
-        self.rateBasisPoints = rateBasisPoints
-        self.amount = amount
-        self.redemptionDeadline = redemptionDeadline
     }
 }
 
