@@ -235,17 +235,6 @@ extension Ledger {
         }
     }
 
-    /// The balance of every account now.
-    public func balances() throws -> [String: Money] {
-        try read { db in
-            var result: [String: Money] = [:]
-            for row in try db.fetchAll(Row.self, sql: "SELECT id, balance FROM account") {
-                result[row["id"]] = Money(fen: row["balance"])
-            }
-            return result
-        }
-    }
-
     /// The head of the hash chain now.
     public func chainHead() throws -> ChainHead { try read { db in try chainHead(db) } }
 
