@@ -591,12 +591,11 @@ extension Ledger {
             )
             usage.quota = Quota(granted: grant.amount, grantedOn: grant.on, validUntil: grant.validUntil, left: left)
             if caps.perApplicantPerYear[applicant.kind] != nil {
-                usage.applicantThisYear = try usedSum(
+                usage.applicantThisYear = try usedTotal(
                     db,
                     programme: programme.id,
                     year: claim.year,
-                    filter: "u.applicant_id = ?",
-                    arguments: [applicant.id]
+                    applicant: applicant.id
                 )
             }
             if let group = applicant.group, caps.perGroupPerYear != nil {
@@ -639,6 +638,20 @@ extension Ledger {
             provider: provider,
             product: product
         )
+    }
+
+    /// The applicant's voucher amounts used in a programme year, net of amounts returned to the
+    /// quota: one row of the use totals that triggers keep.
+    func usedTotal(_ db: Database, programme: ProgrammeID, year: Int, applicant: String) throws -> Money {
+        let fen = try db.fetchOne(
+            Int64.self,
+            sql: """
+                SELECT amount - returned FROM use_total
+                WHERE programme_id = ? AND year = ? AND dimension = 'applicant' AND key = ?
+                """,
+            arguments: [programme.value, year, applicant]
+        )
+        return Money(fen: fen ?? 0)
     }
 
     /// Voucher amounts used (net of amounts returned to the quota) on live uses matching `filter`.

@@ -84,7 +84,40 @@ extension Ledger {
                     arguments: arguments
                 ) ?? 0
 
-            if programme.kind == .voucher {
+            if programme.kind == .voucher, wholeHistory {
+                // Through today, the use totals kept by triggers are the live uses' sums (verification
+                // recomputes them): a few rows instead of every use.
+                let totalYear = period.year == nil ? "" : "AND year = :year"
+                if let row = try db.fetchOne(
+                    Row.self,
+                    sql: """
+                        SELECT COALESCE(SUM(uses), 0) AS uses, COALESCE(SUM(amount - returned), 0) AS used,
+                            COALESCE(SUM(service_amount), 0) AS service, COALESCE(SUM(over_rate), 0) AS over_rate
+                        FROM use_total WHERE programme_id = :programme \(totalYear) AND dimension = 'all'
+                        """,
+                    arguments: arguments
+                ) {
+                    figures.uses = row["uses"]
+                    figures.used = Money(fen: row["used"])
+                    figures.serviceAmount = Money(fen: row["service"])
+                    figures.usesOverRate = row["over_rate"]
+                }
+                for (dimension, count) in try db.fetchAll(
+                    Row.self,
+                    sql: """
+                        SELECT dimension, COUNT(DISTINCT key) AS keys FROM use_total
+                        WHERE programme_id = :programme \(totalYear) AND dimension IN ('applicant', 'provider', 'product')
+                        AND uses > 0 GROUP BY dimension
+                        """,
+                    arguments: arguments
+                ).map({ ($0["dimension"] as String, $0["keys"] as Int) }) {
+                    switch dimension {
+                    case "applicant": figures.enterprisesServed = count
+                    case "provider": figures.providers = count
+                    default: figures.products = count
+                    }
+                }
+            } else if programme.kind == .voucher {
                 if let row = try db.fetchOne(
                     Row.self,
                     sql: """
@@ -189,6 +222,7 @@ extension Ledger {
         by dimensions: [BreakdownDimension] = BreakdownDimension.allCases
     ) throws -> [BreakdownDimension: [BreakdownRow]] {
         guard !dimensions.isEmpty else { return [:] }
+        if period.through == .latest { return try breakdownsFromTotals(programmeID, year: period.year, by: dimensions) }
         return try read { db in
             let useYear = period.year == nil ? "" : "AND u.year = :year"
             let groupings = dimensions.map { dimension in
@@ -228,6 +262,43 @@ extension Ledger {
                         serviceAmount: Money(fen: row["service"]),
                         used: Money(fen: row["used"]),
                         redeemed: Money(fen: row["redeemed"])
+                    )
+                )
+            }
+            return result
+        }
+    }
+
+    /// The breakdowns through today, read from the use totals that triggers keep.
+    private func breakdownsFromTotals(
+        _ programmeID: ProgrammeID,
+        year: Int?,
+        by dimensions: [BreakdownDimension]
+    ) throws -> [BreakdownDimension: [BreakdownRow]] {
+        try read { db in
+            var result: [BreakdownDimension: [BreakdownRow]] = [:]
+            for dimension in dimensions { result[dimension] = [] }
+            let names = dimensions.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT dimension, key, SUM(uses) AS uses, SUM(service_amount) AS service,
+                        SUM(amount) - SUM(returned) AS used, SUM(paid) AS redeemed
+                    FROM use_total WHERE programme_id = :programme \(year == nil ? "" : "AND year = :year")
+                    AND dimension IN (\(names))
+                    GROUP BY dimension, key HAVING SUM(uses) > 0 ORDER BY dimension, key
+                    """,
+                arguments: ["programme": programmeID.value, "year": year]
+            )
+            while let row = try rows.next() {
+                guard let dimension = BreakdownDimension(rawValue: row[0]) else { continue }
+                result[dimension, default: []].append(
+                    BreakdownRow(
+                        key: row[1],
+                        uses: row[2],
+                        serviceAmount: Money(fen: row[3]),
+                        used: Money(fen: row[4]),
+                        redeemed: Money(fen: row[5])
                     )
                 )
             }

@@ -63,6 +63,7 @@ extension Ledger {
             problems += try verifyFacts(db)
             problems.sort { ($0.event ?? .max) < ($1.event ?? .max) }
             problems += try verifyBalances(db, computed: balances)
+            problems += try verifyUseTotals(db)
             let head = try chainHead(db)
             if let digest {
                 if head.events < digest.events {
@@ -209,6 +210,120 @@ extension Ledger {
         }
         for id in computed.keys.sorted() where !seen.contains(id) {
             problems.append(.init(event: nil, message: "account \(id) has postings but no account row"))
+        }
+        return problems
+    }
+
+    // MARK: - Use totals
+
+    private struct TotalKey: Hashable {
+        var programme: String
+        var year: Int64
+        var dimension: String
+        var key: String
+    }
+
+    private struct Totals: Equatable {
+        var uses: Int64 = 0
+        var service: Int64 = 0
+        var amount: Int64 = 0
+        var returned: Int64 = 0
+        var paid: Int64 = 0
+        var overRate: Int64 = 0
+
+        var isZero: Bool { self == Totals() }
+    }
+
+    /// Recomputes the use totals from the live uses and their live settlements (one pass over each,
+    /// merged by use) and compares them with the rows the triggers kept.
+    private func verifyUseTotals(_ db: Database) throws -> [VerificationReport.Problem] {
+        let reversed = Set(try Int64.fetchAll(db, sql: "SELECT reverses FROM event WHERE reverses IS NOT NULL"))
+        var expected: [TotalKey: Totals] = [:]
+        let uses = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT event_seq, programme_id, year, applicant_id, provider_id, product_code, category, provider_region,
+                    substr(used_on, 1, 7), service_amount, amount, amount * 10000 > service_amount * rate_basis_points
+                FROM voucher_use ORDER BY event_seq
+                """
+        )
+        let settlements = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT use_seq, event_seq, paid, CASE WHEN unpaid_effect = 'returned' THEN unpaid ELSE 0 END
+                FROM settlement ORDER BY use_seq
+                """
+        )
+        var settlement = try settlements.next()
+        let dimensions = ["all", "applicant", "provider", "product", "category", "region", "month"]
+        while let use = try uses.next() {
+            let seq: Int64 = use[0]
+            var totals = Totals(uses: 1, service: use[9], amount: use[10], overRate: use[11])
+            while let row = settlement, (row[0] as Int64) <= seq {
+                if (row[0] as Int64) == seq, !reversed.contains(row[1]) {
+                    totals.paid += row[2]
+                    totals.returned += row[3]
+                }
+                settlement = try settlements.next()
+            }
+            if reversed.contains(seq) { continue }
+            let programme: String = use[1]
+            let year: Int64 = use[2]
+            for (index, dimension) in dimensions.enumerated() {
+                let key = TotalKey(
+                    programme: programme,
+                    year: year,
+                    dimension: dimension,
+                    key: index == 0 ? "" : use[index + 2]
+                )
+                var sum = expected[key, default: Totals()]
+                sum.uses += totals.uses
+                sum.service += totals.service
+                sum.amount += totals.amount
+                sum.returned += totals.returned
+                sum.paid += totals.paid
+                sum.overRate += totals.overRate
+                expected[key] = sum
+            }
+        }
+        var problems: [VerificationReport.Problem] = []
+        let stored = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT programme_id, year, dimension, key, uses, service_amount, amount, returned, paid, over_rate
+                FROM use_total ORDER BY programme_id, year, dimension, key
+                """
+        )
+        while let row = try stored.next() {
+            let key = TotalKey(programme: row[0], year: row[1], dimension: row[2], key: row[3])
+            let kept = Totals(
+                uses: row[4],
+                service: row[5],
+                amount: row[6],
+                returned: row[7],
+                paid: row[8],
+                overRate: row[9]
+            )
+            let recomputed = expected.removeValue(forKey: key) ?? Totals()
+            if kept != recomputed && problems.count < 1 {
+                problems.append(
+                    .init(
+                        event: nil,
+                        message: "use totals of \(key.programme) \(key.year) \(key.dimension) '\(key.key)': stored "
+                            + "\(kept.uses) uses, \(Money(fen: kept.amount - kept.returned)) used, "
+                            + "\(Money(fen: kept.paid)) redeemed; the uses say \(recomputed.uses) uses, "
+                            + "\(Money(fen: recomputed.amount - recomputed.returned)) used, \(Money(fen: recomputed.paid)) redeemed"
+                    )
+                )
+            }
+        }
+        if problems.isEmpty, let (key, _) = expected.first(where: { !$0.value.isZero }) {
+            problems.append(
+                .init(
+                    event: nil,
+                    message: "use totals of \(key.programme) \(key.year) \(key.dimension) '\(key.key)' are missing"
+                )
+            )
         }
         return problems
     }

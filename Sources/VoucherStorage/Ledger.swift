@@ -75,8 +75,38 @@ public struct Ledger: Sendable {
         migrator.registerMigration("v1 schema.sql") { db in
             try db.execute(sql: Ledger.schema)
         }
+        // A ledger created before version 2 gains the use totals, filled from its live uses and
+        // settlements; a ledger created since has them from schema.sql already.
+        migrator.registerMigration("v2 use totals") { db in
+            guard try !db.tableExists("use_total") else { return }
+            try db.execute(sql: Ledger.schemaSection("use totals"))
+            try db.execute(sql: Ledger.useTotalsFromFacts)
+        }
         return migrator
     }
+
+    /// One `-- MARK: <name>` section of the schema, up to the next.
+    static func schemaSection(_ name: String) -> String {
+        let text = schema
+        guard let start = text.range(of: "-- MARK: \(name)") else { return "" }
+        let end = text.range(of: "-- MARK:", range: start.upperBound..<text.endIndex)?.lowerBound ?? text.endIndex
+        return String(text[start.lowerBound..<end])
+    }
+
+    /// Fills an empty `use_total` from the live uses and settlements: what the triggers would have
+    /// kept, without the rows of keys whose every use was reversed.
+    static let useTotalsFromFacts = """
+        INSERT INTO use_total (programme_id, year, dimension, key, uses, service_amount, amount, returned, paid, over_rate)
+        SELECT k.programme_id, k.year, k.dimension, k.key, COUNT(*), SUM(k.service_amount), SUM(k.amount),
+            COALESCE(SUM(s.returned), 0), COALESCE(SUM(s.paid), 0), SUM(k.over_rate)
+        FROM use_key k LEFT JOIN (
+            SELECT use_seq, SUM(paid) AS paid, SUM(CASE WHEN unpaid_effect = 'returned' THEN unpaid ELSE 0 END) AS returned
+            FROM settlement WHERE event_seq NOT IN (SELECT reverses FROM event WHERE reverses IS NOT NULL)
+            GROUP BY use_seq
+        ) s ON s.use_seq = k.event_seq
+        WHERE k.event_seq NOT IN (SELECT reverses FROM event WHERE reverses IS NOT NULL)
+        GROUP BY k.programme_id, k.year, k.dimension, k.key
+        """
 
     /// Applies the migrations. Processes opening the same new ledger at one moment race to create
     /// its schema: the loser's attempt fails (the tables exist, or the database is busy), so it

@@ -242,6 +242,20 @@ struct Simulation {
             if figures.usesOverRate > 0 {
                 return "\(programme): \(figures.usesOverRate) uses over rate × service amount"
             }
+            // Through today the report reads the totals the triggers keep; through a date it
+            // aggregates the uses themselves. Both must say the same.
+            // (9999-12-31 is "through today"; the day before takes the other path.)
+            var scannedFigures = try ledger.reconciliation(programme, period: .through(day("9999-12-30")))
+            scannedFigures.period = figures.period
+            let kept = figures
+            if kept != scannedFigures {
+                return "\(programme): the kept totals say \(kept), the uses say \(scannedFigures)"
+            }
+            let keptRows = try ledger.breakdowns(programme, period: .through(day("9999-12-31")))
+            let scanned = try ledger.breakdowns(programme, period: .through(day("9999-12-30")))
+            if keptRows != scanned {
+                return "\(programme): breakdowns from the kept totals \(keptRows) differ from the uses' \(scanned)"
+            }
         }
         // Every annual cap: the Shanghai voucher's 30万 per enterprise and 10万 per team, YRD's 20万.
         let overCap = try ledger.rawRead { db in

@@ -182,10 +182,47 @@ struct VerificationTests {
                 sql:
                     "UPDATE account SET balance = (SELECT COALESCE(SUM(amount), 0) FROM posting p WHERE p.account_id = account.id)"
             )
+            try db.execute(sql: "DELETE FROM use_total")
+            try db.execute(sql: Ledger.useTotalsFromFacts)
         }
         #expect(try fixture.ledger.verify().isValid)
         let problem = try #require(try fixture.ledger.verify(against: digest).problem)
         #expect(problem.message.contains("truncated"))
+    }
+
+    @Test(arguments: ["uses = uses + 1", "paid = paid - 100", "returned = returned + 1", "amount = amount + 1"])
+    func useTotalsOutOfStepWithTheUsesAreCaught(change: String) throws {
+        let (fixture, _) = try Self.ledger()
+        try fixture.ledger.rawWrite { db in
+            try db.execute(sql: "UPDATE use_total SET \(change) WHERE dimension = 'provider'")
+        }
+        let problem = try #require(try fixture.ledger.verify().problem)
+        #expect(problem.event == nil)
+        #expect(problem.message.contains("use totals of sh-innovation-voucher 2022 provider"))
+    }
+
+    @Test func aMissingUseTotalIsCaught() throws {
+        let (fixture, _) = try Self.ledger()
+        try fixture.ledger.rawWrite { db in try db.execute(sql: "DELETE FROM use_total WHERE dimension = 'month'") }
+        let problem = try #require(try fixture.ledger.verify().problem)
+        #expect(problem.message.contains("month"))
+        #expect(problem.message.contains("are missing"))
+    }
+
+    @Test func aLedgerFromBeforeTheUseTotalsGainsThemFilledIn() throws {
+        let (fixture, _) = try Self.ledger()
+        let before = try fixture.ledger.breakdowns(try ProgrammeID("sh-innovation-voucher"), period: .through(.latest))
+        try fixture.ledger.rawWrite { db in
+            try Self.dropTriggers(db)
+            try db.execute(sql: "DROP VIEW use_key")
+            try db.execute(sql: "DROP TABLE use_total")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v2 use totals'")
+        }
+        try fixture.ledger.migrate()
+        #expect(
+            try fixture.ledger.breakdowns(try ProgrammeID("sh-innovation-voucher"), period: .through(.latest)) == before
+        )
+        #expect(try fixture.ledger.verify().isValid)
     }
 
     @Test func aBalanceCacheOutOfStepWithThePostingsIsCaught() throws {
