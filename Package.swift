@@ -46,6 +46,8 @@ let package = Package(
             dependencies: [
                 "VoucherDomain", "VoucherPolicies",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The SQLite C API, for verification's read loop over every event.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.embedInCode("Schema/schema.sql")],
@@ -103,6 +105,7 @@ let package = Package(
             name: "VoucherImportTests",
             dependencies: [
                 "VoucherDomain", "VoucherStorage", "VoucherImport",
+                .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "CustomDump", package: "swift-custom-dump"),
             ],
             swiftSettings: strict

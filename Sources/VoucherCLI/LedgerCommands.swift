@@ -165,12 +165,14 @@ struct Import: ParsableCommand {
     func run() throws {
         guard let importKind = ImportKind(rawValue: kind) else { throw Exit.internalError }
         let summary = try guarded {
-            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+            guard FileManager.default.isReadableFile(atPath: file) else {
+                throw ImportSource.ReadError(path: file)
+            }
             let ledger = try ledger.open()
             let showProgress = isatty(STDERR_FILENO) == 1
             return try Importer(ledger: ledger, actor: self.ledger.actorName).run(
                 importKind,
-                bytes: bytes,
+                source: .file(file),
                 file: file,
                 dryRun: dryRun,
                 progress: showProgress

@@ -15,9 +15,15 @@ public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
 /// Reads CSV as RFC 4180 writes it and Excel saves it: fields separated by commas, optionally in
 /// double quotes (a quote inside doubled), records ended by CRLF, LF or CR; a quoted field may span
 /// lines. Blank lines are skipped. Fields are returned as written, without trimming.
+///
+/// It reads UTF-8 bytes in chunks, so that a file of any size is read in constant memory: the
+/// separators are ASCII, and no byte of a multi-byte UTF-8 character is ASCII, so the bytes can be
+/// split without decoding them. The bytes must be valid UTF-8 (``TextDecoding`` sees to it).
 public struct CSVReader: Sequence, IteratorProtocol {
-    private var scalars: String.UnicodeScalarView.Iterator
-    private var pending: Unicode.Scalar?
+    private var chunks: () -> [UInt8]?
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var pending: UInt8?
     private var line = 1
     private var finished = false
     /// The first malformed record stops the reader; read it after iterating.
@@ -27,7 +33,19 @@ public struct CSVReader: Sequence, IteratorProtocol {
     public let maximumFieldLength: Int
 
     public init(text: String, maximumFieldLength: Int = 10_000) {
-        scalars = text.unicodeScalars.makeIterator()
+        var whole: [UInt8]? = Array(text.utf8)
+        self.init(
+            chunks: {
+                defer { whole = nil }
+                return whole
+            },
+            maximumFieldLength: maximumFieldLength
+        )
+    }
+
+    /// Reads the bytes `chunks` returns, one chunk after another, until it returns nil.
+    public init(chunks: @escaping () -> [UInt8]?, maximumFieldLength: Int = 10_000) {
+        self.chunks = chunks
         self.maximumFieldLength = maximumFieldLength
     }
 
@@ -41,41 +59,55 @@ public struct CSVReader: Sequence, IteratorProtocol {
         return true
     }
 
-    private mutating func nextScalar() -> Unicode.Scalar? {
-        if let scalar = pending {
+    private mutating func nextByte() -> UInt8? {
+        if let byte = pending {
             pending = nil
-            return scalar
+            return byte
         }
-        return scalars.next()
+        while position == buffer.count {
+            guard let chunk = chunks() else { return nil }
+            buffer = chunk
+            position = 0
+        }
+        defer { position += 1 }
+        return buffer[position]
     }
+
+    private static let quote = UInt8(ascii: "\"")
+    private static let comma = UInt8(ascii: ",")
+    private static let cr = UInt8(ascii: "\r")
+    private static let lf = UInt8(ascii: "\n")
+
+    /// Whether the byte begins a character (it is not a UTF-8 continuation byte).
+    private static func startsCharacter(_ byte: UInt8) -> Bool { byte & 0xC0 != 0x80 }
 
     public mutating func next() -> CSVRecord? {
         while !finished {
             let startLine = line
             var fields: [String] = []
-            var field = String.UnicodeScalarView()
+            var field: [UInt8] = []
             var length = 0
             var quoted = false
             var fieldStarted = false
             var afterQuote = false
             while true {
-                guard let scalar = nextScalar() else {
+                guard let byte = nextByte() else {
                     finished = true
                     if quoted {
                         error = CSVError(line: startLine, reason: "a quoted field is not closed (a \" is missing)")
                         return nil
                     }
                     if fieldStarted || !fields.isEmpty || !field.isEmpty {
-                        fields.append(String(field))
+                        fields.append(String(decoding: field, as: UTF8.self))
                         return CSVRecord(line: startLine, fields: fields)
                     }
                     return nil
                 }
                 if quoted {
-                    if scalar == "\"" {
-                        if let following = nextScalar() {
-                            if following == "\"" {
-                                field.append("\"")
+                    if byte == Self.quote {
+                        if let following = nextByte() {
+                            if following == Self.quote {
+                                field.append(Self.quote)
                                 length += 1
                                 if tooLong(length, line: startLine) { return nil }
                                 continue
@@ -85,28 +117,30 @@ public struct CSVReader: Sequence, IteratorProtocol {
                         quoted = false
                         afterQuote = true
                     } else {
-                        if scalar == "\n" || (scalar == "\r" && !peekIsNewline()) { line += 1 }
-                        field.append(scalar)
-                        length += 1
-                        if tooLong(length, line: startLine) { return nil }
+                        if byte == Self.lf || (byte == Self.cr && !peekIsNewline()) { line += 1 }
+                        field.append(byte)
+                        if Self.startsCharacter(byte) {
+                            length += 1
+                            if tooLong(length, line: startLine) { return nil }
+                        }
                     }
                     continue
                 }
-                switch scalar {
-                case "\"" where !fieldStarted:
+                switch byte {
+                case Self.quote where !fieldStarted:
                     quoted = true
                     fieldStarted = true
-                case ",":
-                    fields.append(String(field))
-                    field = String.UnicodeScalarView()
+                case Self.comma:
+                    fields.append(String(decoding: field, as: UTF8.self))
+                    field.removeAll(keepingCapacity: true)
                     length = 0
                     fieldStarted = false
                     afterQuote = false
-                case "\r", "\n":
-                    if scalar == "\r", let following = nextScalar(), following != "\n" { pending = following }
+                case Self.cr, Self.lf:
+                    if byte == Self.cr, let following = nextByte(), following != Self.lf { pending = following }
                     line += 1
                     if fields.isEmpty && !fieldStarted && field.isEmpty { break }  // a blank line
-                    fields.append(String(field))
+                    fields.append(String(decoding: field, as: UTF8.self))
                     return CSVRecord(line: startLine, fields: fields)
                 default:
                     if afterQuote {
@@ -117,7 +151,7 @@ public struct CSVReader: Sequence, IteratorProtocol {
                         finished = true
                         return nil
                     }
-                    if scalar == "\"" {
+                    if byte == Self.quote {
                         error = CSVError(
                             line: line,
                             reason: "a stray \" inside an unquoted field; quote the whole field"
@@ -125,12 +159,14 @@ public struct CSVReader: Sequence, IteratorProtocol {
                         finished = true
                         return nil
                     }
-                    field.append(scalar)
+                    field.append(byte)
                     fieldStarted = true
-                    length += 1
-                    if tooLong(length, line: line) { return nil }
+                    if Self.startsCharacter(byte) {
+                        length += 1
+                        if tooLong(length, line: line) { return nil }
+                    }
                 }
-                if fields.isEmpty && !fieldStarted && field.isEmpty && (scalar == "\r" || scalar == "\n") {
+                if fields.isEmpty && !fieldStarted && field.isEmpty && (byte == Self.cr || byte == Self.lf) {
                     break
                 }
             }
@@ -138,10 +174,10 @@ public struct CSVReader: Sequence, IteratorProtocol {
         return nil
     }
 
-    /// Whether the next scalar is a line feed (so that CRLF inside quotes counts one line).
+    /// Whether the next byte is a line feed (so that CRLF inside quotes counts one line).
     private mutating func peekIsNewline() -> Bool {
-        if let scalar = pending { return scalar == "\n" }
-        pending = scalars.next()
-        return pending == "\n"
+        if let byte = pending { return byte == Self.lf }
+        pending = nextByte()
+        return pending == Self.lf
     }
 }

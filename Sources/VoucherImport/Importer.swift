@@ -66,6 +66,7 @@ public struct Importer {
         self.actor = actor
     }
 
+    /// Imports bytes already in memory.
     public func run(
         _ kind: ImportKind,
         bytes: [UInt8],
@@ -73,35 +74,48 @@ public struct Importer {
         dryRun: Bool = false,
         progress: ((Int, Int) -> Void)? = nil
     ) throws -> ImportSummary {
-        let decoded: (text: String, encoding: TextEncoding)
+        try run(kind, source: .bytes(bytes), file: file, dryRun: dryRun, progress: progress)
+    }
+
+    /// Imports a file: every row is checked first, and the file refused with every issue it has;
+    /// only then are the rows recorded, in one transaction.
+    public func run(
+        _ kind: ImportKind,
+        source: ImportSource,
+        file: String,
+        dryRun: Bool = false,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> ImportSummary {
+        let input: DecodedInput
         do {
-            decoded = try TextDecoding.decode(bytes)
-        } catch {
+            input = try DecodedInput(source)
+        } catch let error as TextDecodingError {
             throw ImportRejected(file: file, issues: [ImportIssue(line: 1, reason: error.description)])
         }
-        let text = decoded.text
-        let table = try Self.table(text, kind: kind, file: file)
-        // Two passes over the text, so that memory does not grow with the file: the first checks
-        // every row and remembers only each reference's first line; the second records.
-        let checked = try check(text, table: table, kind: kind, file: file)
+        let table = try Self.table(try input.reader(), kind: kind, file: file)
+        // Two passes over the file, so that memory does not grow with it: the first checks every
+        // row and remembers only each reference's first line; the second records.
+        let checked = try check(try input.reader(), table: table, kind: kind, file: file)
         var summary = ImportSummary(
             kind: kind,
             rows: checked.rows,
             recorded: 0,
             alreadyRecorded: 0,
-            encoding: decoded.encoding,
+            encoding: input.encoding,
             ignoredColumns: table.ignored,
             dryRun: dryRun
         )
         var issues: [ImportIssue] = []
         try ledger.batch(commit: !dryRun) {
             var done = 0
-            var reader = Self.records(text)
+            var reader = try input.reader()
+            _ = reader.next()  // the header
             while let record = reader.next() {
                 done += 1
                 var fields = RowFields(line: record.line, header: table.header, values: record.fields)
-                guard let row = parse(&fields, kind: kind) else { continue }
-                if let key = Self.key(row), checked.firstLines[key] != record.line { continue }  // a repeat
+                // Every row passed the check: one that does not now was changed since.
+                guard done <= checked.rows, let row = parse(&fields, kind: kind) else { throw Self.changed(file) }
+                if let key = Self.key(row), checked.firstRows[key]?.line != record.line { continue }  // a repeat
                 do {
                     for event in try self.record(LocatedRow(line: record.line, row: row), filings: checked.filings) {
                         if event.replayed { summary.alreadyRecorded += 1 } else { summary.recorded += 1 }
@@ -111,9 +125,23 @@ public struct Importer {
                 }
                 progress?(done, checked.rows)
             }
+            if done != checked.rows || reader.error != nil { throw Self.changed(file) }
             if !issues.isEmpty { throw ImportRejected(file: file, issues: issues) }
         }
         return summary
+    }
+
+    /// The refusal when the file's rows differ between the check and the recording.
+    static func changed(_ file: String) -> ImportRejected {
+        ImportRejected(
+            file: file,
+            issues: [
+                ImportIssue(
+                    line: 1,
+                    reason: "the file changed while it was imported; nothing was recorded, import it again"
+                )
+            ]
+        )
     }
 
     // MARK: - Reading the table
@@ -123,15 +151,8 @@ public struct Importer {
         var ignored: [String]
     }
 
-    /// The records after the header row.
-    static func records(_ text: String) -> CSVReader {
-        var reader = CSVReader(text: text)
-        _ = reader.next()
-        return reader
-    }
-
-    static func table(_ text: String, kind: ImportKind, file: String) throws -> Table {
-        var reader = CSVReader(text: text)
+    static func table(_ reader: CSVReader, kind: ImportKind, file: String) throws -> Table {
+        var reader = reader
         guard let headerRecord = reader.next() else {
             if let error = reader.error {
                 throw ImportRejected(file: file, issues: [ImportIssue(line: error.line, reason: error.reason)])
@@ -196,7 +217,9 @@ public struct Importer {
     /// What the first pass learnt: how many rows, each reference's first line, and the filings.
     struct Checked {
         var rows = 0
-        var firstLines: [String: Int] = [:]
+        /// Each reference's first line, and a fingerprint of that row's content: a later row with
+        /// the same reference must be the same row (or, for redemptions, another use of the same claim).
+        var firstRows: [String: (line: Int, fingerprint: Int)] = [:]
         var filings: Filings = [:]
     }
 
@@ -211,13 +234,11 @@ public struct Importer {
     }
 
     /// Checks every row, collecting every issue; refuses the file if there is any.
-    func check(_ text: String, table: Table, kind: ImportKind, file: String) throws -> Checked {
+    func check(_ reader: CSVReader, table: Table, kind: ImportKind, file: String) throws -> Checked {
         var issues: [ImportIssue] = []
         var checked = Checked()
-        // The content of each reference's first row, as a fingerprint: a later row with the same
-        // reference must be the same row (or, for redemptions, another use of the same claim).
-        var fingerprints: [String: Int] = [:]
-        var reader = Self.records(text)
+        var reader = reader
+        _ = reader.next()  // the header
         while let record = reader.next() {
             checked.rows += 1
             guard record.fields.count == table.header.count else {
@@ -238,8 +259,8 @@ public struct Importer {
                 var hasher = Hasher()
                 hasher.combine(record.fields)
                 let fingerprint = hasher.finalize()
-                if let earlier = checked.firstLines[key] {
-                    if fingerprints[key] != fingerprint {
+                if let earlier = checked.firstRows[key]?.line {
+                    if checked.firstRows[key]?.fingerprint != fingerprint {
                         issues.append(
                             ImportIssue(
                                 line: record.line,
@@ -251,8 +272,7 @@ public struct Importer {
                     }
                     continue
                 }
-                checked.firstLines[key] = record.line
-                fingerprints[key] = fingerprint
+                checked.firstRows[key] = (record.line, fingerprint)
             }
             if case .redemption(let ref, let useRef, _, _, let paidOn, let filedOn) = row {
                 var filing = checked.filings[ref] ?? ([], filedOn ?? paidOn)

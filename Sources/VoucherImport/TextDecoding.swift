@@ -40,6 +40,31 @@ public enum TextDecoding {
         return (try gb18030(bytes), .gb18030)
     }
 
+    /// Whether the bytes the chunks return, taken together, are valid UTF-8. A character split
+    /// between two chunks is carried over to the next.
+    static func isValidUTF8(_ chunks: () -> [UInt8]?) -> Bool {
+        var carried: [UInt8] = []
+        while let chunk = chunks() {
+            var bytes = carried + chunk
+            // Hold back an incomplete character at the end: its lead byte and what follows it.
+            var cut = bytes.count
+            var back = bytes.count - 1
+            while back >= 0 && back >= bytes.count - 4 {
+                let byte = bytes[back]
+                if byte & 0xC0 != 0x80 {
+                    let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
+                    if back + length > bytes.count { cut = back }
+                    break
+                }
+                back -= 1
+            }
+            carried = Array(bytes[cut...])
+            bytes.removeSubrange(cut...)
+            if String(validating: bytes, as: UTF8.self) == nil { return false }
+        }
+        return carried.isEmpty
+    }
+
     /// The text if the bytes are valid UTF-8, else nil (never with replacement characters).
     static func utf8(_ bytes: ArraySlice<UInt8>) -> String? {
         String(validating: bytes, as: UTF8.self)

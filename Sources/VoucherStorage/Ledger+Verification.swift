@@ -1,4 +1,7 @@
+import Crypto
+import Foundation
 import GRDB
+import GRDBSQLite
 import VoucherDomain
 
 /// A chain head written down at one time, to check later that the ledger still extends it: a
@@ -56,14 +59,26 @@ extension Ledger {
     /// fact row with the payload its event hashed, and, when a digest is given, checks that the
     /// chain still extends it.
     public func verify(against digest: LedgerDigest? = nil) throws -> VerificationReport {
-        try read { db in
+        // The facts and the use totals are checked on a second connection, on another core, while
+        // this one checks the chain (each reads its own snapshot of an append-only ledger).
+        let second = try secondReader()
+        let group = DispatchGroup()
+        let factsResult = ResultBox<(facts: [VerificationReport.Problem], totals: [VerificationReport.Problem])>()
+        if let second {
+            DispatchQueue.global().async(group: group) {
+                factsResult.set(Result { try second.read { db in (try verifyFacts(db), try verifyUseTotals(db)) } })
+            }
+        }
+        return try read { db in
             var problems: [VerificationReport.Problem] = []
             let (checked, balances, chainProblem) = try verifyChain(db)
             if let chainProblem { problems.append(chainProblem) }
-            problems += try verifyFacts(db)
+            group.wait()
+            let (facts, totals) = try factsResult.get() ?? (try verifyFacts(db), try verifyUseTotals(db))
+            problems += facts
             problems.sort { ($0.event ?? .max) < ($1.event ?? .max) }
             problems += try verifyBalances(db, computed: balances)
-            problems += try verifyUseTotals(db)
+            problems += totals
             let head = try chainHead(db)
             if let digest {
                 if head.events < digest.events {
@@ -93,36 +108,74 @@ extension Ledger {
         }
     }
 
+    /// A read-only connection of its own to the same file; nil for a ledger in memory.
+    private func secondReader() throws -> DatabaseQueue? {
+        guard let path = (writer as? DatabaseQueue)?.path, !path.isEmpty, path != ":memory:",
+            FileManager.default.fileExists(atPath: path)
+        else { return nil }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(30)
+        return try DatabaseQueue(path: path, configuration: configuration)
+    }
+
     /// The current chain head as a digest to keep.
     public func digest() throws -> LedgerDigest { LedgerDigest(try chainHead()) }
 
     // MARK: - The chain
 
-    private func verifyChain(_ db: Database) throws -> (Int64, [String: Int64], VerificationReport.Problem?) {
-        let events = try Row.fetchCursor(db, sql: "SELECT * FROM event ORDER BY seq")
-        let postings = try Row.fetchCursor(
-            db,
+    /// One pass over the events and their postings, in sequence order, through the SQLite C API:
+    /// each event's canonical encoding is written straight from the column bytes into one reused
+    /// buffer and hashed, with no string made per field.
+    private func verifyChain(_ db: Database) throws -> (Int64, AccountSums, VerificationReport.Problem?) {
+        let eventStatement = try db.makeStatement(
+            sql: """
+                SELECT seq, kind, business_date, recorded_at, actor, idempotency_key, request_hash, programme_id,
+                    policy_hash, reverses, payload, explanation, prev_hash, hash FROM event ORDER BY seq
+                """
+        )
+        let postingStatement = try db.makeStatement(
             sql: "SELECT event_seq, line, account_id, amount FROM posting ORDER BY event_seq, line"
         )
-        var pendingPosting = try postings.next()
-        var balances: [String: Int64] = [:]
+        let events = eventStatement.sqliteStatement
+        let postings = postingStatement.sqliteStatement
+        defer {
+            sqlite3_reset(events)
+            sqlite3_reset(postings)
+        }
+        func step(_ statement: OpaquePointer?) throws -> Bool {
+            switch sqlite3_step(statement) {
+            case SQLITE_ROW: return true
+            case SQLITE_DONE: return false
+            case let code: throw DatabaseError(resultCode: ResultCode(rawValue: code))
+            }
+        }
+        var postingPending = try step(postings)
+        var balances = AccountSums()
         var expectedSeq: Int64 = 1
-        var previousHash = Hashing.genesis
+        var previousHash = Array(Hashing.genesis.utf8)
         var checked: Int64 = 0
         var problem: VerificationReport.Problem?
-        while let event = try events.next() {
-            let seq: Int64 = event["seq"]
-            var lines: [(Int64, String, Int64)] = []
-            while let posting = pendingPosting, (posting["event_seq"] as Int64) <= seq {
-                if (posting["event_seq"] as Int64) == seq {
-                    lines.append((posting["line"], posting["account_id"], posting["amount"]))
-                } else if problem == nil {
-                    problem = .init(
-                        event: posting["event_seq"],
-                        message: "has postings but no event row (the event was deleted)"
+        var encoding: [UInt8] = []
+        encoding.reserveCapacity(8192)
+        var lines: [(line: Int64, account: Int, amount: Int64)] = []
+        let tag = Array("voucher-ledger/event/1".utf8)
+        while try step(events) {
+            let seq = sqlite3_column_int64(events, 0)
+            lines.removeAll(keepingCapacity: true)
+            while postingPending, sqlite3_column_int64(postings, 0) <= seq {
+                let eventSeq = sqlite3_column_int64(postings, 0)
+                if eventSeq == seq {
+                    lines.append(
+                        (
+                            sqlite3_column_int64(postings, 1), balances.slot(Self.column(postings, 2)),
+                            sqlite3_column_int64(postings, 3)
+                        )
                     )
+                } else if problem == nil {
+                    problem = .init(event: eventSeq, message: "has postings but no event row (the event was deleted)")
                 }
-                pendingPosting = try postings.next()
+                postingPending = try step(postings)
             }
             checked += 1
             if problem != nil { continue }
@@ -133,32 +186,56 @@ extension Ledger {
                 )
                 continue
             }
-            let fields = EventFields(
-                seq: seq,
-                kind: event["kind"],
-                businessDate: event["business_date"],
-                recordedAt: event["recorded_at"],
-                actor: event["actor"],
-                idempotencyKey: event["idempotency_key"],
-                requestHash: event["request_hash"],
-                programme: event["programme_id"],
-                policyHash: event["policy_hash"],
-                reverses: event["reverses"],
-                payload: event["payload"],
-                explanation: event["explanation"],
-                postings: lines,
-                prevHash: event["prev_hash"]
-            )
-            if fields.prevHash != previousHash {
+            // The array EventFields.encoding writes, field by field (docs/ledger.md).
+            encoding.removeAll(keepingCapacity: true)
+            encoding.append(UInt8(ascii: "["))
+            tag.withUnsafeBufferPointer { CanonicalJSON.appendString(utf8: $0, to: &encoding) }
+            encoding.append(UInt8(ascii: ","))
+            CanonicalJSON.appendInt(seq, to: &encoding)
+            for index: Int32 in 1...8 {
+                encoding.append(UInt8(ascii: ","))
+                Self.appendText(events, index, to: &encoding)
+            }
+            encoding.append(UInt8(ascii: ","))
+            if sqlite3_column_type(events, 9) == SQLITE_NULL {
+                encoding.append(contentsOf: [
+                    UInt8(ascii: "n"), UInt8(ascii: "u"), UInt8(ascii: "l"), UInt8(ascii: "l"),
+                ])
+            } else {
+                CanonicalJSON.appendInt(sqlite3_column_int64(events, 9), to: &encoding)
+            }
+            for index: Int32 in 10...11 {
+                encoding.append(UInt8(ascii: ","))
+                Self.appendText(events, index, to: &encoding)
+            }
+            encoding.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: "[")])
+            for (position, line) in lines.enumerated() {
+                if position > 0 { encoding.append(UInt8(ascii: ",")) }
+                encoding.append(UInt8(ascii: "["))
+                CanonicalJSON.appendInt(line.line, to: &encoding)
+                encoding.append(UInt8(ascii: ","))
+                var account = balances.id(line.account)
+                account.withUTF8 { CanonicalJSON.appendString(utf8: $0, to: &encoding) }
+                encoding.append(UInt8(ascii: ","))
+                CanonicalJSON.appendInt(line.amount, to: &encoding)
+                encoding.append(UInt8(ascii: "]"))
+            }
+            encoding.append(contentsOf: [UInt8(ascii: "]"), UInt8(ascii: ",")])
+            Self.appendText(events, 12, to: &encoding)
+            encoding.append(UInt8(ascii: "]"))
+
+            let prevHash = Self.column(events, 12)
+            if !prevHash.elementsEqual(previousHash) {
                 problem = .init(
                     event: seq,
-                    message: "does not link to the previous event: prev_hash \(fields.prevHash), "
-                        + "the previous event's hash is \(previousHash)"
+                    message:
+                        "does not link to the previous event: prev_hash \(String(decoding: prevHash, as: UTF8.self)), "
+                        + "the previous event's hash is \(String(decoding: previousHash, as: UTF8.self))"
                 )
                 continue
             }
-            let stored: String = event["hash"]
-            if fields.hash != stored {
+            let stored = Self.column(events, 13)
+            if !Self.hex(SHA256.hash(data: encoding)).elementsEqual(stored) {
                 problem = .init(
                     event: seq,
                     message: "its content does not match its hash (a field, its payload or a posting was changed)"
@@ -167,27 +244,55 @@ extension Ledger {
             }
             var sum: Int64 = 0
             for line in lines {
-                let (total, overflow) = sum.addingReportingOverflow(line.2)
+                let (total, overflow) = sum.addingReportingOverflow(line.amount)
                 sum = overflow ? .max : total
-                balances[line.1, default: 0] &+= line.2
+                balances.add(line.amount, to: line.account)
             }
             if sum != 0 {
                 problem = .init(event: seq, message: "its postings sum to \(Money(fen: sum)), not zero")
                 continue
             }
-            previousHash = stored
+            previousHash = Array(stored)
             expectedSeq += 1
         }
-        if problem == nil, let orphan = pendingPosting {
+        if problem == nil, postingPending {
             problem = .init(
-                event: orphan["event_seq"],
+                event: sqlite3_column_int64(postings, 0),
                 message: "has postings but no event row (the event was deleted)"
             )
         }
         return (checked, balances, problem)
     }
 
-    private func verifyBalances(_ db: Database, computed: [String: Int64]) throws -> [VerificationReport.Problem] {
+    /// A text column's bytes, valid until the statement steps again; empty when NULL.
+    private static func column(_ statement: OpaquePointer?, _ index: Int32) -> UnsafeBufferPointer<UInt8> {
+        guard let text = sqlite3_column_text(statement, index) else { return UnsafeBufferPointer(start: nil, count: 0) }
+        return UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, index)))
+    }
+
+    /// A text column as a canonical JSON string, or null.
+    private static func appendText(_ statement: OpaquePointer?, _ index: Int32, to output: inout [UInt8]) {
+        if sqlite3_column_type(statement, index) == SQLITE_NULL {
+            output.append(contentsOf: [UInt8(ascii: "n"), UInt8(ascii: "u"), UInt8(ascii: "l"), UInt8(ascii: "l")])
+        } else {
+            CanonicalJSON.appendString(utf8: column(statement, index), to: &output)
+        }
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    private static func hex(_ digest: SHA256.Digest) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in digest {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 0x0F)])
+        }
+        return out
+    }
+
+    private func verifyBalances(_ db: Database, computed sums: AccountSums) throws -> [VerificationReport.Problem] {
+        let computed = sums.balances
         var problems: [VerificationReport.Problem] = []
         var seen: Set<String> = []
         for row in try db.fetchAll(Row.self, sql: "SELECT id, type, balance FROM account ORDER BY id") {
@@ -492,4 +597,56 @@ extension Ledger {
         }
         return .object(["reason": .string(reason), "by": .string(by)])
     }
+}
+
+/// Sums of postings per account, found by the account id's bytes as read from SQLite: a String is
+/// made once per account rather than once per posting.
+struct AccountSums {
+    private var byHash: [UInt64: Int] = [:]
+    /// Ids whose 64-bit hash another id took first (practically never; kept exact all the same).
+    private var collided: [String: Int] = [:]
+    private var ids: [String] = []
+    private var sums: [Int64] = []
+
+    /// The slot of the account with these id bytes, added when new.
+    mutating func slot(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        if let index = byHash[hash] {
+            if Self.equal(ids[index], bytes) { return index }
+            let id = String(decoding: bytes, as: UTF8.self)
+            if let other = collided[id] { return other }
+            collided[id] = ids.count
+        } else {
+            byHash[hash] = ids.count
+        }
+        ids.append(String(decoding: bytes, as: UTF8.self))
+        sums.append(0)
+        return ids.count - 1
+    }
+
+    func id(_ slot: Int) -> String { ids[slot] }
+
+    mutating func add(_ amount: Int64, to slot: Int) { sums[slot] &+= amount }
+
+    var balances: [String: Int64] { Dictionary(uniqueKeysWithValues: zip(ids, sums)) }
+
+    private static func equal(_ id: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var id = id
+        return id.withUTF8 { stored in
+            stored.count == bytes.count
+                && (stored.count == 0 || memcmp(stored.baseAddress!, bytes.baseAddress!, stored.count) == 0)
+        }
+    }
+}
+
+/// A result handed from another thread, read after the DispatchGroup that ran it was waited for.
+private final class ResultBox<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<Value, any Error>?
+
+    func set(_ result: Result<Value, any Error>) { lock.withLock { self.result = result } }
+
+    /// The value, nil when nothing was set; rethrows what the other thread threw.
+    func get() throws -> Value? { try lock.withLock { result }?.get() }
 }

@@ -1,5 +1,6 @@
 import CustomDump
 import Foundation
+import PropertyBased
 import Testing
 import VoucherDomain
 import VoucherStorage
@@ -71,6 +72,78 @@ struct CSVReaderTests {
     @Test func aLastLineWithoutANewlineIsRead() {
         let (records, _) = Self.read("a\rb")
         #expect(records.map(\.fields) == [["a"], ["b"]])
+    }
+}
+
+/// The reader takes its bytes in chunks: any split of the same bytes reads the same records and
+/// the same error, including splits inside a multi-byte character, a CRLF or a doubled quote.
+struct ChunkedReadingTests {
+    static func read(_ bytes: [UInt8], chunk: Int) -> ([CSVRecord], CSVError?) {
+        var position = 0
+        var reader = CSVReader(
+            chunks: {
+                guard position < bytes.count else { return nil }
+                defer { position += chunk }
+                return Array(bytes[position..<min(position + chunk, bytes.count)])
+            },
+            maximumFieldLength: 64
+        )
+        var records: [CSVRecord] = []
+        while let record = reader.next() { records.append(record) }
+        return (records, reader.error)
+    }
+
+    @Test func everySplitReadsTheSameAsTheWhole() async {
+        let pieces = ["a", "甲", "😀", ",", "\"", "\"\"", "\r", "\n", "\r\n", " ", "1", "é"]
+        let texts = Gen<String?>.element(of: pieces).map { $0 ?? "" }.array(of: 0...30).map { $0.joined() }
+        await propertyCheck(count: 300, input: texts) { text in
+            let bytes = Array(text.utf8)
+            let (whole, wholeError) = Self.read(bytes, chunk: max(bytes.count, 1))
+            for chunk in [1, 2, 3, 5, 7] {
+                let (split, splitError) = Self.read(bytes, chunk: chunk)
+                #expect(split == whole && splitError == wholeError, "chunks of \(chunk): \(text.debugDescription)")
+            }
+        }
+    }
+
+    @Test func fieldLengthCountsCharactersNotBytes() {
+        let text = String(repeating: "甲", count: 64) + "\n" + String(repeating: "乙", count: 65) + "\n"
+        let (records, error) = Self.read(Array(text.utf8), chunk: 10)
+        #expect(records.count == 1)
+        #expect(error?.line == 2)
+    }
+
+    @Test func utf8IsValidatedAcrossChunkBoundaries() {
+        let bytes = Array("杨浦区😀é,x\n".utf8)
+        for chunk in 1...bytes.count {
+            var position = 0
+            let valid = TextDecoding.isValidUTF8 {
+                guard position < bytes.count else { return nil }
+                defer { position += chunk }
+                return Array(bytes[position..<min(position + chunk, bytes.count)])
+            }
+            #expect(valid, "chunks of \(chunk)")
+        }
+        for broken in [Array(bytes.dropLast(3)) + [0xE6], [0x81, 0x20, 0xFF], Array(bytes) + [0xC0, 0x80]] {
+            var given = false
+            #expect(
+                !TextDecoding.isValidUTF8 {
+                    defer { given = true }
+                    return given ? nil : broken
+                }
+            )
+        }
+    }
+
+    @Test func aSourceInSmallChunksImportsLikeOneInMemory() throws {
+        let text = "名称,地区\r\n甲科技有限公司,杨浦区\r\n"
+        for bytes in [Array(text.utf8), [0xEF, 0xBB, 0xBF] + Array(text.utf8), gb18030(text)] {
+            let input = try DecodedInput(.bytes(bytes, chunkSize: 2))
+            var reader = try input.reader()
+            var fields: [[String]] = []
+            while let record = reader.next() { fields.append(record.fields) }
+            #expect(fields == [["名称", "地区"], ["甲科技有限公司", "杨浦区"]], "\(input.encoding)")
+        }
     }
 }
 
