@@ -305,6 +305,9 @@ BEGIN
         SELECT programme_id, year, dimension, key FROM use_key WHERE event_seq = NEW.use_seq);
 END;
 
+-- The report lists the uses filed for redemption past their deadline: a few among many.
+CREATE INDEX redemption_item_past_deadline ON redemption_item(filing_seq) WHERE past_deadline = 1;
+
 -- A reversal takes out what the reversed use or settlement added. (A use's settlements are
 -- reversed before the use itself.)
 CREATE TRIGGER use_total_takes_out_a_reversal AFTER INSERT ON event WHEN NEW.reverses IS NOT NULL

@@ -216,7 +216,11 @@ struct Report: ParsableCommand {
             Examples:
               voucher report --programme sh-innovation-voucher --year 2022
               voucher report --programme yrd-innovation-voucher --through 2022-12-31 --format html > yrd.html
-              voucher report --programme yrd-innovation-voucher --through 2022-12-31 --format csv --by month
+              voucher report --programme yrd-innovation-voucher --through 2022-12-31 --by month
+
+            The report lists the \(applicantsListed) applicants with the largest amounts used;
+            --by applicant writes every one as CSV:
+              voucher report --programme yrd-innovation-voucher --year 2022 --by applicant > applicants.csv
             """
     )
 
@@ -226,7 +230,7 @@ struct Report: ParsableCommand {
     @Option(help: "Cumulative, up to and including this date.") var through: BusinessDate?
     @Option(help: "text, markdown, csv, json or html.") var format: ReconciliationReport.Format = .text
     @Option(help: "zh or en.") var lang: Language = .zh
-    @Option(help: "Only this breakdown, as a table: applicant, provider, category, region or month.") var by:
+    @Option(help: "Only this breakdown, every key, as CSV: applicant, provider, category, region or month.") var by:
         BreakdownDimension?
 
     func validate() throws {
@@ -237,31 +241,43 @@ struct Report: ParsableCommand {
 
     func run() throws {
         let period = year.map { ReportPeriod.year($0) } ?? ReportPeriod.through(through ?? .latest)
+        if let by {
+            // One breakdown, every key, as CSV.
+            let rows = try guarded {
+                let ledger = try ledger.open()
+                let id = try ProgrammeID(programme)
+                _ = try ledger.programme(id)
+                return try ledger.breakdown(id, period: period, by: by)
+            }
+            print(ReconciliationReport.breakdownCSV(rows, by: by, language: lang), terminator: "")
+            return
+        }
         let report = try guarded {
             try buildReport(try ledger.open(), programme: try ProgrammeID(programme), period: period)
         }
-        if let by, format == .csv {
-            print(report.breakdownCSV(by, language: lang), terminator: "")
-        } else {
-            print(report.render(format, language: lang), terminator: "")
-        }
+        print(report.render(format, language: lang), terminator: "")
     }
 }
 
 extension ReconciliationReport.Format: ExpressibleByArgument {}
 
+/// The applicants a report lists, largest first; `voucher report --by applicant` lists every one.
+let applicantsListed = 20
+
 /// Gathers a report's figures, breakdowns and exceptions from the ledger.
 func buildReport(_ ledger: Ledger, programme: ProgrammeID, period: ReportPeriod) throws -> ReconciliationReport {
     let definition = try ledger.programme(programme)
     var breakdowns: [BreakdownDimension: [BreakdownRow]] = [:]
+    var keys: [BreakdownDimension: Int] = [:]
     if definition.kind == .voucher {
-        breakdowns = try ledger.breakdowns(programme, period: period)
+        (breakdowns, keys) = try ledger.reportBreakdowns(programme, period: period, largestApplicants: applicantsListed)
     }
     return ReconciliationReport(
         programme: programme,
         name: definition.name,
         figures: try ledger.reconciliation(programme, period: period),
         breakdowns: breakdowns,
+        breakdownKeys: keys,
         exceptions: try ledger.exceptions(programme, period: period)
     )
 }

@@ -40,6 +40,14 @@ extension ReconciliationReport {
             )
         }
         object["breakdowns"] = .object(breakdownObject)
+        // Every key a breakdown has, listed or not (the applicants are listed largest first, up to a limit).
+        object["breakdown_keys"] = .object(
+            Dictionary(
+                uniqueKeysWithValues: breakdowns.map { dimension, rows in
+                    (dimension.rawValue, CanonicalJSON.int(Int64(max(breakdownKeys[dimension] ?? 0, rows.count))))
+                }
+            )
+        )
         object["exceptions"] = .object([
             "reversals": .array(
                 exceptions.reversals.map {
@@ -83,11 +91,17 @@ extension ReconciliationReport {
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
-    /// One breakdown as CSV.
-    public func breakdownCSV(_ dimension: BreakdownDimension, language: Language) -> String {
+    /// One breakdown as CSV: every row given, amounts in yuan with two decimals.
+    public static func breakdownCSV(
+        _ rows: [BreakdownRow],
+        by dimension: BreakdownDimension,
+        language: Language
+    )
+        -> String
+    {
         let words = ReportWords(language)
         var lines = ["\(words.key(dimension)),uses,service_amount,used,redeemed"]
-        for row in breakdowns[dimension] ?? [] {
+        for row in rows {
             lines.append(
                 "\(field(row.key)),\(row.uses),\(row.serviceAmount.decimalString()),\(row.used.decimalString()),\(row.redeemed.decimalString())"
             )

@@ -77,6 +77,8 @@ extension ReconciliationReport {
                 )
             }
             body.append("</tbody></table>")
+            let more = keysNotListed(dimension)
+            if more > 0 { body.append("<p>\(escape(words.notListed(dimension, listed: rows.count, more: more)))</p>") }
         }
         body.append("<h2>\(words.exceptions)</h2><ul>")
         body += exceptionLines(words).map { "<li>\(escape($0))</li>" }

@@ -33,6 +33,8 @@ extension ReconciliationReport {
                 [$0.key, String($0.uses), $0.serviceAmount.formatted(), $0.used.formatted(), $0.redeemed.formatted()]
             }
             out.append(breakdown.render())
+            let more = keysNotListed(dimension)
+            if more > 0 { out.append(words.notListed(dimension, listed: rows.count, more: more)) }
         }
         out.append("")
         out.append(words.exceptions)
@@ -113,6 +115,11 @@ extension ReconciliationReport {
                     "| \(escape(row.key)) | \(row.uses) | \(row.serviceAmount.formatted()) | \(row.used.formatted()) | "
                         + "\(row.redeemed.formatted()) |"
                 )
+            }
+            let more = keysNotListed(dimension)
+            if more > 0 {
+                out.append("")
+                out.append(escape(words.notListed(dimension, listed: rows.count, more: more)))
             }
         }
         out.append("")

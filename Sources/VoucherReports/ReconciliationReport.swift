@@ -7,6 +7,9 @@ public struct ReconciliationReport: Sendable, Hashable {
     public var name: LocalizedText
     public var figures: ReconciliationFigures
     public var breakdowns: [BreakdownDimension: [BreakdownRow]]
+    /// How many keys each breakdown has, when it lists fewer (the report lists the largest
+    /// applicants only); a dimension not given lists every key.
+    public var breakdownKeys: [BreakdownDimension: Int]
     public var exceptions: ReportExceptions
 
     public init(
@@ -14,13 +17,20 @@ public struct ReconciliationReport: Sendable, Hashable {
         name: LocalizedText,
         figures: ReconciliationFigures,
         breakdowns: [BreakdownDimension: [BreakdownRow]],
+        breakdownKeys: [BreakdownDimension: Int] = [:],
         exceptions: ReportExceptions
     ) {
         self.programme = programme
         self.name = name
         self.figures = figures
         self.breakdowns = breakdowns
+        self.breakdownKeys = breakdownKeys
         self.exceptions = exceptions
+    }
+
+    /// The keys of a breakdown that it does not list.
+    public func keysNotListed(_ dimension: BreakdownDimension) -> Int {
+        max(0, (breakdownKeys[dimension] ?? 0) - (breakdowns[dimension]?.count ?? 0))
     }
 
     /// The output formats.

@@ -65,6 +65,13 @@ struct ReportWords {
         }
     }
     var usesColumn: String { pick("次数", "uses") }
+    /// The line under a breakdown that lists only its largest keys.
+    func notListed(_ dimension: BreakdownDimension, listed: Int, more: Int) -> String {
+        pick(
+            "以上为用券金额最大的 \(listed) 个\(key(dimension))，另有 \(more) 个未列出；全部见 voucher report --by \(dimension.rawValue)",
+            "The \(listed) largest by amount used; \(more) more are not listed: voucher report --by \(dimension.rawValue) lists every one"
+        )
+    }
     var exceptions: String { pick("例外事项", "Exceptions") }
     var noExceptions: String { pick("无", "none") }
     var reversals: String { pick("冲销", "Reversals") }

@@ -6,7 +6,7 @@ extension Ledger {
     /// SQL true when `alias.event_seq` was not reversed by `:through`. Reversals are few: SQLite
     /// builds the list once per statement instead of probing for each row.
     static func liveAsOf(_ alias: String) -> String {
-        "\(alias).event_seq NOT IN (SELECT reverses FROM event WHERE reverses IS NOT NULL AND business_date <= :through)"
+        "\(alias).event_seq NOT IN (SELECT reverses FROM event WHERE reverses > 0 AND business_date <= :through)"
     }
 }
 
@@ -78,8 +78,9 @@ extension Ledger {
                         SELECT COUNT(DISTINCT c.applicant_id) FROM claim c JOIN decision d ON d.claim_seq = c.event_seq
                         WHERE c.programme_id = :programme \(claimYear) AND \(Self.liveAsOf("c")) AND d.granted > 0
                         AND d.event_seq = (
-                            SELECT MAX(d2.event_seq) FROM decision d2 JOIN event e2 ON e2.seq = d2.event_seq
-                            WHERE d2.claim_seq = c.event_seq AND e2.business_date <= :through AND \(Self.liveAsOf("d2")))
+                            SELECT MAX(d2.event_seq) FROM decision d2 \(wholeHistory ? "" : "JOIN event e2 ON e2.seq = d2.event_seq")
+                            WHERE d2.claim_seq = c.event_seq \(wholeHistory ? "" : "AND e2.business_date <= :through")
+                            AND \(Self.liveAsOf("d2")))
                         """,
                     arguments: arguments
                 ) ?? 0
@@ -269,6 +270,67 @@ extension Ledger {
         }
     }
 
+    /// The breakdowns a report shows: every key of each dimension but the applicants, of whom the
+    /// `largest` by amount used (then by key) are listed, largest first; `keys` counts every key.
+    /// At a province's scale the applicants run to hundreds of thousands, a list for
+    /// `voucher report --by applicant` rather than for the published report.
+    public func reportBreakdowns(
+        _ programmeID: ProgrammeID,
+        period: ReportPeriod,
+        largestApplicants largest: Int
+    ) throws -> (rows: [BreakdownDimension: [BreakdownRow]], keys: [BreakdownDimension: Int]) {
+        let others = BreakdownDimension.allCases.filter { $0 != .applicant }
+        var rows: [BreakdownDimension: [BreakdownRow]]
+        var applicants: [BreakdownRow]
+        var applicantKeys: Int
+        if period.through == .latest {
+            rows = try breakdownsFromTotals(programmeID, year: period.year, by: others)
+            (applicants, applicantKeys) = try read { db in
+                let arguments: StatementArguments = [
+                    "programme": programmeID.value, "year": period.year, "largest": largest,
+                ]
+                let year = period.year == nil ? "" : "AND year = :year"
+                let listed = try db.fetchAll(
+                    Row.self,
+                    sql: """
+                        SELECT key, SUM(uses) AS uses, SUM(service_amount) AS service, SUM(amount) - SUM(returned) AS used,
+                            SUM(paid) AS redeemed
+                        FROM use_total WHERE programme_id = :programme \(year) AND dimension = 'applicant'
+                        GROUP BY key HAVING SUM(uses) > 0 ORDER BY used DESC, key LIMIT :largest
+                        """,
+                    arguments: arguments
+                ).map {
+                    BreakdownRow(
+                        key: $0["key"],
+                        uses: $0["uses"],
+                        serviceAmount: Money(fen: $0["service"]),
+                        used: Money(fen: $0["used"]),
+                        redeemed: Money(fen: $0["redeemed"])
+                    )
+                }
+                let count =
+                    try db.fetchOne(
+                        Int.self,
+                        sql: """
+                            SELECT COUNT(DISTINCT key) FROM use_total
+                            WHERE programme_id = :programme \(year) AND dimension = 'applicant' AND uses > 0
+                            """,
+                        arguments: arguments
+                    ) ?? 0
+                return (listed, count)
+            }
+        } else {
+            rows = try breakdowns(programmeID, period: period)
+            let all = rows[.applicant] ?? []
+            applicants = Array(all.sorted { ($0.used, $1.key) > ($1.used, $0.key) }.prefix(largest))
+            applicantKeys = all.count
+        }
+        rows[.applicant] = applicants
+        var keys = rows.mapValues(\.count)
+        keys[.applicant] = applicantKeys
+        return (rows, keys)
+    }
+
     /// The breakdowns through today, read from the use totals that triggers keep.
     private func breakdownsFromTotals(
         _ programmeID: ProgrammeID,
@@ -319,7 +381,8 @@ extension Ledger {
 
 extension Ledger {
     /// The exceptions of a programme's period: reversals recorded, parties with an overridden
-    /// credit code that took part, and uses filed for redemption after their deadline.
+    /// credit code that took part, and uses filed for redemption after their deadline (found by
+    /// the partial index of late items: the CROSS JOINs keep SQLite from starting at the uses).
     public func exceptions(_ programmeID: ProgrammeID, period: ReportPeriod) throws -> ReportExceptions {
         try read { db in
             let arguments: StatementArguments = [
@@ -390,8 +453,8 @@ extension Ledger {
                 Row.self,
                 sql: """
                     SELECT f.ref AS filing, u.ref AS use, u.provider_id, u.redemption_deadline, e.business_date
-                    FROM redemption_item i JOIN redemption_filing f ON f.event_seq = i.filing_seq
-                    JOIN voucher_use u ON u.event_seq = i.use_seq JOIN event e ON e.seq = f.event_seq
+                    FROM redemption_item i CROSS JOIN redemption_filing f ON f.event_seq = i.filing_seq
+                    CROSS JOIN voucher_use u ON u.event_seq = i.use_seq CROSS JOIN event e ON e.seq = f.event_seq
                     WHERE i.past_deadline = 1 AND u.programme_id = :programme \(useYear) AND e.business_date <= :through
                     AND NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = f.event_seq AND r.business_date <= :through)
                     ORDER BY e.business_date, f.ref, u.ref

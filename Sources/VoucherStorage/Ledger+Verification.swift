@@ -342,7 +342,7 @@ extension Ledger {
     /// Recomputes the use totals from the live uses and their live settlements (one pass over each,
     /// merged by use) and compares them with the rows the triggers kept.
     private func verifyUseTotals(_ db: Database) throws -> [VerificationReport.Problem] {
-        let reversed = Set(try Int64.fetchAll(db, sql: "SELECT reverses FROM event WHERE reverses IS NOT NULL"))
+        let reversed = Set(try Int64.fetchAll(db, sql: "SELECT reverses FROM event WHERE reverses > 0"))
         var expected: [TotalKey: Totals] = [:]
         let uses = try Row.fetchCursor(
             db,

@@ -101,10 +101,10 @@ public struct Ledger: Sendable {
             COALESCE(SUM(s.returned), 0), COALESCE(SUM(s.paid), 0), SUM(k.over_rate)
         FROM use_key k LEFT JOIN (
             SELECT use_seq, SUM(paid) AS paid, SUM(CASE WHEN unpaid_effect = 'returned' THEN unpaid ELSE 0 END) AS returned
-            FROM settlement WHERE event_seq NOT IN (SELECT reverses FROM event WHERE reverses IS NOT NULL)
+            FROM settlement WHERE event_seq NOT IN (SELECT reverses FROM event WHERE reverses > 0)
             GROUP BY use_seq
         ) s ON s.use_seq = k.event_seq
-        WHERE k.event_seq NOT IN (SELECT reverses FROM event WHERE reverses IS NOT NULL)
+        WHERE k.event_seq NOT IN (SELECT reverses FROM event WHERE reverses > 0)
         GROUP BY k.programme_id, k.year, k.dimension, k.key
         """
 

@@ -105,6 +105,31 @@ struct CommandLineTests {
         #expect(!html.contains("<script") && !html.contains("<link") && !html.contains("src="))
     }
 
+    @Test func theReportListsTheLargestApplicantsAndByApplicantListsEveryOne() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try Self.voucher(["demo"], in: directory).status == 0)
+        let arguments = [
+            "report", "--programme", "yrd-innovation-voucher", "--through", "2022-12-31", "--db", "demo.sqlite",
+        ]
+        let all = try Self.voucher(arguments + ["--by", "applicant"], in: directory)
+        #expect(all.status == 0, "\(all.stderr)")
+        let lines = all.stdout.split(separator: "\r\n").dropFirst().map { $0.split(separator: ",") }
+        #expect(lines.count == 118)
+        let json = try Self.json(try Self.voucher(arguments + ["--format", "json"], in: directory).stdout)
+        let listed = try #require((json["breakdowns"] as? [String: Any])?["applicant"] as? [[String: Any]])
+        #expect((json["breakdown_keys"] as? [String: Any])?["applicant"] as? Int == 118)
+        // The 20 largest by amount used, largest first: the same as sorting every applicant's row.
+        let largest = lines.map { (key: String($0[0]), used: Double(String($0[3])) ?? -1) }
+            .sorted { ($0.used, $1.key) > ($1.used, $0.key) }.prefix(20).map(\.key)
+        #expect(listed.compactMap { $0["key"] as? String } == Array(largest))
+        let text = try Self.voucher(arguments + ["--lang", "en"], in: directory).stdout
+        #expect(text.contains("The 20 largest by amount used; 98 more are not listed: voucher report --by applicant"))
+        // Every other breakdown lists every key.
+        #expect((json["breakdowns"] as? [String: Any])?["provider"] as? [Any] != nil)
+        #expect(((json["breakdowns"] as? [String: Any])?["provider"] as? [Any])?.count == 54)
+    }
+
     @Test func theCommittedDemoFilesAreExactlyTheGeneratorsOutput() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

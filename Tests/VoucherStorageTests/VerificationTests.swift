@@ -215,6 +215,7 @@ struct VerificationTests {
         try fixture.ledger.rawWrite { db in
             try Self.dropTriggers(db)
             try db.execute(sql: "DROP VIEW use_key")
+            try db.execute(sql: "DROP INDEX redemption_item_past_deadline")
             try db.execute(sql: "DROP TABLE use_total")
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v2 use totals'")
         }
