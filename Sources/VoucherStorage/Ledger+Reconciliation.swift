@@ -289,14 +289,20 @@ extension Ledger {
                 let arguments: StatementArguments = [
                     "programme": programmeID.value, "year": period.year, "largest": largest,
                 ]
-                let year = period.year == nil ? "" : "AND year = :year"
+                // Within one year each applicant has one row: no grouping.
                 let listed = try db.fetchAll(
                     Row.self,
-                    sql: """
+                    sql: period.year == nil
+                        ? """
                         SELECT key, SUM(uses) AS uses, SUM(service_amount) AS service, SUM(amount) - SUM(returned) AS used,
                             SUM(paid) AS redeemed
-                        FROM use_total WHERE programme_id = :programme \(year) AND dimension = 'applicant'
+                        FROM use_total WHERE programme_id = :programme AND dimension = 'applicant'
                         GROUP BY key HAVING SUM(uses) > 0 ORDER BY used DESC, key LIMIT :largest
+                        """
+                        : """
+                        SELECT key, uses, service_amount AS service, amount - returned AS used, paid AS redeemed
+                        FROM use_total WHERE programme_id = :programme AND year = :year AND dimension = 'applicant'
+                        AND uses > 0 ORDER BY used DESC, key LIMIT :largest
                         """,
                     arguments: arguments
                 ).map {
@@ -312,8 +318,9 @@ extension Ledger {
                     try db.fetchOne(
                         Int.self,
                         sql: """
-                            SELECT COUNT(DISTINCT key) FROM use_total
-                            WHERE programme_id = :programme \(year) AND dimension = 'applicant' AND uses > 0
+                            SELECT COUNT(\(period.year == nil ? "DISTINCT key" : "*")) FROM use_total
+                            WHERE programme_id = :programme \(period.year == nil ? "" : "AND year = :year")
+                            AND dimension = 'applicant' AND uses > 0
                             """,
                         arguments: arguments
                     ) ?? 0
