@@ -59,26 +59,36 @@ extension Ledger {
     /// fact row with the payload its event hashed, and, when a digest is given, checks that the
     /// chain still extends it.
     public func verify(against digest: LedgerDigest? = nil) throws -> VerificationReport {
-        // The facts and the use totals are checked on a second connection, on another core, while
-        // this one checks the chain (each reads its own snapshot of an append-only ledger).
+        // The chain on this connection; on a second one, on the other core, the fact rows rebuilt
+        // into payloads, the policies and the use totals (each connection reads its own snapshot of
+        // an append-only ledger; should a writer slip in between, the digests differ and the facts
+        // are compared again on this connection's snapshot).
+        typealias Others = (
+            facts: (SHA256.Digest, Int), policies: [VerificationReport.Problem], totals: [VerificationReport.Problem]
+        )
+        @Sendable func others(_ db: Database) throws -> Others {
+            (try factsDigest(db), try verifyPolicies(db), try verifyUseTotals(db))
+        }
         let second = try secondReader()
         let group = DispatchGroup()
-        let factsResult = ResultBox<(facts: [VerificationReport.Problem], totals: [VerificationReport.Problem])>()
+        let othersResult = ResultBox<Others>()
         if let second {
-            DispatchQueue.global().async(group: group) {
-                factsResult.set(Result { try second.read { db in (try verifyFacts(db), try verifyUseTotals(db)) } })
-            }
+            DispatchQueue.global().async(group: group) { othersResult.set(Result { try second.read(others) }) }
         }
         return try read { db in
             var problems: [VerificationReport.Problem] = []
-            let (checked, balances, chainProblem) = try verifyChain(db)
+            // A scan reads each page once: a small page cache keeps memory flat.
+            try db.execute(sql: "PRAGMA cache_size = -8192")
+            defer { try? db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)") }
+            let (checked, balances, chainProblem, payloads) = try verifyChain(db)
             if let chainProblem { problems.append(chainProblem) }
             group.wait()
-            let (facts, totals) = try factsResult.get() ?? (try verifyFacts(db), try verifyUseTotals(db))
-            problems += facts
+            let found = try othersResult.get() ?? (try others(db))
+            if found.facts != payloads { problems += try verifyFacts(db) }
+            problems += found.policies
             problems.sort { ($0.event ?? .max) < ($1.event ?? .max) }
             problems += try verifyBalances(db, computed: balances)
-            problems += totals
+            problems += found.totals
             let head = try chainHead(db)
             if let digest {
                 if head.events < digest.events {
@@ -127,7 +137,9 @@ extension Ledger {
     /// One pass over the events and their postings, in sequence order, through the SQLite C API:
     /// each event's canonical encoding is written straight from the column bytes into one reused
     /// buffer and hashed, with no string made per field.
-    private func verifyChain(_ db: Database) throws -> (Int64, AccountSums, VerificationReport.Problem?) {
+    private func verifyChain(
+        _ db: Database
+    ) throws -> (Int64, AccountSums, VerificationReport.Problem?, (SHA256.Digest, Int)) {
         let eventStatement = try db.makeStatement(
             sql: """
                 SELECT seq, kind, business_date, recorded_at, actor, idempotency_key, request_hash, programme_id,
@@ -143,14 +155,7 @@ extension Ledger {
             sqlite3_reset(events)
             sqlite3_reset(postings)
         }
-        func step(_ statement: OpaquePointer?) throws -> Bool {
-            switch sqlite3_step(statement) {
-            case SQLITE_ROW: return true
-            case SQLITE_DONE: return false
-            case let code: throw DatabaseError(resultCode: ResultCode(rawValue: code))
-            }
-        }
-        var postingPending = try step(postings)
+        var postingPending = try Self.step(postings)
         var balances = AccountSums()
         var expectedSeq: Int64 = 1
         var previousHash = Array(Hashing.genesis.utf8)
@@ -160,8 +165,14 @@ extension Ledger {
         encoding.reserveCapacity(8192)
         var lines: [(line: Int64, account: Int, amount: Int64)] = []
         let tag = Array("voucher-ledger/event/1".utf8)
-        while try step(events) {
+        var payloads = PayloadDigest()
+        let kindsWithFacts = Self.kindsWithFacts.map { Array($0.utf8) }
+        while try Self.step(events) {
             let seq = sqlite3_column_int64(events, 0)
+            let kind = Self.column(events, 1)
+            if kindsWithFacts.contains(where: { $0.elementsEqual(kind) }) {
+                payloads.add(seq: seq, payload: UnsafeRawBufferPointer(Self.column(events, 10)))
+            }
             lines.removeAll(keepingCapacity: true)
             while postingPending, sqlite3_column_int64(postings, 0) <= seq {
                 let eventSeq = sqlite3_column_int64(postings, 0)
@@ -175,7 +186,7 @@ extension Ledger {
                 } else if problem == nil {
                     problem = .init(event: eventSeq, message: "has postings but no event row (the event was deleted)")
                 }
-                postingPending = try step(postings)
+                postingPending = try Self.step(postings)
             }
             checked += 1
             if problem != nil { continue }
@@ -261,7 +272,16 @@ extension Ledger {
                 message: "has postings but no event row (the event was deleted)"
             )
         }
-        return (checked, balances, problem)
+        return (checked, balances, problem, payloads.finalize())
+    }
+
+    /// Steps a statement: true on a row, false when done.
+    private static func step(_ statement: OpaquePointer?) throws -> Bool {
+        switch sqlite3_step(statement) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case let code: throw DatabaseError(resultCode: ResultCode(rawValue: code))
+        }
     }
 
     /// A text column's bytes, valid until the statement steps again; empty when NULL.
@@ -292,14 +312,13 @@ extension Ledger {
     }
 
     private func verifyBalances(_ db: Database, computed sums: AccountSums) throws -> [VerificationReport.Problem] {
-        let computed = sums.balances
+        var sums = sums
         var problems: [VerificationReport.Problem] = []
-        var seen: Set<String> = []
-        for row in try db.fetchAll(Row.self, sql: "SELECT id, type, balance FROM account ORDER BY id") {
-            let id: String = row["id"]
-            seen.insert(id)
-            let cached: Int64 = row["balance"]
-            let recomputed = computed[id] ?? 0
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, type, balance FROM account ORDER BY id")
+        while let row = try rows.next() {
+            let id: String = row[0]
+            let cached: Int64 = row[2]
+            let recomputed = sums.take(id)
             if cached != recomputed {
                 problems.append(
                     .init(
@@ -309,24 +328,17 @@ extension Ledger {
                     )
                 )
             }
-            if recomputed < 0 && (row["type"] as String) != LedgerAccount.Kind.budget.rawValue {
+            if recomputed < 0 && (row[1] as String) != LedgerAccount.Kind.budget.rawValue {
                 problems.append(.init(event: nil, message: "account \(id) is below zero: \(Money(fen: recomputed))"))
             }
         }
-        for id in computed.keys.sorted() where !seen.contains(id) {
+        for id in sums.notTaken.sorted() {
             problems.append(.init(event: nil, message: "account \(id) has postings but no account row"))
         }
         return problems
     }
 
     // MARK: - Use totals
-
-    private struct TotalKey: Hashable {
-        var programme: String
-        var year: Int64
-        var dimension: String
-        var key: String
-    }
 
     private struct Totals: Equatable {
         var uses: Int64 = 0
@@ -337,60 +349,82 @@ extension Ledger {
         var overRate: Int64 = 0
 
         var isZero: Bool { self == Totals() }
+
+        static func += (sum: inout Totals, more: Totals) {
+            sum.uses &+= more.uses
+            sum.service &+= more.service
+            sum.amount &+= more.amount
+            sum.returned &+= more.returned
+            sum.paid &+= more.paid
+            sum.overRate &+= more.overRate
+        }
     }
 
     /// Recomputes the use totals from the live uses and their live settlements (one pass over each,
-    /// merged by use) and compares them with the rows the triggers kept.
+    /// merged by use, through the C API) and compares them with the rows the triggers kept. A
+    /// total's key is its programme, year, dimension and key, joined by U+001F.
     private func verifyUseTotals(_ db: Database) throws -> [VerificationReport.Problem] {
         let reversed = Set(try Int64.fetchAll(db, sql: "SELECT reverses FROM event WHERE reverses > 0"))
-        var expected: [TotalKey: Totals] = [:]
-        let uses = try Row.fetchCursor(
-            db,
+        let useStatement = try db.makeStatement(
             sql: """
                 SELECT event_seq, programme_id, year, applicant_id, provider_id, product_code, category, provider_region,
                     substr(used_on, 1, 7), service_amount, amount, amount * 10000 > service_amount * rate_basis_points
                 FROM voucher_use ORDER BY event_seq
                 """
         )
-        let settlements = try Row.fetchCursor(
-            db,
+        let settlementStatement = try db.makeStatement(
             sql: """
                 SELECT use_seq, event_seq, paid, CASE WHEN unpaid_effect = 'returned' THEN unpaid ELSE 0 END
                 FROM settlement ORDER BY use_seq
                 """
         )
-        var settlement = try settlements.next()
-        let dimensions = ["all", "applicant", "provider", "product", "category", "region", "month"]
-        while let use = try uses.next() {
-            let seq: Int64 = use[0]
-            var totals = Totals(uses: 1, service: use[9], amount: use[10], overRate: use[11])
-            while let row = settlement, (row[0] as Int64) <= seq {
-                if (row[0] as Int64) == seq, !reversed.contains(row[1]) {
-                    totals.paid += row[2]
-                    totals.returned += row[3]
+        let uses = useStatement.sqliteStatement
+        let settlements = settlementStatement.sqliteStatement
+        defer {
+            sqlite3_reset(uses)
+            sqlite3_reset(settlements)
+        }
+        var keys = InternedKeys()
+        var expected: [Totals] = []
+        var key: [UInt8] = []
+        let dimensions = ["all", "applicant", "provider", "product", "category", "region", "month"].map {
+            Array($0.utf8)
+        }
+        var settlementPending = try Self.step(settlements)
+        while try Self.step(uses) {
+            let seq = sqlite3_column_int64(uses, 0)
+            var totals = Totals(
+                uses: 1,
+                service: sqlite3_column_int64(uses, 9),
+                amount: sqlite3_column_int64(uses, 10),
+                overRate: sqlite3_column_int64(uses, 11)
+            )
+            while settlementPending, sqlite3_column_int64(settlements, 0) <= seq {
+                if sqlite3_column_int64(settlements, 0) == seq, !reversed.contains(sqlite3_column_int64(settlements, 1))
+                {
+                    totals.paid &+= sqlite3_column_int64(settlements, 2)
+                    totals.returned &+= sqlite3_column_int64(settlements, 3)
                 }
-                settlement = try settlements.next()
+                settlementPending = try Self.step(settlements)
             }
             if reversed.contains(seq) { continue }
-            let programme: String = use[1]
-            let year: Int64 = use[2]
+            key.removeAll(keepingCapacity: true)
+            key.append(contentsOf: Self.column(uses, 1))
+            key.append(0x1F)
+            CanonicalJSON.appendInt(sqlite3_column_int64(uses, 2), to: &key)
+            key.append(0x1F)
+            let prefix = key.count
             for (index, dimension) in dimensions.enumerated() {
-                let key = TotalKey(
-                    programme: programme,
-                    year: year,
-                    dimension: dimension,
-                    key: index == 0 ? "" : use[index + 2]
-                )
-                var sum = expected[key, default: Totals()]
-                sum.uses += totals.uses
-                sum.service += totals.service
-                sum.amount += totals.amount
-                sum.returned += totals.returned
-                sum.paid += totals.paid
-                sum.overRate += totals.overRate
-                expected[key] = sum
+                key.removeSubrange(prefix...)
+                key.append(contentsOf: dimension)
+                key.append(0x1F)
+                if index > 0 { key.append(contentsOf: Self.column(uses, Int32(index + 2))) }
+                let slot = key.withUnsafeBufferPointer { keys.slot($0) }
+                if slot == expected.count { expected.append(Totals()) }
+                expected[slot] += totals
             }
         }
+        var seen = Array(repeating: false, count: expected.count)
         var problems: [VerificationReport.Problem] = []
         let stored = try Row.fetchCursor(
             db,
@@ -400,7 +434,7 @@ extension Ledger {
                 """
         )
         while let row = try stored.next() {
-            let key = TotalKey(programme: row[0], year: row[1], dimension: row[2], key: row[3])
+            let (programme, year, dimension, name): (String, Int64, String, String) = (row[0], row[1], row[2], row[3])
             let kept = Totals(
                 uses: row[4],
                 service: row[5],
@@ -409,12 +443,14 @@ extension Ledger {
                 paid: row[8],
                 overRate: row[9]
             )
-            let recomputed = expected.removeValue(forKey: key) ?? Totals()
-            if kept != recomputed && problems.count < 1 {
+            let slot = keys.find([programme, String(year), dimension, name].joined(separator: "\u{1F}"))
+            if let slot { seen[slot] = true }
+            let recomputed = slot.map { expected[$0] } ?? Totals()
+            if kept != recomputed && problems.isEmpty {
                 problems.append(
                     .init(
                         event: nil,
-                        message: "use totals of \(key.programme) \(key.year) \(key.dimension) '\(key.key)': stored "
+                        message: "use totals of \(programme) \(year) \(dimension) '\(name)': stored "
                             + "\(kept.uses) uses, \(Money(fen: kept.amount - kept.returned)) used, "
                             + "\(Money(fen: kept.paid)) redeemed; the uses say \(recomputed.uses) uses, "
                             + "\(Money(fen: recomputed.amount - recomputed.returned)) used, \(Money(fen: recomputed.paid)) redeemed"
@@ -422,11 +458,13 @@ extension Ledger {
                 )
             }
         }
-        if problems.isEmpty, let (key, _) = expected.first(where: { !$0.value.isZero }) {
+        if problems.isEmpty, let missing = expected.indices.first(where: { !seen[$0] && !expected[$0].isZero }) {
+            let parts = keys.keys[missing].split(separator: "\u{1F}", omittingEmptySubsequences: false)
             problems.append(
                 .init(
                     event: nil,
-                    message: "use totals of \(key.programme) \(key.year) \(key.dimension) '\(key.key)' are missing"
+                    message:
+                        "use totals of \(parts.prefix(3).joined(separator: " ")) '\(parts.dropFirst(3).joined())' are missing"
                 )
             )
         }
@@ -435,68 +473,34 @@ extension Ledger {
 
     // MARK: - Facts against payloads
 
-    /// Each fact table's rows, rebuilt into the payload their event hashed; a row that was changed
-    /// no longer rebuilds the same text, and a removed row leaves its event without one.
-    private func verifyFacts(_ db: Database) throws -> [VerificationReport.Problem] {
-        var problems: [VerificationReport.Problem] = []
-        func check(_ table: String, kind: EventKind, sql: String, payload: (Row) throws -> CanonicalJSON) throws {
-            var first: VerificationReport.Problem?
-            let rows = try Row.fetchCursor(db, sql: sql)
-            var seen = 0
-            while let row = try rows.next() {
-                seen += 1
-                if first != nil { continue }
-                let seq: Int64 = row["event_seq"]
-                guard let stored = row["payload"] as String? else {
-                    first = .init(event: seq, message: "a \(table) row has no \(kind.rawValue) event")
-                    continue
-                }
-                if !(try payload(row).bytes).elementsEqual(stored.utf8) {
-                    first = .init(event: seq, message: "its \(table) row does not match the facts the event hashed")
-                }
-            }
-            if let first { problems.append(first) }
-            let events =
-                try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM event WHERE kind = ?", arguments: [kind.rawValue])
-                ?? 0
-            if first == nil && events != seen {
-                let missing = try db.fetchOne(
-                    Int64.self,
-                    sql:
-                        "SELECT seq FROM event e WHERE kind = ? AND NOT EXISTS (SELECT 1 FROM \(table) f WHERE f.event_seq = e.seq) ORDER BY seq LIMIT 1",
-                    arguments: [kind.rawValue]
-                )
-                problems.append(.init(event: missing, message: "its \(table) row is missing"))
-            }
-        }
-        try check(
-            "voucher_use",
+    /// A fact table: the rows (with what their payload names, such as a claim's ref) and how a row
+    /// rebuilds the payload its event hashed.
+    private struct FactTable: Sendable {
+        var table: String
+        var kind: EventKind
+        /// Every row, with `event_seq`, in no particular order.
+        var rows: String
+        var payload: @Sendable (Row) -> CanonicalJSON
+    }
+
+    private static let factTables: [FactTable] = [
+        FactTable(
+            table: "voucher_use",
             kind: .use,
-            sql: """
-                SELECT u.*, c.ref AS claim_ref, e.payload FROM voucher_use u JOIN claim c ON c.event_seq = u.claim_seq
-                LEFT JOIN event e ON e.seq = u.event_seq AND e.kind = 'use' ORDER BY u.event_seq
-                """
-        ) { UseFact(row: $0).payload }
-        try check(
-            "claim",
-            kind: .claim,
-            sql:
-                "SELECT c.*, e.payload FROM claim c LEFT JOIN event e ON e.seq = c.event_seq AND e.kind = 'claim' ORDER BY c.event_seq"
-        ) { row in
+            rows: "SELECT u.*, c.ref AS claim_ref FROM voucher_use u JOIN claim c ON c.event_seq = u.claim_seq"
+        ) { UseFact(row: $0).payload },
+        FactTable(table: "claim", kind: .claim, rows: "SELECT * FROM claim") { row in
             .object([
                 "ref": .string(row["ref"]), "applicant": .string(row["applicant_id"]),
                 "programme": .string(row["programme_id"]),
                 "year": .int(row["year"]), "requested": .int(row["requested"]), "project": .optional(row["project"]),
                 "paid": (row["paid"] as Int64?).map { .int($0) } ?? .null,
             ])
-        }
-        try check(
-            "decision",
+        },
+        FactTable(
+            table: "decision",
             kind: .decision,
-            sql: """
-                SELECT d.*, c.ref AS claim_ref, e.payload FROM decision d JOIN claim c ON c.event_seq = d.claim_seq
-                LEFT JOIN event e ON e.seq = d.event_seq AND e.kind = 'decision' ORDER BY d.event_seq
-                """
+            rows: "SELECT d.*, c.ref AS claim_ref FROM decision d JOIN claim c ON c.event_seq = d.claim_seq"
         ) { row in
             .object([
                 "claim": .string(row["claim_ref"]), "level": .string(row["level"]), "outcome": .string(row["outcome"]),
@@ -504,14 +508,13 @@ extension Ledger {
                 "reason": .optional(row["reason"]),
                 "valid_until": .optional(row["valid_until"]),
             ])
-        }
-        try check(
-            "settlement",
+        },
+        FactTable(
+            table: "settlement",
             kind: .redemptionSettled,
-            sql: """
-                SELECT s.*, f.ref AS filing_ref, u.ref AS use_ref, e.payload FROM settlement s
+            rows: """
+                SELECT s.*, f.ref AS filing_ref, u.ref AS use_ref FROM settlement s
                 JOIN redemption_filing f ON f.event_seq = s.filing_seq JOIN voucher_use u ON u.event_seq = s.use_seq
-                LEFT JOIN event e ON e.seq = s.event_seq AND e.kind = 'redemption-settled' ORDER BY s.event_seq
                 """
         ) { row in
             .object([
@@ -521,50 +524,133 @@ extension Ledger {
                 "unpaid_effect": .string(row["unpaid_effect"]),
                 "reason": .optional(row["reason"]),
             ])
-        }
-        try check(
-            "payment",
+        },
+        FactTable(
+            table: "payment",
             kind: .payment,
-            sql: """
-                SELECT p.*, c.ref AS claim_ref, e.payload FROM payment p JOIN claim c ON c.event_seq = p.claim_seq
-                LEFT JOIN event e ON e.seq = p.event_seq AND e.kind = 'payment' ORDER BY p.event_seq
-                """
-        ) { row in .object(["claim": .string(row["claim_ref"]), "amount": .int(row["amount"])]) }
-        try check(
-            "applicant",
-            kind: .applicant,
-            sql:
-                "SELECT a.*, e.payload FROM applicant a LEFT JOIN event e ON e.seq = a.event_seq AND e.kind = 'applicant' ORDER BY a.event_seq"
-        ) { row in
+            rows: "SELECT p.*, c.ref AS claim_ref FROM payment p JOIN claim c ON c.event_seq = p.claim_seq"
+        ) { row in .object(["claim": .string(row["claim_ref"]), "amount": .int(row["amount"])]) },
+        FactTable(table: "applicant", kind: .applicant, rows: "SELECT * FROM applicant") { row in
             .object([
                 "id": .string(row["id"]), "kind": .string(row["kind"]), "name": .string(row["name"]),
                 "district": .string(row["district"]), "region": .string(row["region"]),
                 "group": .optional(row["group_id"]),
-                "override": Self.overrideJSON(row),
+                "override": overrideJSON(row),
             ])
-        }
-        try check(
-            "provider",
-            kind: .provider,
-            sql:
-                "SELECT p.*, e.payload FROM provider p LEFT JOIN event e ON e.seq = p.event_seq AND e.kind = 'provider' ORDER BY p.event_seq"
-        ) { row in
+        },
+        FactTable(table: "provider", kind: .provider, rows: "SELECT * FROM provider") { row in
             .object([
                 "id": .string(row["id"]), "name": .string(row["name"]), "region": .string(row["region"]),
-                "override": Self.overrideJSON(row),
+                "override": overrideJSON(row),
             ])
-        }
-        try check(
-            "product",
-            kind: .product,
-            sql:
-                "SELECT p.*, e.payload FROM product p LEFT JOIN event e ON e.seq = p.event_seq AND e.kind = 'product' ORDER BY p.event_seq"
-        ) { row in
+        },
+        FactTable(table: "product", kind: .product, rows: "SELECT * FROM product") { row in
             .object([
                 "code": .string(row["code"]), "provider": .string(row["provider_id"]), "name": .string(row["name"]),
                 "category": .string(row["category"]), "list_price": .int(row["list_price"]),
             ])
+        },
+    ]
+
+    /// The event kinds that have a fact table.
+    static let kindsWithFacts = Set(factTables.map(\.kind.rawValue))
+
+    /// What the chain pass and the facts pass each feed, in sequence order, for every event that
+    /// has facts: its sequence number and payload, as the event stored it and as the fact row
+    /// rebuilds it. Equal digests mean every fact row matches its event's payload, every such event
+    /// has its row, and no row is left over.
+    struct PayloadDigest {
+        private var hasher = SHA256()
+        private(set) var count = 0
+
+        mutating func add(seq: Int64, payload: UnsafeRawBufferPointer) {
+            withUnsafeBytes(of: seq.littleEndian) { hasher.update(bufferPointer: $0) }
+            withUnsafeBytes(of: Int64(payload.count).littleEndian) { hasher.update(bufferPointer: $0) }
+            hasher.update(bufferPointer: payload)
+            count += 1
         }
+
+        func finalize() -> (SHA256.Digest, Int) { (hasher.finalize(), count) }
+    }
+
+    /// Every fact row in sequence order (the tables merged by `event_seq`), its payload rebuilt,
+    /// into one digest.
+    private func factsDigest(_ db: Database) throws -> (SHA256.Digest, Int) {
+        var digest = PayloadDigest()
+        let cursors = try Self.factTables.map { fact in
+            try Row.fetchCursor(db, sql: "SELECT * FROM (\(fact.rows)) ORDER BY event_seq")
+        }
+        var current = try cursors.map { try $0.next() }
+        var seqs = current.map { $0.map { $0["event_seq"] as Int64 } ?? .max }
+        while let lowest = seqs.min(), lowest < .max, let next = seqs.firstIndex(of: lowest), let row = current[next] {
+            Self.factTables[next].payload(row).bytes.withUnsafeBytes { digest.add(seq: lowest, payload: $0) }
+            current[next] = try cursors[next].next()
+            seqs[next] = current[next].map { $0["event_seq"] as Int64 } ?? .max
+        }
+        return digest.finalize()
+    }
+
+    /// The facts compared one table at a time, each row with its event's payload: slower than the
+    /// digest, run when the digests differ, to name the first row that does not match and why.
+    private func verifyFacts(_ db: Database) throws -> [VerificationReport.Problem] {
+        var problems: [VerificationReport.Problem] = []
+        for fact in Self.factTables {
+            var first: VerificationReport.Problem?
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT f.*, e.payload AS event_payload FROM (\(fact.rows)) f
+                    LEFT JOIN event e ON e.seq = f.event_seq AND e.kind = '\(fact.kind.rawValue)' ORDER BY f.event_seq
+                    """
+            )
+            var seen = 0
+            while let row = try rows.next() {
+                seen += 1
+                if first != nil { continue }
+                let seq: Int64 = row["event_seq"]
+                let rebuilt = fact.payload(row).bytes
+                // nil: the row has no event of its kind to compare with.
+                let same: Bool? = try row.withUnsafeData(named: "event_payload") { stored in
+                    guard let stored else { return nil }
+                    return stored.elementsEqual(rebuilt)
+                }
+                guard let same else {
+                    first = .init(event: seq, message: "a \(fact.table) row has no \(fact.kind.rawValue) event")
+                    continue
+                }
+                if !same {
+                    first = .init(
+                        event: seq,
+                        message: "its \(fact.table) row does not match the facts the event hashed"
+                    )
+                }
+            }
+            if let first { problems.append(first) }
+            let events =
+                try db.fetchOne(
+                    Int.self,
+                    sql: "SELECT COUNT(*) FROM event WHERE kind = ?",
+                    arguments: [fact.kind.rawValue]
+                )
+                ?? 0
+            if first == nil && events != seen {
+                let missing = try db.fetchOne(
+                    Int64.self,
+                    sql: """
+                        SELECT seq FROM event e WHERE kind = ?
+                        AND NOT EXISTS (SELECT 1 FROM \(fact.table) f WHERE f.event_seq = e.seq) ORDER BY seq LIMIT 1
+                        """,
+                    arguments: [fact.kind.rawValue]
+                )
+                problems.append(.init(event: missing, message: "its \(fact.table) row is missing"))
+            }
+        }
+        return problems
+    }
+
+    /// The stored policy versions and files against their hashes and the events that recorded them.
+    private func verifyPolicies(_ db: Database) throws -> [VerificationReport.Problem] {
+        var problems: [VerificationReport.Problem] = []
         // A policy version is its canonical text; its key is that text's hash.
         if let bad = try db.fetchAll(
             Row.self,
@@ -596,47 +682,6 @@ extension Ledger {
             return .null
         }
         return .object(["reason": .string(reason), "by": .string(by)])
-    }
-}
-
-/// Sums of postings per account, found by the account id's bytes as read from SQLite: a String is
-/// made once per account rather than once per posting.
-struct AccountSums {
-    private var byHash: [UInt64: Int] = [:]
-    /// Ids whose 64-bit hash another id took first (practically never; kept exact all the same).
-    private var collided: [String: Int] = [:]
-    private var ids: [String] = []
-    private var sums: [Int64] = []
-
-    /// The slot of the account with these id bytes, added when new.
-    mutating func slot(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        if let index = byHash[hash] {
-            if Self.equal(ids[index], bytes) { return index }
-            let id = String(decoding: bytes, as: UTF8.self)
-            if let other = collided[id] { return other }
-            collided[id] = ids.count
-        } else {
-            byHash[hash] = ids.count
-        }
-        ids.append(String(decoding: bytes, as: UTF8.self))
-        sums.append(0)
-        return ids.count - 1
-    }
-
-    func id(_ slot: Int) -> String { ids[slot] }
-
-    mutating func add(_ amount: Int64, to slot: Int) { sums[slot] &+= amount }
-
-    var balances: [String: Int64] { Dictionary(uniqueKeysWithValues: zip(ids, sums)) }
-
-    private static func equal(_ id: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var id = id
-        return id.withUTF8 { stored in
-            stored.count == bytes.count
-                && (stored.count == 0 || memcmp(stored.baseAddress!, bytes.baseAddress!, stored.count) == 0)
-        }
     }
 }
 

@@ -39,7 +39,7 @@ public struct Ledger: Sendable {
         configuration.prepareDatabase { db in
             // 64 MB of page cache (SQLite's default is 8 MB): a large import then reads its
             // indexes from memory instead of asking the kernel for each page again.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)")
         }
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         let ledger = Ledger(writer: queue)
@@ -57,6 +57,9 @@ public struct Ledger: Sendable {
         if withBundledProgrammes { try ledger.installBundledProgrammes(actor: "system") }
         return ledger
     }
+
+    /// The page cache of a ledger file's connection, in KiB.
+    static let pageCacheKiB = 65_536
 
     /// Who records events when no actor is given: the operating-system user.
     public static func defaultActor() -> String {

@@ -31,7 +31,7 @@ extension ProgrammeID {
     }
 }
 
-/// A ledger in memory with two enterprises in one group, a third enterprise, a team, two providers
+/// A ledger (in memory unless given a path) with two enterprises in one group, a third enterprise, a team, two providers
 /// (Shanghai, Jiangsu) and three products, and helpers that make contexts with fresh keys.
 final class LedgerFixture {
     let ledger: Ledger
@@ -43,8 +43,9 @@ final class LedgerFixture {
     let lab = creditCode(11, prefix: "12310000")
     let suzhou = creditCode(12, prefix: "91320500")
 
-    init() throws {
-        ledger = try Ledger.inMemory()
+    /// In memory, or in a file at `path` (where verification reads on two connections at once).
+    init(path: String? = nil) throws {
+        ledger = try path.map { try Ledger.open(at: $0, actor: "test") } ?? Ledger.inMemory()
         try ledger.registerApplicant(
             ApplicantRegistration(
                 identifier: .creditCode(try UnifiedSocialCreditCode(alpha)),

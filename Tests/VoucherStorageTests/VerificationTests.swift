@@ -9,8 +9,8 @@ import VoucherDomain
 /// digest taken before catches even a chain rebuilt consistently, and a truncation.
 struct VerificationTests {
     /// A ledger with a grant, two uses, a redemption and a settlement.
-    static func ledger() throws -> (LedgerFixture, useSeq: Int64) {
-        let fixture = try LedgerFixture()
+    static func ledger(path: String? = nil) throws -> (LedgerFixture, useSeq: Int64) {
+        let fixture = try LedgerFixture(path: path)
         try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
         let use = try fixture.use("U-1", applicant: fixture.alpha, amount: "10万")
         _ = try fixture.use("U-2", applicant: fixture.alpha, product: "LAB-SEM", amount: "4万", on: "2022-05-20")
@@ -59,6 +59,32 @@ struct VerificationTests {
         let problem = try #require(try fixture.ledger.verify().problem)
         #expect(problem.event == useSeq)
         #expect(problem.message.contains("voucher_use row does not match"))
+    }
+
+    /// In a file, the facts are rebuilt on a second connection and compared by digest with the
+    /// payloads the chain pass read; a difference leads to the row-by-row comparison that names it.
+    @Test(arguments: [
+        ("UPDATE voucher_use SET amount = 1 WHERE event_seq = :use", "its voucher_use row does not match"),
+        ("UPDATE claim SET requested = requested + 1", "its claim row does not match"),
+        ("DELETE FROM settlement", "its settlement row is missing"),
+        (
+            "UPDATE applicant SET name = 'x' WHERE event_seq = (SELECT MIN(event_seq) FROM applicant)",
+            "its applicant row"
+        ),
+    ])
+    func tamperingWithFactsIsCaughtInALedgerFile(change: String, expected: String) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verify-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (fixture, useSeq) = try Self.ledger(path: directory.appendingPathComponent("l.sqlite").path)
+        #expect(try fixture.ledger.verify().isValid)
+        try fixture.ledger.rawWrite { db in
+            try Self.dropTriggers(db)
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.execute(sql: change.replacingOccurrences(of: ":use", with: String(useSeq)))
+        }
+        let problem = try #require(try fixture.ledger.verify().problem)
+        #expect(problem.message.contains(expected), "\(problem)")
     }
 
     @Test func aDeletedEventIsCaught() throws {
