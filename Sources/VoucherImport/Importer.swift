@@ -168,7 +168,7 @@ public struct Importer {
                 ]
             )
         }
-        let header = headerRecord.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let header = headerRecord.fields.map { $0.trimmed.lowercased() }
         var issues: [ImportIssue] = []
         let missing = kind.requiredColumns.filter { !header.contains($0) }
         if !missing.isEmpty {

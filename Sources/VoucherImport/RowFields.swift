@@ -21,7 +21,7 @@ struct RowFields {
 
     /// The field without surrounding spaces, or nil when empty.
     func optional(_ column: String) -> String? {
-        let text = value(column).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = value(column).trimmed
         return text.isEmpty ? nil : text
     }
 

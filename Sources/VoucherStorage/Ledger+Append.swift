@@ -175,7 +175,7 @@ extension Ledger {
                 posting.account.programme.value, posting.account.year, fields.businessDate,
             ])
         }
-        let explanation = try explanationText.map(StoredExplanation.init(json:))
+        let explanation = event.explanation.flatMap(StoredExplanation.init)
         return RecordedEvent(
             seq: seq,
             kind: event.kind,
@@ -225,6 +225,18 @@ extension StoredExplanation {
             throw LedgerError.internalInconsistency("a stored explanation is not readable: \(json.prefix(80))")
         }
         self.init(zh: chinese, en: english, amount: (object["amount"] as? NSNumber).map { Money(fen: $0.int64Value) })
+    }
+
+    /// The explanation about to be stored, read from its JSON value rather than its text.
+    init?(_ json: CanonicalJSON) {
+        func strings(_ value: CanonicalJSON?) -> [String]? {
+            guard case .array(let items)? = value else { return nil }
+            return items.compactMap { if case .string(let line) = $0 { line } else { nil } }
+        }
+        guard case .object(let object) = json, let english = strings(object["en"]), let chinese = strings(object["zh"])
+        else { return nil }
+        let amount: Money? = if case .int(let fen)? = object["amount"] { Money(fen: fen) } else { nil }
+        self.init(zh: chinese, en: english, amount: amount)
     }
 
     /// The JSON stored beside an event for a decision of the engine.

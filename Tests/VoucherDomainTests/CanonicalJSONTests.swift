@@ -46,3 +46,13 @@ struct CanonicalJSONTests {
         for number in [Int64.min, .max, 0, -1, 10, -10] { #expect(CanonicalJSON.int(number).text == String(number)) }
     }
 }
+
+struct TrimmedTests {
+    @Test func whiteSpaceOfEveryWidthGoesFromBothEndsOnly() {
+        #expect(" \u{3000}甲 公司\t\r\n".trimmed == "甲 公司")
+        #expect("a b".trimmed == "a b")
+        #expect("  \n".trimmed == "")
+        #expect("".trimmed == "")
+        #expect("\u{00A0}x".trimmed == "x")
+    }
+}
