@@ -115,7 +115,7 @@ public struct Importer {
                 var fields = RowFields(line: record.line, header: table.header, values: record.fields)
                 // Every row passed the check: one that does not now was changed since.
                 guard done <= checked.rows, let row = parse(&fields, kind: kind) else { throw Self.changed(file) }
-                if let key = Self.key(row), checked.firstRows[key]?.line != record.line { continue }  // a repeat
+                if checked.repeats.contains(record.line) { continue }
                 do {
                     for event in try self.record(LocatedRow(line: record.line, row: row), filings: checked.filings) {
                         if event.replayed { summary.alreadyRecorded += 1 } else { summary.recorded += 1 }
@@ -217,9 +217,9 @@ public struct Importer {
     /// What the first pass learnt: how many rows, each reference's first line, and the filings.
     struct Checked {
         var rows = 0
-        /// Each reference's first line, and a fingerprint of that row's content: a later row with
-        /// the same reference must be the same row (or, for redemptions, another use of the same claim).
-        var firstRows: [String: (line: Int, fingerprint: Int)] = [:]
+        /// The lines that repeat an earlier row of the file (the same reference, the same content):
+        /// recorded once, at the first. Usually none, so the second pass holds next to nothing.
+        var repeats: Set<Int> = []
         var filings: Filings = [:]
     }
 
@@ -237,6 +237,10 @@ public struct Importer {
     func check(_ reader: CSVReader, table: Table, kind: ImportKind, file: String) throws -> Checked {
         var issues: [ImportIssue] = []
         var checked = Checked()
+        // Each reference's first line, and a fingerprint of that row's content: a later row with
+        // the same reference must be the same row (or, for redemptions, another use of the same claim).
+        // Held for this pass only.
+        var firstRows: [String: (line: Int, fingerprint: Int)] = [:]
         var reader = reader
         _ = reader.next()  // the header
         while let record = reader.next() {
@@ -259,8 +263,9 @@ public struct Importer {
                 var hasher = Hasher()
                 hasher.combine(record.fields)
                 let fingerprint = hasher.finalize()
-                if let earlier = checked.firstRows[key]?.line {
-                    if checked.firstRows[key]?.fingerprint != fingerprint {
+                if let earlier = firstRows[key]?.line {
+                    checked.repeats.insert(record.line)
+                    if firstRows[key]?.fingerprint != fingerprint {
                         issues.append(
                             ImportIssue(
                                 line: record.line,
@@ -272,7 +277,7 @@ public struct Importer {
                     }
                     continue
                 }
-                checked.firstRows[key] = (record.line, fingerprint)
+                firstRows[key] = (record.line, fingerprint)
             }
             if case .redemption(let ref, let useRef, _, _, let paidOn, let filedOn) = row {
                 var filing = checked.filings[ref] ?? ([], filedOn ?? paidOn)

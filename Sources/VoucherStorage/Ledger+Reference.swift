@@ -115,8 +115,11 @@ final class ProgrammeCache: Sendable {
 
     private let entries = Mutex<[String: Entry]>([:])
 
+    /// The entry of the file with this hash; nil when it was not read yet.
+    func entry(sha256: String) -> Entry? { entries.withLock { $0[sha256] } }
+
     func entry(sha256: String, yaml: String, file: String) throws -> Entry {
-        if let entry = entries.withLock({ $0[sha256] }) { return entry }
+        if let entry = entry(sha256: sha256) { return entry }
         let entry = Entry(programme: try PolicyFile.programme(yaml: yaml, file: file))
         entries.withLock { $0[sha256] = entry }
         return entry
@@ -213,6 +216,15 @@ extension Ledger {
 
     /// The programme's current policy (its latest file), parsed once per file.
     func programme(_ db: Database, _ id: ProgrammeID) throws -> ProgrammeCache.Entry {
+        // The current file's hash first: once read, a file is not read again (every use asks).
+        guard
+            let sha256 = try db.fetchOne(
+                String.self,
+                sql: "SELECT sha256 FROM policy_file WHERE programme_id = ? ORDER BY event_seq DESC LIMIT 1",
+                arguments: [id.value]
+            )
+        else { throw LedgerError.unknownProgramme(id.value) }
+        if let entry = ProgrammeCache.shared.entry(sha256: sha256) { return entry }
         guard
             let row = try db.fetchOne(
                 Row.self,

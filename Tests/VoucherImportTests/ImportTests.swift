@@ -236,6 +236,18 @@ struct ImportTests {
         #expect(try ledger.chainHead() == before)
     }
 
+    @Test func aRowRepeatedInTheFileIsRecordedOnce() throws {
+        try seedReferenceData()
+        let claim = "C-1,\(code(1)),sh-innovation-voucher,2022,30万,granted,30万,2022-03-01"
+        let summary = try load(
+            .claims,
+            "ref,applicant_id,programme,year,requested,decision,granted,decided_on\n\(claim)\n\(claim)\n\(claim)\n"
+        )
+        #expect(summary.rows == 3)
+        #expect(summary.recorded == 2)  // the claim and its decision, once
+        #expect(summary.alreadyRecorded == 0)
+    }
+
     @Test func refusalsByTheLedgerAlsoRollBackTheWholeFile() throws {
         try seedReferenceData()
         let before = try ledger.chainHead()
