@@ -97,6 +97,7 @@ let package = Package(
             dependencies: [
                 "VoucherDomain", "VoucherPolicies", "VoucherStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "CustomDump", package: "swift-custom-dump"),
             ],
             swiftSettings: strict

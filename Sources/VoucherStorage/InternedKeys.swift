@@ -4,37 +4,62 @@ import Foundation
 /// verification sums millions of rows into a few hundred thousand keys without making a String
 /// per row.
 struct InternedKeys {
-    private var byHash: [UInt64: Int] = [:]
-    /// Keys whose 64-bit hash another key took first (practically never; kept exact all the same).
-    private var collided: [String: Int] = [:]
+    /// An open-addressed table of (hash, slot + 1), probed linearly; 0 marks a free place. Its size
+    /// is a power of two, at least twice the number of keys.
+    private var table = [(hash: UInt64, slot: Int)](repeating: (0, 0), count: 1024)
+    private var hashes: [UInt64] = []
     private(set) var keys: [String] = []
 
     /// The slot of these bytes, added when new.
     mutating func slot(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         let hash = Self.hash(bytes)
-        if let index = byHash[hash] {
-            if Self.equal(keys[index], bytes) { return index }
-            let key = String(decoding: bytes, as: UTF8.self)
-            if let other = collided[key] { return other }
-            collided[key] = keys.count
-        } else {
-            byHash[hash] = keys.count
+        var place = Self.place(hash, table.count)
+        while table[place].slot != 0 {
+            let entry = table[place]
+            if entry.hash == hash, Self.equal(keys[entry.slot - 1], bytes) { return entry.slot - 1 }
+            place = (place + 1) & (table.count - 1)
         }
         keys.append(String(decoding: bytes, as: UTF8.self))
+        hashes.append(hash)
+        table[place] = (hash, keys.count)
+        if keys.count * 2 > table.count { grow() }
         return keys.count - 1
     }
 
     /// The slot of a key, nil when it was never met.
     func find(_ key: String) -> Int? {
         var key = key
-        let slot: Int? = key.withUTF8 { bytes in
-            guard let index = byHash[Self.hash(bytes)] else { return nil }
-            return Self.equal(keys[index], bytes) ? index : nil
+        return key.withUTF8 { bytes in
+            let hash = Self.hash(bytes)
+            var place = Self.place(hash, table.count)
+            while table[place].slot != 0 {
+                let entry = table[place]
+                if entry.hash == hash, Self.equal(keys[entry.slot - 1], bytes) { return entry.slot - 1 }
+                place = (place + 1) & (table.count - 1)
+            }
+            return nil
         }
-        return slot ?? collided[key]
     }
 
-    /// FNV-1a: cheap, and good enough to spread the keys (a collision only costs a String).
+    private mutating func grow() {
+        var larger = [(hash: UInt64, slot: Int)](repeating: (0, 0), count: table.count * 2)
+        for (index, hash) in hashes.enumerated() {
+            var place = Self.place(hash, larger.count)
+            while larger[place].slot != 0 { place = (place + 1) & (larger.count - 1) }
+            larger[place] = (hash, index + 1)
+        }
+        table = larger
+    }
+
+    /// Where a hash starts probing in a table of `size` places: its bits mixed (SplitMix's finaliser),
+    /// so that keys alike in their last bytes spread.
+    private static func place(_ hash: UInt64, _ size: Int) -> Int {
+        var mixed = (hash ^ (hash >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+        return Int(truncatingIfNeeded: mixed ^ (mixed >> 31)) & (size - 1)
+    }
+
+    /// FNV-1a: cheap, and good enough to spread the keys (equal hashes are told apart by the bytes).
     private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }

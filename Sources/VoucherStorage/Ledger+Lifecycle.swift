@@ -1298,6 +1298,29 @@ struct UseFact {
         ])
     }
 
+    /// The same bytes as `payload.bytes`, written directly (verification rebuilds every use's).
+    var payloadBytes: [UInt8] {
+        var object = CanonicalObjectWriter()
+        object.int("amount", amount)
+        object.string("applicant", applicantID)
+        object.string("category", category)
+        object.string("claim", claimRef)
+        object.int("eligible_amount", eligibleAmount)
+        object.string("product", productCode)
+        object.string("programme", programme)
+        object.string("project", project)
+        object.string("provider", providerID)
+        object.string("provider_region", providerRegion)
+        object.int("rate_basis_points", rateBasisPoints)
+        object.string("redemption_deadline", redemptionDeadline)
+        object.string("ref", ref)
+        object.int("service_amount", serviceAmount)
+        object.int("tax_amount", taxAmount)
+        object.string("used_on", usedOn)
+        object.int("year", Int64(year))
+        return object.finish()
+    }
+
     func insert(_ db: Database, seq: Int64, claimSeq: Int64) throws {
         try db.cachedStatement(
             sql: """

@@ -480,7 +480,7 @@ extension Ledger {
         var kind: EventKind
         /// Every row, with `event_seq`, in no particular order.
         var rows: String
-        var payload: @Sendable (Row) -> CanonicalJSON
+        var payload: @Sendable (Row) -> [UInt8]
     }
 
     private static let factTables: [FactTable] = [
@@ -488,26 +488,26 @@ extension Ledger {
             table: "voucher_use",
             kind: .use,
             rows: "SELECT u.*, c.ref AS claim_ref FROM voucher_use u JOIN claim c ON c.event_seq = u.claim_seq"
-        ) { UseFact(row: $0).payload },
+        ) { UseFact(row: $0).payloadBytes },
         FactTable(table: "claim", kind: .claim, rows: "SELECT * FROM claim") { row in
-            .object([
+            CanonicalJSON.object([
                 "ref": .string(row["ref"]), "applicant": .string(row["applicant_id"]),
                 "programme": .string(row["programme_id"]),
                 "year": .int(row["year"]), "requested": .int(row["requested"]), "project": .optional(row["project"]),
                 "paid": (row["paid"] as Int64?).map { .int($0) } ?? .null,
-            ])
+            ]).bytes
         },
         FactTable(
             table: "decision",
             kind: .decision,
             rows: "SELECT d.*, c.ref AS claim_ref FROM decision d JOIN claim c ON c.event_seq = d.claim_seq"
         ) { row in
-            .object([
+            CanonicalJSON.object([
                 "claim": .string(row["claim_ref"]), "level": .string(row["level"]), "outcome": .string(row["outcome"]),
                 "granted": .int(row["granted"]), "reviewer": .string(row["reviewer"]),
                 "reason": .optional(row["reason"]),
                 "valid_until": .optional(row["valid_until"]),
-            ])
+            ]).bytes
         },
         FactTable(
             table: "settlement",
@@ -517,38 +517,40 @@ extension Ledger {
                 JOIN redemption_filing f ON f.event_seq = s.filing_seq JOIN voucher_use u ON u.event_seq = s.use_seq
                 """
         ) { row in
-            .object([
-                "filing": .string(row["filing_ref"]), "use": .string(row["use_ref"]),
-                "outcome": .string(row["outcome"]),
-                "paid": .int(row["paid"]), "unpaid": .int(row["unpaid"]),
-                "unpaid_effect": .string(row["unpaid_effect"]),
-                "reason": .optional(row["reason"]),
-            ])
+            var object = CanonicalObjectWriter(capacity: 192)
+            object.string("filing", row["filing_ref"])
+            object.string("outcome", row["outcome"])
+            object.int("paid", row["paid"])
+            object.string("reason", row["reason"])
+            object.int("unpaid", row["unpaid"])
+            object.string("unpaid_effect", row["unpaid_effect"])
+            object.string("use", row["use_ref"])
+            return object.finish()
         },
         FactTable(
             table: "payment",
             kind: .payment,
             rows: "SELECT p.*, c.ref AS claim_ref FROM payment p JOIN claim c ON c.event_seq = p.claim_seq"
-        ) { row in .object(["claim": .string(row["claim_ref"]), "amount": .int(row["amount"])]) },
+        ) { row in CanonicalJSON.object(["claim": .string(row["claim_ref"]), "amount": .int(row["amount"])]).bytes },
         FactTable(table: "applicant", kind: .applicant, rows: "SELECT * FROM applicant") { row in
-            .object([
+            CanonicalJSON.object([
                 "id": .string(row["id"]), "kind": .string(row["kind"]), "name": .string(row["name"]),
                 "district": .string(row["district"]), "region": .string(row["region"]),
                 "group": .optional(row["group_id"]),
                 "override": overrideJSON(row),
-            ])
+            ]).bytes
         },
         FactTable(table: "provider", kind: .provider, rows: "SELECT * FROM provider") { row in
-            .object([
+            CanonicalJSON.object([
                 "id": .string(row["id"]), "name": .string(row["name"]), "region": .string(row["region"]),
                 "override": overrideJSON(row),
-            ])
+            ]).bytes
         },
         FactTable(table: "product", kind: .product, rows: "SELECT * FROM product") { row in
-            .object([
+            CanonicalJSON.object([
                 "code": .string(row["code"]), "provider": .string(row["provider_id"]), "name": .string(row["name"]),
                 "category": .string(row["category"]), "list_price": .int(row["list_price"]),
-            ])
+            ]).bytes
         },
     ]
 
@@ -583,7 +585,7 @@ extension Ledger {
         var current = try cursors.map { try $0.next() }
         var seqs = current.map { $0.map { $0["event_seq"] as Int64 } ?? .max }
         while let lowest = seqs.min(), lowest < .max, let next = seqs.firstIndex(of: lowest), let row = current[next] {
-            Self.factTables[next].payload(row).bytes.withUnsafeBytes { digest.add(seq: lowest, payload: $0) }
+            Self.factTables[next].payload(row).withUnsafeBytes { digest.add(seq: lowest, payload: $0) }
             current[next] = try cursors[next].next()
             seqs[next] = current[next].map { $0["event_seq"] as Int64 } ?? .max
         }
@@ -608,7 +610,7 @@ extension Ledger {
                 seen += 1
                 if first != nil { continue }
                 let seq: Int64 = row["event_seq"]
-                let rebuilt = fact.payload(row).bytes
+                let rebuilt = fact.payload(row)
                 // nil: the row has no event of its kind to compare with.
                 let same: Bool? = try row.withUnsafeData(named: "event_payload") { stored in
                     guard let stored else { return nil }

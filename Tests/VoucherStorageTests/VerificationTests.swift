@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PropertyBased
 import Testing
 import VoucherDomain
 
@@ -366,5 +367,59 @@ struct HandVerificationTests {
         let bad = try Self.runPython(recipe, path)
         #expect(bad.status != 0)
         #expect(bad.output.contains("event \(head.events) does not verify"))
+    }
+}
+
+struct InternedKeysTests {
+    @Test func everyKeyKeepsItsSlotAndIsFoundAgain() {
+        var keys = InternedKeys()
+        var slots: [String: Int] = [:]
+        for round in 0..<3 {
+            for n in 0..<20_000 {
+                let key = "quota/yrd-innovation-voucher/2022/\(n % 7_919)-\(n)"
+                let slot = key.utf8.withContiguousStorageIfAvailable { keys.slot($0) }!
+                if let earlier = slots[key] { #expect(slot == earlier, "round \(round), \(key)") }
+                slots[key] = slot
+            }
+        }
+        #expect(keys.keys.count == slots.count)
+        for (key, slot) in slots { #expect(keys.keys[slot] == key && keys.find(key) == slot) }
+        #expect(keys.find("no such key") == nil)
+        #expect("".utf8.withContiguousStorageIfAvailable { keys.slot($0) } == slots.count)
+        #expect(keys.find("") == slots.count)
+    }
+}
+
+/// Verification rebuilds a use's payload with a direct writer; the ledger stores the canonical JSON
+/// of the same facts. They must be the same bytes for any facts.
+struct PayloadWriterTests {
+    @Test func aUsesPayloadWrittenDirectlyIsItsCanonicalJSON() async {
+        let text = Gen<String?>.element(of: ["U-1", "甲", "\"", "\\", "\n", "a b", "", "😀"]).map { $0 ?? "" }
+            .array(of: 0...4).map { $0.joined() }
+        let optionalText = Gen<String??>.element(of: [nil, "P-9", "项目\"一\""] as [String?]).map { $0 ?? nil }
+        let amount = Gen.int64(in: 0...9_000_000_000)
+        let optionalAmount = Gen<Int64??>.element(of: [nil, 0, 12_345] as [Int64?]).map { $0 ?? nil }
+        await propertyCheck(count: 300, input: text, optionalText, amount, optionalAmount) { ref, project, fen, tax in
+            let fact = UseFact(
+                ref: ref,
+                claimRef: ref + "C",
+                programme: "sh-innovation-voucher",
+                year: 2022,
+                applicantID: ref,
+                providerID: "12310000" + ref,
+                productCode: ref,
+                category: ref,
+                providerRegion: "shanghai",
+                project: project,
+                usedOn: "2022-05-10",
+                serviceAmount: fen,
+                eligibleAmount: tax,
+                taxAmount: tax,
+                rateBasisPoints: 5_000,
+                amount: fen / 2,
+                redemptionDeadline: project
+            )
+            #expect(String(decoding: fact.payloadBytes, as: UTF8.self) == fact.payload.text)
+        }
     }
 }
