@@ -59,11 +59,24 @@ struct InternedKeys {
         return Int(truncatingIfNeeded: mixed ^ (mixed >> 31)) & (size - 1)
     }
 
-    /// FNV-1a: cheap, and good enough to spread the keys (equal hashes are told apart by the bytes).
+    /// Eight bytes at a time, each word mixed in with a multiply: cheap for the 40- to 60-byte ids
+    /// met millions of times (equal hashes are told apart by the bytes).
     private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        return hash
+        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        var index = 0
+        let raw = UnsafeRawBufferPointer(bytes)
+        while index + 8 <= bytes.count {
+            hash = (hash ^ raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            hash ^= hash >> 32
+            index += 8
+        }
+        var tail: UInt64 = 0
+        while index < bytes.count {
+            tail = tail << 8 | UInt64(bytes[index])
+            index += 1
+        }
+        hash = (hash ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        return hash ^ (hash >> 29)
     }
 
     private static func equal(_ key: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
