@@ -85,6 +85,11 @@ public struct Ledger: Sendable {
             try db.execute(sql: Ledger.schemaSection("use totals"))
             try db.execute(sql: Ledger.useTotalsFromFacts)
         }
+        // Postings by account served no query, and at a million uses its inserts, keyed at random,
+        // were a cost of every import.
+        migrator.registerMigration("v3 no index of postings by account") { db in
+            try db.execute(sql: "DROP INDEX IF EXISTS posting_by_account")
+        }
         return migrator
     }
 

@@ -245,8 +245,16 @@ struct VerificationTests {
             try db.execute(sql: "DROP INDEX redemption_item_past_deadline")
             try db.execute(sql: "DROP TABLE use_total")
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v2 use totals'")
+            // Version 1 also had an index of postings by account.
+            try db.execute(sql: "CREATE INDEX posting_by_account ON posting(account_id, business_date)")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v3 %'")
         }
         try fixture.ledger.migrate()
+        let indexes = try fixture.ledger.rawRead { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'")
+        }
+        #expect(!indexes.contains("posting_by_account"))
+        #expect(indexes.contains("redemption_item_past_deadline"))
         #expect(
             try fixture.ledger.breakdowns(try ProgrammeID("sh-innovation-voucher"), period: .through(.latest)) == before
         )

@@ -1,4 +1,5 @@
--- voucher-ledger: the one canonical schema (version 2: version 1 and the use totals).
+-- voucher-ledger: the one canonical schema, version 3 (version 2 added the use totals; version 3
+-- dropped an index of postings by account that no query used).
 --
 -- Money is INTEGER fen (0.01 CNY); dates are TEXT 'YYYY-MM-DD'; hashes are lower-case hex SHA-256.
 -- Every fact is one row of `event`, chained by hash; the other ledger tables hold the event's
@@ -235,7 +236,6 @@ CREATE TABLE posting (
     PRIMARY KEY (event_seq, line)
 ) STRICT;
 
-CREATE INDEX posting_by_account ON posting(account_id, business_date);
 CREATE INDEX posting_for_reports ON posting(programme_id, account_type, year, business_date);
 
 CREATE TRIGGER posting_keeps_the_balance AFTER INSERT ON posting
