@@ -13,12 +13,8 @@ struct InternedKeys {
     /// The slot of these bytes, added when new.
     mutating func slot(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         let hash = Self.hash(bytes)
-        var place = Self.place(hash, table.count)
-        while table[place].slot != 0 {
-            let entry = table[place]
-            if entry.hash == hash, Self.equal(keys[entry.slot - 1], bytes) { return entry.slot - 1 }
-            place = (place + 1) & (table.count - 1)
-        }
+        let (place, found) = look(for: bytes, hash: hash)
+        if let found { return found }
         keys.append(String(decoding: bytes, as: UTF8.self))
         hashes.append(hash)
         table[place] = (hash, keys.count)
@@ -29,16 +25,18 @@ struct InternedKeys {
     /// The slot of a key, nil when it was never met.
     func find(_ key: String) -> Int? {
         var key = key
-        return key.withUTF8 { bytes in
-            let hash = Self.hash(bytes)
-            var place = Self.place(hash, table.count)
-            while table[place].slot != 0 {
-                let entry = table[place]
-                if entry.hash == hash, Self.equal(keys[entry.slot - 1], bytes) { return entry.slot - 1 }
-                place = (place + 1) & (table.count - 1)
-            }
-            return nil
+        return key.withUTF8 { bytes in look(for: bytes, hash: Self.hash(bytes)).found }
+    }
+
+    /// The slot holding these bytes, or else the free place where they would go.
+    private func look(for bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> (place: Int, found: Int?) {
+        var place = Self.place(hash, table.count)
+        while table[place].slot != 0 {
+            let entry = table[place]
+            if entry.hash == hash, Self.equal(keys[entry.slot - 1], bytes) { return (place, entry.slot - 1) }
+            place = (place + 1) & (table.count - 1)
         }
+        return (place, nil)
     }
 
     private mutating func grow() {
