@@ -111,6 +111,14 @@ struct AccountSums {
         return sums[index]
     }
 
+    /// Adds another stretch's sums to these.
+    mutating func merge(_ other: AccountSums) {
+        for (index, var id) in other.accounts.keys.enumerated() {
+            let slot = id.withUTF8 { self.slot($0) }
+            sums[slot] &+= other.sums[index]
+        }
+    }
+
     /// The accounts with postings that ``take(_:)`` was never asked for.
     var notTaken: [String] {
         accounts.keys.indices.filter { taken.isEmpty || !taken[$0] }.map { accounts.keys[$0] }

@@ -59,37 +59,58 @@ extension Ledger {
     /// fact row with the payload its event hashed, and, when a digest is given, checks that the
     /// chain still extends it.
     public func verify(against digest: LedgerDigest? = nil) throws -> VerificationReport {
-        // The chain on this connection; on a second one, on the other core, the fact rows rebuilt
-        // into payloads, the policies and the use totals (each connection reads its own snapshot of
-        // an append-only ledger; should a writer slip in between, the digests differ and the facts
-        // are compared again on this connection's snapshot).
+        // On this connection, most of the chain; on a second one, on the other core, the fact rows
+        // rebuilt into payloads, the policies, the use totals and the last stretch of the chain,
+        // sized so that both finish together. Both read the events up to this connection's head
+        // (the ledger is append-only, so those are the same on both); a writer that slips in
+        // between adds only what neither reads, or makes the facts' digests differ, and then the
+        // facts are compared again on this connection.
         typealias Others = (
-            facts: (SHA256.Digest, Int), policies: [VerificationReport.Problem], totals: [VerificationReport.Problem]
+            facts: (first: (SHA256.Digest, Int), second: (SHA256.Digest, Int)),
+            policies: [VerificationReport.Problem],
+            totals: [VerificationReport.Problem],
+            tail: ChainPart
         )
-        @Sendable func others(_ db: Database) throws -> Others {
-            (try factsDigest(db), try verifyPolicies(db), try verifyUseTotals(db))
-        }
         let second = try secondReader()
-        let group = DispatchGroup()
-        let othersResult = ResultBox<Others>()
-        if let second {
-            DispatchQueue.global().async(group: group) { othersResult.set(Result { try second.read(others) }) }
-        }
         return try read { db in
-            var problems: [VerificationReport.Problem] = []
             // A scan reads each page once: a small page cache keeps memory flat.
             try db.execute(sql: "PRAGMA cache_size = -8192")
             defer { try? db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)") }
-            let (checked, balances, chainProblem, payloads) = try verifyChain(db)
-            if let chainProblem { problems.append(chainProblem) }
+            let head = try chainHead(db)
+            let split = second == nil ? head.events : head.events - head.events / 8
+            @Sendable func others(_ db: Database) throws -> Others {
+                (
+                    try factsDigest(db, split: split, head: head.events), try verifyPolicies(db),
+                    try verifyUseTotals(db), try verifyChain(db, (split + 1)...max(split + 1, head.events))
+                )
+            }
+            let group = DispatchGroup()
+            let othersResult = ResultBox<Others>()
+            if let second {
+                DispatchQueue.global().async(group: group) { othersResult.set(Result { try second.read(others) }) }
+            }
+            var problems: [VerificationReport.Problem] = []
+            var chain = try verifyChain(db, Int64.min...split)
             group.wait()
             let found = try othersResult.get() ?? (try others(db))
-            if found.facts != payloads { problems += try verifyFacts(db) }
+            let tail = found.tail
+            chain.balances.merge(tail.balances)
+            problems += [chain.problem, tail.problem].compactMap { $0 }
+            if let orphan = try Int64.fetchOne(
+                db,
+                sql: "SELECT event_seq FROM posting WHERE event_seq > ? ORDER BY event_seq LIMIT 1",
+                arguments: [head.events]
+            ) {
+                problems.append(.init(event: orphan, message: "has postings but no event row (the event was deleted)"))
+            }
+            if found.facts.first != chain.payloads || found.facts.second != tail.payloads {
+                problems += try verifyFacts(db)
+            }
             problems += found.policies
             problems.sort { ($0.event ?? .max) < ($1.event ?? .max) }
-            problems += try verifyBalances(db, computed: balances)
+            problems += try verifyBalances(db, computed: chain.balances)
             problems += found.totals
-            let head = try chainHead(db)
+            let checked = chain.checked + tail.checked
             if let digest {
                 if head.events < digest.events {
                     problems.append(
@@ -137,18 +158,32 @@ extension Ledger {
     /// One pass over the events and their postings, in sequence order, through the SQLite C API:
     /// each event's canonical encoding is written straight from the column bytes into one reused
     /// buffer and hashed, with no string made per field.
-    private func verifyChain(
-        _ db: Database
-    ) throws -> (Int64, AccountSums, VerificationReport.Problem?, (SHA256.Digest, Int)) {
+    /// What one stretch of the chain came to.
+    struct ChainPart {
+        var checked: Int64
+        var balances: AccountSums
+        var problem: VerificationReport.Problem?
+        var payloads: (SHA256.Digest, Int)
+    }
+
+    /// The events whose sequence numbers lie in `range`, and the postings of that range, the first
+    /// expected to be `range.lowerBound` (or 1) and to link to the hash of the event before it.
+    private func verifyChain(_ db: Database, _ range: ClosedRange<Int64>) throws -> ChainPart {
         let eventStatement = try db.makeStatement(
             sql: """
                 SELECT seq, kind, business_date, recorded_at, actor, idempotency_key, request_hash, programme_id,
-                    policy_hash, reverses, payload, explanation, prev_hash, hash FROM event ORDER BY seq
+                    policy_hash, reverses, payload, explanation, prev_hash, hash FROM event
+                WHERE seq BETWEEN ? AND ? ORDER BY seq
                 """
         )
         let postingStatement = try db.makeStatement(
-            sql: "SELECT event_seq, line, account_id, amount FROM posting ORDER BY event_seq, line"
+            sql: """
+                SELECT event_seq, line, account_id, amount FROM posting
+                WHERE event_seq BETWEEN ? AND ? ORDER BY event_seq, line
+                """
         )
+        try eventStatement.setArguments([range.lowerBound, range.upperBound])
+        try postingStatement.setArguments([range.lowerBound, range.upperBound])
         let events = eventStatement.sqliteStatement
         let postings = postingStatement.sqliteStatement
         defer {
@@ -157,10 +192,21 @@ extension Ledger {
         }
         var postingPending = try Self.step(postings)
         var balances = AccountSums()
-        var expectedSeq: Int64 = 1
+        var expectedSeq: Int64 = max(range.lowerBound, 1)
         var previousHash = Array(Hashing.genesis.utf8)
-        var checked: Int64 = 0
         var problem: VerificationReport.Problem?
+        if expectedSeq > 1 {
+            if let hash = try String.fetchOne(
+                db,
+                sql: "SELECT hash FROM event WHERE seq = ?",
+                arguments: [expectedSeq - 1]
+            ) {
+                previousHash = Array(hash.utf8)
+            } else {
+                problem = .init(event: expectedSeq - 1, message: "is missing: the sequence has a gap")
+            }
+        }
+        var checked: Int64 = 0
         var encoding: [UInt8] = []
         encoding.reserveCapacity(8192)
         var lines: [(line: Int64, account: Int, amount: Int64)] = []
@@ -272,7 +318,7 @@ extension Ledger {
                 message: "has postings but no event row (the event was deleted)"
             )
         }
-        return (checked, balances, problem, payloads.finalize())
+        return ChainPart(checked: checked, balances: balances, problem: problem, payloads: payloads.finalize())
     }
 
     /// Steps a statement: true on a row, false when done.
@@ -577,19 +623,35 @@ extension Ledger {
 
     /// Every fact row in sequence order (the tables merged by `event_seq`), its payload rebuilt,
     /// into one digest.
-    private func factsDigest(_ db: Database) throws -> (SHA256.Digest, Int) {
-        var digest = PayloadDigest()
+    /// Two digests: of the rows up to `split`, and of those after it up to `head`.
+    private func factsDigest(
+        _ db: Database,
+        split: Int64,
+        head: Int64
+    ) throws -> (first: (SHA256.Digest, Int), second: (SHA256.Digest, Int)) {
+        var first = PayloadDigest()
+        var second = PayloadDigest()
         let cursors = try Self.factTables.map { fact in
-            try Row.fetchCursor(db, sql: "SELECT * FROM (\(fact.rows)) ORDER BY event_seq")
+            try Row.fetchCursor(
+                db,
+                sql: "SELECT * FROM (\(fact.rows)) WHERE event_seq <= ? ORDER BY event_seq",
+                arguments: [head]
+            )
         }
         var current = try cursors.map { try $0.next() }
         var seqs = current.map { $0.map { $0["event_seq"] as Int64 } ?? .max }
         while let lowest = seqs.min(), lowest < .max, let next = seqs.firstIndex(of: lowest), let row = current[next] {
-            Self.factTables[next].payload(row).withUnsafeBytes { digest.add(seq: lowest, payload: $0) }
+            Self.factTables[next].payload(row).withUnsafeBytes { bytes in
+                if lowest <= split {
+                    first.add(seq: lowest, payload: bytes)
+                } else {
+                    second.add(seq: lowest, payload: bytes)
+                }
+            }
             current[next] = try cursors[next].next()
             seqs[next] = current[next].map { $0["event_seq"] as Int64 } ?? .max
         }
-        return digest.finalize()
+        return (first.finalize(), second.finalize())
     }
 
     /// The facts compared one table at a time, each row with its event's payload: slower than the

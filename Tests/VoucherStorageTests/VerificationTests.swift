@@ -72,8 +72,14 @@ struct VerificationTests {
             "UPDATE applicant SET name = 'x' WHERE event_seq = (SELECT MIN(event_seq) FROM applicant)",
             "its applicant row"
         ),
+        // The chain is read in two stretches, the last eighth on the second connection.
+        ("UPDATE event SET actor = 'x' WHERE seq = (SELECT MAX(seq) FROM event)", "does not match its hash"),
+        ("UPDATE event SET actor = 'x' WHERE seq = 3", "does not match its hash"),
+        ("UPDATE posting SET amount = amount * 2 WHERE event_seq = (SELECT MAX(seq) FROM event)", "does not match"),
+        ("UPDATE account SET balance = balance + 1 WHERE type = 'paid'", "differs from its postings"),
+        ("INSERT INTO posting VALUES (99999, 1, 'x', 5, 'paid', 'p', 2022, '2022-01-01')", "has postings but no event"),
     ])
-    func tamperingWithFactsIsCaughtInALedgerFile(change: String, expected: String) throws {
+    func tamperingIsCaughtInALedgerFile(change: String, expected: String) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verify-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
