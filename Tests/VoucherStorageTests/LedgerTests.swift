@@ -539,3 +539,22 @@ struct LifecycleTests {
         #expect(try fixture.ledger.programme(shanghai).versions.count == 2)
     }
 }
+
+/// A report to a date reads the kept totals only when nothing of the programme is dated later.
+struct ReportToADateTests {
+    @Test func aDateBeforeTheLastUseCountsOnlyWhatCameBeforeIt() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
+        _ = try fixture.use("U-1", applicant: fixture.alpha, amount: "10万", on: "2022-05-10")
+        _ = try fixture.use("U-2", applicant: fixture.alpha, amount: "4万", on: "2022-08-01")
+        func figures(_ date: String) throws -> (Int, Money, Int) {
+            let period = ReportPeriod.through(day(date))
+            let figures = try fixture.ledger.reconciliation(shanghai, period: period)
+            let months = try fixture.ledger.breakdown(shanghai, period: period, by: .month)
+            return (figures.uses, figures.used, months.count)
+        }
+        #expect(try figures("2022-06-30") == (1, try Money.parse("5万"), 1))
+        #expect(try figures("2022-08-01") == (2, try Money.parse("7万"), 2))
+        #expect(try figures("2022-12-31") == (2, try Money.parse("7万"), 2))
+    }
+}
