@@ -165,9 +165,7 @@ struct Import: ParsableCommand {
     func run() throws {
         guard let importKind = ImportKind(rawValue: kind) else { throw Exit.internalError }
         let summary = try guarded {
-            guard FileManager.default.isReadableFile(atPath: file) else {
-                throw ImportSource.ReadError(path: file)
-            }
+            if let unreadable = ImportSource.ReadError.check(file) { throw unreadable }
             let ledger = try ledger.open()
             let showProgress = isatty(STDERR_FILENO) == 1
             return try Importer(ledger: ledger, actor: self.ledger.actorName).run(

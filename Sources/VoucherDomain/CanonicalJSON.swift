@@ -64,11 +64,10 @@ public indirect enum CanonicalJSON: Sendable, Hashable {
         output.append(UInt8(ascii: "\""))
         var run = 0
         var index = 0
+        let raw = UnsafeRawBufferPointer(bytes)
         while index < bytes.count {
             // Eight bytes at a time while none of them needs an escape.
-            while index + 8 <= bytes.count,
-                !needsEscape(UnsafeRawPointer(bytes.baseAddress! + index).loadUnaligned(as: UInt64.self))
-            {
+            while index + 8 <= bytes.count, !needsEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
                 index += 8
             }
             guard index < bytes.count else { break }

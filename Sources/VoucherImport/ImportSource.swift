@@ -24,8 +24,25 @@ public struct ImportSource: Sendable {
     /// Why a file could not be read.
     public struct ReadError: Error, Sendable, CustomStringConvertible {
         public var path: String
-        public init(path: String) { self.path = path }
-        public var description: String { "cannot read \(path): it does not exist or is not readable" }
+        public var reason: String
+        public init(path: String, reason: String = "it does not exist or is not readable") {
+            self.path = path
+            self.reason = reason
+        }
+        public var description: String { "cannot read \(path): \(reason)" }
+
+        /// Why the file at `path` cannot be imported, or nil when it can be read.
+        public static func check(_ path: String) -> ReadError? {
+            var directory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &directory) else {
+                return ReadError(path: path, reason: "there is no such file")
+            }
+            if directory.boolValue { return ReadError(path: path, reason: "it is a folder; give the CSV file in it") }
+            if !FileManager.default.isReadableFile(atPath: path) {
+                return ReadError(path: path, reason: "this user may not read it")
+            }
+            return nil
+        }
     }
 
     /// A fresh pass over the bytes, from `offset`: each call of the closure returns the next chunk,

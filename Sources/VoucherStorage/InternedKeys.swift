@@ -80,8 +80,9 @@ struct InternedKeys {
     private static func equal(_ key: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var key = key
         return key.withUTF8 { stored in
-            stored.count == bytes.count
-                && (stored.count == 0 || memcmp(stored.baseAddress!, bytes.baseAddress!, stored.count) == 0)
+            guard stored.count == bytes.count else { return false }
+            guard let mine = stored.baseAddress, let theirs = bytes.baseAddress else { return true }  // both empty
+            return memcmp(mine, theirs, stored.count) == 0
         }
     }
 }

@@ -284,7 +284,13 @@ struct HostileInputTests {
         Case(
             name: "no such file",
             arguments: ["import", "uses", "/nonexistent/uses.csv"],
-            expected: "voucher:",
+            expected: "cannot read /nonexistent/uses.csv: there is no such file",
+            status: 74
+        ),
+        Case(
+            name: "a folder given as the file",
+            arguments: ["import", "uses", "/tmp"],
+            expected: "cannot read /tmp: it is a folder",
             status: 74
         ),
         Case(
