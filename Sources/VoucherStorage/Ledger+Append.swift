@@ -7,16 +7,20 @@ import VoucherDomain
 enum Hashing {
     static func sha256(_ text: String) -> String { sha256(bytes: Array(text.utf8)) }
 
-    static func sha256(bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
+    static func sha256(bytes: [UInt8]) -> String { String(decoding: hex(SHA256.hash(data: bytes)), as: UTF8.self) }
+
+    /// A digest as lower-case hex, in UTF-8 bytes.
+    static func hex(_ digest: SHA256.Digest) -> [UInt8] {
         var hex: [UInt8] = []
         hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: bytes) {
+        for byte in digest {
             hex.append(digits[Int(byte >> 4)])
             hex.append(digits[Int(byte & 0x0F)])
         }
-        return String(decoding: hex, as: UTF8.self)
+        return hex
     }
+
+    private static let digits = Array("0123456789abcdef".utf8)
 
     /// The previous hash of the first event.
     static let genesis = String(repeating: "0", count: 64)

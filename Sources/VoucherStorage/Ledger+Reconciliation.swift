@@ -280,13 +280,7 @@ extension Ledger {
             ) {
                 guard let dimension = BreakdownDimension(rawValue: row["dimension"]) else { continue }
                 result[dimension, default: []].append(
-                    BreakdownRow(
-                        key: row["key"],
-                        uses: row["uses"],
-                        serviceAmount: Money(fen: row["service"]),
-                        used: Money(fen: row["used"]),
-                        redeemed: Money(fen: row["redeemed"])
-                    )
+                    BreakdownRow(row)
                 )
             }
             return result
@@ -328,15 +322,7 @@ extension Ledger {
                         AND uses > 0 ORDER BY used DESC, key LIMIT :largest
                         """,
                     arguments: arguments
-                ).map {
-                    BreakdownRow(
-                        key: $0["key"],
-                        uses: $0["uses"],
-                        serviceAmount: Money(fen: $0["service"]),
-                        used: Money(fen: $0["used"]),
-                        redeemed: Money(fen: $0["redeemed"])
-                    )
-                }
+                ).map(BreakdownRow.init)
                 let count =
                     try db.fetchOne(
                         Int.self,
@@ -383,15 +369,9 @@ extension Ledger {
                 arguments: ["programme": programmeID.value, "year": year]
             )
             while let row = try rows.next() {
-                guard let dimension = BreakdownDimension(rawValue: row[0]) else { continue }
+                guard let dimension = BreakdownDimension(rawValue: row["dimension"]) else { continue }
                 result[dimension, default: []].append(
-                    BreakdownRow(
-                        key: row[1],
-                        uses: row[2],
-                        serviceAmount: Money(fen: row[3]),
-                        used: Money(fen: row[4]),
-                        redeemed: Money(fen: row[5])
-                    )
+                    BreakdownRow(row)
                 )
             }
             return result
@@ -536,5 +516,18 @@ extension Ledger {
             }
             if !transaction.isEmpty { try write(transaction + "\n") }
         }
+    }
+}
+
+extension BreakdownRow {
+    /// A row of a breakdown query: its columns `key`, `uses`, `service`, `used` and `redeemed`.
+    init(_ row: Row) {
+        self.init(
+            key: row["key"],
+            uses: row["uses"],
+            serviceAmount: Money(fen: row["service"]),
+            used: Money(fen: row["used"]),
+            redeemed: Money(fen: row["redeemed"])
+        )
     }
 }

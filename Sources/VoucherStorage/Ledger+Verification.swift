@@ -292,7 +292,7 @@ extension Ledger {
                 continue
             }
             let stored = Self.column(events, 13)
-            if !Self.hex(SHA256.hash(data: encoding)).elementsEqual(stored) {
+            if !Hashing.hex(SHA256.hash(data: encoding)).elementsEqual(stored) {
                 problem = .init(
                     event: seq,
                     message: "its content does not match its hash (a field, its payload or a posting was changed)"
@@ -343,18 +343,6 @@ extension Ledger {
         } else {
             CanonicalJSON.appendString(utf8: column(statement, index), to: &output)
         }
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    private static func hex(_ digest: SHA256.Digest) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(64)
-        for byte in digest {
-            out.append(hexDigits[Int(byte >> 4)])
-            out.append(hexDigits[Int(byte & 0x0F)])
-        }
-        return out
     }
 
     private func verifyBalances(_ db: Database, computed sums: AccountSums) throws -> [VerificationReport.Problem] {
