@@ -94,8 +94,8 @@ public struct Importer {
         }
         let table = try Self.table(try input.reader(), kind: kind, file: file)
         // Two passes over the file, so that memory does not grow with it: the first checks every
-        // row and remembers only each reference's first line; the second records.
-        let checked = try check(try input.reader(), table: table, kind: kind, file: file)
+        // row; the second records, knowing only which lines repeat an earlier row.
+        let checked = try check(try Self.records(input), table: table, kind: kind, file: file)
         var summary = ImportSummary(
             kind: kind,
             rows: checked.rows,
@@ -108,8 +108,7 @@ public struct Importer {
         var issues: [ImportIssue] = []
         try ledger.batch(commit: !dryRun) {
             var done = 0
-            var reader = try input.reader()
-            _ = reader.next()  // the header
+            var reader = try Self.records(input)
             while let record = reader.next() {
                 done += 1
                 var fields = RowFields(line: record.line, header: table.header, values: record.fields)
@@ -149,6 +148,13 @@ public struct Importer {
     struct Table {
         var header: [String]
         var ignored: [String]
+    }
+
+    /// The records after the header row.
+    static func records(_ input: DecodedInput) throws -> CSVReader {
+        var reader = try input.reader()
+        _ = reader.next()
+        return reader
     }
 
     static func table(_ reader: CSVReader, kind: ImportKind, file: String) throws -> Table {
@@ -233,7 +239,8 @@ public struct Importer {
         }
     }
 
-    /// Checks every row, collecting every issue; refuses the file if there is any.
+    /// Checks every record (the reader is past the header), collecting every issue; refuses the
+    /// file if there is any.
     func check(_ reader: CSVReader, table: Table, kind: ImportKind, file: String) throws -> Checked {
         var issues: [ImportIssue] = []
         var checked = Checked()
@@ -242,7 +249,6 @@ public struct Importer {
         // Held for this pass only.
         var firstRows: [String: (line: Int, fingerprint: Int)] = [:]
         var reader = reader
-        _ = reader.next()  // the header
         while let record = reader.next() {
             checked.rows += 1
             guard record.fields.count == table.header.count else {
