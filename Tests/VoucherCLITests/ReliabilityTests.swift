@@ -129,13 +129,25 @@ struct ReliabilityTests {
         }
         let base = directory.appendingPathComponent("base.sqlite")
         let trial = directory.appendingPathComponent("trial.sqlite")
+        // How long one whole import takes on this machine; the kill falls inside that span, so the
+        // trials kill a running import however fast or slow the machine is.
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: trial.path + suffix) }
+        try FileManager.default.copyItem(at: base, to: trial)
+        let started = DispatchTime.now().uptimeNanoseconds
+        let whole = try Self.launch(["import", "uses", "uses.csv", "--db", "trial.sqlite"], in: directory)
+        whole.waitUntilExit()
+        let span = DispatchTime.now().uptimeNanoseconds - started
+        #expect(whole.terminationStatus == 0)
         var random = SystemRandomNumberGenerator()
         var killedMidway = 0
-        for _ in 0..<3 {
+        var trials = 0
+        while trials < 8 && killedMidway < 3 {
+            trials += 1
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: trial.path + suffix) }
             try FileManager.default.copyItem(at: base, to: trial)
             let process = try Self.launch(["import", "uses", "uses.csv", "--db", "trial.sqlite"], in: directory)
-            usleep(UInt32.random(in: 100_000...1_500_000, using: &random))
+            let delay = UInt64.random(in: span * 3 / 10...span * 9 / 10, using: &random)
+            usleep(UInt32(delay / 1_000))
             if process.isRunning {
                 kill(process.processIdentifier, SIGKILL)
                 killedMidway += 1
@@ -151,6 +163,6 @@ struct ReliabilityTests {
             #expect(try Self.count("SELECT COUNT(*) FROM voucher_use", in: trial) == 1500)
             #expect(try CommandLineTests.voucher(["verify", "--db", "trial.sqlite"], in: directory).status == 0)
         }
-        #expect(killedMidway > 0, "no trial killed the import while it ran; the timing proves nothing")
+        #expect(killedMidway > 0, "no trial of \(trials) killed the import while it ran; the timing proves nothing")
     }
 }
