@@ -1298,29 +1298,6 @@ struct UseFact {
         ])
     }
 
-    /// The same bytes as `payload.bytes`, written directly (verification rebuilds every use's).
-    var payloadBytes: [UInt8] {
-        var object = CanonicalObjectWriter()
-        object.int("amount", amount)
-        object.string("applicant", applicantID)
-        object.string("category", category)
-        object.string("claim", claimRef)
-        object.int("eligible_amount", eligibleAmount)
-        object.string("product", productCode)
-        object.string("programme", programme)
-        object.string("project", project)
-        object.string("provider", providerID)
-        object.string("provider_region", providerRegion)
-        object.int("rate_basis_points", rateBasisPoints)
-        object.string("redemption_deadline", redemptionDeadline)
-        object.string("ref", ref)
-        object.int("service_amount", serviceAmount)
-        object.int("tax_amount", taxAmount)
-        object.string("used_on", usedOn)
-        object.int("year", Int64(year))
-        return object.finish()
-    }
-
     func insert(_ db: Database, seq: Int64, claimSeq: Int64) throws {
         try db.cachedStatement(
             sql: """
@@ -1334,30 +1311,6 @@ struct UseFact {
             project, usedOn,
             serviceAmount, eligibleAmount, taxAmount, rateBasisPoints, amount, redemptionDeadline,
         ])
-    }
-
-}
-
-extension UseFact {
-    /// The facts as stored in a `voucher_use` row (with its claim's ref).
-    init(row: Row) {
-        ref = row["ref"]
-        claimRef = row["claim_ref"]
-        programme = row["programme_id"]
-        year = row["year"]
-        applicantID = row["applicant_id"]
-        providerID = row["provider_id"]
-        productCode = row["product_code"]
-        category = row["category"]
-        providerRegion = row["provider_region"]
-        project = row["project"]
-        usedOn = row["used_on"]
-        serviceAmount = row["service_amount"]
-        eligibleAmount = row["eligible_amount"]
-        taxAmount = row["tax_amount"]
-        rateBasisPoints = row["rate_basis_points"]
-        amount = row["amount"]
-        redemptionDeadline = row["redemption_deadline"]
     }
 }
 

@@ -52,6 +52,10 @@ public struct VerificationReport: Sendable, Hashable {
     public var problem: Problem?
 
     public var isValid: Bool { problem == nil }
+
+    /// Whether the fact rows' digests differed from the payloads' and the rows were compared one by
+    /// one (on an intact ledger they never differ; the tests hold verification to that).
+    @_spi(Testing) public internal(set) var factsComparedRowByRow = false
 }
 
 extension Ledger {
@@ -59,17 +63,17 @@ extension Ledger {
     /// fact row with the payload its event hashed, and, when a digest is given, checks that the
     /// chain still extends it.
     public func verify(against digest: LedgerDigest? = nil) throws -> VerificationReport {
-        // On this connection, most of the chain; on a second one, on the other core, the fact rows
-        // rebuilt into payloads, the policies, the use totals and the last stretch of the chain,
-        // sized so that both finish together. Both read the events up to this connection's head
-        // (the ledger is append-only, so those are the same on both); a writer that slips in
-        // between adds only what neither reads, or makes the facts' digests differ, and then the
-        // facts are compared again on this connection.
+        // The chain is cut into stretches that two connections, one on each core, take in turn as
+        // they come free. The second first rebuilds the fact rows into payloads and checks the
+        // policies and the use totals, so the first takes most of the chain. Both read the events
+        // up to this connection's head (the ledger is append-only, so those are the same on both);
+        // a writer that slips in between adds only what neither reads, or makes the facts' digests
+        // differ, and then the facts are compared again on this connection.
         typealias Others = (
-            facts: (first: (SHA256.Digest, Int), second: (SHA256.Digest, Int)),
+            facts: [(SHA256.Digest, Int)],
             policies: [VerificationReport.Problem],
             totals: [VerificationReport.Problem],
-            tail: ChainPart
+            chain: ChainParts
         )
         let second = try secondReader()
         return try read { db in
@@ -77,11 +81,11 @@ extension Ledger {
             try db.execute(sql: "PRAGMA cache_size = -8192")
             defer { try? db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)") }
             let head = try chainHead(db)
-            let split = second == nil ? head.events : head.events - head.events / 8
+            let stretches = Stretches(events: head.events)
             @Sendable func others(_ db: Database) throws -> Others {
                 (
-                    try factsDigest(db, split: split, head: head.events), try verifyPolicies(db),
-                    try verifyUseTotals(db), try verifyChain(db, (split + 1)...max(split + 1, head.events))
+                    try factsDigest(db, bounds: stretches.bounds), try verifyPolicies(db), try verifyUseTotals(db),
+                    try verifyStretches(db, stretches)
                 )
             }
             let group = DispatchGroup()
@@ -90,12 +94,11 @@ extension Ledger {
                 DispatchQueue.global().async(group: group) { othersResult.set(Result { try second.read(others) }) }
             }
             var problems: [VerificationReport.Problem] = []
-            var chain = try verifyChain(db, Int64.min...split)
+            var chain = try verifyStretches(db, stretches)
             group.wait()
             let found = try othersResult.get() ?? (try others(db))
-            let tail = found.tail
-            chain.balances.merge(tail.balances)
-            problems += [chain.problem, tail.problem].compactMap { $0 }
+            chain.merge(found.chain)
+            problems += chain.problems
             if let orphan = try Int64.fetchOne(
                 db,
                 sql: "SELECT event_seq FROM posting WHERE event_seq > ? ORDER BY event_seq LIMIT 1",
@@ -103,14 +106,16 @@ extension Ledger {
             ) {
                 problems.append(.init(event: orphan, message: "has postings but no event row (the event was deleted)"))
             }
-            if found.facts.first != chain.payloads || found.facts.second != tail.payloads {
-                problems += try verifyFacts(db)
+            let factsDiffer = found.facts.indices.contains { stretch in
+                guard let read = chain.payloads[stretch] else { return true }
+                return read.0 != found.facts[stretch].0 || read.1 != found.facts[stretch].1
             }
+            if factsDiffer { problems += try verifyFacts(db) }
             problems += found.policies
             problems.sort { ($0.event ?? .max) < ($1.event ?? .max) }
             problems += try verifyBalances(db, computed: chain.balances)
             problems += found.totals
-            let checked = chain.checked + tail.checked
+            let checked = chain.checked
             if let digest {
                 if head.events < digest.events {
                     problems.append(
@@ -135,7 +140,9 @@ extension Ledger {
                     )
                 }
             }
-            return VerificationReport(eventsChecked: checked, head: head, problem: problems.first)
+            var report = VerificationReport(eventsChecked: checked, head: head, problem: problems.first)
+            report.factsComparedRowByRow = factsDiffer
+            return report
         }
     }
 
@@ -155,20 +162,76 @@ extension Ledger {
 
     // MARK: - The chain
 
-    /// One pass over the events and their postings, in sequence order, through the SQLite C API:
-    /// each event's canonical encoding is written straight from the column bytes into one reused
-    /// buffer and hashed, with no string made per field.
+    /// The chain cut into stretches of consecutive events, handed out in order to whichever
+    /// connection asks next.
+    final class Stretches: @unchecked Sendable {
+        /// Stretch `i` holds the events after `bounds[i]` up to `bounds[i + 1]`.
+        let bounds: [Int64]
+        private let lock = NSLock()
+        private var next = 0
+
+        /// About 4,096 events a stretch, at least two stretches and at most 256.
+        init(events: Int64) {
+            let count = Int64(max(1, min(256, max(2, events / 4_096), events)))
+            bounds = (0...count).map { events * $0 / count }
+        }
+
+        /// The next stretch nobody has taken, if any.
+        func take() -> Int? {
+            lock.withLock {
+                guard next < bounds.count - 1 else { return nil }
+                next += 1
+                return next - 1
+            }
+        }
+    }
+
+    /// What the stretches one connection verified came to.
+    struct ChainParts: Sendable {
+        var checked: Int64 = 0
+        var balances = AccountSums()
+        var problems: [VerificationReport.Problem] = []
+        /// The digest of the payloads of each stretch, by its index.
+        var payloads: [Int: (SHA256.Digest, Int)] = [:]
+
+        mutating func merge(_ other: ChainParts) {
+            checked += other.checked
+            balances.merge(other.balances)
+            problems += other.problems
+            payloads.merge(other.payloads) { first, _ in first }
+        }
+    }
+
+    /// Takes stretches until none is left, verifying each with ``verifyChain(_:_:balances:)``.
+    private func verifyStretches(_ db: Database, _ stretches: Stretches) throws -> ChainParts {
+        var parts = ChainParts()
+        while let index = stretches.take() {
+            let range = (stretches.bounds[index] + 1)...max(stretches.bounds[index] + 1, stretches.bounds[index + 1])
+            let part = try verifyChain(db, range, balances: &parts.balances)
+            parts.checked += part.checked
+            parts.problems += [part.problem].compactMap { $0 }
+            parts.payloads[index] = part.payloads
+        }
+        return parts
+    }
+
     /// What one stretch of the chain came to.
     struct ChainPart {
         var checked: Int64
-        var balances: AccountSums
         var problem: VerificationReport.Problem?
         var payloads: (SHA256.Digest, Int)
     }
 
     /// The events whose sequence numbers lie in `range`, and the postings of that range, the first
     /// expected to be `range.lowerBound` (or 1) and to link to the hash of the event before it.
-    private func verifyChain(_ db: Database, _ range: ClosedRange<Int64>) throws -> ChainPart {
+    /// One pass in sequence order through the SQLite C API: each event's canonical encoding is
+    /// written straight from the column bytes into one reused buffer and hashed, with no string
+    /// made per field. The postings are added to `balances`.
+    private func verifyChain(
+        _ db: Database,
+        _ range: ClosedRange<Int64>,
+        balances: inout AccountSums
+    ) throws -> ChainPart {
         let eventStatement = try db.makeStatement(
             sql: """
                 SELECT seq, kind, business_date, recorded_at, actor, idempotency_key, request_hash, programme_id,
@@ -186,12 +249,12 @@ extension Ledger {
         try postingStatement.setArguments([range.lowerBound, range.upperBound])
         let events = eventStatement.sqliteStatement
         let postings = postingStatement.sqliteStatement
+        // The statements own the handles: they must live, and be reset, until the pass ends.
         defer {
-            sqlite3_reset(events)
-            sqlite3_reset(postings)
+            sqlite3_reset(eventStatement.sqliteStatement)
+            sqlite3_reset(postingStatement.sqliteStatement)
         }
         var postingPending = try Self.step(postings)
-        var balances = AccountSums()
         var expectedSeq: Int64 = max(range.lowerBound, 1)
         var previousHash = Array(Hashing.genesis.utf8)
         var problem: VerificationReport.Problem?
@@ -318,11 +381,11 @@ extension Ledger {
                 message: "has postings but no event row (the event was deleted)"
             )
         }
-        return ChainPart(checked: checked, balances: balances, problem: problem, payloads: payloads.finalize())
+        return ChainPart(checked: checked, problem: problem, payloads: payloads.finalize())
     }
 
     /// Steps a statement: true on a row, false when done.
-    private static func step(_ statement: OpaquePointer?) throws -> Bool {
+    fileprivate static func step(_ statement: OpaquePointer?) throws -> Bool {
         switch sqlite3_step(statement) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
@@ -331,13 +394,13 @@ extension Ledger {
     }
 
     /// A text column's bytes, valid until the statement steps again; empty when NULL.
-    private static func column(_ statement: OpaquePointer?, _ index: Int32) -> UnsafeBufferPointer<UInt8> {
+    fileprivate static func column(_ statement: OpaquePointer?, _ index: Int32) -> UnsafeBufferPointer<UInt8> {
         guard let text = sqlite3_column_text(statement, index) else { return UnsafeBufferPointer(start: nil, count: 0) }
         return UnsafeBufferPointer(start: text, count: Int(sqlite3_column_bytes(statement, index)))
     }
 
     /// A text column as a canonical JSON string, or null.
-    private static func appendText(_ statement: OpaquePointer?, _ index: Int32, to output: inout [UInt8]) {
+    fileprivate static func appendText(_ statement: OpaquePointer?, _ index: Int32, to output: inout [UInt8]) {
         if sqlite3_column_type(statement, index) == SQLITE_NULL {
             output.append(contentsOf: [UInt8(ascii: "n"), UInt8(ascii: "u"), UInt8(ascii: "l"), UInt8(ascii: "l")])
         } else {
@@ -415,8 +478,8 @@ extension Ledger {
         let uses = useStatement.sqliteStatement
         let settlements = settlementStatement.sqliteStatement
         defer {
-            sqlite3_reset(uses)
-            sqlite3_reset(settlements)
+            sqlite3_reset(useStatement.sqliteStatement)
+            sqlite3_reset(settlementStatement.sqliteStatement)
         }
         var keys = InternedKeys()
         var expected: [Totals] = []
@@ -507,89 +570,195 @@ extension Ledger {
 
     // MARK: - Facts against payloads
 
-    /// A fact table: the rows (with what their payload names, such as a claim's ref) and how a row
-    /// rebuilds the payload its event hashed.
-    private struct FactTable: Sendable {
+    /// One key of a fact's payload and where its fact row keeps the value.
+    struct PayloadField: Sendable {
+        enum Source: Sendable {
+            /// A text column: a string, or null.
+            case text(String)
+            /// An integer column: a number, or null.
+            case int(String)
+            /// The columns `override_by` and `override_reason`: `{"by": …, "reason": …}`, or null.
+            case override
+        }
+
+        var key: String
+        var source: Source
+
+        static func text(_ key: String, _ column: String? = nil) -> PayloadField {
+            PayloadField(key: key, source: .text(column ?? key))
+        }
+
+        static func int(_ key: String, _ column: String? = nil) -> PayloadField {
+            PayloadField(key: key, source: .int(column ?? key))
+        }
+
+        var columns: [String] {
+            switch source {
+            case .text(let column), .int(let column): [column]
+            case .override: ["override_by", "override_reason"]
+            }
+        }
+    }
+
+    /// A fact table: its rows (with what their payload names, such as a claim's ref) and, key by
+    /// key, the payload its event hashed. Both the digest and the row-by-row comparison rebuild the
+    /// payload from the row's columns through the SQLite C API, with this one definition.
+    struct FactTable: Sendable {
         var table: String
         var kind: EventKind
         /// Every row, with `event_seq`, in no particular order.
         var rows: String
-        var payload: @Sendable (Row) -> [UInt8]
+        /// In canonical order: by key.
+        var fields: [PayloadField]
+        /// Each field's `"key":`, canonical JSON, with the comma before it from the second on.
+        private var keys: [[UInt8]]
+
+        init(table: String, kind: EventKind, rows: String, fields: [PayloadField]) {
+            self.table = table
+            self.kind = kind
+            self.rows = rows
+            self.fields = fields.sorted { $0.key < $1.key }
+            keys = self.fields.enumerated().map { position, field in
+                var bytes: [UInt8] = position == 0 ? [] : [UInt8(ascii: ",")]
+                var key = field.key
+                key.withUTF8 { CanonicalJSON.appendString(utf8: $0, to: &bytes) }
+                bytes.append(UInt8(ascii: ":"))
+                return bytes
+            }
+        }
+
+        /// The columns the payload is read from, in the order `writePayload` expects them, of the
+        /// table or subquery named `alias` when one is given.
+        func columns(of alias: String? = nil) -> String {
+            fields.flatMap(\.columns).map { (alias.map { "\($0)." } ?? "") + "\"\($0)\"" }.joined(separator: ", ")
+        }
+
+        /// Writes the payload, reading the row's columns from `first` on in the order of `columns`.
+        func writePayload(_ statement: OpaquePointer?, from first: Int32, to output: inout [UInt8]) {
+            output.append(UInt8(ascii: "{"))
+            var column = first
+            for (field, key) in zip(fields, keys) {
+                output.append(contentsOf: key)
+                switch field.source {
+                case .text:
+                    Ledger.appendText(statement, column, to: &output)
+                    column += 1
+                case .int:
+                    if sqlite3_column_type(statement, column) == SQLITE_NULL {
+                        output.append(contentsOf: Ledger.null)
+                    } else {
+                        CanonicalJSON.appendInt(sqlite3_column_int64(statement, column), to: &output)
+                    }
+                    column += 1
+                case .override:
+                    if sqlite3_column_type(statement, column) == SQLITE_NULL
+                        || sqlite3_column_type(statement, column + 1) == SQLITE_NULL
+                    {
+                        output.append(contentsOf: Ledger.null)
+                    } else {
+                        output.append(contentsOf: Array(#"{"by":"#.utf8))
+                        Ledger.appendText(statement, column, to: &output)
+                        output.append(contentsOf: Array(#","reason":"#.utf8))
+                        Ledger.appendText(statement, column + 1, to: &output)
+                        output.append(UInt8(ascii: "}"))
+                    }
+                    column += 2
+                }
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+
+        /// The payloads of the rows `sql` selects (`event_seq`, then the columns of `columns()`).
+        func payloads(_ db: Database, select sql: String) throws -> [[UInt8]] {
+            let statement = try db.makeStatement(sql: sql)
+            var payloads: [[UInt8]] = []
+            while try Ledger.step(statement.sqliteStatement) {
+                var payload: [UInt8] = []
+                writePayload(statement.sqliteStatement, from: 1, to: &payload)
+                payloads.append(payload)
+            }
+            return payloads
+        }
     }
 
-    private static let factTables: [FactTable] = [
+    static let factTables: [FactTable] = [
         FactTable(
             table: "voucher_use",
             kind: .use,
-            rows: "SELECT u.*, c.ref AS claim_ref FROM voucher_use u JOIN claim c ON c.event_seq = u.claim_seq"
-        ) { UseFact(row: $0).payloadBytes },
-        FactTable(table: "claim", kind: .claim, rows: "SELECT * FROM claim") { row in
-            CanonicalJSON.object([
-                "ref": .string(row["ref"]), "applicant": .string(row["applicant_id"]),
-                "programme": .string(row["programme_id"]),
-                "year": .int(row["year"]), "requested": .int(row["requested"]), "project": .optional(row["project"]),
-                "paid": (row["paid"] as Int64?).map { .int($0) } ?? .null,
-            ]).bytes
-        },
+            rows: "SELECT u.*, c.ref AS claim_ref FROM voucher_use u JOIN claim c ON c.event_seq = u.claim_seq",
+            fields: [
+                .int("amount"), .text("applicant", "applicant_id"), .text("category"), .text("claim", "claim_ref"),
+                .int("eligible_amount"), .text("product", "product_code"), .text("programme", "programme_id"),
+                .text("project"), .text("provider", "provider_id"), .text("provider_region"),
+                .int("rate_basis_points"), .text("redemption_deadline"), .text("ref"), .int("service_amount"),
+                .int("tax_amount"), .text("used_on"), .int("year"),
+            ]
+        ),
+        FactTable(
+            table: "claim",
+            kind: .claim,
+            rows: "SELECT * FROM claim",
+            fields: [
+                .text("ref"), .text("applicant", "applicant_id"), .text("programme", "programme_id"), .int("year"),
+                .int("requested"), .text("project"), .int("paid"),
+            ]
+        ),
         FactTable(
             table: "decision",
             kind: .decision,
-            rows: "SELECT d.*, c.ref AS claim_ref FROM decision d JOIN claim c ON c.event_seq = d.claim_seq"
-        ) { row in
-            CanonicalJSON.object([
-                "claim": .string(row["claim_ref"]), "level": .string(row["level"]), "outcome": .string(row["outcome"]),
-                "granted": .int(row["granted"]), "reviewer": .string(row["reviewer"]),
-                "reason": .optional(row["reason"]),
-                "valid_until": .optional(row["valid_until"]),
-            ]).bytes
-        },
+            rows: "SELECT d.*, c.ref AS claim_ref FROM decision d JOIN claim c ON c.event_seq = d.claim_seq",
+            fields: [
+                .text("claim", "claim_ref"), .text("level"), .text("outcome"), .int("granted"), .text("reviewer"),
+                .text("reason"), .text("valid_until"),
+            ]
+        ),
         FactTable(
             table: "settlement",
             kind: .redemptionSettled,
             rows: """
                 SELECT s.*, f.ref AS filing_ref, u.ref AS use_ref FROM settlement s
                 JOIN redemption_filing f ON f.event_seq = s.filing_seq JOIN voucher_use u ON u.event_seq = s.use_seq
-                """
-        ) { row in
-            var object = CanonicalObjectWriter(capacity: 192)
-            object.string("filing", row["filing_ref"])
-            object.string("outcome", row["outcome"])
-            object.int("paid", row["paid"])
-            object.string("reason", row["reason"])
-            object.int("unpaid", row["unpaid"])
-            object.string("unpaid_effect", row["unpaid_effect"])
-            object.string("use", row["use_ref"])
-            return object.finish()
-        },
+                """,
+            fields: [
+                .text("filing", "filing_ref"), .text("outcome"), .int("paid"), .text("reason"), .int("unpaid"),
+                .text("unpaid_effect"), .text("use", "use_ref"),
+            ]
+        ),
         FactTable(
             table: "payment",
             kind: .payment,
-            rows: "SELECT p.*, c.ref AS claim_ref FROM payment p JOIN claim c ON c.event_seq = p.claim_seq"
-        ) { row in CanonicalJSON.object(["claim": .string(row["claim_ref"]), "amount": .int(row["amount"])]).bytes },
-        FactTable(table: "applicant", kind: .applicant, rows: "SELECT * FROM applicant") { row in
-            CanonicalJSON.object([
-                "id": .string(row["id"]), "kind": .string(row["kind"]), "name": .string(row["name"]),
-                "district": .string(row["district"]), "region": .string(row["region"]),
-                "group": .optional(row["group_id"]),
-                "override": overrideJSON(row),
-            ]).bytes
-        },
-        FactTable(table: "provider", kind: .provider, rows: "SELECT * FROM provider") { row in
-            CanonicalJSON.object([
-                "id": .string(row["id"]), "name": .string(row["name"]), "region": .string(row["region"]),
-                "override": overrideJSON(row),
-            ]).bytes
-        },
-        FactTable(table: "product", kind: .product, rows: "SELECT * FROM product") { row in
-            CanonicalJSON.object([
-                "code": .string(row["code"]), "provider": .string(row["provider_id"]), "name": .string(row["name"]),
-                "category": .string(row["category"]), "list_price": .int(row["list_price"]),
-            ]).bytes
-        },
+            rows: "SELECT p.*, c.ref AS claim_ref FROM payment p JOIN claim c ON c.event_seq = p.claim_seq",
+            fields: [.text("claim", "claim_ref"), .int("amount")]
+        ),
+        FactTable(
+            table: "applicant",
+            kind: .applicant,
+            rows: "SELECT * FROM applicant",
+            fields: [
+                .text("id"), .text("kind"), .text("name"), .text("district"), .text("region"),
+                .text("group", "group_id"), PayloadField(key: "override", source: .override),
+            ]
+        ),
+        FactTable(
+            table: "provider",
+            kind: .provider,
+            rows: "SELECT * FROM provider",
+            fields: [.text("id"), .text("name"), .text("region"), PayloadField(key: "override", source: .override)]
+        ),
+        FactTable(
+            table: "product",
+            kind: .product,
+            rows: "SELECT * FROM product",
+            fields: [
+                .text("code"), .text("provider", "provider_id"), .text("name"), .text("category"), .int("list_price"),
+            ]
+        ),
     ]
 
     /// The event kinds that have a fact table.
     static let kindsWithFacts = Set(factTables.map(\.kind.rawValue))
+
+    private static let null = Array("null".utf8)
 
     /// What the chain pass and the facts pass each feed, in sequence order, for every event that
     /// has facts: its sequence number and payload, as the event stored it and as the fact row
@@ -610,36 +779,31 @@ extension Ledger {
     }
 
     /// Every fact row in sequence order (the tables merged by `event_seq`), its payload rebuilt,
-    /// into one digest.
-    /// Two digests: of the rows up to `split`, and of those after it up to `head`.
-    private func factsDigest(
-        _ db: Database,
-        split: Int64,
-        head: Int64
-    ) throws -> (first: (SHA256.Digest, Int), second: (SHA256.Digest, Int)) {
-        var first = PayloadDigest()
-        var second = PayloadDigest()
-        let cursors = try Self.factTables.map { fact in
-            try Row.fetchCursor(
-                db,
-                sql: "SELECT * FROM (\(fact.rows)) WHERE event_seq <= ? ORDER BY event_seq",
-                arguments: [head]
+    /// into one digest for each stretch of the chain: stretch `i` holds the rows after `bounds[i]`
+    /// up to `bounds[i + 1]`.
+    private func factsDigest(_ db: Database, bounds: [Int64]) throws -> [(SHA256.Digest, Int)] {
+        var digests = Array(repeating: PayloadDigest(), count: max(0, bounds.count - 1))
+        let statements = try Self.factTables.map { fact in
+            let statement = try db.makeStatement(
+                sql: "SELECT event_seq, \(fact.columns()) FROM (\(fact.rows)) WHERE event_seq <= ? ORDER BY event_seq"
             )
+            try statement.setArguments([bounds.last ?? 0])
+            return statement
         }
-        var current = try cursors.map { try $0.next() }
-        var seqs = current.map { $0.map { $0["event_seq"] as Int64 } ?? .max }
-        while let lowest = seqs.min(), lowest < .max, let next = seqs.firstIndex(of: lowest), let row = current[next] {
-            Self.factTables[next].payload(row).withUnsafeBytes { bytes in
-                if lowest <= split {
-                    first.add(seq: lowest, payload: bytes)
-                } else {
-                    second.add(seq: lowest, payload: bytes)
-                }
-            }
-            current[next] = try cursors[next].next()
-            seqs[next] = current[next].map { $0["event_seq"] as Int64 } ?? .max
+        let handles = statements.map(\.sqliteStatement)
+        defer { for statement in statements { sqlite3_reset(statement.sqliteStatement) } }
+        var seqs = try handles.map { try Self.step($0) ? sqlite3_column_int64($0, 0) : .max }
+        var payload: [UInt8] = []
+        payload.reserveCapacity(1024)
+        var stretch = 0
+        while let lowest = seqs.min(), lowest < .max, let next = seqs.firstIndex(of: lowest) {
+            while stretch < digests.count - 1, lowest > bounds[stretch + 1] { stretch += 1 }
+            payload.removeAll(keepingCapacity: true)
+            Self.factTables[next].writePayload(handles[next], from: 1, to: &payload)
+            payload.withUnsafeBytes { digests[stretch].add(seq: lowest, payload: $0) }
+            seqs[next] = try Self.step(handles[next]) ? sqlite3_column_int64(handles[next], 0) : .max
         }
-        return (first.finalize(), second.finalize())
+        return digests.map { $0.finalize() }
     }
 
     /// The facts compared one table at a time, each row with its event's payload: slower than the
@@ -648,29 +812,28 @@ extension Ledger {
         var problems: [VerificationReport.Problem] = []
         for fact in Self.factTables {
             var first: VerificationReport.Problem?
-            let rows = try Row.fetchCursor(
-                db,
+            let statement = try db.makeStatement(
                 sql: """
-                    SELECT f.*, e.payload AS event_payload FROM (\(fact.rows)) f
+                    SELECT f.event_seq, e.payload, \(fact.columns(of: "f")) FROM (\(fact.rows)) f
                     LEFT JOIN event e ON e.seq = f.event_seq AND e.kind = '\(fact.kind.rawValue)' ORDER BY f.event_seq
                     """
             )
+            let handle = statement.sqliteStatement
+            defer { sqlite3_reset(statement.sqliteStatement) }
             var seen = 0
-            while let row = try rows.next() {
+            var rebuilt: [UInt8] = []
+            while try Self.step(handle) {
                 seen += 1
                 if first != nil { continue }
-                let seq: Int64 = row["event_seq"]
-                let rebuilt = fact.payload(row)
-                // nil: the row has no event of its kind to compare with.
-                let same: Bool? = try row.withUnsafeData(named: "event_payload") { stored in
-                    guard let stored else { return nil }
-                    return stored.elementsEqual(rebuilt)
-                }
-                guard let same else {
+                let seq = sqlite3_column_int64(handle, 0)
+                // The row has no event of its kind to compare with.
+                if sqlite3_column_type(handle, 1) == SQLITE_NULL {
                     first = .init(event: seq, message: "a \(fact.table) row has no \(fact.kind.rawValue) event")
                     continue
                 }
-                if !same {
+                rebuilt.removeAll(keepingCapacity: true)
+                fact.writePayload(handle, from: 2, to: &rebuilt)
+                if !Self.column(handle, 1).elementsEqual(rebuilt) {
                     first = .init(
                         event: seq,
                         message: "its \(fact.table) row does not match the facts the event hashed"
@@ -727,13 +890,6 @@ extension Ledger {
             }
         }
         return problems
-    }
-
-    private static func overrideJSON(_ row: Row) -> CanonicalJSON {
-        guard let reason = row["override_reason"] as String?, let by = row["override_by"] as String? else {
-            return .null
-        }
-        return .object(["reason": .string(reason), "by": .string(by)])
     }
 }
 

@@ -312,6 +312,9 @@ struct Simulation {
         if full {
             let report = try ledger.verify()
             if let problem = report.problem { return "verification failed: \(problem)" }
+            if report.factsComparedRowByRow {
+                return "the fact rows' digest differs from the payloads', with no problem found"
+            }
         }
         return nil
     }
