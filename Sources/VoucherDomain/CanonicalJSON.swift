@@ -66,9 +66,16 @@ public indirect enum CanonicalJSON: Sendable, Hashable {
         var index = 0
         let raw = UnsafeRawBufferPointer(bytes)
         while index < bytes.count {
-            // Eight bytes at a time while none of them needs an escape.
-            while index + 8 <= bytes.count, !needsEscape(raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
-                index += 8
+            // Eight bytes at a time while none of them needs an escape; then straight to the first
+            // that does (the lowest flagged byte of the mask is always a true one).
+            while index + 8 <= bytes.count {
+                let mask = escapeMask(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+                if mask == 0 {
+                    index += 8
+                } else {
+                    index += mask.trailingZeroBitCount >> 3
+                    break
+                }
             }
             guard index < bytes.count else { break }
             let byte = bytes[index]
@@ -98,10 +105,11 @@ public indirect enum CanonicalJSON: Sendable, Hashable {
         output.append(UInt8(ascii: "\""))
     }
 
-    /// Whether any of the eight bytes is below 0x20, a quote or a backslash (the bit tricks of
-    /// "Bit Twiddling Hacks": a byte below n, a zero byte after an exclusive or).
+    /// The high bit set in each of the eight bytes (least significant first) that is below 0x20, a
+    /// quote or a backslash, and possibly in bytes above the first such (the bit tricks of "Bit
+    /// Twiddling Hacks": a byte below n, a zero byte after an exclusive or); zero when none is.
     @inline(__always)
-    private static func needsEscape(_ word: UInt64) -> Bool {
+    private static func escapeMask(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         let control = (word &- ones &* 0x20) & ~word & highs
@@ -109,7 +117,7 @@ public indirect enum CanonicalJSON: Sendable, Hashable {
         let backslash = word ^ (ones &* 0x5C)
         let zeroQuote = (quote &- ones) & ~quote & highs
         let zeroBackslash = (backslash &- ones) & ~backslash & highs
-        return (control | zeroQuote | zeroBackslash) != 0
+        return control | zeroQuote | zeroBackslash
     }
 
     /// Appends an integer in its one text form (decimal, a minus sign when negative).

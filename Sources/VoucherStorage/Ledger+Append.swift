@@ -22,6 +22,23 @@ enum Hashing {
 
     private static let digits = Array("0123456789abcdef".utf8)
 
+    /// Whether `hex` is the digest's 64 lowercase hex digits, compared without making them.
+    static func matches(_ digest: SHA256.Digest, hex: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard hex.count == 64 else { return false }
+        return digest.withUnsafeBytes { bytes in
+            for (index, byte) in bytes.enumerated() {
+                let high = byte >> 4
+                let low = byte & 0x0F
+                if hex[2 * index] != (high < 10 ? 0x30 + high : 0x57 + high)
+                    || hex[2 * index + 1] != (low < 10 ? 0x30 + low : 0x57 + low)
+                {
+                    return false
+                }
+            }
+            return true
+        }
+    }
+
     /// The previous hash of the first event.
     static let genesis = String(repeating: "0", count: 64)
 }

@@ -318,9 +318,7 @@ extension Ledger {
             }
             encoding.append(UInt8(ascii: ","))
             if sqlite3_column_type(events, 9) == SQLITE_NULL {
-                encoding.append(contentsOf: [
-                    UInt8(ascii: "n"), UInt8(ascii: "u"), UInt8(ascii: "l"), UInt8(ascii: "l"),
-                ])
+                Self.appendNull(to: &encoding)
             } else {
                 CanonicalJSON.appendInt(sqlite3_column_int64(events, 9), to: &encoding)
             }
@@ -328,7 +326,8 @@ extension Ledger {
                 encoding.append(UInt8(ascii: ","))
                 Self.appendText(events, index, to: &encoding)
             }
-            encoding.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: "[")])
+            encoding.append(UInt8(ascii: ","))
+            encoding.append(UInt8(ascii: "["))
             for (position, line) in lines.enumerated() {
                 if position > 0 { encoding.append(UInt8(ascii: ",")) }
                 encoding.append(UInt8(ascii: "["))
@@ -340,7 +339,8 @@ extension Ledger {
                 CanonicalJSON.appendInt(line.amount, to: &encoding)
                 encoding.append(UInt8(ascii: "]"))
             }
-            encoding.append(contentsOf: [UInt8(ascii: "]"), UInt8(ascii: ",")])
+            encoding.append(UInt8(ascii: "]"))
+            encoding.append(UInt8(ascii: ","))
             Self.appendText(events, 12, to: &encoding)
             encoding.append(UInt8(ascii: "]"))
 
@@ -355,7 +355,8 @@ extension Ledger {
                 continue
             }
             let stored = Self.column(events, 13)
-            if !Hashing.hex(SHA256.hash(data: encoding)).elementsEqual(stored) {
+            let digest = encoding.withUnsafeBytes { SHA256.hash(data: $0) }
+            if !Hashing.matches(digest, hex: stored) {
                 problem = .init(
                     event: seq,
                     message: "its content does not match its hash (a field, its payload or a posting was changed)"
@@ -372,7 +373,8 @@ extension Ledger {
                 problem = .init(event: seq, message: "its postings sum to \(Money(fen: sum)), not zero")
                 continue
             }
-            previousHash = Array(stored)
+            // Stored is the 64 hex digits that matched: copied into place, no array made per event.
+            previousHash.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: stored) }
             expectedSeq += 1
         }
         if problem == nil, postingPending {
@@ -400,9 +402,18 @@ extension Ledger {
     }
 
     /// A text column as a canonical JSON string, or null.
+    /// `null`, a byte at a time (an array literal here would be allocated for every event).
+    @inline(__always)
+    fileprivate static func appendNull(to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "n"))
+        output.append(UInt8(ascii: "u"))
+        output.append(UInt8(ascii: "l"))
+        output.append(UInt8(ascii: "l"))
+    }
+
     fileprivate static func appendText(_ statement: OpaquePointer?, _ index: Int32, to output: inout [UInt8]) {
         if sqlite3_column_type(statement, index) == SQLITE_NULL {
-            output.append(contentsOf: [UInt8(ascii: "n"), UInt8(ascii: "u"), UInt8(ascii: "l"), UInt8(ascii: "l")])
+            appendNull(to: &output)
         } else {
             CanonicalJSON.appendString(utf8: column(statement, index), to: &output)
         }
@@ -645,7 +656,7 @@ extension Ledger {
                     column += 1
                 case .int:
                     if sqlite3_column_type(statement, column) == SQLITE_NULL {
-                        output.append(contentsOf: Ledger.null)
+                        Ledger.appendNull(to: &output)
                     } else {
                         CanonicalJSON.appendInt(sqlite3_column_int64(statement, column), to: &output)
                     }
@@ -654,7 +665,7 @@ extension Ledger {
                     if sqlite3_column_type(statement, column) == SQLITE_NULL
                         || sqlite3_column_type(statement, column + 1) == SQLITE_NULL
                     {
-                        output.append(contentsOf: Ledger.null)
+                        Ledger.appendNull(to: &output)
                     } else {
                         output.append(contentsOf: Array(#"{"by":"#.utf8))
                         Ledger.appendText(statement, column, to: &output)
@@ -757,8 +768,6 @@ extension Ledger {
 
     /// The event kinds that have a fact table.
     static let kindsWithFacts = Set(factTables.map(\.kind.rawValue))
-
-    private static let null = Array("null".utf8)
 
     /// What the chain pass and the facts pass each feed, in sequence order, for every event that
     /// has facts: its sequence number and payload, as the event stored it and as the fact row
