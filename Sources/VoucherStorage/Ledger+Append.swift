@@ -140,9 +140,17 @@ extension Ledger {
                 "the postings of a \(event.kind.rawValue) event sum to \(total), not zero"
             )
         }
-        let last = try db.fetchOne(Row.self, sql: "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1")
-        let seq: Int64 = (last?["seq"] ?? 0) + 1
-        let prevHash: String = last?["hash"] ?? Hashing.genesis
+        let memo = Self.batch?.memo
+        let last: (seq: Int64, hash: String)?
+        if let head = memo?.head {
+            last = head
+        } else if let row = try db.fetchOne(Row.self, sql: "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1") {
+            last = (row["seq"], row["hash"])
+        } else {
+            last = nil
+        }
+        let seq: Int64 = (last?.seq ?? 0) + 1
+        let prevHash: String = last?.hash ?? Hashing.genesis
 
         // Positive lines first, so that an account credited and debited in one event never dips.
         let ordered = event.postings.filter { $0.amount.fen > 0 } + event.postings.filter { $0.amount.fen < 0 }
@@ -177,6 +185,7 @@ extension Ledger {
             fields.requestHash, fields.programme, fields.policyHash, fields.reverses, fields.payload, explanationText,
             prevHash, hash,
         ])
+        memo?.head = (seq, hash)
         try insertFacts(seq)
         for (line, posting) in ordered.enumerated() {
             try db.cachedStatement(

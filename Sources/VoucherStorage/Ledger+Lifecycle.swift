@@ -473,7 +473,7 @@ extension Ledger {
         requestJSON["eligible_amount"] = request.eligibleAmount.map { .money($0) } ?? .null
         requestJSON["tax_amount"] = request.taxAmount.map { .money($0) } ?? .null
         let submitted = CanonicalJSON.object(requestJSON)
-        return try transaction { db in
+        return try transaction(keepsMemo: true) { db in
             if let earlier = try replay(db, context: context, kind: .use, request: submitted) { return earlier }
             try refuseTakenRef(db, table: "voucher_use", kind: "use", ref: ref)
             let computed = try computeUse(db, request: request, date: context.businessDate)
@@ -683,6 +683,36 @@ extension Ledger {
     ) throws
         -> StoredClaim?
     {
+        let granted = try grantedClaims(db, applicantID: applicantID, programme: programme)
+        if let covering = granted.first(where: { $0.1.on <= date && date <= $0.1.validUntil }) { return covering.0 }
+        if let expired = granted.last(where: { $0.1.validUntil < date }) { return expired.0 }
+        return granted.first?.0
+    }
+
+    /// The applicant's claims in the programme whose latest live decision grants a quota, by the
+    /// end of their validity and then their decision's date.
+    private func grantedClaims(
+        _ db: Database,
+        applicantID: String,
+        programme: ProgrammeID
+    ) throws -> [(StoredClaim, StoredClaim.Grant)] {
+        let memo = Self.batch?.memo
+        let key = BatchMemo.QuotaKey(applicant: applicantID, programme: programme.value)
+        let claims: [StoredClaim]
+        if let known = memo?.grantedClaims[key] {
+            claims = known
+        } else {
+            claims = try storedGrantedClaims(db, applicantID: applicantID, programme: programme)
+            memo?.grantedClaims[key] = claims
+        }
+        return claims.compactMap { claim in claim.grant.map { (claim, $0) } }
+    }
+
+    private func storedGrantedClaims(
+        _ db: Database,
+        applicantID: String,
+        programme: ProgrammeID
+    ) throws -> [StoredClaim] {
         let refs = try db.fetchAll(
             String.self,
             sql: """
@@ -693,11 +723,7 @@ extension Ledger {
                 """,
             arguments: [applicantID, programme.value]
         )
-        let claims = try refs.map { try storedClaim(db, ref: $0) }
-        let granted = claims.compactMap { claim in claim.grant.map { (claim, $0) } }
-        if let covering = granted.first(where: { $0.1.on <= date && date <= $0.1.validUntil }) { return covering.0 }
-        if let expired = granted.last(where: { $0.1.validUntil < date }) { return expired.0 }
-        return granted.first?.0
+        return try refs.map { try storedClaim(db, ref: $0) }
     }
 
     // MARK: - Redemption

@@ -216,6 +216,14 @@ extension Ledger {
 
     /// The programme's current policy (its latest file), parsed once per file.
     func programme(_ db: Database, _ id: ProgrammeID) throws -> ProgrammeCache.Entry {
+        let memo = Self.batch?.memo
+        if let entry = memo?.programmes[id.value] { return entry }
+        let entry = try currentProgramme(db, id)
+        memo?.programmes[id.value] = entry
+        return entry
+    }
+
+    private func currentProgramme(_ db: Database, _ id: ProgrammeID) throws -> ProgrammeCache.Entry {
         // The current file's hash first: once read, a file is not read again (every use asks).
         guard
             let sha256 = try db.fetchOne(
@@ -427,6 +435,14 @@ extension Ledger {
     }
 
     func applicant(_ db: Database, _ id: String) throws -> RegisteredApplicant {
+        let memo = Self.batch?.memo
+        if let known = memo?.applicants[id] { return known }
+        let found = try storedApplicant(db, id)
+        memo?.applicants[id] = found
+        return found
+    }
+
+    private func storedApplicant(_ db: Database, _ id: String) throws -> RegisteredApplicant {
         guard
             let row = try db.fetchOne(
                 Row.self,
@@ -447,6 +463,14 @@ extension Ledger {
     }
 
     func provider(_ db: Database, _ id: String) throws -> RegisteredProvider {
+        let memo = Self.batch?.memo
+        if let known = memo?.providers[id] { return known }
+        let found = try storedProvider(db, id)
+        memo?.providers[id] = found
+        return found
+    }
+
+    private func storedProvider(_ db: Database, _ id: String) throws -> RegisteredProvider {
         guard
             let row = try db.fetchOne(
                 Row.self,
@@ -458,6 +482,14 @@ extension Ledger {
     }
 
     func product(_ db: Database, _ code: String) throws -> RegisteredProduct {
+        let memo = Self.batch?.memo
+        if let known = memo?.products[code] { return known }
+        let found = try storedProduct(db, code)
+        memo?.products[code] = found
+        return found
+    }
+
+    private func storedProduct(_ db: Database, _ code: String) throws -> RegisteredProduct {
         guard
             let row = try db.fetchOne(
                 Row.self,

@@ -164,12 +164,22 @@ public struct Ledger: Sendable {
     /// writers queue (within the busy timeout) instead of failing half-way. Inside a ``batch(commit:_:)``
     /// it runs in a savepoint of the batch's transaction instead, so that a refused operation leaves
     /// the rest of the batch as it was.
-    func transaction<T>(_ body: (Database) throws -> T) throws -> T {
+    ///
+    /// `keepsMemo`: the operation changes none of what the batch's ``BatchMemo`` holds (a use), so
+    /// the next operation may go on reading it. Any other operation, and any that fails, clears it.
+    func transaction<T>(keepsMemo: Bool = false, _ body: (Database) throws -> T) throws -> T {
         var result: T?
         if let batch = Self.batch {
-            try batch.database.inSavepoint {
-                result = try body(batch.database)
-                return .commit
+            if !keepsMemo { batch.memo.forget() }
+            defer { if !keepsMemo { batch.memo.forget() } }
+            do {
+                try batch.database.inSavepoint {
+                    result = try body(batch.database)
+                    return .commit
+                }
+            } catch {
+                batch.memo.forget()
+                throw error
             }
         } else {
             try writer.writeWithoutTransaction { db in
@@ -217,6 +227,7 @@ public struct Ledger: Sendable {
 /// owns the connection, and never escapes it.
 final class BatchConnection: @unchecked Sendable {
     let database: Database
+    let memo = BatchMemo()
 
     init(database: Database) {
         self.database = database
@@ -277,5 +288,35 @@ extension Ledger {
     @_spi(Testing)
     public func rawWrite<T>(_ body: (Database) throws -> T) throws -> T {
         try writer.writeWithoutTransaction(body)
+    }
+}
+
+/// What the operations of one batch may read from memory instead of the database, so that a file of
+/// a million uses does not look the same parties, products and quotas up a million times: the
+/// reference data a use reads and the chain's head. Only this batch's connection writes while it
+/// holds the write lock, and ``Ledger/transaction(keepsMemo:_:)`` forgets it all around any
+/// operation but a use, and after any operation that fails.
+final class BatchMemo {
+    var programmes: [String: ProgrammeCache.Entry] = [:]
+    var applicants: [String: RegisteredApplicant] = [:]
+    var providers: [String: RegisteredProvider] = [:]
+    var products: [String: RegisteredProduct] = [:]
+    /// An applicant's claims with a current grant in a programme, keyed by both.
+    var grantedClaims: [QuotaKey: [Ledger.StoredClaim]] = [:]
+    /// The last event's sequence number and hash.
+    var head: (seq: Int64, hash: String)?
+
+    struct QuotaKey: Hashable {
+        var applicant: String
+        var programme: String
+    }
+
+    func forget() {
+        programmes.removeAll()
+        applicants.removeAll()
+        providers.removeAll()
+        products.removeAll()
+        grantedClaims.removeAll()
+        head = nil
     }
 }

@@ -558,3 +558,58 @@ struct ReportToADateTests {
         #expect(try figures("2022-12-31") == (2, try Money.parse("7万"), 2))
     }
 }
+
+/// A batch (an import) lets one use read the parties, products, quotas and chain head the use
+/// before it read; any other operation, and any that fails, makes the next read them again.
+struct BatchMemoTests {
+    @Test func aUseAfterAChangeInTheSameBatchSeesTheChange() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
+        let categories = try fixture.ledger.batch {
+            _ = try fixture.use("U-1", applicant: fixture.alpha, amount: "1万")
+            try fixture.ledger.registerProduct(
+                ProductRegistration(
+                    code: "LAB-NMR",
+                    providerID: fixture.lab,
+                    name: "核磁共振测试",
+                    category: "design",
+                    listPrice: yuan("5万")
+                ),
+                context: fixture.next("2022-05-10")
+            )
+            _ = try fixture.use("U-2", applicant: fixture.alpha, amount: "1万")
+            return try fixture.ledger.rawRead { db in
+                try String.fetchAll(db, sql: "SELECT category FROM voucher_use ORDER BY event_seq")
+            }
+        }
+        #expect(categories == ["testing", "design"])
+        #expect(try fixture.ledger.verify().isValid)
+    }
+
+    @Test func aUseRefusedAfterItsEventWasWrittenLeavesTheNextUseOnTheChain() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
+        // A trigger that refuses a use's fact row after its event row was written.
+        try fixture.ledger.rawWrite { db in
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER refuse_u2 BEFORE INSERT ON voucher_use WHEN NEW.ref = 'U-2'
+                    BEGIN SELECT RAISE(ABORT, 'refused for the test'); END
+                    """
+            )
+        }
+        var refused = 0
+        try fixture.ledger.batch {
+            for ref in ["U-1", "U-2", "U-3"] {
+                do { _ = try fixture.use(ref, applicant: fixture.alpha, amount: "1万") } catch { refused += 1 }
+            }
+        }
+        #expect(refused == 1)
+        #expect(
+            try fixture.ledger.rawRead { db in try String.fetchAll(db, sql: "SELECT ref FROM voucher_use") } == [
+                "U-1", "U-3",
+            ]
+        )
+        #expect(try fixture.ledger.verify().isValid)
+    }
+}
