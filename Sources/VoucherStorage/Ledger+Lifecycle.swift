@@ -703,7 +703,7 @@ extension Ledger {
             claims = known
         } else {
             claims = try storedGrantedClaims(db, applicantID: applicantID, programme: programme)
-            memo?.grantedClaims[key] = claims
+            if let memo { BatchMemo.remember(claims, for: key, in: &memo.grantedClaims) }
         }
         return claims.compactMap { claim in claim.grant.map { (claim, $0) } }
     }

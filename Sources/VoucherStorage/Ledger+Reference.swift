@@ -219,7 +219,7 @@ extension Ledger {
         let memo = Self.batch?.memo
         if let entry = memo?.programmes[id.value] { return entry }
         let entry = try currentProgramme(db, id)
-        memo?.programmes[id.value] = entry
+        if let memo { BatchMemo.remember(entry, for: id.value, in: &memo.programmes) }
         return entry
     }
 
@@ -438,7 +438,7 @@ extension Ledger {
         let memo = Self.batch?.memo
         if let known = memo?.applicants[id] { return known }
         let found = try storedApplicant(db, id)
-        memo?.applicants[id] = found
+        if let memo { BatchMemo.remember(found, for: id, in: &memo.applicants) }
         return found
     }
 
@@ -466,7 +466,7 @@ extension Ledger {
         let memo = Self.batch?.memo
         if let known = memo?.providers[id] { return known }
         let found = try storedProvider(db, id)
-        memo?.providers[id] = found
+        if let memo { BatchMemo.remember(found, for: id, in: &memo.providers) }
         return found
     }
 
@@ -485,7 +485,7 @@ extension Ledger {
         let memo = Self.batch?.memo
         if let known = memo?.products[code] { return known }
         let found = try storedProduct(db, code)
-        memo?.products[code] = found
+        if let memo { BatchMemo.remember(found, for: code, in: &memo.products) }
         return found
     }
 

@@ -3,7 +3,8 @@ import Foundation
 import GRDB
 import Testing
 import VoucherDomain
-@_spi(Testing) import VoucherStorage
+
+@testable @_spi(Testing) import VoucherStorage
 
 struct SchemaTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -562,6 +563,15 @@ struct ReportToADateTests {
 /// A batch (an import) lets one use read the parties, products, quotas and chain head the use
 /// before it read; any other operation, and any that fails, makes the next read them again.
 struct BatchMemoTests {
+    @Test func aTableOfTheMemoNeverHoldsMoreThanItsLimit() {
+        var table: [Int: Int] = [:]
+        for key in 0..<(BatchMemo.limit * 2 + 5) {
+            BatchMemo.remember(key * 10, for: key, in: &table)
+            #expect(table.count <= BatchMemo.limit)
+            #expect(table[key] == key * 10)
+        }
+    }
+
     @Test func aUseAfterAChangeInTheSameBatchSeesTheChange() throws {
         let fixture = try LedgerFixture()
         try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
