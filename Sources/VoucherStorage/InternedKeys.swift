@@ -8,18 +8,37 @@ struct InternedKeys {
     /// is a power of two, at least twice the number of keys.
     private var table = [(hash: UInt64, slot: Int)](repeating: (0, 0), count: 1024)
     private var hashes: [UInt64] = []
-    private(set) var keys: [String] = []
+    /// Every key's bytes, one after another: key `i` ends at `ends[i]` and starts where key
+    /// `i - 1` ends. One array, so that comparing a key retains nothing.
+    private var bytes: [UInt8] = []
+    private var ends: [Int] = []
+
+    /// How many keys there are; their slots are `0..<count`.
+    var count: Int { ends.count }
+
+    /// Every key, by slot.
+    var keys: [String] { (0..<count).map(key) }
+
+    /// The key in `slot`.
+    func key(_ slot: Int) -> String { withKey(slot) { String(decoding: $0, as: UTF8.self) } }
+
+    /// Calls `body` with the bytes of the key in `slot`.
+    func withKey<Result>(_ slot: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        let start = slot == 0 ? 0 : ends[slot - 1]
+        return bytes.withUnsafeBufferPointer { all in body(UnsafeBufferPointer(rebasing: all[start..<ends[slot]])) }
+    }
 
     /// The slot of these bytes, added when new.
-    mutating func slot(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
-        let hash = Self.hash(bytes)
-        let (place, found) = look(for: bytes, hash: hash)
+    mutating func slot(_ key: UnsafeBufferPointer<UInt8>) -> Int {
+        let hash = Self.hash(key)
+        let (place, found) = look(for: key, hash: hash)
         if let found { return found }
-        keys.append(String(decoding: bytes, as: UTF8.self))
+        bytes.append(contentsOf: key)
+        ends.append(bytes.count)
         hashes.append(hash)
-        table[place] = (hash, keys.count)
-        if keys.count * 2 > table.count { grow() }
-        return keys.count - 1
+        table[place] = (hash, ends.count)
+        if ends.count * 2 > table.count { grow() }
+        return ends.count - 1
     }
 
     /// The slot of a key, nil when it was never met.
@@ -29,14 +48,26 @@ struct InternedKeys {
     }
 
     /// The slot holding these bytes, or else the free place where they would go.
-    private func look(for bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> (place: Int, found: Int?) {
-        var place = Self.place(hash, table.count)
-        while table[place].slot != 0 {
-            let entry = table[place]
-            if entry.hash == hash, Self.equal(keys[entry.slot - 1], bytes) { return (place, entry.slot - 1) }
-            place = (place + 1) & (table.count - 1)
+    private func look(for key: UnsafeBufferPointer<UInt8>, hash: UInt64) -> (place: Int, found: Int?) {
+        bytes.withUnsafeBufferPointer { all in
+            var place = Self.place(hash, table.count)
+            while table[place].slot != 0 {
+                let entry = table[place]
+                if entry.hash == hash {
+                    let slot = entry.slot - 1
+                    let start = slot == 0 ? 0 : ends[slot - 1]
+                    if Self.equal(UnsafeBufferPointer(rebasing: all[start..<ends[slot]]), key) { return (place, slot) }
+                }
+                place = (place + 1) & (table.count - 1)
+            }
+            return (place, nil)
         }
-        return (place, nil)
+    }
+
+    private static func equal(_ stored: UnsafeBufferPointer<UInt8>, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard stored.count == key.count else { return false }
+        guard let mine = stored.baseAddress, let theirs = key.baseAddress else { return true }  // both empty
+        return memcmp(mine, theirs, key.count) == 0
     }
 
     private mutating func grow() {
@@ -76,15 +107,6 @@ struct InternedKeys {
         hash = (hash ^ tail) &* 0xC4CE_B9FE_1A85_EC53
         return hash ^ (hash >> 29)
     }
-
-    private static func equal(_ key: String, _ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var key = key
-        return key.withUTF8 { stored in
-            guard stored.count == bytes.count else { return false }
-            guard let mine = stored.baseAddress, let theirs = bytes.baseAddress else { return true }  // both empty
-            return memcmp(mine, theirs, stored.count) == 0
-        }
-    }
 }
 
 /// Sums of postings per account, the accounts found by their id's bytes.
@@ -100,7 +122,12 @@ struct AccountSums {
         return slot
     }
 
-    func id(_ slot: Int) -> String { accounts.keys[slot] }
+    func id(_ slot: Int) -> String { accounts.key(slot) }
+
+    /// Calls `body` with the bytes of the id of the account in `slot`.
+    func withID<Result>(_ slot: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        accounts.withKey(slot, body)
+    }
 
     mutating func add(_ amount: Int64, to slot: Int) { sums[slot] &+= amount }
 
@@ -114,14 +141,14 @@ struct AccountSums {
 
     /// Adds another stretch's sums to these.
     mutating func merge(_ other: AccountSums) {
-        for (index, var id) in other.accounts.keys.enumerated() {
-            let slot = id.withUTF8 { self.slot($0) }
+        for index in 0..<other.accounts.count {
+            let slot = other.accounts.withKey(index) { self.slot($0) }
             sums[slot] &+= other.sums[index]
         }
     }
 
     /// The accounts with postings that ``take(_:)`` was never asked for.
     var notTaken: [String] {
-        accounts.keys.indices.filter { taken.isEmpty || !taken[$0] }.map { accounts.keys[$0] }
+        (0..<accounts.count).filter { taken.isEmpty || !taken[$0] }.map { accounts.key($0) }
     }
 }

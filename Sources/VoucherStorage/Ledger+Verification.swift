@@ -333,8 +333,7 @@ extension Ledger {
                 encoding.append(UInt8(ascii: "["))
                 CanonicalJSON.appendInt(line.line, to: &encoding)
                 encoding.append(UInt8(ascii: ","))
-                var account = balances.id(line.account)
-                account.withUTF8 { CanonicalJSON.appendString(utf8: $0, to: &encoding) }
+                balances.withID(line.account) { CanonicalJSON.appendString(utf8: $0, to: &encoding) }
                 encoding.append(UInt8(ascii: ","))
                 CanonicalJSON.appendInt(line.amount, to: &encoding)
                 encoding.append(UInt8(ascii: "]"))
@@ -567,7 +566,7 @@ extension Ledger {
             }
         }
         if problems.isEmpty, let missing = expected.indices.first(where: { !seen[$0] && !expected[$0].isZero }) {
-            let parts = keys.keys[missing].split(separator: "\u{1F}", omittingEmptySubsequences: false)
+            let parts = keys.key(missing).split(separator: "\u{1F}", omittingEmptySubsequences: false)
             problems.append(
                 .init(
                     event: nil,
