@@ -40,10 +40,6 @@ public struct Ledger: Sendable {
             // 64 MB of page cache (SQLite's default is 8 MB): a large import then reads its
             // indexes from memory instead of asking the kernel for each page again.
             try db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)")
-            // Each row of an import runs in a savepoint, whose journal of the pages it changes
-            // SQLite writes to a temporary file once it passes 64 KiB; in memory, a row's
-            // savepoint costs no system call.
-            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         let queue = try DatabaseQueue(path: path, configuration: configuration)
         let ledger = Ledger(writer: queue)
@@ -206,6 +202,11 @@ public struct Ledger: Sendable {
     /// everything is rolled back at the end even when it succeeded: a dry run.
     public func batch<T>(commit: Bool = true, _ body: () throws -> T) throws -> T {
         try writer.writeWithoutTransaction { db in
+            // Each operation of a batch runs in a savepoint, whose journal of the pages it changes
+            // SQLite writes to a temporary file once it passes 64 KiB; in memory, a row's savepoint
+            // costs no system call. (Reports keep the default: their temporary tables may be large.)
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            defer { try? db.execute(sql: "PRAGMA temp_store = DEFAULT") }
             var result: T?
             try db.inTransaction(.immediate) {
                 result = try Self.$batch.withValue(BatchConnection(database: db)) { try body() }

@@ -563,6 +563,14 @@ struct ReportToADateTests {
 /// A batch (an import) lets one use read the parties, products, quotas and chain head the use
 /// before it read; any other operation, and any that fails, makes the next read them again.
 struct BatchMemoTests {
+    /// A batch keeps its savepoints' journals in memory (2); other work keeps SQLite's default (0).
+    @Test func aBatchKeepsItsTemporaryStorageInMemoryAndThenGivesItBack() throws {
+        let fixture = try LedgerFixture()
+        let temporaryStorage = { try fixture.ledger.rawRead { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") } }
+        #expect(try fixture.ledger.batch { try temporaryStorage() } == 2)
+        #expect(try temporaryStorage() == 0)
+    }
+
     @Test func aTableOfTheMemoNeverHoldsMoreThanItsLimit() {
         var table: [Int: Int] = [:]
         for key in 0..<(BatchMemo.limit * 2 + 5) {
