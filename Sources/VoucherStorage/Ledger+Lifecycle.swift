@@ -696,14 +696,9 @@ extension Ledger {
         applicantID: String,
         programme: ProgrammeID
     ) throws -> [(StoredClaim, StoredClaim.Grant)] {
-        let memo = Self.batch?.memo
         let key = BatchMemo.QuotaKey(applicant: applicantID, programme: programme.value)
-        let claims: [StoredClaim]
-        if let known = memo?.grantedClaims[key] {
-            claims = known
-        } else {
-            claims = try storedGrantedClaims(db, applicantID: applicantID, programme: programme)
-            if let memo { BatchMemo.remember(claims, for: key, in: &memo.grantedClaims) }
+        let claims = try BatchMemo.recall(key, in: \.grantedClaims) {
+            try storedGrantedClaims(db, applicantID: applicantID, programme: programme)
         }
         return claims.compactMap { claim in claim.grant.map { (claim, $0) } }
     }

@@ -216,11 +216,7 @@ extension Ledger {
 
     /// The programme's current policy (its latest file), parsed once per file.
     func programme(_ db: Database, _ id: ProgrammeID) throws -> ProgrammeCache.Entry {
-        let memo = Self.batch?.memo
-        if let entry = memo?.programmes[id.value] { return entry }
-        let entry = try currentProgramme(db, id)
-        if let memo { BatchMemo.remember(entry, for: id.value, in: &memo.programmes) }
-        return entry
+        try BatchMemo.recall(id.value, in: \.programmes) { try currentProgramme(db, id) }
     }
 
     private func currentProgramme(_ db: Database, _ id: ProgrammeID) throws -> ProgrammeCache.Entry {
@@ -435,11 +431,7 @@ extension Ledger {
     }
 
     func applicant(_ db: Database, _ id: String) throws -> RegisteredApplicant {
-        let memo = Self.batch?.memo
-        if let known = memo?.applicants[id] { return known }
-        let found = try storedApplicant(db, id)
-        if let memo { BatchMemo.remember(found, for: id, in: &memo.applicants) }
-        return found
+        try BatchMemo.recall(id, in: \.applicants) { try storedApplicant(db, id) }
     }
 
     private func storedApplicant(_ db: Database, _ id: String) throws -> RegisteredApplicant {
@@ -463,11 +455,7 @@ extension Ledger {
     }
 
     func provider(_ db: Database, _ id: String) throws -> RegisteredProvider {
-        let memo = Self.batch?.memo
-        if let known = memo?.providers[id] { return known }
-        let found = try storedProvider(db, id)
-        if let memo { BatchMemo.remember(found, for: id, in: &memo.providers) }
-        return found
+        try BatchMemo.recall(id, in: \.providers) { try storedProvider(db, id) }
     }
 
     private func storedProvider(_ db: Database, _ id: String) throws -> RegisteredProvider {
@@ -482,11 +470,7 @@ extension Ledger {
     }
 
     func product(_ db: Database, _ code: String) throws -> RegisteredProduct {
-        let memo = Self.batch?.memo
-        if let known = memo?.products[code] { return known }
-        let found = try storedProduct(db, code)
-        if let memo { BatchMemo.remember(found, for: code, in: &memo.products) }
-        return found
+        try BatchMemo.recall(code, in: \.products) { try storedProduct(db, code) }
     }
 
     private func storedProduct(_ db: Database, _ code: String) throws -> RegisteredProduct {

@@ -316,6 +316,20 @@ final class BatchMemo {
     /// and remembering all of them took the import's memory from 128 MB to 334 MB.
     static let limit = 32_768
 
+    /// Inside a batch, the value its memo's `table` holds for `key`, or else `load()`'s,
+    /// remembered; outside a batch, `load()`'s.
+    static func recall<Key: Hashable, Value>(
+        _ key: Key,
+        in table: ReferenceWritableKeyPath<BatchMemo, [Key: Value]>,
+        loading load: () throws -> Value
+    ) rethrows -> Value {
+        guard let memo = Ledger.batch?.memo else { return try load() }
+        if let known = memo[keyPath: table][key] { return known }
+        let value = try load()
+        remember(value, for: key, in: &memo[keyPath: table])
+        return value
+    }
+
     /// Remembers `value`, first forgetting the whole table when it is full.
     static func remember<Key: Hashable, Value>(_ value: Value, for key: Key, in table: inout [Key: Value]) {
         if table.count >= limit { table.removeAll(keepingCapacity: true) }

@@ -147,6 +147,19 @@ final class LedgerFixture {
         )
     }
 
+    /// A claim of joint innovation centre operating support for 2023, granted and paid in full.
+    func paidOperatingGrant(_ ref: String, applicant: String, amount: String) throws {
+        try ledger.claim(
+            ClaimRequest(ref: ref, applicantID: applicant, programme: operating, year: 2023, requested: yuan(amount)),
+            context: next("2023-03-01")
+        )
+        try ledger.decide(
+            DecisionRequest(claimRef: ref, outcome: .grant(yuan(amount)), reviewer: "r"),
+            context: next("2023-03-02")
+        )
+        try ledger.pay(PaymentRequest(claimRef: ref, amount: yuan(amount)), context: next("2023-04-01"))
+    }
+
     /// A granted voucher quota: claim and district decision.
     @discardableResult
     func grantQuota(

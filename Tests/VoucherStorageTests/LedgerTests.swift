@@ -62,24 +62,7 @@ struct SchemaTests {
             SettlementRequest(filingRef: "R-1", useRef: "U-1", outcome: .paid),
             context: fixture.next("2022-06-10")
         )
-        try fixture.ledger.claim(
-            ClaimRequest(
-                ref: "G-1",
-                applicantID: fixture.gamma,
-                programme: operating,
-                year: 2023,
-                requested: yuan("40万")
-            ),
-            context: fixture.next("2023-03-01")
-        )
-        try fixture.ledger.decide(
-            DecisionRequest(claimRef: "G-1", outcome: .grant(yuan("40万")), reviewer: "r"),
-            context: fixture.next("2023-03-02")
-        )
-        try fixture.ledger.pay(
-            PaymentRequest(claimRef: "G-1", amount: yuan("40万")),
-            context: fixture.next("2023-04-01")
-        )
+        try fixture.paidOperatingGrant("G-1", applicant: fixture.gamma, amount: "40万")
         let count = try fixture.ledger.rawRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
         #expect(count > 0, "the fixture must put a row in \(table)")
         #expect(throws: DatabaseError.self) {

@@ -42,24 +42,7 @@ struct VerificationTests {
             ProviderRegistration(identifier: overridden, name: "戊检测", region: "shanghai"),
             context: fixture.next("2022-06-11")
         )
-        try fixture.ledger.claim(
-            ClaimRequest(
-                ref: "G-1",
-                applicantID: fixture.gamma,
-                programme: operating,
-                year: 2023,
-                requested: yuan("40万")
-            ),
-            context: fixture.next("2023-03-01")
-        )
-        try fixture.ledger.decide(
-            DecisionRequest(claimRef: "G-1", outcome: .grant(yuan("40万")), reviewer: "r"),
-            context: fixture.next("2023-03-02")
-        )
-        try fixture.ledger.pay(
-            PaymentRequest(claimRef: "G-1", amount: yuan("40万")),
-            context: fixture.next("2023-04-01")
-        )
+        try fixture.paidOperatingGrant("G-1", applicant: fixture.gamma, amount: "40万")
         return (fixture, use.seq)
     }
 
