@@ -106,6 +106,21 @@ extension Ledger {
             ) {
                 problems.append(.init(event: orphan, message: "has postings but no event row (the event was deleted)"))
             }
+            // Fact rows above the head are in neither digest.
+            for fact in Self.factTables {
+                if let orphan = try Int64.fetchOne(
+                    db,
+                    sql: "SELECT event_seq FROM \(fact.table) WHERE event_seq > ? ORDER BY event_seq LIMIT 1",
+                    arguments: [head.events]
+                ) {
+                    problems.append(
+                        .init(
+                            event: orphan,
+                            message: "has a \(fact.table) row but no event row (the event was deleted)"
+                        )
+                    )
+                }
+            }
             let factsDiffer = found.facts.indices.contains { stretch in
                 guard let read = chain.payloads[stretch] else { return true }
                 return read.0 != found.facts[stretch].0 || read.1 != found.facts[stretch].1
@@ -206,7 +221,9 @@ extension Ledger {
     private func verifyStretches(_ db: Database, _ stretches: Stretches) throws -> ChainParts {
         var parts = ChainParts()
         while let index = stretches.take() {
-            let range = (stretches.bounds[index] + 1)...max(stretches.bounds[index] + 1, stretches.bounds[index + 1])
+            // The first stretch also takes any event numbered below 1, which must be reported.
+            let lower = index == 0 ? Int64.min : stretches.bounds[index] + 1
+            let range = lower...max(lower, stretches.bounds[index + 1])
             let part = try verifyChain(db, range, balances: &parts.balances)
             parts.checked += part.checked
             parts.problems += [part.problem].compactMap { $0 }
@@ -372,8 +389,9 @@ extension Ledger {
                 problem = .init(event: seq, message: "its postings sum to \(Money(fen: sum)), not zero")
                 continue
             }
-            // Stored is the 64 hex digits that matched: copied into place, no array made per event.
-            previousHash.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: stored) }
+            // Copied into place, no array made per event (a stretch's first link may be any length).
+            previousHash.removeAll(keepingCapacity: true)
+            previousHash.append(contentsOf: stored)
             expectedSeq += 1
         }
         if problem == nil, postingPending {

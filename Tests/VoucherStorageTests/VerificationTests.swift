@@ -101,6 +101,8 @@ struct VerificationTests {
         ("UPDATE posting SET amount = amount * 2 WHERE event_seq = (SELECT MAX(seq) FROM event)", "does not match"),
         ("UPDATE account SET balance = balance + 1 WHERE type = 'paid'", "differs from its postings"),
         ("INSERT INTO posting VALUES (99999, 1, 'x', 5, 'paid', 'p', 2022, '2022-01-01')", "has postings but no event"),
+        ("INSERT INTO posting VALUES (0, 1, 'x', 5, 'paid', 'p', 2022, '2022-01-01')", "has postings but no event"),
+        ("UPDATE event SET hash = 'abc' WHERE seq = 12", "does not match its hash"),
     ])
     func tamperingIsCaughtInALedgerFile(change: String, expected: String) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("verify-\(UUID().uuidString)")
@@ -116,6 +118,25 @@ struct VerificationTests {
         }
         let problem = try #require(try fixture.ledger.verify().problem)
         #expect(problem.message.contains(expected), "\(problem)")
+    }
+
+    @Test func theLastEventDeletedWithoutPostingsIsCaughtByItsFactRow() throws {
+        let (fixture, _) = try Self.ledger()
+        try fixture.ledger.registerProvider(
+            ProviderRegistration(
+                identifier: .creditCode(try UnifiedSocialCreditCode(creditCode(13, prefix: "12310000"))),
+                name: "己检测",
+                region: "shanghai"
+            ),
+            context: fixture.next("2023-05-01")
+        )
+        try fixture.ledger.rawWrite { db in
+            try Self.dropTriggers(db)
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.execute(sql: "DELETE FROM event WHERE seq = (SELECT MAX(seq) FROM event)")
+        }
+        let problem = try #require(try fixture.ledger.verify().problem)
+        #expect(problem.message.contains("has a provider row but no event row"), "\(problem)")
     }
 
     @Test func aDeletedEventIsCaught() throws {
@@ -232,7 +253,7 @@ struct VerificationTests {
         try fixture.ledger.rawWrite { db in
             try Self.dropTriggers(db)
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
-            try db.execute(sql: "DELETE FROM settlement WHERE event_seq = ?", arguments: [digest.events])
+            try db.execute(sql: "DELETE FROM payment WHERE event_seq = ?", arguments: [digest.events])
             try db.execute(sql: "DELETE FROM posting WHERE event_seq = ?", arguments: [digest.events])
             try db.execute(sql: "DELETE FROM event WHERE seq = ?", arguments: [digest.events])
             try db.execute(
