@@ -41,11 +41,28 @@ public struct Ledger: Sendable {
             // indexes from memory instead of asking the kernel for each page again.
             try db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)")
         }
-        let queue = try DatabaseQueue(path: path, configuration: configuration)
+        let queue = try whileAnotherCreates { try DatabaseQueue(path: path, configuration: configuration) }
         let ledger = Ledger(writer: queue)
         try ledger.migrate()
-        try ledger.installBundledProgrammes(actor: actor)
+        try whileAnotherCreates { try ledger.installBundledProgrammes(actor: actor) }
         return ledger
+    }
+
+    /// Runs `body` again while another process creating the same new ledger holds it: SQLite says
+    /// it is busy or locked, or that the schema changed, for at most 30 seconds. (Six processes
+    /// opening one new ledger at once, under the load of the whole test suite, once had three of
+    /// them fail within half a second.)
+    static func whileAnotherCreates<T>(_ body: () throws -> T) throws -> T {
+        let deadline = Date().addingTimeInterval(30)
+        while true {
+            do {
+                return try body()
+            } catch let error as DatabaseError
+                where [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_SCHEMA].contains(error.resultCode) && Date() < deadline
+            {
+                usleep(50_000)
+            }
+        }
     }
 
     /// A ledger in memory, for tests and quotes; with the bundled programmes unless told otherwise.
@@ -120,15 +137,15 @@ public struct Ledger: Sendable {
     /// its schema: the loser's attempt fails (the tables exist, or the database is busy), so it
     /// waits and looks again, and goes on once the winner's migration is complete.
     func migrate() throws {
-        var attempt = 0
+        let deadline = Date().addingTimeInterval(30)
         while true {
             do {
                 try Self.migrator.migrate(writer)
                 return
             } catch {
-                attempt += 1
-                if try writer.read({ db in try Self.migrator.hasCompletedMigrations(db) }) { return }
-                if attempt >= 20 { throw error }
+                // Looking may fail too while the winner is half-way: then look again later.
+                if (try? writer.read({ db in try Self.migrator.hasCompletedMigrations(db) })) == true { return }
+                if Date() >= deadline { throw error }
                 usleep(50_000)
             }
         }

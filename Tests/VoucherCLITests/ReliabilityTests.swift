@@ -10,13 +10,17 @@ import Glibc
 /// The long versions are `scripts/crash-test` and `scripts/concurrency-test`; these are their fast parts.
 @Suite(.serialized)
 struct ReliabilityTests {
-    static func launch(_ arguments: [String], in directory: URL) throws -> Process {
+    static func launch(
+        _ arguments: [String],
+        in directory: URL,
+        standardError: FileHandle = FileHandle.nullDevice
+    ) throws -> Process {
         let process = Process()
         process.executableURL = CommandLineTests.binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = standardError
         try process.run()
         return process
     }
@@ -101,10 +105,18 @@ struct ReliabilityTests {
     @Test func processesCreatingTheSameNewLedgerAtOnceCreateItOnce() throws {
         let directory = try CommandLineTests.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let processes = try (0..<6).map { _ in try Self.launch(["policy", "list", "--db", "new.sqlite"], in: directory)
+        let errors = (0..<6).map { directory.appendingPathComponent("stderr-\($0).txt") }
+        let processes = try errors.map { file in
+            _ = FileManager.default.createFile(atPath: file.path, contents: nil)
+            return try Self.launch(
+                ["policy", "list", "--db", "new.sqlite"],
+                in: directory,
+                standardError: try FileHandle(forWritingTo: file)
+            )
         }
         for process in processes { process.waitUntilExit() }
-        #expect(processes.allSatisfy { $0.terminationStatus == 0 }, "\(processes.map(\.terminationStatus))")
+        let said = try errors.map { try String(contentsOf: $0, encoding: .utf8) }.filter { !$0.isEmpty }
+        #expect(processes.allSatisfy { $0.terminationStatus == 0 }, "\(processes.map(\.terminationStatus)): \(said)")
         #expect(try Self.count("SELECT COUNT(*) FROM event", in: directory.appendingPathComponent("new.sqlite")) == 4)
         #expect(try CommandLineTests.voucher(["verify", "--db", "new.sqlite"], in: directory).status == 0)
     }
