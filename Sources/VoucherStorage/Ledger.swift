@@ -48,8 +48,16 @@ public struct Ledger: Sendable {
         return ledger
     }
 
+    /// Busy, locked, a schema that changed, or WAL mode not yet switched on (GRDB's message when
+    /// SQLite leaves the journal mode as it was).
+    private static func isAnotherCreating(_ error: DatabaseError) -> Bool {
+        [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_SCHEMA].contains(error.resultCode)
+            || (error.message ?? "").contains("could not activate WAL Mode")
+    }
+
     /// Runs `body` again while another process creating the same new ledger holds it: SQLite says
-    /// it is busy or locked, or that the schema changed, for at most 30 seconds. (Six processes
+    /// it is busy or locked, that the schema changed, or WAL mode is not on yet, for at most 30
+    /// seconds. (Six processes
     /// opening one new ledger at once, under the load of the whole test suite, once had three of
     /// them fail within half a second.)
     static func whileAnotherCreates<T>(_ body: () throws -> T) throws -> T {
@@ -57,9 +65,7 @@ public struct Ledger: Sendable {
         while true {
             do {
                 return try body()
-            } catch let error as DatabaseError
-                where [.SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_SCHEMA].contains(error.resultCode) && Date() < deadline
-            {
+            } catch let error as DatabaseError where Self.isAnotherCreating(error) && Date() < deadline {
                 usleep(50_000)
             }
         }

@@ -614,3 +614,25 @@ struct BatchMemoTests {
         #expect(try fixture.ledger.verify().isValid)
     }
 }
+
+struct OpeningTests {
+    /// Opening a new ledger waits while another process is creating it, and only then.
+    @Test func openingRetriesWhileAnotherProcessCreatesTheLedgerAndOnlyThen() throws {
+        var calls = 0
+        let value = try Ledger.whileAnotherCreates { () throws -> Int in
+            calls += 1
+            if calls == 1 { throw DatabaseError(resultCode: .SQLITE_BUSY) }
+            if calls == 2 { throw DatabaseError(message: "could not activate WAL Mode at path: x") }
+            return 7
+        }
+        #expect(value == 7 && calls == 3)
+        calls = 0
+        #expect(throws: DatabaseError.self) {
+            try Ledger.whileAnotherCreates { () throws -> Int in
+                calls += 1
+                throw DatabaseError(resultCode: .SQLITE_NOTADB)
+            }
+        }
+        #expect(calls == 1)
+    }
+}
