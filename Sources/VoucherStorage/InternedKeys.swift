@@ -24,9 +24,11 @@ struct InternedKeys {
 
     /// Calls `body` with the bytes of the key in `slot`.
     func withKey<Result>(_ slot: Int, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
-        let start = slot == 0 ? 0 : ends[slot - 1]
-        return bytes.withUnsafeBufferPointer { all in body(UnsafeBufferPointer(rebasing: all[start..<ends[slot]])) }
+        bytes.withUnsafeBufferPointer { all in body(UnsafeBufferPointer(rebasing: all[bytesOf(slot)])) }
     }
+
+    /// The positions in `bytes` of the key in `slot`.
+    private func bytesOf(_ slot: Int) -> Range<Int> { (slot == 0 ? 0 : ends[slot - 1])..<ends[slot] }
 
     /// The slot of these bytes, added when new.
     mutating func slot(_ key: UnsafeBufferPointer<UInt8>) -> Int {
@@ -53,10 +55,8 @@ struct InternedKeys {
             var place = Self.place(hash, table.count)
             while table[place].slot != 0 {
                 let entry = table[place]
-                if entry.hash == hash {
-                    let slot = entry.slot - 1
-                    let start = slot == 0 ? 0 : ends[slot - 1]
-                    if Self.equal(UnsafeBufferPointer(rebasing: all[start..<ends[slot]]), key) { return (place, slot) }
+                if entry.hash == hash, Self.equal(UnsafeBufferPointer(rebasing: all[bytesOf(entry.slot - 1)]), key) {
+                    return (place, entry.slot - 1)
                 }
                 place = (place + 1) & (table.count - 1)
             }

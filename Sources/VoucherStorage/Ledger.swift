@@ -57,9 +57,8 @@ public struct Ledger: Sendable {
 
     /// Runs `body` again while another process creating the same new ledger holds it: SQLite says
     /// it is busy or locked, that the schema changed, or WAL mode is not on yet, for at most 30
-    /// seconds. (Six processes
-    /// opening one new ledger at once, under the load of the whole test suite, once had three of
-    /// them fail within half a second.)
+    /// seconds. (Under load, switching a new file to WAL mode can be told "database is locked" at
+    /// once, without waiting: docs/reliability.md.)
     static func whileAnotherCreates<T>(_ body: () throws -> T) throws -> T {
         let deadline = Date().addingTimeInterval(30)
         while true {
