@@ -40,7 +40,7 @@ let package = Package(
             resources: BundledProgrammeFiles.names.map { .embedInCode("Bundled/\($0).yaml") },
             swiftSettings: strict
         ),
-        // The ledger in SQLite: the only module that imports GRDB. Carries schema.sql in its code.
+        // The ledger in SQLite: the only module that imports GRDB. Carries its migrations in its code.
         .target(
             name: "VoucherStorage",
             dependencies: [
@@ -50,7 +50,7 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: [.embedInCode("Schema/schema.sql")],
+            resources: (1...5).map { .embedInCode("Migrations/v\($0).sql") },
             swiftSettings: strict
         ),
         // CSV files as offices send them (UTF-8, GB18030, BOM, CRLF) into the ledger, all or nothing.
@@ -71,6 +71,16 @@ let package = Package(
             resources: ["enterprises", "providers", "products", "claims", "uses", "redemptions"].map {
                 .embedInCode("Demo/\($0).csv")
             },
+            swiftSettings: strict
+        ),
+        // Quote latency for scripts/bench: its own executable, so that the product carries no benchmark.
+        .executableTarget(
+            name: "VoucherBench",
+            dependencies: [
+                "VoucherDomain", "VoucherStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

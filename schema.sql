@@ -1,5 +1,8 @@
--- voucher-ledger: the one canonical schema, version 3 (version 2 added the use totals; version 3
--- dropped an index of postings by account that no query used).
+-- voucher-ledger: the schema a ledger has once every migration has run (version 5). This file
+-- documents it; the migrations in Sources/VoucherStorage/Migrations/ make it, one file each, never
+-- edited once landed, and a test holds a ledger migrated from nothing equal to this file.
+-- Version 2 added the use totals; 3 dropped an index of postings by account; 4 added the index of
+-- late filings; 5 gave each use the rounding of its policy, which bounds its amount.
 --
 -- Money is INTEGER fen (0.01 CNY); dates are TEXT 'YYYY-MM-DD'; hashes are lower-case hex SHA-256.
 -- Every fact is one row of `event`, chained by hash; the other ledger tables hold the event's
@@ -163,8 +166,24 @@ CREATE TABLE voucher_use (
     eligible_amount INTEGER CHECK (eligible_amount BETWEEN 0 AND service_amount),
     tax_amount INTEGER CHECK (tax_amount BETWEEN 0 AND service_amount),
     rate_basis_points INTEGER NOT NULL CHECK (rate_basis_points BETWEEN 1 AND 10000),
-    amount INTEGER NOT NULL CHECK (amount > 0 AND amount * 10000 <= service_amount * rate_basis_points),
-    redemption_deadline TEXT
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    redemption_deadline TEXT,
+    -- The rounding of the policy version the amount was computed under ("half-up to fen", ...);
+    -- NULL for uses recorded before version 5, which rounded down to the fen.
+    rounding TEXT CHECK (rounding IN (
+        'down to fen', 'down to yuan', 'half-up to fen', 'half-up to yuan', 'half-even to fen', 'half-even to yuan')),
+    -- The amount is at most rate × service amount (fen × 10,000), rounded as the use's policy says.
+    CHECK (amount <= CASE rounding
+        WHEN 'half-up to fen' THEN (service_amount * rate_basis_points + 5000) / 10000
+        WHEN 'half-up to yuan' THEN (service_amount * rate_basis_points + 500000) / 1000000 * 100
+        WHEN 'half-even to fen' THEN service_amount * rate_basis_points / 10000
+            + (service_amount * rate_basis_points % 10000 > 5000
+                OR (service_amount * rate_basis_points % 10000 = 5000 AND service_amount * rate_basis_points / 10000 % 2 = 1))
+        WHEN 'half-even to yuan' THEN (service_amount * rate_basis_points / 1000000
+            + (service_amount * rate_basis_points % 1000000 > 500000
+                OR (service_amount * rate_basis_points % 1000000 = 500000 AND service_amount * rate_basis_points / 1000000 % 2 = 1))) * 100
+        WHEN 'down to yuan' THEN service_amount * rate_basis_points / 1000000 * 100
+        ELSE service_amount * rate_basis_points / 10000 END)
 ) STRICT;
 
 CREATE INDEX voucher_use_by_programme ON voucher_use(programme_id, year, used_on);
@@ -272,18 +291,30 @@ CREATE TABLE use_total (
     amount INTEGER NOT NULL,
     returned INTEGER NOT NULL,
     paid INTEGER NOT NULL,
-    -- Uses whose amount is above rate × service amount (none, while the CHECK on voucher_use holds).
+    -- Uses whose amount is above rate × service amount as their policy rounds it (none, while the
+    -- CHECK on voucher_use holds).
     over_rate INTEGER NOT NULL,
     PRIMARY KEY (programme_id, year, dimension, key)
 ) STRICT, WITHOUT ROWID;
 
--- Each use under each of its keys, one row per dimension.
+-- Each use under each of its keys, one row per dimension; over_rate: the amount is above rate ×
+-- service amount rounded as the use's policy says (never, while the CHECK above holds).
 CREATE VIEW use_key AS
     SELECT u.event_seq, u.programme_id, u.year, d.column1 AS dimension,
         CASE d.column1 WHEN 'all' THEN '' WHEN 'applicant' THEN u.applicant_id WHEN 'provider' THEN u.provider_id
             WHEN 'product' THEN u.product_code WHEN 'category' THEN u.category WHEN 'region' THEN u.provider_region
             ELSE substr(u.used_on, 1, 7) END AS key,
-        u.service_amount, u.amount, u.amount * 10000 > u.service_amount * u.rate_basis_points AS over_rate
+        u.service_amount, u.amount, u.amount > CASE u.rounding
+            WHEN 'half-up to fen' THEN (u.service_amount * u.rate_basis_points + 5000) / 10000
+            WHEN 'half-up to yuan' THEN (u.service_amount * u.rate_basis_points + 500000) / 1000000 * 100
+            WHEN 'half-even to fen' THEN u.service_amount * u.rate_basis_points / 10000
+                + (u.service_amount * u.rate_basis_points % 10000 > 5000
+                    OR (u.service_amount * u.rate_basis_points % 10000 = 5000 AND u.service_amount * u.rate_basis_points / 10000 % 2 = 1))
+            WHEN 'half-even to yuan' THEN (u.service_amount * u.rate_basis_points / 1000000
+                + (u.service_amount * u.rate_basis_points % 1000000 > 500000
+                    OR (u.service_amount * u.rate_basis_points % 1000000 = 500000 AND u.service_amount * u.rate_basis_points / 1000000 % 2 = 1))) * 100
+            WHEN 'down to yuan' THEN u.service_amount * u.rate_basis_points / 1000000 * 100
+            ELSE u.service_amount * u.rate_basis_points / 10000 END AS over_rate
     FROM voucher_use u
     CROSS JOIN (VALUES ('all'), ('applicant'), ('provider'), ('product'), ('category'), ('region'), ('month')) AS d;
 

@@ -82,6 +82,9 @@ func guarded<T>(_ body: () throws -> T) throws -> T {
         }
         printError("voucher: refused: \(error)")
         throw Exit.refused
+    } catch let error as LedgerStorageError {
+        printError("voucher: \(error)")
+        throw Exit.ioError
     } catch let error as ImportRejected {
         printError(error.description)
         throw Exit.refused

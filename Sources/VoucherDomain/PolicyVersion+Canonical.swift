@@ -34,7 +34,7 @@ extension PolicyVersion {
                 "per_project": sourced(caps.perProject, money),
                 "budget_per_year": sourced(caps.budgetPerYear, money),
             ]),
-            "rounding": sourced(rounding) { .string("\($0.mode.rawValue) to \($0.unit.rawValue)") },
+            "rounding": sourced(rounding) { .string($0.canonicalText) },
             "quota_validity": sourced(quotaValidity) {
                 switch $0 {
                 case .endOfYear: .string("end of year")

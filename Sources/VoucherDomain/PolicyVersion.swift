@@ -104,11 +104,15 @@ public struct PolicyVersion: Sendable, Hashable {
         }
     }
 
-    /// The last day a quota granted on `grantedOn` can be used.
-    public func quotaValidUntil(grantedOn: BusinessDate) -> BusinessDate {
+    /// When a quota of programme year `year`, granted on `grantedOn`, can be used: from the later
+    /// of the grant and 1 January of the year; to 31 December of the year (`end of year`), or for
+    /// N months counted from that first day (to the day before the same date N months later, which
+    /// may run into the next year). A grant made before its year starts is usable from 1 January.
+    public func quotaValidity(year: Int, grantedOn: BusinessDate) -> (from: BusinessDate, until: BusinessDate) {
+        let from = max(grantedOn, BusinessDate.startOfYear(year))
         switch quotaValidity?.value ?? .endOfYear {
-        case .endOfYear: grantedOn.endOfYear
-        case .months(let months): grantedOn.adding(months: months).adding(days: -1)
+        case .endOfYear: return (from, BusinessDate.endOfYear(year))
+        case .months(let months): return (from, from.adding(months: months).adding(days: -1))
         }
     }
 

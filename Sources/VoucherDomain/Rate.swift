@@ -116,6 +116,17 @@ public struct Rounding: Sendable, Hashable, Codable {
 
     /// The default of domain.md: down to the fen.
     public static let downToFen = Rounding(unit: .fen, mode: .down)
+
+    /// As policy files and the ledger write it: `half-up to fen`.
+    public var canonicalText: String { "\(mode.rawValue) to \(unit.rawValue)" }
+
+    /// Reads ``canonicalText``; nil for any other text.
+    public init?(canonicalText: String) {
+        let parts = canonicalText.split(separator: " to ", omittingEmptySubsequences: false)
+        guard parts.count == 2, let mode = Mode(rawValue: String(parts[0])), let unit = Unit(rawValue: String(parts[1]))
+        else { return nil }
+        self.init(unit: unit, mode: mode)
+    }
 }
 
 extension Money {

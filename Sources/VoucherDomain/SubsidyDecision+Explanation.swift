@@ -152,8 +152,8 @@ private struct Words {
             ) + cite(source)
         case .noQuota:
             return pick("不符合条件：申请人没有已核定的创新券额度", "not eligible: the applicant has no granted quota")
-        case .quotaNotYetValid(let grantedOn):
-            return pick("不符合条件：额度 \(grantedOn) 才核定", "not eligible: the quota was only granted on \(grantedOn)")
+        case .quotaNotYetValid(let validFrom):
+            return pick("不符合条件：额度自 \(validFrom) 起方可使用", "not eligible: the quota is usable from \(validFrom)")
         case .quotaExpired(let validUntil):
             return pick("不符合条件：额度已于 \(validUntil) 到期", "not eligible: the quota expired after \(validUntil)")
         }

@@ -80,7 +80,7 @@ public enum Ineligibility: Sendable, Hashable {
     case productCategory(String, allowed: [String], source: Source?)
     case providerRegion(String, allowed: [String], source: Source?)
     case noQuota
-    case quotaNotYetValid(grantedOn: BusinessDate)
+    case quotaNotYetValid(validFrom: BusinessDate)
     case quotaExpired(validUntil: BusinessDate)
 
     /// A short code for scripts and scenario files: `product-category`, `quota-expired`, …

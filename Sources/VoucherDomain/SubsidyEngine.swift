@@ -95,7 +95,7 @@ public enum SubsidyEngine {
             return .providerRegion(purchase.providerRegion, allowed: regions.value.sorted(), source: regions.source)
         }
         guard let quota = usage.quota else { return .noQuota }
-        if date < quota.grantedOn { return .quotaNotYetValid(grantedOn: quota.grantedOn) }
+        if date < quota.validFrom { return .quotaNotYetValid(validFrom: quota.validFrom) }
         if date > quota.validUntil { return .quotaExpired(validUntil: quota.validUntil) }
         return nil
     }

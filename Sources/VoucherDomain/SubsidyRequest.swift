@@ -90,14 +90,23 @@ public enum SubsidyBasis: Sendable, Hashable {
 public struct Quota: Sendable, Hashable {
     public var granted: Money
     public var grantedOn: BusinessDate
+    /// The first day the quota can be used: the later of the grant and 1 January of its year.
+    public var validFrom: BusinessDate
     /// The last day the quota can be used.
     public var validUntil: BusinessDate
     /// What is left of it now.
     public var left: Money
 
-    public init(granted: Money, grantedOn: BusinessDate, validUntil: BusinessDate, left: Money) {
+    public init(
+        granted: Money,
+        grantedOn: BusinessDate,
+        validFrom: BusinessDate? = nil,
+        validUntil: BusinessDate,
+        left: Money
+    ) {
         self.granted = granted
         self.grantedOn = grantedOn
+        self.validFrom = validFrom ?? grantedOn
         self.validUntil = validUntil
         self.left = left
     }

@@ -43,19 +43,6 @@ enum Hashing {
     static let genesis = String(repeating: "0", count: 64)
 }
 
-/// An event about to be appended: its facts, its postings and what explains its amount.
-struct NewEvent {
-    var kind: EventKind
-    var programme: ProgrammeID?
-    var policyHash: String?
-    var reverses: Int64?
-    /// The facts, as hashed. Fact tables hold the same facts; verification compares them.
-    var payload: CanonicalJSON
-    var explanation: CanonicalJSON?
-    var postings: [Posting]
-    var amount: Money?
-}
-
 /// The stored fields of an event that its hash covers, in the order docs/ledger.md gives.
 struct EventFields {
     var seq: Int64
@@ -111,6 +98,19 @@ extension Ledger {
         guard row["request_hash"] == requestHash, row["kind"] == kind.rawValue else {
             throw LedgerError.idempotencyConflict(key: context.idempotencyKey, firstEvent: firstSeq)
         }
+        // The same submission again after it was reversed is not "already recorded": it is refused.
+        if let reversal = try db.fetchOne(
+            Int64.self,
+            sql: "SELECT seq FROM event WHERE reverses = ?",
+            arguments: [firstSeq]
+        ) {
+            throw LedgerError.resubmittedAfterReversal(
+                kind: kind.rawValue,
+                ref: Self.reference(in: request) ?? context.idempotencyKey,
+                event: firstSeq,
+                reversal: reversal
+            )
+        }
         let explanation = try (row["explanation"] as String?).map(StoredExplanation.init(json:))
         return RecordedEvent(
             seq: firstSeq,
@@ -122,6 +122,15 @@ extension Ledger {
         )
     }
 
+    /// The reference a submission names (`ref`, or the claim a decision or payment is on).
+    static func reference(in request: CanonicalJSON) -> String? {
+        guard case .object(let members) = request else { return nil }
+        for key in ["ref", "claim", "use"] {
+            if case .string(let ref)? = members[key] { return ref }
+        }
+        return nil
+    }
+
     /// Appends one event with its postings, after `insertFacts` has written its fact rows.
     ///
     /// Refuses postings that do not sum to zero and any posting that would take an account that
@@ -131,7 +140,8 @@ extension Ledger {
         _ db: Database,
         context: EventContext,
         request: CanonicalJSON,
-        event: NewEvent,
+        event: EventDraft,
+        entry: ProgrammeCache.Entry? = nil,
         insertFacts: (Int64) throws -> Void = { _ in }
     ) throws -> RecordedEvent {
         let total = try Money.sum(event.postings.map(\.amount))
@@ -166,7 +176,12 @@ extension Ledger {
             idempotencyKey: context.idempotencyKey,
             requestHash: Self.requestHash(kind: event.kind, context: context, request: request),
             programme: event.programme?.value,
-            policyHash: event.policyHash,
+            policyHash: try event.policyVersion.map { version in
+                guard let entry else {
+                    throw LedgerError.internalInconsistency("a \(event.kind.rawValue) event applied a policy of no programme")
+                }
+                return entry.hash(of: version)
+            },
             reverses: event.reverses,
             payload: event.payload.text,
             explanation: explanationText,
@@ -267,24 +282,5 @@ extension StoredExplanation {
         else { return nil }
         let amount: Money? = if case .int(let fen)? = object["amount"] { Money(fen: fen) } else { nil }
         self.init(zh: chinese, en: english, amount: amount)
-    }
-
-    /// The JSON stored beside an event for a decision of the engine.
-    static func json(for decision: SubsidyDecision) -> CanonicalJSON {
-        .object([
-            "amount": .money(decision.amount),
-            "binding": .optional(decision.binding?.rawValue),
-            "ineligible": .optional(decision.ineligibility?.code),
-            "policy_from": .optional(decision.policyFrom?.iso),
-            "en": .array(decision.explanation(.en).map { .string($0) }),
-            "zh": .array(decision.explanation(.zh).map { .string($0) }),
-        ])
-    }
-
-    /// The JSON stored for an amount that is stated, not computed (a payment, a settlement).
-    static func json(amount: Money, en: [String], zh: [String]) -> CanonicalJSON {
-        .object([
-            "amount": .money(amount), "en": .array(en.map { .string($0) }), "zh": .array(zh.map { .string($0) }),
-        ])
     }
 }

@@ -4,65 +4,6 @@ import Synchronization
 import VoucherDomain
 import VoucherPolicies
 
-// MARK: - Requests
-
-/// An enterprise (with its credit code) or a start-up team (with its registration number).
-public struct ApplicantRegistration: Sendable, Hashable {
-    public var identifier: PartyIdentifier
-    public var kind: ApplicantKind
-    public var name: String
-    public var district: String
-    public var region: String
-    /// The actual controller's group, whose members share a per-group cap.
-    public var group: String?
-
-    public init(
-        identifier: PartyIdentifier,
-        kind: ApplicantKind,
-        name: String,
-        district: String = "",
-        region: String = "",
-        group: String? = nil
-    ) {
-        self.identifier = identifier
-        self.kind = kind
-        self.name = name
-        self.district = district
-        self.region = region
-        self.group = group
-    }
-}
-
-/// A service provider (服务机构) and the region it is in.
-public struct ProviderRegistration: Sendable, Hashable {
-    public var identifier: PartyIdentifier
-    public var name: String
-    public var region: String
-
-    public init(identifier: PartyIdentifier, name: String, region: String) {
-        self.identifier = identifier
-        self.name = name
-        self.region = region
-    }
-}
-
-/// A catalogued product (服务产品) of a provider.
-public struct ProductRegistration: Sendable, Hashable {
-    public var code: String
-    public var providerID: String
-    public var name: String
-    public var category: String
-    public var listPrice: Money
-
-    public init(code: String, providerID: String, name: String, category: String, listPrice: Money) {
-        self.code = code
-        self.providerID = providerID
-        self.name = name
-        self.category = category
-        self.listPrice = listPrice
-    }
-}
-
 /// A party as currently registered (its latest registration).
 public struct RegisteredApplicant: Sendable, Hashable {
     public var id: String
@@ -111,6 +52,11 @@ final class ProgrammeCache: Sendable {
         }
 
         func hash(of version: PolicyVersion) -> String { versionHashes[version.effectiveFrom] ?? "" }
+
+        /// The version whose content hash is `hash`, if the programme's policy has it.
+        func version(hash: String) -> PolicyVersion? {
+            programme.versions.first { versionHashes[$0.effectiveFrom] == hash }
+        }
     }
 
     private let entries = Mutex<[String: Entry]>([:])
@@ -152,29 +98,26 @@ extension Ledger {
                 sql: "SELECT kind FROM programme WHERE id = ?",
                 arguments: [id]
             )
-            if let storedKind, storedKind != programme.kind.rawValue {
-                throw LedgerError.invalid(
-                    field: "kind",
-                    value: programme.kind.rawValue,
-                    reason: "\(id) is a \(storedKind) programme; its kind cannot change"
-                )
-            }
-            let newHashes = Set(entry.versionHashes.values)
-            let used = try db.fetchAll(
+            let applied = try db.fetchAll(
                 Row.self,
                 sql: """
-                    SELECT v.hash, v.effective_from, COUNT(e.seq) AS events FROM policy_version v
-                    JOIN event e ON e.policy_hash = v.hash WHERE v.programme_id = ? GROUP BY v.hash
+                    SELECT business_date, policy_hash, COUNT(*) AS events FROM event
+                    WHERE programme_id = ? AND policy_hash IS NOT NULL GROUP BY business_date, policy_hash
                     """,
                 arguments: [id]
-            )
-            for row in used where !newHashes.contains(row["hash"]) {
-                throw LedgerError.policyVersionInUse(
-                    programme: id,
-                    effectiveFrom: row["effective_from"],
+            ).map { row in
+                Lifecycle.AppliedVersion(
+                    date: try BusinessDate.parse(row["business_date"]),
+                    versionHash: row["policy_hash"],
                     events: row["events"]
                 )
             }
+            try Lifecycle.checkRevision(
+                programme,
+                recordedKind: storedKind.flatMap(ProgrammeKind.init(rawValue:)),
+                applied: applied,
+                hash: entry.hash(of:)
+            )
             let payload = CanonicalJSON.object([
                 "programme": .string(id), "kind": .string(programme.kind.rawValue),
                 "name_zh": .string(programme.name.zh),
@@ -185,7 +128,7 @@ extension Ledger {
                 db,
                 context: context,
                 request: request,
-                event: NewEvent(kind: .programme, programme: programme.id, payload: payload, postings: [])
+                event: EventDraft(kind: .programme, programme: programme.id, payload: payload)
             ) { seq in
                 if storedKind == nil {
                     try db.executeCached(
@@ -276,26 +219,7 @@ extension Ledger {
     @discardableResult
     public func registerApplicant(_ registration: ApplicantRegistration, context: EventContext) throws -> RecordedEvent
     {
-        let name = try Self.required(registration.name, field: "name")
-        switch (registration.kind, registration.identifier) {
-        case (.enterprise, .team), (.team, .creditCode), (.team, .overriddenCreditCode):
-            throw LedgerError.invalid(
-                field: "id",
-                value: registration.identifier.value,
-                reason: registration.kind == .team
-                    ? "a team is registered with its team number, not a credit code"
-                    : "an enterprise is registered with its Unified Social Credit Code"
-            )
-        default: break
-        }
-        var payload: [String: CanonicalJSON] = [
-            "id": .string(registration.identifier.value), "kind": .string(registration.kind.rawValue),
-            "name": .string(name),
-            "district": .string(registration.district.trimmed), "region": .string(registration.region.trimmed),
-            "group": .optional(registration.group?.trimmed.nilIfEmpty),
-        ]
-        payload["override"] = Self.overrideJSON(registration.identifier)
-        let request = CanonicalJSON.object(payload)
+        let (name, request) = try Lifecycle.registration(registration)
         return try transaction { db in
             // The same details again change nothing, whatever the key or the day.
             if let current = try db.fetchOne(
@@ -317,7 +241,7 @@ extension Ledger {
                 db,
                 context: context,
                 request: request,
-                event: NewEvent(kind: .applicant, payload: request, postings: [])
+                event: EventDraft(kind: .applicant, payload: request)
             ) { seq in
                 let override = Self.overrideParts(registration.identifier)
                 try db.executeCached(
@@ -339,20 +263,7 @@ extension Ledger {
     /// Registers a service provider, or records a change of its details.
     @discardableResult
     public func registerProvider(_ registration: ProviderRegistration, context: EventContext) throws -> RecordedEvent {
-        let name = try Self.required(registration.name, field: "name")
-        let region = try Self.required(registration.region, field: "region")
-        if case .team = registration.identifier {
-            throw LedgerError.invalid(
-                field: "id",
-                value: registration.identifier.value,
-                reason: "a provider is registered with its Unified Social Credit Code"
-            )
-        }
-        var payload: [String: CanonicalJSON] = [
-            "id": .string(registration.identifier.value), "name": .string(name), "region": .string(region),
-        ]
-        payload["override"] = Self.overrideJSON(registration.identifier)
-        let request = CanonicalJSON.object(payload)
+        let (name, region, request) = try Lifecycle.registration(registration)
         return try transaction { db in
             if let current = try db.fetchOne(
                 Int64.self,
@@ -369,7 +280,7 @@ extension Ledger {
                 db,
                 context: context,
                 request: request,
-                event: NewEvent(kind: .provider, payload: request, postings: [])
+                event: EventDraft(kind: .provider, payload: request)
             ) { seq in
                 let override = Self.overrideParts(registration.identifier)
                 try db.executeCached(
@@ -386,20 +297,8 @@ extension Ledger {
     /// Registers a product of a registered provider, or records a change of its details.
     @discardableResult
     public func registerProduct(_ registration: ProductRegistration, context: EventContext) throws -> RecordedEvent {
-        let code = try Self.required(registration.code, field: "code")
-        let name = try Self.required(registration.name, field: "name")
-        let category = try Self.required(registration.category, field: "category")
-        if registration.listPrice.isNegative {
-            throw LedgerError.invalid(
-                field: "list_price",
-                value: registration.listPrice.formatted(),
-                reason: "is below zero"
-            )
-        }
-        let request = CanonicalJSON.object([
-            "code": .string(code), "provider": .string(registration.providerID), "name": .string(name),
-            "category": .string(category), "list_price": .money(registration.listPrice),
-        ])
+        let (product, request) = try Lifecycle.registration(registration)
+        let (code, name, category) = (product.code, product.name, product.category)
         return try transaction { db in
             _ = try provider(db, registration.providerID)
             if let current = try db.fetchOne(
@@ -417,7 +316,7 @@ extension Ledger {
                 db,
                 context: context,
                 request: request,
-                event: NewEvent(kind: .product, payload: request, postings: [])
+                event: EventDraft(kind: .product, payload: request)
             ) { seq in
                 try db.executeCached(
                     sql: """
@@ -515,22 +414,9 @@ extension Ledger {
         )
     }
 
-    // MARK: - Small helpers
-
-    static func required(_ text: String, field: String) throws -> String {
-        let trimmed = text.trimmed
-        if trimmed.isEmpty { throw LedgerError.invalid(field: field, value: text, reason: "is empty") }
-        return trimmed
-    }
-
     static func overrideParts(_ identifier: PartyIdentifier) -> (reason: String, by: String)? {
         if case .overriddenCreditCode(_, let reason, let approvedBy) = identifier { return (reason, approvedBy) }
         return nil
-    }
-
-    static func overrideJSON(_ identifier: PartyIdentifier) -> CanonicalJSON {
-        guard let parts = overrideParts(identifier) else { return .null }
-        return .object(["reason": .string(parts.reason), "by": .string(parts.by)])
     }
 }
 

@@ -493,7 +493,7 @@ extension Ledger {
         let useStatement = try db.makeStatement(
             sql: """
                 SELECT event_seq, programme_id, year, applicant_id, provider_id, product_code, category, provider_region,
-                    substr(used_on, 1, 7), service_amount, amount, amount * 10000 > service_amount * rate_basis_points
+                    substr(used_on, 1, 7), service_amount, amount, rate_basis_points, rounding
                 FROM voucher_use ORDER BY event_seq
                 """
         )
@@ -518,11 +518,20 @@ extension Ledger {
         var settlementPending = try Self.step(settlements)
         while try Self.step(uses) {
             let seq = sqlite3_column_int64(uses, 0)
+            let service = sqlite3_column_int64(uses, 9)
+            let amount = sqlite3_column_int64(uses, 10)
+            // Uses recorded before a use kept its rounding rounded down to the fen.
+            let rounding =
+                sqlite3_column_type(uses, 12) == SQLITE_NULL
+                ? Optional(Rounding.downToFen) : Rounding(canonicalText: String(decoding: Self.column(uses, 12), as: UTF8.self))
+            let bound = rounding.flatMap {
+                try? Money(fen: service).scaled(by: sqlite3_column_int64(uses, 11), over: 10_000, rounding: $0)
+            }
             var totals = Totals(
                 uses: 1,
-                service: sqlite3_column_int64(uses, 9),
-                amount: sqlite3_column_int64(uses, 10),
-                overRate: sqlite3_column_int64(uses, 11)
+                service: service,
+                amount: amount,
+                overRate: bound.map { amount > $0.fen ? 1 : 0 } ?? 1
             )
             while settlementPending, sqlite3_column_int64(settlements, 0) <= seq {
                 if sqlite3_column_int64(settlements, 0) == seq, !reversed.contains(sqlite3_column_int64(settlements, 1))
@@ -607,6 +616,9 @@ extension Ledger {
             case int(String)
             /// The columns `override_by` and `override_reason`: `{"by": …, "reason": …}`, or null.
             case override
+            /// A text column whose key the payload leaves out when it is null (a key added to the
+            /// payload after events without it were recorded). Never the first key.
+            case textUnlessNull(String)
         }
 
         var key: String
@@ -622,7 +634,7 @@ extension Ledger {
 
         var columns: [String] {
             switch source {
-            case .text(let column), .int(let column): [column]
+            case .text(let column), .int(let column), .textUnlessNull(let column): [column]
             case .override: ["override_by", "override_reason"]
             }
         }
@@ -666,9 +678,13 @@ extension Ledger {
             output.append(UInt8(ascii: "{"))
             var column = first
             for (field, key) in zip(fields, keys) {
+                if case .textUnlessNull = field.source, sqlite3_column_type(statement, column) == SQLITE_NULL {
+                    column += 1
+                    continue
+                }
                 output.append(contentsOf: key)
                 switch field.source {
-                case .text:
+                case .text, .textUnlessNull:
                     Ledger.appendText(statement, column, to: &output)
                     column += 1
                 case .int:
@@ -718,7 +734,8 @@ extension Ledger {
                 .int("amount"), .text("applicant", "applicant_id"), .text("category"), .text("claim", "claim_ref"),
                 .int("eligible_amount"), .text("product", "product_code"), .text("programme", "programme_id"),
                 .text("project"), .text("provider", "provider_id"), .text("provider_region"),
-                .int("rate_basis_points"), .text("redemption_deadline"), .text("ref"), .int("service_amount"),
+                .int("rate_basis_points"), .text("redemption_deadline"), .text("ref"),
+                PayloadField(key: "rounding", source: .textUnlessNull("rounding")), .int("service_amount"),
                 .int("tax_amount"), .text("used_on"), .int("year"),
             ]
         ),

@@ -24,6 +24,14 @@ public struct Ledger: Sendable {
     /// concurrent writers, foreign keys on, the file readable and writable by its owner only.
     /// A new ledger gets the bundled programmes as its first events.
     public static func open(at path: String, actor: String = Ledger.defaultActor()) throws -> Ledger {
+        do {
+            return try opening(at: path, actor: actor)
+        } catch let error as DatabaseError {
+            throw LedgerStorageError(message: "\(path): \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+
+    private static func opening(at path: String, actor: String) throws -> Ledger {
         // Create the file before SQLite does, so that it is never readable by others; O_EXCL so
         // that two processes starting a new ledger at once never truncate each other's work.
         let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
@@ -91,52 +99,31 @@ public struct Ledger: Sendable {
 
     // MARK: - Migrations
 
-    /// The canonical schema, as embedded in the binary (a test proves it equals `schema.sql`).
-    public static var schema: String { String(decoding: PackageResources.schema_sql, as: UTF8.self) }
+    /// The migrations, in order: each a file of Sources/VoucherStorage/Migrations/, embedded in the
+    /// binary. A migration never changes once it has landed (ledgers record which ones ran); a
+    /// schema change is a new file. schema.sql at the top of the repository documents the result,
+    /// and a test holds a ledger migrated from nothing equal to it.
+    static let migrations: [(name: String, sql: [UInt8])] = [
+        ("v1 schema.sql", PackageResources.v1_sql),
+        ("v2 use totals", PackageResources.v2_sql),
+        ("v3 no index of postings by account", PackageResources.v3_sql),
+        ("v4 index of late filings", PackageResources.v4_sql),
+        ("v5 a use's rounding bounds its amount", PackageResources.v5_sql),
+    ]
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        // Migrations never change once shipped; a later schema change is a new migration.
-        migrator.registerMigration("v1 schema.sql") { db in
-            try db.execute(sql: Ledger.schema)
-        }
-        // A ledger created before version 2 gains the use totals, filled from its live uses and
-        // settlements; a ledger created since has them from schema.sql already.
-        migrator.registerMigration("v2 use totals") { db in
-            guard try !db.tableExists("use_total") else { return }
-            try db.execute(sql: Ledger.schemaSection("use totals"))
-            try db.execute(sql: Ledger.useTotalsFromFacts)
-        }
-        // Postings by account served no query, and at a million uses its inserts, keyed at random,
-        // were a cost of every import.
-        migrator.registerMigration("v3 no index of postings by account") { db in
-            try db.execute(sql: "DROP INDEX IF EXISTS posting_by_account")
+        for (name, sql) in migrations {
+            let text = String(decoding: sql, as: UTF8.self)
+            migrator.registerMigration(name) { db in
+                // A ledger created by a version whose v1 already held the use totals (schema.sql was
+                // once run whole as v1) has them: v2 then has nothing to add.
+                if name.hasPrefix("v2 "), try db.tableExists("use_total") { return }
+                try db.execute(sql: text)
+            }
         }
         return migrator
     }
-
-    /// One `-- MARK: <name>` section of the schema, up to the next.
-    static func schemaSection(_ name: String) -> String {
-        let text = schema
-        guard let start = text.range(of: "-- MARK: \(name)") else { return "" }
-        let end = text.range(of: "-- MARK:", range: start.upperBound..<text.endIndex)?.lowerBound ?? text.endIndex
-        return String(text[start.lowerBound..<end])
-    }
-
-    /// Fills an empty `use_total` from the live uses and settlements: what the triggers would have
-    /// kept, without the rows of keys whose every use was reversed.
-    static let useTotalsFromFacts = """
-        INSERT INTO use_total (programme_id, year, dimension, key, uses, service_amount, amount, returned, paid, over_rate)
-        SELECT k.programme_id, k.year, k.dimension, k.key, COUNT(*), SUM(k.service_amount), SUM(k.amount),
-            COALESCE(SUM(s.returned), 0), COALESCE(SUM(s.paid), 0), SUM(k.over_rate)
-        FROM use_key k LEFT JOIN (
-            SELECT use_seq, SUM(paid) AS paid, SUM(CASE WHEN unpaid_effect = 'returned' THEN unpaid ELSE 0 END) AS returned
-            FROM settlement WHERE event_seq NOT IN (SELECT reverses FROM event WHERE reverses > 0)
-            GROUP BY use_seq
-        ) s ON s.use_seq = k.event_seq
-        WHERE k.event_seq NOT IN (SELECT reverses FROM event WHERE reverses > 0)
-        GROUP BY k.programme_id, k.year, k.dimension, k.key
-        """
 
     /// Applies the migrations. Processes opening the same new ledger at one moment race to create
     /// its schema: the loser's attempt fails (the tables exist, or the database is busy), so it
@@ -186,6 +173,29 @@ public struct Ledger: Sendable {
     /// `keepsMemo`: the operation changes none of what the batch's ``BatchMemo`` holds (a use), so
     /// the next operation may go on reading it. Any other operation, and any that fails, clears it.
     func transaction<T>(keepsMemo: Bool = false, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try inTransaction(keepsMemo: keepsMemo, body)
+        } catch let error as DatabaseError {
+            throw Self.refusal(from: error)
+        }
+    }
+
+    /// What a database error means to the person who asked: a rule the schema enforces (a trigger's
+    /// RAISE) is a refusal in its own words; any other constraint that fails means the rules let
+    /// through what the schema does not, a defect; anything else is the file (busy, full, damaged).
+    static func refusal(from error: DatabaseError) -> any Error {
+        let message = error.message ?? "\(error.resultCode)"
+        switch error.extendedResultCode {
+        case .SQLITE_CONSTRAINT_TRIGGER:
+            return LedgerError.refusedByLedger(message)
+        case _ where error.resultCode == .SQLITE_CONSTRAINT:
+            return LedgerError.internalInconsistency("the ledger's schema refused what its rules allowed: \(message)")
+        default:
+            return LedgerStorageError(message: message)
+        }
+    }
+
+    private func inTransaction<T>(keepsMemo: Bool, _ body: (Database) throws -> T) throws -> T {
         var result: T?
         if let batch = Self.batch {
             if !keepsMemo { batch.memo.forget() }
@@ -213,8 +223,12 @@ public struct Ledger: Sendable {
 
     /// Runs `body` in a read-only snapshot (or, inside a batch, in the batch's transaction).
     func read<T>(_ body: (Database) throws -> T) throws -> T {
-        if let batch = Self.batch { return try body(batch.database) }
-        return try writer.read(body)
+        do {
+            if let batch = Self.batch { return try body(batch.database) }
+            return try writer.read(body)
+        } catch let error as DatabaseError {
+            throw Self.refusal(from: error)
+        }
     }
 
     /// Runs many operations as one transaction: all of them are written, or none.
@@ -223,6 +237,14 @@ public struct Ledger: Sendable {
     /// and collect every refusal; throwing from `body` rolls everything back. With `commit: false`
     /// everything is rolled back at the end even when it succeeded: a dry run.
     public func batch<T>(commit: Bool = true, _ body: () throws -> T) throws -> T {
+        do {
+            return try inBatch(commit: commit, body)
+        } catch let error as DatabaseError {
+            throw Self.refusal(from: error)
+        }
+    }
+
+    private func inBatch<T>(commit: Bool, _ body: () throws -> T) throws -> T {
         try writer.writeWithoutTransaction { db in
             // Each operation of a batch runs in a savepoint, whose journal of the pages it changes
             // SQLite writes to a temporary file once it passes 64 KiB; in memory, a row's savepoint
@@ -257,6 +279,13 @@ final class BatchConnection: @unchecked Sendable {
     }
 }
 
+/// The ledger file could not be read or written (busy past the timeout, full, damaged, read-only).
+public struct LedgerStorageError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+
+    public var description: String { "the ledger file could not be read or written: \(message)" }
+}
+
 /// Who records an event, when it happened in the business, and the key that makes it idempotent.
 public struct EventContext: Sendable, Hashable {
     /// Submitting the same key with the same content again records nothing and returns the first
@@ -288,16 +317,6 @@ public struct RecordedEvent: Sendable, Hashable {
     public var explanation: StoredExplanation?
 }
 
-/// An explanation as the ledger stores it beside the event.
-public struct StoredExplanation: Sendable, Hashable {
-    public var zh: [String]
-    public var en: [String]
-    /// The amount the explanation arrives at.
-    public var amount: Money?
-
-    public func lines(_ language: Language) -> [String] { language == .zh ? zh : en }
-}
-
 // MARK: - Raw access for tests and tools
 
 extension Ledger {
@@ -325,7 +344,7 @@ final class BatchMemo {
     var providers: [String: RegisteredProvider] = [:]
     var products: [String: RegisteredProduct] = [:]
     /// An applicant's claims with a current grant in a programme, keyed by both.
-    var grantedClaims: [QuotaKey: [Ledger.StoredClaim]] = [:]
+    var grantedQuotas: [QuotaKey: [StoredQuota]] = [:]
     /// The last event's sequence number and hash.
     var head: (seq: Int64, hash: String)?
 
@@ -363,7 +382,7 @@ final class BatchMemo {
         applicants.removeAll()
         providers.removeAll()
         products.removeAll()
-        grantedClaims.removeAll()
+        grantedQuotas.removeAll()
         head = nil
     }
 }

@@ -247,6 +247,20 @@ struct VerificationTests {
         #expect(problem.event == digest.events)
     }
 
+    /// Fills an emptied `use_total` from the live uses and settlements, as the triggers keep it.
+    static let useTotalsFromFacts = """
+        INSERT INTO use_total (programme_id, year, dimension, key, uses, service_amount, amount, returned, paid, over_rate)
+        SELECT k.programme_id, k.year, k.dimension, k.key, COUNT(*), SUM(k.service_amount), SUM(k.amount),
+            COALESCE(SUM(s.returned), 0), COALESCE(SUM(s.paid), 0), SUM(k.over_rate)
+        FROM use_key k LEFT JOIN (
+            SELECT use_seq, SUM(paid) AS paid, SUM(CASE WHEN unpaid_effect = 'returned' THEN unpaid ELSE 0 END) AS returned
+            FROM settlement WHERE event_seq NOT IN (SELECT reverses FROM event WHERE reverses > 0)
+            GROUP BY use_seq
+        ) s ON s.use_seq = k.event_seq
+        WHERE k.event_seq NOT IN (SELECT reverses FROM event WHERE reverses > 0)
+        GROUP BY k.programme_id, k.year, k.dimension, k.key
+        """
+
     @Test func aTruncatedChainIsCaughtByAnEarlierDigest() throws {
         let (fixture, _) = try Self.ledger()
         let digest = try fixture.ledger.digest()
@@ -261,7 +275,7 @@ struct VerificationTests {
                     "UPDATE account SET balance = (SELECT COALESCE(SUM(amount), 0) FROM posting p WHERE p.account_id = account.id)"
             )
             try db.execute(sql: "DELETE FROM use_total")
-            try db.execute(sql: Ledger.useTotalsFromFacts)
+            try db.execute(sql: Self.useTotalsFromFacts)
         }
         #expect(try fixture.ledger.verify().isValid)
         let problem = try #require(try fixture.ledger.verify(against: digest).problem)
@@ -298,7 +312,8 @@ struct VerificationTests {
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v2 use totals'")
             // Version 1 also had an index of postings by account.
             try db.execute(sql: "CREATE INDEX posting_by_account ON posting(account_id, business_date)")
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v3 %'")
+            // Every migration after version 1 runs again, as on a ledger that has only version 1.
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier <> 'v1 schema.sql'")
         }
         try fixture.ledger.migrate()
         let indexes = try fixture.ledger.rawRead { db in

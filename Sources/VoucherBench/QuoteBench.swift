@@ -1,28 +1,30 @@
 import ArgumentParser
 import Foundation
 import VoucherDomain
+import GRDB
 import VoucherStorage
 
-/// Quote latency against a full ledger, in one process: for scripts/bench, not for staff.
+/// Quote latency against a full ledger, in one process: for scripts/bench. Its own executable,
+/// `voucher-bench`, so that the product carries no benchmark code.
+@main
 struct QuoteBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "quote-bench",
         abstract: "Time N quotes of random purchases against the ledger; print p50 and p99 latency.",
         discussion:
-            "Example:\n  voucher quote-bench --db bench.sqlite --count 100000 --programme yrd-innovation-voucher",
-        shouldDisplay: false
+            "Example:\n  voucher-bench --db bench.sqlite --count 100000 --programme yrd-innovation-voucher",
     )
 
-    @OptionGroup var ledger: LedgerOptions
+    @Option(help: "The ledger file.") var db: String
     @Option(help: "How many quotes.") var count = 100_000
     @Option(help: "The voucher programme.") var programme = "yrd-innovation-voucher"
     @Option(help: "The date of the purchases.") var date = "2022-06-15"
 
     func run() throws {
-        let ledger = try ledger.open()
+        let ledger = try Ledger.open(at: db, actor: "bench")
         let programmeID = try ProgrammeID(programme)
         let day = try BusinessDate.parse(date)
-        let (applicants, products) = try ledger.quoteSamples(programmeID, limit: 5_000)
+        let (applicants, products) = try Self.samples(ledger, programmeID, limit: 5_000)
         guard !applicants.isEmpty, !products.isEmpty else {
             throw ValidationError("the ledger has no claims or products for \(programme) to quote against")
         }
@@ -59,5 +61,24 @@ struct QuoteBench: ParsableCommand {
                 amounts.decimalString()
             )
         )
+    }
+
+    /// Applicants with claims in the programme, and products with their providers, to quote.
+    static func samples(_ ledger: Ledger, _ programme: ProgrammeID, limit: Int) throws -> (
+        applicants: [String], products: [(code: String, provider: String)]
+    ) {
+        try ledger.rawRead { db in
+            let applicants = try String.fetchAll(
+                db,
+                sql: "SELECT DISTINCT applicant_id FROM claim WHERE programme_id = ? LIMIT ?",
+                arguments: [programme.value, limit]
+            )
+            let products = try Row.fetchAll(
+                db,
+                sql: "SELECT code, provider_id FROM product GROUP BY code LIMIT ?",
+                arguments: [limit]
+            ).map { (code: $0["code"] as String, provider: $0["provider_id"] as String) }
+            return (applicants, products)
+        }
     }
 }

@@ -1,7 +1,6 @@
-import VoucherDomain
-
-/// Why the ledger refused an operation. Nothing was written: each operation is one transaction.
-/// Each description says what is wrong and what to do.
+/// Why the ledger refused an operation: the rules of ``Lifecycle`` and the lookups storage makes
+/// before them. Nothing was written: each operation is one transaction. Each description says what
+/// is wrong and what to do.
 public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotCreate(path: String)
     case invalid(field: String, value: String, reason: String)
@@ -16,6 +15,12 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownEvent(Int64)
     case wrongProgrammeKind(programme: String, kind: ProgrammeKind, operation: String)
     case referenceTaken(kind: String, ref: String, event: Int64)
+    /// A submission (same reference, or same idempotency key) of an event that has been reversed.
+    case resubmittedAfterReversal(kind: String, ref: String, event: Int64, reversal: Int64)
+    case decisionAfterProgrammeYear(claim: String, year: Int, date: BusinessDate)
+    case policyRevisionChangesRecordedEvents(programme: String, date: BusinessDate, events: Int)
+    /// A rule the database itself enforces (a trigger), in its words.
+    case refusedByLedger(String)
     case idempotencyConflict(key: String, firstEvent: Int64)
     case claimExists(applicant: String, programme: String, year: Int, ref: String)
     case decisionOrder(claim: String, reason: String)
@@ -61,6 +66,17 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(programme) is a \(kind.rawValue) programme; \(operation) does not apply to it"
         case .referenceTaken(let kind, let ref, let event):
             "\(kind) reference \"\(ref)\" is already used by event \(event); use a new reference"
+        case .resubmittedAfterReversal(let kind, let ref, let event, let reversal):
+            "\(kind) \"\(ref)\" was recorded as event \(event) and reversed by event \(reversal); "
+                + "nothing was recorded. To record it again, use a new reference"
+        case .decisionAfterProgrammeYear(let claim, let year, let date):
+            "claim \(claim): a quota for \(year) cannot be granted on \(date), after the programme year ended "
+                + "(a \(year) quota is usable only within \(year)); reject it, or claim for the current year"
+        case .policyRevisionChangesRecordedEvents(let programme, let date, let events):
+            "\(programme): the revision would change the policy version in force on \(date), which \(events) "
+                + "recorded events applied; a new version may only take effect after the last event it would change"
+        case .refusedByLedger(let message):
+            message
         case .idempotencyConflict(let key, let firstEvent):
             "idempotency key \"\(key)\" was recorded by event \(firstEvent) with different content; "
                 + "use a new key or resubmit exactly the same content"

@@ -1,0 +1,310 @@
+// MARK: - Claims
+
+/// A claim as recorded: what the `claim` fact row and the claim event's payload hold.
+public struct ClaimFact: Sendable, Hashable {
+    public var ref: String
+    public var applicantID: String
+    public var programme: ProgrammeID
+    public var year: Int
+    public var requested: Money
+    /// Matching: the project (the applicant's own) the fees were paid for.
+    public var project: String?
+    /// Matching: the amount actually paid.
+    public var paid: Money?
+
+    public init(
+        ref: String,
+        applicantID: String,
+        programme: ProgrammeID,
+        year: Int,
+        requested: Money,
+        project: String? = nil,
+        paid: Money? = nil
+    ) {
+        self.ref = ref
+        self.applicantID = applicantID
+        self.programme = programme
+        self.year = year
+        self.requested = requested
+        self.project = project
+        self.paid = paid
+    }
+
+    /// The payload the claim event hashes.
+    public var payload: CanonicalJSON {
+        .object([
+            "ref": .string(ref), "applicant": .string(applicantID), "programme": .string(programme.value),
+            "year": .int(Int64(year)), "requested": .money(requested), "project": .optional(project),
+            "paid": paid.map { .money($0) } ?? .null,
+        ])
+    }
+}
+
+extension Lifecycle {
+    /// The claim checked on its own: a reference, a plausible year, no amount below zero.
+    public static func submission(of request: ClaimRequest) throws(LedgerError) -> ClaimFact {
+        let ref = try required(request.ref, field: "ref")
+        guard (1900...9999).contains(request.year) else {
+            throw .invalid(field: "year", value: "\(request.year)", reason: "is not a year")
+        }
+        try nonNegative(request.requested, field: "requested")
+        if let paid = request.paid { try nonNegative(paid, field: "paid") }
+        return ClaimFact(
+            ref: ref,
+            applicantID: request.applicantID,
+            programme: request.programme,
+            year: request.year,
+            requested: request.requested,
+            project: projectName(request.project),
+            paid: request.paid
+        )
+    }
+
+    /// What a claim is decided against.
+    public struct ClaimState: Sendable, Hashable {
+        public var programme: Programme
+        /// The applicant's claim for the same voucher programme and year that is neither reversed
+        /// nor rejected, if there is one.
+        public var openClaim: String?
+
+        public init(programme: Programme, openClaim: String? = nil) {
+            self.programme = programme
+            self.openClaim = openClaim
+        }
+    }
+
+    /// Records a claim: a matching claim names its project and the amount paid; a voucher applicant
+    /// has one open claim per programme and year.
+    public static func claim(
+        _ claim: ClaimFact,
+        state: ClaimState,
+        on date: BusinessDate
+    ) throws(LedgerError) -> EventDraft {
+        let programme = state.programme
+        if programme.kind == .matching && (claim.project == nil || claim.paid == nil) {
+            throw .invalid(
+                field: "project",
+                value: claim.project ?? "",
+                reason: "a matching claim names its project and the amount actually paid"
+            )
+        }
+        if programme.kind == .voucher, let open = state.openClaim {
+            throw .claimExists(applicant: claim.applicantID, programme: programme.id.value, year: claim.year, ref: open)
+        }
+        return EventDraft(
+            kind: .claim,
+            programme: programme.id,
+            policyVersion: programme.version(on: date),
+            payload: claim.payload
+        )
+    }
+}
+
+// MARK: - Decisions
+
+/// A decision as recorded in the `decision` fact row and its event's payload.
+public struct DecisionFact: Sendable, Hashable {
+    public var claimRef: String
+    public var level: ReviewLevel
+    /// `granted` or `rejected`.
+    public var outcome: String
+    public var granted: Money
+    public var reviewer: String
+    public var reason: String?
+    /// Voucher quotas: the last day the quota can be used.
+    public var validUntil: BusinessDate?
+
+    public var payload: CanonicalJSON {
+        .object([
+            "claim": .string(claimRef), "level": .string(level.rawValue), "outcome": .string(outcome),
+            "granted": .money(granted), "reviewer": .string(reviewer), "reason": .optional(reason),
+            "valid_until": .optional(validUntil?.iso),
+        ])
+    }
+}
+
+/// A live decision on a claim, as the next decision sees it.
+public struct PriorDecision: Sendable, Hashable {
+    public var seq: Int64
+    public var level: ReviewLevel
+    public var granted: Money
+
+    public init(seq: Int64, level: ReviewLevel, granted: Money) {
+        self.seq = seq
+        self.level = level
+        self.granted = granted
+    }
+}
+
+extension Lifecycle {
+    /// The decision checked on its own, and the canonical form of what was asked.
+    public static func submission(of request: DecisionRequest) throws(LedgerError) -> (
+        request: DecisionRequest, canonical: CanonicalJSON
+    ) {
+        var checked = request
+        checked.reviewer = try required(request.reviewer, field: "reviewer")
+        let granted: Money
+        var reason: String?
+        switch request.outcome {
+        case .grant(let amount):
+            try nonNegative(amount, field: "granted")
+            granted = amount
+        case .reject(let text):
+            let why = try required(text, field: "reason")
+            checked.outcome = .reject(reason: why)
+            reason = why
+            granted = .zero
+        }
+        let canonical = CanonicalJSON.object([
+            "claim": .string(request.claimRef), "level": .string(request.level.rawValue), "granted": .money(granted),
+            "reviewer": .string(checked.reviewer), "reason": .optional(reason),
+        ])
+        return (checked, canonical)
+    }
+
+    /// What a decision is decided against: the claim, the live decisions on it, and — for a grant —
+    /// the applicant and what the caps have already counted (the engine's ``UsageSoFar``).
+    public struct DecisionState: Sendable, Hashable {
+        public var claim: ClaimFact
+        public var programme: Programme
+        public var decisions: [PriorDecision]
+        public var applicant: Applicant
+        public var usage: UsageSoFar
+
+        public init(
+            claim: ClaimFact,
+            programme: Programme,
+            decisions: [PriorDecision],
+            applicant: Applicant,
+            usage: UsageSoFar = UsageSoFar()
+        ) {
+            self.claim = claim
+            self.programme = programme
+            self.decisions = decisions
+            self.applicant = applicant
+            self.usage = usage
+        }
+    }
+
+    /// Decides a claim at one review level.
+    ///
+    /// - The district decides first; the city (where there is one) after it, once.
+    /// - A grant is at most what the engine allows on the date and never more than requested, in
+    ///   every kind of programme.
+    /// - A voucher quota belongs to its programme year: it cannot be granted after that year ends,
+    ///   and it is usable from the later of the grant and 1 January of the year.
+    /// - The quota moves from the budget by the difference from the claim's current grant.
+    public static func decide(
+        _ request: DecisionRequest,
+        state: DecisionState,
+        on date: BusinessDate
+    ) throws(LedgerError) -> (fact: DecisionFact, event: EventDraft) {
+        let claim = state.claim
+        let programme = state.programme
+        let decisions = state.decisions
+        switch request.level {
+        case .district where !decisions.isEmpty:
+            throw .decisionOrder(
+                claim: claim.ref,
+                reason: "already decided at district level (event \(decisions[0].seq)); "
+                    + "a further decision is the city's, or reverse the district decision first"
+            )
+        case .city where decisions.isEmpty:
+            throw .decisionOrder(claim: claim.ref, reason: "the district decides before the city")
+        case .city where decisions.contains { $0.level == .city }:
+            throw .decisionOrder(claim: claim.ref, reason: "already decided at city level; reverse that decision to decide again")
+        default: break
+        }
+        let granted: Money
+        var reason: String?
+        switch request.outcome {
+        case .grant(let amount): granted = amount
+        case .reject(let why):
+            granted = .zero
+            reason = why
+        }
+        let version = programme.version(on: date)
+        var validUntil: BusinessDate?
+        var explanation: CanonicalJSON?
+        if granted > .zero {
+            if programme.kind == .voucher && date > claim.endOfYear {
+                throw .decisionAfterProgrammeYear(claim: claim.ref, year: claim.year, date: date)
+            }
+            let decision = try engineLimit(state: state, on: date)
+            if decision.ineligibility != nil {
+                throw .notEligible(reason: "claim \(claim.ref): " + decision.summary(.en))
+            }
+            let limit = min(decision.amount, claim.requested)
+            if granted > limit {
+                var lines = decision.explanation(.en, citing: false)
+                if claim.requested < decision.amount { lines.append("requested \(claim.requested.formatted())") }
+                throw .grantOverLimit(claim: claim.ref, granted: granted, limit: limit, explanation: lines)
+            }
+            let reviewer = request.reviewer
+            explanation = StoredExplanation.json(
+                amount: granted,
+                en: decision.explanation(.en) + ["granted \(granted.formatted()) by \(reviewer) (\(request.level.rawValue))"],
+                zh: decision.explanation(.zh) + [
+                    "核定 \(granted.formatted())（\(reviewer)，\(request.level == .district ? "区级" : "市级")）"
+                ]
+            )
+            if programme.kind == .voucher, let version {
+                validUntil = version.quotaValidity(year: claim.year, grantedOn: date).until
+            }
+        }
+        let current = decisions.last?.granted ?? .zero
+        let budget = LedgerAccount(.budget, programme: claim.programme, year: claim.year)
+        let quota = LedgerAccount(.quota, programme: claim.programme, year: claim.year, party: claim.applicantID)
+        let delta = try subtract(granted, current)
+        let postings =
+            delta.isNegative
+            ? Posting.transfer(Money(fen: -delta.fen), from: quota, to: budget)
+            : Posting.transfer(delta, from: budget, to: quota)
+        let fact = DecisionFact(
+            claimRef: claim.ref,
+            level: request.level,
+            outcome: reason == nil ? "granted" : "rejected",
+            granted: granted,
+            reviewer: request.reviewer,
+            reason: reason,
+            validUntil: validUntil
+        )
+        let event = EventDraft(
+            kind: .decision,
+            programme: claim.programme,
+            policyVersion: version,
+            payload: fact.payload,
+            explanation: explanation,
+            postings: postings,
+            amount: granted
+        )
+        return (fact, event)
+    }
+
+    /// What the engine allows for the claim on `date`: the most a reviewer may grant.
+    public static func engineLimit(state: DecisionState, on date: BusinessDate) throws(LedgerError) -> SubsidyDecision {
+        let claim = state.claim
+        let basis: SubsidyBasis =
+            switch state.programme.kind {
+            case .voucher: .quotaClaim(requested: claim.requested)
+            case .grant: .grant(requested: claim.requested)
+            case .matching: .matching(paid: claim.paid ?? .zero, project: claim.project ?? "")
+            }
+        do {
+            return try SubsidyEngine.decide(
+                programme: state.programme,
+                on: date,
+                applicant: state.applicant,
+                basis: basis,
+                usage: state.usage
+            )
+        } catch {
+            throw .invalid(field: "claim", value: claim.ref, reason: error.description)
+        }
+    }
+}
+
+extension ClaimFact {
+    /// 31 December of the programme year.
+    var endOfYear: BusinessDate { BusinessDate.endOfYear(year) }
+}

@@ -1,0 +1,187 @@
+// MARK: - Payments, expiry, reversal
+
+/// A claim as a payment sees it: the grant and what was paid on it before.
+public struct PaymentState: Sendable, Hashable {
+    public var claim: ClaimFact
+    public var kind: ProgrammeKind
+    public var granted: Money
+    public var paidBefore: Money
+
+    public init(claim: ClaimFact, kind: ProgrammeKind, granted: Money, paidBefore: Money) {
+        self.claim = claim
+        self.kind = kind
+        self.granted = granted
+        self.paidBefore = paidBefore
+    }
+}
+
+/// A voucher quota whose validity has ended, with what is left of it.
+public struct EndedQuota: Sendable, Hashable {
+    public var claimRef: String
+    public var applicantID: String
+    public var year: Int
+    public var left: Money
+
+    public init(claimRef: String, applicantID: String, year: Int, left: Money) {
+        self.claimRef = claimRef
+        self.applicantID = applicantID
+        self.year = year
+        self.left = left
+    }
+}
+
+/// The event a reversal would cancel, as the reversal sees it.
+public struct ReversalTarget: Sendable, Hashable {
+    public var seq: Int64
+    public var kind: EventKind
+    public var programme: ProgrammeID?
+    /// The event that already reversed it, if one did.
+    public var reversedBy: Int64?
+    /// A live event that depends on it (a decision on a claim, a filing of a use, a settlement of
+    /// a filing, a later decision on the same claim), and what it is.
+    public var dependent: (seq: Int64, what: String)?
+    /// Its postings, in line order.
+    public var postings: [Posting]
+
+    public init(
+        seq: Int64,
+        kind: EventKind,
+        programme: ProgrammeID?,
+        reversedBy: Int64?,
+        dependent: (seq: Int64, what: String)?,
+        postings: [Posting]
+    ) {
+        self.seq = seq
+        self.kind = kind
+        self.programme = programme
+        self.reversedBy = reversedBy
+        self.dependent = dependent
+        self.postings = postings
+    }
+
+    public static func == (lhs: ReversalTarget, rhs: ReversalTarget) -> Bool {
+        lhs.seq == rhs.seq && lhs.kind == rhs.kind && lhs.programme == rhs.programme && lhs.reversedBy == rhs.reversedBy
+            && lhs.dependent?.seq == rhs.dependent?.seq && lhs.dependent?.what == rhs.dependent?.what
+            && lhs.postings == rhs.postings
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(seq)
+        hasher.combine(kind)
+        hasher.combine(postings)
+    }
+}
+
+extension Lifecycle {
+    /// The payment checked on its own, and the canonical form of what was asked.
+    public static func submission(of request: PaymentRequest) throws(LedgerError) -> CanonicalJSON {
+        guard request.amount > .zero else {
+            throw .invalid(field: "amount", value: request.amount.formatted(), reason: "a payment is more than zero")
+        }
+        return .object(["claim": .string(request.claimRef), "amount": .money(request.amount)])
+    }
+
+    /// Pays (part of) a granted matching claim or grant to the applicant, never more than is left
+    /// of the grant. Vouchers are paid to providers by redemption instead.
+    public static func pay(_ request: PaymentRequest, state: PaymentState) throws(LedgerError) -> EventDraft {
+        let claim = state.claim
+        guard state.kind != .voucher else {
+            throw .wrongProgrammeKind(
+                programme: claim.programme.value,
+                kind: .voucher,
+                operation: "a payment (vouchers are redeemed by providers)"
+            )
+        }
+        let left = state.granted.remaining(after: state.paidBefore)
+        guard request.amount <= left else {
+            throw .paymentOverGrant(claim: claim.ref, left: left, requested: request.amount)
+        }
+        let quota = LedgerAccount(.quota, programme: claim.programme, year: claim.year, party: claim.applicantID)
+        let paid = LedgerAccount(.paid, programme: claim.programme, year: claim.year, party: claim.applicantID)
+        let (granted, before) = (state.granted.formatted(), state.paidBefore.formatted())
+        let explanation = StoredExplanation.json(
+            amount: request.amount,
+            en: ["granted \(granted) − paid before \(before) = \(left.formatted())", "paid \(request.amount.formatted())"],
+            zh: ["核定 \(granted) − 已拨付 \(before) = \(left.formatted())", "拨付 \(request.amount.formatted())"]
+        )
+        return EventDraft(
+            kind: .payment,
+            programme: claim.programme,
+            payload: .object(["claim": .string(claim.ref), "amount": .money(request.amount)]),
+            explanation: explanation,
+            postings: Posting.transfer(request.amount, from: quota, to: paid),
+            amount: request.amount
+        )
+    }
+
+    /// Lapses what is left of each quota whose validity ended; nil when nothing is left to lapse.
+    public static func expire(
+        programme: Programme,
+        ended: [EndedQuota]
+    ) throws(LedgerError) -> EventDraft? {
+        guard programme.kind == .voucher else {
+            throw .wrongProgrammeKind(programme: programme.id.value, kind: programme.kind, operation: "expiry")
+        }
+        let lapsing = ended.filter { $0.left > .zero }
+        if lapsing.isEmpty { return nil }
+        var postings: [Posting] = []
+        var lapsed: [CanonicalJSON] = []
+        for quota in lapsing {
+            postings += Posting.transfer(
+                quota.left,
+                from: LedgerAccount(.quota, programme: programme.id, year: quota.year, party: quota.applicantID),
+                to: LedgerAccount(.lapsed, programme: programme.id, year: quota.year)
+            )
+            lapsed.append(
+                .object([
+                    "claim": .string(quota.claimRef), "applicant": .string(quota.applicantID),
+                    "amount": .money(quota.left),
+                ])
+            )
+        }
+        return EventDraft(
+            kind: .expiry,
+            programme: programme.id,
+            payload: .object(["programme": .string(programme.id.value), "lapsed": .array(lapsed)]),
+            postings: postings
+        )
+    }
+
+    /// The reversal checked on its own, and the canonical form of what was asked.
+    public static func reversalSubmission(event seq: Int64, reason: String) throws(LedgerError) -> (
+        reason: String, canonical: CanonicalJSON
+    ) {
+        let why = try required(reason, field: "reason")
+        return (why, .object(["reverses": .int(seq), "reason": .string(why)]))
+    }
+
+    /// Cancels an event by a new one that posts the opposite amounts and references it. An event is
+    /// reversed at most once; a reversal, a registration or a policy is not reversed; what depends
+    /// on the event must be reversed first.
+    public static func reverse(_ target: ReversalTarget, reason: String) throws(LedgerError) -> EventDraft {
+        if let by = target.reversedBy { throw .alreadyReversed(event: target.seq, by: by) }
+        guard target.kind.isReversible else {
+            throw .notReversible(
+                event: target.seq,
+                reason: target.kind == .reversal
+                    ? "it is itself a reversal; record the original again instead"
+                    : "a \(target.kind.rawValue) event is corrected by recording the new details, not by a reversal"
+            )
+        }
+        if let dependent = target.dependent {
+            throw .notReversible(
+                event: target.seq,
+                reason: "\(dependent.what) (event \(dependent.seq)) depends on it; reverse that first"
+            )
+        }
+        return EventDraft(
+            kind: .reversal,
+            programme: target.programme,
+            reverses: target.seq,
+            payload: .object([
+                "reverses": .int(target.seq), "kind": .string(target.kind.rawValue), "reason": .string(reason),
+            ]),
+            postings: target.postings.map { Posting($0.account, Money(fen: -$0.amount.fen)) }
+        )
+    }
+}

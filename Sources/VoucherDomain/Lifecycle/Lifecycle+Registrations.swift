@@ -1,0 +1,116 @@
+// MARK: - Registrations and policy revisions
+
+extension Lifecycle {
+    /// An applicant's registration checked: a name, and the identifier its kind is registered with
+    /// (an enterprise its credit code, a team its team number). The payload is what its event hashes.
+    public static func registration(_ registration: ApplicantRegistration) throws(LedgerError) -> (
+        name: String, payload: CanonicalJSON
+    ) {
+        let name = try required(registration.name, field: "name")
+        switch (registration.kind, registration.identifier) {
+        case (.enterprise, .team), (.team, .creditCode), (.team, .overriddenCreditCode):
+            throw .invalid(
+                field: "id",
+                value: registration.identifier.value,
+                reason: registration.kind == .team
+                    ? "a team is registered with its team number, not a credit code"
+                    : "an enterprise is registered with its Unified Social Credit Code"
+            )
+        default: break
+        }
+        var payload: [String: CanonicalJSON] = [
+            "id": .string(registration.identifier.value), "kind": .string(registration.kind.rawValue),
+            "name": .string(name), "district": .string(registration.district.trimmed),
+            "region": .string(registration.region.trimmed), "group": .optional(registration.group?.trimmed.nilIfEmpty),
+        ]
+        payload["override"] = overridePayload(registration.identifier)
+        return (name, .object(payload))
+    }
+
+    /// A provider's registration checked: a name, a region and a credit code.
+    public static func registration(_ registration: ProviderRegistration) throws(LedgerError) -> (
+        name: String, region: String, payload: CanonicalJSON
+    ) {
+        let name = try required(registration.name, field: "name")
+        let region = try required(registration.region, field: "region")
+        if case .team = registration.identifier {
+            throw .invalid(
+                field: "id",
+                value: registration.identifier.value,
+                reason: "a provider is registered with its Unified Social Credit Code"
+            )
+        }
+        var payload: [String: CanonicalJSON] = [
+            "id": .string(registration.identifier.value), "name": .string(name), "region": .string(region),
+        ]
+        payload["override"] = overridePayload(registration.identifier)
+        return (name, region, .object(payload))
+    }
+
+    /// A product's registration checked: a code, a name, a category and a list price of zero or more.
+    public static func registration(_ registration: ProductRegistration) throws(LedgerError) -> (
+        product: ProductRegistration, payload: CanonicalJSON
+    ) {
+        var checked = registration
+        checked.code = try required(registration.code, field: "code")
+        checked.name = try required(registration.name, field: "name")
+        checked.category = try required(registration.category, field: "category")
+        if registration.listPrice.isNegative {
+            throw .invalid(field: "list_price", value: registration.listPrice.formatted(), reason: "is below zero")
+        }
+        let payload = CanonicalJSON.object([
+            "code": .string(checked.code), "provider": .string(registration.providerID), "name": .string(checked.name),
+            "category": .string(checked.category), "list_price": .money(registration.listPrice),
+        ])
+        return (checked, payload)
+    }
+
+    /// The audited override of a credit code that fails its check, as its event records it.
+    public static func overridePayload(_ identifier: PartyIdentifier) -> CanonicalJSON {
+        guard case .overriddenCreditCode(_, let reason, let approvedBy) = identifier else { return .null }
+        return .object(["reason": .string(reason), "by": .string(approvedBy)])
+    }
+
+    /// The policy versions recorded events applied: on which business date, which version (by
+    /// its content hash), and how many events.
+    public struct AppliedVersion: Sendable, Hashable {
+        public var date: BusinessDate
+        public var versionHash: String
+        public var events: Int
+
+        public init(date: BusinessDate, versionHash: String, events: Int) {
+            self.date = date
+            self.versionHash = versionHash
+            self.events = events
+        }
+    }
+
+    /// Checks a revision of a programme's policy against what was recorded under it: its kind
+    /// cannot change, and on the date of every recorded event the version in force must be the one
+    /// that event applied. A revision may add versions after the last such date and change versions
+    /// no event applied; anything else would change how recorded events are explained and settled.
+    public static func checkRevision(
+        _ programme: Programme,
+        recordedKind: ProgrammeKind?,
+        applied: [AppliedVersion],
+        hash: (PolicyVersion) -> String
+    ) throws(LedgerError) {
+        if let recordedKind, recordedKind != programme.kind {
+            throw .invalid(
+                field: "kind",
+                value: programme.kind.rawValue,
+                reason: "\(programme.id.value) is a \(recordedKind.rawValue) programme; its kind cannot change"
+            )
+        }
+        for recorded in applied.sorted(by: { $0.date < $1.date }) {
+            let inForce = programme.version(on: recorded.date).map(hash)
+            if inForce != recorded.versionHash {
+                throw .policyRevisionChangesRecordedEvents(
+                    programme: programme.id.value,
+                    date: recorded.date,
+                    events: recorded.events
+                )
+            }
+        }
+    }
+}

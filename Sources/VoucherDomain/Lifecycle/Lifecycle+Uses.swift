@@ -1,0 +1,280 @@
+// MARK: - Uses
+
+/// A use's facts: the `voucher_use` row and the payload its event hashes, from one value.
+public struct UseFact: Sendable, Hashable {
+    public var ref: String
+    public var claimRef: String
+    public var programme: String
+    public var year: Int
+    public var applicantID: String
+    public var providerID: String
+    public var productCode: String
+    public var category: String
+    public var providerRegion: String
+    public var project: String?
+    public var usedOn: String
+    public var serviceAmount: Int64
+    public var eligibleAmount: Int64?
+    public var taxAmount: Int64?
+    public var rateBasisPoints: Int64
+    public var amount: Int64
+    public var redemptionDeadline: String?
+    /// The rounding of the policy version the amount was computed under (`half-up to fen`); nil
+    /// only for uses recorded before the ledger kept it, which rounded down to the fen.
+    public var rounding: String?
+
+    public init(
+        ref: String,
+        claimRef: String,
+        programme: String,
+        year: Int,
+        applicantID: String,
+        providerID: String,
+        productCode: String,
+        category: String,
+        providerRegion: String,
+        project: String?,
+        usedOn: String,
+        serviceAmount: Int64,
+        eligibleAmount: Int64?,
+        taxAmount: Int64?,
+        rateBasisPoints: Int64,
+        amount: Int64,
+        redemptionDeadline: String?,
+        rounding: String? = nil
+    ) {
+        self.ref = ref
+        self.claimRef = claimRef
+        self.programme = programme
+        self.year = year
+        self.applicantID = applicantID
+        self.providerID = providerID
+        self.productCode = productCode
+        self.category = category
+        self.providerRegion = providerRegion
+        self.project = project
+        self.usedOn = usedOn
+        self.serviceAmount = serviceAmount
+        self.eligibleAmount = eligibleAmount
+        self.taxAmount = taxAmount
+        self.rateBasisPoints = rateBasisPoints
+        self.amount = amount
+        self.redemptionDeadline = redemptionDeadline
+        self.rounding = rounding
+    }
+
+    /// The payload the use event hashes. `rounding` is left out when nil, as it was before the
+    /// ledger kept it.
+    public var payload: CanonicalJSON {
+        var members: [String: CanonicalJSON] = [
+            "ref": .string(ref), "claim": .string(claimRef), "programme": .string(programme), "year": .int(Int64(year)),
+            "applicant": .string(applicantID), "provider": .string(providerID), "product": .string(productCode),
+            "category": .string(category), "provider_region": .string(providerRegion), "project": .optional(project),
+            "used_on": .string(usedOn), "service_amount": .int(serviceAmount),
+            "eligible_amount": eligibleAmount.map { .int($0) } ?? .null,
+            "tax_amount": taxAmount.map { .int($0) } ?? .null,
+            "rate_basis_points": .int(rateBasisPoints), "amount": .int(amount),
+            "redemption_deadline": .optional(redemptionDeadline),
+        ]
+        if let rounding { members["rounding"] = .string(rounding) }
+        return .object(members)
+    }
+}
+
+/// A provider as a use sees it.
+public struct ProviderFacts: Sendable, Hashable {
+    public var id: String
+    public var region: String
+
+    public init(id: String, region: String) {
+        self.id = id
+        self.region = region
+    }
+}
+
+/// A product as a use sees it.
+public struct ProductFacts: Sendable, Hashable {
+    public var code: String
+    public var providerID: String
+    public var category: String
+
+    public init(code: String, providerID: String, category: String) {
+        self.code = code
+        self.providerID = providerID
+        self.category = category
+    }
+}
+
+/// A granted voucher quota: the claim it was granted on, and how much of it is left.
+public struct GrantedQuota: Sendable, Hashable {
+    public var claimRef: String
+    public var year: Int
+    public var quota: Quota
+
+    public init(claimRef: String, year: Int, quota: Quota) {
+        self.claimRef = claimRef
+        self.year = year
+        self.quota = quota
+    }
+}
+
+extension Lifecycle {
+    /// The use checked on its own, and the canonical form of what was asked.
+    public static func submission(of request: UseRequest) throws(LedgerError) -> (
+        request: UseRequest, canonical: CanonicalJSON
+    ) {
+        var checked = request
+        checked.ref = try required(request.ref, field: "ref")
+        checked.project = projectName(request.project)
+        var members: [String: CanonicalJSON] = [
+            "ref": .string(checked.ref), "applicant": .string(request.applicantID),
+            "provider": .string(request.providerID), "product": .string(request.productCode),
+            "programme": .string(request.programme.value), "service_amount": .money(request.serviceAmount),
+            "project": .optional(checked.project),
+        ]
+        members["eligible_amount"] = request.eligibleAmount.map { .money($0) } ?? .null
+        members["tax_amount"] = request.taxAmount.map { .money($0) } ?? .null
+        return (checked, .object(members))
+    }
+
+    /// What a use is decided against: the programme, the parties, the applicant's quota that covers
+    /// the date (or else the nearest, so the engine can say why it does not), and what the caps
+    /// have counted so far for the applicant, its group and its project.
+    public struct UseState: Sendable, Hashable {
+        public var programme: Programme
+        public var applicant: Applicant
+        public var provider: ProviderFacts
+        public var product: ProductFacts
+        public var quota: GrantedQuota?
+        public var usage: UsageSoFar
+
+        public init(
+            programme: Programme,
+            applicant: Applicant,
+            provider: ProviderFacts,
+            product: ProductFacts,
+            quota: GrantedQuota?,
+            usage: UsageSoFar
+        ) {
+            self.programme = programme
+            self.applicant = applicant
+            self.provider = provider
+            self.product = product
+            self.quota = quota
+            self.usage = usage
+        }
+    }
+
+    /// Checks that the programme takes uses (a voucher) and the product is the provider's.
+    public static func checkUse(
+        programme: Programme,
+        provider: ProviderFacts,
+        product: ProductFacts
+    ) throws(LedgerError) {
+        guard programme.kind == .voucher else {
+            throw .wrongProgrammeKind(programme: programme.id.value, kind: programme.kind, operation: "a voucher use")
+        }
+        guard product.providerID == provider.id else {
+            throw .productOfAnotherProvider(product: product.code, provider: provider.id, expected: product.providerID)
+        }
+    }
+
+    /// The purchase a use describes, with its amounts checked.
+    public static func purchase(_ request: UseRequest, state: UseState) throws(LedgerError) -> Purchase {
+        do {
+            return try Purchase(
+                serviceAmount: request.serviceAmount,
+                eligibleAmount: request.eligibleAmount,
+                taxAmount: request.taxAmount,
+                productCategory: state.product.category,
+                providerRegion: state.provider.region,
+                project: projectName(request.project)
+            )
+        } catch {
+            throw .invalid(field: "service_amount", value: request.serviceAmount.formatted(), reason: error.description)
+        }
+    }
+
+    /// What a use would get on `date`: the engine's decision, for a quote or before recording.
+    public static func quote(_ request: UseRequest, state: UseState, on date: BusinessDate) throws(LedgerError)
+        -> SubsidyDecision
+    {
+        try checkUse(programme: state.programme, provider: state.provider, product: state.product)
+        let purchase = try purchase(request, state: state)
+        var usage = state.usage
+        usage.quota = state.quota?.quota
+        do {
+            return try SubsidyEngine.decide(
+                programme: state.programme,
+                on: date,
+                applicant: state.applicant,
+                basis: .purchase(purchase),
+                usage: usage
+            )
+        } catch {
+            throw .invalid(field: "use", value: request.ref, reason: error.description)
+        }
+    }
+
+    /// Records a use: the voucher amount is the engine's, from the quota to the provider's account
+    /// of amounts awaiting redemption. A use that is not eligible, or would pay nothing, is refused
+    /// with the explanation.
+    public static func use(
+        _ request: UseRequest,
+        state: UseState,
+        on date: BusinessDate
+    ) throws(LedgerError) -> (fact: UseFact, event: EventDraft, decision: SubsidyDecision) {
+        let decision = try quote(request, state: state, on: date)
+        if decision.ineligibility != nil {
+            throw .notEligible(reason: "use \(request.ref): " + decision.summary(.en))
+        }
+        let version = state.programme.version(on: date)
+        guard decision.amount > .zero, let granted = state.quota, let version, let rate = version.rate else {
+            throw .nothingToPay(explanation: decision.explanation(.en, citing: false))
+        }
+        let programme = state.programme.id
+        let quota = LedgerAccount(.quota, programme: programme, year: granted.year, party: state.applicant.id)
+        let awaiting = LedgerAccount(.awaiting, programme: programme, year: granted.year, party: state.provider.id)
+        let fact = UseFact(
+            ref: request.ref,
+            claimRef: granted.claimRef,
+            programme: programme.value,
+            year: granted.year,
+            applicantID: state.applicant.id,
+            providerID: state.provider.id,
+            productCode: state.product.code,
+            category: state.product.category,
+            providerRegion: state.provider.region,
+            project: projectName(request.project),
+            usedOn: date.iso,
+            serviceAmount: request.serviceAmount.fen,
+            eligibleAmount: request.eligibleAmount?.fen,
+            taxAmount: request.taxAmount?.fen,
+            rateBasisPoints: rate.value.basisPoints,
+            amount: decision.amount.fen,
+            redemptionDeadline: version.redemptionDeadline(usedOn: date)?.iso,
+            rounding: version.rounding.value.canonicalText
+        )
+        let event = EventDraft(
+            kind: .use,
+            programme: programme,
+            policyVersion: version,
+            payload: fact.payload,
+            explanation: StoredExplanation.json(for: decision),
+            postings: Posting.transfer(decision.amount, from: quota, to: awaiting),
+            amount: decision.amount
+        )
+        return (fact, event, decision)
+    }
+
+    /// Of an applicant's granted quotas in a programme (in order of their validity), the one that
+    /// covers `date`; failing that the latest that ended before it (so the engine can say it
+    /// expired), or the earliest (not yet valid).
+    public static func quota(covering date: BusinessDate, among quotas: [GrantedQuota]) -> GrantedQuota? {
+        if let covering = quotas.first(where: { $0.quota.validFrom <= date && date <= $0.quota.validUntil }) {
+            return covering
+        }
+        if let expired = quotas.last(where: { $0.quota.validUntil < date }) { return expired }
+        return quotas.first
+    }
+}

@@ -1,0 +1,199 @@
+/// What the people who run a programme ask the ledger to record: claims, decisions, uses,
+/// redemptions, payments and registrations. Plain values; the rules in ``Lifecycle`` decide each.
+
+// MARK: - The lifecycle
+
+/// A claim (申领): a voucher quota for a year, a matching claim for fees paid on a project, or a grant request.
+public struct ClaimRequest: Sendable, Hashable {
+    public var ref: String
+    public var applicantID: String
+    public var programme: ProgrammeID
+    public var year: Int
+    public var requested: Money
+    /// Matching: the project the fees were paid for.
+    public var project: String?
+    /// Matching: the amount actually paid, which the rate applies to.
+    public var paid: Money?
+
+    public init(
+        ref: String,
+        applicantID: String,
+        programme: ProgrammeID,
+        year: Int,
+        requested: Money,
+        project: String? = nil,
+        paid: Money? = nil
+    ) {
+        self.ref = ref
+        self.applicantID = applicantID
+        self.programme = programme
+        self.year = year
+        self.requested = requested
+        self.project = project
+        self.paid = paid
+    }
+}
+
+/// Which review a decision is: the district's, then (where the programme has one) the city's.
+public enum ReviewLevel: String, Sendable, Hashable, CaseIterable {
+    case district
+    case city
+}
+
+/// A reviewer's decision on a claim.
+public struct DecisionRequest: Sendable, Hashable {
+    public enum Outcome: Sendable, Hashable {
+        case grant(Money)
+        case reject(reason: String)
+    }
+
+    public var claimRef: String
+    public var level: ReviewLevel
+    public var outcome: Outcome
+    public var reviewer: String
+
+    public init(claimRef: String, level: ReviewLevel = .district, outcome: Outcome, reviewer: String) {
+        self.claimRef = claimRef
+        self.level = level
+        self.outcome = outcome
+        self.reviewer = reviewer
+    }
+}
+
+/// A purchase paid partly with a voucher (用券); the engine computes the voucher amount.
+public struct UseRequest: Sendable, Hashable {
+    public var ref: String
+    public var applicantID: String
+    public var providerID: String
+    public var productCode: String
+    public var programme: ProgrammeID
+    public var serviceAmount: Money
+    public var project: String?
+    public var eligibleAmount: Money?
+    public var taxAmount: Money?
+
+    public init(
+        ref: String,
+        applicantID: String,
+        providerID: String,
+        productCode: String,
+        programme: ProgrammeID,
+        serviceAmount: Money,
+        project: String? = nil,
+        eligibleAmount: Money? = nil,
+        taxAmount: Money? = nil
+    ) {
+        self.ref = ref
+        self.applicantID = applicantID
+        self.providerID = providerID
+        self.productCode = productCode
+        self.programme = programme
+        self.serviceAmount = serviceAmount
+        self.project = project
+        self.eligibleAmount = eligibleAmount
+        self.taxAmount = taxAmount
+    }
+}
+
+/// A provider's claim for redemption (兑付申请) of one or more uses.
+public struct RedemptionFilingRequest: Sendable, Hashable {
+    public var ref: String
+    public var providerID: String
+    public var useRefs: [String]
+
+    public init(ref: String, providerID: String, useRefs: [String]) {
+        self.ref = ref
+        self.providerID = providerID
+        self.useRefs = useRefs
+    }
+}
+
+/// How a filed use is settled: paid in full, reduced (with the amount paid and why), or rejected.
+public struct SettlementRequest: Sendable, Hashable {
+    public enum Outcome: Sendable, Hashable {
+        case paid
+        case reduced(paid: Money, reason: String)
+        case rejected(reason: String)
+    }
+
+    public var filingRef: String
+    public var useRef: String
+    public var outcome: Outcome
+
+    public init(filingRef: String, useRef: String, outcome: Outcome) {
+        self.filingRef = filingRef
+        self.useRef = useRef
+        self.outcome = outcome
+    }
+}
+
+/// A payment of (part of) a granted matching claim or grant to the applicant.
+public struct PaymentRequest: Sendable, Hashable {
+    public var claimRef: String
+    public var amount: Money
+
+    public init(claimRef: String, amount: Money) {
+        self.claimRef = claimRef
+        self.amount = amount
+    }
+}
+
+// MARK: - Registrations
+
+/// An enterprise (with its credit code) or a start-up team (with its registration number).
+public struct ApplicantRegistration: Sendable, Hashable {
+    public var identifier: PartyIdentifier
+    public var kind: ApplicantKind
+    public var name: String
+    public var district: String
+    public var region: String
+    /// The actual controller's group, whose members share a per-group cap.
+    public var group: String?
+
+    public init(
+        identifier: PartyIdentifier,
+        kind: ApplicantKind,
+        name: String,
+        district: String = "",
+        region: String = "",
+        group: String? = nil
+    ) {
+        self.identifier = identifier
+        self.kind = kind
+        self.name = name
+        self.district = district
+        self.region = region
+        self.group = group
+    }
+}
+
+/// A service provider (服务机构) and the region it is in.
+public struct ProviderRegistration: Sendable, Hashable {
+    public var identifier: PartyIdentifier
+    public var name: String
+    public var region: String
+
+    public init(identifier: PartyIdentifier, name: String, region: String) {
+        self.identifier = identifier
+        self.name = name
+        self.region = region
+    }
+}
+
+/// A catalogued product (服务产品) of a provider.
+public struct ProductRegistration: Sendable, Hashable {
+    public var code: String
+    public var providerID: String
+    public var name: String
+    public var category: String
+    public var listPrice: Money
+
+    public init(code: String, providerID: String, name: String, category: String, listPrice: Money) {
+        self.code = code
+        self.providerID = providerID
+        self.name = name
+        self.category = category
+        self.listPrice = listPrice
+    }
+}
+

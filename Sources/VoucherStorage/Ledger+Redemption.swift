@@ -1,0 +1,251 @@
+import GRDB
+import VoucherDomain
+
+// MARK: - Redemption, payments, expiry, reversal
+
+extension Ledger {
+    /// Records a provider's claim for redemption of one or more of its uses.
+    @discardableResult
+    public func fileRedemption(_ request: RedemptionFilingRequest, context: EventContext) throws -> RecordedEvent {
+        let (ref, submitted) = try Lifecycle.submission(of: request)
+        return try transaction { db in
+            if let earlier = try replay(db, context: context, kind: .redemptionFiled, request: submitted) {
+                return earlier
+            }
+            try refuseTakenRef(db, table: "redemption_filing", kind: "redemption", ref: ref)
+            _ = try provider(db, request.providerID)
+            let uses = try request.useRefs.map { useRef in
+                let use = try storedUse(db, ref: useRef)
+                let filedIn = try db.fetchOne(
+                    String.self,
+                    sql: """
+                        SELECT f.ref FROM redemption_item i JOIN redemption_filing f ON f.event_seq = i.filing_seq
+                        WHERE i.use_seq = ? AND \(Self.live("f"))
+                        """,
+                    arguments: [use.seq]
+                )
+                return Lifecycle.UseToFile(use: use, filedIn: filedIn)
+            }
+            let (items, event) = try Lifecycle.file(
+                ref: ref,
+                providerID: request.providerID,
+                uses: uses,
+                on: context.businessDate
+            )
+            return try append(db, context: context, request: submitted, event: event) { seq in
+                try db.executeCached(
+                    sql: "INSERT INTO redemption_filing (event_seq, ref, provider_id) VALUES (?, ?, ?)",
+                    arguments: [seq, ref, request.providerID]
+                )
+                for item in items {
+                    try db.executeCached(
+                        sql: "INSERT INTO redemption_item (filing_seq, use_seq, past_deadline) VALUES (?, ?, ?)",
+                        arguments: [seq, item.use.seq, item.pastDeadline ? 1 : 0]
+                    )
+                }
+            }
+        }
+    }
+
+    /// Settles one filed use: paid in full, reduced or rejected, under the policy version the use
+    /// was computed with.
+    @discardableResult
+    public func settleRedemption(_ request: SettlementRequest, context: EventContext) throws -> RecordedEvent {
+        let (checked, submitted) = try Lifecycle.submission(of: request)
+        return try transaction { db in
+            if let earlier = try replay(db, context: context, kind: .redemptionSettled, request: submitted) {
+                return earlier
+            }
+            guard
+                let filingSeq = try db.fetchOne(
+                    Int64.self,
+                    sql: "SELECT f.event_seq FROM redemption_filing f WHERE f.ref = ? AND \(Self.live("f"))",
+                    arguments: [request.filingRef]
+                )
+            else { throw LedgerError.unknownRedemption(request.filingRef) }
+            let use = try storedUse(db, ref: request.useRef)
+            let inFiling =
+                try db.fetchOne(
+                    Bool.self,
+                    sql: "SELECT 1 FROM redemption_item WHERE filing_seq = ? AND use_seq = ?",
+                    arguments: [filingSeq, use.seq]
+                ) ?? false
+            let settledBy = try db.fetchOne(
+                Int64.self,
+                sql: "SELECT s.event_seq FROM settlement s WHERE s.use_seq = ? AND \(Self.live("s"))",
+                arguments: [use.seq]
+            )
+            let entry = try programme(db, try ProgrammeID(use.programme))
+            let state = Lifecycle.SettlementState(
+                use: use,
+                inFiling: inFiling,
+                settledBy: settledBy,
+                useVersion: try versionApplied(db, eventSeq: use.seq, entry: entry)
+            )
+            let (fact, event) = try Lifecycle.settle(checked, state: state)
+            return try append(db, context: context, request: submitted, event: event, entry: entry) { seq in
+                try db.executeCached(
+                    sql: """
+                        INSERT INTO settlement (event_seq, filing_seq, use_seq, outcome, paid, unpaid, unpaid_effect, reason)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        seq, filingSeq, use.seq, fact.outcome, fact.paid.fen, fact.unpaid.fen,
+                        fact.unpaidEffect.rawValue, fact.reason,
+                    ]
+                )
+            }
+        }
+    }
+
+    /// The policy version event `seq` applied: the version of the programme's policy whose hash
+    /// the event recorded.
+    private func versionApplied(_ db: Database, eventSeq: Int64, entry: ProgrammeCache.Entry) throws
+        -> PolicyVersion?
+    {
+        guard
+            let hash = try db.fetchOne(
+                String.self,
+                sql: "SELECT policy_hash FROM event WHERE seq = ?",
+                arguments: [eventSeq]
+            )
+        else { return nil }
+        guard let version = entry.version(hash: hash) else {
+            throw LedgerError.internalInconsistency(
+                "event \(eventSeq) applied policy version \(hash.prefix(12)), which the programme's policy no longer has"
+            )
+        }
+        return version
+    }
+
+    /// Pays (part of) a granted matching claim or grant to the applicant.
+    @discardableResult
+    public func pay(_ request: PaymentRequest, context: EventContext) throws -> RecordedEvent {
+        let submitted = try Lifecycle.submission(of: request)
+        return try transaction { db in
+            if let earlier = try replay(db, context: context, kind: .payment, request: submitted) { return earlier }
+            let claim = try storedClaim(db, ref: request.claimRef)
+            let entry = try programme(db, claim.fact.programme)
+            let paidBefore = try db.fetchOne(
+                Int64.self,
+                sql: "SELECT COALESCE(SUM(p.amount), 0) FROM payment p WHERE p.claim_seq = ? AND \(Self.live("p"))",
+                arguments: [claim.seq]
+            )
+            let state = PaymentState(
+                claim: claim.fact,
+                kind: entry.programme.kind,
+                granted: try currentDecisions(db, claimSeq: claim.seq).last?.granted ?? .zero,
+                paidBefore: Money(fen: paidBefore ?? 0)
+            )
+            let event = try Lifecycle.pay(request, state: state)
+            return try append(db, context: context, request: submitted, event: event) { seq in
+                try db.executeCached(
+                    sql: "INSERT INTO payment (event_seq, claim_seq, amount) VALUES (?, ?, ?)",
+                    arguments: [seq, claim.seq, request.amount.fen]
+                )
+            }
+        }
+    }
+
+    /// Lapses what is left of every voucher quota of the programme whose validity ended before the
+    /// context's business date. Returns nil, recording nothing, when no quota has anything to lapse.
+    @discardableResult
+    public func expireQuotas(programme id: ProgrammeID, context: EventContext) throws -> RecordedEvent? {
+        let submitted = CanonicalJSON.object(["programme": .string(id.value)])
+        return try transaction { db in
+            if let earlier = try replay(db, context: context, kind: .expiry, request: submitted) { return earlier }
+            let entry = try programme(db, id)
+            let ended = try db.fetchAll(
+                Row.self,
+                sql: """
+                    SELECT c.ref, c.applicant_id, c.year, a.balance FROM claim c
+                    JOIN decision d ON d.claim_seq = c.event_seq
+                    JOIN account a ON a.id = 'quota/' || c.programme_id || '/' || c.year || '/' || c.applicant_id
+                    WHERE c.programme_id = ? AND \(Self.live("c")) AND d.granted > 0 AND d.valid_until < ? AND a.balance > 0
+                    AND d.event_seq = (SELECT MAX(d2.event_seq) FROM decision d2 WHERE d2.claim_seq = c.event_seq AND \(Self.live("d2")))
+                    ORDER BY c.event_seq
+                    """,
+                arguments: [id.value, context.businessDate.iso]
+            ).map { row in
+                EndedQuota(
+                    claimRef: row["ref"],
+                    applicantID: row["applicant_id"],
+                    year: row["year"],
+                    left: Money(fen: row["balance"])
+                )
+            }
+            guard let event = try Lifecycle.expire(programme: entry.programme, ended: ended) else { return nil }
+            return try append(db, context: context, request: submitted, event: event)
+        }
+    }
+
+    /// Cancels an event by a new event that posts the opposite amounts and references it.
+    @discardableResult
+    public func reverse(event seq: Int64, reason: String, context: EventContext) throws -> RecordedEvent {
+        let (why, submitted) = try Lifecycle.reversalSubmission(event: seq, reason: reason)
+        return try transaction { db in
+            if let earlier = try replay(db, context: context, kind: .reversal, request: submitted) { return earlier }
+            guard
+                let row = try db.fetchOne(
+                    Row.self,
+                    sql: "SELECT kind, programme_id FROM event WHERE seq = ?",
+                    arguments: [seq]
+                ),
+                let kind = EventKind(rawValue: row["kind"])
+            else { throw LedgerError.unknownEvent(seq) }
+            let postings = try db.fetchAll(
+                Row.self,
+                sql: "SELECT p.account_id, p.amount, a.type, a.programme_id, a.year, a.party_id FROM posting p "
+                    + "JOIN account a ON a.id = p.account_id WHERE p.event_seq = ? ORDER BY p.line",
+                arguments: [seq]
+            ).map { row -> Posting in
+                guard let type = LedgerAccount.Kind(rawValue: row["type"]) else {
+                    throw LedgerError.internalInconsistency("account \(row["account_id"] as String) has an unknown type")
+                }
+                let account = LedgerAccount(
+                    type,
+                    programme: try ProgrammeID(row["programme_id"]),
+                    year: row["year"],
+                    party: row["party_id"]
+                )
+                return Posting(account, Money(fen: row["amount"]))
+            }
+            let target = ReversalTarget(
+                seq: seq,
+                kind: kind,
+                programme: try (row["programme_id"] as String?).map { try ProgrammeID($0) },
+                reversedBy: try db.fetchOne(Int64.self, sql: "SELECT seq FROM event WHERE reverses = ?", arguments: [seq]),
+                dependent: try dependent(db, seq: seq, kind: kind),
+                postings: postings
+            )
+            let event = try Lifecycle.reverse(target, reason: why)
+            return try append(db, context: context, request: submitted, event: event)
+        }
+    }
+
+    /// A live event that depends on event `seq` of `kind`, and what it is.
+    private func dependent(_ db: Database, seq: Int64, kind: EventKind) throws -> (seq: Int64, what: String)? {
+        let query: (String, String)? =
+            switch kind {
+            case .claim:
+                ("SELECT d.event_seq FROM decision d WHERE d.claim_seq = ? AND \(Self.live("d"))", "a decision on the claim")
+            case .decision:
+                (
+                    "SELECT d.event_seq FROM decision d WHERE d.claim_seq = (SELECT claim_seq FROM decision WHERE event_seq = ?1) "
+                        + "AND d.event_seq > ?1 AND \(Self.live("d"))", "a later decision on the same claim"
+                )
+            case .use:
+                (
+                    "SELECT f.event_seq FROM redemption_item i JOIN redemption_filing f ON f.event_seq = i.filing_seq "
+                        + "WHERE i.use_seq = ? AND \(Self.live("f"))", "a redemption claim for the use"
+                )
+            case .redemptionFiled:
+                ("SELECT s.event_seq FROM settlement s WHERE s.filing_seq = ? AND \(Self.live("s"))", "a settlement of the claim")
+            default: nil
+            }
+        guard let (sql, what) = query, let other = try db.fetchOne(Int64.self, sql: sql, arguments: [seq]) else {
+            return nil
+        }
+        return (other, what)
+    }
+}
