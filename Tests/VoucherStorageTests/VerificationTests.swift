@@ -307,13 +307,14 @@ struct VerificationTests {
         try fixture.ledger.rawWrite { db in
             try Self.dropTriggers(db)
             try db.execute(sql: "DROP VIEW use_key")
-            try db.execute(sql: "DROP INDEX redemption_item_past_deadline")
             try db.execute(sql: "DROP TABLE use_total")
             try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v2 use totals'")
             // Version 1 also had an index of postings by account.
             try db.execute(sql: "CREATE INDEX posting_by_account ON posting(account_id, business_date)")
-            // Every migration after version 1 runs again, as on a ledger that has only version 1.
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier <> 'v1 schema.sql'")
+            // Versions 2 and 3 run again, as on a ledger that had only version 1. (Versions 4 and 5
+            // are not undone: this ledger's uses were written with a rounding, which a ledger of
+            // version 1 never had; Tests/Fixtures/ledger-v3 covers a real older ledger.)
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier LIKE 'v2 %' OR identifier LIKE 'v3 %'")
         }
         try fixture.ledger.migrate()
         let indexes = try fixture.ledger.rawRead { db in

@@ -1,0 +1,270 @@
+import Foundation
+import Testing
+import VoucherDomain
+
+/// Through the binary: an older ledger, and the edges where the ledger once disagreed with its rules.
+struct LedgerEdgeTests {
+    typealias CLI = CommandLineTests
+
+    /// A folder with a new ledger holding enterprises A and B, a provider and a product.
+    static func ledger() throws -> (URL, (([String]) throws -> CommandLineTests.Result)) {
+        let directory = try CLI.temporaryDirectory()
+        let run = { (arguments: [String]) in
+            try CLI.voucher(arguments + ["--db", "l.sqlite"], in: directory, environment: ["VOUCHER_ACTOR": "test"])
+        }
+        let setup = [
+            ["register", "applicant", "--id", "91350100M000100Y43", "--name", "甲", "--kind", "enterprise"],
+            ["register", "applicant", "--id", "91110000101623741K", "--name", "乙", "--kind", "enterprise"],
+            ["register", "provider", "--id", "911101066976941872", "--name", "测试中心", "--region", "shanghai"],
+            [
+                "register", "product", "--code", "P1", "--provider", "911101066976941872", "--name", "检测",
+                "--category", "testing", "--list-price", "5万",
+            ],
+        ]
+        for arguments in setup {
+            let result = try run(arguments + ["--date", "2022-01-05"])
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+        return (directory, run)
+    }
+
+    static let a = "91350100M000100Y43"
+    static let b = "91110000101623741K"
+
+    static func use(_ ref: String, amount: String, on date: String, programme: String = "sh-innovation-voucher")
+        -> [String]
+    {
+        [
+            "use", "--ref", ref, "--applicant", a, "--provider", "911101066976941872", "--product", "P1",
+            "--programme", programme, "--service-amount", amount, "--date", date,
+        ]
+    }
+
+    // MARK: - A ledger written by an earlier version
+
+    /// Tests/Fixtures/ledger-v3 was written by the `voucher` of schema version 3, with its digest and
+    /// reports: this version opens it, verifies it against that digest, reports the same figures,
+    /// and appends to it.
+    @Test func aLedgerWrittenBySchemaVersion3VerifiesReportsTheSameAndAppends() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fixture = CLI.root.appendingPathComponent("Tests/Fixtures/ledger-v3")
+        try FileManager.default.copyItem(
+            at: fixture.appendingPathComponent("ledger-v3.sqlite"),
+            to: directory.appendingPathComponent("l.sqlite")
+        )
+        let run = { (arguments: [String]) in try CLI.voucher(arguments + ["--db", "l.sqlite"], in: directory) }
+        let verify = try run(["verify"])
+        #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+        let digest = try run(["verify", "--digest", fixture.appendingPathComponent("ledger-v3.digest").path])
+        #expect(digest.status == 0, "\(digest.stdout) \(digest.stderr)")
+        let figures = [
+            "applicants", "enterprises_served", "uses", "providers", "products", "claimed", "service_amount", "used",
+            "redeemed", "awaiting_redemption", "expired", "forfeited", "available", "identities", "breakdowns",
+            "exceptions", "chain_head", "events",
+        ]
+        for (programme, year) in [
+            ("sh-innovation-voucher", 2022), ("yrd-innovation-voucher", 2022), ("jic-overseas-matching", 2023),
+            ("jic-operating-support", 2023),
+        ] {
+            let report = try run(["report", "--programme", programme, "--year", "\(year)", "--format", "json"])
+            #expect(report.status == 0, "\(report.stderr)")
+            let now = try CLI.json(report.stdout)
+            let then = try CLI.json(
+                String(
+                    decoding: try Data(contentsOf: fixture.appendingPathComponent("\(programme)-\(year).json")),
+                    as: UTF8.self
+                )
+            )
+            for key in figures {
+                #expect(try Self.canonical(now[key]) == Self.canonical(then[key]), "\(programme) \(year): \(key)")
+            }
+        }
+        let claim = try run([
+            "claim", "--ref", "C-2023", "--applicant", Self.a, "--programme", "sh-innovation-voucher", "--year", "2023",
+            "--requested", "10万", "--date", "2023-02-01",
+        ])
+        #expect(claim.status == 0, "\(claim.stderr)")
+        let decide = try run(["decide", "--claim", "C-2023", "--grant", "10万", "--reviewer", "王丽", "--date", "2023-02-02"])
+        #expect(decide.status == 0, "\(decide.stderr)")
+        let use = try run([
+            "use", "--ref", "U-2023", "--applicant", Self.a, "--provider", "911101066976941872", "--product", "P1",
+            "--programme", "sh-innovation-voucher", "--service-amount", "2万", "--date", "2023-03-01",
+        ])
+        #expect(use.status == 0, "\(use.stderr)")
+        let after = try run(["verify", "--digest", fixture.appendingPathComponent("ledger-v3.digest").path])
+        #expect(after.status == 0, "\(after.stdout) \(after.stderr)")
+        #expect(after.stdout.contains("36 events"))
+    }
+
+    /// A JSON value as text with its keys sorted, for comparing values read from two documents.
+    static func canonical(_ value: Any?) throws -> String {
+        guard let value else { return "missing" }
+        let data = try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    // MARK: - The defects, as a user met them
+
+    @Test func aPolicyThatRoundsHalfUpQuotesAndRecordsTheSameAmount() throws {
+        let (directory, run) = try Self.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let policy = """
+            id: half-up-voucher
+            kind: voucher
+            name: {zh: 测试券, en: Test voucher}
+            versions:
+              - effective_from: 2022-01-01
+                rate: 50%
+                rounding: half-up to fen
+
+            """
+        try policy.write(to: directory.appendingPathComponent("p.yaml"), atomically: true, encoding: .utf8)
+        #expect(try run(["policy", "add", "p.yaml", "--date", "2022-01-01"]).status == 0)
+        for arguments in [
+            [
+                "claim", "--ref", "C-1", "--applicant", Self.a, "--programme", "half-up-voucher", "--year", "2022",
+                "--requested", "10万", "--date", "2022-02-01",
+            ],
+            ["decide", "--claim", "C-1", "--grant", "10万", "--reviewer", "王丽", "--date", "2022-02-02"],
+        ] {
+            #expect(try run(arguments).status == 0)
+        }
+        var quote = Self.use("Q", amount: "70,000.01", on: "2022-05-10", programme: "half-up-voucher")
+        quote.replaceSubrange(0...2, with: ["quote"])
+        let quoted = try run(quote + ["--format", "json"])
+        #expect(quoted.status == 0, "\(quoted.stderr)")
+        #expect(quoted.stdout.contains("\"35000.01\""))
+        let used = try run(Self.use("U-1", amount: "70,000.01", on: "2022-05-10", programme: "half-up-voucher") + ["--format", "json"])
+        #expect(used.status == 0, "\(used.stderr)")
+        #expect(used.stdout.contains("\"amount\":\"35000.01\""))
+        #expect(try run(["verify"]).status == 0)
+    }
+
+    @Test func aQuotaIsUsableWithinItsProgrammeYearOnly() throws {
+        let (directory, run) = try Self.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // A 2023 quota granted on 2022-12-28.
+        for arguments in [
+            [
+                "claim", "--ref", "C-2023", "--applicant", Self.a, "--programme", "sh-innovation-voucher", "--year",
+                "2023", "--requested", "10万", "--date", "2022-12-20",
+            ],
+            ["decide", "--claim", "C-2023", "--grant", "10万", "--reviewer", "王丽", "--date", "2022-12-28"],
+        ] {
+            let result = try run(arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let tooEarly = try run(Self.use("U-1", amount: "2万", on: "2022-12-30"))
+        #expect(tooEarly.status == 1)
+        #expect(tooEarly.stderr.contains("2023-01-01"), "\(tooEarly.stderr)")
+        let inYear = try run(Self.use("U-2", amount: "2万", on: "2023-01-05"))
+        #expect(inYear.status == 0, "\(inYear.stderr)")
+        // Expiry on 1 January 2023 does not lapse a quota of 2023.
+        #expect(try run(["expire", "--programme", "sh-innovation-voucher", "--date", "2023-01-01"]).status == 0)
+        let afterExpiry = try run(Self.use("U-3", amount: "2万", on: "2023-02-01"))
+        #expect(afterExpiry.status == 0, "\(afterExpiry.stderr)")
+        // A 2022 quota decided after 2022 ended is refused, with the reason.
+        #expect(
+            try run([
+                "claim", "--ref", "C-2022", "--applicant", Self.b, "--programme", "sh-innovation-voucher", "--year",
+                "2022", "--requested", "10万", "--date", "2022-12-01",
+            ]).status == 0
+        )
+        let late = try run(["decide", "--claim", "C-2022", "--grant", "10万", "--reviewer", "王丽", "--date", "2023-01-05"])
+        #expect(late.status == 1)
+        #expect(late.stderr.contains("after the programme year ended"), "\(late.stderr)")
+    }
+
+    @Test func aReversedUseRunAgainIsRefusedWithExit1() throws {
+        let (directory, run) = try Self.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for arguments in [
+            [
+                "claim", "--ref", "C-1", "--applicant", Self.a, "--programme", "sh-innovation-voucher", "--year", "2022",
+                "--requested", "30万", "--date", "2022-02-01",
+            ],
+            ["decide", "--claim", "C-1", "--grant", "30万", "--reviewer", "王丽", "--date", "2022-02-02"],
+        ] {
+            #expect(try run(arguments).status == 0)
+        }
+        let use = try run(Self.use("U-1", amount: "10万", on: "2022-05-10") + ["--format", "json"])
+        let event = try #require(try CLI.json(use.stdout)["event"] as? Int)
+        let reversal = try run(["reverse", "--event", "\(event)", "--reason", "重复", "--date", "2022-05-11"])
+        #expect(reversal.status == 0)
+        let again = try run(Self.use("U-1", amount: "10万", on: "2022-05-10"))
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("U-1"))
+        #expect(again.stderr.contains("event \(event)"))
+        #expect(again.stderr.contains("reversed by event \(event + 1)"), "\(again.stderr)")
+        #expect(!again.stdout.contains("already recorded"))
+    }
+
+    @Test func aMatchingGrantNeverExceedsTheAmountRequested() throws {
+        let (directory, run) = try Self.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let claim = try run([
+            "claim", "--ref", "M-1", "--applicant", Self.a, "--programme", "jic-overseas-matching", "--year", "2023",
+            "--requested", "30万", "--project", "OV-1", "--paid", "60万", "--date", "2023-03-01",
+        ])
+        #expect(claim.status == 0, "\(claim.stderr)")
+        let over = try run(["decide", "--claim", "M-1", "--grant", "60万", "--reviewer", "王丽", "--date", "2023-03-02"])
+        #expect(over.status == 1)
+        #expect(over.stderr.contains("at most 300,000.00"), "\(over.stderr)")
+    }
+
+    @Test func aProjectIsItsApplicantsOwn() throws {
+        let (directory, run) = try Self.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (ref, applicant) in [("M-A", Self.a), ("M-B", Self.b)] {
+            let claim = try run([
+                "claim", "--ref", ref, "--applicant", applicant, "--programme", "jic-overseas-matching", "--year",
+                "2023", "--requested", "100万", "--project", "OV-1", "--paid", "100万", "--date", "2023-03-01",
+            ])
+            #expect(claim.status == 0, "\(claim.stderr)")
+            let decided = try run(["decide", "--claim", ref, "--grant", "100万", "--reviewer", "王丽", "--date", "2023-03-02"])
+            #expect(decided.status == 0, "\(ref): \(decided.stderr)")
+        }
+    }
+
+    @Test func aRevisionThatWouldChangeHowRecordedUsesSettleIsRefused() throws {
+        let (directory, run) = try Self.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for arguments in [
+            [
+                "claim", "--ref", "C-1", "--applicant", Self.a, "--programme", "yrd-innovation-voucher", "--year",
+                "2022", "--requested", "20万", "--date", "2022-02-01",
+            ],
+            ["decide", "--claim", "C-1", "--grant", "20万", "--reviewer", "王丽", "--date", "2022-02-02"],
+            Self.use("U-1", amount: "4万", on: "2022-03-10", programme: "yrd-innovation-voucher"),
+        ] {
+            let result = try run(arguments)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        let bundled = CLI.root.appendingPathComponent("Sources/VoucherPolicies/Bundled/yrd-innovation-voucher.yaml")
+        let yaml = try String(contentsOf: bundled, encoding: .utf8)
+            + """
+              - effective_from: 2022-02-01
+                rate: 50%
+                redemption:
+                  unpaid: returned
+
+            """
+        try yaml.write(to: directory.appendingPathComponent("yrd.yaml"), atomically: true, encoding: .utf8)
+        let revision = try run(["policy", "add", "yrd.yaml", "--date", "2022-04-01"])
+        #expect(revision.status == 1)
+        // The claim of 2022-02-01 is the first event the new version would have changed.
+        #expect(revision.stderr.contains("in force on 2022-02-01"), "\(revision.stderr)")
+        #expect(!revision.stderr.contains("SQLite"))
+    }
+
+    @Test func aFileThatIsNotALedgerIsAnIOErrorInPlainWords() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data(repeating: 0x41, count: 4096).write(to: directory.appendingPathComponent("l.sqlite"))
+        let result = try CLI.voucher(["report", "--programme", "sh-innovation-voucher", "--year", "2022", "--db", "l.sqlite"], in: directory)
+        #expect(result.status == 74)
+        #expect(result.stderr.contains("could not be read or written"), "\(result.stderr)")
+        #expect(!result.stderr.contains("SQLite error"))
+    }
+}

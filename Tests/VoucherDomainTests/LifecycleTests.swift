@@ -1,0 +1,363 @@
+import CustomDump
+import PropertyBased
+import Testing
+import VoucherDomain
+
+/// The lifecycle's rules, without a database: state and request in, event or refusal out.
+struct LifecycleTests {
+    static func date(_ text: String) -> BusinessDate {
+        (try? BusinessDate.parse(text)) ?? .latest
+    }
+
+    static func money(_ text: String) -> Money {
+        (try? Money.parse(text)) ?? .zero
+    }
+
+    /// A programme of `kind` with one version from 2022-01-01.
+    static func programme(
+        _ kind: ProgrammeKind,
+        rate: Rate? = .percent(50),
+        rounding: Rounding = .downToFen,
+        validity: QuotaValidity? = nil,
+        unpaid: UnpaidRedemptionEffect = .forfeited,
+        perProject: String? = nil,
+        from: String = "2022-01-01"
+    ) throws -> Programme {
+        try Programme(
+            id: ProgrammeID("test-\(kind.rawValue)"),
+            kind: kind,
+            name: LocalizedText(zh: "测试", en: "Test"),
+            versions: [
+                PolicyVersion(
+                    effectiveFrom: date(from),
+                    rate: kind == .grant ? nil : rate.map { Sourced($0) },
+                    caps: .init(perProject: perProject.map { Sourced(money($0)) }),
+                    rounding: Sourced(rounding),
+                    quotaValidity: validity.map { Sourced($0) },
+                    redemption: .init(unpaidAmount: Sourced(unpaid))
+                )
+            ]
+        )
+    }
+
+    static func claim(_ programme: Programme, year: Int = 2022, requested: String, paid: String? = nil) -> ClaimFact {
+        ClaimFact(
+            ref: "C-1",
+            applicantID: "A",
+            programme: programme.id,
+            year: year,
+            requested: money(requested),
+            project: paid == nil ? nil : "P-1",
+            paid: paid.map(money)
+        )
+    }
+
+    static func decisionState(_ programme: Programme, claim: ClaimFact, decisions: [PriorDecision] = [])
+        -> Lifecycle.DecisionState
+    {
+        Lifecycle.DecisionState(
+            claim: claim,
+            programme: programme,
+            decisions: decisions,
+            applicant: Applicant(id: "A", kind: .enterprise)
+        )
+    }
+
+    static func grant(_ amount: String, level: ReviewLevel = .district, reviewer: String = "王丽") -> DecisionRequest {
+        DecisionRequest(claimRef: "C-1", level: level, outcome: .grant(money(amount)), reviewer: reviewer)
+    }
+
+    // MARK: - Decisions
+
+    @Test func theCityDecidesOnlyAfterTheDistrictAndOnce() throws {
+        let programme = try Self.programme(.voucher)
+        let claim = Self.claim(programme, requested: "20万")
+        #expect(throws: LedgerError.decisionOrder(claim: "C-1", reason: "the district decides before the city")) {
+            try Lifecycle.decide(
+                Self.grant("10万", level: .city),
+                state: Self.decisionState(programme, claim: claim),
+                on: Self.date("2022-03-01")
+            )
+        }
+        let district = PriorDecision(seq: 7, level: .district, granted: Self.money("10万"))
+        let city = try Lifecycle.decide(
+            Self.grant("8万", level: .city),
+            state: Self.decisionState(programme, claim: claim, decisions: [district]),
+            on: Self.date("2022-03-02")
+        )
+        // The quota moves by the difference from the district's grant: 2万 back to the budget.
+        #expect(city.event.postings.map(\.amount) == [Money(fen: -2_000_000), Self.money("2万")])
+        #expect(city.event.postings.last?.account.kind == .budget)
+    }
+
+    @Test(arguments: [ProgrammeKind.voucher, .matching, .grant])
+    func noGrantExceedsTheAmountRequested(kind: ProgrammeKind) throws {
+        let programme = try Self.programme(kind, rate: .hundredPercent)
+        // Matching: 60万 paid at 1:1 would allow 60万, but 30万 was requested.
+        let claim = Self.claim(programme, requested: "30万", paid: kind == .matching ? "60万" : nil)
+        let state = Self.decisionState(programme, claim: claim)
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.decide(Self.grant("30.01万"), state: state, on: Self.date("2022-03-01"))
+        }
+        let granted = try Lifecycle.decide(Self.grant("30万"), state: state, on: Self.date("2022-03-01"))
+        #expect(granted.fact.granted == Self.money("30万"))
+    }
+
+    @Test func aQuotaBelongsToItsProgrammeYearWhenEverItIsGranted() throws {
+        let programme = try Self.programme(.voucher)
+        // Granted in late 2022 for 2023: usable through 2023, from 1 January 2023.
+        let early = try Lifecycle.decide(
+            Self.grant("10万"),
+            state: Self.decisionState(programme, claim: Self.claim(programme, year: 2023, requested: "10万")),
+            on: Self.date("2022-12-28")
+        )
+        #expect(early.fact.validUntil == Self.date("2023-12-31"))
+        let version = try #require(programme.version(on: Self.date("2022-12-28")))
+        #expect(version.quotaValidity(year: 2023, grantedOn: Self.date("2022-12-28")).from == Self.date("2023-01-01"))
+        // A 2022 quota cannot be granted once 2022 has ended.
+        #expect(
+            throws: LedgerError.decisionAfterProgrammeYear(claim: "C-1", year: 2022, date: Self.date("2023-01-05"))
+        ) {
+            try Lifecycle.decide(
+                Self.grant("10万"),
+                state: Self.decisionState(programme, claim: Self.claim(programme, year: 2022, requested: "10万")),
+                on: Self.date("2023-01-05")
+            )
+        }
+        // A rejection after the year is still recorded: it grants nothing.
+        let rejected = try Lifecycle.decide(
+            DecisionRequest(claimRef: "C-1", outcome: .reject(reason: "逾期"), reviewer: "王丽"),
+            state: Self.decisionState(programme, claim: Self.claim(programme, year: 2022, requested: "10万")),
+            on: Self.date("2023-01-05")
+        )
+        #expect(rejected.fact.outcome == "rejected")
+    }
+
+    @Test(arguments: [
+        ("2022-03-15", 12, "2022-03-15", "2023-03-14"),
+        ("2021-11-20", 6, "2022-01-01", "2022-06-30"),
+        ("2022-01-31", 1, "2022-01-31", "2022-02-27"),
+    ])
+    func monthsOfValidityCountFromTheFirstDayTheQuotaIsUsable(
+        granted: String,
+        months: Int,
+        from: String,
+        until: String
+    ) throws {
+        let version = PolicyVersion(effectiveFrom: Self.date("2020-01-01"), quotaValidity: Sourced(.months(months)))
+        let validity = version.quotaValidity(year: 2022, grantedOn: Self.date(granted))
+        #expect(validity.from == Self.date(from))
+        #expect(validity.until == Self.date(until))
+    }
+
+    @Test func aUseBeforeItsQuotaIsUsableIsNotEligible() throws {
+        let programme = try Self.programme(.voucher)
+        let quota = GrantedQuota(
+            claimRef: "C-1",
+            year: 2023,
+            quota: Quota(
+                granted: Self.money("10万"),
+                grantedOn: Self.date("2022-12-28"),
+                validFrom: Self.date("2023-01-01"),
+                validUntil: Self.date("2023-12-31"),
+                left: Self.money("10万")
+            )
+        )
+        let state = Self.useState(programme, quota: quota)
+        let decision = try Lifecycle.quote(try Self.useRequest("2万"), state: state, on: Self.date("2022-12-30"))
+        #expect(decision.ineligibility == .quotaNotYetValid(validFrom: Self.date("2023-01-01")))
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.use(try Self.useRequest("2万"), state: state, on: Self.date("2022-12-30"))
+        }
+        #expect(Lifecycle.quota(covering: Self.date("2022-12-30"), among: [quota]) == quota)
+        let paid = try Lifecycle.use(try Self.useRequest("2万"), state: state, on: Self.date("2023-01-02"))
+        #expect(paid.fact.amount == Self.money("1万").fen)
+    }
+
+    // MARK: - Uses
+
+    static func useState(_ programme: Programme, quota: GrantedQuota? = nil) -> Lifecycle.UseState {
+        let granted =
+            quota
+            ?? GrantedQuota(
+                claimRef: "C-1",
+                year: 2022,
+                quota: Quota(
+                    granted: money("30万"),
+                    grantedOn: date("2022-02-01"),
+                    validUntil: date("2022-12-31"),
+                    left: money("30万")
+                )
+            )
+        return Lifecycle.UseState(
+            programme: programme,
+            applicant: Applicant(id: "A", kind: .enterprise),
+            provider: ProviderFacts(id: "L", region: "shanghai"),
+            product: ProductFacts(code: "P", providerID: "L", category: "testing"),
+            quota: granted,
+            usage: UsageSoFar()
+        )
+    }
+
+    static func useRequest(_ amount: String, programme: ProgrammeID? = nil) throws -> UseRequest {
+        UseRequest(
+            ref: "U-1",
+            applicantID: "A",
+            providerID: "L",
+            productCode: "P",
+            programme: try programme ?? ProgrammeID("test-voucher"),
+            serviceAmount: money(amount)
+        )
+    }
+
+    @Test func aUseRecordsTheRoundingItsAmountWasComputedWith() throws {
+        let programme = try Self.programme(.voucher, rounding: Rounding(unit: .fen, mode: .halfUp))
+        let recorded = try Lifecycle.use(
+            try Self.useRequest("70,000.01", programme: programme.id),
+            state: Self.useState(programme),
+            on: Self.date("2022-05-10")
+        )
+        #expect(recorded.fact.amount == 3_500_001)
+        #expect(recorded.fact.rounding == "half-up to fen")
+        guard case .object(let payload) = recorded.fact.payload else {
+            Issue.record("a payload is an object")
+            return
+        }
+        #expect(payload["rounding"] == .string("half-up to fen"))
+    }
+
+    /// Whatever the policy's rate and rounding, what is quoted is what a use records.
+    @Test func aQuoteIsWhatTheUseRecords() async throws {
+        let roundings = Rounding.Unit.allCases.flatMap { unit in
+            Rounding.Mode.allCases.map { Rounding(unit: unit, mode: $0) }
+        }
+        await propertyCheck(
+            count: 300,
+            input: Gen.int(in: 0..<roundings.count),
+            Gen.int64(in: 1...10_000),
+            Gen.int64(in: 1...99_999_999)
+        ) { index, basisPoints, fen in
+            let programme = try Self.programme(
+                .voucher,
+                rate: Rate(basisPoints: basisPoints),
+                rounding: roundings[index]
+            )
+            var request = try Self.useRequest("0", programme: programme.id)
+            request.serviceAmount = Money(fen: fen)
+            let state = Self.useState(programme)
+            let quoted = try Lifecycle.quote(request, state: state, on: Self.date("2022-05-10"))
+            guard quoted.amount > .zero else { return }
+            let recorded = try Lifecycle.use(request, state: state, on: Self.date("2022-05-10"))
+            #expect(recorded.fact.amount == quoted.amount.fen)
+            #expect(recorded.fact.rounding == roundings[index].canonicalText)
+        }
+    }
+
+    // MARK: - Settlements
+
+    static func settlementState(useVersion: PolicyVersion?) -> Lifecycle.SettlementState {
+        Lifecycle.SettlementState(
+            use: UseForRedemption(
+                seq: 9,
+                ref: "U-1",
+                programme: "test-voucher",
+                year: 2022,
+                applicantID: "A",
+                providerID: "L",
+                usedOn: date("2022-05-10"),
+                amount: money("1万"),
+                redemptionDeadline: nil
+            ),
+            inFiling: true,
+            settledBy: nil,
+            useVersion: useVersion
+        )
+    }
+
+    @Test func aSettlementFollowsThePolicyVersionItsUseWasComputedUnder() throws {
+        let returns = try Self.programme(.voucher, unpaid: .returned).versions[0]
+        let forfeits = try Self.programme(.voucher, unpaid: .forfeited).versions[0]
+        let rejection = SettlementRequest(filingRef: "R-1", useRef: "U-1", outcome: .rejected(reason: "材料不全"))
+        let underReturns = try Lifecycle.settle(rejection, state: Self.settlementState(useVersion: returns))
+        #expect(underReturns.fact.unpaidEffect == .returned)
+        #expect(underReturns.event.postings.last?.account.kind == .quota)
+        let underForfeits = try Lifecycle.settle(rejection, state: Self.settlementState(useVersion: forfeits))
+        #expect(underForfeits.fact.unpaidEffect == .forfeited)
+        #expect(underForfeits.event.postings.last?.account.kind == .forfeited)
+    }
+
+    @Test func aRevisionMayNotChangeTheVersionInForceOnARecordedEventsDate() throws {
+        let original = try Self.programme(.voucher)
+        let hash = { (version: PolicyVersion) in version.canonical(programme: original.id, kind: .voucher).text }
+        let applied = [Lifecycle.AppliedVersion(date: Self.date("2022-03-01"), versionHash: hash(original.versions[0]), events: 3)]
+        let first = original.versions[0]
+        let earlier = try Programme(
+            id: original.id,
+            kind: .voucher,
+            name: original.name,
+            versions: [
+                first,
+                PolicyVersion(
+                    effectiveFrom: Self.date("2022-02-01"),
+                    rate: Sourced(.percent(50)),
+                    redemption: .init(unpaidAmount: Sourced(.returned))
+                ),
+            ]
+        )
+        #expect(
+            throws: LedgerError.policyRevisionChangesRecordedEvents(
+                programme: original.id.value,
+                date: Self.date("2022-03-01"),
+                events: 3
+            )
+        ) {
+            try Lifecycle.checkRevision(earlier, recordedKind: .voucher, applied: applied, hash: hash)
+        }
+        let later = try Programme(
+            id: original.id,
+            kind: .voucher,
+            name: original.name,
+            versions: [first, PolicyVersion(effectiveFrom: Self.date("2023-01-01"), rate: Sourced(.percent(40)))]
+        )
+        try Lifecycle.checkRevision(later, recordedKind: .voucher, applied: applied, hash: hash)
+    }
+
+    // MARK: - Reversals and payments
+
+    @Test func aReversalPostsTheOppositeAndWaitsForWhatDependsOnIt() throws {
+        let programme = try ProgrammeID("test-voucher")
+        let quota = LedgerAccount(.quota, programme: programme, year: 2022, party: "A")
+        let awaiting = LedgerAccount(.awaiting, programme: programme, year: 2022, party: "L")
+        var target = ReversalTarget(
+            seq: 12,
+            kind: .use,
+            programme: programme,
+            reversedBy: nil,
+            dependent: (seq: 14, what: "a redemption claim for the use"),
+            postings: Posting.transfer(Self.money("1万"), from: quota, to: awaiting)
+        )
+        #expect(throws: LedgerError.self) { try Lifecycle.reverse(target, reason: "重复") }
+        target.dependent = nil
+        let reversal = try Lifecycle.reverse(target, reason: "重复")
+        #expect(reversal.postings == Posting.transfer(Self.money("1万"), from: awaiting, to: quota).reversed())
+        target.reversedBy = 13
+        #expect(throws: LedgerError.alreadyReversed(event: 12, by: 13)) { try Lifecycle.reverse(target, reason: "重复") }
+    }
+
+    @Test func aPaymentNeverExceedsWhatIsLeftOfTheGrant() throws {
+        let programme = try Self.programme(.grant)
+        let state = PaymentState(
+            claim: Self.claim(programme, requested: "50万"),
+            kind: .grant,
+            granted: Self.money("30万"),
+            paidBefore: Self.money("20万")
+        )
+        #expect(
+            throws: LedgerError.paymentOverGrant(claim: "C-1", left: Self.money("10万"), requested: Self.money("11万"))
+        ) {
+            try Lifecycle.pay(PaymentRequest(claimRef: "C-1", amount: Self.money("11万")), state: state)
+        }
+        let paid = try Lifecycle.pay(PaymentRequest(claimRef: "C-1", amount: Self.money("10万")), state: state)
+        #expect(paid.amount == Self.money("10万"))
+    }
+}
