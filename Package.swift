@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
         .package(url: "https://github.com/pointfreeco/swift-custom-dump.git", from: "1.7.0"),
+        .package(url: "https://github.com/pointfreeco/swift-snapshot-testing.git", from: "1.17.0"),
     ],
     targets: [
         // Pure: money, identifiers, dates, policies, the subsidy engine. No database, files or terminal.
@@ -119,6 +120,16 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "CustomDump", package: "swift-custom-dump"),
             ],
+            swiftSettings: strict
+        ),
+        // The report's formats, held to golden files.
+        .testTarget(
+            name: "VoucherReportsTests",
+            dependencies: [
+                "VoucherDomain", "VoucherReports",
+                .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
+            ],
+            exclude: ["__Snapshots__"],
             swiftSettings: strict
         ),
         // End-to-end tests of the built `voucher` binary (the dependency makes `swift test` build it).

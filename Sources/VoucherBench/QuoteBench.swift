@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import VoucherDomain
 import GRDB
+import VoucherDomain
 import VoucherStorage
 
 /// Quote latency against a full ledger, in one process: for scripts/bench. Its own executable,
@@ -64,7 +64,11 @@ struct QuoteBench: ParsableCommand {
     }
 
     /// Applicants with claims in the programme, and products with their providers, to quote.
-    static func samples(_ ledger: Ledger, _ programme: ProgrammeID, limit: Int) throws -> (
+    static func samples(
+        _ ledger: Ledger,
+        _ programme: ProgrammeID,
+        limit: Int
+    ) throws -> (
         applicants: [String], products: [(code: String, provider: String)]
     ) {
         try ledger.rawRead { db in

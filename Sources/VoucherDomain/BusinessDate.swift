@@ -60,10 +60,14 @@ public struct BusinessDate: Sendable, Hashable, Comparable, Codable {
     public var startOfYear: BusinessDate { BusinessDate(unchecked: year, 1, 1) }
 
     /// 1 January of `year` (clamped to the years a date can have, 1 to 9999).
-    public static func startOfYear(_ year: Int) -> BusinessDate { BusinessDate(unchecked: min(max(year, 1), 9999), 1, 1) }
+    public static func startOfYear(_ year: Int) -> BusinessDate {
+        BusinessDate(unchecked: min(max(year, 1), 9999), 1, 1)
+    }
 
     /// 31 December of `year` (clamped to the years a date can have, 1 to 9999).
-    public static func endOfYear(_ year: Int) -> BusinessDate { BusinessDate(unchecked: min(max(year, 1), 9999), 12, 31) }
+    public static func endOfYear(_ year: Int) -> BusinessDate {
+        BusinessDate(unchecked: min(max(year, 1), 9999), 12, 31)
+    }
 
     /// The same day `months` later, clamped to the month's end (31 January + 1 month = 28 or 29 February).
     public func adding(months: Int) -> BusinessDate {

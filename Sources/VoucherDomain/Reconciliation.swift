@@ -32,18 +32,51 @@ extension BusinessDate {
     }
 }
 
-/// One reconciliation identity of domain.md, checked: whether it holds, and by how much it does not.
+/// The reconciliation identities of domain.md, which every programme and period must satisfy.
+public enum ReconciliationIdentity: String, Sendable, Hashable, CaseIterable {
+    /// Every yuan of quota granted is used, lapsed or still available.
+    case claimedIsAccountedFor = "claimed = used + expired + available"
+    /// Every yuan used is redeemed, awaiting redemption or forfeited.
+    case usedIsAccountedFor = "used = redeemed + awaiting redemption + forfeited"
+
+    /// The identity as written in the report: `claimed = used + expired + available`.
+    public var name: String { rawValue }
+
+    /// Both sides for `figures`.
+    public func sides(of figures: ReconciliationFigures) -> (left: Money, right: Money) {
+        switch self {
+        case .claimedIsAccountedFor:
+            (figures.claimed, Money(fen: figures.used.fen &+ figures.expired.fen &+ figures.available.fen))
+        case .usedIsAccountedFor:
+            (
+                figures.used,
+                Money(fen: figures.redeemed.fen &+ figures.awaitingRedemption.fen &+ figures.forfeited.fen)
+            )
+        }
+    }
+
+    /// Every identity checked against `figures`.
+    public static func check(_ figures: ReconciliationFigures) -> [IdentityCheck] {
+        allCases.map { identity in
+            let (left, right) = identity.sides(of: figures)
+            return IdentityCheck(identity: identity, left: left, right: right)
+        }
+    }
+}
+
+/// One reconciliation identity, checked: whether it holds, and by how much it does not.
 public struct IdentityCheck: Sendable, Hashable {
-    /// `claimed = used + expired + available`.
-    public var name: String
+    public var identity: ReconciliationIdentity
     public var left: Money
     public var right: Money
     public var holds: Bool { left == right }
     /// left − right.
     public var difference: Money { Money(fen: left.fen &- right.fen) }
+    /// `claimed = used + expired + available`.
+    public var name: String { identity.name }
 
-    public init(name: String, left: Money, right: Money) {
-        self.name = name
+    public init(identity: ReconciliationIdentity, left: Money, right: Money) {
+        self.identity = identity
         self.left = left
         self.right = right
     }

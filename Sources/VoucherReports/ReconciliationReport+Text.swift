@@ -47,8 +47,8 @@ extension ReconciliationReport {
     func identityLines(_ words: ReportWords) -> [String] {
         var lines = figures.identities.map { check in
             check.holds
-                ? "✓ \(words.identity(check.name))"
-                : "✗ \(words.identity(check.name)): \(words.differs) \(check.difference.formatted())"
+                ? "✓ \(words.identity(check.identity))"
+                : "✗ \(words.identity(check.identity)): \(words.differs) \(check.difference.formatted())"
         }
         lines.append((figures.usesOverRate == 0 ? "✓ " : "✗ ") + "\(words.overRate): \(figures.usesOverRate)")
         lines.append(

@@ -35,11 +35,10 @@ struct ReportWords {
     var forfeited: String { pick("核减不退回", "forfeited") }
     var available: String { pick("可用余额", "available") }
     var identities: String { pick("对账恒等式", "Reconciliation identities") }
-    func identity(_ name: String) -> String {
-        switch name {
-        case "claimed = used + expired + available": pick("申领 = 用券 + 过期 + 可用", name)
-        case "used = redeemed + awaiting redemption + forfeited": pick("用券 = 兑付 + 待兑付 + 核减不退回", name)
-        default: name
+    func identity(_ identity: ReconciliationIdentity) -> String {
+        switch identity {
+        case .claimedIsAccountedFor: pick("申领 = 用券 + 过期 + 可用", identity.name)
+        case .usedIsAccountedFor: pick("用券 = 兑付 + 待兑付 + 核减不退回", identity.name)
         }
     }
     var holds: String { pick("成立", "holds") }

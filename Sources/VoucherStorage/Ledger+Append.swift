@@ -178,7 +178,9 @@ extension Ledger {
             programme: event.programme?.value,
             policyHash: try event.policyVersion.map { version in
                 guard let entry else {
-                    throw LedgerError.internalInconsistency("a \(event.kind.rawValue) event applied a policy of no programme")
+                    throw LedgerError.internalInconsistency(
+                        "a \(event.kind.rawValue) event applied a policy of no programme"
+                    )
                 }
                 return entry.hash(of: version)
             },

@@ -41,7 +41,12 @@ extension Ledger {
     }
 
     /// The applicant's live claim for a voucher programme and year that no live decision rejected.
-    private func openVoucherClaim(_ db: Database, applicant: String, programme: ProgrammeID, year: Int) throws
+    private func openVoucherClaim(
+        _ db: Database,
+        applicant: String,
+        programme: ProgrammeID,
+        year: Int
+    ) throws
         -> String?
     {
         try db.fetchOne(
@@ -182,7 +187,11 @@ extension Ledger {
             all += [year]
         }
         all += arguments
-        let fen = try db.fetchOne(Int64.self, sql: sql("\(scope) AND \(filter) AND \(Self.live(alias))"), arguments: all)
+        let fen = try db.fetchOne(
+            Int64.self,
+            sql: sql("\(scope) AND \(filter) AND \(Self.live(alias))"),
+            arguments: all
+        )
         return Money(fen: fen ?? 0)
     }
 

@@ -100,7 +100,11 @@ extension Ledger {
 
     /// The policy version event `seq` applied: the version of the programme's policy whose hash
     /// the event recorded.
-    private func versionApplied(_ db: Database, eventSeq: Int64, entry: ProgrammeCache.Entry) throws
+    private func versionApplied(
+        _ db: Database,
+        eventSeq: Int64,
+        entry: ProgrammeCache.Entry
+    ) throws
         -> PolicyVersion?
     {
         guard
@@ -200,7 +204,9 @@ extension Ledger {
                 arguments: [seq]
             ).map { row -> Posting in
                 guard let type = LedgerAccount.Kind(rawValue: row["type"]) else {
-                    throw LedgerError.internalInconsistency("account \(row["account_id"] as String) has an unknown type")
+                    throw LedgerError.internalInconsistency(
+                        "account \(row["account_id"] as String) has an unknown type"
+                    )
                 }
                 let account = LedgerAccount(
                     type,
@@ -214,7 +220,11 @@ extension Ledger {
                 seq: seq,
                 kind: kind,
                 programme: try (row["programme_id"] as String?).map { try ProgrammeID($0) },
-                reversedBy: try db.fetchOne(Int64.self, sql: "SELECT seq FROM event WHERE reverses = ?", arguments: [seq]),
+                reversedBy: try db.fetchOne(
+                    Int64.self,
+                    sql: "SELECT seq FROM event WHERE reverses = ?",
+                    arguments: [seq]
+                ),
                 dependent: try dependent(db, seq: seq, kind: kind),
                 postings: postings
             )
@@ -228,7 +238,10 @@ extension Ledger {
         let query: (String, String)? =
             switch kind {
             case .claim:
-                ("SELECT d.event_seq FROM decision d WHERE d.claim_seq = ? AND \(Self.live("d"))", "a decision on the claim")
+                (
+                    "SELECT d.event_seq FROM decision d WHERE d.claim_seq = ? AND \(Self.live("d"))",
+                    "a decision on the claim"
+                )
             case .decision:
                 (
                     "SELECT d.event_seq FROM decision d WHERE d.claim_seq = (SELECT claim_seq FROM decision WHERE event_seq = ?1) "
@@ -240,7 +253,10 @@ extension Ledger {
                         + "WHERE i.use_seq = ? AND \(Self.live("f"))", "a redemption claim for the use"
                 )
             case .redemptionFiled:
-                ("SELECT s.event_seq FROM settlement s WHERE s.filing_seq = ? AND \(Self.live("s"))", "a settlement of the claim")
+                (
+                    "SELECT s.event_seq FROM settlement s WHERE s.filing_seq = ? AND \(Self.live("s"))",
+                    "a settlement of the claim"
+                )
             default: nil
             }
         guard let (sql, what) = query, let other = try db.fetchOne(Int64.self, sql: sql, arguments: [seq]) else {

@@ -55,7 +55,7 @@ public struct VerificationReport: Sendable, Hashable {
 
     /// Whether the fact rows' digests differed from the payloads' and the rows were compared one by
     /// one (on an intact ledger they never differ; the tests hold verification to that).
-    @_spi(Testing) public internal(set) var factsComparedRowByRow = false
+    var factsComparedRowByRow = false
 }
 
 extension Ledger {
@@ -523,7 +523,8 @@ extension Ledger {
             // Uses recorded before a use kept its rounding rounded down to the fen.
             let rounding =
                 sqlite3_column_type(uses, 12) == SQLITE_NULL
-                ? Optional(Rounding.downToFen) : Rounding(canonicalText: String(decoding: Self.column(uses, 12), as: UTF8.self))
+                ? Optional(Rounding.downToFen)
+                : Rounding(canonicalText: String(decoding: Self.column(uses, 12), as: UTF8.self))
             let bound = rounding.flatMap {
                 try? Money(fen: service).scaled(by: sqlite3_column_int64(uses, 11), over: 10_000, rounding: $0)
             }

@@ -317,19 +317,12 @@ public struct RecordedEvent: Sendable, Hashable {
     public var explanation: StoredExplanation?
 }
 
-// MARK: - Raw access for tests and tools
+// MARK: - Raw reads for tools
 
 extension Ledger {
     /// Runs read-only SQL against the ledger (the schema's tables are documented in schema.sql).
     public func rawRead<T>(_ body: (Database) throws -> T) throws -> T {
         try read(body)
-    }
-
-    /// Runs SQL that writes, outside the ledger's operations: only for tests that prove the
-    /// database refuses edits and that verification catches tampering.
-    @_spi(Testing)
-    public func rawWrite<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.writeWithoutTransaction(body)
     }
 }
 

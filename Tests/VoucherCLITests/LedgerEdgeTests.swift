@@ -31,7 +31,12 @@ struct LedgerEdgeTests {
     static let a = "91350100M000100Y43"
     static let b = "91110000101623741K"
 
-    static func use(_ ref: String, amount: String, on date: String, programme: String = "sh-innovation-voucher")
+    static func use(
+        _ ref: String,
+        amount: String,
+        on date: String,
+        programme: String = "sh-innovation-voucher"
+    )
         -> [String]
     {
         [
@@ -85,7 +90,9 @@ struct LedgerEdgeTests {
             "--requested", "10万", "--date", "2023-02-01",
         ])
         #expect(claim.status == 0, "\(claim.stderr)")
-        let decide = try run(["decide", "--claim", "C-2023", "--grant", "10万", "--reviewer", "王丽", "--date", "2023-02-02"])
+        let decide = try run([
+            "decide", "--claim", "C-2023", "--grant", "10万", "--reviewer", "王丽", "--date", "2023-02-02",
+        ])
         #expect(decide.status == 0, "\(decide.stderr)")
         let use = try run([
             "use", "--ref", "U-2023", "--applicant", Self.a, "--provider", "911101066976941872", "--product", "P1",
@@ -135,7 +142,9 @@ struct LedgerEdgeTests {
         let quoted = try run(quote + ["--format", "json"])
         #expect(quoted.status == 0, "\(quoted.stderr)")
         #expect(quoted.stdout.contains("\"35000.01\""))
-        let used = try run(Self.use("U-1", amount: "70,000.01", on: "2022-05-10", programme: "half-up-voucher") + ["--format", "json"])
+        let used = try run(
+            Self.use("U-1", amount: "70,000.01", on: "2022-05-10", programme: "half-up-voucher") + ["--format", "json"]
+        )
         #expect(used.status == 0, "\(used.stderr)")
         #expect(used.stdout.contains("\"amount\":\"35000.01\""))
         #expect(try run(["verify"]).status == 0)
@@ -171,7 +180,9 @@ struct LedgerEdgeTests {
                 "2022", "--requested", "10万", "--date", "2022-12-01",
             ]).status == 0
         )
-        let late = try run(["decide", "--claim", "C-2022", "--grant", "10万", "--reviewer", "王丽", "--date", "2023-01-05"])
+        let late = try run([
+            "decide", "--claim", "C-2022", "--grant", "10万", "--reviewer", "王丽", "--date", "2023-01-05",
+        ])
         #expect(late.status == 1)
         #expect(late.stderr.contains("after the programme year ended"), "\(late.stderr)")
     }
@@ -181,7 +192,8 @@ struct LedgerEdgeTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         for arguments in [
             [
-                "claim", "--ref", "C-1", "--applicant", Self.a, "--programme", "sh-innovation-voucher", "--year", "2022",
+                "claim", "--ref", "C-1", "--applicant", Self.a, "--programme", "sh-innovation-voucher", "--year",
+                "2022",
                 "--requested", "30万", "--date", "2022-02-01",
             ],
             ["decide", "--claim", "C-1", "--grant", "30万", "--reviewer", "王丽", "--date", "2022-02-02"],
@@ -222,7 +234,9 @@ struct LedgerEdgeTests {
                 "2023", "--requested", "100万", "--project", "OV-1", "--paid", "100万", "--date", "2023-03-01",
             ])
             #expect(claim.status == 0, "\(claim.stderr)")
-            let decided = try run(["decide", "--claim", ref, "--grant", "100万", "--reviewer", "王丽", "--date", "2023-03-02"])
+            let decided = try run([
+                "decide", "--claim", ref, "--grant", "100万", "--reviewer", "王丽", "--date", "2023-03-02",
+            ])
             #expect(decided.status == 0, "\(ref): \(decided.stderr)")
         }
     }
@@ -242,14 +256,15 @@ struct LedgerEdgeTests {
             #expect(result.status == 0, "\(result.stderr)")
         }
         let bundled = CLI.root.appendingPathComponent("Sources/VoucherPolicies/Bundled/yrd-innovation-voucher.yaml")
-        let yaml = try String(contentsOf: bundled, encoding: .utf8)
-            + """
-              - effective_from: 2022-02-01
-                rate: 50%
-                redemption:
-                  unpaid: returned
+        let yaml =
+            try String(contentsOf: bundled, encoding: .utf8)
+                + """
+                  - effective_from: 2022-02-01
+                    rate: 50%
+                    redemption:
+                      unpaid: returned
 
-            """
+                """
         try yaml.write(to: directory.appendingPathComponent("yrd.yaml"), atomically: true, encoding: .utf8)
         let revision = try run(["policy", "add", "yrd.yaml", "--date", "2022-04-01"])
         #expect(revision.status == 1)
@@ -262,7 +277,10 @@ struct LedgerEdgeTests {
         let directory = try CLI.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         try Data(repeating: 0x41, count: 4096).write(to: directory.appendingPathComponent("l.sqlite"))
-        let result = try CLI.voucher(["report", "--programme", "sh-innovation-voucher", "--year", "2022", "--db", "l.sqlite"], in: directory)
+        let result = try CLI.voucher(
+            ["report", "--programme", "sh-innovation-voucher", "--year", "2022", "--db", "l.sqlite"],
+            in: directory
+        )
         #expect(result.status == 74)
         #expect(result.stderr.contains("could not be read or written"), "\(result.stderr)")
         #expect(!result.stderr.contains("SQLite error"))

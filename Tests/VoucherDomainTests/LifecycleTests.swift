@@ -52,7 +52,11 @@ struct LifecycleTests {
         )
     }
 
-    static func decisionState(_ programme: Programme, claim: ClaimFact, decisions: [PriorDecision] = [])
+    static func decisionState(
+        _ programme: Programme,
+        claim: ClaimFact,
+        decisions: [PriorDecision] = []
+    )
         -> Lifecycle.DecisionState
     {
         Lifecycle.DecisionState(
@@ -289,7 +293,9 @@ struct LifecycleTests {
     @Test func aRevisionMayNotChangeTheVersionInForceOnARecordedEventsDate() throws {
         let original = try Self.programme(.voucher)
         let hash = { (version: PolicyVersion) in version.canonical(programme: original.id, kind: .voucher).text }
-        let applied = [Lifecycle.AppliedVersion(date: Self.date("2022-03-01"), versionHash: hash(original.versions[0]), events: 3)]
+        let applied = [
+            Lifecycle.AppliedVersion(date: Self.date("2022-03-01"), versionHash: hash(original.versions[0]), events: 3)
+        ]
         let first = original.versions[0]
         let earlier = try Programme(
             id: original.id,

@@ -4,7 +4,7 @@ import GRDB
 import Testing
 import VoucherDomain
 
-@testable @_spi(Testing) import VoucherStorage
+@testable import VoucherStorage
 
 struct SchemaTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -47,7 +47,14 @@ struct SchemaTests {
             for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         }
         try FileManager.default.copyItem(atPath: source.path, toPath: path)
-        let before = try DatabaseQueue(path: source.path, configuration: { var c = Configuration(); c.readonly = true; return c }())
+        let before = try DatabaseQueue(
+            path: source.path,
+            configuration: {
+                var c = Configuration()
+                c.readonly = true
+                return c
+            }()
+        )
         let applied = try before.read { db in try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations") }
         #expect(applied == ["v1 schema.sql", "v2 use totals", "v3 no index of postings by account"])
         let ledger = try Ledger.open(at: path, actor: "test")
@@ -96,10 +103,12 @@ struct SchemaTests {
         let count = try fixture.ledger.rawRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
         #expect(count > 0, "the fixture must put a row in \(table)")
         #expect(throws: DatabaseError.self) {
-            try fixture.ledger.rawWrite { db in try db.execute(sql: "UPDATE \(table) SET rowid = rowid") }
+            try fixture.ledger.writer.writeWithoutTransaction { db in
+                try db.execute(sql: "UPDATE \(table) SET rowid = rowid")
+            }
         }
         #expect(throws: DatabaseError.self) {
-            try fixture.ledger.rawWrite { db in try db.execute(sql: "DELETE FROM \(table)") }
+            try fixture.ledger.writer.writeWithoutTransaction { db in try db.execute(sql: "DELETE FROM \(table)") }
         }
         #expect(try fixture.ledger.verify().isValid)
     }
@@ -621,7 +630,7 @@ struct BatchMemoTests {
         let fixture = try LedgerFixture()
         try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
         // A trigger that refuses a use's fact row after its event row was written.
-        try fixture.ledger.rawWrite { db in
+        try fixture.ledger.writer.writeWithoutTransaction { db in
             try db.execute(
                 sql: """
                     CREATE TRIGGER refuse_u2 BEFORE INSERT ON voucher_use WHEN NEW.ref = 'U-2'

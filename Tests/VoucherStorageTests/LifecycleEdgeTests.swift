@@ -149,13 +149,23 @@ struct LifecycleEdgeTests {
         let reversal = try fixture.ledger.reverse(event: use.seq, reason: "重复", context: fixture.next("2022-05-11"))
         // The same key and content again: refused, naming the use, its event and the reversal.
         #expect(
-            throws: LedgerError.resubmittedAfterReversal(kind: "use", ref: "U-1", event: use.seq, reversal: reversal.seq)
+            throws: LedgerError.resubmittedAfterReversal(
+                kind: "use",
+                ref: "U-1",
+                event: use.seq,
+                reversal: reversal.seq
+            )
         ) {
             try fixture.ledger.use(request, context: context)
         }
         // The same reference under another key: refused the same way.
         #expect(
-            throws: LedgerError.resubmittedAfterReversal(kind: "use", ref: "U-1", event: use.seq, reversal: reversal.seq)
+            throws: LedgerError.resubmittedAfterReversal(
+                kind: "use",
+                ref: "U-1",
+                event: use.seq,
+                reversal: reversal.seq
+            )
         ) {
             try fixture.ledger.use(request, context: fixture.next("2022-05-12"))
         }
@@ -169,7 +179,10 @@ struct LifecycleEdgeTests {
         _ = try fixture.use("U-1", applicant: fixture.alpha, programme: Self.testProgramme, amount: "2万")
         // A version from before the use that returns what is unpaid would change how U-1 settles.
         let earlier =
-            yaml.replacingOccurrences(of: "  - effective_from: 2022-01-01", with: "  - effective_from: 2022-01-01\n    effective_until: 2022-01-31")
+            yaml.replacingOccurrences(
+                of: "  - effective_from: 2022-01-01",
+                with: "  - effective_from: 2022-01-01\n    effective_until: 2022-01-31"
+            )
             + "  - effective_from: 2022-02-01\n    rate: 50%\n    redemption:\n      unpaid: returned\n"
         #expect(throws: LedgerError.self) {
             try fixture.ledger.installProgramme(yaml: earlier, file: "test.yaml", context: fixture.next("2022-06-01"))

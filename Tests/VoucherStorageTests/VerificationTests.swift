@@ -4,7 +4,7 @@ import PropertyBased
 import Testing
 import VoucherDomain
 
-@testable @_spi(Testing) import VoucherStorage
+@testable import VoucherStorage
 
 /// Tampering by raw SQL with the triggers dropped: verification names the first bad event, and a
 /// digest taken before catches even a chain rebuilt consistently, and a truncation.
@@ -63,7 +63,7 @@ struct VerificationTests {
 
     @Test func aChangedPostingIsCaughtAndTheEventNamed() throws {
         let (fixture, useSeq) = try Self.ledger()
-        try fixture.ledger.rawWrite { db in
+        try fixture.ledger.writer.writeWithoutTransaction { db in
             try Self.dropTriggers(db)
             try db.execute(sql: "UPDATE posting SET amount = amount * 2 WHERE event_seq = ?", arguments: [useSeq])
         }
@@ -74,7 +74,7 @@ struct VerificationTests {
 
     @Test func aChangedAmountInAFactTableIsCaughtAndTheEventNamed() throws {
         let (fixture, useSeq) = try Self.ledger()
-        try fixture.ledger.rawWrite { db in
+        try fixture.ledger.writer.writeWithoutTransaction { db in
             try Self.dropTriggers(db)
             try db.execute(sql: "UPDATE voucher_use SET amount = 1 WHERE event_seq = ?", arguments: [useSeq])
         }
@@ -111,7 +111,7 @@ struct VerificationTests {
         let (fixture, useSeq) = try Self.ledger(path: directory.appendingPathComponent("l.sqlite").path)
         let intact = try fixture.ledger.verify()
         #expect(intact.isValid && !intact.factsComparedRowByRow)
-        try fixture.ledger.rawWrite { db in
+        try fixture.ledger.writer.writeWithoutTransaction { db in
             try Self.dropTriggers(db)
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             try db.execute(sql: change.replacingOccurrences(of: ":use", with: String(useSeq)))
@@ -130,7 +130,7 @@ struct VerificationTests {
             ),
             context: fixture.next("2023-05-01")
         )
-        try fixture.ledger.rawWrite { db in
+        try fixture.ledger.writer.writeWithoutTransaction { db in
             try Self.dropTriggers(db)
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             try db.execute(sql: "DELETE FROM event WHERE seq = (SELECT MAX(seq) FROM event)")
@@ -141,7 +141,7 @@ struct VerificationTests {
 
     @Test func aDeletedEventIsCaught() throws {
         let (fixture, useSeq) = try Self.ledger()
-        try fixture.ledger.rawWrite { db in
+        try fixture.ledger.writer.writeWithoutTransaction { db in
             try Self.dropTriggers(db)
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             try db.execute(sql: "DELETE FROM posting WHERE event_seq = ?", arguments: [useSeq])
@@ -153,7 +153,7 @@ struct VerificationTests {
 
     @Test func reorderedEventsAreCaught() throws {
         let (fixture, useSeq) = try Self.ledger()
-        try fixture.ledger.rawWrite { db in
+        try fixture.ledger.writer.writeWithoutTransaction { db in
             try Self.dropTriggers(db)
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             try db.execute(sql: "UPDATE event SET seq = -1 WHERE seq = ?", arguments: [useSeq])
@@ -167,7 +167,7 @@ struct VerificationTests {
     @Test func aForgedEventAppendedWithoutTheChainIsCaught() throws {
         let (fixture, _) = try Self.ledger()
         let head = try fixture.ledger.chainHead()
-        try fixture.ledger.rawWrite { db in
+        try fixture.ledger.writer.writeWithoutTransaction { db in
             try Self.dropTriggers(db)
             try db.execute(
                 sql: """
@@ -183,7 +183,7 @@ struct VerificationTests {
 
     @Test func anAlteredPolicyVersionIsCaught() throws {
         let (fixture, _) = try Self.ledger()
-        try fixture.ledger.rawWrite { db in
+        try fixture.ledger.writer.writeWithoutTransaction { db in
             try Self.dropTriggers(db)
             try db.execute(
                 sql:
@@ -200,7 +200,7 @@ struct VerificationTests {
         let digest = try fixture.ledger.digest()
         #expect(LedgerDigest(text: digest.description) == digest)
         // Halve the second use's postings, then rehash the chain from there on, as a careful forger would.
-        try fixture.ledger.rawWrite { db in
+        try fixture.ledger.writer.writeWithoutTransaction { db in
             try Self.dropTriggers(db)
             try db.execute(sql: "UPDATE posting SET amount = amount / 2 WHERE event_seq = ?", arguments: [useSeq])
             try db.execute(
@@ -264,7 +264,7 @@ struct VerificationTests {
     @Test func aTruncatedChainIsCaughtByAnEarlierDigest() throws {
         let (fixture, _) = try Self.ledger()
         let digest = try fixture.ledger.digest()
-        try fixture.ledger.rawWrite { db in
+        try fixture.ledger.writer.writeWithoutTransaction { db in
             try Self.dropTriggers(db)
             try db.execute(sql: "PRAGMA foreign_keys = OFF")
             try db.execute(sql: "DELETE FROM payment WHERE event_seq = ?", arguments: [digest.events])
@@ -285,7 +285,7 @@ struct VerificationTests {
     @Test(arguments: ["uses = uses + 1", "paid = paid - 100", "returned = returned + 1", "amount = amount + 1"])
     func useTotalsOutOfStepWithTheUsesAreCaught(change: String) throws {
         let (fixture, _) = try Self.ledger()
-        try fixture.ledger.rawWrite { db in
+        try fixture.ledger.writer.writeWithoutTransaction { db in
             try db.execute(sql: "UPDATE use_total SET \(change) WHERE dimension = 'provider'")
         }
         let problem = try #require(try fixture.ledger.verify().problem)
@@ -295,7 +295,9 @@ struct VerificationTests {
 
     @Test func aMissingUseTotalIsCaught() throws {
         let (fixture, _) = try Self.ledger()
-        try fixture.ledger.rawWrite { db in try db.execute(sql: "DELETE FROM use_total WHERE dimension = 'month'") }
+        try fixture.ledger.writer.writeWithoutTransaction { db in
+            try db.execute(sql: "DELETE FROM use_total WHERE dimension = 'month'")
+        }
         let problem = try #require(try fixture.ledger.verify().problem)
         #expect(problem.message.contains("month"))
         #expect(problem.message.contains("are missing"))
@@ -304,7 +306,7 @@ struct VerificationTests {
     @Test func aLedgerFromBeforeTheUseTotalsGainsThemFilledIn() throws {
         let (fixture, _) = try Self.ledger()
         let before = try fixture.ledger.breakdowns(try ProgrammeID("sh-innovation-voucher"), period: .through(.latest))
-        try fixture.ledger.rawWrite { db in
+        try fixture.ledger.writer.writeWithoutTransaction { db in
             try Self.dropTriggers(db)
             try db.execute(sql: "DROP VIEW use_key")
             try db.execute(sql: "DROP TABLE use_total")
@@ -330,7 +332,7 @@ struct VerificationTests {
 
     @Test func aBalanceCacheOutOfStepWithThePostingsIsCaught() throws {
         let (fixture, _) = try Self.ledger()
-        try fixture.ledger.rawWrite { db in
+        try fixture.ledger.writer.writeWithoutTransaction { db in
             try db.execute(sql: "UPDATE account SET balance = balance + 100 WHERE type = 'paid'")
         }
         let problem = try #require(try fixture.ledger.verify().problem)
@@ -432,7 +434,7 @@ struct HandVerificationTests {
                 == "\(head.events) events verify; head \(head.hash)"
         )
 
-        try ledger.rawWrite { db in
+        try ledger.writer.writeWithoutTransaction { db in
             try db.execute(sql: "DROP TRIGGER posting_no_update")
             try db.execute(
                 sql: "UPDATE posting SET amount = amount + 1 WHERE event_seq = ? AND amount > 0",

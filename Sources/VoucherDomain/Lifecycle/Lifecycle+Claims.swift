@@ -138,7 +138,9 @@ public struct PriorDecision: Sendable, Hashable {
 
 extension Lifecycle {
     /// The decision checked on its own, and the canonical form of what was asked.
-    public static func submission(of request: DecisionRequest) throws(LedgerError) -> (
+    public static func submission(
+        of request: DecisionRequest
+    ) throws(LedgerError) -> (
         request: DecisionRequest, canonical: CanonicalJSON
     ) {
         var checked = request
@@ -212,7 +214,10 @@ extension Lifecycle {
         case .city where decisions.isEmpty:
             throw .decisionOrder(claim: claim.ref, reason: "the district decides before the city")
         case .city where decisions.contains { $0.level == .city }:
-            throw .decisionOrder(claim: claim.ref, reason: "already decided at city level; reverse that decision to decide again")
+            throw .decisionOrder(
+                claim: claim.ref,
+                reason: "already decided at city level; reverse that decision to decide again"
+            )
         default: break
         }
         let granted: Money
@@ -243,7 +248,9 @@ extension Lifecycle {
             let reviewer = request.reviewer
             explanation = StoredExplanation.json(
                 amount: granted,
-                en: decision.explanation(.en) + ["granted \(granted.formatted()) by \(reviewer) (\(request.level.rawValue))"],
+                en: decision.explanation(.en) + [
+                    "granted \(granted.formatted()) by \(reviewer) (\(request.level.rawValue))"
+                ],
                 zh: decision.explanation(.zh) + [
                     "核定 \(granted.formatted())（\(reviewer)，\(request.level == .district ? "区级" : "市级")）"
                 ]

@@ -101,7 +101,10 @@ extension Lifecycle {
         let (granted, before) = (state.granted.formatted(), state.paidBefore.formatted())
         let explanation = StoredExplanation.json(
             amount: request.amount,
-            en: ["granted \(granted) − paid before \(before) = \(left.formatted())", "paid \(request.amount.formatted())"],
+            en: [
+                "granted \(granted) − paid before \(before) = \(left.formatted())",
+                "paid \(request.amount.formatted())",
+            ],
             zh: ["核定 \(granted) − 已拨付 \(before) = \(left.formatted())", "拨付 \(request.amount.formatted())"]
         )
         return EventDraft(
@@ -148,7 +151,10 @@ extension Lifecycle {
     }
 
     /// The reversal checked on its own, and the canonical form of what was asked.
-    public static func reversalSubmission(event seq: Int64, reason: String) throws(LedgerError) -> (
+    public static func reversalSubmission(
+        event seq: Int64,
+        reason: String
+    ) throws(LedgerError) -> (
         reason: String, canonical: CanonicalJSON
     ) {
         let why = try required(reason, field: "reason")

@@ -62,7 +62,9 @@ public struct SettlementFact: Sendable, Hashable {
 
 extension Lifecycle {
     /// The filing checked on its own, and the canonical form of what was asked.
-    public static func submission(of request: RedemptionFilingRequest) throws(LedgerError) -> (
+    public static func submission(
+        of request: RedemptionFilingRequest
+    ) throws(LedgerError) -> (
         ref: String, canonical: CanonicalJSON
     ) {
         let ref = try required(request.ref, field: "ref")
@@ -116,7 +118,9 @@ extension Lifecycle {
         }
         let payload = CanonicalJSON.object([
             "ref": .string(ref), "provider": .string(providerID),
-            "uses": .array(items.map { .object(["use": .string($0.use.ref), "past_deadline": .bool($0.pastDeadline)]) }),
+            "uses": .array(
+                items.map { .object(["use": .string($0.use.ref), "past_deadline": .bool($0.pastDeadline)]) }
+            ),
         ])
         let programme: ProgrammeID?
         do {
@@ -128,7 +132,9 @@ extension Lifecycle {
     }
 
     /// The settlement checked on its own, and the canonical form of what was asked.
-    public static func submission(of request: SettlementRequest) throws(LedgerError) -> (
+    public static func submission(
+        of request: SettlementRequest
+    ) throws(LedgerError) -> (
         request: SettlementRequest, canonical: CanonicalJSON
     ) {
         var checked = request

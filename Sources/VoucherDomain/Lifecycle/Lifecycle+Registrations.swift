@@ -3,7 +3,9 @@
 extension Lifecycle {
     /// An applicant's registration checked: a name, and the identifier its kind is registered with
     /// (an enterprise its credit code, a team its team number). The payload is what its event hashes.
-    public static func registration(_ registration: ApplicantRegistration) throws(LedgerError) -> (
+    public static func registration(
+        _ registration: ApplicantRegistration
+    ) throws(LedgerError) -> (
         name: String, payload: CanonicalJSON
     ) {
         let name = try required(registration.name, field: "name")
@@ -28,7 +30,9 @@ extension Lifecycle {
     }
 
     /// A provider's registration checked: a name, a region and a credit code.
-    public static func registration(_ registration: ProviderRegistration) throws(LedgerError) -> (
+    public static func registration(
+        _ registration: ProviderRegistration
+    ) throws(LedgerError) -> (
         name: String, region: String, payload: CanonicalJSON
     ) {
         let name = try required(registration.name, field: "name")
@@ -48,7 +52,9 @@ extension Lifecycle {
     }
 
     /// A product's registration checked: a code, a name, a category and a list price of zero or more.
-    public static func registration(_ registration: ProductRegistration) throws(LedgerError) -> (
+    public static func registration(
+        _ registration: ProductRegistration
+    ) throws(LedgerError) -> (
         product: ProductRegistration, payload: CanonicalJSON
     ) {
         var checked = registration

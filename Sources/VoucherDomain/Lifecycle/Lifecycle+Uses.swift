@@ -120,7 +120,9 @@ public struct GrantedQuota: Sendable, Hashable {
 
 extension Lifecycle {
     /// The use checked on its own, and the canonical form of what was asked.
-    public static func submission(of request: UseRequest) throws(LedgerError) -> (
+    public static func submission(
+        of request: UseRequest
+    ) throws(LedgerError) -> (
         request: UseRequest, canonical: CanonicalJSON
     ) {
         var checked = request
@@ -196,7 +198,11 @@ extension Lifecycle {
     }
 
     /// What a use would get on `date`: the engine's decision, for a quote or before recording.
-    public static func quote(_ request: UseRequest, state: UseState, on date: BusinessDate) throws(LedgerError)
+    public static func quote(
+        _ request: UseRequest,
+        state: UseState,
+        on date: BusinessDate
+    ) throws(LedgerError)
         -> SubsidyDecision
     {
         try checkUse(programme: state.programme, provider: state.provider, product: state.product)

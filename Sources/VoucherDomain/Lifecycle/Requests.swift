@@ -196,4 +196,3 @@ public struct ProductRegistration: Sendable, Hashable {
         self.listPrice = listPrice
     }
 }
-

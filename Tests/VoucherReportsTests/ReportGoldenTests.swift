@@ -1,0 +1,108 @@
+import SnapshotTesting
+import Testing
+import VoucherDomain
+import VoucherReports
+
+/// Every format of the report in both languages, held to golden files in __Snapshots__ (recorded
+/// once, then compared: a change to the output shows as a difference to review and commit).
+struct ReportGoldenTests {
+    static func money(_ text: String) -> Money { (try? Money.parse(text)) ?? .zero }
+    static func date(_ text: String) -> BusinessDate { (try? BusinessDate.parse(text)) ?? .latest }
+
+    /// The seed's Shanghai voucher year, with a reversal, an override and a late filing whose
+    /// texts carry what each format must escape.
+    static func shanghai2022() throws -> ReconciliationReport {
+        var figures = ReconciliationFigures(
+            programme: try ProgrammeID("sh-innovation-voucher"),
+            kind: .voucher,
+            period: .year(2022),
+            chainHead: ChainHead(events: 1_049, hash: String(repeating: "ab", count: 32))
+        )
+        figures.applicants = 5
+        figures.enterprisesServed = 5
+        figures.uses = 7
+        figures.providers = 3
+        figures.products = 4
+        figures.claimed = money("29万")
+        figures.serviceAmount = money("68.9万")
+        figures.used = money("29万")
+        figures.redeemed = money("27万")
+        figures.awaitingRedemption = money("1.5万")
+        figures.forfeited = money("0.5万")
+        figures.identities = ReconciliationIdentity.check(figures)
+        let row = { (key: String, uses: Int, service: String, used: String, redeemed: String) in
+            BreakdownRow(
+                key: key,
+                uses: uses,
+                serviceAmount: money(service),
+                used: money(used),
+                redeemed: money(redeemed)
+            )
+        }
+        return ReconciliationReport(
+            programme: figures.programme,
+            name: LocalizedText(zh: "上海科技创新券", en: "Shanghai S&T innovation voucher"),
+            figures: figures,
+            breakdowns: [
+                .provider: [row("12310000007000001F", 5, "50万", "20万", "19万"), row("lab|<b>", 2, "18.9万", "9万", "8万")],
+                .category: [row("testing", 6, "60万", "25万", "23万"), row("design, \"new\"", 1, "8.9万", "4万", "4万")],
+                .month: [row("2022-05", 4, "40万", "17万", "17万"), row("2022-06", 3, "28.9万", "12万", "10万")],
+                .applicant: [row("91350100M000100Y43", 2, "30万", "10万", "10万")],
+            ],
+            breakdownKeys: [.applicant: 5],
+            exceptions: ReportExceptions(
+                reversals: [
+                    ReportExceptions.Reversal(
+                        event: 42,
+                        date: date("2022-06-02"),
+                        reversedEvent: 40,
+                        reversedKind: "use",
+                        reason: "录入重复 <script>alert(1)</script> | a",
+                        actor: "王丽"
+                    )
+                ],
+                overrides: [
+                    ReportExceptions.Override(
+                        party: "91310115MA1H8R7C6D",
+                        name: "丙 & 丁",
+                        reason: "营业执照原件",
+                        approvedBy: "李强"
+                    )
+                ],
+                lateRedemptions: [
+                    ReportExceptions.LateRedemption(
+                        filing: "R-7",
+                        use: "U-9",
+                        provider: "12310000007000001F",
+                        deadline: date("2022-08-30"),
+                        filedOn: date("2022-09-15")
+                    )
+                ]
+            )
+        )
+    }
+
+    @Test(arguments: ReconciliationReport.Format.allCases, [Language.zh, .en])
+    func everyFormatInEachLanguageMatchesItsGoldenFile(format: ReconciliationReport.Format, language: Language) throws {
+        let report = try Self.shanghai2022()
+        assertSnapshot(
+            of: report.render(format, language: language),
+            as: .lines,
+            named: "\(format.rawValue)-\(language.rawValue)"
+        )
+    }
+
+    @Test(arguments: [Language.zh, .en])
+    func aBreakdownAsCSVMatchesItsGoldenFile(language: Language) throws {
+        let report = try Self.shanghai2022()
+        assertSnapshot(
+            of: ReconciliationReport.breakdownCSV(
+                report.breakdowns[.provider] ?? [],
+                by: .provider,
+                language: language
+            ),
+            as: .lines,
+            named: "provider-\(language.rawValue)"
+        )
+    }
+}
