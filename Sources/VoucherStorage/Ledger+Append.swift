@@ -144,6 +144,14 @@ extension Ledger {
         entry: ProgrammeCache.Entry? = nil,
         insertFacts: (Int64) throws -> Void = { _ in }
     ) throws -> RecordedEvent {
+        // SQLite is handed each text as a C string: a NUL would cut it short, and the stored event
+        // would no longer match its hash.
+        for (field, text) in [
+            ("actor", context.actor), ("key", context.idempotencyKey), ("recorded_at", context.recordedAt),
+        ]
+        where text.utf8.contains(0) {
+            throw LedgerError.invalid(field: field, value: text.debugDescription, reason: "holds a NUL character")
+        }
         let total = try Money.sum(event.postings.map(\.amount))
         guard total == .zero else {
             throw LedgerError.internalInconsistency(
