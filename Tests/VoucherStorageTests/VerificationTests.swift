@@ -471,7 +471,7 @@ struct InternedKeysTests {
 /// JSON of the same facts. They must be the same bytes for any facts.
 struct PayloadWriterTests {
     @Test func aUsesPayloadRebuiltFromItsColumnsIsItsCanonicalJSON() async throws {
-        let table = try #require(Ledger.factTables.first { $0.kind == .use })
+        let table = try #require(LedgerVerifier.factTables.first { $0.kind == .use })
         let database = try DatabaseQueue()
         try await database.write { db in try db.execute(sql: "CREATE TABLE u (event_seq INTEGER, \(table.columns()))") }
         let text = Gen<String?>.element(of: ["U-1", "甲", "\"", "\\", "\n", "a b", "", "😀"]).map { $0 ?? "" }
@@ -497,7 +497,9 @@ struct PayloadWriterTests {
                 taxAmount: tax,
                 rateBasisPoints: 5_000,
                 amount: fen / 2,
-                redemptionDeadline: project
+                redemptionDeadline: project,
+                // Uses recorded before schema version 5 have no rounding; later ones always have.
+                rounding: tax == nil ? nil : "half-up to fen"
             )
             let row: [String: (any DatabaseValueConvertible)?] = [
                 "event_seq": 1, "amount": fact.amount, "applicant_id": fact.applicantID, "category": fact.category,
@@ -505,7 +507,7 @@ struct PayloadWriterTests {
                 "programme_id": fact.programme, "project": fact.project, "provider_id": fact.providerID,
                 "provider_region": fact.providerRegion, "rate_basis_points": fact.rateBasisPoints,
                 "redemption_deadline": fact.redemptionDeadline, "ref": fact.ref, "service_amount": fact.serviceAmount,
-                "tax_amount": fact.taxAmount, "used_on": fact.usedOn, "year": fact.year,
+                "tax_amount": fact.taxAmount, "used_on": fact.usedOn, "year": fact.year, "rounding": fact.rounding,
             ]
             let rebuilt = try? database.write { db in
                 try db.execute(sql: "DELETE FROM u")

@@ -1,0 +1,337 @@
+import Crypto
+import Foundation
+import GRDB
+import GRDBSQLite
+import VoucherDomain
+
+extension LedgerVerifier {
+    // MARK: - Facts against payloads
+
+    /// One key of a fact's payload and where its fact row keeps the value.
+    struct PayloadField: Sendable {
+        enum Source: Sendable {
+            /// A text column: a string, or null.
+            case text(String)
+            /// An integer column: a number, or null.
+            case int(String)
+            /// The columns `override_by` and `override_reason`: `{"by": …, "reason": …}`, or null.
+            case override
+            /// A text column whose key the payload leaves out when it is null (a key added to the
+            /// payload after events without it were recorded). Never the first key.
+            case textUnlessNull(String)
+        }
+
+        var key: String
+        var source: Source
+
+        static func text(_ key: String, _ column: String? = nil) -> PayloadField {
+            PayloadField(key: key, source: .text(column ?? key))
+        }
+
+        static func int(_ key: String, _ column: String? = nil) -> PayloadField {
+            PayloadField(key: key, source: .int(column ?? key))
+        }
+
+        var columns: [String] {
+            switch source {
+            case .text(let column), .int(let column), .textUnlessNull(let column): [column]
+            case .override: ["override_by", "override_reason"]
+            }
+        }
+    }
+
+    /// A fact table: its rows (with what their payload names, such as a claim's ref) and, key by
+    /// key, the payload its event hashed. Both the digest and the row-by-row comparison rebuild the
+    /// payload from the row's columns through the SQLite C API, with this one definition.
+    struct FactTable: Sendable {
+        var table: String
+        var kind: EventKind
+        /// Every row, with `event_seq`, in no particular order.
+        var rows: String
+        /// In canonical order: by key.
+        var fields: [PayloadField]
+        /// Each field's `"key":`, canonical JSON, with the comma before it from the second on.
+        private var keys: [[UInt8]]
+
+        init(table: String, kind: EventKind, rows: String, fields: [PayloadField]) {
+            self.table = table
+            self.kind = kind
+            self.rows = rows
+            self.fields = fields.sorted { $0.key < $1.key }
+            keys = self.fields.enumerated().map { position, field in
+                var bytes: [UInt8] = position == 0 ? [] : [UInt8(ascii: ",")]
+                var key = field.key
+                key.withUTF8 { CanonicalJSON.appendString(utf8: $0, to: &bytes) }
+                bytes.append(UInt8(ascii: ":"))
+                return bytes
+            }
+        }
+
+        /// The columns the payload is read from, in the order `writePayload` expects them, of the
+        /// table or subquery named `alias` when one is given.
+        func columns(of alias: String? = nil) -> String {
+            fields.flatMap(\.columns).map { (alias.map { "\($0)." } ?? "") + "\"\($0)\"" }.joined(separator: ", ")
+        }
+
+        /// Writes the payload, reading the row's columns from `first` on in the order of `columns`.
+        func writePayload(_ statement: OpaquePointer?, from first: Int32, to output: inout [UInt8]) {
+            output.append(UInt8(ascii: "{"))
+            var column = first
+            for (field, key) in zip(fields, keys) {
+                if case .textUnlessNull = field.source, sqlite3_column_type(statement, column) == SQLITE_NULL {
+                    column += 1
+                    continue
+                }
+                output.append(contentsOf: key)
+                switch field.source {
+                case .text, .textUnlessNull:
+                    LedgerVerifier.appendText(statement, column, to: &output)
+                    column += 1
+                case .int:
+                    if sqlite3_column_type(statement, column) == SQLITE_NULL {
+                        LedgerVerifier.appendNull(to: &output)
+                    } else {
+                        CanonicalJSON.appendInt(sqlite3_column_int64(statement, column), to: &output)
+                    }
+                    column += 1
+                case .override:
+                    if sqlite3_column_type(statement, column) == SQLITE_NULL
+                        || sqlite3_column_type(statement, column + 1) == SQLITE_NULL
+                    {
+                        LedgerVerifier.appendNull(to: &output)
+                    } else {
+                        output.append(contentsOf: Array(#"{"by":"#.utf8))
+                        LedgerVerifier.appendText(statement, column, to: &output)
+                        output.append(contentsOf: Array(#","reason":"#.utf8))
+                        LedgerVerifier.appendText(statement, column + 1, to: &output)
+                        output.append(UInt8(ascii: "}"))
+                    }
+                    column += 2
+                }
+            }
+            output.append(UInt8(ascii: "}"))
+        }
+
+        /// The payloads of the rows `sql` selects (`event_seq`, then the columns of `columns()`).
+        func payloads(_ db: Database, select sql: String) throws -> [[UInt8]] {
+            let statement = try db.makeStatement(sql: sql)
+            var payloads: [[UInt8]] = []
+            while try LedgerVerifier.step(statement.sqliteStatement) {
+                var payload: [UInt8] = []
+                writePayload(statement.sqliteStatement, from: 1, to: &payload)
+                payloads.append(payload)
+            }
+            return payloads
+        }
+    }
+
+    static let factTables: [FactTable] = [
+        FactTable(
+            table: "voucher_use",
+            kind: .use,
+            rows: "SELECT u.*, c.ref AS claim_ref FROM voucher_use u JOIN claim c ON c.event_seq = u.claim_seq",
+            fields: [
+                .int("amount"), .text("applicant", "applicant_id"), .text("category"), .text("claim", "claim_ref"),
+                .int("eligible_amount"), .text("product", "product_code"), .text("programme", "programme_id"),
+                .text("project"), .text("provider", "provider_id"), .text("provider_region"),
+                .int("rate_basis_points"), .text("redemption_deadline"), .text("ref"),
+                PayloadField(key: "rounding", source: .textUnlessNull("rounding")), .int("service_amount"),
+                .int("tax_amount"), .text("used_on"), .int("year"),
+            ]
+        ),
+        FactTable(
+            table: "claim",
+            kind: .claim,
+            rows: "SELECT * FROM claim",
+            fields: [
+                .text("ref"), .text("applicant", "applicant_id"), .text("programme", "programme_id"), .int("year"),
+                .int("requested"), .text("project"), .int("paid"),
+            ]
+        ),
+        FactTable(
+            table: "decision",
+            kind: .decision,
+            rows: "SELECT d.*, c.ref AS claim_ref FROM decision d JOIN claim c ON c.event_seq = d.claim_seq",
+            fields: [
+                .text("claim", "claim_ref"), .text("level"), .text("outcome"), .int("granted"), .text("reviewer"),
+                .text("reason"), .text("valid_until"),
+            ]
+        ),
+        FactTable(
+            table: "settlement",
+            kind: .redemptionSettled,
+            rows: """
+                SELECT s.*, f.ref AS filing_ref, u.ref AS use_ref FROM settlement s
+                JOIN redemption_filing f ON f.event_seq = s.filing_seq JOIN voucher_use u ON u.event_seq = s.use_seq
+                """,
+            fields: [
+                .text("filing", "filing_ref"), .text("outcome"), .int("paid"), .text("reason"), .int("unpaid"),
+                .text("unpaid_effect"), .text("use", "use_ref"),
+            ]
+        ),
+        FactTable(
+            table: "payment",
+            kind: .payment,
+            rows: "SELECT p.*, c.ref AS claim_ref FROM payment p JOIN claim c ON c.event_seq = p.claim_seq",
+            fields: [.text("claim", "claim_ref"), .int("amount")]
+        ),
+        FactTable(
+            table: "applicant",
+            kind: .applicant,
+            rows: "SELECT * FROM applicant",
+            fields: [
+                .text("id"), .text("kind"), .text("name"), .text("district"), .text("region"),
+                .text("group", "group_id"), PayloadField(key: "override", source: .override),
+            ]
+        ),
+        FactTable(
+            table: "provider",
+            kind: .provider,
+            rows: "SELECT * FROM provider",
+            fields: [.text("id"), .text("name"), .text("region"), PayloadField(key: "override", source: .override)]
+        ),
+        FactTable(
+            table: "product",
+            kind: .product,
+            rows: "SELECT * FROM product",
+            fields: [
+                .text("code"), .text("provider", "provider_id"), .text("name"), .text("category"), .int("list_price"),
+            ]
+        ),
+    ]
+
+    /// The event kinds that have a fact table.
+    static let kindsWithFacts = Set(factTables.map(\.kind.rawValue))
+
+    /// What the chain pass and the facts pass each feed, in sequence order, for every event that
+    /// has facts: its sequence number and payload, as the event stored it and as the fact row
+    /// rebuilds it. Equal digests mean every fact row matches its event's payload, every such event
+    /// has its row, and no row is left over.
+    struct PayloadDigest {
+        private var hasher = SHA256()
+        private(set) var count = 0
+
+        mutating func add(seq: Int64, payload: UnsafeRawBufferPointer) {
+            withUnsafeBytes(of: seq.littleEndian) { hasher.update(bufferPointer: $0) }
+            withUnsafeBytes(of: Int64(payload.count).littleEndian) { hasher.update(bufferPointer: $0) }
+            hasher.update(bufferPointer: payload)
+            count += 1
+        }
+
+        func finalize() -> (SHA256.Digest, Int) { (hasher.finalize(), count) }
+    }
+
+    /// Every fact row in sequence order (the tables merged by `event_seq`), its payload rebuilt,
+    /// into one digest for each stretch of the chain: stretch `i` holds the rows after `bounds[i]`
+    /// up to `bounds[i + 1]`.
+    static func factsDigest(_ db: Database, bounds: [Int64]) throws -> [(SHA256.Digest, Int)] {
+        var digests = Array(repeating: PayloadDigest(), count: max(0, bounds.count - 1))
+        let statements = try Self.factTables.map { fact in
+            let statement = try db.makeStatement(
+                sql: "SELECT event_seq, \(fact.columns()) FROM (\(fact.rows)) WHERE event_seq <= ? ORDER BY event_seq"
+            )
+            try statement.setArguments([bounds.last ?? 0])
+            return statement
+        }
+        let handles = statements.map(\.sqliteStatement)
+        defer { for statement in statements { sqlite3_reset(statement.sqliteStatement) } }
+        var seqs = try handles.map { try Self.step($0) ? sqlite3_column_int64($0, 0) : .max }
+        var payload: [UInt8] = []
+        payload.reserveCapacity(1024)
+        var stretch = 0
+        while let lowest = seqs.min(), lowest < .max, let next = seqs.firstIndex(of: lowest) {
+            while stretch < digests.count - 1, lowest > bounds[stretch + 1] { stretch += 1 }
+            payload.removeAll(keepingCapacity: true)
+            Self.factTables[next].writePayload(handles[next], from: 1, to: &payload)
+            payload.withUnsafeBytes { digests[stretch].add(seq: lowest, payload: $0) }
+            seqs[next] = try Self.step(handles[next]) ? sqlite3_column_int64(handles[next], 0) : .max
+        }
+        return digests.map { $0.finalize() }
+    }
+
+    /// The facts compared one table at a time, each row with its event's payload: slower than the
+    /// digest, run when the digests differ, to name the first row that does not match and why.
+    static func verifyFacts(_ db: Database) throws -> [VerificationReport.Problem] {
+        var problems: [VerificationReport.Problem] = []
+        for fact in Self.factTables {
+            var first: VerificationReport.Problem?
+            let statement = try db.makeStatement(
+                sql: """
+                    SELECT f.event_seq, e.payload, \(fact.columns(of: "f")) FROM (\(fact.rows)) f
+                    LEFT JOIN event e ON e.seq = f.event_seq AND e.kind = '\(fact.kind.rawValue)' ORDER BY f.event_seq
+                    """
+            )
+            let handle = statement.sqliteStatement
+            defer { sqlite3_reset(statement.sqliteStatement) }
+            var seen = 0
+            var rebuilt: [UInt8] = []
+            while try Self.step(handle) {
+                seen += 1
+                if first != nil { continue }
+                let seq = sqlite3_column_int64(handle, 0)
+                // The row has no event of its kind to compare with.
+                if sqlite3_column_type(handle, 1) == SQLITE_NULL {
+                    first = .init(event: seq, message: "a \(fact.table) row has no \(fact.kind.rawValue) event")
+                    continue
+                }
+                rebuilt.removeAll(keepingCapacity: true)
+                fact.writePayload(handle, from: 2, to: &rebuilt)
+                if !Self.column(handle, 1).elementsEqual(rebuilt) {
+                    first = .init(
+                        event: seq,
+                        message: "its \(fact.table) row does not match the facts the event hashed"
+                    )
+                }
+            }
+            if let first { problems.append(first) }
+            let events =
+                try db.fetchOne(
+                    Int.self,
+                    sql: "SELECT COUNT(*) FROM event WHERE kind = ?",
+                    arguments: [fact.kind.rawValue]
+                )
+                ?? 0
+            if first == nil && events != seen {
+                let missing = try db.fetchOne(
+                    Int64.self,
+                    sql: """
+                        SELECT seq FROM event e WHERE kind = ?
+                        AND NOT EXISTS (SELECT 1 FROM \(fact.table) f WHERE f.event_seq = e.seq) ORDER BY seq LIMIT 1
+                        """,
+                    arguments: [fact.kind.rawValue]
+                )
+                problems.append(.init(event: missing, message: "its \(fact.table) row is missing"))
+            }
+        }
+        return problems
+    }
+
+    /// The stored policy versions and files against their hashes and the events that recorded them.
+    static func verifyPolicies(_ db: Database) throws -> [VerificationReport.Problem] {
+        var problems: [VerificationReport.Problem] = []
+        // A policy version is its canonical text; its key is that text's hash.
+        if let bad = try db.fetchAll(
+            Row.self,
+            sql: "SELECT hash, canonical, event_seq FROM policy_version ORDER BY event_seq"
+        )
+        .first(where: { Hashing.sha256($0["canonical"]) != ($0["hash"] as String) }) {
+            problems.append(.init(event: bad["event_seq"], message: "a stored policy version does not match its hash"))
+        }
+        for row in try db.fetchAll(
+            Row.self,
+            sql:
+                "SELECT f.event_seq, f.yaml, f.sha256, e.payload FROM policy_file f LEFT JOIN event e ON e.seq = f.event_seq ORDER BY f.event_seq"
+        ) {
+            let stored = (row["payload"] as String?) ?? ""
+            if Hashing.sha256(row["yaml"]) != (row["sha256"] as String)
+                || !stored.contains("\"sha256\":\"\(row["sha256"] as String)\"")
+            {
+                problems.append(
+                    .init(event: row["event_seq"], message: "its policy file does not match the file the event hashed")
+                )
+                break
+            }
+        }
+        return problems
+    }
+}

@@ -1,0 +1,134 @@
+import Crypto
+import Foundation
+import GRDB
+import GRDBSQLite
+import VoucherDomain
+
+extension Ledger {
+    /// Recomputes the whole hash chain, every event's postings and every balance, compares every
+    /// fact row with the payload its event hashed, and, when a digest is given, checks that the
+    /// chain still extends it.
+    public func verify(against digest: LedgerDigest? = nil) throws -> VerificationReport {
+        // The chain is cut into stretches that two connections, one on each core, take in turn as
+        // they come free. The second first rebuilds the fact rows into payloads and checks the
+        // policies and the use totals, so the first takes most of the chain. Both read the events
+        // up to this connection's head (the ledger is append-only, so those are the same on both);
+        // a writer that slips in between adds only what neither reads, or makes the facts' digests
+        // differ, and then the facts are compared again on this connection.
+        typealias Others = (
+            facts: [(SHA256.Digest, Int)],
+            policies: [VerificationReport.Problem],
+            totals: [VerificationReport.Problem],
+            chain: LedgerVerifier.ChainParts
+        )
+        let second = try secondReader()
+        return try read { db in
+            // A scan reads each page once: a small page cache keeps memory flat.
+            try db.execute(sql: "PRAGMA cache_size = -8192")
+            defer { try? db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)") }
+            let head = try chainHead(db)
+            let stretches = LedgerVerifier.Stretches(events: head.events)
+            @Sendable func others(_ db: Database) throws -> Others {
+                (
+                    try LedgerVerifier.factsDigest(db, bounds: stretches.bounds), try LedgerVerifier.verifyPolicies(db),
+                    try LedgerVerifier.verifyUseTotals(db), try LedgerVerifier.verifyStretches(db, stretches)
+                )
+            }
+            let group = DispatchGroup()
+            let othersResult = ResultBox<Others>()
+            if let second {
+                DispatchQueue.global().async(group: group) { othersResult.set(Result { try second.read(others) }) }
+            }
+            var problems: [VerificationReport.Problem] = []
+            var chain = try LedgerVerifier.verifyStretches(db, stretches)
+            group.wait()
+            let found = try othersResult.get() ?? (try others(db))
+            chain.merge(found.chain)
+            problems += chain.problems
+            if let orphan = try Int64.fetchOne(
+                db,
+                sql: "SELECT event_seq FROM posting WHERE event_seq > ? ORDER BY event_seq LIMIT 1",
+                arguments: [head.events]
+            ) {
+                problems.append(.init(event: orphan, message: "has postings but no event row (the event was deleted)"))
+            }
+            // Fact rows above the head are in neither digest.
+            for fact in LedgerVerifier.factTables {
+                if let orphan = try Int64.fetchOne(
+                    db,
+                    sql: "SELECT event_seq FROM \(fact.table) WHERE event_seq > ? ORDER BY event_seq LIMIT 1",
+                    arguments: [head.events]
+                ) {
+                    problems.append(
+                        .init(
+                            event: orphan,
+                            message: "has a \(fact.table) row but no event row (the event was deleted)"
+                        )
+                    )
+                }
+            }
+            let factsDiffer = found.facts.indices.contains { stretch in
+                guard let read = chain.payloads[stretch] else { return true }
+                return read.0 != found.facts[stretch].0 || read.1 != found.facts[stretch].1
+            }
+            if factsDiffer { problems += try LedgerVerifier.verifyFacts(db) }
+            problems += found.policies
+            problems.sort { ($0.event ?? .max) < ($1.event ?? .max) }
+            problems += try LedgerVerifier.verifyBalances(db, computed: chain.balances)
+            problems += found.totals
+            let checked = chain.checked
+            if let digest {
+                if head.events < digest.events {
+                    problems.append(
+                        .init(
+                            event: nil,
+                            message:
+                                "the ledger is truncated: the digest covers \(digest.events) events, the ledger has \(head.events)"
+                        )
+                    )
+                } else if let hash = try db.fetchOne(
+                    String.self,
+                    sql: "SELECT hash FROM event WHERE seq = ?",
+                    arguments: [digest.events]
+                ),
+                    hash != digest.head
+                {
+                    problems.append(
+                        .init(
+                            event: digest.events,
+                            message: "the chain was rewritten: its hash is \(hash), the digest says \(digest.head)"
+                        )
+                    )
+                }
+            }
+            var report = VerificationReport(eventsChecked: checked, head: head, problem: problems.first)
+            report.factsComparedRowByRow = factsDiffer
+            return report
+        }
+    }
+
+    /// A read-only connection of its own to the same file; nil for a ledger in memory.
+    private func secondReader() throws -> DatabaseQueue? {
+        guard let path = (writer as? DatabaseQueue)?.path, !path.isEmpty, path != ":memory:",
+            FileManager.default.fileExists(atPath: path)
+        else { return nil }
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(30)
+        return try DatabaseQueue(path: path, configuration: configuration)
+    }
+
+    /// The current chain head as a digest to keep.
+    public func digest() throws -> LedgerDigest { LedgerDigest(try chainHead()) }
+}
+
+/// A result handed from another thread, read after the DispatchGroup that ran it was waited for.
+private final class ResultBox<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var result: Result<Value, any Error>?
+
+    func set(_ result: Result<Value, any Error>) { lock.withLock { self.result = result } }
+
+    /// The value, nil when nothing was set; rethrows what the other thread threw.
+    func get() throws -> Value? { try lock.withLock { result }?.get() }
+}

@@ -1,0 +1,55 @@
+import VoucherDomain
+
+/// A chain head written down at one time, to check later that the ledger still extends it: a
+/// rewritten or truncated chain no longer does.
+///
+/// Its text form is one line: `voucher-ledger digest 1: 1234 events, head 9f86d0818…`.
+public struct LedgerDigest: Sendable, Hashable, CustomStringConvertible {
+    public var events: Int64
+    public var head: String
+
+    public init(events: Int64, head: String) {
+        self.events = events
+        self.head = head
+    }
+
+    public init(_ head: ChainHead) {
+        self.init(events: head.events, head: head.hash)
+    }
+
+    public var description: String { "voucher-ledger digest 1: \(events) events, head \(head)" }
+
+    /// Reads the text form back; nil when it is not a digest.
+    public init?(text: String) {
+        let trimmed = text.trimmed
+        let prefix = "voucher-ledger digest 1: "
+        guard trimmed.hasPrefix(prefix) else { return nil }
+        let parts = trimmed.dropFirst(prefix.count).split(separator: " ")
+        guard parts.count == 4, parts[1] == "events,", parts[2] == "head", let events = Int64(parts[0]),
+            parts[3].count == 64, parts[3].allSatisfy({ $0.isHexDigit && !$0.isUppercase })
+        else { return nil }
+        self.init(events: events, head: String(parts[3]))
+    }
+}
+
+/// What verification found: all events verify, or the first that does not and why.
+public struct VerificationReport: Sendable, Hashable {
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        /// The first event that does not match, when the problem is in an event.
+        public var event: Int64?
+        public var message: String
+
+        public var description: String { event.map { "event \($0): \(message)" } ?? message }
+    }
+
+    public var eventsChecked: Int64
+    public var head: ChainHead
+    /// The first problem, by event; problems with balances or a digest come after those of events.
+    public var problem: Problem?
+
+    public var isValid: Bool { problem == nil }
+
+    /// Whether the fact rows' digests differed from the payloads' and the rows were compared one by
+    /// one (on an intact ledger they never differ; the tests hold verification to that).
+    var factsComparedRowByRow = false
+}
