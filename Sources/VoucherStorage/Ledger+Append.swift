@@ -199,36 +199,44 @@ extension Ledger {
             prevHash: prevHash
         )
         let hash = fields.hash
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO event (seq, kind, business_date, recorded_at, actor, idempotency_key, request_hash,
-                    programme_id, policy_hash, reverses, payload, explanation, prev_hash, hash)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            seq, fields.kind, fields.businessDate, fields.recordedAt, fields.actor, fields.idempotencyKey,
-            fields.requestHash, fields.programme, fields.policyHash, fields.reverses, fields.payload, explanationText,
-            prevHash, hash,
-        ])
+        try EventRecord(
+            seq: seq,
+            kind: fields.kind,
+            businessDate: fields.businessDate,
+            recordedAt: fields.recordedAt,
+            actor: fields.actor,
+            idempotencyKey: fields.idempotencyKey,
+            requestHash: fields.requestHash,
+            programmeID: fields.programme,
+            policyHash: fields.policyHash,
+            reverses: fields.reverses,
+            payload: fields.payload,
+            explanation: explanationText,
+            prevHash: prevHash,
+            hash: hash
+        ).insert(db)
         memo?.head = (seq, hash)
         try insertFacts(seq)
         for (line, posting) in ordered.enumerated() {
-            try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO account (id, type, programme_id, year, party_id) VALUES (?, ?, ?, ?, ?)"
-            ).execute(arguments: [
-                posting.account.id, posting.account.kind.rawValue, posting.account.programme.value,
-                posting.account.year,
-                posting.account.party,
-            ])
-            try db.cachedStatement(
-                sql: """
-                    INSERT INTO posting (event_seq, line, account_id, amount, account_type, programme_id, year, business_date)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            ).execute(arguments: [
-                seq, line + 1, posting.account.id, posting.amount.fen, posting.account.kind.rawValue,
-                posting.account.programme.value, posting.account.year, fields.businessDate,
-            ])
+            let account = posting.account
+            try AccountRecord(
+                id: account.id,
+                type: account.kind.rawValue,
+                programmeID: account.programme.value,
+                year: account.year,
+                partyID: account.party,
+                balance: 0
+            ).insert(db, onConflict: .ignore)
+            try PostingRecord(
+                eventSeq: seq,
+                line: Int64(line + 1),
+                accountID: account.id,
+                amount: posting.amount.fen,
+                accountType: account.kind.rawValue,
+                programmeID: account.programme.value,
+                year: account.year,
+                businessDate: fields.businessDate
+            ).insert(db)
         }
         let explanation = event.explanation.flatMap(StoredExplanation.init)
         return RecordedEvent(

@@ -19,34 +19,37 @@ extension Ledger {
 
     func storedClaim(_ db: Database, ref: String) throws -> StoredClaim {
         guard
-            let row = try db.fetchOne(
-                Row.self,
-                sql: "SELECT * FROM claim c WHERE c.ref = ? AND \(Self.live("c"))",
+            let record = try ClaimRecord.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM claim c WHERE c.ref = ? AND \(Self.live("c"))"),
                 arguments: [ref]
             )
         else { throw LedgerError.unknownClaim(ref) }
         let fact = ClaimFact(
-            ref: row["ref"],
-            applicantID: row["applicant_id"],
-            programme: try ProgrammeID(row["programme_id"]),
-            year: row["year"],
-            requested: Money(fen: row["requested"]),
-            project: row["project"],
-            paid: (row["paid"] as Int64?).map { Money(fen: $0) }
+            ref: record.ref,
+            applicantID: record.applicantID,
+            programme: try ProgrammeID(record.programmeID),
+            year: record.year,
+            requested: Money(fen: record.requested),
+            project: record.project,
+            paid: record.paid.map { Money(fen: $0) }
         )
-        var claim = StoredClaim(seq: row["event_seq"], fact: fact)
-        if let decision = try db.fetchOne(
-            Row.self,
-            sql: """
-                SELECT d.granted, d.valid_until, e.business_date FROM decision d JOIN event e ON e.seq = d.event_seq
-                WHERE d.claim_seq = ? AND \(Self.live("d")) ORDER BY d.event_seq DESC LIMIT 1
-                """,
+        var claim = StoredClaim(seq: record.eventSeq, fact: fact)
+        // The latest live decision, and the day it was made.
+        if let decision = try DecisionRecord.fetchOne(
+            db.cachedStatement(
+                sql:
+                    "SELECT d.* FROM decision d WHERE d.claim_seq = ? AND \(Self.live("d")) ORDER BY d.event_seq DESC LIMIT 1"
+            ),
             arguments: [claim.seq]
         ),
-            let validUntil = decision["valid_until"] as String?, (decision["granted"] as Int64) > 0
+            let validUntil = decision.validUntil, decision.granted > 0,
+            let decidedOn = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT business_date FROM event WHERE seq = ?"),
+                arguments: [decision.eventSeq]
+            )
         {
-            let grantedOn = try BusinessDate.parse(decision["business_date"])
-            let amount = Money(fen: decision["granted"])
+            let grantedOn = try BusinessDate.parse(decidedOn)
+            let amount = Money(fen: decision.granted)
             claim.grant = GrantedQuota(
                 claimRef: fact.ref,
                 year: fact.year,
@@ -63,40 +66,37 @@ extension Ledger {
     }
 
     func currentDecisions(_ db: Database, claimSeq: Int64) throws -> [PriorDecision] {
-        try db.fetchAll(
-            Row.self,
-            sql: """
-                SELECT d.event_seq, d.level, d.granted FROM decision d WHERE d.claim_seq = ? AND \(Self.live("d"))
-                ORDER BY d.event_seq
-                """,
+        try DecisionRecord.fetchAll(
+            db.cachedStatement(
+                sql: "SELECT d.* FROM decision d WHERE d.claim_seq = ? AND \(Self.live("d")) ORDER BY d.event_seq"
+            ),
             arguments: [claimSeq]
         ).map {
             PriorDecision(
-                seq: $0["event_seq"],
-                level: ReviewLevel(rawValue: $0["level"]) ?? .district,
-                granted: Money(fen: $0["granted"])
+                seq: $0.eventSeq,
+                level: ReviewLevel(rawValue: $0.level) ?? .district,
+                granted: Money(fen: $0.granted)
             )
         }
     }
 
     func storedUse(_ db: Database, ref: String) throws -> UseForRedemption {
         guard
-            let row = try db.fetchOne(
-                Row.self,
-                sql: "SELECT * FROM voucher_use u WHERE u.ref = ? AND \(Self.live("u"))",
+            let use = try UseRecord.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM voucher_use u WHERE u.ref = ? AND \(Self.live("u"))"),
                 arguments: [ref]
             )
         else { throw LedgerError.unknownUse(ref) }
         return UseForRedemption(
-            seq: row["event_seq"],
-            ref: row["ref"],
-            programme: row["programme_id"],
-            year: row["year"],
-            applicantID: row["applicant_id"],
-            providerID: row["provider_id"],
-            usedOn: try BusinessDate.parse(row["used_on"]),
-            amount: Money(fen: row["amount"]),
-            redemptionDeadline: try (row["redemption_deadline"] as String?).map { try BusinessDate.parse($0) }
+            seq: use.eventSeq,
+            ref: use.ref,
+            programme: use.programmeID,
+            year: use.year,
+            applicantID: use.applicantID,
+            providerID: use.providerID,
+            usedOn: try BusinessDate.parse(use.usedOn),
+            amount: Money(fen: use.amount),
+            redemptionDeadline: try use.redemptionDeadline.map { try BusinessDate.parse($0) }
         )
     }
 

@@ -26,16 +26,16 @@ extension Ledger {
                 on: context.businessDate
             )
             return try append(db, context: context, request: fact.payload, event: event, entry: entry) { seq in
-                try db.executeCached(
-                    sql: """
-                        INSERT INTO claim (event_seq, ref, applicant_id, programme_id, year, requested, project, paid)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        seq, fact.ref, fact.applicantID, fact.programme.value, fact.year, fact.requested.fen,
-                        fact.project, fact.paid?.fen,
-                    ]
-                )
+                try ClaimRecord(
+                    eventSeq: seq,
+                    ref: fact.ref,
+                    applicantID: fact.applicantID,
+                    programmeID: fact.programme.value,
+                    year: fact.year,
+                    requested: fact.requested.fen,
+                    project: fact.project,
+                    paid: fact.paid?.fen
+                ).insert(db)
             }
         }
     }
@@ -83,16 +83,16 @@ extension Ledger {
             }
             let (fact, event) = try Lifecycle.decide(checked, state: state, on: context.businessDate)
             return try append(db, context: context, request: submitted, event: event, entry: entry) { seq in
-                try db.executeCached(
-                    sql: """
-                        INSERT INTO decision (event_seq, claim_seq, level, outcome, granted, reviewer, reason, valid_until)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        seq, claim.seq, fact.level.rawValue, fact.outcome, fact.granted.fen, fact.reviewer, fact.reason,
-                        fact.validUntil?.iso,
-                    ]
-                )
+                try DecisionRecord(
+                    eventSeq: seq,
+                    claimSeq: claim.seq,
+                    level: fact.level.rawValue,
+                    outcome: fact.outcome,
+                    granted: fact.granted.fen,
+                    reviewer: fact.reviewer,
+                    reason: fact.reason,
+                    validUntil: fact.validUntil?.iso
+                ).insert(db)
             }
         }
     }
@@ -344,18 +344,27 @@ extension Ledger {
     }
 
     func insert(_ fact: UseFact, _ db: Database, seq: Int64, claimSeq: Int64) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO voucher_use (event_seq, ref, claim_seq, programme_id, year, applicant_id, provider_id, product_code,
-                    category, provider_region, project, used_on, service_amount, eligible_amount, tax_amount,
-                    rate_basis_points, amount, redemption_deadline, rounding)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            seq, fact.ref, claimSeq, fact.programme, fact.year, fact.applicantID, fact.providerID, fact.productCode,
-            fact.category, fact.providerRegion, fact.project, fact.usedOn, fact.serviceAmount, fact.eligibleAmount,
-            fact.taxAmount, fact.rateBasisPoints, fact.amount, fact.redemptionDeadline, fact.rounding,
-        ])
+        try UseRecord(
+            eventSeq: seq,
+            ref: fact.ref,
+            claimSeq: claimSeq,
+            programmeID: fact.programme,
+            year: fact.year,
+            applicantID: fact.applicantID,
+            providerID: fact.providerID,
+            productCode: fact.productCode,
+            category: fact.category,
+            providerRegion: fact.providerRegion,
+            project: fact.project,
+            usedOn: fact.usedOn,
+            serviceAmount: fact.serviceAmount,
+            eligibleAmount: fact.eligibleAmount,
+            taxAmount: fact.taxAmount,
+            rateBasisPoints: fact.rateBasisPoints,
+            amount: fact.amount,
+            redemptionDeadline: fact.redemptionDeadline,
+            rounding: fact.rounding
+        ).insert(db)
     }
 }
 

@@ -33,15 +33,10 @@ extension Ledger {
                 on: context.businessDate
             )
             return try append(db, context: context, request: submitted, event: event) { seq in
-                try db.executeCached(
-                    sql: "INSERT INTO redemption_filing (event_seq, ref, provider_id) VALUES (?, ?, ?)",
-                    arguments: [seq, ref, request.providerID]
-                )
+                try FilingRecord(eventSeq: seq, ref: ref, providerID: request.providerID).insert(db)
                 for item in items {
-                    try db.executeCached(
-                        sql: "INSERT INTO redemption_item (filing_seq, use_seq, past_deadline) VALUES (?, ?, ?)",
-                        arguments: [seq, item.use.seq, item.pastDeadline ? 1 : 0]
-                    )
+                    try RedemptionItemRecord(filingSeq: seq, useSeq: item.use.seq, pastDeadline: item.pastDeadline)
+                        .insert(db)
                 }
             }
         }
@@ -84,16 +79,16 @@ extension Ledger {
             )
             let (fact, event) = try Lifecycle.settle(checked, state: state)
             return try append(db, context: context, request: submitted, event: event, entry: entry) { seq in
-                try db.executeCached(
-                    sql: """
-                        INSERT INTO settlement (event_seq, filing_seq, use_seq, outcome, paid, unpaid, unpaid_effect, reason)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        seq, filingSeq, use.seq, fact.outcome, fact.paid.fen, fact.unpaid.fen,
-                        fact.unpaidEffect.rawValue, fact.reason,
-                    ]
-                )
+                try SettlementRecord(
+                    eventSeq: seq,
+                    filingSeq: filingSeq,
+                    useSeq: use.seq,
+                    outcome: fact.outcome,
+                    paid: fact.paid.fen,
+                    unpaid: fact.unpaid.fen,
+                    unpaidEffect: fact.unpaidEffect.rawValue,
+                    reason: fact.reason
+                ).insert(db)
             }
         }
     }
@@ -143,10 +138,7 @@ extension Ledger {
             )
             let event = try Lifecycle.pay(request, state: state)
             return try append(db, context: context, request: submitted, event: event) { seq in
-                try db.executeCached(
-                    sql: "INSERT INTO payment (event_seq, claim_seq, amount) VALUES (?, ?, ?)",
-                    arguments: [seq, claim.seq, request.amount.fen]
-                )
+                try PaymentRecord(eventSeq: seq, claimSeq: claim.seq, amount: request.amount.fen).insert(db)
             }
         }
     }

@@ -33,7 +33,7 @@ public struct RegisteredProduct: Sendable, Hashable {
 
 // MARK: - Programmes
 
-/// Parsed policies by the SHA-256 of their file, so that a bulk import parses each file once.
+/// Parsed policies by the SHA-256 of their file, so that no read parses a file again.
 final class ProgrammeCache: Sendable {
     struct Entry: Sendable {
         var programme: Programme
@@ -67,11 +67,12 @@ final class ProgrammeCache: Sendable {
     func entry(sha256: String, yaml: String, file: String) throws -> Entry {
         if let entry = entry(sha256: sha256) { return entry }
         let entry = Entry(programme: try PolicyFile.programme(yaml: yaml, file: file))
-        entries.withLock { $0[sha256] = entry }
+        remember(entry, sha256: sha256)
         return entry
     }
 
-    static let shared = ProgrammeCache()
+    /// Keeps a file's parsed policy (installing a file parses it already).
+    func remember(_ entry: Entry, sha256: String) { entries.withLock { $0[sha256] = entry } }
 }
 
 extension Ledger {
@@ -124,6 +125,9 @@ extension Ledger {
                 "name_en": .string(programme.name.en), "file": .string(file), "sha256": .string(sha),
                 "versions": .array(programme.versions.map { .string(entry.hash(of: $0)) }),
             ])
+            // Parsed once: reads of this file find it here (keyed by the file's hash, so a rolled-back
+            // install leaves nothing a read could find).
+            policies.remember(entry, sha256: sha)
             return try append(
                 db,
                 context: context,
@@ -131,27 +135,24 @@ extension Ledger {
                 event: EventDraft(kind: .programme, programme: programme.id, payload: payload)
             ) { seq in
                 if storedKind == nil {
-                    try db.executeCached(
-                        sql: "INSERT INTO programme (id, kind, name_zh, name_en, event_seq) VALUES (?, ?, ?, ?, ?)",
-                        arguments: [id, programme.kind.rawValue, programme.name.zh, programme.name.en, seq]
-                    )
+                    try ProgrammeRecord(
+                        id: id,
+                        kind: programme.kind.rawValue,
+                        nameZh: programme.name.zh,
+                        nameEn: programme.name.en,
+                        eventSeq: seq
+                    ).insert(db)
                 }
-                try db.executeCached(
-                    sql:
-                        "INSERT INTO policy_file (event_seq, programme_id, file_name, yaml, sha256) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [seq, id, file, yaml, sha]
-                )
+                try PolicyFileRecord(eventSeq: seq, programmeID: id, fileName: file, yaml: yaml, sha256: sha).insert(db)
                 for version in programme.versions {
-                    try db.executeCached(
-                        sql: """
-                            INSERT OR IGNORE INTO policy_version (hash, programme_id, effective_from, effective_until, canonical, event_seq)
-                            VALUES (?, ?, ?, ?, ?, ?)
-                            """,
-                        arguments: [
-                            entry.hash(of: version), id, version.effectiveFrom.iso, version.effectiveUntil?.iso,
-                            version.canonical(programme: programme.id, kind: programme.kind).text, seq,
-                        ]
-                    )
+                    try PolicyVersionRecord(
+                        hash: entry.hash(of: version),
+                        programmeID: id,
+                        effectiveFrom: version.effectiveFrom.iso,
+                        effectiveUntil: version.effectiveUntil?.iso,
+                        canonical: version.canonical(programme: programme.id, kind: programme.kind).text,
+                        eventSeq: seq
+                    ).insert(db, onConflict: .ignore)
                 }
             }
         }
@@ -171,7 +172,7 @@ extension Ledger {
                 arguments: [id.value]
             )
         else { throw LedgerError.unknownProgramme(id.value) }
-        if let entry = ProgrammeCache.shared.entry(sha256: sha256) { return entry }
+        if let entry = policies.entry(sha256: sha256) { return entry }
         guard
             let row = try db.fetchOne(
                 Row.self,
@@ -181,7 +182,7 @@ extension Ledger {
             )
         else { throw LedgerError.unknownProgramme(id.value) }
         do {
-            return try ProgrammeCache.shared.entry(sha256: row["sha256"], yaml: row["yaml"], file: row["file_name"])
+            return try policies.entry(sha256: row["sha256"], yaml: row["yaml"], file: row["file_name"])
         } catch let error as PolicyError {
             throw LedgerError.policy(error)
         }
@@ -244,18 +245,17 @@ extension Ledger {
                 event: EventDraft(kind: .applicant, payload: request)
             ) { seq in
                 let override = Self.overrideParts(registration.identifier)
-                try db.executeCached(
-                    sql: """
-                        INSERT INTO applicant (event_seq, id, kind, name, district, region, group_id, override_reason, override_by)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        seq, registration.identifier.value, registration.kind.rawValue, name,
-                        registration.district.trimmed,
-                        registration.region.trimmed, registration.group?.trimmed.nilIfEmpty, override?.reason,
-                        override?.by,
-                    ]
-                )
+                try ApplicantRecord(
+                    eventSeq: seq,
+                    id: registration.identifier.value,
+                    kind: registration.kind.rawValue,
+                    name: name,
+                    district: registration.district.trimmed,
+                    region: registration.region.trimmed,
+                    groupID: registration.group?.trimmed.nilIfEmpty,
+                    overrideReason: override?.reason,
+                    overrideBy: override?.by
+                ).insert(db)
             }
         }
     }
@@ -283,13 +283,14 @@ extension Ledger {
                 event: EventDraft(kind: .provider, payload: request)
             ) { seq in
                 let override = Self.overrideParts(registration.identifier)
-                try db.executeCached(
-                    sql: """
-                        INSERT INTO provider (event_seq, id, name, region, override_reason, override_by)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [seq, registration.identifier.value, name, region, override?.reason, override?.by]
-                )
+                try ProviderRecord(
+                    eventSeq: seq,
+                    id: registration.identifier.value,
+                    name: name,
+                    region: region,
+                    overrideReason: override?.reason,
+                    overrideBy: override?.by
+                ).insert(db)
             }
         }
     }
@@ -318,13 +319,14 @@ extension Ledger {
                 request: request,
                 event: EventDraft(kind: .product, payload: request)
             ) { seq in
-                try db.executeCached(
-                    sql: """
-                        INSERT INTO product (event_seq, code, provider_id, name, category, list_price)
-                        VALUES (?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [seq, code, registration.providerID, name, category, registration.listPrice.fen]
-                )
+                try ProductRecord(
+                    eventSeq: seq,
+                    code: code,
+                    providerID: registration.providerID,
+                    name: name,
+                    category: category,
+                    listPrice: registration.listPrice.fen
+                ).insert(db)
             }
         }
     }
@@ -335,21 +337,20 @@ extension Ledger {
 
     private func storedApplicant(_ db: Database, _ id: String) throws -> RegisteredApplicant {
         guard
-            let row = try db.fetchOne(
-                Row.self,
-                sql: "SELECT * FROM applicant WHERE id = ? ORDER BY event_seq DESC LIMIT 1",
+            let record = try ApplicantRecord.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM applicant WHERE id = ? ORDER BY event_seq DESC LIMIT 1"),
                 arguments: [id]
             ),
-            let kind = ApplicantKind(rawValue: row["kind"])
+            let kind = ApplicantKind(rawValue: record.kind)
         else { throw LedgerError.unknownApplicant(id) }
         return RegisteredApplicant(
-            id: row["id"],
+            id: record.id,
             kind: kind,
-            name: row["name"],
-            district: row["district"],
-            region: row["region"],
-            group: row["group_id"],
-            eventSeq: row["event_seq"]
+            name: record.name,
+            district: record.district,
+            region: record.region,
+            group: record.groupID,
+            eventSeq: record.eventSeq
         )
     }
 
@@ -359,13 +360,12 @@ extension Ledger {
 
     private func storedProvider(_ db: Database, _ id: String) throws -> RegisteredProvider {
         guard
-            let row = try db.fetchOne(
-                Row.self,
-                sql: "SELECT * FROM provider WHERE id = ? ORDER BY event_seq DESC LIMIT 1",
+            let record = try ProviderRecord.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM provider WHERE id = ? ORDER BY event_seq DESC LIMIT 1"),
                 arguments: [id]
             )
         else { throw LedgerError.unknownProvider(id) }
-        return RegisteredProvider(id: row["id"], name: row["name"], region: row["region"], eventSeq: row["event_seq"])
+        return RegisteredProvider(id: record.id, name: record.name, region: record.region, eventSeq: record.eventSeq)
     }
 
     func product(_ db: Database, _ code: String) throws -> RegisteredProduct {
@@ -374,19 +374,18 @@ extension Ledger {
 
     private func storedProduct(_ db: Database, _ code: String) throws -> RegisteredProduct {
         guard
-            let row = try db.fetchOne(
-                Row.self,
-                sql: "SELECT * FROM product WHERE code = ? ORDER BY event_seq DESC LIMIT 1",
+            let record = try ProductRecord.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM product WHERE code = ? ORDER BY event_seq DESC LIMIT 1"),
                 arguments: [code]
             )
         else { throw LedgerError.unknownProduct(code) }
         return RegisteredProduct(
-            code: row["code"],
-            providerID: row["provider_id"],
-            name: row["name"],
-            category: row["category"],
-            listPrice: Money(fen: row["list_price"]),
-            eventSeq: row["event_seq"]
+            code: record.code,
+            providerID: record.providerID,
+            name: record.name,
+            category: record.category,
+            listPrice: Money(fen: record.listPrice),
+            eventSeq: record.eventSeq
         )
     }
 

@@ -19,6 +19,9 @@ import Glibc
 /// ```
 public struct Ledger: Sendable {
     let writer: any DatabaseWriter
+    /// The programmes' policies as domain values, each file parsed once: when it is installed, or
+    /// the first time this ledger reads it (another process may have installed it).
+    let policies = ProgrammeCache()
 
     /// Opens (and creates, if new) the ledger file at `path`: WAL mode, a busy timeout for
     /// concurrent writers, foreign keys on, the file readable and writable by its owner only.

@@ -84,17 +84,23 @@ extension LedgerVerifier {
         let dimensions = ["all", "applicant", "provider", "product", "category", "region", "month"].map {
             Array($0.utf8)
         }
+        var lastRoundingText: [UInt8] = []
+        var lastRounding: Rounding? = .downToFen
         var settlementPending = try Self.step(settlements)
         while try Self.step(uses) {
             let seq = sqlite3_column_int64(uses, 0)
             let service = sqlite3_column_int64(uses, 9)
             let amount = sqlite3_column_int64(uses, 10)
-            // Uses recorded before a use kept its rounding rounded down to the fen.
-            let rounding =
-                sqlite3_column_type(uses, 12) == SQLITE_NULL
-                ? Optional(Rounding.downToFen)
-                : Rounding(canonicalText: String(decoding: Self.column(uses, 12), as: UTF8.self))
-            let bound = rounding.flatMap {
+            // Uses recorded before a use kept its rounding rounded down to the fen. The text is read
+            // again only when it differs from the last use's (a programme has one or two).
+            let roundingText = Self.column(uses, 12)
+            if !roundingText.elementsEqual(lastRoundingText) {
+                lastRoundingText = Array(roundingText)
+                lastRounding =
+                    sqlite3_column_type(uses, 12) == SQLITE_NULL
+                    ? .downToFen : Rounding(canonicalText: String(decoding: roundingText, as: UTF8.self))
+            }
+            let bound = lastRounding.flatMap {
                 try? Money(fen: service).scaled(by: sqlite3_column_int64(uses, 11), over: 10_000, rounding: $0)
             }
             var totals = Totals(

@@ -1,0 +1,184 @@
+import GRDB
+
+// The lifecycle's fact rows: each holds what its event's payload hashed (verification compares).
+
+/// A claim (申领). The `claim` table.
+struct ClaimRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "claim"
+
+    var eventSeq: Int64
+    var ref: String
+    var applicantID: String
+    var programmeID: String
+    var year: Int
+    var requested: Int64
+    var project: String?
+    var paid: Int64?
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case eventSeq = "event_seq"
+        case ref
+        case applicantID = "applicant_id"
+        case programmeID = "programme_id"
+        case year
+        case requested
+        case project
+        case paid
+    }
+
+    typealias Columns = CodingKeys
+}
+
+/// A review decision on a claim. The `decision` table.
+struct DecisionRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "decision"
+
+    var eventSeq: Int64
+    var claimSeq: Int64
+    var level: String
+    var outcome: String
+    var granted: Int64
+    var reviewer: String
+    var reason: String?
+    var validUntil: String?
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case eventSeq = "event_seq"
+        case claimSeq = "claim_seq"
+        case level
+        case outcome
+        case granted
+        case reviewer
+        case reason
+        case validUntil = "valid_until"
+    }
+
+    typealias Columns = CodingKeys
+}
+
+/// A use of a voucher (用券). The `voucher_use` table.
+struct UseRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "voucher_use"
+
+    var eventSeq: Int64
+    var ref: String
+    var claimSeq: Int64
+    var programmeID: String
+    var year: Int
+    var applicantID: String
+    var providerID: String
+    var productCode: String
+    var category: String
+    var providerRegion: String
+    var project: String?
+    var usedOn: String
+    var serviceAmount: Int64
+    var eligibleAmount: Int64?
+    var taxAmount: Int64?
+    var rateBasisPoints: Int64
+    var amount: Int64
+    var redemptionDeadline: String?
+    var rounding: String?
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case eventSeq = "event_seq"
+        case ref
+        case claimSeq = "claim_seq"
+        case programmeID = "programme_id"
+        case year
+        case applicantID = "applicant_id"
+        case providerID = "provider_id"
+        case productCode = "product_code"
+        case category
+        case providerRegion = "provider_region"
+        case project
+        case usedOn = "used_on"
+        case serviceAmount = "service_amount"
+        case eligibleAmount = "eligible_amount"
+        case taxAmount = "tax_amount"
+        case rateBasisPoints = "rate_basis_points"
+        case amount
+        case redemptionDeadline = "redemption_deadline"
+        case rounding
+    }
+
+    typealias Columns = CodingKeys
+}
+
+/// A provider's claim for redemption (兑付申请). The `redemption_filing` table.
+struct FilingRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "redemption_filing"
+
+    var eventSeq: Int64
+    var ref: String
+    var providerID: String
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case eventSeq = "event_seq"
+        case ref
+        case providerID = "provider_id"
+    }
+
+    typealias Columns = CodingKeys
+}
+
+/// One use of a filing. The `redemption_item` table.
+struct RedemptionItemRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "redemption_item"
+
+    var filingSeq: Int64
+    var useSeq: Int64
+    var pastDeadline: Bool
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case filingSeq = "filing_seq"
+        case useSeq = "use_seq"
+        case pastDeadline = "past_deadline"
+    }
+
+    typealias Columns = CodingKeys
+}
+
+/// How a filed use was settled. The `settlement` table.
+struct SettlementRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "settlement"
+
+    var eventSeq: Int64
+    var filingSeq: Int64
+    var useSeq: Int64
+    var outcome: String
+    var paid: Int64
+    var unpaid: Int64
+    var unpaidEffect: String
+    var reason: String?
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case eventSeq = "event_seq"
+        case filingSeq = "filing_seq"
+        case useSeq = "use_seq"
+        case outcome
+        case paid
+        case unpaid
+        case unpaidEffect = "unpaid_effect"
+        case reason
+    }
+
+    typealias Columns = CodingKeys
+}
+
+/// A payment on a matching claim or grant. The `payment` table.
+struct PaymentRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "payment"
+
+    var eventSeq: Int64
+    var claimSeq: Int64
+    var amount: Int64
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case eventSeq = "event_seq"
+        case claimSeq = "claim_seq"
+        case amount
+    }
+
+    typealias Columns = CodingKeys
+}

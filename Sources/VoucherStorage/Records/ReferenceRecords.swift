@@ -1,0 +1,143 @@
+import GRDB
+
+// Programmes, their policies, and the parties and products the lifecycle names.
+
+/// A programme, as first installed. The `programme` table.
+struct ProgrammeRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "programme"
+
+    var id: String
+    var kind: String
+    var nameZh: String
+    var nameEn: String
+    var eventSeq: Int64
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case id
+        case kind
+        case nameZh = "name_zh"
+        case nameEn = "name_en"
+        case eventSeq = "event_seq"
+    }
+
+    typealias Columns = CodingKeys
+}
+
+/// A policy file as installed, and the hash its event recorded. The `policy_file` table.
+struct PolicyFileRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "policy_file"
+
+    var eventSeq: Int64
+    var programmeID: String
+    var fileName: String
+    var yaml: String
+    var sha256: String
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case eventSeq = "event_seq"
+        case programmeID = "programme_id"
+        case fileName = "file_name"
+        case yaml
+        case sha256
+    }
+
+    typealias Columns = CodingKeys
+}
+
+/// A policy version by the hash of its canonical text. The `policy_version` table.
+struct PolicyVersionRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "policy_version"
+
+    var hash: String
+    var programmeID: String
+    var effectiveFrom: String
+    var effectiveUntil: String?
+    var canonical: String
+    var eventSeq: Int64
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case hash
+        case programmeID = "programme_id"
+        case effectiveFrom = "effective_from"
+        case effectiveUntil = "effective_until"
+        case canonical
+        case eventSeq = "event_seq"
+    }
+
+    typealias Columns = CodingKeys
+}
+
+/// A registration of an applicant (its latest is current). The `applicant` table.
+struct ApplicantRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "applicant"
+
+    var eventSeq: Int64
+    var id: String
+    var kind: String
+    var name: String
+    var district: String
+    var region: String
+    var groupID: String?
+    var overrideReason: String?
+    var overrideBy: String?
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case eventSeq = "event_seq"
+        case id
+        case kind
+        case name
+        case district
+        case region
+        case groupID = "group_id"
+        case overrideReason = "override_reason"
+        case overrideBy = "override_by"
+    }
+
+    typealias Columns = CodingKeys
+}
+
+/// A registration of a service provider (its latest is current). The `provider` table.
+struct ProviderRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "provider"
+
+    var eventSeq: Int64
+    var id: String
+    var name: String
+    var region: String
+    var overrideReason: String?
+    var overrideBy: String?
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case eventSeq = "event_seq"
+        case id
+        case name
+        case region
+        case overrideReason = "override_reason"
+        case overrideBy = "override_by"
+    }
+
+    typealias Columns = CodingKeys
+}
+
+/// A registration of a product (its latest is current). The `product` table.
+struct ProductRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+    static let databaseTableName = "product"
+
+    var eventSeq: Int64
+    var code: String
+    var providerID: String
+    var name: String
+    var category: String
+    var listPrice: Int64
+
+    enum CodingKeys: String, CodingKey, ColumnExpression {
+        case eventSeq = "event_seq"
+        case code
+        case providerID = "provider_id"
+        case name
+        case category
+        case listPrice = "list_price"
+    }
+
+    typealias Columns = CodingKeys
+}
