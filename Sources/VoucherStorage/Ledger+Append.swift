@@ -98,19 +98,16 @@ extension Ledger {
         guard row["request_hash"] == requestHash, row["kind"] == kind.rawValue else {
             throw LedgerError.idempotencyConflict(key: context.idempotencyKey, firstEvent: firstSeq)
         }
-        // The same submission again after it was reversed is not "already recorded": it is refused.
-        if let reversal = try db.fetchOne(
-            Int64.self,
-            sql: "SELECT seq FROM event WHERE reverses = ?",
-            arguments: [firstSeq]
-        ) {
-            throw LedgerError.resubmittedAfterReversal(
-                kind: kind.rawValue,
-                ref: Self.reference(in: request) ?? context.idempotencyKey,
-                event: firstSeq,
-                reversal: reversal
+        try Lifecycle.checkResubmission(
+            kind: kind.rawValue,
+            ref: Self.reference(in: request) ?? context.idempotencyKey,
+            event: firstSeq,
+            reversedBy: try db.fetchOne(
+                Int64.self,
+                sql: "SELECT seq FROM event WHERE reverses = ?",
+                arguments: [firstSeq]
             )
-        }
+        )
         let explanation = try (row["explanation"] as String?).map(StoredExplanation.init(json:))
         return RecordedEvent(
             seq: firstSeq,

@@ -105,10 +105,12 @@ extension Ledger {
         guard
             let seq = try db.fetchOne(Int64.self, sql: "SELECT event_seq FROM \(table) WHERE ref = ?", arguments: [ref])
         else { return }
-        if let reversal = try db.fetchOne(Int64.self, sql: "SELECT seq FROM event WHERE reverses = ?", arguments: [seq])
-        {
-            throw LedgerError.resubmittedAfterReversal(kind: kind, ref: ref, event: seq, reversal: reversal)
-        }
+        try Lifecycle.checkResubmission(
+            kind: kind,
+            ref: ref,
+            event: seq,
+            reversedBy: try db.fetchOne(Int64.self, sql: "SELECT seq FROM event WHERE reverses = ?", arguments: [seq])
+        )
         throw LedgerError.referenceTaken(kind: kind, ref: ref, event: seq)
     }
 }

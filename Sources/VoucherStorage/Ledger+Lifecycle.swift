@@ -127,13 +127,19 @@ extension Ledger {
             )
         }
         if let project = fact.project, caps.perProject != nil {
-            // A project is its applicant's own: another applicant's project of the same name is another.
-            usage.projectToDate = try grantedSum(
-                db,
-                programme: fact.programme,
-                year: nil,
-                filter: "c.applicant_id = ? AND c.project = ? AND c.event_seq <> ?",
-                arguments: [fact.applicantID, project, claim.seq]
+            // Every applicant's project of this name; the rule counts the applicant's own.
+            usage.projectToDate = Lifecycle.projectToDate(
+                of: fact.applicantID,
+                byApplicant: try byApplicant(
+                    db,
+                    """
+                    SELECT c.applicant_id, SUM(d.granted) FROM claim c JOIN decision d ON d.claim_seq = c.event_seq
+                    WHERE c.programme_id = ? AND c.project = ? AND c.event_seq <> ? AND \(Self.live("c"))
+                    AND d.event_seq = (SELECT MAX(d2.event_seq) FROM decision d2 WHERE d2.claim_seq = c.event_seq AND \(Self.live("d2")))
+                    GROUP BY c.applicant_id
+                    """,
+                    arguments: [fact.programme.value, project, claim.seq]
+                )
             )
         }
         if caps.budgetPerYear != nil {
@@ -268,13 +274,20 @@ extension Ledger {
             }
         }
         if let project = request.project?.trimmed, !project.isEmpty, caps.perProject != nil {
-            // A project is its applicant's own.
-            usage.projectToDate = try usedSum(
-                db,
-                programme: programme.id,
-                year: nil,
-                filter: "u.applicant_id = ? AND u.project = ?",
-                arguments: [applicant.id, project]
+            // Every applicant's project of this name; the rule counts the applicant's own.
+            usage.projectToDate = Lifecycle.projectToDate(
+                of: applicant.id,
+                byApplicant: try byApplicant(
+                    db,
+                    """
+                    SELECT u.applicant_id, SUM(u.amount - COALESCE((
+                        SELECT SUM(s.unpaid) FROM settlement s WHERE s.use_seq = u.event_seq
+                        AND s.unpaid_effect = 'returned' AND \(Self.live("s"))), 0))
+                    FROM voucher_use u WHERE u.programme_id = ? AND u.project = ? AND \(Self.live("u"))
+                    GROUP BY u.applicant_id
+                    """,
+                    arguments: [programme.id.value, project]
+                )
             )
         }
         let rule = Lifecycle.UseState(
@@ -286,6 +299,15 @@ extension Ledger {
             usage: usage
         )
         return LoadedUseState(rule: rule, entry: entry, claimSeq: claimSeq)
+    }
+
+    /// Amounts by applicant: `sql` selects an applicant and a sum per row.
+    private func byApplicant(_ db: Database, _ sql: String, arguments: StatementArguments) throws -> [String: Money] {
+        var amounts: [String: Money] = [:]
+        for row in try db.fetchAll(Row.self, sql: sql, arguments: arguments) {
+            amounts[row[0]] = Money(fen: row[1] ?? 0)
+        }
+        return amounts
     }
 
     /// The applicant's voucher amounts used in a programme year, net of amounts returned to the

@@ -328,6 +328,104 @@ struct LifecycleTests {
         try Lifecycle.checkRevision(later, recordedKind: .voucher, applied: applied, hash: hash)
     }
 
+    @Test func aPerProjectCapCountsOnlyTheApplicantsOwnProject() {
+        let counted = ["A": Self.money("100万"), "B": Self.money("30万")]
+        #expect(Lifecycle.projectToDate(of: "B", byApplicant: counted) == Self.money("30万"))
+        #expect(Lifecycle.projectToDate(of: "C", byApplicant: counted) == .zero)
+    }
+
+    // MARK: - Claims and filings
+
+    @Test func aVoucherApplicantHasOneOpenClaimAYearAndAMatchingClaimNamesItsProject() throws {
+        let voucher = try Self.programme(.voucher)
+        let claim = Self.claim(voucher, requested: "10万")
+        #expect(
+            throws: LedgerError.claimExists(applicant: "A", programme: voucher.id.value, year: 2022, ref: "C-0")
+        ) {
+            try Lifecycle.claim(claim, state: .init(programme: voucher, openClaim: "C-0"), on: Self.date("2022-02-01"))
+        }
+        let event = try Lifecycle.claim(claim, state: .init(programme: voucher), on: Self.date("2022-02-01"))
+        #expect(event.kind == .claim && event.postings.isEmpty && event.policyVersion != nil)
+        let matching = try Self.programme(.matching, rate: .hundredPercent)
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.claim(
+                Self.claim(matching, requested: "10万"),
+                state: .init(programme: matching),
+                on: Self.date("2022-02-01")
+            )
+        }
+    }
+
+    static func filedUse(
+        _ ref: String,
+        provider: String = "L",
+        programme: String = "test-voucher"
+    )
+        -> Lifecycle.UseToFile
+    {
+        Lifecycle.UseToFile(
+            use: UseForRedemption(
+                seq: 9,
+                ref: ref,
+                programme: programme,
+                year: 2022,
+                applicantID: "A",
+                providerID: provider,
+                usedOn: date("2022-05-10"),
+                amount: money("1万"),
+                redemptionDeadline: date("2022-08-08")
+            ),
+            filedIn: nil
+        )
+    }
+
+    @Test func aFilingTakesTheProvidersOwnUnfiledUsesOfOneProgrammeAndMarksLateOnes() throws {
+        let filed = try Lifecycle.file(
+            ref: "R-1",
+            providerID: "L",
+            uses: [Self.filedUse("U-1")],
+            on: Self.date("2022-08-09")
+        )
+        #expect(filed.items.map(\.pastDeadline) == [true])
+        let onTime = try Lifecycle.file(
+            ref: "R-1",
+            providerID: "L",
+            uses: [Self.filedUse("U-1")],
+            on: Self.date("2022-08-08")
+        )
+        #expect(onTime.items.map(\.pastDeadline) == [false])
+        #expect(throws: LedgerError.redemption(use: "U-1", reason: "was used at provider M, not L")) {
+            try Lifecycle.file(
+                ref: "R-1",
+                providerID: "L",
+                uses: [Self.filedUse("U-1", provider: "M")],
+                on: Self.date("2022-06-01")
+            )
+        }
+        var again = Self.filedUse("U-1")
+        again.filedIn = "R-0"
+        #expect(throws: LedgerError.redemption(use: "U-1", reason: "is already filed in redemption claim R-0")) {
+            try Lifecycle.file(ref: "R-1", providerID: "L", uses: [again], on: Self.date("2022-06-01"))
+        }
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.file(
+                ref: "R-1",
+                providerID: "L",
+                uses: [Self.filedUse("U-1"), Self.filedUse("U-2", programme: "other-voucher")],
+                on: Self.date("2022-06-01")
+            )
+        }
+    }
+
+    @Test func anExpiryLapsesWhatIsLeftAndRecordsNothingWhenNothingIs() throws {
+        let voucher = try Self.programme(.voucher)
+        #expect(try Lifecycle.expire(programme: voucher, ended: []) == nil)
+        let ended = [EndedQuota(claimRef: "C-1", applicantID: "A", year: 2022, left: Self.money("3万"))]
+        let event = try #require(try Lifecycle.expire(programme: voucher, ended: ended))
+        #expect(event.postings.map(\.account.kind) == [.quota, .lapsed])
+        #expect(throws: LedgerError.self) { try Lifecycle.expire(programme: try Self.programme(.grant), ended: ended) }
+    }
+
     // MARK: - Reversals and payments
 
     @Test func aReversalPostsTheOppositeAndWaitsForWhatDependsOnIt() throws {
@@ -348,6 +446,13 @@ struct LifecycleTests {
         #expect(reversal.postings == Posting.transfer(Self.money("1万"), from: awaiting, to: quota).reversed())
         target.reversedBy = 13
         #expect(throws: LedgerError.alreadyReversed(event: 12, by: 13)) { try Lifecycle.reverse(target, reason: "重复") }
+    }
+
+    @Test func aReversedEventSubmittedAgainIsRefusedNamingItsReversal() throws {
+        try Lifecycle.checkResubmission(kind: "use", ref: "U-1", event: 12, reversedBy: nil)
+        #expect(throws: LedgerError.resubmittedAfterReversal(kind: "use", ref: "U-1", event: 12, reversal: 13)) {
+            try Lifecycle.checkResubmission(kind: "use", ref: "U-1", event: 12, reversedBy: 13)
+        }
     }
 
     @Test func aPaymentNeverExceedsWhatIsLeftOfTheGrant() throws {

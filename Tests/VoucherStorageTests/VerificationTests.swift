@@ -251,7 +251,7 @@ struct VerificationTests {
     /// statement with which migration v2 filled the totals of older ledgers.
     static var useTotalsFromFacts: String {
         let v2 = String(decoding: Ledger.migrations[1].sql, as: UTF8.self)
-        return String(v2[(v2.range(of: "INSERT INTO use_total")?.lowerBound ?? v2.endIndex)...])
+        return String(v2[(v2.range(of: "-- MARK: filled from")?.lowerBound ?? v2.endIndex)...])
     }
 
     @Test func aTruncatedChainIsCaughtByAnEarlierDigest() throws {

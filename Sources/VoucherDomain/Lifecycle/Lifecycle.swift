@@ -22,6 +22,28 @@ public enum Lifecycle {
         if amount.isNegative { throw .invalid(field: field, value: amount.formatted(), reason: "is below zero") }
     }
 
+    /// A submission that repeats an event already recorded — the same idempotency key and content,
+    /// or the same reference — records nothing new. When that event has been reversed, the
+    /// submission is refused, naming the event and its reversal: "already recorded" would say it
+    /// stands when the ledger says it was cancelled.
+    public static func checkResubmission(
+        kind: String,
+        ref: String,
+        event: Int64,
+        reversedBy reversal: Int64?
+    ) throws(LedgerError) {
+        if let reversal {
+            throw .resubmittedAfterReversal(kind: kind, ref: ref, event: event, reversal: reversal)
+        }
+    }
+
+    /// What a per-project cap has counted so far for `applicant`, given what every applicant's
+    /// project of the same name has: a project is its applicant's own, so only the applicant's own
+    /// counts — another enterprise's project that happens to share the name is another project.
+    public static func projectToDate(of applicant: String, byApplicant amounts: [String: Money]) -> Money {
+        amounts[applicant] ?? .zero
+    }
+
     static func subtract(_ amount: Money, _ other: Money) throws(LedgerError) -> Money {
         do {
             return try amount.subtracting(other)
