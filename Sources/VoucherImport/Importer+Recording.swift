@@ -1,0 +1,107 @@
+import Foundation
+import VoucherDomain
+import VoucherStorage
+
+extension Importer {
+    // MARK: - Recording
+
+    func context(_ key: String, _ date: BusinessDate) -> EventContext {
+        EventContext(idempotencyKey: key, actor: actor, businessDate: date)
+    }
+
+    /// Each redemption ref's uses in file order, and its filing date (`filed_on`, else the earliest `paid_on`).
+    typealias Filings = [String: (useRefs: [String], filedOn: BusinessDate)]
+
+    func record(_ located: LocatedRow, filings: Filings) throws -> [RecordedEvent] {
+        switch located.row {
+        case .applicant(let registration):
+            let key =
+                "import:applicant:"
+                + Ledger.contentKey([
+                    registration.identifier.value, registration.kind.rawValue, registration.name, registration.district,
+                    registration.region, registration.group ?? "",
+                ])
+            return [try ledger.registerApplicant(registration, context: context(key, BusinessDate.today()))]
+        case .provider(let registration):
+            let key =
+                "import:provider:"
+                + Ledger.contentKey([registration.identifier.value, registration.name, registration.region])
+            return [try ledger.registerProvider(registration, context: context(key, BusinessDate.today()))]
+        case .product(let registration):
+            let key =
+                "import:product:"
+                + Ledger.contentKey([
+                    registration.code, registration.providerID, registration.name, registration.category,
+                    registration.listPrice.decimalString(),
+                ])
+            return [try ledger.registerProduct(registration, context: context(key, BusinessDate.today()))]
+        case .claim(let claim, let claimedOn, let decision):
+            var events = [try ledger.claim(claim, context: context("import:claim:\(claim.ref)", claimedOn))]
+            if let (request, decidedOn) = decision {
+                events.append(try ledger.decide(request, context: context("import:decision:\(claim.ref)", decidedOn)))
+            }
+            return events
+        case .use(let use, let usedOn):
+            return [try ledger.use(use, context: context("import:use:\(use.ref)", usedOn))]
+        case .redemption(let ref, let useRef, let outcome, let stated, let paidOn, _):
+            guard let use = try ledger.recordedUse(ref: useRef) else { throw LedgerError.unknownUse(useRef) }
+            if let stated, stated != use.amount {
+                throw stated > use.amount
+                    ? LedgerError.settlementOverUse(use: useRef, used: use.amount, paid: stated)
+                    : LedgerError.invalid(
+                        field: "amount",
+                        value: stated.formatted(),
+                        reason: "outcome paid pays the whole \(use.amount) used; write outcome reduced to pay less"
+                    )
+            }
+            var events: [RecordedEvent] = []
+            if let filing = filings[ref], filing.useRefs.first == useRef {
+                events.append(
+                    try ledger.fileRedemption(
+                        RedemptionFilingRequest(ref: ref, providerID: use.providerID, useRefs: filing.useRefs),
+                        context: context("import:redemption:\(ref)", filing.filedOn)
+                    )
+                )
+            }
+            events.append(
+                try ledger.settleRedemption(
+                    SettlementRequest(filingRef: ref, useRef: useRef, outcome: outcome),
+                    context: context("import:settlement:\(ref):\(useRef)", paidOn)
+                )
+            )
+            return events
+        }
+    }
+
+    // MARK: - Ledger refusals as import issues
+
+    static func issue(for error: LedgerError, line: Int) -> ImportIssue {
+        let column: String? =
+            switch error {
+            case .unknownApplicant: "applicant_id"
+            case .unknownProvider: "provider_id"
+            case .unknownProduct, .productOfAnotherProvider: "product_code"
+            case .unknownProgramme, .wrongProgrammeKind: "programme"
+            case .unknownClaim, .referenceTaken, .idempotencyConflict, .claimExists: "ref"
+            case .unknownUse, .redemption: "use_ref"
+            case .grantOverLimit, .decisionOrder: "granted"
+            case .notEligible, .nothingToPay: "service_amount"
+            case .settlementOverUse: "amount"
+            case .invalid(let field, _, _): field
+            default: nil
+            }
+        return ImportIssue(line: line, column: column, reason: error.description)
+    }
+}
+
+extension BusinessDate {
+    /// Today in UTC: the business date of what has no date of its own (a registration, a command
+    /// given without --date).
+    public static func today() -> BusinessDate {
+        let parts = Calendar(identifier: .gregorian).dateComponents(
+            in: TimeZone(identifier: "UTC") ?? .current,
+            from: Date()
+        )
+        return (try? BusinessDate(year: parts.year ?? 2000, month: parts.month ?? 1, day: parts.day ?? 1)) ?? .latest
+    }
+}
