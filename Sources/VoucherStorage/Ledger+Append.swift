@@ -211,7 +211,7 @@ extension Ledger {
             explanation: explanationText,
             prevHash: prevHash,
             hash: hash
-        ).insert(db)
+        ).insertRow(db)
         memo?.head = (seq, hash)
         try insertFacts(seq)
         for (line, posting) in ordered.enumerated() {
@@ -223,7 +223,7 @@ extension Ledger {
                 year: account.year,
                 partyID: account.party,
                 balance: 0
-            ).insert(db, onConflict: .ignore)
+            ).insertRow(db, orIgnore: true)
             try PostingRecord(
                 eventSeq: seq,
                 line: Int64(line + 1),
@@ -233,7 +233,7 @@ extension Ledger {
                 programmeID: account.programme.value,
                 year: account.year,
                 businessDate: fields.businessDate
-            ).insert(db)
+            ).insertRow(db)
         }
         let explanation = event.explanation.flatMap(StoredExplanation.init)
         return RecordedEvent(

@@ -35,7 +35,7 @@ extension Ledger {
                     requested: fact.requested.fen,
                     project: fact.project,
                     paid: fact.paid?.fen
-                ).insert(db)
+                ).insertRow(db)
             }
         }
     }
@@ -92,7 +92,7 @@ extension Ledger {
                     reviewer: fact.reviewer,
                     reason: fact.reason,
                     validUntil: fact.validUntil?.iso
-                ).insert(db)
+                ).insertRow(db)
             }
         }
     }
@@ -386,7 +386,7 @@ extension Ledger {
             amount: fact.amount,
             redemptionDeadline: fact.redemptionDeadline,
             rounding: fact.rounding
-        ).insert(db)
+        ).insertRow(db)
     }
 }
 

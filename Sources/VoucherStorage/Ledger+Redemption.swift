@@ -33,10 +33,10 @@ extension Ledger {
                 on: context.businessDate
             )
             return try append(db, context: context, request: submitted, event: event) { seq in
-                try FilingRecord(eventSeq: seq, ref: ref, providerID: request.providerID).insert(db)
+                try FilingRecord(eventSeq: seq, ref: ref, providerID: request.providerID).insertRow(db)
                 for item in items {
                     try RedemptionItemRecord(filingSeq: seq, useSeq: item.use.seq, pastDeadline: item.pastDeadline)
-                        .insert(db)
+                        .insertRow(db)
                 }
             }
         }
@@ -88,7 +88,7 @@ extension Ledger {
                     unpaid: fact.unpaid.fen,
                     unpaidEffect: fact.unpaidEffect.rawValue,
                     reason: fact.reason
-                ).insert(db)
+                ).insertRow(db)
             }
         }
     }
@@ -138,7 +138,7 @@ extension Ledger {
             )
             let event = try Lifecycle.pay(request, state: state)
             return try append(db, context: context, request: submitted, event: event) { seq in
-                try PaymentRecord(eventSeq: seq, claimSeq: claim.seq, amount: request.amount.fen).insert(db)
+                try PaymentRecord(eventSeq: seq, claimSeq: claim.seq, amount: request.amount.fen).insertRow(db)
             }
         }
     }

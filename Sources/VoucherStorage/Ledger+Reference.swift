@@ -141,9 +141,11 @@ extension Ledger {
                         nameZh: programme.name.zh,
                         nameEn: programme.name.en,
                         eventSeq: seq
-                    ).insert(db)
+                    ).insertRow(db)
                 }
-                try PolicyFileRecord(eventSeq: seq, programmeID: id, fileName: file, yaml: yaml, sha256: sha).insert(db)
+                try PolicyFileRecord(eventSeq: seq, programmeID: id, fileName: file, yaml: yaml, sha256: sha).insertRow(
+                    db
+                )
                 for version in programme.versions {
                     try PolicyVersionRecord(
                         hash: entry.hash(of: version),
@@ -152,7 +154,7 @@ extension Ledger {
                         effectiveUntil: version.effectiveUntil?.iso,
                         canonical: version.canonical(programme: programme.id, kind: programme.kind).text,
                         eventSeq: seq
-                    ).insert(db, onConflict: .ignore)
+                    ).insertRow(db, orIgnore: true)
                 }
             }
         }
@@ -255,7 +257,7 @@ extension Ledger {
                     groupID: registration.group?.trimmed.nilIfEmpty,
                     overrideReason: override?.reason,
                     overrideBy: override?.by
-                ).insert(db)
+                ).insertRow(db)
             }
         }
     }
@@ -290,7 +292,7 @@ extension Ledger {
                     region: region,
                     overrideReason: override?.reason,
                     overrideBy: override?.by
-                ).insert(db)
+                ).insertRow(db)
             }
         }
     }
@@ -326,7 +328,7 @@ extension Ledger {
                     name: name,
                     category: category,
                     listPrice: registration.listPrice.fen
-                ).insert(db)
+                ).insertRow(db)
             }
         }
     }

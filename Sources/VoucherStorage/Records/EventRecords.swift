@@ -3,7 +3,7 @@ import GRDB
 // The chain and the double entry: events, their postings, the accounts they move.
 
 /// An event: one fact of the ledger, hash-chained to the one before. The `event` table.
-struct EventRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+struct EventRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "event"
 
     var seq: Int64
@@ -21,7 +21,7 @@ struct EventRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var prevHash: String
     var hash: String
 
-    enum CodingKeys: String, CodingKey, ColumnExpression {
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case seq
         case kind
         case businessDate = "business_date"
@@ -39,10 +39,20 @@ struct EventRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     }
 
     typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [
+            seq, kind, businessDate, recordedAt, actor, idempotencyKey, requestHash, programmeID, policyHash, reverses,
+            payload, explanation, prevHash, hash,
+        ]
+    }
 }
 
 /// One line of an event's double entry, with its account's type and year copied for reports. The `posting` table.
-struct PostingRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+struct PostingRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "posting"
 
     var eventSeq: Int64
@@ -54,7 +64,7 @@ struct PostingRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var year: Int
     var businessDate: String
 
-    enum CodingKeys: String, CodingKey, ColumnExpression {
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case eventSeq = "event_seq"
         case line
         case accountID = "account_id"
@@ -66,10 +76,17 @@ struct PostingRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     }
 
     typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [eventSeq, line, accountID, amount, accountType, programmeID, year, businessDate]
+    }
 }
 
 /// An account and its balance, which a trigger keeps from the postings. The `account` table.
-struct AccountRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+struct AccountRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "account"
 
     var id: String
@@ -79,7 +96,7 @@ struct AccountRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var partyID: String?
     var balance: Int64
 
-    enum CodingKeys: String, CodingKey, ColumnExpression {
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case id
         case type
         case programmeID = "programme_id"
@@ -89,4 +106,11 @@ struct AccountRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     }
 
     typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [id, type, programmeID, year, partyID, balance]
+    }
 }

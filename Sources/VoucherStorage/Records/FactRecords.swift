@@ -3,7 +3,7 @@ import GRDB
 // The lifecycle's fact rows: each holds what its event's payload hashed (verification compares).
 
 /// A claim (申领). The `claim` table.
-struct ClaimRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+struct ClaimRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "claim"
 
     var eventSeq: Int64
@@ -15,7 +15,7 @@ struct ClaimRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var project: String?
     var paid: Int64?
 
-    enum CodingKeys: String, CodingKey, ColumnExpression {
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case eventSeq = "event_seq"
         case ref
         case applicantID = "applicant_id"
@@ -27,10 +27,17 @@ struct ClaimRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     }
 
     typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [eventSeq, ref, applicantID, programmeID, year, requested, project, paid]
+    }
 }
 
 /// A review decision on a claim. The `decision` table.
-struct DecisionRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+struct DecisionRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "decision"
 
     var eventSeq: Int64
@@ -42,7 +49,7 @@ struct DecisionRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var reason: String?
     var validUntil: String?
 
-    enum CodingKeys: String, CodingKey, ColumnExpression {
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case eventSeq = "event_seq"
         case claimSeq = "claim_seq"
         case level
@@ -54,10 +61,17 @@ struct DecisionRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     }
 
     typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [eventSeq, claimSeq, level, outcome, granted, reviewer, reason, validUntil]
+    }
 }
 
 /// A use of a voucher (用券). The `voucher_use` table.
-struct UseRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+struct UseRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "voucher_use"
 
     var eventSeq: Int64
@@ -80,7 +94,7 @@ struct UseRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var redemptionDeadline: String?
     var rounding: String?
 
-    enum CodingKeys: String, CodingKey, ColumnExpression {
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case eventSeq = "event_seq"
         case ref
         case claimSeq = "claim_seq"
@@ -103,44 +117,69 @@ struct UseRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     }
 
     typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [
+            eventSeq, ref, claimSeq, programmeID, year, applicantID, providerID, productCode, category, providerRegion,
+            project, usedOn, serviceAmount, eligibleAmount, taxAmount, rateBasisPoints, amount, redemptionDeadline,
+            rounding,
+        ]
+    }
 }
 
 /// A provider's claim for redemption (兑付申请). The `redemption_filing` table.
-struct FilingRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+struct FilingRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "redemption_filing"
 
     var eventSeq: Int64
     var ref: String
     var providerID: String
 
-    enum CodingKeys: String, CodingKey, ColumnExpression {
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case eventSeq = "event_seq"
         case ref
         case providerID = "provider_id"
     }
 
     typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [eventSeq, ref, providerID]
+    }
 }
 
 /// One use of a filing. The `redemption_item` table.
-struct RedemptionItemRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+struct RedemptionItemRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "redemption_item"
 
     var filingSeq: Int64
     var useSeq: Int64
     var pastDeadline: Bool
 
-    enum CodingKeys: String, CodingKey, ColumnExpression {
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case filingSeq = "filing_seq"
         case useSeq = "use_seq"
         case pastDeadline = "past_deadline"
     }
 
     typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [filingSeq, useSeq, pastDeadline]
+    }
 }
 
 /// How a filed use was settled. The `settlement` table.
-struct SettlementRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+struct SettlementRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "settlement"
 
     var eventSeq: Int64
@@ -152,7 +191,7 @@ struct SettlementRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var unpaidEffect: String
     var reason: String?
 
-    enum CodingKeys: String, CodingKey, ColumnExpression {
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case eventSeq = "event_seq"
         case filingSeq = "filing_seq"
         case useSeq = "use_seq"
@@ -164,21 +203,35 @@ struct SettlementRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     }
 
     typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [eventSeq, filingSeq, useSeq, outcome, paid, unpaid, unpaidEffect, reason]
+    }
 }
 
 /// A payment on a matching claim or grant. The `payment` table.
-struct PaymentRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+struct PaymentRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "payment"
 
     var eventSeq: Int64
     var claimSeq: Int64
     var amount: Int64
 
-    enum CodingKeys: String, CodingKey, ColumnExpression {
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case eventSeq = "event_seq"
         case claimSeq = "claim_seq"
         case amount
     }
 
     typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [eventSeq, claimSeq, amount]
+    }
 }

@@ -3,7 +3,7 @@ import GRDB
 // Programmes, their policies, and the parties and products the lifecycle names.
 
 /// A programme, as first installed. The `programme` table.
-struct ProgrammeRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+struct ProgrammeRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "programme"
 
     var id: String
@@ -12,7 +12,7 @@ struct ProgrammeRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var nameEn: String
     var eventSeq: Int64
 
-    enum CodingKeys: String, CodingKey, ColumnExpression {
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case id
         case kind
         case nameZh = "name_zh"
@@ -21,10 +21,17 @@ struct ProgrammeRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     }
 
     typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [id, kind, nameZh, nameEn, eventSeq]
+    }
 }
 
 /// A policy file as installed, and the hash its event recorded. The `policy_file` table.
-struct PolicyFileRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+struct PolicyFileRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "policy_file"
 
     var eventSeq: Int64
@@ -33,7 +40,7 @@ struct PolicyFileRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var yaml: String
     var sha256: String
 
-    enum CodingKeys: String, CodingKey, ColumnExpression {
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case eventSeq = "event_seq"
         case programmeID = "programme_id"
         case fileName = "file_name"
@@ -42,10 +49,17 @@ struct PolicyFileRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     }
 
     typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [eventSeq, programmeID, fileName, yaml, sha256]
+    }
 }
 
 /// A policy version by the hash of its canonical text. The `policy_version` table.
-struct PolicyVersionRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+struct PolicyVersionRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "policy_version"
 
     var hash: String
@@ -55,7 +69,7 @@ struct PolicyVersionRecord: Codable, Sendable, FetchableRecord, PersistableRecor
     var canonical: String
     var eventSeq: Int64
 
-    enum CodingKeys: String, CodingKey, ColumnExpression {
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case hash
         case programmeID = "programme_id"
         case effectiveFrom = "effective_from"
@@ -65,10 +79,17 @@ struct PolicyVersionRecord: Codable, Sendable, FetchableRecord, PersistableRecor
     }
 
     typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [hash, programmeID, effectiveFrom, effectiveUntil, canonical, eventSeq]
+    }
 }
 
 /// A registration of an applicant (its latest is current). The `applicant` table.
-struct ApplicantRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+struct ApplicantRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "applicant"
 
     var eventSeq: Int64
@@ -81,7 +102,7 @@ struct ApplicantRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var overrideReason: String?
     var overrideBy: String?
 
-    enum CodingKeys: String, CodingKey, ColumnExpression {
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case eventSeq = "event_seq"
         case id
         case kind
@@ -94,10 +115,17 @@ struct ApplicantRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     }
 
     typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [eventSeq, id, kind, name, district, region, groupID, overrideReason, overrideBy]
+    }
 }
 
 /// A registration of a service provider (its latest is current). The `provider` table.
-struct ProviderRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+struct ProviderRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "provider"
 
     var eventSeq: Int64
@@ -107,7 +135,7 @@ struct ProviderRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var overrideReason: String?
     var overrideBy: String?
 
-    enum CodingKeys: String, CodingKey, ColumnExpression {
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case eventSeq = "event_seq"
         case id
         case name
@@ -117,10 +145,17 @@ struct ProviderRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     }
 
     typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [eventSeq, id, name, region, overrideReason, overrideBy]
+    }
 }
 
 /// A registration of a product (its latest is current). The `product` table.
-struct ProductRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
+struct ProductRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "product"
 
     var eventSeq: Int64
@@ -130,7 +165,7 @@ struct ProductRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     var category: String
     var listPrice: Int64
 
-    enum CodingKeys: String, CodingKey, ColumnExpression {
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case eventSeq = "event_seq"
         case code
         case providerID = "provider_id"
@@ -140,4 +175,11 @@ struct ProductRecord: Codable, Sendable, FetchableRecord, PersistableRecord {
     }
 
     typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [eventSeq, code, providerID, name, category, listPrice]
+    }
 }

@@ -1,0 +1,160 @@
+import Foundation
+import GRDB
+import VoucherDomain
+
+extension ReconciliationQueries {
+    /// The uses of a voucher programme in a period, grouped by each dimension: one statement, in
+    /// which the uses joined to their settlements are gathered once and grouped five ways.
+    static func breakdowns(
+        _ db: Database,
+        _ programmeID: ProgrammeID,
+        period: ReportPeriod,
+        by dimensions: [BreakdownDimension] = BreakdownDimension.allCases,
+        mayReadKeptTotals: Bool = true
+    ) throws -> [BreakdownDimension: [BreakdownRow]] {
+        guard !dimensions.isEmpty else { return [:] }
+        if try mayReadKeptTotals && coversEverything(db, programmeID, through: period.through) {
+            return try breakdownsFromTotals(db, programmeID, year: period.year, by: dimensions)
+        }
+        let useYear = period.year == nil ? "" : "AND u.year = :year"
+        let groupings = dimensions.map { dimension in
+            """
+            SELECT '\(dimension.rawValue)' AS dimension, \(dimension.groupColumn) AS key, COUNT(*) AS uses,
+                SUM(service_amount) AS service, SUM(amount) - SUM(returned) AS used, SUM(paid) AS redeemed
+            FROM live_use GROUP BY key
+            """
+        }
+        var result: [BreakdownDimension: [BreakdownRow]] = [:]
+        for dimension in dimensions { result[dimension] = [] }
+        for row in try db.fetchAll(
+            Row.self,
+            sql: """
+                WITH settled AS MATERIALIZED (
+                    SELECT s.use_seq, SUM(s.paid) AS paid,
+                        SUM(CASE WHEN s.unpaid_effect = 'returned' THEN s.unpaid ELSE 0 END) AS returned
+                    FROM settlement s JOIN event e ON e.seq = s.event_seq
+                    WHERE e.business_date <= :through AND \(Self.liveAsOf("s")) GROUP BY s.use_seq
+                ),
+                live_use AS MATERIALIZED (
+                    SELECT u.applicant_id, u.provider_id, u.category, u.provider_region, substr(u.used_on, 1, 7) AS month,
+                        u.service_amount, u.amount, COALESCE(s.paid, 0) AS paid, COALESCE(s.returned, 0) AS returned
+                    FROM voucher_use u LEFT JOIN settled s ON s.use_seq = u.event_seq
+                    WHERE u.programme_id = :programme \(useYear) AND u.used_on <= :through AND \(Self.liveAsOf("u"))
+                )
+                \(groupings.joined(separator: "\nUNION ALL\n"))
+                ORDER BY dimension, key
+                """,
+            arguments: ["programme": programmeID.value, "through": period.through.iso, "year": period.year]
+        ) {
+            guard let dimension = BreakdownDimension(rawValue: row["dimension"]) else { continue }
+            result[dimension, default: []].append(
+                BreakdownRow(row)
+            )
+        }
+        return result
+    }
+
+    /// The breakdowns a report shows: every key of each dimension but the applicants, of whom the
+    /// `largest` by amount used (then by key) are listed, largest first; `keys` counts every key.
+    /// At a province's scale the applicants run to hundreds of thousands, a list for
+    /// `voucher report --by applicant` rather than for the published report.
+    static func reportBreakdowns(
+        _ db: Database,
+        _ programmeID: ProgrammeID,
+        period: ReportPeriod,
+        largestApplicants largest: Int
+    ) throws -> (rows: [BreakdownDimension: [BreakdownRow]], keys: [BreakdownDimension: Int]) {
+        let others = BreakdownDimension.allCases.filter { $0 != .applicant }
+        var rows: [BreakdownDimension: [BreakdownRow]]
+        var applicants: [BreakdownRow]
+        var applicantKeys: Int
+        if try coversEverything(db, programmeID, through: period.through) {
+            rows = try breakdownsFromTotals(db, programmeID, year: period.year, by: others)
+            (applicants, applicantKeys) = try {
+                let arguments: StatementArguments = [
+                    "programme": programmeID.value, "year": period.year, "largest": largest,
+                ]
+                // Within one year each applicant has one row: no grouping.
+                let listed = try db.fetchAll(
+                    Row.self,
+                    sql: period.year == nil
+                        ? """
+                        SELECT key, SUM(uses) AS uses, SUM(service_amount) AS service, SUM(amount) - SUM(returned) AS used,
+                            SUM(paid) AS redeemed
+                        FROM use_total WHERE programme_id = :programme AND dimension = 'applicant'
+                        GROUP BY key HAVING SUM(uses) > 0 ORDER BY used DESC, key LIMIT :largest
+                        """
+                        : """
+                        SELECT key, uses, service_amount AS service, amount - returned AS used, paid AS redeemed
+                        FROM use_total WHERE programme_id = :programme AND year = :year AND dimension = 'applicant'
+                        AND uses > 0 ORDER BY used DESC, key LIMIT :largest
+                        """,
+                    arguments: arguments
+                ).map(BreakdownRow.init)
+                let count =
+                    try db.fetchOne(
+                        Int.self,
+                        sql: """
+                            SELECT COUNT(\(period.year == nil ? "DISTINCT key" : "*")) FROM use_total
+                            WHERE programme_id = :programme \(period.year == nil ? "" : "AND year = :year")
+                            AND dimension = 'applicant' AND uses > 0
+                            """,
+                        arguments: arguments
+                    ) ?? 0
+                return (listed, count)
+            }()
+        } else {
+            rows = try breakdowns(db, programmeID, period: period)
+            let all = rows[.applicant] ?? []
+            applicants = Array(all.sorted { ($0.used, $1.key) > ($1.used, $0.key) }.prefix(largest))
+            applicantKeys = all.count
+        }
+        rows[.applicant] = applicants
+        var keys = rows.mapValues(\.count)
+        keys[.applicant] = applicantKeys
+        return (rows, keys)
+    }
+
+    /// The breakdowns through today, read from the use totals that triggers keep.
+    static func breakdownsFromTotals(
+        _ db: Database,
+        _ programmeID: ProgrammeID,
+        year: Int?,
+        by dimensions: [BreakdownDimension]
+    ) throws -> [BreakdownDimension: [BreakdownRow]] {
+        var result: [BreakdownDimension: [BreakdownRow]] = [:]
+        for dimension in dimensions { result[dimension] = [] }
+        let names = dimensions.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT dimension, key, SUM(uses) AS uses, SUM(service_amount) AS service,
+                    SUM(amount) - SUM(returned) AS used, SUM(paid) AS redeemed
+                FROM use_total WHERE programme_id = :programme \(year == nil ? "" : "AND year = :year")
+                AND dimension IN (\(names))
+                GROUP BY dimension, key HAVING SUM(uses) > 0 ORDER BY dimension, key
+                """,
+            arguments: ["programme": programmeID.value, "year": year]
+        )
+        while let row = try rows.next() {
+            guard let dimension = BreakdownDimension(rawValue: row["dimension"]) else { continue }
+            result[dimension, default: []].append(
+                BreakdownRow(row)
+            )
+        }
+        return result
+    }
+}
+
+extension BreakdownRow {
+    /// A row of a breakdown query: its columns `key`, `uses`, `service`, `used` and `redeemed`.
+    init(_ row: Row) {
+        self.init(
+            key: row["key"],
+            uses: row["uses"],
+            serviceAmount: Money(fen: row["service"]),
+            used: Money(fen: row["used"]),
+            redeemed: Money(fen: row["redeemed"])
+        )
+    }
+}

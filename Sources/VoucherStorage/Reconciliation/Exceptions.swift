@@ -1,0 +1,97 @@
+import Foundation
+import GRDB
+import VoucherDomain
+
+extension ReconciliationQueries {
+    /// The exceptions of a programme's period: reversals recorded, parties with an overridden
+    /// credit code that took part, and uses filed for redemption after their deadline (found by
+    /// the partial index of late items: the CROSS JOINs keep SQLite from starting at the uses).
+    static func exceptions(_ db: Database, _ programmeID: ProgrammeID, period: ReportPeriod) throws -> ReportExceptions
+    {
+        let arguments: StatementArguments = [
+            "programme": programmeID.value, "through": period.through.iso, "year": period.year,
+        ]
+        let yearOfReversal =
+            period.year == nil
+            ? ""
+            : """
+            AND (EXISTS (SELECT 1 FROM posting p WHERE p.event_seq = e.seq AND p.year = :year)
+                OR EXISTS (SELECT 1 FROM claim c WHERE c.event_seq = e.reverses AND c.year = :year)
+                OR EXISTS (SELECT 1 FROM redemption_item i JOIN voucher_use u ON u.event_seq = i.use_seq
+                    WHERE i.filing_seq = e.reverses AND u.year = :year))
+            """
+        var exceptions = ReportExceptions()
+        exceptions.reversals = try db.fetchAll(
+            Row.self,
+            sql: """
+                SELECT e.seq, e.business_date, e.reverses, t.kind, e.payload, e.actor FROM event e
+                JOIN event t ON t.seq = e.reverses
+                WHERE e.kind = 'reversal' AND e.programme_id = :programme AND e.business_date <= :through \(yearOfReversal)
+                ORDER BY e.seq
+                """,
+            arguments: arguments
+        ).map { row in
+            let payload = (row["payload"] as String?) ?? ""
+            let reason =
+                (try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])?["reason"]
+                as? String ?? ""
+            return ReportExceptions.Reversal(
+                event: row["seq"],
+                date: try BusinessDate.parse(row["business_date"]),
+                reversedEvent: row["reverses"],
+                reversedKind: row["kind"],
+                reason: reason,
+                actor: row["actor"]
+            )
+        }
+        let useYear = period.year == nil ? "" : "AND u.year = :year"
+        let claimYear = period.year == nil ? "" : "AND c.year = :year"
+        exceptions.overrides = try db.fetchAll(
+            Row.self,
+            sql: """
+                SELECT id, name, override_reason, override_by FROM (
+                    SELECT a.id, a.name, a.override_reason, a.override_by, a.event_seq FROM applicant a
+                    WHERE a.override_reason IS NOT NULL
+                    AND a.event_seq = (SELECT MAX(event_seq) FROM applicant WHERE id = a.id)
+                    AND EXISTS (SELECT 1 FROM claim c JOIN event ce ON ce.seq = c.event_seq WHERE c.applicant_id = a.id
+                        AND c.programme_id = :programme \(claimYear) AND ce.business_date <= :through)
+                    UNION ALL
+                    SELECT p.id, p.name, p.override_reason, p.override_by, p.event_seq FROM provider p
+                    WHERE p.override_reason IS NOT NULL
+                    AND p.event_seq = (SELECT MAX(event_seq) FROM provider WHERE id = p.id)
+                    AND EXISTS (SELECT 1 FROM voucher_use u WHERE u.provider_id = p.id AND u.programme_id = :programme
+                        \(useYear) AND u.used_on <= :through)
+                ) ORDER BY id
+                """,
+            arguments: arguments
+        ).map {
+            ReportExceptions.Override(
+                party: $0["id"],
+                name: $0["name"],
+                reason: $0["override_reason"],
+                approvedBy: $0["override_by"]
+            )
+        }
+        exceptions.lateRedemptions = try db.fetchAll(
+            Row.self,
+            sql: """
+                SELECT f.ref AS filing, u.ref AS use, u.provider_id, u.redemption_deadline, e.business_date
+                FROM redemption_item i CROSS JOIN redemption_filing f ON f.event_seq = i.filing_seq
+                CROSS JOIN voucher_use u ON u.event_seq = i.use_seq CROSS JOIN event e ON e.seq = f.event_seq
+                WHERE i.past_deadline = 1 AND u.programme_id = :programme \(useYear) AND e.business_date <= :through
+                AND NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = f.event_seq AND r.business_date <= :through)
+                ORDER BY e.business_date, f.ref, u.ref
+                """,
+            arguments: arguments
+        ).map {
+            ReportExceptions.LateRedemption(
+                filing: $0["filing"],
+                use: $0["use"],
+                provider: $0["provider_id"],
+                deadline: try BusinessDate.parse($0["redemption_deadline"]),
+                filedOn: try BusinessDate.parse($0["business_date"])
+            )
+        }
+        return exceptions
+    }
+}

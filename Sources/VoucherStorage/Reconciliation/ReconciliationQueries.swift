@@ -1,0 +1,212 @@
+import Foundation
+import GRDB
+import VoucherDomain
+
+/// The reconciliation's reads: SQL aggregates over indexed tables, each a function of a read-only
+/// connection. ``Ledger``'s reads (`reconciliation`, `breakdowns`, `exceptions`) run them in one
+/// snapshot. Through today the kept balances and use totals answer; to an earlier date the
+/// postings and uses themselves.
+enum ReconciliationQueries {
+    /// SQL true when `alias.event_seq` was not reversed by `:through`. Reversals are few: SQLite
+    /// builds the list once per statement instead of probing for each row.
+    static func liveAsOf(_ alias: String) -> String {
+        "\(alias).event_seq NOT IN (SELECT reverses FROM event WHERE reverses > 0 AND business_date <= :through)"
+    }
+
+    /// Whether a period to `through` takes in everything recorded for the programme (no event of it
+    /// is dated later): then the balances and the use totals that triggers keep answer for it. The
+    /// latest date of each kind of event is one step down the programme's index.
+    static func coversEverything(_ db: Database, _ programme: ProgrammeID, through: BusinessDate) throws -> Bool {
+        if through == .latest { return true }
+        let latest = try db.fetchOne(
+            String.self,
+            sql: "SELECT MAX(d) FROM ("
+                + EventKind.allCases.map {
+                    "SELECT (SELECT MAX(business_date) FROM event WHERE programme_id = :programme AND kind = '\($0.rawValue)') AS d"
+                }.joined(separator: " UNION ALL ") + ")",
+            arguments: ["programme": programme.value]
+        )
+        return latest.map { through.iso >= $0 } ?? true
+    }
+
+    /// The figures of a programme for a period, with the identities checked. `mayReadKeptTotals:
+    /// false` aggregates the uses and postings themselves, as a report to an earlier date does
+    /// (tests compare the two ways).
+    static func figures(
+        _ db: Database,
+        programme: Programme,
+        period: ReportPeriod,
+        mayReadKeptTotals: Bool
+    ) throws -> ReconciliationFigures {
+        let programmeID = programme.id
+        let through = period.through.iso
+        let yearFilter = period.year == nil ? "" : "AND year = :year"
+        let arguments: StatementArguments = [
+            "programme": programmeID.value, "through": through, "year": period.year,
+        ]
+        // Through today, the account table's balances are the postings' sums (a trigger keeps
+        // them; verification proves it): read them instead of summing every posting.
+        let wholeHistory = try mayReadKeptTotals && coversEverything(db, programmeID, through: period.through)
+        let accountYear = period.year == nil ? "" : "AND year = :year"
+        var balances: [String: Int64] = [:]
+        for row in try db.fetchAll(
+            Row.self,
+            sql: wholeHistory
+                ? """
+                SELECT type AS account_type, SUM(balance) AS total FROM account
+                WHERE programme_id = :programme \(accountYear) GROUP BY type
+                """
+                : """
+                SELECT account_type, SUM(amount) AS total FROM posting
+                WHERE programme_id = :programme \(yearFilter) AND business_date <= :through GROUP BY account_type
+                """,
+            arguments: arguments
+        ) {
+            balances[row["account_type"]] = row["total"]
+        }
+        func balance(_ kind: LedgerAccount.Kind) -> Money { Money(fen: balances[kind.rawValue] ?? 0) }
+
+        let useYear = period.year == nil ? "" : "AND u.year = :year"
+        var figures = ReconciliationFigures(
+            programme: programmeID,
+            kind: programme.kind,
+            period: period,
+            chainHead: try chainHead(db)
+        )
+        figures.claimed = Money(fen: -balance(.budget).fen)
+        figures.redeemed = balance(.paid)
+        figures.awaitingRedemption = balance(.awaiting)
+        figures.expired = balance(.lapsed)
+        figures.forfeited = balance(.forfeited)
+        figures.available = balance(.quota)
+
+        let claimYear = period.year == nil ? "" : "AND c.year = :year"
+        figures.applicants =
+            try db.fetchOne(
+                Int.self,
+                sql: """
+                    SELECT COUNT(DISTINCT c.applicant_id) FROM claim c JOIN decision d ON d.claim_seq = c.event_seq
+                    WHERE c.programme_id = :programme \(claimYear) AND \(Self.liveAsOf("c")) AND d.granted > 0
+                    AND d.event_seq = (
+                        SELECT MAX(d2.event_seq) FROM decision d2 \(wholeHistory ? "" : "JOIN event e2 ON e2.seq = d2.event_seq")
+                        WHERE d2.claim_seq = c.event_seq \(wholeHistory ? "" : "AND e2.business_date <= :through")
+                        AND \(Self.liveAsOf("d2")))
+                    """,
+                arguments: arguments
+            ) ?? 0
+
+        if programme.kind == .voucher, wholeHistory {
+            // Through today, the use totals kept by triggers are the live uses' sums (verification
+            // recomputes them): a few rows instead of every use.
+            let totalYear = period.year == nil ? "" : "AND year = :year"
+            if let row = try db.fetchOne(
+                Row.self,
+                sql: """
+                    SELECT COALESCE(SUM(uses), 0) AS uses, COALESCE(SUM(amount - returned), 0) AS used,
+                        COALESCE(SUM(service_amount), 0) AS service, COALESCE(SUM(over_rate), 0) AS over_rate
+                    FROM use_total WHERE programme_id = :programme \(totalYear) AND dimension = 'all'
+                    """,
+                arguments: arguments
+            ) {
+                figures.uses = row["uses"]
+                figures.used = Money(fen: row["used"])
+                figures.serviceAmount = Money(fen: row["service"])
+                figures.usesOverRate = row["over_rate"]
+            }
+            for (dimension, count) in try db.fetchAll(
+                Row.self,
+                sql: """
+                    SELECT dimension, COUNT(DISTINCT key) AS keys FROM use_total
+                    WHERE programme_id = :programme \(totalYear) AND dimension IN ('applicant', 'provider', 'product')
+                    AND uses > 0 GROUP BY dimension
+                    """,
+                arguments: arguments
+            ).map({ ($0["dimension"] as String, $0["keys"] as Int) }) {
+                switch dimension {
+                case "applicant": figures.enterprisesServed = count
+                case "provider": figures.providers = count
+                default: figures.products = count
+                }
+            }
+        } else if programme.kind == .voucher {
+            if let row = try db.fetchOne(
+                Row.self,
+                sql: """
+                    SELECT COUNT(*) AS uses, COALESCE(SUM(u.amount), 0) AS used, COALESCE(SUM(u.service_amount), 0) AS service,
+                        COUNT(DISTINCT u.applicant_id) AS served, COUNT(DISTINCT u.provider_id) AS providers,
+                        COUNT(DISTINCT u.product_code) AS products,
+                        COALESCE(SUM(u.amount * 10000 > u.service_amount * u.rate_basis_points), 0) AS over_rate
+                    FROM voucher_use u WHERE u.programme_id = :programme \(useYear) AND u.used_on <= :through AND \(Self.liveAsOf("u"))
+                    """,
+                arguments: arguments
+            ) {
+                figures.uses = row["uses"]
+                figures.serviceAmount = Money(fen: row["service"])
+                figures.enterprisesServed = row["served"]
+                figures.providers = row["providers"]
+                figures.products = row["products"]
+                figures.usesOverRate = row["over_rate"]
+                let returned =
+                    try db.fetchOne(
+                        Int64.self,
+                        sql: """
+                            SELECT COALESCE(SUM(s.unpaid), 0) FROM settlement s JOIN event e ON e.seq = s.event_seq
+                            JOIN voucher_use u ON u.event_seq = s.use_seq
+                            WHERE u.programme_id = :programme \(useYear) AND s.unpaid_effect = 'returned' AND e.business_date <= :through
+                            AND \(Self.liveAsOf("s"))
+                            """,
+                        arguments: arguments
+                    ) ?? 0
+                figures.used = Money(fen: (row["used"] as Int64) - returned)
+            }
+        } else {
+            if let row = try db.fetchOne(
+                Row.self,
+                sql: """
+                    SELECT COUNT(*) AS payments, COALESCE(SUM(p.amount), 0) AS paid,
+                        COUNT(DISTINCT c.applicant_id) AS served
+                    FROM payment p JOIN event e ON e.seq = p.event_seq JOIN claim c ON c.event_seq = p.claim_seq
+                    WHERE c.programme_id = :programme \(claimYear) AND e.business_date <= :through AND \(Self.liveAsOf("p"))
+                    """,
+                arguments: arguments
+            ) {
+                figures.uses = row["payments"]
+                figures.used = Money(fen: row["paid"])
+                figures.enterprisesServed = row["served"]
+            }
+            figures.serviceAmount = Money(
+                fen: try db.fetchOne(
+                    Int64.self,
+                    sql: """
+                        SELECT COALESCE(SUM(c.paid), 0) FROM claim c JOIN event e ON e.seq = c.event_seq
+                        WHERE c.programme_id = :programme \(claimYear) AND e.business_date <= :through AND \(Self.liveAsOf("c"))
+                        """,
+                    arguments: arguments
+                ) ?? 0
+            )
+        }
+        figures.negativeAccounts = try db.fetchAll(
+            String.self,
+            sql: wholeHistory
+                ? """
+                SELECT id FROM account WHERE programme_id = :programme \(accountYear) AND type <> 'budget' AND balance < 0
+                ORDER BY id
+                """
+                : """
+                SELECT account_id FROM posting WHERE programme_id = :programme \(yearFilter) AND business_date <= :through
+                AND account_type <> 'budget' GROUP BY account_id HAVING SUM(amount) < 0 ORDER BY account_id
+                """,
+            arguments: arguments
+        )
+        figures.identities = ReconciliationIdentity.check(figures)
+        return figures
+    }
+
+    static func chainHead(_ db: Database) throws -> ChainHead {
+        guard let row = try db.fetchOne(Row.self, sql: "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1") else {
+            return ChainHead(events: 0, hash: Hashing.genesis)
+        }
+        return ChainHead(events: row["seq"], hash: row["hash"])
+    }
+
+}
