@@ -74,7 +74,10 @@ struct EventFields {
     var hash: String { Hashing.sha256(bytes: encoding) }
 }
 
-extension Ledger {
+/// Appending to the chain: an event's idempotency (a repeated submission is replayed, a conflicting
+/// one refused), its link and hash (``EventFields``), its row, its fact rows and its postings, in the
+/// caller's transaction. ``Ledger``'s operations call it after the rules have decided.
+enum EventAppender {
     /// The hash of a submission's content, for idempotency: what was asked, not who or when.
     static func requestHash(kind: EventKind, context: EventContext, request: CanonicalJSON) -> String {
         Hashing.sha256(
@@ -84,8 +87,12 @@ extension Ledger {
 
     /// The first result, when this idempotency key was recorded before with the same content;
     /// a refusal when it was recorded with different content; nil when it is new.
-    func replay(_ db: Database, context: EventContext, kind: EventKind, request: CanonicalJSON) throws -> RecordedEvent?
-    {
+    static func replay(
+        _ db: Database,
+        context: EventContext,
+        kind: EventKind,
+        request: CanonicalJSON
+    ) throws -> RecordedEvent? {
         guard
             let row = try db.fetchOne(
                 Row.self,
@@ -133,12 +140,13 @@ extension Ledger {
     /// Refuses postings that do not sum to zero and any posting that would take an account that
     /// must stay non-negative below zero, naming the account and the amounts; the caller's
     /// transaction then rolls back whole.
-    func append(
+    static func append(
         _ db: Database,
+        memo: BatchMemo?,
         context: EventContext,
         request: CanonicalJSON,
         event: EventDraft,
-        entry: ProgrammeCache.Entry? = nil,
+        policyHash: String?,
         insertFacts: (Int64) throws -> Void = { _ in }
     ) throws -> RecordedEvent {
         // SQLite is handed each text as a C string: a NUL would cut it short, and the stored event
@@ -155,7 +163,6 @@ extension Ledger {
                 "the postings of a \(event.kind.rawValue) event sum to \(total), not zero"
             )
         }
-        let memo = Self.batch?.memo
         let last: (seq: Int64, hash: String)?
         if let head = memo?.head {
             last = head
@@ -181,14 +188,7 @@ extension Ledger {
             idempotencyKey: context.idempotencyKey,
             requestHash: Self.requestHash(kind: event.kind, context: context, request: request),
             programme: event.programme?.value,
-            policyHash: try event.policyVersion.map { version in
-                guard let entry else {
-                    throw LedgerError.internalInconsistency(
-                        "a \(event.kind.rawValue) event applied a policy of no programme"
-                    )
-                }
-                return entry.hash(of: version)
-            },
+            policyHash: policyHash,
             reverses: event.reverses,
             payload: event.payload.text,
             explanation: explanationText,
@@ -247,7 +247,7 @@ extension Ledger {
     }
 
     /// Refuses, before anything is written, a posting that would take an account below zero.
-    private func checkBalances(_ db: Database, postings: [Posting]) throws {
+    private static func checkBalances(_ db: Database, postings: [Posting]) throws {
         var change: [LedgerAccount: Money] = [:]
         for posting in postings {
             change[posting.account] = try (change[posting.account] ?? .zero).adding(posting.amount)
@@ -268,12 +268,51 @@ extension Ledger {
     }
 
     /// The balance of one account now.
-    func balance(_ db: Database, _ account: LedgerAccount) throws -> Money {
+    static func balance(_ db: Database, _ account: LedgerAccount) throws -> Money {
         Money(
             fen: try db.fetchOne(Int64.self, sql: "SELECT balance FROM account WHERE id = ?", arguments: [account.id])
                 ?? 0
         )
     }
+}
+
+extension Ledger {
+    func replay(_ db: Database, context: EventContext, kind: EventKind, request: CanonicalJSON) throws -> RecordedEvent?
+    {
+        try EventAppender.replay(db, context: context, kind: kind, request: request)
+    }
+
+    /// Appends what a rule decided (``EventAppender/append(_:memo:context:request:event:policyHash:insertFacts:)``),
+    /// recording the hash of the policy version it applied.
+    func append(
+        _ db: Database,
+        context: EventContext,
+        request: CanonicalJSON,
+        event: EventDraft,
+        entry: ProgrammeCache.Entry? = nil,
+        insertFacts: (Int64) throws -> Void = { _ in }
+    ) throws -> RecordedEvent {
+        let policyHash = try event.policyVersion.map { version in
+            guard let entry else {
+                throw LedgerError.internalInconsistency(
+                    "a \(event.kind.rawValue) event applied a policy of no programme"
+                )
+            }
+            return entry.hash(of: version)
+        }
+        return try EventAppender.append(
+            db,
+            memo: Self.batch?.memo,
+            context: context,
+            request: request,
+            event: event,
+            policyHash: policyHash,
+            insertFacts: insertFacts
+        )
+    }
+
+    /// The balance of one account now.
+    func balance(_ db: Database, _ account: LedgerAccount) throws -> Money { try EventAppender.balance(db, account) }
 }
 
 extension StoredExplanation {
