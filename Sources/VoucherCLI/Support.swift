@@ -66,9 +66,11 @@ enum Exit {
     static let internalError = ExitCode(70)
 }
 
-/// Prints to standard error.
+/// Prints to standard error, each line with its control characters shown (`\u{1B}`), so that
+/// what a file or an argument held can neither move the terminal's cursor nor forge a line.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data((message + "\n").utf8))
+    let lines = message.split(separator: "\n", omittingEmptySubsequences: false).map { String($0).visible }
+    FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
 }
 
 /// Runs `body`, turning the errors this program knows into a message on stderr and an exit code.
@@ -123,7 +125,7 @@ func report(_ event: RecordedEvent, what: String, format: OutputFormat, language
                 ? "已记录过（事件 \(event.seq)），未重复记录" : "already recorded as event \(event.seq); nothing new written")
             : (language == .zh ? "已记录：事件 \(event.seq)" : "recorded event \(event.seq)")
         print("\(state) · \(what)")
-        for line in event.explanation?.lines(language) ?? [] { print("  " + line) }
+        for line in event.explanation?.lines(language) ?? [] { print("  " + line.visible) }
     }
 }
 

@@ -1,4 +1,22 @@
 extension String {
+    /// The text with its control and format characters written as `\u{1B}`, so that printing it
+    /// can neither move a terminal's cursor nor hide a character: for messages and text output.
+    public var visible: String {
+        var out = ""
+        out.unicodeScalars.reserveCapacity(unicodeScalars.count)
+        for scalar in unicodeScalars {
+            let category = scalar.properties.generalCategory
+            if category == .control || category == .format || category == .lineSeparator
+                || category == .paragraphSeparator
+            {
+                out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+
     /// Without white space (Unicode's White_Space: spaces of every width, tabs, line breaks) at
     /// either end. A field read from a file usually has none: then the string is returned as is.
     public var trimmed: String {

@@ -48,9 +48,14 @@ extension ReconciliationReport {
     }
 }
 
-/// A CSV field, quoted when it holds a comma, a quote or a line break.
+/// A CSV field as a spreadsheet should read it: text that starts like a formula (`=`, `+`, `-`,
+/// `@`, a tab or a carriage return) gets a leading `'`, so that Excel shows it instead of running
+/// it; a field holding a comma, a quote or a line break is quoted. Line breaks are looked for in
+/// Unicode scalars (Swift counts CR LF as one Character).
 func field(_ text: String) -> String {
-    text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+    var text = text
+    if let first = text.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) { text = "'" + text }
+    return text.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
         ? "\"" + text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
         : text
 }

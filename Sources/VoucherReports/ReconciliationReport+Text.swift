@@ -6,7 +6,7 @@ extension ReconciliationReport {
     func text(_ language: Language) -> String {
         let words = ReportWords(language)
         var out: [String] = []
-        out.append("\(name.text(language)) · \(words.period(figures.period)) \(words.title)")
+        out.append("\(name.text(language).visible) · \(words.period(figures.period)) \(words.title)")
         out.append(openingSentence(language))
         out.append("")
         var table = TextTable(header: [words.measure, words.value, words.wan], alignments: [.left, .right, .right])
@@ -30,7 +30,10 @@ extension ReconciliationReport {
                 alignments: [.left, .right, .right, .right, .right]
             )
             breakdown.rows = rows.map {
-                [$0.key, String($0.uses), $0.serviceAmount.formatted(), $0.used.formatted(), $0.redeemed.formatted()]
+                [
+                    $0.key.visible, String($0.uses), $0.serviceAmount.formatted(), $0.used.formatted(),
+                    $0.redeemed.formatted(),
+                ]
             }
             out.append(breakdown.render())
             let more = keysNotListed(dimension)
@@ -64,17 +67,19 @@ extension ReconciliationReport {
         for reversal in exceptions.reversals {
             lines.append(
                 "\(words.reversals): #\(reversal.event) \(reversal.date) ← #\(reversal.reversedEvent) "
-                    + "(\(reversal.reversedKind)) \(reversal.reason) [\(reversal.actor)]"
+                    + "(\(reversal.reversedKind)) \(reversal.reason.visible) [\(reversal.actor.visible)]"
             )
         }
         for override in exceptions.overrides {
             lines.append(
-                "\(words.overrides): \(override.party) \(override.name) — \(override.reason) [\(override.approvedBy)]"
+                "\(words.overrides): \(override.party.visible) \(override.name.visible) — \(override.reason.visible) "
+                    + "[\(override.approvedBy.visible)]"
             )
         }
         for late in exceptions.lateRedemptions {
             lines.append(
-                "\(words.late): \(late.filing)/\(late.use) \(late.provider) \(late.filedOn) > \(late.deadline)"
+                "\(words.late): \(late.filing.visible)/\(late.use.visible) \(late.provider.visible) "
+                    + "\(late.filedOn) > \(late.deadline)"
             )
         }
         return lines
@@ -133,14 +138,19 @@ extension ReconciliationReport {
 }
 
 extension String {
-    /// Text safe inside a Markdown table cell.
+    /// Text safe in a Markdown table cell or list item: pipes escaped, HTML's `<`, `>` and `&` as
+    /// entities (Markdown passes HTML through), line breaks of every kind as a space (looked for
+    /// in Unicode scalars: Swift counts CR LF as one Character), other control characters shown.
     func replacingPipes() -> String {
         var out = ""
-        for character in self {
-            switch character {
+        for scalar in unicodeScalars {
+            switch scalar {
             case "|": out += "\\|"
-            case "\n", "\r": out += " "
-            default: out.append(character)
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "&": out += "&amp;"
+            case "\n", "\r", "\u{2028}", "\u{2029}", "\u{85}": out += " "
+            default: out += String(scalar).visible
             }
         }
         return out

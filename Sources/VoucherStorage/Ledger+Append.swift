@@ -93,6 +93,8 @@ enum EventAppender {
         kind: EventKind,
         request: CanonicalJSON
     ) throws -> RecordedEvent? {
+        // Every operation asks first: who records, under which key, on which date.
+        try Lifecycle.checkRecording(actor: context.actor, key: context.idempotencyKey, on: context.businessDate)
         guard
             let row = try db.fetchOne(
                 Row.self,
@@ -149,13 +151,11 @@ enum EventAppender {
         policyHash: String?,
         insertFacts: (Int64) throws -> Void = { _ in }
     ) throws -> RecordedEvent {
+        try Lifecycle.checkRecording(actor: context.actor, key: context.idempotencyKey, on: context.businessDate)
         // SQLite is handed each text as a C string: a NUL would cut it short, and the stored event
         // would no longer match its hash.
-        for (field, text) in [
-            ("actor", context.actor), ("key", context.idempotencyKey), ("recorded_at", context.recordedAt),
-        ]
-        where text.utf8.contains(0) {
-            throw LedgerError.invalid(field: field, value: text.debugDescription, reason: "holds a NUL character")
+        if context.recordedAt.utf8.contains(0) {
+            throw LedgerError.invalid(field: "recorded_at", value: context.recordedAt.visible, reason: "holds a NUL")
         }
         let total = try Money.sum(event.postings.map(\.amount))
         guard total == .zero else {

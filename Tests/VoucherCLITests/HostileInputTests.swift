@@ -360,7 +360,110 @@ struct HostileInputTests {
             ],
             expected: "no granted quota"
         ),
+        // Invisible characters: each would make a second reference that looks like the first.
+        Case(
+            name: "a use reference ending in a zero-width space",
+            arguments: useArguments(ref: "U1\u{200B}"),
+            expected: "ref \"U1\\u{200B}\": holds the invisible character U+200B at position 3"
+        ),
+        Case(
+            name: "a use reference with a zero-width joiner",
+            arguments: useArguments(ref: "U\u{200D}1"),
+            expected: "U+200D at position 2"
+        ),
+        Case(
+            name: "a use reference with an escape",
+            arguments: useArguments(ref: "U1\u{1B}[2J"),
+            expected: "ref \"U1\\u{1B}[2J\": holds the invisible character U+001B"
+        ),
+        importing(
+            "uses",
+            "a use reference in a file with a byte-order mark inside it",
+            [usesHeader, "U1\u{FEFF},\(alpha),\(lab),NMR,sh-innovation-voucher,1万,2022-05-10,"],
+            expect: "line 2, column ref: ref \"U1\\u{FEFF}\": holds the invisible character U+FEFF"
+        ),
+        importing(
+            "claims",
+            "a claim reference with a zero-width space in a file",
+            [claimsHeader, "C\u{200B}2,\(alpha),sh-innovation-voucher,2023,1万,pending,,"],
+            expect: "line 2, column ref"
+        ),
+        Case(
+            name: "a product code with a zero-width space",
+            arguments: [
+                "register", "product", "--code", "NMR\u{200B}", "--provider", lab, "--name", "核磁", "--category",
+                "testing", "--list-price", "1万",
+            ],
+            expected: "code \"NMR\\u{200B}\": holds the invisible character U+200B"
+        ),
+        // Amounts no programme comes near, which would overflow the ledger's sums.
+        Case(
+            name: "a claim of the largest 64-bit amount",
+            arguments: [
+                "claim", "--ref", "C9", "--applicant", alpha, "--programme", "sh-innovation-voucher", "--year", "2023",
+                "--requested", "92233720368547758.07", "--date", "2023-01-05",
+            ],
+            expected: "is more than the largest amount the ledger records, 100,000,000.00"
+        ),
+        Case(
+            name: "a use of a trillion yuan",
+            arguments: useArguments(ref: "U9", amount: "1000000000000"),
+            expected: "service_amount \"1,000,000,000,000.00\": is more than the largest amount"
+        ),
+        // Dates that are typing mistakes.
+        Case(
+            name: "a use dated 9999-12-31",
+            arguments: useArguments(ref: "U9", date: "9999-12-31"),
+            expected: "date \"9999-12-31\": is outside the dates the ledger records, 1990-01-01 to 2199-12-31"
+        ),
+        Case(
+            name: "a claim dated 1850",
+            arguments: [
+                "claim", "--ref", "C9", "--applicant", alpha, "--programme", "sh-innovation-voucher", "--year", "2023",
+                "--requested", "1万", "--date", "1850-01-05",
+            ],
+            expected: "is outside the dates the ledger records"
+        ),
+        // Who records.
+        Case(
+            name: "an empty actor",
+            arguments: [
+                "claim", "--ref", "C9", "--applicant", alpha, "--programme", "sh-innovation-voucher", "--year", "2023",
+                "--requested", "1万", "--date", "2023-01-05", "--actor", "",
+            ],
+            expected: "actor \"\": is empty; say who records with --actor NAME"
+        ),
+        Case(
+            name: "an actor with a line break",
+            arguments: [
+                "claim", "--ref", "C9", "--applicant", alpha, "--programme", "sh-innovation-voucher", "--year", "2023",
+                "--requested", "1万", "--date", "2023-01-05", "--actor", "clerk\n✓ all verified",
+            ],
+            expected: "actor \"clerk\\u{A}✓ all verified\": holds the invisible character U+000A"
+        ),
+        // Digests no ledger printed.
+        Case(
+            name: "a digest of minus five events",
+            arguments: [
+                "verify", "--digest", "voucher-ledger digest 1: -5 events, head " + String(repeating: "a", count: 64),
+            ],
+            expected: "is not a digest"
+        ),
+        Case(
+            name: "a digest of no events",
+            arguments: [
+                "verify", "--digest", "voucher-ledger digest 1: 0 events, head " + String(repeating: "a", count: 64),
+            ],
+            expected: "is not a digest"
+        ),
     ]
+
+    static func useArguments(ref: String, amount: String = "1万", date: String = "2022-05-10") -> [String] {
+        [
+            "use", "--ref", ref, "--applicant", alpha, "--provider", lab, "--product", "NMR", "--programme",
+            "sh-innovation-voucher", "--service-amount", amount, "--date", date,
+        ]
+    }
 
     /// A ledger with an applicant, a provider, a product, a granted claim C1 and a use U1.
     static let ledger: URL = {

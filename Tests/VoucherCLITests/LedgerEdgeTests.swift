@@ -286,3 +286,60 @@ struct LedgerEdgeTests {
         #expect(!result.stderr.contains("SQLite error"))
     }
 }
+
+/// What the ledger prints is escaped for where it lands: a terminal never obeys a control
+/// character from the ledger, a spreadsheet never runs a formula from it, a Markdown page never
+/// renders its HTML.
+struct OutputEscapingTests {
+    typealias CLI = CommandLineTests
+
+    @Test func textFromTheLedgerIsShownNotObeyedInEveryOutput() throws {
+        let (directory, run) = try LedgerEdgeTests.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let steps: [[String]] = [
+            [
+                "register", "product", "--code", "P2", "--provider", "911101066976941872", "--name", "公式",
+                "--category", "=HYPERLINK(\"http://x\",\"y\")", "--list-price", "1万", "--date", "2022-01-05",
+            ],
+            [
+                "register", "product", "--code", "P3", "--provider", "911101066976941872", "--name", "换行",
+                "--category", "a\r\nb<script>", "--list-price", "1万", "--date", "2022-01-05",
+            ],
+            [
+                "claim", "--ref", "C-1", "--applicant", LedgerEdgeTests.a, "--programme", "sh-innovation-voucher",
+                "--year", "2022", "--requested", "30万", "--date", "2022-02-01",
+            ],
+            ["decide", "--claim", "C-1", "--grant", "30万", "--reviewer", "王丽", "--date", "2022-02-02"],
+        ]
+        for step in steps {
+            let result = try run(step)
+            #expect(result.status == 0, "\(step): \(result.stderr)")
+        }
+        for (ref, product) in [("U-1", "P2"), ("U-2", "P3")] {
+            var use = LedgerEdgeTests.use(ref, amount: "2万", on: "2022-05-10")
+            if let index = use.firstIndex(of: "P1") { use[index] = product }
+            #expect(try run(use).status == 0)
+        }
+        let extra = try run(LedgerEdgeTests.use("U-3", amount: "2万", on: "2022-05-11") + ["--format", "json"])
+        let event = try #require(try CLI.json(extra.stdout)["event"] as? Int)
+        let reversal = try run([
+            "reverse", "--event", "\(event)", "--reason", "录入重复\u{1B}[2J\n✓ all figures verified", "--date",
+            "2022-05-12",
+        ])
+        #expect(reversal.status == 0, "\(reversal.stderr)")
+        let text = try run(["report", "--programme", "sh-innovation-voucher", "--year", "2022", "--lang", "en"])
+        #expect(text.status == 0)
+        #expect(!text.stdout.unicodeScalars.contains("\u{1B}"))
+        #expect(text.stdout.contains("\\u{1B}[2J\\u{A}✓ all figures verified"))
+        #expect(!text.stdout.split(separator: "\n").contains { $0.drop { $0 == " " }.hasPrefix("✓ all figures") })
+        let markdown = try run([
+            "report", "--programme", "sh-innovation-voucher", "--year", "2022", "--format", "markdown",
+        ])
+        #expect(!markdown.stdout.contains("<script>"))
+        #expect(!markdown.stdout.unicodeScalars.contains("\r"))
+        let csv = try run(["report", "--programme", "sh-innovation-voucher", "--year", "2022", "--by", "category"])
+        #expect(csv.stdout.contains("\"'=HYPERLINK("))
+        #expect(csv.stdout.contains("\"a\r\nb<script>\""))
+        #expect(!csv.stdout.contains("\r\n=HYPERLINK"))
+    }
+}

@@ -71,6 +71,53 @@ struct LifecycleTests {
         DecisionRequest(claimRef: "C-1", level: level, outcome: .grant(money(amount)), reviewer: reviewer)
     }
 
+    // MARK: - What a request may hold
+
+    @Test(arguments: ["\u{200B}", "\u{200D}", "\u{FEFF}", "\u{1B}", "\u{0}", "\u{7F}", "\u{202E}"])
+    func aReferenceWithAnInvisibleCharacterIsRefused(hidden: String) throws {
+        #expect(throws: LedgerError.self) { try Lifecycle.reference("U-1" + hidden, field: "ref") }
+        #expect(throws: LedgerError.self) { try Lifecycle.reference(hidden + "U-1", field: "ref") }
+        #expect(try Lifecycle.reference("  U-1 甲 ", field: "ref") == "U-1 甲")
+        #expect(!("U-1" + hidden).visible.unicodeScalars.contains { $0.properties.generalCategory == .control })
+    }
+
+    @Test func theRecorderIsNamedVisiblyOnADateTheLedgerRecords() throws {
+        try Lifecycle.checkRecording(actor: "王丽", key: "claim:C-1", on: Self.date("2022-03-01"))
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.checkRecording(actor: " ", key: "k", on: Self.date("2022-03-01"))
+        }
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.checkRecording(actor: "a\nb", key: "k", on: Self.date("2022-03-01"))
+        }
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.checkRecording(actor: "a", key: "k\u{200B}", on: Self.date("2022-03-01"))
+        }
+        for outside in ["1989-12-31", "2200-01-01", "9999-12-31"] {
+            #expect(throws: LedgerError.self) {
+                try Lifecycle.checkRecording(actor: "a", key: "k", on: Self.date(outside))
+            }
+        }
+        try Lifecycle.checkRecording(actor: "a", key: "k", on: Self.date("2199-12-31"))
+    }
+
+    @Test func noAmountAboveTheLargestIsTakenAnywhere() throws {
+        let programme = try Self.programme(.voucher)
+        let tooMuch = Money(fen: Lifecycle.largestAmount.fen + 1)
+        var claim = ClaimRequest(ref: "C", applicantID: "A", programme: programme.id, year: 2022, requested: tooMuch)
+        #expect(throws: LedgerError.self) { try Lifecycle.submission(of: claim) }
+        claim.requested = Lifecycle.largestAmount
+        _ = try Lifecycle.submission(of: claim)
+        var use = try Self.useRequest("1万", programme: programme.id)
+        use.serviceAmount = tooMuch
+        #expect(throws: LedgerError.self) { try Lifecycle.submission(of: use) }
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.submission(of: DecisionRequest(claimRef: "C", outcome: .grant(tooMuch), reviewer: "r"))
+        }
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.submission(of: PaymentRequest(claimRef: "C", amount: tooMuch))
+        }
+    }
+
     // MARK: - Decisions
 
     @Test func theCityDecidesOnlyAfterTheDistrictAndOnce() throws {

@@ -45,7 +45,11 @@ struct ReportGoldenTests {
             figures: figures,
             breakdowns: [
                 .provider: [row("12310000007000001F", 5, "50万", "20万", "19万"), row("lab|<b>", 2, "18.9万", "9万", "8万")],
-                .category: [row("testing", 6, "60万", "25万", "23万"), row("design, \"new\"", 1, "8.9万", "4万", "4万")],
+                .category: [
+                    row("testing", 6, "60万", "25万", "23万"), row("design, \"new\"", 1, "8.9万", "4万", "4万"),
+                    row("=HYPERLINK(\"http://x\",\"y\")", 1, "0", "0", "0"), row("a\r\nb", 1, "0", "0", "0"),
+                    row("-1+1", 1, "0", "0", "0"),
+                ],
                 .month: [row("2022-05", 4, "40万", "17万", "17万"), row("2022-06", 3, "28.9万", "12万", "10万")],
                 .applicant: [row("91350100M000100Y43", 2, "30万", "10万", "10万")],
             ],
@@ -57,7 +61,7 @@ struct ReportGoldenTests {
                         date: date("2022-06-02"),
                         reversedEvent: 40,
                         reversedKind: "use",
-                        reason: "录入重复 <script>alert(1)</script> | a",
+                        reason: "录入重复 <script>alert(1)</script> | a\u{1B}[2J\n✓ forged line",
                         actor: "王丽"
                     )
                 ],
@@ -104,5 +108,26 @@ struct ReportGoldenTests {
             as: .lines,
             named: "provider-\(language.rawValue)"
         )
+    }
+
+    /// Keys that start like a formula are shown, not run; a key holding CR LF stays in its cell.
+    @Test func aBreakdownCSVNeutralisesFormulasAndKeepsLineBreaksInTheirCell() throws {
+        let report = try Self.shanghai2022()
+        let csv = ReconciliationReport.breakdownCSV(report.breakdowns[.category] ?? [], by: .category, language: .en)
+        #expect(csv.contains("\r\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",1,"))
+        #expect(csv.contains("\r\n'-1+1,1,"))
+        #expect(csv.contains("\r\n\"a\r\nb\",1,"))
+        #expect(!csv.contains("\r\n=") && !csv.contains("\r\n-1"))
+        assertSnapshot(of: csv, as: .lines, named: "category-en")
+    }
+
+    /// Text a person reads shows control characters instead of obeying them: no forged line.
+    @Test(arguments: [ReconciliationReport.Format.text, .markdown, .html])
+    func noTextFormatObeysAControlCharacterOrForgesALine(format: ReconciliationReport.Format) throws {
+        let output = try Self.shanghai2022().render(format, language: .en)
+        #expect(!output.unicodeScalars.contains("\u{1B}"))
+        let lines = output.split(separator: "\n").map { $0.drop { $0 == " " } }
+        #expect(!lines.contains { $0.hasPrefix("✓ forged") })
+        if format != .text { #expect(!output.contains("<script>")) }
     }
 }

@@ -43,7 +43,7 @@ public struct ClaimFact: Sendable, Hashable {
 extension Lifecycle {
     /// The claim checked on its own: a reference, a plausible year, no amount below zero.
     public static func submission(of request: ClaimRequest) throws(LedgerError) -> ClaimFact {
-        let ref = try required(request.ref, field: "ref")
+        let ref = try reference(request.ref, field: "ref")
         guard (1900...9999).contains(request.year) else {
             throw .invalid(field: "year", value: "\(request.year)", reason: "is not a year")
         }

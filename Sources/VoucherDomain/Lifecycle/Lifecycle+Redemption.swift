@@ -67,7 +67,7 @@ extension Lifecycle {
     ) throws(LedgerError) -> (
         ref: String, canonical: CanonicalJSON
     ) {
-        let ref = try required(request.ref, field: "ref")
+        let ref = try reference(request.ref, field: "ref")
         guard !request.useRefs.isEmpty else {
             throw .invalid(field: "uses", value: "", reason: "a redemption claim names at least one use")
         }

@@ -58,12 +58,10 @@ extension Lifecycle {
         product: ProductRegistration, payload: CanonicalJSON
     ) {
         var checked = registration
-        checked.code = try required(registration.code, field: "code")
+        checked.code = try reference(registration.code, field: "code")
         checked.name = try required(registration.name, field: "name")
         checked.category = try required(registration.category, field: "category")
-        if registration.listPrice.isNegative {
-            throw .invalid(field: "list_price", value: registration.listPrice.formatted(), reason: "is below zero")
-        }
+        try nonNegative(registration.listPrice, field: "list_price")
         let payload = CanonicalJSON.object([
             "code": .string(checked.code), "provider": .string(registration.providerID), "name": .string(checked.name),
             "category": .string(checked.category), "list_price": .money(registration.listPrice),

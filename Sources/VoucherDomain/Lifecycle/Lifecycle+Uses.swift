@@ -126,8 +126,11 @@ extension Lifecycle {
         request: UseRequest, canonical: CanonicalJSON
     ) {
         var checked = request
-        checked.ref = try required(request.ref, field: "ref")
+        checked.ref = try reference(request.ref, field: "ref")
         checked.project = projectName(request.project)
+        try nonNegative(request.serviceAmount, field: "service_amount")
+        if let eligible = request.eligibleAmount { try nonNegative(eligible, field: "eligible_amount") }
+        if let tax = request.taxAmount { try nonNegative(tax, field: "tax_amount") }
         var members: [String: CanonicalJSON] = [
             "ref": .string(checked.ref), "applicant": .string(request.applicantID),
             "provider": .string(request.providerID), "product": .string(request.productCode),

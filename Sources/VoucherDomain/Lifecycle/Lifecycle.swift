@@ -18,8 +18,84 @@ public enum Lifecycle {
         return trimmed
     }
 
+    /// A reference, id or code: required, and with no control or format character in it (a
+    /// zero-width space, a byte-order mark, an escape). Such a character is invisible, so
+    /// `U-1` and `U-1` followed by U+200B would look the same and be two references.
+    public static func reference(_ text: String, field: String) throws(LedgerError) -> String {
+        let trimmed = try required(text, field: field)
+        if let hidden = invisibleCharacter(in: trimmed) {
+            throw .invalid(
+                field: field,
+                value: trimmed.visible,
+                reason: "holds the invisible character \(hidden.code) at position \(hidden.position); "
+                    + "type the reference again without it"
+            )
+        }
+        return trimmed
+    }
+
+    /// The business dates the ledger records: 1990 to 2199. A date outside is a typing mistake
+    /// (9999-12-31 would put a use's redemption deadline in the year 10000, which is no date).
+    public static let businessDates = BusinessDate.startOfYear(1990)...BusinessDate.endOfYear(2199)
+
+    /// Who records an event, under which key and on which business date, checked before anything
+    /// is written: an actor is named; neither the actor nor the key holds an invisible or control
+    /// character (SQLite would also cut a NUL short, and the stored event would no longer match
+    /// its hash); the date lies in ``businessDates``.
+    public static func checkRecording(actor: String, key: String, on date: BusinessDate) throws(LedgerError) {
+        if actor.trimmed.isEmpty {
+            throw .invalid(
+                field: "actor",
+                value: actor,
+                reason: "is empty; say who records with --actor NAME (or VOUCHER_ACTOR)"
+            )
+        }
+        for (field, text) in [("actor", actor), ("key", key)] {
+            if let hidden = invisibleCharacter(in: text) {
+                throw .invalid(
+                    field: field,
+                    value: text.visible,
+                    reason: "holds the invisible character \(hidden.code) at position \(hidden.position)"
+                )
+            }
+        }
+        guard businessDates.contains(date) else {
+            throw .invalid(
+                field: "date",
+                value: date.iso,
+                reason:
+                    "is outside the dates the ledger records, \(businessDates.lowerBound) to \(businessDates.upperBound)"
+            )
+        }
+    }
+
+    /// The first control or format character (Unicode categories Cc and Cf) of `text`, as
+    /// `U+200B`, and its position counted from 1.
+    public static func invisibleCharacter(in text: String) -> (code: String, position: Int)? {
+        for (offset, scalar) in text.unicodeScalars.enumerated()
+        where scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format {
+            let hex = String(scalar.value, radix: 16, uppercase: true)
+            return ("U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex, offset + 1)
+        }
+        return nil
+    }
+
+    /// The largest amount the ledger records: 1亿元 (100,000,000.00). No claim, purchase, grant or
+    /// payment of these programmes comes near it (the largest cap is 100万元), and it keeps every
+    /// sum the ledger stores inside a 64-bit count of fen for more than 900 million amounts.
+    public static let largestAmount = Money(fen: 10_000_000_000)
+
+    /// An amount of zero or more, and at most ``largestAmount``.
     static func nonNegative(_ amount: Money, field: String) throws(LedgerError) {
         if amount.isNegative { throw .invalid(field: field, value: amount.formatted(), reason: "is below zero") }
+        if amount > largestAmount {
+            throw .invalid(
+                field: field,
+                value: amount.formatted(),
+                reason: "is more than the largest amount the ledger records, \(largestAmount.formatted()) (1亿元); "
+                    + "check the figure"
+            )
+        }
     }
 
     /// A submission that repeats an event already recorded — the same idempotency key and content,

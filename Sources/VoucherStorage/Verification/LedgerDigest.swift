@@ -25,7 +25,9 @@ public struct LedgerDigest: Sendable, Hashable, CustomStringConvertible {
         let prefix = "voucher-ledger digest 1: "
         guard trimmed.hasPrefix(prefix) else { return nil }
         let parts = trimmed.dropFirst(prefix.count).split(separator: " ")
-        guard parts.count == 4, parts[1] == "events,", parts[2] == "head", let events = Int64(parts[0]),
+        // A ledger has at least one event: a digest of none, or of fewer, was not printed by a ledger.
+        guard parts.count == 4, parts[1] == "events,", parts[2] == "head", let events = Int64(parts[0]), events >= 1,
+            parts[0].allSatisfy({ $0.isASCII && $0.isNumber }),
             parts[3].count == 64, parts[3].allSatisfy({ $0.isHexDigit && !$0.isUppercase })
         else { return nil }
         self.init(events: events, head: String(parts[3]))
