@@ -36,6 +36,18 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         let reports = try guarded {
+            // The demo writes a new ledger, or its own again: never another ledger's events.
+            if FileManager.default.fileExists(atPath: db) {
+                let others = try Ledger.openForReading(at: db).events(notRecordedBy: "demo")
+                if others > 0 {
+                    throw LedgerError.invalid(
+                        field: "db",
+                        value: db,
+                        reason: "holds \(others) event\(others == 1 ? "" : "s") the demo did not record; the demo "
+                            + "writes only a new file or its own ledger: give --db a new file name"
+                    )
+                }
+            }
             let ledger = try Ledger.open(at: db, actor: "demo")
             let importer = Importer(ledger: ledger, actor: "demo")
             for (kind, name, bytes) in Self.files {

@@ -242,7 +242,7 @@ struct Report: ParsableCommand {
         if let by {
             // One breakdown, every key, as CSV.
             let rows = try guarded {
-                let ledger = try ledger.open()
+                let ledger = try ledger.openForReading()
                 let id = try ProgrammeID(programme)
                 _ = try ledger.programme(id)
                 return try ledger.breakdown(id, period: period, by: by)
@@ -251,7 +251,7 @@ struct Report: ParsableCommand {
             return
         }
         let report = try guarded {
-            try buildReport(try ledger.open(), programme: try ProgrammeID(programme), period: period)
+            try buildReport(try ledger.openForReading(), programme: try ProgrammeID(programme), period: period)
         }
         print(report.render(format, language: lang), terminator: "")
     }
@@ -295,7 +295,7 @@ struct Policy: ParsableCommand {
         @Option(help: "text or json.") var format: OutputFormat = .text
 
         func run() throws {
-            let programmes = try guarded { try ledger.open().programmes() }
+            let programmes = try guarded { try ledger.openForReading().programmes() }
             switch format {
             case .json:
                 print(
@@ -331,7 +331,7 @@ struct Policy: ParsableCommand {
 
         func run() throws {
             let yaml = try guarded { () -> String in
-                guard let yaml = try ledger.open().policyFile(try ProgrammeID(programme)) else {
+                guard let yaml = try ledger.openForReading().policyFile(try ProgrammeID(programme)) else {
                     throw LedgerError.unknownProgramme(programme)
                 }
                 return yaml
@@ -400,7 +400,7 @@ struct Verify: ParsableCommand {
                 }
                 expected = parsed
             }
-            return try ledger.open().verify(against: expected)
+            return try ledger.openForReading().verify(against: expected)
         }
         switch format {
         case .json:
@@ -432,7 +432,7 @@ struct Digest: ParsableCommand {
     @OptionGroup var ledger: LedgerOptions
 
     func run() throws {
-        print(try guarded { try ledger.open().digest() }.description)
+        print(try guarded { try ledger.openForReading().digest() }.description)
     }
 }
 
@@ -458,7 +458,7 @@ struct Export: ParsableCommand {
         try guarded {
             let output = FileHandle.standardOutput
             var buffer = Data()
-            try ledger.open().exportJournal { transaction in
+            try ledger.openForReading().exportJournal { transaction in
                 buffer.append(contentsOf: transaction.utf8)
                 if buffer.count > 1 << 20 {
                     output.write(buffer)

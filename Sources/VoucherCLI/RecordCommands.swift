@@ -148,7 +148,7 @@ struct Quote: ParsableCommand {
 
     func run() throws {
         let decision = try guarded {
-            try ledger.open().quote(try purchase.request(ref: "quote"), on: date ?? today())
+            try ledger.openForReading().quote(try purchase.request(ref: "quote"), on: date ?? today())
         }
         switch format {
         case .json:

@@ -28,6 +28,12 @@ struct LedgerOptions: ParsableArguments {
     func open() throws -> Ledger {
         try guarded { try Ledger.open(at: path, actor: actorName) }
     }
+
+    /// The ledger for a command that only reads: an existing ledger file, opened read-only (so an
+    /// auditor's read-only copy works, and a mistyped path creates nothing).
+    func openForReading() throws -> Ledger {
+        try guarded { try Ledger.openForReading(at: path) }
+    }
 }
 
 /// How a command prints data: for people, or JSON for scripts.
@@ -84,6 +90,9 @@ func guarded<T>(_ body: () throws -> T) throws -> T {
         }
         printError("voucher: refused: \(error)")
         throw Exit.refused
+    } catch let error as LedgerFile.NotALedger {
+        printError("voucher: \(error)")
+        throw Exit.ioError
     } catch let error as LedgerStorageError {
         printError("voucher: \(error)")
         throw Exit.ioError

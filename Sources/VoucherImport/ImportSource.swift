@@ -38,6 +38,12 @@ public struct ImportSource: Sendable {
                 return ReadError(path: path, reason: "there is no such file")
             }
             if directory.boolValue { return ReadError(path: path, reason: "it is a folder; give the CSV file in it") }
+            // A device or a pipe (/dev/zero, /dev/stdin) may never end: only files are imported.
+            if let type = try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType,
+                type != .typeRegular
+            {
+                return ReadError(path: path, reason: "it is not a regular file (a device or a pipe); give the CSV file")
+            }
             if !FileManager.default.isReadableFile(atPath: path) {
                 return ReadError(path: path, reason: "this user may not read it")
             }
@@ -107,7 +113,7 @@ struct DecodedInput {
         }
         let bom = start.starts(with: [0xEF, 0xBB, 0xBF])
         let offset = bom ? 3 : 0
-        if TextDecoding.isValidUTF8(try source.chunks(from: offset)) {
+        if try TextDecoding.isValidUTF8(try source.chunks(from: offset)) {
             self.init(source: source, offset: offset, encoding: bom ? .utf8WithBOM : .utf8)
             return
         }

@@ -17,10 +17,14 @@ public enum TextEncoding: String, Sendable, Hashable {
 /// Why a file's bytes are not text we can read.
 public struct TextDecodingError: Error, Sendable, Equatable, CustomStringConvertible {
     public var byteOffset: Int
+    /// A NUL byte: text files have none, so reading stops at the first (a binary file, a disk image).
+    public var isNUL = false
 
     public var description: String {
-        "the file is neither UTF-8 nor GB18030/GBK text (undecodable bytes near byte \(byteOffset)); "
-            + "save it from Excel as \"CSV UTF-8\" or as plain CSV"
+        isNUL
+            ? "the file is not text: it holds a NUL byte at byte \(byteOffset); give the CSV file"
+            : "the file is neither UTF-8 nor GB18030/GBK text (undecodable bytes near byte \(byteOffset)); "
+                + "save it from Excel as \"CSV UTF-8\" or as plain CSV"
     }
 }
 
@@ -42,9 +46,14 @@ public enum TextDecoding {
 
     /// Whether the bytes the chunks return, taken together, are valid UTF-8. A character split
     /// between two chunks is carried over to the next.
-    static func isValidUTF8(_ chunks: () -> [UInt8]?) -> Bool {
+    /// Throws at the first NUL byte: no text file holds one, so a binary file is refused after its
+    /// first chunk instead of being read to its end.
+    static func isValidUTF8(_ chunks: () -> [UInt8]?) throws(TextDecodingError) -> Bool {
         var carried: [UInt8] = []
+        var offset = 0
         while let chunk = chunks() {
+            if let nul = chunk.firstIndex(of: 0) { throw TextDecodingError(byteOffset: offset + nul, isNUL: true) }
+            offset += chunk.count
             var bytes = carried + chunk
             // Hold back an incomplete character at the end: its lead byte and what follows it.
             var cut = bytes.count

@@ -84,6 +84,13 @@ extension Ledger {
         try read { db in try ReconciliationQueries.exceptions(db, programmeID, period: period) }
     }
 
+    /// How many events someone other than `actor` recorded.
+    public func events(notRecordedBy actor: String) throws -> Int {
+        try read { db in
+            try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM event WHERE actor <> ?", arguments: [actor]) ?? 0
+        }
+    }
+
     /// The head of the hash chain now.
     public func chainHead() throws -> ChainHead { try read { db in try ReconciliationQueries.chainHead(db) } }
 

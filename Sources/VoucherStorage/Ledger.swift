@@ -36,12 +36,15 @@ public struct Ledger: Sendable {
 
     private static func opening(at path: String, actor: String) throws -> Ledger {
         // Create the file before SQLite does, so that it is never readable by others; O_EXCL so
-        // that two processes starting a new ledger at once never truncate each other's work.
-        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        // that two processes starting a new ledger at once never truncate each other's work, and
+        // O_NOFOLLOW so that a link is never followed to create its target.
+        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
         if descriptor >= 0 {
             close(descriptor)
         } else if errno != EEXIST {
             throw LedgerError.cannotCreate(path: path)
+        } else {
+            try whileAnotherCreates { try LedgerFile.check(path) }
         }
         var configuration = Configuration()
         configuration.journalMode = .wal
@@ -112,7 +115,11 @@ public struct Ledger: Sendable {
         ("v3 no index of postings by account", PackageResources.v3_sql),
         ("v4 index of late filings", PackageResources.v4_sql),
         ("v5 a use's rounding bounds its amount", PackageResources.v5_sql),
+        ("v6 application id", PackageResources.v6_sql),
     ]
+
+    /// SQLite's application id of a ledger file (`VLDR`), set by migration v6.
+    static let applicationID: Int32 = 0x564C_4452
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

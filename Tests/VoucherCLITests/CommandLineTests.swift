@@ -315,7 +315,8 @@ struct CommandLineTests {
     @Test func verificationFailureExitsTwoAndNamesTheEvent() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        #expect(try Self.voucher(["policy", "list", "--db", "v.sqlite"], in: directory).status == 0)
+        let create = ["expire", "--programme", "sh-innovation-voucher", "--date", "2023-01-01", "--db", "v.sqlite"]
+        #expect(try Self.voucher(create, in: directory).status == 0)
         let digest = try Self.voucher(["digest", "--db", "v.sqlite"], in: directory).stdout
         #expect(digest.hasPrefix("voucher-ledger digest 1: 4 events, head "))
         let sqlite = Process()

@@ -282,7 +282,7 @@ struct LedgerEdgeTests {
             in: directory
         )
         #expect(result.status == 74)
-        #expect(result.stderr.contains("could not be read or written"), "\(result.stderr)")
+        #expect(result.stderr.contains("l.sqlite is not a database; nothing was changed"), "\(result.stderr)")
         #expect(!result.stderr.contains("SQLite error"))
     }
 }
@@ -341,5 +341,106 @@ struct OutputEscapingTests {
         #expect(csv.stdout.contains("\"'=HYPERLINK("))
         #expect(csv.stdout.contains("\"a\r\nb<script>\""))
         #expect(!csv.stdout.contains("\r\n=HYPERLINK"))
+    }
+}
+
+/// Files that are not what they seem: each is refused, and nothing is created or changed.
+struct LedgerFileTests {
+    typealias CLI = CommandLineTests
+
+    static let readCommands: [[String]] = [
+        ["verify"], ["digest"], ["report", "--programme", "sh-innovation-voucher", "--year", "2022"],
+        ["export", "--format", "ledger"], ["policy", "list"],
+    ]
+
+    @Test func aCommandThatOnlyReadsRefusesAMissingFileAndCreatesNothing() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for command in Self.readCommands {
+            let result = try CLI.voucher(command + ["--db", "typo.sqlite"], in: directory)
+            #expect(result.status == 74, "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("typo.sqlite does not exist"), "\(command): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("typo.sqlite").path))
+        }
+    }
+
+    @Test func commandsThatOnlyReadLeaveTheLedgerFileAsItWas() throws {
+        let (directory, run) = try LedgerEdgeTests.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("l.sqlite")
+        #expect(try run(["verify"]).status == 0)  // checkpoints the WAL: the file holds everything
+        let before = try Data(contentsOf: file)
+        for command in Self.readCommands {
+            let result = try run(command)
+            #expect(result.status == 0, "\(command): \(result.stderr)")
+        }
+        #expect(try Data(contentsOf: file) == before)
+    }
+
+    @Test func anotherProgramsDatabaseIsRefusedAndLeftAsItWas() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let other = directory.appendingPathComponent("other.db")
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        sqlite.arguments = ["sqlite3", other.path, "CREATE TABLE event (x); INSERT INTO event VALUES (1);"]
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        let before = try Data(contentsOf: other)
+        for command in Self.readCommands + [["expire", "--programme", "sh-innovation-voucher", "--date", "2023-01-01"]]
+        {
+            let result = try CLI.voucher(command + ["--db", "other.db"], in: directory)
+            #expect(result.status == 74, "\(command): \(result.stderr)")
+            #expect(result.stderr.contains("is a database of another program"), "\(command): \(result.stderr)")
+        }
+        #expect(try Data(contentsOf: other) == before)
+    }
+
+    @Test func aLinkADeviceAndAFolderAreRefused() throws {
+        let directory = try CLI.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createSymbolicLink(
+            atPath: directory.appendingPathComponent("link.sqlite").path,
+            withDestinationPath: directory.appendingPathComponent("target.sqlite").path
+        )
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("folder"),
+            withIntermediateDirectories: true
+        )
+        for (db, reason) in [
+            ("link.sqlite", "is a link"), ("/dev/null", "is not a regular file"), ("folder", "is a folder"),
+        ] {
+            for command in [["verify"], ["expire", "--programme", "sh-innovation-voucher", "--date", "2023-01-01"]] {
+                let result = try CLI.voucher(command + ["--db", db], in: directory)
+                #expect(result.status == 74, "\(db) \(command): \(result.stderr)")
+                #expect(result.stderr.contains(reason), "\(db) \(command): \(result.stderr)")
+            }
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("target.sqlite").path))
+    }
+
+    @Test func theDemoWritesOnlyANewFileOrItsOwn() throws {
+        let (directory, run) = try LedgerEdgeTests.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let head = try run(["digest"]).stdout
+        let demo = try CLI.voucher(["demo", "--db", "l.sqlite"], in: directory)
+        #expect(demo.status == 1)
+        #expect(demo.stderr.contains("the demo did not record"), "\(demo.stderr)")
+        #expect(try run(["digest"]).stdout == head)
+        for _ in 1...2 {
+            #expect(try CLI.voucher(["demo", "--db", "demo.sqlite"], in: directory).status == 0)
+        }
+    }
+
+    @Test func aDeviceOrAFileWithANULIsNotImported() throws {
+        let (directory, run) = try LedgerEdgeTests.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let zero = try run(["import", "uses", "/dev/zero"])
+        #expect(zero.status == 74)
+        #expect(zero.stderr.contains("is not a regular file"), "\(zero.stderr)")
+        try Data("ref,applicant_id\nU1\u{0},x\n".utf8).write(to: directory.appendingPathComponent("nul.csv"))
+        let nul = try run(["import", "uses", "nul.csv"])
+        #expect(nul.status == 1)
+        #expect(nul.stderr.contains("holds a NUL byte at byte 19"), "\(nul.stderr)")
     }
 }

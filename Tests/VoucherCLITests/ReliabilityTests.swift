@@ -109,7 +109,8 @@ struct ReliabilityTests {
         let processes = try errors.map { file in
             _ = FileManager.default.createFile(atPath: file.path, contents: nil)
             return try Self.launch(
-                ["policy", "list", "--db", "new.sqlite"],
+                // A command that records creates the ledger (expiry: nothing to lapse, nothing recorded).
+                ["expire", "--programme", "sh-innovation-voucher", "--date", "2023-01-01", "--db", "new.sqlite"],
                 in: directory,
                 standardError: try FileHandle(forWritingTo: file)
             )

@@ -113,11 +113,11 @@ struct ChunkedReadingTests {
         #expect(error?.line == 2)
     }
 
-    @Test func utf8IsValidatedAcrossChunkBoundaries() {
+    @Test func utf8IsValidatedAcrossChunkBoundaries() throws {
         let bytes = Array("杨浦区😀é,x\n".utf8)
         for chunk in 1...bytes.count {
             var position = 0
-            let valid = TextDecoding.isValidUTF8 {
+            let valid = try TextDecoding.isValidUTF8 {
                 guard position < bytes.count else { return nil }
                 defer { position += chunk }
                 return Array(bytes[position..<min(position + chunk, bytes.count)])
@@ -127,12 +127,21 @@ struct ChunkedReadingTests {
         for broken in [Array(bytes.dropLast(3)) + [0xE6], [0x81, 0x20, 0xFF], Array(bytes) + [0xC0, 0x80]] {
             var given = false
             #expect(
-                !TextDecoding.isValidUTF8 {
+                try !TextDecoding.isValidUTF8 {
                     defer { given = true }
                     return given ? nil : broken
                 }
             )
         }
+        // A NUL byte stops the reading at once: no text file has one.
+        var chunks = 0
+        #expect(throws: TextDecodingError(byteOffset: 5, isNUL: true)) {
+            try TextDecoding.isValidUTF8 {
+                chunks += 1
+                return [0x61, 0x62, 0x63, 0x64, 0x65, 0x00, 0x66]
+            }
+        }
+        #expect(chunks == 1)
     }
 
     @Test func aSourceInSmallChunksImportsLikeOneInMemory() throws {

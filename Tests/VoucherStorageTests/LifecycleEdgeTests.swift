@@ -220,3 +220,31 @@ struct LifecycleEdgeTests {
         #expect((Ledger.refusal(from: full) as? LedgerStorageError)?.description.contains("disk is full") == true)
     }
 }
+
+/// A ledger opened for reading is read-only: what reads it cannot write by mistake.
+struct ReadOnlyLedgerTests {
+    @Test func aLedgerOpenedForReadingRefusesToWrite() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ro-\(UUID().uuidString).sqlite").path
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let fixture = try LedgerFixture(path: path)
+        let head = try fixture.ledger.chainHead()
+        let reader = try Ledger.openForReading(at: path)
+        #expect(try reader.chainHead() == head)
+        #expect(try reader.verify().isValid)
+        #expect(throws: (any Error).self) {
+            try reader.claim(
+                ClaimRequest(
+                    ref: "C-9",
+                    applicantID: fixture.alpha,
+                    programme: shanghai,
+                    year: 2023,
+                    requested: yuan("1万")
+                ),
+                context: fixture.next("2023-01-05")
+            )
+        }
+        #expect(try fixture.ledger.chainHead() == head)
+    }
+}

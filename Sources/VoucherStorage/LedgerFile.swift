@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a ledger file must be before it is opened: the file itself (not a link, a device or a
+/// folder), and either empty (a ledger being created) or a voucher ledger — never another
+/// program's database, which opening would change.
+public enum LedgerFile {
+    /// Why a path is not a ledger this program may open; nothing was changed.
+    public struct NotALedger: Error, Sendable, CustomStringConvertible {
+        public var path: String
+        public var reason: String
+
+        public var description: String { "\(path) \(reason); nothing was changed" }
+    }
+
+    /// Refuses a link, anything but a regular file, and a non-empty file that is not a voucher
+    /// ledger (its application id, or the first migration of a ledger from before it had one).
+    static func check(_ path: String) throws {
+        var status = stat()
+        guard lstat(path, &status) == 0 else {
+            throw NotALedger(path: path, reason: "does not exist; give the ledger file's path")
+        }
+        switch status.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFLNK: throw NotALedger(path: path, reason: "is a link; give the ledger file itself")
+        case S_IFDIR: throw NotALedger(path: path, reason: "is a folder; give the ledger file in it")
+        default: throw NotALedger(path: path, reason: "is not a regular file (a device or a pipe)")
+        }
+        guard status.st_size > 0 else { return }
+        var configuration = Configuration()
+        configuration.readonly = true
+        let isLedger: Bool
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            isLedger = try queue.read { db in
+                if try Int32.fetchOne(db, sql: "PRAGMA application_id") == Ledger.applicationID { return true }
+                // No table yet: a ledger another process is creating (its schema comes in one transaction).
+                if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") == 0 { return true }
+                guard try db.tableExists("grdb_migrations") else { return false }
+                return try Bool.fetchOne(
+                    db,
+                    sql: "SELECT 1 FROM grdb_migrations WHERE identifier = ?",
+                    arguments: [Ledger.migrations[0].name]
+                ) ?? false
+            }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
+            throw NotALedger(path: path, reason: "is not a database")
+        }
+        if !isLedger {
+            throw NotALedger(path: path, reason: "is a database of another program, not a voucher ledger")
+        }
+    }
+}
+
+extension Ledger {
+    /// Opens an existing ledger for reading only: what `report`, `verify`, `digest` and `export`
+    /// need, so that they work on an auditor's read-only copy and never create or change a file.
+    /// A ledger that an earlier version wrote and that is not migrated yet is refused with what
+    /// to do.
+    public static func openForReading(at path: String) throws -> Ledger {
+        try LedgerFile.check(path)
+        var status = stat()
+        if lstat(path, &status) == 0, status.st_size == 0 {
+            throw LedgerFile.NotALedger(path: path, reason: "is empty: no ledger has been written to it")
+        }
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            configuration.busyMode = .timeout(30)
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            let ledger = Ledger(writer: queue)
+            if try !queue.read({ db in try Self.migrator.hasCompletedMigrations(db) }) {
+                // An earlier version wrote it: bring it up to date where that may be written.
+                guard access(path, W_OK) == 0 else {
+                    throw LedgerFile.NotALedger(
+                        path: path,
+                        reason: "was written by an earlier version of voucher and is read-only here; "
+                            + "open a copy with write access once to bring it up to date"
+                    )
+                }
+                return try Ledger.open(at: path, actor: "system")
+            }
+            return ledger
+        } catch let error as DatabaseError {
+            throw LedgerStorageError(message: "\(path): \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+}
