@@ -1,3 +1,4 @@
+import CYaml
 import VoucherDomain
 import Yams
 
@@ -41,7 +42,28 @@ private struct Reader {
         return nil
     }
 
+    /// The largest policy file read: the bundled ones are 2 to 4 KiB.
+    static let largestFile = 1 << 20
+    /// The most items a list may have (applicant kinds, categories, regions, versions).
+    static let longestList = 1_000
+
     mutating func programme(yaml: String) throws(PolicyError) -> Programme {
+        guard yaml.utf8.count <= Self.largestFile else {
+            throw PolicyError(
+                key: "(file)",
+                reason: "is \(yaml.utf8.count) bytes; a policy file is at most \(Self.largestFile) bytes (1 MiB)"
+            )
+        }
+        // Anchors and aliases let a few lines stand for millions of nodes, which composing the
+        // document would build; a policy file needs neither, so they are refused from the parser's
+        // events first, in one pass as long as the file.
+        if let line = Self.firstAnchorOrAlias(in: yaml) {
+            throw PolicyError(
+                key: "(file)",
+                reason: "uses a YAML anchor (&) or alias (*); write each value out instead",
+                line: line
+            )
+        }
         let root: Node?
         do {
             root = try Yams.compose(yaml: yaml)
@@ -331,9 +353,42 @@ private struct Reader {
         return result
     }
 
+    /// The line (from 1) of the first anchor or alias in `yaml`, from LibYAML's events (which
+    /// expand nothing); nil when there is none, or when the text is not YAML (composing says why).
+    private static func firstAnchorOrAlias(in yaml: String) -> Int? {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { return nil }
+        defer { yaml_parser_delete(&parser) }
+        var bytes = Array(yaml.utf8)
+        return bytes.withUnsafeMutableBufferPointer { buffer -> Int? in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            var event = yaml_event_t()
+            while yaml_parser_parse(&parser, &event) == 1 {
+                defer { yaml_event_delete(&event) }
+                let line = Int(event.start_mark.line) + 1
+                switch event.type {
+                case YAML_ALIAS_EVENT: return line
+                case YAML_SCALAR_EVENT where event.data.scalar.anchor != nil: return line
+                case YAML_SEQUENCE_START_EVENT where event.data.sequence_start.anchor != nil: return line
+                case YAML_MAPPING_START_EVENT where event.data.mapping_start.anchor != nil: return line
+                case YAML_STREAM_END_EVENT: return nil
+                default: continue
+                }
+            }
+            return nil
+        }
+    }
+
     private mutating func sequence(_ node: Node, at path: String) throws(PolicyError) -> [Node] {
         guard case .sequence(let sequence) = node else {
             throw PolicyError(key: path, reason: "expected a list here", line: node.mark?.line)
+        }
+        guard sequence.count <= Self.longestList else {
+            throw PolicyError(
+                key: path,
+                reason: "is a list of \(sequence.count) items; a list holds at most \(Self.longestList)",
+                line: node.mark?.line
+            )
         }
         for (index, item) in sequence.enumerated() {
             if let line = item.mark?.line { lines["\(path)[\(index)]"] = line }

@@ -151,7 +151,7 @@ enum EventAppender {
         policyHash: String?,
         insertFacts: (Int64) throws -> Void = { _ in }
     ) throws -> RecordedEvent {
-        try Lifecycle.checkRecording(actor: context.actor, key: context.idempotencyKey, on: context.businessDate)
+        // Who, which key and which date were checked by `replay`, which every operation runs first.
         // SQLite is handed each text as a C string: a NUL would cut it short, and the stored event
         // would no longer match its hash.
         if context.recordedAt.utf8.contains(0) {

@@ -114,7 +114,50 @@ struct PolicyFileTests {
         var description: String { name }
     }
 
+    /// Anchors nested `depth` deep, each level ten aliases of the one below, the deepest used as a
+    /// mapping key: some 10^depth nodes from a few lines.
+    static func aliasBomb(depth: Int) -> String {
+        var lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+        for level in 1...depth {
+            lines.append(
+                "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]"
+            )
+        }
+        lines.append("? *a\(depth)")
+        lines.append(": boom")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     static let badFiles: [BadFile] = [
+        BadFile(
+            name: "aliases nested sixteen deep",
+            yaml: aliasBomb(depth: 16),
+            key: "(file)",
+            reason: "uses a YAML anchor (&) or alias (*)",
+            line: 1
+        ),
+        BadFile(
+            name: "an anchor in a version",
+            yaml: valid.replacingOccurrences(of: "per_use:", with: "per_use: &cap"),
+            key: "(file)",
+            reason: "uses a YAML anchor (&) or alias (*)"
+        ),
+        BadFile(
+            name: "a list of two thousand categories",
+            yaml: valid.replacingOccurrences(
+                of: "  - effective_from",
+                with: "  - eligibility:\n      product_categories: ["
+                    + (0..<2_000).map { "c\($0)" }.joined(separator: ", ") + "]\n    effective_from"
+            ),
+            key: "versions[0].eligibility.product_categories",
+            reason: "is a list of 2000 items; a list holds at most 1000"
+        ),
+        BadFile(
+            name: "a file of two megabytes",
+            yaml: valid + "# " + String(repeating: "x", count: 2 << 20) + "\n",
+            key: "(file)",
+            reason: "a policy file is at most 1048576 bytes"
+        ),
         BadFile(
             name: "unknown key",
             yaml: valid.replacingOccurrences(of: "per_use:", with: "per_usage:"),

@@ -72,8 +72,11 @@ public enum Lifecycle {
     /// The first control or format character (Unicode categories Cc and Cf) of `text`, as
     /// `U+200B`, and its position counted from 1.
     public static func invisibleCharacter(in text: String) -> (code: String, position: Int)? {
+        // Printable ASCII (most references) needs no look-up in Unicode's tables.
         for (offset, scalar) in text.unicodeScalars.enumerated()
-        where scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format {
+        where !(0x20...0x7E).contains(scalar.value)
+            && (scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format)
+        {
             let hex = String(scalar.value, radix: 16, uppercase: true)
             return ("U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex, offset + 1)
         }
