@@ -38,8 +38,13 @@ public enum LedgerFile {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             isLedger = try queue.read { db in
                 if try Int32.fetchOne(db, sql: "PRAGMA application_id") == Ledger.applicationID { return true }
-                // No table yet: a ledger another process is creating (its schema comes in one transaction).
-                if try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master") == 0 { return true }
+                // No table yet but GRDB's own list of migrations: a ledger another process is creating
+                // (GRDB creates that list first; the schema then comes in one transaction).
+                let others = try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM sqlite_master WHERE tbl_name <> 'grdb_migrations'"
+                )
+                if others == 0 { return true }
                 guard try db.tableExists("grdb_migrations") else { return false }
                 return try Bool.fetchOne(
                     db,
