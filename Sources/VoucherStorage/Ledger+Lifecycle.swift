@@ -244,7 +244,6 @@ extension Ledger {
         let product = try product(db, request.productCode)
         let providerFacts = ProviderFacts(id: provider.id, region: provider.region)
         let productFacts = ProductFacts(code: product.code, providerID: product.providerID, category: product.category)
-        try Lifecycle.checkUse(programme: programme, provider: providerFacts, product: productFacts)
         let applicant = Applicant(id: registered.id, kind: registered.kind, group: registered.group)
         let stored = try grantedQuotas(db, applicantID: applicant.id, programme: programme.id)
         let covering = Lifecycle.quota(covering: date, among: stored.map(\.quota))
@@ -280,9 +279,7 @@ extension Ledger {
                 byApplicant: try byApplicant(
                     db,
                     """
-                    SELECT u.applicant_id, SUM(u.amount - COALESCE((
-                        SELECT SUM(s.unpaid) FROM settlement s WHERE s.use_seq = u.event_seq
-                        AND s.unpaid_effect = 'returned' AND \(Self.live("s"))), 0))
+                    SELECT u.applicant_id, SUM(\(Self.usedNetOfReturned))
                     FROM voucher_use u WHERE u.programme_id = ? AND u.project = ? AND \(Self.live("u"))
                     GROUP BY u.applicant_id
                     """,
@@ -324,6 +321,13 @@ extension Ledger {
         return Money(fen: fen ?? 0)
     }
 
+    /// SQL: the amount of the use `u` less what its live settlements returned to the quota.
+    static let usedNetOfReturned = """
+        u.amount - COALESCE((
+            SELECT SUM(s.unpaid) FROM settlement s WHERE s.use_seq = u.event_seq
+            AND s.unpaid_effect = 'returned' AND \(live("s"))), 0)
+        """
+
     /// Voucher amounts used (net of amounts returned to the quota) on live uses matching `filter`.
     func usedSum(
         _ db: Database,
@@ -335,10 +339,7 @@ extension Ledger {
         try programmeSum(db, alias: "u", programme: programme, year: year, filter: filter, arguments: arguments) {
             scope in
             """
-            SELECT COALESCE(SUM(u.amount - COALESCE((
-                SELECT SUM(s.unpaid) FROM settlement s WHERE s.use_seq = u.event_seq
-                AND s.unpaid_effect = 'returned' AND \(Self.live("s"))), 0)), 0)
-            FROM voucher_use u WHERE \(scope)
+            SELECT COALESCE(SUM(\(Self.usedNetOfReturned)), 0) FROM voucher_use u WHERE \(scope)
             """
         }
     }

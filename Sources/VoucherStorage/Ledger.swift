@@ -44,7 +44,7 @@ public struct Ledger: Sendable {
         } else if errno != EEXIST {
             throw LedgerError.cannotCreate(path: path)
         } else {
-            try whileAnotherCreates { try LedgerFile.check(path) }
+            _ = try whileAnotherCreates { try LedgerFile.check(path) }
         }
         var configuration = Configuration()
         configuration.journalMode = .wal

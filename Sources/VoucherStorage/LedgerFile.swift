@@ -19,7 +19,9 @@ public enum LedgerFile {
 
     /// Refuses a link, anything but a regular file, and a non-empty file that is not a voucher
     /// ledger (its application id, or the first migration of a ledger from before it had one).
-    static func check(_ path: String) throws {
+    /// Returns the file's size.
+    @discardableResult
+    static func check(_ path: String) throws -> Int64 {
         var status = stat()
         guard lstat(path, &status) == 0 else {
             throw NotALedger(path: path, reason: "does not exist; give the ledger file's path")
@@ -30,7 +32,7 @@ public enum LedgerFile {
         case S_IFDIR: throw NotALedger(path: path, reason: "is a folder; give the ledger file in it")
         default: throw NotALedger(path: path, reason: "is not a regular file (a device or a pipe)")
         }
-        guard status.st_size > 0 else { return }
+        guard status.st_size > 0 else { return 0 }
         var configuration = Configuration()
         configuration.readonly = true
         let isLedger: Bool
@@ -58,6 +60,7 @@ public enum LedgerFile {
         if !isLedger {
             throw NotALedger(path: path, reason: "is a database of another program, not a voucher ledger")
         }
+        return Int64(status.st_size)
     }
 }
 
@@ -67,9 +70,7 @@ extension Ledger {
     /// A ledger that an earlier version wrote and that is not migrated yet is refused with what
     /// to do.
     public static func openForReading(at path: String) throws -> Ledger {
-        try LedgerFile.check(path)
-        var status = stat()
-        if lstat(path, &status) == 0, status.st_size == 0 {
+        if try LedgerFile.check(path) == 0 {
             throw LedgerFile.NotALedger(path: path, reason: "is empty: no ledger has been written to it")
         }
         do {

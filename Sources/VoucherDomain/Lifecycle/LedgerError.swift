@@ -33,7 +33,6 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case negativeBalance(account: String, balance: Money, change: Money)
     case notReversible(event: Int64, reason: String)
     case alreadyReversed(event: Int64, by: Int64)
-    case policyVersionInUse(programme: String, effectiveFrom: String, events: Int)
     case policy(PolicyError)
     case money(MoneyError)
     case internalInconsistency(String)
@@ -102,9 +101,6 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             "event \(event) cannot be reversed: \(reason)"
         case .alreadyReversed(let event, let by):
             "event \(event) is already reversed by event \(by); an event is reversed at most once"
-        case .policyVersionInUse(let programme, let effectiveFrom, let events):
-            "\(programme): the version from \(effectiveFrom) is used by \(events) events and cannot change; "
-                + "add a new version from the date the change applies"
         case .policy(let error):
             error.description
         case .money(let error):

@@ -47,8 +47,8 @@ extension Lifecycle {
         guard (1900...9999).contains(request.year) else {
             throw .invalid(field: "year", value: "\(request.year)", reason: "is not a year")
         }
-        try nonNegative(request.requested, field: "requested")
-        if let paid = request.paid { try nonNegative(paid, field: "paid") }
+        try checkAmount(request.requested, field: "requested")
+        if let paid = request.paid { try checkAmount(paid, field: "paid") }
         return ClaimFact(
             ref: ref,
             applicantID: request.applicantID,
@@ -149,7 +149,7 @@ extension Lifecycle {
         var reason: String?
         switch request.outcome {
         case .grant(let amount):
-            try nonNegative(amount, field: "granted")
+            try checkAmount(amount, field: "granted")
             granted = amount
         case .reject(let text):
             let why = try required(text, field: "reason")

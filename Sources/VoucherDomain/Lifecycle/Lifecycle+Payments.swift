@@ -78,7 +78,7 @@ extension Lifecycle {
         guard request.amount > .zero else {
             throw .invalid(field: "amount", value: request.amount.formatted(), reason: "a payment is more than zero")
         }
-        try nonNegative(request.amount, field: "amount")
+        try checkAmount(request.amount, field: "amount")
         return .object(["claim": .string(request.claimRef), "amount": .money(request.amount)])
     }
 

@@ -145,7 +145,7 @@ extension Lifecycle {
                 "filing": .string(request.filingRef), "use": .string(request.useRef), "outcome": .string("paid"),
             ])
         case .reduced(let paid, let text):
-            try nonNegative(paid, field: "amount")
+            try checkAmount(paid, field: "amount")
             let reason = try required(text, field: "reason")
             checked.outcome = .reduced(paid: paid, reason: reason)
             canonical = .object([

@@ -61,7 +61,7 @@ extension Lifecycle {
         checked.code = try reference(registration.code, field: "code")
         checked.name = try required(registration.name, field: "name")
         checked.category = try required(registration.category, field: "category")
-        try nonNegative(registration.listPrice, field: "list_price")
+        try checkAmount(registration.listPrice, field: "list_price")
         let payload = CanonicalJSON.object([
             "code": .string(checked.code), "provider": .string(registration.providerID), "name": .string(checked.name),
             "category": .string(checked.category), "list_price": .money(registration.listPrice),

@@ -128,9 +128,9 @@ extension Lifecycle {
         var checked = request
         checked.ref = try reference(request.ref, field: "ref")
         checked.project = projectName(request.project)
-        try nonNegative(request.serviceAmount, field: "service_amount")
-        if let eligible = request.eligibleAmount { try nonNegative(eligible, field: "eligible_amount") }
-        if let tax = request.taxAmount { try nonNegative(tax, field: "tax_amount") }
+        try checkAmount(request.serviceAmount, field: "service_amount")
+        if let eligible = request.eligibleAmount { try checkAmount(eligible, field: "eligible_amount") }
+        if let tax = request.taxAmount { try checkAmount(tax, field: "tax_amount") }
         var members: [String: CanonicalJSON] = [
             "ref": .string(checked.ref), "applicant": .string(request.applicantID),
             "provider": .string(request.providerID), "product": .string(request.productCode),

@@ -89,7 +89,7 @@ public enum Lifecycle {
     public static let largestAmount = Money(fen: 10_000_000_000)
 
     /// An amount of zero or more, and at most ``largestAmount``.
-    static func nonNegative(_ amount: Money, field: String) throws(LedgerError) {
+    static func checkAmount(_ amount: Money, field: String) throws(LedgerError) {
         if amount.isNegative { throw .invalid(field: field, value: amount.formatted(), reason: "is below zero") }
         if amount > largestAmount {
             throw .invalid(
