@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import VoucherDomain
 
 #if canImport(Glibc)
 import Glibc
@@ -36,8 +37,13 @@ public enum LedgerFile {
         var configuration = Configuration()
         configuration.readonly = true
         let isLedger: Bool
+        let applied: [String]
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
+            applied = try queue.read { db -> [String] in
+                guard try db.tableExists("grdb_migrations") else { return [] }
+                return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
+            }
             isLedger = try queue.read { db in
                 if try Int32.fetchOne(db, sql: "PRAGMA application_id") == Ledger.applicationID { return true }
                 // No table yet but GRDB's own list of migrations: a ledger another process is creating
@@ -59,6 +65,16 @@ public enum LedgerFile {
         }
         if !isLedger {
             throw NotALedger(path: path, reason: "is a database of another program, not a voucher ledger")
+        }
+        // The migrations run are always the first ones, in order (their names sort in order).
+        let known = Ledger.migrations.map(\.name)
+        if applied != Array(known.prefix(applied.count)) {
+            throw NotALedger(
+                path: path,
+                reason: "lists in its grdb_migrations table the migrations \(applied.map(\.visible)), which are not "
+                    + "the first of this version's \(known): the list was edited, or a newer version of voucher "
+                    + "wrote the ledger"
+            )
         }
         return Int64(status.st_size)
     }

@@ -191,7 +191,8 @@ struct VerificationTests {
             )
         }
         let problem = try #require(try fixture.ledger.verify().problem)
-        #expect(problem.message.contains("policy version does not match its hash"))
+        #expect(problem.message.contains("its policy_version row"))
+        #expect(problem.message.contains("does not match its hash"))
     }
 
     @Test func aChainRebuiltConsistentlyAfterAnEditIsCaughtByAnEarlierDigest() throws {
@@ -283,7 +284,7 @@ struct VerificationTests {
         }
         let problem = try #require(try fixture.ledger.verify().problem)
         #expect(problem.event == nil)
-        #expect(problem.message.contains("use totals of sh-innovation-voucher 2022 provider"))
+        #expect(problem.message.contains("the use_total row of sh-innovation-voucher 2022 provider"))
     }
 
     @Test func aMissingUseTotalIsCaught() throws {
@@ -293,7 +294,7 @@ struct VerificationTests {
         }
         let problem = try #require(try fixture.ledger.verify().problem)
         #expect(problem.message.contains("month"))
-        #expect(problem.message.contains("are missing"))
+        #expect(problem.message.contains("is missing"))
     }
 
     @Test func aLedgerFromBeforeTheUseTotalsGainsThemFilledIn() throws {

@@ -42,12 +42,15 @@ enum LedgerVerifier {
         var problems: [VerificationReport.Problem] = []
         /// The digest of the payloads of each stretch, by its index.
         var payloads: [Int: (SHA256.Digest, Int)] = [:]
+        /// The programme events (installs and revisions), each of which has its policy_file row.
+        var programmeEvents: [Int64] = []
 
         mutating func merge(_ other: ChainParts) {
             checked += other.checked
             balances.merge(other.balances)
             problems += other.problems
             payloads.merge(other.payloads) { first, _ in first }
+            programmeEvents += other.programmeEvents
         }
     }
 
@@ -62,6 +65,7 @@ enum LedgerVerifier {
             parts.checked += part.checked
             parts.problems += [part.problem].compactMap { $0 }
             parts.payloads[index] = part.payloads
+            parts.programmeEvents += part.programmeEvents
         }
         return parts
     }
@@ -71,13 +75,16 @@ enum LedgerVerifier {
         var checked: Int64
         var problem: VerificationReport.Problem?
         var payloads: (SHA256.Digest, Int)
+        var programmeEvents: [Int64]
     }
 
     /// The events whose sequence numbers lie in `range`, and the postings of that range, the first
     /// expected to be `range.lowerBound` (or 1) and to link to the hash of the event before it.
     /// One pass in sequence order through the SQLite C API: each event's canonical encoding is
     /// written straight from the column bytes into one reused buffer and hashed, with no string
-    /// made per field. The postings are added to `balances`.
+    /// made per field. The postings are added to `balances`, and each posting's copies of its
+    /// account's type, programme and year and of its event's date are checked against the account id
+    /// and the event it belongs to (the reports aggregate those copies).
     static func verifyChain(
         _ db: Database,
         _ range: ClosedRange<Int64>,
@@ -92,7 +99,7 @@ enum LedgerVerifier {
         )
         let postingStatement = try db.makeStatement(
             sql: """
-                SELECT event_seq, line, account_id, amount FROM posting
+                SELECT event_seq, line, account_id, amount, account_type, programme_id, year, business_date FROM posting
                 WHERE event_seq BETWEEN ? AND ? ORDER BY event_seq, line
                 """
         )
@@ -127,16 +134,25 @@ enum LedgerVerifier {
         let tag = Array("voucher-ledger/event/1".utf8)
         var payloads = PayloadDigest()
         let kindsWithFacts = Self.kindsWithFacts.map { Array($0.utf8) }
+        let programmeKind = Array(EventKind.programme.rawValue.utf8)
+        var programmeEvents: [Int64] = []
+        // The first posting whose copied columns differ from its account id or its event.
+        var copyDiffers: (seq: Int64, line: Int64)?
         while try Self.step(events) {
             let seq = sqlite3_column_int64(events, 0)
             let kind = Self.column(events, 1)
             if kindsWithFacts.contains(where: { $0.elementsEqual(kind) }) {
                 payloads.add(seq: seq, payload: UnsafeRawBufferPointer(Self.column(events, 10)))
+            } else if programmeKind.elementsEqual(kind) {
+                programmeEvents.append(seq)
             }
             lines.removeAll(keepingCapacity: true)
             while postingPending, sqlite3_column_int64(postings, 0) <= seq {
                 let eventSeq = sqlite3_column_int64(postings, 0)
                 if eventSeq == seq {
+                    if copyDiffers == nil, !Self.copiesMatch(postings, eventDate: Self.column(events, 2)) {
+                        copyDiffers = (seq, sqlite3_column_int64(postings, 1))
+                    }
                     lines.append(
                         (
                             sqlite3_column_int64(postings, 1), balances.slot(Self.column(postings, 2)),
@@ -150,6 +166,10 @@ enum LedgerVerifier {
             }
             checked += 1
             if problem != nil { continue }
+            if seq < 1 {
+                problem = .init(event: seq, message: "is numbered below 1: events are numbered from 1")
+                continue
+            }
             if seq != expectedSeq {
                 problem = .init(
                     event: expectedSeq,
@@ -223,6 +243,15 @@ enum LedgerVerifier {
                 problem = .init(event: seq, message: "its postings sum to \(Money(fen: sum)), not zero")
                 continue
             }
+            if let copyDiffers {
+                problem = .init(
+                    event: copyDiffers.seq,
+                    message: "its posting line \(copyDiffers.line) does not match its account and event: "
+                        + "account_type, programme_id and year must be those of the account id, "
+                        + "business_date the event's"
+                )
+                continue
+            }
             // Copied into place, no array made per event (a stretch's first link may be any length).
             previousHash.removeAll(keepingCapacity: true)
             previousHash.append(contentsOf: stored)
@@ -234,7 +263,49 @@ enum LedgerVerifier {
                 message: "has postings but no event row (the event was deleted)"
             )
         }
-        return ChainPart(checked: checked, problem: problem, payloads: payloads.finalize())
+        return ChainPart(
+            checked: checked,
+            problem: problem,
+            payloads: payloads.finalize(),
+            programmeEvents: programmeEvents
+        )
+    }
+
+    /// Whether the posting the statement is on copies its account and its event faithfully: its
+    /// account id is `account_type/programme_id/year`, then the end or `/` and the party
+    /// (``LedgerAccount/id``), and its business date is the event's.
+    static func copiesMatch(_ posting: OpaquePointer?, eventDate: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard column(posting, 7).elementsEqual(eventDate), sqlite3_column_type(posting, 6) == SQLITE_INTEGER else {
+            return false
+        }
+        let id = column(posting, 2)
+        var position = 0
+        func takes<Part: Collection<UInt8>>(_ part: Part) -> Bool {
+            guard id.count - position >= part.count, id[position..<position + part.count].elementsEqual(part) else {
+                return false
+            }
+            position += part.count
+            return true
+        }
+        let slash = CollectionOfOne(UInt8(ascii: "/"))
+        let type = column(posting, 4)
+        let programme = column(posting, 5)
+        guard !type.contains(UInt8(ascii: "/")), !programme.contains(UInt8(ascii: "/")),
+            takes(type), takes(slash), takes(programme), takes(slash)
+        else { return false }
+        // The year, in decimal without a sign or leading zeros (read, not printed: no string per posting).
+        var year: Int64 = 0
+        let digits = position
+        while position < id.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(id[position]),
+            position - digits < 6
+        {
+            year = year * 10 + Int64(id[position] - UInt8(ascii: "0"))
+            position += 1
+        }
+        guard position > digits, id[digits] != UInt8(ascii: "0"), year == sqlite3_column_int64(posting, 6) else {
+            return false
+        }
+        return position == id.count || takes(slash)
     }
 
     /// Steps a statement: true on a row, false when done.

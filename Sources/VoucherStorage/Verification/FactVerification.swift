@@ -129,7 +129,7 @@ extension LedgerVerifier {
         FactTable(
             table: "voucher_use",
             kind: .use,
-            rows: "SELECT u.*, c.ref AS claim_ref FROM voucher_use u JOIN claim c ON c.event_seq = u.claim_seq",
+            rows: "SELECT u.*, c.ref AS claim_ref FROM voucher_use u LEFT JOIN claim c ON c.event_seq = u.claim_seq",
             fields: [
                 .int("amount"), .text("applicant", "applicant_id"), .text("category"), .text("claim", "claim_ref"),
                 .int("eligible_amount"), .text("product", "product_code"), .text("programme", "programme_id"),
@@ -151,7 +151,7 @@ extension LedgerVerifier {
         FactTable(
             table: "decision",
             kind: .decision,
-            rows: "SELECT d.*, c.ref AS claim_ref FROM decision d JOIN claim c ON c.event_seq = d.claim_seq",
+            rows: "SELECT d.*, c.ref AS claim_ref FROM decision d LEFT JOIN claim c ON c.event_seq = d.claim_seq",
             fields: [
                 .text("claim", "claim_ref"), .text("level"), .text("outcome"), .int("granted"), .text("reviewer"),
                 .text("reason"), .text("valid_until"),
@@ -162,7 +162,8 @@ extension LedgerVerifier {
             kind: .redemptionSettled,
             rows: """
                 SELECT s.*, f.ref AS filing_ref, u.ref AS use_ref FROM settlement s
-                JOIN redemption_filing f ON f.event_seq = s.filing_seq JOIN voucher_use u ON u.event_seq = s.use_seq
+                LEFT JOIN redemption_filing f ON f.event_seq = s.filing_seq
+                LEFT JOIN voucher_use u ON u.event_seq = s.use_seq
                 """,
             fields: [
                 .text("filing", "filing_ref"), .text("outcome"), .int("paid"), .text("reason"), .int("unpaid"),
@@ -172,7 +173,7 @@ extension LedgerVerifier {
         FactTable(
             table: "payment",
             kind: .payment,
-            rows: "SELECT p.*, c.ref AS claim_ref FROM payment p JOIN claim c ON c.event_seq = p.claim_seq",
+            rows: "SELECT p.*, c.ref AS claim_ref FROM payment p LEFT JOIN claim c ON c.event_seq = p.claim_seq",
             fields: [.text("claim", "claim_ref"), .int("amount")]
         ),
         FactTable(
@@ -200,8 +201,100 @@ extension LedgerVerifier {
         ),
     ]
 
-    /// The event kinds that have a fact table.
-    static let kindsWithFacts = Set(factTables.map(\.kind.rawValue))
+    /// Every table whose rows belong to one event, and the column naming it.
+    static let rowsOfAnEvent: [(table: String, column: String)] =
+        factTables.map { ($0.table, "event_seq") } + [
+            ("redemption_filing", "event_seq"), ("redemption_item", "filing_seq"), ("programme", "event_seq"),
+            ("policy_file", "event_seq"), ("policy_version", "event_seq"),
+        ]
+
+    /// The event kinds whose payloads are rebuilt from fact rows.
+    static let kindsWithFacts = Set(factTables.map(\.kind.rawValue) + [EventKind.redemptionFiled.rawValue])
+
+    // MARK: - Filings
+
+    /// A redemption filing is a `redemption_filing` row and its `redemption_item` rows, in the order
+    /// they were filed (their rowid): `{"provider":…,"ref":…,"uses":[{"past_deadline":…,"use":…},…]}`.
+    enum Filings {
+        /// `event_seq`, then `ref`, `provider_id`, the item's rowid (null when the filing has none),
+        /// `past_deadline` and the use's ref, a row per item.
+        static let columns = "f.event_seq, f.ref, f.provider_id, i.rowid, i.past_deadline, u.ref"
+        static let joins = """
+            FROM redemption_filing f LEFT JOIN redemption_item i ON i.filing_seq = f.event_seq
+            LEFT JOIN voucher_use u ON u.event_seq = i.use_seq
+            """
+        static let order = "ORDER BY f.event_seq, i.rowid"
+
+        /// Writes the payload of the filing the statement is on, stepping through its items, and
+        /// returns whether the statement is then on the next filing's first row.
+        static func writePayload(_ statement: OpaquePointer?, to output: inout [UInt8]) throws -> Bool {
+            let seq = sqlite3_column_int64(statement, 0)
+            output.append(contentsOf: Array(#"{"provider":"#.utf8))
+            LedgerVerifier.appendText(statement, 2, to: &output)
+            output.append(contentsOf: Array(#","ref":"#.utf8))
+            LedgerVerifier.appendText(statement, 1, to: &output)
+            output.append(contentsOf: Array(#","uses":["#.utf8))
+            var items = 0
+            var more = true
+            repeat {
+                if sqlite3_column_type(statement, 3) != SQLITE_NULL {
+                    if items > 0 { output.append(UInt8(ascii: ",")) }
+                    output.append(contentsOf: Array(#"{"past_deadline":"#.utf8))
+                    switch sqlite3_column_int64(statement, 4) {
+                    case 0: output.append(contentsOf: Array("false".utf8))
+                    case 1: output.append(contentsOf: Array("true".utf8))
+                    case let other: CanonicalJSON.appendInt(other, to: &output)
+                    }
+                    output.append(contentsOf: Array(#","use":"#.utf8))
+                    LedgerVerifier.appendText(statement, 5, to: &output)
+                    output.append(UInt8(ascii: "}"))
+                    items += 1
+                }
+                more = try LedgerVerifier.step(statement)
+            } while more && sqlite3_column_int64(statement, 0) == seq
+            output.append(contentsOf: Array("]}".utf8))
+            return more
+        }
+
+        /// The filings compared one by one with their events' payloads: the first that differs, or
+        /// the first filing event without its row.
+        static func verify(_ db: Database) throws -> VerificationReport.Problem? {
+            let statement = try db.makeStatement(sql: "SELECT \(columns) \(joins) \(order)")
+            let handle = statement.sqliteStatement
+            defer { sqlite3_reset(statement.sqliteStatement) }
+            var more = try LedgerVerifier.step(handle)
+            var rebuilt: [UInt8] = []
+            while more {
+                let seq = sqlite3_column_int64(handle, 0)
+                rebuilt.removeAll(keepingCapacity: true)
+                more = try writePayload(handle, to: &rebuilt)
+                let stored = try String.fetchOne(
+                    db,
+                    sql: "SELECT payload FROM event WHERE seq = ? AND kind = ?",
+                    arguments: [seq, EventKind.redemptionFiled.rawValue]
+                )
+                guard let stored else {
+                    return .init(event: seq, message: "a redemption_filing row has no redemption-filed event")
+                }
+                if !Array(stored.utf8).elementsEqual(rebuilt) {
+                    return .init(
+                        event: seq,
+                        message: "its redemption_filing row or its redemption_item rows do not match the filing "
+                            + "the event hashed"
+                    )
+                }
+            }
+            let missing = try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT seq FROM event e WHERE kind = ?
+                    AND NOT EXISTS (SELECT 1 FROM redemption_filing f WHERE f.event_seq = e.seq) ORDER BY seq LIMIT 1
+                    """,
+                arguments: [EventKind.redemptionFiled.rawValue]
+            )
+            return missing.map { .init(event: $0, message: "its redemption_filing row is missing") }
+        }
+    }
 
     /// What the chain pass and the facts pass each feed, in sequence order, for every event that
     /// has facts: its sequence number and payload, as the event stored it and as the fact row
@@ -233,8 +326,13 @@ extension LedgerVerifier {
             try statement.setArguments([bounds.last ?? 0])
             return statement
         }
-        let handles = statements.map(\.sqliteStatement)
-        defer { for statement in statements { sqlite3_reset(statement.sqliteStatement) } }
+        // The filings come last: a filing's payload is written from several rows.
+        let filings = try db.makeStatement(
+            sql: "SELECT \(Filings.columns) \(Filings.joins) WHERE f.event_seq <= ? \(Filings.order)"
+        )
+        try filings.setArguments([bounds.last ?? 0])
+        let handles = statements.map(\.sqliteStatement) + [filings.sqliteStatement]
+        defer { for statement in statements + [filings] { sqlite3_reset(statement.sqliteStatement) } }
         var seqs = try handles.map { try Self.step($0) ? sqlite3_column_int64($0, 0) : .max }
         var payload: [UInt8] = []
         payload.reserveCapacity(1024)
@@ -242,9 +340,15 @@ extension LedgerVerifier {
         while let lowest = seqs.min(), lowest < .max, let next = seqs.firstIndex(of: lowest) {
             while stretch < digests.count - 1, lowest > bounds[stretch + 1] { stretch += 1 }
             payload.removeAll(keepingCapacity: true)
-            Self.factTables[next].writePayload(handles[next], from: 1, to: &payload)
+            let more: Bool
+            if next < Self.factTables.count {
+                Self.factTables[next].writePayload(handles[next], from: 1, to: &payload)
+                more = try Self.step(handles[next])
+            } else {
+                more = try Filings.writePayload(handles[next], to: &payload)
+            }
             payload.withUnsafeBytes { digests[stretch].add(seq: lowest, payload: $0) }
-            seqs[next] = try Self.step(handles[next]) ? sqlite3_column_int64(handles[next], 0) : .max
+            seqs[next] = more ? sqlite3_column_int64(handles[next], 0) : .max
         }
         return digests.map { $0.finalize() }
     }
@@ -303,35 +407,7 @@ extension LedgerVerifier {
                 problems.append(.init(event: missing, message: "its \(fact.table) row is missing"))
             }
         }
-        return problems
-    }
-
-    /// The stored policy versions and files against their hashes and the events that recorded them.
-    static func verifyPolicies(_ db: Database) throws -> [VerificationReport.Problem] {
-        var problems: [VerificationReport.Problem] = []
-        // A policy version is its canonical text; its key is that text's hash.
-        if let bad = try db.fetchAll(
-            Row.self,
-            sql: "SELECT hash, canonical, event_seq FROM policy_version ORDER BY event_seq"
-        )
-        .first(where: { Hashing.sha256($0["canonical"]) != ($0["hash"] as String) }) {
-            problems.append(.init(event: bad["event_seq"], message: "a stored policy version does not match its hash"))
-        }
-        for row in try db.fetchAll(
-            Row.self,
-            sql:
-                "SELECT f.event_seq, f.yaml, f.sha256, e.payload FROM policy_file f LEFT JOIN event e ON e.seq = f.event_seq ORDER BY f.event_seq"
-        ) {
-            let stored = (row["payload"] as String?) ?? ""
-            if Hashing.sha256(row["yaml"]) != (row["sha256"] as String)
-                || !stored.contains("\"sha256\":\"\(row["sha256"] as String)\"")
-            {
-                problems.append(
-                    .init(event: row["event_seq"], message: "its policy file does not match the file the event hashed")
-                )
-                break
-            }
-        }
+        if let filing = try Filings.verify(db) { problems.append(filing) }
         return problems
     }
 }

@@ -17,7 +17,7 @@ extension Ledger {
         // differ, and then the facts are compared again on this connection.
         typealias Others = (
             facts: [(SHA256.Digest, Int)],
-            policies: [VerificationReport.Problem],
+            programmes: (problems: [VerificationReport.Problem], files: [Int64]),
             totals: [VerificationReport.Problem],
             chain: LedgerVerifier.ChainParts
         )
@@ -30,7 +30,8 @@ extension Ledger {
             let stretches = LedgerVerifier.Stretches(events: head.events)
             @Sendable func others(_ db: Database) throws -> Others {
                 (
-                    try LedgerVerifier.factsDigest(db, bounds: stretches.bounds), try LedgerVerifier.verifyPolicies(db),
+                    try LedgerVerifier.factsDigest(db, bounds: stretches.bounds),
+                    try LedgerVerifier.verifyProgrammes(db),
                     try LedgerVerifier.verifyUseTotals(db), try LedgerVerifier.verifyStretches(db, stretches)
                 )
             }
@@ -52,27 +53,29 @@ extension Ledger {
             ) {
                 problems.append(.init(event: orphan, message: "has postings but no event row (the event was deleted)"))
             }
-            // Fact rows above the head are in neither digest.
-            for fact in LedgerVerifier.factTables {
+            // Rows of events above the head are in no digest and name no event that is there.
+            for (table, column) in LedgerVerifier.rowsOfAnEvent {
                 if let orphan = try Int64.fetchOne(
                     db,
-                    sql: "SELECT event_seq FROM \(fact.table) WHERE event_seq > ? ORDER BY event_seq LIMIT 1",
+                    sql: "SELECT \(column) FROM \(table) WHERE \(column) > ? ORDER BY \(column) LIMIT 1",
                     arguments: [head.events]
                 ) {
                     problems.append(
-                        .init(
-                            event: orphan,
-                            message: "has a \(fact.table) row but no event row (the event was deleted)"
-                        )
+                        .init(event: orphan, message: "has a \(table) row but no event row (the event was deleted)")
                     )
                 }
+            }
+            // Every programme event (an install or a revision) keeps the file it installed.
+            let files = Set(found.programmes.files)
+            if let missing = chain.programmeEvents.sorted().first(where: { !files.contains($0) }) {
+                problems.append(.init(event: missing, message: "its policy_file row is missing"))
             }
             let factsDiffer = found.facts.indices.contains { stretch in
                 guard let read = chain.payloads[stretch] else { return true }
                 return read.0 != found.facts[stretch].0 || read.1 != found.facts[stretch].1
             }
             if factsDiffer { problems += try LedgerVerifier.verifyFacts(db) }
-            problems += found.policies
+            problems += found.programmes.problems
             problems.sort { ($0.event ?? .max) < ($1.event ?? .max) }
             problems += try LedgerVerifier.verifyBalances(db, computed: chain.balances)
             problems += found.totals

@@ -8,10 +8,26 @@ extension LedgerVerifier {
     static func verifyBalances(_ db: Database, computed sums: AccountSums) throws -> [VerificationReport.Problem] {
         var sums = sums
         var problems: [VerificationReport.Problem] = []
-        let rows = try Row.fetchCursor(db, sql: "SELECT id, type, balance FROM account ORDER BY id")
+        let rows = try Row.fetchCursor(
+            db,
+            sql: "SELECT id, type, balance, programme_id, year, party_id FROM account ORDER BY id"
+        )
         while let row = try rows.next() {
             let id: String = row[0]
             let cached: Int64 = row[2]
+            // The columns beside the id are what the id says (LedgerAccount.id).
+            let (type, programme, year, party): (String, String, Int64, String?) = (row[1], row[3], row[4], row[5])
+            if LedgerAccount.Kind(rawValue: type)?.isPerParty != (party != nil) || programme.contains("/")
+                || id != "\(type)/\(programme)/\(year)" + (party.map { "/\($0)" } ?? "")
+            {
+                problems.append(
+                    .init(
+                        event: nil,
+                        message: "account \(id.visible): its account row's type, programme_id, year or party_id "
+                            + "differ from its id"
+                    )
+                )
+            }
             let recomputed = sums.take(id)
             if cached != recomputed {
                 problems.append(
@@ -160,7 +176,7 @@ extension LedgerVerifier {
                 problems.append(
                     .init(
                         event: nil,
-                        message: "use totals of \(programme) \(year) \(dimension) '\(name)': stored "
+                        message: "the use_total row of \(programme) \(year) \(dimension) '\(name.visible)': stored "
                             + "\(kept.uses) uses, \(Money(fen: kept.amount - kept.returned)) used, "
                             + "\(Money(fen: kept.paid)) redeemed; the uses say \(recomputed.uses) uses, "
                             + "\(Money(fen: recomputed.amount - recomputed.returned)) used, \(Money(fen: recomputed.paid)) redeemed"
@@ -174,7 +190,7 @@ extension LedgerVerifier {
                 .init(
                     event: nil,
                     message:
-                        "use totals of \(parts.prefix(3).joined(separator: " ")) '\(parts.dropFirst(3).joined())' are missing"
+                        "the use_total row of \(parts.prefix(3).joined(separator: " ")) '\(parts.dropFirst(3).joined().visible)' is missing"
                 )
             )
         }
