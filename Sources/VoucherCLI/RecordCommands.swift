@@ -24,8 +24,8 @@ struct RecordOptions: ParsableArguments {
     @Option(help: "Language of explanations: zh or en.")
     var lang: Language = .zh
 
-    func context(defaultKey: String) -> EventContext {
-        EventContext(idempotencyKey: key ?? defaultKey, actor: ledger.actorName, businessDate: date ?? today())
+    func context(defaultKey: String) throws -> EventContext {
+        EventContext(idempotencyKey: key ?? defaultKey, actor: try ledger.actorName, businessDate: date ?? today())
     }
 }
 

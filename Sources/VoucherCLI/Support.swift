@@ -23,7 +23,21 @@ struct LedgerOptions: ParsableArguments {
     var actor: String?
 
     var path: String { db ?? ProcessInfo.processInfo.environment["VOUCHER_DB"] ?? "vouchers.sqlite" }
-    var actorName: String { actor ?? Ledger.defaultActor() }
+    /// Who records: `--actor`, else `VOUCHER_ACTOR` or the user; refused when none is known, so
+    /// that no event is ever signed by a stand-in.
+    var actorName: String {
+        get throws {
+            guard let name = actor ?? Ledger.defaultActor() else {
+                throw LedgerError.invalid(
+                    field: "actor",
+                    value: "",
+                    reason: "nobody is named as recording this: give --actor NAME, or set VOUCHER_ACTOR "
+                        + "(neither it nor USER nor LOGNAME is set)"
+                )
+            }
+            return name
+        }
+    }
 
     func open() throws -> Ledger {
         try guarded { try Ledger.open(at: path, actor: actorName) }

@@ -25,8 +25,8 @@ public struct Ledger: Sendable {
 
     /// Opens (and creates, if new) the ledger file at `path`: WAL mode, a busy timeout for
     /// concurrent writers, foreign keys on, the file readable and writable by its owner only.
-    /// A new ledger gets the bundled programmes as its first events.
-    public static func open(at path: String, actor: String = Ledger.defaultActor()) throws -> Ledger {
+    /// A new ledger gets the bundled programmes as its first events, recorded by `actor`.
+    public static func open(at path: String, actor: String = "system") throws -> Ledger {
         do {
             return try opening(at: path, actor: actor)
         } catch let error as DatabaseError {
@@ -97,10 +97,11 @@ public struct Ledger: Sendable {
     /// The page cache of a ledger file's connection, in KiB.
     static let pageCacheKiB = 65_536
 
-    /// Who records events when no actor is given: the operating-system user.
-    public static func defaultActor() -> String {
+    /// Who records events when no actor is given: `VOUCHER_ACTOR`, else the operating-system user;
+    /// nil when none is set (then nobody is recorded in their place: the command asks who it is).
+    public static func defaultActor() -> String? {
         let environment = ProcessInfo.processInfo.environment
-        return environment["VOUCHER_ACTOR"] ?? environment["USER"] ?? environment["LOGNAME"] ?? "unknown"
+        return ["VOUCHER_ACTOR", "USER", "LOGNAME"].lazy.compactMap { environment[$0] }.first { !$0.isEmpty }
     }
 
     // MARK: - Migrations

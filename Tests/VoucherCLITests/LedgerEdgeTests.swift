@@ -187,6 +187,35 @@ struct LedgerEdgeTests {
         #expect(late.stderr.contains("after the programme year ended"), "\(late.stderr)")
     }
 
+    /// With no --actor, VOUCHER_ACTOR, USER or LOGNAME, nobody is recorded in the actor's place.
+    @Test func withNobodyToRecordACommandIsRefusedAndWritesNothing() throws {
+        let (directory, run) = try Self.ledger()
+        let before = try run(["digest"])
+        let nobody = ["VOUCHER_ACTOR": "", "USER": "", "LOGNAME": ""]
+        let result = try CLI.voucher(
+            [
+                "register", "provider", "--id", "12310000000000001F", "--name", "实验室", "--region", "shanghai",
+                "--db", "l.sqlite",
+            ],
+            in: directory,
+            environment: nobody
+        )
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("nobody is named as recording this: give --actor NAME, or set VOUCHER_ACTOR"))
+        #expect(try run(["digest"]).stdout == before.stdout)
+        // Reading needs nobody; --actor names them.
+        #expect(try CLI.voucher(["verify", "--db", "l.sqlite"], in: directory, environment: nobody).status == 0)
+        let named = try CLI.voucher(
+            [
+                "register", "provider", "--id", "123100000000000014", "--name", "实验室", "--region", "shanghai",
+                "--db", "l.sqlite", "--actor", "wang.li",
+            ],
+            in: directory,
+            environment: nobody
+        )
+        #expect(named.status == 0, "\(named.stderr)")
+    }
+
     @Test func aReversedUseRunAgainIsRefusedWithExit1() throws {
         let (directory, run) = try Self.ledger()
         defer { try? FileManager.default.removeItem(at: directory) }

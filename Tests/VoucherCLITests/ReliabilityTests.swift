@@ -21,6 +21,9 @@ struct ReliabilityTests {
         process.currentDirectoryURL = directory
         process.standardOutput = FileHandle.nullDevice
         process.standardError = standardError
+        var environment = ProcessInfo.processInfo.environment
+        environment["VOUCHER_ACTOR"] = "reliability"
+        process.environment = environment
         try process.run()
         return process
     }

@@ -55,7 +55,7 @@ extension Lifecycle {
             programme: request.programme,
             year: request.year,
             requested: request.requested,
-            project: projectName(request.project),
+            project: try projectName(request.project),
             paid: request.paid
         )
     }

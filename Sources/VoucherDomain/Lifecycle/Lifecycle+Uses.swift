@@ -127,7 +127,7 @@ extension Lifecycle {
     ) {
         var checked = request
         checked.ref = try reference(request.ref, field: "ref")
-        checked.project = projectName(request.project)
+        checked.project = try projectName(request.project)
         try checkAmount(request.serviceAmount, field: "service_amount")
         if let eligible = request.eligibleAmount { try checkAmount(eligible, field: "eligible_amount") }
         if let tax = request.taxAmount { try checkAmount(tax, field: "tax_amount") }
@@ -186,6 +186,7 @@ extension Lifecycle {
 
     /// The purchase a use describes, with its amounts checked.
     public static func purchase(_ request: UseRequest, state: UseState) throws(LedgerError) -> Purchase {
+        let project = try projectName(request.project)
         do {
             return try Purchase(
                 serviceAmount: request.serviceAmount,
@@ -193,7 +194,7 @@ extension Lifecycle {
                 taxAmount: request.taxAmount,
                 productCategory: state.product.category,
                 providerRegion: state.provider.region,
-                project: projectName(request.project)
+                project: project
             )
         } catch {
             throw .invalid(field: "service_amount", value: request.serviceAmount.formatted(), reason: error.description)
@@ -254,7 +255,7 @@ extension Lifecycle {
             productCode: state.product.code,
             category: state.product.category,
             providerRegion: state.provider.region,
-            project: projectName(request.project),
+            project: try projectName(request.project),
             usedOn: date.iso,
             serviceAmount: request.serviceAmount.fen,
             eligibleAmount: request.eligibleAmount?.fen,

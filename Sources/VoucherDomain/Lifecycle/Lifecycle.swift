@@ -138,4 +138,9 @@ extension String {
 }
 
 /// The project a request names, trimmed; nil when none is named.
-func projectName(_ text: String?) -> String? { text?.trimmed.nilIfEmpty }
+/// A project's name, when one is given: a reference like any other (no invisible character), so
+/// that one project cannot be split into two that look the same and each meet the cap.
+func projectName(_ text: String?) throws(LedgerError) -> String? {
+    guard let name = text?.trimmed.nilIfEmpty else { return nil }
+    return try Lifecycle.reference(name, field: "project")
+}

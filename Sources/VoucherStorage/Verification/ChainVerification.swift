@@ -273,30 +273,26 @@ enum LedgerVerifier {
 
     /// Whether the posting the statement is on copies its account and its event faithfully: its
     /// account id is `account_type/programme_id/year`, then the end or `/` and the party
-    /// (``LedgerAccount/id``), and its business date is the event's.
+    /// (``LedgerAccount/id``), and its business date is the event's. Compares bytes in place.
     static func copiesMatch(_ posting: OpaquePointer?, eventDate: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard column(posting, 7).elementsEqual(eventDate), sqlite3_column_type(posting, 6) == SQLITE_INTEGER else {
-            return false
-        }
-        let id = column(posting, 2)
-        var position = 0
-        func takes<Part: Collection<UInt8>>(_ part: Part) -> Bool {
-            guard id.count - position >= part.count, id[position..<position + part.count].elementsEqual(part) else {
-                return false
-            }
-            position += part.count
-            return true
-        }
-        let slash = CollectionOfOne(UInt8(ascii: "/"))
-        let type = column(posting, 4)
-        let programme = column(posting, 5)
-        guard !type.contains(UInt8(ascii: "/")), !programme.contains(UInt8(ascii: "/")),
-            takes(type), takes(slash), takes(programme), takes(slash)
+        guard column(posting, 7).elementsEqual(eventDate), sqlite3_column_type(posting, 6) == SQLITE_INTEGER,
+            let id = column(posting, 2).baseAddress
         else { return false }
+        let count = Int(sqlite3_column_bytes(posting, 2))
+        var position = 0
+        let slash = UInt8(ascii: "/")
+        for index: Int32 in 4...5 {
+            let part = column(posting, index)
+            guard let base = part.baseAddress, position + part.count < count,
+                memchr(base, Int32(slash), part.count) == nil,
+                memcmp(id + position, base, part.count) == 0, id[position + part.count] == slash
+            else { return false }
+            position += part.count + 1
+        }
         // The year, in decimal without a sign or leading zeros (read, not printed: no string per posting).
         var year: Int64 = 0
         let digits = position
-        while position < id.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(id[position]),
+        while position < count, id[position] >= UInt8(ascii: "0"), id[position] <= UInt8(ascii: "9"),
             position - digits < 6
         {
             year = year * 10 + Int64(id[position] - UInt8(ascii: "0"))
@@ -305,7 +301,7 @@ enum LedgerVerifier {
         guard position > digits, id[digits] != UInt8(ascii: "0"), year == sqlite3_column_int64(posting, 6) else {
             return false
         }
-        return position == id.count || takes(slash)
+        return position == count || id[position] == slash
     }
 
     /// Steps a statement: true on a row, false when done.

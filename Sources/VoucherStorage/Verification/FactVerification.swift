@@ -225,34 +225,44 @@ extension LedgerVerifier {
             """
         static let order = "ORDER BY f.event_seq, i.rowid"
 
+        // The payload's fixed parts, made once (an array literal per item would be allocated each time).
+        private static let providerKey = Array(#"{"provider":"#.utf8)
+        private static let refKey = Array(#","ref":"#.utf8)
+        private static let usesKey = Array(#","uses":["#.utf8)
+        private static let pastDeadlineKey = Array(#"{"past_deadline":"#.utf8)
+        private static let useKey = Array(#","use":"#.utf8)
+        private static let falseValue = Array("false".utf8)
+        private static let trueValue = Array("true".utf8)
+        private static let end = Array("]}".utf8)
+
         /// Writes the payload of the filing the statement is on, stepping through its items, and
         /// returns whether the statement is then on the next filing's first row.
         static func writePayload(_ statement: OpaquePointer?, to output: inout [UInt8]) throws -> Bool {
             let seq = sqlite3_column_int64(statement, 0)
-            output.append(contentsOf: Array(#"{"provider":"#.utf8))
+            output.append(contentsOf: providerKey)
             LedgerVerifier.appendText(statement, 2, to: &output)
-            output.append(contentsOf: Array(#","ref":"#.utf8))
+            output.append(contentsOf: refKey)
             LedgerVerifier.appendText(statement, 1, to: &output)
-            output.append(contentsOf: Array(#","uses":["#.utf8))
+            output.append(contentsOf: usesKey)
             var items = 0
             var more = true
             repeat {
                 if sqlite3_column_type(statement, 3) != SQLITE_NULL {
                     if items > 0 { output.append(UInt8(ascii: ",")) }
-                    output.append(contentsOf: Array(#"{"past_deadline":"#.utf8))
+                    output.append(contentsOf: pastDeadlineKey)
                     switch sqlite3_column_int64(statement, 4) {
-                    case 0: output.append(contentsOf: Array("false".utf8))
-                    case 1: output.append(contentsOf: Array("true".utf8))
+                    case 0: output.append(contentsOf: falseValue)
+                    case 1: output.append(contentsOf: trueValue)
                     case let other: CanonicalJSON.appendInt(other, to: &output)
                     }
-                    output.append(contentsOf: Array(#","use":"#.utf8))
+                    output.append(contentsOf: useKey)
                     LedgerVerifier.appendText(statement, 5, to: &output)
                     output.append(UInt8(ascii: "}"))
                     items += 1
                 }
                 more = try LedgerVerifier.step(statement)
             } while more && sqlite3_column_int64(statement, 0) == seq
-            output.append(contentsOf: Array("]}".utf8))
+            output.append(contentsOf: end)
             return more
         }
 

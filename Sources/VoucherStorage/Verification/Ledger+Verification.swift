@@ -32,7 +32,8 @@ extension Ledger {
                 (
                     try LedgerVerifier.factsDigest(db, bounds: stretches.bounds),
                     try LedgerVerifier.verifyProgrammes(db),
-                    try LedgerVerifier.verifyUseTotals(db), try LedgerVerifier.verifyStretches(db, stretches)
+                    try LedgerVerifier.verifyUseTotals(db) + LedgerVerifier.verifyAccountRows(db),
+                    try LedgerVerifier.verifyStretches(db, stretches)
                 )
             }
             let group = DispatchGroup()

@@ -8,26 +8,10 @@ extension LedgerVerifier {
     static func verifyBalances(_ db: Database, computed sums: AccountSums) throws -> [VerificationReport.Problem] {
         var sums = sums
         var problems: [VerificationReport.Problem] = []
-        let rows = try Row.fetchCursor(
-            db,
-            sql: "SELECT id, type, balance, programme_id, year, party_id FROM account ORDER BY id"
-        )
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, type, balance FROM account ORDER BY id")
         while let row = try rows.next() {
             let id: String = row[0]
             let cached: Int64 = row[2]
-            // The columns beside the id are what the id says (LedgerAccount.id).
-            let (type, programme, year, party): (String, String, Int64, String?) = (row[1], row[3], row[4], row[5])
-            if LedgerAccount.Kind(rawValue: type)?.isPerParty != (party != nil) || programme.contains("/")
-                || id != "\(type)/\(programme)/\(year)" + (party.map { "/\($0)" } ?? "")
-            {
-                problems.append(
-                    .init(
-                        event: nil,
-                        message: "account \(id.visible): its account row's type, programme_id, year or party_id "
-                            + "differ from its id"
-                    )
-                )
-            }
             let recomputed = sums.take(id)
             if cached != recomputed {
                 problems.append(
@@ -46,6 +30,30 @@ extension LedgerVerifier {
             problems.append(.init(event: nil, message: "account \(id) has postings but no account row"))
         }
         return problems
+    }
+
+    /// The account rows whose columns beside the id are not what the id says (``LedgerAccount/id``:
+    /// `type/programme/year`, and `/party` for the kinds that have one): the first, if any.
+    static func verifyAccountRows(_ db: Database) throws -> [VerificationReport.Problem] {
+        let perParty = LedgerAccount.Kind.allCases.filter(\.isPerParty).map { "'\($0.rawValue)'" }
+        let id = try String.fetchOne(
+            db,
+            sql: """
+                SELECT id FROM account
+                WHERE id IS NOT type || '/' || programme_id || '/' || year || COALESCE('/' || party_id, '')
+                    OR instr(programme_id, '/') > 0 OR (party_id IS NOT NULL) <> (type IN (\(perParty.joined(separator: ", "))))
+                ORDER BY id LIMIT 1
+                """
+        )
+        return id.map {
+            [
+                .init(
+                    event: nil,
+                    message: "account \($0.visible): its account row's type, programme_id, year or party_id "
+                        + "differ from its id"
+                )
+            ]
+        } ?? []
     }
 
     // MARK: - Use totals
