@@ -40,25 +40,22 @@ public enum LedgerFile {
         let applied: [String]
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
-            applied = try queue.read { db -> [String] in
-                guard try db.tableExists("grdb_migrations") else { return [] }
-                return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
-            }
-            isLedger = try queue.read { db in
-                if try Int32.fetchOne(db, sql: "PRAGMA application_id") == Ledger.applicationID { return true }
+            (isLedger, applied) = try queue.read { db in
+                let applied =
+                    try db.tableExists("grdb_migrations")
+                    ? String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier") : []
+                if try Int32.fetchOne(db, sql: "PRAGMA application_id") == Ledger.applicationID {
+                    return (true, applied)
+                }
                 // No table yet but GRDB's own list of migrations: a ledger another process is creating
                 // (GRDB creates that list first; the schema then comes in one transaction).
                 let others = try Int.fetchOne(
                     db,
                     sql: "SELECT COUNT(*) FROM sqlite_master WHERE tbl_name <> 'grdb_migrations'"
                 )
-                if others == 0 { return true }
-                guard try db.tableExists("grdb_migrations") else { return false }
-                return try Bool.fetchOne(
-                    db,
-                    sql: "SELECT 1 FROM grdb_migrations WHERE identifier = ?",
-                    arguments: [Ledger.migrations[0].name]
-                ) ?? false
+                if others == 0 { return (true, applied) }
+                // A ledger from before it had an application id: its first migration ran.
+                return (applied.contains(Ledger.migrations[0].name), applied)
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw NotALedger(path: path, reason: "is not a database")

@@ -301,19 +301,13 @@ struct HostileInputTests {
         ),
         Case(
             name: "an amount argument with three decimals",
-            arguments: [
-                "claim", "--ref", "C9", "--applicant", alpha, "--programme", "sh-innovation-voucher", "--year", "2022",
-                "--requested", "1.234",
-            ],
+            arguments: claimArguments(ref: "C9", year: "2022", requested: "1.234", date: nil),
             expected: "'1.234' is invalid for '--requested",
             status: 64
         ),
         Case(
             name: "an impossible date argument",
-            arguments: [
-                "claim", "--ref", "C9", "--applicant", alpha, "--programme", "sh-innovation-voucher", "--year", "2022",
-                "--requested", "1万", "--date", "2022-02-30",
-            ],
+            arguments: claimArguments(ref: "C9", year: "2022", date: "2022-02-30"),
             expected: "'2022-02-30' is invalid for '--date",
             status: 64
         ),
@@ -399,10 +393,7 @@ struct HostileInputTests {
         // Amounts no programme comes near, which would overflow the ledger's sums.
         Case(
             name: "a claim of the largest 64-bit amount",
-            arguments: [
-                "claim", "--ref", "C9", "--applicant", alpha, "--programme", "sh-innovation-voucher", "--year", "2023",
-                "--requested", "92233720368547758.07", "--date", "2023-01-05",
-            ],
+            arguments: claimArguments(ref: "C9", requested: "92233720368547758.07"),
             expected: "is more than the largest amount the ledger records, 100,000,000.00"
         ),
         Case(
@@ -418,27 +409,18 @@ struct HostileInputTests {
         ),
         Case(
             name: "a claim dated 1850",
-            arguments: [
-                "claim", "--ref", "C9", "--applicant", alpha, "--programme", "sh-innovation-voucher", "--year", "2023",
-                "--requested", "1万", "--date", "1850-01-05",
-            ],
+            arguments: claimArguments(ref: "C9", date: "1850-01-05"),
             expected: "is outside the dates the ledger records"
         ),
         // Who records.
         Case(
             name: "an empty actor",
-            arguments: [
-                "claim", "--ref", "C9", "--applicant", alpha, "--programme", "sh-innovation-voucher", "--year", "2023",
-                "--requested", "1万", "--date", "2023-01-05", "--actor", "",
-            ],
+            arguments: claimArguments(ref: "C9") + ["--actor", ""],
             expected: "actor \"\": is empty; say who records with --actor NAME"
         ),
         Case(
             name: "an actor with a line break",
-            arguments: [
-                "claim", "--ref", "C9", "--applicant", alpha, "--programme", "sh-innovation-voucher", "--year", "2023",
-                "--requested", "1万", "--date", "2023-01-05", "--actor", "clerk\n✓ all verified",
-            ],
+            arguments: claimArguments(ref: "C9") + ["--actor", "clerk\n✓ all verified"],
             expected: "actor \"clerk\\u{A}✓ all verified\": holds the invisible character U+000A"
         ),
         // Digests no ledger printed.
@@ -534,34 +516,22 @@ struct HostileInputTests {
         // Claims.
         Case(
             name: "a project name with an escape",
-            arguments: [
-                "claim", "--ref", "C9", "--applicant", alpha, "--programme", "sh-innovation-voucher", "--year", "2023",
-                "--requested", "1万", "--date", "2023-01-05", "--project", "P\u{1B}[2J",
-            ],
+            arguments: claimArguments(ref: "C9") + ["--project", "P\u{1B}[2J"],
             expected: "project \"P\\u{1B}[2J\": holds the invisible character U+001B"
         ),
         Case(
             name: "a claim for the year 1899",
-            arguments: [
-                "claim", "--ref", "C9", "--applicant", alpha, "--programme", "sh-innovation-voucher", "--year", "1899",
-                "--requested", "1万", "--date", "2023-01-05",
-            ],
+            arguments: claimArguments(ref: "C9", year: "1899"),
             expected: "year \"1899\": is not a year"
         ),
         Case(
             name: "a claim on a programme that does not exist",
-            arguments: [
-                "claim", "--ref", "C9", "--applicant", alpha, "--programme", "no-such", "--year", "2023",
-                "--requested", "1万", "--date", "2023-01-05",
-            ],
+            arguments: claimArguments(ref: "C9", programme: "no-such"),
             expected: "no programme \"no-such\"; `voucher policy list` shows the programmes"
         ),
         Case(
             name: "a claim reference used again for another claim",
-            arguments: [
-                "claim", "--ref", "C1", "--applicant", alpha, "--programme", "sh-innovation-voucher", "--year", "2022",
-                "--requested", "20万", "--date", "2022-03-01",
-            ],
+            arguments: claimArguments(ref: "C1", year: "2022", requested: "20万", date: "2022-03-01"),
             expected: "claim reference \"C1\" is already used by event 8; use a new reference"
         ),
         Case(
@@ -645,6 +615,19 @@ struct HostileInputTests {
             expect: "line 2, column project: project \"P\\u{1B}[2J\": holds the invisible character U+001B"
         ),
     ]
+
+    static func claimArguments(
+        ref: String,
+        programme: String = "sh-innovation-voucher",
+        year: String = "2023",
+        requested: String = "1万",
+        date: String? = "2023-01-05"
+    ) -> [String] {
+        [
+            "claim", "--ref", ref, "--applicant", alpha, "--programme", programme, "--year", year, "--requested",
+            requested,
+        ] + (date.map { ["--date", $0] } ?? [])
+    }
 
     static func useArguments(ref: String, amount: String = "1万", date: String = "2022-05-10") -> [String] {
         [
