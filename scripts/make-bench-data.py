@@ -7,7 +7,14 @@ YRD voucher, some claims rejected or pending, a few applicants whose purchases o
 awaiting. It tracks each quota as the engine would, so that every use pays something and the whole
 file imports. Generated files are never committed.
 
-Usage: scripts/make-bench-data.py N OUTPUT_DIR
+Shapes (the third argument; default yrd):
+  yrd       the YRD voucher, 4 uses per applicant, use dates in file order, filed within the month after;
+  shanghai  the Shanghai voucher (30万 cap a year, unpaid amounts returned), 3 uses per applicant, use
+            dates in no order, half the redeemed uses filed 4 to 7 months after they were used (their
+            deadline is 90 days);
+  dense     the YRD voucher, 20 small uses per applicant, use dates in file order.
+
+Usage: scripts/make-bench-data.py N OUTPUT_DIR [SHAPE]
 """
 
 import os
@@ -29,16 +36,20 @@ def yuan(fen):
 
 
 def main():
-    if len(sys.argv) != 3:
+    if len(sys.argv) not in (3, 4):
         sys.exit(__doc__)
     uses_wanted = int(sys.argv[1])
     out = sys.argv[2]
+    shape = sys.argv[3] if len(sys.argv) == 4 else "yrd"
+    if shape not in ("yrd", "shanghai", "dense"):
+        sys.exit(f"unknown shape {shape}: use yrd, shanghai or dense")
     os.makedirs(out, exist_ok=True)
     rng = random.Random(1_000_003)
-    programme = "yrd-innovation-voucher"
-    quota = 200_000 * 100
+    programme = "sh-innovation-voucher" if shape == "shanghai" else "yrd-innovation-voucher"
+    quota = (300_000 if shape == "shanghai" else 200_000) * 100
+    uses_per_applicant = {"yrd": 4, "shanghai": 3, "dense": 20}[shape]
 
-    applicant_count = max(10, uses_wanted // 4)
+    applicant_count = max(10, uses_wanted // uses_per_applicant)
     applicants = [credit_code("91310110", 10_000_000 + n) for n in range(applicant_count)]
     with open(os.path.join(out, "enterprises.csv"), "w", encoding="utf-8", newline="") as f:
         f.write("id,name,kind,district,region,group\n")
@@ -77,13 +88,19 @@ def main():
     uses = []
     with open(os.path.join(out, "uses.csv"), "w", encoding="utf-8", newline="") as f:
         f.write("ref,applicant_id,provider_id,product_code,programme,service_amount,used_on,project\n")
-        days = sorted(rng.randrange(0, 300) for _ in range(uses_wanted))
+        # Days from 1 February: in file order, or (shanghai) in none, to the end of July.
+        if shape == "shanghai":
+            days = [rng.randrange(0, 180) for _ in range(uses_wanted)]
+        else:
+            days = sorted(rng.randrange(0, 300) for _ in range(uses_wanted))
         for n in range(uses_wanted):
             # Mostly one use per applicant in turn; every 50th applicant buys big, until its quota binds.
             a = eligible[rng.randrange(len(eligible))] if n % 3 else eligible[n % len(eligible)]
             while granted[a] == 0:
                 a = eligible[rng.randrange(len(eligible))]
             service = rng.randrange(2_000, 80_000) * 100
+            if shape == "dense":
+                service //= 10
             if a % 50 == 1:
                 service *= 4
             amount = min(service // 2, granted[a])
@@ -102,8 +119,11 @@ def main():
         for ref, amount, provider, month in uses:
             if month >= 10 or rng.random() > 0.8:
                 continue  # still awaiting redemption
-            filing = f"B-R{provider_number[provider]:03d}-{month:02d}"
-            paid_on = f"2022-{min(month + 1, 12):02d}-20"
+            paid_month = min(month + 1, 12)
+            if shape == "shanghai" and rng.random() < 0.5:
+                paid_month = min(month + rng.randrange(4, 8), 12)  # months after the deadline
+            filing = f"B-R{provider_number[provider]:03d}-{paid_month:02d}"
+            paid_on = f"2022-{paid_month:02d}-20"
             roll = rng.random()
             if roll < 0.08 and amount > 1_000:
                 f.write(f"{filing},{ref},reduced,{yuan(amount - amount // 10)},{paid_on},核减\n")
@@ -111,7 +131,7 @@ def main():
                 f.write(f"{filing},{ref},rejected,,{paid_on},材料不全\n")
             else:
                 f.write(f"{filing},{ref},paid,,{paid_on},\n")
-    print(f"{out}: {applicant_count} applicants, {len(providers)} providers, {len(products)} products, {uses_wanted} uses")
+    print(f"{out} ({shape}): {applicant_count} applicants, {len(providers)} providers, {len(products)} products, {uses_wanted} uses")
 
 
 if __name__ == "__main__":

@@ -174,7 +174,27 @@ public enum BreakdownDimension: String, Sendable, Hashable, CaseIterable {
 }
 
 /// What an auditor asks about: reversals, identifier overrides and redemptions filed late.
+///
+/// A report lists at most ``listed`` of each kind, the most significant first (reversals by the
+/// amount they take out, late filings by how late), and counts every one (``counts``); `voucher
+/// report --by exception` lists them all.
 public struct ReportExceptions: Sendable, Hashable {
+    /// How many of each kind a report lists.
+    public static let listed = 20
+
+    /// How many exceptions of each kind the period has, listed or not.
+    public struct Counts: Sendable, Hashable {
+        public var reversals: Int
+        public var overrides: Int
+        public var lateRedemptions: Int
+
+        public init(reversals: Int, overrides: Int, lateRedemptions: Int) {
+            self.reversals = reversals
+            self.overrides = overrides
+            self.lateRedemptions = lateRedemptions
+        }
+    }
+
     public struct Reversal: Sendable, Hashable {
         public var event: Int64
         public var date: BusinessDate
@@ -182,6 +202,8 @@ public struct ReportExceptions: Sendable, Hashable {
         public var reversedKind: String
         public var reason: String
         public var actor: String
+        /// What the reversal takes out: the sum of its positive postings.
+        public var amount: Money
 
         public init(
             event: Int64,
@@ -189,7 +211,8 @@ public struct ReportExceptions: Sendable, Hashable {
             reversedEvent: Int64,
             reversedKind: String,
             reason: String,
-            actor: String
+            actor: String,
+            amount: Money = .zero
         ) {
             self.event = event
             self.date = date
@@ -197,6 +220,7 @@ public struct ReportExceptions: Sendable, Hashable {
             self.reversedKind = reversedKind
             self.reason = reason
             self.actor = actor
+            self.amount = amount
         }
     }
 
@@ -228,17 +252,30 @@ public struct ReportExceptions: Sendable, Hashable {
             self.deadline = deadline
             self.filedOn = filedOn
         }
+
+        /// Days from the deadline to the filing.
+        public var daysLate: Int { deadline.days(until: filedOn) }
     }
 
     public var reversals: [Reversal]
     public var overrides: [Override]
     public var lateRedemptions: [LateRedemption]
+    /// Every exception of each kind; at least as many as listed.
+    public var counts: Counts
 
-    public init(reversals: [Reversal] = [], overrides: [Override] = [], lateRedemptions: [LateRedemption] = []) {
+    public init(
+        reversals: [Reversal] = [],
+        overrides: [Override] = [],
+        lateRedemptions: [LateRedemption] = [],
+        counts: Counts? = nil
+    ) {
         self.reversals = reversals
         self.overrides = overrides
         self.lateRedemptions = lateRedemptions
+        self.counts =
+            counts
+            ?? Counts(reversals: reversals.count, overrides: overrides.count, lateRedemptions: lateRedemptions.count)
     }
 
-    public var isEmpty: Bool { reversals.isEmpty && overrides.isEmpty && lateRedemptions.isEmpty }
+    public var isEmpty: Bool { counts.reversals + counts.overrides + counts.lateRedemptions == 0 }
 }

@@ -48,6 +48,36 @@ extension ReconciliationReport {
     }
 }
 
+extension ReportExceptions {
+    /// Every exception as CSV, one a row: `kind` (reversal, override, late-redemption), the date
+    /// it happened, the event, the reference it concerns, the party, the amount in yuan, the days
+    /// late, the detail (a reason, a name, a deadline) and who recorded or approved it.
+    public func csv() -> String {
+        var lines = ["kind,date,event,reference,party,amount,days_late,detail,by"]
+        func line(_ fields: [String]) { lines.append(fields.map(field).joined(separator: ",")) }
+        for reversal in reversals {
+            line([
+                "reversal", reversal.date.iso, String(reversal.event),
+                "#\(reversal.reversedEvent) (\(reversal.reversedKind))", "", reversal.amount.decimalString(), "",
+                reversal.reason, reversal.actor,
+            ])
+        }
+        for override in overrides {
+            line([
+                "override", "", "", "", override.party, "", "", override.name + " — " + override.reason,
+                override.approvedBy,
+            ])
+        }
+        for late in lateRedemptions {
+            line([
+                "late-redemption", late.filedOn.iso, "", late.filing + "/" + late.use, late.provider, "",
+                String(late.daysLate), "deadline " + late.deadline.iso, "",
+            ])
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+}
+
 /// A CSV field as a spreadsheet should read it: text that starts like a formula (`=`, `+`, `-`,
 /// `@`, a tab or a carriage return) gets a leading `'`, so that Excel shows it instead of running
 /// it; a field holding a comma, a quote or a line break is quoted. Line breaks are looked for in

@@ -64,24 +64,29 @@ extension ReconciliationReport {
     func exceptionLines(_ words: ReportWords) -> [String] {
         if exceptions.isEmpty { return [words.noExceptions] }
         var lines: [String] = []
+        let counts = exceptions.counts
         for reversal in exceptions.reversals {
             lines.append(
                 "\(words.reversals): #\(reversal.event) \(reversal.date) ← #\(reversal.reversedEvent) "
-                    + "(\(reversal.reversedKind)) \(reversal.reason.visible) [\(reversal.actor.visible)]"
+                    + "(\(reversal.reversedKind)) \(reversal.amount.formatted()) \(reversal.reason.visible) "
+                    + "[\(reversal.actor.visible)]"
             )
         }
+        lines += words.notListed(.reversals, listed: exceptions.reversals.count, of: counts.reversals)
         for override in exceptions.overrides {
             lines.append(
                 "\(words.overrides): \(override.party.visible) \(override.name.visible) — \(override.reason.visible) "
                     + "[\(override.approvedBy.visible)]"
             )
         }
+        lines += words.notListed(.overrides, listed: exceptions.overrides.count, of: counts.overrides)
         for late in exceptions.lateRedemptions {
             lines.append(
                 "\(words.late): \(late.filing.visible)/\(late.use.visible) \(late.provider.visible) "
-                    + "\(late.filedOn) > \(late.deadline)"
+                    + "\(late.filedOn) > \(late.deadline) (\(words.daysLate(late.daysLate)))"
             )
         }
+        lines += words.notListed(.lateRedemptions, listed: exceptions.lateRedemptions.count, of: counts.lateRedemptions)
         return lines
     }
 

@@ -40,6 +40,7 @@ struct ReportJSON: Encodable {
         var kind: String
         var reason: String
         var actor: String
+        var amount: Yuan
     }
 
     struct Override: Encodable {
@@ -60,10 +61,12 @@ struct ReportJSON: Encodable {
         var provider: String
         var deadline: String
         var filedOn: String
+        var daysLate: Int
 
         enum CodingKeys: String, CodingKey {
             case filing, use, provider, deadline
             case filedOn = "filed_on"
+            case daysLate = "days_late"
         }
     }
 
@@ -71,6 +74,19 @@ struct ReportJSON: Encodable {
         var reversals: [Reversal]
         var overrides: [Override]
         var lateRedemptions: [LateRedemption]
+        /// How many of each kind there are, listed or not.
+        var counts: Counts
+
+        enum CodingKeys: String, CodingKey {
+            case reversals, overrides, counts
+            case lateRedemptions = "late_redemptions"
+        }
+    }
+
+    struct Counts: Encodable {
+        var reversals: Int
+        var overrides: Int
+        var lateRedemptions: Int
 
         enum CodingKeys: String, CodingKey {
             case reversals, overrides
@@ -217,7 +233,8 @@ struct ReportJSON: Encodable {
                     reverses: $0.reversedEvent,
                     kind: $0.reversedKind,
                     reason: $0.reason,
-                    actor: $0.actor
+                    actor: $0.actor,
+                    amount: Yuan(money: $0.amount)
                 )
             },
             overrides: report.exceptions.overrides.map {
@@ -229,9 +246,15 @@ struct ReportJSON: Encodable {
                     use: $0.use,
                     provider: $0.provider,
                     deadline: $0.deadline.iso,
-                    filedOn: $0.filedOn.iso
+                    filedOn: $0.filedOn.iso,
+                    daysLate: $0.daysLate
                 )
-            }
+            },
+            counts: Counts(
+                reversals: report.exceptions.counts.reversals,
+                overrides: report.exceptions.counts.overrides,
+                lateRedemptions: report.exceptions.counts.lateRedemptions
+            )
         )
     }
 }

@@ -1,5 +1,10 @@
 import VoucherDomain
 
+/// A kind of exception a report lists.
+enum ExceptionKind {
+    case reversals, overrides, lateRedemptions
+}
+
 /// The report's words in one language.
 struct ReportWords {
     let language: Language
@@ -76,6 +81,35 @@ struct ReportWords {
     var reversals: String { pick("冲销", "Reversals") }
     var overrides: String { pick("信用代码人工核准", "Credit-code overrides") }
     var late: String { pick("逾期申请兑付", "Redemptions filed past the deadline") }
+    func daysLate(_ days: Int) -> String { pick("逾期 \(days) 天", days == 1 ? "1 day late" : "\(days) days late") }
+    /// The line under a kind of exception listed in part; none when every one is listed.
+    func notListed(_ kind: ExceptionKind, listed: Int, of count: Int) -> [String] {
+        guard count > listed else { return [] }
+        let more = count - listed
+        return switch kind {
+        case .reversals:
+            [
+                pick(
+                    "以上为金额最大的 \(listed) 笔冲销，共 \(count) 笔，另有 \(more) 笔未列出；全部见 voucher report --by exception",
+                    "The \(listed) largest of \(count) reversals; \(more) more are not listed: voucher report --by exception lists every one"
+                )
+            ]
+        case .overrides:
+            [
+                pick(
+                    "以上为 \(listed) 个人工核准，共 \(count) 个，另有 \(more) 个未列出；全部见 voucher report --by exception",
+                    "\(listed) of \(count) overrides; \(more) more are not listed: voucher report --by exception lists every one"
+                )
+            ]
+        case .lateRedemptions:
+            [
+                pick(
+                    "以上为逾期最久的 \(listed) 笔，共 \(count) 笔，另有 \(more) 笔未列出；全部见 voucher report --by exception",
+                    "The \(listed) most overdue of \(count) late filings; \(more) more are not listed: voucher report --by exception lists every one"
+                )
+            ]
+        }
+    }
     var chainHead: String { pick("账本链头", "Ledger chain head") }
     func events(_ count: Int64) -> String { pick("\(count) 个事件", "\(count) events") }
     var chart: String { pick("按月用券与兑付", "Used and redeemed by month") }

@@ -80,8 +80,16 @@ extension Ledger {
     }
 
     /// The exceptions of a programme's period: reversals, credit-code overrides, late filings.
-    public func exceptions(_ programmeID: ProgrammeID, period: ReportPeriod) throws -> ReportExceptions {
-        try read { db in try ReconciliationQueries.exceptions(db, programmeID, period: period) }
+    /// With a `limit`, at most that many of each kind, the most significant first, each kind
+    /// counted whole (``ReportExceptions/counts``); without, every one.
+    public func exceptions(
+        _ programmeID: ProgrammeID,
+        period: ReportPeriod,
+        limit: Int? = nil
+    ) throws
+        -> ReportExceptions
+    {
+        try read { db in try ReconciliationQueries.exceptions(db, programmeID, period: period, limit: limit) }
     }
 
     /// How many events someone other than `actor` recorded.

@@ -62,7 +62,8 @@ struct ReportGoldenTests {
                         reversedEvent: 40,
                         reversedKind: "use",
                         reason: "录入重复 <script>alert(1)</script> | a\u{1B}[2J\n✓ forged line",
-                        actor: "王丽"
+                        actor: "王丽",
+                        amount: Money(fen: 5_000_000)
                     )
                 ],
                 overrides: [
@@ -81,7 +82,9 @@ struct ReportGoldenTests {
                         deadline: date("2022-08-30"),
                         filedOn: date("2022-09-15")
                     )
-                ]
+                ],
+                // More reversals and late filings than are listed: the report says how many more.
+                counts: ReportExceptions.Counts(reversals: 3, overrides: 1, lateRedemptions: 25)
             )
         )
     }
@@ -119,6 +122,18 @@ struct ReportGoldenTests {
         #expect(csv.contains("\r\n\"a\r\nb\",1,"))
         #expect(!csv.contains("\r\n=") && !csv.contains("\r\n-1"))
         assertSnapshot(of: csv, as: .lines, named: "category-en")
+    }
+
+    /// Every exception, one a row, each field escaped as the breakdowns' are.
+    @Test func exceptionsAsCSVListEachOneInItsCells() throws {
+        let csv = try Self.shanghai2022().exceptions.csv()
+        let rows = csv.components(separatedBy: "\r\n")
+        #expect(rows.count == 5)  // the header, three exceptions and the empty string after the last CR LF
+        #expect(rows[0] == "kind,date,event,reference,party,amount,days_late,detail,by")
+        #expect(rows[1].hasPrefix("reversal,2022-06-02,42,#40 (use),,50000.00,,\"录入重复 <script>"))
+        #expect(rows[1].hasSuffix("forged line\",王丽"))
+        #expect(rows[2] == "override,,,,91310115MA1H8R7C6D,,,丙 & 丁 — 营业执照原件,李强")
+        #expect(rows[3] == "late-redemption,2022-09-15,,R-7/U-9,12310000007000001F,,16,deadline 2022-08-30,")
     }
 
     /// Text a person reads shows control characters instead of obeying them: no forged line.

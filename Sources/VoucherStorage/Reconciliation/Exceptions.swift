@@ -6,8 +6,17 @@ extension ReconciliationQueries {
     /// The exceptions of a programme's period: reversals recorded, parties with an overridden
     /// credit code that took part, and uses filed for redemption after their deadline (found by
     /// the partial index of late items: the CROSS JOINs keep SQLite from starting at the uses).
-    static func exceptions(_ db: Database, _ programmeID: ProgrammeID, period: ReportPeriod) throws -> ReportExceptions
-    {
+    ///
+    /// With a `limit`, at most that many of each kind, the most significant first: reversals by the
+    /// amount they take out, late filings by how many days late; ``ReportExceptions/counts`` counts
+    /// every one. Without, every one, in the same order.
+    static func exceptions(
+        _ db: Database,
+        _ programmeID: ProgrammeID,
+        period: ReportPeriod,
+        limit: Int? = nil
+    ) throws -> ReportExceptions {
+        let limitClause = limit.map { "LIMIT \(max($0, 0))" } ?? ""
         let arguments: StatementArguments = [
             "programme": programmeID.value, "through": period.through.iso, "year": period.year,
         ]
@@ -20,14 +29,18 @@ extension ReconciliationQueries {
                 OR EXISTS (SELECT 1 FROM redemption_item i JOIN voucher_use u ON u.event_seq = i.use_seq
                     WHERE i.filing_seq = e.reverses AND u.year = :year))
             """
+        let reversalsOfThePeriod = """
+            FROM event e JOIN event t ON t.seq = e.reverses
+            WHERE e.kind = 'reversal' AND e.programme_id = :programme AND e.business_date <= :through \(yearOfReversal)
+            """
         var exceptions = ReportExceptions()
         exceptions.reversals = try db.fetchAll(
             Row.self,
             sql: """
-                SELECT e.seq, e.business_date, e.reverses, t.kind, e.payload, e.actor FROM event e
-                JOIN event t ON t.seq = e.reverses
-                WHERE e.kind = 'reversal' AND e.programme_id = :programme AND e.business_date <= :through \(yearOfReversal)
-                ORDER BY e.seq
+                SELECT e.seq, e.business_date, e.reverses, t.kind, e.payload, e.actor,
+                    (SELECT COALESCE(SUM(p.amount), 0) FROM posting p WHERE p.event_seq = e.seq AND p.amount > 0) AS amount
+                \(reversalsOfThePeriod)
+                ORDER BY amount DESC, e.seq \(limitClause)
                 """,
             arguments: arguments
         ).map { row in
@@ -41,7 +54,8 @@ extension ReconciliationQueries {
                 reversedEvent: row["reverses"],
                 reversedKind: row["kind"],
                 reason: reason,
-                actor: row["actor"]
+                actor: row["actor"],
+                amount: Money(fen: row["amount"])
             )
         }
         let useYear = period.year == nil ? "" : "AND u.year = :year"
@@ -72,15 +86,19 @@ extension ReconciliationQueries {
                 approvedBy: $0["override_by"]
             )
         }
+        let lateOfThePeriod = """
+            FROM redemption_item i CROSS JOIN redemption_filing f ON f.event_seq = i.filing_seq
+            CROSS JOIN voucher_use u ON u.event_seq = i.use_seq CROSS JOIN event e ON e.seq = f.event_seq
+            WHERE i.past_deadline = 1 AND u.programme_id = :programme \(useYear) AND e.business_date <= :through
+            AND NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = f.event_seq AND r.business_date <= :through)
+            """
         exceptions.lateRedemptions = try db.fetchAll(
             Row.self,
             sql: """
                 SELECT f.ref AS filing, u.ref AS use, u.provider_id, u.redemption_deadline, e.business_date
-                FROM redemption_item i CROSS JOIN redemption_filing f ON f.event_seq = i.filing_seq
-                CROSS JOIN voucher_use u ON u.event_seq = i.use_seq CROSS JOIN event e ON e.seq = f.event_seq
-                WHERE i.past_deadline = 1 AND u.programme_id = :programme \(useYear) AND e.business_date <= :through
-                AND NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = f.event_seq AND r.business_date <= :through)
-                ORDER BY e.business_date, f.ref, u.ref
+                \(lateOfThePeriod)
+                ORDER BY julianday(e.business_date) - julianday(u.redemption_deadline) DESC, e.business_date, f.ref, u.ref
+                \(limitClause)
                 """,
             arguments: arguments
         ).map {
@@ -91,6 +109,21 @@ extension ReconciliationQueries {
                 deadline: try BusinessDate.parse($0["redemption_deadline"]),
                 filedOn: try BusinessDate.parse($0["business_date"])
             )
+        }
+        exceptions.counts.reversals = exceptions.reversals.count
+        exceptions.counts.overrides = exceptions.overrides.count
+        exceptions.counts.lateRedemptions = exceptions.lateRedemptions.count
+        if let limit {
+            // Counted whole, listed in part.
+            if exceptions.reversals.count >= limit {
+                exceptions.counts.reversals =
+                    try db.fetchOne(Int.self, sql: "SELECT COUNT(*) \(reversalsOfThePeriod)", arguments: arguments) ?? 0
+            }
+            if exceptions.lateRedemptions.count >= limit {
+                exceptions.counts.lateRedemptions =
+                    try db.fetchOne(Int.self, sql: "SELECT COUNT(*) \(lateOfThePeriod)", arguments: arguments) ?? 0
+            }
+            exceptions.overrides = Array(exceptions.overrides.prefix(limit))
         }
         return exceptions
     }

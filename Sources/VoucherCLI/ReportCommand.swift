@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import VoucherDomain
+import VoucherImport
+import VoucherPolicies
+import VoucherReports
+import VoucherStorage
+
+struct Report: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The reconciliation report of a programme for a year or cumulative to a date.",
+        discussion: """
+            Examples:
+              voucher report --programme sh-innovation-voucher --year 2022
+              voucher report --programme yrd-innovation-voucher --through 2022-12-31 --format html > yrd.html
+              voucher report --programme yrd-innovation-voucher --through 2022-12-31 --by month
+
+            The report lists the \(applicantsListed) applicants with the largest amounts used;
+            --by applicant writes every one as CSV:
+              voucher report --programme yrd-innovation-voucher --year 2022 --by applicant > applicants.csv
+
+            It lists the \(ReportExceptions.listed) most significant exceptions of each kind (reversals by
+            amount, late filings by days late) and counts them all; --by exception writes every one as CSV:
+              voucher report --programme yrd-innovation-voucher --year 2022 --by exception > exceptions.csv
+            """
+    )
+
+    @OptionGroup var ledger: LedgerOptions
+    @Option(help: "The programme id.") var programme: String
+    @Option(help: "A programme year.") var year: Int?
+    @Option(help: "Cumulative, up to and including this date.") var through: BusinessDate?
+    @Option(help: "text, markdown, csv, json or html.") var format: ReconciliationReport.Format = .text
+    @Option(help: "zh or en.") var lang: Language = .zh
+    @Option(
+        help:
+            "Only this breakdown, every key, as CSV: applicant, provider, category, region or month; or exception, every exception."
+    ) var by: ReportListing?
+
+    func validate() throws {
+        if (year == nil) == (through == nil) {
+            throw ValidationError("give either --year YYYY or --through YYYY-MM-DD")
+        }
+    }
+
+    func run() throws {
+        let period = year.map { ReportPeriod.year($0) } ?? ReportPeriod.through(through ?? .latest)
+        if by == .exception {
+            let exceptions = try guarded {
+                let ledger = try ledger.openForReading()
+                let id = try ProgrammeID(programme)
+                _ = try ledger.programme(id)
+                return try ledger.exceptions(id, period: period)
+            }
+            print(exceptions.csv(), terminator: "")
+            return
+        }
+        if let dimension = by?.dimension {
+            // One breakdown, every key, as CSV.
+            let rows = try guarded {
+                let ledger = try ledger.openForReading()
+                let id = try ProgrammeID(programme)
+                _ = try ledger.programme(id)
+                return try ledger.breakdown(id, period: period, by: dimension)
+            }
+            print(ReconciliationReport.breakdownCSV(rows, by: dimension, language: lang), terminator: "")
+            return
+        }
+        let report = try guarded {
+            try buildReport(try ledger.openForReading(), programme: try ProgrammeID(programme), period: period)
+        }
+        print(report.render(format, language: lang), terminator: "")
+    }
+}
+
+extension ReconciliationReport.Format: ExpressibleByArgument {}
+
+/// What `report --by` lists whole, as CSV: one breakdown's every key, or every exception.
+enum ReportListing: String, CaseIterable, ExpressibleByArgument {
+    case applicant, provider, category, region, month, exception
+
+    var dimension: BreakdownDimension? { BreakdownDimension(rawValue: rawValue) }
+}
+
+/// The applicants a report lists, largest first; `voucher report --by applicant` lists every one.
+let applicantsListed = 20
+
+/// Gathers a report's figures, breakdowns and exceptions from the ledger.
+func buildReport(_ ledger: Ledger, programme: ProgrammeID, period: ReportPeriod) throws -> ReconciliationReport {
+    let definition = try ledger.programme(programme)
+    var breakdowns: [BreakdownDimension: [BreakdownRow]] = [:]
+    var keys: [BreakdownDimension: Int] = [:]
+    if definition.kind == .voucher {
+        (breakdowns, keys) = try ledger.reportBreakdowns(programme, period: period, largestApplicants: applicantsListed)
+    }
+    return ReconciliationReport(
+        programme: programme,
+        name: definition.name,
+        figures: try ledger.reconciliation(programme, period: period),
+        breakdowns: breakdowns,
+        breakdownKeys: keys,
+        exceptions: try ledger.exceptions(programme, period: period, limit: ReportExceptions.listed)
+    )
+}
