@@ -1,14 +1,17 @@
--- voucher-ledger: the schema a ledger has once every migration has run (version 5). This file
+-- voucher-ledger: the schema a ledger has once every migration has run (version 7). This file
 -- documents it; the migrations in Sources/VoucherStorage/Migrations/ make it, one file each, never
 -- edited once landed, and a test holds a ledger migrated from nothing equal to this file.
 -- Version 2 added the use totals; 3 dropped an index of postings by account; 4 added the index of
--- late filings; 5 gave each use the rounding of its policy, which bounds its amount.
+-- late filings; 5 gave each use the rounding of its policy, which bounds its amount; 6 set the
+-- file's application id; 7 dropped the triggers that kept the balances and use totals (the ledger's
+-- code keeps them, writing a batch's changes once each).
 --
 -- Money is INTEGER fen (0.01 CNY); dates are TEXT 'YYYY-MM-DD'; hashes are lower-case hex SHA-256.
 -- Every fact is one row of `event`, chained by hash; the other ledger tables hold the event's
 -- facts and postings, keyed by the event's sequence number. Ledger tables are append-only:
--- triggers refuse UPDATE and DELETE. `account` is the one table that changes: it caches each
--- account's balance, kept by a trigger from the postings; verification recomputes it.
+-- triggers refuse UPDATE and DELETE. `account` and `use_total` are the tables that change: they
+-- cache each account's balance and the use totals, kept by the ledger's code from the postings,
+-- uses and settlements it inserts; verification recomputes them.
 -- docs/ledger.md explains the accounts, the event kinds and the hashed encoding.
 
 -- MARK: events
@@ -257,11 +260,6 @@ CREATE TABLE posting (
 
 CREATE INDEX posting_for_reports ON posting(programme_id, account_type, year, business_date);
 
-CREATE TRIGGER posting_keeps_the_balance AFTER INSERT ON posting
-BEGIN
-    UPDATE account SET balance = balance + NEW.amount WHERE id = NEW.account_id;
-END;
-
 CREATE TRIGGER account_keeps_its_identity BEFORE UPDATE OF id, type, programme_id, year, party_id ON account
 BEGIN
     SELECT RAISE(ABORT, 'an account''s identity cannot change');
@@ -275,8 +273,9 @@ END;
 -- MARK: use totals (version 2)
 --
 -- Running totals of the live uses of each programme and year, by dimension: what the annual report
--- reads instead of aggregating every use. Kept by triggers as uses and settlements are recorded and
--- reversed, like `account.balance`; `voucher verify` recomputes them. Dimension 'all' has one row
+-- reads instead of aggregating every use. Kept as uses and settlements are recorded and reversed,
+-- like `account.balance` (by triggers until version 7; since, by the ledger's code, KeptTotals.swift);
+-- `voucher verify` recomputes them. Dimension 'all' has one row
 -- (key ''); 'applicant', 'provider', 'product', 'category', 'region' and 'month' (YYYY-MM of the
 -- use) have one row per key. A key whose uses were all reversed keeps its row with zero uses.
 
@@ -297,65 +296,8 @@ CREATE TABLE use_total (
     PRIMARY KEY (programme_id, year, dimension, key)
 ) STRICT, WITHOUT ROWID;
 
--- Each use under each of its keys, one row per dimension; over_rate: the amount is above rate ×
--- service amount rounded as the use's policy says (never, while the CHECK above holds).
-CREATE VIEW use_key AS
-    SELECT u.event_seq, u.programme_id, u.year, d.column1 AS dimension,
-        CASE d.column1 WHEN 'all' THEN '' WHEN 'applicant' THEN u.applicant_id WHEN 'provider' THEN u.provider_id
-            WHEN 'product' THEN u.product_code WHEN 'category' THEN u.category WHEN 'region' THEN u.provider_region
-            ELSE substr(u.used_on, 1, 7) END AS key,
-        u.service_amount, u.amount, u.amount > CASE u.rounding
-            WHEN 'half-up to fen' THEN (u.service_amount * u.rate_basis_points + 5000) / 10000
-            WHEN 'half-up to yuan' THEN (u.service_amount * u.rate_basis_points + 500000) / 1000000 * 100
-            WHEN 'half-even to fen' THEN u.service_amount * u.rate_basis_points / 10000
-                + (u.service_amount * u.rate_basis_points % 10000 > 5000
-                    OR (u.service_amount * u.rate_basis_points % 10000 = 5000 AND u.service_amount * u.rate_basis_points / 10000 % 2 = 1))
-            WHEN 'half-even to yuan' THEN (u.service_amount * u.rate_basis_points / 1000000
-                + (u.service_amount * u.rate_basis_points % 1000000 > 500000
-                    OR (u.service_amount * u.rate_basis_points % 1000000 = 500000 AND u.service_amount * u.rate_basis_points / 1000000 % 2 = 1))) * 100
-            WHEN 'down to yuan' THEN u.service_amount * u.rate_basis_points / 1000000 * 100
-            ELSE u.service_amount * u.rate_basis_points / 10000 END AS over_rate
-    FROM voucher_use u
-    CROSS JOIN (VALUES ('all'), ('applicant'), ('provider'), ('product'), ('category'), ('region'), ('month')) AS d;
-
-CREATE TRIGGER use_total_adds_a_use AFTER INSERT ON voucher_use
-BEGIN
-    INSERT INTO use_total (programme_id, year, dimension, key, uses, service_amount, amount, returned, paid, over_rate)
-    SELECT programme_id, year, dimension, key, 1, service_amount, amount, 0, 0, over_rate
-    FROM use_key WHERE event_seq = NEW.event_seq
-    ON CONFLICT (programme_id, year, dimension, key) DO UPDATE SET
-        uses = uses + 1, service_amount = service_amount + excluded.service_amount,
-        amount = amount + excluded.amount, over_rate = over_rate + excluded.over_rate;
-END;
-
-CREATE TRIGGER use_total_adds_a_settlement AFTER INSERT ON settlement
-BEGIN
-    UPDATE use_total SET paid = paid + NEW.paid,
-        returned = returned + (CASE WHEN NEW.unpaid_effect = 'returned' THEN NEW.unpaid ELSE 0 END)
-    WHERE (programme_id, year, dimension, key) IN (
-        SELECT programme_id, year, dimension, key FROM use_key WHERE event_seq = NEW.use_seq);
-END;
-
 -- The report lists the uses filed for redemption past their deadline: a few among many.
 CREATE INDEX redemption_item_past_deadline ON redemption_item(filing_seq) WHERE past_deadline = 1;
-
--- A reversal takes out what the reversed use or settlement added. (A use's settlements are
--- reversed before the use itself.)
-CREATE TRIGGER use_total_takes_out_a_reversal AFTER INSERT ON event WHEN NEW.reverses IS NOT NULL
-BEGIN
-    UPDATE use_total SET uses = uses - 1,
-        service_amount = service_amount - (SELECT service_amount FROM voucher_use WHERE event_seq = NEW.reverses),
-        amount = amount - (SELECT amount FROM voucher_use WHERE event_seq = NEW.reverses),
-        over_rate = over_rate - (SELECT over_rate FROM use_key WHERE event_seq = NEW.reverses AND dimension = 'all')
-    WHERE (programme_id, year, dimension, key) IN (
-        SELECT programme_id, year, dimension, key FROM use_key WHERE event_seq = NEW.reverses);
-    UPDATE use_total SET paid = paid - (SELECT paid FROM settlement WHERE event_seq = NEW.reverses),
-        returned = returned - (SELECT CASE WHEN unpaid_effect = 'returned' THEN unpaid ELSE 0 END
-            FROM settlement WHERE event_seq = NEW.reverses)
-    WHERE (programme_id, year, dimension, key) IN (
-        SELECT k.programme_id, k.year, k.dimension, k.key FROM settlement s JOIN use_key k ON k.event_seq = s.use_seq
-        WHERE s.event_seq = NEW.reverses);
-END;
 
 -- MARK: append-only: no ledger row is ever changed or removed
 

@@ -176,7 +176,8 @@ enum EventAppender {
 
         // Positive lines first, so that an account credited and debited in one event never dips.
         let ordered = event.postings.filter { $0.amount.fen > 0 } + event.postings.filter { $0.amount.fen < 0 }
-        try checkBalances(db, postings: ordered)
+        let kept = Ledger.kept
+        try checkBalances(db, postings: ordered, kept: kept)
 
         let explanationText = event.explanation?.text
         let fields = EventFields(
@@ -234,7 +235,9 @@ enum EventAppender {
                 year: account.year,
                 businessDate: fields.businessDate
             ).insertRow(db)
+            kept?.post(account: account.id, amount: posting.amount.fen)
         }
+        if let reversed = event.reverses { try kept?.takeOut(reversed: reversed, db) }
         let explanation = event.explanation.flatMap(StoredExplanation.init)
         return RecordedEvent(
             seq: seq,
@@ -247,32 +250,26 @@ enum EventAppender {
     }
 
     /// Refuses, before anything is written, a posting that would take an account below zero.
-    private static func checkBalances(_ db: Database, postings: [Posting]) throws {
+    private static func checkBalances(_ db: Database, postings: [Posting], kept: KeptTotals?) throws {
         var change: [LedgerAccount: Money] = [:]
         for posting in postings {
             change[posting.account] = try (change[posting.account] ?? .zero).adding(posting.amount)
         }
         for (account, amount) in change where amount.isNegative && !account.kind.mayBeNegative {
-            let balance = Money(
-                fen: try db.fetchOne(
-                    Int64.self,
-                    sql: "SELECT balance FROM account WHERE id = ?",
-                    arguments: [account.id]
-                )
-                    ?? 0
-            )
+            let balance = try Self.balance(db, account)
             if try balance.adding(amount).isNegative {
                 throw LedgerError.negativeBalance(account: account.id, balance: balance, change: amount)
             }
         }
     }
 
-    /// The balance of one account now.
+    /// The balance of one account now: its row's, with what is pending in the kept totals.
     static func balance(_ db: Database, _ account: LedgerAccount) throws -> Money {
-        Money(
-            fen: try db.fetchOne(Int64.self, sql: "SELECT balance FROM account WHERE id = ?", arguments: [account.id])
-                ?? 0
+        let stored = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT balance FROM account WHERE id = ?"),
+            arguments: [account.id]
         )
+        return Money(fen: (stored ?? 0) &+ (Ledger.kept?.pendingBalance(account.id) ?? 0))
     }
 }
 

@@ -308,17 +308,21 @@ extension Ledger {
     }
 
     /// The applicant's voucher amounts used in a programme year, net of amounts returned to the
-    /// quota: one row of the use totals that triggers keep.
+    /// quota: one row of the use totals the ledger keeps, with what is pending of them.
     func usedTotal(_ db: Database, programme: ProgrammeID, year: Int, applicant: String) throws -> Money {
-        let fen = try db.fetchOne(
-            Int64.self,
-            sql: """
-                SELECT amount - returned FROM use_total
-                WHERE programme_id = ? AND year = ? AND dimension = 'applicant' AND key = ?
-                """,
+        let fen = try Int64.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT amount - returned FROM use_total
+                    WHERE programme_id = ? AND year = ? AND dimension = 'applicant' AND key = ?
+                    """
+            ),
             arguments: [programme.value, year, applicant]
         )
-        return Money(fen: fen ?? 0)
+        let pending = Self.kept?.pendingUse(
+            UseTotalKey(programme: programme.value, year: Int64(year), dimension: "applicant", key: applicant)
+        )
+        return Money(fen: (fen ?? 0) &+ (pending.map { $0.amount &- $0.returned } ?? 0))
     }
 
     /// SQL: the amount of the use `u` less what its live settlements returned to the quota.
@@ -367,7 +371,7 @@ extension Ledger {
     }
 
     func insert(_ fact: UseFact, _ db: Database, seq: Int64, claimSeq: Int64) throws {
-        try UseRecord(
+        let record = UseRecord(
             eventSeq: seq,
             ref: fact.ref,
             claimSeq: claimSeq,
@@ -387,7 +391,9 @@ extension Ledger {
             amount: fact.amount,
             redemptionDeadline: fact.redemptionDeadline,
             rounding: fact.rounding
-        ).insertRow(db)
+        )
+        try record.insertRow(db)
+        Self.kept?.add(use: record)
     }
 }
 

@@ -30,7 +30,7 @@ extension Ledger {
         period: ReportPeriod,
         mayReadKeptTotals: Bool
     ) throws -> ReconciliationFigures {
-        try read { db in
+        try readWithTotals { db in
             try ReconciliationQueries.figures(
                 db,
                 programme: try programme(db, programmeID).programme,
@@ -56,7 +56,7 @@ extension Ledger {
         by dimensions: [BreakdownDimension] = BreakdownDimension.allCases,
         mayReadKeptTotals: Bool = true
     ) throws -> [BreakdownDimension: [BreakdownRow]] {
-        try read { db in
+        try readWithTotals { db in
             try ReconciliationQueries.breakdowns(
                 db,
                 programmeID,
@@ -74,7 +74,7 @@ extension Ledger {
         period: ReportPeriod,
         largestApplicants largest: Int
     ) throws -> (rows: [BreakdownDimension: [BreakdownRow]], keys: [BreakdownDimension: Int]) {
-        try read { db in
+        try readWithTotals { db in
             try ReconciliationQueries.reportBreakdowns(db, programmeID, period: period, largestApplicants: largest)
         }
     }
@@ -89,23 +89,23 @@ extension Ledger {
     ) throws
         -> ReportExceptions
     {
-        try read { db in try ReconciliationQueries.exceptions(db, programmeID, period: period, limit: limit) }
+        try readWithTotals { db in try ReconciliationQueries.exceptions(db, programmeID, period: period, limit: limit) }
     }
 
     /// How many events someone other than `actor` recorded.
     public func events(notRecordedBy actor: String) throws -> Int {
-        try read { db in
+        try readWithTotals { db in
             try db.fetchOne(Int.self, sql: "SELECT COUNT(*) FROM event WHERE actor <> ?", arguments: [actor]) ?? 0
         }
     }
 
     /// The head of the hash chain now.
-    public func chainHead() throws -> ChainHead { try read { db in try ReconciliationQueries.chainHead(db) } }
+    public func chainHead() throws -> ChainHead { try readWithTotals { db in try ReconciliationQueries.chainHead(db) } }
 
     func chainHead(_ db: Database) throws -> ChainHead { try ReconciliationQueries.chainHead(db) }
 
     /// Writes every event that moved money as a plain-text accounting journal (``JournalExport``).
     public func exportJournal(_ write: (String) throws -> Void) throws {
-        try read { db in try JournalExport.write(db, to: write) }
+        try readWithTotals { db in try JournalExport.write(db, to: write) }
     }
 }

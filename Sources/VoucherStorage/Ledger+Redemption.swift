@@ -79,7 +79,7 @@ extension Ledger {
             )
             let (fact, event) = try Lifecycle.settle(checked, state: state)
             return try append(db, context: context, request: submitted, event: event, entry: entry) { seq in
-                try SettlementRecord(
+                let record = SettlementRecord(
                     eventSeq: seq,
                     filingSeq: filingSeq,
                     useSeq: use.seq,
@@ -88,7 +88,12 @@ extension Ledger {
                     unpaid: fact.unpaid.fen,
                     unpaidEffect: fact.unpaidEffect.rawValue,
                     reason: fact.reason
-                ).insertRow(db)
+                )
+                try record.insertRow(db)
+                guard let useRecord = try KeptTotals.use(db, seq: use.seq) else {
+                    throw LedgerError.internalInconsistency("a settlement of a use with no row")
+                }
+                Self.kept?.add(settlement: record, of: useRecord)
             }
         }
     }
@@ -150,6 +155,8 @@ extension Ledger {
         let submitted = CanonicalJSON.object(["programme": .string(id.value)])
         return try transaction { db in
             if let earlier = try replay(db, context: context, kind: .expiry, request: submitted) { return earlier }
+            // The balances are read from their rows below.
+            try writeKeptTotals(db)
             let entry = try programme(db, id)
             let ended = try db.fetchAll(
                 Row.self,

@@ -117,6 +117,7 @@ public struct Ledger: Sendable {
         ("v4 index of late filings", PackageResources.v4_sql),
         ("v5 a use's rounding bounds its amount", PackageResources.v5_sql),
         ("v6 application id", PackageResources.v6_sql),
+        ("v7 totals kept by the ledger's code", PackageResources.v7_sql),
     ]
 
     /// SQLite's application id of a ledger file (`VLDR`), set by migration v6.
@@ -216,20 +217,49 @@ public struct Ledger: Sendable {
                     result = try body(batch.database)
                     return .commit
                 }
+                batch.kept.keep()
+                // A long batch writes its kept totals now and then, so that memory stays bounded.
+                if batch.kept.count >= Self.keptTotalsHeld { try batch.kept.write(batch.database) }
             } catch {
                 batch.memo.forget()
+                batch.kept.takeBack()
                 throw error
             }
         } else {
             try writer.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
-                    result = try body(db)
+                    let kept = KeptTotals()
+                    result = try Self.$kept.withValue(kept) { try body(db) }
+                    try kept.write(db)
                     return .commit
                 }
             }
         }
         guard let result else { throw LedgerError.internalInconsistency("a transaction returned no result") }
         return result
+    }
+
+    /// How many kept-total changes a batch holds in memory before it writes them.
+    static let keptTotalsHeld = 100_000
+
+    /// The kept totals of the transaction or batch running on this task (``KeptTotals``).
+    @TaskLocal static var kept: KeptTotals?
+
+    /// What is pending of the kept totals, written: before a read that goes to the tables.
+    func writeKeptTotals(_ db: Database) throws {
+        try (Self.batch?.kept ?? Self.kept)?.write(db)
+    }
+
+    /// ``read(_:)`` for what reads the balances and use totals from their tables (reports,
+    /// verification): inside a batch, what is pending of them is written first. (Not from inside an
+    /// operation, whose savepoint may still roll back.)
+    func readWithTotals<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            if let batch = Self.batch { try batch.kept.write(batch.database) }
+        } catch let error as DatabaseError {
+            throw Self.refusal(from: error)
+        }
+        return try read(body)
     }
 
     /// Runs `body` in a read-only snapshot (or, inside a batch, in the batch's transaction).
@@ -264,7 +294,9 @@ public struct Ledger: Sendable {
             defer { try? db.execute(sql: "PRAGMA temp_store = DEFAULT") }
             var result: T?
             try db.inTransaction(.immediate) {
-                result = try Self.$batch.withValue(BatchConnection(database: db)) { try body() }
+                let batch = BatchConnection(database: db)
+                result = try Self.$batch.withValue(batch) { try Self.$kept.withValue(batch.kept) { try body() } }
+                try batch.kept.write(db)
                 return commit ? .commit : .rollback
             }
             guard let result else { throw LedgerError.internalInconsistency("a batch returned no result") }
@@ -284,6 +316,7 @@ public struct Ledger: Sendable {
 final class BatchConnection: @unchecked Sendable {
     let database: Database
     let memo = BatchMemo()
+    let kept = KeptTotals()
 
     init(database: Database) {
         self.database = database
@@ -333,7 +366,7 @@ public struct RecordedEvent: Sendable, Hashable {
 extension Ledger {
     /// Runs read-only SQL against the ledger (the schema's tables are documented in schema.sql).
     public func rawRead<T>(_ body: (Database) throws -> T) throws -> T {
-        try read(body)
+        try readWithTotals(body)
     }
 }
 

@@ -71,6 +71,11 @@ struct HashedBytesTests {
                             """,
                         arguments: [seq, line, account, amount, programme, account.hasSuffix("2022") ? 2022 : 2023]
                     )
+                    // The balance a posting moves, as the ledger's code keeps it.
+                    try db.execute(
+                        sql: "UPDATE account SET balance = balance + ? WHERE id = ?",
+                        arguments: [amount, account]
+                    )
                 }
             }
             let report = try ledger.verify()

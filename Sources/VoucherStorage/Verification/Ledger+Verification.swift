@@ -22,7 +22,7 @@ extension Ledger {
             chain: LedgerVerifier.ChainParts
         )
         let second = try secondReader()
-        return try read { db in
+        return try readWithTotals { db in
             // A scan reads each page once: a small page cache keeps memory flat.
             try db.execute(sql: "PRAGMA cache_size = -8192")
             defer { try? db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)") }

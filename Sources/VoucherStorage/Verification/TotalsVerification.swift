@@ -58,28 +58,11 @@ extension LedgerVerifier {
 
     // MARK: - Use totals
 
-    struct Totals: Equatable {
-        var uses: Int64 = 0
-        var service: Int64 = 0
-        var amount: Int64 = 0
-        var returned: Int64 = 0
-        var paid: Int64 = 0
-        var overRate: Int64 = 0
-
-        var isZero: Bool { self == Totals() }
-
-        static func += (sum: inout Totals, more: Totals) {
-            sum.uses &+= more.uses
-            sum.service &+= more.service
-            sum.amount &+= more.amount
-            sum.returned &+= more.returned
-            sum.paid &+= more.paid
-            sum.overRate &+= more.overRate
-        }
-    }
+    /// A use total's sums (``UseTotals``, what the ledger keeps).
+    typealias Totals = UseTotals
 
     /// Recomputes the use totals from the live uses and their live settlements (one pass over each,
-    /// merged by use, through the C API) and compares them with the rows the triggers kept. A
+    /// merged by use, through the C API) and compares them with the rows the ledger kept. A
     /// total's key is its programme, year, dimension and key, joined by U+001F.
     static func verifyUseTotals(_ db: Database) throws -> [VerificationReport.Problem] {
         let reversed = Set(try Int64.fetchAll(db, sql: "SELECT reverses FROM event WHERE reverses > 0"))

@@ -1,0 +1,230 @@
+import Foundation
+import GRDB
+import VoucherDomain
+
+/// The sums a use adds to the use totals of each of its keys (`use_total`'s columns).
+struct UseTotals: Equatable {
+    var uses: Int64 = 0
+    var service: Int64 = 0
+    var amount: Int64 = 0
+    var returned: Int64 = 0
+    var paid: Int64 = 0
+    var overRate: Int64 = 0
+
+    var isZero: Bool { self == UseTotals() }
+
+    static func += (sum: inout UseTotals, more: UseTotals) {
+        sum.uses &+= more.uses
+        sum.service &+= more.service
+        sum.amount &+= more.amount
+        sum.returned &+= more.returned
+        sum.paid &+= more.paid
+        sum.overRate &+= more.overRate
+    }
+
+    static prefix func - (totals: UseTotals) -> UseTotals {
+        UseTotals(
+            uses: -totals.uses,
+            service: -totals.service,
+            amount: -totals.amount,
+            returned: -totals.returned,
+            paid: -totals.paid,
+            overRate: -totals.overRate
+        )
+    }
+
+    /// 1 when `amount` is above rate × service amount as `rounding` rounds it (never, while the
+    /// CHECK on `voucher_use` holds); a use recorded before uses kept their rounding rounded down
+    /// to the fen.
+    static func overRate(service: Int64, amount: Int64, rateBasisPoints: Int64, rounding: Rounding?) -> Int64 {
+        guard let rounding,
+            let bound = try? Money(fen: service).scaled(by: rateBasisPoints, over: 10_000, rounding: rounding)
+        else { return 1 }
+        return amount > bound.fen ? 1 : 0
+    }
+}
+
+/// One row of `use_total`: a programme year's dimension and key.
+struct UseTotalKey: Hashable, Comparable {
+    var programme: String
+    var year: Int64
+    var dimension: String
+    var key: String
+
+    static func < (a: UseTotalKey, b: UseTotalKey) -> Bool {
+        (a.programme, a.year, a.dimension, a.key) < (b.programme, b.year, b.dimension, b.key)
+    }
+
+    /// The seven rows a use counts in: all, applicant, provider, product, category, region, month.
+    static func keys(of use: UseRecord) -> [UseTotalKey] {
+        let year = Int64(use.year)
+        return [
+            ("all", ""), ("applicant", use.applicantID), ("provider", use.providerID), ("product", use.productCode),
+            ("category", use.category), ("region", use.providerRegion), ("month", String(use.usedOn.prefix(7))),
+        ].map { UseTotalKey(programme: use.programmeID, year: year, dimension: $0.0, key: $0.1) }
+    }
+}
+
+/// What the ledger keeps beside its rows, `account.balance` and `use_total`, as changes not yet
+/// written: an operation adds its postings, uses, settlements and reversals here, and the changes
+/// are written once each, in key order, when its transaction (or the batch it runs in) commits,
+/// instead of row by row as the rows are inserted. Reads of a balance or a use total inside the
+/// transaction add what is pending (``balance(_:_:)``, ``pendingUse(_:)``).
+///
+/// `@unchecked Sendable`: it is a task-local value used only on the writer's thread, inside the
+/// transaction that owns it.
+final class KeptTotals: @unchecked Sendable {
+    private var balances: [String: Int64] = [:]
+    private var useTotals: [UseTotalKey: UseTotals] = [:]
+    /// The changes of the operation under way, to take back if it fails.
+    private var journal: [Change] = []
+
+    private enum Change {
+        case balance(String, Int64)
+        case use(UseTotalKey, UseTotals)
+    }
+
+    /// Entries held; a batch writes them out when there are many.
+    var count: Int { balances.count + useTotals.count }
+
+    func post(account: String, amount: Int64) {
+        balances[account, default: 0] &+= amount
+        journal.append(.balance(account, amount))
+    }
+
+    func add(_ totals: UseTotals, to keys: [UseTotalKey]) {
+        for key in keys {
+            useTotals[key, default: UseTotals()] += totals
+            journal.append(.use(key, totals))
+        }
+    }
+
+    /// The balance change pending for an account.
+    func pendingBalance(_ account: String) -> Int64 { balances[account] ?? 0 }
+
+    /// The use totals pending for a key.
+    func pendingUse(_ key: UseTotalKey) -> UseTotals { useTotals[key] ?? UseTotals() }
+
+    /// The operation under way succeeded: its changes stay.
+    func keep() { journal.removeAll(keepingCapacity: true) }
+
+    /// The operation under way failed (its savepoint rolled back): its changes go.
+    func takeBack() {
+        for change in journal.reversed() {
+            switch change {
+            case .balance(let account, let amount): balances[account, default: 0] &-= amount
+            case .use(let key, let totals): useTotals[key, default: UseTotals()] += -totals
+            }
+        }
+        journal.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes what is pending, each table in key order, and forgets it.
+    func write(_ db: Database) throws {
+        journal.removeAll(keepingCapacity: true)
+        if !balances.isEmpty {
+            let update = try db.cachedStatement(sql: "UPDATE account SET balance = balance + ? WHERE id = ?")
+            for (account, change) in balances.sorted(by: { $0.key < $1.key }) where change != 0 {
+                try update.execute(arguments: [change, account])
+            }
+            balances.removeAll(keepingCapacity: true)
+        }
+        if !useTotals.isEmpty {
+            // An update where the row is there, an insert where it is not: an insert of the change
+            // alone would fail the row's CHECKs when it takes out (a reversal).
+            let update = try db.cachedStatement(
+                sql: """
+                    UPDATE use_total SET uses = uses + ?, service_amount = service_amount + ?, amount = amount + ?,
+                        returned = returned + ?, paid = paid + ?, over_rate = over_rate + ?
+                    WHERE programme_id = ? AND year = ? AND dimension = ? AND key = ?
+                    """
+            )
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO use_total (uses, service_amount, amount, returned, paid, over_rate, programme_id, year, dimension, key)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
+            for (key, totals) in useTotals.sorted(by: { $0.key < $1.key }) {
+                let arguments: StatementArguments = [
+                    totals.uses, totals.service, totals.amount, totals.returned, totals.paid, totals.overRate,
+                    key.programme, key.year, key.dimension, key.key,
+                ]
+                try update.execute(arguments: arguments)
+                if db.changesCount == 0 { try insert.execute(arguments: arguments) }
+            }
+            useTotals.removeAll(keepingCapacity: true)
+        }
+    }
+
+    // MARK: - What each kind of row adds
+
+    /// A use counts once under each of its keys.
+    func add(use: UseRecord) {
+        add(
+            UseTotals(
+                uses: 1,
+                service: use.serviceAmount,
+                amount: use.amount,
+                overRate: UseTotals.overRate(
+                    service: use.serviceAmount,
+                    amount: use.amount,
+                    rateBasisPoints: use.rateBasisPoints,
+                    rounding: Self.rounding(of: use)
+                )
+            ),
+            to: UseTotalKey.keys(of: use)
+        )
+    }
+
+    /// A settlement adds what it paid, and what it returned to the quota, under its use's keys.
+    func add(settlement: SettlementRecord, of use: UseRecord) {
+        add(Self.totals(of: settlement), to: UseTotalKey.keys(of: use))
+    }
+
+    static func totals(of settlement: SettlementRecord) -> UseTotals {
+        UseTotals(
+            returned: settlement.unpaidEffect == UnpaidRedemptionEffect.returned.rawValue ? settlement.unpaid : 0,
+            paid: settlement.paid
+        )
+    }
+
+    /// A reversal takes out what the reversed use or settlement added (a use's settlements are
+    /// reversed before the use itself).
+    func takeOut(reversed seq: Int64, _ db: Database) throws {
+        if let use = try Self.use(db, seq: seq) {
+            add(
+                -UseTotals(
+                    uses: 1,
+                    service: use.serviceAmount,
+                    amount: use.amount,
+                    overRate: UseTotals.overRate(
+                        service: use.serviceAmount,
+                        amount: use.amount,
+                        rateBasisPoints: use.rateBasisPoints,
+                        rounding: Self.rounding(of: use)
+                    )
+                ),
+                to: UseTotalKey.keys(of: use)
+            )
+        } else if let settlement = try SettlementRecord.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM settlement WHERE event_seq = ?"),
+            arguments: [seq]
+        ), let use = try Self.use(db, seq: settlement.useSeq) {
+            add(-Self.totals(of: settlement), to: UseTotalKey.keys(of: use))
+        }
+    }
+
+    /// The rounding a use's amount was bounded by: its own, or (recorded before version 5) down to the fen.
+    static func rounding(of use: UseRecord) -> Rounding? {
+        guard let text = use.rounding else { return .downToFen }
+        return Rounding(canonicalText: text)
+    }
+
+    static func use(_ db: Database, seq: Int64) throws -> UseRecord? {
+        try UseRecord.fetchOne(
+            db.cachedStatement(sql: "SELECT * FROM voucher_use WHERE event_seq = ?"),
+            arguments: [seq]
+        )
+    }
+}
