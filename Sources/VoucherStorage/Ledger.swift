@@ -179,8 +179,9 @@ public struct Ledger: Sendable {
 
     /// Runs `body` in one IMMEDIATE transaction: it takes the write lock at once, so that concurrent
     /// writers queue (within the busy timeout) instead of failing half-way. Inside a ``batch(commit:_:)``
-    /// it runs in a savepoint of the batch's transaction instead, so that a refused operation leaves
-    /// the rest of the batch as it was.
+    /// it runs in the batch's transaction instead: a refused operation (refused before it wrote
+    /// anything) leaves the rest of the batch as it was; one that fails after it began to write
+    /// abandons the batch (``BatchAbandoned``).
     ///
     /// `keepsMemo`: the operation changes none of what the batch's ``BatchMemo`` holds (a use), so
     /// the next operation may go on reading it. Any other operation, and any that fails, clears it.
@@ -212,17 +213,24 @@ public struct Ledger: Sendable {
         if let batch = Self.batch {
             if !keepsMemo { batch.memo.forget() }
             defer { if !keepsMemo { batch.memo.forget() } }
+            // No savepoint per operation: the rules refuse before anything is written, and such a
+            // refusal leaves the batch as it was. An operation that fails after it began to write
+            // (the schema refusing what the rules allowed) abandons the whole batch.
+            if let abandoned = batch.abandoned { throw abandoned }
+            let written = batch.database.totalChangesCount
             do {
-                try batch.database.inSavepoint {
-                    result = try body(batch.database)
-                    return .commit
-                }
+                result = try body(batch.database)
                 batch.kept.keep()
                 // A long batch writes its kept totals now and then, so that memory stays bounded.
                 if batch.kept.count >= Self.keptTotalsHeld { try batch.kept.write(batch.database) }
             } catch {
                 batch.memo.forget()
                 batch.kept.takeBack()
+                if batch.database.totalChangesCount != written {
+                    let abandoned = BatchAbandoned(cause: error)
+                    batch.abandoned = abandoned
+                    throw abandoned
+                }
                 throw error
             }
         } else {
@@ -274,8 +282,8 @@ public struct Ledger: Sendable {
 
     /// Runs many operations as one transaction: all of them are written, or none.
     ///
-    /// Each operation inside still refuses on its own (in a savepoint), so the caller can go on
-    /// and collect every refusal; throwing from `body` rolls everything back. With `commit: false`
+    /// Each operation inside still refuses on its own, so the caller can go on and collect every
+    /// refusal; throwing from `body` rolls everything back. With `commit: false`
     /// everything is rolled back at the end even when it succeeded: a dry run.
     public func batch<T>(commit: Bool = true, _ body: () throws -> T) throws -> T {
         do {
@@ -287,15 +295,17 @@ public struct Ledger: Sendable {
 
     private func inBatch<T>(commit: Bool, _ body: () throws -> T) throws -> T {
         try writer.writeWithoutTransaction { db in
-            // Each operation of a batch runs in a savepoint, whose journal of the pages it changes
-            // SQLite writes to a temporary file once it passes 64 KiB; in memory, a row's savepoint
-            // costs no system call. (Reports keep the default: their temporary tables may be large.)
+            // A statement that may fail half-way keeps a journal of the pages it changes, which SQLite
+            // writes to a temporary file once it passes 64 KiB; in memory it costs no system call.
+            // (Reports keep the default: their temporary tables may be large.)
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             defer { try? db.execute(sql: "PRAGMA temp_store = DEFAULT") }
             var result: T?
             try db.inTransaction(.immediate) {
                 let batch = BatchConnection(database: db)
                 result = try Self.$batch.withValue(batch) { try Self.$kept.withValue(batch.kept) { try body() } }
+                // Even when the caller went on past it.
+                if let abandoned = batch.abandoned { throw abandoned }
                 try batch.kept.write(db)
                 return commit ? .commit : .rollback
             }
@@ -317,10 +327,23 @@ final class BatchConnection: @unchecked Sendable {
     let database: Database
     let memo = BatchMemo()
     let kept = KeptTotals()
+    /// Set when an operation failed half-written: the batch then records nothing.
+    var abandoned: BatchAbandoned?
 
     init(database: Database) {
         self.database = database
     }
+}
+
+/// An operation of a batch failed after it had begun to write: nothing of the batch is kept.
+public struct BatchAbandoned: Error, Sendable, CustomStringConvertible {
+    public var cause: String
+
+    init(cause: any Error) {
+        self.cause = (cause as? DatabaseError).map { "\(Ledger.refusal(from: $0))" } ?? "\(cause)"
+    }
+
+    public var description: String { "\(cause); nothing of this batch was written" }
 }
 
 /// The ledger file could not be read or written (busy past the timeout, full, damaged, read-only).

@@ -626,7 +626,9 @@ struct BatchMemoTests {
         #expect(try fixture.ledger.verify().isValid)
     }
 
-    @Test func aUseRefusedAfterItsEventWasWrittenLeavesTheNextUseOnTheChain() throws {
+    /// A use refused after its event row was written (here by a trigger the rules know nothing of)
+    /// abandons its batch, even when the caller goes on: nothing of the batch is recorded.
+    @Test func aUseRefusedAfterItsEventWasWrittenAbandonsItsBatch() throws {
         let fixture = try LedgerFixture()
         try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
         // A trigger that refuses a use's fact row after its event row was written.
@@ -638,18 +640,23 @@ struct BatchMemoTests {
                     """
             )
         }
-        var refused = 0
-        try fixture.ledger.batch {
-            for ref in ["U-1", "U-2", "U-3"] {
-                do { _ = try fixture.use(ref, applicant: fixture.alpha, amount: "1万") } catch { refused += 1 }
+        var refused: [String] = []
+        #expect(throws: BatchAbandoned.self) {
+            try fixture.ledger.batch {
+                for ref in ["U-1", "U-2", "U-3"] {
+                    do {
+                        _ = try fixture.use(ref, applicant: fixture.alpha, amount: "1万")
+                    } catch {
+                        refused.append(ref)
+                    }
+                }
             }
         }
-        #expect(refused == 1)
-        #expect(
-            try fixture.ledger.rawRead { db in try String.fetchAll(db, sql: "SELECT ref FROM voucher_use") } == [
-                "U-1", "U-3",
-            ]
-        )
+        #expect(refused == ["U-2", "U-3"])
+        #expect(try fixture.ledger.rawRead { db in try String.fetchAll(db, sql: "SELECT ref FROM voucher_use") } == [])
+        #expect(try fixture.ledger.verify().isValid)
+        // Outside a batch, the next use is recorded as usual.
+        _ = try fixture.use("U-3", applicant: fixture.alpha, amount: "1万")
         #expect(try fixture.ledger.verify().isValid)
     }
 }
