@@ -296,6 +296,37 @@ CREATE TABLE use_total (
     PRIMARY KEY (programme_id, year, dimension, key)
 ) STRICT, WITHOUT ROWID;
 
+-- MARK: totals by day (version 7)
+--
+-- The same totals by the day of each change, so that a report to any date reads a few rows a day
+-- instead of every use: a use adds to its keys on the day it was used, a settlement on the day it
+-- was settled, and a reversal takes out what it reverses on its own day. A report to a date sums
+-- the rows up to it. (Changes can be negative; the sums to any day are what `use_total` holds.)
+CREATE TABLE use_day_total (
+    programme_id TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    dimension TEXT NOT NULL CHECK (dimension IN ('all', 'applicant', 'provider', 'product', 'category', 'region', 'month')),
+    key TEXT NOT NULL,
+    day TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    uses INTEGER NOT NULL,
+    service_amount INTEGER NOT NULL,
+    amount INTEGER NOT NULL,
+    returned INTEGER NOT NULL,
+    paid INTEGER NOT NULL,
+    over_rate INTEGER NOT NULL,
+    PRIMARY KEY (programme_id, dimension, key, day, year)
+) STRICT, WITHOUT ROWID;
+
+-- The postings' sums by programme, account type, year and day: a report's balances to a date.
+CREATE TABLE account_day_total (
+    programme_id TEXT NOT NULL,
+    account_type TEXT NOT NULL CHECK (account_type IN ('budget', 'quota', 'awaiting', 'paid', 'forfeited', 'lapsed')),
+    year INTEGER NOT NULL,
+    day TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    amount INTEGER NOT NULL,
+    PRIMARY KEY (programme_id, account_type, day, year)
+) STRICT, WITHOUT ROWID;
+
 -- The report lists the uses filed for redemption past their deadline: a few among many.
 CREATE INDEX redemption_item_past_deadline ON redemption_item(filing_seq) WHERE past_deadline = 1;
 

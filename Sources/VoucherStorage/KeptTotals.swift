@@ -65,8 +65,31 @@ struct UseTotalKey: Hashable, Comparable {
     }
 }
 
-/// What the ledger keeps beside its rows, `account.balance` and `use_total`, as changes not yet
-/// written: an operation adds its postings, uses, settlements and reversals here, and the changes
+/// One row of `use_day_total`: a use total's key and the day of the changes.
+struct UseDayKey: Hashable, Comparable {
+    var total: UseTotalKey
+    var day: String
+
+    static func < (a: UseDayKey, b: UseDayKey) -> Bool {
+        (a.total.programme, a.total.dimension, a.total.key, a.day, a.total.year)
+            < (b.total.programme, b.total.dimension, b.total.key, b.day, b.total.year)
+    }
+}
+
+/// One row of `account_day_total`: the postings of a programme's accounts of one type and year on one day.
+struct AccountDayKey: Hashable, Comparable {
+    var programme: String
+    var type: String
+    var year: Int64
+    var day: String
+
+    static func < (a: AccountDayKey, b: AccountDayKey) -> Bool {
+        (a.programme, a.type, a.day, a.year) < (b.programme, b.type, b.day, b.year)
+    }
+}
+
+/// What the ledger keeps beside its rows, `account.balance` and `use_total` (and both by day,
+/// `account_day_total` and `use_day_total`), as changes not yet written: an operation adds its postings, uses, settlements and reversals here, and the changes
 /// are written once each, in key order, when its transaction (or the batch it runs in) commits,
 /// instead of row by row as the rows are inserted. Reads of a balance or a use total inside the
 /// transaction add what is pending (``balance(_:_:)``, ``pendingUse(_:)``).
@@ -76,26 +99,36 @@ struct UseTotalKey: Hashable, Comparable {
 final class KeptTotals: @unchecked Sendable {
     private var balances: [String: Int64] = [:]
     private var useTotals: [UseTotalKey: UseTotals] = [:]
+    private var dayTotals: [UseDayKey: UseTotals] = [:]
+    private var accountDays: [AccountDayKey: Int64] = [:]
     /// The changes of the operation under way, to take back if it fails.
     private var journal: [Change] = []
 
     private enum Change {
-        case balance(String, Int64)
-        case use(UseTotalKey, UseTotals)
+        case balance(String, AccountDayKey, Int64)
+        case use(UseTotalKey, String, UseTotals)
     }
 
     /// Entries held; a batch writes them out when there are many.
-    var count: Int { balances.count + useTotals.count }
+    var count: Int { balances.count + useTotals.count + dayTotals.count + accountDays.count }
 
-    func post(account: String, amount: Int64) {
-        balances[account, default: 0] &+= amount
-        journal.append(.balance(account, amount))
+    func post(_ account: LedgerAccount, amount: Int64, on day: String) {
+        let dayKey = AccountDayKey(
+            programme: account.programme.value,
+            type: account.kind.rawValue,
+            year: Int64(account.year),
+            day: day
+        )
+        balances[account.id, default: 0] &+= amount
+        accountDays[dayKey, default: 0] &+= amount
+        journal.append(.balance(account.id, dayKey, amount))
     }
 
-    func add(_ totals: UseTotals, to keys: [UseTotalKey]) {
+    func add(_ totals: UseTotals, to keys: [UseTotalKey], on day: String) {
         for key in keys {
             useTotals[key, default: UseTotals()] += totals
-            journal.append(.use(key, totals))
+            dayTotals[UseDayKey(total: key, day: day), default: UseTotals()] += totals
+            journal.append(.use(key, day, totals))
         }
     }
 
@@ -112,8 +145,12 @@ final class KeptTotals: @unchecked Sendable {
     func takeBack() {
         for change in journal.reversed() {
             switch change {
-            case .balance(let account, let amount): balances[account, default: 0] &-= amount
-            case .use(let key, let totals): useTotals[key, default: UseTotals()] += -totals
+            case .balance(let account, let dayKey, let amount):
+                balances[account, default: 0] &-= amount
+                accountDays[dayKey, default: 0] &-= amount
+            case .use(let key, let day, let totals):
+                useTotals[key, default: UseTotals()] += -totals
+                dayTotals[UseDayKey(total: key, day: day), default: UseTotals()] += -totals
             }
         }
         journal.removeAll(keepingCapacity: true)
@@ -155,11 +192,48 @@ final class KeptTotals: @unchecked Sendable {
             }
             useTotals.removeAll(keepingCapacity: true)
         }
+        if !dayTotals.isEmpty {
+            let update = try db.cachedStatement(
+                sql: """
+                    UPDATE use_day_total SET uses = uses + ?, service_amount = service_amount + ?, amount = amount + ?,
+                        returned = returned + ?, paid = paid + ?, over_rate = over_rate + ?
+                    WHERE programme_id = ? AND year = ? AND dimension = ? AND key = ? AND day = ?
+                    """
+            )
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO use_day_total (uses, service_amount, amount, returned, paid, over_rate,
+                        programme_id, year, dimension, key, day)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
+            for (key, totals) in dayTotals.sorted(by: { $0.key < $1.key }) {
+                let arguments: StatementArguments = [
+                    totals.uses, totals.service, totals.amount, totals.returned, totals.paid, totals.overRate,
+                    key.total.programme, key.total.year, key.total.dimension, key.total.key, key.day,
+                ]
+                try update.execute(arguments: arguments)
+                if db.changesCount == 0 { try insert.execute(arguments: arguments) }
+            }
+            dayTotals.removeAll(keepingCapacity: true)
+        }
+        if !accountDays.isEmpty {
+            let upsert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO account_day_total (programme_id, account_type, year, day, amount) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (programme_id, account_type, day, year) DO UPDATE SET amount = amount + excluded.amount
+                    """
+            )
+            for (key, amount) in accountDays.sorted(by: { $0.key < $1.key }) {
+                try upsert.execute(arguments: [key.programme, key.type, key.year, key.day, amount])
+            }
+            accountDays.removeAll(keepingCapacity: true)
+        }
     }
 
     // MARK: - What each kind of row adds
 
-    /// A use counts once under each of its keys.
+    /// A use counts once under each of its keys, on the day it was used.
     func add(use: UseRecord) {
         add(
             UseTotals(
@@ -173,13 +247,15 @@ final class KeptTotals: @unchecked Sendable {
                     rounding: Self.rounding(of: use)
                 )
             ),
-            to: UseTotalKey.keys(of: use)
+            to: UseTotalKey.keys(of: use),
+            on: use.usedOn
         )
     }
 
-    /// A settlement adds what it paid, and what it returned to the quota, under its use's keys.
-    func add(settlement: SettlementRecord, of use: UseRecord) {
-        add(Self.totals(of: settlement), to: UseTotalKey.keys(of: use))
+    /// A settlement adds what it paid, and what it returned to the quota, under its use's keys, on
+    /// the day it was settled.
+    func add(settlement: SettlementRecord, of use: UseRecord, on day: String) {
+        add(Self.totals(of: settlement), to: UseTotalKey.keys(of: use), on: day)
     }
 
     static func totals(of settlement: SettlementRecord) -> UseTotals {
@@ -189,9 +265,9 @@ final class KeptTotals: @unchecked Sendable {
         )
     }
 
-    /// A reversal takes out what the reversed use or settlement added (a use's settlements are
-    /// reversed before the use itself).
-    func takeOut(reversed seq: Int64, _ db: Database) throws {
+    /// A reversal takes out what the reversed use or settlement added, on the reversal's day (a
+    /// use's settlements are reversed before the use itself).
+    func takeOut(reversed seq: Int64, on day: String, _ db: Database) throws {
         if let use = try Self.use(db, seq: seq) {
             add(
                 -UseTotals(
@@ -205,13 +281,14 @@ final class KeptTotals: @unchecked Sendable {
                         rounding: Self.rounding(of: use)
                     )
                 ),
-                to: UseTotalKey.keys(of: use)
+                to: UseTotalKey.keys(of: use),
+                on: day
             )
         } else if let settlement = try SettlementRecord.fetchOne(
             db.cachedStatement(sql: "SELECT * FROM settlement WHERE event_seq = ?"),
             arguments: [seq]
         ), let use = try Self.use(db, seq: settlement.useSeq) {
-            add(-Self.totals(of: settlement), to: UseTotalKey.keys(of: use))
+            add(-Self.totals(of: settlement), to: UseTotalKey.keys(of: use), on: day)
         }
     }
 

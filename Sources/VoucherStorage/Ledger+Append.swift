@@ -235,9 +235,9 @@ enum EventAppender {
                 year: account.year,
                 businessDate: fields.businessDate
             ).insertRow(db)
-            kept?.post(account: account.id, amount: posting.amount.fen)
+            kept?.post(account, amount: posting.amount.fen, on: fields.businessDate)
         }
-        if let reversed = event.reverses { try kept?.takeOut(reversed: reversed, db) }
+        if let reversed = event.reverses { try kept?.takeOut(reversed: reversed, on: fields.businessDate, db) }
         let explanation = event.explanation.flatMap(StoredExplanation.init)
         return RecordedEvent(
             seq: seq,

@@ -93,7 +93,7 @@ extension Ledger {
                 guard let useRecord = try KeptTotals.use(db, seq: use.seq) else {
                     throw LedgerError.internalInconsistency("a settlement of a use with no row")
                 }
-                Self.kept?.add(settlement: record, of: useRecord)
+                Self.kept?.add(settlement: record, of: useRecord, on: context.businessDate.iso)
             }
         }
     }

@@ -284,6 +284,13 @@ struct ColumnCoverageTests {
         case "use_total":
             let key = String.fromDatabaseValue(value("key")) ?? ""
             return ["'\(key)'"]
+        case "use_day_total":
+            let key = String.fromDatabaseValue(value("key")) ?? ""
+            return ["'\(key)' on \(String.fromDatabaseValue(value("day")) ?? "?")"]
+        case "account_day_total":
+            let type = String.fromDatabaseValue(value("account_type")) ?? "?"
+            let year = Int64.fromDatabaseValue(value("year")).map { "\($0)" } ?? "?"
+            return ["\(type) \(year) on \(String.fromDatabaseValue(value("day")) ?? "?")"]
         default: return [event("event_seq")]
         }
     }

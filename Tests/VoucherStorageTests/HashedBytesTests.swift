@@ -71,10 +71,18 @@ struct HashedBytesTests {
                             """,
                         arguments: [seq, line, account, amount, programme, account.hasSuffix("2022") ? 2022 : 2023]
                     )
-                    // The balance a posting moves, as the ledger's code keeps it.
+                    // The balance a posting moves, and its day's sum, as the ledger's code keeps them.
                     try db.execute(
                         sql: "UPDATE account SET balance = balance + ? WHERE id = ?",
                         arguments: [amount, account]
+                    )
+                    try db.execute(
+                        sql: """
+                            INSERT INTO account_day_total (programme_id, account_type, year, day, amount)
+                            VALUES (?, 'budget', ?, '2022-12-31', ?)
+                            ON CONFLICT DO UPDATE SET amount = amount + excluded.amount
+                            """,
+                        arguments: [programme, account.hasSuffix("2022") ? 2022 : 2023, amount]
                     )
                 }
             }

@@ -244,19 +244,26 @@ struct Simulation {
                 return "\(programme): \(figures.usesOverRate) uses over rate × service amount"
             }
             // Through today, or through a date no event of the programme is later than, the report
-            // reads the totals the triggers keep; otherwise it aggregates the uses themselves. Both
-            // must say the same: here, through today and through the programme's latest date.
-            // (The second, every 200 steps: the suite stays fast.)
-            let latest =
+            // reads the totals the ledger keeps; to an earlier date, the totals it keeps by day. Both
+            // must say what the uses themselves say: here, through today, the programme's latest
+            // date, the day before it and the date of its middle event. (All but the first every
+            // 200 steps: the suite stays fast.)
+            let dates =
                 try full
                 ? ledger.rawRead { db in
-                    try String.fetchOne(
+                    try String.fetchAll(
                         db,
-                        sql: "SELECT MAX(business_date) FROM event WHERE programme_id = ?",
-                        arguments: [programme.value]
+                        sql: """
+                            SELECT MAX(business_date) FROM event WHERE programme_id = :programme
+                            UNION SELECT date(MAX(business_date), '-1 day') FROM event WHERE programme_id = :programme
+                            UNION SELECT * FROM (SELECT business_date FROM event WHERE programme_id = :programme
+                                ORDER BY 1 LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM event WHERE programme_id = :programme))
+                            """,
+                        arguments: ["programme": programme.value]
                     )
-                } : nil
-            for date in ["9999-12-31"] + (latest.map { [$0] } ?? []) {
+                } : []
+            #expect(!full || dates.count >= 2, "\(programme): \(dates)")
+            for date in ["9999-12-31"] + dates {
                 let period = ReportPeriod.through(day(date))
                 let kept = try ledger.reconciliation(programme, period: period)
                 let scannedFigures = try ledger.reconciliation(programme, period: period, mayReadKeptTotals: false)
@@ -268,6 +275,13 @@ struct Simulation {
                 if keptRows != scanned {
                     return
                         "\(programme) to \(date): breakdowns from the kept totals \(keptRows) differ from the uses' \(scanned)"
+                }
+                // The report's own: the 20 largest applicants by amount used, and how many there are.
+                let report = try ledger.reportBreakdowns(programme, period: period, largestApplicants: 20)
+                let applicants = scanned[.applicant] ?? []
+                let largest = Array(applicants.sorted { ($0.used, $1.key) > ($1.used, $0.key) }.prefix(20))
+                if report.rows[.applicant] != largest || report.keys[.applicant] != applicants.count {
+                    return "\(programme) to \(date): the report's applicants differ from the uses'"
                 }
             }
         }

@@ -13,8 +13,15 @@ extension ReconciliationQueries {
         mayReadKeptTotals: Bool = true
     ) throws -> [BreakdownDimension: [BreakdownRow]] {
         guard !dimensions.isEmpty else { return [:] }
-        if try mayReadKeptTotals && coversEverything(db, programmeID, through: period.through) {
-            return try breakdownsFromTotals(db, programmeID, year: period.year, by: dimensions)
+        if mayReadKeptTotals {
+            let whole = try coversEverything(db, programmeID, through: period.through)
+            return try breakdownsFromTotals(
+                db,
+                programmeID,
+                year: period.year,
+                through: whole ? nil : period.through,
+                by: dimensions
+            )
         }
         let useYear = period.year == nil ? "" : "AND u.year = :year"
         let groupings = dimensions.map { dimension in
@@ -66,75 +73,87 @@ extension ReconciliationQueries {
     ) throws -> (rows: [BreakdownDimension: [BreakdownRow]], keys: [BreakdownDimension: Int]) {
         let others = BreakdownDimension.allCases.filter { $0 != .applicant }
         var rows: [BreakdownDimension: [BreakdownRow]]
-        var applicants: [BreakdownRow]
-        var applicantKeys: Int
-        if try coversEverything(db, programmeID, through: period.through) {
-            rows = try breakdownsFromTotals(db, programmeID, year: period.year, by: others)
-            (applicants, applicantKeys) = try {
-                let arguments: StatementArguments = [
-                    "programme": programmeID.value, "year": period.year, "largest": largest,
-                ]
-                // Within one year each applicant has one row: no grouping.
-                let listed = try db.fetchAll(
-                    Row.self,
-                    sql: period.year == nil
-                        ? """
-                        SELECT key, SUM(uses) AS uses, SUM(service_amount) AS service, SUM(amount) - SUM(returned) AS used,
-                            SUM(paid) AS redeemed
-                        FROM use_total WHERE programme_id = :programme AND dimension = 'applicant'
-                        GROUP BY key HAVING SUM(uses) > 0 ORDER BY used DESC, key LIMIT :largest
-                        """
-                        : """
-                        SELECT key, uses, service_amount AS service, amount - returned AS used, paid AS redeemed
-                        FROM use_total WHERE programme_id = :programme AND year = :year AND dimension = 'applicant'
-                        AND uses > 0 ORDER BY used DESC, key LIMIT :largest
+        let applicants: [BreakdownRow]
+        let applicantKeys: Int
+        // Through today the use totals, to an earlier date the use totals by day (up to it).
+        let through: BusinessDate? =
+            try coversEverything(db, programmeID, through: period.through) ? nil : period.through
+        let source = TotalsSource(year: period.year, through: through)
+        rows = try breakdownsFromTotals(db, programmeID, year: period.year, through: through, by: others)
+        (applicants, applicantKeys) = try {
+            let arguments: StatementArguments = [
+                "programme": programmeID.value, "year": period.year, "through": through?.iso, "largest": largest,
+            ]
+            // Within one year each applicant has one row of the use totals: no grouping.
+            let listed = try db.fetchAll(
+                Row.self,
+                sql: period.year == nil || through != nil
+                    ? """
+                    SELECT key, SUM(uses) AS uses, SUM(service_amount) AS service, SUM(amount) - SUM(returned) AS used,
+                        SUM(paid) AS redeemed
+                    FROM \(source.table) WHERE programme_id = :programme AND dimension = 'applicant' \(source.filter)
+                    GROUP BY key HAVING SUM(uses) > 0 ORDER BY used DESC, key LIMIT :largest
+                    """
+                    : """
+                    SELECT key, uses, service_amount AS service, amount - returned AS used, paid AS redeemed
+                    FROM use_total WHERE programme_id = :programme AND year = :year AND dimension = 'applicant'
+                    AND uses > 0 ORDER BY used DESC, key LIMIT :largest
+                    """,
+                arguments: arguments
+            ).map(BreakdownRow.init)
+            let count =
+                try db.fetchOne(
+                    Int.self,
+                    sql: """
+                        SELECT COUNT(*) FROM (SELECT key FROM \(source.table)
+                            WHERE programme_id = :programme AND dimension = 'applicant' \(source.filter)
+                            GROUP BY key HAVING SUM(uses) > 0)
                         """,
                     arguments: arguments
-                ).map(BreakdownRow.init)
-                let count =
-                    try db.fetchOne(
-                        Int.self,
-                        sql: """
-                            SELECT COUNT(\(period.year == nil ? "DISTINCT key" : "*")) FROM use_total
-                            WHERE programme_id = :programme \(period.year == nil ? "" : "AND year = :year")
-                            AND dimension = 'applicant' AND uses > 0
-                            """,
-                        arguments: arguments
-                    ) ?? 0
-                return (listed, count)
-            }()
-        } else {
-            rows = try breakdowns(db, programmeID, period: period)
-            let all = rows[.applicant] ?? []
-            applicants = Array(all.sorted { ($0.used, $1.key) > ($1.used, $0.key) }.prefix(largest))
-            applicantKeys = all.count
-        }
+                ) ?? 0
+            return (listed, count)
+        }()
         rows[.applicant] = applicants
         var keys = rows.mapValues(\.count)
         keys[.applicant] = applicantKeys
         return (rows, keys)
     }
 
-    /// The breakdowns through today, read from the use totals that triggers keep.
+    /// Where the kept totals of a period are read: `use_total` through today, `use_day_total` up
+    /// to an earlier date; `filter` restricts the rows to the period (after `programme_id`).
+    struct TotalsSource {
+        var table: String
+        var filter: String
+
+        init(year: Int?, through: BusinessDate?) {
+            table = through == nil ? "use_total" : "use_day_total"
+            filter = (year == nil ? "" : "AND year = :year") + (through == nil ? "" : " AND day <= :through")
+        }
+    }
+
+    /// The breakdowns read from the kept totals: through today (`through` nil) the use totals, to
+    /// an earlier date the use totals by day up to it.
     static func breakdownsFromTotals(
         _ db: Database,
         _ programmeID: ProgrammeID,
         year: Int?,
+        through: BusinessDate?,
         by dimensions: [BreakdownDimension]
     ) throws -> [BreakdownDimension: [BreakdownRow]] {
         var result: [BreakdownDimension: [BreakdownRow]] = [:]
         for dimension in dimensions { result[dimension] = [] }
         let names = dimensions.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let source = TotalsSource(year: year, through: through)
         let rows = try Row.fetchCursor(
             db,
             sql: """
                 SELECT dimension, key, SUM(uses) AS uses, SUM(service_amount) AS service,
                     SUM(amount) - SUM(returned) AS used, SUM(paid) AS redeemed
-                FROM use_total WHERE programme_id = :programme \(year == nil ? "" : "AND year = :year")
+                FROM \(source.table) WHERE programme_id = :programme \(source.filter)
                 AND dimension IN (\(names))
                 GROUP BY dimension, key HAVING SUM(uses) > 0 ORDER BY dimension, key
                 """,
-            arguments: ["programme": programmeID.value, "year": year]
+            arguments: ["programme": programmeID.value, "year": year, "through": through?.iso]
         )
         while let row = try rows.next() {
             guard let dimension = BreakdownDimension(rawValue: row["dimension"]) else { continue }

@@ -44,9 +44,11 @@ enum ReconciliationQueries {
         let arguments: StatementArguments = [
             "programme": programmeID.value, "through": through, "year": period.year,
         ]
-        // Through today, the account table's balances are the postings' sums (a trigger keeps
-        // them; verification proves it): read them instead of summing every posting.
+        // Through today, the account table's balances are the postings' sums (kept as they are
+        // posted; verification proves it): read them instead of summing every posting. To an
+        // earlier date, the postings' sums by day up to it.
         let wholeHistory = try mayReadKeptTotals && coversEverything(db, programmeID, through: period.through)
+        let byDay = mayReadKeptTotals && !wholeHistory
         let accountYear = period.year == nil ? "" : "AND year = :year"
         var balances: [String: Int64] = [:]
         for row in try db.fetchAll(
@@ -56,10 +58,15 @@ enum ReconciliationQueries {
                 SELECT type AS account_type, SUM(balance) AS total FROM account
                 WHERE programme_id = :programme \(accountYear) GROUP BY type
                 """
-                : """
-                SELECT account_type, SUM(amount) AS total FROM posting
-                WHERE programme_id = :programme \(yearFilter) AND business_date <= :through GROUP BY account_type
-                """,
+                : byDay
+                    ? """
+                    SELECT account_type, SUM(amount) AS total FROM account_day_total
+                    WHERE programme_id = :programme \(yearFilter) AND day <= :through GROUP BY account_type
+                    """
+                    : """
+                    SELECT account_type, SUM(amount) AS total FROM posting
+                    WHERE programme_id = :programme \(yearFilter) AND business_date <= :through GROUP BY account_type
+                    """,
             arguments: arguments
         ) {
             balances[row["account_type"]] = row["total"]
@@ -95,16 +102,16 @@ enum ReconciliationQueries {
                 arguments: arguments
             ) ?? 0
 
-        if programme.kind == .voucher, wholeHistory {
-            // Through today, the use totals kept by triggers are the live uses' sums (verification
-            // recomputes them): a few rows instead of every use.
-            let totalYear = period.year == nil ? "" : "AND year = :year"
+        if programme.kind == .voucher, wholeHistory || byDay {
+            // The kept use totals are the live uses' sums (verification recomputes them): a few
+            // rows instead of every use; to an earlier date, their rows by day up to it.
+            let source = TotalsSource(year: period.year, through: wholeHistory ? nil : period.through)
             if let row = try db.fetchOne(
                 Row.self,
                 sql: """
                     SELECT COALESCE(SUM(uses), 0) AS uses, COALESCE(SUM(amount - returned), 0) AS used,
                         COALESCE(SUM(service_amount), 0) AS service, COALESCE(SUM(over_rate), 0) AS over_rate
-                    FROM use_total WHERE programme_id = :programme \(totalYear) AND dimension = 'all'
+                    FROM \(source.table) WHERE programme_id = :programme AND dimension = 'all' \(source.filter)
                     """,
                 arguments: arguments
             ) {
@@ -116,9 +123,11 @@ enum ReconciliationQueries {
             for (dimension, count) in try db.fetchAll(
                 Row.self,
                 sql: """
-                    SELECT dimension, COUNT(DISTINCT key) AS keys FROM use_total
-                    WHERE programme_id = :programme \(totalYear) AND dimension IN ('applicant', 'provider', 'product')
-                    AND uses > 0 GROUP BY dimension
+                    SELECT dimension, COUNT(*) AS keys FROM (
+                        SELECT dimension, key FROM \(source.table)
+                        WHERE programme_id = :programme AND dimension IN ('applicant', 'provider', 'product') \(source.filter)
+                        GROUP BY dimension, key HAVING SUM(uses) > 0)
+                    GROUP BY dimension
                     """,
                 arguments: arguments
             ).map({ ($0["dimension"] as String, $0["keys"] as Int) }) {

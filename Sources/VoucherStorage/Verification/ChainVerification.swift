@@ -39,6 +39,8 @@ enum LedgerVerifier {
     struct ChainParts: Sendable {
         var checked: Int64 = 0
         var balances = AccountSums()
+        /// The postings' sums by programme, account type, year and day (keys joined by U+001F).
+        var days = AccountSums()
         var problems: [VerificationReport.Problem] = []
         /// The digest of the payloads of each stretch, by its index.
         var payloads: [Int: (SHA256.Digest, Int)] = [:]
@@ -48,6 +50,7 @@ enum LedgerVerifier {
         mutating func merge(_ other: ChainParts) {
             checked += other.checked
             balances.merge(other.balances)
+            days.merge(other.days)
             problems += other.problems
             payloads.merge(other.payloads) { first, _ in first }
             programmeEvents += other.programmeEvents
@@ -61,7 +64,7 @@ enum LedgerVerifier {
             // The first stretch also takes any event numbered below 1, which must be reported.
             let lower = index == 0 ? Int64.min : stretches.bounds[index] + 1
             let range = lower...max(lower, stretches.bounds[index + 1])
-            let part = try verifyChain(db, range, balances: &parts.balances)
+            let part = try verifyChain(db, range, balances: &parts.balances, days: &parts.days)
             parts.checked += part.checked
             parts.problems += [part.problem].compactMap { $0 }
             parts.payloads[index] = part.payloads
@@ -82,13 +85,15 @@ enum LedgerVerifier {
     /// expected to be `range.lowerBound` (or 1) and to link to the hash of the event before it.
     /// One pass in sequence order through the SQLite C API: each event's canonical encoding is
     /// written straight from the column bytes into one reused buffer and hashed, with no string
-    /// made per field. The postings are added to `balances`, and each posting's copies of its
+    /// made per field. The postings are added to `balances` and to `days` (by programme, account
+    /// type, year and day: what `account_day_total` keeps), and each posting's copies of its
     /// account's type, programme and year and of its event's date are checked against the account id
     /// and the event it belongs to (the reports aggregate those copies).
     static func verifyChain(
         _ db: Database,
         _ range: ClosedRange<Int64>,
-        balances: inout AccountSums
+        balances: inout AccountSums,
+        days: inout AccountSums
     ) throws -> ChainPart {
         let eventStatement = try db.makeStatement(
             sql: """
@@ -131,6 +136,7 @@ enum LedgerVerifier {
         var encoding: [UInt8] = []
         encoding.reserveCapacity(8192)
         var lines: [(line: Int64, account: Int, amount: Int64)] = []
+        var dayKey: [UInt8] = []
         let tag = Array("voucher-ledger/event/1".utf8)
         var payloads = PayloadDigest()
         let kindsWithFacts = Self.kindsWithFacts.map { Array($0.utf8) }
@@ -159,6 +165,15 @@ enum LedgerVerifier {
                             sqlite3_column_int64(postings, 3)
                         )
                     )
+                    dayKey.removeAll(keepingCapacity: true)
+                    dayKey.append(contentsOf: Self.column(postings, 5))
+                    dayKey.append(0x1F)
+                    dayKey.append(contentsOf: Self.column(postings, 4))
+                    dayKey.append(0x1F)
+                    CanonicalJSON.appendInt(sqlite3_column_int64(postings, 6), to: &dayKey)
+                    dayKey.append(0x1F)
+                    dayKey.append(contentsOf: Self.column(postings, 7))
+                    days.add(sqlite3_column_int64(postings, 3), to: dayKey.withUnsafeBufferPointer { days.slot($0) })
                 } else if problem == nil {
                     problem = .init(event: eventSeq, message: "has postings but no event row (the event was deleted)")
                 }

@@ -79,6 +79,7 @@ extension Ledger {
             problems += found.programmes.problems
             problems.sort { ($0.event ?? .max) < ($1.event ?? .max) }
             problems += try LedgerVerifier.verifyBalances(db, computed: chain.balances)
+            problems += try LedgerVerifier.verifyAccountDays(db, computed: chain.days)
             problems += found.totals
             let checked = chain.checked
             if let digest {

@@ -56,7 +56,94 @@ extension LedgerVerifier {
         } ?? []
     }
 
+    /// Compares `account_day_total` with the postings' sums by programme, account type, year and
+    /// day that the chain pass added up.
+    static func verifyAccountDays(_ db: Database, computed sums: AccountSums) throws -> [VerificationReport.Problem] {
+        var sums = sums
+        let rows = try Row.fetchCursor(
+            db,
+            sql:
+                "SELECT programme_id, account_type, year, day, amount FROM account_day_total ORDER BY programme_id, account_type, day, year"
+        )
+        while let row = try rows.next() {
+            let (programme, type, year, day, stored): (String, String, Int64, String, Int64) = (
+                row[0], row[1], row[2], row[3], row[4]
+            )
+            let recomputed = sums.take([programme, type, String(year), day].joined(separator: "\u{1F}"))
+            if stored != recomputed {
+                return [
+                    .init(
+                        event: nil,
+                        message: "the account_day_total row of \(programme) \(type) \(year) on \(day): stored "
+                            + "\(Money(fen: stored)); its postings sum to \(Money(fen: recomputed))"
+                    )
+                ]
+            }
+        }
+        if let missing = sums.notTaken.sorted().first {
+            let parts = missing.split(separator: "\u{1F}", omittingEmptySubsequences: false)
+            return [
+                .init(
+                    event: nil,
+                    message: "the account_day_total row of \(parts.dropLast().joined(separator: " ")) on "
+                        + "\(parts.last ?? "") is missing"
+                )
+            ]
+        }
+        return []
+    }
+
     // MARK: - Use totals
+
+    /// Compares `use_day_total` with the changes the uses, settlements and reversals make by day.
+    static func verifyUseDayTotals(
+        _ db: Database,
+        keys: InternedKeys,
+        expected: [Totals]
+    ) throws -> VerificationReport.Problem? {
+        var seen = Array(repeating: false, count: expected.count)
+        let stored = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT programme_id, year, dimension, key, day, uses, service_amount, amount, returned, paid, over_rate
+                FROM use_day_total ORDER BY programme_id, dimension, key, day, year
+                """
+        )
+        while let row = try stored.next() {
+            let (programme, year, dimension, name, day): (String, Int64, String, String, String) = (
+                row[0], row[1], row[2], row[3], row[4]
+            )
+            let kept = Totals(
+                uses: row[5],
+                service: row[6],
+                amount: row[7],
+                returned: row[8],
+                paid: row[9],
+                overRate: row[10]
+            )
+            let slot = keys.find([programme, String(year), dimension, name, day].joined(separator: "\u{1F}"))
+            if let slot { seen[slot] = true }
+            let recomputed = slot.map { expected[$0] } ?? Totals()
+            if kept != recomputed {
+                return .init(
+                    event: nil,
+                    message: "the use_day_total row of \(programme) \(year) \(dimension) '\(name.visible)' on \(day): "
+                        + "stored \(kept.uses) uses, \(Money(fen: kept.amount - kept.returned)) used, "
+                        + "\(Money(fen: kept.paid)) redeemed that day; the uses say \(recomputed.uses) uses, "
+                        + "\(Money(fen: recomputed.amount - recomputed.returned)) used, \(Money(fen: recomputed.paid)) redeemed"
+                )
+            }
+        }
+        if let missing = expected.indices.first(where: { !seen[$0] }) {
+            let parts = keys.key(missing).split(separator: "\u{1F}", omittingEmptySubsequences: false)
+            return .init(
+                event: nil,
+                message: "the use_day_total row of \(parts.prefix(3).joined(separator: " ")) "
+                    + "'\(parts.dropFirst(3).dropLast().joined().visible)' on \(parts.last ?? "") is missing"
+            )
+        }
+        return nil
+    }
 
     /// A use total's sums (``UseTotals``, what the ledger keeps).
     typealias Totals = UseTotals
@@ -65,18 +152,23 @@ extension LedgerVerifier {
     /// merged by use, through the C API) and compares them with the rows the ledger kept. A
     /// total's key is its programme, year, dimension and key, joined by U+001F.
     static func verifyUseTotals(_ db: Database) throws -> [VerificationReport.Problem] {
-        let reversed = Set(try Int64.fetchAll(db, sql: "SELECT reverses FROM event WHERE reverses > 0"))
+        // Reversals are few: each reversed event and the day it was reversed.
+        var reversedOn: [Int64: [UInt8]] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT reverses, business_date FROM event WHERE reverses > 0") {
+            reversedOn[row[0]] = Array((row[1] as String).utf8)
+        }
         let useStatement = try db.makeStatement(
             sql: """
                 SELECT event_seq, programme_id, year, applicant_id, provider_id, product_code, category, provider_region,
-                    substr(used_on, 1, 7), service_amount, amount, rate_basis_points, rounding
+                    substr(used_on, 1, 7), service_amount, amount, rate_basis_points, rounding, used_on
                 FROM voucher_use ORDER BY event_seq
                 """
         )
         let settlementStatement = try db.makeStatement(
             sql: """
-                SELECT use_seq, event_seq, paid, CASE WHEN unpaid_effect = 'returned' THEN unpaid ELSE 0 END
-                FROM settlement ORDER BY use_seq
+                SELECT s.use_seq, s.event_seq, s.paid, CASE WHEN s.unpaid_effect = 'returned' THEN s.unpaid ELSE 0 END,
+                    e.business_date
+                FROM settlement s LEFT JOIN event e ON e.seq = s.event_seq ORDER BY s.use_seq
                 """
         )
         let uses = useStatement.sqliteStatement
@@ -87,6 +179,10 @@ extension LedgerVerifier {
         }
         var keys = InternedKeys()
         var expected: [Totals] = []
+        // The same by day: a use on its day, a settlement on its own, a reversal of either on its own.
+        var dayKeys = InternedKeys()
+        var expectedDays: [Totals] = []
+        var changes: [(day: [UInt8], totals: Totals)] = []
         var key: [UInt8] = []
         let dimensions = ["all", "applicant", "provider", "product", "category", "region", "month"].map {
             Array($0.utf8)
@@ -110,21 +206,33 @@ extension LedgerVerifier {
             let bound = lastRounding.flatMap {
                 try? Money(fen: service).scaled(by: sqlite3_column_int64(uses, 11), over: 10_000, rounding: $0)
             }
-            var totals = Totals(
+            let used = Totals(
                 uses: 1,
                 service: service,
                 amount: amount,
                 overRate: bound.map { amount > $0.fen ? 1 : 0 } ?? 1
             )
+            var totals = used
+            changes.removeAll(keepingCapacity: true)
+            changes.append((Array(Self.column(uses, 13)), used))
             while settlementPending, sqlite3_column_int64(settlements, 0) <= seq {
-                if sqlite3_column_int64(settlements, 0) == seq, !reversed.contains(sqlite3_column_int64(settlements, 1))
-                {
-                    totals.paid &+= sqlite3_column_int64(settlements, 2)
-                    totals.returned &+= sqlite3_column_int64(settlements, 3)
+                if sqlite3_column_int64(settlements, 0) == seq {
+                    let settled = Totals(
+                        returned: sqlite3_column_int64(settlements, 3),
+                        paid: sqlite3_column_int64(settlements, 2)
+                    )
+                    changes.append((Array(Self.column(settlements, 4)), settled))
+                    if let day = reversedOn[sqlite3_column_int64(settlements, 1)] {
+                        changes.append((day, -settled))
+                    } else {
+                        totals.paid &+= settled.paid
+                        totals.returned &+= settled.returned
+                    }
                 }
                 settlementPending = try Self.step(settlements)
             }
-            if reversed.contains(seq) { continue }
+            let reversal = reversedOn[seq]
+            if let reversal { changes.append((reversal, -used)) }
             key.removeAll(keepingCapacity: true)
             key.append(contentsOf: Self.column(uses, 1))
             key.append(0x1F)
@@ -136,11 +244,24 @@ extension LedgerVerifier {
                 key.append(contentsOf: dimension)
                 key.append(0x1F)
                 if index > 0 { key.append(contentsOf: Self.column(uses, Int32(index + 2))) }
-                let slot = key.withUnsafeBufferPointer { keys.slot($0) }
-                if slot == expected.count { expected.append(Totals()) }
-                expected[slot] += totals
+                if reversal == nil {
+                    let slot = key.withUnsafeBufferPointer { keys.slot($0) }
+                    if slot == expected.count { expected.append(Totals()) }
+                    expected[slot] += totals
+                }
+                let keyEnd = key.count
+                for change in changes {
+                    key.removeSubrange(keyEnd...)
+                    key.append(0x1F)
+                    key.append(contentsOf: change.day)
+                    let slot = key.withUnsafeBufferPointer { dayKeys.slot($0) }
+                    if slot == expectedDays.count { expectedDays.append(Totals()) }
+                    expectedDays[slot] += change.totals
+                }
+                key.removeSubrange(keyEnd...)
             }
         }
+        if let problem = try verifyUseDayTotals(db, keys: dayKeys, expected: expectedDays) { return [problem] }
         var seen = Array(repeating: false, count: expected.count)
         var problems: [VerificationReport.Problem] = []
         let stored = try Row.fetchCursor(
