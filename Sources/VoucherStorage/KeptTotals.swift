@@ -44,6 +44,28 @@ struct UseTotals: Equatable {
     }
 }
 
+/// Texts in the order SQLite's BINARY collation keeps them (their UTF-8 bytes, compared as by
+/// `memcmp`): the order the kept totals are written in, so that each table's B-tree is walked
+/// once. (Swift's `<` on strings compares Unicode scalars, and is several times slower.)
+enum ByteOrder {
+    /// Negative, zero or positive as `a` sorts before, with or after `b`.
+    static func compare(_ a: String, _ b: String) -> Int {
+        var a = a
+        var b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let shared = min(x.count, y.count)
+                if shared > 0, let xs = x.baseAddress, let ys = y.baseAddress {
+                    let order = memcmp(xs, ys, shared)
+                    if order != 0 { return Int(order) }
+                }
+                return x.count - y.count
+            }
+        }
+    }
+
+}
+
 /// One row of `use_total`: a programme year's dimension and key.
 struct UseTotalKey: Hashable, Comparable {
     var programme: String
@@ -52,7 +74,12 @@ struct UseTotalKey: Hashable, Comparable {
     var key: String
 
     static func < (a: UseTotalKey, b: UseTotalKey) -> Bool {
-        (a.programme, a.year, a.dimension, a.key) < (b.programme, b.year, b.dimension, b.key)
+        let programme = ByteOrder.compare(a.programme, b.programme)
+        if programme != 0 { return programme < 0 }
+        if a.year != b.year { return a.year < b.year }
+        let dimension = ByteOrder.compare(a.dimension, b.dimension)
+        if dimension != 0 { return dimension < 0 }
+        return ByteOrder.compare(a.key, b.key) < 0
     }
 
     /// The seven rows a use counts in: all, applicant, provider, product, category, region, month.
@@ -71,8 +98,15 @@ struct UseDayKey: Hashable, Comparable {
     var day: String
 
     static func < (a: UseDayKey, b: UseDayKey) -> Bool {
-        (a.total.programme, a.total.dimension, a.total.key, a.day, a.total.year)
-            < (b.total.programme, b.total.dimension, b.total.key, b.day, b.total.year)
+        let programme = ByteOrder.compare(a.total.programme, b.total.programme)
+        if programme != 0 { return programme < 0 }
+        let dimension = ByteOrder.compare(a.total.dimension, b.total.dimension)
+        if dimension != 0 { return dimension < 0 }
+        let key = ByteOrder.compare(a.total.key, b.total.key)
+        if key != 0 { return key < 0 }
+        let day = ByteOrder.compare(a.day, b.day)
+        if day != 0 { return day < 0 }
+        return a.total.year < b.total.year
     }
 }
 
@@ -84,7 +118,13 @@ struct AccountDayKey: Hashable, Comparable {
     var day: String
 
     static func < (a: AccountDayKey, b: AccountDayKey) -> Bool {
-        (a.programme, a.type, a.day, a.year) < (b.programme, b.type, b.day, b.year)
+        let programme = ByteOrder.compare(a.programme, b.programme)
+        if programme != 0 { return programme < 0 }
+        let type = ByteOrder.compare(a.type, b.type)
+        if type != 0 { return type < 0 }
+        let day = ByteOrder.compare(a.day, b.day)
+        if day != 0 { return day < 0 }
+        return a.year < b.year
     }
 }
 
@@ -161,7 +201,7 @@ final class KeptTotals: @unchecked Sendable {
         journal.removeAll(keepingCapacity: true)
         if !balances.isEmpty {
             let update = try db.cachedStatement(sql: "UPDATE account SET balance = balance + ? WHERE id = ?")
-            for (account, change) in balances.sorted(by: { $0.key < $1.key }) where change != 0 {
+            for (account, change) in balances.sorted(by: { ByteOrder.compare($0.key, $1.key) < 0 }) where change != 0 {
                 try update.execute(arguments: [change, account])
             }
             balances.removeAll(keepingCapacity: true)
@@ -193,27 +233,23 @@ final class KeptTotals: @unchecked Sendable {
             useTotals.removeAll(keepingCapacity: true)
         }
         if !dayTotals.isEmpty {
-            let update = try db.cachedStatement(
-                sql: """
-                    UPDATE use_day_total SET uses = uses + ?, service_amount = service_amount + ?, amount = amount + ?,
-                        returned = returned + ?, paid = paid + ?, over_rate = over_rate + ?
-                    WHERE programme_id = ? AND year = ? AND dimension = ? AND key = ? AND day = ?
-                    """
-            )
-            let insert = try db.cachedStatement(
+            // A day's changes may be negative (a reversal): no CHECK stands in the way of an upsert.
+            let upsert = try db.cachedStatement(
                 sql: """
                     INSERT INTO use_day_total (uses, service_amount, amount, returned, paid, over_rate,
                         programme_id, year, dimension, key, day)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (programme_id, dimension, key, day, year) DO UPDATE SET
+                        uses = uses + excluded.uses, service_amount = service_amount + excluded.service_amount,
+                        amount = amount + excluded.amount, returned = returned + excluded.returned,
+                        paid = paid + excluded.paid, over_rate = over_rate + excluded.over_rate
                     """
             )
             for (key, totals) in dayTotals.sorted(by: { $0.key < $1.key }) {
-                let arguments: StatementArguments = [
+                try upsert.execute(arguments: [
                     totals.uses, totals.service, totals.amount, totals.returned, totals.paid, totals.overRate,
                     key.total.programme, key.total.year, key.total.dimension, key.total.key, key.day,
-                ]
-                try update.execute(arguments: arguments)
-                if db.changesCount == 0 { try insert.execute(arguments: arguments) }
+                ])
             }
             dayTotals.removeAll(keepingCapacity: true)
         }
