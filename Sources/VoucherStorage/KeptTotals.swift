@@ -82,6 +82,10 @@ struct UseTotalKey: Hashable, Comparable {
         return ByteOrder.compare(a.key, b.key) < 0
     }
 
+    /// Whether this total is also kept by day, in `use_day_total`: the dimensions with few keys
+    /// (all, provider, category, region, month), not applicants nor products.
+    var keptByDay: Bool { dimension != "applicant" && dimension != "product" }
+
     /// The seven rows a use counts in: all, applicant, provider, product, category, region, month.
     static func keys(of use: UseRecord) -> [UseTotalKey] {
         let year = Int64(use.year)
@@ -167,7 +171,7 @@ final class KeptTotals: @unchecked Sendable {
     func add(_ totals: UseTotals, to keys: [UseTotalKey], on day: String) {
         for key in keys {
             useTotals[key, default: UseTotals()] += totals
-            dayTotals[UseDayKey(total: key, day: day), default: UseTotals()] += totals
+            if key.keptByDay { dayTotals[UseDayKey(total: key, day: day), default: UseTotals()] += totals }
             journal.append(.use(key, day, totals))
         }
     }
@@ -190,7 +194,7 @@ final class KeptTotals: @unchecked Sendable {
                 accountDays[dayKey, default: 0] &-= amount
             case .use(let key, let day, let totals):
                 useTotals[key, default: UseTotals()] += -totals
-                dayTotals[UseDayKey(total: key, day: day), default: UseTotals()] += -totals
+                if key.keptByDay { dayTotals[UseDayKey(total: key, day: day), default: UseTotals()] += -totals }
             }
         }
         journal.removeAll(keepingCapacity: true)

@@ -14,14 +14,24 @@ extension ReconciliationQueries {
     ) throws -> [BreakdownDimension: [BreakdownRow]] {
         guard !dimensions.isEmpty else { return [:] }
         if mayReadKeptTotals {
-            let whole = try coversEverything(db, programmeID, through: period.through)
-            return try breakdownsFromTotals(
+            if try coversEverything(db, programmeID, through: period.through) {
+                return try breakdownsFromTotals(db, programmeID, year: period.year, through: nil, by: dimensions)
+            }
+            // To an earlier date, the totals by day; applicants are not kept by day: from the uses.
+            var rows = try breakdownsFromTotals(
                 db,
                 programmeID,
                 year: period.year,
-                through: whole ? nil : period.through,
-                by: dimensions
+                through: period.through,
+                by: dimensions.filter { $0 != .applicant }
             )
+            if dimensions.contains(.applicant) {
+                rows[.applicant] =
+                    try breakdowns(db, programmeID, period: period, by: [.applicant], mayReadKeptTotals: false)[
+                        .applicant
+                    ] ?? []
+            }
+            return rows
         }
         let useYear = period.year == nil ? "" : "AND u.year = :year"
         let groupings = dimensions.map { dimension in
@@ -78,39 +88,53 @@ extension ReconciliationQueries {
         // Through today the use totals, to an earlier date the use totals by day (up to it).
         let through: BusinessDate? =
             try coversEverything(db, programmeID, through: period.through) ? nil : period.through
-        let source = TotalsSource(year: period.year, through: through)
         rows = try breakdownsFromTotals(db, programmeID, year: period.year, through: through, by: others)
+        // Through today one pass over the applicants' totals, counting them and keeping the
+        // largest; to an earlier date the same over the applicants' uses up to it (applicants are
+        // not kept by day).
         (applicants, applicantKeys) = try {
-            let arguments: StatementArguments = [
-                "programme": programmeID.value, "year": period.year, "through": through?.iso, "largest": largest,
-            ]
-            // Within one year each applicant has one row of the use totals: no grouping.
-            let listed = try db.fetchAll(
-                Row.self,
-                sql: period.year == nil || through != nil
+            var count = 0
+            var listed: [BreakdownRow] = []
+            func before(_ a: BreakdownRow, _ b: BreakdownRow) -> Bool { (a.used, b.key) > (b.used, a.key) }
+            func consider(_ applicant: BreakdownRow) {
+                count += 1
+                guard largest > 0, listed.count < largest || before(applicant, listed[listed.count - 1]) else { return }
+                let place = listed.firstIndex { before(applicant, $0) } ?? listed.count
+                listed.insert(applicant, at: place)
+                if listed.count > largest { listed.removeLast() }
+            }
+            if through != nil {
+                for applicant in try breakdowns(
+                    db,
+                    programmeID,
+                    period: period,
+                    by: [.applicant],
+                    mayReadKeptTotals: false
+                )[
+                    .applicant
+                ] ?? [] {
+                    consider(applicant)
+                }
+                return (listed, count)
+            }
+            let cursor = try Row.fetchCursor(
+                db,
+                sql: period.year == nil
                     ? """
                     SELECT key, SUM(uses) AS uses, SUM(service_amount) AS service, SUM(amount) - SUM(returned) AS used,
                         SUM(paid) AS redeemed
-                    FROM \(source.table) WHERE programme_id = :programme AND dimension = 'applicant' \(source.filter)
-                    GROUP BY key HAVING SUM(uses) > 0 ORDER BY used DESC, key LIMIT :largest
+                    FROM use_total WHERE programme_id = :programme AND dimension = 'applicant'
+                    GROUP BY key HAVING SUM(uses) > 0
                     """
+                    // Within one year each applicant has one row of the use totals: no grouping.
                     : """
                     SELECT key, uses, service_amount AS service, amount - returned AS used, paid AS redeemed
                     FROM use_total WHERE programme_id = :programme AND year = :year AND dimension = 'applicant'
-                    AND uses > 0 ORDER BY used DESC, key LIMIT :largest
+                    AND uses > 0
                     """,
-                arguments: arguments
-            ).map(BreakdownRow.init)
-            let count =
-                try db.fetchOne(
-                    Int.self,
-                    sql: """
-                        SELECT COUNT(*) FROM (SELECT key FROM \(source.table)
-                            WHERE programme_id = :programme AND dimension = 'applicant' \(source.filter)
-                            GROUP BY key HAVING SUM(uses) > 0)
-                        """,
-                    arguments: arguments
-                ) ?? 0
+                arguments: ["programme": programmeID.value, "year": period.year]
+            )
+            while let row = try cursor.next() { consider(BreakdownRow(row)) }
             return (listed, count)
         }()
         rows[.applicant] = applicants

@@ -120,12 +120,15 @@ enum ReconciliationQueries {
                 figures.serviceAmount = Money(fen: row["service"])
                 figures.usesOverRate = row["over_rate"]
             }
+            // Applicants and products are not kept by day: to an earlier date, they are counted
+            // from the uses up to it.
+            let counted = wholeHistory ? "'applicant', 'provider', 'product'" : "'provider'"
             for (dimension, count) in try db.fetchAll(
                 Row.self,
                 sql: """
                     SELECT dimension, COUNT(*) AS keys FROM (
                         SELECT dimension, key FROM \(source.table)
-                        WHERE programme_id = :programme AND dimension IN ('applicant', 'provider', 'product') \(source.filter)
+                        WHERE programme_id = :programme AND dimension IN (\(counted)) \(source.filter)
                         GROUP BY dimension, key HAVING SUM(uses) > 0)
                     GROUP BY dimension
                     """,
@@ -136,6 +139,20 @@ enum ReconciliationQueries {
                 case "provider": figures.providers = count
                 default: figures.products = count
                 }
+            }
+            if byDay,
+                let row = try db.fetchOne(
+                    Row.self,
+                    sql: """
+                        SELECT COUNT(DISTINCT u.applicant_id) AS served, COUNT(DISTINCT u.product_code) AS products
+                        FROM voucher_use u WHERE u.programme_id = :programme \(useYear) AND u.used_on <= :through
+                        AND \(Self.liveAsOf("u"))
+                        """,
+                    arguments: arguments
+                )
+            {
+                figures.enterprisesServed = row["served"]
+                figures.products = row["products"]
             }
         } else if programme.kind == .voucher {
             if let row = try db.fetchOne(

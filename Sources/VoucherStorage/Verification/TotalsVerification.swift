@@ -250,7 +250,8 @@ extension LedgerVerifier {
                     expected[slot] += totals
                 }
                 let keyEnd = key.count
-                for change in changes {
+                // Applicants (1) and products (3) are not kept by day.
+                for change in changes where index != 1 && index != 3 {
                     key.removeSubrange(keyEnd...)
                     key.append(0x1F)
                     key.append(contentsOf: change.day)
