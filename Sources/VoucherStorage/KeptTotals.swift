@@ -211,8 +211,19 @@ final class KeptTotals: @unchecked Sendable {
             balances.removeAll(keepingCapacity: true)
         }
         if !useTotals.isEmpty {
-            // An update where the row is there, an insert where it is not: an insert of the change
-            // alone would fail the row's CHECKs when it takes out (a reversal).
+            // One upsert where the change counts no fewer uses; where it takes uses out (a reversal),
+            // an update, and an insert only if there was no row: an insert of that change alone
+            // would fail the row's CHECK.
+            let upsert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO use_total (uses, service_amount, amount, returned, paid, over_rate, programme_id, year, dimension, key)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (programme_id, year, dimension, key) DO UPDATE SET
+                        uses = uses + excluded.uses, service_amount = service_amount + excluded.service_amount,
+                        amount = amount + excluded.amount, returned = returned + excluded.returned,
+                        paid = paid + excluded.paid, over_rate = over_rate + excluded.over_rate
+                    """
+            )
             let update = try db.cachedStatement(
                 sql: """
                     UPDATE use_total SET uses = uses + ?, service_amount = service_amount + ?, amount = amount + ?,
@@ -231,8 +242,12 @@ final class KeptTotals: @unchecked Sendable {
                     totals.uses, totals.service, totals.amount, totals.returned, totals.paid, totals.overRate,
                     key.programme, key.year, key.dimension, key.key,
                 ]
-                try update.execute(arguments: arguments)
-                if db.changesCount == 0 { try insert.execute(arguments: arguments) }
+                if totals.uses >= 0 {
+                    try upsert.execute(arguments: arguments)
+                } else {
+                    try update.execute(arguments: arguments)
+                    if db.changesCount == 0 { try insert.execute(arguments: arguments) }
+                }
             }
             useTotals.removeAll(keepingCapacity: true)
         }
