@@ -15,8 +15,8 @@ DROP VIEW IF EXISTS use_key;
 -- used, a settlement on the day it was settled, and a reversal takes out what it reverses on its
 -- own day. A report to a date sums the rows up to it. (Changes can be negative; the sums to any day
 -- are what `use_total` holds.) Applicants and products are not kept by day: with a row for nearly
--- every use, writing them cost an import of 1,000,000 uses a quarter of its time and verify half
--- of its; a report to a date counts them from the uses.
+-- every use, they added about a fifth to an import of 20,000 uses, and at 1,000,000 uses took
+-- verify from 11 s and 124 MB to 15 s and 456 MB; a report to a date counts them from the uses.
 CREATE TABLE use_day_total (
     programme_id TEXT NOT NULL,
     year INTEGER NOT NULL,
