@@ -89,9 +89,8 @@ extension ReconciliationQueries {
         let through: BusinessDate? =
             try coversEverything(db, programmeID, through: period.through) ? nil : period.through
         rows = try breakdownsFromTotals(db, programmeID, year: period.year, through: through, by: others)
-        // Through today one pass over the applicants' totals, counting them and keeping the
-        // largest; to an earlier date the same over the applicants' uses up to it (applicants are
-        // not kept by day).
+        // To an earlier date one pass over the applicants' uses up to it (applicants are not kept
+        // by day), counting them and keeping the largest; through today their use totals.
         (applicants, applicantKeys) = try {
             var count = 0
             var listed: [BreakdownRow] = []
@@ -117,25 +116,38 @@ extension ReconciliationQueries {
                 }
                 return (listed, count)
             }
-            let cursor = try Row.fetchCursor(
-                db,
+            // Through today SQLite sorts the applicants' totals and counts them.
+            let arguments: StatementArguments = [
+                "programme": programmeID.value, "year": period.year, "largest": largest,
+            ]
+            let largestApplicants = try db.fetchAll(
+                Row.self,
                 sql: period.year == nil
                     ? """
                     SELECT key, SUM(uses) AS uses, SUM(service_amount) AS service, SUM(amount) - SUM(returned) AS used,
                         SUM(paid) AS redeemed
                     FROM use_total WHERE programme_id = :programme AND dimension = 'applicant'
-                    GROUP BY key HAVING SUM(uses) > 0
+                    GROUP BY key HAVING SUM(uses) > 0 ORDER BY used DESC, key LIMIT :largest
                     """
                     // Within one year each applicant has one row of the use totals: no grouping.
                     : """
                     SELECT key, uses, service_amount AS service, amount - returned AS used, paid AS redeemed
                     FROM use_total WHERE programme_id = :programme AND year = :year AND dimension = 'applicant'
-                    AND uses > 0
+                    AND uses > 0 ORDER BY used DESC, key LIMIT :largest
                     """,
-                arguments: ["programme": programmeID.value, "year": period.year]
-            )
-            while let row = try cursor.next() { consider(BreakdownRow(row)) }
-            return (listed, count)
+                arguments: arguments
+            ).map(BreakdownRow.init)
+            let applicantCount =
+                try db.fetchOne(
+                    Int.self,
+                    sql: """
+                        SELECT COUNT(\(period.year == nil ? "DISTINCT key" : "*")) FROM use_total
+                        WHERE programme_id = :programme \(period.year == nil ? "" : "AND year = :year")
+                        AND dimension = 'applicant' AND uses > 0
+                        """,
+                    arguments: arguments
+                ) ?? 0
+            return (largestApplicants, applicantCount)
         }()
         rows[.applicant] = applicants
         var keys = rows.mapValues(\.count)

@@ -122,16 +122,23 @@ enum ReconciliationQueries {
             }
             // Applicants and products are not kept by day: to an earlier date, they are counted
             // from the uses up to it.
-            let counted = wholeHistory ? "'applicant', 'provider', 'product'" : "'provider'"
+            let keysCounted =
+                wholeHistory
+                ? """
+                SELECT dimension, COUNT(DISTINCT key) AS keys FROM use_total
+                WHERE programme_id = :programme \(period.year == nil ? "" : "AND year = :year")
+                AND dimension IN ('applicant', 'provider', 'product') AND uses > 0 GROUP BY dimension
+                """
+                : """
+                SELECT dimension, COUNT(*) AS keys FROM (
+                    SELECT dimension, key FROM use_day_total
+                    WHERE programme_id = :programme AND dimension = 'provider' \(source.filter)
+                    GROUP BY dimension, key HAVING SUM(uses) > 0)
+                GROUP BY dimension
+                """
             for (dimension, count) in try db.fetchAll(
                 Row.self,
-                sql: """
-                    SELECT dimension, COUNT(*) AS keys FROM (
-                        SELECT dimension, key FROM \(source.table)
-                        WHERE programme_id = :programme AND dimension IN (\(counted)) \(source.filter)
-                        GROUP BY dimension, key HAVING SUM(uses) > 0)
-                    GROUP BY dimension
-                    """,
+                sql: keysCounted,
                 arguments: arguments
             ).map({ ($0["dimension"] as String, $0["keys"] as Int) }) {
                 switch dimension {
