@@ -78,6 +78,10 @@ extension Ledger {
                 useVersion: try versionApplied(db, eventSeq: use.seq, entry: entry)
             )
             let (fact, event) = try Lifecycle.settle(checked, state: state)
+            // Its use's keys, for the kept totals: read before anything is written.
+            guard let useRecord = try KeptTotals.use(db, seq: use.seq) else {
+                throw LedgerError.internalInconsistency("a settlement of a use with no row")
+            }
             return try append(db, context: context, request: submitted, event: event, entry: entry) { seq in
                 let record = SettlementRecord(
                     eventSeq: seq,
@@ -90,9 +94,6 @@ extension Ledger {
                     reason: fact.reason
                 )
                 try record.insertRow(db)
-                guard let useRecord = try KeptTotals.use(db, seq: use.seq) else {
-                    throw LedgerError.internalInconsistency("a settlement of a use with no row")
-                }
                 Self.kept?.add(settlement: record, of: useRecord, on: context.businessDate.iso)
             }
         }
@@ -191,7 +192,7 @@ extension Ledger {
             guard
                 let row = try db.fetchOne(
                     Row.self,
-                    sql: "SELECT kind, programme_id FROM event WHERE seq = ?",
+                    sql: "SELECT kind, programme_id, business_date FROM event WHERE seq = ?",
                     arguments: [seq]
                 ),
                 let kind = EventKind(rawValue: row["kind"])
@@ -225,11 +226,32 @@ extension Ledger {
                     arguments: [seq]
                 ),
                 dependent: try dependent(db, seq: seq, kind: kind),
-                postings: postings
+                postings: postings,
+                date: try BusinessDate.parse(row["business_date"]),
+                dependentsReversedOn: try dependentsReversedOn(db, seq: seq, kind: kind)
             )
-            let event = try Lifecycle.reverse(target, reason: why)
+            let event = try Lifecycle.reverse(target, reason: why, on: context.businessDate)
             return try append(db, context: context, request: submitted, event: event)
         }
+    }
+
+    /// The latest date on which an event that depended on event `seq` of `kind` was reversed.
+    private func dependentsReversedOn(_ db: Database, seq: Int64, kind: EventKind) throws -> BusinessDate? {
+        let sql: String? =
+            switch kind {
+            case .claim:
+                "SELECT MAX(r.business_date) FROM decision d JOIN event r ON r.reverses = d.event_seq WHERE d.claim_seq = ?"
+            case .decision:
+                "SELECT MAX(r.business_date) FROM decision d JOIN event r ON r.reverses = d.event_seq "
+                    + "WHERE d.claim_seq = (SELECT claim_seq FROM decision WHERE event_seq = ?1) AND d.event_seq > ?1"
+            case .use:
+                "SELECT MAX(r.business_date) FROM redemption_item i JOIN event r ON r.reverses = i.filing_seq WHERE i.use_seq = ?"
+            case .redemptionFiled:
+                "SELECT MAX(r.business_date) FROM settlement s JOIN event r ON r.reverses = s.event_seq WHERE s.filing_seq = ?"
+            default: nil
+            }
+        guard let sql, let date = try String.fetchOne(db, sql: sql, arguments: [seq]) else { return nil }
+        return try BusinessDate.parse(date)
     }
 
     /// A live event that depends on event `seq` of `kind`, and what it is.

@@ -217,7 +217,9 @@ public struct Ledger: Sendable {
             // refusal leaves the batch as it was. An operation that fails after it began to write
             // (the schema refusing what the rules allowed) abandons the whole batch.
             if let abandoned = batch.abandoned { throw abandoned }
-            let written = batch.database.totalChangesCount
+            // What the operation itself wrote: not what it wrote of the kept totals pending before it.
+            func ownChanges() -> Int { batch.database.totalChangesCount - batch.keptTotalsWritten }
+            let written = ownChanges()
             do {
                 result = try body(batch.database)
                 batch.kept.keep()
@@ -226,7 +228,7 @@ public struct Ledger: Sendable {
             } catch {
                 batch.memo.forget()
                 batch.kept.takeBack()
-                if batch.database.totalChangesCount != written {
+                if ownChanges() != written {
                     let abandoned = BatchAbandoned(cause: error)
                     batch.abandoned = abandoned
                     throw abandoned
@@ -253,9 +255,16 @@ public struct Ledger: Sendable {
     /// The kept totals of the transaction or batch running on this task (``KeptTotals``).
     @TaskLocal static var kept: KeptTotals?
 
-    /// What is pending of the kept totals, written: before a read that goes to the tables.
+    /// What is pending of the kept totals, written: before a read that goes to the tables. Inside
+    /// a batch's operation those rows are the earlier operations' and stay if this one is refused.
     func writeKeptTotals(_ db: Database) throws {
-        try (Self.batch?.kept ?? Self.kept)?.write(db)
+        if let batch = Self.batch {
+            let before = db.totalChangesCount
+            try batch.kept.write(db)
+            batch.keptTotalsWritten += db.totalChangesCount - before
+        } else {
+            try Self.kept?.write(db)
+        }
     }
 
     /// ``read(_:)`` for what reads the balances and use totals from their tables (reports,
@@ -329,6 +338,8 @@ final class BatchConnection: @unchecked Sendable {
     let kept = KeptTotals()
     /// Set when an operation failed half-written: the batch then records nothing.
     var abandoned: BatchAbandoned?
+    /// Rows an operation wrote of the kept totals pending before it (``Ledger/writeKeptTotals(_:)``).
+    var keptTotalsWritten = 0
 
     init(database: Database) {
         self.database = database

@@ -491,6 +491,16 @@ struct LifecycleTests {
         target.dependent = nil
         let reversal = try Lifecycle.reverse(target, reason: "重复")
         #expect(reversal.postings == Posting.transfer(Self.money("1万"), from: awaiting, to: quota).reversed())
+        // Dated on or after the event, and after the reversal of its filing.
+        target.date = try BusinessDate.parse("2022-05-10")
+        target.dependentsReversedOn = try BusinessDate.parse("2022-06-01")
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.reverse(target, reason: "重复", on: try BusinessDate.parse("2022-05-09"))
+        }
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.reverse(target, reason: "重复", on: try BusinessDate.parse("2022-05-31"))
+        }
+        _ = try Lifecycle.reverse(target, reason: "重复", on: try BusinessDate.parse("2022-06-01"))
         target.reversedBy = 13
         #expect(throws: LedgerError.alreadyReversed(event: 12, by: 13)) { try Lifecycle.reverse(target, reason: "重复") }
     }

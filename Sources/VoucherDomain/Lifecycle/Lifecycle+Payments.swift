@@ -42,6 +42,10 @@ public struct ReversalTarget: Sendable, Hashable {
     public var dependent: (seq: Int64, what: String)?
     /// Its postings, in line order.
     public var postings: [Posting]
+    /// Its business date, and the latest date of a reversal of an event that depended on it
+    /// (nil when the storage did not say: no check).
+    public var date: BusinessDate?
+    public var dependentsReversedOn: BusinessDate?
 
     public init(
         seq: Int64,
@@ -49,7 +53,9 @@ public struct ReversalTarget: Sendable, Hashable {
         programme: ProgrammeID?,
         reversedBy: Int64?,
         dependent: (seq: Int64, what: String)?,
-        postings: [Posting]
+        postings: [Posting],
+        date: BusinessDate? = nil,
+        dependentsReversedOn: BusinessDate? = nil
     ) {
         self.seq = seq
         self.kind = kind
@@ -57,6 +63,8 @@ public struct ReversalTarget: Sendable, Hashable {
         self.reversedBy = reversedBy
         self.dependent = dependent
         self.postings = postings
+        self.date = date
+        self.dependentsReversedOn = dependentsReversedOn
     }
 
     public static func == (lhs: ReversalTarget, rhs: ReversalTarget) -> Bool {
@@ -164,8 +172,14 @@ extension Lifecycle {
 
     /// Cancels an event by a new one that posts the opposite amounts and references it. An event is
     /// reversed at most once; a reversal, a registration or a policy is not reversed; what depends
-    /// on the event must be reversed first.
-    public static func reverse(_ target: ReversalTarget, reason: String) throws(LedgerError) -> EventDraft {
+    /// on the event must be reversed first. A reversal on `date` may not be dated before the event
+    /// it reverses, nor before the reversal of what depended on it: a report to any date then
+    /// counts an event from its own date to its reversal's, and its dependents within that.
+    public static func reverse(
+        _ target: ReversalTarget,
+        reason: String,
+        on date: BusinessDate? = nil
+    ) throws(LedgerError) -> EventDraft {
         if let by = target.reversedBy { throw .alreadyReversed(event: target.seq, by: by) }
         guard target.kind.isReversible else {
             throw .notReversible(
@@ -179,6 +193,22 @@ extension Lifecycle {
             throw .notReversible(
                 event: target.seq,
                 reason: "\(dependent.what) (event \(dependent.seq)) depends on it; reverse that first"
+            )
+        }
+        if let date, let dated = target.date, date < dated {
+            throw .invalid(
+                field: "date",
+                value: date.iso,
+                reason:
+                    "is before event \(target.seq), dated \(dated.iso); a reversal is dated on or after what it reverses"
+            )
+        }
+        if let date, let dependents = target.dependentsReversedOn, date < dependents {
+            throw .invalid(
+                field: "date",
+                value: date.iso,
+                reason: "is before \(dependents.iso), when what depended on event \(target.seq) was reversed; "
+                    + "a reversal is dated on or after those"
             )
         }
         return EventDraft(

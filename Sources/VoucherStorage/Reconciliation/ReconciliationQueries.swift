@@ -4,8 +4,9 @@ import VoucherDomain
 
 /// The reconciliation's reads: SQL aggregates over indexed tables, each a function of a read-only
 /// connection. ``Ledger``'s reads (`reconciliation`, `breakdowns`, `exceptions`) run them in one
-/// snapshot. Through today the kept balances and use totals answer; to an earlier date the
-/// postings and uses themselves.
+/// snapshot. Through today the kept balances and use totals answer; to an earlier date the kept
+/// totals by day, and for what is not kept by day (applicants, products, accounts below zero)
+/// the uses and postings themselves.
 enum ReconciliationQueries {
     /// SQL true when `alias.event_seq` was not reversed by `:through`. Reversals are few: SQLite
     /// builds the list once per statement instead of probing for each row.
@@ -13,8 +14,26 @@ enum ReconciliationQueries {
         "\(alias).event_seq NOT IN (SELECT reverses FROM event WHERE reverses > 0 AND business_date <= :through)"
     }
 
+    /// SQL: 1 when the use `alias` has an amount above rate × service amount as its policy rounds
+    /// it (a use recorded before uses kept their rounding rounded down to the fen), as the kept
+    /// totals count it (``UseTotals/overRate(service:amount:rateBasisPoints:rounding:)``).
+    static func overRate(_ u: String) -> String {
+        let product = "\(u).service_amount * \(u).rate_basis_points"
+        return """
+            \(u).amount > CASE \(u).rounding
+                WHEN 'half-up to fen' THEN (\(product) + 5000) / 10000
+                WHEN 'half-up to yuan' THEN (\(product) + 500000) / 1000000 * 100
+                WHEN 'half-even to fen' THEN \(product) / 10000
+                    + (\(product) % 10000 > 5000 OR (\(product) % 10000 = 5000 AND \(product) / 10000 % 2 = 1))
+                WHEN 'half-even to yuan' THEN (\(product) / 1000000
+                    + (\(product) % 1000000 > 500000 OR (\(product) % 1000000 = 500000 AND \(product) / 1000000 % 2 = 1))) * 100
+                WHEN 'down to yuan' THEN \(product) / 1000000 * 100
+                ELSE \(product) / 10000 END
+            """
+    }
+
     /// Whether a period to `through` takes in everything recorded for the programme (no event of it
-    /// is dated later): then the balances and the use totals that triggers keep answer for it. The
+    /// is dated later): then the balances and the use totals the ledger keeps answer for it. The
     /// latest date of each kind of event is one step down the programme's index.
     static func coversEverything(_ db: Database, _ programme: ProgrammeID, through: BusinessDate) throws -> Bool {
         if through == .latest { return true }
@@ -168,7 +187,7 @@ enum ReconciliationQueries {
                     SELECT COUNT(*) AS uses, COALESCE(SUM(u.amount), 0) AS used, COALESCE(SUM(u.service_amount), 0) AS service,
                         COUNT(DISTINCT u.applicant_id) AS served, COUNT(DISTINCT u.provider_id) AS providers,
                         COUNT(DISTINCT u.product_code) AS products,
-                        COALESCE(SUM(u.amount * 10000 > u.service_amount * u.rate_basis_points), 0) AS over_rate
+                        COALESCE(SUM(\(Self.overRate("u"))), 0) AS over_rate
                     FROM voucher_use u WHERE u.programme_id = :programme \(useYear) AND u.used_on <= :through AND \(Self.liveAsOf("u"))
                     """,
                 arguments: arguments

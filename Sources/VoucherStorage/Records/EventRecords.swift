@@ -85,7 +85,7 @@ struct PostingRecord: Codable, Sendable, Equatable, FetchableRecord, Persistable
     }
 }
 
-/// An account and its balance, which a trigger keeps from the postings. The `account` table.
+/// An account and its balance, which the ledger keeps from the postings (KeptTotals). The `account` table.
 struct AccountRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "account"
 

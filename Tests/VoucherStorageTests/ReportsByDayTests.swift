@@ -1,0 +1,115 @@
+import Foundation
+import Testing
+import VoucherDomain
+
+@testable import VoucherStorage
+
+/// Reports to a date read the totals kept by day; what keeps them right: reversals dated on or
+/// after what they reverse, and a refusal inside a batch that leaves the batch as it was.
+@Suite struct ReportsByDayTests {
+    /// A use on 2022-05-10 filed on 2022-06-01 and settled on 2022-06-20; another on 2022-07-01.
+    static func ledger() throws -> LedgerFixture {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
+        _ = try fixture.use("U-1", applicant: fixture.alpha, amount: "4万", on: "2022-05-10")
+        try fixture.ledger.fileRedemption(
+            RedemptionFilingRequest(ref: "R-1", providerID: fixture.lab, useRefs: ["U-1"]),
+            context: fixture.next("2022-06-01")
+        )
+        try fixture.ledger.settleRedemption(
+            SettlementRequest(filingRef: "R-1", useRef: "U-1", outcome: .paid),
+            context: fixture.next("2022-06-20")
+        )
+        _ = try fixture.use("U-2", applicant: fixture.alpha, amount: "2万", on: "2022-07-01")
+        return fixture
+    }
+
+    static func seq(_ fixture: LedgerFixture, _ sql: String) throws -> Int64 {
+        try #require(try fixture.ledger.rawRead { db in try Int64.fetchOne(db, sql: sql) })
+    }
+
+    @Test func aReversalDatedBeforeWhatItReversesIsRefused() throws {
+        let fixture = try Self.ledger()
+        let use = try Self.seq(fixture, "SELECT event_seq FROM voucher_use WHERE ref = 'U-2'")
+        let refusal = #expect(throws: LedgerError.self) {
+            try fixture.ledger.reverse(event: use, reason: "录入错误", context: fixture.next("2022-06-30"))
+        }
+        #expect(refusal?.description.contains("dated 2022-07-01") == true, "\(String(describing: refusal))")
+        #expect(try fixture.ledger.reverse(event: use, reason: "录入错误", context: fixture.next("2022-07-01")).seq > use)
+    }
+
+    /// The settlement, then the filing, then the use: each reversal no earlier than the one before.
+    @Test func aReversalDatedBeforeTheReversalOfWhatDependedOnItIsRefused() throws {
+        let fixture = try Self.ledger()
+        let settlement = try Self.seq(fixture, "SELECT event_seq FROM settlement")
+        let filing = try Self.seq(fixture, "SELECT event_seq FROM redemption_filing")
+        let use = try Self.seq(fixture, "SELECT event_seq FROM voucher_use WHERE ref = 'U-1'")
+        try fixture.ledger.reverse(event: settlement, reason: "核减有误", context: fixture.next("2022-08-01"))
+        let early = #expect(throws: LedgerError.self) {
+            try fixture.ledger.reverse(event: filing, reason: "重复申请", context: fixture.next("2022-07-15"))
+        }
+        #expect(early?.description.contains("2022-08-01") == true, "\(String(describing: early))")
+        try fixture.ledger.reverse(event: filing, reason: "重复申请", context: fixture.next("2022-08-01"))
+        #expect(throws: LedgerError.self) {
+            try fixture.ledger.reverse(event: use, reason: "录入错误", context: fixture.next("2022-07-31"))
+        }
+        try fixture.ledger.reverse(event: use, reason: "录入错误", context: fixture.next("2022-08-02"))
+        #expect(try fixture.ledger.verify().isValid)
+    }
+
+    /// At every date of the year, for the year and cumulatively, the totals kept by day say what
+    /// the uses and postings say, with the reversals above among them.
+    @Test func atEveryDateTheTotalsByDaySayWhatTheUsesSay() throws {
+        let fixture = try Self.ledger()
+        let settlement = try Self.seq(fixture, "SELECT event_seq FROM settlement")
+        let use = try Self.seq(fixture, "SELECT event_seq FROM voucher_use WHERE ref = 'U-2'")
+        try fixture.ledger.reverse(event: settlement, reason: "核减有误", context: fixture.next("2022-08-01"))
+        try fixture.ledger.reverse(event: use, reason: "录入错误", context: fixture.next("2022-09-01"))
+        var date = day("2022-05-01")
+        var compared = 0
+        while date <= day("2022-09-30") {
+            for period in [ReportPeriod(year: 2022, through: date), .through(date)] {
+                let kept = try fixture.ledger.reconciliation(shanghai, period: period)
+                #expect(kept == (try fixture.ledger.reconciliation(shanghai, period: period, mayReadKeptTotals: false)))
+                #expect(
+                    try fixture.ledger.breakdowns(shanghai, period: period)
+                        == (try fixture.ledger.breakdowns(shanghai, period: period, mayReadKeptTotals: false))
+                )
+                compared += 1
+            }
+            date = date.adding(days: 7)
+        }
+        #expect(compared == 44)
+        // Between the settlement and its reversal, the report to a date counts what was paid.
+        let paid = try fixture.ledger.reconciliation(shanghai, period: .through(day("2022-07-15")))
+        #expect(paid.redeemed == yuan("2万"))
+        #expect(try fixture.ledger.reconciliation(shanghai, period: .through(day("2022-08-15"))).redeemed == .zero)
+    }
+
+    /// A refusal after the batch's pending totals were written (an expiry of an unknown
+    /// programme) leaves the batch going, and the uses before and after it recorded.
+    @Test func aRefusedExpiryInsideABatchLeavesTheBatchGoing() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
+        var refused = 0
+        try fixture.ledger.batch {
+            _ = try fixture.use("U-1", applicant: fixture.alpha, amount: "1万")
+            do {
+                _ = try fixture.ledger.expireQuotas(
+                    programme: try ProgrammeID("no-such-programme"),
+                    context: fixture.next("2023-01-02")
+                )
+            } catch is LedgerError {
+                refused += 1
+            }
+            _ = try fixture.use("U-2", applicant: fixture.alpha, amount: "1万")
+        }
+        #expect(refused == 1)
+        #expect(
+            try fixture.ledger.rawRead { db in try String.fetchAll(db, sql: "SELECT ref FROM voucher_use ORDER BY ref")
+            }
+                == ["U-1", "U-2"]
+        )
+        #expect(try fixture.ledger.verify().isValid)
+    }
+}
