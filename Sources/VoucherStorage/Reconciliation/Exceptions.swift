@@ -92,16 +92,20 @@ extension ReconciliationQueries {
             WHERE i.past_deadline = 1 AND u.programme_id = :programme \(useYear) AND e.business_date <= :through
             AND NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = f.event_seq AND r.business_date <= :through)
             """
-        exceptions.lateRedemptions = try db.fetchAll(
+        // Counted in the same pass as they are put in order (a window over every late item).
+        let lateRows = try db.fetchAll(
             Row.self,
             sql: """
-                SELECT f.ref AS filing, u.ref AS use, u.provider_id, u.redemption_deadline, e.business_date
+                SELECT f.ref AS filing, u.ref AS use, u.provider_id, u.redemption_deadline, e.business_date,
+                    COUNT(*) OVER () AS every
                 \(lateOfThePeriod)
                 ORDER BY julianday(e.business_date) - julianday(u.redemption_deadline) DESC, e.business_date, f.ref, u.ref
                 \(limitClause)
                 """,
             arguments: arguments
-        ).map {
+        )
+        let lateCount: Int = lateRows.first?["every"] ?? 0
+        exceptions.lateRedemptions = try lateRows.map {
             ReportExceptions.LateRedemption(
                 filing: $0["filing"],
                 use: $0["use"],
@@ -112,16 +116,12 @@ extension ReconciliationQueries {
         }
         exceptions.counts.reversals = exceptions.reversals.count
         exceptions.counts.overrides = exceptions.overrides.count
-        exceptions.counts.lateRedemptions = exceptions.lateRedemptions.count
+        exceptions.counts.lateRedemptions = lateCount
         if let limit {
             // Counted whole, listed in part.
             if exceptions.reversals.count >= limit {
                 exceptions.counts.reversals =
                     try db.fetchOne(Int.self, sql: "SELECT COUNT(*) \(reversalsOfThePeriod)", arguments: arguments) ?? 0
-            }
-            if exceptions.lateRedemptions.count >= limit {
-                exceptions.counts.lateRedemptions =
-                    try db.fetchOne(Int.self, sql: "SELECT COUNT(*) \(lateOfThePeriod)", arguments: arguments) ?? 0
             }
             exceptions.overrides = Array(exceptions.overrides.prefix(limit))
         }
