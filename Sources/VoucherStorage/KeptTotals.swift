@@ -66,6 +66,23 @@ enum ByteOrder {
 
 }
 
+extension UseTotals {
+    /// What one use adds: itself, its service amount and amount, and whether it is over rate.
+    init(of use: UseRecord) {
+        self.init(
+            uses: 1,
+            service: use.serviceAmount,
+            amount: use.amount,
+            overRate: Self.overRate(
+                service: use.serviceAmount,
+                amount: use.amount,
+                rateBasisPoints: use.rateBasisPoints,
+                rounding: KeptTotals.rounding(of: use)
+            )
+        )
+    }
+}
+
 /// One row of `use_total`: a programme year's dimension and key.
 struct UseTotalKey: Hashable, Comparable {
     var programme: String
@@ -291,17 +308,7 @@ final class KeptTotals: @unchecked Sendable {
     /// A use counts once under each of its keys, on the day it was used.
     func add(use: UseRecord) {
         add(
-            UseTotals(
-                uses: 1,
-                service: use.serviceAmount,
-                amount: use.amount,
-                overRate: UseTotals.overRate(
-                    service: use.serviceAmount,
-                    amount: use.amount,
-                    rateBasisPoints: use.rateBasisPoints,
-                    rounding: Self.rounding(of: use)
-                )
-            ),
+            UseTotals(of: use),
             to: UseTotalKey.keys(of: use),
             on: use.usedOn
         )
@@ -325,17 +332,7 @@ final class KeptTotals: @unchecked Sendable {
     func takeOut(reversed seq: Int64, on day: String, _ db: Database) throws {
         if let use = try Self.use(db, seq: seq) {
             add(
-                -UseTotals(
-                    uses: 1,
-                    service: use.serviceAmount,
-                    amount: use.amount,
-                    overRate: UseTotals.overRate(
-                        service: use.serviceAmount,
-                        amount: use.amount,
-                        rateBasisPoints: use.rateBasisPoints,
-                        rounding: Self.rounding(of: use)
-                    )
-                ),
+                -UseTotals(of: use),
                 to: UseTotalKey.keys(of: use),
                 on: day
             )

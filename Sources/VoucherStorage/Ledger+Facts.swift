@@ -81,13 +81,23 @@ extension Ledger {
     }
 
     func storedUse(_ db: Database, ref: String) throws -> UseForRedemption {
+        try Self.forRedemption(try liveUseRecord(db, ref: ref))
+    }
+
+    /// The row of the live use `ref`.
+    func liveUseRecord(_ db: Database, ref: String) throws -> UseRecord {
         guard
             let use = try UseRecord.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM voucher_use u WHERE u.ref = ? AND \(Self.live("u"))"),
                 arguments: [ref]
             )
         else { throw LedgerError.unknownUse(ref) }
-        return UseForRedemption(
+        return use
+    }
+
+    /// A use's row as the redemption rules see it.
+    static func forRedemption(_ use: UseRecord) throws -> UseForRedemption {
+        UseForRedemption(
             seq: use.eventSeq,
             ref: use.ref,
             programme: use.programmeID,

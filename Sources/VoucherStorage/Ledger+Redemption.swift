@@ -58,7 +58,9 @@ extension Ledger {
                     arguments: [request.filingRef]
                 )
             else { throw LedgerError.unknownRedemption(request.filingRef) }
-            let use = try storedUse(db, ref: request.useRef)
+            // Its row gives the rules their view and the kept totals its keys.
+            let useRecord = try liveUseRecord(db, ref: request.useRef)
+            let use = try Self.forRedemption(useRecord)
             let inFiling =
                 try db.fetchOne(
                     Bool.self,
@@ -78,10 +80,6 @@ extension Ledger {
                 useVersion: try versionApplied(db, eventSeq: use.seq, entry: entry)
             )
             let (fact, event) = try Lifecycle.settle(checked, state: state)
-            // Its use's keys, for the kept totals: read before anything is written.
-            guard let useRecord = try KeptTotals.use(db, seq: use.seq) else {
-                throw LedgerError.internalInconsistency("a settlement of a use with no row")
-            }
             return try append(db, context: context, request: submitted, event: event, entry: entry) { seq in
                 let record = SettlementRecord(
                     eventSeq: seq,

@@ -203,15 +203,13 @@ extension LedgerVerifier {
                     sqlite3_column_type(uses, 12) == SQLITE_NULL
                     ? .downToFen : Rounding(canonicalText: String(decoding: roundingText, as: UTF8.self))
             }
-            let bound = lastRounding.flatMap {
-                try? Money(fen: service).scaled(by: sqlite3_column_int64(uses, 11), over: 10_000, rounding: $0)
-            }
-            let used = Totals(
-                uses: 1,
+            let overRate = UseTotals.overRate(
                 service: service,
                 amount: amount,
-                overRate: bound.map { amount > $0.fen ? 1 : 0 } ?? 1
+                rateBasisPoints: sqlite3_column_int64(uses, 11),
+                rounding: lastRounding
             )
+            let used = Totals(uses: 1, service: service, amount: amount, overRate: overRate)
             var totals = used
             changes.removeAll(keepingCapacity: true)
             changes.append((Array(Self.column(uses, 13)), used))
