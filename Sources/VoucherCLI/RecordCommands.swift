@@ -137,18 +137,26 @@ struct Quote: ParsableCommand {
         discussion: """
             Example:
               voucher quote --applicant 91350100M000100Y43 --provider 12310000007000001F --product P002 --programme sh-innovation-voucher --service-amount 24万 --date 2022-05-10
+
+            Under a reform that is not installed (a policy file of the same kind of programme):
+              voucher quote --policy rate-40.yaml --applicant 91350100M000100Y43 --provider 12310000007000001F --product P002 --programme sh-innovation-voucher --service-amount 24万 --date 2022-05-10
             """
     )
 
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var purchase: PurchaseOptions
     @Option(help: "The date of the purchase (default: today).") var date: BusinessDate?
+    @Option(help: "A reform's policy file to quote under instead of the installed policy; installs nothing.")
+    var policy: String?
     @Option(help: "Output: text or json.") var format: OutputFormat = .text
     @Option(help: "Language: zh or en.") var lang: Language = .zh
 
     func run() throws {
         let decision = try guarded {
-            try ledger.openForReading().quote(try purchase.request(ref: "quote"), on: date ?? today())
+            let ledger = try ledger.openForReading()
+            let request = try purchase.request(ref: "quote")
+            let reform = try policy.map { try loadReform($0, of: try ledger.programme(request.programme)) }
+            return try ledger.quote(request, on: date ?? today(), under: reform)
         }
         switch format {
         case .json:

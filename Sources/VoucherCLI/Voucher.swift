@@ -27,7 +27,7 @@ struct Voucher: ParsableCommand {
         subcommands: [
             Demo.self, Import.self, Report.self, Register.self, Claim.self, Decide.self, Quote.self, Use.self,
             Redeem.self,
-            Pay.self, Expire.self, Reverse.self, Policy.self, Verify.self, Digest.self, Export.self,
+            Pay.self, Expire.self, Reverse.self, Policy.self, Verify.self, Digest.self, Export.self, WhatIf.self,
         ]
     )
 }

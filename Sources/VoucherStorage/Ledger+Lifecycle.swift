@@ -203,11 +203,15 @@ extension Ledger {
 
     // MARK: - Uses
 
-    /// What a use would get, computed exactly as ``use(_:context:)`` would, recording nothing.
-    public func quote(_ request: UseRequest, on date: BusinessDate) throws -> SubsidyDecision {
+    /// What a use would get, computed exactly as ``use(_:context:)`` would, recording nothing;
+    /// under `reform`'s versions in place of the programme's when one is given (`quote --policy`).
+    public func quote(_ request: UseRequest, on date: BusinessDate, under reform: Programme? = nil) throws
+        -> SubsidyDecision
+    {
         try read { db in
-            let state = try useState(db, request: request, date: date)
-            return try Lifecycle.quote(request, state: state.rule, on: date)
+            var state = try useState(db, request: request, date: date).rule
+            if let reform { state.programme = reform }
+            return try Lifecycle.quote(request, state: state, on: date)
         }
     }
 

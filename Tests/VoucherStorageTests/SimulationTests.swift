@@ -320,6 +320,7 @@ struct Simulation {
             )
         }
         if let row = overGranted.first { return "a quota above the annual cap: \(row)" }
+        if full, let broken = try replayDiffers() { return broken }
         if full {
             let report = try ledger.verify()
             if let problem = report.problem { return "verification failed: \(problem)" }
@@ -334,4 +335,41 @@ struct Simulation {
 struct SimulationFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+extension Simulation {
+    /// A what-if replay under each programme's own policy reproduces every programme year the
+    /// ledger holds: its figures, each applicant's amount, and no event changed.
+    func replayDiffers() throws -> String? {
+        for programmeID in [shanghai, delta, operating] {
+            let programme = try ledger.programme(programmeID)
+            let years = try ledger.rawRead { db in
+                try Int.fetchAll(db, sql: "SELECT DISTINCT year FROM claim WHERE programme_id = ?", arguments: [programmeID.value])
+            }
+            for year in years {
+                let (replays, head) = try ledger.replay(programmeID) { reversed in
+                    [Replay(programme: programme, year: year, reversed: reversed)]
+                }
+                let outcome = replays[0].outcome(chainHead: head)
+                let recorded = try ledger.reconciliation(programmeID, period: .year(year))
+                if let differs = WhatIfCheck.difference(replayed: outcome.figures, recorded: recorded) {
+                    return "\(programmeID) \(year): the replay under its own policy differs: \(differs)"
+                }
+                if let change = outcome.changes.first {
+                    return "\(programmeID) \(year): the replay under its own policy changes event \(change.seq): \(change.what)"
+                }
+                if programme.kind == .voucher {
+                    var recordedByApplicant: [String: Money] = [:]
+                    for row in try ledger.breakdown(programmeID, period: .year(year), by: .applicant) where row.uses > 0 {
+                        recordedByApplicant[row.key] = row.used
+                    }
+                    if recordedByApplicant != outcome.usedByApplicant {
+                        return "\(programmeID) \(year): the replay's amounts by applicant \(outcome.usedByApplicant) "
+                            + "differ from the ledger's \(recordedByApplicant)"
+                    }
+                }
+            }
+        }
+        return nil
+    }
 }

@@ -114,6 +114,24 @@ public struct DecisionFact: Sendable, Hashable {
     /// Voucher quotas: the last day the quota can be used.
     public var validUntil: BusinessDate?
 
+    public init(
+        claimRef: String,
+        level: ReviewLevel,
+        outcome: String,
+        granted: Money,
+        reviewer: String,
+        reason: String?,
+        validUntil: BusinessDate?
+    ) {
+        self.claimRef = claimRef
+        self.level = level
+        self.outcome = outcome
+        self.granted = granted
+        self.reviewer = reviewer
+        self.reason = reason
+        self.validUntil = validUntil
+    }
+
     public var payload: CanonicalJSON {
         .object([
             "claim": .string(claimRef), "level": .string(level.rawValue), "outcome": .string(outcome),

@@ -52,6 +52,24 @@ public struct SettlementFact: Sendable, Hashable {
     public var unpaidEffect: UnpaidRedemptionEffect
     public var reason: String?
 
+    public init(
+        filingRef: String,
+        useRef: String,
+        outcome: String,
+        paid: Money,
+        unpaid: Money,
+        unpaidEffect: UnpaidRedemptionEffect,
+        reason: String?
+    ) {
+        self.filingRef = filingRef
+        self.useRef = useRef
+        self.outcome = outcome
+        self.paid = paid
+        self.unpaid = unpaid
+        self.unpaidEffect = unpaidEffect
+        self.reason = reason
+    }
+
     public var payload: CanonicalJSON {
         .object([
             "filing": .string(filingRef), "use": .string(useRef), "outcome": .string(outcome), "paid": .money(paid),

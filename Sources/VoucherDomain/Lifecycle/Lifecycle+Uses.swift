@@ -234,17 +234,8 @@ extension Lifecycle {
         state: UseState,
         on date: BusinessDate
     ) throws(LedgerError) -> (fact: UseFact, event: EventDraft, decision: SubsidyDecision) {
-        let decision = try quote(request, state: state, on: date)
-        if decision.ineligibility != nil {
-            throw .notEligible(reason: "use \(request.ref): " + decision.summary(.en))
-        }
-        let version = state.programme.version(on: date)
-        guard decision.amount > .zero, let granted = state.quota, let version, let rate = version.rate else {
-            throw .nothingToPay(explanation: decision.explanation(.en, citing: false))
-        }
+        let (decision, granted, version, rate) = try decideUse(request, state: state, on: date)
         let programme = state.programme.id
-        let quota = LedgerAccount(.quota, programme: programme, year: granted.year, party: state.applicant.id)
-        let awaiting = LedgerAccount(.awaiting, programme: programme, year: granted.year, party: state.provider.id)
         let fact = UseFact(
             ref: request.ref,
             claimRef: granted.claimRef,
@@ -271,10 +262,42 @@ extension Lifecycle {
             policyVersion: version,
             payload: fact.payload,
             explanation: StoredExplanation.json(for: decision),
-            postings: Posting.transfer(decision.amount, from: quota, to: awaiting),
+            postings: usePostings(decision.amount, state: state, year: granted.year),
             amount: decision.amount
         )
         return (fact, event, decision)
+    }
+
+    /// What a use would be recorded with, or why it is refused: the engine's decision, the quota
+    /// it draws on, and the policy version and rate it was computed under. A use that is not
+    /// eligible, or would pay nothing, is refused with the explanation. ``use(_:state:on:)``
+    /// records this decision; a what-if replay (``Replay``) applies it without the stored
+    /// explanation.
+    public static func decideUse(
+        _ request: UseRequest,
+        state: UseState,
+        on date: BusinessDate
+    ) throws(LedgerError) -> (decision: SubsidyDecision, quota: GrantedQuota, version: PolicyVersion, rate: Sourced<Rate>) {
+        let decision = try quote(request, state: state, on: date)
+        if decision.ineligibility != nil {
+            throw .notEligible(reason: "use \(request.ref): " + decision.summary(.en))
+        }
+        let version = state.programme.version(on: date)
+        guard decision.amount > .zero, let granted = state.quota, let version, let rate = version.rate else {
+            throw .nothingToPay(explanation: decision.explanation(.en, citing: false))
+        }
+        return (decision, granted, version, rate)
+    }
+
+    /// A use's postings: its amount from the applicant's quota of the year to the provider's
+    /// account of amounts awaiting redemption.
+    public static func usePostings(_ amount: Money, state: UseState, year: Int) -> [Posting] {
+        let programme = state.programme.id
+        return Posting.transfer(
+            amount,
+            from: LedgerAccount(.quota, programme: programme, year: year, party: state.applicant.id),
+            to: LedgerAccount(.awaiting, programme: programme, year: year, party: state.provider.id)
+        )
     }
 
     /// Of an applicant's granted quotas in a programme (in order of their validity), the one that

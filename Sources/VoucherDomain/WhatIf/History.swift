@@ -1,0 +1,110 @@
+/// A programme's recorded history as a what-if replay reads it: each event with what was asked
+/// and what the ledger decided, in the order recorded. Storage loads it; ``Replay`` runs it
+/// through the rules again.
+public enum HistoryEvent: Sendable, Hashable {
+    /// An applicant registered (or registered again): its kind and group from then on.
+    case registration(seq: Int64, applicant: Applicant)
+    case claim(seq: Int64, date: BusinessDate, fact: ClaimFact)
+    case decision(seq: Int64, date: BusinessDate, claimSeq: Int64, fact: DecisionFact)
+    /// A use as recorded: what was bought, and the amount the ledger computed then.
+    case use(seq: Int64, claimSeq: Int64, fact: UseFact)
+    case settlement(seq: Int64, useSeq: Int64, fact: SettlementFact)
+    case payment(seq: Int64, claimSeq: Int64, amount: Money)
+    case expiry(seq: Int64, date: BusinessDate)
+    case reversal(seq: Int64, date: BusinessDate, reverses: Int64)
+
+    /// The event's sequence number in the ledger.
+    public var seq: Int64 {
+        switch self {
+        case .registration(let seq, _), .claim(let seq, _, _), .decision(let seq, _, _, _), .use(let seq, _, _),
+            .settlement(let seq, _, _), .payment(let seq, _, _), .expiry(let seq, _), .reversal(let seq, _, _):
+            seq
+        }
+    }
+}
+
+/// An event whose outcome a reform changes: what the ledger recorded and what the reform would
+/// have recorded instead.
+public struct ReplayChange: Sendable, Hashable {
+    public enum What: Sendable, Hashable {
+        /// A grant above what the reform allows, lowered to that (`binding`: the term that bound).
+        case grantCapped(binding: String?)
+        /// A claim or grant the reform refuses outright, with the rule's words.
+        case refused(reason: String)
+        /// A use that would now pay nothing, or is not eligible, with the rule's words.
+        case useRefused(reason: String)
+        /// A reduced redemption whose paid amount was above the reform's use amount.
+        case reductionCapped
+        /// A payment above what is left of the reform's grant.
+        case paymentCapped
+    }
+
+    public var seq: Int64
+    public var kind: EventKind
+    /// The claim's or the use's reference.
+    public var ref: String
+    public var applicant: String
+    public var what: What
+    /// The amount the ledger recorded, and the amount under the reform.
+    public var recorded: Money
+    public var reform: Money
+
+    public init(
+        seq: Int64,
+        kind: EventKind,
+        ref: String,
+        applicant: String,
+        what: What,
+        recorded: Money,
+        reform: Money
+    ) {
+        self.seq = seq
+        self.kind = kind
+        self.ref = ref
+        self.applicant = applicant
+        self.what = what
+        self.recorded = recorded
+        self.reform = reform
+    }
+}
+
+/// What a replay of one programme year arrives at.
+public struct ReplayOutcome: Sendable, Hashable {
+    /// The report's figures of the year, as the replay posted them.
+    public var figures: ReconciliationFigures
+    /// Amount used (net of what was returned to the quota) by applicant, and by month of use
+    /// (`2022-05`).
+    public var usedByApplicant: [String: Money]
+    public var usedByMonth: [String: Money]
+    /// How many of the year's live uses each term bound (`rate`, `quota-left`, `per-use-cap` …).
+    public var binding: [String: Int]
+    /// The events whose outcome differs from the ledger's, in the order recorded.
+    public var changes: [ReplayChange]
+    /// How many of the year's uses were recorded with another amount than the replay's.
+    public var usesWithOtherAmount: Int
+}
+
+/// Whether a replay reproduces the ledger.
+public enum WhatIfCheck {
+    /// The figures in which `replayed` differs from the ledger's `recorded` figures of the same
+    /// programme year, as `used 100.00 ≠ 90.00`; nil when every one agrees.
+    public static func difference(replayed: ReconciliationFigures, recorded: ReconciliationFigures) -> String? {
+        let pairs: [(String, Int64, Int64)] = [
+            ("claimed", replayed.claimed.fen, recorded.claimed.fen),
+            ("service_amount", replayed.serviceAmount.fen, recorded.serviceAmount.fen),
+            ("used", replayed.used.fen, recorded.used.fen),
+            ("redeemed", replayed.redeemed.fen, recorded.redeemed.fen),
+            ("awaiting_redemption", replayed.awaitingRedemption.fen, recorded.awaitingRedemption.fen),
+            ("expired", replayed.expired.fen, recorded.expired.fen),
+            ("forfeited", replayed.forfeited.fen, recorded.forfeited.fen),
+            ("available", replayed.available.fen, recorded.available.fen),
+            ("applicants", Int64(replayed.applicants), Int64(recorded.applicants)),
+            ("enterprises_served", Int64(replayed.enterprisesServed), Int64(recorded.enterprisesServed)),
+            ("uses", Int64(replayed.uses), Int64(recorded.uses)),
+            ("providers", Int64(replayed.providers), Int64(recorded.providers)),
+            ("products", Int64(replayed.products), Int64(recorded.products)),
+        ]
+        let differing = pairs.filter { $0.1 != $0.2 }.map { "\($0.0) \($0.1) ≠ \($0.2)" }
+        return differing.isEmpty ? nil : differing.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,173 @@
+import VoucherDomain
+
+// MARK: - HTML: one self-contained printable page
+
+extension WhatIfReport {
+    func html(_ language: Language) -> String {
+        let w = words(language)
+        let escape = Self.escapeHTML
+        let title = "\(name.text(language)) · \(year) · \(w.title)"
+        var body: [String] = ["<h1>\(escape(title))</h1>"]
+        let (header, rows) = figureRows(language)
+        body.append(Self.table(header, rows, leftColumns: 1))
+        body.append("<h2>\(escape(w.chart))</h2>")
+        body.append(chart(language))
+        for (index, reform) in reforms.enumerated() {
+            body.append("<h2>\(escape("\(w.reform)\(reforms.count == 1 ? "" : " \(index + 1)"): \(reform.policy)"))</h2>")
+            let tally = tally(reform)
+            body.append("<p>\(escape(w.tally(tally.gain, tally.lose, tally.same)))<br>")
+            body.append("\(escape(w.usesOtherAmount(reform.outcome.usesWithOtherAmount)))</p>")
+            body.append("<h3>\(escape(w.binding))</h3>")
+            let terms = Set(baseline.binding.keys).union(reform.outcome.binding.keys).sorted()
+            body.append(
+                Self.table(
+                    [w.figure, w.baseline, w.reform],
+                    terms.map { [$0, String(baseline.binding[$0] ?? 0), String(reform.outcome.binding[$0] ?? 0)] },
+                    leftColumns: 1
+                )
+            )
+            body.append("<h3>\(escape(w.largest))</h3>")
+            let applicants = applicants(reform)
+            body.append(
+                Self.table(
+                    [w.applicant, w.name, w.baseline, w.reform, w.difference],
+                    applicants.prefix(Self.listed).map {
+                        [
+                            $0.key, names[$0.key] ?? "", $0.baseline.formatted(), $0.reform.formatted(),
+                            Self.signed(.money($0.difference)),
+                        ]
+                    },
+                    leftColumns: 2
+                )
+            )
+            if applicants.count > Self.listed {
+                body.append("<p>\(escape(w.notListed(Self.listed, applicants.count, "--by applicant")))</p>")
+            }
+            body.append("<h3>\(escape(w.changed))</h3><ul>")
+            let changes = reform.outcome.changes
+            if changes.isEmpty { body.append("<li>\(escape(w.noChange))</li>") }
+            for change in changes.prefix(Self.listed) {
+                body.append(
+                    "<li>\(escape("#\(change.seq) \(change.kind.rawValue) \(change.ref) \(change.applicant): \(describe(change, language))"))</li>"
+                )
+            }
+            body.append("</ul>")
+            if changes.count > Self.listed { body.append("<p>\(escape(w.notListed(Self.listed, changes.count, "--format json")))</p>") }
+        }
+        let style = """
+            body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:60em;color:#111}
+            h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em;border-bottom:1px solid #999}h3{font-size:1em}
+            table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #bbb;padding:.2em .6em}th{background:#eee}
+            .n{text-align:right;font-variant-numeric:tabular-nums}svg text{font-family:inherit}
+            @media print{body{margin:0}h2{break-after:avoid}table,svg{break-inside:avoid}}
+            """
+        return """
+            <!DOCTYPE html>
+            <html lang="\(language == .zh ? "zh-CN" : "en")">
+            <head><meta charset="utf-8"><title>\(escape(title))</title><style>\(style)</style></head>
+            <body>
+            \(body.joined(separator: "\n"))
+            </body>
+            </html>
+
+            """
+    }
+
+    static func table(_ header: [String], _ rows: [[String]], leftColumns: Int) -> String {
+        let escape = escapeHTML
+        var out = "<table><thead><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>"
+        for row in rows {
+            out += "<tr>"
+            for (index, cell) in row.enumerated() {
+                out += index < leftColumns ? "<td>\(escape(cell))</td>" : "<td class=\"n\">\(escape(cell))</td>"
+            }
+            out += "</tr>"
+        }
+        return out + "</tbody></table>"
+    }
+
+    /// The amount used by month, the baseline and each reform side by side, as inline SVG: a
+    /// 万元 axis with gridlines, month labels, each bar's amount on hover and in the table below.
+    func chart(_ language: Language) -> String {
+        let escape = Self.escapeHTML
+        let w = words(language)
+        let series: [(label: String, byMonth: [String: Money], colour: String)] =
+            [(w.baseline, baseline.usedByMonth, "#2563eb")]
+            + reforms.enumerated().map { index, reform in
+                (
+                    "\(w.reform)\(reforms.count == 1 ? "" : " \(index + 1)")",
+                    reform.outcome.usedByMonth,
+                    ["#ea580c", "#16a34a", "#9333ea", "#b91c1c"][index % 4]
+                )
+            }
+        let months = Set(series.flatMap { $0.byMonth.keys }).sorted()
+        guard !months.isEmpty else { return "<p>\(escape(w.noChange))</p>" }
+        let largest = max(series.flatMap { $0.byMonth.values.map(\.fen) }.max() ?? 1, 1)
+        // The axis: a round step in 万元 (1, 2 or 5 × a power of ten) giving at most five lines.
+        var step: Int64 = 1_000_000  // 1万元 in fen
+        while largest / step > 5 {
+            let digits = String(step).first
+            step = digits == "1" ? step * 2 : digits == "2" ? step * 5 / 2 : step * 2
+        }
+        let top = (largest + step - 1) / step * step
+        let plotHeight = 200
+        let left = 64
+        let barWidth = max(4, min(16, 240 / max(series.count, 1)))
+        let groupWidth = series.count * barWidth + 10
+        let width = left + months.count * groupWidth + 10
+        let height = plotHeight + 40
+        func y(_ fen: Int64) -> Int { 10 + plotHeight - Int(Double(fen) / Double(top) * Double(plotHeight)) }
+        var shapes: [String] = []
+        var line: Int64 = 0
+        while line <= top {
+            let lineY = y(line)
+            shapes.append("<line x1=\"\(left)\" x2=\"\(width - 5)\" y1=\"\(lineY)\" y2=\"\(lineY)\" stroke=\"#ddd\"/>")
+            shapes.append(
+                "<text x=\"\(left - 6)\" y=\"\(lineY + 4)\" font-size=\"11\" text-anchor=\"end\">\(escape(Money(fen: line).formattedWan()))</text>"
+            )
+            line += step
+        }
+        shapes.append(
+            "<text x=\"4\" y=\"10\" font-size=\"11\">\(escape(language == .zh ? "万元" : "万元 (10,000 yuan)"))</text>"
+        )
+        for (index, month) in months.enumerated() {
+            let x = left + 6 + index * groupWidth
+            for (offset, entry) in series.enumerated() {
+                let amount = entry.byMonth[month] ?? .zero
+                let barY = y(amount.fen)
+                shapes.append(
+                    "<rect x=\"\(x + offset * barWidth)\" y=\"\(barY)\" width=\"\(barWidth - 1)\" height=\"\(10 + plotHeight - barY)\" "
+                        + "fill=\"\(entry.colour)\"><title>\(escape("\(month) \(entry.label) \(amount.formatted())"))</title></rect>"
+                )
+            }
+            shapes.append(
+                "<text x=\"\(x + series.count * barWidth / 2)\" y=\"\(plotHeight + 26)\" font-size=\"11\" text-anchor=\"middle\">\(escape(String(month.suffix(2))))</text>"
+            )
+        }
+        let legend = series.map { "<span style=\"color:\($0.colour)\">■</span> \(escape($0.label))" }.joined(separator: " ")
+        let svg =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" "
+            + "role=\"img\" aria-label=\"\(escape(w.chart))\">\(shapes.joined())</svg>"
+        let table = Self.table(
+            [language == .zh ? "月份" : "month"] + series.map(\.label),
+            months.map { month in [month] + series.map { ($0.byMonth[month] ?? .zero).formatted() } },
+            leftColumns: 1
+        )
+        return svg + "<p>\(legend)</p>" + table
+    }
+
+    static func escapeHTML(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

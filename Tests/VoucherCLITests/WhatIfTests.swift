@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+
+/// `voucher whatif` on the demo ledger, worked by hand. The demo's Shanghai 2022 year: five
+/// enterprises, quotas of 100,000 / 60,000 / 50,000 / 40,000 / 40,000, seven uses, each paid in
+/// full:
+///
+/// | use | applicant | service | at 50% | recorded |
+/// | --- | --- | ---: | ---: | ---: |
+/// | U01 | 001 | 150,000 | 75,000 | 75,000 |
+/// | U02 | 001 | 100,000 | 50,000 | 25,000 (quota left) |
+/// | U03 | 002 | 120,000 | 60,000 | 60,000 |
+/// | U04 | 003 | 80,000 | 40,000 | 40,000 |
+/// | U05 | 003 | 39,000 | 19,500 | 10,000 (quota left) |
+/// | U06 | 004 | 100,000 | 50,000 | 40,000 (quota left) |
+/// | U07 | 005 | 100,000 | 50,000 | 40,000 (quota left) |
+struct WhatIfTests {
+    static func voucher(_ arguments: [String], _ directory: URL, _ environment: [String: String]) throws
+        -> CommandLineTests.Result
+    {
+        try CommandLineTests.voucher(arguments, in: directory, environment: environment)
+    }
+
+    /// A directory with the demo ledger and the Shanghai voucher's policy as installed.
+    static func demo() throws -> URL {
+        let directory = try CommandLineTests.temporaryDirectory()
+        #expect(try voucher(["demo"], directory, [:]).status == 0)
+        let policy = try voucher(["policy", "show", "sh-innovation-voucher", "--db", "demo.sqlite"], directory, [:])
+        try policy.stdout.write(to: directory.appendingPathComponent("own.yaml"), atomically: true, encoding: .utf8)
+        return directory
+    }
+
+    /// The own policy with one text replaced.
+    static func reform(_ directory: URL, name: String, replacing old: String, with new: String) throws {
+        let own = try String(contentsOf: directory.appendingPathComponent("own.yaml"), encoding: .utf8)
+        #expect(own.contains(old))
+        try own.replacingOccurrences(of: old, with: new)
+            .write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8)
+    }
+
+    static func whatif(_ directory: URL, _ arguments: [String]) throws -> [String: Any] {
+        let result = try voucher(
+            ["whatif", "--db", "demo.sqlite", "--programme", "sh-innovation-voucher", "--year", "2022", "--format", "json"]
+                + arguments,
+            directory,
+            [:]
+        )
+        #expect(result.status == 0, "\(result.stderr)")
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+    }
+
+    @Test func aRateOf40PercentOnShanghai2022() throws {
+        let directory = try Self.demo()
+        try Self.reform(directory, name: "rate-40.yaml", replacing: "value: 50%", with: "value: 40%")
+        let json = try Self.whatif(directory, ["--policy", "rate-40.yaml"])
+        let reform = try #require(json["reform"] as? [String: Any])
+        let figures = try #require(reform["figures"] as? [String: Any])
+        let baseline = try #require(json["baseline"] as? [String: Any])
+        // At 40%: U01 60,000, U02 40,000 (the 40,000 left), U03 48,000, U04 32,000, U05 15,600
+        // (18,000 left), U06 40,000, U07 40,000 = 275,600, all redeemed; 14,400 stays available.
+        #expect(baseline["used"] as? String == "290000.00")
+        #expect(figures["used"] as? String == "275600.00")
+        #expect(figures["redeemed"] as? String == "275600.00")
+        #expect(figures["available"] as? String == "14400.00")
+        #expect(figures["claimed"] as? String == "290000.00")
+        #expect(figures["uses"] as? Int == 7)
+        let difference = try #require(reform["difference"] as? [String: Any])
+        #expect(difference["used"] as? String == "-14400.00")
+        // 002 loses 12,000 (60,000 → 48,000), 003 loses 2,400 (50,000 → 47,600); 001, 004 and 005
+        // are bound by their quotas either way.
+        let compared = try #require(reform["applicants_compared"] as? [String: Int])
+        #expect(compared == ["gain": 0, "lose": 2, "same": 3])
+        let applicants = try #require(reform["applicants"] as? [[String: Any]])
+        #expect(applicants.first?["key"] as? String == "91310110005000002M")
+        #expect(applicants.first?["difference"] as? String == "-12000.00")
+        #expect(applicants.dropFirst().first?["difference"] as? String == "-2400.00")
+        #expect((reform["changed_events"] as? [Any])?.isEmpty == true)
+        #expect(reform["uses_with_other_amount"] as? Int == 5)
+    }
+
+    @Test func anAnnualCapOf50000OnShanghai2022() throws {
+        let directory = try Self.demo()
+        try Self.reform(directory, name: "cap-5wan.yaml", replacing: "value: 30万元", with: "value: 5万元")
+        let json = try Self.whatif(directory, ["--policy", "cap-5wan.yaml"])
+        let reform = try #require(json["reform"] as? [String: Any])
+        let figures = try #require(reform["figures"] as? [String: Any])
+        // Grants: 100,000 → 50,000 and 60,000 → 50,000; 50,000 + 50,000 + 50,000 + 40,000 + 40,000
+        // = 230,000 claimed. Uses: U01 50,000 (the quota), U02 nothing left (drops out, with its
+        // redemption), U03 50,000, U04 40,000, U05 10,000, U06 40,000, U07 40,000 = 230,000.
+        #expect(figures["claimed"] as? String == "230000.00")
+        #expect(figures["used"] as? String == "230000.00")
+        #expect(figures["redeemed"] as? String == "230000.00")
+        #expect(figures["available"] as? String == "0.00")
+        #expect(figures["uses"] as? Int == 6)
+        #expect(figures["service_amount"] as? String == "589000.00")
+        let changed = try #require(reform["changed_events"] as? [[String: Any]])
+        #expect(changed.map { $0["what"] as? String } == ["grant-capped", "grant-capped", "use-pays-nothing"])
+        #expect(changed.map { $0["ref"] as? String } == ["SH22-C01", "SH22-C02", "SH22-U02"])
+        #expect(changed.map { $0["reform"] as? String } == ["50000.00", "50000.00", "0.00"])
+        #expect(changed.first?["reason"] as? String == "applicant-cap-left")
+    }
+
+    /// Under its own policy the replay reproduces the report of every programme year of the demo,
+    /// changes nothing, and leaves the ledger's file as it was.
+    @Test func theOwnPolicyReproducesTheDemoAndNothingIsWritten() throws {
+        let directory = try Self.demo()
+        let ledger = directory.appendingPathComponent("demo.sqlite")
+        let before = try Data(contentsOf: ledger)
+        for programme in ["sh-innovation-voucher", "yrd-innovation-voucher"] {
+            let policy = try Self.voucher(["policy", "show", programme, "--db", "demo.sqlite"], directory, [:])
+            try policy.stdout.write(to: directory.appendingPathComponent("\(programme).yaml"), atomically: true, encoding: .utf8)
+            let result = try Self.voucher(
+                [
+                    "whatif", "--db", "demo.sqlite", "--programme", programme, "--year", "2022", "--policy",
+                    "\(programme).yaml", "--format", "json",
+                ],
+                directory,
+                [:]
+            )
+            #expect(result.status == 0, "\(result.stderr)")
+            let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+            let report = try Self.voucher(
+                ["report", "--db", "demo.sqlite", "--programme", programme, "--year", "2022", "--format", "json"],
+                directory,
+                [:]
+            )
+            let published = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any] ?? [:]
+            let reform = try #require(json["reform"] as? [String: Any])
+            let figures = try #require(reform["figures"] as? [String: Any])
+            for key in ["claimed", "service_amount", "used", "redeemed", "awaiting_redemption", "expired", "forfeited", "available"] {
+                #expect(figures[key] as? String == published[key] as? String, "\(programme) \(key)")
+            }
+            for key in ["applicants", "enterprises_served", "uses", "providers", "products"] {
+                #expect(figures[key] as? Int == published[key] as? Int, "\(programme) \(key)")
+            }
+            #expect((reform["changed_events"] as? [Any])?.isEmpty == true)
+        }
+        #expect(try Data(contentsOf: ledger) == before)
+    }
+
+    @Test func refusalsSayWhatToFix() throws {
+        let directory = try Self.demo()
+        let base = ["whatif", "--db", "demo.sqlite", "--programme", "sh-innovation-voucher", "--year", "2022"]
+        let missing = try Self.voucher(base + ["--policy", "nowhere.yaml"], directory, [:])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("nowhere.yaml") && missing.stderr.contains("cannot be read"))
+        let grant = try Self.voucher(["policy", "show", "jic-operating-support", "--db", "demo.sqlite"], directory, [:])
+        try grant.stdout.write(to: directory.appendingPathComponent("grant.yaml"), atomically: true, encoding: .utf8)
+        let otherKind = try Self.voucher(base + ["--policy", "grant.yaml"], directory, [:])
+        #expect(otherKind.status == 1)
+        #expect(otherKind.stderr.contains("is a grant programme; sh-innovation-voucher is a voucher programme"))
+        let none = try Self.voucher(base, directory, [:])
+        #expect(none.status != 0)
+        #expect(none.stderr.contains("--policy"))
+    }
+
+    /// Every format escapes what it shows: a policy file named like markup stays text.
+    @Test func formatsEscapeAndListEveryApplicant() throws {
+        let directory = try Self.demo()
+        let name = "<b>&'x'.yaml"
+        try Self.reform(directory, name: name, replacing: "value: 50%", with: "value: 40%")
+        let base = ["whatif", "--db", "demo.sqlite", "--programme", "sh-innovation-voucher", "--year", "2022", "--policy", name]
+        let html = try Self.voucher(base + ["--format", "html", "--lang", "en"], directory, [:]).stdout
+        #expect(html.contains("&lt;b&gt;&amp;&#39;x&#39;.yaml"))
+        #expect(!html.contains("<b>"))
+        #expect(html.contains("<svg"))
+        let csv = try Self.voucher(base + ["--by", "applicant"], directory, [:]).stdout
+        let lines = csv.split(separator: "\n")
+        #expect(lines.first == "reform,key,name,baseline_used,reform_used,difference")
+        #expect(lines.count == 6)
+        #expect(lines.dropFirst().first?.contains("91310110005000002M") == true)
+        let markdown = try Self.voucher(base + ["--format", "markdown"], directory, [:]).stdout
+        #expect(markdown.contains("| 用券金额（补贴） | 290,000.00 | 275,600.00 | -14,400.00 |"))
+    }
+}
