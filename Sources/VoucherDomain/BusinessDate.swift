@@ -27,6 +27,7 @@ public struct BusinessDate: Sendable, Hashable, Comparable, Codable {
 
     /// Reads `2023-05-10` (also `2023/5/10` and `2023-5-10`, as spreadsheets write it).
     public static func parse(_ text: String) throws(DateParseError) -> BusinessDate {
+        if let date = iso(text) { return date }
         let trimmed = text.trimmingSpaces()
         let parts = trimmed.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "-" || $0 == "/" })
         guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCIIDigit) }),
@@ -39,6 +40,26 @@ public struct BusinessDate: Sendable, Hashable, Comparable, Codable {
             return try BusinessDate(year: year, month: month, day: day)
         } catch {
             throw .impossible(text: text)
+        }
+    }
+
+    /// `2023-05-10` exactly (ten ASCII bytes), as the ledger stores dates, read without making a
+    /// string per part; nil for any other text (``parse(_:)`` then reads the other forms).
+    private static func iso(_ text: String) -> BusinessDate? {
+        var text = text
+        return text.withUTF8 { bytes -> BusinessDate? in
+            guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }
+            func number(_ range: Range<Int>) -> Int? {
+                var value = 0
+                for index in range {
+                    let digit = Int(bytes[index]) - 48
+                    guard (0...9).contains(digit) else { return nil }
+                    value = value * 10 + digit
+                }
+                return value
+            }
+            guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
+            return try? BusinessDate(year: year, month: month, day: day)
         }
     }
 

@@ -3,8 +3,13 @@ public struct ProgrammeID: Sendable, Hashable, Comparable, Codable, CustomString
     public let value: String
 
     public init(_ text: String) throws(PolicyError) {
-        guard !text.isEmpty, text.count <= 64, text.first?.isLetter == true,
-            text.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") })
+        // Bytes, not Characters: the id is ASCII, and this runs for every settlement a replay makes.
+        let bytes = text.utf8
+        guard let first = bytes.first, bytes.count <= 64, (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(first),
+            bytes.allSatisfy({
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                    || $0 == UInt8(ascii: "-")
+            })
         else {
             throw PolicyError(
                 key: "id",

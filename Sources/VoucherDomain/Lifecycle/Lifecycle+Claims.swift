@@ -214,10 +214,14 @@ extension Lifecycle {
     /// - A voucher quota belongs to its programme year: it cannot be granted after that year ends,
     ///   and it is usable from the later of the grant and 1 January of the year.
     /// - The quota moves from the budget by the difference from the claim's current grant.
+    ///
+    /// `recording: false` leaves out the payload and the explanation stored with the event: a
+    /// what-if replay, which records nothing, needs only the decision and its postings.
     public static func decide(
         _ request: DecisionRequest,
         state: DecisionState,
-        on date: BusinessDate
+        on date: BusinessDate,
+        recording: Bool = true
     ) throws(LedgerError) -> (fact: DecisionFact, event: EventDraft) {
         let claim = state.claim
         let programme = state.programme
@@ -264,7 +268,7 @@ extension Lifecycle {
                 throw .grantOverLimit(claim: claim.ref, granted: granted, limit: limit, explanation: lines)
             }
             let reviewer = request.reviewer
-            explanation = StoredExplanation.json(
+            explanation = !recording ? nil : StoredExplanation.json(
                 amount: granted,
                 en: decision.explanation(.en) + [
                     "granted \(granted.formatted()) by \(reviewer) (\(request.level.rawValue))"
@@ -298,7 +302,7 @@ extension Lifecycle {
             kind: .decision,
             programme: claim.programme,
             policyVersion: version,
-            payload: fact.payload,
+            payload: recording ? fact.payload : .null,
             explanation: explanation,
             postings: postings,
             amount: granted

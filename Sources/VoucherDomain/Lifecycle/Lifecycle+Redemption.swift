@@ -202,9 +202,13 @@ extension Lifecycle {
     /// Settles one filed use: paid in full, reduced or rejected. What is not paid is returned to the
     /// applicant's quota or forfeited, as the policy version the use was computed under says — not
     /// the version in force today, so that a later revision never changes how a use settles.
+    ///
+    /// `recording: false` leaves out the payload and the explanation stored with the event: a
+    /// what-if replay, which records nothing, needs only the settlement and its postings.
     public static func settle(
         _ request: SettlementRequest,
-        state: SettlementState
+        state: SettlementState,
+        recording: Bool = true
     ) throws(LedgerError) -> (fact: SettlementFact, event: EventDraft) {
         let use = state.use
         guard state.inFiling else {
@@ -256,6 +260,19 @@ extension Lifecycle {
             unpaidEffect: effect,
             reason: reason
         )
+        guard recording else {
+            return (
+                fact,
+                EventDraft(
+                    kind: .redemptionSettled,
+                    programme: programme,
+                    policyVersion: state.useVersion,
+                    payload: .null,
+                    postings: postings,
+                    amount: paid
+                )
+            )
+        }
         let effectText = effect == .returned ? ("returned to the quota", "退回额度") : ("forfeited", "不再退回")
         let explanation = StoredExplanation.json(
             amount: paid,

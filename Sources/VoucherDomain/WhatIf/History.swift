@@ -8,7 +8,8 @@ public enum HistoryEvent: Sendable, Hashable {
     case decision(seq: Int64, date: BusinessDate, claimSeq: Int64, fact: DecisionFact)
     /// A use as recorded: what was bought, and the amount the ledger computed then.
     case use(seq: Int64, claimSeq: Int64, fact: UseFact)
-    case settlement(seq: Int64, useSeq: Int64, fact: SettlementFact)
+    /// A settlement, with the facts of the use it settles as recorded.
+    case settlement(seq: Int64, useSeq: Int64, fact: SettlementFact, use: UseFact)
     case payment(seq: Int64, claimSeq: Int64, amount: Money)
     case expiry(seq: Int64, date: BusinessDate)
     case reversal(seq: Int64, date: BusinessDate, reverses: Int64)
@@ -17,7 +18,7 @@ public enum HistoryEvent: Sendable, Hashable {
     public var seq: Int64 {
         switch self {
         case .registration(let seq, _), .claim(let seq, _, _), .decision(let seq, _, _, _), .use(let seq, _, _),
-            .settlement(let seq, _, _), .payment(let seq, _, _), .expiry(let seq, _), .reversal(let seq, _, _):
+            .settlement(let seq, _, _, _), .payment(let seq, _, _), .expiry(let seq, _), .reversal(let seq, _, _):
             seq
         }
     }

@@ -30,11 +30,15 @@ public struct Replay: Sendable {
 
     private struct ClaimState {
         var fact: ClaimFact
+        var applicant: Int32
         var live = true
-        var decisions: [DecisionState] = []
+        /// The live decisions before the current one (a district's, when the city has decided).
+        var earlier: [DecisionState] = []
+        var latest: DecisionState?
         var paid: Money = .zero
 
-        var current: Money { decisions.last?.granted ?? .zero }
+        var current: Money { latest?.granted ?? .zero }
+        var decisions: [DecisionState] { earlier + (latest.map { [$0] } ?? []) }
     }
 
     private struct DecisionState {
@@ -45,8 +49,8 @@ public struct Replay: Sendable {
         var validUntil: BusinessDate?
     }
 
+    /// A use as the replay decided it, kept whole only when a later reversal cancels it.
     private struct UseState {
-        var claimSeq: Int64
         var year: Int
         var applicant: Int32
         var provider: Int32
@@ -57,16 +61,14 @@ public struct Replay: Sendable {
         var amount: Int64
         var returned: Int64 = 0
         var binding: Term.Kind?
-        var usedOn: BusinessDate
-        var live = true
     }
 
     /// What a reversal undoes.
     private enum Undo {
         case claim(Int64)
         case decision(claimSeq: Int64, seq: Int64)
-        case use(Int64)
-        case settlement(useSeq: Int64, returned: Int64)
+        case use(UseState)
+        case settlement(useSeq: Int64, use: UseState, returned: Int64)
         case payment(claimSeq: Int64, amount: Money)
         case expiry
     }
@@ -74,6 +76,16 @@ public struct Replay: Sendable {
     private struct YearKey: Hashable {
         var year: Int
         var applicant: Int32
+    }
+
+    /// What the caps and the rules count for an applicant's year.
+    private struct YearSums {
+        /// The quota account's balance.
+        var quotaLeft: Int64 = 0
+        /// Current grants of live claims.
+        var granted: Int64 = 0
+        /// Live uses, net of what settlements returned to the quota.
+        var used: Int64 = 0
     }
 
     private struct ProjectKey: Hashable {
@@ -85,22 +97,28 @@ public struct Replay: Sendable {
     private var names: [String: Int32] = [:]
     private var nameList: [String] = []
 
-    private var applicants: [String: Applicant] = [:]
-    private var groupMembers: [String: Set<String>] = [:]
-    private var claims: [Int64: ClaimState] = [:]
+    /// Applicants by number: kind and group as last registered.
+    private var kinds: [Int32: ApplicantKind] = [:]
+    private var groups: [Int32: String] = [:]
+    private var groupMembers: [String: Set<Int32>] = [:]
+    private var claims = SeqTable<ClaimState>()
     /// Voucher claims open (neither reversed nor rejected) per applicant and year.
     private var openClaims: [YearKey: Int64] = [:]
-    /// Claims with a grant, per applicant.
-    private var claimsOf: [Int32: [Int64]] = [:]
-    private var uses: [Int64: UseState] = [:]
+    /// The quotas granted to each applicant (a claim's current grant, while it has one).
+    private var quotasOf: [Int32: [(claimSeq: Int64, quota: GrantedQuota)]] = [:]
+    /// The year's uses in the order recorded: their sequence numbers and the amounts the replay
+    /// gave them (0: the use drops out). What a settlement returned, and a year other than the
+    /// recorded one, are kept apart for the few uses that have them.
+    private var useSeqs: [Int64] = []
+    private var useAmounts: [Int64] = []
+    private var useReturned: [Int64: Int64] = [:]
+    private var useYears: [Int64: Int] = [:]
     private var undo: [Int64: (undo: Undo, postings: [Posting])] = [:]
     private var reversedEvents: Set<Int64> = []
 
-    private var quotaLeft: [YearKey: Int64] = [:]
+    private var sums: [YearKey: YearSums] = [:]
     private var budgetBalance: [Int: Int64] = [:]
-    private var grantedByApplicant: [YearKey: Int64] = [:]
     private var grantedByProject: [ProjectKey: Int64] = [:]
-    private var usedByApplicant: [YearKey: Int64] = [:]
     private var usedByProject: [ProjectKey: Int64] = [:]
 
     // MARK: The year's figures
@@ -148,7 +166,7 @@ public struct Replay: Sendable {
         case .claim(let seq, let date, let fact): claim(seq: seq, date: date, fact: fact)
         case .decision(let seq, let date, let claimSeq, let fact): decide(seq: seq, date: date, claimSeq: claimSeq, fact)
         case .use(let seq, let claimSeq, let fact): use(seq: seq, claimSeq: claimSeq, fact: fact)
-        case .settlement(let seq, let useSeq, let fact): settle(seq: seq, useSeq: useSeq, fact: fact)
+        case .settlement(let seq, let useSeq, let fact, let use): settle(seq: seq, useSeq: useSeq, fact: fact, use: use)
         case .payment(let seq, let claimSeq, let amount): pay(seq: seq, claimSeq: claimSeq, amount: amount)
         case .expiry(let seq, let date): expire(seq: seq, date: date)
         case .reversal(_, _, let target): reverse(target)
@@ -156,13 +174,15 @@ public struct Replay: Sendable {
     }
 
     private mutating func register(_ applicant: Applicant) {
-        if let old = applicants[applicant.id]?.group { groupMembers[old]?.remove(applicant.id) }
-        if let group = applicant.group { groupMembers[group, default: []].insert(applicant.id) }
-        applicants[applicant.id] = applicant
+        let index = name(applicant.id)
+        if let old = groups[index] { groupMembers[old]?.remove(index) }
+        groups[index] = applicant.group
+        if let group = applicant.group { groupMembers[group, default: []].insert(index) }
+        kinds[index] = applicant.kind
     }
 
-    private func applicant(_ id: String) -> Applicant {
-        applicants[id] ?? Applicant(id: id, kind: .enterprise)
+    private func applicant(_ index: Int32) -> Applicant {
+        Applicant(id: nameList[Int(index)], kind: kinds[index] ?? .enterprise, group: groups[index])
     }
 
     private mutating func claim(seq: Int64, date: BusinessDate, fact: ClaimFact) {
@@ -175,7 +195,7 @@ public struct Replay: Sendable {
             record(seq, .claim, fact.ref, fact.applicantID, .refused(reason: error.description), fact.requested, .zero)
             return
         }
-        claims[seq] = ClaimState(fact: fact)
+        claims[seq] = ClaimState(fact: fact, applicant: key.applicant)
         if programme.kind == .voucher { openClaims[key] = seq }
         remember(seq, .claim(seq), [])
     }
@@ -185,19 +205,18 @@ public struct Replay: Sendable {
     private mutating func grantUsage(_ claim: ClaimState) -> UsageSoFar {
         let fact = claim.fact
         let current = claim.current.fen
-        let applicantKey = YearKey(year: fact.year, applicant: name(fact.applicantID))
+        let index = claim.applicant
         var usage = UsageSoFar()
-        usage.applicantThisYear = Money(fen: (grantedByApplicant[applicantKey] ?? 0) - current)
-        if let group = applicant(fact.applicantID).group {
+        usage.applicantThisYear = Money(fen: (sums[YearKey(year: fact.year, applicant: index)]?.granted ?? 0) - current)
+        if let group = groups[index] {
             var sum: Int64 = 0
             for member in groupMembers[group] ?? [] {
-                sum += grantedByApplicant[YearKey(year: fact.year, applicant: name(member))] ?? 0
+                sum += sums[YearKey(year: fact.year, applicant: member)]?.granted ?? 0
             }
-            if groupMembers[group]?.contains(fact.applicantID) == true { sum -= current }
-            usage.groupThisYear = Money(fen: sum)
+            usage.groupThisYear = Money(fen: sum - current)
         }
         if let project = fact.project {
-            usage.projectToDate = Money(fen: (grantedByProject[ProjectKey(project: project, applicant: applicantKey.applicant)] ?? 0) - current)
+            usage.projectToDate = Money(fen: (grantedByProject[ProjectKey(project: project, applicant: index)] ?? 0) - current)
         }
         usage.budgetThisYear = Money(fen: -(budgetBalance[fact.year] ?? 0)).remaining(after: claim.current)
         return usage
@@ -211,7 +230,7 @@ public struct Replay: Sendable {
             claim: fact,
             programme: policy,
             decisions: claim.decisions.map { PriorDecision(seq: $0.seq, level: $0.level, granted: $0.granted) },
-            applicant: applicant(fact.applicantID)
+            applicant: applicant(claim.applicant)
         )
         var outcome = DecisionRequest.Outcome.reject(reason: recorded.reason ?? "rejected")
         if recorded.outcome == "granted" {
@@ -240,82 +259,79 @@ public struct Replay: Sendable {
         let request = DecisionRequest(claimRef: fact.ref, level: recorded.level, outcome: outcome, reviewer: recorded.reviewer)
         let decided: (fact: DecisionFact, event: EventDraft)
         do {
-            decided = try Lifecycle.decide(request, state: state, on: date)
+            decided = try Lifecycle.decide(request, state: state, on: date, recording: false)
         } catch {
             record(seq, .decision, fact.ref, fact.applicantID, .refused(reason: error.description), recorded.granted, .zero)
             return
         }
         let before = claim.current
-        claim.decisions.append(
-            DecisionState(
-                seq: seq,
-                level: recorded.level,
-                granted: decided.fact.granted,
-                date: date,
-                validUntil: decided.fact.validUntil
-            )
+        if let latest = claim.latest { claim.earlier.append(latest) }
+        claim.latest = DecisionState(
+            seq: seq,
+            level: recorded.level,
+            granted: decided.fact.granted,
+            date: date,
+            validUntil: decided.fact.validUntil
         )
         claims[claimSeq] = claim
         regranted(claimSeq, from: before)
         if decided.fact.outcome == "rejected", programme.kind == .voucher {
-            openClaims[YearKey(year: fact.year, applicant: name(fact.applicantID))] = nil
+            openClaims[YearKey(year: fact.year, applicant: claim.applicant)] = nil
         }
-        post(decided.event.postings)
+        post(decided.event.postings, applicant: claim.applicant)
         remember(seq, .decision(claimSeq: claimSeq, seq: seq), decided.event.postings)
     }
 
     /// After a claim's current grant changed from `before`: the sums the caps count, and the
-    /// applicant's list of claims with a grant.
+    /// applicant's quotas.
     private mutating func regranted(_ claimSeq: Int64, from before: Money) {
         guard let claim = claims[claimSeq] else { return }
         let fact = claim.fact
-        let applicant = name(fact.applicantID)
+        let applicant = claim.applicant
         let after = claim.live ? claim.current : .zero
         let delta = after.fen - before.fen
-        grantedByApplicant[YearKey(year: fact.year, applicant: applicant), default: 0] += delta
+        sums[YearKey(year: fact.year, applicant: applicant), default: YearSums()].granted += delta
         if let project = fact.project {
             grantedByProject[ProjectKey(project: project, applicant: applicant), default: 0] += delta
         }
-        var list = claimsOf[applicant] ?? []
-        list.removeAll { $0 == claimSeq }
-        if after > .zero, claim.decisions.last?.validUntil != nil { list.append(claimSeq) }
-        claimsOf[applicant] = list
-    }
-
-    /// The applicant's granted quotas, in the order storage gives them to the rule.
-    private func quotas(of applicant: Int32) -> [(claimSeq: Int64, quota: GrantedQuota)] {
-        var result: [(claimSeq: Int64, quota: GrantedQuota)] = []
-        for claimSeq in claimsOf[applicant] ?? [] {
-            guard let claim = claims[claimSeq], let decision = claim.decisions.last,
-                let validUntil = decision.validUntil
-            else { continue }
+        var quotas = quotasOf[applicant] ?? []
+        quotas.removeAll { $0.claimSeq == claimSeq }
+        if after > .zero, let decision = claim.latest, let validUntil = decision.validUntil {
             let grantedOn = decision.date
-            result.append(
+            quotas.append(
                 (
                     claimSeq,
                     GrantedQuota(
-                        claimRef: claim.fact.ref,
-                        year: claim.fact.year,
+                        claimRef: fact.ref,
+                        year: fact.year,
                         quota: Quota(
                             granted: decision.granted,
                             grantedOn: grantedOn,
-                            validFrom: max(grantedOn, BusinessDate.startOfYear(claim.fact.year)),
+                            validFrom: max(grantedOn, BusinessDate.startOfYear(fact.year)),
                             validUntil: validUntil,
                             left: decision.granted
                         )
                     )
                 )
             )
+            // In the order storage gives them to the rule: by the end of their validity, then
+            // the day they were granted.
+            quotas.sort {
+                ($0.quota.quota.validUntil, $0.quota.quota.grantedOn) < ($1.quota.quota.validUntil, $1.quota.quota.grantedOn)
+            }
         }
-        return result.sorted {
-            ($0.quota.quota.validUntil, $0.quota.quota.grantedOn) < ($1.quota.quota.validUntil, $1.quota.quota.grantedOn)
-        }
+        quotasOf[applicant] = quotas.isEmpty ? nil : quotas
+    }
+
+    /// The applicant's granted quotas, in the order storage gives them to the rule.
+    private func quotas(of applicant: Int32) -> [(claimSeq: Int64, quota: GrantedQuota)] {
+        quotasOf[applicant] ?? []
     }
 
     private mutating func use(seq: Int64, claimSeq recordedClaim: Int64, fact: UseFact) {
         guard let date = try? BusinessDate.parse(fact.usedOn) else { return }
         let applicantIndex = name(fact.applicantID)
-        let applicant = applicant(fact.applicantID)
+        let applicant = applicant(applicantIndex)
         let granted = quotas(of: applicantIndex)
         let covering = Lifecycle.quota(covering: date, among: granted.map(\.quota))
         let policy = policy(for: covering?.year ?? fact.year)
@@ -323,12 +339,13 @@ public struct Replay: Sendable {
         var quota = covering
         if let covering {
             let key = YearKey(year: covering.year, applicant: applicantIndex)
-            quota?.quota.left = Money(fen: quotaLeft[key] ?? 0)
-            usage.applicantThisYear = Money(fen: usedByApplicant[key] ?? 0)
+            let counted = sums[key] ?? YearSums()
+            quota?.quota.left = Money(fen: counted.quotaLeft)
+            usage.applicantThisYear = Money(fen: counted.used)
             if let group = applicant.group {
                 var sum: Int64 = 0
                 for member in groupMembers[group] ?? [] {
-                    sum += usedByApplicant[YearKey(year: covering.year, applicant: name(member))] ?? 0
+                    sum += sums[YearKey(year: covering.year, applicant: member)]?.used ?? 0
                 }
                 usage.groupThisYear = Money(fen: sum)
             }
@@ -362,52 +379,91 @@ public struct Replay: Sendable {
             if fact.year == year {
                 record(seq, .use, fact.ref, fact.applicantID, .useRefused(reason: error.description), Money(fen: fact.amount), .zero)
             }
+            useSeqs.append(seq)
+            useAmounts.append(0)
             return
         }
         let amount = decided.decision.amount
         let useYear = decided.quota.year
-        let claimSeq = granted.first { $0.quota.claimRef == decided.quota.claimRef }?.claimSeq ?? recordedClaim
-        let monthText = String(fact.usedOn.prefix(7))
-        let state2 = UseState(
-            claimSeq: claimSeq,
+        let replayed = UseState(
             year: useYear,
             applicant: applicantIndex,
             provider: name(fact.providerID),
             product: name(fact.productCode),
-            month: name(monthText),
+            month: month(of: date),
             project: fact.project,
             serviceAmount: fact.serviceAmount,
             amount: amount.fen,
-            binding: decided.decision.binding,
-            usedOn: date
+            binding: decided.decision.binding
         )
-        uses[seq] = state2
+        useSeqs.append(seq)
+        useAmounts.append(amount.fen)
+        if useYear != fact.year { useYears[seq] = useYear }
         if useYear == year, amount.fen != fact.amount { otherAmounts += 1 }
-        counted(state2, sign: 1)
+        counted(replayed, sign: 1)
         let postings = Lifecycle.usePostings(amount, state: state, year: useYear)
-        post(postings)
-        remember(seq, .use(seq), postings)
+        post(postings, applicant: applicantIndex)
+        remember(seq, .use(replayed), postings)
     }
+
+    /// `2022-05` as 202205.
+    private func month(of date: BusinessDate) -> Int32 { Int32(date.year * 100 + date.month) }
 
     /// Adds (`sign` 1) or takes out (-1) a live use in the sums the caps and the figures count.
     private mutating func counted(_ use: UseState, sign: Int64) {
-        let net = sign * (use.amount - use.returned)
-        usedByApplicant[YearKey(year: use.year, applicant: use.applicant), default: 0] += net
-        if let project = use.project { usedByProject[ProjectKey(project: project, applicant: use.applicant), default: 0] += net }
+        net(use, sign * (use.amount - use.returned))
         guard use.year == year else { return }
         let one = Int(sign)
         useCount += one
         serviceAmount += sign * use.serviceAmount
-        usedInYear += net
         usesByApplicant[use.applicant, default: 0] += one
         usesByProvider[use.provider, default: 0] += one
         usesByProduct[use.product, default: 0] += one
-        usedByMonth[use.month, default: 0] += net
         binding[use.binding, default: 0] += one
     }
 
-    private mutating func settle(seq: Int64, useSeq: Int64, fact recorded: SettlementFact) {
-        guard var use = uses[useSeq], use.live else { return }
+    /// Moves a use's net amount (used less returned) by `delta` in every sum that counts it.
+    private mutating func net(_ use: UseState, _ delta: Int64) {
+        sums[YearKey(year: use.year, applicant: use.applicant), default: YearSums()].used += delta
+        if let project = use.project {
+            usedByProject[ProjectKey(project: project, applicant: use.applicant), default: 0] += delta
+        }
+        guard use.year == year else { return }
+        usedInYear += delta
+        usedByMonth[use.month, default: 0] += delta
+    }
+
+    /// The use the replay recorded as `seq`, rebuilt from its recorded facts and the replay's
+    /// amount; nil when it dropped out.
+    private mutating func replayed(_ seq: Int64, _ fact: UseFact) -> UseState? {
+        guard let index = useIndex(seq), useAmounts[index] > 0, let date = try? BusinessDate.parse(fact.usedOn)
+        else { return nil }
+        return UseState(
+            year: useYears[seq] ?? fact.year,
+            applicant: name(fact.applicantID),
+            provider: -1,
+            product: -1,
+            month: month(of: date),
+            project: fact.project,
+            serviceAmount: fact.serviceAmount,
+            amount: useAmounts[index],
+            returned: useReturned[seq] ?? 0
+        )
+    }
+
+    /// Where `seq` is among the uses replayed (they arrive in order: a binary search).
+    private func useIndex(_ seq: Int64) -> Int? {
+        var low = 0
+        var high = useSeqs.count
+        while low < high {
+            let middle = (low + high) / 2
+            if useSeqs[middle] < seq { low = middle + 1 } else { high = middle }
+        }
+        return low < useSeqs.count && useSeqs[low] == seq ? low : nil
+    }
+
+    private mutating func settle(seq: Int64, useSeq: Int64, fact recorded: SettlementFact, use fact: UseFact) {
+        guard let use = replayed(useSeq, fact), let usedOn = try? BusinessDate.parse(fact.usedOn) else { return }
         let amount = Money(fen: use.amount)
         let outcome: SettlementRequest.Outcome
         switch recorded.outcome {
@@ -415,7 +471,7 @@ public struct Replay: Sendable {
         case "reduced":
             if recorded.paid > amount {
                 if use.year == year {
-                    record(seq, .redemptionSettled, recorded.useRef, nameList[Int(use.applicant)], .reductionCapped, recorded.paid, amount)
+                    record(seq, .redemptionSettled, recorded.useRef, fact.applicantID, .reductionCapped, recorded.paid, amount)
                 }
                 outcome = .reduced(paid: amount, reason: recorded.reason ?? "reduced")
             } else {
@@ -429,34 +485,33 @@ public struct Replay: Sendable {
                 ref: recorded.useRef,
                 programme: programme.id.value,
                 year: use.year,
-                applicantID: nameList[Int(use.applicant)],
-                providerID: nameList[Int(use.provider)],
-                usedOn: use.usedOn,
+                applicantID: fact.applicantID,
+                providerID: fact.providerID,
+                usedOn: usedOn,
                 amount: amount,
                 redemptionDeadline: nil
             ),
             inFiling: true,
             settledBy: nil,
-            useVersion: policy(for: use.year).version(on: use.usedOn)
+            useVersion: policy(for: use.year).version(on: usedOn)
         )
         let settled: (fact: SettlementFact, event: EventDraft)
         do {
             settled = try Lifecycle.settle(
                 SettlementRequest(filingRef: recorded.filingRef, useRef: recorded.useRef, outcome: outcome),
-                state: state
+                state: state,
+                recording: false
             )
         } catch {
             return
         }
         let returned = settled.fact.unpaidEffect == .returned ? settled.fact.unpaid.fen : 0
         if returned != 0 {
-            counted(use, sign: -1)
-            use.returned += returned
-            counted(use, sign: 1)
-            uses[useSeq] = use
+            net(use, -returned)
+            useReturned[useSeq, default: 0] += returned
         }
-        post(settled.event.postings)
-        remember(seq, .settlement(useSeq: useSeq, returned: returned), settled.event.postings)
+        post(settled.event.postings, applicant: use.applicant)
+        remember(seq, .settlement(useSeq: useSeq, use: use, returned: returned), settled.event.postings)
     }
 
     private mutating func pay(seq: Int64, claimSeq: Int64, amount recorded: Money) {
@@ -474,28 +529,28 @@ public struct Replay: Sendable {
         claim.paid = Money(fen: claim.paid.fen + amount.fen)
         claims[claimSeq] = claim
         paid(claim.fact, amount, sign: 1)
-        post(event.postings)
+        post(event.postings, applicant: claim.applicant)
         remember(seq, .payment(claimSeq: claimSeq, amount: amount), event.postings)
     }
 
     /// Counts a live payment of the year in (`sign` 1) or out (-1).
     private mutating func paid(_ claim: ClaimFact, _ amount: Money, sign: Int64) {
         guard claim.year == year else { return }
-        var entry = paymentsByApplicant[name(claim.applicantID)] ?? (0, 0)
+        let applicant = name(claim.applicantID)
+        var entry = paymentsByApplicant[applicant] ?? (0, 0)
         entry.count += Int(sign)
         entry.amount += sign * amount.fen
-        paymentsByApplicant[name(claim.applicantID)] = entry
+        paymentsByApplicant[applicant] = entry
     }
 
     /// Lapses what is left of every quota whose validity ended before `date`, as storage selects
     /// them for the rule: live claims whose current grant has ended, with something left.
     private mutating func expire(seq: Int64, date: BusinessDate) {
         var ended: [(seq: Int64, quota: EndedQuota)] = []
-        for (claimSeq, claim) in claims where claim.live {
-            guard let decision = claim.decisions.last, decision.granted > .zero, let until = decision.validUntil,
-                until < date
+        for (claimSeq, claim) in zip(claims.keys, claims.values) where claim.live {
+            guard let decision = claim.latest, decision.granted > .zero, let until = decision.validUntil, until < date
             else { continue }
-            let left = quotaLeft[YearKey(year: claim.fact.year, applicant: name(claim.fact.applicantID))] ?? 0
+            let left = sums[YearKey(year: claim.fact.year, applicant: claim.applicant)]?.quotaLeft ?? 0
             guard left > 0 else { continue }
             ended.append(
                 (
@@ -526,29 +581,30 @@ public struct Replay: Sendable {
             claim.live = false
             claims[seq] = claim
             regranted(seq, from: before)
-            let key = YearKey(year: claim.fact.year, applicant: name(claim.fact.applicantID))
+            let key = YearKey(year: claim.fact.year, applicant: claim.applicant)
             if openClaims[key] == seq { openClaims[key] = nil }
         case .decision(let claimSeq, let seq):
             guard var claim = claims[claimSeq] else { return }
             let before = claim.current
-            let wasRejected = claim.decisions.last?.seq == seq && claim.decisions.last?.granted == .zero
-            claim.decisions.removeAll { $0.seq == seq }
+            let wasRejected = claim.latest?.seq == seq && claim.latest?.granted == .zero
+            if claim.latest?.seq == seq {
+                claim.latest = claim.earlier.popLast()
+            } else {
+                claim.earlier.removeAll { $0.seq == seq }
+            }
             claims[claimSeq] = claim
             regranted(claimSeq, from: before)
             if wasRejected, programme.kind == .voucher, claim.live {
-                openClaims[YearKey(year: claim.fact.year, applicant: name(claim.fact.applicantID))] = claimSeq
+                openClaims[YearKey(year: claim.fact.year, applicant: claim.applicant)] = claimSeq
             }
-        case .use(let seq):
-            guard var use = uses[seq] else { return }
+        case .use(var use):
+            use.returned = useReturned[target] ?? 0
             counted(use, sign: -1)
-            use.live = false
-            uses[seq] = use
-        case .settlement(let useSeq, let returned):
-            guard var use = uses[useSeq], returned != 0 else { return }
-            counted(use, sign: -1)
-            use.returned -= returned
-            counted(use, sign: 1)
-            uses[useSeq] = use
+            if let index = useIndex(target) { useAmounts[index] = 0 }
+        case .settlement(let useSeq, let use, let returned):
+            guard returned != 0 else { return }
+            net(use, returned)
+            useReturned[useSeq, default: 0] -= returned
         case .payment(let claimSeq, let amount):
             guard var claim = claims[claimSeq] else { return }
             claim.paid = Money(fen: claim.paid.fen - amount.fen)
@@ -561,14 +617,18 @@ public struct Replay: Sendable {
 
     // MARK: Postings and records
 
-    private mutating func post(_ postings: [Posting]) {
+    /// Posts to the replay's accounts. `applicant`: the number of the one applicant whose quota
+    /// the postings move, when the caller knows it (otherwise each quota's party is looked up).
+    private mutating func post(_ postings: [Posting], applicant: Int32? = nil) {
         for posting in postings {
             let account = posting.account
             if account.year == year { totals[account.kind, default: 0] += posting.amount.fen }
             switch account.kind {
             case .quota:
                 if let party = account.party {
-                    quotaLeft[YearKey(year: account.year, applicant: name(party)), default: 0] += posting.amount.fen
+                    let index = applicant ?? name(party)
+                    sums[YearKey(year: account.year, applicant: index), default: YearSums()].quotaLeft +=
+                        posting.amount.fen
                 }
             case .budget: budgetBalance[account.year, default: 0] += posting.amount.fen
             default: break
@@ -633,8 +693,8 @@ public struct Replay: Sendable {
         figures.identities = ReconciliationIdentity.check(figures)
         var byApplicant: [String: Money] = [:]
         if programme.kind == .voucher {
-            for (key, amount) in usedByApplicant where key.year == year && (usesByApplicant[key.applicant] ?? 0) > 0 {
-                byApplicant[nameList[Int(key.applicant)]] = Money(fen: amount)
+            for (key, counted) in sums where key.year == year && (usesByApplicant[key.applicant] ?? 0) > 0 {
+                byApplicant[nameList[Int(key.applicant)]] = Money(fen: counted.used)
             }
         } else {
             for (applicant, entry) in paymentsByApplicant where entry.count > 0 {
@@ -642,7 +702,10 @@ public struct Replay: Sendable {
             }
         }
         var byMonth: [String: Money] = [:]
-        for (month, amount) in usedByMonth where amount != 0 { byMonth[nameList[Int(month)]] = Money(fen: amount) }
+        for (month, amount) in usedByMonth where amount != 0 {
+            let number = Int(month % 100)
+            byMonth["\(month / 100)-\(number < 10 ? "0" : "")\(number)"] = Money(fen: amount)
+        }
         var bound: [String: Int] = [:]
         for (term, count) in binding where count > 0 { bound[term?.rawValue ?? "none"] = count }
         return ReplayOutcome(
@@ -653,5 +716,38 @@ public struct Replay: Sendable {
             changes: changes.filter { !reversedEvents.contains($0.seq) },
             usesWithOtherAmount: otherAmounts
         )
+    }
+}
+
+/// Values keyed by sequence number and added in increasing order: two arrays and a binary
+/// search, lighter than a dictionary for hundreds of thousands of entries.
+struct SeqTable<Value: Sendable>: Sendable {
+    private(set) var keys: [Int64] = []
+    private(set) var values: [Value] = []
+
+    func index(of key: Int64) -> Int? {
+        var low = 0
+        var high = keys.count
+        while low < high {
+            let middle = (low + high) / 2
+            if keys[middle] < key { low = middle + 1 } else { high = middle }
+        }
+        return low < keys.count && keys[low] == key ? low : nil
+    }
+
+    /// A value, or nil; setting a key beyond the last adds it, setting an existing key replaces
+    /// its value (a table never forgets: setting nil is ignored).
+    subscript(key: Int64) -> Value? {
+        get { index(of: key).map { values[$0] } }
+        set {
+            guard let newValue else { return }
+            if let index = index(of: key) {
+                values[index] = newValue
+            } else {
+                precondition(key > (keys.last ?? .min), "sequence numbers are added in order")
+                keys.append(key)
+                values.append(newValue)
+            }
+        }
     }
 }
