@@ -21,7 +21,7 @@ extension WhatIfReport {
             let terms = Set(baseline.binding.keys).union(reform.outcome.binding.keys).sorted()
             body.append(
                 Self.table(
-                    [w.figure, w.baseline, w.reform],
+                    [w.term, w.baseline, w.reform],
                     terms.map { [$0, String(baseline.binding[$0] ?? 0), String(reform.outcome.binding[$0] ?? 0)] },
                     leftColumns: 1
                 )
@@ -115,8 +115,9 @@ extension WhatIfReport {
         let barWidth = max(4, min(16, 240 / max(series.count, 1)))
         let groupWidth = series.count * barWidth + 10
         let width = left + months.count * groupWidth + 10
-        let height = plotHeight + 40
-        func y(_ fen: Int64) -> Int { 10 + plotHeight - Int(Double(fen) / Double(top) * Double(plotHeight)) }
+        let margin = 24
+        let height = margin + plotHeight + 30
+        func y(_ fen: Int64) -> Int { margin + plotHeight - Int(Double(fen) / Double(top) * Double(plotHeight)) }
         var shapes: [String] = []
         var line: Int64 = 0
         while line <= top {
@@ -128,7 +129,7 @@ extension WhatIfReport {
             line += step
         }
         shapes.append(
-            "<text x=\"4\" y=\"10\" font-size=\"11\">\(escape(language == .zh ? "万元" : "万元 (10,000 yuan)"))</text>"
+            "<text x=\"4\" y=\"12\" font-size=\"11\">\(escape(language == .zh ? "万元" : "万元 (10,000 yuan)"))</text>"
         )
         for (index, month) in months.enumerated() {
             let x = left + 6 + index * groupWidth
@@ -136,12 +137,12 @@ extension WhatIfReport {
                 let amount = entry.byMonth[month] ?? .zero
                 let barY = y(amount.fen)
                 shapes.append(
-                    "<rect x=\"\(x + offset * barWidth)\" y=\"\(barY)\" width=\"\(barWidth - 1)\" height=\"\(10 + plotHeight - barY)\" "
+                    "<rect x=\"\(x + offset * barWidth)\" y=\"\(barY)\" width=\"\(barWidth - 1)\" height=\"\(margin + plotHeight - barY)\" "
                         + "fill=\"\(entry.colour)\"><title>\(escape("\(month) \(entry.label) \(amount.formatted())"))</title></rect>"
                 )
             }
             shapes.append(
-                "<text x=\"\(x + series.count * barWidth / 2)\" y=\"\(plotHeight + 26)\" font-size=\"11\" text-anchor=\"middle\">\(escape(String(month.suffix(2))))</text>"
+                "<text x=\"\(x + series.count * barWidth / 2)\" y=\"\(margin + plotHeight + 16)\" font-size=\"11\" text-anchor=\"middle\">\(escape(String(month.suffix(2))))</text>"
             )
         }
         let legend = series.map { "<span style=\"color:\($0.colour)\">■</span> \(escape($0.label))" }.joined(separator: " ")

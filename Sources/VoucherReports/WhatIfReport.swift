@@ -187,6 +187,7 @@ public struct WhatIfReport: Sendable {
         private func pick(_ zh: String, _ en: String) -> String { language == .zh ? zh : en }
         var title: String { pick("政策模拟（假如政策不同）", "What if the policy had been different") }
         var figure: String { pick("指标", "figure") }
+        var term: String { pick("约束条款", "term") }
         var baseline: String { pick("现行政策", "baseline") }
         var difference: String { pick("差额", "difference") }
         var applicant: String { pick("企业", "applicant") }
@@ -289,7 +290,7 @@ public struct WhatIfReport: Sendable {
             out.append("")
             let terms = Set(baseline.binding.keys).union(reform.outcome.binding.keys).sorted()
             out += table(
-                [w.figure, w.baseline, w.reform],
+                [w.term, w.baseline, w.reform],
                 terms.map { [$0, String(baseline.binding[$0] ?? 0), String(reform.outcome.binding[$0] ?? 0)] },
                 leftColumns: 1
             )
@@ -331,12 +332,13 @@ public struct WhatIfReport: Sendable {
         lines.append(header.map(field).joined(separator: ","))
         for key in Self.figureKeys {
             let base = Self.figure(key, of: baseline.figures)
-            var row = [key, Self.plain(base)]
+            // Numbers as they are (a minus sign starts a number here, not a formula).
+            var row = [field(key), Self.plain(base)]
             for reform in reforms {
                 let value = Self.figure(key, of: reform.outcome.figures)
                 row += [Self.plain(value), Self.plain(Self.difference(base, value))]
             }
-            lines.append(row.map(field).joined(separator: ","))
+            lines.append(row.joined(separator: ","))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -355,10 +357,11 @@ public struct WhatIfReport: Sendable {
         for reform in reforms {
             for applicant in applicants(reform) {
                 lines.append(
-                    [
-                        reform.policy, applicant.key, names[applicant.key] ?? "", applicant.baseline.decimalString(),
-                        applicant.reform.decimalString(), applicant.difference.decimalString(),
-                    ].map(field).joined(separator: ",")
+                    ([reform.policy, applicant.key, names[applicant.key] ?? ""].map(field)
+                        + [
+                            applicant.baseline.decimalString(), applicant.reform.decimalString(),
+                            applicant.difference.decimalString(),
+                        ]).joined(separator: ",")
                 )
             }
         }

@@ -26,6 +26,10 @@ extension Ledger {
                 )
             )
             var replays = try make(reversed)
+            // Every table is read once, in order: a small page cache does, and leaves the memory
+            // to the replays' state. The connection's own is put back after.
+            try db.execute(sql: "PRAGMA cache_size = -8192")
+            defer { try? db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)") }
             func use(_ row: Row, from column: Int, year: Int? = nil) -> UseFact {
                 UseFact(
                     ref: row[column],

@@ -169,6 +169,10 @@ struct WhatIfTests {
         #expect(lines.first == "reform,key,name,baseline_used,reform_used,difference")
         #expect(lines.count == 6)
         #expect(lines.dropFirst().first?.contains("91310110005000002M") == true)
+        // A negative amount is a number, not text guarded against formulas.
+        #expect(lines.dropFirst().first?.hasSuffix(",60000.00,48000.00,-12000.00") == true)
+        let figures = try Self.voucher(base + ["--format", "csv"], directory, [:]).stdout
+        #expect(figures.contains("\nused,290000.00,275600.00,-14400.00\n"))
         let markdown = try Self.voucher(base + ["--format", "markdown"], directory, [:]).stdout
         #expect(markdown.contains("| 用券金额（补贴） | 290,000.00 | 275,600.00 | -14,400.00 |"))
     }

@@ -75,10 +75,13 @@ extension Lifecycle {
 
     /// Records a claim: a matching claim names its project and the amount paid; a voucher applicant
     /// has one open claim per programme and year.
+    ///
+    /// `recording: false` leaves out the payload (a what-if replay records nothing).
     public static func claim(
         _ claim: ClaimFact,
         state: ClaimState,
-        on date: BusinessDate
+        on date: BusinessDate,
+        recording: Bool = true
     ) throws(LedgerError) -> EventDraft {
         let programme = state.programme
         if programme.kind == .matching && (claim.project == nil || claim.paid == nil) {
@@ -94,8 +97,8 @@ extension Lifecycle {
         return EventDraft(
             kind: .claim,
             programme: programme.id,
-            policyVersion: programme.version(on: date),
-            payload: claim.payload
+            policyVersion: recording ? programme.version(on: date) : nil,
+            payload: recording ? claim.payload : .null
         )
     }
 }

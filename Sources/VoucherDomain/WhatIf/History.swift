@@ -90,20 +90,22 @@ public enum WhatIfCheck {
     /// The figures in which `replayed` differs from the ledger's `recorded` figures of the same
     /// programme year, as `used 100.00 ≠ 90.00`; nil when every one agrees.
     public static func difference(replayed: ReconciliationFigures, recorded: ReconciliationFigures) -> String? {
-        let pairs: [(String, Int64, Int64)] = [
-            ("claimed", replayed.claimed.fen, recorded.claimed.fen),
-            ("service_amount", replayed.serviceAmount.fen, recorded.serviceAmount.fen),
-            ("used", replayed.used.fen, recorded.used.fen),
-            ("redeemed", replayed.redeemed.fen, recorded.redeemed.fen),
-            ("awaiting_redemption", replayed.awaitingRedemption.fen, recorded.awaitingRedemption.fen),
-            ("expired", replayed.expired.fen, recorded.expired.fen),
-            ("forfeited", replayed.forfeited.fen, recorded.forfeited.fen),
-            ("available", replayed.available.fen, recorded.available.fen),
-            ("applicants", Int64(replayed.applicants), Int64(recorded.applicants)),
-            ("enterprises_served", Int64(replayed.enterprisesServed), Int64(recorded.enterprisesServed)),
-            ("uses", Int64(replayed.uses), Int64(recorded.uses)),
-            ("providers", Int64(replayed.providers), Int64(recorded.providers)),
-            ("products", Int64(replayed.products), Int64(recorded.products)),
+        func money(_ name: String, _ a: Money, _ b: Money) -> (String, String, String) { (name, a.formatted(), b.formatted()) }
+        func count(_ name: String, _ a: Int, _ b: Int) -> (String, String, String) { (name, String(a), String(b)) }
+        let pairs = [
+            money("claimed", replayed.claimed, recorded.claimed),
+            money("service_amount", replayed.serviceAmount, recorded.serviceAmount),
+            money("used", replayed.used, recorded.used),
+            money("redeemed", replayed.redeemed, recorded.redeemed),
+            money("awaiting_redemption", replayed.awaitingRedemption, recorded.awaitingRedemption),
+            money("expired", replayed.expired, recorded.expired),
+            money("forfeited", replayed.forfeited, recorded.forfeited),
+            money("available", replayed.available, recorded.available),
+            count("applicants", replayed.applicants, recorded.applicants),
+            count("enterprises_served", replayed.enterprisesServed, recorded.enterprisesServed),
+            count("uses", replayed.uses, recorded.uses),
+            count("providers", replayed.providers, recorded.providers),
+            count("products", replayed.products, recorded.products),
         ]
         let differing = pairs.filter { $0.1 != $0.2 }.map { "\($0.0) \($0.1) ≠ \($0.2)" }
         return differing.isEmpty ? nil : differing.joined(separator: ", ")

@@ -105,7 +105,7 @@ public struct Replay: Sendable {
     /// Voucher claims open (neither reversed nor rejected) per applicant and year.
     private var openClaims: [YearKey: Int64] = [:]
     /// The quotas granted to each applicant (a claim's current grant, while it has one).
-    private var quotasOf: [Int32: [(claimSeq: Int64, quota: GrantedQuota)]] = [:]
+    private var quotasOf: [Int32: [GrantedQuota]] = [:]
     /// The year's uses in the order recorded: their sequence numbers and the amounts the replay
     /// gave them (0: the use drops out). What a settlement returned, and a year other than the
     /// recorded one, are kept apart for the few uses that have them.
@@ -190,7 +190,7 @@ public struct Replay: Sendable {
         let key = YearKey(year: fact.year, applicant: name(fact.applicantID))
         let state = Lifecycle.ClaimState(programme: policy, openClaim: openClaims[key].flatMap { claims[$0]?.fact.ref })
         do {
-            _ = try Lifecycle.claim(fact, state: state, on: date)
+            _ = try Lifecycle.claim(fact, state: state, on: date, recording: false)
         } catch {
             record(seq, .claim, fact.ref, fact.applicantID, .refused(reason: error.description), fact.requested, .zero)
             return
@@ -295,36 +295,31 @@ public struct Replay: Sendable {
             grantedByProject[ProjectKey(project: project, applicant: applicant), default: 0] += delta
         }
         var quotas = quotasOf[applicant] ?? []
-        quotas.removeAll { $0.claimSeq == claimSeq }
+        quotas.removeAll { $0.claimRef == fact.ref }
         if after > .zero, let decision = claim.latest, let validUntil = decision.validUntil {
             let grantedOn = decision.date
             quotas.append(
-                (
-                    claimSeq,
-                    GrantedQuota(
-                        claimRef: fact.ref,
-                        year: fact.year,
-                        quota: Quota(
-                            granted: decision.granted,
-                            grantedOn: grantedOn,
-                            validFrom: max(grantedOn, BusinessDate.startOfYear(fact.year)),
-                            validUntil: validUntil,
-                            left: decision.granted
-                        )
+                GrantedQuota(
+                    claimRef: fact.ref,
+                    year: fact.year,
+                    quota: Quota(
+                        granted: decision.granted,
+                        grantedOn: grantedOn,
+                        validFrom: max(grantedOn, BusinessDate.startOfYear(fact.year)),
+                        validUntil: validUntil,
+                        left: decision.granted
                     )
                 )
             )
             // In the order storage gives them to the rule: by the end of their validity, then
             // the day they were granted.
-            quotas.sort {
-                ($0.quota.quota.validUntil, $0.quota.quota.grantedOn) < ($1.quota.quota.validUntil, $1.quota.quota.grantedOn)
-            }
+            quotas.sort { ($0.quota.validUntil, $0.quota.grantedOn) < ($1.quota.validUntil, $1.quota.grantedOn) }
         }
         quotasOf[applicant] = quotas.isEmpty ? nil : quotas
     }
 
     /// The applicant's granted quotas, in the order storage gives them to the rule.
-    private func quotas(of applicant: Int32) -> [(claimSeq: Int64, quota: GrantedQuota)] {
+    private func quotas(of applicant: Int32) -> [GrantedQuota] {
         quotasOf[applicant] ?? []
     }
 
@@ -333,7 +328,7 @@ public struct Replay: Sendable {
         let applicantIndex = name(fact.applicantID)
         let applicant = applicant(applicantIndex)
         let granted = quotas(of: applicantIndex)
-        let covering = Lifecycle.quota(covering: date, among: granted.map(\.quota))
+        let covering = Lifecycle.quota(covering: date, among: granted)
         let policy = policy(for: covering?.year ?? fact.year)
         var usage = UsageSoFar()
         var quota = covering
