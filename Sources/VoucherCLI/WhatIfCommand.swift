@@ -61,7 +61,9 @@ struct WhatIf: ParsableCommand {
                 name: own.name,
                 year: year,
                 baseline: outcomes[0],
-                reforms: zip(reforms, outcomes.dropFirst()).map { WhatIfReport.Scenario(policy: $0.0.0, outcome: $0.1) },
+                reforms: zip(reforms, outcomes.dropFirst()).map {
+                    WhatIfReport.Scenario(policy: $0.0.0, outcome: $0.1)
+                },
                 names: try ledger.applicantNames()
             )
         }

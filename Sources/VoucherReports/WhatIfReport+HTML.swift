@@ -13,7 +13,9 @@ extension WhatIfReport {
         body.append("<h2>\(escape(w.chart))</h2>")
         body.append(chart(language))
         for (index, reform) in reforms.enumerated() {
-            body.append("<h2>\(escape("\(w.reform)\(reforms.count == 1 ? "" : " \(index + 1)"): \(reform.policy)"))</h2>")
+            body.append(
+                "<h2>\(escape("\(w.reform)\(reforms.count == 1 ? "" : " \(index + 1)"): \(reform.policy)"))</h2>"
+            )
             let tally = tally(reform)
             body.append("<p>\(escape(w.tally(tally.gain, tally.lose, tally.same)))<br>")
             body.append("\(escape(w.usesOtherAmount(reform.outcome.usesWithOtherAmount)))</p>")
@@ -52,7 +54,9 @@ extension WhatIfReport {
                 )
             }
             body.append("</ul>")
-            if changes.count > Self.listed { body.append("<p>\(escape(w.notListed(Self.listed, changes.count, "--format json")))</p>") }
+            if changes.count > Self.listed {
+                body.append("<p>\(escape(w.notListed(Self.listed, changes.count, "--format json")))</p>")
+            }
         }
         let style = """
             body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:60em;color:#111}
@@ -145,7 +149,9 @@ extension WhatIfReport {
                 "<text x=\"\(x + series.count * barWidth / 2)\" y=\"\(margin + plotHeight + 16)\" font-size=\"11\" text-anchor=\"middle\">\(escape(String(month.suffix(2))))</text>"
             )
         }
-        let legend = series.map { "<span style=\"color:\($0.colour)\">■</span> \(escape($0.label))" }.joined(separator: " ")
+        let legend = series.map { "<span style=\"color:\($0.colour)\">■</span> \(escape($0.label))" }.joined(
+            separator: " "
+        )
         let svg =
             "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" "
             + "role=\"img\" aria-label=\"\(escape(w.chart))\">\(shapes.joined())</svg>"

@@ -193,7 +193,10 @@ public struct WhatIfReport: Sendable {
         var applicant: String { pick("企业", "applicant") }
         var name: String { pick("名称", "name") }
         func tally(_ gain: Int, _ lose: Int, _ same: Int) -> String {
-            pick("企业：增加 \(gain) 家，减少 \(lose) 家，不变 \(same) 家", "applicants: \(gain) gain, \(lose) lose, \(same) the same")
+            pick(
+                "企业：增加 \(gain) 家，减少 \(lose) 家，不变 \(same) 家",
+                "applicants: \(gain) gain, \(lose) lose, \(same) the same"
+            )
         }
         var binding: String { pick("约束条款（次数）", "terms that bound uses (count)") }
         var changed: String { pick("结果改变的事件", "events whose outcome changes") }
@@ -261,8 +264,10 @@ public struct WhatIfReport: Sendable {
         func cell(_ text: String) -> String { markdown ? text.replacingPipes() : text.visible }
         func table(_ header: [String], _ rows: [[String]], leftColumns: Int) -> [String] {
             if markdown {
-                return ["| " + header.map(cell).joined(separator: " | ") + " |",
-                    "| " + header.indices.map { $0 < leftColumns ? "---" : "---:" }.joined(separator: " | ") + " |"]
+                return [
+                    "| " + header.map(cell).joined(separator: " | ") + " |",
+                    "| " + header.indices.map { $0 < leftColumns ? "---" : "---:" }.joined(separator: " | ") + " |",
+                ]
                     + rows.map { "| " + $0.map(cell).joined(separator: " | ") + " |" }
             }
             var table = TextTable(
@@ -272,7 +277,9 @@ public struct WhatIfReport: Sendable {
             table.rows = rows.map { $0.map(cell) }
             return [table.render()]
         }
-        func heading(_ text: String, level: Int) -> String { markdown ? String(repeating: "#", count: level) + " " + cell(text) : cell(text) }
+        func heading(_ text: String, level: Int) -> String {
+            markdown ? String(repeating: "#", count: level) + " " + cell(text) : cell(text)
+        }
         var out: [String] = []
         out.append(heading("\(name.text(language)) · \(year) · \(w.title)", level: 1))
         out.append("")
@@ -301,7 +308,10 @@ public struct WhatIfReport: Sendable {
             out += table(
                 [w.applicant, w.name, w.baseline, w.reform, w.difference],
                 applicants.prefix(Self.listed).map {
-                    [$0.key, names[$0.key] ?? "", $0.baseline.formatted(), $0.reform.formatted(), Self.signed(.money($0.difference))]
+                    [
+                        $0.key, names[$0.key] ?? "", $0.baseline.formatted(), $0.reform.formatted(),
+                        Self.signed(.money($0.difference)),
+                    ]
                 },
                 leftColumns: 2
             )
@@ -316,10 +326,14 @@ public struct WhatIfReport: Sendable {
             for change in changes.prefix(Self.listed) {
                 out.append(
                     (markdown ? "- " : "  ")
-                        + cell("#\(change.seq) \(change.kind.rawValue) \(change.ref) \(change.applicant): \(describe(change, language))")
+                        + cell(
+                            "#\(change.seq) \(change.kind.rawValue) \(change.ref) \(change.applicant): \(describe(change, language))"
+                        )
                 )
             }
-            if changes.count > Self.listed { out.append(cell(w.notListed(Self.listed, changes.count, "--format json"))) }
+            if changes.count > Self.listed {
+                out.append(cell(w.notListed(Self.listed, changes.count, "--format json")))
+            }
         }
         return out.joined(separator: "\n") + "\n"
     }
@@ -328,7 +342,9 @@ public struct WhatIfReport: Sendable {
     func csv() -> String {
         var lines: [String] = []
         var header = ["figure", "baseline"]
-        for (index, reform) in reforms.enumerated() { header += ["reform_\(index + 1):\(reform.policy)", "difference_\(index + 1)"] }
+        for (index, reform) in reforms.enumerated() {
+            header += ["reform_\(index + 1):\(reform.policy)", "difference_\(index + 1)"]
+        }
         lines.append(header.map(field).joined(separator: ","))
         for key in Self.figureKeys {
             let base = Self.figure(key, of: baseline.figures)
@@ -385,7 +401,10 @@ public struct WhatIfReport: Sendable {
         let reformsJSON: [CanonicalJSON] = reforms.map { reform in
             var difference: [String: CanonicalJSON] = [:]
             for key in Self.figureKeys {
-                switch Self.difference(Self.figure(key, of: baseline.figures), Self.figure(key, of: reform.outcome.figures)) {
+                switch Self.difference(
+                    Self.figure(key, of: baseline.figures),
+                    Self.figure(key, of: reform.outcome.figures)
+                ) {
                 case .count(let n): difference[key] = .int(Int64(n))
                 case .money(let m): difference[key] = .string(m.decimalString())
                 }
@@ -417,7 +436,8 @@ public struct WhatIfReport: Sendable {
                             "event": .int($0.seq), "kind": .string($0.kind.rawValue), "ref": .string($0.ref),
                             "applicant": .string($0.applicant), "what": .string(whatCode($0.what)),
                             "reason": .optional(reason($0.what)),
-                            "recorded": .string($0.recorded.decimalString()), "reform": .string($0.reform.decimalString()),
+                            "recorded": .string($0.recorded.decimalString()),
+                            "reform": .string($0.reform.decimalString()),
                         ])
                     }
                 ),

@@ -59,7 +59,11 @@ extension Ledger {
                 try HistoryStream(db, "SELECT event_seq, id, kind, group_id FROM applicant ORDER BY event_seq") { row in
                     .registration(
                         seq: row[0],
-                        applicant: Applicant(id: row[1], kind: ApplicantKind(rawValue: row[2]) ?? .enterprise, group: row[3])
+                        applicant: Applicant(
+                            id: row[1],
+                            kind: ApplicantKind(rawValue: row[2]) ?? .enterprise,
+                            group: row[3]
+                        )
                     )
                 },
                 try HistoryStream(
@@ -176,9 +180,8 @@ extension Ledger {
     public func applicantNames() throws -> [String: String] {
         try read { db in
             var names: [String: String] = [:]
-            try Row.fetchCursor(db, sql: "SELECT id, name FROM applicant ORDER BY event_seq").forEach { row in
-                names[row[0]] = row[1]
-            }
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, name FROM applicant ORDER BY event_seq")
+            while let row = try rows.next() { names[row[0]] = row[1] }
             return names
         }
     }

@@ -205,7 +205,11 @@ extension Ledger {
 
     /// What a use would get, computed exactly as ``use(_:context:)`` would, recording nothing;
     /// under `reform`'s versions in place of the programme's when one is given (`quote --policy`).
-    public func quote(_ request: UseRequest, on date: BusinessDate, under reform: Programme? = nil) throws
+    public func quote(
+        _ request: UseRequest,
+        on date: BusinessDate,
+        under reform: Programme? = nil
+    ) throws
         -> SubsidyDecision
     {
         try read { db in

@@ -15,7 +15,11 @@ import Testing
 /// | U06 | 004 | 100,000 | 50,000 | 40,000 (quota left) |
 /// | U07 | 005 | 100,000 | 50,000 | 40,000 (quota left) |
 struct WhatIfTests {
-    static func voucher(_ arguments: [String], _ directory: URL, _ environment: [String: String]) throws
+    static func voucher(
+        _ arguments: [String],
+        _ directory: URL,
+        _ environment: [String: String]
+    ) throws
         -> CommandLineTests.Result
     {
         try CommandLineTests.voucher(arguments, in: directory, environment: environment)
@@ -40,7 +44,10 @@ struct WhatIfTests {
 
     static func whatif(_ directory: URL, _ arguments: [String]) throws -> [String: Any] {
         let result = try voucher(
-            ["whatif", "--db", "demo.sqlite", "--programme", "sh-innovation-voucher", "--year", "2022", "--format", "json"]
+            [
+                "whatif", "--db", "demo.sqlite", "--programme", "sh-innovation-voucher", "--year", "2022", "--format",
+                "json",
+            ]
                 + arguments,
             directory,
             [:]
@@ -108,7 +115,11 @@ struct WhatIfTests {
         let before = try Data(contentsOf: ledger)
         for programme in ["sh-innovation-voucher", "yrd-innovation-voucher"] {
             let policy = try Self.voucher(["policy", "show", programme, "--db", "demo.sqlite"], directory, [:])
-            try policy.stdout.write(to: directory.appendingPathComponent("\(programme).yaml"), atomically: true, encoding: .utf8)
+            try policy.stdout.write(
+                to: directory.appendingPathComponent("\(programme).yaml"),
+                atomically: true,
+                encoding: .utf8
+            )
             let result = try Self.voucher(
                 [
                     "whatif", "--db", "demo.sqlite", "--programme", programme, "--year", "2022", "--policy",
@@ -127,7 +138,10 @@ struct WhatIfTests {
             let published = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as? [String: Any] ?? [:]
             let reform = try #require(json["reform"] as? [String: Any])
             let figures = try #require(reform["figures"] as? [String: Any])
-            for key in ["claimed", "service_amount", "used", "redeemed", "awaiting_redemption", "expired", "forfeited", "available"] {
+            for key in [
+                "claimed", "service_amount", "used", "redeemed", "awaiting_redemption", "expired", "forfeited",
+                "available",
+            ] {
                 #expect(figures[key] as? String == published[key] as? String, "\(programme) \(key)")
             }
             for key in ["applicants", "enterprises_served", "uses", "providers", "products"] {
@@ -144,7 +158,11 @@ struct WhatIfTests {
         let missing = try Self.voucher(base + ["--policy", "nowhere.yaml"], directory, [:])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("nowhere.yaml") && missing.stderr.contains("cannot be read"))
-        let grant = try Self.voucher(["policy", "show", "jic-operating-support", "--db", "demo.sqlite"], directory, [:])
+        let grant = try Self.voucher(
+            ["policy", "show", "jic-operating-support", "--db", "demo.sqlite"],
+            directory,
+            [:]
+        )
         try grant.stdout.write(to: directory.appendingPathComponent("grant.yaml"), atomically: true, encoding: .utf8)
         let otherKind = try Self.voucher(base + ["--policy", "grant.yaml"], directory, [:])
         #expect(otherKind.status == 1)
@@ -159,7 +177,9 @@ struct WhatIfTests {
         let directory = try Self.demo()
         let name = "<b>&'x'.yaml"
         try Self.reform(directory, name: name, replacing: "value: 50%", with: "value: 40%")
-        let base = ["whatif", "--db", "demo.sqlite", "--programme", "sh-innovation-voucher", "--year", "2022", "--policy", name]
+        let base = [
+            "whatif", "--db", "demo.sqlite", "--programme", "sh-innovation-voucher", "--year", "2022", "--policy", name,
+        ]
         let html = try Self.voucher(base + ["--format", "html", "--lang", "en"], directory, [:]).stdout
         #expect(html.contains("&lt;b&gt;&amp;&#39;x&#39;.yaml"))
         #expect(!html.contains("<b>"))

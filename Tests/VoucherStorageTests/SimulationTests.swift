@@ -344,7 +344,11 @@ extension Simulation {
         for programmeID in [shanghai, delta, operating] {
             let programme = try ledger.programme(programmeID)
             let years = try ledger.rawRead { db in
-                try Int.fetchAll(db, sql: "SELECT DISTINCT year FROM claim WHERE programme_id = ?", arguments: [programmeID.value])
+                try Int.fetchAll(
+                    db,
+                    sql: "SELECT DISTINCT year FROM claim WHERE programme_id = ?",
+                    arguments: [programmeID.value]
+                )
             }
             for year in years {
                 let (replays, head) = try ledger.replay(programmeID) { reversed in
@@ -356,11 +360,13 @@ extension Simulation {
                     return "\(programmeID) \(year): the replay under its own policy differs: \(differs)"
                 }
                 if let change = outcome.changes.first {
-                    return "\(programmeID) \(year): the replay under its own policy changes event \(change.seq): \(change.what)"
+                    return
+                        "\(programmeID) \(year): the replay under its own policy changes event \(change.seq): \(change.what)"
                 }
                 if programme.kind == .voucher {
                     var recordedByApplicant: [String: Money] = [:]
-                    for row in try ledger.breakdown(programmeID, period: .year(year), by: .applicant) where row.uses > 0 {
+                    for row in try ledger.breakdown(programmeID, period: .year(year), by: .applicant) where row.uses > 0
+                    {
                         recordedByApplicant[row.key] = row.used
                     }
                     if recordedByApplicant != outcome.usedByApplicant {

@@ -271,15 +271,18 @@ extension Lifecycle {
                 throw .grantOverLimit(claim: claim.ref, granted: granted, limit: limit, explanation: lines)
             }
             let reviewer = request.reviewer
-            explanation = !recording ? nil : StoredExplanation.json(
-                amount: granted,
-                en: decision.explanation(.en) + [
-                    "granted \(granted.formatted()) by \(reviewer) (\(request.level.rawValue))"
-                ],
-                zh: decision.explanation(.zh) + [
-                    "核定 \(granted.formatted())（\(reviewer)，\(request.level == .district ? "区级" : "市级")）"
-                ]
-            )
+            explanation =
+                !recording
+                ? nil
+                : StoredExplanation.json(
+                    amount: granted,
+                    en: decision.explanation(.en) + [
+                        "granted \(granted.formatted()) by \(reviewer) (\(request.level.rawValue))"
+                    ],
+                    zh: decision.explanation(.zh) + [
+                        "核定 \(granted.formatted())（\(reviewer)，\(request.level == .district ? "区级" : "市级")）"
+                    ]
+                )
             if programme.kind == .voucher, let version {
                 validUntil = version.quotaValidity(year: claim.year, grantedOn: date).until
             }

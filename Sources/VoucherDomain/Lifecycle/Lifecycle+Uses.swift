@@ -277,7 +277,9 @@ extension Lifecycle {
         _ request: UseRequest,
         state: UseState,
         on date: BusinessDate
-    ) throws(LedgerError) -> (decision: SubsidyDecision, quota: GrantedQuota, version: PolicyVersion, rate: Sourced<Rate>) {
+    ) throws(LedgerError) -> (
+        decision: SubsidyDecision, quota: GrantedQuota, version: PolicyVersion, rate: Sourced<Rate>
+    ) {
         let decision = try quote(request, state: state, on: date)
         if decision.ineligibility != nil {
             throw .notEligible(reason: "use \(request.ref): " + decision.summary(.en))

@@ -90,7 +90,9 @@ public enum WhatIfCheck {
     /// The figures in which `replayed` differs from the ledger's `recorded` figures of the same
     /// programme year, as `used 100.00 ≠ 90.00`; nil when every one agrees.
     public static func difference(replayed: ReconciliationFigures, recorded: ReconciliationFigures) -> String? {
-        func money(_ name: String, _ a: Money, _ b: Money) -> (String, String, String) { (name, a.formatted(), b.formatted()) }
+        func money(_ name: String, _ a: Money, _ b: Money) -> (String, String, String) {
+            (name, a.formatted(), b.formatted())
+        }
         func count(_ name: String, _ a: Int, _ b: Int) -> (String, String, String) { (name, String(a), String(b)) }
         let pairs = [
             money("claimed", replayed.claimed, recorded.claimed),

@@ -164,7 +164,8 @@ public struct Replay: Sendable {
         switch event {
         case .registration(_, let applicant): register(applicant)
         case .claim(let seq, let date, let fact): claim(seq: seq, date: date, fact: fact)
-        case .decision(let seq, let date, let claimSeq, let fact): decide(seq: seq, date: date, claimSeq: claimSeq, fact)
+        case .decision(let seq, let date, let claimSeq, let fact):
+            decide(seq: seq, date: date, claimSeq: claimSeq, fact)
         case .use(let seq, let claimSeq, let fact): use(seq: seq, claimSeq: claimSeq, fact: fact)
         case .settlement(let seq, let useSeq, let fact, let use): settle(seq: seq, useSeq: useSeq, fact: fact, use: use)
         case .payment(let seq, let claimSeq, let amount): pay(seq: seq, claimSeq: claimSeq, amount: amount)
@@ -216,7 +217,9 @@ public struct Replay: Sendable {
             usage.groupThisYear = Money(fen: sum - current)
         }
         if let project = fact.project {
-            usage.projectToDate = Money(fen: (grantedByProject[ProjectKey(project: project, applicant: index)] ?? 0) - current)
+            usage.projectToDate = Money(
+                fen: (grantedByProject[ProjectKey(project: project, applicant: index)] ?? 0) - current
+            )
         }
         usage.budgetThisYear = Money(fen: -(budgetBalance[fact.year] ?? 0)).remaining(after: claim.current)
         return usage
@@ -256,12 +259,25 @@ public struct Replay: Sendable {
             }
             outcome = .grant(granted)
         }
-        let request = DecisionRequest(claimRef: fact.ref, level: recorded.level, outcome: outcome, reviewer: recorded.reviewer)
+        let request = DecisionRequest(
+            claimRef: fact.ref,
+            level: recorded.level,
+            outcome: outcome,
+            reviewer: recorded.reviewer
+        )
         let decided: (fact: DecisionFact, event: EventDraft)
         do {
             decided = try Lifecycle.decide(request, state: state, on: date, recording: false)
         } catch {
-            record(seq, .decision, fact.ref, fact.applicantID, .refused(reason: error.description), recorded.granted, .zero)
+            record(
+                seq,
+                .decision,
+                fact.ref,
+                fact.applicantID,
+                .refused(reason: error.description),
+                recorded.granted,
+                .zero
+            )
             return
         }
         let before = claim.current
@@ -346,7 +362,9 @@ public struct Replay: Sendable {
             }
         }
         if let project = fact.project {
-            usage.projectToDate = Money(fen: usedByProject[ProjectKey(project: project, applicant: applicantIndex)] ?? 0)
+            usage.projectToDate = Money(
+                fen: usedByProject[ProjectKey(project: project, applicant: applicantIndex)] ?? 0
+            )
         }
         let request = UseRequest(
             ref: fact.ref,
@@ -372,7 +390,15 @@ public struct Replay: Sendable {
             decided = try Lifecycle.decideUse(request, state: state, on: date)
         } catch {
             if fact.year == year {
-                record(seq, .use, fact.ref, fact.applicantID, .useRefused(reason: error.description), Money(fen: fact.amount), .zero)
+                record(
+                    seq,
+                    .use,
+                    fact.ref,
+                    fact.applicantID,
+                    .useRefused(reason: error.description),
+                    Money(fen: fact.amount),
+                    .zero
+                )
             }
             useSeqs.append(seq)
             useAmounts.append(0)
@@ -466,7 +492,15 @@ public struct Replay: Sendable {
         case "reduced":
             if recorded.paid > amount {
                 if use.year == year {
-                    record(seq, .redemptionSettled, recorded.useRef, fact.applicantID, .reductionCapped, recorded.paid, amount)
+                    record(
+                        seq,
+                        .redemptionSettled,
+                        recorded.useRef,
+                        fact.applicantID,
+                        .reductionCapped,
+                        recorded.paid,
+                        amount
+                    )
                 }
                 outcome = .reduced(paid: amount, reason: recorded.reason ?? "reduced")
             } else {
@@ -517,8 +551,14 @@ public struct Replay: Sendable {
             record(seq, .payment, claim.fact.ref, claim.fact.applicantID, .paymentCapped, recorded, amount)
         }
         guard amount > .zero else { return }
-        let state = PaymentState(claim: claim.fact, kind: programme.kind, granted: claim.current, paidBefore: claim.paid)
-        guard let event = try? Lifecycle.pay(PaymentRequest(claimRef: claim.fact.ref, amount: amount), state: state) else {
+        let state = PaymentState(
+            claim: claim.fact,
+            kind: programme.kind,
+            granted: claim.current,
+            paidBefore: claim.paid
+        )
+        guard let event = try? Lifecycle.pay(PaymentRequest(claimRef: claim.fact.ref, amount: amount), state: state)
+        else {
             return
         }
         claim.paid = Money(fen: claim.paid.fen + amount.fen)
@@ -645,7 +685,15 @@ public struct Replay: Sendable {
         _ reform: Money
     ) {
         changes.append(
-            ReplayChange(seq: seq, kind: kind, ref: ref, applicant: applicant, what: what, recorded: recorded, reform: reform)
+            ReplayChange(
+                seq: seq,
+                kind: kind,
+                ref: ref,
+                applicant: applicant,
+                what: what,
+                recorded: recorded,
+                reform: reform
+            )
         )
     }
 
@@ -667,9 +715,10 @@ public struct Replay: Sendable {
         figures.expired = total(.lapsed)
         figures.forfeited = total(.forfeited)
         figures.available = total(.quota)
-        figures.applicants = Set(
-            claims.values.filter { $0.live && $0.fact.year == year && $0.current > .zero }.map(\.fact.applicantID)
-        ).count
+        figures.applicants =
+            Set(
+                claims.values.filter { $0.live && $0.fact.year == year && $0.current > .zero }.map(\.fact.applicantID)
+            ).count
         if programme.kind == .voucher {
             figures.uses = useCount
             figures.serviceAmount = Money(fen: serviceAmount)
@@ -682,7 +731,9 @@ public struct Replay: Sendable {
             figures.used = Money(fen: paymentsByApplicant.values.reduce(0) { $0 + $1.amount })
             figures.enterprisesServed = paymentsByApplicant.values.filter { $0.count > 0 }.count
             figures.serviceAmount = Money(
-                fen: claims.values.filter { $0.live && $0.fact.year == year }.reduce(0) { $0 + ($1.fact.paid?.fen ?? 0) }
+                fen: claims.values.filter { $0.live && $0.fact.year == year }.reduce(0) {
+                    $0 + ($1.fact.paid?.fen ?? 0)
+                }
             )
         }
         figures.identities = ReconciliationIdentity.check(figures)
