@@ -56,7 +56,7 @@ struct WhatIf: ParsableCommand {
                         + "no what-if can be trusted until it does"
                 )
             }
-            return WhatIfReport(
+            var report = WhatIfReport(
                 programme: id,
                 name: own.name,
                 year: year,
@@ -64,8 +64,16 @@ struct WhatIf: ParsableCommand {
                 reforms: zip(reforms, outcomes.dropFirst()).map {
                     WhatIfReport.Scenario(policy: $0.0.0, outcome: $0.1)
                 },
-                names: try ledger.applicantNames()
+                names: [:]
             )
+            // Every name for the CSV of every applicant; else only those the report lists.
+            report.names =
+                try by == .applicant
+                ? ledger.applicantNames()
+                : ledger.applicantNames(
+                    Set(report.reforms.flatMap { report.applicants($0).prefix(WhatIfReport.listed).map(\.key) })
+                )
+            return report
         }
         if by == .applicant {
             print(report.applicantsCSV(), terminator: "")

@@ -9,6 +9,9 @@ public struct WhatIfReport: Sendable {
         /// The reform's policy file, as named on the command line.
         public var policy: String
         public var outcome: ReplayOutcome
+        /// Every applicant's amount in the baseline and this reform, the largest difference
+        /// first (filled in by the report).
+        public internal(set) var differences: [ApplicantDifference] = []
 
         public init(policy: String, outcome: ReplayOutcome) {
             self.policy = policy
@@ -53,6 +56,7 @@ public struct WhatIfReport: Sendable {
         self.baseline = baseline
         self.reforms = reforms
         self.names = names
+        for index in self.reforms.indices { self.reforms[index].differences = differences(self.reforms[index]) }
     }
 
     // MARK: What the formats share
@@ -114,7 +118,9 @@ public struct WhatIfReport: Sendable {
     }
 
     /// Every applicant with an amount in the baseline or the reform, the largest difference first.
-    public func applicants(_ reform: Scenario) -> [ApplicantDifference] {
+    public func applicants(_ reform: Scenario) -> [ApplicantDifference] { reform.differences }
+
+    private func differences(_ reform: Scenario) -> [ApplicantDifference] {
         let keys = Set(baseline.usedByApplicant.keys).union(reform.outcome.usedByApplicant.keys)
         return keys.map {
             ApplicantDifference(

@@ -1,3 +1,4 @@
+import Dispatch
 import GRDB
 import VoucherDomain
 
@@ -26,6 +27,9 @@ extension Ledger {
                 )
             )
             var replays = try make(reversed)
+            let applicants = Keys()
+            let providers = Keys()
+            let products = Keys()
             // Every table is read once, in order: a small page cache does, and leaves the memory
             // to the replays' state. The connection's own is put back after.
             try db.execute(sql: "PRAGMA cache_size = -8192")
@@ -63,7 +67,8 @@ extension Ledger {
                             id: row[1],
                             kind: ApplicantKind(rawValue: row[2]) ?? .enterprise,
                             group: row[3]
-                        )
+                        ),
+                        key: applicants.key(row[1])
                     )
                 },
                 try HistoryStream(
@@ -98,7 +103,12 @@ extension Ledger {
                         project: row[5],
                         paid: paid.map { Money(fen: $0) }
                     )
-                    return .claim(seq: seq, date: try Self.date(row[7], event: seq), fact: fact)
+                    return .claim(
+                        seq: seq,
+                        date: try Self.date(row[7], event: seq),
+                        fact: fact,
+                        applicant: applicants.key(fact.applicantID)
+                    )
                 },
                 try HistoryStream(
                     db,
@@ -129,7 +139,15 @@ extension Ledger {
                     db,
                     "SELECT u.event_seq, u.claim_seq, \(useColumns) FROM voucher_use u WHERE +u.programme_id = ? ORDER BY u.event_seq",
                     arguments
-                ) { row in .use(seq: row[0], claimSeq: row[1], fact: use(row, from: 2)) },
+                ) { row in
+                    let fact = use(row, from: 2)
+                    let keys = PartyKeys(
+                        applicant: applicants.key(fact.applicantID),
+                        provider: providers.key(fact.providerID),
+                        product: products.key(fact.productCode)
+                    )
+                    return .use(seq: row[0], claimSeq: row[1], fact: fact, keys: keys)
+                },
                 try HistoryStream(
                     db,
                     """
@@ -149,7 +167,13 @@ extension Ledger {
                         unpaidEffect: UnpaidRedemptionEffect(rawValue: row[5]) ?? .forfeited,
                         reason: row[6]
                     )
-                    return .settlement(seq: row[0], useSeq: row[1], fact: fact, use: facts)
+                    return .settlement(
+                        seq: row[0],
+                        useSeq: row[1],
+                        fact: fact,
+                        use: facts,
+                        applicant: applicants.key(facts.applicantID)
+                    )
                 },
                 try HistoryStream(
                     db,
@@ -160,7 +184,11 @@ extension Ledger {
                     arguments
                 ) { row in .payment(seq: row[0], claimSeq: row[1], amount: Money(fen: row[2])) },
             ]
-            // Merge: the stream whose next event is the earliest goes first.
+            // Merge: the stream whose next event is the earliest goes first. Events are handed to
+            // the replays in batches; each replay (the baseline, each reform) takes a batch on its
+            // own core, since they share nothing.
+            var batch: [HistoryEvent] = []
+            batch.reserveCapacity(Self.replayBatch)
             while true {
                 var earliest: Int?
                 for index in streams.indices {
@@ -169,10 +197,45 @@ extension Ledger {
                     earliest = index
                 }
                 guard let index = earliest, let event = streams[index].head else { break }
-                for replay in replays.indices { replays[replay].apply(event) }
+                batch.append(event)
+                if batch.count == Self.replayBatch {
+                    Self.apply(batch, to: &replays)
+                    batch.removeAll(keepingCapacity: true)
+                }
                 try streams[index].advance()
             }
+            Self.apply(batch, to: &replays)
             return (replays, try chainHead(db))
+        }
+    }
+
+    /// How many events the replays take at a time.
+    static let replayBatch = 4_096
+
+    /// Applies `events` to every replay, the replays side by side on the machine's cores.
+    private static func apply(_ events: [HistoryEvent], to replays: inout [Replay]) {
+        guard replays.count > 1 else {
+            for index in replays.indices { for event in events { replays[index].apply(event) } }
+            return
+        }
+        replays.withUnsafeMutableBufferPointer { buffer in
+            // Each iteration touches its own element only.
+            nonisolated(unsafe) let shared = buffer
+            DispatchQueue.concurrentPerform(iterations: shared.count) { index in
+                for event in events { shared[index].apply(event) }
+            }
+        }
+    }
+
+    /// The names of the applicants `ids`, as last registered.
+    public func applicantNames(_ ids: some Sequence<String>) throws -> [String: String] {
+        try read { db in
+            var names: [String: String] = [:]
+            let statement = try db.cachedStatement(
+                sql: "SELECT name FROM applicant WHERE id = ? ORDER BY event_seq DESC LIMIT 1"
+            )
+            for id in ids { names[id] = try String.fetchOne(statement, arguments: [id]) }
+            return names
         }
     }
 
@@ -214,5 +277,17 @@ private struct HistoryStream {
 
     mutating func advance() throws {
         head = try cursor.next().map(make)
+    }
+}
+
+/// Small numbers for ids, from 0 up, the same for the same id (``HistoryEvent``'s keys).
+private final class Keys {
+    private var keys: [String: Int32] = [:]
+
+    func key(_ id: String) -> Int32 {
+        if let key = keys[id] { return key }
+        let key = Int32(keys.count)
+        keys[id] = key
+        return key
     }
 }

@@ -1,15 +1,20 @@
 /// A programme's recorded history as a what-if replay reads it: each event with what was asked
 /// and what the ledger decided, in the order recorded. Storage loads it; ``Replay`` runs it
 /// through the rules again.
+///
+/// Each party comes with a key: a small number the reader gives each applicant (provider,
+/// product) id, the same for the same id, counting up from 0 in the order first read (a
+/// registration before anything else of its applicant). The replay keeps its tables by these
+/// keys, in arrays, instead of hashing ids.
 public enum HistoryEvent: Sendable, Hashable {
     /// An applicant registered (or registered again): its kind and group from then on.
-    case registration(seq: Int64, applicant: Applicant)
-    case claim(seq: Int64, date: BusinessDate, fact: ClaimFact)
+    case registration(seq: Int64, applicant: Applicant, key: Int32)
+    case claim(seq: Int64, date: BusinessDate, fact: ClaimFact, applicant: Int32)
     case decision(seq: Int64, date: BusinessDate, claimSeq: Int64, fact: DecisionFact)
     /// A use as recorded: what was bought, and the amount the ledger computed then.
-    case use(seq: Int64, claimSeq: Int64, fact: UseFact)
+    case use(seq: Int64, claimSeq: Int64, fact: UseFact, keys: PartyKeys)
     /// A settlement, with the facts of the use it settles as recorded.
-    case settlement(seq: Int64, useSeq: Int64, fact: SettlementFact, use: UseFact)
+    case settlement(seq: Int64, useSeq: Int64, fact: SettlementFact, use: UseFact, applicant: Int32)
     case payment(seq: Int64, claimSeq: Int64, amount: Money)
     case expiry(seq: Int64, date: BusinessDate)
     case reversal(seq: Int64, date: BusinessDate, reverses: Int64)
@@ -17,10 +22,24 @@ public enum HistoryEvent: Sendable, Hashable {
     /// The event's sequence number in the ledger.
     public var seq: Int64 {
         switch self {
-        case .registration(let seq, _), .claim(let seq, _, _), .decision(let seq, _, _, _), .use(let seq, _, _),
-            .settlement(let seq, _, _, _), .payment(let seq, _, _), .expiry(let seq, _), .reversal(let seq, _, _):
+        case .registration(let seq, _, _), .claim(let seq, _, _, _), .decision(let seq, _, _, _),
+            .use(let seq, _, _, _),
+            .settlement(let seq, _, _, _, _), .payment(let seq, _, _), .expiry(let seq, _), .reversal(let seq, _, _):
             seq
         }
+    }
+}
+
+/// The keys of a use's applicant, provider and product (see ``HistoryEvent``).
+public struct PartyKeys: Sendable, Hashable {
+    public var applicant: Int32
+    public var provider: Int32
+    public var product: Int32
+
+    public init(applicant: Int32, provider: Int32, product: Int32) {
+        self.applicant = applicant
+        self.provider = provider
+        self.product = product
     }
 }
 

@@ -79,7 +79,7 @@ public struct Replay: Sendable {
     }
 
     /// What the caps and the rules count for an applicant's year.
-    private struct YearSums {
+    fileprivate struct YearSums: Sendable {
         /// The quota account's balance.
         var quotaLeft: Int64 = 0
         /// Current grants of live claims.
@@ -93,19 +93,16 @@ public struct Replay: Sendable {
         var applicant: Int32
     }
 
-    /// Party ids and months as small numbers.
-    private var names: [String: Int32] = [:]
-    private var nameList: [String] = []
-
-    /// Applicants by number: kind and group as last registered.
-    private var kinds: [Int32: ApplicantKind] = [:]
+    /// Applicants by key: id, kind and group as last registered.
+    private var applicantIDs = DenseTable<String>(empty: "")
+    private var kinds = DenseTable<ApplicantKind>(empty: .enterprise)
     private var groups: [Int32: String] = [:]
     private var groupMembers: [String: Set<Int32>] = [:]
     private var claims = SeqTable<ClaimState>()
     /// Voucher claims open (neither reversed nor rejected) per applicant and year.
     private var openClaims: [YearKey: Int64] = [:]
     /// The quotas granted to each applicant (a claim's current grant, while it has one).
-    private var quotasOf: [Int32: [GrantedQuota]] = [:]
+    private var quotasOf = DenseTable<[GrantedQuota]>(empty: [])
     /// The year's uses in the order recorded: their sequence numbers and the amounts the replay
     /// gave them (0: the use drops out). What a settlement returned, and a year other than the
     /// recorded one, are kept apart for the few uses that have them.
@@ -113,10 +110,12 @@ public struct Replay: Sendable {
     private var useAmounts: [Int64] = []
     private var useReturned: [Int64: Int64] = [:]
     private var useYears: [Int64: Int] = [:]
-    private var undo: [Int64: (undo: Undo, postings: [Posting])] = [:]
+    /// What a later reversal undoes: the event's effect, its postings, and the keys of the
+    /// applicants whose quotas they move.
+    private var undo: [Int64: (undo: Undo, postings: [Posting], keys: [String: Int32])] = [:]
     private var reversedEvents: Set<Int64> = []
 
-    private var sums: [YearKey: YearSums] = [:]
+    private var sums = YearTable()
     private var budgetBalance: [Int: Int64] = [:]
     private var grantedByProject: [ProjectKey: Int64] = [:]
     private var usedByProject: [ProjectKey: Int64] = [:]
@@ -127,9 +126,9 @@ public struct Replay: Sendable {
     private var useCount = 0
     private var serviceAmount: Int64 = 0
     private var usedInYear: Int64 = 0
-    private var usesByApplicant: [Int32: Int] = [:]
-    private var usesByProvider: [Int32: Int] = [:]
-    private var usesByProduct: [Int32: Int] = [:]
+    private var usesByApplicant = DenseTable<Int>(empty: 0)
+    private var usesByProvider = DenseTable<Int>(empty: 0)
+    private var usesByProduct = DenseTable<Int>(empty: 0)
     private var usedByMonth: [Int32: Int64] = [:]
     private var binding: [Term.Kind?: Int] = [:]
     private var changes: [ReplayChange] = []
@@ -149,33 +148,27 @@ public struct Replay: Sendable {
     /// The policy an event of `year` is decided under.
     private func policy(for eventYear: Int) -> Programme { eventYear == year ? reform : programme }
 
-    private mutating func name(_ text: String) -> Int32 {
-        if let index = names[text] { return index }
-        let index = Int32(nameList.count)
-        names[text] = index
-        nameList.append(text)
-        return index
-    }
-
     // MARK: Applying the history
 
     /// Runs one recorded event through the rules on the replay's state.
     public mutating func apply(_ event: HistoryEvent) {
         switch event {
-        case .registration(_, let applicant): register(applicant)
-        case .claim(let seq, let date, let fact): claim(seq: seq, date: date, fact: fact)
+        case .registration(_, let applicant, let key): register(applicant, key: key)
+        case .claim(let seq, let date, let fact, let applicant):
+            claim(seq: seq, date: date, fact: fact, applicant: applicant)
         case .decision(let seq, let date, let claimSeq, let fact):
             decide(seq: seq, date: date, claimSeq: claimSeq, fact)
-        case .use(let seq, let claimSeq, let fact): use(seq: seq, claimSeq: claimSeq, fact: fact)
-        case .settlement(let seq, let useSeq, let fact, let use): settle(seq: seq, useSeq: useSeq, fact: fact, use: use)
+        case .use(let seq, _, let fact, let keys): use(seq: seq, fact: fact, keys: keys)
+        case .settlement(let seq, let useSeq, let fact, let use, let applicant):
+            settle(seq: seq, useSeq: useSeq, fact: fact, use: use, applicant: applicant)
         case .payment(let seq, let claimSeq, let amount): pay(seq: seq, claimSeq: claimSeq, amount: amount)
         case .expiry(let seq, let date): expire(seq: seq, date: date)
         case .reversal(_, _, let target): reverse(target)
         }
     }
 
-    private mutating func register(_ applicant: Applicant) {
-        let index = name(applicant.id)
+    private mutating func register(_ applicant: Applicant, key index: Int32) {
+        applicantIDs[index] = applicant.id
         if let old = groups[index] { groupMembers[old]?.remove(index) }
         groups[index] = applicant.group
         if let group = applicant.group { groupMembers[group, default: []].insert(index) }
@@ -183,12 +176,13 @@ public struct Replay: Sendable {
     }
 
     private func applicant(_ index: Int32) -> Applicant {
-        Applicant(id: nameList[Int(index)], kind: kinds[index] ?? .enterprise, group: groups[index])
+        Applicant(id: applicantIDs[index], kind: kinds[index], group: groups[index])
     }
 
-    private mutating func claim(seq: Int64, date: BusinessDate, fact: ClaimFact) {
+    private mutating func claim(seq: Int64, date: BusinessDate, fact: ClaimFact, applicant: Int32) {
         let policy = policy(for: fact.year)
-        let key = YearKey(year: fact.year, applicant: name(fact.applicantID))
+        if applicantIDs[applicant].isEmpty { applicantIDs[applicant] = fact.applicantID }
+        let key = YearKey(year: fact.year, applicant: applicant)
         let state = Lifecycle.ClaimState(programme: policy, openClaim: openClaims[key].flatMap { claims[$0]?.fact.ref })
         do {
             _ = try Lifecycle.claim(fact, state: state, on: date, recording: false)
@@ -198,7 +192,7 @@ public struct Replay: Sendable {
         }
         claims[seq] = ClaimState(fact: fact, applicant: key.applicant)
         if programme.kind == .voucher { openClaims[key] = seq }
-        remember(seq, .claim(seq), [])
+        remember(seq, .claim(seq), [], [:])
     }
 
     /// What the caps have counted for a claim's grant, from the replay's own figures, as storage
@@ -208,11 +202,11 @@ public struct Replay: Sendable {
         let current = claim.current.fen
         let index = claim.applicant
         var usage = UsageSoFar()
-        usage.applicantThisYear = Money(fen: (sums[YearKey(year: fact.year, applicant: index)]?.granted ?? 0) - current)
+        usage.applicantThisYear = Money(fen: sums[fact.year, index].granted - current)
         if let group = groups[index] {
             var sum: Int64 = 0
             for member in groupMembers[group] ?? [] {
-                sum += sums[YearKey(year: fact.year, applicant: member)]?.granted ?? 0
+                sum += sums[fact.year, member].granted
             }
             usage.groupThisYear = Money(fen: sum - current)
         }
@@ -295,7 +289,12 @@ public struct Replay: Sendable {
             openClaims[YearKey(year: fact.year, applicant: claim.applicant)] = nil
         }
         post(decided.event.postings, applicant: claim.applicant)
-        remember(seq, .decision(claimSeq: claimSeq, seq: seq), decided.event.postings)
+        remember(
+            seq,
+            .decision(claimSeq: claimSeq, seq: seq),
+            decided.event.postings,
+            [fact.applicantID: claim.applicant]
+        )
     }
 
     /// After a claim's current grant changed from `before`: the sums the caps count, and the
@@ -306,11 +305,11 @@ public struct Replay: Sendable {
         let applicant = claim.applicant
         let after = claim.live ? claim.current : .zero
         let delta = after.fen - before.fen
-        sums[YearKey(year: fact.year, applicant: applicant), default: YearSums()].granted += delta
+        sums[fact.year, applicant].granted += delta
         if let project = fact.project {
             grantedByProject[ProjectKey(project: project, applicant: applicant), default: 0] += delta
         }
-        var quotas = quotasOf[applicant] ?? []
+        var quotas = quotasOf[applicant]
         quotas.removeAll { $0.claimRef == fact.ref }
         if after > .zero, let decision = claim.latest, let validUntil = decision.validUntil {
             let grantedOn = decision.date
@@ -331,17 +330,17 @@ public struct Replay: Sendable {
             // the day they were granted.
             quotas.sort { ($0.quota.validUntil, $0.quota.grantedOn) < ($1.quota.validUntil, $1.quota.grantedOn) }
         }
-        quotasOf[applicant] = quotas.isEmpty ? nil : quotas
+        quotasOf[applicant] = quotas
     }
 
     /// The applicant's granted quotas, in the order storage gives them to the rule.
     private func quotas(of applicant: Int32) -> [GrantedQuota] {
-        quotasOf[applicant] ?? []
+        quotasOf[applicant]
     }
 
-    private mutating func use(seq: Int64, claimSeq recordedClaim: Int64, fact: UseFact) {
+    private mutating func use(seq: Int64, fact: UseFact, keys: PartyKeys) {
         guard let date = try? BusinessDate.parse(fact.usedOn) else { return }
-        let applicantIndex = name(fact.applicantID)
+        let applicantIndex = keys.applicant
         let applicant = applicant(applicantIndex)
         let granted = quotas(of: applicantIndex)
         let covering = Lifecycle.quota(covering: date, among: granted)
@@ -349,14 +348,13 @@ public struct Replay: Sendable {
         var usage = UsageSoFar()
         var quota = covering
         if let covering {
-            let key = YearKey(year: covering.year, applicant: applicantIndex)
-            let counted = sums[key] ?? YearSums()
+            let counted = sums[covering.year, applicantIndex]
             quota?.quota.left = Money(fen: counted.quotaLeft)
             usage.applicantThisYear = Money(fen: counted.used)
             if let group = applicant.group {
                 var sum: Int64 = 0
                 for member in groupMembers[group] ?? [] {
-                    sum += sums[YearKey(year: covering.year, applicant: member)]?.used ?? 0
+                    sum += sums[covering.year, member].used
                 }
                 usage.groupThisYear = Money(fen: sum)
             }
@@ -409,8 +407,8 @@ public struct Replay: Sendable {
         let replayed = UseState(
             year: useYear,
             applicant: applicantIndex,
-            provider: name(fact.providerID),
-            product: name(fact.productCode),
+            provider: keys.provider,
+            product: keys.product,
             month: month(of: date),
             project: fact.project,
             serviceAmount: fact.serviceAmount,
@@ -424,7 +422,7 @@ public struct Replay: Sendable {
         counted(replayed, sign: 1)
         let postings = Lifecycle.usePostings(amount, state: state, year: useYear)
         post(postings, applicant: applicantIndex)
-        remember(seq, .use(replayed), postings)
+        remember(seq, .use(replayed), postings, [fact.applicantID: applicantIndex])
     }
 
     /// `2022-05` as 202205.
@@ -437,15 +435,15 @@ public struct Replay: Sendable {
         let one = Int(sign)
         useCount += one
         serviceAmount += sign * use.serviceAmount
-        usesByApplicant[use.applicant, default: 0] += one
-        usesByProvider[use.provider, default: 0] += one
-        usesByProduct[use.product, default: 0] += one
+        usesByApplicant[use.applicant] += one
+        usesByProvider[use.provider] += one
+        usesByProduct[use.product] += one
         binding[use.binding, default: 0] += one
     }
 
     /// Moves a use's net amount (used less returned) by `delta` in every sum that counts it.
     private mutating func net(_ use: UseState, _ delta: Int64) {
-        sums[YearKey(year: use.year, applicant: use.applicant), default: YearSums()].used += delta
+        sums[use.year, use.applicant].used += delta
         if let project = use.project {
             usedByProject[ProjectKey(project: project, applicant: use.applicant), default: 0] += delta
         }
@@ -456,12 +454,12 @@ public struct Replay: Sendable {
 
     /// The use the replay recorded as `seq`, rebuilt from its recorded facts and the replay's
     /// amount; nil when it dropped out.
-    private mutating func replayed(_ seq: Int64, _ fact: UseFact) -> UseState? {
+    private func replayed(_ seq: Int64, _ fact: UseFact, applicant: Int32) -> UseState? {
         guard let index = useIndex(seq), useAmounts[index] > 0, let date = try? BusinessDate.parse(fact.usedOn)
         else { return nil }
         return UseState(
             year: useYears[seq] ?? fact.year,
-            applicant: name(fact.applicantID),
+            applicant: applicant,
             provider: -1,
             product: -1,
             month: month(of: date),
@@ -483,8 +481,15 @@ public struct Replay: Sendable {
         return low < useSeqs.count && useSeqs[low] == seq ? low : nil
     }
 
-    private mutating func settle(seq: Int64, useSeq: Int64, fact recorded: SettlementFact, use fact: UseFact) {
-        guard let use = replayed(useSeq, fact), let usedOn = try? BusinessDate.parse(fact.usedOn) else { return }
+    private mutating func settle(
+        seq: Int64,
+        useSeq: Int64,
+        fact recorded: SettlementFact,
+        use fact: UseFact,
+        applicant: Int32
+    ) {
+        guard let use = replayed(useSeq, fact, applicant: applicant), let usedOn = try? BusinessDate.parse(fact.usedOn)
+        else { return }
         let amount = Money(fen: use.amount)
         let outcome: SettlementRequest.Outcome
         switch recorded.outcome {
@@ -540,7 +545,12 @@ public struct Replay: Sendable {
             useReturned[useSeq, default: 0] += returned
         }
         post(settled.event.postings, applicant: use.applicant)
-        remember(seq, .settlement(useSeq: useSeq, use: use, returned: returned), settled.event.postings)
+        remember(
+            seq,
+            .settlement(useSeq: useSeq, use: use, returned: returned),
+            settled.event.postings,
+            [fact.applicantID: applicant]
+        )
     }
 
     private mutating func pay(seq: Int64, claimSeq: Int64, amount recorded: Money) {
@@ -563,15 +573,20 @@ public struct Replay: Sendable {
         }
         claim.paid = Money(fen: claim.paid.fen + amount.fen)
         claims[claimSeq] = claim
-        paid(claim.fact, amount, sign: 1)
+        paid(claim, amount, sign: 1)
         post(event.postings, applicant: claim.applicant)
-        remember(seq, .payment(claimSeq: claimSeq, amount: amount), event.postings)
+        remember(
+            seq,
+            .payment(claimSeq: claimSeq, amount: amount),
+            event.postings,
+            [claim.fact.applicantID: claim.applicant]
+        )
     }
 
     /// Counts a live payment of the year in (`sign` 1) or out (-1).
-    private mutating func paid(_ claim: ClaimFact, _ amount: Money, sign: Int64) {
-        guard claim.year == year else { return }
-        let applicant = name(claim.applicantID)
+    private mutating func paid(_ claim: ClaimState, _ amount: Money, sign: Int64) {
+        guard claim.fact.year == year else { return }
+        let applicant = claim.applicant
         var entry = paymentsByApplicant[applicant] ?? (0, 0)
         entry.count += Int(sign)
         entry.amount += sign * amount.fen
@@ -582,11 +597,13 @@ public struct Replay: Sendable {
     /// them for the rule: live claims whose current grant has ended, with something left.
     private mutating func expire(seq: Int64, date: BusinessDate) {
         var ended: [(seq: Int64, quota: EndedQuota)] = []
+        var keys: [String: Int32] = [:]
         for (claimSeq, claim) in zip(claims.keys, claims.values) where claim.live {
             guard let decision = claim.latest, decision.granted > .zero, let until = decision.validUntil, until < date
             else { continue }
-            let left = sums[YearKey(year: claim.fact.year, applicant: claim.applicant)]?.quotaLeft ?? 0
+            let left = sums[claim.fact.year, claim.applicant].quotaLeft
             guard left > 0 else { continue }
+            keys[claim.fact.applicantID] = claim.applicant
             ended.append(
                 (
                     claimSeq,
@@ -601,14 +618,14 @@ public struct Replay: Sendable {
         }
         ended.sort { $0.seq < $1.seq }
         guard let event = try? Lifecycle.expire(programme: programme, ended: ended.map(\.quota)) else { return }
-        post(event.postings)
-        remember(seq, .expiry, event.postings)
+        post(event.postings, keys: keys)
+        remember(seq, .expiry, event.postings, keys)
     }
 
     private mutating func reverse(_ target: Int64) {
-        guard let (what, postings) = undo.removeValue(forKey: target) else { return }
+        guard let (what, postings, keys) = undo.removeValue(forKey: target) else { return }
         reversedEvents.insert(target)
-        post(postings.map { Posting($0.account, Money(fen: -$0.amount.fen)) })
+        post(postings.map { Posting($0.account, Money(fen: -$0.amount.fen)) }, keys: keys)
         switch what {
         case .claim(let seq):
             guard var claim = claims[seq] else { return }
@@ -644,7 +661,7 @@ public struct Replay: Sendable {
             guard var claim = claims[claimSeq] else { return }
             claim.paid = Money(fen: claim.paid.fen - amount.fen)
             claims[claimSeq] = claim
-            paid(claim.fact, amount, sign: -1)
+            paid(claim, amount, sign: -1)
         case .expiry:
             break
         }
@@ -654,16 +671,14 @@ public struct Replay: Sendable {
 
     /// Posts to the replay's accounts. `applicant`: the number of the one applicant whose quota
     /// the postings move, when the caller knows it (otherwise each quota's party is looked up).
-    private mutating func post(_ postings: [Posting], applicant: Int32? = nil) {
+    private mutating func post(_ postings: [Posting], applicant: Int32? = nil, keys: [String: Int32] = [:]) {
         for posting in postings {
             let account = posting.account
             if account.year == year { totals[account.kind, default: 0] += posting.amount.fen }
             switch account.kind {
             case .quota:
-                if let party = account.party {
-                    let index = applicant ?? name(party)
-                    sums[YearKey(year: account.year, applicant: index), default: YearSums()].quotaLeft +=
-                        posting.amount.fen
+                if let party = account.party, let index = applicant ?? keys[party] {
+                    sums[account.year, index].quotaLeft += posting.amount.fen
                 }
             case .budget: budgetBalance[account.year, default: 0] += posting.amount.fen
             default: break
@@ -671,8 +686,8 @@ public struct Replay: Sendable {
         }
     }
 
-    private mutating func remember(_ seq: Int64, _ what: Undo, _ postings: [Posting]) {
-        if reversed.contains(seq) { undo[seq] = (what, postings) }
+    private mutating func remember(_ seq: Int64, _ what: Undo, _ postings: [Posting], _ keys: [String: Int32]) {
+        if reversed.contains(seq) { undo[seq] = (what, postings, keys) }
     }
 
     private mutating func record(
@@ -715,36 +730,36 @@ public struct Replay: Sendable {
         figures.expired = total(.lapsed)
         figures.forfeited = total(.forfeited)
         figures.available = total(.quota)
-        figures.applicants =
-            Set(
-                claims.values.filter { $0.live && $0.fact.year == year && $0.current > .zero }.map(\.fact.applicantID)
-            ).count
+        // Counted in one pass over the claims (no copy of them: there may be hundreds of thousands).
+        var granted = Set<Int32>()
+        var paidOnClaims: Int64 = 0
+        for claim in claims.values where claim.live && claim.fact.year == year {
+            if claim.current > .zero { granted.insert(claim.applicant) }
+            paidOnClaims += claim.fact.paid?.fen ?? 0
+        }
+        figures.applicants = granted.count
         if programme.kind == .voucher {
             figures.uses = useCount
             figures.serviceAmount = Money(fen: serviceAmount)
             figures.used = Money(fen: usedInYear)
-            figures.enterprisesServed = usesByApplicant.values.filter { $0 > 0 }.count
-            figures.providers = usesByProvider.values.filter { $0 > 0 }.count
-            figures.products = usesByProduct.values.filter { $0 > 0 }.count
+            figures.enterprisesServed = usesByApplicant.values.count { $0 > 0 }
+            figures.providers = usesByProvider.values.count { $0 > 0 }
+            figures.products = usesByProduct.values.count { $0 > 0 }
         } else {
             figures.uses = paymentsByApplicant.values.reduce(0) { $0 + $1.count }
             figures.used = Money(fen: paymentsByApplicant.values.reduce(0) { $0 + $1.amount })
             figures.enterprisesServed = paymentsByApplicant.values.filter { $0.count > 0 }.count
-            figures.serviceAmount = Money(
-                fen: claims.values.filter { $0.live && $0.fact.year == year }.reduce(0) {
-                    $0 + ($1.fact.paid?.fen ?? 0)
-                }
-            )
+            figures.serviceAmount = Money(fen: paidOnClaims)
         }
         figures.identities = ReconciliationIdentity.check(figures)
         var byApplicant: [String: Money] = [:]
         if programme.kind == .voucher {
-            for (key, counted) in sums where key.year == year && (usesByApplicant[key.applicant] ?? 0) > 0 {
-                byApplicant[nameList[Int(key.applicant)]] = Money(fen: counted.used)
+            for (index, counted) in sums.applicants(of: year).enumerated() where usesByApplicant[Int32(index)] > 0 {
+                byApplicant[applicantIDs[Int32(index)]] = Money(fen: counted.used)
             }
         } else {
             for (applicant, entry) in paymentsByApplicant where entry.count > 0 {
-                byApplicant[nameList[Int(applicant)]] = Money(fen: entry.amount)
+                byApplicant[applicantIDs[applicant]] = Money(fen: entry.amount)
             }
         }
         var byMonth: [String: Money] = [:]
@@ -796,4 +811,38 @@ struct SeqTable<Value: Sendable>: Sendable {
             }
         }
     }
+}
+
+/// Values by key (a small number from 0 up), in an array that grows as keys arrive; a key not yet
+/// set reads as `empty`.
+struct DenseTable<Value: Sendable>: Sendable {
+    private(set) var values: [Value] = []
+    let empty: Value
+
+    init(empty: Value) { self.empty = empty }
+
+    subscript(key: Int32) -> Value {
+        get { Int(key) < values.count && key >= 0 ? values[Int(key)] : empty }
+        set {
+            guard key >= 0 else { return }
+            let index = Int(key)
+            if index >= values.count {
+                values.append(contentsOf: repeatElement(empty, count: index + 1 - values.count))
+            }
+            values[index] = newValue
+        }
+    }
+}
+
+/// What the caps count per applicant, by year: a table of applicants for each year.
+private struct YearTable: Sendable {
+    private var years: [Int: DenseTable<Replay.YearSums>] = [:]
+
+    subscript(year: Int, applicant: Int32) -> Replay.YearSums {
+        get { years[year]?[applicant] ?? Replay.YearSums() }
+        set { years[year, default: DenseTable(empty: Replay.YearSums())][applicant] = newValue }
+    }
+
+    /// The year's sums, by applicant key.
+    func applicants(of year: Int) -> [Replay.YearSums] { years[year]?.values ?? [] }
 }
