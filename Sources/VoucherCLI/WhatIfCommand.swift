@@ -42,11 +42,13 @@ struct WhatIf: ParsableCommand {
             let id = try ProgrammeID(programme)
             let own = try ledger.programme(id)
             let reforms = try policies.map { file in (file, try reform(file, of: own)) }
-            let (replays, chainHead) = try ledger.replay(id) { reversed in
+            var (replays, chainHead) = try ledger.replay(id) { reversed in
                 [Replay(programme: own, year: year, reversed: reversed)]
                     + reforms.map { Replay(programme: own, reform: $0.1, year: year, reversed: reversed) }
             }
-            let outcomes = replays.map { $0.outcome(chainHead: chainHead) }
+            // Each replay's state is let go once its outcome is read: the peak holds one at a time.
+            var outcomes: [ReplayOutcome] = []
+            while !replays.isEmpty { outcomes.append(replays.removeFirst().outcome(chainHead: chainHead)) }
             // The baseline must be the ledger's own figures: a replay that does not reproduce them
             // would compare a reform with something the ledger never said.
             let recorded = try ledger.reconciliation(id, period: .year(year))

@@ -187,8 +187,13 @@ extension Ledger {
             // Merge: the stream whose next event is the earliest goes first. Events are handed to
             // the replays in batches; each replay (the baseline, each reform) takes a batch on its
             // own core, since they share nothing.
+            // The reading goes on while the replays take the batch before: one batch is read
+            // while the last is applied, the replays each on a core of its own.
+            let work = ReplayWork(replays)
+            replays = []
             var batch: [HistoryEvent] = []
             batch.reserveCapacity(Self.replayBatch)
+            defer { work.wait() }
             while true {
                 var earliest: Int?
                 for index in streams.indices {
@@ -199,33 +204,20 @@ extension Ledger {
                 guard let index = earliest, let event = streams[index].head else { break }
                 batch.append(event)
                 if batch.count == Self.replayBatch {
-                    Self.apply(batch, to: &replays)
-                    batch.removeAll(keepingCapacity: true)
+                    work.apply(batch)
+                    batch = []
+                    batch.reserveCapacity(Self.replayBatch)
                 }
                 try streams[index].advance()
             }
-            Self.apply(batch, to: &replays)
-            return (replays, try chainHead(db))
+            work.apply(batch)
+            work.wait()
+            return (work.replays, try chainHead(db))
         }
     }
 
     /// How many events the replays take at a time.
     static let replayBatch = 4_096
-
-    /// Applies `events` to every replay, the replays side by side on the machine's cores.
-    private static func apply(_ events: [HistoryEvent], to replays: inout [Replay]) {
-        guard replays.count > 1 else {
-            for index in replays.indices { for event in events { replays[index].apply(event) } }
-            return
-        }
-        replays.withUnsafeMutableBufferPointer { buffer in
-            // Each iteration touches its own element only.
-            nonisolated(unsafe) let shared = buffer
-            DispatchQueue.concurrentPerform(iterations: shared.count) { index in
-                for event in events { shared[index].apply(event) }
-            }
-        }
-    }
 
     /// The names of the applicants `ids`, as last registered.
     public func applicantNames(_ ids: some Sequence<String>) throws -> [String: String] {
@@ -289,5 +281,34 @@ private final class Keys {
         let key = Int32(keys.count)
         keys[id] = key
         return key
+    }
+}
+
+/// The replays and the batch they are taking, on threads of their own while the reader reads the
+/// next: `apply` waits for the batch before, then hands over this one.
+private final class ReplayWork: @unchecked Sendable {
+    // Touched by the reader only between `wait()` and handing a batch over, and by the batch's
+    // threads only in between: never by both at once.
+    private(set) var replays: [Replay]
+    private let group = DispatchGroup()
+
+    init(_ replays: [Replay]) { self.replays = replays }
+
+    func wait() { group.wait() }
+
+    func apply(_ events: [HistoryEvent]) {
+        group.wait()
+        guard !events.isEmpty else { return }
+        group.enter()
+        DispatchQueue.global().async { [self] in
+            defer { group.leave() }
+            replays.withUnsafeMutableBufferPointer { buffer in
+                // Each iteration touches its own replay only.
+                nonisolated(unsafe) let shared = buffer
+                DispatchQueue.concurrentPerform(iterations: shared.count) { index in
+                    for event in events { shared[index].apply(event) }
+                }
+            }
+        }
     }
 }

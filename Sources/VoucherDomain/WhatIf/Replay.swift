@@ -63,6 +63,29 @@ public struct Replay: Sendable {
         var binding: Term.Kind?
     }
 
+    /// The claims whose current grant gives an applicant a quota: almost always one.
+    private enum QuotaClaims: Sendable {
+        case none
+        case one(Int64)
+        case many([Int64])
+
+        var seqs: [Int64] {
+            switch self {
+            case .none: []
+            case .one(let seq): [seq]
+            case .many(let seqs): seqs
+            }
+        }
+
+        init(_ seqs: [Int64]) {
+            switch seqs.count {
+            case 0: self = .none
+            case 1: self = .one(seqs[0])
+            default: self = .many(seqs)
+            }
+        }
+    }
+
     /// What a reversal undoes.
     private enum Undo {
         case claim(Int64)
@@ -80,6 +103,8 @@ public struct Replay: Sendable {
 
     /// What the caps and the rules count for an applicant's year.
     fileprivate struct YearSums: Sendable {
+        /// The voucher claim open for the year (neither reversed nor rejected), 0 when none.
+        var openClaim: Int64 = 0
         /// The quota account's balance.
         var quotaLeft: Int64 = 0
         /// Current grants of live claims.
@@ -100,9 +125,9 @@ public struct Replay: Sendable {
     private var groupMembers: [String: Set<Int32>] = [:]
     private var claims = SeqTable<ClaimState>()
     /// Voucher claims open (neither reversed nor rejected) per applicant and year.
-    private var openClaims: [YearKey: Int64] = [:]
+
     /// The quotas granted to each applicant (a claim's current grant, while it has one).
-    private var quotasOf = DenseTable<[GrantedQuota]>(empty: [])
+    private var quotaClaims = DenseTable<QuotaClaims>(empty: .none)
     /// The year's uses in the order recorded: their sequence numbers and the amounts the replay
     /// gave them (0: the use drops out). What a settlement returned, and a year other than the
     /// recorded one, are kept apart for the few uses that have them.
@@ -183,7 +208,8 @@ public struct Replay: Sendable {
         let policy = policy(for: fact.year)
         if applicantIDs[applicant].isEmpty { applicantIDs[applicant] = fact.applicantID }
         let key = YearKey(year: fact.year, applicant: applicant)
-        let state = Lifecycle.ClaimState(programme: policy, openClaim: openClaims[key].flatMap { claims[$0]?.fact.ref })
+        let open = sums[key.year, key.applicant].openClaim
+        let state = Lifecycle.ClaimState(programme: policy, openClaim: open == 0 ? nil : claims[open]?.fact.ref)
         do {
             _ = try Lifecycle.claim(fact, state: state, on: date, recording: false)
         } catch {
@@ -191,7 +217,7 @@ public struct Replay: Sendable {
             return
         }
         claims[seq] = ClaimState(fact: fact, applicant: key.applicant)
-        if programme.kind == .voucher { openClaims[key] = seq }
+        if programme.kind == .voucher { sums[key.year, key.applicant].openClaim = seq }
         remember(seq, .claim(seq), [], [:])
     }
 
@@ -286,7 +312,7 @@ public struct Replay: Sendable {
         claims[claimSeq] = claim
         regranted(claimSeq, from: before)
         if decided.fact.outcome == "rejected", programme.kind == .voucher {
-            openClaims[YearKey(year: fact.year, applicant: claim.applicant)] = nil
+            sums[fact.year, claim.applicant].openClaim = 0
         }
         post(decided.event.postings, applicant: claim.applicant)
         remember(
@@ -309,33 +335,45 @@ public struct Replay: Sendable {
         if let project = fact.project {
             grantedByProject[ProjectKey(project: project, applicant: applicant), default: 0] += delta
         }
-        var quotas = quotasOf[applicant]
-        quotas.removeAll { $0.claimRef == fact.ref }
-        if after > .zero, let decision = claim.latest, let validUntil = decision.validUntil {
-            let grantedOn = decision.date
-            quotas.append(
-                GrantedQuota(
-                    claimRef: fact.ref,
-                    year: fact.year,
-                    quota: Quota(
-                        granted: decision.granted,
-                        grantedOn: grantedOn,
-                        validFrom: max(grantedOn, BusinessDate.startOfYear(fact.year)),
-                        validUntil: validUntil,
-                        left: decision.granted
-                    )
-                )
-            )
-            // In the order storage gives them to the rule: by the end of their validity, then
-            // the day they were granted.
-            quotas.sort { ($0.quota.validUntil, $0.quota.grantedOn) < ($1.quota.validUntil, $1.quota.grantedOn) }
-        }
-        quotasOf[applicant] = quotas
+        var seqs = quotaClaims[applicant].seqs.filter { $0 != claimSeq }
+        if after > .zero, claim.latest?.validUntil != nil { seqs.append(claimSeq) }
+        quotaClaims[applicant] = QuotaClaims(seqs)
     }
 
-    /// The applicant's granted quotas, in the order storage gives them to the rule.
+    /// The quota a claim's current grant gives, as storage gives it to the rule.
+    private func grantedQuota(_ claimSeq: Int64) -> GrantedQuota? {
+        // Fields read in place, not the claim copied out of its table.
+        guard let index = claims.index(of: claimSeq), let decision = claims.values[index].latest,
+            let validUntil = decision.validUntil
+        else { return nil }
+        let grantedOn = decision.date
+        let year = claims.values[index].fact.year
+        return GrantedQuota(
+            claimRef: claims.values[index].fact.ref,
+            year: year,
+            quota: Quota(
+                granted: decision.granted,
+                grantedOn: grantedOn,
+                validFrom: max(grantedOn, BusinessDate.startOfYear(year)),
+                validUntil: validUntil,
+                left: decision.granted
+            )
+        )
+    }
+
+    /// The applicant's granted quotas, in the order storage gives them to the rule: by the end
+    /// of their validity, then the day they were granted.
     private func quotas(of applicant: Int32) -> [GrantedQuota] {
-        quotasOf[applicant]
+        // A loop, not compactMap(grantedQuota): a method passed as a closure would copy the
+        // whole replay to capture it.
+        var quotas: [GrantedQuota] = []
+        switch quotaClaims[applicant] {
+        case .none: return []
+        case .one(let seq): return grantedQuota(seq).map { [$0] } ?? []
+        case .many(let seqs):
+            for seq in seqs { if let quota = grantedQuota(seq) { quotas.append(quota) } }
+        }
+        return quotas.sorted { ($0.quota.validUntil, $0.quota.grantedOn) < ($1.quota.validUntil, $1.quota.grantedOn) }
     }
 
     private mutating func use(seq: Int64, fact: UseFact, keys: PartyKeys) {
@@ -633,8 +671,9 @@ public struct Replay: Sendable {
             claim.live = false
             claims[seq] = claim
             regranted(seq, from: before)
-            let key = YearKey(year: claim.fact.year, applicant: claim.applicant)
-            if openClaims[key] == seq { openClaims[key] = nil }
+            if sums[claim.fact.year, claim.applicant].openClaim == seq {
+                sums[claim.fact.year, claim.applicant].openClaim = 0
+            }
         case .decision(let claimSeq, let seq):
             guard var claim = claims[claimSeq] else { return }
             let before = claim.current
@@ -647,7 +686,7 @@ public struct Replay: Sendable {
             claims[claimSeq] = claim
             regranted(claimSeq, from: before)
             if wasRejected, programme.kind == .voucher, claim.live {
-                openClaims[YearKey(year: claim.fact.year, applicant: claim.applicant)] = claimSeq
+                sums[claim.fact.year, claim.applicant].openClaim = claimSeq
             }
         case .use(var use):
             use.returned = useReturned[target] ?? 0
