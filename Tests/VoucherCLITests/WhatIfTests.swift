@@ -172,6 +172,37 @@ struct WhatIfTests {
         #expect(none.stderr.contains("--policy"))
     }
 
+    /// `quote --policy` quotes under a reform without installing it: the demo's first YRD
+    /// enterprise has 147,788.00 of its quota left, so 10,000.00 of testing gets 50% (5,000.00)
+    /// under the installed policy and 40% (4,000.00) under the reform.
+    @Test func aQuoteUnderAReformInstallsNothing() throws {
+        let directory = try Self.demo()
+        let policy = try Self.voucher(
+            ["policy", "show", "yrd-innovation-voucher", "--db", "demo.sqlite"],
+            directory,
+            [:]
+        )
+        try policy.stdout.replacingOccurrences(of: "value: 50%", with: "value: 40%")
+            .write(to: directory.appendingPathComponent("yrd-40.yaml"), atomically: true, encoding: .utf8)
+        let ledger = directory.appendingPathComponent("demo.sqlite")
+        let before = try Data(contentsOf: ledger)
+        let quote = [
+            "quote", "--db", "demo.sqlite", "--applicant", "91310110005000001J", "--provider", "12310000007000001F",
+            "--product", "P002", "--programme", "yrd-innovation-voucher", "--service-amount", "10000", "--date",
+            "2022-06-01", "--format", "json",
+        ]
+        func amount(_ arguments: [String]) throws -> String? {
+            let result = try Self.voucher(arguments, directory, [:])
+            #expect(result.status == 0, "\(result.stderr)")
+            let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+            return json?["amount"] as? String
+        }
+        #expect(try amount(quote) == "5000.00")
+        #expect(try amount(quote + ["--policy", "yrd-40.yaml"]) == "4000.00")
+        #expect(try amount(quote) == "5000.00")
+        #expect(try Data(contentsOf: ledger) == before)
+    }
+
     /// Every format escapes what it shows: a policy file named like markup stays text.
     @Test func formatsEscapeAndListEveryApplicant() throws {
         let directory = try Self.demo()
