@@ -213,7 +213,7 @@ extension Ledger {
         -> SubsidyDecision
     {
         try read { db in
-            var state = try useState(db, request: request, date: date).rule
+            var state = try useState(db, request: request, date: date, counting: reform).rule
             if let reform { state.programme = reform }
             return try Lifecycle.quote(request, state: state, on: date)
         }
@@ -244,7 +244,14 @@ extension Ledger {
         var claimSeq: Int64?
     }
 
-    private func useState(_ db: Database, request: UseRequest, date: BusinessDate) throws -> LoadedUseState {
+    /// `counting`: another policy (a reform being quoted) whose caps are counted too, when it
+    /// sets a cap the installed one does not.
+    private func useState(
+        _ db: Database,
+        request: UseRequest,
+        date: BusinessDate,
+        counting other: Programme? = nil
+    ) throws -> LoadedUseState {
         let entry = try programme(db, request.programme)
         let programme = entry.programme
         let registered = try applicant(db, request.applicantID)
@@ -257,12 +264,13 @@ extension Ledger {
         let covering = Lifecycle.quota(covering: date, among: stored.map(\.quota))
         let claimSeq = covering.flatMap { quota in stored.first { $0.quota.claimRef == quota.claimRef }?.seq }
         let caps = programme.version(on: date)?.caps ?? PolicyVersion.Caps()
+        let otherCaps = other?.version(on: date)?.caps ?? PolicyVersion.Caps()
         var usage = UsageSoFar()
         var quota = covering
         if let granted = covering {
             let account = LedgerAccount(.quota, programme: programme.id, year: granted.year, party: applicant.id)
             quota?.quota.left = try balance(db, account)
-            if caps.perApplicantPerYear[applicant.kind] != nil {
+            if caps.perApplicantPerYear[applicant.kind] != nil || otherCaps.perApplicantPerYear[applicant.kind] != nil {
                 usage.applicantThisYear = try usedTotal(
                     db,
                     programme: programme.id,
@@ -270,7 +278,7 @@ extension Ledger {
                     applicant: applicant.id
                 )
             }
-            if let group = applicant.group, caps.perGroupPerYear != nil {
+            if let group = applicant.group, caps.perGroupPerYear != nil || otherCaps.perGroupPerYear != nil {
                 usage.groupThisYear = try usedSum(
                     db,
                     programme: programme.id,
@@ -280,7 +288,9 @@ extension Ledger {
                 )
             }
         }
-        if let project = request.project?.trimmed, !project.isEmpty, caps.perProject != nil {
+        if let project = request.project?.trimmed, !project.isEmpty,
+            caps.perProject != nil || otherCaps.perProject != nil
+        {
             // Every applicant's project of this name; the rule counts the applicant's own.
             usage.projectToDate = Lifecycle.projectToDate(
                 of: applicant.id,

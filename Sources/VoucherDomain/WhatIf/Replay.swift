@@ -47,6 +47,8 @@ public struct Replay: Sendable {
         var granted: Money
         var date: BusinessDate
         var validUntil: BusinessDate?
+        /// Whether the decision rejected the claim (a grant of nothing is not a rejection).
+        var rejected = false
     }
 
     /// A use as the replay decided it, kept whole only when a later reversal cancels it.
@@ -61,6 +63,8 @@ public struct Replay: Sendable {
         var amount: Int64
         var returned: Int64 = 0
         var binding: Term.Kind?
+        /// Whether the replay's amount differs from the one recorded.
+        var differs = false
     }
 
     /// The claims whose current grant gives an applicant a quota: almost always one.
@@ -138,7 +142,6 @@ public struct Replay: Sendable {
     /// What a later reversal undoes: the event's effect, its postings, and the keys of the
     /// applicants whose quotas they move.
     private var undo: [Int64: (undo: Undo, postings: [Posting], keys: [String: Int32])] = [:]
-    private var reversedEvents: Set<Int64> = []
 
     private var sums = YearTable()
     private var budgetBalance: [Int: Int64] = [:]
@@ -307,13 +310,12 @@ public struct Replay: Sendable {
             level: recorded.level,
             granted: decided.fact.granted,
             date: date,
-            validUntil: decided.fact.validUntil
+            validUntil: decided.fact.validUntil,
+            rejected: decided.fact.outcome == "rejected"
         )
         claims[claimSeq] = claim
         regranted(claimSeq, from: before)
-        if decided.fact.outcome == "rejected", programme.kind == .voucher {
-            sums[fact.year, claim.applicant].openClaim = 0
-        }
+        reopened(claimSeq)
         post(decided.event.postings, applicant: claim.applicant)
         remember(
             seq,
@@ -359,6 +361,18 @@ public struct Replay: Sendable {
                 left: decision.granted
             )
         )
+    }
+
+    /// After a claim or a decision on it changed: the voucher claim open for its applicant and
+    /// year, as storage finds it: a live claim whose latest live decision is not a rejection.
+    private mutating func reopened(_ claimSeq: Int64) {
+        guard programme.kind == .voucher, let claim = claims[claimSeq] else { return }
+        let year = claim.fact.year
+        if claim.live && !(claim.latest?.rejected ?? false) {
+            sums[year, claim.applicant].openClaim = claimSeq
+        } else if sums[year, claim.applicant].openClaim == claimSeq {
+            sums[year, claim.applicant].openClaim = 0
+        }
     }
 
     /// The applicant's granted quotas, in the order storage gives them to the rule: by the end
@@ -451,7 +465,8 @@ public struct Replay: Sendable {
             project: fact.project,
             serviceAmount: fact.serviceAmount,
             amount: amount.fen,
-            binding: decided.decision.binding
+            binding: decided.decision.binding,
+            differs: amount.fen != fact.amount
         )
         useSeqs.append(seq)
         useAmounts.append(amount.fen)
@@ -662,7 +677,6 @@ public struct Replay: Sendable {
 
     private mutating func reverse(_ target: Int64) {
         guard let (what, postings, keys) = undo.removeValue(forKey: target) else { return }
-        reversedEvents.insert(target)
         post(postings.map { Posting($0.account, Money(fen: -$0.amount.fen)) }, keys: keys)
         switch what {
         case .claim(let seq):
@@ -671,13 +685,10 @@ public struct Replay: Sendable {
             claim.live = false
             claims[seq] = claim
             regranted(seq, from: before)
-            if sums[claim.fact.year, claim.applicant].openClaim == seq {
-                sums[claim.fact.year, claim.applicant].openClaim = 0
-            }
+            reopened(seq)
         case .decision(let claimSeq, let seq):
             guard var claim = claims[claimSeq] else { return }
             let before = claim.current
-            let wasRejected = claim.latest?.seq == seq && claim.latest?.granted == .zero
             if claim.latest?.seq == seq {
                 claim.latest = claim.earlier.popLast()
             } else {
@@ -685,12 +696,11 @@ public struct Replay: Sendable {
             }
             claims[claimSeq] = claim
             regranted(claimSeq, from: before)
-            if wasRejected, programme.kind == .voucher, claim.live {
-                sums[claim.fact.year, claim.applicant].openClaim = claimSeq
-            }
+            reopened(claimSeq)
         case .use(var use):
             use.returned = useReturned[target] ?? 0
             counted(use, sign: -1)
+            if use.year == year, use.differs { otherAmounts -= 1 }
             if let index = useIndex(target) { useAmounts[index] = 0 }
         case .settlement(let useSeq, let use, let returned):
             guard returned != 0 else { return }
@@ -813,7 +823,7 @@ public struct Replay: Sendable {
             usedByApplicant: byApplicant,
             usedByMonth: byMonth,
             binding: bound,
-            changes: changes.filter { !reversedEvents.contains($0.seq) },
+            changes: changes.filter { !reversed.contains($0.seq) },
             usesWithOtherAmount: otherAmounts
         )
     }

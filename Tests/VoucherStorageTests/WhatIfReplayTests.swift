@@ -1,0 +1,115 @@
+import Testing
+import VoucherDomain
+
+@testable import VoucherStorage
+
+/// The replay under a programme's own policy reproduces histories the seeded simulation seldom
+/// makes: decisions reversed back to a rejection, payments of grants and their reversals.
+struct WhatIfReplayTests {
+    /// What the replay of a programme year under its own policy differs in from the ledger, if anything.
+    static func difference(_ ledger: Ledger, _ programmeID: ProgrammeID, year: Int) throws -> String? {
+        let programme = try ledger.programme(programmeID)
+        let (replays, head) = try ledger.replay(programmeID) { reversed in
+            [Replay(programme: programme, year: year, reversed: reversed)]
+        }
+        let outcome = replays[0].outcome(chainHead: head)
+        let recorded = try ledger.reconciliation(programmeID, period: .year(year))
+        if let differs = WhatIfCheck.difference(replayed: outcome.figures, recorded: recorded) { return differs }
+        if let change = outcome.changes.first { return "event \(change.seq) changed: \(change.what)" }
+        if outcome.usesWithOtherAmount != 0 { return "\(outcome.usesWithOtherAmount) uses with another amount" }
+        return nil
+    }
+
+    /// The district rejects, the city rejects, the city's rejection is reversed: the claim is
+    /// still rejected (the district's decision is the latest live one), so the applicant's second
+    /// claim for the year is the open one, and its quota is used.
+    @Test func aClaimRejectedAgainAfterAReversalIsNotOpen() throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try ledger.claim(
+            ClaimRequest(
+                ref: "C1",
+                applicantID: fixture.alpha,
+                programme: shanghai,
+                year: 2022,
+                requested: yuan("100000")
+            ),
+            context: fixture.next("2022-02-01")
+        )
+        try ledger.decide(
+            DecisionRequest(claimRef: "C1", level: .district, outcome: .reject(reason: "incomplete"), reviewer: "d"),
+            context: fixture.next("2022-02-02")
+        )
+        let city = try ledger.decide(
+            DecisionRequest(claimRef: "C1", level: .city, outcome: .reject(reason: "incomplete"), reviewer: "c"),
+            context: fixture.next("2022-02-03")
+        )
+        try ledger.reverse(event: city.seq, reason: "entered twice", context: fixture.next("2022-02-04"))
+        try fixture.grantQuota("C2", applicant: fixture.alpha, amount: "100000", on: "2022-03-01")
+        _ = try fixture.use("U1", applicant: fixture.alpha, amount: "40000", on: "2022-05-10")
+        #expect(try Self.difference(ledger, shanghai, year: 2022) == nil)
+        #expect(try ledger.reconciliation(shanghai, period: .year(2022)).uses == 1)
+    }
+
+    /// A grant paid in two parts, the second reversed and paid again smaller.
+    @Test func paymentsOfAGrantAndTheirReversal() throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try fixture.paidOperatingGrant("G1", applicant: fixture.alpha, amount: "300000")
+        try ledger.claim(
+            ClaimRequest(
+                ref: "G2",
+                applicantID: fixture.beta,
+                programme: operating,
+                year: 2023,
+                requested: yuan("500000")
+            ),
+            context: fixture.next("2023-03-01")
+        )
+        try ledger.decide(
+            DecisionRequest(claimRef: "G2", outcome: .grant(yuan("400000")), reviewer: "r"),
+            context: fixture.next("2023-03-02")
+        )
+        try ledger.pay(PaymentRequest(claimRef: "G2", amount: yuan("100000")), context: fixture.next("2023-04-01"))
+        let second = try ledger.pay(
+            PaymentRequest(claimRef: "G2", amount: yuan("250000")),
+            context: fixture.next("2023-05-01")
+        )
+        try ledger.reverse(event: second.seq, reason: "wrong account", context: fixture.next("2023-05-02"))
+        try ledger.pay(PaymentRequest(claimRef: "G2", amount: yuan("200000")), context: fixture.next("2023-05-03"))
+        #expect(try Self.difference(ledger, operating, year: 2023) == nil)
+        let figures = try ledger.reconciliation(operating, period: .year(2023))
+        #expect(figures.uses == 3)
+        #expect(figures.used == yuan("600000"))
+    }
+}
+
+/// `quote` under a reform counts what the reform's caps need even where the installed policy has
+/// no such cap.
+struct QuoteUnderReformTests {
+    @Test func aProjectCapTheInstalledPolicyLacksIsCounted() throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try fixture.grantQuota("C1", applicant: fixture.alpha, amount: "200000")
+        // 50% of 40,000.00 on project P: 20,000.00 counted towards the project.
+        _ = try fixture.use("U1", applicant: fixture.alpha, amount: "40000", on: "2022-05-10", project: "P")
+        let own = try ledger.programme(shanghai)
+        var versions = own.versions
+        for index in versions.indices { versions[index].caps.perProject = Sourced(yuan("30000")) }
+        let reform = try Programme(id: own.id, kind: own.kind, name: own.name, versions: versions)
+        let request = UseRequest(
+            ref: "quote",
+            applicantID: fixture.alpha,
+            providerID: fixture.lab,
+            productCode: "LAB-NMR",
+            programme: shanghai,
+            serviceAmount: yuan("40000"),
+            project: "P"
+        )
+        #expect(try ledger.quote(request, on: day("2022-06-01")).amount == yuan("20000"))
+        // The reform's 30,000.00 per project, 20,000.00 of it counted: 10,000.00 left.
+        let reformed = try ledger.quote(request, on: day("2022-06-01"), under: reform)
+        #expect(reformed.amount == yuan("10000"))
+        #expect(reformed.binding == .projectCapLeft)
+    }
+}
