@@ -122,18 +122,6 @@ extension ReconciliationReport {
             + "aria-label=\"\(escape(words.chart))\">\(shapes.joined())</svg>\(legend)"
     }
 
-    private static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    /// The what-if page's escaping (by Unicode scalars).
+    private static func escape(_ text: String) -> String { WhatIfReport.escapeHTML(text) }
 }

@@ -143,14 +143,16 @@ extension ReconciliationReport {
 }
 
 extension String {
-    /// Text safe in a Markdown table cell or list item: pipes escaped, HTML's `<`, `>` and `&` as
-    /// entities (Markdown passes HTML through), line breaks of every kind as a space (looked for
-    /// in Unicode scalars: Swift counts CR LF as one Character), other control characters shown.
+    /// Text safe in a Markdown table cell or list item: pipes, backslashes, brackets and
+    /// backticks escaped (no link, image or code span can start in a name), HTML's `<`, `>` and
+    /// `&` as entities (Markdown passes HTML through), line breaks of every kind as a space
+    /// (looked for in Unicode scalars: Swift counts CR LF as one Character), other control
+    /// characters shown.
     func replacingPipes() -> String {
         var out = ""
         for scalar in unicodeScalars {
             switch scalar {
-            case "|": out += "\\|"
+            case "|", "\\", "[", "]", "`": out += "\\" + String(scalar)
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "&": out += "&amp;"

@@ -163,16 +163,18 @@ extension WhatIfReport {
         return svg + "<p>\(legend)</p>" + table
     }
 
+    /// By Unicode scalars, not Characters: `<` followed by a combining mark is one Character
+    /// that is not `<`, and must still be escaped.
     static func escapeHTML(_ text: String) -> String {
         var out = ""
-        for character in text {
-            switch character {
+        for scalar in text.unicodeScalars {
+            switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
-            default: out.append(character)
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return out

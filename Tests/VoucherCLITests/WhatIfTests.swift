@@ -224,6 +224,16 @@ struct WhatIfTests {
         #expect(lines.dropFirst().first?.hasSuffix(",60000.00,48000.00,-12000.00") == true)
         let figures = try Self.voucher(base + ["--format", "csv"], directory, [:]).stdout
         #expect(figures.contains("\nused,290000.00,275600.00,-14400.00\n"))
+        // A link in Markdown is text, its brackets escaped.
+        try Self.reform(directory, name: "[a](b).yaml", replacing: "value: 50%", with: "value: 40%")
+        let linked = try Self.voucher(
+            ["whatif", "--db", "demo.sqlite", "--programme", "sh-innovation-voucher", "--year", "2022"]
+                + ["--policy", "[a](b).yaml", "--format", "markdown"],
+            directory,
+            [:]
+        ).stdout
+        #expect(linked.contains("\\[a\\](b).yaml"))
+        #expect(!linked.contains(" [a](b)"))
         let markdown = try Self.voucher(base + ["--format", "markdown"], directory, [:]).stdout
         #expect(markdown.contains("| 用券金额（补贴） | 290,000.00 | 275,600.00 | -14,400.00 |"))
     }
