@@ -52,7 +52,19 @@ struct WhatIf: ParsableCommand {
             // The baseline must be the ledger's own figures: a replay that does not reproduce them
             // would compare a reform with something the ledger never said.
             let recorded = try ledger.reconciliation(id, period: .year(year))
-            if let differs = WhatIfCheck.difference(replayed: outcomes[0].figures, recorded: recorded) {
+            if recorded.chainHead != chainHead {
+                throw LedgerError.invalid(
+                    field: "ledger",
+                    value: "\(chainHead.events) → \(recorded.chainHead.events) events",
+                    reason: "changed while the what-if read it; run it again"
+                )
+            }
+            let differs =
+                WhatIfCheck.difference(replayed: outcomes[0].figures, recorded: recorded)
+                ?? outcomes[0].changes.first.map { "event \($0.seq) decided otherwise" }
+                ?? (outcomes[0].usesWithOtherAmount > 0
+                    ? "\(outcomes[0].usesWithOtherAmount) uses of another amount" : nil)
+            if let differs {
                 throw LedgerError.internalInconsistency(
                     "the replay under the programme's own policy does not reproduce the ledger's \(year) figures (\(differs)); "
                         + "no what-if can be trusted until it does"
@@ -84,9 +96,22 @@ struct WhatIf: ParsableCommand {
         }
     }
 
-    /// The reform file as a programme: its versions, the programme's id, kind and names.
+    /// The reform file as a programme: its versions, the programme's id, kind and names; refused
+    /// when none of its versions is in force during the year replayed.
     private func reform(_ file: String, of own: Programme) throws -> Programme {
-        try loadReform(file, of: own)
+        let reform = try loadReform(file, of: own)
+        let (first, last) = (BusinessDate.startOfYear(year), BusinessDate.endOfYear(year))
+        guard reform.versions.contains(where: { $0.effectiveFrom <= last && ($0.effectiveUntil ?? last) >= first })
+        else {
+            throw LedgerError.invalid(
+                field: "policy",
+                value: file,
+                reason:
+                    "has no version in force in \(year) (its first takes effect on \(reform.versions[0].effectiveFrom)); "
+                    + "give the reform a version from 1 January \(year)"
+            )
+        }
+        return reform
     }
 }
 

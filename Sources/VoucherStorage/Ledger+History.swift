@@ -178,11 +178,20 @@ extension Ledger {
                 try HistoryStream(
                     db,
                     """
-                    SELECT p.event_seq, p.claim_seq, p.amount FROM payment p JOIN claim c ON c.event_seq = p.claim_seq
+                    SELECT p.event_seq, p.claim_seq, p.amount, e.business_date FROM payment p
+                    JOIN claim c ON c.event_seq = p.claim_seq JOIN event e ON e.seq = p.event_seq
                     WHERE c.programme_id = ? ORDER BY p.event_seq
                     """,
                     arguments
-                ) { row in .payment(seq: row[0], claimSeq: row[1], amount: Money(fen: row[2])) },
+                ) { row in
+                    let seq: Int64 = row[0]
+                    return .payment(
+                        seq: seq,
+                        date: try Self.date(row[3], event: seq),
+                        claimSeq: row[1],
+                        amount: Money(fen: row[2])
+                    )
+                },
             ]
             // Merge: the stream whose next event is the earliest goes first. Events are handed to
             // the replays in batches; each replay (the baseline, each reform) takes a batch on its

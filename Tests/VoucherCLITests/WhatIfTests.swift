@@ -167,6 +167,15 @@ struct WhatIfTests {
         let otherKind = try Self.voucher(base + ["--policy", "grant.yaml"], directory, [:])
         #expect(otherKind.status == 1)
         #expect(otherKind.stderr.contains("is a grant programme; sh-innovation-voucher is a voucher programme"))
+        try Self.reform(
+            directory,
+            name: "later.yaml",
+            replacing: "effective_from: 2022-01-01",
+            with: "effective_from: 2023-01-01"
+        )
+        let later = try Self.voucher(base + ["--policy", "later.yaml"], directory, [:])
+        #expect(later.status == 1)
+        #expect(later.stderr.contains("has no version in force in 2022"))
         let none = try Self.voucher(base, directory, [:])
         #expect(none.status != 0)
         #expect(none.stderr.contains("--policy"))

@@ -81,6 +81,13 @@ struct WhatIfReplayTests {
         let figures = try ledger.reconciliation(operating, period: .year(2023))
         #expect(figures.uses == 3)
         #expect(figures.used == yuan("600000"))
+        // The chart's months are the payments' (the reversed one left out); each current grant's
+        // bounding term is counted.
+        let programme = try ledger.programme(operating)
+        let (replays, head) = try ledger.replay(operating) { [Replay(programme: programme, year: 2023, reversed: $0)] }
+        let outcome = replays[0].outcome(chainHead: head)
+        #expect(outcome.usedByMonth == ["2023-04": yuan("400000"), "2023-05": yuan("200000")])
+        #expect(outcome.binding.values.reduce(0, +) == 2)
     }
 }
 

@@ -15,7 +15,7 @@ public enum HistoryEvent: Sendable, Hashable {
     case use(seq: Int64, claimSeq: Int64, fact: UseFact, keys: PartyKeys)
     /// A settlement, with the facts of the use it settles as recorded.
     case settlement(seq: Int64, useSeq: Int64, fact: SettlementFact, use: UseFact, applicant: Int32)
-    case payment(seq: Int64, claimSeq: Int64, amount: Money)
+    case payment(seq: Int64, date: BusinessDate, claimSeq: Int64, amount: Money)
     case expiry(seq: Int64, date: BusinessDate)
     case reversal(seq: Int64, date: BusinessDate, reverses: Int64)
 
@@ -24,7 +24,7 @@ public enum HistoryEvent: Sendable, Hashable {
         switch self {
         case .registration(let seq, _, _), .claim(let seq, _, _, _), .decision(let seq, _, _, _),
             .use(let seq, _, _, _),
-            .settlement(let seq, _, _, _, _), .payment(let seq, _, _), .expiry(let seq, _), .reversal(let seq, _, _):
+            .settlement(let seq, _, _, _, _), .payment(let seq, _, _, _), .expiry(let seq, _), .reversal(let seq, _, _):
             seq
         }
     }
@@ -93,10 +93,13 @@ public struct ReplayOutcome: Sendable, Hashable {
     /// The report's figures of the year, as the replay posted them.
     public var figures: ReconciliationFigures
     /// Amount used (net of what was returned to the quota) by applicant, and by month of use
-    /// (`2022-05`).
+    /// (`2022-05`); for matching and grant programmes, amount paid, by applicant and by month of
+    /// payment.
     public var usedByApplicant: [String: Money]
     public var usedByMonth: [String: Money]
-    /// How many of the year's live uses each term bound (`rate`, `quota-left`, `per-use-cap` …).
+    /// How many of the year's live uses each term bound (`rate`, `quota-left`, `per-use-cap` …);
+    /// for matching and grant programmes, how many current grants each term bounded (the most a
+    /// reviewer could grant).
     public var binding: [String: Int]
     /// The events whose outcome differs from the ledger's, in the order recorded.
     public var changes: [ReplayChange]

@@ -49,6 +49,8 @@ public struct Replay: Sendable {
         var validUntil: BusinessDate?
         /// Whether the decision rejected the claim (a grant of nothing is not a rejection).
         var rejected = false
+        /// The term that bound what might be granted, for a grant.
+        var binding: Term.Kind?
     }
 
     /// A use as the replay decided it, kept whole only when a later reversal cancels it.
@@ -96,7 +98,7 @@ public struct Replay: Sendable {
         case decision(claimSeq: Int64, seq: Int64)
         case use(UseState)
         case settlement(useSeq: Int64, use: UseState, returned: Int64)
-        case payment(claimSeq: Int64, amount: Money)
+        case payment(claimSeq: Int64, amount: Money, date: BusinessDate)
         case expiry
     }
 
@@ -189,7 +191,8 @@ public struct Replay: Sendable {
         case .use(let seq, _, let fact, let keys): use(seq: seq, fact: fact, keys: keys)
         case .settlement(let seq, let useSeq, let fact, let use, let applicant):
             settle(seq: seq, useSeq: useSeq, fact: fact, use: use, applicant: applicant)
-        case .payment(let seq, let claimSeq, let amount): pay(seq: seq, claimSeq: claimSeq, amount: amount)
+        case .payment(let seq, let date, let claimSeq, let amount):
+            pay(seq: seq, claimSeq: claimSeq, amount: amount, on: date)
         case .expiry(let seq, let date): expire(seq: seq, date: date)
         case .reversal(_, _, let target): reverse(target)
         }
@@ -259,6 +262,7 @@ public struct Replay: Sendable {
             applicant: applicant(claim.applicant)
         )
         var outcome = DecisionRequest.Outcome.reject(reason: recorded.reason ?? "rejected")
+        var term: Term.Kind?
         if recorded.outcome == "granted" {
             var granted = recorded.granted
             if granted > .zero {
@@ -269,6 +273,7 @@ public struct Replay: Sendable {
                     let decision = try Lifecycle.engineLimit(state: state, on: date)
                     limit = decision.ineligibility == nil ? min(decision.amount, fact.requested) : .zero
                     bound = decision.ineligibility?.code ?? decision.binding?.rawValue
+                    term = decision.binding
                 } catch {
                     limit = .zero
                     bound = nil
@@ -311,7 +316,8 @@ public struct Replay: Sendable {
             granted: decided.fact.granted,
             date: date,
             validUntil: decided.fact.validUntil,
-            rejected: decided.fact.outcome == "rejected"
+            rejected: decided.fact.outcome == "rejected",
+            binding: term
         )
         claims[claimSeq] = claim
         regranted(claimSeq, from: before)
@@ -606,7 +612,7 @@ public struct Replay: Sendable {
         )
     }
 
-    private mutating func pay(seq: Int64, claimSeq: Int64, amount recorded: Money) {
+    private mutating func pay(seq: Int64, claimSeq: Int64, amount recorded: Money, on date: BusinessDate) {
         guard var claim = claims[claimSeq], claim.live else { return }
         let left = claim.current.remaining(after: claim.paid)
         let amount = min(recorded, left)
@@ -626,19 +632,20 @@ public struct Replay: Sendable {
         }
         claim.paid = Money(fen: claim.paid.fen + amount.fen)
         claims[claimSeq] = claim
-        paid(claim, amount, sign: 1)
+        paid(claim, amount, on: date, sign: 1)
         post(event.postings, applicant: claim.applicant)
         remember(
             seq,
-            .payment(claimSeq: claimSeq, amount: amount),
+            .payment(claimSeq: claimSeq, amount: amount, date: date),
             event.postings,
             [claim.fact.applicantID: claim.applicant]
         )
     }
 
     /// Counts a live payment of the year in (`sign` 1) or out (-1).
-    private mutating func paid(_ claim: ClaimState, _ amount: Money, sign: Int64) {
+    private mutating func paid(_ claim: ClaimState, _ amount: Money, on date: BusinessDate, sign: Int64) {
         guard claim.fact.year == year else { return }
+        usedByMonth[month(of: date), default: 0] += sign * amount.fen
         let applicant = claim.applicant
         var entry = paymentsByApplicant[applicant] ?? (0, 0)
         entry.count += Int(sign)
@@ -706,11 +713,11 @@ public struct Replay: Sendable {
             guard returned != 0 else { return }
             net(use, returned)
             useReturned[useSeq, default: 0] -= returned
-        case .payment(let claimSeq, let amount):
+        case .payment(let claimSeq, let amount, let date):
             guard var claim = claims[claimSeq] else { return }
             claim.paid = Money(fen: claim.paid.fen - amount.fen)
             claims[claimSeq] = claim
-            paid(claim, amount, sign: -1)
+            paid(claim, amount, on: date, sign: -1)
         case .expiry:
             break
         }
@@ -782,8 +789,12 @@ public struct Replay: Sendable {
         // Counted in one pass over the claims (no copy of them: there may be hundreds of thousands).
         var granted = Set<Int32>()
         var paidOnClaims: Int64 = 0
+        var grantBinding: [String: Int] = [:]
         for claim in claims.values where claim.live && claim.fact.year == year {
-            if claim.current > .zero { granted.insert(claim.applicant) }
+            if claim.current > .zero {
+                granted.insert(claim.applicant)
+                grantBinding[claim.latest?.binding?.rawValue ?? "none", default: 0] += 1
+            }
             paidOnClaims += claim.fact.paid?.fen ?? 0
         }
         figures.applicants = granted.count
@@ -816,7 +827,7 @@ public struct Replay: Sendable {
             let number = Int(month % 100)
             byMonth["\(month / 100)-\(number < 10 ? "0" : "")\(number)"] = Money(fen: amount)
         }
-        var bound: [String: Int] = [:]
+        var bound: [String: Int] = programme.kind == .voucher ? [:] : grantBinding
         for (term, count) in binding where count > 0 { bound[term?.rawValue ?? "none"] = count }
         return ReplayOutcome(
             figures: figures,
