@@ -34,7 +34,7 @@ extension Ledger {
             // to the replays' state. The connection's own is put back after.
             try db.execute(sql: "PRAGMA cache_size = -8192")
             defer { try? db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)") }
-            func use(_ row: Row, from column: Int, year: Int? = nil) -> UseFact {
+            func use(_ row: Row, from column: Int) -> UseFact {
                 UseFact(
                     ref: row[column],
                     claimRef: "",
@@ -151,13 +151,33 @@ extension Ledger {
                 try HistoryStream(
                     db,
                     """
-                    SELECT s.event_seq, s.use_seq, s.outcome, s.paid, s.unpaid, s.unpaid_effect, s.reason, \(useColumns)
+                    SELECT s.event_seq, s.use_seq, s.outcome, s.paid, s.unpaid, s.unpaid_effect, s.reason,
+                        u.ref, u.year, u.applicant_id, u.provider_id, u.project, u.used_on
                     FROM settlement s JOIN voucher_use u ON u.event_seq = s.use_seq WHERE u.programme_id = ?
                     ORDER BY s.event_seq
                     """,
                     arguments
                 ) { row in
-                    let facts = use(row, from: 7)
+                    // Only what settling a use needs of it (HistoryEvent.settlement).
+                    let facts = UseFact(
+                        ref: row[7],
+                        claimRef: "",
+                        programme: id,
+                        year: row[8],
+                        applicantID: row[9],
+                        providerID: row[10],
+                        productCode: "",
+                        category: "",
+                        providerRegion: "",
+                        project: row[11],
+                        usedOn: row[12],
+                        serviceAmount: 0,
+                        eligibleAmount: nil,
+                        taxAmount: nil,
+                        rateBasisPoints: 0,
+                        amount: 0,
+                        redemptionDeadline: nil
+                    )
                     let fact = SettlementFact(
                         filingRef: "",
                         useRef: facts.ref,

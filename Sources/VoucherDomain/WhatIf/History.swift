@@ -13,7 +13,8 @@ public enum HistoryEvent: Sendable, Hashable {
     case decision(seq: Int64, date: BusinessDate, claimSeq: Int64, fact: DecisionFact)
     /// A use as recorded: what was bought, and the amount the ledger computed then.
     case use(seq: Int64, claimSeq: Int64, fact: UseFact, keys: PartyKeys)
-    /// A settlement, with the facts of the use it settles as recorded.
+    /// A settlement, with the facts of the use it settles that settling needs, as recorded: its
+    /// reference, year, applicant, provider, project and date (the other fields are empty).
     case settlement(seq: Int64, useSeq: Int64, fact: SettlementFact, use: UseFact, applicant: Int32)
     case payment(seq: Int64, date: BusinessDate, claimSeq: Int64, amount: Money)
     case expiry(seq: Int64, date: BusinessDate)
