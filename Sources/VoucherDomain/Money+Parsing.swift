@@ -181,6 +181,18 @@ extension Money {
         return (fen < 0 ? "-" : "") + String(whole) + (fraction.isEmpty ? "" : "." + fraction) + "万元"
     }
 
+    /// The 万元 style of a published sentence: at most `decimals` decimals of 万元 (rounded half
+    /// away from zero), no trailing zeros: 27,773,712.34 → `2777.37万元` with 2.
+    public func formattedWan(decimals: Int) -> String {
+        let places = min(max(decimals, 0), 6)
+        var unit: UInt64 = 1
+        for _ in 0..<(6 - places) { unit *= 10 }
+        let magnitude = fen.magnitude
+        let rounded = (magnitude / unit + (magnitude % unit >= (unit + 1) / 2 && unit > 1 ? 1 : 0)) * unit
+        let sign: Int64 = fen < 0 ? -1 : 1
+        return Money(fen: sign * Int64(clamping: rounded)).formattedWan()
+    }
+
     private func yuanParts() -> (integer: String, fraction: String) {
         let magnitude = fen.magnitude
         let cents = String(magnitude % 100)

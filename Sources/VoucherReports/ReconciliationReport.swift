@@ -63,7 +63,8 @@ public struct ReconciliationReport: Sendable, Hashable {
         return ("", figures.period.through.iso)
     }
 
-    /// The sentence officials open the report with, e.g.
+    /// The sentence officials open the report with, its 万元 to two decimals at most as they write
+    /// them (the tables keep every fen), e.g.
     /// `截至2022年12月31日，累计服务企业118家，申领2360万元，服务机构54家，产品205个，用券金额441.3万元，兑付金额256.48万元。`
     public func openingSentence(_ language: Language) -> String {
         let f = figures
@@ -72,16 +73,16 @@ public struct ReconciliationReport: Sendable, Hashable {
             if f.kind != .voucher {
                 let when = f.period.year.map { "\($0)年" } ?? "截至\(chineseDate(f.period.through))"
                 return
-                    "\(when)，\(name)支持企业\(f.enterprisesServed)家，核定\(f.claimed.formattedWan())，已拨付\(f.redeemed.formattedWan())。"
+                    "\(when)，\(name)支持企业\(f.enterprisesServed)家，核定\(f.claimed.formattedWan(decimals: 2))，已拨付\(f.redeemed.formattedWan(decimals: 2))。"
             }
             if let year = f.period.year {
-                return "\(year)年，区内企业共\(f.enterprisesServed)家\(f.uses)次使用\(name)，服务金额\(f.serviceAmount.formattedWan())，"
-                    + "补贴金额\(f.used.formattedWan())；申领\(f.claimed.formattedWan())，兑付金额\(f.redeemed.formattedWan())。"
+                return "\(year)年，区内企业共\(f.enterprisesServed)家\(f.uses)次使用\(name)，服务金额\(f.serviceAmount.formattedWan(decimals: 2))，"
+                    + "补贴金额\(f.used.formattedWan(decimals: 2))；申领\(f.claimed.formattedWan(decimals: 2))，兑付金额\(f.redeemed.formattedWan(decimals: 2))。"
             }
-            return "截至\(chineseDate(f.period.through))，累计服务企业\(f.enterprisesServed)家，申领\(f.claimed.formattedWan())，"
-                + "服务机构\(f.providers)家，产品\(f.products)个，用券金额\(f.used.formattedWan())，兑付金额\(f.redeemed.formattedWan())。"
+            return "截至\(chineseDate(f.period.through))，累计服务企业\(f.enterprisesServed)家，申领\(f.claimed.formattedWan(decimals: 2))，"
+                + "服务机构\(f.providers)家，产品\(f.products)个，用券金额\(f.used.formattedWan(decimals: 2))，兑付金额\(f.redeemed.formattedWan(decimals: 2))。"
         }
-        func both(_ money: Money) -> String { "\(money.formattedWan()) (\(money.formatted()))" }
+        func both(_ money: Money) -> String { "\(money.formattedWan(decimals: 2)) (\(money.formatted()))" }
         if f.kind != .voucher {
             let when = f.period.year.map { "In \($0)" } ?? "Through \(f.period.through)"
             return "\(when), the \(name) supported \(f.enterprisesServed) enterprises: granted \(both(f.claimed)), "

@@ -83,3 +83,14 @@ struct MoneyTests {
         }
     }
 }
+
+struct PublishedWanTests {
+    @Test(arguments: [
+        ("27773712.34", "2777.37万元"), ("27773750.00", "2777.38万元"), ("4413000.00", "441.3万元"),
+        ("2564800.00", "256.48万元"), ("0.01", "0万元"), ("49.99", "0万元"), ("50.00", "0.01万元"),
+        ("-27773750.00", "-2777.38万元"), ("23600000.00", "2360万元"),
+    ])
+    func aSentenceWritesAtMostTwoDecimalsOfWan(yuan: String, expected: String) throws {
+        #expect(try Money.parse(yuan, allowNegative: true).formattedWan(decimals: 2) == expected)
+    }
+}

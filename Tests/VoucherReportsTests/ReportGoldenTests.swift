@@ -146,3 +146,15 @@ struct ReportGoldenTests {
         if format != .text { #expect(!output.contains("<script>")) }
     }
 }
+
+/// The sentence writes 万元 as officials do, two decimals at most; the table keeps every fen.
+struct PublishedSentenceTests {
+    @Test func theSentenceRoundsToTwoDecimalsOfWanAndTheTableKeepsTheFen() throws {
+        var report = try ReportGoldenTests.shanghai2022()
+        report.figures.used = ReportGoldenTests.money("27773712.34")
+        #expect(report.openingSentence(.zh).contains("补贴金额2777.37万元"))
+        #expect(report.openingSentence(.en).contains("subsidy 2777.37万元 (27,773,712.34)"))
+        #expect(report.render(.text, language: .zh).contains("27,773,712.34"))
+        #expect(report.render(.text, language: .zh).contains("2777.371234"))
+    }
+}
