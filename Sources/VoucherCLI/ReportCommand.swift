@@ -56,13 +56,14 @@ struct Report: ParsableCommand {
         }
         if let dimension = by?.dimension {
             // One breakdown, every key, as CSV.
-            let rows = try guarded {
+            let (rows, names) = try guarded {
                 let ledger = try ledger.openForReading()
                 let id = try ProgrammeID(programme)
                 _ = try ledger.programme(id)
-                return try ledger.breakdown(id, period: period, by: dimension)
+                let rows = try ledger.breakdown(id, period: period, by: dimension)
+                return (rows, try ledger.partyNames(dimension, rows.map(\.key)))
             }
-            print(ReconciliationReport.breakdownCSV(rows, by: dimension, language: lang), terminator: "")
+            print(ReconciliationReport.breakdownCSV(rows, by: dimension, language: lang, names: names), terminator: "")
             return
         }
         let report = try guarded {
@@ -92,12 +93,17 @@ func buildReport(_ ledger: Ledger, programme: ProgrammeID, period: ReportPeriod)
     if definition.kind == .voucher {
         (breakdowns, keys) = try ledger.reportBreakdowns(programme, period: period, largestApplicants: applicantsListed)
     }
+    var names: [BreakdownDimension: [String: String]] = [:]
+    for dimension in [BreakdownDimension.applicant, .provider] {
+        names[dimension] = try ledger.partyNames(dimension, breakdowns[dimension]?.map(\.key) ?? [])
+    }
     return ReconciliationReport(
         programme: programme,
         name: definition.name,
         figures: try ledger.reconciliation(programme, period: period),
         breakdowns: breakdowns,
         breakdownKeys: keys,
-        exceptions: try ledger.exceptions(programme, period: period, limit: ReportExceptions.listed)
+        exceptions: try ledger.exceptions(programme, period: period, limit: ReportExceptions.listed),
+        partyNames: names
     )
 }

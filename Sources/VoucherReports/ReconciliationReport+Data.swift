@@ -30,18 +30,23 @@ extension ReconciliationReport {
     }
 
     /// One breakdown as CSV: every row given, amounts in yuan with two decimals.
+    /// A `name` column follows the key but for months: the applicant's or provider's name
+    /// (`names`), the category's or region's label in `language`.
     public static func breakdownCSV(
         _ rows: [BreakdownRow],
         by dimension: BreakdownDimension,
-        language: Language
+        language: Language,
+        names: [String: String] = [:]
     )
         -> String
     {
         let words = ReportWords(language)
-        var lines = ["\(words.key(dimension)),uses,service_amount,used,redeemed"]
+        let named = dimension != .month
+        var lines = ["\(words.key(dimension)),\(named ? "name," : "")uses,service_amount,used,redeemed"]
         for row in rows {
+            let name = keyName(dimension, row.key, language: language, names: names).map { field($0) + "," } ?? ""
             lines.append(
-                "\(field(row.key)),\(row.uses),\(row.serviceAmount.decimalString()),\(row.used.decimalString()),\(row.redeemed.decimalString())"
+                "\(field(row.key)),\(name)\(row.uses),\(row.serviceAmount.decimalString()),\(row.used.decimalString()),\(row.redeemed.decimalString())"
             )
         }
         return lines.joined(separator: "\r\n") + "\r\n"

@@ -66,13 +66,16 @@ extension ReconciliationReport {
         for dimension in BreakdownDimension.allCases {
             guard let rows = breakdowns[dimension], !rows.isEmpty else { continue }
             body.append("<h2>\(words.breakdown(dimension))</h2>")
+            let named = dimension != .month
             body.append(
-                "<table><thead><tr><th>\(words.key(dimension))</th><th>\(words.usesColumn)</th><th>\(words.serviceAmount)</th>"
+                "<table><thead><tr><th>\(words.key(dimension))</th>" + (named ? "<th>\(words.nameColumn)</th>" : "")
+                    + "<th>\(words.usesColumn)</th><th>\(words.serviceAmount)</th>"
                     + "<th>\(words.used)</th><th>\(words.redeemed)</th></tr></thead><tbody>"
             )
             for row in rows {
+                let name = keyName(dimension, row.key, language: language).map { "<td>\(escape($0))</td>" } ?? ""
                 body.append(
-                    "<tr><td>\(escape(row.key))</td><td class=\"n\">\(row.uses)</td><td class=\"n\">\(row.serviceAmount.formatted())</td>"
+                    "<tr><td>\(escape(row.key))</td>\(name)<td class=\"n\">\(row.uses)</td><td class=\"n\">\(row.serviceAmount.formatted())</td>"
                         + "<td class=\"n\">\(row.used.formatted())</td><td class=\"n\">\(row.redeemed.formatted())</td></tr>"
                 )
             }

@@ -25,15 +25,15 @@ extension ReconciliationReport {
             guard let rows = breakdowns[dimension], !rows.isEmpty else { continue }
             out.append("")
             out.append(words.breakdown(dimension))
+            let named = dimension != .month
             var breakdown = TextTable(
-                header: [words.key(dimension), words.usesColumn, words.serviceAmount, words.used, words.redeemed],
-                alignments: [.left, .right, .right, .right, .right]
+                header: [words.key(dimension)] + (named ? [words.nameColumn] : [])
+                    + [words.usesColumn, words.serviceAmount, words.used, words.redeemed],
+                alignments: [.left] + (named ? [.left] : []) + [.right, .right, .right, .right]
             )
             breakdown.rows = rows.map {
-                [
-                    $0.key.visible, String($0.uses), $0.serviceAmount.formatted(), $0.used.formatted(),
-                    $0.redeemed.formatted(),
-                ]
+                [$0.key.visible] + (keyName(dimension, $0.key, language: language).map { [$0.visible] } ?? [])
+                    + [String($0.uses), $0.serviceAmount.formatted(), $0.used.formatted(), $0.redeemed.formatted()]
             }
             out.append(breakdown.render())
             let more = keysNotListed(dimension)
@@ -116,13 +116,16 @@ extension ReconciliationReport {
             out.append("")
             out.append("## \(words.breakdown(dimension))")
             out.append("")
+            let named = dimension != .month
             out.append(
-                "| \(words.key(dimension)) | \(words.usesColumn) | \(words.serviceAmount) | \(words.used) | \(words.redeemed) |"
+                "| \(words.key(dimension)) | " + (named ? "\(words.nameColumn) | " : "")
+                    + "\(words.usesColumn) | \(words.serviceAmount) | \(words.used) | \(words.redeemed) |"
             )
-            out.append("| --- | ---: | ---: | ---: | ---: |")
+            out.append(named ? "| --- | --- | ---: | ---: | ---: | ---: |" : "| --- | ---: | ---: | ---: | ---: |")
             for row in rows {
+                let name = keyName(dimension, row.key, language: language).map { escape($0) + " | " } ?? ""
                 out.append(
-                    "| \(escape(row.key)) | \(row.uses) | \(row.serviceAmount.formatted()) | \(row.used.formatted()) | "
+                    "| \(escape(row.key)) | \(name)\(row.uses) | \(row.serviceAmount.formatted()) | \(row.used.formatted()) | "
                         + "\(row.redeemed.formatted()) |"
                 )
             }

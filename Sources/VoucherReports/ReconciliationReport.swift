@@ -11,6 +11,8 @@ public struct ReconciliationReport: Sendable, Hashable {
     /// applicants only); a dimension not given lists every key.
     public var breakdownKeys: [BreakdownDimension: Int]
     public var exceptions: ReportExceptions
+    /// The names of the applicants and providers the breakdowns list, by dimension and key.
+    public var partyNames: [BreakdownDimension: [String: String]]
 
     public init(
         programme: ProgrammeID,
@@ -18,7 +20,8 @@ public struct ReconciliationReport: Sendable, Hashable {
         figures: ReconciliationFigures,
         breakdowns: [BreakdownDimension: [BreakdownRow]],
         breakdownKeys: [BreakdownDimension: Int] = [:],
-        exceptions: ReportExceptions
+        exceptions: ReportExceptions,
+        partyNames: [BreakdownDimension: [String: String]] = [:]
     ) {
         self.programme = programme
         self.name = name
@@ -26,6 +29,26 @@ public struct ReconciliationReport: Sendable, Hashable {
         self.breakdowns = breakdowns
         self.breakdownKeys = breakdownKeys
         self.exceptions = exceptions
+        self.partyNames = partyNames
+    }
+
+    /// What a breakdown row's key stands for, in a language: an applicant's or provider's name, a
+    /// category's or region's label; nil for a month (its key says it).
+    public func keyName(_ dimension: BreakdownDimension, _ key: String, language: Language) -> String? {
+        Self.keyName(dimension, key, language: language, names: partyNames[dimension] ?? [:])
+    }
+
+    static func keyName(
+        _ dimension: BreakdownDimension,
+        _ key: String,
+        language: Language,
+        names: [String: String]
+    ) -> String? {
+        switch dimension {
+        case .applicant, .provider: names[key] ?? ""
+        case .category, .region: ReportWords(language).label(dimension, key)
+        case .month: nil
+        }
     }
 
     /// The keys of a breakdown that it does not list.
@@ -76,10 +99,12 @@ public struct ReconciliationReport: Sendable, Hashable {
                     "\(when)，\(name)支持企业\(f.enterprisesServed)家，核定\(f.claimed.formattedWan(decimals: 2))，已拨付\(f.redeemed.formattedWan(decimals: 2))。"
             }
             if let year = f.period.year {
-                return "\(year)年，区内企业共\(f.enterprisesServed)家\(f.uses)次使用\(name)，服务金额\(f.serviceAmount.formattedWan(decimals: 2))，"
+                return
+                    "\(year)年，区内企业共\(f.enterprisesServed)家\(f.uses)次使用\(name)，服务金额\(f.serviceAmount.formattedWan(decimals: 2))，"
                     + "补贴金额\(f.used.formattedWan(decimals: 2))；申领\(f.claimed.formattedWan(decimals: 2))，兑付金额\(f.redeemed.formattedWan(decimals: 2))。"
             }
-            return "截至\(chineseDate(f.period.through))，累计服务企业\(f.enterprisesServed)家，申领\(f.claimed.formattedWan(decimals: 2))，"
+            return
+                "截至\(chineseDate(f.period.through))，累计服务企业\(f.enterprisesServed)家，申领\(f.claimed.formattedWan(decimals: 2))，"
                 + "服务机构\(f.providers)家，产品\(f.products)个，用券金额\(f.used.formattedWan(decimals: 2))，兑付金额\(f.redeemed.formattedWan(decimals: 2))。"
         }
         func both(_ money: Money) -> String { "\(money.formattedWan(decimals: 2)) (\(money.formatted()))" }

@@ -22,13 +22,15 @@ struct ReportJSON: Encodable {
 
     struct Row: Encodable {
         var key: String
+        /// The applicant's or provider's name (other breakdowns have none).
+        var name: String?
         var uses: Int
         var serviceAmount: Yuan
         var used: Yuan
         var redeemed: Yuan
 
         enum CodingKeys: String, CodingKey {
-            case key, uses, used, redeemed
+            case key, name, uses, used, redeemed
             case serviceAmount = "service_amount"
         }
     }
@@ -214,6 +216,8 @@ struct ReportJSON: Encodable {
             rows[dimension.rawValue] = list.map {
                 Row(
                     key: $0.key,
+                    name: dimension == .applicant || dimension == .provider
+                        ? report.partyNames[dimension]?[$0.key] : nil,
                     uses: $0.uses,
                     serviceAmount: Yuan(money: $0.serviceAmount),
                     used: Yuan(money: $0.used),

@@ -113,4 +113,23 @@ struct ReportWords {
     var chainHead: String { pick("账本链头", "Ledger chain head") }
     func events(_ count: Int64) -> String { pick("\(count) 个事件", "\(count) events") }
     var chart: String { pick("按月用券与兑付", "Used and redeemed by month") }
+    var nameColumn: String { pick("名称", "name") }
+
+    /// A category's or region's label: 检测 or testing, 江苏 or Jiangsu; a key the list does not
+    /// know is shown as it is.
+    func label(_ dimension: BreakdownDimension, _ key: String) -> String {
+        let labels: [String: (zh: String, en: String)] =
+            dimension == .category
+            ? [
+                "testing": ("检测", "testing"), "analysis": ("分析", "analysis"),
+                "certification": ("认证", "certification"), "consulting": ("咨询", "consulting"),
+                "design": ("设计", "design"), "rd-service": ("研发服务", "R&D services"),
+            ]
+            : [
+                "shanghai": ("上海", "Shanghai"), "jiangsu": ("江苏", "Jiangsu"), "zhejiang": ("浙江", "Zhejiang"),
+                "anhui": ("安徽", "Anhui"),
+            ]
+        guard let label = labels[key] else { return key }
+        return pick(label.zh, label.en)
+    }
 }

@@ -250,10 +250,22 @@ extension Ledger {
 
     /// The names of the applicants `ids`, as last registered.
     public func applicantNames(_ ids: some Sequence<String>) throws -> [String: String] {
-        try read { db in
+        try partyNames(.applicant, ids)
+    }
+
+    /// The names of the applicants or providers `ids` (by `dimension`), as last registered; none
+    /// for another dimension.
+    public func partyNames(_ dimension: BreakdownDimension, _ ids: some Sequence<String>) throws -> [String: String] {
+        let table: String
+        switch dimension {
+        case .applicant: table = "applicant"
+        case .provider: table = "provider"
+        default: return [:]
+        }
+        return try read { db in
             var names: [String: String] = [:]
             let statement = try db.cachedStatement(
-                sql: "SELECT name FROM applicant WHERE id = ? ORDER BY event_seq DESC LIMIT 1"
+                sql: "SELECT name FROM \(table) WHERE id = ? ORDER BY event_seq DESC LIMIT 1"
             )
             for id in ids { names[id] = try String.fetchOne(statement, arguments: [id]) }
             return names

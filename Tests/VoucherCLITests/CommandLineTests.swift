@@ -124,7 +124,8 @@ struct CommandLineTests {
         let listed = try #require((json["breakdowns"] as? [String: Any])?["applicant"] as? [[String: Any]])
         #expect((json["breakdown_keys"] as? [String: Any])?["applicant"] as? Int == 118)
         // The 20 largest by amount used, largest first: the same as sorting every applicant's row.
-        let largest = lines.map { (key: String($0[0]), used: Double(String($0[3])) ?? -1) }
+        // key, name, uses, service_amount, used, redeemed (the demo's names hold no comma).
+        let largest = lines.map { (key: String($0[0]), used: Double(String($0[4])) ?? -1) }
             .sorted { ($0.used, $1.key) > ($1.used, $0.key) }.prefix(20).map(\.key)
         #expect(listed.compactMap { $0["key"] as? String } == Array(largest))
         let text = try Self.voucher(arguments + ["--lang", "en"], in: directory).stdout

@@ -85,7 +85,12 @@ struct ReportGoldenTests {
                 ],
                 // More reversals and late filings than are listed: the report says how many more.
                 counts: ReportExceptions.Counts(reversals: 3, overrides: 1, lateRedemptions: 25)
-            )
+            ),
+            // Names carry what each format must escape too; the second provider has none.
+            partyNames: [
+                .applicant: ["91350100M000100Y43": "福州示例科技有限公司"],
+                .provider: ["12310000007000001F": "上海检验检测研究院 <i>&</i> | [x](y)"],
+            ]
         )
     }
 
@@ -106,7 +111,8 @@ struct ReportGoldenTests {
             of: ReconciliationReport.breakdownCSV(
                 report.breakdowns[.provider] ?? [],
                 by: .provider,
-                language: language
+                language: language,
+                names: report.partyNames[.provider] ?? [:]
             ),
             as: .lines,
             named: "provider-\(language.rawValue)"
@@ -117,9 +123,14 @@ struct ReportGoldenTests {
     @Test func aBreakdownCSVNeutralisesFormulasAndKeepsLineBreaksInTheirCell() throws {
         let report = try Self.shanghai2022()
         let csv = ReconciliationReport.breakdownCSV(report.breakdowns[.category] ?? [], by: .category, language: .en)
-        #expect(csv.contains("\r\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",1,"))
-        #expect(csv.contains("\r\n'-1+1,1,"))
-        #expect(csv.contains("\r\n\"a\r\nb\",1,"))
+        // Each twice: the key, then its label (a category the list does not know is its own label).
+        #expect(
+            csv.contains(
+                "\r\n\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",1,"
+            )
+        )
+        #expect(csv.contains("\r\n'-1+1,'-1+1,1,"))
+        #expect(csv.contains("\r\n\"a\r\nb\",\"a\r\nb\",1,"))
         #expect(!csv.contains("\r\n=") && !csv.contains("\r\n-1"))
         assertSnapshot(of: csv, as: .lines, named: "category-en")
     }
