@@ -59,6 +59,8 @@ extension ReconciliationReport {
         body.append("<h2>\(words.identities)</h2><ul>")
         body += identityLines(words).map { "<li class=\"\($0.hasPrefix("✓") ? "ok" : "bad")\">\(escape($0))</li>" }
         body.append("</ul>")
+        body.append("<h2>\(words.measuresChart)</h2>")
+        body.append(measuresChart(words: words))
         if let months = breakdowns[.month], !months.isEmpty {
             body.append("<h2>\(words.chart)</h2>")
             body.append(chart(months, words: words))
@@ -92,37 +94,40 @@ extension ReconciliationReport {
         return body.joined(separator: "\n")
     }
 
-    /// Bars of used and redeemed for each month, as inline SVG.
+    /// Bars of used and redeemed for each month, as inline SVG (``Charts/monthly``).
     private func chart(_ months: [BreakdownRow], words: ReportWords) -> String {
-        let escape = Self.escape
-        let largest = max(months.map { max($0.used.fen, $0.redeemed.fen) }.max() ?? 1, 1)
-        let barWidth = 14
-        let gap = 12
-        let height = 160
-        let left = 10
-        let width = left + months.count * (2 * barWidth + gap) + 10
-        var shapes: [String] = []
-        for (index, month) in months.enumerated() {
-            let x = left + index * (2 * barWidth + gap)
-            let usedHeight = Int(Double(month.used.fen) / Double(largest) * Double(height - 30))
-            let redeemedHeight = Int(Double(month.redeemed.fen) / Double(largest) * Double(height - 30))
-            shapes.append(
-                "<rect x=\"\(x)\" y=\"\(height - 20 - usedHeight)\" width=\"\(barWidth)\" height=\"\(usedHeight)\" fill=\"#2563eb\">"
-                    + "<title>\(escape(month.key)) \(escape(words.used)) \(month.used.formatted())</title></rect>"
-            )
-            shapes.append(
-                "<rect x=\"\(x + barWidth)\" y=\"\(height - 20 - redeemedHeight)\" width=\"\(barWidth)\" height=\"\(redeemedHeight)\" "
-                    + "fill=\"#16a34a\"><title>\(escape(month.key)) \(escape(words.redeemed)) \(month.redeemed.formatted())</title></rect>"
-            )
-            shapes.append(
-                "<text x=\"\(x)\" y=\"\(height - 5)\" font-size=\"9\">\(escape(String(month.key.suffix(5))))</text>"
-            )
-        }
-        let legend =
-            "<p><span style=\"color:#2563eb\">■</span> \(escape(words.used)) "
-            + "<span style=\"color:#16a34a\">■</span> \(escape(words.redeemed))</p>"
-        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" role=\"img\" "
-            + "aria-label=\"\(escape(words.chart))\">\(shapes.joined())</svg>\(legend)"
+        let language = words.language
+        return Charts.monthly(
+            [
+                Charts.Series(
+                    label: words.used,
+                    colour: "#2563eb",
+                    byMonth: Dictionary(months.map { ($0.key, $0.used) }) { $1 }
+                ),
+                Charts.Series(
+                    label: words.redeemed,
+                    colour: "#16a34a",
+                    byMonth: Dictionary(months.map { ($0.key, $0.redeemed) }) { $1 }
+                ),
+            ],
+            language: language,
+            title: words.chart
+        )
+    }
+
+    /// The year's money from claimed to what became of it, one bar each (``Charts/measures``).
+    private func measuresChart(words: ReportWords) -> String {
+        let f = figures
+        return Charts.measures(
+            [
+                (words.claimed, f.claimed, "#64748b"), (words.used, f.used, "#2563eb"),
+                (words.redeemed, f.redeemed, "#16a34a"), (words.awaiting, f.awaitingRedemption, "#ca8a04"),
+                (words.expired, f.expired, "#9ca3af"), (words.forfeited, f.forfeited, "#b91c1c"),
+                (words.available, f.available, "#94a3b8"),
+            ],
+            language: words.language,
+            title: words.measuresChart
+        )
     }
 
     /// The what-if page's escaping (by Unicode scalars).

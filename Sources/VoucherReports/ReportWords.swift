@@ -114,6 +114,7 @@ struct ReportWords {
     func events(_ count: Int64) -> String { pick("\(count) 个事件", "\(count) events") }
     var chart: String { pick("按月用券与兑付", "Used and redeemed by month") }
     var nameColumn: String { pick("名称", "name") }
+    var measuresChart: String { pick("资金去向：申领、用券、兑付", "The year's money: claimed, used, redeemed") }
 
     /// A category's or region's label: 检测 or testing, 江苏 or Jiangsu; a key the list does not
     /// know is shown as it is.

@@ -93,74 +93,24 @@ extension WhatIfReport {
     /// The amount used by month, the baseline and each reform side by side, as inline SVG: a
     /// 万元 axis with gridlines, month labels, each bar's amount on hover and in the table below.
     func chart(_ language: Language) -> String {
-        let escape = Self.escapeHTML
         let w = words(language)
-        let series: [(label: String, byMonth: [String: Money], colour: String)] =
-            [(w.baseline, baseline.usedByMonth, "#2563eb")]
+        let series: [Charts.Series] =
+            [Charts.Series(label: w.baseline, colour: "#2563eb", byMonth: baseline.usedByMonth)]
             + reforms.enumerated().map { index, reform in
-                (
-                    "\(w.reform)\(reforms.count == 1 ? "" : " \(index + 1)")",
-                    reform.outcome.usedByMonth,
-                    ["#ea580c", "#16a34a", "#9333ea", "#b91c1c"][index % 4]
+                Charts.Series(
+                    label: "\(w.reform)\(reforms.count == 1 ? "" : " \(index + 1)")",
+                    colour: ["#ea580c", "#16a34a", "#9333ea", "#b91c1c"][index % 4],
+                    byMonth: reform.outcome.usedByMonth
                 )
             }
         let months = Set(series.flatMap { $0.byMonth.keys }).sorted()
-        guard !months.isEmpty else { return "<p>\(escape(w.noChange))</p>" }
-        let largest = max(series.flatMap { $0.byMonth.values.map(\.fen) }.max() ?? 1, 1)
-        // The axis: a round step in 万元 (1, 2 or 5 × a power of ten) giving at most five lines.
-        var step: Int64 = 1_000_000  // 1万元 in fen
-        while largest / step > 5 {
-            let digits = String(step).first
-            step = digits == "1" ? step * 2 : digits == "2" ? step * 5 / 2 : step * 2
-        }
-        let top = (largest + step - 1) / step * step
-        let plotHeight = 200
-        let left = 64
-        let barWidth = max(4, min(16, 240 / max(series.count, 1)))
-        let groupWidth = series.count * barWidth + 10
-        let width = left + months.count * groupWidth + 10
-        let margin = 24
-        let height = margin + plotHeight + 30
-        func y(_ fen: Int64) -> Int { margin + plotHeight - Int(Double(fen) / Double(top) * Double(plotHeight)) }
-        var shapes: [String] = []
-        var line: Int64 = 0
-        while line <= top {
-            let lineY = y(line)
-            shapes.append("<line x1=\"\(left)\" x2=\"\(width - 5)\" y1=\"\(lineY)\" y2=\"\(lineY)\" stroke=\"#ddd\"/>")
-            shapes.append(
-                "<text x=\"\(left - 6)\" y=\"\(lineY + 4)\" font-size=\"11\" text-anchor=\"end\">\(escape(Money(fen: line).formattedWan()))</text>"
-            )
-            line += step
-        }
-        shapes.append(
-            "<text x=\"4\" y=\"12\" font-size=\"11\">\(escape(language == .zh ? "万元" : "万元 (10,000 yuan)"))</text>"
-        )
-        for (index, month) in months.enumerated() {
-            let x = left + 6 + index * groupWidth
-            for (offset, entry) in series.enumerated() {
-                let amount = entry.byMonth[month] ?? .zero
-                let barY = y(amount.fen)
-                shapes.append(
-                    "<rect x=\"\(x + offset * barWidth)\" y=\"\(barY)\" width=\"\(barWidth - 1)\" height=\"\(margin + plotHeight - barY)\" "
-                        + "fill=\"\(entry.colour)\"><title>\(escape("\(month) \(entry.label) \(amount.formatted())"))</title></rect>"
-                )
-            }
-            shapes.append(
-                "<text x=\"\(x + series.count * barWidth / 2)\" y=\"\(margin + plotHeight + 16)\" font-size=\"11\" text-anchor=\"middle\">\(escape(String(month.suffix(2))))</text>"
-            )
-        }
-        let legend = series.map { "<span style=\"color:\($0.colour)\">■</span> \(escape($0.label))" }.joined(
-            separator: " "
-        )
-        let svg =
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(width) \(height)\" width=\"\(width)\" height=\"\(height)\" "
-            + "role=\"img\" aria-label=\"\(escape(w.chart))\">\(shapes.joined())</svg>"
+        guard !months.isEmpty else { return "<p>\(Self.escapeHTML(w.noChange))</p>" }
         let table = Self.table(
             [language == .zh ? "月份" : "month"] + series.map(\.label),
             months.map { month in [month] + series.map { ($0.byMonth[month] ?? .zero).formatted() } },
             leftColumns: 1
         )
-        return svg + "<p>\(legend)</p>" + table
+        return Charts.monthly(series, language: language, title: w.chart) + table
     }
 
     /// By Unicode scalars, not Characters: `<` followed by a combining mark is one Character

@@ -105,7 +105,8 @@ struct CommandLineTests {
         let html = try Self.voucher(["demo", "--format", "html"], in: directory).stdout
         #expect(html.components(separatedBy: "<!DOCTYPE html>").count == 2)
         #expect(html.components(separatedBy: "<section>").count == 3)
-        #expect(html.components(separatedBy: "<svg").count == 3)
+        // Two charts a report: where the money went, and used and redeemed by month.
+        #expect(html.components(separatedBy: "<svg").count == 5)
         #expect(!html.contains("<script") && !html.contains("<link") && !html.contains("src="))
     }
 
