@@ -120,3 +120,38 @@ struct QuoteUnderReformTests {
         #expect(reformed.binding == .projectCapLeft)
     }
 }
+
+/// What a reform changes, counted only for what the ledger did not cancel.
+struct ReformChangesTests {
+    /// A reform that supports no category the lab sells: each use would pay nothing. The use the
+    /// ledger reversed is neither listed as changed nor counted as another amount.
+    @Test func aReversedUseIsNeitherListedNorCounted() throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try fixture.grantQuota("C1", applicant: fixture.alpha, amount: "200000")
+        let first = try fixture.use("U1", applicant: fixture.alpha, amount: "40000", on: "2022-05-10")
+        try ledger.reverse(event: first.seq, reason: "entered twice", context: fixture.next("2022-05-11"))
+        _ = try fixture.use("U2", applicant: fixture.alpha, amount: "60000", on: "2022-06-10")
+        _ = try fixture.use("U3", applicant: fixture.alpha, amount: "10000", on: "2022-07-10")
+        let own = try ledger.programme(shanghai)
+
+        // Nothing eligible: the live uses are listed, the reversed one is not.
+        var versions = own.versions
+        for index in versions.indices { versions[index].eligibility.productCategories = Sourced(["none-such"]) }
+        let closed = try Programme(id: own.id, kind: own.kind, name: own.name, versions: versions)
+        let (refused, head) = try ledger.replay(shanghai) {
+            [Replay(programme: own, reform: closed, year: 2022, reversed: $0)]
+        }
+        let changes = refused[0].outcome(chainHead: head).changes
+        #expect(changes.map(\.ref) == ["U2", "U3"])
+
+        // At 40%: two live uses of another amount; the reversed one counted out.
+        versions = own.versions
+        for index in versions.indices { versions[index].rate = Sourced(Rate(basisPoints: 4_000)) }
+        let lower = try Programme(id: own.id, kind: own.kind, name: own.name, versions: versions)
+        let (replays, _) = try ledger.replay(shanghai) {
+            [Replay(programme: own, reform: lower, year: 2022, reversed: $0)]
+        }
+        #expect(replays[0].outcome(chainHead: head).usesWithOtherAmount == 2)
+    }
+}
