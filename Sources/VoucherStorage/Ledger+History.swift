@@ -137,16 +137,16 @@ extension Ledger {
                 // them in another order.
                 try HistoryStream(
                     db,
-                    "SELECT u.event_seq, u.claim_seq, \(useColumns) FROM voucher_use u WHERE +u.programme_id = ? ORDER BY u.event_seq",
+                    "SELECT u.event_seq, \(useColumns) FROM voucher_use u WHERE +u.programme_id = ? ORDER BY u.event_seq",
                     arguments
                 ) { row in
-                    let fact = use(row, from: 2)
+                    let fact = use(row, from: 1)
                     let keys = PartyKeys(
                         applicant: applicants.key(fact.applicantID),
                         provider: providers.key(fact.providerID),
                         product: products.key(fact.productCode)
                     )
-                    return .use(seq: row[0], claimSeq: row[1], fact: fact, keys: keys)
+                    return .use(seq: row[0], fact: fact, keys: keys)
                 },
                 try HistoryStream(
                     db,

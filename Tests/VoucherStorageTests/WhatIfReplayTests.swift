@@ -6,18 +6,30 @@ import VoucherDomain
 /// The replay under a programme's own policy reproduces histories the seeded simulation seldom
 /// makes: decisions reversed back to a rejection, payments of grants and their reversals.
 struct WhatIfReplayTests {
-    /// What the replay of a programme year under its own policy differs in from the ledger, if anything.
-    static func difference(_ ledger: Ledger, _ programmeID: ProgrammeID, year: Int) throws -> String? {
+    /// The replay of a programme year under its own policy.
+    static func replayed(_ ledger: Ledger, _ programmeID: ProgrammeID, year: Int) throws -> ReplayOutcome {
         let programme = try ledger.programme(programmeID)
         let (replays, head) = try ledger.replay(programmeID) { reversed in
             [Replay(programme: programme, year: year, reversed: reversed)]
         }
-        let outcome = replays[0].outcome(chainHead: head)
-        let recorded = try ledger.reconciliation(programmeID, period: .year(year))
+        return replays[0].outcome(chainHead: head)
+    }
+
+    /// What a replay under the programme's own policy differs in from the ledger's figures, if
+    /// anything: a figure, an event decided otherwise, a use of another amount.
+    static func difference(_ outcome: ReplayOutcome, _ recorded: ReconciliationFigures) -> String? {
         if let differs = WhatIfCheck.difference(replayed: outcome.figures, recorded: recorded) { return differs }
         if let change = outcome.changes.first { return "event \(change.seq) changed: \(change.what)" }
         if outcome.usesWithOtherAmount != 0 { return "\(outcome.usesWithOtherAmount) uses with another amount" }
         return nil
+    }
+
+    /// What the replay of a programme year under its own policy differs in from the ledger, if anything.
+    static func difference(_ ledger: Ledger, _ programmeID: ProgrammeID, year: Int) throws -> String? {
+        difference(
+            try replayed(ledger, programmeID, year: year),
+            try ledger.reconciliation(programmeID, period: .year(year))
+        )
     }
 
     /// The district rejects, the city rejects, the city's rejection is reversed: the claim is
@@ -83,9 +95,7 @@ struct WhatIfReplayTests {
         #expect(figures.used == yuan("600000"))
         // The chart's months are the payments' (the reversed one left out); each current grant's
         // bounding term is counted.
-        let programme = try ledger.programme(operating)
-        let (replays, head) = try ledger.replay(operating) { [Replay(programme: programme, year: 2023, reversed: $0)] }
-        let outcome = replays[0].outcome(chainHead: head)
+        let outcome = try Self.replayed(ledger, operating, year: 2023)
         #expect(outcome.usedByMonth == ["2023-04": yuan("400000"), "2023-05": yuan("200000")])
         #expect(outcome.binding.values.reduce(0, +) == 2)
     }

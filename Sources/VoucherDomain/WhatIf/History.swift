@@ -12,7 +12,7 @@ public enum HistoryEvent: Sendable, Hashable {
     case claim(seq: Int64, date: BusinessDate, fact: ClaimFact, applicant: Int32)
     case decision(seq: Int64, date: BusinessDate, claimSeq: Int64, fact: DecisionFact)
     /// A use as recorded: what was bought, and the amount the ledger computed then.
-    case use(seq: Int64, claimSeq: Int64, fact: UseFact, keys: PartyKeys)
+    case use(seq: Int64, fact: UseFact, keys: PartyKeys)
     /// A settlement, with the facts of the use it settles that settling needs, as recorded: its
     /// reference, year, applicant, provider, project and date (the other fields are empty).
     case settlement(seq: Int64, useSeq: Int64, fact: SettlementFact, use: UseFact, applicant: Int32)
@@ -24,7 +24,7 @@ public enum HistoryEvent: Sendable, Hashable {
     public var seq: Int64 {
         switch self {
         case .registration(let seq, _, _), .claim(let seq, _, _, _), .decision(let seq, _, _, _),
-            .use(let seq, _, _, _),
+            .use(let seq, _, _),
             .settlement(let seq, _, _, _, _), .payment(let seq, _, _, _), .expiry(let seq, _), .reversal(let seq, _, _):
             seq
         }

@@ -24,11 +24,11 @@ public struct Replay: Sendable {
     public let year: Int
 
     /// The events a later reversal cancels: only theirs are remembered whole.
-    private let reversed: Set<Int64>
+    let reversed: Set<Int64>
 
     // MARK: State, as the rules see it
 
-    private struct ClaimState {
+    struct ClaimState {
         var fact: ClaimFact
         var applicant: Int32
         var live = true
@@ -41,7 +41,7 @@ public struct Replay: Sendable {
         var decisions: [DecisionState] { earlier + (latest.map { [$0] } ?? []) }
     }
 
-    private struct DecisionState {
+    struct DecisionState {
         var seq: Int64
         var level: ReviewLevel
         var granted: Money
@@ -54,7 +54,7 @@ public struct Replay: Sendable {
     }
 
     /// A use as the replay decided it, kept whole only when a later reversal cancels it.
-    private struct UseState {
+    struct UseState {
         var year: Int
         var applicant: Int32
         var provider: Int32
@@ -70,7 +70,7 @@ public struct Replay: Sendable {
     }
 
     /// The claims whose current grant gives an applicant a quota: almost always one.
-    private enum QuotaClaims: Sendable {
+    enum QuotaClaims: Sendable {
         case none
         case one(Int64)
         case many([Int64])
@@ -93,7 +93,7 @@ public struct Replay: Sendable {
     }
 
     /// What a reversal undoes.
-    private enum Undo {
+    enum Undo {
         case claim(Int64)
         case decision(claimSeq: Int64, seq: Int64)
         case use(UseState)
@@ -102,13 +102,13 @@ public struct Replay: Sendable {
         case expiry
     }
 
-    private struct YearKey: Hashable {
+    struct YearKey: Hashable {
         var year: Int
         var applicant: Int32
     }
 
     /// What the caps and the rules count for an applicant's year.
-    fileprivate struct YearSums: Sendable {
+    struct YearSums: Sendable {
         /// The voucher claim open for the year (neither reversed nor rejected), 0 when none.
         var openClaim: Int64 = 0
         /// The quota account's balance.
@@ -119,52 +119,52 @@ public struct Replay: Sendable {
         var used: Int64 = 0
     }
 
-    private struct ProjectKey: Hashable {
+    struct ProjectKey: Hashable {
         var project: String
         var applicant: Int32
     }
 
     /// Applicants by key: id, kind and group as last registered.
-    private var applicantIDs = DenseTable<String>(empty: "")
-    private var kinds = DenseTable<ApplicantKind>(empty: .enterprise)
-    private var groups: [Int32: String] = [:]
-    private var groupMembers: [String: Set<Int32>] = [:]
-    private var claims = SeqTable<ClaimState>()
+    var applicantIDs = DenseTable<String>(empty: "")
+    var kinds = DenseTable<ApplicantKind>(empty: .enterprise)
+    var groups: [Int32: String] = [:]
+    var groupMembers: [String: Set<Int32>] = [:]
+    var claims = SeqTable<ClaimState>()
     /// Voucher claims open (neither reversed nor rejected) per applicant and year.
 
     /// The quotas granted to each applicant (a claim's current grant, while it has one).
-    private var quotaClaims = DenseTable<QuotaClaims>(empty: .none)
+    var quotaClaims = DenseTable<QuotaClaims>(empty: .none)
     /// The year's uses in the order recorded: their sequence numbers and the amounts the replay
     /// gave them (0: the use drops out). What a settlement returned, and a year other than the
     /// recorded one, are kept apart for the few uses that have them.
-    private var useSeqs: [Int64] = []
-    private var useAmounts: [Int64] = []
-    private var useReturned: [Int64: Int64] = [:]
-    private var useYears: [Int64: Int] = [:]
+    var useSeqs: [Int64] = []
+    var useAmounts: [Int64] = []
+    var useReturned: [Int64: Int64] = [:]
+    var useYears: [Int64: Int] = [:]
     /// What a later reversal undoes: the event's effect, its postings, and the keys of the
     /// applicants whose quotas they move.
-    private var undo: [Int64: (undo: Undo, postings: [Posting], keys: [String: Int32])] = [:]
+    var undo: [Int64: (undo: Undo, postings: [Posting], keys: [String: Int32])] = [:]
 
-    private var sums = YearTable()
-    private var budgetBalance: [Int: Int64] = [:]
-    private var grantedByProject: [ProjectKey: Int64] = [:]
-    private var usedByProject: [ProjectKey: Int64] = [:]
+    var sums = YearTable()
+    var budgetBalance: [Int: Int64] = [:]
+    var grantedByProject: [ProjectKey: Int64] = [:]
+    var usedByProject: [ProjectKey: Int64] = [:]
 
     // MARK: The year's figures
 
-    private var totals: [LedgerAccount.Kind: Int64] = [:]
-    private var useCount = 0
-    private var serviceAmount: Int64 = 0
-    private var usedInYear: Int64 = 0
-    private var usesByApplicant = DenseTable<Int>(empty: 0)
-    private var usesByProvider = DenseTable<Int>(empty: 0)
-    private var usesByProduct = DenseTable<Int>(empty: 0)
-    private var usedByMonth: [Int32: Int64] = [:]
-    private var binding: [Term.Kind?: Int] = [:]
-    private var changes: [ReplayChange] = []
-    private var otherAmounts = 0
+    var totals: [LedgerAccount.Kind: Int64] = [:]
+    var useCount = 0
+    var serviceAmount: Int64 = 0
+    var usedInYear: Int64 = 0
+    var usesByApplicant = DenseTable<Int>(empty: 0)
+    var usesByProvider = DenseTable<Int>(empty: 0)
+    var usesByProduct = DenseTable<Int>(empty: 0)
+    var usedByMonth: [Int32: Int64] = [:]
+    var binding: [Term.Kind?: Int] = [:]
+    var changes: [ReplayChange] = []
+    var otherAmounts = 0
     /// Matching and grant programmes: live payments of the year, by applicant.
-    private var paymentsByApplicant: [Int32: (count: Int, amount: Int64)] = [:]
+    var paymentsByApplicant: [Int32: (count: Int, amount: Int64)] = [:]
 
     /// A replay of `programme`'s history with `reform`'s versions in force for `year`'s events.
     /// `reversed`: the events of the history that a later reversal cancels.
@@ -176,7 +176,7 @@ public struct Replay: Sendable {
     }
 
     /// The policy an event of `year` is decided under.
-    private func policy(for eventYear: Int) -> Programme { eventYear == year ? reform : programme }
+    func policy(for eventYear: Int) -> Programme { eventYear == year ? reform : programme }
 
     // MARK: Applying the history
 
@@ -188,7 +188,7 @@ public struct Replay: Sendable {
             claim(seq: seq, date: date, fact: fact, applicant: applicant)
         case .decision(let seq, let date, let claimSeq, let fact):
             decide(seq: seq, date: date, claimSeq: claimSeq, fact)
-        case .use(let seq, _, let fact, let keys): use(seq: seq, fact: fact, keys: keys)
+        case .use(let seq, let fact, let keys): use(seq: seq, fact: fact, keys: keys)
         case .settlement(let seq, let useSeq, let fact, let use, let applicant):
             settle(seq: seq, useSeq: useSeq, fact: fact, use: use, applicant: applicant)
         case .payment(let seq, let date, let claimSeq, let amount):
@@ -198,7 +198,7 @@ public struct Replay: Sendable {
         }
     }
 
-    private mutating func register(_ applicant: Applicant, key index: Int32) {
+    mutating func register(_ applicant: Applicant, key index: Int32) {
         applicantIDs[index] = applicant.id
         if let old = groups[index] { groupMembers[old]?.remove(index) }
         groups[index] = applicant.group
@@ -206,11 +206,11 @@ public struct Replay: Sendable {
         kinds[index] = applicant.kind
     }
 
-    private func applicant(_ index: Int32) -> Applicant {
+    func applicant(_ index: Int32) -> Applicant {
         Applicant(id: applicantIDs[index], kind: kinds[index], group: groups[index])
     }
 
-    private mutating func claim(seq: Int64, date: BusinessDate, fact: ClaimFact, applicant: Int32) {
+    mutating func claim(seq: Int64, date: BusinessDate, fact: ClaimFact, applicant: Int32) {
         let policy = policy(for: fact.year)
         if applicantIDs[applicant].isEmpty { applicantIDs[applicant] = fact.applicantID }
         let key = YearKey(year: fact.year, applicant: applicant)
@@ -229,7 +229,7 @@ public struct Replay: Sendable {
 
     /// What the caps have counted for a claim's grant, from the replay's own figures, as storage
     /// counts them for the ledger: current grants of the other live claims.
-    private mutating func grantUsage(_ claim: ClaimState) -> UsageSoFar {
+    mutating func grantUsage(_ claim: ClaimState) -> UsageSoFar {
         let fact = claim.fact
         let current = claim.current.fen
         let index = claim.applicant
@@ -251,7 +251,7 @@ public struct Replay: Sendable {
         return usage
     }
 
-    private mutating func decide(seq: Int64, date: BusinessDate, claimSeq: Int64, _ recorded: DecisionFact) {
+    mutating func decide(seq: Int64, date: BusinessDate, claimSeq: Int64, _ recorded: DecisionFact) {
         guard var claim = claims[claimSeq], claim.live else { return }
         let fact = claim.fact
         let policy = policy(for: fact.year)
@@ -333,7 +333,7 @@ public struct Replay: Sendable {
 
     /// After a claim's current grant changed from `before`: the sums the caps count, and the
     /// applicant's quotas.
-    private mutating func regranted(_ claimSeq: Int64, from before: Money) {
+    mutating func regranted(_ claimSeq: Int64, from before: Money) {
         guard let claim = claims[claimSeq] else { return }
         let fact = claim.fact
         let applicant = claim.applicant
@@ -349,7 +349,7 @@ public struct Replay: Sendable {
     }
 
     /// The quota a claim's current grant gives, as storage gives it to the rule.
-    private func grantedQuota(_ claimSeq: Int64) -> GrantedQuota? {
+    func grantedQuota(_ claimSeq: Int64) -> GrantedQuota? {
         // Fields read in place, not the claim copied out of its table.
         guard let index = claims.index(of: claimSeq), let decision = claims.values[index].latest,
             let validUntil = decision.validUntil
@@ -371,7 +371,7 @@ public struct Replay: Sendable {
 
     /// After a claim or a decision on it changed: the voucher claim open for its applicant and
     /// year, as storage finds it: a live claim whose latest live decision is not a rejection.
-    private mutating func reopened(_ claimSeq: Int64) {
+    mutating func reopened(_ claimSeq: Int64) {
         guard programme.kind == .voucher, let claim = claims[claimSeq] else { return }
         let year = claim.fact.year
         if claim.live && !(claim.latest?.rejected ?? false) {
@@ -383,7 +383,7 @@ public struct Replay: Sendable {
 
     /// The applicant's granted quotas, in the order storage gives them to the rule: by the end
     /// of their validity, then the day they were granted.
-    private func quotas(of applicant: Int32) -> [GrantedQuota] {
+    func quotas(of applicant: Int32) -> [GrantedQuota] {
         // A loop, not compactMap(grantedQuota): a method passed as a closure would copy the
         // whole replay to capture it.
         var quotas: [GrantedQuota] = []
@@ -395,514 +395,4 @@ public struct Replay: Sendable {
         }
         return quotas.sorted { ($0.quota.validUntil, $0.quota.grantedOn) < ($1.quota.validUntil, $1.quota.grantedOn) }
     }
-
-    private mutating func use(seq: Int64, fact: UseFact, keys: PartyKeys) {
-        guard let date = try? BusinessDate.parse(fact.usedOn) else { return }
-        let applicantIndex = keys.applicant
-        let applicant = applicant(applicantIndex)
-        let granted = quotas(of: applicantIndex)
-        let covering = Lifecycle.quota(covering: date, among: granted)
-        let policy = policy(for: covering?.year ?? fact.year)
-        var usage = UsageSoFar()
-        var quota = covering
-        if let covering {
-            let counted = sums[covering.year, applicantIndex]
-            quota?.quota.left = Money(fen: counted.quotaLeft)
-            usage.applicantThisYear = Money(fen: counted.used)
-            if let group = applicant.group {
-                var sum: Int64 = 0
-                for member in groupMembers[group] ?? [] {
-                    sum += sums[covering.year, member].used
-                }
-                usage.groupThisYear = Money(fen: sum)
-            }
-        }
-        if let project = fact.project {
-            usage.projectToDate = Money(
-                fen: usedByProject[ProjectKey(project: project, applicant: applicantIndex)] ?? 0
-            )
-        }
-        let request = UseRequest(
-            ref: fact.ref,
-            applicantID: fact.applicantID,
-            providerID: fact.providerID,
-            productCode: fact.productCode,
-            programme: programme.id,
-            serviceAmount: Money(fen: fact.serviceAmount),
-            project: fact.project,
-            eligibleAmount: fact.eligibleAmount.map { Money(fen: $0) },
-            taxAmount: fact.taxAmount.map { Money(fen: $0) }
-        )
-        let state = Lifecycle.UseState(
-            programme: policy,
-            applicant: applicant,
-            provider: ProviderFacts(id: fact.providerID, region: fact.providerRegion),
-            product: ProductFacts(code: fact.productCode, providerID: fact.providerID, category: fact.category),
-            quota: quota,
-            usage: usage
-        )
-        let decided: (decision: SubsidyDecision, quota: GrantedQuota, version: PolicyVersion, rate: Sourced<Rate>)
-        do {
-            decided = try Lifecycle.decideUse(request, state: state, on: date)
-        } catch {
-            if fact.year == year {
-                record(
-                    seq,
-                    .use,
-                    fact.ref,
-                    fact.applicantID,
-                    .useRefused(reason: error.description),
-                    Money(fen: fact.amount),
-                    .zero
-                )
-            }
-            useSeqs.append(seq)
-            useAmounts.append(0)
-            return
-        }
-        let amount = decided.decision.amount
-        let useYear = decided.quota.year
-        let replayed = UseState(
-            year: useYear,
-            applicant: applicantIndex,
-            provider: keys.provider,
-            product: keys.product,
-            month: month(of: date),
-            project: fact.project,
-            serviceAmount: fact.serviceAmount,
-            amount: amount.fen,
-            binding: decided.decision.binding,
-            differs: amount.fen != fact.amount
-        )
-        useSeqs.append(seq)
-        useAmounts.append(amount.fen)
-        if useYear != fact.year { useYears[seq] = useYear }
-        if useYear == year, amount.fen != fact.amount { otherAmounts += 1 }
-        counted(replayed, sign: 1)
-        let postings = Lifecycle.usePostings(amount, state: state, year: useYear)
-        post(postings, applicant: applicantIndex)
-        remember(seq, .use(replayed), postings, [fact.applicantID: applicantIndex])
-    }
-
-    /// `2022-05` as 202205.
-    private func month(of date: BusinessDate) -> Int32 { Int32(date.year * 100 + date.month) }
-
-    /// Adds (`sign` 1) or takes out (-1) a live use in the sums the caps and the figures count.
-    private mutating func counted(_ use: UseState, sign: Int64) {
-        net(use, sign * (use.amount - use.returned))
-        guard use.year == year else { return }
-        let one = Int(sign)
-        useCount += one
-        serviceAmount += sign * use.serviceAmount
-        usesByApplicant[use.applicant] += one
-        usesByProvider[use.provider] += one
-        usesByProduct[use.product] += one
-        binding[use.binding, default: 0] += one
-    }
-
-    /// Moves a use's net amount (used less returned) by `delta` in every sum that counts it.
-    private mutating func net(_ use: UseState, _ delta: Int64) {
-        sums[use.year, use.applicant].used += delta
-        if let project = use.project {
-            usedByProject[ProjectKey(project: project, applicant: use.applicant), default: 0] += delta
-        }
-        guard use.year == year else { return }
-        usedInYear += delta
-        usedByMonth[use.month, default: 0] += delta
-    }
-
-    /// The use the replay recorded as `seq`, rebuilt from its recorded facts and the replay's
-    /// amount; nil when it dropped out.
-    private func replayed(_ seq: Int64, _ fact: UseFact, applicant: Int32) -> UseState? {
-        guard let index = useIndex(seq), useAmounts[index] > 0, let date = try? BusinessDate.parse(fact.usedOn)
-        else { return nil }
-        return UseState(
-            year: useYears[seq] ?? fact.year,
-            applicant: applicant,
-            provider: -1,
-            product: -1,
-            month: month(of: date),
-            project: fact.project,
-            serviceAmount: fact.serviceAmount,
-            amount: useAmounts[index],
-            returned: useReturned[seq] ?? 0
-        )
-    }
-
-    /// Where `seq` is among the uses replayed (they arrive in order: a binary search).
-    private func useIndex(_ seq: Int64) -> Int? {
-        var low = 0
-        var high = useSeqs.count
-        while low < high {
-            let middle = (low + high) / 2
-            if useSeqs[middle] < seq { low = middle + 1 } else { high = middle }
-        }
-        return low < useSeqs.count && useSeqs[low] == seq ? low : nil
-    }
-
-    private mutating func settle(
-        seq: Int64,
-        useSeq: Int64,
-        fact recorded: SettlementFact,
-        use fact: UseFact,
-        applicant: Int32
-    ) {
-        guard let use = replayed(useSeq, fact, applicant: applicant), let usedOn = try? BusinessDate.parse(fact.usedOn)
-        else { return }
-        let amount = Money(fen: use.amount)
-        let outcome: SettlementRequest.Outcome
-        switch recorded.outcome {
-        case "paid": outcome = .paid
-        case "reduced":
-            if recorded.paid > amount {
-                if use.year == year {
-                    record(
-                        seq,
-                        .redemptionSettled,
-                        recorded.useRef,
-                        fact.applicantID,
-                        .reductionCapped,
-                        recorded.paid,
-                        amount
-                    )
-                }
-                outcome = .reduced(paid: amount, reason: recorded.reason ?? "reduced")
-            } else {
-                outcome = .reduced(paid: recorded.paid, reason: recorded.reason ?? "reduced")
-            }
-        default: outcome = .rejected(reason: recorded.reason ?? "rejected")
-        }
-        let state = Lifecycle.SettlementState(
-            use: UseForRedemption(
-                seq: useSeq,
-                ref: recorded.useRef,
-                programme: programme.id.value,
-                year: use.year,
-                applicantID: fact.applicantID,
-                providerID: fact.providerID,
-                usedOn: usedOn,
-                amount: amount,
-                redemptionDeadline: nil
-            ),
-            inFiling: true,
-            settledBy: nil,
-            useVersion: policy(for: use.year).version(on: usedOn)
-        )
-        let settled: (fact: SettlementFact, event: EventDraft)
-        do {
-            settled = try Lifecycle.settle(
-                SettlementRequest(filingRef: recorded.filingRef, useRef: recorded.useRef, outcome: outcome),
-                state: state,
-                recording: false
-            )
-        } catch {
-            return
-        }
-        let returned = settled.fact.unpaidEffect == .returned ? settled.fact.unpaid.fen : 0
-        if returned != 0 {
-            net(use, -returned)
-            useReturned[useSeq, default: 0] += returned
-        }
-        post(settled.event.postings, applicant: use.applicant)
-        remember(
-            seq,
-            .settlement(useSeq: useSeq, use: use, returned: returned),
-            settled.event.postings,
-            [fact.applicantID: applicant]
-        )
-    }
-
-    private mutating func pay(seq: Int64, claimSeq: Int64, amount recorded: Money, on date: BusinessDate) {
-        guard var claim = claims[claimSeq], claim.live else { return }
-        let left = claim.current.remaining(after: claim.paid)
-        let amount = min(recorded, left)
-        if amount < recorded, claim.fact.year == year {
-            record(seq, .payment, claim.fact.ref, claim.fact.applicantID, .paymentCapped, recorded, amount)
-        }
-        guard amount > .zero else { return }
-        let state = PaymentState(
-            claim: claim.fact,
-            kind: programme.kind,
-            granted: claim.current,
-            paidBefore: claim.paid
-        )
-        guard let event = try? Lifecycle.pay(PaymentRequest(claimRef: claim.fact.ref, amount: amount), state: state)
-        else {
-            return
-        }
-        claim.paid = Money(fen: claim.paid.fen + amount.fen)
-        claims[claimSeq] = claim
-        paid(claim, amount, on: date, sign: 1)
-        post(event.postings, applicant: claim.applicant)
-        remember(
-            seq,
-            .payment(claimSeq: claimSeq, amount: amount, date: date),
-            event.postings,
-            [claim.fact.applicantID: claim.applicant]
-        )
-    }
-
-    /// Counts a live payment of the year in (`sign` 1) or out (-1).
-    private mutating func paid(_ claim: ClaimState, _ amount: Money, on date: BusinessDate, sign: Int64) {
-        guard claim.fact.year == year else { return }
-        usedByMonth[month(of: date), default: 0] += sign * amount.fen
-        let applicant = claim.applicant
-        var entry = paymentsByApplicant[applicant] ?? (0, 0)
-        entry.count += Int(sign)
-        entry.amount += sign * amount.fen
-        paymentsByApplicant[applicant] = entry
-    }
-
-    /// Lapses what is left of every quota whose validity ended before `date`, as storage selects
-    /// them for the rule: live claims whose current grant has ended, with something left.
-    private mutating func expire(seq: Int64, date: BusinessDate) {
-        var ended: [(seq: Int64, quota: EndedQuota)] = []
-        var keys: [String: Int32] = [:]
-        for (claimSeq, claim) in zip(claims.keys, claims.values) where claim.live {
-            guard let decision = claim.latest, decision.granted > .zero, let until = decision.validUntil, until < date
-            else { continue }
-            let left = sums[claim.fact.year, claim.applicant].quotaLeft
-            guard left > 0 else { continue }
-            keys[claim.fact.applicantID] = claim.applicant
-            ended.append(
-                (
-                    claimSeq,
-                    EndedQuota(
-                        claimRef: claim.fact.ref,
-                        applicantID: claim.fact.applicantID,
-                        year: claim.fact.year,
-                        left: Money(fen: left)
-                    )
-                )
-            )
-        }
-        ended.sort { $0.seq < $1.seq }
-        guard let event = try? Lifecycle.expire(programme: programme, ended: ended.map(\.quota)) else { return }
-        post(event.postings, keys: keys)
-        remember(seq, .expiry, event.postings, keys)
-    }
-
-    private mutating func reverse(_ target: Int64) {
-        guard let (what, postings, keys) = undo.removeValue(forKey: target) else { return }
-        post(postings.map { Posting($0.account, Money(fen: -$0.amount.fen)) }, keys: keys)
-        switch what {
-        case .claim(let seq):
-            guard var claim = claims[seq] else { return }
-            let before = claim.current
-            claim.live = false
-            claims[seq] = claim
-            regranted(seq, from: before)
-            reopened(seq)
-        case .decision(let claimSeq, let seq):
-            guard var claim = claims[claimSeq] else { return }
-            let before = claim.current
-            if claim.latest?.seq == seq {
-                claim.latest = claim.earlier.popLast()
-            } else {
-                claim.earlier.removeAll { $0.seq == seq }
-            }
-            claims[claimSeq] = claim
-            regranted(claimSeq, from: before)
-            reopened(claimSeq)
-        case .use(var use):
-            use.returned = useReturned[target] ?? 0
-            counted(use, sign: -1)
-            if use.year == year, use.differs { otherAmounts -= 1 }
-            if let index = useIndex(target) { useAmounts[index] = 0 }
-        case .settlement(let useSeq, let use, let returned):
-            guard returned != 0 else { return }
-            net(use, returned)
-            useReturned[useSeq, default: 0] -= returned
-        case .payment(let claimSeq, let amount, let date):
-            guard var claim = claims[claimSeq] else { return }
-            claim.paid = Money(fen: claim.paid.fen - amount.fen)
-            claims[claimSeq] = claim
-            paid(claim, amount, on: date, sign: -1)
-        case .expiry:
-            break
-        }
-    }
-
-    // MARK: Postings and records
-
-    /// Posts to the replay's accounts. `applicant`: the number of the one applicant whose quota
-    /// the postings move, when the caller knows it (otherwise each quota's party is looked up).
-    private mutating func post(_ postings: [Posting], applicant: Int32? = nil, keys: [String: Int32] = [:]) {
-        for posting in postings {
-            let account = posting.account
-            if account.year == year { totals[account.kind, default: 0] += posting.amount.fen }
-            switch account.kind {
-            case .quota:
-                if let party = account.party, let index = applicant ?? keys[party] {
-                    sums[account.year, index].quotaLeft += posting.amount.fen
-                }
-            case .budget: budgetBalance[account.year, default: 0] += posting.amount.fen
-            default: break
-            }
-        }
-    }
-
-    private mutating func remember(_ seq: Int64, _ what: Undo, _ postings: [Posting], _ keys: [String: Int32]) {
-        if reversed.contains(seq) { undo[seq] = (what, postings, keys) }
-    }
-
-    private mutating func record(
-        _ seq: Int64,
-        _ kind: EventKind,
-        _ ref: String,
-        _ applicant: String,
-        _ what: ReplayChange.What,
-        _ recorded: Money,
-        _ reform: Money
-    ) {
-        changes.append(
-            ReplayChange(
-                seq: seq,
-                kind: kind,
-                ref: ref,
-                applicant: applicant,
-                what: what,
-                recorded: recorded,
-                reform: reform
-            )
-        )
-    }
-
-    // MARK: The outcome
-
-    /// The year's figures and breakdowns as the replay recorded them; `chainHead` is the ledger's
-    /// the history was read at.
-    public func outcome(chainHead: ChainHead) -> ReplayOutcome {
-        var figures = ReconciliationFigures(
-            programme: programme.id,
-            kind: programme.kind,
-            period: .year(year),
-            chainHead: chainHead
-        )
-        func total(_ kind: LedgerAccount.Kind) -> Money { Money(fen: totals[kind] ?? 0) }
-        figures.claimed = Money(fen: -(totals[.budget] ?? 0))
-        figures.redeemed = total(.paid)
-        figures.awaitingRedemption = total(.awaiting)
-        figures.expired = total(.lapsed)
-        figures.forfeited = total(.forfeited)
-        figures.available = total(.quota)
-        // Counted in one pass over the claims (no copy of them: there may be hundreds of thousands).
-        var granted = Set<Int32>()
-        var paidOnClaims: Int64 = 0
-        var grantBinding: [String: Int] = [:]
-        for claim in claims.values where claim.live && claim.fact.year == year {
-            if claim.current > .zero {
-                granted.insert(claim.applicant)
-                grantBinding[claim.latest?.binding?.rawValue ?? "none", default: 0] += 1
-            }
-            paidOnClaims += claim.fact.paid?.fen ?? 0
-        }
-        figures.applicants = granted.count
-        if programme.kind == .voucher {
-            figures.uses = useCount
-            figures.serviceAmount = Money(fen: serviceAmount)
-            figures.used = Money(fen: usedInYear)
-            figures.enterprisesServed = usesByApplicant.values.count { $0 > 0 }
-            figures.providers = usesByProvider.values.count { $0 > 0 }
-            figures.products = usesByProduct.values.count { $0 > 0 }
-        } else {
-            figures.uses = paymentsByApplicant.values.reduce(0) { $0 + $1.count }
-            figures.used = Money(fen: paymentsByApplicant.values.reduce(0) { $0 + $1.amount })
-            figures.enterprisesServed = paymentsByApplicant.values.filter { $0.count > 0 }.count
-            figures.serviceAmount = Money(fen: paidOnClaims)
-        }
-        figures.identities = ReconciliationIdentity.check(figures)
-        var byApplicant: [String: Money] = [:]
-        if programme.kind == .voucher {
-            for (index, counted) in sums.applicants(of: year).enumerated() where usesByApplicant[Int32(index)] > 0 {
-                byApplicant[applicantIDs[Int32(index)]] = Money(fen: counted.used)
-            }
-        } else {
-            for (applicant, entry) in paymentsByApplicant where entry.count > 0 {
-                byApplicant[applicantIDs[applicant]] = Money(fen: entry.amount)
-            }
-        }
-        var byMonth: [String: Money] = [:]
-        for (month, amount) in usedByMonth where amount != 0 {
-            let number = Int(month % 100)
-            byMonth["\(month / 100)-\(number < 10 ? "0" : "")\(number)"] = Money(fen: amount)
-        }
-        var bound: [String: Int] = programme.kind == .voucher ? [:] : grantBinding
-        for (term, count) in binding where count > 0 { bound[term?.rawValue ?? "none"] = count }
-        return ReplayOutcome(
-            figures: figures,
-            usedByApplicant: byApplicant,
-            usedByMonth: byMonth,
-            binding: bound,
-            changes: changes.filter { !reversed.contains($0.seq) },
-            usesWithOtherAmount: otherAmounts
-        )
-    }
-}
-
-/// Values keyed by sequence number and added in increasing order: two arrays and a binary
-/// search, lighter than a dictionary for hundreds of thousands of entries.
-struct SeqTable<Value: Sendable>: Sendable {
-    private(set) var keys: [Int64] = []
-    private(set) var values: [Value] = []
-
-    func index(of key: Int64) -> Int? {
-        var low = 0
-        var high = keys.count
-        while low < high {
-            let middle = (low + high) / 2
-            if keys[middle] < key { low = middle + 1 } else { high = middle }
-        }
-        return low < keys.count && keys[low] == key ? low : nil
-    }
-
-    /// A value, or nil; setting a key beyond the last adds it, setting an existing key replaces
-    /// its value (a table never forgets: setting nil is ignored).
-    subscript(key: Int64) -> Value? {
-        get { index(of: key).map { values[$0] } }
-        set {
-            guard let newValue else { return }
-            if let index = index(of: key) {
-                values[index] = newValue
-            } else {
-                precondition(key > (keys.last ?? .min), "sequence numbers are added in order")
-                keys.append(key)
-                values.append(newValue)
-            }
-        }
-    }
-}
-
-/// Values by key (a small number from 0 up), in an array that grows as keys arrive; a key not yet
-/// set reads as `empty`.
-struct DenseTable<Value: Sendable>: Sendable {
-    private(set) var values: [Value] = []
-    let empty: Value
-
-    init(empty: Value) { self.empty = empty }
-
-    subscript(key: Int32) -> Value {
-        get { Int(key) < values.count && key >= 0 ? values[Int(key)] : empty }
-        set {
-            guard key >= 0 else { return }
-            let index = Int(key)
-            if index >= values.count {
-                values.append(contentsOf: repeatElement(empty, count: index + 1 - values.count))
-            }
-            values[index] = newValue
-        }
-    }
-}
-
-/// What the caps count per applicant, by year: a table of applicants for each year.
-private struct YearTable: Sendable {
-    private var years: [Int: DenseTable<Replay.YearSums>] = [:]
-
-    subscript(year: Int, applicant: Int32) -> Replay.YearSums {
-        get { years[year]?[applicant] ?? Replay.YearSums() }
-        set { years[year, default: DenseTable(empty: Replay.YearSums())][applicant] = newValue }
-    }
-
-    /// The year's sums, by applicant key.
-    func applicants(of year: Int) -> [Replay.YearSums] { years[year]?.values ?? [] }
 }

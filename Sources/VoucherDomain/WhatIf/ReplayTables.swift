@@ -1,0 +1,68 @@
+// The tables a replay keeps its state in, lighter than dictionaries at a million entries.
+
+/// Values keyed by sequence number and added in increasing order: two arrays and a binary
+/// search, lighter than a dictionary for hundreds of thousands of entries.
+struct SeqTable<Value: Sendable>: Sendable {
+    private(set) var keys: [Int64] = []
+    private(set) var values: [Value] = []
+
+    func index(of key: Int64) -> Int? {
+        var low = 0
+        var high = keys.count
+        while low < high {
+            let middle = (low + high) / 2
+            if keys[middle] < key { low = middle + 1 } else { high = middle }
+        }
+        return low < keys.count && keys[low] == key ? low : nil
+    }
+
+    /// A value, or nil; setting a key beyond the last adds it, setting an existing key replaces
+    /// its value (a table never forgets: setting nil is ignored).
+    subscript(key: Int64) -> Value? {
+        get { index(of: key).map { values[$0] } }
+        set {
+            guard let newValue else { return }
+            if let index = index(of: key) {
+                values[index] = newValue
+            } else {
+                precondition(key > (keys.last ?? .min), "sequence numbers are added in order")
+                keys.append(key)
+                values.append(newValue)
+            }
+        }
+    }
+}
+
+/// Values by key (a small number from 0 up), in an array that grows as keys arrive; a key not yet
+/// set reads as `empty`.
+struct DenseTable<Value: Sendable>: Sendable {
+    private(set) var values: [Value] = []
+    let empty: Value
+
+    init(empty: Value) { self.empty = empty }
+
+    subscript(key: Int32) -> Value {
+        get { Int(key) < values.count && key >= 0 ? values[Int(key)] : empty }
+        set {
+            guard key >= 0 else { return }
+            let index = Int(key)
+            if index >= values.count {
+                values.append(contentsOf: repeatElement(empty, count: index + 1 - values.count))
+            }
+            values[index] = newValue
+        }
+    }
+}
+
+/// What the caps count per applicant, by year: a table of applicants for each year.
+struct YearTable: Sendable {
+    private var years: [Int: DenseTable<Replay.YearSums>] = [:]
+
+    subscript(year: Int, applicant: Int32) -> Replay.YearSums {
+        get { years[year]?[applicant] ?? Replay.YearSums() }
+        set { years[year, default: DenseTable(empty: Replay.YearSums())][applicant] = newValue }
+    }
+
+    /// The year's sums, by applicant key.
+    func applicants(of year: Int) -> [Replay.YearSums] { years[year]?.values ?? [] }
+}
