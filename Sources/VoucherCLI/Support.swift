@@ -113,6 +113,10 @@ func guarded<T>(_ body: () throws -> T) throws -> T {
     } catch let error as ImportRejected {
         printError(error.description)
         throw Exit.refused
+    } catch let error as PolicyError {
+        // A programme id or policy file that is not one: the input's fault, refused.
+        printError("voucher: refused: \(error)")
+        throw Exit.refused
     } catch let error as CocoaError {
         printError("voucher: \(error.localizedDescription)")
         throw Exit.ioError

@@ -41,6 +41,16 @@ struct WhatIf: ParsableCommand {
             let ledger = try ledger.openForReading()
             let id = try ProgrammeID(programme)
             let own = try ledger.programme(id)
+            let years = try ledger.claimYears(id)
+            guard years.contains(year) else {
+                throw LedgerError.invalid(
+                    field: "year",
+                    value: "\(year)",
+                    reason: years.isEmpty
+                        ? "\(id) has no claim recorded in any year"
+                        : "\(id) has no claim for \(year); its years: \(years.map(String.init).joined(separator: ", "))"
+                )
+            }
             let reforms = try policies.map { file in (file, try reform(file, of: own)) }
             var (replays, chainHead) = try ledger.replay(id) { reversed in
                 [Replay(programme: own, year: year, reversed: reversed)]
@@ -125,11 +135,14 @@ extension WhatIfReport.Format: ExpressibleByArgument {}
 /// A reform's policy file, read as a programme with `own`'s id, kind and names and the file's
 /// versions; refused when it is of another kind of programme.
 func loadReform(_ file: String, of own: Programme) throws -> Programme {
-    let yaml: String
+    let data: Data
     do {
-        yaml = try String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8)
+        data = try Data(contentsOf: URL(fileURLWithPath: file))
     } catch {
         throw LedgerError.invalid(field: "policy", value: file, reason: "cannot be read: \(error.localizedDescription)")
+    }
+    guard let yaml = String(data: data, encoding: .utf8) else {
+        throw LedgerError.invalid(field: "policy", value: file, reason: "is not UTF-8 text; save it as UTF-8")
     }
     do {
         let parsed = try PolicyFile.programme(yaml: yaml, file: URL(fileURLWithPath: file).lastPathComponent)

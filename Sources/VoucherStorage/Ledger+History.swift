@@ -245,6 +245,17 @@ extension Ledger {
         }
     }
 
+    /// The years a programme has claims for, in order.
+    public func claimYears(_ programmeID: ProgrammeID) throws -> [Int] {
+        try read { db in
+            try Int.fetchAll(
+                db,
+                sql: "SELECT DISTINCT year FROM claim WHERE programme_id = ? ORDER BY year",
+                arguments: [programmeID.value]
+            )
+        }
+    }
+
     /// How many events the replays take at a time.
     static let replayBatch = 4_096
 

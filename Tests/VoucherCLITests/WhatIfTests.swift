@@ -176,6 +176,26 @@ struct WhatIfTests {
         let later = try Self.voucher(base + ["--policy", "later.yaml"], directory, [:])
         #expect(later.status == 1)
         #expect(later.stderr.contains("has no version in force in 2022"))
+        // A year with no claim, a programme id mistyped, a policy saved in GBK: refused, exit 1.
+        let wrongYear = try Self.voucher(
+            ["whatif", "--db", "demo.sqlite", "--programme", "sh-innovation-voucher", "--year", "2030"]
+                + ["--policy", "later.yaml"],
+            directory,
+            [:]
+        )
+        #expect(wrongYear.status == 1)
+        #expect(wrongYear.stderr.contains("has no claim for 2030; its years: 2022"))
+        let wrongID = try Self.voucher(
+            ["whatif", "--db", "demo.sqlite", "--programme", "SH_voucher", "--year", "2022", "--policy", "later.yaml"],
+            directory,
+            [:]
+        )
+        #expect(wrongID.status == 1)
+        #expect(wrongID.stderr.contains("is not a programme id"))
+        try Data([0xB2, 0xE2, 0xCA, 0xD4, 0x3A]).write(to: directory.appendingPathComponent("gbk.yaml"))
+        let gbk = try Self.voucher(base + ["--policy", "gbk.yaml"], directory, [:])
+        #expect(gbk.status == 1)
+        #expect(gbk.stderr.contains("is not UTF-8 text"))
         let none = try Self.voucher(base, directory, [:])
         #expect(none.status != 0)
         #expect(none.stderr.contains("--policy"))
