@@ -1,10 +1,11 @@
--- voucher-ledger: the schema a ledger has once every migration has run (version 7). This file
+-- voucher-ledger: the schema a ledger has once every migration has run (version 8). This file
 -- documents it; the migrations in Sources/VoucherStorage/Migrations/ make it, one file each, never
 -- edited once landed, and a test holds a ledger migrated from nothing equal to this file.
 -- Version 2 added the use totals; 3 dropped an index of postings by account; 4 added the index of
 -- late filings; 5 gave each use the rounding of its policy, which bounds its amount; 6 set the
 -- file's application id; 7 dropped the triggers that kept the balances and use totals (the ledger's
--- code keeps them, writing a batch's changes once each).
+-- code keeps them, writing a batch's changes once each); 8 added applicants' attributes, uses'
+-- invoices, providers' suspensions and the event kind 'provider-status' (issue 12's controls).
 --
 -- Money is INTEGER fen (0.01 CNY); dates are TEXT 'YYYY-MM-DD'; hashes are lower-case hex SHA-256.
 -- Every fact is one row of `event`, chained by hash; the other ledger tables hold the event's
@@ -20,7 +21,7 @@ CREATE TABLE event (
     seq INTEGER PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN (
         'programme', 'applicant', 'provider', 'product', 'claim', 'decision', 'use',
-        'redemption-filed', 'redemption-settled', 'payment', 'expiry', 'reversal')),
+        'redemption-filed', 'redemption-settled', 'payment', 'expiry', 'reversal', 'provider-status')),
     business_date TEXT NOT NULL CHECK (business_date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
     recorded_at TEXT NOT NULL,
     actor TEXT NOT NULL CHECK (length(actor) > 0),
@@ -93,7 +94,7 @@ CREATE TABLE applicant (
     region TEXT NOT NULL,
     group_id TEXT,
     override_reason TEXT,
-    override_by TEXT,
+    override_by TEXT, attributes TEXT CHECK (length(attributes) > 0),
     CHECK ((override_reason IS NULL) = (override_by IS NULL))
 ) STRICT;
 
@@ -111,6 +112,19 @@ CREATE TABLE provider (
 ) STRICT;
 
 CREATE INDEX provider_by_id ON provider(id, event_seq);
+
+-- A provider suspended, or reinstated, from a date (version 8): a use with the provider on a day it
+-- is suspended is refused. Its event's payload: provider, status, from, reason.
+CREATE TABLE provider_status (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    provider_id TEXT NOT NULL CHECK (length(provider_id) > 0),
+    status TEXT NOT NULL CHECK (status IN ('suspended', 'reinstated')),
+    effective_from TEXT NOT NULL CHECK (effective_from GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    reason TEXT,
+    CHECK (status = 'reinstated' OR reason IS NOT NULL)
+) STRICT;
+
+CREATE INDEX provider_status_by_provider ON provider_status(provider_id, event_seq);
 
 CREATE TABLE product (
     event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
@@ -152,7 +166,7 @@ CREATE TABLE decision (
 
 CREATE INDEX decision_by_claim ON decision(claim_seq, event_seq);
 
-CREATE TABLE voucher_use (
+CREATE TABLE "voucher_use" (
     event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
     ref TEXT NOT NULL UNIQUE CHECK (length(ref) > 0),
     claim_seq INTEGER NOT NULL REFERENCES claim(event_seq),
@@ -174,7 +188,7 @@ CREATE TABLE voucher_use (
     -- The rounding of the policy version the amount was computed under ("half-up to fen", ...);
     -- NULL for uses recorded before version 5, which rounded down to the fen.
     rounding TEXT CHECK (rounding IN (
-        'down to fen', 'down to yuan', 'half-up to fen', 'half-up to yuan', 'half-even to fen', 'half-even to yuan')),
+        'down to fen', 'down to yuan', 'half-up to fen', 'half-up to yuan', 'half-even to fen', 'half-even to yuan')), invoice TEXT CHECK (length(invoice) > 0),
     -- The amount is at most rate × service amount (fen × 10,000), rounded as the use's policy says.
     CHECK (amount <= CASE rounding
         WHEN 'half-up to fen' THEN (service_amount * rate_basis_points + 5000) / 10000
@@ -192,6 +206,8 @@ CREATE TABLE voucher_use (
 CREATE INDEX voucher_use_by_programme ON voucher_use(programme_id, year, used_on);
 CREATE INDEX voucher_use_by_applicant ON voucher_use(applicant_id, programme_id, year);
 CREATE INDEX voucher_use_by_project ON voucher_use(programme_id, project);
+-- One invoice is funded once, in any programme (version 8).
+CREATE INDEX voucher_use_by_invoice ON voucher_use(provider_id, invoice) WHERE invoice IS NOT NULL;
 
 CREATE TABLE redemption_filing (
     event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
@@ -365,3 +381,5 @@ CREATE TRIGGER payment_no_update BEFORE UPDATE ON payment BEGIN SELECT RAISE(ABO
 CREATE TRIGGER payment_no_delete BEFORE DELETE ON payment BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: payment cannot be deleted'); END;
 CREATE TRIGGER posting_no_update BEFORE UPDATE ON posting BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: posting cannot be updated'); END;
 CREATE TRIGGER posting_no_delete BEFORE DELETE ON posting BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: posting cannot be deleted'); END;
+CREATE TRIGGER provider_status_no_update BEFORE UPDATE ON provider_status BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: provider_status cannot be updated'); END;
+CREATE TRIGGER provider_status_no_delete BEFORE DELETE ON provider_status BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: provider_status cannot be deleted'); END;

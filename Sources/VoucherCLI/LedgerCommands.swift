@@ -22,6 +22,12 @@ struct Register: ParsableCommand {
                 Examples:
                   voucher register applicant --id 91350100M000100Y43 --name 甲科技有限公司 --kind enterprise --district 杨浦区 --region shanghai
                   voucher register applicant --id YP-T-2022-001 --name 丁创业团队 --kind team
+                  voucher register applicant --id 91350100M000100Y43 --name 甲科技有限公司 --kind enterprise --district 杨浦区 --region shanghai --attribute jic-member --attribute tech-sme
+
+                --attribute records what the applicant is recognised as (tech-sme: 科技型中小企业;
+                jic-member: recognised by the joint innovation centre), which a programme's
+                eligibility may require. Registering again with other details records the change;
+                give every attribute it holds each time.
                 """
         )
         @OptionGroup var options: RecordOptions
@@ -33,6 +39,14 @@ struct Register: ParsableCommand {
         @Option(help: "The group (actual controller) it belongs to.") var group: String?
         @Option(help: "Why a code failing its check is recorded anyway.") var overrideReason: String?
         @Option(help: "Who approved the override.") var overrideBy: String?
+        @Option(
+            name: .customLong("attribute"),
+            help: ArgumentHelp(
+                "What it is recognised as, e.g. tech-sme or jic-member (repeat for more).",
+                valueName: "name"
+            )
+        )
+        var attributes: [String] = []
 
         func run() throws {
             let event = try guarded {
@@ -47,14 +61,23 @@ struct Register: ParsableCommand {
                         name: name,
                         district: district,
                         region: region,
-                        group: group
+                        group: group,
+                        attributes: attributes
                     ),
                     context: options.context(
-                        defaultKey: "applicant:\(id):\(Ledger.contentKey([name, kind, district, region, group ?? ""]))"
+                        defaultKey:
+                            "applicant:\(id):\(Ledger.contentKey([name, kind, district, region, group ?? ""] + attributeKey))"
                     )
                 )
             }
             report(event, what: "applicant \(id)", format: options.format, language: options.lang)
+        }
+
+        /// The attributes in the default idempotency key, when there are any (a key without them
+        /// stays what it was before attributes were kept).
+        private var attributeKey: [String] {
+            let names = Set(attributes.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            return names.isEmpty ? [] : [names.sorted().joined(separator: ";")]
         }
     }
 

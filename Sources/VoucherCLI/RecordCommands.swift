@@ -115,6 +115,8 @@ struct PurchaseOptions: ParsableArguments {
     @Option(help: "The project, when the programme caps per project.") var project: String?
     @Option(help: "The part of the service amount that is eligible, if not all of it.") var eligibleAmount: Money?
     @Option(help: "The VAT on the invoice, for tax-exclusive programmes.") var taxAmount: Money?
+    @Option(help: "The provider's invoice number (发票号码); an invoice is funded once, in any programme.")
+    var invoice: String?
 
     func request(ref: String) throws -> UseRequest {
         UseRequest(
@@ -126,7 +128,8 @@ struct PurchaseOptions: ParsableArguments {
             serviceAmount: serviceAmount,
             project: project,
             eligibleAmount: eligibleAmount,
-            taxAmount: taxAmount
+            taxAmount: taxAmount,
+            invoice: invoice
         )
     }
 }
@@ -179,7 +182,9 @@ struct Use: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record a voucher use; the engine computes the voucher amount and stores its explanation.",
         discussion: """
-            A use that would pay nothing, or is not eligible, is refused with the explanation.
+            A use that would pay nothing, or is not eligible, is refused with the explanation; so is a
+            use with a provider suspended on its date, and a second use of one provider's invoice
+            (--invoice), in any programme.
 
             Example:
               voucher use --ref U-2022-001 --applicant 91350100M000100Y43 --provider 12310000007000001F --product P002 --programme sh-innovation-voucher --service-amount 24万 --date 2022-05-10

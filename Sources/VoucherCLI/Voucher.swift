@@ -17,7 +17,7 @@ struct Voucher: ParsableCommand {
               voucher demo
 
             A walk-through:
-              voucher register applicant --id 91350100M000100Y43 --name 甲科技有限公司 --kind enterprise
+              voucher register applicant --id 91350100M000100Y43 --name 甲科技有限公司 --kind enterprise --district 杨浦区
               voucher claim --ref C-1 --applicant 91350100M000100Y43 --programme sh-innovation-voucher --year 2022 --requested 30万 --date 2022-03-01
               voucher decide --claim C-1 --grant 30万 --reviewer 王丽 --date 2022-03-15
               voucher quote --applicant 91350100M000100Y43 --provider … --product … --programme sh-innovation-voucher --service-amount 24万 --date 2022-05-10
@@ -27,7 +27,9 @@ struct Voucher: ParsableCommand {
         subcommands: [
             Demo.self, Import.self, Report.self, Register.self, Claim.self, Decide.self, Quote.self, Use.self,
             Redeem.self,
-            Pay.self, Expire.self, Reverse.self, Policy.self, Verify.self, Digest.self, Export.self, WhatIf.self,
+            Pay.self, Expire.self, Reverse.self, ProviderCommand.self, Policy.self, Verify.self, Digest.self,
+            Export.self,
+            WhatIf.self,
         ]
     )
 }

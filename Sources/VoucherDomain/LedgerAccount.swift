@@ -90,12 +90,14 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable, Codable {
     case payment
     case expiry
     case reversal
+    /// A provider suspended or reinstated (schema v8).
+    case providerStatus = "provider-status"
 
     /// Whether a reversal may cancel an event of this kind. Policies change by new versions and
     /// parties by new registrations; only the lifecycle's events are reversed.
     public var isReversible: Bool {
         switch self {
-        case .programme, .applicant, .provider, .product, .reversal: false
+        case .programme, .applicant, .provider, .product, .reversal, .providerStatus: false
         case .claim, .decision, .use, .redemptionFiled, .redemptionSettled, .payment, .expiry: true
         }
     }

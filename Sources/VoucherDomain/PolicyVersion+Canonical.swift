@@ -20,6 +20,24 @@ extension PolicyVersion {
         for (applicantKind, cap) in caps.perApplicantPerYear {
             perApplicant[applicantKind.rawValue] = sourced(cap, money)
         }
+        var eligibilityKeys: [String: CanonicalJSON] = [
+            "applicant_kinds": sourced(eligibility.applicantKinds) {
+                .array($0.map(\.rawValue).sorted().map { .string($0) })
+            },
+            "product_categories": sourced(eligibility.productCategories, strings),
+            "provider_regions": sourced(eligibility.providerRegions, strings),
+        ]
+        // Keys added after versions without them were pinned by events: present only when set, so
+        // that every version written before keeps its hash.
+        if eligibility.applicantDistricts != nil {
+            eligibilityKeys["applicant_districts"] = sourced(eligibility.applicantDistricts, strings)
+        }
+        if eligibility.applicantAttributes != nil {
+            eligibilityKeys["applicant_attributes"] = sourced(eligibility.applicantAttributes, strings)
+        }
+        if eligibility.invoiceRequired != nil {
+            eligibilityKeys["invoice_required"] = sourced(eligibility.invoiceRequired) { .bool($0) }
+        }
         return .object([
             "format": .string("voucher-ledger/policy-version/1"),
             "programme": .string(programme.value),
@@ -45,13 +63,7 @@ extension PolicyVersion {
                 "deadline_days": sourced(redemption.deadlineDays) { .int(Int64($0)) },
                 "unpaid": sourced(redemption.unpaidAmount) { .string($0.rawValue) },
             ]),
-            "eligibility": .object([
-                "applicant_kinds": sourced(eligibility.applicantKinds) {
-                    .array($0.map(\.rawValue).sorted().map { .string($0) })
-                },
-                "product_categories": sourced(eligibility.productCategories, strings),
-                "provider_regions": sourced(eligibility.providerRegions, strings),
-            ]),
+            "eligibility": .object(eligibilityKeys),
             "tax_base": sourced(taxBase) {
                 switch $0 {
                 case .inclusive: .string("inclusive")

@@ -92,15 +92,27 @@ public struct PolicyVersion: Sendable, Hashable {
         public var applicantKinds: Sourced<Set<ApplicantKind>>?
         public var productCategories: Sourced<Set<String>>?
         public var providerRegions: Sourced<Set<String>>?
+        /// The districts an applicant must be registered in to claim.
+        public var applicantDistricts: Sourced<Set<String>>?
+        /// The attributes an applicant must hold, every one of them, to claim (`tech-sme`, `jic-member`).
+        public var applicantAttributes: Sourced<Set<String>>?
+        /// Whether a use must name its invoice (so that one invoice is never funded twice).
+        public var invoiceRequired: Sourced<Bool>?
 
         public init(
             applicantKinds: Sourced<Set<ApplicantKind>>? = nil,
             productCategories: Sourced<Set<String>>? = nil,
-            providerRegions: Sourced<Set<String>>? = nil
+            providerRegions: Sourced<Set<String>>? = nil,
+            applicantDistricts: Sourced<Set<String>>? = nil,
+            applicantAttributes: Sourced<Set<String>>? = nil,
+            invoiceRequired: Sourced<Bool>? = nil
         ) {
             self.applicantKinds = applicantKinds
             self.productCategories = productCategories
             self.providerRegions = providerRegions
+            self.applicantDistricts = applicantDistricts
+            self.applicantAttributes = applicantAttributes
+            self.invoiceRequired = invoiceRequired
         }
     }
 

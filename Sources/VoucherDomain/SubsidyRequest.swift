@@ -4,11 +4,23 @@ public struct Applicant: Sendable, Hashable {
     public var kind: ApplicantKind
     /// The actual controller's group, whose members share the per-group cap.
     public var group: String?
+    /// The district it is registered in.
+    public var district: String
+    /// What it is recognised as (`tech-sme`, `jic-member`): see ``ApplicantRegistration/attributes``.
+    public var attributes: Set<String>
 
-    public init(id: String, kind: ApplicantKind, group: String? = nil) {
+    public init(
+        id: String,
+        kind: ApplicantKind,
+        group: String? = nil,
+        district: String = "",
+        attributes: Set<String> = []
+    ) {
         self.id = id
         self.kind = kind
         self.group = group
+        self.district = district
+        self.attributes = attributes
     }
 }
 

@@ -23,11 +23,11 @@ public enum ImportKind: String, Sendable, Hashable, CaseIterable {
     /// Columns a file may add that the import reads; other columns are ignored and named in the summary.
     public var optionalColumns: [String] {
         switch self {
-        case .enterprises: ["override_reason", "override_by"]
+        case .enterprises: ["override_reason", "override_by", "attributes"]
         case .providers: ["override_reason", "override_by"]
         case .products: []
         case .claims: ["claimed_on", "level", "reviewer", "reason", "project", "paid"]
-        case .uses: ["eligible_amount", "tax_amount"]
+        case .uses: ["eligible_amount", "tax_amount", "invoice"]
         case .redemptions: ["filed_on"]
         }
     }

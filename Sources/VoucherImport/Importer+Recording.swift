@@ -17,10 +17,15 @@ extension Importer {
         case .applicant(let registration):
             let key =
                 "import:applicant:"
-                + Ledger.contentKey([
-                    registration.identifier.value, registration.kind.rawValue, registration.name, registration.district,
-                    registration.region, registration.group ?? "",
-                ])
+                + Ledger.contentKey(
+                    [
+                        registration.identifier.value, registration.kind.rawValue, registration.name,
+                        registration.district,
+                        registration.region, registration.group ?? "",
+                    ]
+                        + (registration.attributes.isEmpty
+                            ? [] : [registration.attributes.sorted().joined(separator: ";")])
+                )
             return [try ledger.registerApplicant(registration, context: context(key, BusinessDate.today()))]
         case .provider(let registration):
             let key =
@@ -78,7 +83,9 @@ extension Importer {
     static func issue(for error: LedgerError, line: Int) -> ImportIssue {
         let column: String? =
             switch error {
-            case .unknownApplicant: "applicant_id"
+            case .unknownApplicant, .applicantNotEligible: "applicant_id"
+            case .providerSuspended: "provider_id"
+            case .invoiceFunded: "invoice"
             case .unknownProvider: "provider_id"
             case .unknownProduct, .productOfAnotherProvider: "product_code"
             case .unknownProgramme, .wrongProgrammeKind: "programme"

@@ -307,6 +307,21 @@ public struct Importer {
             }
             let identifier: PartyIdentifier? =
                 applicantKind == .team ? fields.teamNumber("id") : fields.creditCode("id")
+            var attributes: [String] = []
+            for part in (fields.optional("attributes") ?? "").split(separator: ";") {
+                let name = part.trimmingCharacters(in: .whitespaces)
+                if name.isEmpty { continue }
+                if ApplicantRegistration.isAttributeName(name) {
+                    attributes.append(name)
+                } else {
+                    fields.fail(
+                        "attributes",
+                        name,
+                        "is not an attribute name; use lower-case letters, digits and hyphens, e.g. tech-sme; "
+                            + "separate several with ;"
+                    )
+                }
+            }
             guard let name = fields.required("name"), let applicantKind, let identifier else { return nil }
             return .applicant(
                 ApplicantRegistration(
@@ -315,7 +330,8 @@ public struct Importer {
                     name: name,
                     district: fields.optional("district") ?? "",
                     region: fields.optional("region") ?? "",
-                    group: fields.optional("group")
+                    group: fields.optional("group"),
+                    attributes: attributes
                 )
             )
         case .providers:
@@ -413,7 +429,8 @@ public struct Importer {
                     serviceAmount: amount,
                     project: fields.optional("project"),
                     eligibleAmount: eligible,
-                    taxAmount: tax
+                    taxAmount: tax,
+                    invoice: fields.optional("invoice")
                 ),
                 on: usedOn
             )

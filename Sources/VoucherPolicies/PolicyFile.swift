@@ -184,7 +184,14 @@ private struct Reader {
     }
 
     private mutating func eligibility(_ node: Node, at path: String) throws(PolicyError) -> PolicyVersion.Eligibility {
-        let map = try mapping(node, at: path, allowed: ["applicant_kinds", "product_categories", "provider_regions"])
+        let map = try mapping(
+            node,
+            at: path,
+            allowed: [
+                "applicant_kinds", "product_categories", "provider_regions", "applicant_districts",
+                "applicant_attributes", "invoice_required",
+            ]
+        )
         var eligibility = PolicyVersion.Eligibility()
         if let kinds = map["applicant_kinds"] {
             let names = try sourcedList(kinds, at: "\(path).applicant_kinds")
@@ -207,6 +214,32 @@ private struct Reader {
         if let regions = map["provider_regions"] {
             let list = try sourcedList(regions, at: "\(path).provider_regions")
             eligibility.providerRegions = Sourced(Set(list.value), list.source)
+        }
+        if let districts = map["applicant_districts"] {
+            let list = try sourcedList(districts, at: "\(path).applicant_districts")
+            eligibility.applicantDistricts = Sourced(Set(list.value), list.source)
+        }
+        if let attributes = map["applicant_attributes"] {
+            let list = try sourcedList(attributes, at: "\(path).applicant_attributes")
+            for name in list.value where !ApplicantRegistration.isAttributeName(name) {
+                throw PolicyError(
+                    key: "\(path).applicant_attributes",
+                    reason: "\"\(name)\" is not an attribute name; use lower-case letters, digits and hyphens, "
+                        + "e.g. tech-sme"
+                )
+            }
+            eligibility.applicantAttributes = Sourced(Set(list.value), list.source)
+        }
+        if let required = map["invoice_required"] {
+            eligibility.invoiceRequired = try sourced(required, at: "\(path).invoice_required") {
+                text,
+                key throws(PolicyError) in
+                switch text {
+                case "true": return true
+                case "false": return false
+                default: throw PolicyError(key: key, reason: "\"\(text)\" is not true or false")
+                }
+            }
         }
         return eligibility
     }

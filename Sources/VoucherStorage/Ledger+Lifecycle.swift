@@ -14,7 +14,7 @@ extension Ledger {
         return try transaction { db in
             if let earlier = try replay(db, context: context, kind: .claim, request: fact.payload) { return earlier }
             let entry = try programme(db, request.programme)
-            _ = try applicant(db, request.applicantID)
+            let registered = try applicant(db, request.applicantID)
             try refuseTakenRef(db, table: "claim", kind: "claim", ref: fact.ref)
             let open: String? =
                 entry.programme.kind == .voucher
@@ -22,7 +22,11 @@ extension Ledger {
                 : nil
             let event = try Lifecycle.claim(
                 fact,
-                state: Lifecycle.ClaimState(programme: entry.programme, openClaim: open),
+                state: Lifecycle.ClaimState(
+                    programme: entry.programme,
+                    openClaim: open,
+                    applicant: registered.rulesApplicant
+                ),
                 on: context.businessDate
             )
             return try append(db, context: context, request: fact.payload, event: event, entry: entry) { seq in
@@ -76,7 +80,7 @@ extension Ledger {
                 claim: claim.fact,
                 programme: entry.programme,
                 decisions: try currentDecisions(db, claimSeq: claim.seq),
-                applicant: Applicant(id: registered.id, kind: registered.kind, group: registered.group)
+                applicant: registered.rulesApplicant
             )
             if case .grant(let amount) = checked.outcome, amount > .zero {
                 state.usage = try grantUsage(db, claim: claim, state: state, date: context.businessDate)
@@ -259,7 +263,7 @@ extension Ledger {
         let product = try product(db, request.productCode)
         let providerFacts = ProviderFacts(id: provider.id, region: provider.region)
         let productFacts = ProductFacts(code: product.code, providerID: product.providerID, category: product.category)
-        let applicant = Applicant(id: registered.id, kind: registered.kind, group: registered.group)
+        let applicant = registered.rulesApplicant
         let stored = try grantedQuotas(db, applicantID: applicant.id, programme: programme.id)
         let covering = Lifecycle.quota(covering: date, among: stored.map(\.quota))
         let claimSeq = covering.flatMap { quota in stored.first { $0.quota.claimRef == quota.claimRef }?.seq }
@@ -305,14 +309,18 @@ extension Ledger {
                 )
             )
         }
-        let rule = Lifecycle.UseState(
+        var rule = Lifecycle.UseState(
             programme: programme,
             applicant: applicant,
             provider: providerFacts,
             product: productFacts,
             quota: quota,
-            usage: usage
+            usage: usage,
+            providerSuspension: Lifecycle.suspension(on: date, among: try providerStatus(db, provider.id))
         )
+        if let invoice = try Lifecycle.invoiceNumber(request.invoice) {
+            rule.invoiceFunded = try fundedUse(db, provider: provider.id, invoice: invoice)
+        }
         return LoadedUseState(rule: rule, entry: entry, claimSeq: claimSeq)
     }
 
@@ -408,7 +416,8 @@ extension Ledger {
             rateBasisPoints: fact.rateBasisPoints,
             amount: fact.amount,
             redemptionDeadline: fact.redemptionDeadline,
-            rounding: fact.rounding
+            rounding: fact.rounding,
+            invoice: fact.invoice
         )
         try record.insertRow(db)
         Self.kept?.add(use: record)

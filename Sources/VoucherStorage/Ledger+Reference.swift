@@ -12,7 +12,14 @@ public struct RegisteredApplicant: Sendable, Hashable {
     public var district: String
     public var region: String
     public var group: String?
+    /// What it is recognised as (schema v8), sorted.
+    public var attributes: [String] = []
     public var eventSeq: Int64
+
+    /// The applicant as the rules see it.
+    public var rulesApplicant: Applicant {
+        Applicant(id: id, kind: kind, group: group, district: district, attributes: Set(attributes))
+    }
 }
 
 public struct RegisteredProvider: Sendable, Hashable {
@@ -223,6 +230,7 @@ extension Ledger {
     public func registerApplicant(_ registration: ApplicantRegistration, context: EventContext) throws -> RecordedEvent
     {
         let (name, request) = try Lifecycle.registration(registration)
+        let attributes = try Lifecycle.attributes(registration.attributes)
         return try transaction { db in
             // The same details again change nothing, whatever the key or the day.
             if let current = try db.fetchOne(
@@ -256,7 +264,8 @@ extension Ledger {
                     region: registration.region.trimmed,
                     groupID: registration.group?.trimmed.nilIfEmpty,
                     overrideReason: override?.reason,
-                    overrideBy: override?.by
+                    overrideBy: override?.by,
+                    attributes: attributes
                 ).insertRow(db)
             }
         }
@@ -352,6 +361,7 @@ extension Ledger {
             district: record.district,
             region: record.region,
             group: record.groupID,
+            attributes: record.attributes.map { $0.split(separator: ";").map(String.init) } ?? [],
             eventSeq: record.eventSeq
         )
     }

@@ -118,6 +118,7 @@ public struct Ledger: Sendable {
         ("v5 a use's rounding bounds its amount", PackageResources.v5_sql),
         ("v6 application id", PackageResources.v6_sql),
         ("v7 totals kept by the ledger's code", PackageResources.v7_sql),
+        ("v8 controls: attributes, invoices, provider status", PackageResources.v8_sql),
     ]
 
     /// SQLite's application id of a ledger file (`VLDR`), set by migration v6.
@@ -132,6 +133,12 @@ public struct Ledger: Sendable {
                 // once run whole as v1) has them: v2 then has nothing to add.
                 if name.hasPrefix("v2 "), try db.tableExists("use_total") { return }
                 try db.execute(sql: text)
+                // v8 edits a CHECK constraint in place (the file says why): every connection must
+                // see the schema changed, which SQLite learns from its version number.
+                if name.hasPrefix("v8 ") {
+                    let version = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
+                    try db.execute(sql: "PRAGMA schema_version = \(version + 1)")
+                }
             }
         }
         return migrator

@@ -640,7 +640,7 @@ struct HostileInputTests {
     static let ledger: URL = {
         let directory = (try? CommandLineTests.temporaryDirectory()) ?? FileManager.default.temporaryDirectory
         let steps: [[String]] = [
-            ["register", "applicant", "--id", alpha, "--name", "甲公司", "--kind", "enterprise"],
+            ["register", "applicant", "--id", alpha, "--name", "甲公司", "--kind", "enterprise", "--district", "杨浦区"],
             ["register", "provider", "--id", lab, "--name", "实验室", "--region", "shanghai"],
             [
                 "register", "product", "--code", "NMR", "--provider", lab, "--name", "核磁", "--category", "testing",

@@ -13,8 +13,14 @@ struct LedgerEdgeTests {
             try CLI.voucher(arguments + ["--db", "l.sqlite"], in: directory, environment: ["VOUCHER_ACTOR": "test"])
         }
         let setup = [
-            ["register", "applicant", "--id", "91350100M000100Y43", "--name", "甲", "--kind", "enterprise"],
-            ["register", "applicant", "--id", "91110000101623741K", "--name", "乙", "--kind", "enterprise"],
+            [
+                "register", "applicant", "--id", "91350100M000100Y43", "--name", "甲", "--kind", "enterprise",
+                "--district", "杨浦区", "--attribute", "jic-member",
+            ],
+            [
+                "register", "applicant", "--id", "91110000101623741K", "--name", "乙", "--kind", "enterprise",
+                "--district", "杨浦区", "--attribute", "jic-member",
+            ],
             ["register", "provider", "--id", "911101066976941872", "--name", "测试中心", "--region", "shanghai"],
             [
                 "register", "product", "--code", "P1", "--provider", "911101066976941872", "--name", "检测",

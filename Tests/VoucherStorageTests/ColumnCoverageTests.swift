@@ -39,7 +39,8 @@ struct ColumnCoverageTests {
                 serviceAmount: yuan("2万"),
                 project: "P-1",
                 eligibleAmount: yuan("1.5万"),
-                taxAmount: yuan("1,000")
+                taxAmount: yuan("1,000"),
+                invoice: "INV-2022-0401"
             ),
             context: fixture.next("2022-04-01")
         )
@@ -81,6 +82,23 @@ struct ColumnCoverageTests {
         let mistaken = try fixture.use("U-3", applicant: fixture.alpha, amount: "2万", on: "2022-07-01")
         try ledger.reverse(event: mistaken.seq, reason: "录入错误", context: fixture.next("2022-07-02"))
         _ = try ledger.expireQuotas(programme: shanghai, context: fixture.next("2023-01-05"))
+        try Self.suspendAndReinstate(ledger, provider: fixture.lab)
+    }
+
+    /// A provider suspended in February 2023 and reinstated in March: rows of `provider_status`.
+    static func suspendAndReinstate(_ ledger: Ledger, provider: String) throws {
+        try ledger.changeProviderStatus(
+            providerID: provider,
+            status: .suspended,
+            reason: "报告造假",
+            context: EventContext(idempotencyKey: "suspend", actor: "test", businessDate: day("2023-02-01"))
+        )
+        try ledger.changeProviderStatus(
+            providerID: provider,
+            status: .reinstated,
+            reason: nil,
+            context: EventContext(idempotencyKey: "reinstate", actor: "test", businessDate: day("2023-03-01"))
+        )
     }
 
     /// A ledger ready to edit: the rich ledger, or the version-3 fixture migrated, as one file.
@@ -93,7 +111,10 @@ struct ColumnCoverageTests {
             let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .appendingPathComponent("Fixtures/ledger-v3/ledger-v3.sqlite")
             try FileManager.default.copyItem(atPath: fixture.path, toPath: built)
-            _ = try Ledger.open(at: built, actor: "test")
+            let ledger = try Ledger.open(at: built, actor: "test")
+            // A ledger of version 3 takes the event kinds added since.
+            let provider = try ledger.rawRead { db in try String.fetchOne(db, sql: "SELECT id FROM provider LIMIT 1") }
+            try Self.suspendAndReinstate(ledger, provider: try #require(provider))
         }
         let pristine = folder.appendingPathComponent("pristine.sqlite").path
         let queue = try DatabaseQueue(path: built)

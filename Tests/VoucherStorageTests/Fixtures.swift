@@ -53,7 +53,8 @@ final class LedgerFixture {
                 name: "甲科技有限公司",
                 district: "杨浦区",
                 region: "shanghai",
-                group: "G-1"
+                group: "G-1",
+                attributes: ["jic-member"]
             ),
             context: next("2022-01-05")
         )
@@ -64,7 +65,8 @@ final class LedgerFixture {
                 name: "乙材料有限公司",
                 district: "杨浦区",
                 region: "shanghai",
-                group: "G-1"
+                group: "G-1",
+                attributes: ["jic-member"]
             ),
             context: next("2022-01-05")
         )
@@ -74,7 +76,8 @@ final class LedgerFixture {
                 kind: .enterprise,
                 name: "丙软件有限公司",
                 district: "杨浦区",
-                region: "shanghai"
+                region: "shanghai",
+                attributes: ["jic-member"]
             ),
             context: next("2022-01-05")
         )

@@ -137,7 +137,8 @@ struct RecordTests {
                 region: "shanghai",
                 groupID: "G",
                 overrideReason: "o",
-                overrideBy: "b"
+                overrideBy: "b",
+                attributes: "jic-member;tech-sme"
             )
         )
         try roundTrip(

@@ -26,6 +26,10 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case decisionOrder(claim: String, reason: String)
     case grantOverLimit(claim: String, granted: Money, limit: Money, explanation: [String])
     case notEligible(reason: String)
+    /// An applicant outside the districts, or without the attributes, a programme requires.
+    case applicantNotEligible(reason: String)
+    case providerSuspended(provider: String, from: BusinessDate, reason: String, date: BusinessDate)
+    case invoiceFunded(invoice: String, provider: String, use: String, programme: String)
     case nothingToPay(explanation: [String])
     case redemption(use: String, reason: String)
     case settlementOverUse(use: String, used: Money, paid: Money)
@@ -85,8 +89,14 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             "claim \(claim): \(reason)"
         case .grantOverLimit(let claim, let granted, let limit, let explanation):
             "claim \(claim): cannot grant \(granted), at most \(limit) — " + explanation.joined(separator: " · ")
-        case .notEligible(let reason):
+        case .notEligible(let reason), .applicantNotEligible(let reason):
             reason
+        case .providerSuspended(let provider, let from, let reason, let date):
+            "provider \(provider) is suspended from \(from) (\(reason)), so it takes no voucher on \(date); "
+                + "`voucher provider reinstate` ends a suspension"
+        case .invoiceFunded(let invoice, let provider, let use, let programme):
+            "invoice \(invoice) of provider \(provider) already funded use \(use) (\(programme)); an invoice is "
+                + "funded once, in any programme. Reverse that use first if it was recorded in error"
         case .nothingToPay(let explanation):
             "nothing to pay, so no use is recorded: " + explanation.joined(separator: " · ")
         case .redemption(let use, let reason):

@@ -66,10 +66,44 @@ extension Lifecycle {
         /// The applicant's claim for the same voucher programme and year that is neither reversed
         /// nor rejected, if there is one.
         public var openClaim: String?
+        /// The applicant as registered, whose district and attributes eligibility checks; nil
+        /// skips those checks (a what-if replay of a ledger that kept neither).
+        public var applicant: Applicant?
 
-        public init(programme: Programme, openClaim: String? = nil) {
+        public init(programme: Programme, openClaim: String? = nil, applicant: Applicant? = nil) {
             self.programme = programme
             self.openClaim = openClaim
+            self.applicant = applicant
+        }
+    }
+
+    /// Refuses a claim from an applicant outside the districts, or without the attributes, that the
+    /// version in force requires, naming the rule and its source.
+    public static func checkEligibility(
+        of applicant: Applicant,
+        for programme: Programme,
+        under version: PolicyVersion
+    ) throws(LedgerError) {
+        func cite(_ source: Source?) -> String { source.map { " [\($0)]" } ?? "" }
+        let eligibility = version.eligibility
+        if let districts = eligibility.applicantDistricts, !districts.value.contains(applicant.district) {
+            let registered = applicant.district.isEmpty ? "no district" : "district \(applicant.district)"
+            throw .applicantNotEligible(
+                reason: "\(applicant.id) is registered in \(registered); \(programme.id.value) takes claims from "
+                    + "\(districts.value.sorted().joined(separator: ", ")) only "
+                    + "(eligibility.applicant_districts)\(cite(districts.source))"
+            )
+        }
+        if let required = eligibility.applicantAttributes {
+            let missing = required.value.subtracting(applicant.attributes).sorted()
+            if !missing.isEmpty {
+                throw .applicantNotEligible(
+                    reason: "\(applicant.id) is not registered as \(missing.joined(separator: ", ")); "
+                        + "\(programme.id.value) requires \(required.value.sorted().joined(separator: ", ")) "
+                        + "(eligibility.applicant_attributes)\(cite(required.source)); "
+                        + "register the applicant again with --attribute if it has been recognised"
+                )
+            }
         }
     }
 
@@ -93,6 +127,9 @@ extension Lifecycle {
         }
         if programme.kind == .voucher, let open = state.openClaim {
             throw .claimExists(applicant: claim.applicantID, programme: programme.id.value, year: claim.year, ref: open)
+        }
+        if let applicant = state.applicant, let version = programme.version(on: date) {
+            try checkEligibility(of: applicant, for: programme, under: version)
         }
         return EventDraft(
             kind: .claim,

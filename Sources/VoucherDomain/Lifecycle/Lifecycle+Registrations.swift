@@ -26,7 +26,28 @@ extension Lifecycle {
             "region": .string(registration.region.trimmed), "group": .optional(registration.group?.trimmed.nilIfEmpty),
         ]
         payload["override"] = overridePayload(registration.identifier)
+        if let attributes = try attributes(registration.attributes) { payload["attributes"] = .string(attributes) }
         return (name, .object(payload))
+    }
+
+    /// An applicant's attributes as its row and payload keep them: sorted, each once, joined by
+    /// `;`; nil when there are none (the payload then leaves the key out, as before attributes were
+    /// kept).
+    public static func attributes(_ names: [String]) throws(LedgerError) -> String? {
+        var set: Set<String> = []
+        for name in names {
+            let trimmed = name.trimmed
+            if trimmed.isEmpty { continue }
+            guard ApplicantRegistration.isAttributeName(trimmed) else {
+                throw .invalid(
+                    field: "attributes",
+                    value: trimmed,
+                    reason: "is not an attribute name; use lower-case letters, digits and hyphens, e.g. tech-sme"
+                )
+            }
+            set.insert(trimmed)
+        }
+        return set.isEmpty ? nil : set.sorted().joined(separator: ";")
     }
 
     /// A provider's registration checked: a name, a region and a credit code.

@@ -22,6 +22,8 @@ public struct UseFact: Sendable, Hashable {
     /// The rounding of the policy version the amount was computed under (`half-up to fen`); nil
     /// only for uses recorded before the ledger kept it, which rounded down to the fen.
     public var rounding: String?
+    /// The provider's invoice number (schema v8); nil when not given.
+    public var invoice: String?
 
     public init(
         ref: String,
@@ -41,8 +43,10 @@ public struct UseFact: Sendable, Hashable {
         rateBasisPoints: Int64,
         amount: Int64,
         redemptionDeadline: String?,
-        rounding: String? = nil
+        rounding: String? = nil,
+        invoice: String? = nil
     ) {
+        self.invoice = invoice
         self.ref = ref
         self.claimRef = claimRef
         self.programme = programme
@@ -77,6 +81,7 @@ public struct UseFact: Sendable, Hashable {
             "redemption_deadline": .optional(redemptionDeadline),
         ]
         if let rounding { members["rounding"] = .string(rounding) }
+        if let invoice { members["invoice"] = .string(invoice) }
         return .object(members)
     }
 }
@@ -139,6 +144,9 @@ extension Lifecycle {
         ]
         members["eligible_amount"] = request.eligibleAmount.map { .money($0) } ?? .null
         members["tax_amount"] = request.taxAmount.map { .money($0) } ?? .null
+        checked.invoice = try invoiceNumber(request.invoice)
+        // Left out when not given: a use submitted before invoices were kept replays as it was.
+        if let invoice = checked.invoice { members["invoice"] = .string(invoice) }
         return (checked, .object(members))
     }
 
@@ -152,6 +160,10 @@ extension Lifecycle {
         public var product: ProductFacts
         public var quota: GrantedQuota?
         public var usage: UsageSoFar
+        /// The provider's suspension in force on the use's date, if any.
+        public var providerSuspension: ProviderStatusFact?
+        /// The live use that the request's invoice already funded, if any.
+        public var invoiceFunded: FundedUse?
 
         public init(
             programme: Programme,
@@ -159,8 +171,10 @@ extension Lifecycle {
             provider: ProviderFacts,
             product: ProductFacts,
             quota: GrantedQuota?,
-            usage: UsageSoFar
+            usage: UsageSoFar,
+            providerSuspension: ProviderStatusFact? = nil
         ) {
+            self.providerSuspension = providerSuspension
             self.programme = programme
             self.applicant = applicant
             self.provider = provider
@@ -234,6 +248,7 @@ extension Lifecycle {
         state: UseState,
         on date: BusinessDate
     ) throws(LedgerError) -> (fact: UseFact, event: EventDraft, decision: SubsidyDecision) {
+        try checkControls(request, state: state, on: date)
         let (decision, granted, version, rate) = try decideUse(request, state: state, on: date)
         let programme = state.programme.id
         let fact = UseFact(
@@ -254,7 +269,8 @@ extension Lifecycle {
             rateBasisPoints: rate.value.basisPoints,
             amount: decision.amount.fen,
             redemptionDeadline: version.redemptionDeadline(usedOn: date)?.iso,
-            rounding: version.rounding.value.canonicalText
+            rounding: version.rounding.value.canonicalText,
+            invoice: try invoiceNumber(request.invoice)
         )
         let event = EventDraft(
             kind: .use,

@@ -71,6 +71,8 @@ public struct UseRequest: Sendable, Hashable {
     public var project: String?
     public var eligibleAmount: Money?
     public var taxAmount: Money?
+    /// The provider's invoice number (发票号码): one invoice is funded once, in any programme.
+    public var invoice: String?
 
     public init(
         ref: String,
@@ -81,8 +83,10 @@ public struct UseRequest: Sendable, Hashable {
         serviceAmount: Money,
         project: String? = nil,
         eligibleAmount: Money? = nil,
-        taxAmount: Money? = nil
+        taxAmount: Money? = nil,
+        invoice: String? = nil
     ) {
+        self.invoice = invoice
         self.ref = ref
         self.applicantID = applicantID
         self.providerID = providerID
@@ -149,6 +153,9 @@ public struct ApplicantRegistration: Sendable, Hashable {
     public var region: String
     /// The actual controller's group, whose members share a per-group cap.
     public var group: String?
+    /// What the applicant is recognised as, which a policy's eligibility may require: `tech-sme`
+    /// (科技型中小企业), `jic-member` (recognised by the joint innovation centre).
+    public var attributes: [String]
 
     public init(
         identifier: PartyIdentifier,
@@ -156,7 +163,8 @@ public struct ApplicantRegistration: Sendable, Hashable {
         name: String,
         district: String = "",
         region: String = "",
-        group: String? = nil
+        group: String? = nil,
+        attributes: [String] = []
     ) {
         self.identifier = identifier
         self.kind = kind
@@ -164,6 +172,18 @@ public struct ApplicantRegistration: Sendable, Hashable {
         self.district = district
         self.region = region
         self.group = group
+        self.attributes = attributes
+    }
+
+    /// An attribute's name: lower-case ASCII letters and digits, hyphens between, at most 40.
+    public static func isAttributeName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...40).contains(bytes.count), bytes.first != UInt8(ascii: "-"), bytes.last != UInt8(ascii: "-")
+        else { return false }
+        return bytes.allSatisfy {
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains($0) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0)
+                || $0 == UInt8(ascii: "-")
+        }
     }
 }
 

@@ -1,4 +1,5 @@
 import GRDB
+import VoucherDomain
 
 // The lifecycle's fact rows: each holds what its event's payload hashed (verification compares).
 
@@ -93,6 +94,8 @@ struct UseRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableReco
     var amount: Int64
     var redemptionDeadline: String?
     var rounding: String?
+    /// Schema v8.
+    var invoice: String? = nil
 
     enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case eventSeq = "event_seq"
@@ -114,6 +117,7 @@ struct UseRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableReco
         case amount
         case redemptionDeadline = "redemption_deadline"
         case rounding
+        case invoice
     }
 
     typealias Columns = CodingKeys
@@ -125,7 +129,7 @@ struct UseRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableReco
         [
             eventSeq, ref, claimSeq, programmeID, year, applicantID, providerID, productCode, category, providerRegion,
             project, usedOn, serviceAmount, eligibleAmount, taxAmount, rateBasisPoints, amount, redemptionDeadline,
-            rounding,
+            rounding, invoice,
         ]
     }
 }
@@ -233,5 +237,41 @@ struct PaymentRecord: Codable, Sendable, Equatable, FetchableRecord, Persistable
 
     var columnValues: StatementArguments {
         [eventSeq, claimSeq, amount]
+    }
+}
+
+/// A provider suspended or reinstated from a date (schema v8). The `provider_status` table.
+struct ProviderStatusRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
+    static let databaseTableName = "provider_status"
+
+    var eventSeq: Int64
+    var providerID: String
+    var status: String
+    var effectiveFrom: String
+    var reason: String?
+
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
+        case eventSeq = "event_seq"
+        case providerID = "provider_id"
+        case status
+        case effectiveFrom = "effective_from"
+        case reason
+    }
+
+    typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [eventSeq, providerID, status, effectiveFrom, reason]
+    }
+
+    /// The change as the rules see it; nil for a row the schema's checks would not have let in.
+    var fact: ProviderStatusFact? {
+        guard let status = ProviderStatus(rawValue: status), let from = try? BusinessDate.parse(effectiveFrom) else {
+            return nil
+        }
+        return ProviderStatusFact(providerID: providerID, status: status, from: from, reason: reason)
     }
 }

@@ -101,6 +101,8 @@ struct ApplicantRecord: Codable, Sendable, Equatable, FetchableRecord, Persistab
     var groupID: String?
     var overrideReason: String?
     var overrideBy: String?
+    /// Sorted, `;` between (schema v8); nil when none.
+    var attributes: String?
 
     enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
         case eventSeq = "event_seq"
@@ -112,6 +114,7 @@ struct ApplicantRecord: Codable, Sendable, Equatable, FetchableRecord, Persistab
         case groupID = "group_id"
         case overrideReason = "override_reason"
         case overrideBy = "override_by"
+        case attributes
     }
 
     typealias Columns = CodingKeys
@@ -120,7 +123,7 @@ struct ApplicantRecord: Codable, Sendable, Equatable, FetchableRecord, Persistab
     static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
 
     var columnValues: StatementArguments {
-        [eventSeq, id, kind, name, district, region, groupID, overrideReason, overrideBy]
+        [eventSeq, id, kind, name, district, region, groupID, overrideReason, overrideBy, attributes]
     }
 }
 

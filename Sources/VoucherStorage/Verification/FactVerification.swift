@@ -17,7 +17,7 @@ extension LedgerVerifier {
             /// The columns `override_by` and `override_reason`: `{"by": …, "reason": …}`, or null.
             case override
             /// A text column whose key the payload leaves out when it is null (a key added to the
-            /// payload after events without it were recorded). Never the first key.
+            /// payload after events without it were recorded).
             case textUnlessNull(String)
         }
 
@@ -50,7 +50,7 @@ extension LedgerVerifier {
         var rows: String
         /// In canonical order: by key.
         var fields: [PayloadField]
-        /// Each field's `"key":`, canonical JSON, with the comma before it from the second on.
+        /// Each field's `"key":`, canonical JSON.
         private var keys: [[UInt8]]
 
         init(table: String, kind: EventKind, rows: String, fields: [PayloadField]) {
@@ -58,8 +58,8 @@ extension LedgerVerifier {
             self.kind = kind
             self.rows = rows
             self.fields = fields.sorted { $0.key < $1.key }
-            keys = self.fields.enumerated().map { position, field in
-                var bytes: [UInt8] = position == 0 ? [] : [UInt8(ascii: ",")]
+            keys = self.fields.map { field in
+                var bytes: [UInt8] = []
                 var key = field.key
                 key.withUTF8 { CanonicalJSON.appendString(utf8: $0, to: &bytes) }
                 bytes.append(UInt8(ascii: ":"))
@@ -77,11 +77,14 @@ extension LedgerVerifier {
         func writePayload(_ statement: OpaquePointer?, from first: Int32, to output: inout [UInt8]) {
             output.append(UInt8(ascii: "{"))
             var column = first
+            var written = false
             for (field, key) in zip(fields, keys) {
                 if case .textUnlessNull = field.source, sqlite3_column_type(statement, column) == SQLITE_NULL {
                     column += 1
                     continue
                 }
+                if written { output.append(UInt8(ascii: ",")) }
+                written = true
                 output.append(contentsOf: key)
                 switch field.source {
                 case .text, .textUnlessNull:
@@ -137,6 +140,7 @@ extension LedgerVerifier {
                 .int("rate_basis_points"), .text("redemption_deadline"), .text("ref"),
                 PayloadField(key: "rounding", source: .textUnlessNull("rounding")), .int("service_amount"),
                 .int("tax_amount"), .text("used_on"), .int("year"),
+                PayloadField(key: "invoice", source: .textUnlessNull("invoice")),
             ]
         ),
         FactTable(
@@ -183,6 +187,7 @@ extension LedgerVerifier {
             fields: [
                 .text("id"), .text("kind"), .text("name"), .text("district"), .text("region"),
                 .text("group", "group_id"), PayloadField(key: "override", source: .override),
+                PayloadField(key: "attributes", source: .textUnlessNull("attributes")),
             ]
         ),
         FactTable(
@@ -190,6 +195,14 @@ extension LedgerVerifier {
             kind: .provider,
             rows: "SELECT * FROM provider",
             fields: [.text("id"), .text("name"), .text("region"), PayloadField(key: "override", source: .override)]
+        ),
+        FactTable(
+            table: "provider_status",
+            kind: .providerStatus,
+            rows: "SELECT * FROM provider_status",
+            fields: [
+                .text("provider", "provider_id"), .text("status"), .text("from", "effective_from"), .text("reason"),
+            ]
         ),
         FactTable(
             table: "product",

@@ -1,0 +1,139 @@
+// MARK: - Controls around a use: the provider's status and the invoice funded once
+
+/// Whether a provider may take vouchers from a date on.
+public enum ProviderStatus: String, Sendable, Hashable, CaseIterable {
+    case suspended
+    case reinstated
+}
+
+/// A suspension or reinstatement of a provider, from a date: the `provider_status` row and the
+/// payload its event hashes.
+public struct ProviderStatusFact: Sendable, Hashable {
+    public var providerID: String
+    public var status: ProviderStatus
+    /// The first day it applies.
+    public var from: BusinessDate
+    /// Why: required for a suspension.
+    public var reason: String?
+
+    public init(providerID: String, status: ProviderStatus, from: BusinessDate, reason: String?) {
+        self.providerID = providerID
+        self.status = status
+        self.from = from
+        self.reason = reason
+    }
+
+    public var payload: CanonicalJSON {
+        .object([
+            "provider": .string(providerID), "status": .string(status.rawValue), "from": .string(from.iso),
+            "reason": .optional(reason),
+        ])
+    }
+}
+
+/// A use recorded earlier, by its reference and programme.
+public struct FundedUse: Sendable, Hashable {
+    public var use: String
+    public var programme: String
+
+    public init(use: String, programme: String) {
+        self.use = use
+        self.programme = programme
+    }
+}
+
+extension Lifecycle {
+    /// The status a provider's recorded changes (in the order recorded) give it on `date`: the
+    /// change with the latest first day on or before the date (of two on the same day, the later
+    /// recorded). Returns the suspension in force, or nil.
+    public static func suspension(on date: BusinessDate, among changes: [ProviderStatusFact]) -> ProviderStatusFact? {
+        var inForce: ProviderStatusFact?
+        for change in changes where change.from <= date {
+            if let current = inForce, current.from > change.from { continue }
+            inForce = change
+        }
+        return inForce?.status == .suspended ? inForce : nil
+    }
+
+    /// Checks a suspension or reinstatement against the provider's recorded changes: a suspension
+    /// gives its reason and is not made while one is already in force on its first day; a
+    /// reinstatement ends a suspension in force on its first day.
+    public static func statusChange(
+        _ change: ProviderStatusFact,
+        among changes: [ProviderStatusFact]
+    ) throws(LedgerError) -> (fact: ProviderStatusFact, event: EventDraft) {
+        var checked = change
+        checked.reason = change.reason?.trimmed.nilIfEmpty
+        let inForce = suspension(on: change.from, among: changes)
+        switch change.status {
+        case .suspended:
+            guard checked.reason != nil else {
+                throw .invalid(field: "reason", value: "", reason: "a suspension says why; give --reason")
+            }
+            if let inForce {
+                throw .invalid(
+                    field: "from",
+                    value: change.from.iso,
+                    reason: "provider \(change.providerID) is already suspended on that day (from \(inForce.from.iso): "
+                        + "\(inForce.reason ?? "")); reinstate it first"
+                )
+            }
+        case .reinstated:
+            if inForce == nil {
+                throw .invalid(
+                    field: "from",
+                    value: change.from.iso,
+                    reason: "provider \(change.providerID) is not suspended on that day; nothing to reinstate"
+                )
+            }
+        }
+        return (checked, EventDraft(kind: .providerStatus, payload: checked.payload))
+    }
+
+    /// An invoice number as a use records it: no control or invisible character; nil when empty.
+    public static func invoiceNumber(_ text: String?) throws(LedgerError) -> String? {
+        guard let text = text?.trimmed, !text.isEmpty else { return nil }
+        let checked = try reference(text, field: "invoice")
+        guard checked.utf8.count <= 64 else {
+            throw .invalid(
+                field: "invoice",
+                value: checked,
+                reason: "is longer than 64 bytes; is it an invoice number?"
+            )
+        }
+        return checked
+    }
+
+    /// The controls a use passes before its amount is decided: the provider is not suspended on the
+    /// use's date; the invoice, when the policy requires one, is given; and it funded no other
+    /// live use (of this provider, in any programme).
+    public static func checkControls(_ request: UseRequest, state: UseState, on date: BusinessDate) throws(LedgerError)
+    {
+        if let suspension = state.providerSuspension {
+            throw .providerSuspended(
+                provider: state.provider.id,
+                from: suspension.from,
+                reason: suspension.reason ?? "",
+                date: date
+            )
+        }
+        if request.invoice == nil, let required = state.programme.version(on: date)?.eligibility.invoiceRequired,
+            required.value
+        {
+            throw .invalid(
+                field: "invoice",
+                value: "",
+                reason: "\(state.programme.id.value) requires each use's invoice number "
+                    + "(eligibility.invoice_required)\(required.source.map { " [\($0)]" } ?? ""); give --invoice"
+            )
+        }
+        if let invoice = request.invoice, let first = state.invoiceFunded {
+            throw .invoiceFunded(
+                invoice: invoice,
+                provider: state.provider.id,
+                use: first.use,
+                programme: first.programme
+            )
+        }
+    }
+}

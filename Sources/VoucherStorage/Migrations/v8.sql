@@ -1,0 +1,37 @@
+-- Version 8: the controls around the arithmetic (issue 12).
+-- What an applicant is recognised as, which a policy's eligibility may require: sorted names, `;`
+-- between (`jic-member;tech-sme`); NULL when none. The applicant event's payload holds the same
+-- string under "attributes", and leaves the key out when there are none, as before this version.
+ALTER TABLE applicant ADD COLUMN attributes TEXT CHECK (length(attributes) > 0);
+
+-- The provider's invoice a use paid (发票号码): one invoice is funded once, in any programme. NULL
+-- when not given (and for every use recorded before this version); the use's payload leaves the
+-- key out then.
+ALTER TABLE voucher_use ADD COLUMN invoice TEXT CHECK (length(invoice) > 0);
+CREATE INDEX voucher_use_by_invoice ON voucher_use(provider_id, invoice) WHERE invoice IS NOT NULL;
+
+-- A provider suspended, or reinstated, from a date: a use with the provider on a day it is
+-- suspended is refused. Its event's payload: provider, status, from, reason.
+CREATE TABLE provider_status (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    provider_id TEXT NOT NULL CHECK (length(provider_id) > 0),
+    status TEXT NOT NULL CHECK (status IN ('suspended', 'reinstated')),
+    effective_from TEXT NOT NULL CHECK (effective_from GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    reason TEXT,
+    CHECK (status = 'reinstated' OR reason IS NOT NULL)
+) STRICT;
+
+CREATE INDEX provider_status_by_provider ON provider_status(provider_id, event_seq);
+
+CREATE TRIGGER provider_status_no_update BEFORE UPDATE ON provider_status BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: provider_status cannot be updated'); END;
+CREATE TRIGGER provider_status_no_delete BEFORE DELETE ON provider_status BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: provider_status cannot be deleted'); END;
+
+-- The event kinds gain 'provider-status'. SQLite cannot alter a CHECK constraint; widening the
+-- list loosens it, which SQLite's documentation allows by editing the table's SQL in place (every
+-- existing row still satisfies it, so no row is rewritten). The code that runs this migration then
+-- increments the schema version, so that every connection reloads the schema.
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema
+SET sql = replace(sql, '''payment'', ''expiry'', ''reversal''))', '''payment'', ''expiry'', ''reversal'', ''provider-status''))')
+WHERE type = 'table' AND name = 'event';
+PRAGMA writable_schema = RESET;
