@@ -187,11 +187,13 @@ public struct ReportExceptions: Sendable, Hashable {
         public var reversals: Int
         public var overrides: Int
         public var lateRedemptions: Int
+        public var suspendedFilings: Int
 
-        public init(reversals: Int, overrides: Int, lateRedemptions: Int) {
+        public init(reversals: Int, overrides: Int, lateRedemptions: Int, suspendedFilings: Int = 0) {
             self.reversals = reversals
             self.overrides = overrides
             self.lateRedemptions = lateRedemptions
+            self.suspendedFilings = suspendedFilings
         }
     }
 
@@ -257,9 +259,34 @@ public struct ReportExceptions: Sendable, Hashable {
         public var daysLate: Int { deadline.days(until: filedOn) }
     }
 
+    /// A redemption filed by a provider on a day it was suspended (a suspension refuses uses, not
+    /// filings: the officer decides what to pay).
+    public struct SuspendedFiling: Sendable, Hashable {
+        public var filing: String
+        public var provider: String
+        public var filedOn: BusinessDate
+        public var suspendedFrom: BusinessDate
+        public var reason: String
+
+        public init(
+            filing: String,
+            provider: String,
+            filedOn: BusinessDate,
+            suspendedFrom: BusinessDate,
+            reason: String
+        ) {
+            self.filing = filing
+            self.provider = provider
+            self.filedOn = filedOn
+            self.suspendedFrom = suspendedFrom
+            self.reason = reason
+        }
+    }
+
     public var reversals: [Reversal]
     public var overrides: [Override]
     public var lateRedemptions: [LateRedemption]
+    public var suspendedFilings: [SuspendedFiling]
     /// Every exception of each kind; at least as many as listed.
     public var counts: Counts
 
@@ -267,15 +294,43 @@ public struct ReportExceptions: Sendable, Hashable {
         reversals: [Reversal] = [],
         overrides: [Override] = [],
         lateRedemptions: [LateRedemption] = [],
+        suspendedFilings: [SuspendedFiling] = [],
         counts: Counts? = nil
     ) {
         self.reversals = reversals
         self.overrides = overrides
         self.lateRedemptions = lateRedemptions
+        self.suspendedFilings = suspendedFilings
         self.counts =
             counts
-            ?? Counts(reversals: reversals.count, overrides: overrides.count, lateRedemptions: lateRedemptions.count)
+            ?? Counts(
+                reversals: reversals.count,
+                overrides: overrides.count,
+                lateRedemptions: lateRedemptions.count,
+                suspendedFilings: suspendedFilings.count
+            )
     }
 
-    public var isEmpty: Bool { counts.reversals + counts.overrides + counts.lateRedemptions == 0 }
+    public var isEmpty: Bool {
+        counts.reversals + counts.overrides + counts.lateRedemptions + counts.suspendedFilings == 0
+    }
+
+    /// Of filings (reference, provider, date) in the order to list them, those made on a day their
+    /// provider was suspended, by the providers' recorded changes.
+    public static func suspendedFilings(
+        _ filings: [(ref: String, provider: String, filedOn: BusinessDate)],
+        changes: [String: [ProviderStatusFact]]
+    ) -> [SuspendedFiling] {
+        filings.compactMap { filing in
+            guard let suspension = Lifecycle.suspension(on: filing.filedOn, among: changes[filing.provider] ?? [])
+            else { return nil }
+            return SuspendedFiling(
+                filing: filing.ref,
+                provider: filing.provider,
+                filedOn: filing.filedOn,
+                suspendedFrom: suspension.from,
+                reason: suspension.reason ?? ""
+            )
+        }
+    }
 }

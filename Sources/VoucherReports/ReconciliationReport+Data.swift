@@ -54,7 +54,7 @@ extension ReconciliationReport {
 }
 
 extension ReportExceptions {
-    /// Every exception as CSV, one a row: `kind` (reversal, override, late-redemption), the date
+    /// Every exception as CSV, one a row: `kind` (reversal, override, late-redemption, suspended-provider-filing), the date
     /// it happened, the event, the reference it concerns, the party, the amount in yuan, the days
     /// late, the detail (a reason, a name, a deadline) and who recorded or approved it.
     public func csv() -> String {
@@ -77,6 +77,12 @@ extension ReportExceptions {
             line([
                 "late-redemption", late.filedOn.iso, "", late.filing + "/" + late.use, late.provider, "",
                 String(late.daysLate), "deadline " + late.deadline.iso, "",
+            ])
+        }
+        for filing in suspendedFilings {
+            line([
+                "suspended-provider-filing", filing.filedOn.iso, "", filing.filing, filing.provider, "", "",
+                "suspended from \(filing.suspendedFrom.iso): \(filing.reason)", "",
             ])
         }
         return lines.joined(separator: "\r\n") + "\r\n"

@@ -87,6 +87,17 @@ extension ReconciliationReport {
             )
         }
         lines += words.notListed(.lateRedemptions, listed: exceptions.lateRedemptions.count, of: counts.lateRedemptions)
+        for filing in exceptions.suspendedFilings {
+            lines.append(
+                "\(words.suspended): \(filing.filing.visible) \(filing.provider.visible) \(filing.filedOn) "
+                    + "(\(words.suspendedFrom(filing.suspendedFrom)): \(filing.reason.visible))"
+            )
+        }
+        lines += words.notListed(
+            .suspendedFilings,
+            listed: exceptions.suspendedFilings.count,
+            of: counts.suspendedFilings
+        )
         return lines
     }
 

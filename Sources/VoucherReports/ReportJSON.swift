@@ -72,16 +72,32 @@ struct ReportJSON: Encodable {
         }
     }
 
+    struct SuspendedFiling: Encodable {
+        var filing: String
+        var provider: String
+        var filedOn: String
+        var suspendedFrom: String
+        var reason: String
+
+        enum CodingKeys: String, CodingKey {
+            case filing, provider, reason
+            case filedOn = "filed_on"
+            case suspendedFrom = "suspended_from"
+        }
+    }
+
     struct Exceptions: Encodable {
         var reversals: [Reversal]
         var overrides: [Override]
         var lateRedemptions: [LateRedemption]
+        var suspendedFilings: [SuspendedFiling]
         /// How many of each kind there are, listed or not.
         var counts: Counts
 
         enum CodingKeys: String, CodingKey {
             case reversals, overrides, counts
             case lateRedemptions = "late_redemptions"
+            case suspendedFilings = "suspended_provider_filings"
         }
     }
 
@@ -89,10 +105,12 @@ struct ReportJSON: Encodable {
         var reversals: Int
         var overrides: Int
         var lateRedemptions: Int
+        var suspendedFilings: Int
 
         enum CodingKeys: String, CodingKey {
             case reversals, overrides
             case lateRedemptions = "late_redemptions"
+            case suspendedFilings = "suspended_provider_filings"
         }
     }
 
@@ -254,10 +272,20 @@ struct ReportJSON: Encodable {
                     daysLate: $0.daysLate
                 )
             },
+            suspendedFilings: report.exceptions.suspendedFilings.map {
+                SuspendedFiling(
+                    filing: $0.filing,
+                    provider: $0.provider,
+                    filedOn: $0.filedOn.iso,
+                    suspendedFrom: $0.suspendedFrom.iso,
+                    reason: $0.reason
+                )
+            },
             counts: Counts(
                 reversals: report.exceptions.counts.reversals,
                 overrides: report.exceptions.counts.overrides,
-                lateRedemptions: report.exceptions.counts.lateRedemptions
+                lateRedemptions: report.exceptions.counts.lateRedemptions,
+                suspendedFilings: report.exceptions.counts.suspendedFilings
             )
         )
     }

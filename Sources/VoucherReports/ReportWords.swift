@@ -2,7 +2,7 @@ import VoucherDomain
 
 /// A kind of exception a report lists.
 enum ExceptionKind {
-    case reversals, overrides, lateRedemptions
+    case reversals, overrides, lateRedemptions, suspendedFilings
 }
 
 /// The report's words in one language.
@@ -81,6 +81,8 @@ struct ReportWords {
     var reversals: String { pick("冲销", "Reversals") }
     var overrides: String { pick("信用代码人工核准", "Credit-code overrides") }
     var late: String { pick("逾期申请兑付", "Redemptions filed past the deadline") }
+    var suspended: String { pick("服务机构暂停期间申请兑付", "Redemptions filed by a suspended provider") }
+    func suspendedFrom(_ date: BusinessDate) -> String { pick("自 \(date) 起暂停", "suspended from \(date)") }
     func daysLate(_ days: Int) -> String { pick("逾期 \(days) 天", days == 1 ? "1 day late" : "\(days) days late") }
     /// The line under a kind of exception listed in part; none when every one is listed.
     func notListed(_ kind: ExceptionKind, listed: Int, of count: Int) -> [String] {
@@ -99,6 +101,13 @@ struct ReportWords {
                 pick(
                     "以上为 \(listed) 个人工核准，共 \(count) 个，另有 \(more) 个未列出；全部见 voucher report --by exception",
                     "\(listed) of \(count) overrides; \(more) more are not listed: voucher report --by exception lists every one"
+                )
+            ]
+        case .suspendedFilings:
+            [
+                pick(
+                    "以上为最早的 \(listed) 笔，共 \(count) 笔，另有 \(more) 笔未列出；全部见 voucher report --by exception",
+                    "The first \(listed) of \(count) filings by suspended providers; \(more) more are not listed: voucher report --by exception lists every one"
                 )
             ]
         case .lateRedemptions:

@@ -39,9 +39,12 @@ struct PolicyFileTests {
         let delta = try #require(programmes["yrd-innovation-voucher"]?.versions.first)
         #expect(delta.caps.perApplicantPerYear[.enterprise]?.value == (try Money.parse("20万元")))
         #expect(delta.eligibility.providerRegions?.value == ["shanghai", "jiangsu", "zhejiang", "anhui"])
+        #expect(delta.eligibility.applicantDistricts?.value == ["杨浦区"])
+        #expect(delta.eligibility.applicantDistricts?.source?.basis == .seed)
         let operating = try #require(programmes["jic-operating-support"]?.versions.first)
         #expect(operating.caps.perApplicantPerYear[.enterprise]?.value == (try Money.parse("50万元")))
         #expect(operating.rate == nil)
+        #expect(operating.eligibility.applicantAttributes?.value == ["jic-member"])
         let matching = try #require(programmes["jic-overseas-matching"]?.versions.first)
         #expect(matching.rate?.value == .hundredPercent)
         #expect(matching.caps.perProject?.value == (try Money.parse("100万元")))
@@ -82,6 +85,9 @@ struct PolicyFileTests {
         #expect(first.redemption.deadlineDays?.value == 90)
         #expect(first.redemption.unpaidAmount.value == .returned)
         #expect(first.eligibility.providerRegions?.value.count == 4)
+        #expect(first.eligibility.applicantDistricts?.value == ["杨浦区"])
+        #expect(first.eligibility.applicantAttributes?.value == ["tech-sme"])
+        #expect(first.eligibility.invoiceRequired?.value == true)
         #expect(first.taxBase.value == .inclusive)
         #expect(programme.versions[1].rate?.value == .percent(40))
     }
@@ -258,6 +264,20 @@ struct PolicyFileTests {
             line: 9
         ),
         BadFile(name: "not YAML", yaml: "id: [unclosed", key: "(file)", reason: "not valid YAML", line: nil),
+        BadFile(
+            name: "an attribute name with a space",
+            yaml: valid + "\n    eligibility:\n      applicant_attributes: [Tech SME]\n",
+            key: "versions[0].eligibility.applicant_attributes",
+            reason: "\"Tech SME\" is not an attribute name",
+            line: nil
+        ),
+        BadFile(
+            name: "invoice_required neither true nor false",
+            yaml: valid + "\n    eligibility:\n      invoice_required: yes please\n",
+            key: "versions[0].eligibility.invoice_required",
+            reason: "\"yes please\" is not true or false",
+            line: nil
+        ),
     ]
 
     @Test func theRefusalsShownInTheDocsAreTheRealMessages() throws {

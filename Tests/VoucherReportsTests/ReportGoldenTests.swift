@@ -83,8 +83,17 @@ struct ReportGoldenTests {
                         filedOn: date("2022-09-15")
                     )
                 ],
+                suspendedFilings: [
+                    ReportExceptions.SuspendedFiling(
+                        filing: "R-8",
+                        provider: "12310000007000001F",
+                        filedOn: date("2022-10-08"),
+                        suspendedFrom: date("2022-10-01"),
+                        reason: "=报告造假 <b>|</b>\u{1B}[2J\n✓ forged"
+                    )
+                ],
                 // More reversals and late filings than are listed: the report says how many more.
-                counts: ReportExceptions.Counts(reversals: 3, overrides: 1, lateRedemptions: 25)
+                counts: ReportExceptions.Counts(reversals: 3, overrides: 1, lateRedemptions: 25, suspendedFilings: 1)
             ),
             // Names carry what each format must escape too; the second provider has none.
             partyNames: [
@@ -139,12 +148,19 @@ struct ReportGoldenTests {
     @Test func exceptionsAsCSVListEachOneInItsCells() throws {
         let csv = try Self.shanghai2022().exceptions.csv()
         let rows = csv.components(separatedBy: "\r\n")
-        #expect(rows.count == 5)  // the header, three exceptions and the empty string after the last CR LF
+        #expect(rows.count == 6)  // the header, four exceptions and the empty string after the last CR LF
         #expect(rows[0] == "kind,date,event,reference,party,amount,days_late,detail,by")
         #expect(rows[1].hasPrefix("reversal,2022-06-02,42,#40 (use),,50000.00,,\"录入重复 <script>"))
         #expect(rows[1].hasSuffix("forged line\",王丽"))
         #expect(rows[2] == "override,,,,91310115MA1H8R7C6D,,,丙 & 丁 — 营业执照原件,李强")
         #expect(rows[3] == "late-redemption,2022-09-15,,R-7/U-9,12310000007000001F,,16,deadline 2022-08-30,")
+        // The reason's line break stays inside its quoted cell.
+        #expect(
+            csv.contains(
+                "suspended-provider-filing,2022-10-08,,R-8,12310000007000001F,,,"
+                    + "\"suspended from 2022-10-01: =报告造假 <b>|</b>\u{1B}[2J\n✓ forged\","
+            )
+        )
     }
 
     /// Text a person reads shows control characters instead of obeying them: no forged line.

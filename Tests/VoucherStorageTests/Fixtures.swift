@@ -191,7 +191,8 @@ final class LedgerFixture {
         programme: ProgrammeID = shanghai,
         amount: String,
         on date: String = "2022-05-10",
-        project: String? = nil
+        project: String? = nil,
+        invoice: String? = nil
     ) throws -> RecordedEvent {
         try ledger.use(
             UseRequest(
@@ -201,7 +202,8 @@ final class LedgerFixture {
                 productCode: product,
                 programme: programme,
                 serviceAmount: yuan(amount),
-                project: project
+                project: project,
+                invoice: invoice
             ),
             context: next(date)
         )

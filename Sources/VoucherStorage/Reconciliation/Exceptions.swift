@@ -4,8 +4,9 @@ import VoucherDomain
 
 extension ReconciliationQueries {
     /// The exceptions of a programme's period: reversals recorded, parties with an overridden
-    /// credit code that took part, and uses filed for redemption after their deadline (found by
-    /// the partial index of late items: the CROSS JOINs keep SQLite from starting at the uses).
+    /// credit code that took part, uses filed for redemption after their deadline (found by
+    /// the partial index of late items: the CROSS JOINs keep SQLite from starting at the uses), and
+    /// filings by a provider on a day it was suspended.
     ///
     /// With a `limit`, at most that many of each kind, the most significant first: reversals by the
     /// amount they take out, late filings by how many days late; ``ReportExceptions/counts`` counts
@@ -114,6 +115,37 @@ extension ReconciliationQueries {
                 filedOn: try BusinessDate.parse($0["business_date"])
             )
         }
+        // Filings by providers ever suspended; the rules say which fell in a suspension.
+        let candidates = try db.fetchAll(
+            Row.self,
+            sql: """
+                SELECT f.ref, f.provider_id, e.business_date FROM redemption_filing f
+                JOIN event e ON e.seq = f.event_seq
+                WHERE f.provider_id IN (SELECT provider_id FROM provider_status WHERE status = 'suspended')
+                AND e.business_date <= :through
+                AND NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = f.event_seq AND r.business_date <= :through)
+                AND EXISTS (SELECT 1 FROM redemption_item i JOIN voucher_use u ON u.event_seq = i.use_seq
+                    WHERE i.filing_seq = f.event_seq AND u.programme_id = :programme \(useYear))
+                ORDER BY e.business_date, f.ref
+                """,
+            arguments: arguments
+        )
+        var changes: [String: [ProviderStatusFact]] = [:]
+        var filings: [(ref: String, provider: String, filedOn: BusinessDate)] = []
+        for row in candidates {
+            let provider: String = row["provider_id"]
+            if changes[provider] == nil {
+                changes[provider] = try ProviderStatusRecord.fetchAll(
+                    db,
+                    sql: "SELECT * FROM provider_status WHERE provider_id = ? ORDER BY event_seq",
+                    arguments: [provider]
+                ).compactMap(\.fact)
+            }
+            filings.append((row["ref"], provider, try BusinessDate.parse(row["business_date"])))
+        }
+        exceptions.suspendedFilings = ReportExceptions.suspendedFilings(filings, changes: changes)
+        exceptions.counts.suspendedFilings = exceptions.suspendedFilings.count
+        if let limit { exceptions.suspendedFilings = Array(exceptions.suspendedFilings.prefix(limit)) }
         exceptions.counts.reversals = exceptions.reversals.count
         exceptions.counts.overrides = exceptions.overrides.count
         exceptions.counts.lateRedemptions = lateCount

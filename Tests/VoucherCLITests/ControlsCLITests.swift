@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+
+/// The controls of issue 12 through the binary, as an officer works: refusals exit 1 with what to
+/// fix and write nothing; the import names the line and the column.
+@Suite struct ControlsCLITests {
+    typealias CLI = CommandLineTests
+    static let a = LedgerEdgeTests.a
+    static let lab = "911101066976941872"
+
+    /// LedgerEdgeTests' ledger (A and B in 杨浦区, recognised JIC members) with a 2022 YRD quota for A.
+    static func ledger() throws -> (URL, (([String]) throws -> CommandLineTests.Result)) {
+        let (directory, run) = try LedgerEdgeTests.ledger()
+        for arguments in [
+            [
+                "claim", "--ref", "C-1", "--applicant", a, "--programme", "yrd-innovation-voucher", "--year", "2022",
+                "--requested", "20万", "--date", "2022-02-01",
+            ],
+            ["decide", "--claim", "C-1", "--grant", "20万", "--reviewer", "王丽", "--date", "2022-02-02"],
+        ] {
+            let result = try run(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+        return (directory, run)
+    }
+
+    static func use(_ ref: String, on date: String, invoice: String? = nil) -> [String] {
+        LedgerEdgeTests.use(ref, amount: "2万", on: date, programme: "yrd-innovation-voucher")
+            + (invoice.map { ["--invoice", $0] } ?? [])
+    }
+
+    @Test func anApplicantOutsideTheDistrictOrWithoutTheAttributeIsRefused() throws {
+        let (directory, run) = try Self.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let register = try run([
+            "register", "applicant", "--id", "91340100MA2N0X7U34", "--name", "合肥某科技有限公司", "--kind", "enterprise",
+            "--district", "合肥市", "--region", "anhui", "--attribute", "tech-sme", "--date", "2022-01-05",
+        ])
+        #expect(register.status == 0, "\(register.stderr)")
+        let digest = try run(["digest"]).stdout
+        let outside = try run([
+            "claim", "--ref", "C-H", "--applicant", "91340100MA2N0X7U34", "--programme", "yrd-innovation-voucher",
+            "--year", "2022", "--requested", "20万", "--date", "2022-03-01",
+        ])
+        #expect(outside.status == 1)
+        #expect(outside.stderr.contains("registered in district 合肥市"), "\(outside.stderr)")
+        #expect(outside.stderr.contains("eligibility.applicant_districts"), "\(outside.stderr)")
+        let notMember = try run([
+            "claim", "--ref", "G-H", "--applicant", "91340100MA2N0X7U34", "--programme", "jic-operating-support",
+            "--year", "2023", "--requested", "50万", "--date", "2023-03-01",
+        ])
+        #expect(notMember.status == 1)
+        #expect(notMember.stderr.contains("is not registered as jic-member"), "\(notMember.stderr)")
+        #expect(notMember.stderr.contains("--attribute"), "\(notMember.stderr)")
+        #expect(try run(["digest"]).stdout == digest)
+        let badName = try run([
+            "register", "applicant", "--id", Self.a, "--name", "甲", "--kind", "enterprise", "--attribute", "Tech SME",
+        ])
+        #expect(badName.status == 1)
+        #expect(badName.stderr.contains("attributes \"Tech SME\": is not an attribute name"), "\(badName.stderr)")
+    }
+
+    @Test func aSuspendedProviderIsRefusedUntilReinstatedAndItsStatusIsListed() throws {
+        let (directory, run) = try Self.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let suspend = try run([
+            "provider", "suspend", "--id", Self.lab, "--from", "2022-06-01", "--reason", "检测报告造假",
+        ])
+        #expect(suspend.status == 0, "\(suspend.stderr)")
+        let refused = try run(Self.use("U-1", on: "2022-06-10"))
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("is suspended from 2022-06-01 (检测报告造假)"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("voucher provider reinstate"), "\(refused.stderr)")
+        let again = try run(["provider", "suspend", "--id", Self.lab, "--from", "2022-06-05", "--reason", "复查"])
+        #expect(again.status == 1)
+        #expect(again.stderr.contains("already suspended"), "\(again.stderr)")
+        let reinstate = try run(["provider", "reinstate", "--id", Self.lab, "--from", "2022-07-01"])
+        #expect(reinstate.status == 0, "\(reinstate.stderr)")
+        let used = try run(Self.use("U-2", on: "2022-07-01"))
+        #expect(used.status == 0, "\(used.stderr)")
+        let status = try run(["provider", "status", "--id", Self.lab, "--lang", "en"])
+        #expect(status.stdout == "2022-06-01  suspended · 检测报告造假\n2022-07-01  reinstated\n", "\(status.stdout)")
+        #expect(try run(["verify"]).status == 0)
+    }
+
+    @Test func aSecondUseOfAnInvoiceIsRefusedNamingTheFirst() throws {
+        let (directory, run) = try Self.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try run(Self.use("U-1", on: "2022-05-10", invoice: "04403190011"))
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try run(Self.use("U-2", on: "2022-05-11", invoice: "04403190011"))
+        #expect(second.status == 1)
+        #expect(
+            second.stderr.contains("invoice 04403190011 of provider \(Self.lab) already funded use U-1"),
+            "\(second.stderr)"
+        )
+        #expect(try run(["verify"]).status == 0)
+    }
+
+    @Test func anImportOfUsesWithARepeatedInvoiceNamesTheLineAndColumnAndRecordsNothing() throws {
+        let (directory, run) = try Self.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let header = "ref,applicant_id,provider_id,product_code,programme,service_amount,used_on,project,invoice"
+        let rows = [
+            "U-1,\(Self.a),\(Self.lab),P1,yrd-innovation-voucher,2万,2022-05-10,,INV-1",
+            "U-2,\(Self.a),\(Self.lab),P1,yrd-innovation-voucher,2万,2022-05-11,,INV-2",
+            "U-3,\(Self.a),\(Self.lab),P1,yrd-innovation-voucher,2万,2022-05-12,,INV-1",
+        ]
+        try ([header] + rows).joined(separator: "\n").write(
+            to: directory.appendingPathComponent("uses.csv"),
+            atomically: true,
+            encoding: .utf8
+        )
+        let digest = try run(["digest"]).stdout
+        let result = try run(["import", "uses", "uses.csv"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("line 4, column invoice"), "\(result.stderr)")
+        #expect(result.stderr.contains("already funded use U-1"), "\(result.stderr)")
+        #expect(try run(["digest"]).stdout == digest)
+
+        let enterprises = """
+            id,name,kind,district,region,group,attributes
+            91310110005000001J,上海演示有限公司,enterprise,杨浦区,shanghai,,jic-member; tech-sme
+            91310110005000002M,上海演示二有限公司,enterprise,杨浦区,shanghai,,Tech SME
+            """
+        try enterprises.write(
+            to: directory.appendingPathComponent("enterprises.csv"),
+            atomically: true,
+            encoding: .utf8
+        )
+        let refused = try run(["import", "enterprises", "enterprises.csv"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("line 3, column attributes (\"Tech SME\")"), "\(refused.stderr)")
+        #expect(try run(["digest"]).stdout == digest)
+    }
+}

@@ -1,0 +1,208 @@
+import Testing
+import VoucherDomain
+
+/// The controls around the arithmetic (issue 12), without a database: who may claim, a provider's
+/// suspension, an invoice funded once.
+struct ControlsTests {
+    static let date = LifecycleTests.date
+    static let money = LifecycleTests.money
+
+    /// A voucher programme whose version takes Yangpu's tech SMEs only, citing its sources.
+    static func restricted(invoiceRequired: Bool = false) throws -> Programme {
+        let plain = try LifecycleTests.programme(.voucher)
+        var version = plain.versions[0]
+        version.eligibility.applicantDistricts = Sourced(["杨浦区"], Source(.seed, "区内企业"))
+        version.eligibility.applicantAttributes = Sourced(["tech-sme"], Source(.assumed, "科技型中小企业"))
+        if invoiceRequired {
+            version.eligibility.invoiceRequired = Sourced(true, Source(.policy, "须提供发票"))
+        }
+        return try Programme(id: plain.id, kind: plain.kind, name: plain.name, versions: [version])
+    }
+
+    static func claimState(_ programme: Programme, district: String, attributes: Set<String>) -> Lifecycle.ClaimState {
+        Lifecycle.ClaimState(
+            programme: programme,
+            applicant: Applicant(id: "A", kind: .enterprise, district: district, attributes: attributes)
+        )
+    }
+
+    // MARK: - Eligibility
+
+    @Test func aClaimFromOutsideTheDistrictsIsRefusedWithTheRuleAndItsSource() throws {
+        let programme = try Self.restricted()
+        let claim = LifecycleTests.claim(programme, requested: "20万")
+        let error = #expect(throws: LedgerError.self) {
+            try Lifecycle.claim(
+                claim,
+                state: Self.claimState(programme, district: "合肥市", attributes: ["tech-sme"]),
+                on: Self.date("2022-03-01")
+            )
+        }
+        let message = error?.description ?? ""
+        #expect(message.contains("district 合肥市"), "\(message)")
+        #expect(message.contains("杨浦区 only (eligibility.applicant_districts) [seed: 区内企业]"), "\(message)")
+    }
+
+    @Test func aClaimWithoutARequiredAttributeIsRefusedNamingWhatIsMissing() throws {
+        let programme = try Self.restricted()
+        let claim = LifecycleTests.claim(programme, requested: "20万")
+        let error = #expect(throws: LedgerError.self) {
+            try Lifecycle.claim(
+                claim,
+                state: Self.claimState(programme, district: "杨浦区", attributes: ["jic-member"]),
+                on: Self.date("2022-03-01")
+            )
+        }
+        let message = error?.description ?? ""
+        #expect(message.contains("A is not registered as tech-sme"), "\(message)")
+        #expect(message.contains("(eligibility.applicant_attributes) [assumed: 科技型中小企业]"), "\(message)")
+    }
+
+    @Test func anEligibleApplicantClaimsAndAVersionWithoutTheRulesChecksNothing() throws {
+        let programme = try Self.restricted()
+        let claim = LifecycleTests.claim(programme, requested: "20万")
+        let event = try Lifecycle.claim(
+            claim,
+            state: Self.claimState(programme, district: "杨浦区", attributes: ["tech-sme", "jic-member"]),
+            on: Self.date("2022-03-01")
+        )
+        #expect(event.kind == .claim)
+        // A programme without the rules takes anyone.
+        let open = try LifecycleTests.programme(.voucher)
+        _ = try Lifecycle.claim(
+            claim,
+            state: Self.claimState(open, district: "", attributes: []),
+            on: Self.date("2022-03-01")
+        )
+    }
+
+    // MARK: - Provider status
+
+    static func change(_ status: ProviderStatus, _ from: String, _ reason: String? = nil) -> ProviderStatusFact {
+        ProviderStatusFact(providerID: "P", status: status, from: date(from), reason: reason)
+    }
+
+    @Test func aSuspensionHoldsFromItsFirstDayUntilTheReinstatement() {
+        let changes = [Self.change(.suspended, "2022-09-01", "造假"), Self.change(.reinstated, "2023-03-01")]
+        #expect(Lifecycle.suspension(on: Self.date("2022-08-31"), among: changes) == nil)
+        #expect(Lifecycle.suspension(on: Self.date("2022-09-01"), among: changes)?.reason == "造假")
+        #expect(Lifecycle.suspension(on: Self.date("2023-02-28"), among: changes)?.from == Self.date("2022-09-01"))
+        #expect(Lifecycle.suspension(on: Self.date("2023-03-01"), among: changes) == nil)
+        // Recorded later but dated earlier: the change with the latest first day decides.
+        let backdated = changes + [Self.change(.suspended, "2022-12-01", "复查")]
+        #expect(Lifecycle.suspension(on: Self.date("2023-03-05"), among: backdated) == nil)
+        #expect(Lifecycle.suspension(on: Self.date("2022-12-05"), among: backdated)?.reason == "复查")
+    }
+
+    @Test func aSuspensionSaysWhyAndNeitherChangeRepeatsTheStatusInForce() throws {
+        #expect(throws: LedgerError.invalid(field: "reason", value: "", reason: "a suspension says why; give --reason"))
+        {
+            try Lifecycle.statusChange(Self.change(.suspended, "2022-09-01", "  "), among: [])
+        }
+        let suspended = [Self.change(.suspended, "2022-09-01", "造假")]
+        let twice = #expect(throws: LedgerError.self) {
+            try Lifecycle.statusChange(Self.change(.suspended, "2022-10-01", "又"), among: suspended)
+        }
+        #expect(twice?.description.contains("already suspended on that day (from 2022-09-01: 造假)") == true)
+        let nothing = #expect(throws: LedgerError.self) {
+            try Lifecycle.statusChange(Self.change(.reinstated, "2022-08-01"), among: suspended)
+        }
+        #expect(nothing?.description.contains("not suspended on that day") == true)
+        let (fact, event) = try Lifecycle.statusChange(Self.change(.reinstated, "2023-01-01"), among: suspended)
+        #expect(event.kind == .providerStatus)
+        #expect(event.payload.text == #"{"from":"2023-01-01","provider":"P","reason":null,"status":"reinstated"}"#)
+        #expect(fact.reason == nil)
+    }
+
+    // MARK: - A use's controls
+
+    static func useState(_ programme: Programme) -> Lifecycle.UseState {
+        Lifecycle.UseState(
+            programme: programme,
+            applicant: Applicant(id: "A", kind: .enterprise),
+            provider: ProviderFacts(id: "P", region: "shanghai"),
+            product: ProductFacts(code: "X", providerID: "P", category: "testing"),
+            quota: nil,
+            usage: UsageSoFar()
+        )
+    }
+
+    static func request(invoice: String?) throws -> UseRequest {
+        UseRequest(
+            ref: "U-2",
+            applicantID: "A",
+            providerID: "P",
+            productCode: "X",
+            programme: try ProgrammeID("test-voucher"),
+            serviceAmount: money("2万"),
+            invoice: invoice
+        )
+    }
+
+    @Test func aUseIsRefusedWithASuspendedProviderOrAnInvoiceFundedBefore() throws {
+        let programme = try LifecycleTests.programme(.voucher)
+        var state = Self.useState(programme)
+        try Lifecycle.checkControls(try Self.request(invoice: "0001"), state: state, on: Self.date("2022-05-01"))
+
+        state.providerSuspension = Self.change(.suspended, "2022-04-01", "造假")
+        #expect(
+            throws: LedgerError.providerSuspended(
+                provider: "P",
+                from: Self.date("2022-04-01"),
+                reason: "造假",
+                date: Self.date("2022-05-01")
+            )
+        ) { try Lifecycle.checkControls(try Self.request(invoice: "0001"), state: state, on: Self.date("2022-05-01")) }
+
+        state.providerSuspension = nil
+        state.invoiceFunded = FundedUse(use: "U-1", programme: "yrd-innovation-voucher")
+        let error = #expect(throws: LedgerError.self) {
+            try Lifecycle.checkControls(try Self.request(invoice: "0001"), state: state, on: Self.date("2022-05-01"))
+        }
+        #expect(
+            error?.description.hasPrefix(
+                "invoice 0001 of provider P already funded use U-1 (yrd-innovation-voucher)"
+            ) == true
+        )
+        // Without an invoice there is nothing to compare.
+        try Lifecycle.checkControls(try Self.request(invoice: nil), state: state, on: Self.date("2022-05-01"))
+    }
+
+    @Test func aProgrammeMayRequireTheInvoice() throws {
+        let state = Self.useState(try Self.restricted(invoiceRequired: true))
+        let error = #expect(throws: LedgerError.self) {
+            try Lifecycle.checkControls(try Self.request(invoice: nil), state: state, on: Self.date("2022-05-01"))
+        }
+        #expect(error?.description.contains("(eligibility.invoice_required) [policy: 须提供发票]") == true)
+        try Lifecycle.checkControls(try Self.request(invoice: "0001"), state: state, on: Self.date("2022-05-01"))
+    }
+
+    @Test func anInvoiceNumberIsTrimmedAndRefusedWhenItHidesACharacterOrIsTooLong() throws {
+        #expect(try Lifecycle.invoiceNumber("  044031900111 ") == "044031900111")
+        #expect(try Lifecycle.invoiceNumber("   ") == nil)
+        #expect(throws: LedgerError.self) { try Lifecycle.invoiceNumber("0440\u{200B}31") }
+        #expect(throws: LedgerError.self) { try Lifecycle.invoiceNumber(String(repeating: "9", count: 65)) }
+    }
+
+    // MARK: - Policy versions keep their hashes
+
+    @Test func aVersionWithoutTheNewKeysEncodesAsBeforeAndOneWithThemNamesThem() throws {
+        let plain = try LifecycleTests.programme(.voucher)
+        let text = plain.versions[0].canonical(programme: plain.id, kind: .voucher).text
+        #expect(!text.contains("applicant_districts"))
+        #expect(!text.contains("invoice_required"))
+        #expect(
+            text.contains(#""eligibility":{"applicant_kinds":null,"product_categories":null,"provider_regions":null}"#)
+        )
+        let restricted = try Self.restricted(invoiceRequired: true)
+        let restrictedText = restricted.versions[0].canonical(programme: restricted.id, kind: .voucher).text
+        #expect(
+            restrictedText.contains(
+                #""applicant_districts":{"source":{"basis":"seed","clause":"区内企业"},"value":["杨浦区"]}"#
+            )
+        )
+        #expect(
+            restrictedText.contains(#""invoice_required":{"source":{"basis":"policy","clause":"须提供发票"},"value":true}"#)
+        )
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import Testing
+import VoucherDomain
+import VoucherStorage
+
+/// The controls of issue 12 as the ledger records them: what it loads for the rules, what it
+/// refuses without writing, and what the report and verification then show.
+@Suite struct ControlsLedgerTests {
+    @Test func anInvoiceFundsOneUseInAnyProgrammeUntilThatUseIsReversed() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-S", applicant: fixture.alpha, programme: shanghai, amount: "30万")
+        try fixture.grantQuota("C-Y", applicant: fixture.alpha, programme: delta, amount: "20万")
+        let first = try fixture.use(
+            "U-S",
+            applicant: fixture.alpha,
+            programme: shanghai,
+            amount: "20万",
+            invoice: "0440-001"
+        )
+        let before = try fixture.ledger.digest()
+        // The same purchase again, on the other voucher: 100% of its cost would be public money.
+        #expect(
+            throws: LedgerError.invoiceFunded(
+                invoice: "0440-001",
+                provider: fixture.lab,
+                use: "U-S",
+                programme: "sh-innovation-voucher"
+            )
+        ) {
+            try fixture.use("U-Y", applicant: fixture.alpha, programme: delta, amount: "20万", invoice: " 0440-001 ")
+        }
+        #expect(try fixture.ledger.digest() == before)
+        // Another provider's invoice of the same number is another invoice.
+        _ = try fixture.use(
+            "U-Z",
+            applicant: fixture.alpha,
+            provider: fixture.suzhou,
+            product: "SZ-EMC",
+            programme: delta,
+            amount: "2万",
+            invoice: "0440-001"
+        )
+        try fixture.ledger.reverse(event: first.seq, reason: "录错券种", context: fixture.next("2022-05-11"))
+        _ = try fixture.use("U-Y", applicant: fixture.alpha, programme: delta, amount: "20万", invoice: "0440-001")
+        #expect(try fixture.ledger.verify().isValid)
+    }
+
+    @Test func aSuspendedProviderTakesNoUseAndItsFilingsAreListedAsExceptions() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, programme: delta, amount: "20万")
+        _ = try fixture.use("U-1", applicant: fixture.alpha, programme: delta, amount: "2万", on: "2022-05-10")
+        try fixture.ledger.changeProviderStatus(
+            providerID: fixture.lab,
+            status: .suspended,
+            reason: "检测报告造假",
+            context: fixture.next("2022-06-01")
+        )
+        let before = try fixture.ledger.digest()
+        let refusal = #expect(throws: LedgerError.self) {
+            try fixture.use("U-2", applicant: fixture.alpha, programme: delta, amount: "2万", on: "2022-06-15")
+        }
+        #expect(refusal?.description.hasPrefix("provider \(fixture.lab) is suspended from 2022-06-01 (检测报告造假)") == true)
+        #expect(try fixture.ledger.digest() == before)
+        // A use dated before the suspension is taken; so is a filing, which the report flags.
+        _ = try fixture.use("U-0", applicant: fixture.alpha, programme: delta, amount: "1万", on: "2022-05-31")
+        try fixture.ledger.fileRedemption(
+            RedemptionFilingRequest(ref: "R-1", providerID: fixture.lab, useRefs: ["U-1"]),
+            context: fixture.next("2022-06-20")
+        )
+        try fixture.ledger.changeProviderStatus(
+            providerID: fixture.lab,
+            status: .reinstated,
+            reason: nil,
+            context: fixture.next("2022-07-01")
+        )
+        _ = try fixture.use("U-3", applicant: fixture.alpha, programme: delta, amount: "2万", on: "2022-07-01")
+        try fixture.ledger.fileRedemption(
+            RedemptionFilingRequest(ref: "R-2", providerID: fixture.lab, useRefs: ["U-3"]),
+            context: fixture.next("2022-07-02")
+        )
+        let exceptions = try fixture.ledger.exceptions(delta, period: .year(2022))
+        #expect(
+            exceptions.suspendedFilings == [
+                ReportExceptions.SuspendedFiling(
+                    filing: "R-1",
+                    provider: fixture.lab,
+                    filedOn: day("2022-06-20"),
+                    suspendedFrom: day("2022-06-01"),
+                    reason: "检测报告造假"
+                )
+            ]
+        )
+        #expect(exceptions.counts.suspendedFilings == 1)
+        // Through a day before the filing, there is none.
+        #expect(
+            try fixture.ledger.exceptions(delta, period: ReportPeriod(year: 2022, through: day("2022-06-19"))).isEmpty
+        )
+        #expect(try fixture.ledger.providerStatus(fixture.lab).map(\.status) == [.suspended, .reinstated])
+        #expect(try fixture.ledger.verify().isValid)
+    }
+
+    @Test func aProviderStatusIsRefusedForAnUnknownProviderAndRecordedOnceForTheSameKey() throws {
+        let fixture = try LedgerFixture()
+        #expect(throws: LedgerError.unknownProvider("91310110000000099X")) {
+            try fixture.ledger.changeProviderStatus(
+                providerID: "91310110000000099X",
+                status: .suspended,
+                reason: "x",
+                context: fixture.next("2022-06-01")
+            )
+        }
+        let context = fixture.next("2022-06-01")
+        let first = try fixture.ledger.changeProviderStatus(
+            providerID: fixture.lab,
+            status: .suspended,
+            reason: "x",
+            context: context
+        )
+        let again = try fixture.ledger.changeProviderStatus(
+            providerID: fixture.lab,
+            status: .suspended,
+            reason: "x",
+            context: context
+        )
+        #expect(again.replayed && again.seq == first.seq)
+    }
+
+    @Test func anApplicantsAttributesAreKeptAndAClaimIsCheckedAgainstThem() throws {
+        let fixture = try LedgerFixture()
+        // The fixture's beta is a recognised member; the team is not.
+        #expect(try fixture.ledger.applicant(fixture.beta).attributes == ["jic-member"])
+        let refusal = #expect(throws: LedgerError.self) {
+            try fixture.ledger.claim(
+                ClaimRequest(
+                    ref: "G-T",
+                    applicantID: fixture.team,
+                    programme: operating,
+                    year: 2023,
+                    requested: yuan("10万")
+                ),
+                context: fixture.next("2023-03-01")
+            )
+        }
+        #expect(refusal?.description.contains("is not registered as jic-member") == true)
+        try fixture.ledger.registerApplicant(
+            ApplicantRegistration(
+                identifier: .creditCode(try UnifiedSocialCreditCode(fixture.beta)),
+                kind: .enterprise,
+                name: "乙材料有限公司",
+                district: "宝山区",
+                region: "shanghai",
+                group: "G-1",
+                attributes: ["jic-member", "tech-sme", "jic-member"]
+            ),
+            context: fixture.next("2022-02-01")
+        )
+        #expect(try fixture.ledger.applicant(fixture.beta).attributes == ["jic-member", "tech-sme"])
+        let outside = #expect(throws: LedgerError.self) {
+            try fixture.grantQuota("C-B", applicant: fixture.beta, programme: delta, amount: "20万")
+        }
+        #expect(outside?.description.contains("registered in district 宝山区") == true)
+        #expect(try fixture.ledger.verify().isValid)
+    }
+}
