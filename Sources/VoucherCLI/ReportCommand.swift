@@ -22,6 +22,9 @@ struct Report: ParsableCommand {
             It lists the \(ReportExceptions.listed) most significant exceptions of each kind (reversals by
             amount, late filings by days late) and counts them all; --by exception writes every one as CSV:
               voucher report --programme yrd-innovation-voucher --year 2022 --by exception > exceptions.csv
+
+            --by reviewer writes each reviewer's decisions at each level: how many, granted and rejected:
+              voucher report --programme yrd-innovation-voucher --year 2022 --by reviewer > reviewers.csv
             """
     )
 
@@ -33,7 +36,7 @@ struct Report: ParsableCommand {
     @Option(help: "zh or en.") var lang: Language = .zh
     @Option(
         help:
-            "Only this breakdown, every key, as CSV: applicant, provider, category, region or month; or exception, every exception."
+            "Only this breakdown, every key, as CSV: applicant, provider, category, region or month; exception, every exception; reviewer, each reviewer's decisions by level."
     ) var by: ReportListing?
 
     func validate() throws {
@@ -44,6 +47,16 @@ struct Report: ParsableCommand {
 
     func run() throws {
         let period = year.map { ReportPeriod.year($0) } ?? ReportPeriod.through(through ?? .latest)
+        if by == .reviewer {
+            let rows = try guarded {
+                let ledger = try ledger.openForReading()
+                let id = try ProgrammeID(programme)
+                _ = try ledger.programme(id)
+                return try ledger.reviewers(id, period: period)
+            }
+            print(ReconciliationReport.reviewersCSV(rows), terminator: "")
+            return
+        }
         if by == .exception {
             let exceptions = try guarded {
                 let ledger = try ledger.openForReading()
@@ -77,7 +90,7 @@ extension ReconciliationReport.Format: ExpressibleByArgument {}
 
 /// What `report --by` lists whole, as CSV: one breakdown's every key, or every exception.
 enum ReportListing: String, CaseIterable, ExpressibleByArgument {
-    case applicant, provider, category, region, month, exception
+    case applicant, provider, category, region, month, exception, reviewer
 
     var dimension: BreakdownDimension? { BreakdownDimension(rawValue: rawValue) }
 }

@@ -38,7 +38,7 @@ extension PolicyVersion {
         if eligibility.invoiceRequired != nil {
             eligibilityKeys["invoice_required"] = sourced(eligibility.invoiceRequired) { .bool($0) }
         }
-        return .object([
+        var members: [String: CanonicalJSON] = [
             "format": .string("voucher-ledger/policy-version/1"),
             "programme": .string(programme.value),
             "kind": .string(kind.rawValue),
@@ -71,6 +71,13 @@ extension PolicyVersion {
                 }
             },
             "note": .optional(note),
-        ])
+        ]
+        // Added after versions without it were pinned by events: present only when set.
+        if let levels = requiredReviewLevels {
+            members["review"] = .object([
+                "required_levels": sourced(levels) { .array($0.map { .string($0.rawValue) }) }
+            ])
+        }
+        return .object(members)
     }
 }

@@ -16,6 +16,10 @@ public struct PolicyVersion: Sendable, Hashable {
     public var redemption: RedemptionRules
     public var eligibility: Eligibility
     public var taxBase: Sourced<TaxBase>
+    /// The review levels that must grant a claim, in order (`[district, city]`), before its quota
+    /// is used or its grant paid; the city may then lower the district's amount, never raise it.
+    /// `nil`: the district's grant suffices and a city decision may change it either way.
+    public var requiredReviewLevels: Sourced<[ReviewLevel]>?
     /// Why this version exists or what it changed, for the people who read the policy.
     public var note: String?
 
@@ -176,6 +180,15 @@ public struct PolicyVersion: Sendable, Hashable {
         }
         if case .months(let months)? = quotaValidity?.value, months < 1 || months > 120 {
             throw PolicyError(key: "\(key).quota_validity", reason: "\(months) months is not a validity; use 1 to 120")
+        }
+        if let levels = requiredReviewLevels?.value,
+            levels.isEmpty || levels.first != .district || levels != levels.sorted()
+                || Set(levels).count != levels.count
+        {
+            throw PolicyError(
+                key: "\(key).review.required_levels",
+                reason: "list the levels in the order they decide, from district: [district] or [district, city]"
+            )
         }
         if case .exclusive(let vat) = taxBase.value, vat.basisPoints < 0 || vat > .hundredPercent {
             throw PolicyError(key: "\(key).tax_base", reason: "a VAT rate of \(vat) is not plausible; use 0% to 100%")

@@ -334,3 +334,34 @@ public struct ReportExceptions: Sendable, Hashable {
         }
     }
 }
+
+/// One reviewer's decisions at one level in a report's period (`voucher report --by reviewer`).
+public struct ReviewerRow: Sendable, Hashable {
+    public var reviewer: String
+    public var level: ReviewLevel
+    public var decisions: Int
+    public var grants: Int
+    /// What its grants granted.
+    public var granted: Money
+    public var rejections: Int
+    /// What the claims it rejected had requested.
+    public var rejectedRequested: Money
+
+    public init(
+        reviewer: String,
+        level: ReviewLevel,
+        decisions: Int,
+        grants: Int,
+        granted: Money,
+        rejections: Int,
+        rejectedRequested: Money
+    ) {
+        self.reviewer = reviewer
+        self.level = level
+        self.decisions = decisions
+        self.grants = grants
+        self.granted = granted
+        self.rejections = rejections
+        self.rejectedRequested = rejectedRequested
+    }
+}

@@ -98,7 +98,7 @@ private struct Reader {
             at: path,
             allowed: [
                 "effective_from", "effective_until", "rate", "caps", "rounding", "quota_validity", "redemption",
-                "eligibility", "tax_base", "note",
+                "eligibility", "tax_base", "note", "review",
             ]
         )
         var version = PolicyVersion(
@@ -148,6 +148,21 @@ private struct Reader {
         }
         if let taxBase = map["tax_base"] {
             version.taxBase = try sourced(taxBase, at: "\(path).tax_base", Self.taxBase)
+        }
+        if let review = map["review"] {
+            let rules = try mapping(review, at: "\(path).review", allowed: ["required_levels"])
+            if let levels = rules["required_levels"] {
+                let key = "\(path).review.required_levels"
+                let names = try sourcedList(levels, at: key)
+                var list: [ReviewLevel] = []
+                for name in names.value {
+                    guard let level = ReviewLevel(rawValue: name) else {
+                        throw PolicyError(key: key, reason: "\"\(name)\" is not a review level; use district or city")
+                    }
+                    list.append(level)
+                }
+                version.requiredReviewLevels = Sourced(list, names.source)
+            }
         }
         return version
     }

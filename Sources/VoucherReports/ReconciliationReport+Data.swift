@@ -53,6 +53,23 @@ extension ReconciliationReport {
     }
 }
 
+extension ReconciliationReport {
+    /// Each reviewer's decisions at each level as CSV: `reviewer,level,decisions,grants,granted,
+    /// rejections,rejected_requested`, amounts in yuan with two decimals.
+    public static func reviewersCSV(_ rows: [ReviewerRow]) -> String {
+        var lines = ["reviewer,level,decisions,grants,granted,rejections,rejected_requested"]
+        for row in rows {
+            lines.append(
+                [
+                    field(row.reviewer), row.level.rawValue, String(row.decisions), String(row.grants),
+                    row.granted.decimalString(), String(row.rejections), row.rejectedRequested.decimalString(),
+                ].joined(separator: ",")
+            )
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+}
+
 extension ReportExceptions {
     /// Every exception as CSV, one a row: `kind` (reversal, override, late-redemption, suspended-provider-filing), the date
     /// it happened, the event, the reference it concerns, the party, the amount in yuan, the days

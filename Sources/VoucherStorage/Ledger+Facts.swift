@@ -59,7 +59,8 @@ extension Ledger {
                     validFrom: max(grantedOn, BusinessDate.startOfYear(fact.year)),
                     validUntil: try BusinessDate.parse(validUntil),
                     left: amount
-                )
+                ),
+                level: ReviewLevel(rawValue: decision.level) ?? .district
             )
         }
         return claim
@@ -75,7 +76,8 @@ extension Ledger {
             PriorDecision(
                 seq: $0.eventSeq,
                 level: ReviewLevel(rawValue: $0.level) ?? .district,
-                granted: Money(fen: $0.granted)
+                granted: Money(fen: $0.granted),
+                reviewer: $0.reviewer
             )
         }
     }

@@ -92,6 +92,39 @@ extension Ledger {
         try readWithTotals { db in try ReconciliationQueries.exceptions(db, programmeID, period: period, limit: limit) }
     }
 
+    /// Each reviewer's live decisions at each level on the programme's claims of the period,
+    /// decided by its last day: by reviewer, then district before city.
+    public func reviewers(_ programmeID: ProgrammeID, period: ReportPeriod) throws -> [ReviewerRow] {
+        try readWithTotals { db in
+            let claimYear = period.year == nil ? "" : "AND c.year = :year"
+            return try db.fetchAll(
+                Row.self,
+                sql: """
+                    SELECT d.reviewer, d.level, COUNT(*) AS decisions,
+                        SUM(d.outcome = 'granted') AS grants, SUM(d.granted) AS granted,
+                        SUM(d.outcome = 'rejected') AS rejections,
+                        SUM(CASE WHEN d.outcome = 'rejected' THEN c.requested ELSE 0 END) AS rejected_requested
+                    FROM decision d JOIN claim c ON c.event_seq = d.claim_seq JOIN event e ON e.seq = d.event_seq
+                    WHERE c.programme_id = :programme \(claimYear) AND e.business_date <= :through
+                    AND NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = d.event_seq AND r.business_date <= :through)
+                    GROUP BY d.reviewer, d.level
+                    ORDER BY d.reviewer, d.level = 'city', d.level
+                    """,
+                arguments: ["programme": programmeID.value, "year": period.year, "through": period.through.iso]
+            ).map {
+                ReviewerRow(
+                    reviewer: $0["reviewer"],
+                    level: ReviewLevel(rawValue: $0["level"]) ?? .district,
+                    decisions: $0["decisions"],
+                    grants: $0["grants"],
+                    granted: Money(fen: $0["granted"]),
+                    rejections: $0["rejections"],
+                    rejectedRequested: Money(fen: $0["rejected_requested"])
+                )
+            }
+        }
+    }
+
     /// How many events someone other than `actor` recorded.
     public func events(notRecordedBy actor: String) throws -> Int {
         try readWithTotals { db in

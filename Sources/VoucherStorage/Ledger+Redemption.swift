@@ -134,12 +134,20 @@ extension Ledger {
                 sql: "SELECT COALESCE(SUM(p.amount), 0) FROM payment p WHERE p.claim_seq = ? AND \(Self.live("p"))",
                 arguments: [claim.seq]
             )
-            let state = PaymentState(
+            let latest = try currentDecisions(db, claimSeq: claim.seq).last
+            var state = PaymentState(
                 claim: claim.fact,
                 kind: entry.programme.kind,
-                granted: try currentDecisions(db, claimSeq: claim.seq).last?.granted ?? .zero,
+                granted: latest?.granted ?? .zero,
                 paidBefore: Money(fen: paidBefore ?? 0)
             )
+            if let latest {
+                state.awaiting = Lifecycle.awaitedReview(
+                    of: entry.programme,
+                    on: context.businessDate,
+                    decided: latest.level
+                )
+            }
             let event = try Lifecycle.pay(request, state: state)
             return try append(db, context: context, request: submitted, event: event) { seq in
                 try PaymentRecord(eventSeq: seq, claimSeq: claim.seq, amount: request.amount.fen).insertRow(db)

@@ -133,4 +133,75 @@ import Testing
         #expect(refused.stderr.contains("line 3, column attributes (\"Tech SME\")"), "\(refused.stderr)")
         #expect(try run(["digest"]).stdout == digest)
     }
+
+    static let reviewedPolicy = """
+        id: reviewed-voucher
+        kind: voucher
+        name: {zh: 两级审核券, en: Two-level voucher}
+        versions:
+          - effective_from: 2022-01-01
+            rate: 50%
+            review:
+              required_levels: {value: [district, city], source: assumed, clause: 区级初审、市级复核}
+
+        """
+
+    @Test func aQuotaUnderTwoLevelReviewWaitsForADifferentCityReviewerWhoMayOnlyLowerIt() throws {
+        let (directory, run) = try LedgerEdgeTests.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Self.reviewedPolicy.write(
+            to: directory.appendingPathComponent("reviewed.yaml"),
+            atomically: true,
+            encoding: .utf8
+        )
+        let steps: [([String], Int32, String)] = [
+            (["policy", "add", "reviewed.yaml", "--date", "2022-01-01"], 0, ""),
+            (
+                [
+                    "claim", "--ref", "C-1", "--applicant", Self.a, "--programme", "reviewed-voucher", "--year", "2022",
+                    "--requested", "10万", "--date", "2022-02-01",
+                ], 0, ""
+            ),
+            (["decide", "--claim", "C-1", "--grant", "8万", "--reviewer", "王丽", "--date", "2022-02-02"], 0, ""),
+            (
+                LedgerEdgeTests.use("U-1", amount: "2万", on: "2022-03-01", programme: "reviewed-voucher"), 1,
+                "claim C-1 awaits the city review"
+            ),
+            (
+                [
+                    "decide", "--claim", "C-1", "--level", "city", "--grant", "6万", "--reviewer", "王丽", "--date",
+                    "2022-02-10",
+                ],
+                1, "王丽 decided it at district level"
+            ),
+            (
+                [
+                    "decide", "--claim", "C-1", "--level", "city", "--grant", "9万", "--reviewer", "李强", "--date",
+                    "2022-02-10",
+                ],
+                1, "the city may lower the district's 80,000.00, not raise it"
+            ),
+            (
+                [
+                    "decide", "--claim", "C-1", "--level", "city", "--grant", "6万", "--reviewer", "李强", "--date",
+                    "2022-02-10",
+                ],
+                0, ""
+            ),
+            (LedgerEdgeTests.use("U-1", amount: "2万", on: "2022-03-01", programme: "reviewed-voucher"), 0, ""),
+        ]
+        for (arguments, status, message) in steps {
+            let result = try run(arguments)
+            #expect(result.status == status, "\(arguments): \(result.stderr)")
+            #expect(message.isEmpty || result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        let reviewers = try run(["report", "--programme", "reviewed-voucher", "--year", "2022", "--by", "reviewer"])
+        #expect(reviewers.status == 0, "\(reviewers.stderr)")
+        #expect(
+            reviewers.stdout
+                == "reviewer,level,decisions,grants,granted,rejections,rejected_requested\r\n"
+                + "李强,city,1,1,60000.00,0,0.00\r\n王丽,district,1,1,80000.00,0,0.00\r\n"
+        )
+        #expect(try run(["verify"]).status == 0)
+    }
 }

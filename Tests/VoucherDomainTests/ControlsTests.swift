@@ -205,4 +205,109 @@ struct ControlsTests {
             restrictedText.contains(#""invoice_required":{"source":{"basis":"policy","clause":"须提供发票"},"value":true}"#)
         )
     }
+
+    // MARK: - Two-level review
+
+    /// A voucher programme whose grants need the district's and then the city's decision.
+    static func reviewed() throws -> Programme {
+        let plain = try LifecycleTests.programme(.voucher)
+        var version = plain.versions[0]
+        version.requiredReviewLevels = Sourced([.district, .city], Source(.assumed, "区级初审、市级复核"))
+        return try Programme(id: plain.id, kind: plain.kind, name: plain.name, versions: [version])
+    }
+
+    static func decisionState(_ programme: Programme, district: String, by reviewer: String) -> Lifecycle.DecisionState
+    {
+        LifecycleTests.decisionState(
+            programme,
+            claim: LifecycleTests.claim(programme, requested: "20万"),
+            decisions: [PriorDecision(seq: 7, level: .district, granted: money(district), reviewer: reviewer)]
+        )
+    }
+
+    static func city(_ amount: String, by reviewer: String) -> DecisionRequest {
+        DecisionRequest(claimRef: "C-1", level: .city, outcome: .grant(money(amount)), reviewer: reviewer)
+    }
+
+    @Test func oneReviewerDecidesOneLevelOfAClaim() throws {
+        let programme = try LifecycleTests.programme(.voucher)
+        let state = Self.decisionState(programme, district: "10万", by: "王丽")
+        #expect(
+            throws: LedgerError.decisionOrder(
+                claim: "C-1",
+                reason: "王丽 decided it at district level (event 7); another reviewer decides at city level"
+            )
+        ) { try Lifecycle.decide(Self.city("8万", by: "王丽"), state: state, on: Self.date("2022-03-10")) }
+        let (fact, _) = try Lifecycle.decide(Self.city("8万", by: "李强"), state: state, on: Self.date("2022-03-10"))
+        #expect(fact.granted == Self.money("8万"))
+        // A replay, which knows no reviewers, decides the amounts only.
+        var unknown = state
+        unknown.decisions[0].reviewer = nil
+        _ = try Lifecycle.decide(Self.city("8万", by: "王丽"), state: unknown, on: Self.date("2022-03-10"))
+    }
+
+    @Test func underRequiredReviewLevelsTheCityMayLowerButNotRaiseTheDistrictsGrant() throws {
+        let reviewed = Self.decisionState(try Self.reviewed(), district: "10万", by: "王丽")
+        let raise = #expect(throws: LedgerError.self) {
+            try Lifecycle.decide(Self.city("12万", by: "李强"), state: reviewed, on: Self.date("2022-03-10"))
+        }
+        #expect(
+            raise?.description
+                == "claim C-1: the city may lower the district's 100,000.00, not raise it to 120,000.00 "
+                + "(review.required_levels) [assumed: 区级初审、市级复核]"
+        )
+        let (lowered, event) = try Lifecycle.decide(
+            Self.city("6万", by: "李强"),
+            state: reviewed,
+            on: Self.date("2022-03-10")
+        )
+        #expect(lowered.granted == Self.money("6万"))
+        #expect(event.postings.map(\.amount).contains(Self.money("4万")))
+        // Without the rule, the city may raise it (within the caps).
+        let plain = Self.decisionState(try LifecycleTests.programme(.voucher), district: "10万", by: "王丽")
+        _ = try Lifecycle.decide(Self.city("12万", by: "李强"), state: plain, on: Self.date("2022-03-10"))
+    }
+
+    @Test func aGrantAwaitsTheLastRequiredLevelBeforeItIsUsedOrPaid() throws {
+        let programme = try Self.reviewed()
+        let day = Self.date("2022-05-01")
+        #expect(Lifecycle.awaitedReview(of: programme, on: day, decided: .district)?.level == .city)
+        #expect(Lifecycle.awaitedReview(of: programme, on: day, decided: .city) == nil)
+        #expect(Lifecycle.awaitedReview(of: try LifecycleTests.programme(.voucher), on: day, decided: .district) == nil)
+        // Before the version is in force, nothing is required.
+        #expect(Lifecycle.awaitedReview(of: programme, on: Self.date("2021-12-31"), decided: .district) == nil)
+
+        var state = Self.useState(programme)
+        let quota = Quota(
+            granted: Self.money("10万"),
+            grantedOn: Self.date("2022-03-01"),
+            validFrom: Self.date("2022-03-01"),
+            validUntil: Self.date("2022-12-31"),
+            left: Self.money("10万")
+        )
+        state.quota = GrantedQuota(claimRef: "C-1", year: 2022, quota: quota, level: .district)
+        let error = #expect(throws: LedgerError.self) {
+            try Lifecycle.checkControls(try Self.request(invoice: nil), state: state, on: day)
+        }
+        #expect(
+            error?.description
+                == "claim C-1 awaits the city review (review.required_levels [district, city] [assumed: 区级初审、市级复核]); "
+                + "its grant cannot be used until the city grants it: `voucher decide --claim C-1 --level city …`"
+        )
+        state.quota?.level = .city
+        try Lifecycle.checkControls(try Self.request(invoice: nil), state: state, on: day)
+
+        var payment = PaymentState(
+            claim: LifecycleTests.claim(try LifecycleTests.programme(.grant), year: 2023, requested: "50万"),
+            kind: .grant,
+            granted: Self.money("50万"),
+            paidBefore: .zero
+        )
+        payment.awaiting = AwaitedReview(level: .city, rule: "review.required_levels [district, city]")
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.pay(PaymentRequest(claimRef: "C-1", amount: Self.money("10万")), state: payment)
+        }
+        payment.awaiting = nil
+        _ = try Lifecycle.pay(PaymentRequest(claimRef: "C-1", amount: Self.money("10万")), state: payment)
+    }
 }

@@ -88,6 +88,7 @@ struct PolicyFileTests {
         #expect(first.eligibility.applicantDistricts?.value == ["杨浦区"])
         #expect(first.eligibility.applicantAttributes?.value == ["tech-sme"])
         #expect(first.eligibility.invoiceRequired?.value == true)
+        #expect(first.requiredReviewLevels?.value == [.district, .city])
         #expect(first.taxBase.value == .inclusive)
         #expect(programme.versions[1].rate?.value == .percent(40))
     }
@@ -264,6 +265,20 @@ struct PolicyFileTests {
             line: 9
         ),
         BadFile(name: "not YAML", yaml: "id: [unclosed", key: "(file)", reason: "not valid YAML", line: nil),
+        BadFile(
+            name: "review levels that do not start with the district",
+            yaml: valid + "\n    review:\n      required_levels: [city]\n",
+            key: "versions[0].review.required_levels",
+            reason: "list the levels in the order they decide, from district",
+            line: nil
+        ),
+        BadFile(
+            name: "an unknown review level",
+            yaml: valid + "\n    review:\n      required_levels: [district, province]\n",
+            key: "versions[0].review.required_levels",
+            reason: "\"province\" is not a review level; use district or city",
+            line: nil
+        ),
         BadFile(
             name: "an attribute name with a space",
             yaml: valid + "\n    eligibility:\n      applicant_attributes: [Tech SME]\n",

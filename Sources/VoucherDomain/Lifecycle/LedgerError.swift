@@ -30,6 +30,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case applicantNotEligible(reason: String)
     case providerSuspended(provider: String, from: BusinessDate, reason: String, date: BusinessDate)
     case invoiceFunded(invoice: String, provider: String, use: String, programme: String)
+    /// A grant used or paid before every required review level granted it.
+    case awaitingReview(claim: String, level: ReviewLevel, rule: String, operation: String)
     case nothingToPay(explanation: [String])
     case redemption(use: String, reason: String)
     case settlementOverUse(use: String, used: Money, paid: Money)
@@ -94,6 +96,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .providerSuspended(let provider, let from, let reason, let date):
             "provider \(provider) is suspended from \(from) (\(reason)), so it takes no voucher on \(date); "
                 + "`voucher provider reinstate` ends a suspension"
+        case .awaitingReview(let claim, let level, let rule, let operation):
+            "claim \(claim) awaits the \(level.rawValue) review (\(rule)); its grant cannot be \(operation) until "
+                + "the \(level.rawValue) grants it: `voucher decide --claim \(claim) --level \(level.rawValue) …`"
         case .invoiceFunded(let invoice, let provider, let use, let programme):
             "invoice \(invoice) of provider \(provider) already funded use \(use) (\(programme)); an invoice is "
                 + "funded once, in any programme. Reverse that use first if it was recorded in error"

@@ -186,11 +186,14 @@ public struct PriorDecision: Sendable, Hashable {
     public var seq: Int64
     public var level: ReviewLevel
     public var granted: Money
+    /// Who decided; nil where it is not known (a what-if replay decides amounts, not people).
+    public var reviewer: String?
 
-    public init(seq: Int64, level: ReviewLevel, granted: Money) {
+    public init(seq: Int64, level: ReviewLevel, granted: Money, reviewer: String? = nil) {
         self.seq = seq
         self.level = level
         self.granted = granted
+        self.reviewer = reviewer
     }
 }
 
@@ -248,7 +251,9 @@ extension Lifecycle {
 
     /// Decides a claim at one review level.
     ///
-    /// - The district decides first; the city (where there is one) after it, once.
+    /// - The district decides first; the city (where there is one) after it, once; one reviewer
+    ///   decides one level of a claim. Where the policy requires review levels, the city may lower
+    ///   the district's grant, never raise it.
     /// - A grant is at most what the engine allows on the date and never more than requested, in
     ///   every kind of programme.
     /// - A voucher quota belongs to its programme year: it cannot be granted after that year ends,
@@ -282,6 +287,14 @@ extension Lifecycle {
             )
         default: break
         }
+        // Separation of duties: one person signs one level of a claim.
+        if let other = decisions.first(where: { $0.level != request.level && $0.reviewer == request.reviewer }) {
+            throw .decisionOrder(
+                claim: claim.ref,
+                reason: "\(request.reviewer) decided it at \(other.level.rawValue) level (event \(other.seq)); "
+                    + "another reviewer decides at \(request.level.rawValue) level"
+            )
+        }
         let granted: Money
         var reason: String?
         switch request.outcome {
@@ -291,6 +304,15 @@ extension Lifecycle {
             reason = why
         }
         let version = programme.version(on: date)
+        if request.level == .city, let required = version?.requiredReviewLevels,
+            let district = decisions.last(where: { $0.level == .district }), granted > district.granted
+        {
+            throw .decisionOrder(
+                claim: claim.ref,
+                reason: "the city may lower the district's \(district.granted.formatted()), not raise it to "
+                    + "\(granted.formatted()) (review.required_levels)\(required.source.map { " [\($0)]" } ?? "")"
+            )
+        }
         var validUntil: BusinessDate?
         var explanation: CanonicalJSON?
         if granted > .zero {

@@ -31,6 +31,17 @@ public struct ProviderStatusFact: Sendable, Hashable {
     }
 }
 
+/// The review level a grant still awaits before it is used or paid, and the rule that requires it.
+public struct AwaitedReview: Sendable, Hashable {
+    public var level: ReviewLevel
+    public var rule: String
+
+    public init(level: ReviewLevel, rule: String) {
+        self.level = level
+        self.rule = rule
+    }
+}
+
 /// A use recorded earlier, by its reference and programme.
 public struct FundedUse: Sendable, Hashable {
     public var use: String
@@ -104,11 +115,33 @@ extension Lifecycle {
         return checked
     }
 
-    /// The controls a use passes before its amount is decided: the provider is not suspended on the
-    /// use's date; the invoice, when the policy requires one, is given; and it funded no other
+    /// The review level a claim decided up to `decided` still awaits on `date`, by the policy's
+    /// `review.required_levels`, with the rule's source; nil when its grant may be used or paid.
+    public static func awaitedReview(
+        of programme: Programme,
+        on date: BusinessDate,
+        decided: ReviewLevel
+    ) -> AwaitedReview? {
+        guard let required = programme.version(on: date)?.requiredReviewLevels, let last = required.value.last,
+            decided < last
+        else { return nil }
+        let levels = required.value.map(\.rawValue).joined(separator: ", ")
+        return AwaitedReview(
+            level: last,
+            rule: "review.required_levels [\(levels)]\(required.source.map { " [\($0)]" } ?? "")"
+        )
+    }
+
+    /// The controls a use passes before its amount is decided: its quota has been granted at every
+    /// review level the policy requires; the provider is not suspended on the use's date; the invoice, when the policy requires one, is given; and it funded no other
     /// live use (of this provider, in any programme).
     public static func checkControls(_ request: UseRequest, state: UseState, on date: BusinessDate) throws(LedgerError)
     {
+        if let quota = state.quota,
+            let awaited = awaitedReview(of: state.programme, on: date, decided: quota.level)
+        {
+            throw .awaitingReview(claim: quota.claimRef, level: awaited.level, rule: awaited.rule, operation: "used")
+        }
         if let suspension = state.providerSuspension {
             throw .providerSuspended(
                 provider: state.provider.id,

@@ -6,6 +6,9 @@ public struct PaymentState: Sendable, Hashable {
     public var kind: ProgrammeKind
     public var granted: Money
     public var paidBefore: Money
+    /// The review level the grant still awaits, and its rule (``Lifecycle/awaitedReview(of:on:decided:)``);
+    /// nil when it may be paid.
+    public var awaiting: AwaitedReview?
 
     public init(claim: ClaimFact, kind: ProgrammeKind, granted: Money, paidBefore: Money) {
         self.claim = claim
@@ -100,6 +103,9 @@ extension Lifecycle {
                 kind: .voucher,
                 operation: "a payment (vouchers are redeemed by providers)"
             )
+        }
+        if let awaiting = state.awaiting {
+            throw .awaitingReview(claim: claim.ref, level: awaiting.level, rule: awaiting.rule, operation: "paid")
         }
         let left = state.granted.remaining(after: state.paidBefore)
         guard request.amount <= left else {

@@ -115,11 +115,14 @@ public struct GrantedQuota: Sendable, Hashable {
     public var claimRef: String
     public var year: Int
     public var quota: Quota
+    /// The level of the decision that granted it (the claim's latest live decision).
+    public var level: ReviewLevel
 
-    public init(claimRef: String, year: Int, quota: Quota) {
+    public init(claimRef: String, year: Int, quota: Quota, level: ReviewLevel = .district) {
         self.claimRef = claimRef
         self.year = year
         self.quota = quota
+        self.level = level
     }
 }
 

@@ -35,9 +35,14 @@ public struct ClaimRequest: Sendable, Hashable {
 }
 
 /// Which review a decision is: the district's, then (where the programme has one) the city's.
-public enum ReviewLevel: String, Sendable, Hashable, CaseIterable {
+public enum ReviewLevel: String, Sendable, Hashable, CaseIterable, Comparable {
     case district
     case city
+
+    /// In the order they decide: the district first.
+    public static func < (lhs: ReviewLevel, rhs: ReviewLevel) -> Bool {
+        lhs == .district && rhs == .city
+    }
 }
 
 /// A reviewer's decision on a claim.
