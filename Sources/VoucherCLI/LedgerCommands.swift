@@ -54,7 +54,11 @@ struct Register: ParsableCommand {
                     throw LedgerError.invalid(field: "kind", value: kind, reason: "use enterprise or team")
                 }
                 let identifier = try identifierFor(id, team: applicantKind == .team, overrideReason, overrideBy)
-                return try options.ledger.open().registerApplicant(
+                let ledger = try options.ledger.open()
+                // After a change, registering the earlier details again is a change too: the default
+                // key names the registration it follows.
+                let current = (try? ledger.applicant(identifier.value).eventSeq).map { [":after-\($0)"] } ?? []
+                return try ledger.registerApplicant(
                     ApplicantRegistration(
                         identifier: identifier,
                         kind: applicantKind,
@@ -67,6 +71,7 @@ struct Register: ParsableCommand {
                     context: options.context(
                         defaultKey:
                             "applicant:\(id):\(Ledger.contentKey([name, kind, district, region, group ?? ""] + attributeKey))"
+                            + current.joined()
                     )
                 )
             }

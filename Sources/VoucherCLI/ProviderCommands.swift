@@ -32,12 +32,16 @@ struct ProviderCommand: ParsableCommand {
 
         func record(_ status: ProviderStatus, reason: String?) throws {
             let event = try guarded {
-                try ledger.open().changeProviderStatus(
+                let opened = try ledger.open()
+                // The default key counts the changes recorded before, so that suspending again on a
+                // day after a reinstatement is a new event, and repeating this command is not.
+                let before = try opened.providerStatus(id).count
+                return try opened.changeProviderStatus(
                     providerID: id,
                     status: status,
                     reason: reason,
                     context: EventContext(
-                        idempotencyKey: key ?? "provider-status:\(id):\(status.rawValue):\(from.iso)",
+                        idempotencyKey: key ?? "provider-status:\(id):\(status.rawValue):\(from.iso):after-\(before)",
                         actor: try ledger.actorName,
                         businessDate: from
                     )

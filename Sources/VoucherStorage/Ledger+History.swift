@@ -60,13 +60,19 @@ extension Ledger {
                 u.used_on, u.service_amount, u.eligible_amount, u.tax_amount, u.rate_basis_points, u.amount
                 """
             var streams: [HistoryStream] = [
-                try HistoryStream(db, "SELECT event_seq, id, kind, group_id FROM applicant ORDER BY event_seq") { row in
-                    .registration(
+                try HistoryStream(
+                    db,
+                    "SELECT event_seq, id, kind, group_id, district, attributes FROM applicant ORDER BY event_seq"
+                ) { row in
+                    let attributes: String? = row[5]
+                    return .registration(
                         seq: row[0],
                         applicant: Applicant(
                             id: row[1],
                             kind: ApplicantKind(rawValue: row[2]) ?? .enterprise,
-                            group: row[3]
+                            group: row[3],
+                            district: row[4],
+                            attributes: attributes.map { Set($0.split(separator: ";").map(String.init)) } ?? []
                         ),
                         key: applicants.key(row[1])
                     )

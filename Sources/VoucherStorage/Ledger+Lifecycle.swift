@@ -219,6 +219,9 @@ extension Ledger {
         try read { db in
             var state = try useState(db, request: request, date: date, counting: reform).rule
             if let reform { state.programme = reform }
+            // What the use would be refused for, a quote is refused for too.
+            let (checked, _) = try Lifecycle.submission(of: request)
+            try Lifecycle.checkControls(checked, state: state, on: date)
             return try Lifecycle.quote(request, state: state, on: date)
         }
     }

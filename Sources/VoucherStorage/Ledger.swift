@@ -132,12 +132,27 @@ public struct Ledger: Sendable {
                 // A ledger created by a version whose v1 already held the use totals (schema.sql was
                 // once run whole as v1) has them: v2 then has nothing to add.
                 if name.hasPrefix("v2 "), try db.tableExists("use_total") { return }
-                try db.execute(sql: text)
-                // v8 edits a CHECK constraint in place (the file says why): every connection must
-                // see the schema changed, which SQLite learns from its version number.
+                do {
+                    try db.execute(sql: text)
+                } catch let error as DatabaseError where name.hasPrefix("v8 ") {
+                    try? db.execute(sql: "PRAGMA writable_schema = RESET")
+                    throw LedgerStorageError(
+                        message:
+                            "the ledger's schema could not be brought to version 8 (\(error.message ?? "\(error)")); "
+                            + "nothing was changed. If SQLite runs in defensive mode here, open the file with a "
+                            + "build of SQLite that allows editing the schema once"
+                    )
+                }
+                // v8 widens the CHECK of event.kind in place (the file says why); a pattern that no
+                // longer matched would leave it unchanged while the migration counted as done.
                 if name.hasPrefix("v8 ") {
-                    let version = try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0
-                    try db.execute(sql: "PRAGMA schema_version = \(version + 1)")
+                    let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE name = 'event'") ?? ""
+                    guard sql.contains("'provider-status'") else {
+                        throw LedgerStorageError(
+                            message: "the ledger's event table does not have the form version 8 expects; "
+                                + "nothing was changed. Please report this with the ledger file"
+                        )
+                    }
                 }
             }
         }

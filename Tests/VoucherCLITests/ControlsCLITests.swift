@@ -53,6 +53,22 @@ import Testing
         #expect(notMember.stderr.contains("is not registered as jic-member"), "\(notMember.stderr)")
         #expect(notMember.stderr.contains("--attribute"), "\(notMember.stderr)")
         #expect(try run(["digest"]).stdout == digest)
+        // An attribute granted, then withdrawn: each registration is recorded, and the claim refused again.
+        for attributes in [["--attribute", "jic-member"], []] {
+            let result = try run(
+                [
+                    "register", "applicant", "--id", "91340100MA2N0X7U34", "--name", "合肥某科技有限公司", "--kind",
+                    "enterprise", "--district", "合肥市", "--region", "anhui", "--attribute", "tech-sme", "--date",
+                    "2022-01-06",
+                ] + attributes
+            )
+            #expect(result.status == 0 && !result.stdout.contains("已记录过"), "\(result.stdout) \(result.stderr)")
+        }
+        let withdrawn = try run([
+            "claim", "--ref", "G-H", "--applicant", "91340100MA2N0X7U34", "--programme", "jic-operating-support",
+            "--year", "2023", "--requested", "50万", "--date", "2023-03-01",
+        ])
+        #expect(withdrawn.stderr.contains("is not registered as jic-member"), "\(withdrawn.stderr)")
         let badName = try run([
             "register", "applicant", "--id", Self.a, "--name", "甲", "--kind", "enterprise", "--attribute", "Tech SME",
         ])
@@ -67,6 +83,15 @@ import Testing
             "provider", "suspend", "--id", Self.lab, "--from", "2022-06-01", "--reason", "检测报告造假",
         ])
         #expect(suspend.status == 0, "\(suspend.stderr)")
+        // A quote says what the use would be refused for; --db may come first, as everywhere.
+        let quote = try CLI.voucher(
+            ["--db", "l.sqlite", "quote"] + Array(Self.use("U-1", on: "2022-06-10").dropFirst(3)),
+            in: directory
+        )
+        #expect(quote.status == 1)
+        #expect(quote.stderr.contains("is suspended from 2022-06-01"), "\(quote.stderr)")
+        let listed = try CLI.voucher(["--db", "l.sqlite", "provider", "status", "--id", Self.lab], in: directory)
+        #expect(listed.stdout == "2022-06-01  暂停 · 检测报告造假\n", "\(listed.stdout) \(listed.stderr)")
         let refused = try run(Self.use("U-1", on: "2022-06-10"))
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("is suspended from 2022-06-01 (检测报告造假)"), "\(refused.stderr)")
@@ -78,8 +103,17 @@ import Testing
         #expect(reinstate.status == 0, "\(reinstate.stderr)")
         let used = try run(Self.use("U-2", on: "2022-07-01"))
         #expect(used.status == 0, "\(used.stderr)")
+        // Suspended again after the reinstatement (same reason): a new event, not a replay.
+        let later = try run(["provider", "suspend", "--id", Self.lab, "--from", "2022-07-01", "--reason", "检测报告造假"])
+        #expect(later.status == 0, "\(later.stderr)")
+        #expect(!later.stdout.contains("已记录过"), "\(later.stdout)")
         let status = try run(["provider", "status", "--id", Self.lab, "--lang", "en"])
-        #expect(status.stdout == "2022-06-01  suspended · 检测报告造假\n2022-07-01  reinstated\n", "\(status.stdout)")
+        #expect(
+            status.stdout
+                == "2022-06-01  suspended · 检测报告造假\n2022-07-01  reinstated\n2022-07-01  suspended · 检测报告造假\n",
+            "\(status.stdout)"
+        )
+        #expect(try run(Self.use("U-3", on: "2022-07-02")).status == 1)
         #expect(try run(["verify"]).status == 0)
     }
 
@@ -88,6 +122,10 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let first = try run(Self.use("U-1", on: "2022-05-10", invoice: "04403190011"))
         #expect(first.status == 0, "\(first.stderr)")
+        // The same command again records nothing new.
+        let repeated = try run(Self.use("U-1", on: "2022-05-10", invoice: "04403190011"))
+        #expect(repeated.status == 0, "\(repeated.stderr)")
+        #expect(repeated.stdout.contains("已记录过"), "\(repeated.stdout)")
         let second = try run(Self.use("U-2", on: "2022-05-11", invoice: "04403190011"))
         #expect(second.status == 1)
         #expect(

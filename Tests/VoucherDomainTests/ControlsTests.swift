@@ -76,6 +76,35 @@ struct ControlsTests {
         )
     }
 
+    @Test func aClaimDatedBeforeItsYearsPolicyIsCheckedAgainstThatPolicyAndSoIsItsGrant() throws {
+        let programme = try Self.restricted()
+        // The programme's only version starts on 2022-01-01; a 2022 claim dated in December 2021.
+        let claim = LifecycleTests.claim(programme, year: 2022, requested: "20万")
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.claim(
+                claim,
+                state: Self.claimState(programme, district: "合肥市", attributes: ["tech-sme"]),
+                on: Self.date("2021-12-20")
+            )
+        }
+        // The applicant moved (or lost its recognition) between claim and grant: no grant.
+        var state = LifecycleTests.decisionState(programme, claim: claim)
+        state.applicant = Applicant(id: "A", kind: .enterprise, district: "杨浦区", attributes: [])
+        let error = #expect(throws: LedgerError.self) {
+            try Lifecycle.decide(LifecycleTests.grant("10万"), state: state, on: Self.date("2022-03-01"))
+        }
+        #expect(error?.description.contains("A is not registered as tech-sme") == true)
+        state.applicant.attributes = ["tech-sme"]
+        _ = try Lifecycle.decide(LifecycleTests.grant("10万"), state: state, on: Self.date("2022-03-01"))
+        // A rejection needs no eligibility.
+        state.applicant.attributes = []
+        _ = try Lifecycle.decide(
+            DecisionRequest(claimRef: "C-1", outcome: .reject(reason: "材料不全"), reviewer: "王丽"),
+            state: state,
+            on: Self.date("2022-03-01")
+        )
+    }
+
     // MARK: - Provider status
 
     static func change(_ status: ProviderStatus, _ from: String, _ reason: String? = nil) -> ProviderStatusFact {
@@ -108,6 +137,9 @@ struct ControlsTests {
             try Lifecycle.statusChange(Self.change(.reinstated, "2022-08-01"), among: suspended)
         }
         #expect(nothing?.description.contains("not suspended on that day") == true)
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.statusChange(Self.change(.suspended, "2022-09-01", "造假\n✓ forged"), among: [])
+        }
         let (fact, event) = try Lifecycle.statusChange(Self.change(.reinstated, "2023-01-01"), among: suspended)
         #expect(event.kind == .providerStatus)
         #expect(event.payload.text == #"{"from":"2023-01-01","provider":"P","reason":null,"status":"reinstated"}"#)
@@ -180,6 +212,9 @@ struct ControlsTests {
     @Test func anInvoiceNumberIsTrimmedAndRefusedWhenItHidesACharacterOrIsTooLong() throws {
         #expect(try Lifecycle.invoiceNumber("  044031900111 ") == "044031900111")
         #expect(try Lifecycle.invoiceNumber("   ") == nil)
+        // One invoice however it is typed: case, spaces, full-width forms.
+        #expect(try Lifecycle.invoiceNumber("inv 0440") == "INV0440")
+        #expect(try Lifecycle.invoiceNumber("ＩＮＶ　０４４０") == "INV0440")
         #expect(throws: LedgerError.self) { try Lifecycle.invoiceNumber("0440\u{200B}31") }
         #expect(throws: LedgerError.self) { try Lifecycle.invoiceNumber(String(repeating: "9", count: 65)) }
     }

@@ -40,7 +40,7 @@ struct PolicyFileTests {
         #expect(delta.caps.perApplicantPerYear[.enterprise]?.value == (try Money.parse("20万元")))
         #expect(delta.eligibility.providerRegions?.value == ["shanghai", "jiangsu", "zhejiang", "anhui"])
         #expect(delta.eligibility.applicantDistricts?.value == ["杨浦区"])
-        #expect(delta.eligibility.applicantDistricts?.source?.basis == .seed)
+        #expect(delta.eligibility.applicantDistricts?.source?.basis == .secondary)
         let operating = try #require(programmes["jic-operating-support"]?.versions.first)
         #expect(operating.caps.perApplicantPerYear[.enterprise]?.value == (try Money.parse("50万元")))
         #expect(operating.rate == nil)

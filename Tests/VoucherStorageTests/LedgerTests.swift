@@ -83,7 +83,7 @@ struct SchemaTests {
 
     static let ledgerTables = [
         "event", "programme", "policy_file", "policy_version", "applicant", "provider", "product", "claim", "decision",
-        "voucher_use", "redemption_filing", "redemption_item", "settlement", "payment", "posting",
+        "voucher_use", "redemption_filing", "redemption_item", "settlement", "payment", "posting", "provider_status",
     ]
 
     @Test(arguments: ledgerTables)
@@ -100,6 +100,12 @@ struct SchemaTests {
             context: fixture.next("2022-06-10")
         )
         try fixture.paidOperatingGrant("G-1", applicant: fixture.gamma, amount: "40万")
+        try fixture.ledger.changeProviderStatus(
+            providerID: fixture.suzhou,
+            status: .suspended,
+            reason: "停业整顿",
+            context: fixture.next("2022-07-01")
+        )
         let count = try fixture.ledger.rawRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
         #expect(count > 0, "the fixture must put a row in \(table)")
         #expect(throws: DatabaseError.self) {

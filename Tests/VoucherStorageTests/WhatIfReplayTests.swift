@@ -59,7 +59,7 @@ struct WhatIfReplayTests {
         try ledger.reverse(event: city.seq, reason: "entered twice", context: fixture.next("2022-02-04"))
         try fixture.grantQuota("C2", applicant: fixture.alpha, amount: "100000", on: "2022-03-01")
         _ = try fixture.use("U1", applicant: fixture.alpha, amount: "40000", on: "2022-05-10")
-        #expect(try Self.difference(ledger, shanghai, year: 2022) == nil)
+        #expect(try WhatIfReplayTests.difference(ledger, shanghai, year: 2022) == nil)
         #expect(try ledger.reconciliation(shanghai, period: .year(2022)).uses == 1)
     }
 
@@ -163,5 +163,43 @@ struct ReformChangesTests {
             [Replay(programme: own, reform: lower, year: 2022, reversed: $0)]
         }
         #expect(replays[0].outcome(chainHead: head).usesWithOtherAmount == 2)
+    }
+
+    /// A reform that takes claims from one district only refuses, in the replay, the claims and
+    /// grants of applicants registered elsewhere (as they were registered at the time), and the
+    /// uses of their quotas fall away with them.
+    @Test func aReformThatLimitsTheDistrictsRefusesTheOthersClaims() throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try fixture.grantQuota("C-A", applicant: fixture.alpha, amount: "10万")
+        try fixture.grantQuota("C-C", applicant: fixture.gamma, amount: "10万")
+        _ = try fixture.use("U-A", applicant: fixture.alpha, amount: "4万", on: "2022-05-10")
+        _ = try fixture.use("U-C", applicant: fixture.gamma, amount: "4万", on: "2022-05-10")
+        // Gamma moves afterwards: the replay reads the registration of the day of each event.
+        try ledger.registerApplicant(
+            ApplicantRegistration(
+                identifier: .creditCode(try UnifiedSocialCreditCode(fixture.gamma)),
+                kind: .enterprise,
+                name: "丙软件有限公司",
+                district: "宝山区",
+                region: "shanghai",
+                attributes: ["jic-member"]
+            ),
+            context: fixture.next("2022-06-01")
+        )
+        #expect(try WhatIfReplayTests.difference(ledger, shanghai, year: 2022) == nil)
+        let own = try ledger.programme(shanghai)
+        var versions = own.versions
+        for index in versions.indices {
+            versions[index].eligibility.applicantDistricts = Sourced(["宝山区"], Source(.assumed, "test"))
+        }
+        let baoshan = try Programme(id: own.id, kind: own.kind, name: own.name, versions: versions)
+        let (replays, head) = try ledger.replay(shanghai) {
+            [Replay(programme: own, reform: baoshan, year: 2022, reversed: $0)]
+        }
+        let outcome = replays[0].outcome(chainHead: head)
+        // Every claim was made while both were in 杨浦区: all refused, and every use with them.
+        #expect(Set(outcome.changes.map(\.ref)) == ["C-A", "C-C", "U-A", "U-C"], "\(outcome.changes)")
+        #expect(outcome.figures.used == .zero)
     }
 }

@@ -91,7 +91,8 @@ extension Lifecycle {
             throw .applicantNotEligible(
                 reason: "\(applicant.id) is registered in \(registered); \(programme.id.value) takes claims from "
                     + "\(districts.value.sorted().joined(separator: ", ")) only "
-                    + "(eligibility.applicant_districts)\(cite(districts.source))"
+                    + "(eligibility.applicant_districts)\(cite(districts.source)); "
+                    + "if the applicant has moved, register it again with --district"
             )
         }
         if let required = eligibility.applicantAttributes {
@@ -128,7 +129,12 @@ extension Lifecycle {
         if programme.kind == .voucher, let open = state.openClaim {
             throw .claimExists(applicant: claim.applicantID, programme: programme.id.value, year: claim.year, ref: open)
         }
-        if let applicant = state.applicant, let version = programme.version(on: date) {
+        // The version in force on the day, or for a claim made before its year's policy, the one
+        // in force when the year starts (a claim dated early does not escape the rule; the grant
+        // is checked again on its own day).
+        if let applicant = state.applicant,
+            let version = programme.version(on: date) ?? programme.version(on: .startOfYear(claim.year))
+        {
             try checkEligibility(of: applicant, for: programme, under: version)
         }
         return EventDraft(
@@ -319,6 +325,9 @@ extension Lifecycle {
             if programme.kind == .voucher && date > claim.endOfYear {
                 throw .decisionAfterProgrammeYear(claim: claim.ref, year: claim.year, date: date)
             }
+            // Who may claim is checked again when money is granted, against the registration and
+            // the version of that day.
+            if let version { try checkEligibility(of: state.applicant, for: programme, under: version) }
             let decision = try engineLimit(state: state, on: date)
             if decision.ineligibility != nil {
                 throw .notEligible(reason: "claim \(claim.ref): " + decision.summary(.en))

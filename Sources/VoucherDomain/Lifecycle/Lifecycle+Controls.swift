@@ -75,6 +75,14 @@ extension Lifecycle {
     ) throws(LedgerError) -> (fact: ProviderStatusFact, event: EventDraft) {
         var checked = change
         checked.reason = change.reason?.trimmed.nilIfEmpty
+        if let reason = checked.reason, let hidden = invisibleCharacter(in: reason) {
+            throw .invalid(
+                field: "reason",
+                value: reason.visible,
+                reason: "holds the control character \(hidden.code) at position \(hidden.position); "
+                    + "write the reason on one line"
+            )
+        }
         let inForce = suspension(on: change.from, among: changes)
         switch change.status {
         case .suspended:
@@ -101,10 +109,22 @@ extension Lifecycle {
         return (checked, EventDraft(kind: .providerStatus, payload: checked.payload))
     }
 
-    /// An invoice number as a use records it: no control or invisible character; nil when empty.
+    /// An invoice number as a use records it and compares it: full-width letters and digits as
+    /// their ASCII forms, letters in upper case, spaces removed, so that `inv 1`, `INV1` and `ＩＮＶ１`
+    /// are one invoice; no control or invisible character; nil when empty.
     public static func invoiceNumber(_ text: String?) throws(LedgerError) -> String? {
         guard let text = text?.trimmed, !text.isEmpty else { return nil }
-        let checked = try reference(text, field: "invoice")
+        _ = try reference(text, field: "invoice")
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars where !scalar.properties.isWhitespace {
+            // U+FF01…U+FF5E are the full-width forms of ASCII ! … ~.
+            if (0xFF01...0xFF5E).contains(scalar.value), let ascii = Unicode.Scalar(scalar.value - 0xFEE0) {
+                scalars.append(ascii)
+            } else {
+                scalars.append(scalar)
+            }
+        }
+        let checked = String(scalars).uppercased()
         guard checked.utf8.count <= 64 else {
             throw .invalid(
                 field: "invoice",

@@ -128,6 +128,9 @@ public struct Replay: Sendable {
     var applicantIDs = DenseTable<String>(empty: "")
     var kinds = DenseTable<ApplicantKind>(empty: .enterprise)
     var groups: [Int32: String] = [:]
+    /// Each applicant's district and (for the few that have any) attributes, which eligibility reads.
+    var districts = DenseTable<String>(empty: "")
+    var attributes: [Int32: Set<String>] = [:]
     var groupMembers: [String: Set<Int32>] = [:]
     var claims = SeqTable<ClaimState>()
     /// Voucher claims open (neither reversed nor rejected) per applicant and year.
@@ -204,10 +207,18 @@ public struct Replay: Sendable {
         groups[index] = applicant.group
         if let group = applicant.group { groupMembers[group, default: []].insert(index) }
         kinds[index] = applicant.kind
+        districts[index] = applicant.district
+        attributes[index] = applicant.attributes.isEmpty ? nil : applicant.attributes
     }
 
     func applicant(_ index: Int32) -> Applicant {
-        Applicant(id: applicantIDs[index], kind: kinds[index], group: groups[index])
+        Applicant(
+            id: applicantIDs[index],
+            kind: kinds[index],
+            group: groups[index],
+            district: districts[index],
+            attributes: attributes[index] ?? []
+        )
     }
 
     mutating func claim(seq: Int64, date: BusinessDate, fact: ClaimFact, applicant: Int32) {
@@ -215,7 +226,11 @@ public struct Replay: Sendable {
         if applicantIDs[applicant].isEmpty { applicantIDs[applicant] = fact.applicantID }
         let key = YearKey(year: fact.year, applicant: applicant)
         let open = sums[key.year, key.applicant].openClaim
-        let state = Lifecycle.ClaimState(programme: policy, openClaim: open == 0 ? nil : claims[open]?.fact.ref)
+        let state = Lifecycle.ClaimState(
+            programme: policy,
+            openClaim: open == 0 ? nil : claims[open]?.fact.ref,
+            applicant: self.applicant(applicant)
+        )
         do {
             _ = try Lifecycle.claim(fact, state: state, on: date, recording: false)
         } catch {

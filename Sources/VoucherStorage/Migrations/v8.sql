@@ -28,8 +28,9 @@ CREATE TRIGGER provider_status_no_delete BEFORE DELETE ON provider_status BEGIN 
 
 -- The event kinds gain 'provider-status'. SQLite cannot alter a CHECK constraint; widening the
 -- list loosens it, which SQLite's documentation allows by editing the table's SQL in place (every
--- existing row still satisfies it, so no row is rewritten). The code that runs this migration then
--- increments the schema version, so that every connection reloads the schema.
+-- existing row still satisfies it, so no row is rewritten). The statements above change the schema
+-- version, so every connection reloads the schema; the code that runs this migration checks that
+-- the new list is in place, and refuses (changing nothing) if it is not.
 PRAGMA writable_schema = ON;
 UPDATE sqlite_schema
 SET sql = replace(sql, '''payment'', ''expiry'', ''reversal''))', '''payment'', ''expiry'', ''reversal'', ''provider-status''))')

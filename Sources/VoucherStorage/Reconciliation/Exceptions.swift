@@ -115,7 +115,8 @@ extension ReconciliationQueries {
                 filedOn: try BusinessDate.parse($0["business_date"])
             )
         }
-        // Filings by providers ever suspended; the rules say which fell in a suspension.
+        // Filings by providers ever suspended; the rules say which fell in a suspension. (The CROSS
+        // JOIN makes SQLite go from each filing's items to their uses, not scan the year's uses.)
         let candidates = try db.fetchAll(
             Row.self,
             sql: """
@@ -124,7 +125,7 @@ extension ReconciliationQueries {
                 WHERE f.provider_id IN (SELECT provider_id FROM provider_status WHERE status = 'suspended')
                 AND e.business_date <= :through
                 AND NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = f.event_seq AND r.business_date <= :through)
-                AND EXISTS (SELECT 1 FROM redemption_item i JOIN voucher_use u ON u.event_seq = i.use_seq
+                AND EXISTS (SELECT 1 FROM redemption_item i CROSS JOIN voucher_use u ON u.event_seq = i.use_seq
                     WHERE i.filing_seq = f.event_seq AND u.programme_id = :programme \(useYear))
                 ORDER BY e.business_date, f.ref
                 """,
