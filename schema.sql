@@ -5,7 +5,8 @@
 -- late filings; 5 gave each use the rounding of its policy, which bounds its amount; 6 set the
 -- file's application id; 7 dropped the triggers that kept the balances and use totals (the ledger's
 -- code keeps them, writing a batch's changes once each); 8 added applicants' attributes, uses'
--- invoices, providers' suspensions and the event kind 'provider-status' (issue 12's controls).
+-- invoices, providers' suspensions, appropriations and the event kinds 'provider-status' and
+-- 'budget' (issue 12's controls).
 --
 -- Money is INTEGER fen (0.01 CNY); dates are TEXT 'YYYY-MM-DD'; hashes are lower-case hex SHA-256.
 -- Every fact is one row of `event`, chained by hash; the other ledger tables hold the event's
@@ -21,7 +22,7 @@ CREATE TABLE event (
     seq INTEGER PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN (
         'programme', 'applicant', 'provider', 'product', 'claim', 'decision', 'use',
-        'redemption-filed', 'redemption-settled', 'payment', 'expiry', 'reversal', 'provider-status')),
+        'redemption-filed', 'redemption-settled', 'payment', 'expiry', 'reversal', 'provider-status', 'budget')),
     business_date TEXT NOT NULL CHECK (business_date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
     recorded_at TEXT NOT NULL,
     actor TEXT NOT NULL CHECK (length(actor) > 0),
@@ -125,6 +126,18 @@ CREATE TABLE provider_status (
 ) STRICT;
 
 CREATE INDEX provider_status_by_provider ON provider_status(provider_id, event_seq);
+
+-- A programme year's appropriation (version 8), with the funders' shares (`city=6000;district=4000`,
+-- basis points); a later row for the same year revises it.
+CREATE TABLE budget (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    programme_id TEXT NOT NULL REFERENCES programme(id),
+    year INTEGER NOT NULL CHECK (year BETWEEN 1900 AND 9999),
+    amount INTEGER NOT NULL CHECK (amount >= 0),
+    shares TEXT CHECK (length(shares) > 0)
+) STRICT;
+
+CREATE INDEX budget_by_year ON budget(programme_id, year, event_seq);
 
 CREATE TABLE product (
     event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
@@ -383,3 +396,5 @@ CREATE TRIGGER posting_no_update BEFORE UPDATE ON posting BEGIN SELECT RAISE(ABO
 CREATE TRIGGER posting_no_delete BEFORE DELETE ON posting BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: posting cannot be deleted'); END;
 CREATE TRIGGER provider_status_no_update BEFORE UPDATE ON provider_status BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: provider_status cannot be updated'); END;
 CREATE TRIGGER provider_status_no_delete BEFORE DELETE ON provider_status BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: provider_status cannot be deleted'); END;
+CREATE TRIGGER budget_no_update BEFORE UPDATE ON budget BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: budget cannot be updated'); END;
+CREATE TRIGGER budget_no_delete BEFORE DELETE ON budget BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: budget cannot be deleted'); END;

@@ -110,13 +110,15 @@ func buildReport(_ ledger: Ledger, programme: ProgrammeID, period: ReportPeriod)
     for dimension in [BreakdownDimension.applicant, .provider] {
         names[dimension] = try ledger.partyNames(dimension, breakdowns[dimension]?.map(\.key) ?? [])
     }
+    let figures = try ledger.reconciliation(programme, period: period)
     return ReconciliationReport(
         programme: programme,
         name: definition.name,
-        figures: try ledger.reconciliation(programme, period: period),
+        figures: figures,
         breakdowns: breakdowns,
         breakdownKeys: keys,
         exceptions: try ledger.exceptions(programme, period: period, limit: ReportExceptions.listed),
-        partyNames: names
+        partyNames: names,
+        budget: try ledger.budgetFigures(figures)
     )
 }

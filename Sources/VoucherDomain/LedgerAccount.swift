@@ -92,12 +92,14 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable, Codable {
     case reversal
     /// A provider suspended or reinstated (schema v8).
     case providerStatus = "provider-status"
+    /// A programme year's appropriation, or its revision (schema v8).
+    case budget
 
     /// Whether a reversal may cancel an event of this kind. Policies change by new versions and
     /// parties by new registrations; only the lifecycle's events are reversed.
     public var isReversible: Bool {
         switch self {
-        case .programme, .applicant, .provider, .product, .reversal, .providerStatus: false
+        case .programme, .applicant, .provider, .product, .reversal, .providerStatus, .budget: false
         case .claim, .decision, .use, .redemptionFiled, .redemptionSettled, .payment, .expiry: true
         }
     }

@@ -365,3 +365,49 @@ public struct ReviewerRow: Sendable, Hashable {
         self.rejectedRequested = rejectedRequested
     }
 }
+
+/// The programme's fund in a report: the year's appropriation (as recorded by the report's last
+/// day), what grants have committed, what was used and paid, and what may still be granted.
+public struct BudgetFigures: Sendable, Hashable {
+    public var appropriation: Appropriation
+    /// The event that recorded it, and its business date.
+    public var event: Int64
+    public var recordedOn: BusinessDate
+    /// The current grants (voucher quotas granted; matching and grants decided): the report's claimed.
+    public var committed: Money
+    public var used: Money
+    public var paid: Money
+
+    public init(
+        appropriation: Appropriation,
+        event: Int64,
+        recordedOn: BusinessDate,
+        committed: Money,
+        used: Money,
+        paid: Money
+    ) {
+        self.appropriation = appropriation
+        self.event = event
+        self.recordedOn = recordedOn
+        self.committed = committed
+        self.used = used
+        self.paid = paid
+    }
+
+    /// The fund's figures from a report's: committed is what was claimed (granted), paid what
+    /// was redeemed or paid out.
+    public init(appropriation: Appropriation, event: Int64, recordedOn: BusinessDate, figures: ReconciliationFigures) {
+        self.init(
+            appropriation: appropriation,
+            event: event,
+            recordedOn: recordedOn,
+            committed: figures.claimed,
+            used: figures.used,
+            paid: figures.redeemed
+        )
+    }
+
+    /// What may still be granted: appropriated − committed (negative when grants made before a
+    /// smaller revision exceed it).
+    public var left: Money { Money(fen: appropriation.amount.fen - committed.fen) }
+}

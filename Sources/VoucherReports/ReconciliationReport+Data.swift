@@ -25,6 +25,12 @@ extension ReconciliationReport {
         for check in figures.identities {
             lines.append(field(words.identity(check.identity)) + "," + check.difference.decimalString())
         }
+        for row in budgetRows(language) {
+            lines.append(
+                field(words.budget + ": " + row.label.trimmingCharacters(in: .whitespaces)) + ","
+                    + row.money.decimalString()
+            )
+        }
         lines.append(field(words.chainHead) + "," + figures.chainHead.hash)
         return lines.joined(separator: "\r\n") + "\r\n"
     }

@@ -59,6 +59,15 @@ extension ReconciliationReport {
         body.append("<h2>\(words.identities)</h2><ul>")
         body += identityLines(words).map { "<li class=\"\($0.hasPrefix("✓") ? "ok" : "bad")\">\(escape($0))</li>" }
         body.append("</ul>")
+        let fund = budgetRows(language)
+        if !fund.isEmpty {
+            body.append("<h2>\(words.budget)</h2><table><tbody>")
+            body += fund.map {
+                "<tr><td>\(escape($0.label))</td><td class=\"n\">\($0.money.formatted())</td>"
+                    + "<td class=\"n\">\($0.money.formattedWan())</td></tr>"
+            }
+            body.append("</tbody></table>")
+        }
         body.append("<h2>\(words.measuresChart)</h2>")
         body.append(measuresChart(words: words))
         if let months = breakdowns[.month], !months.isEmpty {

@@ -21,6 +21,14 @@ extension ReconciliationReport {
         out.append("")
         out.append(words.identities)
         out += identityLines(words).map { "  " + $0 }
+        let fund = budgetRows(language)
+        if !fund.isEmpty {
+            out.append("")
+            out.append(words.budget)
+            var table = TextTable(header: ["", words.value, words.wan], alignments: [.left, .right, .right])
+            table.rows = fund.map { [$0.label, $0.money.formatted(), $0.money.formattedWan()] }
+            out.append(table.render())
+        }
         for dimension in BreakdownDimension.allCases {
             guard let rows = breakdowns[dimension], !rows.isEmpty else { continue }
             out.append("")
@@ -122,6 +130,17 @@ extension ReconciliationReport {
         out.append("## \(words.identities)")
         out.append("")
         out += identityLines(words).map { "- " + escape($0) }
+        let fund = budgetRows(language)
+        if !fund.isEmpty {
+            out.append("")
+            out.append("## \(words.budget)")
+            out.append("")
+            out.append("| | \(words.value) | \(words.wan) |")
+            out.append("| --- | ---: | ---: |")
+            for row in fund {
+                out.append("| \(escape(row.label)) | \(row.money.formatted()) | \(row.money.formattedWan()) |")
+            }
+        }
         for dimension in BreakdownDimension.allCases {
             guard let rows = breakdowns[dimension], !rows.isEmpty else { continue }
             out.append("")

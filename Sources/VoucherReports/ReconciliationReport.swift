@@ -13,6 +13,8 @@ public struct ReconciliationReport: Sendable, Hashable {
     public var exceptions: ReportExceptions
     /// The names of the applicants and providers the breakdowns list, by dimension and key.
     public var partyNames: [BreakdownDimension: [String: String]]
+    /// The year's fund, when an appropriation was recorded.
+    public var budget: BudgetFigures?
 
     public init(
         programme: ProgrammeID,
@@ -21,8 +23,10 @@ public struct ReconciliationReport: Sendable, Hashable {
         breakdowns: [BreakdownDimension: [BreakdownRow]],
         breakdownKeys: [BreakdownDimension: Int] = [:],
         exceptions: ReportExceptions,
-        partyNames: [BreakdownDimension: [String: String]] = [:]
+        partyNames: [BreakdownDimension: [String: String]] = [:],
+        budget: BudgetFigures? = nil
     ) {
+        self.budget = budget
         self.programme = programme
         self.name = name
         self.figures = figures
@@ -49,6 +53,19 @@ public struct ReconciliationReport: Sendable, Hashable {
         case .category, .region: ReportWords(language).label(dimension, key)
         case .month: nil
         }
+    }
+
+    /// The fund's rows, in the order the report lists them: appropriated, each share, committed,
+    /// used, paid, left. Empty when no appropriation was recorded.
+    func budgetRows(_ language: Language) -> [(label: String, money: Money)] {
+        guard let budget else { return [] }
+        let words = ReportWords(language)
+        return [(words.appropriated(event: budget.event, on: budget.recordedOn), budget.appropriation.amount)]
+            + budget.appropriation.shareAmounts.map { (words.share($0.share), $0.amount) }
+            + [
+                (words.committed, budget.committed), (words.budgetUsed, budget.used), (words.paid, budget.paid),
+                (words.budgetLeft, budget.left),
+            ]
     }
 
     /// The keys of a breakdown that it does not list.

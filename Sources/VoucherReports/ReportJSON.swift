@@ -144,10 +144,33 @@ struct ReportJSON: Encodable {
     var breakdowns: [String: [Row]]
     var breakdownKeys: [String: Int]
     var exceptions: Exceptions
+    var budget: Budget?
+
+    struct Share: Encodable {
+        var name: String
+        var rate: String
+        var amount: Yuan
+    }
+
+    struct Budget: Encodable {
+        var appropriated: Yuan
+        var event: Int64
+        var recordedOn: String
+        var shares: [Share]
+        var committed: Yuan
+        var used: Yuan
+        var paid: Yuan
+        var left: Yuan
+
+        enum CodingKeys: String, CodingKey {
+            case appropriated, event, shares, committed, used, paid, left
+            case recordedOn = "recorded_on"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case programme, kind, year, from, to, applicants, uses, providers, products, claimed, used, redeemed, expired
-        case forfeited, available, events, identities, breakdowns, exceptions
+        case forfeited, available, events, identities, breakdowns, exceptions, budget
         case nameZh = "name_zh"
         case nameEn = "name_en"
         case enterprisesServed = "enterprises_served"
@@ -194,6 +217,8 @@ struct ReportJSON: Encodable {
         try container.encode(breakdowns, forKey: .breakdowns)
         try container.encode(breakdownKeys, forKey: .breakdownKeys)
         try container.encode(exceptions, forKey: .exceptions)
+        // null when no appropriation was recorded.
+        try container.encode(budget, forKey: .budget)
     }
 
     init(_ report: ReconciliationReport) {
@@ -247,6 +272,20 @@ struct ReportJSON: Encodable {
         }
         breakdowns = rows
         breakdownKeys = keys
+        budget = report.budget.map { fund in
+            Budget(
+                appropriated: Yuan(money: fund.appropriation.amount),
+                event: fund.event,
+                recordedOn: fund.recordedOn.iso,
+                shares: fund.appropriation.shareAmounts.map {
+                    Share(name: $0.share.name, rate: $0.share.rate.formatted(), amount: Yuan(money: $0.amount))
+                },
+                committed: Yuan(money: fund.committed),
+                used: Yuan(money: fund.used),
+                paid: Yuan(money: fund.paid),
+                left: Yuan(money: fund.left)
+            )
+        }
         exceptions = Exceptions(
             reversals: report.exceptions.reversals.map {
                 Reversal(

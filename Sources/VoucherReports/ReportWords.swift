@@ -119,6 +119,19 @@ struct ReportWords {
             ]
         }
     }
+    var budget: String { pick("预算", "Budget") }
+    func appropriated(event: Int64, on date: BusinessDate) -> String {
+        pick("年度预算（事件 \(event)，\(date)）", "Appropriated (event \(event), \(date))")
+    }
+    func share(_ share: BudgetShare) -> String {
+        let names = ["city": ("市级", "city"), "district": ("区级", "district")]
+        let name = names[share.name].map { pick($0.0, $0.1) } ?? share.name
+        return pick("  其中\(name) \(share.rate)", "  of which \(name) \(share.rate)")
+    }
+    var committed: String { pick("已核定", "Committed (granted)") }
+    var budgetUsed: String { pick("已使用", "Used") }
+    var paid: String { pick("已兑付/拨付", "Paid") }
+    var budgetLeft: String { pick("可核定余额", "Left to grant") }
     var chainHead: String { pick("账本链头", "Ledger chain head") }
     func events(_ count: Int64) -> String { pick("\(count) 个事件", "\(count) events") }
     var chart: String { pick("按月用券与兑付", "Used and redeemed by month") }

@@ -84,6 +84,12 @@ extension Ledger {
             )
             if case .grant(let amount) = checked.outcome, amount > .zero {
                 state.usage = try grantUsage(db, claim: claim, state: state, date: context.businessDate)
+                state.budget = try budgetState(
+                    db,
+                    claim: claim,
+                    current: state.decisions.last?.granted ?? .zero,
+                    on: context.businessDate
+                )
             }
             let (fact, event) = try Lifecycle.decide(checked, state: state, on: context.businessDate)
             return try append(db, context: context, request: submitted, event: event, entry: entry) { seq in

@@ -242,4 +242,66 @@ import Testing
         )
         #expect(try run(["verify"]).status == 0)
     }
+
+    @Test func aBudgetBoundsTheGrantsAndTheReportShowsIt() throws {
+        let (directory, run) = try LedgerEdgeTests.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let noBudget = try run(["report", "--programme", "jic-operating-support", "--year", "2023", "--format", "json"])
+        #expect(noBudget.stdout.contains(#""budget":null"#), "\(noBudget.stdout)")
+        let steps: [([String], Int32, String)] = [
+            (
+                [
+                    "budget", "set", "--programme", "jic-operating-support", "--year", "2023", "--amount", "60万",
+                    "--share", "city=60%", "--share", "district=30%", "--date", "2023-01-10",
+                ], 1, "the shares add up to 90%, not 100%"
+            ),
+            (
+                [
+                    "budget", "set", "--programme", "jic-operating-support", "--year", "2023", "--amount", "60万",
+                    "--share", "city=60%", "--share", "district=40%", "--date", "2023-01-10",
+                ], 0, ""
+            ),
+            (
+                [
+                    "claim", "--ref", "G-1", "--applicant", Self.a, "--programme", "jic-operating-support", "--year",
+                    "2023", "--requested", "50万", "--date", "2023-03-01",
+                ], 0, ""
+            ),
+            (["decide", "--claim", "G-1", "--grant", "50万", "--reviewer", "王丽", "--date", "2023-03-02"], 0, ""),
+            (
+                [
+                    "claim", "--ref", "G-2", "--applicant", LedgerEdgeTests.b, "--programme", "jic-operating-support",
+                    "--year", "2023", "--requested", "50万", "--date", "2023-03-01",
+                ], 0, ""
+            ),
+            (
+                ["decide", "--claim", "G-2", "--grant", "20万", "--reviewer", "王丽", "--date", "2023-03-02"], 1,
+                "claim G-2: cannot grant 200,000.00; the year's budget (600,000.00, event"
+            ),
+            (["decide", "--claim", "G-2", "--grant", "10万", "--reviewer", "王丽", "--date", "2023-03-02"], 0, ""),
+        ]
+        for (arguments, status, message) in steps {
+            let result = try run(arguments)
+            #expect(result.status == status, "\(arguments): \(result.stderr)")
+            #expect(message.isEmpty || result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        let json = try run(["report", "--programme", "jic-operating-support", "--year", "2023", "--format", "json"])
+        #expect(
+            json.stdout.contains(
+                #""budget":{"appropriated":"600000.00","committed":"600000.00","event":"#
+            ),
+            "\(json.stdout)"
+        )
+        #expect(json.stdout.contains(#""left":"0.00","paid":"0.00","recorded_on":"2023-01-10","#), "\(json.stdout)")
+        #expect(
+            json.stdout.contains(
+                #""shares":[{"amount":"360000.00","name":"city","rate":"60%"},{"amount":"240000.00","name":"district","rate":"40%"}]"#
+            ),
+            "\(json.stdout)"
+        )
+        let text = try run(["report", "--programme", "jic-operating-support", "--year", "2023", "--lang", "en"])
+        #expect(text.stdout.contains("Budget"), "\(text.stdout)")
+        #expect(text.stdout.contains("of which city 60%"), "\(text.stdout)")
+        #expect(try run(["verify"]).status == 0)
+    }
 }

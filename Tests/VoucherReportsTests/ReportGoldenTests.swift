@@ -99,7 +99,23 @@ struct ReportGoldenTests {
             partyNames: [
                 .applicant: ["91350100M000100Y43": "福州示例科技有限公司"],
                 .provider: ["12310000007000001F": "上海检验检测研究院 <i>&</i> | [x](y)"],
-            ]
+            ],
+            budget: BudgetFigures(
+                appropriation: Appropriation(
+                    programme: try ProgrammeID("sh-innovation-voucher"),
+                    year: 2022,
+                    amount: money("30万"),
+                    shares: [
+                        BudgetShare(name: "city", rate: .percent(60)),
+                        BudgetShare(name: "district", rate: .percent(40)),
+                    ]
+                ),
+                event: 3,
+                recordedOn: date("2022-01-10"),
+                committed: money("29万"),
+                used: money("29万"),
+                paid: money("27万")
+            )
         )
     }
 

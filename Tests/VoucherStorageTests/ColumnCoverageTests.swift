@@ -85,8 +85,20 @@ struct ColumnCoverageTests {
         try Self.suspendAndReinstate(ledger, provider: fixture.lab)
     }
 
-    /// A provider suspended in February 2023 and reinstated in March: rows of `provider_status`.
+    /// A provider suspended in February 2023 and reinstated in March: rows of `provider_status`;
+    /// and an appropriation of the Shanghai voucher's 2023 with its shares: a row of `budget`.
     static func suspendAndReinstate(_ ledger: Ledger, provider: String) throws {
+        try ledger.setBudget(
+            Appropriation(
+                programme: shanghai,
+                year: 2023,
+                amount: yuan("500万"),
+                shares: [
+                    BudgetShare(name: "city", rate: .percent(50)), BudgetShare(name: "district", rate: .percent(50)),
+                ]
+            ),
+            context: EventContext(idempotencyKey: "budget", actor: "test", businessDate: day("2023-01-10"))
+        )
         try ledger.changeProviderStatus(
             providerID: provider,
             status: .suspended,

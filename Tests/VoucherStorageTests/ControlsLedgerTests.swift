@@ -161,4 +161,64 @@ import VoucherStorage
         #expect(outside?.description.contains("registered in district 宝山区") == true)
         #expect(try fixture.ledger.verify().isValid)
     }
+
+    @Test func aGrantBeyondTheAppropriationIsRefusedAndTheReportShowsTheFund() throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try ledger.setBudget(
+            Appropriation(
+                programme: operating,
+                year: 2023,
+                amount: yuan("80万"),
+                shares: [
+                    BudgetShare(name: "city", rate: .percent(60)), BudgetShare(name: "district", rate: .percent(40)),
+                ]
+            ),
+            context: fixture.next("2023-01-10")
+        )
+        try fixture.paidOperatingGrant("G-1", applicant: fixture.gamma, amount: "50万")
+        try ledger.claim(
+            ClaimRequest(
+                ref: "G-2",
+                applicantID: fixture.alpha,
+                programme: operating,
+                year: 2023,
+                requested: yuan("50万")
+            ),
+            context: fixture.next("2023-03-01")
+        )
+        let before = try ledger.digest()
+        let refusal = #expect(throws: LedgerError.self) {
+            try ledger.decide(
+                DecisionRequest(claimRef: "G-2", outcome: .grant(yuan("40万")), reviewer: "r"),
+                context: fixture.next("2023-03-02")
+            )
+        }
+        #expect(
+            refusal?.description.contains("has 300,000.00 left after the other grants") == true,
+            "\(String(describing: refusal))"
+        )
+        #expect(try ledger.digest() == before)
+        try ledger.decide(
+            DecisionRequest(claimRef: "G-2", outcome: .grant(yuan("30万")), reviewer: "r"),
+            context: fixture.next("2023-03-02")
+        )
+        let figures = try ledger.reconciliation(operating, period: .year(2023))
+        let fund = try #require(try ledger.budgetFigures(figures))
+        #expect(fund.appropriation.amount == yuan("80万"))
+        #expect(fund.committed == yuan("80万"))
+        #expect(fund.paid == yuan("50万"))
+        #expect(fund.left == .zero)
+        #expect(fund.appropriation.shareAmounts.map(\.amount) == [yuan("48万"), yuan("32万")])
+        // A revision is a new event; the report reads the latest by its last day.
+        try ledger.setBudget(
+            Appropriation(programme: operating, year: 2023, amount: yuan("100万")),
+            context: fixture.next("2023-06-01")
+        )
+        #expect(try ledger.budgetFigures(figures)?.left == yuan("20万"))
+        let may = try ledger.reconciliation(operating, period: ReportPeriod(year: 2023, through: day("2023-05-31")))
+        #expect(try ledger.budgetFigures(may)?.appropriation.amount == yuan("80万"))
+        #expect(try ledger.budgetFigures(try ledger.reconciliation(operating, period: .year(2022))) == nil)
+        #expect(try ledger.verify().isValid)
+    }
 }

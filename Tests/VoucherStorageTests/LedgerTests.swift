@@ -84,6 +84,7 @@ struct SchemaTests {
     static let ledgerTables = [
         "event", "programme", "policy_file", "policy_version", "applicant", "provider", "product", "claim", "decision",
         "voucher_use", "redemption_filing", "redemption_item", "settlement", "payment", "posting", "provider_status",
+        "budget",
     ]
 
     @Test(arguments: ledgerTables)
@@ -104,6 +105,10 @@ struct SchemaTests {
             providerID: fixture.suzhou,
             status: .suspended,
             reason: "停业整顿",
+            context: fixture.next("2022-07-01")
+        )
+        try fixture.ledger.setBudget(
+            Appropriation(programme: delta, year: 2022, amount: yuan("3000万")),
             context: fixture.next("2022-07-01")
         )
         let count = try fixture.ledger.rawRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }

@@ -30,6 +30,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case applicantNotEligible(reason: String)
     case providerSuspended(provider: String, from: BusinessDate, reason: String, date: BusinessDate)
     case invoiceFunded(invoice: String, provider: String, use: String, programme: String)
+    /// A grant beyond what the year's appropriation leaves.
+    case overBudget(claim: String, granted: Money, left: Money, appropriated: Money, event: Int64)
     /// A grant used or paid before every required review level granted it.
     case awaitingReview(claim: String, level: ReviewLevel, rule: String, operation: String)
     case nothingToPay(explanation: [String])
@@ -96,6 +98,10 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .providerSuspended(let provider, let from, let reason, let date):
             "provider \(provider) is suspended from \(from) (\(reason)), so it takes no voucher on \(date); "
                 + "`voucher provider reinstate` ends a suspension"
+        case .overBudget(let claim, let granted, let left, let appropriated, let event):
+            "claim \(claim): cannot grant \(granted.formatted()); the year's budget (\(appropriated.formatted()), "
+                + "event \(event)) has \(left.formatted()) left after the other grants. Grant less, or record "
+                + "a revised appropriation with `voucher budget set`"
         case .awaitingReview(let claim, let level, let rule, let operation):
             "claim \(claim) awaits the \(level.rawValue) review (\(rule)); its grant cannot be \(operation) until "
                 + "the \(level.rawValue) grants it: `voucher decide --claim \(claim) --level \(level.rawValue) …`"

@@ -239,14 +239,18 @@ extension Lifecycle {
         public var decisions: [PriorDecision]
         public var applicant: Applicant
         public var usage: UsageSoFar
+        /// The year's recorded appropriation, if any, and what the other claims have committed.
+        public var budget: BudgetState?
 
         public init(
             claim: ClaimFact,
             programme: Programme,
             decisions: [PriorDecision],
             applicant: Applicant,
-            usage: UsageSoFar = UsageSoFar()
+            usage: UsageSoFar = UsageSoFar(),
+            budget: BudgetState? = nil
         ) {
+            self.budget = budget
             self.claim = claim
             self.programme = programme
             self.decisions = decisions
@@ -264,6 +268,8 @@ extension Lifecycle {
     ///   every kind of programme.
     /// - A voucher quota belongs to its programme year: it cannot be granted after that year ends,
     ///   and it is usable from the later of the grant and 1 January of the year.
+    /// - A grant is at most what the year's recorded appropriation leaves after the other claims'
+    ///   grants.
     /// - The quota moves from the budget by the difference from the claim's current grant.
     ///
     /// `recording: false` leaves out the payload and the explanation stored with the event: a
@@ -333,6 +339,7 @@ extension Lifecycle {
                 throw .notEligible(reason: "claim \(claim.ref): " + decision.summary(.en))
             }
             let limit = min(decision.amount, claim.requested)
+            if granted <= limit { try checkBudget(state.budget, claim: claim, granted: granted) }
             if granted > limit {
                 var lines = decision.explanation(.en, citing: false)
                 if claim.requested < decision.amount { lines.append("requested \(claim.requested.formatted())") }

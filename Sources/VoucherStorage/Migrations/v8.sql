@@ -26,13 +26,29 @@ CREATE INDEX provider_status_by_provider ON provider_status(provider_id, event_s
 CREATE TRIGGER provider_status_no_update BEFORE UPDATE ON provider_status BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: provider_status cannot be updated'); END;
 CREATE TRIGGER provider_status_no_delete BEFORE DELETE ON provider_status BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: provider_status cannot be deleted'); END;
 
--- The event kinds gain 'provider-status'. SQLite cannot alter a CHECK constraint; widening the
+-- A programme year's appropriation (the fund grants draw on), with the funders' shares
+-- (`city=6000;district=4000`, basis points; NULL when not given); a later row for the same year
+-- revises it. Its event's payload: programme, year, amount, shares (left out when NULL).
+CREATE TABLE budget (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    programme_id TEXT NOT NULL REFERENCES programme(id),
+    year INTEGER NOT NULL CHECK (year BETWEEN 1900 AND 9999),
+    amount INTEGER NOT NULL CHECK (amount >= 0),
+    shares TEXT CHECK (length(shares) > 0)
+) STRICT;
+
+CREATE INDEX budget_by_year ON budget(programme_id, year, event_seq);
+
+CREATE TRIGGER budget_no_update BEFORE UPDATE ON budget BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: budget cannot be updated'); END;
+CREATE TRIGGER budget_no_delete BEFORE DELETE ON budget BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: budget cannot be deleted'); END;
+
+-- The event kinds gain 'provider-status' and 'budget'. SQLite cannot alter a CHECK constraint; widening the
 -- list loosens it, which SQLite's documentation allows by editing the table's SQL in place (every
 -- existing row still satisfies it, so no row is rewritten). The statements above change the schema
 -- version, so every connection reloads the schema; the code that runs this migration checks that
 -- the new list is in place, and refuses (changing nothing) if it is not.
 PRAGMA writable_schema = ON;
 UPDATE sqlite_schema
-SET sql = replace(sql, '''payment'', ''expiry'', ''reversal''))', '''payment'', ''expiry'', ''reversal'', ''provider-status''))')
+SET sql = replace(sql, '''payment'', ''expiry'', ''reversal''))', '''payment'', ''expiry'', ''reversal'', ''provider-status'', ''budget''))')
 WHERE type = 'table' AND name = 'event';
 PRAGMA writable_schema = RESET;

@@ -275,3 +275,39 @@ struct ProviderStatusRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
         return ProviderStatusFact(providerID: providerID, status: status, from: from, reason: reason)
     }
 }
+
+/// A programme year's appropriation (schema v8). The `budget` table.
+struct BudgetRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
+    static let databaseTableName = "budget"
+
+    var eventSeq: Int64
+    var programmeID: String
+    var year: Int
+    var amount: Int64
+    var shares: String?
+
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
+        case eventSeq = "event_seq"
+        case programmeID = "programme_id"
+        case year
+        case amount
+        case shares
+    }
+
+    typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [eventSeq, programmeID, year, amount, shares]
+    }
+
+    /// The appropriation as the rules see it; nil for a row the schema's checks would not have let in.
+    var appropriation: Appropriation? {
+        guard let programme = try? ProgrammeID(programmeID), let shares = Appropriation.shares(shares) else {
+            return nil
+        }
+        return Appropriation(programme: programme, year: year, amount: Money(fen: amount), shares: shares)
+    }
+}

@@ -197,6 +197,15 @@ extension LedgerVerifier {
             fields: [.text("id"), .text("name"), .text("region"), PayloadField(key: "override", source: .override)]
         ),
         FactTable(
+            table: "budget",
+            kind: .budget,
+            rows: "SELECT * FROM budget",
+            fields: [
+                .text("programme", "programme_id"), .int("year"), .int("amount"),
+                PayloadField(key: "shares", source: .textUnlessNull("shares")),
+            ]
+        ),
+        FactTable(
             table: "provider_status",
             kind: .providerStatus,
             rows: "SELECT * FROM provider_status",

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import VoucherDomain
+import VoucherStorage
+
+/// A programme year's appropriation: the fund grants draw on.
+struct BudgetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "budget",
+        abstract: "Record a programme year's appropriation (its fund), with the funders' shares.",
+        discussion: """
+            A grant beyond what the appropriation leaves after the year's other grants is refused,
+            naming the budget; the report shows appropriated, committed, used, paid and left.
+            Recording again for the same year revises it; the history keeps both.
+
+            Example:
+              voucher budget set --programme yrd-innovation-voucher --year 2022 --amount 3000万 --share city=60% --share district=40% --date 2022-01-10
+            """,
+        subcommands: [Set.self]
+    )
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record (or revise) a programme year's appropriation.",
+            discussion: """
+                Example:
+                  voucher budget set --programme yrd-innovation-voucher --year 2022 --amount 3000万 --share city=60% --share district=40% --date 2022-01-10
+                """
+        )
+        @OptionGroup var options: RecordOptions
+        @Option(help: "The programme id.") var programme: String
+        @Option(help: "The programme year.") var year: Int
+        @Option(help: "The amount appropriated, e.g. 3000万.") var amount: Money
+        @Option(
+            name: .customLong("share"),
+            help: ArgumentHelp(
+                "A funder's share, e.g. city=60% (repeat; the shares add up to 100%).",
+                valueName: "name=rate"
+            )
+        )
+        var shares: [String] = []
+
+        func run() throws {
+            let event = try guarded {
+                var parsed: [BudgetShare] = []
+                for text in shares {
+                    let parts = text.split(separator: "=", maxSplits: 1).map {
+                        $0.trimmingCharacters(in: .whitespaces)
+                    }
+                    guard parts.count == 2, let rate = try? Rate.parse(parts[1]) else {
+                        throw LedgerError.invalid(
+                            field: "share",
+                            value: text,
+                            reason: "write a funder's share as name=rate, e.g. city=60%"
+                        )
+                    }
+                    parsed.append(BudgetShare(name: parts[0], rate: rate))
+                }
+                let appropriation = Appropriation(
+                    programme: try ProgrammeID(programme),
+                    year: year,
+                    amount: amount,
+                    shares: parsed
+                )
+                return try options.ledger.open().setBudget(
+                    appropriation,
+                    context: options.context(
+                        defaultKey:
+                            "budget:\(programme):\(year):\(amount.decimalString()):\(appropriation.sharesText ?? "")"
+                            + ":\((options.date ?? today()).iso)"
+                    )
+                )
+            }
+            report(event, what: "budget of \(programme) for \(year)", format: options.format, language: options.lang)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+// MARK: - The programme's fund: a year's appropriation and what grants may still commit
+
+/// One funder's share of an appropriation (the city's 60%, the district's 40%).
+public struct BudgetShare: Sendable, Hashable {
+    public var name: String
+    public var rate: Rate
+
+    public init(name: String, rate: Rate) {
+        self.name = name
+        self.rate = rate
+    }
+}
+
+/// A programme year's appropriation as recorded: the `budget` row and the payload its event hashes.
+/// A later one for the same year revises it; the history keeps both.
+public struct Appropriation: Sendable, Hashable {
+    public var programme: ProgrammeID
+    public var year: Int
+    public var amount: Money
+    public var shares: [BudgetShare]
+
+    public init(programme: ProgrammeID, year: Int, amount: Money, shares: [BudgetShare] = []) {
+        self.programme = programme
+        self.year = year
+        self.amount = amount
+        self.shares = shares
+    }
+
+    /// The shares as the row and the payload keep them: `city=6000;district=4000` (basis points,
+    /// in the order given); nil when there are none (the payload then leaves the key out).
+    public var sharesText: String? {
+        shares.isEmpty ? nil : shares.map { "\($0.name)=\($0.rate.basisPoints)" }.joined(separator: ";")
+    }
+
+    /// Reads ``sharesText``; nil for text it does not write.
+    public static func shares(_ text: String?) -> [BudgetShare]? {
+        guard let text else { return [] }
+        var shares: [BudgetShare] = []
+        for part in text.split(separator: ";") {
+            let pieces = part.split(separator: "=")
+            guard pieces.count == 2, let points = Int64(pieces[1]) else { return nil }
+            shares.append(BudgetShare(name: String(pieces[0]), rate: Rate(basisPoints: points)))
+        }
+        return shares
+    }
+
+    public var payload: CanonicalJSON {
+        var members: [String: CanonicalJSON] = [
+            "programme": .string(programme.value), "year": .int(Int64(year)), "amount": .money(amount),
+        ]
+        if let sharesText { members["shares"] = .string(sharesText) }
+        return .object(members)
+    }
+
+    /// Each share's part of the amount, rounded down to the fen; the last takes what rounding
+    /// left, so that the parts add up to the amount.
+    public var shareAmounts: [(share: BudgetShare, amount: Money)] {
+        var parts: [(BudgetShare, Money)] = []
+        var left = amount
+        for (index, share) in shares.enumerated() {
+            let part =
+                index == shares.count - 1
+                ? left : ((try? share.rate.apply(to: amount, rounding: .downToFen)) ?? .zero)
+            parts.append((share, part))
+            left = left.remaining(after: part)
+        }
+        return parts
+    }
+}
+
+/// The appropriation a grant is decided against, and what the year's other claims have committed.
+public struct BudgetState: Sendable, Hashable {
+    public var appropriation: Appropriation
+    /// The event that recorded the appropriation in force.
+    public var event: Int64
+    /// The current grants of the year's other live claims.
+    public var committedByOthers: Money
+
+    public init(appropriation: Appropriation, event: Int64, committedByOthers: Money) {
+        self.appropriation = appropriation
+        self.event = event
+        self.committedByOthers = committedByOthers
+    }
+
+    /// What may still be granted to the claim: the appropriation less the others' grants.
+    public var left: Money { appropriation.amount.remaining(after: committedByOthers) }
+}
+
+extension Lifecycle {
+    /// An appropriation checked: a plausible year, an amount of zero or more, shares with names,
+    /// each above 0%, named once, adding up to 100%.
+    public static func appropriation(_ request: Appropriation) throws(LedgerError) -> EventDraft {
+        guard (1900...9999).contains(request.year) else {
+            throw .invalid(field: "year", value: "\(request.year)", reason: "is not a year")
+        }
+        try checkAmount(request.amount, field: "amount")
+        var names: Set<String> = []
+        var total: Int64 = 0
+        for share in request.shares {
+            let name = share.name
+            guard ApplicantRegistration.isAttributeName(name) else {
+                throw .invalid(
+                    field: "share",
+                    value: name,
+                    reason: "is not a funder's name; use lower-case letters, digits and hyphens, e.g. city=60%"
+                )
+            }
+            guard names.insert(name).inserted else {
+                throw .invalid(field: "share", value: name, reason: "is named twice; give each funder's share once")
+            }
+            guard share.rate.basisPoints > 0 else {
+                throw .invalid(field: "share", value: "\(name)=\(share.rate)", reason: "is 0%; leave the funder out")
+            }
+            total += share.rate.basisPoints
+        }
+        if !request.shares.isEmpty && total != 10_000 {
+            throw .invalid(
+                field: "share",
+                value: request.sharesText ?? "",
+                reason: "the shares add up to \(Rate(basisPoints: total)), not 100%"
+            )
+        }
+        return EventDraft(kind: .budget, programme: request.programme, payload: request.payload)
+    }
+
+    /// Refuses a grant beyond what the year's appropriation leaves, naming the appropriation.
+    static func checkBudget(_ budget: BudgetState?, claim: ClaimFact, granted: Money) throws(LedgerError) {
+        guard let budget, granted > budget.left else { return }
+        throw .overBudget(
+            claim: claim.ref,
+            granted: granted,
+            left: budget.left,
+            appropriated: budget.appropriation.amount,
+            event: budget.event
+        )
+    }
+}

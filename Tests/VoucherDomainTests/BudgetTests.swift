@@ -1,0 +1,75 @@
+import Testing
+import VoucherDomain
+
+/// A programme year's appropriation and the grants it bounds, without a database.
+struct BudgetTests {
+    static let money = LifecycleTests.money
+    static let date = LifecycleTests.date
+
+    static func appropriation(_ amount: String, shares: [(String, Int64)] = []) throws -> Appropriation {
+        Appropriation(
+            programme: try ProgrammeID("test-grant"),
+            year: 2023,
+            amount: money(amount),
+            shares: shares.map { BudgetShare(name: $0.0, rate: Rate(basisPoints: $0.1)) }
+        )
+    }
+
+    @Test func anAppropriationsSharesAddUpToAllOfItAndItsPartsToTheFen() throws {
+        let fund = try Self.appropriation("100.01", shares: [("city", 6_000), ("district", 4_000)])
+        let event = try Lifecycle.appropriation(fund)
+        #expect(event.kind == .budget)
+        #expect(
+            event.payload.text
+                == #"{"amount":10001,"programme":"test-grant","shares":"city=6000;district=4000","year":2023}"#
+        )
+        // 60% of 100.01 is 60.006: 60.00 to the city, and the district the 40.01 left.
+        #expect(fund.shareAmounts.map(\.amount) == [Self.money("60.00"), Self.money("40.01")])
+        #expect(Appropriation.shares(fund.sharesText) == fund.shares)
+        #expect(try Lifecycle.appropriation(try Self.appropriation("3000万")).payload.text.contains("shares") == false)
+    }
+
+    @Test(arguments: [
+        ("city=6000;district=3000", "the shares add up to 90%, not 100%"),
+        ("city=6000;city=4000", "is named twice"),
+        ("city=10000;district=0", "is 0%"),
+        ("City Hall=10000", "is not a funder's name"),
+    ])
+    func badSharesAreRefusedSayingWhy(_ shares: String, _ reason: String) throws {
+        var fund = try Self.appropriation("100万")
+        fund.shares = try #require(Appropriation.shares(shares))
+        let error = #expect(throws: LedgerError.self) { try Lifecycle.appropriation(fund) }
+        #expect(error?.description.contains(reason) == true, "\(String(describing: error))")
+    }
+
+    @Test func aGrantIsRefusedBeyondWhatTheAppropriationLeavesNamingIt() throws {
+        let programme = try LifecycleTests.programme(.grant)
+        let claim = LifecycleTests.claim(programme, year: 2022, requested: "50万")
+        var state = LifecycleTests.decisionState(programme, claim: claim)
+        state.budget = BudgetState(
+            appropriation: Appropriation(programme: programme.id, year: 2022, amount: Self.money("100万")),
+            event: 12,
+            committedByOthers: Self.money("70万")
+        )
+        #expect(
+            throws: LedgerError.overBudget(
+                claim: "C-1",
+                granted: Self.money("40万"),
+                left: Self.money("30万"),
+                appropriated: Self.money("100万"),
+                event: 12
+            )
+        ) { try Lifecycle.decide(LifecycleTests.grant("40万"), state: state, on: Self.date("2022-03-01")) }
+        _ = try Lifecycle.decide(LifecycleTests.grant("30万"), state: state, on: Self.date("2022-03-01"))
+        // A revision below what was committed leaves nothing to grant; a rejection is still decided.
+        state.budget?.committedByOthers = Self.money("120万")
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.decide(LifecycleTests.grant("1"), state: state, on: Self.date("2022-03-01"))
+        }
+        _ = try Lifecycle.decide(
+            DecisionRequest(claimRef: "C-1", outcome: .reject(reason: "预算不足"), reviewer: "王丽"),
+            state: state,
+            on: Self.date("2022-03-01")
+        )
+    }
+}
