@@ -62,12 +62,17 @@ struct BudgetCommand: ParsableCommand {
                     amount: amount,
                     shares: parsed
                 )
-                return try options.ledger.open().setBudget(
+                let ledger = try options.ledger.open()
+                // The default key names the appropriation it revises: setting an earlier amount
+                // again is a revision too; the same command again replays (the ledger sees it is
+                // the year's appropriation as it stands).
+                let before = try ledger.appropriation(appropriation.programme, year: year).map { ":after-\($0.event)" }
+                return try ledger.setBudget(
                     appropriation,
                     context: options.context(
                         defaultKey:
                             "budget:\(programme):\(year):\(amount.decimalString()):\(appropriation.sharesText ?? "")"
-                            + ":\((options.date ?? today()).iso)"
+                            + ":\((options.date ?? today()).iso)\(before ?? "")"
                     )
                 )
             }

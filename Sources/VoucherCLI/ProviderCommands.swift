@@ -33,8 +33,9 @@ struct ProviderCommand: ParsableCommand {
         func record(_ status: ProviderStatus, reason: String?) throws {
             let event = try guarded {
                 let opened = try ledger.open()
-                // The default key counts the changes recorded before, so that suspending again on a
-                // day after a reinstatement is a new event, and repeating this command is not.
+                // The default key counts the changes recorded before, so that suspending again after
+                // a reinstatement on the same day is a new event; the same command again replays
+                // (the ledger sees the provider's latest change is this one).
                 let before = try opened.providerStatus(id).count
                 return try opened.changeProviderStatus(
                     providerID: id,

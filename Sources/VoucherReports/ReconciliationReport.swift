@@ -62,10 +62,10 @@ public struct ReconciliationReport: Sendable, Hashable {
         let words = ReportWords(language)
         return [(words.appropriated(event: budget.event, on: budget.recordedOn), budget.appropriation.amount)]
             + budget.appropriation.shareAmounts.map { (words.share($0.share), $0.amount) }
-            + [
-                (words.committed, budget.committed), (words.budgetUsed, budget.used), (words.paid, budget.paid),
-                (words.budgetLeft, budget.left),
-            ]
+            + [(words.committed, budget.committed)]
+            // Matching and grants are paid, not used.
+            + (figures.kind == .voucher ? [(words.budgetUsed, budget.used)] : [])
+            + [(words.paid, budget.paid), (words.budgetLeft, budget.left)]
     }
 
     /// The keys of a breakdown that it does not list.

@@ -14,6 +14,13 @@ extension Ledger {
                 return earlier
             }
             _ = try programme(db, appropriation.programme)
+            // The year's appropriation as it stands, again (a retried command under a new key),
+            // records nothing.
+            if let latest = try self.appropriation(db, appropriation.programme, year: appropriation.year),
+                latest.appropriation == appropriation
+            {
+                return try recordedEvent(db, seq: latest.event, replayed: true)
+            }
             return try append(db, context: context, request: appropriation.payload, event: event) { seq in
                 try BudgetRecord(
                     eventSeq: seq,
@@ -52,17 +59,26 @@ extension Ledger {
 
     /// The budget a grant on a claim is decided against: the year's appropriation in force and the
     /// other live claims' current grants (the budget account holds minus every current grant).
-    func budgetState(_ db: Database, claim: StoredClaim, current: Money, on date: BusinessDate) throws -> BudgetState? {
-        let fact = claim.fact
-        guard let (appropriation, event, _) = try appropriation(db, fact.programme, year: fact.year, through: date)
-        else { return nil }
-        let account = LedgerAccount(.budget, programme: fact.programme, year: fact.year)
+    /// The latest recorded appropriation counts, whatever the decision's date: a grant dated
+    /// before a revision (or before the first appropriation) is held to it all the same.
+    func budgetState(_ db: Database, programme: ProgrammeID, year: Int, current: Money) throws -> BudgetState? {
+        guard let (appropriation, event, _) = try appropriation(db, programme, year: year) else { return nil }
+        let account = LedgerAccount(.budget, programme: programme, year: year)
         let drawn = Money(fen: -(try balance(db, account)).fen)
         return BudgetState(
             appropriation: appropriation,
             event: event,
-            committedByOthers: drawn.remaining(after: current)
+            committedByOthers: drawn.remaining(after: current),
+            current: current
         )
+    }
+
+    /// The programme year's latest appropriation and the event that recorded it; nil when none.
+    public func appropriation(
+        _ programme: ProgrammeID,
+        year: Int
+    ) throws -> (appropriation: Appropriation, event: Int64)? {
+        try read { db in try appropriation(db, programme, year: year).map { ($0.appropriation, $0.event) } }
     }
 
     /// The fund of a report: the year's appropriation by the period's last day, against its figures;

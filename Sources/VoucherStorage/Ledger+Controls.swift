@@ -24,7 +24,19 @@ extension Ledger {
                 return earlier
             }
             _ = try provider(db, request.providerID)
-            let (fact, event) = try Lifecycle.statusChange(request, among: try providerStatus(db, request.providerID))
+            let changes = try providerStatus(db, request.providerID)
+            // The same change again (a retried command under a new key) records nothing.
+            if let last = changes.last, last.status == request.status, last.from == request.from,
+                last.reason == request.reason?.trimmed.nilIfEmpty,
+                let seq = try Int64.fetchOne(
+                    db,
+                    sql: "SELECT MAX(event_seq) FROM provider_status WHERE provider_id = ?",
+                    arguments: [request.providerID]
+                )
+            {
+                return try recordedEvent(db, seq: seq, replayed: true)
+            }
+            let (fact, event) = try Lifecycle.statusChange(request, among: changes)
             return try append(db, context: context, request: request.payload, event: event) { seq in
                 try ProviderStatusRecord(
                     eventSeq: seq,

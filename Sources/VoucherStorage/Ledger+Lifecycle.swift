@@ -86,9 +86,9 @@ extension Ledger {
                 state.usage = try grantUsage(db, claim: claim, state: state, date: context.businessDate)
                 state.budget = try budgetState(
                     db,
-                    claim: claim,
-                    current: state.decisions.last?.granted ?? .zero,
-                    on: context.businessDate
+                    programme: claim.fact.programme,
+                    year: claim.fact.year,
+                    current: state.decisions.last?.granted ?? .zero
                 )
             }
             let (fact, event) = try Lifecycle.decide(checked, state: state, on: context.businessDate)
@@ -227,7 +227,7 @@ extension Ledger {
             if let reform { state.programme = reform }
             // What the use would be refused for, a quote is refused for too.
             let (checked, _) = try Lifecycle.submission(of: request)
-            try Lifecycle.checkControls(checked, state: state, on: date)
+            try Lifecycle.checkControls(checked, state: state, on: date, quoting: true)
             return try Lifecycle.quote(request, state: state, on: date)
         }
     }

@@ -104,8 +104,8 @@ extension Ledger {
                         SUM(d.outcome = 'granted') AS grants, SUM(d.granted) AS granted,
                         SUM(d.outcome = 'rejected') AS rejections,
                         SUM(CASE WHEN d.outcome = 'rejected' THEN c.requested ELSE 0 END) AS rejected_requested
-                    FROM decision d JOIN claim c ON c.event_seq = d.claim_seq JOIN event e ON e.seq = d.event_seq
-                    WHERE c.programme_id = :programme \(claimYear) AND e.business_date <= :through
+                    FROM event e CROSS JOIN decision d ON d.event_seq = e.seq CROSS JOIN claim c ON c.event_seq = d.claim_seq
+                    WHERE e.programme_id = :programme AND e.kind = 'decision' AND e.business_date <= :through \(claimYear)
                     AND NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = d.event_seq AND r.business_date <= :through)
                     GROUP BY d.reviewer, d.level
                     ORDER BY d.reviewer, d.level = 'city', d.level

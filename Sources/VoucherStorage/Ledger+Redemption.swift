@@ -141,10 +141,17 @@ extension Ledger {
                 granted: latest?.granted ?? .zero,
                 paidBefore: Money(fen: paidBefore ?? 0)
             )
-            if let latest {
+            if let latest,
+                let decidedOn = try String.fetchOne(
+                    db,
+                    sql: "SELECT business_date FROM event WHERE seq = ?",
+                    arguments: [latest.seq]
+                )
+            {
+                // The review the grant's version required, on the day it was granted.
                 state.awaiting = Lifecycle.awaitedReview(
                     of: entry.programme,
-                    on: context.businessDate,
+                    on: try BusinessDate.parse(decidedOn),
                     decided: latest.level
                 )
             }
@@ -236,9 +243,39 @@ extension Ledger {
                 date: try BusinessDate.parse(row["business_date"]),
                 dependentsReversedOn: try dependentsReversedOn(db, seq: seq, kind: kind)
             )
-            let event = try Lifecycle.reverse(target, reason: why, on: context.businessDate)
+            var reversal = target
+            if kind == .decision { reversal.restores = try restoredGrant(db, decision: seq) }
+            let event = try Lifecycle.reverse(reversal, reason: why, on: context.businessDate)
             return try append(db, context: context, request: submitted, event: event)
         }
+    }
+
+    /// What reversing decision `seq` restores: the grant of its claim's live decision before it (or
+    /// zero), against the year's budget with the decision's own grant as current.
+    private func restoredGrant(
+        _ db: Database,
+        decision seq: Int64
+    ) throws -> (claim: String, grant: Money, budget: BudgetState?)? {
+        guard
+            let row = try db.fetchOne(
+                Row.self,
+                sql: """
+                    SELECT c.ref, c.programme_id, c.year, d.granted, (
+                        SELECT p.granted FROM decision p WHERE p.claim_seq = d.claim_seq AND p.event_seq < d.event_seq
+                        AND \(Self.live("p")) ORDER BY p.event_seq DESC LIMIT 1) AS earlier
+                    FROM decision d JOIN claim c ON c.event_seq = d.claim_seq WHERE d.event_seq = ?
+                    """,
+                arguments: [seq]
+            )
+        else { return nil }
+        let current = Money(fen: row["granted"])
+        let budget = try budgetState(
+            db,
+            programme: try ProgrammeID(row["programme_id"]),
+            year: row["year"],
+            current: current
+        )
+        return (row["ref"], Money(fen: row["earlier"] ?? 0), budget)
     }
 
     /// The latest date on which an event that depended on event `seq` of `kind` was reversed.

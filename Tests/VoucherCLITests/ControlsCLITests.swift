@@ -99,11 +99,16 @@ import Testing
         let again = try run(["provider", "suspend", "--id", Self.lab, "--from", "2022-06-05", "--reason", "复查"])
         #expect(again.status == 1)
         #expect(again.stderr.contains("already suspended"), "\(again.stderr)")
+        // The same command again (a retry) replays; it is not refused as suspending twice.
+        let retried = try run(["provider", "suspend", "--id", Self.lab, "--from", "2022-06-01", "--reason", "检测报告造假"])
+        #expect(retried.status == 0, "\(retried.stderr)")
+        #expect(retried.stdout.contains("已记录过"), "\(retried.stdout)")
         let reinstate = try run(["provider", "reinstate", "--id", Self.lab, "--from", "2022-07-01"])
         #expect(reinstate.status == 0, "\(reinstate.stderr)")
         let used = try run(Self.use("U-2", on: "2022-07-01"))
         #expect(used.status == 0, "\(used.stderr)")
-        // Suspended again after the reinstatement (same reason): a new event, not a replay.
+        // Suspended again after the reinstatement, from the same day and for the same reason as a
+        // suspension before it would be: a new event, not a replay.
         let later = try run(["provider", "suspend", "--id", Self.lab, "--from", "2022-07-01", "--reason", "检测报告造假"])
         #expect(later.status == 0, "\(later.stderr)")
         #expect(!later.stdout.contains("已记录过"), "\(later.stdout)")
@@ -284,6 +289,13 @@ import Testing
             let result = try run(arguments)
             #expect(result.status == status, "\(arguments): \(result.stderr)")
             #expect(message.isEmpty || result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        // Revised to 80万, then back to 60万 on the same day: two revisions; the same command again replays.
+        let set = ["budget", "set", "--programme", "jic-operating-support", "--year", "2023", "--date", "2023-01-10"]
+        for (amount, replayed) in [("80万", false), ("60万", false), ("60万", true)] {
+            let result = try run(set + ["--amount", amount, "--share", "city=60%", "--share", "district=40%"])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("已记录过") == replayed, "\(amount): \(result.stdout)")
         }
         let json = try run(["report", "--programme", "jic-operating-support", "--year", "2023", "--format", "json"])
         #expect(

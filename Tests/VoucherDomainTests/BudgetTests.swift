@@ -63,13 +63,74 @@ struct BudgetTests {
         _ = try Lifecycle.decide(LifecycleTests.grant("30万"), state: state, on: Self.date("2022-03-01"))
         // A revision below what was committed leaves nothing to grant; a rejection is still decided.
         state.budget?.committedByOthers = Self.money("120万")
-        #expect(throws: LedgerError.self) {
-            try Lifecycle.decide(LifecycleTests.grant("1"), state: state, on: Self.date("2022-03-01"))
-        }
+        #expect(
+            throws: LedgerError.overBudget(
+                claim: "C-1",
+                granted: Self.money("0.01"),
+                left: .zero,
+                appropriated: Self.money("100万"),
+                event: 12
+            )
+        ) { try Lifecycle.decide(LifecycleTests.grant("0.01"), state: state, on: Self.date("2022-03-01")) }
         _ = try Lifecycle.decide(
             DecisionRequest(claimRef: "C-1", outcome: .reject(reason: "预算不足"), reviewer: "王丽"),
             state: state,
             on: Self.date("2022-03-01")
         )
+    }
+
+    @Test func aGrantMayAlwaysBeLoweredEvenWhenTheYearIsOverCommitted() throws {
+        let programme = try LifecycleTests.programme(.grant)
+        let claim = LifecycleTests.claim(programme, year: 2022, requested: "50万")
+        var state = LifecycleTests.decisionState(
+            programme,
+            claim: claim,
+            decisions: [PriorDecision(seq: 7, level: .district, granted: Self.money("50万"), reviewer: "王丽")]
+        )
+        // Revised to 50万 while this claim holds 50万 and the others 10万.
+        state.budget = BudgetState(
+            appropriation: Appropriation(programme: programme.id, year: 2022, amount: Self.money("50万")),
+            event: 12,
+            committedByOthers: Self.money("10万"),
+            current: Self.money("50万")
+        )
+        let city = DecisionRequest(claimRef: "C-1", level: .city, outcome: .grant(Self.money("45万")), reviewer: "李强")
+        let (fact, _) = try Lifecycle.decide(city, state: state, on: Self.date("2022-03-10"))
+        #expect(fact.granted == Self.money("45万"))
+        // Reversing a decision that lowered a grant restores it: refused when the budget lacks it.
+        let target = ReversalTarget(
+            seq: 8,
+            kind: .decision,
+            programme: programme.id,
+            reversedBy: nil,
+            dependent: nil,
+            postings: []
+        )
+        var reversal = target
+        reversal.restores = (
+            "C-1", Self.money("50万"),
+            state.budget.map { budget in
+                var lowered = budget
+                lowered.current = Self.money("45万")
+                return lowered
+            }
+        )
+        #expect(throws: LedgerError.self) { try Lifecycle.reverse(reversal, reason: "录错") }
+        reversal.restores = nil
+        _ = try Lifecycle.reverse(reversal, reason: "录错")
+    }
+
+    @Test func theSameReviewerIsRecognisedWhateverTheCaseOrSpacesAndHiddenCharactersAreRefused() throws {
+        let programme = try LifecycleTests.programme(.voucher)
+        let state = LifecycleTests.decisionState(
+            programme,
+            claim: LifecycleTests.claim(programme, requested: "20万"),
+            decisions: [PriorDecision(seq: 7, level: .district, granted: Self.money("10万"), reviewer: "Li Wei")]
+        )
+        let city = DecisionRequest(claimRef: "C-1", level: .city, outcome: .grant(Self.money("8万")), reviewer: "li wei")
+        #expect(throws: LedgerError.self) { try Lifecycle.decide(city, state: state, on: Self.date("2022-03-10")) }
+        var hidden = city
+        hidden.reviewer = "王丽\u{200B}"
+        #expect(throws: LedgerError.self) { try Lifecycle.submission(of: hidden) }
     }
 }

@@ -221,4 +221,55 @@ import VoucherStorage
         #expect(try ledger.budgetFigures(try ledger.reconciliation(operating, period: .year(2022))) == nil)
         #expect(try ledger.verify().isValid)
     }
+
+    /// A grant dated before the appropriation is held to it, and reversing a decision that lowered a
+    /// grant is refused once the budget no longer holds what it would restore.
+    @Test func theBudgetCannotBeDodgedByADateOrAReversal() throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try ledger.setBudget(
+            Appropriation(programme: operating, year: 2023, amount: yuan("70万")),
+            context: fixture.next("2023-06-01")
+        )
+        for (ref, applicant) in [("G-1", fixture.alpha), ("G-2", fixture.gamma)] {
+            try ledger.claim(
+                ClaimRequest(
+                    ref: ref,
+                    applicantID: applicant,
+                    programme: operating,
+                    year: 2023,
+                    requested: yuan("50万")
+                ),
+                context: fixture.next("2023-03-01")
+            )
+        }
+        try ledger.decide(
+            DecisionRequest(claimRef: "G-1", outcome: .grant(yuan("50万")), reviewer: "区-1"),
+            context: fixture.next("2023-03-02")
+        )
+        let lowered = try ledger.decide(
+            DecisionRequest(claimRef: "G-1", level: .city, outcome: .grant(yuan("30万")), reviewer: "市-1"),
+            context: fixture.next("2023-03-05")
+        )
+        // Dated in March, before the June appropriation, and held to it all the same: 40万 is left.
+        #expect(throws: LedgerError.self) {
+            try ledger.decide(
+                DecisionRequest(claimRef: "G-2", outcome: .grant(yuan("50万")), reviewer: "区-1"),
+                context: fixture.next("2023-03-06")
+            )
+        }
+        try ledger.decide(
+            DecisionRequest(claimRef: "G-2", outcome: .grant(yuan("40万")), reviewer: "区-1"),
+            context: fixture.next("2023-03-06")
+        )
+        // The city's lowering of G-1 freed 20万, which G-2 has taken: it cannot be undone now.
+        let refusal = #expect(throws: LedgerError.self) {
+            try ledger.reverse(event: lowered.seq, reason: "录错", context: fixture.next("2023-07-01"))
+        }
+        #expect(
+            refusal?.description.contains("claim G-1: cannot grant 500,000.00") == true,
+            "\(String(describing: refusal))"
+        )
+        #expect(try ledger.verify().isValid)
+    }
 }

@@ -123,14 +123,11 @@ struct Simulation {
                 let (claim, requested) = pick(claims) ?? ("none", .zero)
                 let grant = chance(70) ? requested : min(requested, amount(upTo: 250_000))
                 let outcome: DecisionRequest.Outcome = chance(85) ? .grant(grant) : .reject(reason: "不符合条件")
+                let level: ReviewLevel = chance(80) ? .district : .city
                 description = "decide \(claim) \(outcome)"
                 event = try ledger.decide(
-                    DecisionRequest(
-                        claimRef: claim,
-                        level: chance(80) ? .district : .city,
-                        outcome: outcome,
-                        reviewer: "sim"
-                    ),
+                    // One reviewer per level: the same name at both levels is refused.
+                    DecisionRequest(claimRef: claim, level: level, outcome: outcome, reviewer: "sim-\(level.rawValue)"),
                     context: context()
                 )
             case 30..<55:

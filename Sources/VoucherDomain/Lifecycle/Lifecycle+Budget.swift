@@ -75,11 +75,15 @@ public struct BudgetState: Sendable, Hashable {
     public var event: Int64
     /// The current grants of the year's other live claims.
     public var committedByOthers: Money
+    /// The claim's own current grant: a decision may always lower it, even when a revision left
+    /// the year over-committed.
+    public var current: Money
 
-    public init(appropriation: Appropriation, event: Int64, committedByOthers: Money) {
+    public init(appropriation: Appropriation, event: Int64, committedByOthers: Money, current: Money = .zero) {
         self.appropriation = appropriation
         self.event = event
         self.committedByOthers = committedByOthers
+        self.current = current
     }
 
     /// What may still be granted to the claim: the appropriation less the others' grants.
@@ -123,11 +127,12 @@ extension Lifecycle {
         return EventDraft(kind: .budget, programme: request.programme, payload: request.payload)
     }
 
-    /// Refuses a grant beyond what the year's appropriation leaves, naming the appropriation.
-    static func checkBudget(_ budget: BudgetState?, claim: ClaimFact, granted: Money) throws(LedgerError) {
-        guard let budget, granted > budget.left else { return }
+    /// Refuses a grant that raises the claim's current grant beyond what the year's appropriation
+    /// leaves, naming the appropriation. Lowering a grant is never refused.
+    static func checkBudget(_ budget: BudgetState?, claim: String, granted: Money) throws(LedgerError) {
+        guard let budget, granted > budget.current, granted > budget.left else { return }
         throw .overBudget(
-            claim: claim.ref,
+            claim: claim,
             granted: granted,
             left: budget.left,
             appropriated: budget.appropriation.amount,

@@ -204,6 +204,11 @@ public struct PriorDecision: Sendable, Hashable {
 }
 
 extension Lifecycle {
+    /// A reviewer's name as the separation of duties compares it: case and spaces ignored.
+    static func reviewerKey(_ name: String) -> String {
+        String(String.UnicodeScalarView(name.unicodeScalars.filter { !$0.properties.isWhitespace })).lowercased()
+    }
+
     /// The decision checked on its own, and the canonical form of what was asked.
     public static func submission(
         of request: DecisionRequest
@@ -211,7 +216,7 @@ extension Lifecycle {
         request: DecisionRequest, canonical: CanonicalJSON
     ) {
         var checked = request
-        checked.reviewer = try required(request.reviewer, field: "reviewer")
+        checked.reviewer = try reference(request.reviewer, field: "reviewer")
         let granted: Money
         var reason: String?
         switch request.outcome {
@@ -300,7 +305,9 @@ extension Lifecycle {
         default: break
         }
         // Separation of duties: one person signs one level of a claim.
-        if let other = decisions.first(where: { $0.level != request.level && $0.reviewer == request.reviewer }) {
+        if let other = decisions.first(where: {
+            $0.level != request.level && $0.reviewer.map(reviewerKey) == reviewerKey(request.reviewer)
+        }) {
             throw .decisionOrder(
                 claim: claim.ref,
                 reason: "\(request.reviewer) decided it at \(other.level.rawValue) level (event \(other.seq)); "
@@ -321,8 +328,11 @@ extension Lifecycle {
         {
             throw .decisionOrder(
                 claim: claim.ref,
-                reason: "the city may lower the district's \(district.granted.formatted()), not raise it to "
-                    + "\(granted.formatted()) (review.required_levels)\(required.source.map { " [\($0)]" } ?? "")"
+                reason: district.granted == .zero
+                    ? "the district rejected it; under review.required_levels the city may confirm the rejection, "
+                        + "not grant (reverse the district's decision to decide again)"
+                    : "the city may lower the district's \(district.granted.formatted()), not raise it to "
+                        + "\(granted.formatted()) (review.required_levels)\(required.source.map { " [\($0)]" } ?? "")"
             )
         }
         var validUntil: BusinessDate?
@@ -339,7 +349,7 @@ extension Lifecycle {
                 throw .notEligible(reason: "claim \(claim.ref): " + decision.summary(.en))
             }
             let limit = min(decision.amount, claim.requested)
-            if granted <= limit { try checkBudget(state.budget, claim: claim, granted: granted) }
+            if granted <= limit { try checkBudget(state.budget, claim: claim.ref, granted: granted) }
             if granted > limit {
                 var lines = decision.explanation(.en, citing: false)
                 if claim.requested < decision.amount { lines.append("requested \(claim.requested.formatted())") }

@@ -155,10 +155,18 @@ extension Lifecycle {
     /// The controls a use passes before its amount is decided: its quota has been granted at every
     /// review level the policy requires; the provider is not suspended on the use's date; the invoice, when the policy requires one, is given; and it funded no other
     /// live use (of this provider, in any programme).
-    public static func checkControls(_ request: UseRequest, state: UseState, on date: BusinessDate) throws(LedgerError)
-    {
+    ///
+    /// `quoting: true` (a quote before the purchase, which has no invoice yet) leaves out the
+    /// invoice the policy requires, not the invoice funded before.
+    public static func checkControls(
+        _ request: UseRequest,
+        state: UseState,
+        on date: BusinessDate,
+        quoting: Bool = false
+    ) throws(LedgerError) {
+        // The review the grant's version required, on the day it was granted.
         if let quota = state.quota,
-            let awaited = awaitedReview(of: state.programme, on: date, decided: quota.level)
+            let awaited = awaitedReview(of: state.programme, on: quota.quota.grantedOn, decided: quota.level)
         {
             throw .awaitingReview(claim: quota.claimRef, level: awaited.level, rule: awaited.rule, operation: "used")
         }
@@ -170,7 +178,8 @@ extension Lifecycle {
                 date: date
             )
         }
-        if request.invoice == nil, let required = state.programme.version(on: date)?.eligibility.invoiceRequired,
+        if !quoting, request.invoice == nil,
+            let required = state.programme.version(on: date)?.eligibility.invoiceRequired,
             required.value
         {
             throw .invalid(

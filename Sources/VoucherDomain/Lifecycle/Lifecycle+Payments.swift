@@ -49,6 +49,9 @@ public struct ReversalTarget: Sendable, Hashable {
     /// (nil when the storage did not say: no check).
     public var date: BusinessDate?
     public var dependentsReversedOn: BusinessDate?
+    /// A decision's reversal: its claim, the grant the reversal restores (the claim's earlier live
+    /// decision's, or zero), and the year's budget with the decision's grant as current.
+    public var restores: (claim: String, grant: Money, budget: BudgetState?)?
 
     public init(
         seq: Int64,
@@ -208,6 +211,11 @@ extension Lifecycle {
                 reason:
                     "is before event \(target.seq), dated \(dated.iso); a reversal is dated on or after what it reverses"
             )
+        }
+        // Reversing a decision that lowered (or rejected) a grant restores the earlier grant: the
+        // money must still be in the budget.
+        if let restores = target.restores {
+            try checkBudget(restores.budget, claim: restores.claim, granted: restores.grant)
         }
         if let date, let dependents = target.dependentsReversedOn, date < dependents {
             throw .invalid(
