@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
         .package(url: "https://github.com/pointfreeco/swift-custom-dump.git", from: "1.7.0"),
         .package(url: "https://github.com/pointfreeco/swift-snapshot-testing.git", from: "1.17.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // Pure: money, identifiers, dates, policies, the subsidy engine. No database, files or terminal.
@@ -54,14 +55,21 @@ let package = Package(
             resources: (1...8).map { .embedInCode("Migrations/v\($0).sql") },
             swiftSettings: strict
         ),
-        // CSV files as offices send them (UTF-8, GB18030, BOM, CRLF) into the ledger, all or nothing.
+        // CSV files as offices send them (UTF-8, GB18030, BOM, CRLF), and Excel workbooks' first sheet, into
+        // the ledger, all or nothing.
         .target(
             name: "VoucherImport",
-            dependencies: ["VoucherDomain", "VoucherStorage"],
+            dependencies: [
+                "VoucherDomain", "VoucherStorage", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
             swiftSettings: strict
         ),
-        // Reports: text, Markdown, CSV, JSON and HTML, in Chinese and English.
-        .target(name: "VoucherReports", dependencies: ["VoucherDomain"], swiftSettings: strict),
+        // Reports: text, Markdown, CSV, JSON, HTML and Excel workbooks, in Chinese and English.
+        .target(
+            name: "VoucherReports",
+            dependencies: ["VoucherDomain", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            swiftSettings: strict
+        ),
         // The `voucher` command: thin commands that parse, call, print. Carries the demo's CSV files.
         .executableTarget(
             name: "VoucherCLI",
@@ -116,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "VoucherImportTests",
             dependencies: [
-                "VoucherDomain", "VoucherStorage", "VoucherImport",
+                "VoucherDomain", "VoucherStorage", "VoucherImport", "VoucherReports",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "CustomDump", package: "swift-custom-dump"),
             ],

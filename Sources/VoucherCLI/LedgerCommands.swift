@@ -163,22 +163,24 @@ private func identifierFor(_ id: String, team: Bool, _ reason: String?, _ approv
 
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Import a CSV file: enterprises, providers, products, claims, uses or redemptions.",
+        abstract: "Import a CSV file or Excel workbook: enterprises, providers, products, claims, uses or redemptions.",
         discussion: """
             A file imports all or nothing: if any row is bad, nothing is written and every bad row is
             reported with its line, column and reason. Importing the same file twice records it once.
-            UTF-8 (with or without BOM), UTF-16 and GB18030/GBK files with CRLF or LF are all read.
-            The columns of each kind are in the README.
+            UTF-8 (with or without BOM), UTF-16 and GB18030/GBK files with CRLF or LF are all read;
+            so is an .xlsx workbook's first sheet, with the same columns (errors name its sheet and
+            row). The columns of each kind are in the README.
 
             Examples:
               voucher import enterprises 企业名单.csv
               voucher import uses uses-2022.csv --dry-run
+              voucher import claims 申领-2022.xlsx
             """
     )
 
     @OptionGroup var ledger: LedgerOptions
     @Argument(help: "enterprises, providers, products, claims, uses or redemptions.") var kind: String
-    @Argument(help: "The CSV file.") var file: String
+    @Argument(help: "The CSV file, or an .xlsx workbook.") var file: String
     @Flag(help: "Check the file and report what it would record, writing nothing.") var dryRun = false
     @Option(help: "Output: text or json.") var format: OutputFormat = .text
 

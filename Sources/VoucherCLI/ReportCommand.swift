@@ -14,6 +14,7 @@ struct Report: ParsableCommand {
               voucher report --programme sh-innovation-voucher --year 2022
               voucher report --programme yrd-innovation-voucher --through 2022-12-31 --format html > yrd.html
               voucher report --programme yrd-innovation-voucher --through 2022-12-31 --by month
+              voucher report --programme yrd-innovation-voucher --year 2022 --format xlsx > yrd-2022.xlsx
 
             The report lists the \(applicantsListed) applicants with the largest amounts used;
             --by applicant writes every one as CSV:
@@ -32,7 +33,8 @@ struct Report: ParsableCommand {
     @Option(help: "The programme id.") var programme: String
     @Option(help: "A programme year.") var year: Int?
     @Option(help: "Cumulative, up to and including this date.") var through: BusinessDate?
-    @Option(help: "text, markdown, csv, json or html.") var format: ReconciliationReport.Format = .text
+    @Option(help: "text, markdown, csv, json, html or xlsx (a workbook: redirect it to a file).")
+    var format: ReportFormat = .text
     @Option(help: "zh or en.") var lang: Language = .zh
     @Option(
         help:
@@ -79,14 +81,27 @@ struct Report: ParsableCommand {
             print(ReconciliationReport.breakdownCSV(rows, by: dimension, language: lang, names: names), terminator: "")
             return
         }
+        if format == .xlsx && isatty(STDOUT_FILENO) == 1 {
+            throw ValidationError("an .xlsx workbook is binary: redirect it to a file, e.g. > report.xlsx")
+        }
         let report = try guarded {
             try buildReport(try ledger.openForReading(), programme: try ProgrammeID(programme), period: period)
         }
-        print(report.render(format, language: lang), terminator: "")
+        guard let textFormat = format.text else {
+            let bytes = try guarded { try report.workbook(lang).xlsx() }
+            FileHandle.standardOutput.write(bytes)
+            return
+        }
+        print(report.render(textFormat, language: lang), terminator: "")
     }
 }
 
-extension ReconciliationReport.Format: ExpressibleByArgument {}
+/// A report's output: one of the text formats, or an Excel workbook.
+enum ReportFormat: String, CaseIterable, ExpressibleByArgument {
+    case text, markdown, csv, json, html, xlsx
+
+    var text: ReconciliationReport.Format? { ReconciliationReport.Format(rawValue: rawValue) }
+}
 
 /// What `report --by` lists whole, as CSV: one breakdown's every key, or every exception.
 enum ReportListing: String, CaseIterable, ExpressibleByArgument {
@@ -122,3 +137,4 @@ func buildReport(_ ledger: Ledger, programme: ProgrammeID, period: ReportPeriod)
         budget: try ledger.budgetFigures(figures)
     )
 }
+extension ReconciliationReport.Format: ExpressibleByArgument {}

@@ -101,11 +101,22 @@ struct DecodedInput {
     var source: ImportSource
     var offset: Int
     var encoding: TextEncoding
+    /// The workbook sheet the rows are read from (an .xlsx file).
+    var sheet: String?
+
+    /// The columns whose numbers are Excel dates (day counts) in a workbook.
+    static let dateColumns: Set<String> = ["used_on", "decided_on", "claimed_on", "paid_on", "filed_on"]
 
     /// Recognises the encoding. Throws ``TextDecodingError`` when the bytes are no text we read,
     /// ``ImportSource/ReadError`` when the file cannot be read.
     init(_ source: ImportSource) throws {
-        let start = try source.prefix(3)
+        let start = try source.prefix(4)
+        if XLSXSheet.looksLikeXLSX(start) {
+            let sheet = try XLSXSheet(data: Data(try source.all()), dateColumns: Self.dateColumns)
+            self.init(source: .bytes(Array(sheet.csv().utf8)), offset: 0, encoding: .xlsx)
+            self.sheet = sheet.name
+            return
+        }
         if start.starts(with: [0xFF, 0xFE]) || start.starts(with: [0xFE, 0xFF]) {
             let (text, encoding) = try TextDecoding.decode(try source.all())
             self.init(source: .bytes(Array(text.utf8)), offset: 0, encoding: encoding)

@@ -29,9 +29,20 @@ public struct ImportIssue: Error, Sendable, Hashable, CustomStringConvertible {
 public struct ImportRejected: Error, Sendable, CustomStringConvertible {
     public var file: String
     public var issues: [ImportIssue]
+    /// A workbook's sheet the rows came from: messages then name it and say "row" for "line".
+    public var sheet: String?
+
+    public init(file: String, issues: [ImportIssue], sheet: String? = nil) {
+        self.file = file
+        self.issues = issues
+        self.sheet = sheet
+    }
 
     public var description: String {
-        let shown = issues.prefix(50).map { "\(file): \($0)" }
+        let shown = issues.prefix(50).map { issue in
+            guard let sheet else { return "\(file): \(issue)" }
+            return "\(file), sheet \(sheet): row" + issue.description.dropFirst("line".count)
+        }
         let more = issues.count > 50 ? ["… and \(issues.count - 50) more"] : []
         return (shown + more + ["nothing was imported: correct the rows above and import the file again"])
             .joined(separator: "\n")
@@ -91,7 +102,24 @@ public struct Importer {
             input = try DecodedInput(source)
         } catch let error as TextDecodingError {
             throw ImportRejected(file: file, issues: [ImportIssue(line: 1, reason: error.description)])
+        } catch let error as XLSXSheet.Unreadable {
+            throw ImportRejected(file: file, issues: [ImportIssue(line: 1, reason: error.description)])
         }
+        do {
+            return try run(kind, input: input, file: file, dryRun: dryRun, progress: progress)
+        } catch var rejected as ImportRejected {
+            rejected.sheet = input.sheet
+            throw rejected
+        }
+    }
+
+    private func run(
+        _ kind: ImportKind,
+        input: DecodedInput,
+        file: String,
+        dryRun: Bool,
+        progress: ((Int, Int) -> Void)?
+    ) throws -> ImportSummary {
         let table = try Self.table(try input.reader(), kind: kind, file: file)
         // Two passes over the file, so that memory does not grow with it: the first checks every
         // row; the second records, knowing only which lines repeat an earlier row.

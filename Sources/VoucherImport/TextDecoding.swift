@@ -12,6 +12,8 @@ public enum TextEncoding: String, Sendable, Hashable {
     case utf16BE = "UTF-16BE"
     /// Excel in China saves "CSV" as GBK, which GB18030 contains.
     case gb18030 = "GB18030"
+    /// The first sheet of an Excel workbook.
+    case xlsx = "XLSX"
 }
 
 /// Why a file's bytes are not text we can read.

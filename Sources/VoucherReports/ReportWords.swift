@@ -77,6 +77,7 @@ struct ReportWords {
         )
     }
     var exceptions: String { pick("例外事项", "Exceptions") }
+    var difference: String { pick("差额", "difference") }
     var noExceptions: String { pick("无", "none") }
     var reversals: String { pick("冲销", "Reversals") }
     var overrides: String { pick("信用代码人工核准", "Credit-code overrides") }

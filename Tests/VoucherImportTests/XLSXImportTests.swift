@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+import VoucherDomain
+import VoucherReports
+import VoucherStorage
+
+@testable import VoucherImport
+
+/// Workbooks as offices exchange them: the first sheet read as the CSV columns are, dates and
+/// amounts as Excel stores them, all or nothing, with messages naming the sheet, row and column.
+struct XLSXImportTests {
+    typealias Cell = Workbook.Cell
+
+    static func workbook(_ rows: [[Cell]], sheet: String = "用券") throws -> [UInt8] {
+        Array(
+            try Workbook(sheets: [Workbook.Sheet(name: sheet, rows: rows), .init(name: "说明", rows: [[.text("x")]])])
+                .xlsx()
+        )
+    }
+
+    @Test func excelDayCountsAreDates() {
+        // 44691 is 2022-05-10 in Excel's 1900 date system (44562 is 2022-01-01); 45000.0 is 2023-03-15.
+        #expect(XLSXSheet.date(fromSerial: "44691") == "2022-05-10")
+        #expect(XLSXSheet.date(fromSerial: "44562") == "2022-01-01")
+        #expect(XLSXSheet.date(fromSerial: "45000.0") == "2023-03-15")
+        #expect(XLSXSheet.date(fromSerial: "44692.5") == nil)
+        #expect(XLSXSheet.date(fromSerial: "2022-05-10") == nil)
+        #expect(XLSXSheet.column(of: "AB12") == 27)
+    }
+
+    @Test func theFirstSheetImportsWithNumbersAndDatesAsExcelStoresThem() throws {
+        let ledger = try Ledger.inMemory()
+        let importer = Importer(ledger: ledger, actor: "importer")
+        let enterprises = try Self.workbook(
+            [
+                ["id", "name", "kind", "district", "region", "group", "attributes"].map { Cell.heading($0) },
+                [
+                    .text(code(1)), .text("甲科技有限公司"), .text("enterprise"), .text("杨浦区"), .text("shanghai"), .empty,
+                    .text("tech-sme"),
+                ],
+            ],
+            sheet: "企业"
+        )
+        let summary = try importer.run(.enterprises, bytes: enterprises, file: "enterprises.xlsx")
+        #expect(summary.encoding == .xlsx)
+        #expect(summary.recorded == 1)
+        #expect(try ledger.applicant(code(1)).attributes == ["tech-sme"])
+        let claims = try Self.workbook([
+            ["ref", "applicant_id", "programme", "year", "requested", "decision", "granted", "decided_on"].map {
+                Cell.heading($0)
+            },
+            // The year and the amounts as numbers, the date as Excel's day count.
+            [
+                .text("C-1"), .text(code(1)), .text("sh-innovation-voucher"), .integer(2022),
+                .money(Money(fen: 30_000_000)),
+                .text("granted"), .money(Money(fen: 30_000_000)), .integer(44_621),
+            ],
+        ])
+        _ = try importer.run(.claims, bytes: claims, file: "claims.xlsx")
+        let figures = try ledger.reconciliation(try ProgrammeID("sh-innovation-voucher"), period: .year(2022))
+        #expect(figures.claimed == Money(fen: 30_000_000))
+    }
+
+    @Test func aBadCellIsNamedBySheetRowAndColumnAndNothingIsImported() throws {
+        let ledger = try Ledger.inMemory()
+        let importer = Importer(ledger: ledger, actor: "importer")
+        let before = try ledger.chainHead()
+        let bytes = try Self.workbook(
+            [
+                ["id", "name", "kind", "district", "region", "group"].map { Cell.heading($0) },
+                [.text(code(1)), .text("甲"), .text("enterprise"), .text("杨浦区"), .text("shanghai")],
+                [],
+                [.text(code(2)), .text("乙"), .text("partnership"), .text("杨浦区"), .text("shanghai")],
+            ],
+            sheet: "企业名单"
+        )
+        do {
+            _ = try importer.run(.enterprises, bytes: bytes, file: "enterprises.xlsx")
+            Issue.record("a workbook with a bad row was imported")
+        } catch let rejected as ImportRejected {
+            #expect(
+                rejected.description.hasPrefix(
+                    "enterprises.xlsx, sheet 企业名单: row 4, column kind (\"partnership\"): is not a kind"
+                ),
+                "\(rejected.description)"
+            )
+        }
+        #expect(try ledger.chainHead() == before)
+    }
+
+    @Test func aFileThatIsAZipButNoWorkbookIsRefusedSayingWhat() throws {
+        let ledger = try Ledger.inMemory()
+        let importer = Importer(ledger: ledger, actor: "importer")
+        #expect(throws: ImportRejected.self) {
+            try importer.run(.enterprises, bytes: [0x50, 0x4B, 0x03, 0x04, 0, 0, 0], file: "broken.xlsx")
+        }
+    }
+
+    /// Text that XML or a spreadsheet would take for markup or a formula stays text; a control
+    /// character XML cannot hold is shown, not dropped; the same workbook gives the same bytes.
+    @Test func hostileTextRoundTripsAsTextAndTheBytesRepeat() throws {
+        let hostile = "=HYPERLINK(\"http://x\") <script>&amp;\u{1B}[2J"
+        let workbook = Workbook(sheets: [
+            Workbook.Sheet(name: "a/b:c*d?[e]", rows: [[.text(hostile), .money(Money(fen: 12))]])
+        ])
+        let bytes = try workbook.xlsx()
+        #expect(try workbook.xlsx() == bytes)
+        let sheet = try XLSXSheet(data: bytes, dateColumns: [])
+        #expect(sheet.name == "abcde")
+        #expect(sheet.rows[1]?[0] == "=HYPERLINK(\"http://x\") <script>&amp;\\u{1B}[2J")
+        #expect(sheet.rows[1]?[1] == "0.12")
+    }
+}
