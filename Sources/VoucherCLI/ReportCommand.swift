@@ -45,6 +45,9 @@ struct Report: ParsableCommand {
         if (year == nil) == (through == nil) {
             throw ValidationError("give either --year YYYY or --through YYYY-MM-DD")
         }
+        if by != nil && format != .text && format != .csv {
+            throw ValidationError("--by writes CSV; leave out --format (or give --format csv)")
+        }
     }
 
     func run() throws {

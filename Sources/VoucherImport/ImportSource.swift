@@ -101,8 +101,10 @@ struct DecodedInput {
     var source: ImportSource
     var offset: Int
     var encoding: TextEncoding
-    /// The workbook sheet the rows are read from (an .xlsx file).
+    /// The workbook sheet the rows are read from (an .xlsx file), and the sheet row each line of
+    /// its CSV starts.
     var sheet: String?
+    var rowOfLine: [Int: Int] = [:]
 
     /// The columns whose numbers are Excel dates (day counts) in a workbook.
     static let dateColumns: Set<String> = ["used_on", "decided_on", "claimed_on", "paid_on", "filed_on"]
@@ -112,10 +114,17 @@ struct DecodedInput {
     init(_ source: ImportSource) throws {
         let start = try source.prefix(4)
         if XLSXSheet.looksLikeXLSX(start) {
-            let sheet = try XLSXSheet(data: Data(try source.all()), dateColumns: Self.dateColumns)
+            var sheet = try XLSXSheet(data: Data(try source.all()), dateColumns: Self.dateColumns)
             self.init(source: .bytes(Array(sheet.csv().utf8)), offset: 0, encoding: .xlsx)
             self.sheet = sheet.name
+            rowOfLine = sheet.rowOfLine
             return
+        }
+        if XLSXSheet.looksLikeOLE2(start) {
+            throw XLSXSheet.Unreadable(
+                reason: "it is an .xls workbook or a password-protected file; save it as .xlsx (without a password) "
+                    + "or as CSV"
+            )
         }
         if start.starts(with: [0xFF, 0xFE]) || start.starts(with: [0xFE, 0xFF]) {
             let (text, encoding) = try TextDecoding.decode(try source.all())

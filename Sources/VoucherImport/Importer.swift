@@ -107,8 +107,13 @@ public struct Importer {
         }
         do {
             return try run(kind, input: input, file: file, dryRun: dryRun, progress: progress)
-        } catch var rejected as ImportRejected {
+        } catch var rejected as ImportRejected where input.sheet != nil {
+            // A workbook's messages name its sheet and its own rows.
             rejected.sheet = input.sheet
+            for index in rejected.issues.indices {
+                rejected.issues[index].line =
+                    input.rowOfLine[rejected.issues[index].line] ?? rejected.issues[index].line
+            }
             throw rejected
         }
     }

@@ -15,68 +15,95 @@ struct XLSXSheet {
     var name: String
     /// Each row's cells by column (0 for A), rows numbered from 1.
     var rows: [Int: [Int: String]]
+    /// The sheet row each line of ``csv()`` starts (a cell with a line break spans two lines).
+    private(set) var rowOfLine: [Int: Int] = [:]
 
     struct Unreadable: Error, CustomStringConvertible {
         var reason: String
-        var description: String { "this .xlsx workbook cannot be read: \(reason); save it again from Excel or WPS" }
+        var description: String { "this .xlsx workbook cannot be read: \(reason)" }
     }
+
+    /// The most a part of a workbook may hold once decompressed: a few bytes of a ZIP can hold
+    /// gigabytes of nothing.
+    static let largestPart = 512 << 20
+    /// The rows and columns a sheet can have (Excel's limits: 1,048,576 rows, columns A to XFD).
+    static let rowLimit = 1_048_576
+    static let columnLimit = 16_384
 
     /// Whether bytes start like a ZIP container (an .xlsx file is one).
     static func looksLikeXLSX(_ start: [UInt8]) -> Bool { start.starts(with: [0x50, 0x4B, 0x03, 0x04]) }
 
-    /// The first sheet of the workbook whose bytes are `data`. Numbers in the columns named in
-    /// `dateColumns` that Excel stores as day counts (its dates) become `YYYY-MM-DD`.
+    /// Whether bytes start like an OLE2 compound file: an .xls workbook, or an encrypted .xlsx.
+    static func looksLikeOLE2(_ start: [UInt8]) -> Bool { start.starts(with: [0xD0, 0xCF, 0x11, 0xE0]) }
+
+    /// The first visible sheet of the workbook whose bytes are `data`. Numbers in the columns
+    /// named in `dateColumns` that Excel stores as day counts (its dates) become `YYYY-MM-DD`.
     init(data: Data, dateColumns: Set<String>) throws {
         let archive: Archive
         do {
             archive = try Archive(data: data, accessMode: .read)
         } catch {
-            throw Unreadable(reason: "it is not a complete ZIP container")
+            throw Unreadable(reason: "it is not a complete ZIP container; save it again from Excel or WPS")
         }
         func part(_ path: String) throws -> Data? {
             guard let entry = archive[path] else { return nil }
+            guard entry.uncompressedSize <= Self.largestPart else {
+                throw Unreadable(reason: "its part \(path) is larger than \(Self.largestPart >> 20) MB")
+            }
             var bytes = Data()
             do {
-                _ = try archive.extract(entry, skipCRC32: false) { bytes.append($0) }
+                _ = try archive.extract(entry, skipCRC32: false) { chunk in
+                    bytes.append(chunk)
+                    if bytes.count > Self.largestPart { throw Unreadable(reason: "its part \(path) is too large") }
+                }
+            } catch let error as Unreadable {
+                throw error
             } catch {
-                throw Unreadable(reason: "its part \(path) is damaged")
+                throw Unreadable(reason: "its part \(path) is damaged; save it again from Excel or WPS")
             }
             return bytes
         }
         guard let workbook = try part("xl/workbook.xml") else {
-            throw Unreadable(reason: "it has no xl/workbook.xml: is it an .xlsx file (not .xls or .ods)?")
+            throw Unreadable(
+                reason: "it has no xl/workbook.xml: it is not an .xlsx workbook (an .ods? save it as .xlsx)"
+            )
         }
-        guard let sheets = XMLElements(workbook, named: ["sheet"]) else {
+        guard let elements = XMLElements(workbook, named: ["sheet", "workbookPr"]) else {
             throw Unreadable(reason: "its xl/workbook.xml is not well-formed XML")
         }
-        guard let first = sheets.first, let sheetName = first.attributes["name"] else {
-            throw Unreadable(reason: "its workbook lists no sheet")
+        // Workbooks made on old Macs count days from 1904-01-01.
+        let date1904 = elements.contains {
+            $0.name == "workbookPr" && ["1", "true"].contains($0.attributes["date1904"] ?? "")
         }
-        // The sheet's part: by its relationship, else the usual name.
-        var path = "xl/worksheets/sheet1.xml"
-        if let id = first.attributes["r:id"], let rels = try part("xl/_rels/workbook.xml.rels"),
+        let visible = elements.filter { $0.name == "sheet" && ($0.attributes["state"] ?? "visible") == "visible" }
+        guard let first = visible.first, let sheetName = first.attributes["name"] else {
+            throw Unreadable(reason: "its workbook lists no visible sheet")
+        }
+        // The sheet's part, by its relationship.
+        guard let id = first.attributes["r:id"], let rels = try part("xl/_rels/workbook.xml.rels"),
             let target = XMLElements(rels, named: ["Relationship"])?.first(where: { $0.attributes["Id"] == id })?
                 .attributes["Target"]
-        {
-            path = target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
-        }
+        else { throw Unreadable(reason: "it does not say where its sheet \(sheetName) is") }
+        let path = target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
         guard let sheetData = try part(path) else {
-            throw Unreadable(reason: "its first sheet's part \(path) is missing")
+            throw Unreadable(reason: "its sheet \(sheetName)'s part \(path) is missing")
         }
         let shared = try part("xl/sharedStrings.xml").map(SharedStrings.init) ?? SharedStrings()
         guard shared.parsed else { throw Unreadable(reason: "its shared strings are not well-formed XML") }
         let reader = SheetReader(shared: shared.strings)
         let parser = XMLParser(data: sheetData)
         parser.delegate = reader
-        guard parser.parse() else { throw Unreadable(reason: "its first sheet is not well-formed XML") }
+        guard parser.parse() else {
+            throw Unreadable(reason: reader.error ?? "its sheet \(sheetName) is not well-formed XML")
+        }
         if let error = reader.error { throw Unreadable(reason: error) }
         name = sheetName
         rows = reader.rows
-        // Dates: the header row names the columns.
-        let header = rows[1] ?? [:]
-        for (column, title) in header where dateColumns.contains(title.trimmingCharacters(in: .whitespaces)) {
-            for (number, var cells) in rows where number > 1 {
-                if let text = cells[column], let iso = Self.date(fromSerial: text) {
+        // Dates: the header row (the first that is not empty, as the import reads it) names the columns.
+        guard let headerRow = rows.keys.min() else { return }
+        for (column, title) in rows[headerRow] ?? [:] where dateColumns.contains(title.trimmed.lowercased()) {
+            for (number, var cells) in rows where number > headerRow {
+                if let text = cells[column], let iso = Self.date(fromSerial: text, date1904: date1904) {
                     cells[column] = iso
                     rows[number] = cells
                 }
@@ -84,30 +111,39 @@ struct XLSXSheet {
         }
     }
 
-    /// Excel's day count (1 = 1900-01-01, with its phantom 1900-02-29, so from 61 on day 0 is
-    /// 1899-12-30) as `YYYY-MM-DD`; nil for text that is not a whole day count after 1900-02-28.
-    static func date(fromSerial text: String) -> String? {
-        guard let days = Int(text) ?? Double(text).flatMap({ $0 == $0.rounded() ? Int($0) : nil }), days >= 61,
-            days < 2_958_466,
-            let origin = try? BusinessDate(year: 1899, month: 12, day: 30)
-        else { return nil }
-        return origin.adding(days: days).iso
+    /// Excel's day count as `YYYY-MM-DD`: in the 1900 system 1 is 1900-01-01 and, for its phantom
+    /// 1900-02-29, from 61 on day 0 is 1899-12-30; in the 1904 system day 0 is 1904-01-01. A time
+    /// of day (the fraction) is dropped: the business date is the day. Nil for text that is no
+    /// day count (or one before 1900-03-01).
+    static func date(fromSerial text: String, date1904: Bool = false) -> String? {
+        guard let value = Double(text), value.isFinite, value >= (date1904 ? 0 : 61), value < 2_958_466 else {
+            return nil
+        }
+        let origin =
+            date1904
+            ? (try? BusinessDate(year: 1904, month: 1, day: 1)) : (try? BusinessDate(year: 1899, month: 12, day: 30))
+        return origin?.adding(days: Int(value.rounded(.down))).iso
     }
 
-    /// The rows as CSV text, one line per sheet row from 1 to the last; each row as wide as the
-    /// header (a sheet leaves out a row's empty cells at its end).
-    func csv() -> String {
-        guard let last = rows.keys.max() else { return "" }
-        let headerWidth = rows[1]?.keys.max() ?? 0
+    /// The rows as CSV text, one line per sheet row from the first to the last; each row as wide
+    /// as the header (a sheet leaves out a row's empty cells at its end). Records where each line
+    /// starts in ``rowOfLine``.
+    mutating func csv() -> String {
+        guard let first = rows.keys.min(), let last = rows.keys.max() else { return "" }
+        let headerWidth = rows[first]?.keys.max() ?? 0
         var lines: [String] = []
-        lines.reserveCapacity(last)
-        for number in 1...last {
+        var line = 1
+        for number in first...last {
+            rowOfLine[line] = number
             let cells = rows[number] ?? [:]
             guard let width = cells.keys.max() else {
                 lines.append("")
+                line += 1
                 continue
             }
-            lines.append((0...max(width, headerWidth)).map { Self.quoted(cells[$0] ?? "") }.joined(separator: ","))
+            let text = (0...max(width, headerWidth)).map { Self.quoted(cells[$0] ?? "") }.joined(separator: ",")
+            lines.append(text)
+            line += 1 + text.unicodeScalars.filter { $0 == "\n" }.count
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -117,16 +153,47 @@ struct XLSXSheet {
             ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 
-    /// Excel's column letters as a number: A → 0, AA → 26; nil for anything else.
+    /// Excel's column letters as a number: A → 0, AA → 26, XFD → 16,383; nil for anything else.
     static func column(of reference: String) -> Int? {
         var value = 0
         var letters = 0
         for scalar in reference.unicodeScalars {
             guard ("A"..."Z").contains(scalar) else { break }
-            value = value * 26 + Int(scalar.value - 64)
             letters += 1
+            guard letters <= 3 else { return nil }
+            value = value * 26 + Int(scalar.value - 64)
         }
-        return letters == 0 ? nil : value - 1
+        return letters == 0 || value > columnLimit ? nil : value - 1
+    }
+
+    /// A number as Excel shows it: at most 15 significant digits (what its doubles hold; a
+    /// formula's 0.1 × 3 is 0.30000000000000004 in the file and 0.3 on the screen), written plainly.
+    static func number(_ text: String) -> String {
+        guard let double = Double(text), double.isFinite else { return text }
+        guard let decimal = Decimal(string: String(format: "%.15g", double)) else { return text }
+        return NSDecimalNumber(decimal: decimal).stringValue
+    }
+
+    /// Text with Excel's escapes of characters XML cannot hold (`_x000D_`) read back; `_x005F_`
+    /// escapes an underscore.
+    static func unescaped(_ text: String) -> String {
+        guard text.contains("_x") else { return text }
+        var out = String.UnicodeScalarView()
+        let scalars = Array(text.unicodeScalars)
+        var index = 0
+        while index < scalars.count {
+            if scalars[index] == "_", index + 6 < scalars.count, scalars[index + 1] == "x", scalars[index + 6] == "_",
+                let value = UInt32(String(String.UnicodeScalarView(scalars[(index + 2)..<(index + 6)])), radix: 16),
+                let scalar = Unicode.Scalar(value)
+            {
+                out.append(scalar)
+                index += 7
+            } else {
+                out.append(scalars[index])
+                index += 1
+            }
+        }
+        return String(out)
     }
 }
 
@@ -190,7 +257,7 @@ private final class SharedStrings: NSObject, XMLParserDelegate {
 
     func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
         switch elementName {
-        case "si": strings.append(current)
+        case "si": strings.append(XLSXSheet.unescaped(current))
         case "t": inText = false
         case "rPh": inPhonetic = false
         default: break
@@ -225,9 +292,22 @@ private final class SheetReader: NSObject, XMLParserDelegate {
         case "row":
             row = attributes["r"].flatMap(Int.init) ?? row + 1
             nextColumn = 0
+            if !(1...XLSXSheet.rowLimit).contains(row) {
+                error = "it has a row numbered \(row), outside 1 to \(XLSXSheet.rowLimit)"
+                parser.abortParsing()
+            }
         case "c":
             reference = attributes["r"] ?? ""
-            column = XLSXSheet.column(of: reference) ?? nextColumn
+            if let given = attributes["r"] {
+                guard let found = XLSXSheet.column(of: given) else {
+                    error = "its cell \(given) is outside columns A to XFD"
+                    parser.abortParsing()
+                    return
+                }
+                column = found
+            } else {
+                column = nextColumn
+            }
             nextColumn = column + 1
             type = attributes["t"] ?? "n"
             value = ""
@@ -255,15 +335,14 @@ private final class SheetReader: NSObject, XMLParserDelegate {
                 }
                 text = shared[index]
             case "b": text = value == "1" ? "TRUE" : "FALSE"
-            case "e":
-                if error == nil { error = "cell \(reference) holds the error \(value); correct it in the sheet" }
-                return
-            case "n":
-                // A number as Excel wrote it; the scientific form (1.5E-2) as a plain decimal.
-                if value.contains("E") || value.contains("e"), let decimal = Decimal(string: value) {
-                    text = NSDecimalNumber(decimal: decimal).stringValue
-                }
-            default: break
+            // An error (#DIV/0!) stays as Excel shows it: the import refuses it by its row and
+            // column if it reads that column, and ignores it in a column it does not read.
+            case "e": text = value
+            case "n": text = XLSXSheet.number(value)
+            case "d":
+                // An ISO date-time cell: its day.
+                text = String(value.prefix(10))
+            default: text = XLSXSheet.unescaped(value)
             }
             if !text.isEmpty { rows[row, default: [:]][column] = text }
         default: break

@@ -174,17 +174,22 @@ public struct Workbook: Sendable {
         }
     }
 
-    /// Text safe in XML: `&`, `<`, `>`, `"` as entities; characters XML 1.0 cannot hold (control
-    /// characters but tab and line breaks) shown as `\u{1B}`, as the text report shows them.
+    /// Text safe in XML: `&`, `<`, `>`, `"` as entities; a carriage return as Excel's `_x000D_`
+    /// (XML reads a raw one as a line feed) and text that looks like that escape with its `_`
+    /// escaped (`_x005F_`); characters XML 1.0 cannot hold (control characters but tab and line
+    /// feed) shown as `\u{1B}`, as the text report shows them.
     static func escape(_ text: String) -> String {
         var out = ""
-        for scalar in text.unicodeScalars {
+        let scalars = Array(text.unicodeScalars)
+        for (index, scalar) in scalars.enumerated() {
             switch scalar {
             case "&": out += "&amp;"
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
-            case "\t", "\n", "\r": out.unicodeScalars.append(scalar)
+            case "\r": out += "_x000D_"
+            case "_" where index + 1 < scalars.count && scalars[index + 1] == "x": out += "_x005F_"
+            case "\t", "\n": out.unicodeScalars.append(scalar)
             default:
                 let value = scalar.value
                 if value < 0x20 || (0xFFFE...0xFFFF).contains(value) {

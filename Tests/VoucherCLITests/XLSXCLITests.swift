@@ -88,6 +88,8 @@ import Testing
         let script = """
             import openpyxl, datetime, sys
             wb = openpyxl.Workbook()
+            # A workbook of Excel for Mac's 1904 date system: its day counts start in 1904.
+            wb.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
             ws = wb.active
             ws.title = "申领"
             ws.append(["ref", "applicant_id", "programme", "year", "requested", "decision", "granted", "decided_on"])
@@ -106,5 +108,14 @@ import Testing
         #expect(imported.status == 0, "\(imported.stderr)")
         let report = try run(["report", "--programme", "sh-innovation-voucher", "--year", "2022", "--format", "json"])
         #expect(report.stdout.contains(#""claimed":"150000.50""#), "\(report.stdout)")
+        // Granted on 2022-03-15, as the sheet says: nothing claimed the day before.
+        let before = try run([
+            "report", "--programme", "sh-innovation-voucher", "--through", "2022-03-14", "--format", "json",
+        ])
+        #expect(before.stdout.contains(#""claimed":"0.00""#), "\(before.stdout)")
+        let on = try run([
+            "report", "--programme", "sh-innovation-voucher", "--through", "2022-03-15", "--format", "json",
+        ])
+        #expect(on.stdout.contains(#""claimed":"150000.50""#), "\(on.stdout)")
     }
 }

@@ -23,9 +23,19 @@ struct XLSXImportTests {
         #expect(XLSXSheet.date(fromSerial: "44691") == "2022-05-10")
         #expect(XLSXSheet.date(fromSerial: "44562") == "2022-01-01")
         #expect(XLSXSheet.date(fromSerial: "45000.0") == "2023-03-15")
-        #expect(XLSXSheet.date(fromSerial: "44692.5") == nil)
+        // A date-time's day; Macs' 1904 system (day 0 is 1904-01-01).
+        #expect(XLSXSheet.date(fromSerial: "44691.75") == "2022-05-10")
+        #expect(XLSXSheet.date(fromSerial: "43229", date1904: true) == "2022-05-10")
         #expect(XLSXSheet.date(fromSerial: "2022-05-10") == nil)
         #expect(XLSXSheet.column(of: "AB12") == 27)
+        #expect(XLSXSheet.column(of: "XFD1") == 16_383)
+        #expect(XLSXSheet.column(of: "XFE1") == nil)
+        #expect(XLSXSheet.column(of: "ZZZZZZZZZZZZZZ1") == nil)
+        // Numbers as Excel shows them; its escapes of characters XML cannot hold.
+        #expect(XLSXSheet.number("0.30000000000000004") == "0.3")
+        #expect(XLSXSheet.number("2.2999999999999998") == "2.3")
+        #expect(XLSXSheet.number("2.36E7") == "23600000")
+        #expect(XLSXSheet.unescaped("a_x000D_b_x005F_x0041_") == "a\rb_x0041_")
     }
 
     @Test func theFirstSheetImportsWithNumbersAndDatesAsExcelStoresThem() throws {
@@ -109,5 +119,31 @@ struct XLSXImportTests {
         #expect(sheet.name == "abcde")
         #expect(sheet.rows[1]?[0] == "=HYPERLINK(\"http://x\") <script>&amp;\\u{1B}[2J")
         #expect(sheet.rows[1]?[1] == "0.12")
+    }
+
+    /// A cell with a line break spans two lines of the CSV the import reads; messages still name
+    /// the sheet's own row. A header in another case, and below an empty first row, is found, and
+    /// its dates read; an error cell is refused where it is read.
+    @Test func rowsAreTheSheetsOwnAfterAMultiLineCellAndErrorCellsAreRefusedByRowAndColumn() throws {
+        let ledger = try Ledger.inMemory()
+        let importer = Importer(ledger: ledger, actor: "importer")
+        let bytes = try Self.workbook(
+            [
+                [],
+                ["ID", "Name", "Kind", "District", "Region", "Group"].map { Cell.heading($0) },
+                [.text(code(1)), .text("甲公司\n二部"), .text("enterprise"), .text("杨浦区"), .text("shanghai")],
+                [.text(code(2)), .text("乙"), .text("partnership"), .text("杨浦区"), .text("shanghai")],
+            ],
+            sheet: "企业"
+        )
+        do {
+            _ = try importer.run(.enterprises, bytes: bytes, file: "e.xlsx")
+            Issue.record("a workbook with a bad row was imported")
+        } catch let rejected as ImportRejected {
+            #expect(rejected.description.hasPrefix("e.xlsx, sheet 企业: row 4, column kind"), "\(rejected.description)")
+        }
+        #expect(throws: ImportRejected.self) {
+            try importer.run(.enterprises, bytes: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1], file: "old.xls")
+        }
     }
 }
