@@ -5,8 +5,8 @@
 -- late filings; 5 gave each use the rounding of its policy, which bounds its amount; 6 set the
 -- file's application id; 7 dropped the triggers that kept the balances and use totals (the ledger's
 -- code keeps them, writing a batch's changes once each); 8 added applicants' attributes, uses'
--- invoices, providers' suspensions, appropriations and the event kinds 'provider-status' and
--- 'budget' (issue 12's controls).
+-- invoices, providers' suspensions, appropriations, recoveries and the event kinds
+-- 'provider-status', 'budget', 'recovery' and 'recovery-received' (issue 12's controls).
 --
 -- Money is INTEGER fen (0.01 CNY); dates are TEXT 'YYYY-MM-DD'; hashes are lower-case hex SHA-256.
 -- Every fact is one row of `event`, chained by hash; the other ledger tables hold the event's
@@ -22,7 +22,7 @@ CREATE TABLE event (
     seq INTEGER PRIMARY KEY,
     kind TEXT NOT NULL CHECK (kind IN (
         'programme', 'applicant', 'provider', 'product', 'claim', 'decision', 'use',
-        'redemption-filed', 'redemption-settled', 'payment', 'expiry', 'reversal', 'provider-status', 'budget')),
+        'redemption-filed', 'redemption-settled', 'payment', 'expiry', 'reversal', 'provider-status', 'budget', 'recovery', 'recovery-received')),
     business_date TEXT NOT NULL CHECK (business_date GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
     recorded_at TEXT NOT NULL,
     actor TEXT NOT NULL CHECK (length(actor) > 0),
@@ -362,6 +362,27 @@ CREATE TABLE account_day_total (
 -- The report lists the uses filed for redemption past their deadline: a few among many.
 CREATE INDEX redemption_item_past_deadline ON redemption_item(filing_seq) WHERE past_deadline = 1;
 
+-- MARK: recovery (version 8)
+--
+-- An amount owed back on a paid use (with the reason), and an amount received back. A paid
+-- settlement is not reversed; the money owed back is recorded here, beside what was redeemed.
+CREATE TABLE recovery (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    use_seq INTEGER NOT NULL REFERENCES voucher_use(event_seq),
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    reason TEXT NOT NULL CHECK (length(reason) > 0)
+) STRICT;
+
+CREATE INDEX recovery_by_use ON recovery(use_seq);
+
+CREATE TABLE recovery_receipt (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    use_seq INTEGER NOT NULL REFERENCES voucher_use(event_seq),
+    amount INTEGER NOT NULL CHECK (amount > 0)
+) STRICT;
+
+CREATE INDEX recovery_receipt_by_use ON recovery_receipt(use_seq);
+
 -- MARK: append-only: no ledger row is ever changed or removed
 
 CREATE TRIGGER event_no_update BEFORE UPDATE ON event BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: event cannot be updated'); END;
@@ -398,3 +419,7 @@ CREATE TRIGGER provider_status_no_update BEFORE UPDATE ON provider_status BEGIN 
 CREATE TRIGGER provider_status_no_delete BEFORE DELETE ON provider_status BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: provider_status cannot be deleted'); END;
 CREATE TRIGGER budget_no_update BEFORE UPDATE ON budget BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: budget cannot be updated'); END;
 CREATE TRIGGER budget_no_delete BEFORE DELETE ON budget BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: budget cannot be deleted'); END;
+CREATE TRIGGER recovery_no_update BEFORE UPDATE ON recovery BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: recovery cannot be updated'); END;
+CREATE TRIGGER recovery_no_delete BEFORE DELETE ON recovery BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: recovery cannot be deleted'); END;
+CREATE TRIGGER recovery_receipt_no_update BEFORE UPDATE ON recovery_receipt BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: recovery_receipt cannot be updated'); END;
+CREATE TRIGGER recovery_receipt_no_delete BEFORE DELETE ON recovery_receipt BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: recovery_receipt cannot be deleted'); END;

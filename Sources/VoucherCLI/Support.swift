@@ -178,7 +178,7 @@ func normalizeGlobalOptions(_ arguments: [String]) -> [String] {
     while let word = rest.first, !word.hasPrefix("-") {
         path.append(word)
         rest = rest.dropFirst()
-        if !["policy", "register", "redeem", "provider", "budget"].contains(word) { break }
+        if !["policy", "register", "redeem", "provider", "budget", "recover"].contains(word) { break }
     }
     return path + leading + rest
 }

@@ -27,7 +27,8 @@ struct Voucher: ParsableCommand {
         subcommands: [
             Demo.self, Import.self, Report.self, Register.self, Claim.self, Decide.self, Quote.self, Use.self,
             Redeem.self,
-            Pay.self, Expire.self, Reverse.self, ProviderCommand.self, BudgetCommand.self, Policy.self, Verify.self,
+            Pay.self, Expire.self, Reverse.self, ProviderCommand.self, BudgetCommand.self, RecoverCommand.self,
+            Policy.self, Verify.self,
             Digest.self,
             Export.self,
             WhatIf.self,

@@ -94,13 +94,18 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable, Codable {
     case providerStatus = "provider-status"
     /// A programme year's appropriation, or its revision (schema v8).
     case budget
+    /// An amount owed back on a paid use, and an amount received back (schema v8).
+    case recovery
+    case recoveryReceived = "recovery-received"
 
     /// Whether a reversal may cancel an event of this kind. Policies change by new versions and
     /// parties by new registrations; only the lifecycle's events are reversed.
     public var isReversible: Bool {
         switch self {
         case .programme, .applicant, .provider, .product, .reversal, .providerStatus, .budget: false
-        case .claim, .decision, .use, .redemptionFiled, .redemptionSettled, .payment, .expiry: true
+        case .claim, .decision, .use, .redemptionFiled, .redemptionSettled, .payment, .expiry, .recovery,
+            .recoveryReceived:
+            true
         }
     }
 }

@@ -121,6 +121,12 @@ public struct ReconciliationFigures: Sendable, Hashable {
     /// Accounts that must not be negative and are (should be none).
     public var negativeAccounts: [String]
     public var chainHead: ChainHead
+    /// Paid on uses and found owed back (recoveries), and of it what was received back. Redeemed
+    /// keeps what was paid: money paid out is not undone.
+    public var recoveryOwed: Money = .zero
+    public var recovered: Money = .zero
+    /// Owed back and not yet received.
+    public var recoveryOutstanding: Money { recoveryOwed.remaining(after: recovered) }
 
     /// Figures with every count and amount at zero, to be filled in.
     public init(programme: ProgrammeID, kind: ProgrammeKind, period: ReportPeriod, chainHead: ChainHead) {
@@ -188,12 +194,20 @@ public struct ReportExceptions: Sendable, Hashable {
         public var overrides: Int
         public var lateRedemptions: Int
         public var suspendedFilings: Int
+        public var openRecoveries: Int
 
-        public init(reversals: Int, overrides: Int, lateRedemptions: Int, suspendedFilings: Int = 0) {
+        public init(
+            reversals: Int,
+            overrides: Int,
+            lateRedemptions: Int,
+            suspendedFilings: Int = 0,
+            openRecoveries: Int = 0
+        ) {
             self.reversals = reversals
             self.overrides = overrides
             self.lateRedemptions = lateRedemptions
             self.suspendedFilings = suspendedFilings
+            self.openRecoveries = openRecoveries
         }
     }
 
@@ -283,10 +297,31 @@ public struct ReportExceptions: Sendable, Hashable {
         }
     }
 
+    /// A use on which money is owed back and not all of it received.
+    public struct OpenRecovery: Sendable, Hashable {
+        public var use: String
+        public var applicant: String
+        /// The day the first amount was found owed.
+        public var since: BusinessDate
+        public var owed: Money
+        public var received: Money
+
+        public init(use: String, applicant: String, since: BusinessDate, owed: Money, received: Money) {
+            self.use = use
+            self.applicant = applicant
+            self.since = since
+            self.owed = owed
+            self.received = received
+        }
+
+        public var outstanding: Money { owed.remaining(after: received) }
+    }
+
     public var reversals: [Reversal]
     public var overrides: [Override]
     public var lateRedemptions: [LateRedemption]
     public var suspendedFilings: [SuspendedFiling]
+    public var openRecoveries: [OpenRecovery] = []
     /// Every exception of each kind; at least as many as listed.
     public var counts: Counts
 
@@ -295,8 +330,10 @@ public struct ReportExceptions: Sendable, Hashable {
         overrides: [Override] = [],
         lateRedemptions: [LateRedemption] = [],
         suspendedFilings: [SuspendedFiling] = [],
+        openRecoveries: [OpenRecovery] = [],
         counts: Counts? = nil
     ) {
+        self.openRecoveries = openRecoveries
         self.reversals = reversals
         self.overrides = overrides
         self.lateRedemptions = lateRedemptions
@@ -307,12 +344,14 @@ public struct ReportExceptions: Sendable, Hashable {
                 reversals: reversals.count,
                 overrides: overrides.count,
                 lateRedemptions: lateRedemptions.count,
-                suspendedFilings: suspendedFilings.count
+                suspendedFilings: suspendedFilings.count,
+                openRecoveries: openRecoveries.count
             )
     }
 
     public var isEmpty: Bool {
-        counts.reversals + counts.overrides + counts.lateRedemptions + counts.suspendedFilings == 0
+        counts.reversals + counts.overrides + counts.lateRedemptions + counts.suspendedFilings + counts.openRecoveries
+            == 0
     }
 
     /// Of filings (reference, provider, date) in the order to list them, those made on a day their

@@ -77,7 +77,7 @@ extension ReconciliationReport {
 }
 
 extension ReportExceptions {
-    /// Every exception as CSV, one a row: `kind` (reversal, override, late-redemption, suspended-provider-filing), the date
+    /// Every exception as CSV, one a row: `kind` (reversal, override, late-redemption, suspended-provider-filing, open-recovery), the date
     /// it happened, the event, the reference it concerns, the party, the amount in yuan, the days
     /// late, the detail (a reason, a name, a deadline) and who recorded or approved it.
     public func csv() -> String {
@@ -100,6 +100,12 @@ extension ReportExceptions {
             line([
                 "late-redemption", late.filedOn.iso, "", late.filing + "/" + late.use, late.provider, "",
                 String(late.daysLate), "deadline " + late.deadline.iso, "",
+            ])
+        }
+        for open in openRecoveries {
+            line([
+                "open-recovery", open.since.iso, "", open.use, open.applicant, open.outstanding.decimalString(), "",
+                "owed \(open.owed.decimalString()), received \(open.received.decimalString())", "",
             ])
         }
         for filing in suspendedFilings {

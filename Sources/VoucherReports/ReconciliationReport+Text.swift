@@ -106,6 +106,12 @@ extension ReconciliationReport {
             listed: exceptions.suspendedFilings.count,
             of: counts.suspendedFilings
         )
+        for open in exceptions.openRecoveries {
+            lines.append(
+                "\(words.openRecovery): \(open.use.visible) \(open.applicant.visible) \(words.recoveryLine(open))"
+            )
+        }
+        lines += words.notListed(.openRecoveries, listed: exceptions.openRecoveries.count, of: counts.openRecoveries)
         return lines
     }
 

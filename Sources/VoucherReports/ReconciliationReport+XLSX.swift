@@ -93,6 +93,13 @@ extension ReportExceptions {
                 .empty,
             ])
         }
+        for open in openRecoveries {
+            rows.append([
+                .text("open-recovery"), .text(open.since.iso), .empty, .text(open.use), .text(open.applicant),
+                .money(open.outstanding), .empty,
+                .text("owed \(open.owed.decimalString()), received \(open.received.decimalString())"), .empty,
+            ])
+        }
         for filing in suspendedFilings {
             rows.append([
                 .text("suspended-provider-filing"), .text(filing.filedOn.iso), .empty, .text(filing.filing),
@@ -105,6 +112,7 @@ extension ReportExceptions {
             + words.notListed(.overrides, listed: overrides.count, of: counts.overrides)
             + words.notListed(.lateRedemptions, listed: lateRedemptions.count, of: counts.lateRedemptions)
             + words.notListed(.suspendedFilings, listed: suspendedFilings.count, of: counts.suspendedFilings)
+            + words.notListed(.openRecoveries, listed: openRecoveries.count, of: counts.openRecoveries)
         if !notes.isEmpty { rows += [[]] + notes.map { [.text($0)] } }
         return rows
     }

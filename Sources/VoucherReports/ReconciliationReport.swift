@@ -155,5 +155,12 @@ public struct ReconciliationReport: Sendable, Hashable {
             (words.expired, nil, f.expired),
             (words.forfeited, nil, f.forfeited), (words.available, nil, f.available),
         ]
+            // Recoveries, where there are any: what was found owed back on paid uses, and received.
+            + (f.recoveryOwed == .zero
+                ? []
+                : [
+                    (words.recoveryOwed, nil, f.recoveryOwed), (words.recovered, nil, f.recovered),
+                    (words.recoveryOutstanding, nil, f.recoveryOutstanding),
+                ])
     }
 }

@@ -86,11 +86,21 @@ struct ReportJSON: Encodable {
         }
     }
 
+    struct OpenRecovery: Encodable {
+        var use: String
+        var applicant: String
+        var since: String
+        var owed: Yuan
+        var received: Yuan
+        var outstanding: Yuan
+    }
+
     struct Exceptions: Encodable {
         var reversals: [Reversal]
         var overrides: [Override]
         var lateRedemptions: [LateRedemption]
         var suspendedFilings: [SuspendedFiling]
+        var openRecoveries: [OpenRecovery]
         /// How many of each kind there are, listed or not.
         var counts: Counts
 
@@ -98,6 +108,7 @@ struct ReportJSON: Encodable {
             case reversals, overrides, counts
             case lateRedemptions = "late_redemptions"
             case suspendedFilings = "suspended_provider_filings"
+            case openRecoveries = "open_recoveries"
         }
     }
 
@@ -106,11 +117,13 @@ struct ReportJSON: Encodable {
         var overrides: Int
         var lateRedemptions: Int
         var suspendedFilings: Int
+        var openRecoveries: Int
 
         enum CodingKeys: String, CodingKey {
             case reversals, overrides
             case lateRedemptions = "late_redemptions"
             case suspendedFilings = "suspended_provider_filings"
+            case openRecoveries = "open_recoveries"
         }
     }
 
@@ -134,6 +147,8 @@ struct ReportJSON: Encodable {
     var expired: Yuan
     var forfeited: Yuan
     var available: Yuan
+    var recovered: Yuan
+    var recoveryOutstanding: Yuan
     var usesOverRate: Int
     var negativeAccounts: [String]
     var chainHead: String
@@ -177,6 +192,8 @@ struct ReportJSON: Encodable {
         case serviceAmount = "service_amount"
         case awaitingRedemption = "awaiting_redemption"
         case usesOverRate = "uses_over_rate"
+        case recovered
+        case recoveryOutstanding = "recovery_outstanding"
         case negativeAccounts = "negative_accounts"
         case chainHead = "chain_head"
         case sentenceZh = "sentence_zh"
@@ -207,6 +224,8 @@ struct ReportJSON: Encodable {
         try container.encode(expired, forKey: .expired)
         try container.encode(forfeited, forKey: .forfeited)
         try container.encode(available, forKey: .available)
+        try container.encode(recovered, forKey: .recovered)
+        try container.encode(recoveryOutstanding, forKey: .recoveryOutstanding)
         try container.encode(usesOverRate, forKey: .usesOverRate)
         try container.encode(negativeAccounts, forKey: .negativeAccounts)
         try container.encode(chainHead, forKey: .chainHead)
@@ -244,6 +263,8 @@ struct ReportJSON: Encodable {
         expired = Yuan(money: f.expired)
         forfeited = Yuan(money: f.forfeited)
         available = Yuan(money: f.available)
+        recovered = Yuan(money: f.recovered)
+        recoveryOutstanding = Yuan(money: f.recoveryOutstanding)
         usesOverRate = f.usesOverRate
         negativeAccounts = f.negativeAccounts
         chainHead = f.chainHead.hash
@@ -320,11 +341,22 @@ struct ReportJSON: Encodable {
                     reason: $0.reason
                 )
             },
+            openRecoveries: report.exceptions.openRecoveries.map {
+                OpenRecovery(
+                    use: $0.use,
+                    applicant: $0.applicant,
+                    since: $0.since.iso,
+                    owed: Yuan(money: $0.owed),
+                    received: Yuan(money: $0.received),
+                    outstanding: Yuan(money: $0.outstanding)
+                )
+            },
             counts: Counts(
                 reversals: report.exceptions.counts.reversals,
                 overrides: report.exceptions.counts.overrides,
                 lateRedemptions: report.exceptions.counts.lateRedemptions,
-                suspendedFilings: report.exceptions.counts.suspendedFilings
+                suspendedFilings: report.exceptions.counts.suspendedFilings,
+                openRecoveries: report.exceptions.counts.openRecoveries
             )
         )
     }

@@ -2,7 +2,7 @@ import VoucherDomain
 
 /// A kind of exception a report lists.
 enum ExceptionKind {
-    case reversals, overrides, lateRedemptions, suspendedFilings
+    case reversals, overrides, lateRedemptions, suspendedFilings, openRecoveries
 }
 
 /// The report's words in one language.
@@ -104,6 +104,13 @@ struct ReportWords {
                     "\(listed) of \(count) overrides; \(more) more are not listed: voucher report --by exception lists every one"
                 )
             ]
+        case .openRecoveries:
+            [
+                pick(
+                    "以上为待追回最多的 \(listed) 笔，共 \(count) 笔，另有 \(more) 笔未列出；全部见 voucher report --by exception",
+                    "The \(listed) largest of \(count) open recoveries; \(more) more are not listed: voucher report --by exception lists every one"
+                )
+            ]
         case .suspendedFilings:
             [
                 pick(
@@ -121,6 +128,16 @@ struct ReportWords {
         }
     }
     var budget: String { pick("预算", "Budget") }
+    var openRecovery: String { pick("待追回款项", "Money owed back, not yet received") }
+    func recoveryLine(_ open: ReportExceptions.OpenRecovery) -> String {
+        pick(
+            "自 \(open.since) 起应追回 \(open.owed.formatted())，已追回 \(open.received.formatted())，待追回 \(open.outstanding.formatted())",
+            "owed \(open.owed.formatted()) since \(open.since), received \(open.received.formatted()), outstanding \(open.outstanding.formatted())"
+        )
+    }
+    var recoveryOwed: String { pick("应追回", "owed back (recoveries)") }
+    var recovered: String { pick("已追回", "recovered") }
+    var recoveryOutstanding: String { pick("待追回", "recovery outstanding") }
     func appropriated(event: Int64, on date: BusinessDate) -> String {
         pick("年度预算（事件 \(event)，\(date)）", "Appropriated (event \(event), \(date))")
     }

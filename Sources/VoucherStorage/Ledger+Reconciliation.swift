@@ -31,13 +31,36 @@ extension Ledger {
         mayReadKeptTotals: Bool
     ) throws -> ReconciliationFigures {
         try readWithTotals { db in
-            try ReconciliationQueries.figures(
+            var figures = try ReconciliationQueries.figures(
                 db,
                 programme: try programme(db, programmeID).programme,
                 period: period,
                 mayReadKeptTotals: mayReadKeptTotals
             )
+            (figures.recoveryOwed, figures.recovered) = try recoveries(db, programmeID, period: period)
+            return figures
         }
+    }
+
+    /// What live recoveries of the period's uses say was owed back, and was received back, by its
+    /// last day.
+    private func recoveries(_ db: Database, _ programmeID: ProgrammeID, period: ReportPeriod) throws -> (Money, Money) {
+        func sum(_ table: String) throws -> Money {
+            Money(
+                fen: try Int64.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COALESCE(SUM(t.amount), 0) FROM \(table) t
+                        JOIN event e ON e.seq = t.event_seq JOIN voucher_use u ON u.event_seq = t.use_seq
+                        WHERE u.programme_id = :programme \(period.year == nil ? "" : "AND u.year = :year")
+                        AND e.business_date <= :through
+                        AND NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = t.event_seq AND r.business_date <= :through)
+                        """,
+                    arguments: ["programme": programmeID.value, "year": period.year, "through": period.through.iso]
+                ) ?? 0
+            )
+        }
+        return (try sum("recovery"), try sum("recovery_receipt"))
     }
 
     /// The uses of a voucher programme in a period, grouped by one dimension.

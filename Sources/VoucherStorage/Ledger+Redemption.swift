@@ -321,6 +321,11 @@ extension Ledger {
                     "SELECT s.event_seq FROM settlement s WHERE s.filing_seq = ? AND \(Self.live("s"))",
                     "a settlement of the claim"
                 )
+            case .recovery:
+                (
+                    "SELECT r.event_seq FROM recovery_receipt r WHERE r.use_seq = (SELECT use_seq FROM recovery "
+                        + "WHERE event_seq = ?) AND \(Self.live("r"))", "money received back on the same use"
+                )
             default: nil
             }
         guard let (sql, what) = query, let other = try db.fetchOne(Int64.self, sql: sql, arguments: [seq]) else {

@@ -147,7 +147,7 @@ public struct Ledger: Sendable {
                 // longer matched would leave it unchanged while the migration counted as done.
                 if name.hasPrefix("v8 ") {
                     let sql = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_schema WHERE name = 'event'") ?? ""
-                    guard sql.contains("'provider-status', 'budget'") else {
+                    guard sql.contains("'provider-status', 'budget', 'recovery', 'recovery-received'") else {
                         throw LedgerStorageError(
                             message: "the ledger's event table does not have the form version 8 expects; "
                                 + "nothing was changed. Please report this with the ledger file"

@@ -316,4 +316,49 @@ import Testing
         #expect(text.stdout.contains("of which city 60%"), "\(text.stdout)")
         #expect(try run(["verify"]).status == 0)
     }
+
+    @Test func aPaidSettlementIsRecoveredNotReversed() throws {
+        let (directory, run) = try Self.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for arguments in [
+            Self.use("U-1", on: "2022-05-10"),
+            ["redeem", "file", "--ref", "R-1", "--provider", Self.lab, "--use", "U-1", "--date", "2022-06-01"],
+        ] {
+            let result = try run(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        }
+        let paid = try run([
+            "redeem", "pay", "--claim", "R-1", "--use", "U-1", "--date", "2022-06-10", "--format", "json",
+        ])
+        let settlement = try #require(
+            paid.stdout.split(separator: ",").first { $0.contains(#""event":"#) }?.split(separator: ":").last.map(
+                String.init
+            )
+        )
+        let reversal = try run(["reverse", "--event", settlement, "--reason", "重复申报", "--date", "2022-07-01"])
+        #expect(reversal.status == 1)
+        #expect(reversal.stderr.contains("voucher recover --use"), "\(reversal.stderr)")
+        let steps: [([String], Int32, String)] = [
+            (
+                ["recover", "--use", "U-1", "--amount", "1.5万", "--reason", "重复申报", "--date", "2022-07-01"], 1,
+                "at most 10,000.00"
+            ),
+            (["recover", "--use", "U-1", "--amount", "6000", "--reason", "重复申报", "--date", "2022-07-01"], 0, ""),
+            (
+                ["recover", "receive", "--use", "U-1", "--amount", "7000", "--date", "2022-08-01"], 1,
+                "6,000.00 is owed back"
+            ),
+            (["recover", "receive", "--use", "U-1", "--amount", "2000", "--date", "2022-08-01"], 0, ""),
+        ]
+        for (arguments, status, message) in steps {
+            let result = try run(arguments)
+            #expect(result.status == status, "\(arguments): \(result.stderr)")
+            #expect(message.isEmpty || result.stderr.contains(message), "\(arguments): \(result.stderr)")
+        }
+        let json = try run(["report", "--programme", "yrd-innovation-voucher", "--year", "2022", "--format", "json"])
+        #expect(json.stdout.contains(#""recovered":"2000.00","recovery_outstanding":"4000.00""#), "\(json.stdout)")
+        #expect(json.stdout.contains(#""redeemed":"10000.00""#), "\(json.stdout)")
+        #expect(json.stdout.contains(#""open_recoveries":[{"applicant":""#), "\(json.stdout)")
+        #expect(try run(["verify"]).status == 0)
+    }
 }

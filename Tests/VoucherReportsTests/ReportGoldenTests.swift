@@ -29,6 +29,8 @@ struct ReportGoldenTests {
         figures.redeemed = money("27万")
         figures.awaitingRedemption = money("1.5万")
         figures.forfeited = money("0.5万")
+        figures.recoveryOwed = money("5万")
+        figures.recovered = money("2万")
         figures.identities = ReconciliationIdentity.check(figures)
         let row = { (key: String, uses: Int, service: String, used: String, redeemed: String) in
             BreakdownRow(
@@ -92,8 +94,23 @@ struct ReportGoldenTests {
                         reason: "=报告造假 <b>|</b>\u{1B}[2J\n✓ forged"
                     )
                 ],
+                openRecoveries: [
+                    ReportExceptions.OpenRecovery(
+                        use: "U-<7>|",
+                        applicant: "91350100M000100Y43",
+                        since: date("2022-11-01"),
+                        owed: money("5万"),
+                        received: money("2万")
+                    )
+                ],
                 // More reversals and late filings than are listed: the report says how many more.
-                counts: ReportExceptions.Counts(reversals: 3, overrides: 1, lateRedemptions: 25, suspendedFilings: 1)
+                counts: ReportExceptions.Counts(
+                    reversals: 3,
+                    overrides: 1,
+                    lateRedemptions: 25,
+                    suspendedFilings: 1,
+                    openRecoveries: 1
+                )
             ),
             // Names carry what each format must escape too; the second provider has none.
             partyNames: [
@@ -164,12 +181,17 @@ struct ReportGoldenTests {
     @Test func exceptionsAsCSVListEachOneInItsCells() throws {
         let csv = try Self.shanghai2022().exceptions.csv()
         let rows = csv.components(separatedBy: "\r\n")
-        #expect(rows.count == 6)  // the header, four exceptions and the empty string after the last CR LF
+        #expect(rows.count == 7)  // the header, five exceptions and the empty string after the last CR LF
         #expect(rows[0] == "kind,date,event,reference,party,amount,days_late,detail,by")
         #expect(rows[1].hasPrefix("reversal,2022-06-02,42,#40 (use),,50000.00,,\"录入重复 <script>"))
         #expect(rows[1].hasSuffix("forged line\",王丽"))
         #expect(rows[2] == "override,,,,91310115MA1H8R7C6D,,,丙 & 丁 — 营业执照原件,李强")
         #expect(rows[3] == "late-redemption,2022-09-15,,R-7/U-9,12310000007000001F,,16,deadline 2022-08-30,")
+        #expect(
+            rows.contains(
+                "open-recovery,2022-11-01,,U-<7>|,91350100M000100Y43,30000.00,,\"owed 50000.00, received 20000.00\","
+            )
+        )
         // The reason's line break stays inside its quoted cell.
         #expect(
             csv.contains(

@@ -88,6 +88,23 @@ struct ColumnCoverageTests {
     /// A provider suspended in February 2023 and reinstated in March: rows of `provider_status`;
     /// and an appropriation of the Shanghai voucher's 2023 with its shares: a row of `budget`.
     static func suspendAndReinstate(_ ledger: Ledger, provider: String) throws {
+        // Money owed back on a paid use, and part of it received.
+        let paidUse = try ledger.rawRead { db in
+            try String.fetchOne(
+                db,
+                sql:
+                    "SELECT u.ref FROM settlement s JOIN voucher_use u ON u.event_seq = s.use_seq WHERE s.paid > 0 LIMIT 1"
+            )
+        }
+        let use = try #require(paidUse)
+        try ledger.recover(
+            RecoveryFact(useRef: use, amount: Money(fen: 100), reason: "重复申报"),
+            context: EventContext(idempotencyKey: "recover", actor: "test", businessDate: day("2023-01-20"))
+        )
+        try ledger.receiveRecovery(
+            RecoveryFact(useRef: use, amount: Money(fen: 40)),
+            context: EventContext(idempotencyKey: "received", actor: "test", businessDate: day("2023-01-25"))
+        )
         try ledger.setBudget(
             Appropriation(
                 programme: shanghai,

@@ -272,4 +272,52 @@ import VoucherStorage
         )
         #expect(try ledger.verify().isValid)
     }
+
+    /// A paid use's money owed back and received: the report keeps what was redeemed and shows
+    /// what is owed, recovered and outstanding; a recovery with money received on it is reversed
+    /// only after the receipt.
+    @Test func moneyOwedBackIsRecordedBesideWhatWasRedeemed() throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
+        _ = try fixture.use("U-1", applicant: fixture.alpha, amount: "10万", on: "2022-05-10")
+        try ledger.fileRedemption(
+            RedemptionFilingRequest(ref: "R-1", providerID: fixture.lab, useRefs: ["U-1"]),
+            context: fixture.next("2022-06-01")
+        )
+        let settlement = try ledger.settleRedemption(
+            SettlementRequest(filingRef: "R-1", useRef: "U-1", outcome: .paid),
+            context: fixture.next("2022-06-10")
+        )
+        #expect(throws: LedgerError.self) {
+            try ledger.reverse(event: settlement.seq, reason: "重复申报", context: fixture.next("2022-07-01"))
+        }
+        let owed = try ledger.recover(
+            RecoveryFact(useRef: "U-1", amount: yuan("3万"), reason: "重复申报"),
+            context: fixture.next("2022-07-01")
+        )
+        let received = try ledger.receiveRecovery(
+            RecoveryFact(useRef: "U-1", amount: yuan("1万")),
+            context: fixture.next("2022-08-01")
+        )
+        let figures = try ledger.reconciliation(shanghai, period: .year(2022))
+        #expect(figures.redeemed == yuan("5万"))
+        #expect(figures.recoveryOwed == yuan("3万"))
+        #expect(figures.recovered == yuan("1万"))
+        #expect(figures.recoveryOutstanding == yuan("2万"))
+        let open = try ledger.exceptions(shanghai, period: .year(2022)).openRecoveries
+        #expect(open.map(\.outstanding) == [yuan("2万")])
+        // Before the money came back, all of it was outstanding.
+        let july = try ledger.reconciliation(shanghai, period: ReportPeriod(year: 2022, through: day("2022-07-31")))
+        #expect(july.recovered == .zero && july.recoveryOutstanding == yuan("3万"))
+        // A recovery with money received on it is reversed after the receipt, not before.
+        #expect(throws: LedgerError.self) {
+            try ledger.reverse(event: owed.seq, reason: "录错", context: fixture.next("2022-08-02"))
+        }
+        try ledger.reverse(event: received.seq, reason: "录错", context: fixture.next("2022-08-02"))
+        try ledger.reverse(event: owed.seq, reason: "录错", context: fixture.next("2022-08-02"))
+        #expect(try ledger.reconciliation(shanghai, period: .year(2022)).recoveryOwed == .zero)
+        #expect(try ledger.exceptions(shanghai, period: .year(2022)).openRecoveries.isEmpty)
+        #expect(try ledger.verify().isValid)
+    }
 }

@@ -84,7 +84,7 @@ struct SchemaTests {
     static let ledgerTables = [
         "event", "programme", "policy_file", "policy_version", "applicant", "provider", "product", "claim", "decision",
         "voucher_use", "redemption_filing", "redemption_item", "settlement", "payment", "posting", "provider_status",
-        "budget",
+        "budget", "recovery", "recovery_receipt",
     ]
 
     @Test(arguments: ledgerTables)
@@ -110,6 +110,14 @@ struct SchemaTests {
         try fixture.ledger.setBudget(
             Appropriation(programme: delta, year: 2022, amount: yuan("3000万")),
             context: fixture.next("2022-07-01")
+        )
+        try fixture.ledger.recover(
+            RecoveryFact(useRef: "U-1", amount: yuan("1万"), reason: "重复申报"),
+            context: fixture.next("2022-07-02")
+        )
+        try fixture.ledger.receiveRecovery(
+            RecoveryFact(useRef: "U-1", amount: yuan("1万")),
+            context: fixture.next("2022-07-03")
         )
         let count = try fixture.ledger.rawRead { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0 }
         #expect(count > 0, "the fixture must put a row in \(table)")

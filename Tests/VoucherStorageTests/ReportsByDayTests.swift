@@ -7,7 +7,8 @@ import VoucherDomain
 /// Reports to a date read the totals kept by day; what keeps them right: reversals dated on or
 /// after what they reverse, and a refusal inside a batch that leaves the batch as it was.
 @Suite struct ReportsByDayTests {
-    /// A use on 2022-05-10 filed on 2022-06-01 and settled on 2022-06-20; another on 2022-07-01.
+    /// A use on 2022-05-10 filed on 2022-06-01 and rejected on 2022-06-20 (a settlement that paid
+    /// nothing, which may be reversed; a paid one is recovered instead); another on 2022-07-01.
     static func ledger() throws -> LedgerFixture {
         let fixture = try LedgerFixture()
         try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
@@ -17,7 +18,7 @@ import VoucherDomain
             context: fixture.next("2022-06-01")
         )
         try fixture.ledger.settleRedemption(
-            SettlementRequest(filingRef: "R-1", useRef: "U-1", outcome: .paid),
+            SettlementRequest(filingRef: "R-1", useRef: "U-1", outcome: .rejected(reason: "材料不全")),
             context: fixture.next("2022-06-20")
         )
         _ = try fixture.use("U-2", applicant: fixture.alpha, amount: "2万", on: "2022-07-01")
@@ -80,10 +81,11 @@ import VoucherDomain
             date = date.adding(days: 7)
         }
         #expect(compared == 44)
-        // Between the settlement and its reversal, the report to a date counts what was paid.
-        let paid = try fixture.ledger.reconciliation(shanghai, period: .through(day("2022-07-15")))
-        #expect(paid.redeemed == yuan("2万"))
-        #expect(try fixture.ledger.reconciliation(shanghai, period: .through(day("2022-08-15"))).redeemed == .zero)
+        // Between the rejection and its reversal, the report to a date counts U-1's 2万 as returned
+        // to the quota (the Shanghai voucher returns what is not paid): used is U-2's 1万 only.
+        let rejected = try fixture.ledger.reconciliation(shanghai, period: .through(day("2022-07-15")))
+        #expect(rejected.used == yuan("1万"))
+        #expect(try fixture.ledger.reconciliation(shanghai, period: .through(day("2022-08-15"))).used == yuan("3万"))
     }
 
     /// A refusal after the batch's pending totals were written (an expiry of an unknown

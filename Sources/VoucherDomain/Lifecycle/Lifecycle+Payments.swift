@@ -198,6 +198,17 @@ extension Lifecycle {
                     : "a \(target.kind.rawValue) event is corrected by recording the new details, not by a reversal"
             )
         }
+        // Money paid out is not undone by a reversal, which would lower the published redeemed
+        // figure without a word: what is owed back is recorded as a recovery.
+        if target.kind == .redemptionSettled,
+            let paid = target.postings.first(where: { $0.account.kind == .paid && $0.amount > .zero })
+        {
+            throw .notReversible(
+                event: target.seq,
+                reason: "it paid the provider \(paid.amount.formatted()); record what is owed back instead: "
+                    + "`voucher recover --use USE --amount A --reason R`, then `voucher recover receive` when it comes back"
+            )
+        }
         if let dependent = target.dependent {
             throw .notReversible(
                 event: target.seq,

@@ -42,13 +42,39 @@ CREATE INDEX budget_by_year ON budget(programme_id, year, event_seq);
 CREATE TRIGGER budget_no_update BEFORE UPDATE ON budget BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: budget cannot be updated'); END;
 CREATE TRIGGER budget_no_delete BEFORE DELETE ON budget BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: budget cannot be deleted'); END;
 
--- The event kinds gain 'provider-status' and 'budget'. SQLite cannot alter a CHECK constraint; widening the
--- list loosens it, which SQLite's documentation allows by editing the table's SQL in place (every
--- existing row still satisfies it, so no row is rewritten). The statements above change the schema
--- version, so every connection reloads the schema; the code that runs this migration checks that
--- the new list is in place, and refuses (changing nothing) if it is not.
+-- An amount owed back on a paid use (with the reason), and an amount received back. A paid
+-- settlement is not reversed (that would lower the redeemed figure without a word); the money owed
+-- back is recorded here, and the report shows it beside what was redeemed.
+CREATE TABLE recovery (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    use_seq INTEGER NOT NULL REFERENCES voucher_use(event_seq),
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    reason TEXT NOT NULL CHECK (length(reason) > 0)
+) STRICT;
+
+CREATE INDEX recovery_by_use ON recovery(use_seq);
+
+CREATE TABLE recovery_receipt (
+    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+    use_seq INTEGER NOT NULL REFERENCES voucher_use(event_seq),
+    amount INTEGER NOT NULL CHECK (amount > 0)
+) STRICT;
+
+CREATE INDEX recovery_receipt_by_use ON recovery_receipt(use_seq);
+
+CREATE TRIGGER recovery_no_update BEFORE UPDATE ON recovery BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: recovery cannot be updated'); END;
+CREATE TRIGGER recovery_no_delete BEFORE DELETE ON recovery BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: recovery cannot be deleted'); END;
+CREATE TRIGGER recovery_receipt_no_update BEFORE UPDATE ON recovery_receipt BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: recovery_receipt cannot be updated'); END;
+CREATE TRIGGER recovery_receipt_no_delete BEFORE DELETE ON recovery_receipt BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: recovery_receipt cannot be deleted'); END;
+
+-- The event kinds gain 'provider-status', 'budget', 'recovery' and 'recovery-received'. SQLite
+-- cannot alter a CHECK constraint; widening the list loosens it, which SQLite's documentation
+-- allows by editing the table's SQL in place (every existing row still satisfies it, so no row is
+-- rewritten). The statements above change the schema version, so every connection reloads the
+-- schema; the code that runs this migration checks that the new list is in place, and refuses
+-- (changing nothing) if it is not.
 PRAGMA writable_schema = ON;
 UPDATE sqlite_schema
-SET sql = replace(sql, '''payment'', ''expiry'', ''reversal''))', '''payment'', ''expiry'', ''reversal'', ''provider-status'', ''budget''))')
+SET sql = replace(sql, '''payment'', ''expiry'', ''reversal''))', '''payment'', ''expiry'', ''reversal'', ''provider-status'', ''budget'', ''recovery'', ''recovery-received''))')
 WHERE type = 'table' AND name = 'event';
 PRAGMA writable_schema = RESET;

@@ -147,6 +147,33 @@ extension ReconciliationQueries {
         exceptions.suspendedFilings = ReportExceptions.suspendedFilings(filings, changes: changes)
         exceptions.counts.suspendedFilings = exceptions.suspendedFilings.count
         if let limit { exceptions.suspendedFilings = Array(exceptions.suspendedFilings.prefix(limit)) }
+        // Uses with money owed back and not all received, the largest outstanding first.
+        let recoveryLive =
+            "NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = t.event_seq AND r.business_date <= :through)"
+        exceptions.openRecoveries = try db.fetchAll(
+            Row.self,
+            sql: """
+                SELECT * FROM (
+                    SELECT u.ref, u.applicant_id, MIN(e.business_date) AS since, SUM(t.amount) AS owed,
+                        (SELECT COALESCE(SUM(t.amount), 0) FROM recovery_receipt t JOIN event e ON e.seq = t.event_seq
+                            WHERE t.use_seq = u.event_seq AND e.business_date <= :through AND \(recoveryLive)) AS received
+                    FROM recovery t JOIN event e ON e.seq = t.event_seq JOIN voucher_use u ON u.event_seq = t.use_seq
+                    WHERE u.programme_id = :programme \(useYear) AND e.business_date <= :through AND \(recoveryLive)
+                    GROUP BY u.event_seq
+                ) WHERE owed > received ORDER BY owed - received DESC, ref
+                """,
+            arguments: arguments
+        ).map {
+            ReportExceptions.OpenRecovery(
+                use: $0["ref"],
+                applicant: $0["applicant_id"],
+                since: try BusinessDate.parse($0["since"]),
+                owed: Money(fen: $0["owed"]),
+                received: Money(fen: $0["received"])
+            )
+        }
+        exceptions.counts.openRecoveries = exceptions.openRecoveries.count
+        if let limit { exceptions.openRecoveries = Array(exceptions.openRecoveries.prefix(limit)) }
         exceptions.counts.reversals = exceptions.reversals.count
         exceptions.counts.overrides = exceptions.overrides.count
         exceptions.counts.lateRedemptions = lateCount

@@ -311,3 +311,49 @@ struct BudgetRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableR
         return Appropriation(programme: programme, year: year, amount: Money(fen: amount), shares: shares)
     }
 }
+
+/// An amount owed back on a paid use (schema v8). The `recovery` table.
+struct RecoveryRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
+    static let databaseTableName = "recovery"
+
+    var eventSeq: Int64
+    var useSeq: Int64
+    var amount: Int64
+    var reason: String
+
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
+        case eventSeq = "event_seq"
+        case useSeq = "use_seq"
+        case amount
+        case reason
+    }
+
+    typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments { [eventSeq, useSeq, amount, reason] }
+}
+
+/// Money received back on a use (schema v8). The `recovery_receipt` table.
+struct RecoveryReceiptRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
+    static let databaseTableName = "recovery_receipt"
+
+    var eventSeq: Int64
+    var useSeq: Int64
+    var amount: Int64
+
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
+        case eventSeq = "event_seq"
+        case useSeq = "use_seq"
+        case amount
+    }
+
+    typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments { [eventSeq, useSeq, amount] }
+}

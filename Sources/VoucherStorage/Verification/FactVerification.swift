@@ -197,6 +197,20 @@ extension LedgerVerifier {
             fields: [.text("id"), .text("name"), .text("region"), PayloadField(key: "override", source: .override)]
         ),
         FactTable(
+            table: "recovery",
+            kind: .recovery,
+            rows: "SELECT r.*, u.ref AS use_ref FROM recovery r LEFT JOIN voucher_use u ON u.event_seq = r.use_seq",
+            fields: [.text("use", "use_ref"), .int("amount"), .text("reason")]
+        ),
+        FactTable(
+            table: "recovery_receipt",
+            kind: .recoveryReceived,
+            rows: """
+                SELECT r.*, u.ref AS use_ref FROM recovery_receipt r LEFT JOIN voucher_use u ON u.event_seq = r.use_seq
+                """,
+            fields: [.text("use", "use_ref"), .int("amount")]
+        ),
+        FactTable(
             table: "budget",
             kind: .budget,
             rows: "SELECT * FROM budget",

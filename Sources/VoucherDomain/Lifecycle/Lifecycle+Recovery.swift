@@ -1,0 +1,90 @@
+// MARK: - Recovery (追回): money paid on a use that the applicant owes back
+
+/// An amount the applicant owes back on a use that was paid, and why; or an amount received back.
+/// The `recovery` and `recovery_receipt` rows and the payloads their events hash.
+public struct RecoveryFact: Sendable, Hashable {
+    public var useRef: String
+    public var amount: Money
+    /// Why it is owed back; nil for a receipt.
+    public var reason: String?
+
+    public init(useRef: String, amount: Money, reason: String? = nil) {
+        self.useRef = useRef
+        self.amount = amount
+        self.reason = reason
+    }
+
+    public var payload: CanonicalJSON {
+        var members: [String: CanonicalJSON] = ["use": .string(useRef), "amount": .money(amount)]
+        if let reason { members["reason"] = .string(reason) }
+        return .object(members)
+    }
+}
+
+/// A use's money as a recovery sees it: what its live settlements paid, what has been found owed
+/// back, and what has been received back.
+public struct RecoveryState: Sendable, Hashable {
+    public var programme: ProgrammeID
+    public var paid: Money
+    public var owed: Money
+    public var received: Money
+
+    public init(programme: ProgrammeID, paid: Money, owed: Money, received: Money) {
+        self.programme = programme
+        self.paid = paid
+        self.owed = owed
+        self.received = received
+    }
+}
+
+extension Lifecycle {
+    /// Records an amount owed back on a paid use: above zero, with a reason, and no more than what
+    /// was paid less what is owed already. It moves no account: the money was paid out, and the
+    /// published redeemed figure keeps it; the report shows what is owed and received beside it.
+    public static func recovery(_ request: RecoveryFact, state: RecoveryState) throws(LedgerError) -> EventDraft {
+        var checked = request
+        checked.reason = try required(request.reason ?? "", field: "reason")
+        guard request.amount > .zero else {
+            throw .invalid(field: "amount", value: request.amount.formatted(), reason: "is not above zero")
+        }
+        guard state.paid > .zero else {
+            throw .redemption(
+                use: request.useRef,
+                reason: "nothing was paid on it, so nothing is owed back; a use not yet paid is reversed instead"
+            )
+        }
+        let room = state.paid.remaining(after: state.owed)
+        guard request.amount <= room else {
+            throw .redemption(
+                use: request.useRef,
+                reason: "at most \(room.formatted()) can be owed back: \(state.paid.formatted()) was paid and "
+                    + "\(state.owed.formatted()) is owed back already"
+            )
+        }
+        return EventDraft(kind: .recovery, programme: state.programme, payload: checked.payload, amount: request.amount)
+    }
+
+    /// Records money received back on a use: above zero and no more than is owed and not yet received.
+    public static func recoveryReceipt(_ request: RecoveryFact, state: RecoveryState) throws(LedgerError) -> EventDraft
+    {
+        guard request.amount > .zero else {
+            throw .invalid(field: "amount", value: request.amount.formatted(), reason: "is not above zero")
+        }
+        let outstanding = state.owed.remaining(after: state.received)
+        guard request.amount <= outstanding else {
+            throw .redemption(
+                use: request.useRef,
+                reason: "\(outstanding.formatted()) is owed back and not yet received (owed \(state.owed.formatted()), "
+                    + "received \(state.received.formatted())); record what is owed first with `voucher recover`"
+            )
+        }
+        var checked = request
+        checked.reason = nil
+        return EventDraft(
+            kind: .recoveryReceived,
+            programme: state.programme,
+            payload: checked.payload,
+            amount: request.amount
+        )
+    }
+}
