@@ -11,7 +11,9 @@ struct RecoverCommand: ParsableCommand {
         discussion: """
             A paid settlement is not reversed: that would lower the published redeemed figure
             without a word. What is owed back is recorded instead; the report shows it (owed,
-            recovered, outstanding) and lists open recoveries among its exceptions.
+            recovered, outstanding) and lists open recoveries among its exceptions. The same
+            command again records nothing new; a second amount of the same size on the same day
+            needs its own --key.
 
             Examples:
               voucher recover --use U-2022-001 --amount 5万 --reason "重复申报，追回补贴" --date 2022-11-01
@@ -40,7 +42,7 @@ struct RecoverCommand: ParsableCommand {
                 try options.ledger.open().recover(
                     RecoveryFact(useRef: use, amount: amount, reason: reason),
                     context: options.context(
-                        defaultKey: "recovery:\(use):\(amount.decimalString()):\((options.date ?? today()).iso)"
+                        defaultKey: "recovery:\(use.trimmed):\(amount.decimalString()):\((options.date ?? today()).iso)"
                     )
                 )
             }
@@ -66,7 +68,7 @@ struct RecoverCommand: ParsableCommand {
                     RecoveryFact(useRef: use, amount: amount),
                     context: options.context(
                         defaultKey:
-                            "recovery-received:\(use):\(amount.decimalString()):\((options.date ?? today()).iso)"
+                            "recovery-received:\(use.trimmed):\(amount.decimalString()):\((options.date ?? today()).iso)"
                     )
                 )
             }

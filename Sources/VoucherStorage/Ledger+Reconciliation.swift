@@ -51,7 +51,7 @@ extension Ledger {
                     db,
                     sql: """
                         SELECT COALESCE(SUM(t.amount), 0) FROM \(table) t
-                        JOIN event e ON e.seq = t.event_seq JOIN voucher_use u ON u.event_seq = t.use_seq
+                        CROSS JOIN event e ON e.seq = t.event_seq CROSS JOIN voucher_use u ON u.event_seq = t.use_seq
                         WHERE u.programme_id = :programme \(period.year == nil ? "" : "AND u.year = :year")
                         AND e.business_date <= :through
                         AND NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = t.event_seq AND r.business_date <= :through)

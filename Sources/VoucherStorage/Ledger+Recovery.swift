@@ -8,7 +8,7 @@ extension Ledger {
     @discardableResult
     public func recover(_ request: RecoveryFact, context: EventContext) throws -> RecordedEvent {
         try recordRecovery(request, context: context, kind: .recovery) { request, state throws(LedgerError) in
-            try Lifecycle.recovery(request, state: state)
+            try Lifecycle.recovery(request, state: state, on: context.businessDate)
         }
     }
 
@@ -16,7 +16,7 @@ extension Ledger {
     @discardableResult
     public func receiveRecovery(_ request: RecoveryFact, context: EventContext) throws -> RecordedEvent {
         try recordRecovery(request, context: context, kind: .recoveryReceived) { request, state throws(LedgerError) in
-            try Lifecycle.recoveryReceipt(request, state: state)
+            try Lifecycle.recoveryReceipt(request, state: state, on: context.businessDate)
         }
     }
 
@@ -64,11 +64,24 @@ extension Ledger {
                 ) ?? 0
             )
         }
+        func latest(_ table: String) throws -> BusinessDate? {
+            try String.fetchOne(
+                db,
+                sql: """
+                    SELECT MAX(e.business_date) FROM \(table) t CROSS JOIN event e ON e.seq = t.event_seq
+                    WHERE t.use_seq = ? AND \(Self.live("t"))
+                    """,
+                arguments: [useSeq]
+            ).map { try BusinessDate.parse($0) }
+        }
         return RecoveryState(
             programme: programme,
             paid: try sum("settlement", "paid"),
             owed: try sum("recovery", "amount"),
-            received: try sum("recovery_receipt", "amount")
+            received: try sum("recovery_receipt", "amount"),
+            lastSettled: try latest("settlement"),
+            lastOwed: try latest("recovery"),
+            lastReceived: try latest("recovery_receipt")
         )
     }
 }

@@ -291,6 +291,9 @@ extension Ledger {
                 "SELECT MAX(r.business_date) FROM redemption_item i JOIN event r ON r.reverses = i.filing_seq WHERE i.use_seq = ?"
             case .redemptionFiled:
                 "SELECT MAX(r.business_date) FROM settlement s JOIN event r ON r.reverses = s.event_seq WHERE s.filing_seq = ?"
+            case .recovery:
+                "SELECT MAX(r.business_date) FROM recovery_receipt t JOIN event r ON r.reverses = t.event_seq "
+                    + "WHERE t.use_seq = (SELECT use_seq FROM recovery WHERE event_seq = ?)"
             default: nil
             }
         guard let sql, let date = try String.fetchOne(db, sql: sql, arguments: [seq]) else { return nil }
@@ -322,9 +325,16 @@ extension Ledger {
                     "a settlement of the claim"
                 )
             case .recovery:
+                // Only when, without this amount, less would be owed than was received.
                 (
-                    "SELECT r.event_seq FROM recovery_receipt r WHERE r.use_seq = (SELECT use_seq FROM recovery "
-                        + "WHERE event_seq = ?) AND \(Self.live("r"))", "money received back on the same use"
+                    """
+                    SELECT t.event_seq FROM recovery_receipt t
+                    WHERE t.use_seq = (SELECT use_seq FROM recovery WHERE event_seq = ?1) AND \(Self.live("t"))
+                    AND (SELECT COALESCE(SUM(x.amount), 0) FROM recovery x WHERE x.use_seq = t.use_seq AND \(Self.live("x")))
+                        - (SELECT amount FROM recovery WHERE event_seq = ?1)
+                    < (SELECT COALESCE(SUM(y.amount), 0) FROM recovery_receipt y WHERE y.use_seq = t.use_seq AND \(Self.live("y")))
+                    ORDER BY t.event_seq DESC LIMIT 1
+                    """, "money received back on the same use, more than would be left owed"
                 )
             default: nil
             }

@@ -344,6 +344,8 @@ struct CommandLineTests {
         ["decide"], ["quote"], ["use"], ["redeem", "file"], ["redeem", "pay"], ["redeem", "reduce"],
         ["redeem", "reject"], ["pay"],
         ["expire"], ["reverse"], ["policy", "list"], ["policy", "show"], ["policy", "add"], ["verify"], ["digest"],
+        ["whatif"], ["provider", "suspend"], ["provider", "reinstate"], ["provider", "status"], ["budget", "set"],
+        ["recover", "owe"], ["recover", "receive"],
     ]
 
     @Test(arguments: commands)

@@ -292,10 +292,24 @@ import VoucherStorage
         #expect(throws: LedgerError.self) {
             try ledger.reverse(event: settlement.seq, reason: "重复申报", context: fixture.next("2022-07-01"))
         }
+        // Owed back before the provider was paid: refused, naming the settlement's day.
+        let early = #expect(throws: LedgerError.self) {
+            try ledger.recover(
+                RecoveryFact(useRef: "U-1", amount: yuan("3万"), reason: "重复申报"),
+                context: fixture.next("2022-06-05")
+            )
+        }
+        #expect(early?.description.contains("is before 2022-06-10") == true, "\(String(describing: early))")
         let owed = try ledger.recover(
             RecoveryFact(useRef: "U-1", amount: yuan("3万"), reason: "重复申报"),
             context: fixture.next("2022-07-01")
         )
+        #expect(throws: LedgerError.self) {
+            try ledger.receiveRecovery(
+                RecoveryFact(useRef: "U-1", amount: yuan("1万")),
+                context: fixture.next("2022-06-30")
+            )
+        }
         let received = try ledger.receiveRecovery(
             RecoveryFact(useRef: "U-1", amount: yuan("1万")),
             context: fixture.next("2022-08-01")
@@ -310,12 +324,31 @@ import VoucherStorage
         // Before the money came back, all of it was outstanding.
         let july = try ledger.reconciliation(shanghai, period: ReportPeriod(year: 2022, through: day("2022-07-31")))
         #expect(july.recovered == .zero && july.recoveryOutstanding == yuan("3万"))
-        // A recovery with money received on it is reversed after the receipt, not before.
+        // A second amount owed, recorded in error, is reversed with the receipt still there: what
+        // is left owed (3万) still covers what was received (1万).
+        let mistaken = try ledger.recover(
+            RecoveryFact(useRef: "U-1", amount: yuan("1万"), reason: "录错"),
+            context: fixture.next("2022-08-01")
+        )
+        try ledger.reverse(event: mistaken.seq, reason: "录错", context: fixture.next("2022-08-02"))
+        // The first, with money received on it, is reversed after the receipt, not before, and
+        // not dated before the receipt's reversal.
         #expect(throws: LedgerError.self) {
             try ledger.reverse(event: owed.seq, reason: "录错", context: fixture.next("2022-08-02"))
         }
-        try ledger.reverse(event: received.seq, reason: "录错", context: fixture.next("2022-08-02"))
-        try ledger.reverse(event: owed.seq, reason: "录错", context: fixture.next("2022-08-02"))
+        try ledger.reverse(event: received.seq, reason: "录错", context: fixture.next("2022-09-30"))
+        let backdated = #expect(throws: LedgerError.self) {
+            try ledger.reverse(event: owed.seq, reason: "录错", context: fixture.next("2022-08-15"))
+        }
+        #expect(backdated?.description.contains("2022-09-30") == true, "\(String(describing: backdated))")
+        try ledger.reverse(event: owed.seq, reason: "录错", context: fixture.next("2022-09-30"))
+        // A --year report lists the reversals of recoveries, with the amounts they took out.
+        let reversals = try ledger.exceptions(shanghai, period: .year(2022)).reversals
+        #expect(
+            reversals.filter { $0.reversedKind.hasPrefix("recovery") }.map(\.amount).sorted() == [
+                yuan("1万"), yuan("1万"), yuan("3万"),
+            ]
+        )
         #expect(try ledger.reconciliation(shanghai, period: .year(2022)).recoveryOwed == .zero)
         #expect(try ledger.exceptions(shanghai, period: .year(2022)).openRecoveries.isEmpty)
         #expect(try ledger.verify().isValid)

@@ -28,12 +28,40 @@ public struct RecoveryState: Sendable, Hashable {
     public var paid: Money
     public var owed: Money
     public var received: Money
+    /// The day of the latest live settlement, recovery and receipt of the use: what is owed back
+    /// is dated no earlier than the payment, and a receipt no earlier than what it pays back, so
+    /// that a report to any date never shows money owed on a use that had paid nothing yet.
+    public var lastSettled: BusinessDate?
+    public var lastOwed: BusinessDate?
+    public var lastReceived: BusinessDate?
 
-    public init(programme: ProgrammeID, paid: Money, owed: Money, received: Money) {
+    public init(
+        programme: ProgrammeID,
+        paid: Money,
+        owed: Money,
+        received: Money,
+        lastSettled: BusinessDate? = nil,
+        lastOwed: BusinessDate? = nil,
+        lastReceived: BusinessDate? = nil
+    ) {
         self.programme = programme
         self.paid = paid
         self.owed = owed
         self.received = received
+        self.lastSettled = lastSettled
+        self.lastOwed = lastOwed
+        self.lastReceived = lastReceived
+    }
+
+    /// Refuses a date before `earliest`, naming what it would precede.
+    func check(_ date: BusinessDate?, notBefore earliest: BusinessDate?, what: String, use: String) throws(LedgerError)
+    {
+        guard let date, let earliest, date < earliest else { return }
+        throw .invalid(
+            field: "date",
+            value: date.iso,
+            reason: "is before \(earliest.iso), when use \(use)'s \(what) was recorded; date it on or after that"
+        )
     }
 }
 
@@ -41,7 +69,12 @@ extension Lifecycle {
     /// Records an amount owed back on a paid use: above zero, with a reason, and no more than what
     /// was paid less what is owed already. It moves no account: the money was paid out, and the
     /// published redeemed figure keeps it; the report shows what is owed and received beside it.
-    public static func recovery(_ request: RecoveryFact, state: RecoveryState) throws(LedgerError) -> EventDraft {
+    public static func recovery(
+        _ request: RecoveryFact,
+        state: RecoveryState,
+        on date: BusinessDate? = nil
+    ) throws(LedgerError) -> EventDraft {
+        try state.check(date, notBefore: state.lastSettled, what: "latest settlement", use: request.useRef)
         var checked = request
         checked.reason = try required(request.reason ?? "", field: "reason")
         guard request.amount > .zero else {
@@ -65,8 +98,12 @@ extension Lifecycle {
     }
 
     /// Records money received back on a use: above zero and no more than is owed and not yet received.
-    public static func recoveryReceipt(_ request: RecoveryFact, state: RecoveryState) throws(LedgerError) -> EventDraft
-    {
+    public static func recoveryReceipt(
+        _ request: RecoveryFact,
+        state: RecoveryState,
+        on date: BusinessDate? = nil
+    ) throws(LedgerError) -> EventDraft {
+        try state.check(date, notBefore: state.lastOwed, what: "latest amount owed back", use: request.useRef)
         guard request.amount > .zero else {
             throw .invalid(field: "amount", value: request.amount.formatted(), reason: "is not above zero")
         }

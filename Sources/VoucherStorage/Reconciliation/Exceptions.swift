@@ -28,7 +28,11 @@ extension ReconciliationQueries {
             AND (EXISTS (SELECT 1 FROM posting p WHERE p.event_seq = e.seq AND p.year = :year)
                 OR EXISTS (SELECT 1 FROM claim c WHERE c.event_seq = e.reverses AND c.year = :year)
                 OR EXISTS (SELECT 1 FROM redemption_item i JOIN voucher_use u ON u.event_seq = i.use_seq
-                    WHERE i.filing_seq = e.reverses AND u.year = :year))
+                    WHERE i.filing_seq = e.reverses AND u.year = :year)
+                OR EXISTS (SELECT 1 FROM recovery x JOIN voucher_use u ON u.event_seq = x.use_seq
+                    WHERE x.event_seq = e.reverses AND u.year = :year)
+                OR EXISTS (SELECT 1 FROM recovery_receipt x JOIN voucher_use u ON u.event_seq = x.use_seq
+                    WHERE x.event_seq = e.reverses AND u.year = :year))
             """
         let reversalsOfThePeriod = """
             FROM event e JOIN event t ON t.seq = e.reverses
@@ -39,7 +43,10 @@ extension ReconciliationQueries {
             Row.self,
             sql: """
                 SELECT e.seq, e.business_date, e.reverses, t.kind, e.payload, e.actor,
-                    (SELECT COALESCE(SUM(p.amount), 0) FROM posting p WHERE p.event_seq = e.seq AND p.amount > 0) AS amount
+                    (SELECT COALESCE(SUM(p.amount), 0) FROM posting p WHERE p.event_seq = e.seq AND p.amount > 0)
+                    -- A recovery or receipt moves no account: what its reversal takes out is its amount.
+                    + COALESCE((SELECT x.amount FROM recovery x WHERE x.event_seq = e.reverses), 0)
+                    + COALESCE((SELECT x.amount FROM recovery_receipt x WHERE x.event_seq = e.reverses), 0) AS amount
                 \(reversalsOfThePeriod)
                 ORDER BY amount DESC, e.seq \(limitClause)
                 """,
@@ -157,7 +164,7 @@ extension ReconciliationQueries {
                     SELECT u.ref, u.applicant_id, MIN(e.business_date) AS since, SUM(t.amount) AS owed,
                         (SELECT COALESCE(SUM(t.amount), 0) FROM recovery_receipt t JOIN event e ON e.seq = t.event_seq
                             WHERE t.use_seq = u.event_seq AND e.business_date <= :through AND \(recoveryLive)) AS received
-                    FROM recovery t JOIN event e ON e.seq = t.event_seq JOIN voucher_use u ON u.event_seq = t.use_seq
+                    FROM recovery t CROSS JOIN event e ON e.seq = t.event_seq CROSS JOIN voucher_use u ON u.event_seq = t.use_seq
                     WHERE u.programme_id = :programme \(useYear) AND e.business_date <= :through AND \(recoveryLive)
                     GROUP BY u.event_seq
                 ) WHERE owed > received ORDER BY owed - received DESC, ref
