@@ -217,7 +217,8 @@ public struct Replay: Sendable {
             kind: kinds[index],
             group: groups[index],
             district: districts[index],
-            attributes: attributes[index] ?? []
+            // Most ledgers record no attributes: no look-up per use then.
+            attributes: attributes.isEmpty ? [] : attributes[index] ?? []
         )
     }
 
