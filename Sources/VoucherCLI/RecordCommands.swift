@@ -96,9 +96,14 @@ struct Decide: ParsableCommand {
     func run() throws {
         let outcome: DecisionRequest.Outcome = grant.map { .grant($0) } ?? .reject(reason: reject ?? "")
         let event = try guarded {
-            try options.ledger.open().decide(
+            let ledger = try options.ledger.open()
+            // The default key counts the claim's decisions so far: deciding again after a reversal
+            // is a new event; the same command again replays (the ledger sees its latest decision
+            // is this one).
+            let before = try ledger.decisionsRecorded(onClaim: claim.trimmingCharacters(in: .whitespaces))
+            return try ledger.decide(
                 DecisionRequest(claimRef: claim, level: level, outcome: outcome, reviewer: reviewer),
-                context: options.context(defaultKey: "decision:\(claim):\(level.rawValue)")
+                context: options.context(defaultKey: "decision:\(claim):\(level.rawValue):after-\(before)")
             )
         }
         report(event, what: "decision on \(claim)", format: options.format, language: options.lang)

@@ -74,6 +74,17 @@ extension Ledger {
         return try transaction { db in
             if let earlier = try replay(db, context: context, kind: .decision, request: submitted) { return earlier }
             let claim = try storedClaim(db, ref: request.claimRef)
+            // The claim's latest live decision, again (a retried command under a new key): nothing new.
+            if let latest = try DecisionRecord.fetchOne(
+                db,
+                sql:
+                    "SELECT d.* FROM decision d WHERE d.claim_seq = ? AND \(Self.live("d")) ORDER BY d.event_seq DESC LIMIT 1",
+                arguments: [claim.seq]
+            ), latest.level == checked.level.rawValue, latest.reviewer == checked.reviewer,
+                latest.granted == checked.outcome.granted.fen, latest.reason == checked.outcome.reason
+            {
+                return try recordedEvent(db, seq: latest.eventSeq, replayed: true)
+            }
             let entry = try programme(db, claim.fact.programme)
             let registered = try applicant(db, claim.fact.applicantID)
             var state = Lifecycle.DecisionState(
@@ -104,6 +115,18 @@ extension Ledger {
                     validUntil: fact.validUntil?.iso
                 ).insertRow(db)
             }
+        }
+    }
+
+    /// How many decisions were recorded on a claim, live or reversed: the default idempotency key
+    /// of `voucher decide` counts them, so that deciding again after a reversal is a new event.
+    public func decisionsRecorded(onClaim ref: String) throws -> Int {
+        try read { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM decision d JOIN claim c ON c.event_seq = d.claim_seq WHERE c.ref = ?",
+                arguments: [ref]
+            ) ?? 0
         }
     }
 

@@ -361,4 +361,31 @@ import Testing
         #expect(json.stdout.contains(#""open_recoveries":[{"applicant":""#), "\(json.stdout)")
         #expect(try run(["verify"]).status == 0)
     }
+
+    /// The same decision again replays; after a reversal, deciding again (even the same) records
+    /// a new decision without a --key.
+    @Test func aDecisionIsRetriedSafelyAndDecidedAgainAfterAReversal() throws {
+        let (directory, run) = try LedgerEdgeTests.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let claim = try run([
+            "claim", "--ref", "C-1", "--applicant", Self.a, "--programme", "yrd-innovation-voucher", "--year", "2022",
+            "--requested", "20万", "--date", "2022-02-01",
+        ])
+        #expect(claim.status == 0, "\(claim.stderr)")
+        let decide = ["decide", "--claim", "C-1", "--grant", "20万", "--reviewer", "王丽", "--date", "2022-02-02"]
+        let first = try run(decide + ["--format", "json"])
+        #expect(first.status == 0, "\(first.stderr)")
+        let again = try run(decide)
+        #expect(again.status == 0 && again.stdout.contains("已记录过"), "\(again.stdout) \(again.stderr)")
+        let seq = try #require(
+            first.stdout.split(separator: ",").first { $0.contains(#""event":"#) }?.split(separator: ":").last.map(
+                String.init
+            )
+        )
+        #expect(try run(["reverse", "--event", seq, "--reason", "录错", "--date", "2022-02-03"]).status == 0)
+        let decidedAgain = try run(decide.dropLast(2) + ["--date", "2022-02-04"])
+        #expect(decidedAgain.status == 0, "\(decidedAgain.stderr)")
+        #expect(!decidedAgain.stdout.contains("已记录过"), "\(decidedAgain.stdout)")
+        #expect(try run(["verify"]).status == 0)
+    }
 }

@@ -50,6 +50,18 @@ public struct DecisionRequest: Sendable, Hashable {
     public enum Outcome: Sendable, Hashable {
         case grant(Money)
         case reject(reason: String)
+
+        /// What it grants: zero for a rejection.
+        public var granted: Money {
+            if case .grant(let amount) = self { return amount }
+            return .zero
+        }
+
+        /// Why it rejects; nil for a grant.
+        public var reason: String? {
+            if case .reject(let reason) = self { return reason }
+            return nil
+        }
     }
 
     public var claimRef: String
