@@ -2,66 +2,6 @@ import Foundation
 import VoucherDomain
 import VoucherStorage
 
-/// One thing wrong with an import file: the line, the column, the value and the reason.
-public struct ImportIssue: Error, Sendable, Hashable, CustomStringConvertible {
-    public var line: Int
-    public var column: String?
-    public var value: String?
-    public var reason: String
-
-    public init(line: Int, column: String? = nil, value: String? = nil, reason: String) {
-        self.line = line
-        self.column = column
-        self.value = value
-        self.reason = reason
-    }
-
-    /// `line 7, column service_amount ("1.234"): "1.234" has more than 2 decimals of a 元; …`
-    public var description: String {
-        var place = "line \(line)"
-        if let column { place += ", column \(column)" }
-        if let value, !reason.contains("\"\(value)\"") { place += " (\"\(value)\")" }
-        return "\(place): \(reason)"
-    }
-}
-
-/// An import that recorded nothing, with every reason.
-public struct ImportRejected: Error, Sendable, CustomStringConvertible {
-    public var file: String
-    public var issues: [ImportIssue]
-    /// A workbook's sheet the rows came from: messages then name it and say "row" for "line".
-    public var sheet: String?
-
-    public init(file: String, issues: [ImportIssue], sheet: String? = nil) {
-        self.file = file
-        self.issues = issues
-        self.sheet = sheet
-    }
-
-    public var description: String {
-        let shown = issues.prefix(50).map { issue in
-            guard let sheet else { return "\(file): \(issue)" }
-            return "\(file), sheet \(sheet): row" + issue.description.dropFirst("line".count)
-        }
-        let more = issues.count > 50 ? ["… and \(issues.count - 50) more"] : []
-        return (shown + more + ["nothing was imported: correct the rows above and import the file again"])
-            .joined(separator: "\n")
-    }
-}
-
-/// What an import did (or, in a dry run, would do).
-public struct ImportSummary: Sendable, Hashable {
-    public var kind: ImportKind
-    public var rows: Int
-    /// Events written (or that would be written).
-    public var recorded: Int
-    /// Events that were already in the ledger (an earlier import of the same rows).
-    public var alreadyRecorded: Int
-    public var encoding: TextEncoding
-    public var ignoredColumns: [String]
-    public var dryRun: Bool
-}
-
 /// Imports one CSV file of one kind, all or nothing.
 ///
 /// Every row is checked first (columns, amounts, dates, codes, references); then all rows are

@@ -80,8 +80,7 @@ extension Ledger {
             owed: try sum("recovery", "amount"),
             received: try sum("recovery_receipt", "amount"),
             lastSettled: try latest("settlement"),
-            lastOwed: try latest("recovery"),
-            lastReceived: try latest("recovery_receipt")
+            lastOwed: try latest("recovery")
         )
     }
 }

@@ -28,12 +28,11 @@ public struct RecoveryState: Sendable, Hashable {
     public var paid: Money
     public var owed: Money
     public var received: Money
-    /// The day of the latest live settlement, recovery and receipt of the use: what is owed back
-    /// is dated no earlier than the payment, and a receipt no earlier than what it pays back, so
+    /// The day of the latest live settlement and recovery of the use: what is owed back is dated
+    /// no earlier than the payment, and a receipt no earlier than what it pays back, so
     /// that a report to any date never shows money owed on a use that had paid nothing yet.
     public var lastSettled: BusinessDate?
     public var lastOwed: BusinessDate?
-    public var lastReceived: BusinessDate?
 
     public init(
         programme: ProgrammeID,
@@ -41,8 +40,7 @@ public struct RecoveryState: Sendable, Hashable {
         owed: Money,
         received: Money,
         lastSettled: BusinessDate? = nil,
-        lastOwed: BusinessDate? = nil,
-        lastReceived: BusinessDate? = nil
+        lastOwed: BusinessDate? = nil
     ) {
         self.programme = programme
         self.paid = paid
@@ -50,7 +48,6 @@ public struct RecoveryState: Sendable, Hashable {
         self.received = received
         self.lastSettled = lastSettled
         self.lastOwed = lastOwed
-        self.lastReceived = lastReceived
     }
 
     /// Refuses a date before `earliest`, naming what it would precede.
