@@ -143,7 +143,7 @@ let package = Package(
         // End-to-end tests of the built `voucher` binary (the dependency makes `swift test` build it).
         .testTarget(
             name: "VoucherCLITests",
-            dependencies: ["VoucherCLI", "VoucherDomain"],
+            dependencies: ["VoucherCLI", "VoucherDomain", "VoucherReports"],
             swiftSettings: strict
         ),
     ],

@@ -327,23 +327,44 @@ struct Policy: ParsableCommand {
 
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Recompute the hash chain, every posting and balance; optionally check against a digest.",
+        abstract:
+            "Recompute the hash chain, every posting and balance; optionally check against a digest and a dossier.",
         discussion: """
-            Exits 0 when every event verifies, 2 when one does not (naming the first).
+            Exits 0 when every event verifies, 2 when one does not (naming the first). With
+            --dossier, the archive `voucher dossier` wrote is made again from the ledger at the
+            event it names as its head, and compared file by file: exit 2 when any file differs.
 
             Examples:
               voucher verify
               voucher verify --digest "$(cat digest-2022.txt)"
+              voucher verify --dossier dossier-001.zip --digest digest-2022.txt
             """
     )
 
     @OptionGroup var ledger: LedgerOptions
     @Option(help: "A digest printed earlier by `voucher digest` (or a file holding it).") var digest: String?
+    @Option(help: ArgumentHelp("An archive written by `voucher dossier`.", valueName: "file")) var dossier: String?
     @Option(help: "text or json.") var format: OutputFormat = .text
 
+    /// What checking a dossier found: nil when it is the ledger's, else why not.
+    struct DossierCheck {
+        var head: ChainHead?
+        var events = 0
+        var applicant = ""
+        var problem: String?
+    }
+
     func run() throws {
-        let report = try guarded { () -> VerificationReport in
-            var expected: LedgerDigest?
+        var expected: LedgerDigest?
+        // Read before the ledger is verified, so that a missing file is told at once.
+        let archive = try dossier.map { path in
+            guard let data = FileManager.default.contents(atPath: path) else {
+                printError("voucher: cannot read the dossier \(path): there is no such file, or it is not readable")
+                throw Exit.ioError
+            }
+            return data
+        }
+        let (report, check) = try guarded { () -> (VerificationReport, DossierCheck?) in
             if let digest {
                 let text =
                     FileManager.default.fileExists(atPath: digest)
@@ -357,26 +378,96 @@ struct Verify: ParsableCommand {
                 }
                 expected = parsed
             }
-            return try ledger.openForReading().verify(against: expected)
+            let opened = try ledger.openForReading()
+            let report = try opened.verify(against: expected)
+            guard let archive, report.isValid else { return (report, nil) }
+            return (report, try Self.check(archive, against: opened))
         }
         switch format {
         case .json:
-            print(
-                CanonicalJSON.object([
-                    "valid": .bool(report.isValid), "events": .int(report.eventsChecked),
-                    "head": .string(report.head.hash),
-                    "problem_event": report.problem?.event.map { .int($0) } ?? .null,
-                    "problem": .optional(report.problem?.message),
-                ]).text
-            )
+            var members: [String: CanonicalJSON] = [
+                "valid": .bool(report.isValid && check?.problem == nil), "events": .int(report.eventsChecked),
+                "head": .string(report.head.hash),
+                "problem_event": report.problem?.event.map { .int($0) } ?? .null,
+                "problem": .optional(report.problem?.message),
+            ]
+            if let check {
+                members["dossier"] = .object([
+                    "valid": .bool(check.problem == nil), "problem": .optional(check.problem),
+                    "applicant": .string(check.applicant), "events": .int(Int64(check.events)),
+                    "head_event": check.head.map { .int($0.events) } ?? .null,
+                    "head": .optional(check.head?.hash),
+                ])
+            }
+            print(CanonicalJSON.object(members).text)
         case .text:
             if let problem = report.problem {
                 printError("voucher: the ledger does not verify: \(problem)")
             } else {
                 print("all \(report.eventsChecked) events verify; chain head \(report.head.hash)")
             }
+            if let check {
+                if let problem = check.problem {
+                    printError("voucher: the dossier \(dossier ?? "") does not verify: \(problem)")
+                } else if let head = check.head {
+                    var line =
+                        "the dossier verifies: its \(check.events) events of applicant \(check.applicant) are this "
+                        + "ledger's, and every file is what the ledger holds up to event \(head.events)"
+                    if let expected {
+                        line +=
+                            head.events <= expected.events
+                            ? "; the digest (\(expected.events) events) covers them"
+                            : "; events after the digest's \(expected.events) are vouched for by this ledger only"
+                    } else {
+                        line += "; give --digest to check the ledger against a digest kept elsewhere"
+                    }
+                    print(line)
+                }
+            }
         }
-        if !report.isValid { throw Exit.verificationFailed }
+        if !report.isValid || check?.problem != nil { throw Exit.verificationFailed }
+    }
+
+    /// Makes the dossier again from the ledger, at the head and for the scope its manifest names,
+    /// and compares every file.
+    static func check(_ archive: Data, against ledger: Ledger) throws -> DossierCheck {
+        var check = DossierCheck()
+        let files: [String: Data]
+        do {
+            files = try Dossier.files(ofArchive: archive)
+        } catch let error as Dossier.Unreadable {
+            check.problem = error.reason
+            return check
+        }
+        guard let data = files[Dossier.manifestName], let manifest = Dossier.manifest(from: data) else {
+            check.problem = "it has no \(Dossier.manifestName) written by `voucher dossier`"
+            return check
+        }
+        check.applicant = manifest.scope.applicant
+        check.head = manifest.head
+        let head = try ledger.chainHead()
+        guard manifest.head.events >= 1, manifest.head.events <= head.events else {
+            check.problem =
+                "its head is event \(manifest.head.events); this ledger has \(head.events) events: "
+                + "it was not made from this ledger"
+            return check
+        }
+        let again: Dossier
+        do {
+            again = try ledger.dossier(manifest.scope, head: manifest.head.events)
+        } catch let error as LedgerError {
+            check.problem = "the ledger cannot make it again: \(error)"
+            return check
+        }
+        check.events = again.events.count
+        guard again.head == manifest.head else {
+            check.problem =
+                "its head, event \(manifest.head.events) with hash \(manifest.head.hash), is not in this ledger's "
+                + "chain (its event \(again.head.events) has hash \(again.head.hash))"
+            return check
+        }
+        check.problem = Dossier.difference(found: files, expected: again.files(manifest.language))
+        return check
     }
 }
 

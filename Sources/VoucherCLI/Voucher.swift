@@ -28,7 +28,7 @@ struct Voucher: ParsableCommand {
             Demo.self, Import.self, Report.self, Register.self, Claim.self, Decide.self, Quote.self, Use.self,
             Redeem.self,
             Pay.self, Expire.self, Reverse.self, ProviderCommand.self, BudgetCommand.self, RecoverCommand.self,
-            Policy.self, Verify.self,
+            Policy.self, Verify.self, DossierCommand.self,
             Digest.self,
             Export.self,
             WhatIf.self,

@@ -32,7 +32,6 @@ public struct Workbook: Sendable {
     /// The workbook's bytes. The same workbook always gives the same bytes (each part's time is
     /// fixed), so that a report's file can be compared with an earlier one.
     public func xlsx() throws -> Data {
-        let archive = try Archive(data: Data(), accessMode: .create)
         let names = Self.sheetNames(sheets.map(\.name))
         var parts: [(String, String)] = [
             ("[Content_Types].xml", contentTypes), ("_rels/.rels", Self.rootRelationships),
@@ -42,22 +41,7 @@ public struct Workbook: Sendable {
         for (index, sheet) in sheets.enumerated() {
             parts.append(("xl/worksheets/sheet\(index + 1).xml", Self.worksheet(sheet.rows)))
         }
-        // 1980-01-01, the first time a ZIP entry can hold: a fixed time, so the bytes repeat.
-        let time = Date(timeIntervalSince1970: 315_532_800)
-        for (path, text) in parts {
-            let data = Data(text.utf8)
-            try archive.addEntry(
-                with: path,
-                type: .file,
-                uncompressedSize: Int64(data.count),
-                modificationDate: time,
-                compressionMethod: .deflate
-            ) { position, size in
-                data.subdata(in: Int(position)..<Int(position) + size)
-            }
-        }
-        guard let bytes = archive.data else { throw CocoaError(.fileWriteUnknown) }
-        return bytes
+        return try Self.zip(parts.map { ($0.0, Data($0.1.utf8)) })
     }
 
     // MARK: - Parts

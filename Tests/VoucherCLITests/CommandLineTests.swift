@@ -345,7 +345,7 @@ struct CommandLineTests {
         ["redeem", "reject"], ["pay"],
         ["expire"], ["reverse"], ["policy", "list"], ["policy", "show"], ["policy", "add"], ["verify"], ["digest"],
         ["whatif"], ["provider", "suspend"], ["provider", "reinstate"], ["provider", "status"], ["budget", "set"],
-        ["recover", "owe"], ["recover", "receive"],
+        ["recover", "owe"], ["recover", "receive"], ["dossier"],
     ]
 
     @Test(arguments: commands)

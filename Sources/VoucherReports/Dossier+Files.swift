@@ -1,0 +1,289 @@
+import Foundation
+import VoucherDomain
+import ZIPFoundation
+
+// MARK: - An applicant's dossier as files: a printable page, CSV tables, the events, a manifest
+
+extension Dossier {
+    /// The manifest's file name; it names what the dossier covers, so that it can be made again.
+    public static let manifestName = "manifest.json"
+    static let format = "voucher-ledger dossier 1"
+
+    /// The dossier's files, in the order they are written: the page, the tables (CSV, amounts in
+    /// yuan), the events with every field their hashes cover (one JSON object a line), the manifest.
+    public func files(_ language: Language) -> [(name: String, bytes: Data)] {
+        [
+            ("dossier.html", html(language)), ("registrations.csv", registrationsCSV()), ("claims.csv", claimsCSV()),
+            ("decisions.csv", decisionsCSV()), ("uses.csv", usesCSV(language)), ("redemptions.csv", redemptionsCSV()),
+            ("payments.csv", paymentsCSV()), ("recoveries.csv", recoveriesCSV()), ("events.jsonl", eventsJSONLines()),
+            (Self.manifestName, manifest(language).text + "\n"),
+        ].map { ($0.0, Data($0.1.utf8)) }
+    }
+
+    /// What the manifest says: the scope, the language of the page and the chain head.
+    public struct Manifest: Sendable, Hashable {
+        public var scope: Scope
+        public var language: Language
+        public var head: ChainHead
+    }
+
+    func manifest(_ language: Language) -> CanonicalJSON {
+        .object([
+            "format": .string(Self.format), "applicant": .string(scope.applicant),
+            "programme": .optional(scope.programme),
+            "year": scope.year.map { .int(Int64($0)) } ?? .null, "language": .string(language.rawValue),
+            "head": .object(["events": .int(head.events), "hash": .string(head.hash)]),
+        ])
+    }
+
+    /// Reads a manifest back; nil when it is not one this code wrote.
+    public static func manifest(from data: Data) -> Manifest? {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            object["format"] as? String == format, let applicant = object["applicant"] as? String,
+            let language = (object["language"] as? String).flatMap(Language.init(rawValue:)),
+            let head = object["head"] as? [String: Any], let events = head["events"] as? Int64,
+            let hash = head["hash"] as? String
+        else { return nil }
+        let programme = object["programme"] as? String
+        let year = (object["year"] as? Int64).map { Int($0) }
+        guard object["programme"] is NSNull || programme != nil, object["year"] is NSNull || year != nil else {
+            return nil
+        }
+        return Manifest(
+            scope: Scope(applicant: applicant, programme: programme, year: year),
+            language: language,
+            head: ChainHead(events: events, hash: hash)
+        )
+    }
+
+    // MARK: The archive
+
+    /// The files as one ZIP archive; the same files always give the same bytes.
+    public static func archive(_ files: [(name: String, bytes: Data)]) throws -> Data {
+        try Workbook.zip(files)
+    }
+
+    /// Why an archive could not be read as a dossier's.
+    public struct Unreadable: Error, CustomStringConvertible {
+        public var reason: String
+        public var description: String { reason }
+    }
+
+    /// The largest file a dossier's archive may hold (a file larger is not one this code wrote).
+    static let largestFile = 1 << 30
+
+    /// Every file of an archive, by name. Throws a sentence saying why when it is not a readable
+    /// ZIP archive.
+    public static func files(ofArchive data: Data) throws -> [String: Data] {
+        let archive: Archive
+        do {
+            archive = try Archive(data: data, accessMode: .read)
+        } catch {
+            throw Unreadable(reason: "it is not a ZIP archive")
+        }
+        var files: [String: Data] = [:]
+        for entry in archive where entry.type == .file {
+            guard entry.uncompressedSize <= largestFile else {
+                throw Unreadable(reason: "its file \(entry.path) is larger than a dossier's file can be")
+            }
+            var bytes = Data()
+            do {
+                _ = try archive.extract(entry, skipCRC32: false) { bytes.append($0) }
+            } catch {
+                throw Unreadable(reason: "its file \(entry.path) is damaged")
+            }
+            files[entry.path] = bytes
+        }
+        return files
+    }
+
+    /// The first difference between the files of a dossier and the files the ledger gives for it
+    /// (nil: none), naming the file and the line.
+    public static func difference(found: [String: Data], expected: [(name: String, bytes: Data)]) -> String? {
+        for (name, bytes) in expected {
+            guard let actual = found[name] else { return "it has no \(name)" }
+            guard actual != bytes else { continue }
+            let ours = lines(bytes)
+            let theirs = lines(actual)
+            for index in 0..<max(ours.count, theirs.count) {
+                let expectedLine = index < ours.count ? ours[index] : "(the end of the file)"
+                let actualLine = index < theirs.count ? theirs[index] : "(the end of the file)"
+                if expectedLine != actualLine {
+                    return "\(name) line \(index + 1) is not what the ledger holds: the dossier has "
+                        + "\(quoted(actualLine)), the ledger gives \(quoted(expectedLine))"
+                }
+            }
+            return "\(name) is not what the ledger holds"
+        }
+        let extra = Set(found.keys).subtracting(expected.map(\.name)).sorted()
+        if let first = extra.first { return "it has a file the ledger does not give: \(first)" }
+        return nil
+    }
+
+    /// A file's lines, split at each line feed (and a carriage return before it).
+    private static func lines(_ data: Data) -> [String] {
+        data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map {
+            String(decoding: $0.last == UInt8(ascii: "\r") ? $0.dropLast() : $0, as: UTF8.self)
+        }
+    }
+
+    private static func quoted(_ line: String) -> String {
+        let shown = line.count > 160 ? String(line.prefix(160)) + "…" : line
+        return "\"" + shown.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : String($0) }.joined()
+            + "\""
+    }
+
+    // MARK: CSV
+
+    private static func csv(_ header: [String], _ rows: [[String]]) -> String {
+        ([header] + rows).map { $0.map(field).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+    }
+
+    private func reversal(_ seq: Int64, _ reversed: [Int64: Int64]) -> String { reversed[seq].map(String.init) ?? "" }
+
+    func registrationsCSV() -> String {
+        Self.csv(
+            ["event", "kind", "name", "district", "region", "group", "attributes"],
+            registrations.map {
+                [String($0.seq), $0.kind, $0.name, $0.district, $0.region, $0.group ?? "", $0.attributes ?? ""]
+            }
+        )
+    }
+
+    func claimsCSV() -> String {
+        let reversed = reversedBy
+        return Self.csv(
+            ["event", "ref", "programme", "year", "requested", "project", "reversed_by"],
+            claims.map {
+                [
+                    String($0.seq), $0.ref, $0.programme, String($0.year), $0.requested.decimalString(),
+                    $0.project ?? "", reversal($0.seq, reversed),
+                ]
+            }
+        )
+    }
+
+    func decisionsCSV() -> String {
+        let reversed = reversedBy
+        return Self.csv(
+            ["event", "claim", "level", "outcome", "granted", "reviewer", "reason", "valid_until", "reversed_by"],
+            decisions.map {
+                [
+                    String($0.seq), $0.claimRef, $0.level, $0.outcome, $0.granted.decimalString(), $0.reviewer,
+                    $0.reason ?? "", $0.validUntil ?? "", reversal($0.seq, reversed),
+                ]
+            }
+        )
+    }
+
+    func usesCSV(_ language: Language) -> String {
+        let reversed = reversedBy
+        return Self.csv(
+            [
+                "event", "ref", "claim", "used_on", "provider", "product", "category", "provider_region", "project",
+                "invoice", "service_amount", "eligible_amount", "tax_amount", "rate", "amount", "redemption_deadline",
+                "reversed_by", "explanation",
+            ],
+            uses.map {
+                [
+                    String($0.seq), $0.ref, $0.claimRef, $0.usedOn, $0.provider, $0.product, $0.category,
+                    $0.providerRegion, $0.project ?? "", $0.invoice ?? "", $0.serviceAmount.decimalString(),
+                    $0.eligibleAmount?.decimalString() ?? "", $0.taxAmount?.decimalString() ?? "",
+                    Rate(basisPoints: Int64($0.rateBasisPoints)).formatted(), $0.amount.decimalString(),
+                    $0.redemptionDeadline ?? "", reversal($0.seq, reversed),
+                    Self.explanationLines($0.explanation, language).joined(separator: "\n"),
+                ]
+            }
+        )
+    }
+
+    func redemptionsCSV() -> String {
+        let reversed = reversedBy
+        var rows: [[String]] = []
+        for item in redemptions {
+            let filed = [
+                String(item.filingSeq), item.filingRef, item.provider, item.useRef, item.pastDeadline ? "yes" : "no",
+                reversal(item.filingSeq, reversed),
+            ]
+            if item.settlements.isEmpty { rows.append(filed + ["", "", "", "", "", "", ""]) }
+            for settlement in item.settlements {
+                rows.append(
+                    filed + [
+                        String(settlement.seq), settlement.outcome, settlement.paid.decimalString(),
+                        settlement.unpaid.decimalString(), settlement.unpaidEffect, settlement.reason ?? "",
+                        reversal(settlement.seq, reversed),
+                    ]
+                )
+            }
+        }
+        return Self.csv(
+            [
+                "filing_event", "filing", "provider", "use", "past_deadline", "filing_reversed_by", "settlement_event",
+                "outcome", "paid", "unpaid", "unpaid_effect", "reason", "settlement_reversed_by",
+            ],
+            rows
+        )
+    }
+
+    func paymentsCSV() -> String {
+        let reversed = reversedBy
+        return Self.csv(
+            ["event", "claim", "amount", "reversed_by"],
+            payments.map { [String($0.seq), $0.claimRef, $0.amount.decimalString(), reversal($0.seq, reversed)] }
+        )
+    }
+
+    func recoveriesCSV() -> String {
+        let reversed = reversedBy
+        return Self.csv(
+            ["event", "kind", "use", "amount", "reason", "reversed_by"],
+            recoveries.map {
+                [
+                    String($0.seq), $0.received ? "received" : "owed", $0.useRef, $0.amount.decimalString(),
+                    $0.reason ?? "", reversal($0.seq, reversed),
+                ]
+            }
+        )
+    }
+
+    /// Each event as a JSON object on its line, with every field its hash covers under the
+    /// column's name (postings as `[line, account, fen]`): docs/ledger.md says how to recompute it.
+    func eventsJSONLines() -> String {
+        events.map { event in
+            CanonicalJSON.object([
+                "seq": .int(event.seq), "kind": .string(event.kind), "business_date": .string(event.businessDate),
+                "recorded_at": .string(event.recordedAt), "actor": .string(event.actor),
+                "idempotency_key": .string(event.idempotencyKey), "request_hash": .string(event.requestHash),
+                "programme_id": .optional(event.programme), "policy_hash": .optional(event.policyHash),
+                "reverses": event.reverses.map { .int($0) } ?? .null, "payload": .string(event.payload),
+                "explanation": .optional(event.explanation),
+                "postings": .array(
+                    event.postings.map { .array([.int($0.line), .string($0.account), .int($0.amount.fen)]) }
+                ),
+                "prev_hash": .string(event.prevHash), "hash": .string(event.hash),
+            ]).text + "\n"
+        }.joined()
+    }
+}
+
+extension Workbook {
+    /// Files as a ZIP archive whose bytes depend on the files only (each entry's time is fixed).
+    static func zip(_ files: [(name: String, bytes: Data)]) throws -> Data {
+        let archive = try Archive(data: Data(), accessMode: .create)
+        // 1980-01-01, the first time a ZIP entry can hold: a fixed time, so the bytes repeat.
+        let time = Date(timeIntervalSince1970: 315_532_800)
+        for (path, data) in files {
+            try archive.addEntry(
+                with: path,
+                type: .file,
+                uncompressedSize: Int64(data.count),
+                modificationDate: time,
+                compressionMethod: .deflate
+            ) { position, size in
+                data.subdata(in: Int(position)..<Int(position) + size)
+            }
+        }
+        guard let bytes = archive.data else { throw CocoaError(.fileWriteUnknown) }
+        return bytes
+    }
+}

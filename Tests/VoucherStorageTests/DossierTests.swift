@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+import VoucherDomain
+
+@testable import VoucherStorage
+
+/// An applicant's dossier (`voucher dossier`): what it gathers, that its events are the chain's,
+/// and that it is made again identically at the same head however the ledger has grown since.
+@Suite struct DossierTests {
+    static func richLedger() throws -> (Ledger, URL) {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-\(UUID().uuidString).sqlite")
+        try ColumnCoverageTests.richLedger(at: url.path)
+        return (try Ledger.open(at: url.path, actor: "test"), url)
+    }
+
+    @Test func itGathersTheApplicantsWholeHistoryAndNothingOfAnothers() throws {
+        let (ledger, url) = try Self.richLedger()
+        defer { try? FileManager.default.removeItem(at: url) }
+        let fixture = try LedgerFixture()
+        let dossier = try ledger.dossier(Dossier.Scope(applicant: fixture.alpha))
+        #expect(dossier.head == (try ledger.chainHead()))
+        #expect(dossier.claims.map(\.ref) == ["C-1"])
+        #expect(Set(dossier.uses.map(\.ref)) == ["U-1", "U-2", "U-3"])
+        #expect(dossier.decisions.allSatisfy { $0.claimRef == "C-1" })
+        let kinds = Set(dossier.events.map(\.kind))
+        for kind in [
+            "applicant", "claim", "decision", "use", "redemption-filed", "redemption-settled", "expiry", "reversal",
+            "recovery", "recovery-received",
+        ] {
+            #expect(kinds.contains(kind), "no \(kind) event in the dossier")
+        }
+        // The mistaken use U-3 and its reversal.
+        let u3 = try #require(dossier.uses.first { $0.ref == "U-3" })
+        let reversal = try #require(dossier.reversedBy[u3.seq])
+        #expect(dossier.events.contains { $0.seq == reversal && $0.reverses == u3.seq })
+        // U-2 was filed past its deadline and rejected.
+        let late = try #require(dossier.redemptions.first { $0.useRef == "U-2" })
+        #expect(late.pastDeadline && late.settlements.map(\.outcome) == ["rejected"])
+        #expect(dossier.recoveries.map(\.received) == [false, true])
+        // No event of beta's claims, uses or filings: R-3 covers beta's uses only.
+        #expect(!dossier.redemptions.contains { $0.filingRef == "R-3" })
+        #expect(dossier.events.map(\.seq) == dossier.events.map(\.seq).sorted())
+        // Every event is the chain's: its stored fields give its hash.
+        for event in dossier.events {
+            let fields = EventFields(
+                seq: event.seq,
+                kind: event.kind,
+                businessDate: event.businessDate,
+                recordedAt: event.recordedAt,
+                actor: event.actor,
+                idempotencyKey: event.idempotencyKey,
+                requestHash: event.requestHash,
+                programme: event.programme,
+                policyHash: event.policyHash,
+                reverses: event.reverses,
+                payload: event.payload,
+                explanation: event.explanation,
+                postings: event.postings.map { ($0.line, $0.account, $0.amount.fen) },
+                prevHash: event.prevHash
+            )
+            #expect(fields.hash == event.hash, "event \(event.seq)")
+        }
+    }
+
+    @Test func aProgrammeAndYearNarrowIt() throws {
+        let (ledger, url) = try Self.richLedger()
+        defer { try? FileManager.default.removeItem(at: url) }
+        let fixture = try LedgerFixture()
+        let all = try ledger.dossier(Dossier.Scope(applicant: fixture.beta))
+        let test = LifecycleEdgeTests.testProgramme.value
+        let narrowed = try ledger.dossier(Dossier.Scope(applicant: fixture.beta, programme: test, year: 2022))
+        #expect(narrowed.claims.map(\.ref) == ["C-T"])
+        #expect(Set(narrowed.uses.map(\.ref)) == ["U-T", "U-T2"])
+        #expect(narrowed.redemptions.map(\.filingRef) == ["R-3", "R-3"])
+        // Alpha's Shanghai claim is outside the test programme: only its registrations are left.
+        let alphaInTest = try ledger.dossier(Dossier.Scope(applicant: fixture.alpha, programme: test))
+        #expect(alphaInTest.claims.isEmpty && alphaInTest.uses.isEmpty && alphaInTest.recoveries.isEmpty)
+        #expect(alphaInTest.events.map(\.kind) == alphaInTest.registrations.map { _ in "applicant" })
+        let otherYear = try ledger.dossier(Dossier.Scope(applicant: fixture.beta, programme: test, year: 2023))
+        #expect(otherYear.claims.isEmpty && otherYear.uses.isEmpty)
+        // Registrations are the applicant's whatever the scope.
+        #expect(otherYear.registrations == all.registrations && !all.registrations.isEmpty)
+        #expect(throws: LedgerError.unknownApplicant("91310110000000099X")) {
+            try ledger.dossier(Dossier.Scope(applicant: "91310110000000099X"))
+        }
+        #expect(throws: LedgerError.unknownProgramme("nope")) {
+            try ledger.dossier(Dossier.Scope(applicant: fixture.beta, programme: "nope"))
+        }
+    }
+
+    @Test func aDossierMadeAgainAtItsHeadIsTheSameAfterTheLedgerGrew() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
+        _ = try fixture.use("U-1", applicant: fixture.alpha, amount: "10万")
+        let first = try fixture.ledger.dossier(Dossier.Scope(applicant: fixture.alpha))
+        _ = try fixture.use("U-2", applicant: fixture.alpha, amount: "4万", on: "2022-05-20")
+        let again = try fixture.ledger.dossier(Dossier.Scope(applicant: fixture.alpha), head: first.head.events)
+        #expect(again == first)
+        let now = try fixture.ledger.dossier(Dossier.Scope(applicant: fixture.alpha))
+        #expect(now.uses.map(\.ref) == ["U-1", "U-2"] && now.head.events > first.head.events)
+        // A head the ledger does not have is refused.
+        #expect(throws: LedgerError.unknownEvent(now.head.events + 1)) {
+            try fixture.ledger.dossier(Dossier.Scope(applicant: fixture.alpha), head: now.head.events + 1)
+        }
+    }
+}
