@@ -356,13 +356,11 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         var expected: LedgerDigest?
-        // Read before the ledger is verified, so that a missing file is told at once.
-        let archive = try dossier.map { path in
-            guard let data = FileManager.default.contents(atPath: path) else {
-                printError("voucher: cannot read the dossier \(path): there is no such file, or it is not readable")
-                throw Exit.ioError
-            }
-            return data
+        // Looked for before the ledger is verified, so that a missing file is told at once.
+        let archive = dossier.map { URL(fileURLWithPath: $0) }
+        if let archive, !FileManager.default.isReadableFile(atPath: archive.path) {
+            printError("voucher: cannot read the dossier \(archive.path): there is no such file, or it is not readable")
+            throw Exit.ioError
         }
         let (report, check) = try guarded { () -> (VerificationReport, DossierCheck?) in
             if let digest {
@@ -380,7 +378,12 @@ struct Verify: ParsableCommand {
             }
             let opened = try ledger.openForReading()
             let report = try opened.verify(against: expected)
-            guard let archive, report.isValid else { return (report, nil) }
+            guard let archive else { return (report, nil) }
+            guard report.isValid else {
+                return (
+                    report, DossierCheck(problem: "not checked: the ledger it would be checked against does not verify")
+                )
+            }
             return (report, try Self.check(archive, against: opened))
         }
         switch format {
@@ -411,8 +414,11 @@ struct Verify: ParsableCommand {
                     printError("voucher: the dossier \(dossier ?? "") does not verify: \(problem)")
                 } else if let head = check.head {
                     var line =
-                        "the dossier verifies: its \(check.events) events of applicant \(check.applicant) are this "
-                        + "ledger's, and every file is what the ledger holds up to event \(head.events)"
+                        "the dossier of applicant \(check.applicant) verifies: it is, byte for byte, what this ledger "
+                        + "holds up to event \(head.events) (\(check.events) events)"
+                    if head.events < report.eventsChecked {
+                        line += "; the ledger has \(report.eventsChecked - head.events) events since"
+                    }
                     if let expected {
                         line +=
                             head.events <= expected.events
@@ -429,27 +435,23 @@ struct Verify: ParsableCommand {
     }
 
     /// Makes the dossier again from the ledger, at the head and for the scope its manifest names,
-    /// and compares every file.
-    static func check(_ archive: Data, against ledger: Ledger) throws -> DossierCheck {
+    /// and compares the archive with it, byte for byte.
+    static func check(_ archive: URL, against ledger: Ledger) throws -> DossierCheck {
         var check = DossierCheck()
-        let files: [String: Data]
+        let manifest: Dossier.Manifest
         do {
-            files = try Dossier.files(ofArchive: archive)
-        } catch let error as Dossier.Unreadable {
+            manifest = try Dossier.manifest(inArchiveAt: archive)
+        } catch {
             check.problem = error.reason
-            return check
-        }
-        guard let data = files[Dossier.manifestName], let manifest = Dossier.manifest(from: data) else {
-            check.problem = "it has no \(Dossier.manifestName) written by `voucher dossier`"
             return check
         }
         check.applicant = manifest.scope.applicant
         check.head = manifest.head
         let head = try ledger.chainHead()
-        guard manifest.head.events >= 1, manifest.head.events <= head.events else {
+        guard manifest.head.events <= head.events else {
             check.problem =
-                "its head is event \(manifest.head.events); this ledger has \(head.events) events: "
-                + "it was not made from this ledger"
+                "its head is event \(manifest.head.events); this ledger has \(head.events) events: it was made "
+                + "from another ledger, or from a later copy of this one"
             return check
         }
         let again: Dossier
@@ -466,7 +468,7 @@ struct Verify: ParsableCommand {
                 + "chain (its event \(again.head.events) has hash \(again.head.hash))"
             return check
         }
-        check.problem = Dossier.difference(found: files, expected: again.files(manifest.language))
+        check.problem = Dossier.difference(archiveAt: archive, expected: again.files(manifest.language))
         return check
     }
 }

@@ -45,6 +45,9 @@ public struct Dossier: Sendable, Hashable {
         public var postings: [Posting]
         public var prevHash: String
         public var hash: String
+        /// A filing or an expiry that covers other applicants too: its payload and explanation are
+        /// left out, and its postings are this applicant's only; its hash is checked against the ledger.
+        public var withheld: Bool = false
 
         public init(
             seq: Int64,
@@ -295,8 +298,7 @@ public struct Dossier: Sendable, Hashable {
     /// The ledger's chain head when the dossier was made: its last event's number and hash.
     public var head: ChainHead
     /// The events below, with the expiries that lapsed the applicant's quotas and the reversals of
-    /// any of them, in order. A filing or an expiry that covers other applicants too is here whole:
-    /// its hash covers all of it.
+    /// any of them, in order. A filing or an expiry that covers other applicants too is ``Event/withheld``.
     public var events: [Event]
     public var registrations: [Registration]
     public var claims: [Claim]

@@ -15,7 +15,8 @@ extension Dossier {
         [
             ("dossier.html", html(language)), ("registrations.csv", registrationsCSV()), ("claims.csv", claimsCSV()),
             ("decisions.csv", decisionsCSV()), ("uses.csv", usesCSV(language)), ("redemptions.csv", redemptionsCSV()),
-            ("payments.csv", paymentsCSV()), ("recoveries.csv", recoveriesCSV()), ("events.jsonl", eventsJSONLines()),
+            ("payments.csv", paymentsCSV()), ("recoveries.csv", recoveriesCSV()), ("expiries.csv", expiriesCSV()),
+            ("reversals.csv", reversalsCSV()), ("events.jsonl", eventsJSONLines()),
             (Self.manifestName, manifest(language).text + "\n"),
         ].map { ($0.0, Data($0.1.utf8)) }
     }
@@ -46,7 +47,9 @@ extension Dossier {
         else { return nil }
         let programme = object["programme"] as? String
         let year = (object["year"] as? Int64).map { Int($0) }
-        guard object["programme"] is NSNull || programme != nil, object["year"] is NSNull || year != nil else {
+        guard object["programme"] is NSNull || programme != nil, object["year"] is NSNull || year != nil,
+            (1900...9999).contains(year ?? 2000), events >= 1
+        else {
             return nil
         }
         return Manifest(
@@ -58,9 +61,10 @@ extension Dossier {
 
     // MARK: The archive
 
-    /// The files as one ZIP archive; the same files always give the same bytes.
+    /// The files as one ZIP archive, stored uncompressed: the same files always give the same bytes,
+    /// whatever compressor a machine has, so that a dossier can be compared whole.
     public static func archive(_ files: [(name: String, bytes: Data)]) throws -> Data {
-        try Workbook.zip(files)
+        try Workbook.zip(files, compressed: false)
     }
 
     /// Why an archive could not be read as a dossier's.
@@ -69,55 +73,120 @@ extension Dossier {
         public var description: String { reason }
     }
 
-    /// The largest file a dossier's archive may hold (a file larger is not one this code wrote).
-    static let largestFile = 1 << 30
+    /// The most a manifest may hold.
+    static let largestManifest = 1 << 16
 
-    /// Every file of an archive, by name. Throws a sentence saying why when it is not a readable
-    /// ZIP archive.
-    public static func files(ofArchive data: Data) throws -> [String: Data] {
-        let archive: Archive
-        do {
-            archive = try Archive(data: data, accessMode: .read)
-        } catch {
-            throw Unreadable(reason: "it is not a ZIP archive")
+    /// The manifest of the archive at `url`, read without reading the rest.
+    public static func manifest(inArchiveAt url: URL) throws(Unreadable) -> Manifest {
+        guard let archive = readable(url) else { throw Unreadable(reason: "it is not a ZIP archive") }
+        guard let entry = archive[manifestName] else {
+            throw Unreadable(reason: "it has no \(manifestName): it was not written by `voucher dossier`")
         }
+        guard let data = extract(entry, from: archive, atMost: largestManifest), let manifest = manifest(from: data)
+        else {
+            throw Unreadable(
+                reason:
+                    "its \(manifestName) is not one `voucher dossier` writes (damaged, edited, or of a newer version)"
+            )
+        }
+        return manifest
+    }
+
+    /// The archive at `url`, opened for reading; nil when it is not a ZIP archive.
+    static func readable(_ url: URL) -> Archive? {
+        do {
+            let archive: Archive = try Archive(url: url, accessMode: .read, pathEncoding: nil)
+            return archive
+        } catch {
+            return nil
+        }
+    }
+
+    /// Every file of the archive at `url`, by name, each read up to 256 MB.
+    public static func files(inArchiveAt url: URL) throws(Unreadable) -> [String: Data] {
+        guard let archive = readable(url) else { throw Unreadable(reason: "it is not a ZIP archive") }
         var files: [String: Data] = [:]
-        for entry in archive where entry.type == .file {
-            guard entry.uncompressedSize <= largestFile else {
-                throw Unreadable(reason: "its file \(entry.path) is larger than a dossier's file can be")
-            }
-            var bytes = Data()
-            do {
-                _ = try archive.extract(entry, skipCRC32: false) { bytes.append($0) }
-            } catch {
-                throw Unreadable(reason: "its file \(entry.path) is damaged")
+        for entry in archive {
+            guard let bytes = extract(entry, from: archive, atMost: 1 << 28) else {
+                throw Unreadable(reason: "its \(entry.path) is not a file, is damaged, or is too large")
             }
             files[entry.path] = bytes
         }
         return files
     }
 
-    /// The first difference between the files of a dossier and the files the ledger gives for it
-    /// (nil: none), naming the file and the line.
-    public static func difference(found: [String: Data], expected: [(name: String, bytes: Data)]) -> String? {
-        for (name, bytes) in expected {
-            guard let actual = found[name] else { return "it has no \(name)" }
-            guard actual != bytes else { continue }
-            let ours = lines(bytes)
-            let theirs = lines(actual)
-            for index in 0..<max(ours.count, theirs.count) {
-                let expectedLine = index < ours.count ? ours[index] : "(the end of the file)"
-                let actualLine = index < theirs.count ? theirs[index] : "(the end of the file)"
-                if expectedLine != actualLine {
-                    return "\(name) line \(index + 1) is not what the ledger holds: the dossier has "
-                        + "\(quoted(actualLine)), the ledger gives \(quoted(expectedLine))"
-                }
+    /// An entry's bytes; nil when it is damaged or holds more than `limit` bytes (extraction stops
+    /// there, whatever size the archive claims).
+    static func extract(_ entry: Entry, from archive: Archive, atMost limit: Int) -> Data? {
+        guard entry.type == .file else { return nil }
+        struct TooLarge: Error {}
+        var bytes = Data()
+        do {
+            let checksum = try archive.extract(entry, skipCRC32: false) { chunk in
+                bytes.append(chunk)
+                if bytes.count > limit { throw TooLarge() }
             }
-            return "\(name) is not what the ledger holds"
+            guard checksum == entry.checksum else { return nil }
+        } catch {
+            return nil
         }
-        let extra = Set(found.keys).subtracting(expected.map(\.name)).sorted()
-        if let first = extra.first { return "it has a file the ledger does not give: \(first)" }
-        return nil
+        return bytes
+    }
+
+    /// Why the archive at `url` is not exactly `expected` (the archive the ledger gives for it),
+    /// naming the file and the line; nil when it is, byte for byte.
+    public static func difference(archiveAt url: URL, expected: [(name: String, bytes: Data)]) -> String? {
+        guard let whole = try? archive(expected) else { return "the ledger cannot make it again" }
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? -1
+        if size == whole.count, let found = FileManager.default.contents(atPath: url.path), found == whole {
+            return nil
+        }
+        guard let archive = readable(url) else { return "it is not a ZIP archive" }
+        var seen: [String: Int] = [:]
+        for entry in archive {
+            seen[entry.path, default: 0] += 1
+            guard entry.type == .file else { return "it holds \(entry.path), which is not a file" }
+        }
+        if let twice = seen.filter({ $0.value > 1 }).keys.sorted().first { return "it holds two files named \(twice)" }
+        let names = Set(expected.map(\.name))
+        if let extra = seen.keys.filter({ !names.contains($0) }).sorted().first {
+            return "it has a file the ledger does not give: \(extra)"
+        }
+        var differing: [String] = []
+        var first: String?
+        for (name, bytes) in expected {
+            guard let entry = archive[name] else { return "it has no \(name)" }
+            guard let actual = extract(entry, from: archive, atMost: bytes.count) else {
+                differing.append(name)
+                first = first ?? "\(name) is damaged, or longer than what the ledger holds"
+                continue
+            }
+            guard actual != bytes else { continue }
+            differing.append(name)
+            first = first ?? lineDifference(name, found: actual, expected: bytes)
+        }
+        guard let first else {
+            return "its files are the ledger's, but the archive holds more than they do (bytes outside its files)"
+        }
+        if !differing.contains("events.jsonl") && !differing.contains(manifestName) {
+            return first
+                + "; its events are the ledger's: was it made by another version of voucher, or edited after?"
+        }
+        return first
+    }
+
+    private static func lineDifference(_ name: String, found: Data, expected: Data) -> String {
+        let ours = lines(expected)
+        let theirs = lines(found)
+        for index in 0..<max(ours.count, theirs.count) {
+            let expectedLine = index < ours.count ? ours[index] : "(the end of the file)"
+            let actualLine = index < theirs.count ? theirs[index] : "(the end of the file)"
+            if expectedLine != actualLine {
+                return "\(name) line \(index + 1) is not what the ledger holds: the dossier has "
+                    + "\(quoted(actualLine)), the ledger gives \(quoted(expectedLine))"
+            }
+        }
+        return "\(name) is not what the ledger holds"
     }
 
     /// A file's lines, split at each line feed (and a carriage return before it).
@@ -246,11 +315,58 @@ extension Dossier {
         )
     }
 
+    /// What each expiry lapsed of the applicant's quotas: its postings out of them.
+    var lapses: [(seq: Int64, date: String, account: String, amount: Money)] {
+        events.filter { $0.kind == "expiry" }.flatMap { event in
+            event.postings.filter { $0.account.hasPrefix("quota/") && $0.amount.fen < 0 }.map {
+                (event.seq, event.businessDate, $0.account, Money(fen: -$0.amount.fen))
+            }
+        }
+    }
+
+    /// Each reversal: what it cancelled (event and kind) and why.
+    var reversals: [(seq: Int64, date: String, reverses: Int64, kind: String, reason: String)] {
+        let kinds = Dictionary(events.map { ($0.seq, $0.kind) }, uniquingKeysWith: { first, _ in first })
+        return events.compactMap { event in
+            guard let target = event.reverses else { return nil }
+            let payload = try? JSONSerialization.jsonObject(with: Data(event.payload.utf8)) as? [String: Any]
+            return (event.seq, event.businessDate, target, kinds[target] ?? "", payload?["reason"] as? String ?? "")
+        }
+    }
+
+    func expiriesCSV() -> String {
+        let reversed = reversedBy
+        return Self.csv(
+            ["event", "date", "account", "lapsed", "reversed_by"],
+            lapses.map {
+                [String($0.seq), $0.date, $0.account, $0.amount.decimalString(), reversal($0.seq, reversed)]
+            }
+        )
+    }
+
+    func reversalsCSV() -> String {
+        Self.csv(
+            ["event", "date", "reverses", "kind", "reason"],
+            reversals.map { [String($0.seq), $0.date, String($0.reverses), $0.kind, $0.reason] }
+        )
+    }
+
     /// Each event as a JSON object on its line, with every field its hash covers under the
     /// column's name (postings as `[line, account, fen]`): docs/ledger.md says how to recompute it.
     func eventsJSONLines() -> String {
         events.map { event in
-            CanonicalJSON.object([
+            if event.withheld {
+                // Only what is this applicant's: the hash is checked against the ledger.
+                return CanonicalJSON.object([
+                    "seq": .int(event.seq), "kind": .string(event.kind), "business_date": .string(event.businessDate),
+                    "withheld": .string("covers other applicants too; its hash is checked against the ledger"),
+                    "postings": .array(
+                        event.postings.map { .array([.int($0.line), .string($0.account), .int($0.amount.fen)]) }
+                    ),
+                    "prev_hash": .string(event.prevHash), "hash": .string(event.hash),
+                ]).text + "\n"
+            }
+            return CanonicalJSON.object([
                 "seq": .int(event.seq), "kind": .string(event.kind), "business_date": .string(event.businessDate),
                 "recorded_at": .string(event.recordedAt), "actor": .string(event.actor),
                 "idempotency_key": .string(event.idempotencyKey), "request_hash": .string(event.requestHash),
@@ -268,7 +384,7 @@ extension Dossier {
 
 extension Workbook {
     /// Files as a ZIP archive whose bytes depend on the files only (each entry's time is fixed).
-    static func zip(_ files: [(name: String, bytes: Data)]) throws -> Data {
+    static func zip(_ files: [(name: String, bytes: Data)], compressed: Bool = true) throws -> Data {
         let archive = try Archive(data: Data(), accessMode: .create)
         // 1980-01-01, the first time a ZIP entry can hold: a fixed time, so the bytes repeat.
         let time = Date(timeIntervalSince1970: 315_532_800)
@@ -278,7 +394,7 @@ extension Workbook {
                 type: .file,
                 uncompressedSize: Int64(data.count),
                 modificationDate: time,
-                compressionMethod: .deflate
+                compressionMethod: compressed ? .deflate : .none
             ) { position, size in
                 data.subdata(in: Int(position)..<Int(position) + size)
             }

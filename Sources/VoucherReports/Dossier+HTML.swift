@@ -54,7 +54,7 @@ extension Dossier {
                 ) + "</p>"
         )
         body.append(
-            "<p>\(escape(t("链头：", "Chain head: ")))<code>\(escape(LedgerDigestLine.text(head)))</code></p>"
+            "<p>\(escape(t("制作时的链头（不是摘要，不能代替在别处保存的摘要）：第 \(head.events) 个事件，哈希 ", "Chain head when it was made (not a digest: it cannot stand for one kept elsewhere): event \(head.events), hash ")))<code>\(escape(head.hash))</code></p>"
         )
         body.append(
             "<p>"
@@ -188,13 +188,29 @@ extension Dossier {
             numeric: [0, 3]
         )
         table(
+            t("额度失效", "Quotas lapsed"),
+            [t("事件", "Event"), t("日期", "Date"), t("账户", "Account"), t("失效金额（元）", "Lapsed (yuan)"), t("状态", "State")],
+            lapses.map { [String($0.seq), $0.date, $0.account, $0.amount.formatted(), state($0.seq)] },
+            numeric: [0, 3]
+        )
+        table(
+            t("冲销", "Reversals"),
+            [t("事件", "Event"), t("日期", "Date"), t("冲销事件", "Reverses"), t("类型", "Kind"), t("理由", "Reason")],
+            reversals.map { [String($0.seq), $0.date, String($0.reverses), $0.kind, $0.reason] },
+            numeric: [0, 2]
+        )
+        table(
             t("事件与哈希", "Events and their hashes"),
             [
                 t("事件", "Event"), t("日期", "Date"), t("类型", "Kind"), t("记录人", "Recorded by"), t("冲销", "Reverses"),
                 t("哈希", "Hash"),
             ],
             events.map {
-                [String($0.seq), $0.businessDate, $0.kind, $0.actor, $0.reverses.map(String.init) ?? "", $0.hash]
+                [
+                    String($0.seq), $0.businessDate,
+                    $0.kind + ($0.withheld ? t("（涉及其他申请主体，内容从略）", " (covers other applicants too: withheld)") : ""),
+                    $0.withheld ? "" : $0.actor, $0.reverses.map(String.init) ?? "", $0.hash,
+                ]
             },
             numeric: [0]
         )
@@ -229,12 +245,5 @@ extension Dossier {
             let lines = object[language.rawValue] as? [String]
         else { return [stored] }
         return lines
-    }
-}
-
-/// A chain head in the text form `voucher digest` prints (``LedgerDigest`` is storage's).
-enum LedgerDigestLine {
-    static func text(_ head: ChainHead) -> String {
-        "voucher-ledger digest 1: \(head.events) events, head \(head.hash)"
     }
 }

@@ -222,7 +222,34 @@ extension Ledger {
                     seqs.insert(reversal)
                 }
             }
-            let events = try seqs.sorted().map { seq in try dossierEvent(db, seq: seq) }
+            var events = try seqs.sorted().map { seq in try dossierEvent(db, seq: seq) }
+            // A filing or an expiry that also covers other applicants: their part is withheld.
+            for index in events.indices {
+                let event = events[index]
+                let shared: Bool
+                switch event.kind {
+                case "redemption-filed":
+                    shared =
+                        try Int64.fetchOne(
+                            db,
+                            sql: """
+                                SELECT 1 FROM redemption_item i JOIN voucher_use u ON u.event_seq = i.use_seq
+                                WHERE i.filing_seq = ? AND u.applicant_id <> ? LIMIT 1
+                                """,
+                            arguments: [event.seq, scope.applicant]
+                        ) != nil
+                case "expiry":
+                    shared = event.postings.contains { $0.account.hasPrefix("quota/") && !quotas.contains($0.account) }
+                default:
+                    shared = false
+                }
+                if shared {
+                    events[index].payload = ""
+                    events[index].explanation = nil
+                    events[index].postings = event.postings.filter { quotas.contains($0.account) }
+                    events[index].withheld = true
+                }
+            }
             return Dossier(
                 scope: scope,
                 head: ChainHead(events: last, hash: headHash),

@@ -31,7 +31,7 @@ import VoucherReports
         return (directory, run, early)
     }
 
-    static func files(_ url: URL) throws -> [String: Data] { try Dossier.files(ofArchive: Data(contentsOf: url)) }
+    static func files(_ url: URL) throws -> [String: Data] { try Dossier.files(inArchiveAt: url) }
 
     @Test func aDossierVerifiesAgainstTheLedgerAndADigestAndShowsWhatItHolds() throws {
         let (directory, run, earlyDigest) = try Self.ledger()
@@ -42,16 +42,18 @@ import VoucherReports
         #expect(made.stdout.contains("2 uses"), "\(made.stdout)")
         let verified = try run(["verify", "--dossier", "a.zip", "--digest", digest])
         #expect(verified.status == 0, "\(verified.stderr)")
-        #expect(verified.stdout.contains("the dossier verifies"), "\(verified.stdout)")
+        #expect(verified.stdout.contains("the dossier of applicant \(Self.a) verifies"), "\(verified.stdout)")
         #expect(verified.stdout.contains("the digest"), "\(verified.stdout)")
 
         let files = try Self.files(directory.appendingPathComponent("a.zip"))
         #expect(
             Set(files.keys) == [
                 "dossier.html", "registrations.csv", "claims.csv", "decisions.csv", "uses.csv", "redemptions.csv",
-                "payments.csv", "recoveries.csv", "events.jsonl", "manifest.json",
+                "payments.csv", "recoveries.csv", "expiries.csv", "reversals.csv", "events.jsonl", "manifest.json",
             ]
         )
+        let reversals = String(decoding: try #require(files["reversals.csv"]), as: UTF8.self)
+        #expect(reversals.contains(",use,录入错误"), "\(reversals)")
         let html = String(decoding: try #require(files["dossier.html"]), as: UTF8.self)
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;") && !html.contains("<script>"))
         #expect(html.contains("王丽"))  // the reviewer
@@ -124,11 +126,15 @@ import VoucherReports
             "dossier.html", "registrations.csv", "claims.csv", "decisions.csv", "uses.csv", "redemptions.csv",
             "payments.csv", "recoveries.csv", "events.jsonl", "manifest.json",
         ]
-        func write(_ name: String, _ change: (inout [String: Data]) -> Void) throws {
+        func write(
+            _ name: String,
+            first: [(name: String, bytes: Data)] = [],
+            _ change: (inout [String: Data]) -> Void = { _ in }
+        ) throws {
             var edited = files
             change(&edited)
             let ordered =
-                names.compactMap { n in edited[n].map { (name: n, bytes: $0) } }
+                first + names.compactMap { n in edited[n].map { (name: n, bytes: $0) } }
                 + edited.keys.filter { !names.contains($0) }.map { (name: $0, bytes: edited[$0]!) }
             try Dossier.archive(ordered).write(to: directory.appendingPathComponent(name))
         }
@@ -142,10 +148,17 @@ import VoucherReports
             let text = String(decoding: files["manifest.json"]!, as: UTF8.self)
             files["manifest.json"] = Data(text.replacingOccurrences(of: "\"events\":", with: "\"events\":1").utf8)
         }
+        try write("page.zip") { files in
+            let text = String(decoding: files["dossier.html"]!, as: UTF8.self)
+            files["dossier.html"] = Data(text.replacingOccurrences(of: "<h1>", with: "<h1 style=\"\">").utf8)
+        }
+        // A second entry of the same name after the real one: readers differ on which they show.
+        try write("twice.zip", first: [(name: "claims.csv", bytes: Data("event,ref\r\n".utf8))])
         try Data("PK not really".utf8).write(to: directory.appendingPathComponent("junk.zip"))
         for (name, expected) in [
             ("amount.zip", "claims.csv line 2"), ("missing.zip", "it has no decisions.csv"),
             ("extra.zip", "note.txt"), ("head.zip", "this ledger has"), ("junk.zip", "not a ZIP archive"),
+            ("page.zip", "another version of voucher"), ("twice.zip", "two files named claims.csv"),
         ] {
             let result = try run(["verify", "--dossier", name])
             #expect(result.status == 2, "\(name): \(result.stdout) \(result.stderr)")
@@ -154,6 +167,19 @@ import VoucherReports
         // The same commands on another ledger: the same content, other times and hashes.
         let (other, runOther, _) = try Self.ledger()
         defer { try? FileManager.default.removeItem(at: other) }
+        // A dossier of one programme and year verifies too, and names its scope in its manifest.
+        let narrow = try run([
+            "dossier", "--applicant", Self.a, "--programme", "yrd-innovation-voucher", "--year", "2022", "--lang", "en",
+            "--out", "n.zip",
+        ])
+        #expect(narrow.status == 0, "\(narrow.stderr)")
+        let narrowed = try run(["verify", "--dossier", "n.zip"])
+        #expect(narrowed.status == 0, "\(narrowed.stderr)")
+        let manifest = String(
+            decoding: try #require(try Self.files(directory.appendingPathComponent("n.zip"))["manifest.json"]),
+            as: UTF8.self
+        )
+        #expect(manifest.contains("\"programme\":\"yrd-innovation-voucher\"") && manifest.contains("\"year\":2022"))
         let foreign = try runOther(["verify", "--dossier", directory.appendingPathComponent("a.zip").path])
         #expect(foreign.status == 2)
         #expect(foreign.stderr.contains("is not in this ledger's chain"), "\(foreign.stderr)")

@@ -103,4 +103,32 @@ import VoucherDomain
             try fixture.ledger.dossier(Dossier.Scope(applicant: fixture.alpha), head: now.head.events + 1)
         }
     }
+
+    @Test func whatAFilingOrAnExpiryHoldsOfOtherApplicantsIsWithheld() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-A", applicant: fixture.alpha, amount: "30万")
+        try fixture.grantQuota("C-B", applicant: fixture.beta, amount: "30万")
+        _ = try fixture.use("U-A", applicant: fixture.alpha, amount: "2万")
+        _ = try fixture.use("U-B", applicant: fixture.beta, amount: "2万")
+        try fixture.ledger.fileRedemption(
+            RedemptionFilingRequest(ref: "R-AB", providerID: fixture.lab, useRefs: ["U-A", "U-B"]),
+            context: fixture.next("2022-06-01")
+        )
+        _ = try fixture.ledger.expireQuotas(programme: shanghai, context: fixture.next("2023-01-05"))
+        let dossier = try fixture.ledger.dossier(Dossier.Scope(applicant: fixture.alpha))
+        let withheld = dossier.events.filter(\.withheld)
+        #expect(withheld.map(\.kind) == ["redemption-filed", "expiry"])
+        for event in withheld {
+            #expect(event.payload.isEmpty && event.explanation == nil)
+            #expect(event.postings.allSatisfy { $0.account.hasSuffix(fixture.alpha) }, "\(event.postings)")
+        }
+        // The expiry's line of alpha's quota is kept: what lapsed of it.
+        #expect(withheld.last?.postings.map(\.amount) == [Money(fen: -yuan("29万").fen)])
+        // Nothing of beta's anywhere in the dossier.
+        #expect(!dossier.events.contains { "\($0)".contains(fixture.beta) || "\($0)".contains("U-B") })
+        #expect(dossier.redemptions.map(\.useRef) == ["U-A"])
+        // Beta's own filing shows it whole only when it covers beta alone: here it does not either.
+        let beta = try fixture.ledger.dossier(Dossier.Scope(applicant: fixture.beta))
+        #expect(beta.events.filter(\.withheld).map(\.kind) == ["redemption-filed", "expiry"])
+    }
 }
