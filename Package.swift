@@ -31,6 +31,11 @@ let package = Package(
         .package(url: "https://github.com/pointfreeco/swift-custom-dump.git", from: "1.7.0"),
         .package(url: "https://github.com/pointfreeco/swift-snapshot-testing.git", from: "1.17.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        // The service (VoucherServer): HTTP, bcrypt for passwords, structured logs.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Pure: money, identifiers, dates, policies, the subsidy engine. No database, files or terminal.
@@ -71,11 +76,28 @@ let package = Package(
             swiftSettings: strict
         ),
         // The `voucher` command: thin commands that parse, call, print. Carries the demo's CSV files.
+        // The HTTP API (and, later, the console) over one ledger: accounts, roles, the same rules.
+        .target(
+            name: "VoucherServer",
+            dependencies: [
+                "VoucherDomain", "VoucherPolicies", "VoucherStorage", "VoucherReports",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.embedInCode("openapi.yaml")],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "VoucherCLI",
             dependencies: [
                 "VoucherDomain", "VoucherPolicies", "VoucherStorage", "VoucherImport", "VoucherReports",
+                "VoucherServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             resources: ["enterprises", "providers", "products", "claims", "uses", "redemptions"].map {
                 .embedInCode("Demo/\($0).csv")
@@ -141,6 +163,15 @@ let package = Package(
             swiftSettings: strict
         ),
         // End-to-end tests of the built `voucher` binary (the dependency makes `swift test` build it).
+        .testTarget(
+            name: "VoucherServerTests",
+            dependencies: [
+                "VoucherServer", "VoucherDomain", "VoucherStorage",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "VoucherCLITests",
             dependencies: ["VoucherCLI", "VoucherDomain", "VoucherReports"],

@@ -3,6 +3,7 @@ import Foundation
 import VoucherDomain
 import VoucherImport
 import VoucherReports
+import VoucherServer
 import VoucherStorage
 
 struct Demo: ParsableCommand {

@@ -4,6 +4,7 @@ import VoucherDomain
 import VoucherImport
 import VoucherPolicies
 import VoucherReports
+import VoucherServer
 import VoucherStorage
 
 struct Report: ParsableCommand {
@@ -113,31 +114,4 @@ enum ReportListing: String, CaseIterable, ExpressibleByArgument {
     var dimension: BreakdownDimension? { BreakdownDimension(rawValue: rawValue) }
 }
 
-/// The applicants a report lists, largest first; `voucher report --by applicant` lists every one.
-let applicantsListed = 20
-
-/// Gathers a report's figures, breakdowns and exceptions from the ledger.
-func buildReport(_ ledger: Ledger, programme: ProgrammeID, period: ReportPeriod) throws -> ReconciliationReport {
-    let definition = try ledger.programme(programme)
-    var breakdowns: [BreakdownDimension: [BreakdownRow]] = [:]
-    var keys: [BreakdownDimension: Int] = [:]
-    if definition.kind == .voucher {
-        (breakdowns, keys) = try ledger.reportBreakdowns(programme, period: period, largestApplicants: applicantsListed)
-    }
-    var names: [BreakdownDimension: [String: String]] = [:]
-    for dimension in [BreakdownDimension.applicant, .provider] {
-        names[dimension] = try ledger.partyNames(dimension, breakdowns[dimension]?.map(\.key) ?? [])
-    }
-    let figures = try ledger.reconciliation(programme, period: period)
-    return ReconciliationReport(
-        programme: programme,
-        name: definition.name,
-        figures: figures,
-        breakdowns: breakdowns,
-        breakdownKeys: keys,
-        exceptions: try ledger.exceptions(programme, period: period, limit: ReportExceptions.listed),
-        partyNames: names,
-        budget: try ledger.budgetFigures(figures)
-    )
-}
 extension ReconciliationReport.Format: ExpressibleByArgument {}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import VoucherDomain
 import VoucherImport
+import VoucherServer
 import VoucherStorage
 
 /// Options every command that opens the ledger takes.
@@ -117,6 +118,9 @@ func guarded<T>(_ body: () throws -> T) throws -> T {
         // A programme id or policy file that is not one: the input's fault, refused.
         printError("voucher: refused: \(error)")
         throw Exit.refused
+    } catch let error as AccountError {
+        printError("voucher: refused: \(error)")
+        throw Exit.refused
     } catch let error as CocoaError {
         printError("voucher: \(error.localizedDescription)")
         throw Exit.ioError
@@ -137,14 +141,7 @@ func today() -> BusinessDate { BusinessDate.today() }
 func report(_ event: RecordedEvent, what: String, format: OutputFormat, language: Language) {
     switch format {
     case .json:
-        var object: [String: CanonicalJSON] = [
-            "event": .int(event.seq), "kind": .string(event.kind.rawValue), "hash": .string(event.hash),
-            "replayed": .bool(event.replayed),
-            "amount": event.amount.map { .string($0.decimalString()) } ?? .null,
-        ]
-        object["explanation_zh"] = .array((event.explanation?.zh ?? []).map { .string($0) })
-        object["explanation_en"] = .array((event.explanation?.en ?? []).map { .string($0) })
-        print(CanonicalJSON.object(object).text)
+        print(event.json.text)
     case .text:
         let state =
             event.replayed
@@ -178,7 +175,7 @@ func normalizeGlobalOptions(_ arguments: [String]) -> [String] {
     while let word = rest.first, !word.hasPrefix("-") {
         path.append(word)
         rest = rest.dropFirst()
-        if !["policy", "register", "redeem", "provider", "budget", "recover"].contains(word) { break }
+        if !["policy", "register", "redeem", "provider", "budget", "recover", "user"].contains(word) { break }
     }
     return path + leading + rest
 }

@@ -31,7 +31,7 @@ struct Voucher: ParsableCommand {
             Policy.self, Verify.self, DossierCommand.self,
             Digest.self,
             Export.self,
-            WhatIf.self,
+            WhatIf.self, Serve.self, UserCommand.self,
         ]
     )
 }

@@ -239,7 +239,7 @@ extension Dossier {
 extension Dossier {
     /// The lines of a stored explanation in one language (its `zh` or `en` list); the stored text
     /// itself when it is not one this code wrote.
-    static func explanationLines(_ stored: String?, _ language: Language) -> [String] {
+    public static func explanationLines(_ stored: String?, _ language: Language) -> [String] {
         guard let stored else { return [] }
         guard let object = try? JSONSerialization.jsonObject(with: Data(stored.utf8)) as? [String: Any],
             let lines = object[language.rawValue] as? [String]

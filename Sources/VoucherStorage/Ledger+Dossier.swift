@@ -300,3 +300,54 @@ extension Ledger {
         )
     }
 }
+
+/// One use as the service shows it: its facts, whose it is, and whether it was reversed.
+public struct UseView: Sendable, Hashable {
+    public var use: Dossier.Use
+    public var applicant: String
+    public var programme: String
+    public var year: Int
+    public var reversedBy: Int64?
+}
+
+extension Ledger {
+    /// The use with this reference; nil when there is none.
+    public func useView(ref: String) throws -> UseView? {
+        try read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT u.event_seq, u.ref, c.ref, u.used_on, u.provider_id, u.product_code, u.category,
+                            u.provider_region, u.project, u.invoice, u.service_amount, u.eligible_amount, u.tax_amount,
+                            u.rate_basis_points, u.amount, u.redemption_deadline, e.explanation, u.applicant_id,
+                            u.programme_id, u.year, (SELECT r.seq FROM event r WHERE r.reverses = u.event_seq)
+                        FROM voucher_use u JOIN claim c ON c.event_seq = u.claim_seq JOIN event e ON e.seq = u.event_seq
+                        WHERE u.ref = ?
+                        """,
+                    arguments: [ref]
+                )
+            else { return nil }
+            let use = Dossier.Use(
+                seq: row[0],
+                ref: row[1],
+                claimRef: row[2],
+                usedOn: row[3],
+                provider: row[4],
+                product: row[5],
+                category: row[6],
+                providerRegion: row[7],
+                project: row[8],
+                invoice: row[9],
+                serviceAmount: Money(fen: row[10]),
+                eligibleAmount: (row[11] as Int64?).map(Money.init(fen:)),
+                taxAmount: (row[12] as Int64?).map(Money.init(fen:)),
+                rateBasisPoints: row[13],
+                amount: Money(fen: row[14]),
+                redemptionDeadline: row[15],
+                explanation: row[16]
+            )
+            return UseView(use: use, applicant: row[17], programme: row[18], year: row[19], reversedBy: row[20])
+        }
+    }
+}

@@ -404,6 +404,9 @@ extension Ledger {
     /// The applicant as registered now.
     public func applicant(_ id: String) throws -> RegisteredApplicant { try read { db in try applicant(db, id) } }
 
+    /// The provider as registered now.
+    public func provider(_ id: String) throws -> RegisteredProvider { try read { db in try provider(db, id) } }
+
     /// The recorded event `seq`, as an operation returns it.
     func recordedEvent(_ db: Database, seq: Int64, replayed: Bool) throws -> RecordedEvent {
         guard

@@ -415,6 +415,17 @@ public struct RecordedEvent: Sendable, Hashable {
     public var amount: Money?
     /// The stored explanation of the computed amount, in both languages.
     public var explanation: StoredExplanation?
+
+    /// As scripts read it (`--format json`, the service's answers): the event, its hash, whether
+    /// it was replayed, the amount in yuan and the explanation in both languages.
+    public var json: CanonicalJSON {
+        .object([
+            "event": .int(seq), "kind": .string(kind.rawValue), "hash": .string(hash), "replayed": .bool(replayed),
+            "amount": amount.map { .string($0.decimalString()) } ?? .null,
+            "explanation_zh": .array((explanation?.zh ?? []).map { .string($0) }),
+            "explanation_en": .array((explanation?.en ?? []).map { .string($0) }),
+        ])
+    }
 }
 
 // MARK: - Raw reads for tools
@@ -477,5 +488,17 @@ final class BatchMemo {
         products.removeAll()
         grantedQuotas.removeAll()
         head = nil
+    }
+}
+
+extension BusinessDate {
+    /// Today in UTC: the business date of what has no date of its own (a registration, a command
+    /// given without --date).
+    public static func today() -> BusinessDate {
+        let parts = Calendar(identifier: .gregorian).dateComponents(
+            in: TimeZone(identifier: "UTC") ?? .current,
+            from: Date()
+        )
+        return (try? BusinessDate(year: parts.year ?? 2000, month: parts.month ?? 1, day: parts.day ?? 1)) ?? .latest
     }
 }

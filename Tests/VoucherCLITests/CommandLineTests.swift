@@ -346,6 +346,7 @@ struct CommandLineTests {
         ["expire"], ["reverse"], ["policy", "list"], ["policy", "show"], ["policy", "add"], ["verify"], ["digest"],
         ["whatif"], ["provider", "suspend"], ["provider", "reinstate"], ["provider", "status"], ["budget", "set"],
         ["recover", "owe"], ["recover", "receive"], ["dossier"],
+        ["serve"], ["user", "add"], ["user", "token"], ["user", "revoke"], ["user", "list"],
     ]
 
     @Test(arguments: commands)

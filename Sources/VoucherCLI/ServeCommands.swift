@@ -1,0 +1,210 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import VoucherDomain
+import VoucherServer
+import VoucherStorage
+
+/// The options naming the accounts file of a ledger's service.
+struct AccountsOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The service's accounts file (default: beside the ledger, vouchers.accounts.sqlite).",
+            valueName: "path"
+        )
+    )
+    var accounts: String?
+
+    func open(besideLedger ledger: String) throws -> Accounts {
+        try guarded { try Accounts.open(at: accounts ?? Accounts.path(besideLedger: ledger)) }
+    }
+}
+
+/// `voucher serve`: the HTTP API over one ledger.
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the ledger over HTTP: the JSON API under /api/v1, for the users `voucher user` adds.",
+        discussion: """
+            One server process owns the ledger file. Every event is recorded by the signed-in user.
+            It stops, finishing what it answers, on SIGTERM or Ctrl-C. The API is described at
+            /api/v1/openapi.yaml.
+
+            Examples:
+              voucher serve --listen 127.0.0.1:8080
+              voucher user add --name admin --role admin
+              curl -H "Authorization: Bearer $(voucher user token --name admin)" http://127.0.0.1:8080/api/v1/verify
+            """
+    )
+
+    @OptionGroup var ledger: LedgerOptions
+    @OptionGroup var accounts: AccountsOptions
+    @Option(help: ArgumentHelp("Where to listen, HOST:PORT.", valueName: "address")) var listen = "127.0.0.1:8080"
+
+    func validate() throws {
+        guard Self.address(listen) != nil else {
+            throw ValidationError("--listen \(listen): give HOST:PORT, e.g. 127.0.0.1:8080")
+        }
+    }
+
+    static func address(_ text: String) -> (host: String, port: Int)? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (1...65_535).contains(port), colon != text.startIndex
+        else { return nil }
+        return (String(text[..<colon]), port)
+    }
+
+    func run() throws {
+        let opened = try ledger.open()
+        let store = try accounts.open(besideLedger: ledger.path)
+        guard let (host, port) = Self.address(listen) else { throw ExitCode.validationFailure }
+        var logger = Logger(label: "voucher-ledger")
+        logger.logLevel = .info
+        let application = VoucherService.application(
+            ledger: opened,
+            accounts: store,
+            host: host,
+            port: port,
+            logger: logger
+        )
+        print("serving \(ledger.path) on http://\(host):\(port)/api/v1 (OpenAPI: /api/v1/openapi.yaml); Ctrl-C stops")
+        let done = DispatchSemaphore(value: 0)
+        let failure = FailureBox()
+        Task {
+            do {
+                try await application.runService()
+            } catch {
+                failure.set(error)
+            }
+            done.signal()
+        }
+        done.wait()
+        if let error = failure.get() {
+            printError("voucher: the service stopped: \(error)")
+            throw Exit.ioError
+        }
+    }
+}
+
+/// An error handed from the service's task to the command.
+private final class FailureBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var error: (any Error)?
+    func set(_ error: any Error) { lock.withLock { self.error = error } }
+    func get() -> (any Error)? { lock.withLock { error } }
+}
+
+extension Role: ExpressibleByArgument {}
+
+/// `voucher user`: the service's accounts.
+struct UserCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "Add the service's users, issue their API tokens, list them and every change to them.",
+        discussion: """
+            Roles: enterprise (--applicant), provider (--provider), district-reviewer, city-reviewer,
+            finance, auditor (reads and verifies, writes nothing), admin. Passwords are kept as bcrypt
+            hashes and tokens as SHA-256 hashes; a token is printed once.
+
+            Examples:
+              voucher user add --name 王丽 --role district-reviewer
+              printf '%s\\n' "$PASSWORD" | voucher user add --name 甲企业 --role enterprise --applicant 91350100M000100Y43 --password-stdin
+              voucher user token --name 王丽
+              voucher user list
+            """,
+        subcommands: [Add.self, Token.self, Revoke.self, List.self]
+    )
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a user.",
+            discussion: "Example:\n  voucher user add --name 王丽 --role district-reviewer"
+        )
+        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var accounts: AccountsOptions
+        @Option(help: "The user's name: the actor of every event they record.") var name: String
+        @Option(help: "enterprise, provider, district-reviewer, city-reviewer, finance, auditor or admin.")
+        var role: Role
+        @Option(help: "An enterprise user's applicant (credit code).") var applicant: String?
+        @Option(help: "A provider user's provider (credit code).") var provider: String?
+        @Flag(help: "Read the password (at least 12 characters) from the first line of standard input.")
+        var passwordStdin = false
+
+        func run() throws {
+            let password = passwordStdin ? readLine(strippingNewline: true) ?? "" : nil
+            let actor = try guarded { try ledger.actorName }
+            let opened = try ledger.openForReading()
+            // The party must be registered in the ledger.
+            _ = try guarded {
+                if let applicant { _ = try opened.applicant(applicant.trimmed) }
+                if let provider { _ = try opened.provider(provider.trimmed) }
+            }
+            let user = try guarded {
+                try accounts.open(besideLedger: ledger.path).addUser(
+                    name: name,
+                    role: role,
+                    applicant: applicant,
+                    provider: provider,
+                    password: password,
+                    by: actor
+                )
+            }
+            print("added user \(user.name.visible) (\(user.role.rawValue))")
+        }
+    }
+
+    struct Token: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Issue an API token for a user; it is printed once, and only its hash is kept.",
+            discussion: "Example:\n  voucher user token --name 王丽 > token.txt"
+        )
+        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var accounts: AccountsOptions
+        @Option(help: "The user.") var name: String
+
+        func run() throws {
+            let actor = try guarded { try ledger.actorName }
+            print(try guarded { try accounts.open(besideLedger: ledger.path).issueToken(for: name, by: actor) })
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke every API token of a user.",
+            discussion: "Example:\n  voucher user revoke --name 王丽"
+        )
+        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var accounts: AccountsOptions
+        @Option(help: "The user.") var name: String
+
+        func run() throws {
+            let actor = try guarded { try ledger.actorName }
+            try guarded { try accounts.open(besideLedger: ledger.path).revokeTokens(of: name, by: actor) }
+            print("revoked every token of \(name.visible)")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the users and every change to their accounts.",
+            discussion: "Example:\n  voucher user list"
+        )
+        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var accounts: AccountsOptions
+
+        func run() throws {
+            let store = try accounts.open(besideLedger: ledger.path)
+            let (users, changes) = try guarded { (try store.users(), try store.changes()) }
+            for user in users {
+                let party = user.applicant.map { " applicant \($0)" } ?? user.provider.map { " provider \($0)" } ?? ""
+                print("\(user.name.visible)  \(user.role.rawValue)\(party.visible)")
+            }
+            if !changes.isEmpty { print("\nchanges:") }
+            for change in changes {
+                print(
+                    "\(change.seq)  \(change.at)  by \(change.by.visible): \(change.user.visible) \(change.change.visible)"
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,464 @@
+import Dispatch
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import VoucherDomain
+import VoucherReports
+import VoucherStorage
+
+/// A request's context: who sent it, once the bearer token is checked.
+public struct APIContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+    }
+
+    /// No request of the API carries more than this.
+    public var maxUploadSize: Int { 1 << 20 }
+}
+
+/// Runs the ledger's synchronous work on a queue of its own, so that a request waiting for SQLite
+/// never holds one of the few threads Swift's concurrency runs every request on.
+struct LedgerWorker: Sendable {
+    let ledger: Ledger
+    private let queue = DispatchQueue(label: "voucher-ledger.ledger")
+
+    init(ledger: Ledger) { self.ledger = ledger }
+
+    func run<T: Sendable>(_ body: @escaping @Sendable (Ledger) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { continuation.resume(with: Result { try body(ledger) }) }
+        }
+    }
+}
+
+/// The JSON API under `/api/v1`: every route, who may use it, and what it does. The rules are the
+/// ledger's; this layer reads the request, checks the role and the party, and answers.
+public struct API: Sendable {
+    /// A route as openapi.yaml lists it.
+    public struct Route: Sendable, Hashable {
+        public var method: String
+        public var path: String
+        /// Who may use it; empty: anyone, signed in or not.
+        public var roles: Set<Role>
+    }
+
+    let worker: LedgerWorker
+    let accounts: Accounts
+    let logger: Logger
+
+    public init(ledger: Ledger, accounts: Accounts, logger: Logger = Logger(label: "voucher-ledger")) {
+        worker = LedgerWorker(ledger: ledger)
+        self.accounts = accounts
+        self.logger = logger
+    }
+
+    // swift-format-ignore: NeverForceUnwrap
+    // A valid field name, spelled out.
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+
+    /// The request's `Idempotency-Key`, when it has one that is not blank.
+    static func key(_ request: Request) -> String? {
+        guard let key = request.headers[idempotencyKey]?.trimmed, !key.isEmpty else { return nil }
+        return key
+    }
+
+    static let reviewers: Set<Role> = [.districtReviewer, .cityReviewer]
+    static let readers: Set<Role> = [.districtReviewer, .cityReviewer, .finance, .auditor, .admin]
+
+    /// Every route, in the order openapi.yaml lists them.
+    public static let routes: [Route] = [
+        Route(method: "GET", path: "/api/v1/openapi.yaml", roles: []),
+        Route(method: "GET", path: "/api/v1/me", roles: Set(Role.allCases)),
+        Route(method: "POST", path: "/api/v1/claims", roles: [.enterprise, .admin]),
+        Route(method: "POST", path: "/api/v1/claims/{ref}/decisions", roles: reviewers),
+        Route(method: "POST", path: "/api/v1/quotes", roles: Set(Role.allCases)),
+        Route(method: "POST", path: "/api/v1/uses", roles: [.enterprise, .admin]),
+        Route(method: "GET", path: "/api/v1/uses/{ref}", roles: readers.union([.enterprise, .provider])),
+        Route(method: "POST", path: "/api/v1/redemptions", roles: [.provider]),
+        Route(method: "POST", path: "/api/v1/redemptions/{ref}/settlements", roles: [.finance]),
+        Route(method: "GET", path: "/api/v1/reports/{programme}/{year}", roles: readers),
+        Route(method: "GET", path: "/api/v1/verify", roles: [.auditor, .admin]),
+    ]
+
+    /// The router of every route, each request logged (``RequestLog``).
+    public func router() -> Router<APIContext> {
+        let router = Router(context: APIContext.self)
+        // Middleware applies to the routes added after it.
+        router.middlewares.add(RequestLog(logger: logger))
+        for route in Self.routes {
+            let method = HTTPRequest.Method(rawValue: route.method) ?? .get
+            router.on(RouterPath(route.path), method: method) { request, context in
+                await answer(route, request, context)
+            }
+        }
+        return router
+    }
+
+    private func answer(_ route: Route, _ request: Request, _ context: APIContext) async -> Response {
+        do {
+            if route.roles.isEmpty { return try await handle(route, request, context, user: nil) }
+            guard let user = try await authenticate(request) else {
+                return Self.json(
+                    401,
+                    Self.failure(
+                        401,
+                        "sign in: send Authorization: Bearer TOKEN (voucher user token --name NAME issues one)"
+                    ),
+                    headers: [.wwwAuthenticate: "Bearer"]
+                )
+            }
+            guard route.roles.contains(user.role) else {
+                throw APIFailure.forbidden("the role \(user.role.rawValue) may not \(route.method) \(route.path)")
+            }
+            return try await handle(route, request, context, user: user)
+        } catch let failure as APIFailure {
+            return Self.json(failure.status, Self.failure(failure.status, failure.message))
+        } catch let error as LedgerError {
+            let status = Self.status(of: error)
+            if status == 500 { logger.error("ledger inconsistency", metadata: ["error": "\(error)"]) }
+            return Self.json(status, Self.failure(status, error.description))
+        } catch let error as PolicyError {
+            return Self.json(422, Self.failure(422, "\(error)"))
+        } catch {
+            logger.error("request failed", metadata: ["path": "\(route.path)", "error": "\(error)"])
+            return Self.json(500, Self.failure(500, "the service failed; the ledger is unchanged"))
+        }
+    }
+
+    func authenticate(_ request: Request) async throws -> User? {
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return nil }
+        let token = String(header.dropFirst("Bearer ".count)).trimmed
+        let accounts = accounts
+        return try await worker.run { _ in try accounts.user(forToken: token) }
+    }
+
+    static func status(of error: LedgerError) -> Int {
+        switch error {
+        case .idempotencyConflict, .referenceTaken, .resubmittedAfterReversal: 409
+        case .internalInconsistency: 500
+        default: 422
+        }
+    }
+
+    // MARK: Handlers
+
+    private func handle(_ route: Route, _ request: Request, _ context: APIContext, user: User?) async throws -> Response
+    {
+        switch (route.method, route.path) {
+        case ("GET", "/api/v1/openapi.yaml"):
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPI.document))
+            )
+        case ("GET", "/api/v1/me"):
+            guard let user else { break }
+            return Self.json(
+                200,
+                .object([
+                    "name": .string(user.name), "role": .string(user.role.rawValue),
+                    "applicant": .optional(user.applicant), "provider": .optional(user.provider),
+                ])
+            )
+        case ("POST", "/api/v1/claims"):
+            guard let user else { break }
+            return try await claim(request, user)
+        case ("POST", "/api/v1/claims/{ref}/decisions"):
+            guard let user else { break }
+            return try await decide(request, context, user)
+        case ("POST", "/api/v1/quotes"):
+            guard let user else { break }
+            return try await quote(request, user)
+        case ("POST", "/api/v1/uses"):
+            guard let user else { break }
+            return try await use(request, user)
+        case ("GET", "/api/v1/uses/{ref}"):
+            guard let user else { break }
+            return try await showUse(try context.parameters.require("ref"), user)
+        case ("POST", "/api/v1/redemptions"):
+            guard let user else { break }
+            return try await file(request, user)
+        case ("POST", "/api/v1/redemptions/{ref}/settlements"):
+            guard let user else { break }
+            return try await settle(request, context, user)
+        case ("GET", "/api/v1/reports/{programme}/{year}"):
+            return try await report(context)
+        case ("GET", "/api/v1/verify"):
+            let report = try await worker.run { ledger in try ledger.verify(against: nil) }
+            return Self.json(
+                report.isValid ? 200 : 409,
+                .object([
+                    "valid": .bool(report.isValid), "events": .int(report.eventsChecked),
+                    "head": .string(report.head.hash), "problem_event": report.problem?.event.map { .int($0) } ?? .null,
+                    "problem": .optional(report.problem?.message),
+                ])
+            )
+        default:
+            break
+        }
+        throw APIFailure(500, "no handler for \(route.method) \(route.path)")
+    }
+
+    static func body(_ request: Request) async throws -> APIBody {
+        var request = request
+        let buffer = try await request.collectBody(upTo: 1 << 20)
+        return try APIBody(Data(buffer.readableBytesView))
+    }
+
+    /// The event context of a request: the signed-in user records, on the body's date (default
+    /// today), under the `Idempotency-Key` header's key, else the command line's default key.
+    static func context(
+        _ request: Request,
+        _ body: inout APIBody,
+        user: User,
+        defaultKey: String
+    ) throws
+        -> EventContext
+    {
+        let date = try body.date("date") ?? BusinessDate.today()
+        return EventContext(
+            idempotencyKey: Self.key(request) ?? defaultKey,
+            actor: user.name,
+            businessDate: date
+        )
+    }
+
+    /// An enterprise acts for its own applicant, a provider's user for its own provider.
+    static func checkParty(_ user: User, applicant: String? = nil, provider: String? = nil) throws(APIFailure) {
+        if user.role == .enterprise, let applicant, applicant.trimmed != user.applicant {
+            throw .forbidden("an enterprise user acts for its own applicant (\(user.applicant ?? "")) only")
+        }
+        if user.role == .provider, let provider, provider.trimmed != user.provider {
+            throw .forbidden("a provider's user acts for its own provider (\(user.provider ?? "")) only")
+        }
+    }
+
+    /// The path's reference not found is a 404, not a refusal of the body.
+    private func notFound<T>(ifUnknown unknown: LedgerError, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as LedgerError where error == unknown {
+            throw APIFailure.notFound(error.description)
+        }
+    }
+
+    private func recorded(_ event: RecordedEvent) -> Response {
+        Self.json(event.replayed ? 200 : 201, event.json)
+    }
+
+    private func claim(_ request: Request, _ user: User) async throws -> Response {
+        var body = try await Self.body(request)
+        let ref = try body.required("ref")
+        let applicant = try body.string("applicant") ?? user.applicant ?? ""
+        try Self.checkParty(user, applicant: applicant)
+        let claim = ClaimRequest(
+            ref: ref,
+            applicantID: applicant,
+            programme: try ProgrammeID(try body.required("programme")),
+            year: try body.int("year") ?? { throw APIFailure.invalid("year: required") }(),
+            requested: try body.requiredMoney("requested"),
+            project: try body.string("project"),
+            paid: try body.money("paid")
+        )
+        let context = try Self.context(request, &body, user: user, defaultKey: "claim:\(ref.trimmed)")
+        try body.checkAllRead()
+        return recorded(try await worker.run { ledger in try ledger.claim(claim, context: context) })
+    }
+
+    private func decide(_ request: Request, _ context: APIContext, _ user: User) async throws -> Response {
+        let ref = try context.parameters.require("ref").trimmed
+        var body = try await Self.body(request)
+        let grant = try body.money("grant")
+        let reject = try body.string("reject")
+        let ownLevel: ReviewLevel = user.role == .cityReviewer ? .city : .district
+        let level =
+            try body.string("level").map { text throws(APIFailure) in
+                guard let level = ReviewLevel(rawValue: text.trimmed) else { throw .invalid("level: district or city") }
+                return level
+            } ?? ownLevel
+        guard level == ownLevel else {
+            throw APIFailure.forbidden("the role \(user.role.rawValue) decides at the \(ownLevel.rawValue) level only")
+        }
+        guard (grant == nil) != (reject == nil) else { throw APIFailure.invalid("give either grant or reject") }
+        let outcome: DecisionRequest.Outcome = grant.map { .grant($0) } ?? .reject(reason: reject ?? "")
+        let date = try body.date("date")
+        let key = Self.key(request)
+        try body.checkAllRead()
+        let name = user.name
+        return recorded(
+            try await notFound(ifUnknown: .unknownClaim(ref)) {
+                try await worker.run { ledger in
+                    let before = try ledger.decisionsRecorded(onClaim: ref)
+                    let context = EventContext(
+                        idempotencyKey: key ?? "decision:\(ref):\(level.rawValue):after-\(before)",
+                        actor: name,
+                        businessDate: date ?? BusinessDate.today()
+                    )
+                    return try ledger.decide(
+                        DecisionRequest(claimRef: ref, level: level, outcome: outcome, reviewer: name),
+                        context: context
+                    )
+                }
+            }
+        )
+    }
+
+    /// The purchase of a use or a quote, from the body (an enterprise's applicant and a provider's
+    /// own provider by default).
+    private static func purchase(_ body: inout APIBody, ref: String, user: User) throws -> UseRequest {
+        let applicant = try body.string("applicant") ?? user.applicant ?? ""
+        let provider = try body.string("provider") ?? user.provider ?? ""
+        try checkParty(user, applicant: applicant, provider: provider)
+        return UseRequest(
+            ref: ref,
+            applicantID: applicant,
+            providerID: provider,
+            productCode: try body.required("product"),
+            programme: try ProgrammeID(try body.required("programme")),
+            serviceAmount: try body.requiredMoney("service_amount"),
+            project: try body.string("project"),
+            eligibleAmount: try body.money("eligible_amount"),
+            taxAmount: try body.money("tax_amount"),
+            invoice: try body.string("invoice")
+        )
+    }
+
+    private func quote(_ request: Request, _ user: User) async throws -> Response {
+        var body = try await Self.body(request)
+        let purchase = try Self.purchase(&body, ref: "quote", user: user)
+        let date = try body.date("date") ?? BusinessDate.today()
+        try body.checkAllRead()
+        let decision = try await worker.run { ledger in try ledger.quote(purchase, on: date, under: nil) }
+        return Self.json(
+            200,
+            .object([
+                "amount": .string(decision.amount.decimalString()), "binding": .optional(decision.binding?.rawValue),
+                "ineligible": .optional(decision.ineligibility?.code),
+                "explanation_zh": .array(decision.explanation(.zh).map { .string($0) }),
+                "explanation_en": .array(decision.explanation(.en).map { .string($0) }),
+            ])
+        )
+    }
+
+    private func use(_ request: Request, _ user: User) async throws -> Response {
+        var body = try await Self.body(request)
+        let ref = try body.required("ref")
+        let purchase = try Self.purchase(&body, ref: ref, user: user)
+        let context = try Self.context(request, &body, user: user, defaultKey: "use:\(ref.trimmed)")
+        try body.checkAllRead()
+        return recorded(try await worker.run { ledger in try ledger.use(purchase, context: context) })
+    }
+
+    /// A use, if the user may see it: an enterprise its own, a provider its own; else 404.
+    private func visibleUse(_ ref: String, _ user: User) async throws -> UseView {
+        let ref = ref.trimmed
+        let view = try await worker.run { ledger in try ledger.useView(ref: ref) }
+        guard let view,
+            user.role != .enterprise || view.applicant == user.applicant,
+            user.role != .provider || view.use.provider == user.provider
+        else { throw APIFailure.notFound("no use \"\(ref)\"") }
+        return view
+    }
+
+    private func showUse(_ ref: String, _ user: User) async throws -> Response {
+        let view = try await visibleUse(ref, user)
+        let use = view.use
+        let explanation = Dossier.explanationLines(use.explanation, .zh)
+        return Self.json(
+            200,
+            .object([
+                "event": .int(use.seq), "ref": .string(use.ref), "claim": .string(use.claimRef),
+                "applicant": .string(view.applicant), "programme": .string(view.programme),
+                "year": .int(Int64(view.year)), "provider": .string(use.provider), "product": .string(use.product),
+                "date": .string(use.usedOn), "service_amount": .string(use.serviceAmount.decimalString()),
+                "amount": .string(use.amount.decimalString()), "invoice": .optional(use.invoice),
+                "redemption_deadline": .optional(use.redemptionDeadline),
+                "reversed_by": view.reversedBy.map { .int($0) } ?? .null,
+                "explanation_zh": .array(explanation.map { .string($0) }),
+                "explanation_en": .array(Dossier.explanationLines(use.explanation, .en).map { .string($0) }),
+            ])
+        )
+    }
+
+    private func file(_ request: Request, _ user: User) async throws -> Response {
+        var body = try await Self.body(request)
+        let ref = try body.required("ref")
+        let provider = try body.string("provider") ?? user.provider ?? ""
+        try Self.checkParty(user, provider: provider)
+        let uses = try body.strings("uses")
+        guard !uses.isEmpty else { throw APIFailure.invalid("uses: give the uses to redeem, e.g. [\"U-1\"]") }
+        // A provider files its own uses: another's is not for it to see.
+        for use in uses { _ = try await visibleUse(use, user) }
+        let context = try Self.context(request, &body, user: user, defaultKey: "redemption:\(ref.trimmed)")
+        try body.checkAllRead()
+        let filing = RedemptionFilingRequest(ref: ref, providerID: provider, useRefs: uses)
+        return recorded(try await worker.run { ledger in try ledger.fileRedemption(filing, context: context) })
+    }
+
+    private func settle(_ request: Request, _ context: APIContext, _ user: User) async throws -> Response {
+        let filing = try context.parameters.require("ref").trimmed
+        var body = try await Self.body(request)
+        let use = try body.required("use").trimmed
+        let outcomeName = try body.required("outcome").trimmed
+        let outcome: SettlementRequest.Outcome
+        switch outcomeName {
+        case "paid":
+            outcome = .paid
+        case "reduced":
+            outcome = .reduced(paid: try body.requiredMoney("amount"), reason: try body.required("reason"))
+        case "rejected":
+            outcome = .rejected(reason: try body.required("reason"))
+        default:
+            throw APIFailure.invalid(
+                "outcome \"\(outcomeName)\": paid, reduced (with amount and reason) or rejected (with reason)"
+            )
+        }
+        let eventContext = try Self.context(request, &body, user: user, defaultKey: "settlement:\(filing):\(use)")
+        try body.checkAllRead()
+        let settlement = SettlementRequest(filingRef: filing, useRef: use, outcome: outcome)
+        return recorded(
+            try await notFound(ifUnknown: .unknownRedemption(filing)) {
+                try await worker.run { ledger in try ledger.settleRedemption(settlement, context: eventContext) }
+            }
+        )
+    }
+
+    private func report(_ context: APIContext) async throws -> Response {
+        let programme = try ProgrammeID(try context.parameters.require("programme"))
+        guard let year = Int(try context.parameters.require("year")), (1900...9999).contains(year) else {
+            throw APIFailure.notFound("no report for that year; give a year such as 2022")
+        }
+        let report: ReconciliationReport
+        do {
+            report = try await worker.run { ledger in
+                try buildReport(ledger, programme: programme, period: .year(year))
+            }
+        } catch LedgerError.unknownProgramme(let id) {
+            throw APIFailure.notFound("no programme \"\(id)\"")
+        }
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: report.render(.json, language: .zh)))
+        )
+    }
+
+    // MARK: Answers
+
+    static func failure(_ status: Int, _ message: String) -> CanonicalJSON {
+        .object(["status": .int(Int64(status)), "error": .string(message)])
+    }
+
+    static func json(_ status: Int, _ value: CanonicalJSON, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(
+            status: HTTPResponse.Status(code: status),
+            headers: fields,
+            body: .init(byteBuffer: ByteBuffer(string: value.text + "\n"))
+        )
+    }
+}

@@ -1,0 +1,277 @@
+import Crypto
+import Foundation
+import GRDB
+import HummingbirdBcrypt
+import VoucherDomain
+
+/// What a user may do: each sees and does only what is theirs (docs/service.md).
+public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
+    /// An enterprise: its own applicant's claims, quotas, quotes and uses.
+    case enterprise
+    /// A service provider: files redemptions for its own uses.
+    case provider
+    case districtReviewer = "district-reviewer"
+    case cityReviewer = "city-reviewer"
+    /// Settles redemptions and pays.
+    case finance
+    /// Reads everything and verifies; writes nothing.
+    case auditor
+    /// Users and policies.
+    case admin
+}
+
+/// A person who signs in: the actor of every event they record.
+public struct User: Sendable, Hashable {
+    public var id: Int64
+    public var name: String
+    public var role: Role
+    /// The applicant an enterprise acts for.
+    public var applicant: String?
+    /// The provider a provider's user acts for.
+    public var provider: String?
+}
+
+/// A change to an account (a user added, a token issued or revoked), as admins see it.
+public struct AccountChange: Sendable, Hashable {
+    public var seq: Int64
+    public var at: String
+    public var by: String
+    public var user: String
+    public var change: String
+}
+
+/// Why an account operation was refused.
+public struct AccountError: Error, Sendable, CustomStringConvertible, Equatable {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// The accounts of the service, in their own SQLite file beside the ledger: they are not money,
+/// and the ledger holds only what is hashed. Passwords are kept as bcrypt hashes, API tokens as
+/// SHA-256 hashes (a token is 32 random bytes: a slow hash adds nothing), and every change to an
+/// account is appended to `account_change`.
+public struct Accounts: Sendable {
+    let queue: DatabaseQueue
+
+    /// The accounts file beside a ledger: `vouchers.sqlite` → `vouchers.accounts.sqlite`.
+    public static func path(besideLedger ledger: String) -> String {
+        (ledger.hasSuffix(".sqlite") ? String(ledger.dropLast(".sqlite".count)) : ledger) + ".accounts.sqlite"
+    }
+
+    /// Opens (creating if need be) the accounts file at `path`; `":memory:"` for tests.
+    public static func open(at path: String) throws -> Accounts {
+        let queue = path == ":memory:" ? try DatabaseQueue() : try DatabaseQueue(path: path)
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE user (
+                        id INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(name) BETWEEN 1 AND 64),
+                        role TEXT NOT NULL,
+                        applicant_id TEXT,
+                        provider_id TEXT,
+                        password_hash TEXT,
+                        created_at TEXT NOT NULL
+                    ) STRICT;
+                    CREATE TABLE token (
+                        id INTEGER PRIMARY KEY,
+                        user_id INTEGER NOT NULL REFERENCES user(id),
+                        sha256 TEXT NOT NULL UNIQUE,
+                        created_at TEXT NOT NULL,
+                        revoked_at TEXT
+                    ) STRICT;
+                    CREATE TABLE account_change (
+                        seq INTEGER PRIMARY KEY,
+                        at TEXT NOT NULL,
+                        by TEXT NOT NULL,
+                        user TEXT NOT NULL,
+                        change TEXT NOT NULL
+                    ) STRICT;
+                    CREATE TRIGGER account_change_no_update BEFORE UPDATE ON account_change
+                    BEGIN SELECT RAISE(ABORT, 'account changes are append-only'); END;
+                    CREATE TRIGGER account_change_no_delete BEFORE DELETE ON account_change
+                    BEGIN SELECT RAISE(ABORT, 'account changes are append-only'); END;
+                    """
+            )
+        }
+        try migrator.migrate(queue)
+        return Accounts(queue: queue)
+    }
+
+    static func now() -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: Date())
+    }
+
+    /// Adds a user. An enterprise names its applicant, a provider's user its provider; no other
+    /// role names either. A password, when given, must have at least 12 characters.
+    @discardableResult
+    public func addUser(
+        name: String,
+        role: Role,
+        applicant: String? = nil,
+        provider: String? = nil,
+        password: String? = nil,
+        by actor: String
+    ) throws -> User {
+        let name = name.trimmed
+        guard !name.isEmpty, name.count <= 64,
+            !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw AccountError("name \"\(name)\": give 1 to 64 characters, no control characters")
+        }
+        switch role {
+        case .enterprise:
+            guard applicant?.trimmed.isEmpty == false, provider == nil else {
+                throw AccountError("an enterprise user acts for one applicant: give --applicant ID (and no --provider)")
+            }
+        case .provider:
+            guard provider?.trimmed.isEmpty == false, applicant == nil else {
+                throw AccountError("a provider's user acts for one provider: give --provider ID (and no --applicant)")
+            }
+        default:
+            guard applicant == nil, provider == nil else {
+                throw AccountError("only enterprise and provider users act for an applicant or a provider")
+            }
+        }
+        if let password, password.count < 12 {
+            throw AccountError("the password has \(password.count) characters; give at least 12")
+        }
+        let hash = password.map { Bcrypt.hash($0, cost: 10) }
+        return try queue.write { db in
+            if try String.fetchOne(db, sql: "SELECT name FROM user WHERE name = ?", arguments: [name]) != nil {
+                throw AccountError("a user named \(name) exists; choose another name")
+            }
+            let at = Self.now()
+            try db.execute(
+                sql: """
+                    INSERT INTO user (name, role, applicant_id, provider_id, password_hash, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [name, role.rawValue, applicant?.trimmed, provider?.trimmed, hash, at]
+            )
+            let id = db.lastInsertedRowID
+            let party =
+                applicant.map { " for applicant \($0.trimmed)" } ?? provider.map { " for provider \($0.trimmed)" } ?? ""
+            try Self.record(db, at: at, by: actor, user: name, change: "added as \(role.rawValue)\(party)")
+            return User(id: id, name: name, role: role, applicant: applicant?.trimmed, provider: provider?.trimmed)
+        }
+    }
+
+    static func record(_ db: Database, at: String, by: String, user: String, change: String) throws {
+        try db.execute(
+            sql: "INSERT INTO account_change (at, by, user, change) VALUES (?, ?, ?, ?)",
+            arguments: [at, by, user, change]
+        )
+    }
+
+    /// Issues a new API token for a user and returns it: it is shown once; only its hash is kept.
+    public func issueToken(for name: String, by actor: String) throws -> String {
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var generator = SystemRandomNumberGenerator()
+        for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max, using: &generator) }
+        let token = "vl_" + bytes.map { String(format: "%02x", $0) }.joined()
+        try queue.write { db in
+            guard let user = try Self.user(db, named: name) else { throw AccountError("no user named \(name)") }
+            let at = Self.now()
+            try db.execute(
+                sql: "INSERT INTO token (user_id, sha256, created_at) VALUES (?, ?, ?)",
+                arguments: [user.id, Self.sha256(token), at]
+            )
+            try Self.record(db, at: at, by: actor, user: user.name, change: "API token issued")
+        }
+        return token
+    }
+
+    /// Revokes every token of a user.
+    public func revokeTokens(of name: String, by actor: String) throws {
+        try queue.write { db in
+            guard let user = try Self.user(db, named: name) else { throw AccountError("no user named \(name)") }
+            let at = Self.now()
+            try db.execute(
+                sql: "UPDATE token SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                arguments: [at, user.id]
+            )
+            try Self.record(db, at: at, by: actor, user: user.name, change: "API tokens revoked")
+        }
+    }
+
+    static func sha256(_ text: String) -> String {
+        SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The user a bearer token belongs to; nil when it is unknown or revoked.
+    public func user(forToken token: String) throws -> User? {
+        guard token.hasPrefix("vl_"), token.count == 67 else { return nil }
+        return try queue.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT u.id, u.name, u.role, u.applicant_id, u.provider_id FROM token t
+                        JOIN user u ON u.id = t.user_id WHERE t.sha256 = ? AND t.revoked_at IS NULL
+                        """,
+                    arguments: [Self.sha256(token)]
+                )
+            else { return nil }
+            return Self.user(row)
+        }
+    }
+
+    /// The user whose name and password these are; nil otherwise (the same time either way).
+    public func user(named name: String, password: String) throws -> User? {
+        let found = try queue.read { db -> (User, String?)? in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT id, name, role, applicant_id, provider_id, password_hash FROM user WHERE name = ?",
+                    arguments: [name.trimmed]
+                ), let user = Self.user(row)
+            else { return nil }
+            return (user, row["password_hash"])
+        }
+        // A hash is always compared, so that an unknown name takes as long as a wrong password.
+        let hash = found?.1 ?? Self.decoyHash
+        let matches = Bcrypt.verify(password, hash: hash)
+        guard let (user, stored) = found, stored != nil, matches else { return nil }
+        return user
+    }
+
+    private static let decoyHash = Bcrypt.hash("not a password of anyone's", cost: 10)
+
+    static func user(_ db: Database, named name: String) throws -> User? {
+        try Row.fetchOne(
+            db,
+            sql: "SELECT id, name, role, applicant_id, provider_id FROM user WHERE name = ?",
+            arguments: [name.trimmed]
+        ).flatMap(user)
+    }
+
+    static func user(_ row: Row) -> User? {
+        guard let role = Role(rawValue: row["role"]) else { return nil }
+        return User(
+            id: row["id"],
+            name: row["name"],
+            role: role,
+            applicant: row["applicant_id"],
+            provider: row["provider_id"]
+        )
+    }
+
+    public func users() throws -> [User] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name, role, applicant_id, provider_id FROM user ORDER BY id")
+                .compactMap(Self.user)
+        }
+    }
+
+    public func changes() throws -> [AccountChange] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT seq, at, by, user, change FROM account_change ORDER BY seq").map {
+                AccountChange(seq: $0["seq"], at: $0["at"], by: $0["by"], user: $0["user"], change: $0["change"])
+            }
+        }
+    }
+}

@@ -1,0 +1,365 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import VoucherDomain
+import VoucherStorage
+import Yams
+
+@testable import VoucherServer
+
+/// The API in-process (Hummingbird's router test framework): every route against every role, the
+/// parties' own references, tokens, idempotency, and the OpenAPI document against the routes.
+@Suite struct ServerTests {
+    static let a = "91350100M000100Y43"
+    static let b = "91110000101623741K"
+    static let lab = "911101066976941872"
+    static let other = "12310000007000001F"
+
+    /// A ledger with two enterprises, two providers with a product each, A's and B's 2022
+    /// Shanghai quotas and one use each (A's with the lab, B's with the other provider); and a
+    /// user of every role, with a token each.
+    struct World {
+        let ledger: Ledger
+        let accounts: Accounts
+        let tokens: [Role: String]
+        let app: Application<RouterResponder<APIContext>>
+
+        init() throws {
+            ledger = try Ledger.inMemory()
+            var count = 0
+            func context(_ date: String) throws -> EventContext {
+                count += 1
+                return EventContext(
+                    idempotencyKey: "k\(count)",
+                    actor: "setup",
+                    businessDate: try BusinessDate.parse(date)
+                )
+            }
+            for (id, name) in [(a, "甲科技有限公司"), (b, "乙材料有限公司")] {
+                try ledger.registerApplicant(
+                    ApplicantRegistration(
+                        identifier: .creditCode(try UnifiedSocialCreditCode(id)),
+                        kind: .enterprise,
+                        name: name,
+                        district: "杨浦区",
+                        region: "shanghai"
+                    ),
+                    context: try context("2022-01-05")
+                )
+            }
+            for (id, product) in [(lab, "P1"), (other, "P2")] {
+                try ledger.registerProvider(
+                    ProviderRegistration(
+                        identifier: .creditCode(try UnifiedSocialCreditCode(id)),
+                        name: "测试中心 \(product)",
+                        region: "shanghai"
+                    ),
+                    context: try context("2022-01-05")
+                )
+                try ledger.registerProduct(
+                    ProductRegistration(
+                        code: product,
+                        providerID: id,
+                        name: "检测",
+                        category: "testing",
+                        listPrice: try Money.parse("5万")
+                    ),
+                    context: try context("2022-01-05")
+                )
+            }
+            let shanghai = try ProgrammeID("sh-innovation-voucher")
+            for (applicant, claim, use, provider, product) in [
+                (a, "C-A", "U-A", lab, "P1"), (b, "C-B", "U-B", other, "P2"),
+            ] {
+                try ledger.claim(
+                    ClaimRequest(
+                        ref: claim,
+                        applicantID: applicant,
+                        programme: shanghai,
+                        year: 2022,
+                        requested: try Money.parse("10万")
+                    ),
+                    context: try context("2022-03-01")
+                )
+                try ledger.decide(
+                    DecisionRequest(claimRef: claim, outcome: .grant(try Money.parse("10万")), reviewer: "setup"),
+                    context: try context("2022-03-02")
+                )
+                try ledger.use(
+                    UseRequest(
+                        ref: use,
+                        applicantID: applicant,
+                        providerID: provider,
+                        productCode: product,
+                        programme: shanghai,
+                        serviceAmount: try Money.parse("2万")
+                    ),
+                    context: try context("2022-04-01")
+                )
+            }
+            accounts = try Accounts.open(at: ":memory:")
+            var tokens: [Role: String] = [:]
+            for role in Role.allCases {
+                let name = "user-\(role.rawValue)"
+                try accounts.addUser(
+                    name: name,
+                    role: role,
+                    applicant: role == .enterprise ? a : nil,
+                    provider: role == .provider ? lab : nil,
+                    by: "test"
+                )
+                tokens[role] = try accounts.issueToken(for: name, by: "test")
+            }
+            self.tokens = tokens
+            app = Application(router: API(ledger: ledger, accounts: accounts).router())
+        }
+    }
+
+    struct Answer: Sendable {
+        var status: Int
+        var body: String
+        var json: [String: Any] {
+            (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:]
+        }
+    }
+
+    static func call(
+        _ client: some TestClientProtocol,
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        token: String?,
+        body: String? = nil,
+        key: String? = nil
+    ) async throws -> Answer {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if let key { headers[API.idempotencyKey] = key }
+        headers[.contentType] = "application/json"
+        return try await client.execute(
+            uri: uri,
+            method: method,
+            headers: headers,
+            body: body.map { ByteBuffer(string: $0) }
+        ) { response in
+            Answer(status: Int(response.status.code), body: String(buffer: response.body))
+        }
+    }
+
+    /// A concrete request of each route (its references the world's own).
+    static func uri(_ route: API.Route) -> String {
+        route.path.replacingOccurrences(of: "{ref}", with: route.path.contains("claims") ? "C-A" : "U-A")
+            .replacingOccurrences(of: "/redemptions/U-A", with: "/redemptions/R-1")
+            .replacingOccurrences(of: "{programme}", with: "sh-innovation-voucher")
+            .replacingOccurrences(of: "{year}", with: "2022")
+    }
+
+    @Test func everyRouteAgainstEveryRoleIsAllowedOrForbiddenAsDocumented() async throws {
+        let world = try World()
+        try await world.app.test(.router) { client in
+            for route in API.routes {
+                let method = HTTPRequest.Method(rawValue: route.method)!
+                let uri = Self.uri(route)
+                let anonymous = try await Self.call(client, method, uri, token: nil, body: "{}")
+                #expect(
+                    anonymous.status == (route.roles.isEmpty ? 200 : 401),
+                    "\(route.method) \(route.path) without a token: \(anonymous.status)"
+                )
+                let forged = try await Self.call(client, method, uri, token: "vl_" + String(repeating: "0", count: 64))
+                #expect(route.roles.isEmpty || forged.status == 401, "\(route.path) with a forged token")
+                for role in Role.allCases {
+                    let answer = try await Self.call(client, method, uri, token: world.tokens[role], body: "{}")
+                    if route.roles.isEmpty || route.roles.contains(role) {
+                        #expect(
+                            ![401, 403, 500].contains(answer.status),
+                            "\(role.rawValue) \(route.method) \(route.path): \(answer.status) \(answer.body)"
+                        )
+                    } else {
+                        #expect(
+                            answer.status == 403,
+                            "\(role.rawValue) \(route.method) \(route.path): \(answer.status) \(answer.body)"
+                        )
+                        #expect(answer.json["error"] as? String != nil)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func eachPartySeesAndActsForItsOwnOnly() async throws {
+        let world = try World()
+        let enterprise = world.tokens[.enterprise]
+        let provider = world.tokens[.provider]
+        try await world.app.test(.router) { client in
+            // An enterprise sees its own use, not another's (404, as for one that does not exist).
+            let answer1 = try await Self.call(client, .get, "/api/v1/uses/U-A", token: enterprise)
+            #expect(answer1.status == 200)
+            let others = try await Self.call(client, .get, "/api/v1/uses/U-B", token: enterprise)
+            let missing = try await Self.call(client, .get, "/api/v1/uses/U-NONE", token: enterprise)
+            #expect(others.status == 404 && missing.status == 404)
+            #expect(others.body.replacingOccurrences(of: "U-B", with: "U-NONE") == missing.body)
+            // A provider sees the uses with it, and files only those.
+            let answer2 = try await Self.call(client, .get, "/api/v1/uses/U-A", token: provider)
+            #expect(answer2.status == 200)
+            let answer3 = try await Self.call(client, .get, "/api/v1/uses/U-B", token: provider)
+            #expect(answer3.status == 404)
+            let foreign = try await Self.call(
+                client,
+                .post,
+                "/api/v1/redemptions",
+                token: provider,
+                body: #"{"ref": "R-X", "uses": ["U-B"], "date": "2022-05-01"}"#
+            )
+            #expect(foreign.status == 404, "\(foreign.body)")
+            let asAnother = try await Self.call(
+                client,
+                .post,
+                "/api/v1/redemptions",
+                token: provider,
+                body: #"{"ref": "R-X", "provider": "\#(Self.other)", "uses": ["U-A"], "date": "2022-05-01"}"#
+            )
+            #expect(asAnother.status == 403, "\(asAnother.body)")
+            // An enterprise claims and uses for its own applicant only.
+            let claimForB = try await Self.call(
+                client,
+                .post,
+                "/api/v1/claims",
+                token: enterprise,
+                body:
+                    #"{"ref": "C-X", "applicant": "\#(Self.b)", "programme": "sh-innovation-voucher", "year": 2023, "requested": "10万"}"#
+            )
+            #expect(claimForB.status == 403, "\(claimForB.body)")
+            // The auditor reads and verifies, and writes nothing.
+            let auditor = world.tokens[.auditor]
+            let answer4 = try await Self.call(client, .get, "/api/v1/verify", token: auditor)
+            #expect(answer4.status == 200)
+            let write = try await Self.call(
+                client,
+                .post,
+                "/api/v1/uses",
+                token: auditor,
+                body:
+                    #"{"ref": "U-X", "applicant": "\#(Self.a)", "provider": "\#(Self.lab)", "product": "P1", "programme": "sh-innovation-voucher", "service_amount": "1万"}"#
+            )
+            #expect(write.status == 403)
+        }
+        // Nothing above was recorded: the ledger still holds its setup's uses.
+        #expect(try world.ledger.useView(ref: "U-X") == nil)
+        #expect(try world.ledger.useView(ref: "C-X") == nil)
+    }
+
+    @Test func theWorkflowRecordsEachEventByTheSignedInUserOnceUnderItsKey() async throws {
+        let world = try World()
+        let tokens = world.tokens
+        try await world.app.test(.router) { client in
+            let use =
+                #"{"ref": "U-A2", "provider": "\#(Self.lab)", "product": "P1", "programme": "sh-innovation-voucher", "service_amount": "4万", "date": "2022-05-02"}"#
+            let first = try await Self.call(client, .post, "/api/v1/uses", token: tokens[.enterprise], body: use)
+            #expect(first.status == 201, "\(first.body)")
+            #expect(first.json["amount"] as? String == "20000.00")
+            let again = try await Self.call(client, .post, "/api/v1/uses", token: tokens[.enterprise], body: use)
+            #expect(again.status == 200 && again.json["replayed"] as? Bool == true)
+            #expect(again.json["event"] as? Int == first.json["event"] as? Int)
+            let changed = try await Self.call(
+                client,
+                .post,
+                "/api/v1/uses",
+                token: tokens[.enterprise],
+                body: use.replacingOccurrences(of: "4万", with: "5万")
+            )
+            #expect(changed.status == 409, "\(changed.body)")
+            // A rule's refusal: more than the quota left, in the rule's words.
+            let tooMuch = try await Self.call(
+                client,
+                .post,
+                "/api/v1/claims/C-A/decisions",
+                token: tokens[.districtReviewer],
+                body: #"{"grant": "40万", "date": "2022-05-03"}"#
+            )
+            #expect(tooMuch.status == 422, "\(tooMuch.body)")
+            // The provider files, finance pays.
+            let filed = try await Self.call(
+                client,
+                .post,
+                "/api/v1/redemptions",
+                token: tokens[.provider],
+                body: #"{"ref": "R-1", "uses": ["U-A", "U-A2"], "date": "2022-06-01"}"#
+            )
+            #expect(filed.status == 201, "\(filed.body)")
+            let paid = try await Self.call(
+                client,
+                .post,
+                "/api/v1/redemptions/R-1/settlements",
+                token: tokens[.finance],
+                body: #"{"use": "U-A2", "outcome": "paid", "date": "2022-06-10"}"#
+            )
+            #expect(paid.status == 201 && paid.json["amount"] as? String == "20000.00", "\(paid.body)")
+            let unknownField = try await Self.call(
+                client,
+                .post,
+                "/api/v1/redemptions/R-1/settlements",
+                token: tokens[.finance],
+                body: #"{"use": "U-A", "outcome": "paid", "amonut": "1"}"#
+            )
+            #expect(unknownField.status == 422 && unknownField.body.contains("amonut"), "\(unknownField.body)")
+            let report = try await Self.call(
+                client,
+                .get,
+                "/api/v1/reports/sh-innovation-voucher/2022",
+                token: tokens[.auditor]
+            )
+            #expect(report.status == 200 && report.json["uses"] as? Int == 3, "\(report.body.prefix(300))")
+            let answer5 = try await Self.call(client, .get, "/api/v1/reports/nope/2022", token: tokens[.auditor])
+            #expect(answer5.status == 404)
+        }
+        // Each event's actor is the user who sent it.
+        let actors = try world.ledger.rawRead { db in
+            try String.fetchAll(
+                db,
+                sql:
+                    "SELECT actor FROM event WHERE kind IN ('use', 'redemption-filed', 'redemption-settled') ORDER BY seq"
+            )
+        }
+        #expect(actors.suffix(3) == ["user-enterprise", "user-provider", "user-finance"])
+        #expect(try world.ledger.verify(against: nil).isValid)
+    }
+
+    @Test func aRevokedTokenNoLongerSignsIn() async throws {
+        let world = try World()
+        try world.accounts.revokeTokens(of: "user-auditor", by: "admin")
+        try await world.app.test(.router) { client in
+            let answer6 = try await Self.call(client, .get, "/api/v1/me", token: world.tokens[.auditor])
+            #expect(answer6.status == 401)
+            let answer7 = try await Self.call(client, .get, "/api/v1/me", token: world.tokens[.finance])
+            #expect(answer7.status == 200)
+        }
+        let changes = try world.accounts.changes().map(\.change)
+        #expect(changes.last == "API tokens revoked" && changes.contains("API token issued"))
+    }
+
+    @Test func theOpenAPIDocumentListsExactlyTheRoutes() throws {
+        let document = try #require(try Yams.load(yaml: OpenAPI.document) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: Any])
+        var documented: Set<String> = []
+        for (path, value) in paths {
+            for method in (value as? [String: Any] ?? [:]).keys { documented.insert("\(method.uppercased()) \(path)") }
+        }
+        #expect(documented == Set(API.routes.map { "\($0.method) \($0.path)" }))
+    }
+
+    @Test func accountsRefuseWhatWouldBeAmbiguousOrWeak() throws {
+        let accounts = try Accounts.open(at: ":memory:")
+        #expect(throws: AccountError.self) { try accounts.addUser(name: "e", role: .enterprise, by: "t") }
+        #expect(throws: AccountError.self) {
+            try accounts.addUser(name: "r", role: .districtReviewer, applicant: Self.a, by: "t")
+        }
+        #expect(throws: AccountError.self) {
+            try accounts.addUser(name: "p", role: .finance, password: "short", by: "t")
+        }
+        try accounts.addUser(name: "Wang", role: .finance, password: "a long enough secret", by: "t")
+        #expect(throws: AccountError.self) { try accounts.addUser(name: "wang", role: .auditor, by: "t") }
+        #expect(try accounts.user(named: "Wang", password: "a long enough secret")?.role == .finance)
+        #expect(try accounts.user(named: "Wang", password: "a long enough secreT") == nil)
+        #expect(try accounts.user(named: "Nobody", password: "a long enough secret") == nil)
+    }
+}
