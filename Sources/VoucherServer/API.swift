@@ -15,8 +15,6 @@ public struct APIContext: RequestContext {
         coreContext = .init(source: source)
     }
 
-    /// No request of the API carries more than this.
-    public var maxUploadSize: Int { 1 << 20 }
 }
 
 /// Runs the ledger's synchronous work on a queue of its own, so that a request waiting for SQLite
@@ -47,6 +45,8 @@ public struct API: Sendable {
 
     let worker: LedgerWorker
     let accounts: Accounts
+    /// Tokens are checked on a queue of their own: a long report never delays signing in.
+    private let accountsQueue = DispatchQueue(label: "voucher-ledger.accounts", attributes: .concurrent)
     let logger: Logger
 
     public init(ledger: Ledger, accounts: Accounts, logger: Logger = Logger(label: "voucher-ledger")) {
@@ -59,11 +59,16 @@ public struct API: Sendable {
     // A valid field name, spelled out.
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
 
-    /// The request's `Idempotency-Key`, when it has one that is not blank.
-    static func key(_ request: Request) -> String? {
+    /// The request's `Idempotency-Key`, when it has one that is not blank, kept apart from every
+    /// other user's keys (`api:USER:KEY`).
+    static func key(_ request: Request, user: User) throws(APIFailure) -> String? {
         guard let key = request.headers[idempotencyKey]?.trimmed, !key.isEmpty else { return nil }
-        return key
+        guard key.unicodeScalars.count <= 200 else { throw .invalid("Idempotency-Key: at most 200 characters") }
+        return "api:\(user.id):\(key)"
     }
+
+    /// No request of the API carries more than this (a larger one is answered 413).
+    static let maxBody = 1 << 20
 
     static let reviewers: Set<Role> = [.districtReviewer, .cityReviewer]
     static let readers: Set<Role> = [.districtReviewer, .cityReviewer, .finance, .auditor, .admin]
@@ -74,7 +79,8 @@ public struct API: Sendable {
         Route(method: "GET", path: "/api/v1/me", roles: Set(Role.allCases)),
         Route(method: "POST", path: "/api/v1/claims", roles: [.enterprise, .admin]),
         Route(method: "POST", path: "/api/v1/claims/{ref}/decisions", roles: reviewers),
-        Route(method: "POST", path: "/api/v1/quotes", roles: Set(Role.allCases)),
+        // Not providers: a quote shows the applicant's quota left.
+        Route(method: "POST", path: "/api/v1/quotes", roles: Set(Role.allCases).subtracting([.provider])),
         Route(method: "POST", path: "/api/v1/uses", roles: [.enterprise, .admin]),
         Route(method: "GET", path: "/api/v1/uses/{ref}", roles: readers.union([.enterprise, .provider])),
         Route(method: "POST", path: "/api/v1/redemptions", roles: [.provider]),
@@ -98,9 +104,11 @@ public struct API: Sendable {
     }
 
     private func answer(_ route: Route, _ request: Request, _ context: APIContext) async -> Response {
+        var user: User?
         do {
             if route.roles.isEmpty { return try await handle(route, request, context, user: nil) }
-            guard let user = try await authenticate(request) else {
+            user = try await authenticate(request)
+            guard let user else {
                 return Self.json(
                     401,
                     Self.failure(
@@ -119,7 +127,11 @@ public struct API: Sendable {
         } catch let error as LedgerError {
             let status = Self.status(of: error)
             if status == 500 { logger.error("ledger inconsistency", metadata: ["error": "\(error)"]) }
-            return Self.json(status, Self.failure(status, error.description))
+            return Self.json(status, Self.failure(status, Self.message(error, to: user)))
+        } catch let error as any HTTPResponseError {
+            // A body larger than the API takes (413), and the like.
+            let status = Int(error.status.code)
+            return Self.json(status, Self.failure(status, "the request was refused: \(error.status.reasonPhrase)"))
         } catch let error as PolicyError {
             return Self.json(422, Self.failure(422, "\(error)"))
         } catch {
@@ -129,10 +141,35 @@ public struct API: Sendable {
     }
 
     func authenticate(_ request: Request) async throws -> User? {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else { return nil }
-        let token = String(header.dropFirst("Bearer ".count)).trimmed
+        // The scheme's name is case-insensitive (RFC 9110).
+        guard let header = request.headers[.authorization], header.count > 7,
+            header.prefix(7).lowercased() == "bearer "
+        else { return nil }
+        let token = String(header.dropFirst(7)).trimmed
         let accounts = accounts
-        return try await worker.run { _ in try accounts.user(forToken: token) }
+        return try await withCheckedThrowingContinuation { continuation in
+            accountsQueue.async { continuation.resume(with: Result { try accounts.user(forToken: token) }) }
+        }
+    }
+
+    /// A refusal's words for this user: an enterprise or a provider is not told about events and
+    /// uses that are not theirs (another's use of an invoice, the number of another's event).
+    static func message(_ error: LedgerError, to user: User?) -> String {
+        guard let user, user.role == .enterprise || user.role == .provider else { return error.description }
+        switch error {
+        case .invoiceFunded(let invoice, let provider, _, _):
+            return "invoice \(invoice) of provider \(provider) has already funded a use; "
+                + "an invoice is funded once, in any programme. Ask the programme office if this is wrong"
+        case .referenceTaken(let kind, let ref, _):
+            return "\(kind) reference \"\(ref)\" is already used; use a new reference"
+        case .idempotencyConflict(let key, _):
+            return
+                "the idempotency key \"\(key)\" was used for other content; use a new key, or send exactly the same content"
+        case .resubmittedAfterReversal(let kind, let ref, _, _):
+            return "\(kind) \"\(ref)\" was recorded and reversed; to record it again, use a new reference"
+        default:
+            return error.description
+        }
     }
 
     static func status(of error: LedgerError) -> Int {
@@ -177,7 +214,7 @@ public struct API: Sendable {
             return try await use(request, user)
         case ("GET", "/api/v1/uses/{ref}"):
             guard let user else { break }
-            return try await showUse(try context.parameters.require("ref"), user)
+            return try await showUse(try Self.parameter("ref", context), user)
         case ("POST", "/api/v1/redemptions"):
             guard let user else { break }
             return try await file(request, user)
@@ -202,9 +239,17 @@ public struct API: Sendable {
         throw APIFailure(500, "no handler for \(route.method) \(route.path)")
     }
 
+    /// A path parameter, percent-decoded (references may hold Chinese characters or spaces).
+    static func parameter(_ name: String, _ context: APIContext) throws -> String {
+        guard let raw = context.parameters.get(name), let decoded = raw.removingPercentEncoding else {
+            throw APIFailure.notFound("no such \(name)")
+        }
+        return decoded
+    }
+
     static func body(_ request: Request) async throws -> APIBody {
         var request = request
-        let buffer = try await request.collectBody(upTo: 1 << 20)
+        let buffer = try await request.collectBody(upTo: maxBody)
         return try APIBody(Data(buffer.readableBytesView))
     }
 
@@ -220,10 +265,18 @@ public struct API: Sendable {
     {
         let date = try body.date("date") ?? BusinessDate.today()
         return EventContext(
-            idempotencyKey: Self.key(request) ?? defaultKey,
+            idempotencyKey: try Self.key(request, user: user) ?? defaultKey,
             actor: user.name,
             businessDate: date
         )
+    }
+
+    /// The applicant or provider a request names, else the user's own; required of users who act
+    /// for no party.
+    static func party(_ key: String, _ body: inout APIBody, own: String?) throws(APIFailure) -> String {
+        if let named = try body.string(key), !named.trimmed.isEmpty { return named }
+        guard let own else { throw .invalid("\(key): required") }
+        return own
     }
 
     /// An enterprise acts for its own applicant, a provider's user for its own provider.
@@ -252,7 +305,7 @@ public struct API: Sendable {
     private func claim(_ request: Request, _ user: User) async throws -> Response {
         var body = try await Self.body(request)
         let ref = try body.required("ref")
-        let applicant = try body.string("applicant") ?? user.applicant ?? ""
+        let applicant = try Self.party("applicant", &body, own: user.applicant)
         try Self.checkParty(user, applicant: applicant)
         let claim = ClaimRequest(
             ref: ref,
@@ -269,7 +322,7 @@ public struct API: Sendable {
     }
 
     private func decide(_ request: Request, _ context: APIContext, _ user: User) async throws -> Response {
-        let ref = try context.parameters.require("ref").trimmed
+        let ref = try Self.parameter("ref", context).trimmed
         var body = try await Self.body(request)
         let grant = try body.money("grant")
         let reject = try body.string("reject")
@@ -285,7 +338,7 @@ public struct API: Sendable {
         guard (grant == nil) != (reject == nil) else { throw APIFailure.invalid("give either grant or reject") }
         let outcome: DecisionRequest.Outcome = grant.map { .grant($0) } ?? .reject(reason: reject ?? "")
         let date = try body.date("date")
-        let key = Self.key(request)
+        let key = try Self.key(request, user: user)
         try body.checkAllRead()
         let name = user.name
         return recorded(
@@ -309,8 +362,8 @@ public struct API: Sendable {
     /// The purchase of a use or a quote, from the body (an enterprise's applicant and a provider's
     /// own provider by default).
     private static func purchase(_ body: inout APIBody, ref: String, user: User) throws -> UseRequest {
-        let applicant = try body.string("applicant") ?? user.applicant ?? ""
-        let provider = try body.string("provider") ?? user.provider ?? ""
+        let applicant = try party("applicant", &body, own: user.applicant)
+        let provider = try party("provider", &body, own: user.provider)
         try checkParty(user, applicant: applicant, provider: provider)
         return UseRequest(
             ref: ref,
@@ -386,7 +439,7 @@ public struct API: Sendable {
     private func file(_ request: Request, _ user: User) async throws -> Response {
         var body = try await Self.body(request)
         let ref = try body.required("ref")
-        let provider = try body.string("provider") ?? user.provider ?? ""
+        let provider = try Self.party("provider", &body, own: user.provider)
         try Self.checkParty(user, provider: provider)
         let uses = try body.strings("uses")
         guard !uses.isEmpty else { throw APIFailure.invalid("uses: give the uses to redeem, e.g. [\"U-1\"]") }
@@ -399,7 +452,7 @@ public struct API: Sendable {
     }
 
     private func settle(_ request: Request, _ context: APIContext, _ user: User) async throws -> Response {
-        let filing = try context.parameters.require("ref").trimmed
+        let filing = try Self.parameter("ref", context).trimmed
         var body = try await Self.body(request)
         let use = try body.required("use").trimmed
         let outcomeName = try body.required("outcome").trimmed
@@ -427,8 +480,9 @@ public struct API: Sendable {
     }
 
     private func report(_ context: APIContext) async throws -> Response {
-        let programme = try ProgrammeID(try context.parameters.require("programme"))
-        guard let year = Int(try context.parameters.require("year")), (1900...9999).contains(year) else {
+        let name = try Self.parameter("programme", context)
+        guard let programme = try? ProgrammeID(name) else { throw APIFailure.notFound("no programme \"\(name)\"") }
+        guard let year = Int(try Self.parameter("year", context)), (1900...9999).contains(year) else {
             throw APIFailure.notFound("no report for that year; give a year such as 2022")
         }
         let report: ReconciliationReport

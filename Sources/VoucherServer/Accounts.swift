@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import GRDB
+import Glibc
 import HummingbirdBcrypt
 import VoucherDomain
 
@@ -58,9 +59,36 @@ public struct Accounts: Sendable {
         (ledger.hasSuffix(".sqlite") ? String(ledger.dropLast(".sqlite".count)) : ledger) + ".accounts.sqlite"
     }
 
-    /// Opens (creating if need be) the accounts file at `path`; `":memory:"` for tests.
+    /// Opens (creating if need be) the accounts file at `path`; `":memory:"` for tests. A new file
+    /// is created readable and writable by its owner only, and a link is never followed.
     public static func open(at path: String) throws -> Accounts {
-        let queue = path == ":memory:" ? try DatabaseQueue() : try DatabaseQueue(path: path)
+        do {
+            return try opening(at: path)
+        } catch let error as DatabaseError {
+            throw AccountError(
+                "the accounts file \(path) could not be opened: \(error.message ?? "\(error.resultCode)")"
+            )
+        }
+    }
+
+    private static func opening(at path: String) throws -> Accounts {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        let queue: DatabaseQueue
+        if path == ":memory:" {
+            queue = try DatabaseQueue(configuration: configuration)
+        } else {
+            let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600)
+            if descriptor >= 0 {
+                close(descriptor)
+            } else if errno != EEXIST {
+                throw AccountError(
+                    "cannot create the accounts file \(path); check that the folder exists and is writable"
+                )
+            }
+            configuration.journalMode = .wal
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+        }
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
             try db.execute(
@@ -116,11 +144,12 @@ public struct Accounts: Sendable {
         password: String? = nil,
         by actor: String
     ) throws -> User {
-        let name = name.trimmed
-        guard !name.isEmpty, name.count <= 64,
-            !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
-        else {
-            throw AccountError("name \"\(name)\": give 1 to 64 characters, no control characters")
+        // The name is the actor of the user's events: the ledger refuses hidden characters there.
+        let name = name.trimmed.precomposedStringWithCanonicalMapping
+        guard !name.isEmpty, name.unicodeScalars.count <= 64, Lifecycle.invisibleCharacter(in: name) == nil else {
+            throw AccountError(
+                "name \"\(name.visible)\": give 1 to 64 characters, none of them hidden or control characters"
+            )
         }
         switch role {
         case .enterprise:
@@ -139,7 +168,7 @@ public struct Accounts: Sendable {
         if let password, password.count < 12 {
             throw AccountError("the password has \(password.count) characters; give at least 12")
         }
-        let hash = password.map { Bcrypt.hash($0, cost: 10) }
+        let hash = password.map { Bcrypt.hash($0, cost: 12) }
         return try queue.write { db in
             if try String.fetchOne(db, sql: "SELECT name FROM user WHERE name = ?", arguments: [name]) != nil {
                 throw AccountError("a user named \(name) exists; choose another name")
@@ -239,7 +268,7 @@ public struct Accounts: Sendable {
         return user
     }
 
-    private static let decoyHash = Bcrypt.hash("not a password of anyone's", cost: 10)
+    private static let decoyHash = Bcrypt.hash("not a password of anyone's", cost: 12)
 
     static func user(_ db: Database, named name: String) throws -> User? {
         try Row.fetchOne(
