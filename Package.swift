@@ -11,6 +11,14 @@ enum BundledProgrammeFiles {
     ]
 }
 
+/// The web console's templates (Sources/VoucherServer/Console/NAME.mustache).
+enum ConsoleTemplates {
+    static let names = [
+        "layout", "login", "home", "enterprise", "quote", "provider", "claims", "settlements", "report", "verify",
+        "users", "message",
+    ]
+}
+
 let package = Package(
     name: "voucher-ledger",
     platforms: [.macOS(.v15)],
@@ -36,6 +44,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Pure: money, identifiers, dates, policies, the subsidy engine. No database, files or terminal.
@@ -87,8 +96,10 @@ let package = Package(
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
-            resources: [.embedInCode("openapi.yaml")],
+            resources: [.embedInCode("openapi.yaml")]
+                + ConsoleTemplates.names.map { .embedInCode("Console/\($0).mustache") },
             swiftSettings: strict
         ),
         .executableTarget(

@@ -60,14 +60,17 @@ struct Serve: ParsableCommand {
         guard let (host, port) = Self.address(listen) else { throw ExitCode.validationFailure }
         var logger = Logger(label: "voucher-ledger")
         logger.logLevel = .info
-        let application = VoucherService.application(
+        let application = try VoucherService.application(
             ledger: opened,
             accounts: store,
             host: host,
             port: port,
             logger: logger
         )
-        print("serving \(ledger.path) on http://\(host):\(port)/api/v1 (OpenAPI: /api/v1/openapi.yaml); Ctrl-C stops")
+        print(
+            "serving \(ledger.path) on http://\(host):\(port)/: the console at /console, the API at /api/v1 "
+                + "(/api/v1/openapi.yaml); Ctrl-C stops"
+        )
         let done = DispatchSemaphore(value: 0)
         let failure = FailureBox()
         Task {

@@ -35,7 +35,7 @@ extension ReconciliationReport {
     }
 
     /// The report's part of a page.
-    func htmlBody(_ language: Language) -> String {
+    public func htmlBody(_ language: Language) -> String {
         let words = ReportWords(language)
         let escape = Self.escape
         let title = "\(name.text(language)) · \(words.period(figures.period)) \(words.title)"

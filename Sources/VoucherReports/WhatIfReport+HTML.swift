@@ -115,7 +115,7 @@ extension WhatIfReport {
 
     /// By Unicode scalars, not Characters: `<` followed by a combining mark is one Character
     /// that is not `<`, and must still be escaped.
-    static func escapeHTML(_ text: String) -> String {
+    public static func escapeHTML(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {

@@ -89,11 +89,12 @@ public struct API: Sendable {
         Route(method: "GET", path: "/api/v1/verify", roles: [.auditor, .admin]),
     ]
 
-    /// The router of every route, each request logged (``RequestLog``).
-    public func router() -> Router<APIContext> {
+    /// The router of every route and the console's pages, each request logged (``RequestLog``).
+    public func router(loginThrottle: Duration = .seconds(1)) throws -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         // Middleware applies to the routes added after it.
         router.middlewares.add(RequestLog(logger: logger))
+        try Console(api: self, throttle: LoginThrottle(step: loginThrottle)).register(on: router)
         for route in Self.routes {
             let method = HTTPRequest.Method(rawValue: route.method) ?? .get
             router.on(RouterPath(route.path), method: method) { request, context in
@@ -147,8 +148,13 @@ public struct API: Sendable {
         else { return nil }
         let token = String(header.dropFirst(7)).trimmed
         let accounts = accounts
-        return try await withCheckedThrowingContinuation { continuation in
-            accountsQueue.async { continuation.resume(with: Result { try accounts.user(forToken: token) }) }
+        return try await accountsWork { try accounts.user(forToken: token) }
+    }
+
+    /// Runs work on the accounts file off Swift's concurrency threads.
+    func accountsWork<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            accountsQueue.async { continuation.resume(with: Result { try body() }) }
         }
     }
 
@@ -290,7 +296,7 @@ public struct API: Sendable {
     }
 
     /// The path's reference not found is a 404, not a refusal of the body.
-    private func notFound<T>(ifUnknown unknown: LedgerError, _ body: () async throws -> T) async throws -> T {
+    func notFound<T>(ifUnknown unknown: LedgerError, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
         } catch let error as LedgerError where error == unknown {
@@ -337,26 +343,40 @@ public struct API: Sendable {
         }
         guard (grant == nil) != (reject == nil) else { throw APIFailure.invalid("give either grant or reject") }
         let outcome: DecisionRequest.Outcome = grant.map { .grant($0) } ?? .reject(reason: reject ?? "")
-        let date = try body.date("date")
+        let date = try body.date("date") ?? BusinessDate.today()
         let key = try Self.key(request, user: user)
         try body.checkAllRead()
-        let name = user.name
         return recorded(
-            try await notFound(ifUnknown: .unknownClaim(ref)) {
-                try await worker.run { ledger in
-                    let before = try ledger.decisionsRecorded(onClaim: ref)
-                    let context = EventContext(
-                        idempotencyKey: key ?? "decision:\(ref):\(level.rawValue):after-\(before)",
-                        actor: name,
-                        businessDate: date ?? BusinessDate.today()
-                    )
-                    return try ledger.decide(
-                        DecisionRequest(claimRef: ref, level: level, outcome: outcome, reviewer: name),
-                        context: context
-                    )
-                }
-            }
+            try await recordDecision(ref: ref, level: level, outcome: outcome, user: user, date: date, key: key)
         )
+    }
+
+    /// Records a reviewer's decision, as the user; the default key counts the claim's decisions so
+    /// far, as the command line's does, in the same step as the decision. A claim that is not there
+    /// is 404.
+    func recordDecision(
+        ref: String,
+        level: ReviewLevel,
+        outcome: DecisionRequest.Outcome,
+        user: User,
+        date: BusinessDate,
+        key: String?
+    ) async throws -> RecordedEvent {
+        let name = user.name
+        return try await notFound(ifUnknown: .unknownClaim(ref)) {
+            try await worker.run { ledger in
+                let before = try ledger.decisionsRecorded(onClaim: ref)
+                let context = EventContext(
+                    idempotencyKey: key ?? "decision:\(ref):\(level.rawValue):after-\(before)",
+                    actor: name,
+                    businessDate: date
+                )
+                return try ledger.decide(
+                    DecisionRequest(claimRef: ref, level: level, outcome: outcome, reviewer: name),
+                    context: context
+                )
+            }
+        }
     }
 
     /// The purchase of a use or a quote, from the body (an enterprise's applicant and a provider's
@@ -406,7 +426,7 @@ public struct API: Sendable {
     }
 
     /// A use, if the user may see it: an enterprise its own, a provider its own; else 404.
-    private func visibleUse(_ ref: String, _ user: User) async throws -> UseView {
+    func visibleUse(_ ref: String, _ user: User) async throws -> UseView {
         let ref = ref.trimmed
         let view = try await worker.run { ledger in try ledger.useView(ref: ref) }
         guard let view,

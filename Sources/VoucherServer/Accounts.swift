@@ -53,6 +53,8 @@ public struct AccountError: Error, Sendable, CustomStringConvertible, Equatable 
 /// account is appended to `account_change`.
 public struct Accounts: Sendable {
     let queue: DatabaseQueue
+    /// bcrypt's cost for new passwords: 12 (about a quarter of a second here); tests use less.
+    var bcryptCost: UInt8 = 12
 
     /// The accounts file beside a ledger: `vouchers.sqlite` → `vouchers.accounts.sqlite`.
     public static func path(besideLedger ledger: String) -> String {
@@ -61,9 +63,11 @@ public struct Accounts: Sendable {
 
     /// Opens (creating if need be) the accounts file at `path`; `":memory:"` for tests. A new file
     /// is created readable and writable by its owner only, and a link is never followed.
-    public static func open(at path: String) throws -> Accounts {
+    public static func open(at path: String, bcryptCost: UInt8 = 12) throws -> Accounts {
         do {
-            return try opening(at: path)
+            var accounts = try opening(at: path)
+            accounts.bcryptCost = bcryptCost
+            return accounts
         } catch let error as DatabaseError {
             throw AccountError(
                 "the accounts file \(path) could not be opened: \(error.message ?? "\(error.resultCode)")"
@@ -123,6 +127,20 @@ public struct Accounts: Sendable {
                     """
             )
         }
+        // Version 2: the console's sessions, each kept as the SHA-256 of its cookie, with its CSRF token.
+        migrator.registerMigration("v2") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE session (
+                        sha256 TEXT PRIMARY KEY,
+                        user_id INTEGER NOT NULL REFERENCES user(id),
+                        csrf TEXT NOT NULL,
+                        language TEXT NOT NULL,
+                        expires_at REAL NOT NULL
+                    ) STRICT;
+                    """
+            )
+        }
         try migrator.migrate(queue)
         return Accounts(queue: queue)
     }
@@ -168,7 +186,7 @@ public struct Accounts: Sendable {
         if let password, password.count < 12 {
             throw AccountError("the password has \(password.count) characters; give at least 12")
         }
-        let hash = password.map { Bcrypt.hash($0, cost: 12) }
+        let hash = password.map { Bcrypt.hash($0, cost: bcryptCost) }
         return try queue.write { db in
             if try String.fetchOne(db, sql: "SELECT name FROM user WHERE name = ?", arguments: [name]) != nil {
                 throw AccountError("a user named \(name) exists; choose another name")
@@ -198,10 +216,7 @@ public struct Accounts: Sendable {
 
     /// Issues a new API token for a user and returns it: it is shown once; only its hash is kept.
     public func issueToken(for name: String, by actor: String) throws -> String {
-        var bytes = [UInt8](repeating: 0, count: 32)
-        var generator = SystemRandomNumberGenerator()
-        for index in bytes.indices { bytes[index] = UInt8.random(in: .min ... .max, using: &generator) }
-        let token = "vl_" + bytes.map { String(format: "%02x", $0) }.joined()
+        let token = Self.randomToken("vl_")
         try queue.write { db in
             guard let user = try Self.user(db, named: name) else { throw AccountError("no user named \(name)") }
             let at = Self.now()
@@ -224,6 +239,62 @@ public struct Accounts: Sendable {
                 arguments: [at, user.id]
             )
             try Self.record(db, at: at, by: actor, user: user.name, change: "API tokens revoked")
+        }
+    }
+
+    /// 32 random bytes as hex, after `prefix`.
+    static func randomToken(_ prefix: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return prefix
+            + (0..<32).map { _ in String(format: "%02x", UInt8.random(in: .min ... .max, using: &generator)) }
+            .joined()
+    }
+
+    /// How long a console session lasts without signing in again.
+    public static let sessionLifetime: Double = 8 * 3600
+
+    /// Starts a console session; returns its cookie value (only its hash is kept).
+    public func startSession(for user: User, language: Language) throws -> String {
+        let cookie = Self.randomToken("vs_")
+        let csrf = Self.randomToken("")
+        try queue.write { db in
+            try db.execute(
+                sql: "DELETE FROM session WHERE expires_at < ?",
+                arguments: [Date().timeIntervalSince1970]
+            )
+            try db.execute(
+                sql: "INSERT INTO session (sha256, user_id, csrf, language, expires_at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    Self.sha256(cookie), user.id, csrf, language.rawValue,
+                    Date().timeIntervalSince1970 + Self.sessionLifetime,
+                ]
+            )
+        }
+        return cookie
+    }
+
+    /// The user, CSRF token and language of a live session; nil when there is none.
+    public func session(_ cookie: String) throws -> (user: User, csrf: String, language: Language)? {
+        guard cookie.hasPrefix("vs_"), cookie.count == 67 else { return nil }
+        return try queue.read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT u.id, u.name, u.role, u.applicant_id, u.provider_id, s.csrf, s.language FROM session s
+                        JOIN user u ON u.id = s.user_id WHERE s.sha256 = ? AND s.expires_at >= ?
+                        """,
+                    arguments: [Self.sha256(cookie), Date().timeIntervalSince1970]
+                ), let user = Self.user(row)
+            else { return nil }
+            return (user, row["csrf"], Language(rawValue: row["language"]) ?? .zh)
+        }
+    }
+
+    /// Ends a session.
+    public func endSession(_ cookie: String) throws {
+        try queue.write { db in
+            try db.execute(sql: "DELETE FROM session WHERE sha256 = ?", arguments: [Self.sha256(cookie)])
         }
     }
 

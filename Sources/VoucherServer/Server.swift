@@ -18,10 +18,10 @@ public enum VoucherService {
         host: String,
         port: Int,
         logger: Logger
-    ) -> some ApplicationProtocol {
+    ) throws -> some ApplicationProtocol {
         let api = API(ledger: ledger, accounts: accounts, logger: logger)
         return Application(
-            router: api.router(),
+            router: try api.router(),
             configuration: .init(address: .hostname(host, port: port), serverName: "voucher-ledger"),
             logger: logger
         )

@@ -20,6 +20,7 @@ import Yams
     /// Shanghai quotas and one use each (A's with the lab, B's with the other provider); and a
     /// user of every role, with a token each.
     struct World {
+        static let password = "correct horse battery"
         let ledger: Ledger
         let accounts: Accounts
         let tokens: [Role: String]
@@ -98,7 +99,7 @@ import Yams
                     context: try context("2022-04-01")
                 )
             }
-            accounts = try Accounts.open(at: ":memory:")
+            accounts = try Accounts.open(at: ":memory:", bcryptCost: 4)
             var tokens: [Role: String] = [:]
             for role in Role.allCases {
                 let name = "user-\(role.rawValue)"
@@ -107,12 +108,15 @@ import Yams
                     role: role,
                     applicant: role == .enterprise ? a : nil,
                     provider: role == .provider ? lab : nil,
+                    password: World.password,
                     by: "test"
                 )
                 tokens[role] = try accounts.issueToken(for: name, by: "test")
             }
             self.tokens = tokens
-            app = Application(router: API(ledger: ledger, accounts: accounts).router())
+            app = Application(
+                router: try API(ledger: ledger, accounts: accounts).router(loginThrottle: .milliseconds(50))
+            )
         }
     }
 

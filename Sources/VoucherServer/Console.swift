@@ -1,0 +1,607 @@
+import Foundation
+import Hummingbird
+import Logging
+import Mustache
+import VoucherDomain
+import VoucherReports
+import VoucherStorage
+
+/// Escapes for HTML scalar by scalar: swift-mustache's own escaping compares whole characters, so a
+/// quote followed by a combining mark (one character) would pass it unescaped.
+struct ScalarHTML: MustacheContentType {
+    func escapeText(_ text: String) -> String { WhatIfReport.escapeHTML(text) }
+}
+
+/// The web console: server-rendered pages that work without JavaScript, in Chinese and English,
+/// printable. A person signs in with a password; the session is a cookie (HttpOnly,
+/// SameSite=Strict) and every form carries its CSRF token. Each page shows only what is the user's.
+struct Console: Sendable {
+    let api: API
+    let library: MustacheLibrary
+    let throttle: LoginThrottle
+
+    static let sessionCookie = "vl_session"
+    static let loginCookie = "vl_login"
+
+    init(api: API, throttle: LoginThrottle = LoginThrottle()) throws {
+        self.api = api
+        self.throttle = throttle
+        MustacheContentTypes.register(ScalarHTML(), named: "SAFE-HTML")
+        var library = MustacheLibrary()
+        for (name, bytes) in Self.templates {
+            try library.register(String(decoding: bytes, as: UTF8.self), named: name)
+        }
+        self.library = library
+    }
+
+    static let templates: [(String, [UInt8])] = [
+        ("layout", PackageResources.layout_mustache), ("login", PackageResources.login_mustache),
+        ("home", PackageResources.home_mustache), ("enterprise", PackageResources.enterprise_mustache),
+        ("quote", PackageResources.quote_mustache), ("provider", PackageResources.provider_mustache),
+        ("claims", PackageResources.claims_mustache), ("settlements", PackageResources.settlements_mustache),
+        ("report", PackageResources.report_mustache), ("verify", PackageResources.verify_mustache),
+        ("users", PackageResources.users_mustache), ("message", PackageResources.message_mustache),
+    ]
+
+    /// A signed-in user's session.
+    struct Session {
+        var user: User
+        var csrf: String
+        var language: Language
+    }
+
+    /// The console's pages: (method, path, roles; empty: signed in or not).
+    static let pages: [(method: String, path: String, roles: Set<Role>)] = [
+        ("GET", "/console/login", []), ("POST", "/console/login", []), ("POST", "/console/logout", Set(Role.allCases)),
+        ("GET", "/console", Set(Role.allCases)), ("GET", "/console/uses", [.enterprise, .provider]),
+        ("GET", "/console/quote", [.enterprise]), ("POST", "/console/quote", [.enterprise]),
+        ("POST", "/console/redemptions", [.provider]), ("GET", "/console/claims", API.reviewers),
+        ("POST", "/console/claims/{ref}/decide", API.reviewers), ("GET", "/console/settlements", [.finance]),
+        ("POST", "/console/redemptions/{ref}/settle", [.finance]), ("GET", "/console/report", API.readers),
+        ("GET", "/console/verify", [.auditor, .admin]), ("GET", "/console/users", [.admin]),
+    ]
+
+    func register(on router: Router<APIContext>) {
+        router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/console"]) }
+        for page in Self.pages {
+            let method = HTTPRequest.Method(rawValue: page.method) ?? .get
+            router.on(RouterPath(page.path), method: method) { request, context in
+                await answer(page.method, page.path, page.roles, request, context)
+            }
+        }
+    }
+
+    // MARK: Answering
+
+    private func answer(
+        _ method: String,
+        _ path: String,
+        _ roles: Set<Role>,
+        _ request: Request,
+        _ context: APIContext
+    ) async -> Response {
+        var session: Session?
+        do {
+            if roles.isEmpty { return try await signIn(method, request) }
+            session = try await self.session(request)
+            guard let session else {
+                return Response(status: .seeOther, headers: [.location: "/console/login"])
+            }
+            guard roles.contains(session.user.role) else {
+                return message(403, session, "not-yours")
+            }
+            var form: [String: [String]] = [:]
+            if method == "POST" {
+                form = try await Self.form(request)
+                guard let token = form["csrf"]?.first, Self.same(token, session.csrf) else {
+                    return message(403, session, "csrf")
+                }
+            }
+            return try await page(method, path, request, context, session, form)
+        } catch let failure as APIFailure {
+            return message(failure.status, session, text: failure.message)
+        } catch let error as LedgerError {
+            return message(API.status(of: error), session, text: API.message(error, to: session?.user))
+        } catch let error as PolicyError {
+            return message(422, session, text: "\(error)")
+        } catch let error as any HTTPResponseError {
+            return message(Int(error.status.code), session, text: error.status.reasonPhrase)
+        } catch {
+            api.logger.error("console request failed", metadata: ["path": "\(path)", "error": "\(error)"])
+            return message(500, session, text: Words(session?.language ?? .zh)["failed"])
+        }
+    }
+
+    func session(_ request: Request) async throws -> Session? {
+        guard let cookie = request.cookies[Self.sessionCookie]?.value else { return nil }
+        let accounts = api.accounts
+        return try await api.accountsWork { try accounts.session(cookie) }.map {
+            Session(user: $0.user, csrf: $0.csrf, language: $0.language)
+        }
+    }
+
+    /// Compares two tokens in time that does not depend on where they differ.
+    static func same(_ a: String, _ b: String) -> Bool {
+        let left = Array(a.utf8)
+        let right = Array(b.utf8)
+        guard left.count == right.count else { return false }
+        return zip(left, right).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// A form's fields (application/x-www-form-urlencoded), each name with its values in order.
+    static func form(_ request: Request) async throws -> [String: [String]] {
+        var request = request
+        let buffer = try await request.collectBody(upTo: API.maxBody)
+        var fields: [String: [String]] = [:]
+        for pair in String(buffer: buffer).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            fields[decode(parts[0]), default: []].append(parts.count > 1 ? decode(parts[1]) : "")
+        }
+        return fields
+    }
+
+    // MARK: Pages
+
+    private func signIn(_ method: String, _ request: Request) async throws -> Response {
+        if method == "GET" {
+            let language: Language = request.uri.queryParameters.get("lang") == "en" ? .en : .zh
+            let token = Accounts.randomToken("")
+            var response = render(
+                "login",
+                title: Words(language)["signIn"],
+                session: nil,
+                language: language,
+                data: ["csrf": token, "zh": language == .zh]
+            )
+            response.setCookie(
+                Cookie(name: Self.loginCookie, value: token, path: "/console", httpOnly: true, sameSite: .strict)
+            )
+            return response
+        }
+        let form = try await Self.form(request)
+        let language: Language = form["lang"]?.first == "en" ? .en : .zh
+        let words = Words(language)
+        guard let token = form["csrf"]?.first, let cookie = request.cookies[Self.loginCookie]?.value,
+            Self.same(token, cookie)
+        else {
+            return message(403, nil, "csrf", language: language)
+        }
+        let name = form["name"]?.first?.trimmed ?? ""
+        let password = form["password"]?.first ?? ""
+        // Repeated failures for a name are answered more and more slowly.
+        try await Task.sleep(for: await throttle.delay(for: name))
+        let accounts = api.accounts
+        guard let user = try await api.accountsWork({ try accounts.user(named: name, password: password) }) else {
+            await throttle.failed(name)
+            var response = render(
+                "login",
+                title: words["signIn"],
+                session: nil,
+                language: language,
+                data: ["csrf": token, "zh": language == .zh, "name": name],
+                flash: (words["wrongPassword"], "bad")
+            )
+            response.status = .unauthorized
+            return response
+        }
+        await throttle.succeeded(name)
+        let session = try await api.accountsWork { try accounts.startSession(for: user, language: language) }
+        var response = Response(status: .seeOther, headers: [.location: "/console"])
+        response.setCookie(
+            Cookie(
+                name: Self.sessionCookie,
+                value: session,
+                maxAge: Int(Accounts.sessionLifetime),
+                path: "/",
+                httpOnly: true,
+                sameSite: .strict
+            )
+        )
+        return response
+    }
+
+    private func page(
+        _ method: String,
+        _ path: String,
+        _ request: Request,
+        _ context: APIContext,
+        _ session: Session,
+        _ form: [String: [String]]
+    ) async throws -> Response {
+        let words = Words(session.language)
+        let user = session.user
+        func field(_ name: String) -> String? {
+            guard let value = form[name]?.first?.trimmed, !value.isEmpty else { return nil }
+            return value
+        }
+        func date() throws -> BusinessDate {
+            guard let text = field("date") else { return BusinessDate.today() }
+            do {
+                return try BusinessDate.parse(text)
+            } catch {
+                throw APIFailure.invalid("\(words["date"]) \"\(text)\": \(error)")
+            }
+        }
+        func money(_ name: String) throws -> Money {
+            guard let text = field(name) else { throw APIFailure.invalid("\(words[name]): \(words["required"])") }
+            do {
+                return try Money.parse(text)
+            } catch {
+                throw APIFailure.invalid("\(words[name]) \"\(text)\": \(error)")
+            }
+        }
+        switch (method, path) {
+        case ("POST", "/console/logout"):
+            if let cookie = request.cookies[Self.sessionCookie]?.value {
+                let accounts = api.accounts
+                try await api.accountsWork { try accounts.endSession(cookie) }
+            }
+            var response = Response(status: .seeOther, headers: [.location: "/console/login"])
+            response.setCookie(
+                Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict)
+            )
+            return response
+        case ("GET", "/console"):
+            return render("home", title: words["app"], session: session, data: ["links": links(session)])
+        case ("GET", "/console/uses"):
+            return user.role == .enterprise
+                ? try await enterprisePage(session) : try await providerPage(session, flash: nil)
+        case ("GET", "/console/quote"):
+            return try await quotePage(session, form: [:], result: nil)
+        case ("POST", "/console/quote"):
+            let purchase = UseRequest(
+                ref: "quote",
+                applicantID: user.applicant ?? "",
+                providerID: field("provider") ?? "",
+                productCode: field("product") ?? "",
+                programme: try ProgrammeID(field("programme") ?? ""),
+                serviceAmount: try money("service_amount")
+            )
+            let on = try date()
+            let decision = try await api.worker.run { ledger in try ledger.quote(purchase, on: on, under: nil) }
+            let values = ["provider", "product", "service_amount", "date"].reduce(into: [String: String]()) {
+                $0[$1] = field($1) ?? ""
+            }
+            return try await quotePage(
+                session,
+                form: values,
+                result: ["amount": decision.amount.formatted(), "lines": decision.explanation(session.language)]
+            )
+        case ("POST", "/console/redemptions"):
+            let uses = form["uses[]"] ?? []
+            guard let ref = field("ref"), !uses.isEmpty else {
+                throw APIFailure.invalid(words["chooseUses"])
+            }
+            for use in uses { _ = try await api.visibleUse(use, user) }
+            let filing = RedemptionFilingRequest(ref: ref, providerID: user.provider ?? "", useRefs: uses)
+            let context = EventContext(idempotencyKey: "redemption:\(ref)", actor: user.name, businessDate: try date())
+            let event = try await api.worker.run { ledger in try ledger.fileRedemption(filing, context: context) }
+            return try await providerPage(session, flash: (words.recorded(event), "ok"))
+        case ("GET", "/console/claims"):
+            return try await claimsPage(session, flash: nil)
+        case ("POST", "/console/claims/{ref}/decide"):
+            let ref = try API.parameter("ref", context)
+            let outcome: DecisionRequest.Outcome =
+                field("outcome") == "reject"
+                ? .reject(reason: field("reason") ?? "") : .grant(try money("grant"))
+            let level: ReviewLevel = user.role == .cityReviewer ? .city : .district
+            let event = try await api.recordDecision(
+                ref: ref,
+                level: level,
+                outcome: outcome,
+                user: user,
+                date: try date(),
+                key: nil
+            )
+            return try await claimsPage(session, flash: (words.recorded(event), "ok"))
+        case ("GET", "/console/settlements"):
+            return try await settlementsPage(session, flash: nil)
+        case ("POST", "/console/redemptions/{ref}/settle"):
+            let filing = try API.parameter("ref", context)
+            let use = field("use") ?? ""
+            let outcome: SettlementRequest.Outcome
+            switch field("outcome") {
+            case "reduced": outcome = .reduced(paid: try money("amount"), reason: field("reason") ?? "")
+            case "rejected": outcome = .rejected(reason: field("reason") ?? "")
+            default: outcome = .paid
+            }
+            let settlement = SettlementRequest(filingRef: filing, useRef: use, outcome: outcome)
+            let context = EventContext(
+                idempotencyKey: "settlement:\(filing):\(use)",
+                actor: user.name,
+                businessDate: try date()
+            )
+            let event = try await api.worker.run { ledger in try ledger.settleRedemption(settlement, context: context) }
+            return try await settlementsPage(session, flash: (words.recorded(event), "ok"))
+        case ("GET", "/console/report"):
+            return try await reportPage(session, request)
+        case ("GET", "/console/verify"):
+            let (report, digest) = try await api.worker.run { ledger in
+                (try ledger.verify(against: nil), try ledger.digest())
+            }
+            return render(
+                "verify",
+                title: words["verify"],
+                session: session,
+                data: [
+                    "valid": report.isValid, "problem": report.problem?.description ?? "",
+                    "digest": digest.description,
+                ]
+            )
+        case ("GET", "/console/users"):
+            let accounts = api.accounts
+            let (users, changes) = try await api.accountsWork { (try accounts.users(), try accounts.changes()) }
+            return render(
+                "users",
+                title: words["users"],
+                session: session,
+                data: [
+                    "users": users.map {
+                        ["name": $0.name, "role": words[$0.role.rawValue], "party": $0.applicant ?? $0.provider ?? ""]
+                    },
+                    "changes": changes.map {
+                        ["seq": String($0.seq), "at": $0.at, "by": $0.by, "user": $0.user, "change": $0.change]
+                    },
+                ]
+            )
+        default:
+            break
+        }
+        return message(404, session, "not-found")
+    }
+
+    private func links(_ session: Session) -> [[String: String]] {
+        let words = Words(session.language)
+        var links: [[String: String]] = []
+        func add(_ href: String, _ key: String) { links.append(["href": href, "label": words[key]]) }
+        switch session.user.role {
+        case .enterprise:
+            add("/console/uses", "myVouchers")
+            add("/console/quote", "askQuote")
+        case .provider: add("/console/uses", "myUses")
+        case .districtReviewer, .cityReviewer:
+            add("/console/claims", "queue")
+            add("/console/report", "report")
+        case .finance:
+            add("/console/settlements", "toSettle")
+            add("/console/report", "report")
+        case .auditor:
+            add("/console/report", "report")
+            add("/console/verify", "verify")
+        case .admin:
+            add("/console/report", "report")
+            add("/console/verify", "verify")
+            add("/console/users", "users")
+        }
+        return links
+    }
+
+    private func enterprisePage(_ session: Session) async throws -> Response {
+        let words = Words(session.language)
+        let applicant = session.user.applicant ?? ""
+        let dossier = try await api.worker.run { ledger in try ledger.dossier(Dossier.Scope(applicant: applicant)) }
+        let reversed = dossier.reversedBy
+        func state(_ seq: Int64) -> String { reversed[seq].map { words.reversed($0) } ?? "" }
+        let claims: [[String: Any]] = dossier.claims.map { claim in
+            let decisions = dossier.decisions.filter { $0.claimRef == claim.ref && reversed[$0.seq] == nil }.map {
+                "\(words[$0.level]) \(words[$0.outcome]) \($0.granted.formatted())"
+            }
+            return [
+                "ref": claim.ref, "programme": claim.programme, "year": String(claim.year),
+                "requested": claim.requested.formatted(), "decisions": decisions.joined(separator: "; "),
+                "state": state(claim.seq),
+            ]
+        }
+        let uses: [[String: Any]] = dossier.uses.map { use in
+            [
+                "ref": use.ref, "date": use.usedOn, "provider": use.provider, "product": use.product,
+                "service": use.serviceAmount.formatted(), "amount": use.amount.formatted(), "state": state(use.seq),
+                "explanation": Dossier.explanationLines(use.explanation, session.language).joined(separator: "\n"),
+            ]
+        }
+        return render(
+            "enterprise",
+            title: words["myVouchers"],
+            session: session,
+            data: [
+                "applicant": applicant, "applicantName": dossier.registrations.last?.name ?? "",
+                "claims": claims, "hasClaims": !claims.isEmpty, "uses": uses, "hasUses": !uses.isEmpty,
+            ]
+        )
+    }
+
+    private func quotePage(_ session: Session, form: [String: String], result: [String: Any]?) async throws -> Response
+    {
+        let words = Words(session.language)
+        let programmes = try await api.worker.run { ledger in try ledger.programmes() }
+        var data: [String: Any] = [
+            "programmes": programmes.filter { $0.kind == .voucher }.map { programme in
+                [
+                    "id": programme.id.value, "name": programme.name.text(session.language),
+                    "selected": programme.id.value == form["programme"],
+                ] as [String: Any]
+            },
+            "form": form,
+        ]
+        if let result { data["result"] = result }
+        return render("quote", title: words["askQuote"], session: session, data: data)
+    }
+
+    private func providerPage(_ session: Session, flash: (String, String)?) async throws -> Response {
+        let words = Words(session.language)
+        let provider = session.user.provider ?? ""
+        let uses = try await api.worker.run { ledger in try ledger.providerUses(provider) }
+        let rows: [[String: Any]] = uses.map { use in
+            [
+                "ref": use.ref, "applicant": use.applicant, "date": use.usedOn, "amount": use.amount.formatted(),
+                "filing": use.reversed ? words["reversedShort"] : use.filing ?? "",
+                "settlement": use.settlement.map { words[$0] } ?? "",
+                "fileable": !use.reversed && use.filing == nil,
+            ]
+        }
+        return render(
+            "provider",
+            title: words["myUses"],
+            session: session,
+            data: ["provider": provider, "uses": rows, "hasUses": !rows.isEmpty],
+            flash: flash
+        )
+    }
+
+    private func claimsPage(_ session: Session, flash: (String, String)?) async throws -> Response {
+        let words = Words(session.language)
+        let level: ReviewLevel = session.user.role == .cityReviewer ? .city : .district
+        let claims = try await api.worker.run { ledger in try ledger.pendingClaims(level: level) }
+        let rows: [[String: Any]] = claims.map { claim in
+            [
+                "ref": claim.ref, "refPath": Self.pathComponent(claim.ref), "applicant": claim.applicant,
+                "applicantName": claim.applicantName, "programme": claim.programme, "year": String(claim.year),
+                "requested": claim.requested.formatted(), "districtGrant": claim.districtGrant?.formatted() ?? "",
+                "suggested": (claim.districtGrant ?? claim.requested).decimalString(),
+            ]
+        }
+        return render(
+            "claims",
+            title: words["queue"],
+            session: session,
+            data: ["claims": rows, "hasClaims": !rows.isEmpty, "levelName": words[level.rawValue]],
+            flash: flash
+        )
+    }
+
+    private func settlementsPage(_ session: Session, flash: (String, String)?) async throws -> Response {
+        let words = Words(session.language)
+        let items = try await api.worker.run { ledger in try ledger.pendingSettlements() }
+        let rows: [[String: Any]] = items.map { item in
+            [
+                "filing": item.filingRef, "filingPath": Self.pathComponent(item.filingRef), "date": item.filedOn,
+                "provider": item.provider, "use": item.useRef, "applicant": item.applicant,
+                "amount": item.amount.formatted(), "late": item.pastDeadline ? words["yes"] : "",
+            ]
+        }
+        return render(
+            "settlements",
+            title: words["toSettle"],
+            session: session,
+            data: ["items": rows, "hasItems": !rows.isEmpty],
+            flash: flash
+        )
+    }
+
+    private func reportPage(_ session: Session, _ request: Request) async throws -> Response {
+        let words = Words(session.language)
+        let programmes = try await api.worker.run { ledger in try ledger.programmes() }
+        let chosen =
+            request.uri.queryParameters.get("programme").flatMap { name in
+                programmes.first { $0.id.value == name }
+            } ?? programmes.first
+        let yearText = request.uri.queryParameters.get("year") ?? ""
+        let year = Int(yearText).flatMap { (1900...9999).contains($0) ? $0 : nil } ?? BusinessDate.today().year - 1
+        var html = ""
+        if let chosen {
+            let id = chosen.id
+            let report = try await api.worker.run { ledger in
+                try buildReport(ledger, programme: id, period: .year(year))
+            }
+            html = report.htmlBody(session.language)
+        }
+        return render(
+            "report",
+            title: words["report"],
+            session: session,
+            data: [
+                "programmes": programmes.map { programme in
+                    [
+                        "id": programme.id.value, "name": programme.name.text(session.language),
+                        "selected": programme.id == chosen?.id,
+                    ] as [String: Any]
+                },
+                "year": String(year), "reportHTML": html,
+            ]
+        )
+    }
+
+    // MARK: Rendering
+
+    /// A reference as one path segment.
+    static func pathComponent(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
+            ?? text
+    }
+
+    func render(
+        _ template: String,
+        title: String,
+        session: Session?,
+        language: Language? = nil,
+        data: [String: Any],
+        flash: (String, String)? = nil,
+        status: HTTPResponse.Status = .ok
+    ) -> Response {
+        let language = session?.language ?? language ?? .zh
+        let words = Words(language)
+        var data = data
+        data["t"] = words.table
+        data["csrf"] = data["csrf"] ?? session?.csrf ?? ""
+        let body = library.render(data, withTemplate: template) ?? ""
+        var page: [String: Any] = [
+            "t": words.table, "title": title, "body": body, "htmlLang": language == .zh ? "zh-CN" : "en",
+        ]
+        if let session {
+            page["user"] = [
+                "name": session.user.name, "roleName": words[session.user.role.rawValue], "csrf": session.csrf,
+            ]
+        }
+        if let flash { page["flash"] = ["text": flash.0, "kind": flash.1] }
+        return Response(
+            status: status,
+            headers: [
+                .contentType: "text/html; charset=utf-8",
+                // Nothing of the console runs script or is framed by another site.
+                .contentSecurityPolicy:
+                    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+                .cacheControl: "no-store",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: library.render(page, withTemplate: "layout") ?? ""))
+        )
+    }
+
+    func message(
+        _ status: Int,
+        _ session: Session?,
+        _ key: String? = nil,
+        text: String? = nil,
+        language: Language? = nil
+    ) -> Response {
+        let words = Words(session?.language ?? language ?? .zh)
+        let heading = words["status\(status)"]
+        return render(
+            "message",
+            title: heading,
+            session: session,
+            language: language,
+            data: ["heading": heading, "text": text ?? key.map { words[$0] } ?? "", "back": "/console"],
+            status: HTTPResponse.Status(code: status)
+        )
+    }
+}
+
+/// Slows down repeated failed sign-ins for a name: from the third failure on, each attempt waits
+/// a second more (at most ten) before it is answered; a success clears the count.
+actor LoginThrottle {
+    private var failures: [String: Int] = [:]
+    let step: Duration
+
+    init(step: Duration = .seconds(1)) { self.step = step }
+
+    func delay(for name: String) -> Duration {
+        let count = failures[name.lowercased()] ?? 0
+        return count < 3 ? .zero : step * min(count - 2, 10)
+    }
+
+    func failed(_ name: String) { failures[name.lowercased(), default: 0] += 1 }
+    func succeeded(_ name: String) { failures[name.lowercased()] = nil }
+}

@@ -1,0 +1,81 @@
+import VoucherDomain
+import VoucherStorage
+
+/// The console's words, in Chinese or English.
+struct Words {
+    let language: Language
+    let table: [String: String]
+
+    init(_ language: Language) {
+        self.language = language
+        table = language == .zh ? Self.chinese : Self.english
+    }
+
+    subscript(_ key: String) -> String { table[key] ?? key }
+
+    func recorded(_ event: RecordedEvent) -> String {
+        let amount = event.amount.map { " · \($0.formatted())" } ?? ""
+        return event.replayed
+            ? (language == .zh ? "已记录过（事件 \(event.seq)），未重复记录" : "already recorded as event \(event.seq)")
+            : (language == .zh ? "已记录：事件 \(event.seq)\(amount)" : "recorded: event \(event.seq)\(amount)")
+    }
+
+    func reversed(_ seq: Int64) -> String { language == .zh ? "已由事件 \(seq) 冲销" : "reversed by event \(seq)" }
+
+    static let chinese: [String: String] = [
+        "app": "创新券台账", "signIn": "登录", "logout": "退出", "name": "用户名", "password": "密码", "language": "语言",
+        "welcome": "请选择要办理的事项", "wrongPassword": "用户名或密码不正确。多次失败后，每次登录都会等待更久。",
+        "myVouchers": "我的创新券", "askQuote": "测算补贴", "claims": "申领", "uses": "使用", "none": "暂无。",
+        "ref": "编号", "programme": "项目", "year": "年度", "requested": "申请金额", "decisions": "审核", "state": "状态",
+        "date": "日期", "provider": "服务机构", "product": "服务产品", "service": "服务金额", "service_amount": "服务金额",
+        "voucher": "券额", "quote": "测算", "result": "可补贴", "quoteLead": "按现行政策测算一笔服务可得的补贴，不做任何记录。",
+        "myUses": "本机构的创新券使用", "file": "申请兑付", "applicant": "申请主体", "filing": "兑付申请",
+        "settlement": "结算", "filingRef": "兑付申请编号", "fileSelected": "对所选使用申请兑付",
+        "chooseUses": "请勾选要申请兑付的使用，并填写兑付申请编号。", "queue": "待审核的申领", "noneWaiting": "没有待办事项。",
+        "districtGrant": "区级核定", "decide": "审核", "grant": "核定", "reject": "不予批准", "reason": "理由",
+        "toSettle": "待结算的兑付", "use": "使用", "late": "逾期申报", "settle": "结算", "paid": "全额兑付",
+        "reduced": "核减兑付", "rejected": "不予兑付", "amountIfReduced": "核减后金额", "amount": "金额", "report": "年度报告",
+        "show": "显示", "verify": "账本核验", "verifies": "全部事件核验通过。", "doesNotVerify": "账本核验未通过",
+        "digestLead": "请将以下摘要保存在账本管理者无法更改的地方，日后用 voucher verify --digest 核对：",
+        "users": "用户", "role": "角色", "party": "所属主体", "changes": "账户变更记录", "time": "时间", "by": "操作人",
+        "change": "变更", "back": "返回首页", "yes": "是", "required": "必填", "reversedShort": "已冲销",
+        "district": "区级", "city": "市级", "granted": "批准", "enterprise": "企业", "district-reviewer": "区级审核",
+        "city-reviewer": "市级审核", "finance": "财务", "auditor": "审计", "admin": "管理员",
+        "status401": "请先登录", "status403": "无权办理", "status404": "未找到", "status409": "与已有记录冲突",
+        "status413": "提交内容过大", "status422": "未予记录", "status500": "服务出错",
+        "not-yours": "此页面不属于您的角色。", "csrf": "表单已过期或来源不明，请返回后重新提交。", "not-found": "没有这个页面。",
+        "failed": "服务出错，账本未作任何更改。",
+    ]
+
+    static let english: [String: String] = [
+        "app": "Innovation voucher ledger", "signIn": "Sign in", "logout": "Sign out", "name": "Name",
+        "password": "Password", "language": "Language", "welcome": "What would you like to do?",
+        "wrongPassword": "The name or the password is wrong. After repeated failures each attempt waits longer.",
+        "myVouchers": "My vouchers", "askQuote": "Quote a subsidy", "claims": "Claims", "uses": "Uses",
+        "none": "None yet.", "ref": "Ref", "programme": "Programme", "year": "Year", "requested": "Requested",
+        "decisions": "Decisions", "state": "State", "date": "Date", "provider": "Provider", "product": "Product",
+        "service": "Service amount", "service_amount": "Service amount", "voucher": "Voucher", "quote": "Quote",
+        "result": "Subsidy", "quoteLead": "What a service would get under the policy in force; nothing is recorded.",
+        "myUses": "Vouchers used with us", "file": "File", "applicant": "Applicant", "filing": "Filing",
+        "settlement": "Settlement", "filingRef": "Filing reference", "fileSelected": "File the selected uses",
+        "chooseUses": "Tick the uses to file and give the filing a reference.", "queue": "Claims to review",
+        "noneWaiting": "Nothing is waiting.", "districtGrant": "District's grant", "decide": "Decide", "grant": "Grant",
+        "reject": "Reject", "reason": "Reason", "toSettle": "Filings to settle", "use": "Use", "late": "Filed late",
+        "settle": "Settle", "paid": "Paid", "reduced": "Reduced", "rejected": "Rejected",
+        "amountIfReduced": "Amount if reduced", "amount": "Amount", "report": "Annual report", "show": "Show",
+        "verify": "Verify the ledger", "verifies": "Every event verifies.",
+        "doesNotVerify": "The ledger does not verify",
+        "digestLead":
+            "Keep this digest where the ledger's keepers cannot change it; check it later with voucher verify --digest:",
+        "users": "Users", "role": "Role", "party": "Acts for", "changes": "Changes to accounts", "time": "Time",
+        "by": "By", "change": "Change", "back": "Back to the start", "yes": "yes", "required": "required",
+        "reversedShort": "reversed", "district": "district", "city": "city", "granted": "granted",
+        "enterprise": "enterprise", "district-reviewer": "district reviewer", "city-reviewer": "city reviewer",
+        "finance": "finance", "auditor": "auditor", "admin": "admin", "status401": "Please sign in",
+        "status403": "Not for your role", "status404": "Not found", "status409": "Conflicts with what is recorded",
+        "status413": "Too large", "status422": "Not recorded", "status500": "The service failed",
+        "not-yours": "This page is not for your role.",
+        "csrf": "The form has expired or did not come from this site; go back and send it again.",
+        "not-found": "There is no such page.", "failed": "The service failed; the ledger is unchanged.",
+    ]
+}

@@ -1,0 +1,139 @@
+import GRDB
+import VoucherDomain
+
+// MARK: - What waits for someone: the console's queues
+
+/// A claim waiting for a review at one level.
+public struct PendingClaim: Sendable, Hashable {
+    public var ref: String
+    public var applicant: String
+    public var applicantName: String
+    public var programme: String
+    public var year: Int
+    public var requested: Money
+    public var claimedOn: String
+    /// The district's grant, for a claim waiting for the city's review.
+    public var districtGrant: Money?
+}
+
+/// A filed use waiting for its settlement.
+public struct PendingSettlement: Sendable, Hashable {
+    public var filingRef: String
+    public var filedOn: String
+    public var provider: String
+    public var useRef: String
+    public var applicant: String
+    public var amount: Money
+    public var pastDeadline: Bool
+}
+
+/// A provider's use, with where its redemption stands.
+public struct ProviderUse: Sendable, Hashable {
+    public var ref: String
+    public var applicant: String
+    public var usedOn: String
+    public var amount: Money
+    public var reversed: Bool
+    /// The filing that claimed it, if any, and how it was settled (nil: not yet).
+    public var filing: String?
+    public var settlement: String?
+}
+
+extension Ledger {
+    /// Live claims with no live decision (`level` district), or whose latest live decision is the
+    /// district's grant (`level` city); oldest first, at most `limit`.
+    public func pendingClaims(level: ReviewLevel, limit: Int = 200) throws -> [PendingClaim] {
+        try read { db in
+            let latest = """
+                (SELECT d.event_seq FROM decision d WHERE d.claim_seq = c.event_seq AND \(Self.live("d"))
+                 ORDER BY d.event_seq DESC LIMIT 1)
+                """
+            let condition =
+                level == .district
+                ? "\(latest) IS NULL"
+                : "(SELECT d.level = 'district' AND d.outcome = 'granted' FROM decision d WHERE d.event_seq = \(latest))"
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.ref, c.applicant_id, c.programme_id, c.year, c.requested, e.business_date,
+                        (SELECT a.name FROM applicant a WHERE a.id = c.applicant_id ORDER BY a.event_seq DESC LIMIT 1),
+                        (SELECT d.granted FROM decision d WHERE d.event_seq = \(latest))
+                    FROM claim c JOIN event e ON e.seq = c.event_seq JOIN programme p ON p.id = c.programme_id
+                    WHERE \(Self.live("c")) AND p.kind = 'voucher' AND \(condition)
+                    ORDER BY c.event_seq LIMIT ?
+                    """,
+                arguments: [limit]
+            ).map { row in
+                PendingClaim(
+                    ref: row[0],
+                    applicant: row[1],
+                    applicantName: row[6] ?? "",
+                    programme: row[2],
+                    year: row[3],
+                    requested: Money(fen: row[4]),
+                    claimedOn: row[5],
+                    districtGrant: level == .city ? (row[7] as Int64?).map(Money.init(fen:)) : nil
+                )
+            }
+        }
+    }
+
+    /// Filed uses of live filings with no live settlement; oldest first, at most `limit`.
+    public func pendingSettlements(limit: Int = 200) throws -> [PendingSettlement] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT f.ref, e.business_date, f.provider_id, u.ref, u.applicant_id, u.amount, i.past_deadline
+                    FROM redemption_item i JOIN redemption_filing f ON f.event_seq = i.filing_seq
+                    JOIN event e ON e.seq = f.event_seq JOIN voucher_use u ON u.event_seq = i.use_seq
+                    WHERE \(Self.live("f")) AND \(Self.live("u"))
+                    AND NOT EXISTS (SELECT 1 FROM settlement s WHERE s.filing_seq = i.filing_seq
+                        AND s.use_seq = i.use_seq AND \(Self.live("s")))
+                    ORDER BY i.filing_seq, i.use_seq LIMIT ?
+                    """,
+                arguments: [limit]
+            ).map { row in
+                PendingSettlement(
+                    filingRef: row[0],
+                    filedOn: row[1],
+                    provider: row[2],
+                    useRef: row[3],
+                    applicant: row[4],
+                    amount: Money(fen: row[5]),
+                    pastDeadline: row[6]
+                )
+            }
+        }
+    }
+
+    /// A provider's uses, latest first, at most `limit`, each with its filing and settlement.
+    public func providerUses(_ provider: String, limit: Int = 200) throws -> [ProviderUse] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT u.ref, u.applicant_id, u.used_on, u.amount,
+                        EXISTS (SELECT 1 FROM event r WHERE r.reverses = u.event_seq),
+                        (SELECT f.ref FROM redemption_item i JOIN redemption_filing f ON f.event_seq = i.filing_seq
+                         WHERE i.use_seq = u.event_seq AND \(Self.live("f")) ORDER BY f.event_seq DESC LIMIT 1),
+                        (SELECT s.outcome FROM settlement s WHERE s.use_seq = u.event_seq AND \(Self.live("s"))
+                         ORDER BY s.event_seq DESC LIMIT 1)
+                    FROM voucher_use u WHERE u.provider_id = ?
+                    ORDER BY u.event_seq DESC LIMIT ?
+                    """,
+                arguments: [provider, limit]
+            ).map { row in
+                ProviderUse(
+                    ref: row[0],
+                    applicant: row[1],
+                    usedOn: row[2],
+                    amount: Money(fen: row[3]),
+                    reversed: row[4],
+                    filing: row[5],
+                    settlement: row[6]
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import VoucherDomain
+import VoucherStorage
+
+@testable import VoucherServer
+
+/// The web console in-process: signing in (CSRF, slowed failures, the cookie's attributes), each
+/// role's pages and forms, CSRF on every form, and escaping of what the ledger holds.
+@Suite struct ConsoleTests {
+    typealias World = ServerTests.World
+
+    struct Page: Sendable {
+        var status: Int
+        var body: String
+        var headers: HTTPFields
+    }
+
+    static func get(_ client: some TestClientProtocol, _ uri: String, cookies: String = "") async throws -> Page {
+        var headers: HTTPFields = [:]
+        if !cookies.isEmpty { headers[.cookie] = cookies }
+        return try await client.execute(uri: uri, method: .get, headers: headers) {
+            Page(status: Int($0.status.code), body: String(buffer: $0.body), headers: $0.headers)
+        }
+    }
+
+    static func post(
+        _ client: some TestClientProtocol,
+        _ uri: String,
+        cookies: String,
+        form: [(String, String)]
+    ) async throws -> Page {
+        var headers: HTTPFields = [:]
+        headers[.cookie] = cookies
+        headers[.contentType] = "application/x-www-form-urlencoded"
+        let allowed = CharacterSet.alphanumerics
+        let body = form.map {
+            "\($0.0.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")="
+                + ($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
+        }.joined(separator: "&")
+        return try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)) {
+            Page(status: Int($0.status.code), body: String(buffer: $0.body), headers: $0.headers)
+        }
+    }
+
+    static func cookie(_ page: Page, _ name: String) -> String? {
+        page.headers[values: .setCookie].first { $0.hasPrefix(name + "=") }.map {
+            String($0.prefix { $0 != ";" })
+        }
+    }
+
+    static func csrf(_ html: String) -> String? {
+        guard let range = html.range(of: #"name="csrf" value=""#) else { return nil }
+        return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    /// Signs in as the role's user; returns the session cookie and the session's CSRF token.
+    static func signIn(_ client: some TestClientProtocol, _ role: Role) async throws -> (cookie: String, csrf: String) {
+        let login = try await get(client, "/console/login")
+        let loginCookie = try #require(cookie(login, Console.loginCookie))
+        let token = try #require(csrf(login.body))
+        let signedIn = try await post(
+            client,
+            "/console/login",
+            cookies: loginCookie,
+            form: [("csrf", token), ("name", "user-\(role.rawValue)"), ("password", World.password), ("lang", "en")]
+        )
+        #expect(signedIn.status == 303, "\(signedIn.body)")
+        let session = try #require(cookie(signedIn, Console.sessionCookie))
+        let home = try await get(client, "/console", cookies: session)
+        return (session, try #require(csrf(home.body)))
+    }
+
+    @Test func signingInChecksTheFormsOriginAndSetsAStrictHttpOnlyCookie() async throws {
+        let world = try World()
+        try await world.app.test(.router) { client in
+            let login = try await Self.get(client, "/console/login")
+            #expect(login.status == 200 && login.body.contains(#"type="password""#))
+            let loginCookie = try #require(Self.cookie(login, Console.loginCookie))
+            let token = try #require(Self.csrf(login.body))
+            // A form from elsewhere carries no matching token.
+            let forged = try await Self.post(
+                client,
+                "/console/login",
+                cookies: "",
+                form: [("csrf", token), ("name", "user-admin"), ("password", World.password)]
+            )
+            #expect(forged.status == 403 && Self.cookie(forged, Console.sessionCookie) == nil)
+            let wrong = try await Self.post(
+                client,
+                "/console/login",
+                cookies: loginCookie,
+                form: [("csrf", token), ("name", "user-admin"), ("password", "not the password")]
+            )
+            #expect(wrong.status == 401 && Self.cookie(wrong, Console.sessionCookie) == nil)
+            let right = try await Self.post(
+                client,
+                "/console/login",
+                cookies: loginCookie,
+                form: [("csrf", token), ("name", "user-admin"), ("password", World.password)]
+            )
+            #expect(right.status == 303 && right.headers[.location] == "/console")
+            let setCookie = try #require(right.headers[values: .setCookie].first { $0.hasPrefix("vl_session=") })
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"), "\(setCookie)")
+            // A forged session is not signed in.
+            let forgedSession = try await Self.get(
+                client,
+                "/console",
+                cookies: "vl_session=vs_" + String(repeating: "1", count: 64)
+            )
+            #expect(forgedSession.status == 303 && forgedSession.headers[.location] == "/console/login")
+        }
+    }
+
+    @Test func repeatedFailuresAreSlowedDown() async throws {
+        let world = try World()
+        try await world.app.test(.router) { client in
+            let login = try await Self.get(client, "/console/login")
+            let loginCookie = try #require(Self.cookie(login, Console.loginCookie))
+            let token = try #require(Self.csrf(login.body))
+            var times: [Duration] = []
+            for _ in 0..<5 {
+                let start = ContinuousClock.now
+                let answer = try await Self.post(
+                    client,
+                    "/console/login",
+                    cookies: loginCookie,
+                    form: [("csrf", token), ("name", "user-finance"), ("password", "guess")]
+                )
+                #expect(answer.status == 401)
+                times.append(ContinuousClock.now - start)
+            }
+            // The world's step is 50 ms: the fourth waits one step, the fifth two.
+            #expect(times[3] >= .milliseconds(50) && times[4] >= .milliseconds(100), "\(times)")
+        }
+    }
+
+    @Test func eachRoleSeesItsPagesAndNoOthers() async throws {
+        let world = try World()
+        try await world.app.test(.router) { client in
+            for role in Role.allCases {
+                let (cookie, _) = try await Self.signIn(client, role)
+                for page in Console.pages where page.method == "GET" && !page.roles.isEmpty {
+                    let answer = try await Self.get(client, page.path, cookies: cookie)
+                    let expected = page.roles.contains(role) ? 200 : 403
+                    #expect(answer.status == expected, "\(role.rawValue) \(page.path): \(answer.status)")
+                }
+            }
+            // Not signed in: every page but the login sends there.
+            let anonymous = try await Self.get(client, "/console/claims")
+            #expect(anonymous.status == 303 && anonymous.headers[.location] == "/console/login")
+        }
+    }
+
+    @Test func theWorkflowThroughTheFormsRecordsEachStepAsItsUser() async throws {
+        let world = try World()
+        try world.ledger.claim(
+            ClaimRequest(
+                ref: "C-A23",
+                applicantID: ServerTests.a,
+                programme: try ProgrammeID("sh-innovation-voucher"),
+                year: 2023,
+                requested: try Money.parse("6万")
+            ),
+            context: EventContext(
+                idempotencyKey: "c-a23",
+                actor: "setup",
+                businessDate: try BusinessDate.parse("2023-01-10")
+            )
+        )
+        try await world.app.test(.router) { client in
+            // The enterprise sees its own claims and uses, and no other's.
+            let (enterprise, _) = try await Self.signIn(client, .enterprise)
+            let mine = try await Self.get(client, "/console/uses", cookies: enterprise)
+            #expect(mine.body.contains("C-A23") && mine.body.contains("U-A") && !mine.body.contains("U-B"))
+            // The district reviewer's queue holds the claim; a form without its token records nothing.
+            let (reviewer, csrf) = try await Self.signIn(client, .districtReviewer)
+            let queue = try await Self.get(client, "/console/claims", cookies: reviewer)
+            #expect(queue.body.contains("C-A23") && !queue.body.contains(">C-B<"))
+            let head = try world.ledger.chainHead()
+            let forged = try await Self.post(
+                client,
+                "/console/claims/C-A23/decide",
+                cookies: reviewer,
+                form: [("csrf", "0"), ("outcome", "grant"), ("grant", "6万"), ("date", "2023-01-20")]
+            )
+            #expect(forged.status == 403)
+            #expect(try world.ledger.chainHead() == head)
+            let decided = try await Self.post(
+                client,
+                "/console/claims/C-A23/decide",
+                cookies: reviewer,
+                form: [("csrf", csrf), ("outcome", "grant"), ("grant", "6万"), ("date", "2023-01-20")]
+            )
+            #expect(decided.status == 200 && decided.body.contains("recorded: event"), "\(decided.body)")
+            #expect(!decided.body.contains("C-A23</td>"))
+            // A rule's refusal is shown in its words, and nothing is recorded.
+            let tooMuch = try await Self.post(
+                client,
+                "/console/claims/C-A/decide",
+                cookies: reviewer,
+                form: [("csrf", csrf), ("outcome", "grant"), ("grant", "60万"), ("date", "2022-05-03")]
+            )
+            #expect(tooMuch.status == 422, "\(tooMuch.status)")
+            // The provider files its use; finance pays it.
+            let (provider, providerCSRF) = try await Self.signIn(client, .provider)
+            let filed = try await Self.post(
+                client,
+                "/console/redemptions",
+                cookies: provider,
+                form: [("csrf", providerCSRF), ("uses[]", "U-A"), ("ref", "R-9"), ("date", "2022-06-01")]
+            )
+            #expect(filed.status == 200 && filed.body.contains("recorded"), "\(filed.body)")
+            let (finance, financeCSRF) = try await Self.signIn(client, .finance)
+            let toSettle = try await Self.get(client, "/console/settlements", cookies: finance)
+            #expect(toSettle.body.contains("R-9"))
+            let paid = try await Self.post(
+                client,
+                "/console/redemptions/R-9/settle",
+                cookies: finance,
+                form: [("csrf", financeCSRF), ("use", "U-A"), ("outcome", "paid"), ("date", "2022-06-10")]
+            )
+            #expect(paid.status == 200 && paid.body.contains("10,000.00"), "\(paid.body)")
+        }
+        let actors = try world.ledger.rawRead { db in
+            try String.fetchAll(
+                db,
+                sql:
+                    "SELECT actor FROM event WHERE kind IN ('decision', 'redemption-filed', 'redemption-settled') AND actor <> 'setup' ORDER BY seq"
+            )
+        }
+        #expect(actors == ["user-district-reviewer", "user-provider", "user-finance"])
+        #expect(try world.ledger.verify(against: nil).isValid)
+    }
+
+    @Test func whatTheLedgerHoldsIsEscapedWhereverAPageShowsIt() async throws {
+        let world = try World()
+        // A name with a quote that a combining mark follows: one Swift character, still a quote to
+        // a browser.
+        let hostile = "甲\"\u{301} onmouseover=alert(1) <script>alert(2)</script>"
+        try world.ledger.registerApplicant(
+            ApplicantRegistration(
+                identifier: .creditCode(try UnifiedSocialCreditCode(ServerTests.a)),
+                kind: .enterprise,
+                name: hostile,
+                district: "杨浦区",
+                region: "shanghai"
+            ),
+            context: EventContext(
+                idempotencyKey: "rename",
+                actor: "setup",
+                businessDate: try BusinessDate.parse("2022-06-01")
+            )
+        )
+        try await world.app.test(.router) { client in
+            let (enterprise, _) = try await Self.signIn(client, .enterprise)
+            let page = try await Self.get(client, "/console/uses", cookies: enterprise)
+            #expect(!page.body.contains("<script>") && page.body.contains("&lt;script&gt;"))
+            #expect(!page.body.unicodeScalars.contains { $0 == "\u{301}" } || page.body.contains("&quot;\u{301}"))
+            #expect(page.headers[.contentSecurityPolicy]?.contains("default-src 'none'") == true)
+        }
+    }
+}
