@@ -55,7 +55,9 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
-        let opened = try ledger.open()
+        // A new ledger's bundled programmes are recorded by the actor named, else by the service.
+        let actor = (try? ledger.actorName) ?? "voucher serve"
+        let opened = try guarded { try Ledger.open(at: ledger.path, actor: actor) }
         let store = try accounts.open(besideLedger: ledger.path)
         guard let (host, port) = Self.address(listen) else { throw ExitCode.validationFailure }
         var logger = Logger(label: "voucher-ledger")

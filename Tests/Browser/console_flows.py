@@ -1,0 +1,137 @@
+"""The console's main flows in a real browser (Chromium, driven by Playwright).
+
+Run by Tests/VoucherCLITests/BrowserTests.swift against a `voucher serve` it started on a ledger it
+prepared: an enterprise looks at its vouchers and asks for a quote; a provider files its use; a
+district reviewer and then a city reviewer decide a claim; finance pays the filed use; an auditor
+opens the report and the verify page. Each step checks what the page says and keeps a screenshot.
+
+Usage: python console_flows.py BASE_URL SCREENSHOT_DIR PASSWORD PROVIDER_ID
+"""
+
+import os
+import sys
+import time
+import urllib.request
+
+from playwright.sync_api import expect, sync_playwright
+
+base, shots, password, provider = sys.argv[1:5]
+os.makedirs(shots, exist_ok=True)
+steps = []
+
+
+def wait_for_server():
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(base + "/console/login", timeout=1)
+            return
+        except Exception:
+            time.sleep(0.1)
+    sys.exit("the server did not answer at " + base)
+
+
+def shot(page, name):
+    steps.append(name)
+    page.screenshot(path=os.path.join(shots, f"{len(steps):02d}-{name}.png"))
+
+
+def sign_in(browser, name, lang="zh"):
+    context = browser.new_context(viewport={"width": 1200, "height": 760})
+    page = context.new_page()
+    page.goto(base + "/console/login")
+    page.fill("#name", name)
+    page.fill("#password", password)
+    page.select_option("#lang", lang)
+    page.click("main button[type=submit]")
+    page.wait_for_url(base + "/console")
+    return context, page
+
+
+def submit(page, row_text, button_text):
+    page.locator("tr", has_text=row_text).locator("button", has_text=button_text).click()
+
+
+wait_for_server()
+with sync_playwright() as playwright:
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+
+    # An enterprise: its vouchers, with each use's explanation; then a quote.
+    context, page = sign_in(browser, "甲企业")
+    expect(page.locator("main")).to_contain_text("我的创新券")
+    shot(page, "enterprise-home")
+    page.click("text=我的创新券")
+    expect(page.locator("h1")).to_contain_text("甲科技有限公司")
+    expect(page.locator("main")).to_contain_text("U-1")
+    expect(page.locator("main")).to_contain_text("补贴 10,000.00")
+    shot(page, "enterprise-vouchers")
+    page.goto(base + "/console/quote")
+    page.select_option("#programme", "sh-innovation-voucher")
+    page.fill("#provider", provider)
+    page.fill("#product", "P1")
+    page.fill("#service_amount", "4万")
+    page.fill("#date", "2022-05-02")
+    page.click("main button[type=submit]")
+    expect(page.locator("main h2")).to_contain_text("20,000.00")
+    shot(page, "enterprise-quote")
+    context.close()
+
+    # The provider files its use for redemption.
+    context, page = sign_in(browser, "测试中心")
+    page.goto(base + "/console/uses")
+    page.locator("tr", has_text="U-1").locator("input[type=checkbox]").check()
+    page.fill("#ref", "R-1")
+    page.fill("#date", "2022-06-01")
+    page.click("main button[type=submit]")
+    expect(page.locator(".flash.ok")).to_contain_text("已记录")
+    expect(page.locator("tr", has_text="U-1")).to_contain_text("R-1")
+    shot(page, "provider-filed")
+    context.close()
+
+    # Two reviewers: the district grants the claim, the city lowers it.
+    context, page = sign_in(browser, "王丽")
+    page.goto(base + "/console/claims")
+    row = page.locator("tr", has_text="C-2")
+    row.locator("input[name=grant]").fill("8万")
+    row.locator("input[name=date]").fill("2023-02-10")
+    shot(page, "district-queue")
+    submit(page, "C-2", "核定")
+    expect(page.locator(".flash.ok")).to_contain_text("已记录")
+    expect(page.locator("main")).not_to_contain_text("C-2")
+    context.close()
+    context, page = sign_in(browser, "张强", lang="en")
+    page.goto(base + "/console/claims")
+    row = page.locator("tr", has_text="C-2")
+    expect(row).to_contain_text("80,000.00")
+    row.locator("input[name=grant]").fill("6万")
+    row.locator("input[name=date]").fill("2023-02-20")
+    submit(page, "C-2", "Grant")
+    expect(page.locator(".flash.ok")).to_contain_text("recorded")
+    shot(page, "city-decided")
+    context.close()
+
+    # Finance pays the filed use.
+    context, page = sign_in(browser, "财务")
+    page.goto(base + "/console/settlements")
+    expect(page.locator("main")).to_contain_text("R-1")
+    shot(page, "finance-queue")
+    row = page.locator("tr", has_text="U-1")
+    row.locator("input[name=date]").fill("2022-06-10")
+    submit(page, "U-1", "结算")
+    expect(page.locator(".flash.ok")).to_contain_text("10,000.00")
+    context.close()
+
+    # The auditor: the year's report with its chart, then verify.
+    context, page = sign_in(browser, "审计", lang="en")
+    page.goto(base + "/console/report?programme=sh-innovation-voucher&year=2022")
+    expect(page.locator("main h1")).to_contain_text("2022")
+    expect(page.locator("main")).to_contain_text("redeemed")
+    expect(page.locator("main svg").first).to_be_visible()
+    shot(page, "auditor-report")
+    page.goto(base + "/console/verify")
+    expect(page.locator(".flash.ok")).to_contain_text("Every event verifies")
+    expect(page.locator("main code")).to_contain_text("voucher-ledger digest 1:")
+    shot(page, "auditor-verify")
+    context.close()
+    browser.close()
+
+print(f"{len(steps)} screenshots: " + ", ".join(steps))
