@@ -45,6 +45,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Pure: money, identifiers, dates, policies, the subsidy engine. No database, files or terminal.
@@ -97,6 +98,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             resources: [.embedInCode("openapi.yaml")]
                 + ConsoleTemplates.names.map { .embedInCode("Console/\($0).mustache") },
@@ -177,7 +179,7 @@ let package = Package(
         .testTarget(
             name: "VoucherServerTests",
             dependencies: [
-                "VoucherServer", "VoucherDomain", "VoucherStorage",
+                "VoucherServer", "VoucherDomain", "VoucherStorage", "VoucherReports",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -48,11 +48,18 @@ public struct API: Sendable {
     /// Tokens are checked on a queue of their own: a long report never delays signing in.
     private let accountsQueue = DispatchQueue(label: "voucher-ledger.accounts", attributes: .concurrent)
     let logger: Logger
+    let metrics: ServiceMetrics
 
-    public init(ledger: Ledger, accounts: Accounts, logger: Logger = Logger(label: "voucher-ledger")) {
+    public init(
+        ledger: Ledger,
+        accounts: Accounts,
+        logger: Logger = Logger(label: "voucher-ledger"),
+        metrics: ServiceMetrics = ServiceMetrics()
+    ) {
         worker = LedgerWorker(ledger: ledger)
         self.accounts = accounts
         self.logger = logger
+        self.metrics = metrics
     }
 
     // swift-format-ignore: NeverForceUnwrap
@@ -85,6 +92,12 @@ public struct API: Sendable {
         Route(method: "GET", path: "/api/v1/uses/{ref}", roles: readers.union([.enterprise, .provider])),
         Route(method: "POST", path: "/api/v1/redemptions", roles: [.provider]),
         Route(method: "POST", path: "/api/v1/redemptions/{ref}/settlements", roles: [.finance]),
+        Route(method: "POST", path: "/api/v1/claims/{ref}/payments", roles: [.finance]),
+        Route(method: "POST", path: "/api/v1/uses/{ref}/recoveries", roles: [.finance]),
+        Route(method: "POST", path: "/api/v1/uses/{ref}/receipts", roles: [.finance]),
+        Route(method: "POST", path: "/api/v1/programmes/{programme}/expiries", roles: [.admin]),
+        Route(method: "POST", path: "/api/v1/events/{seq}/reversals", roles: [.admin]),
+        Route(method: "GET", path: "/api/v1/applicants/{id}/dossier", roles: [.auditor, .admin]),
         Route(method: "GET", path: "/api/v1/reports/{programme}/{year}", roles: readers),
         Route(method: "GET", path: "/api/v1/verify", roles: [.auditor, .admin]),
     ]
@@ -93,7 +106,15 @@ public struct API: Sendable {
     public func router(loginThrottle: Duration = .seconds(1)) throws -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         // Middleware applies to the routes added after it.
-        router.middlewares.add(RequestLog(logger: logger))
+        router.middlewares.add(RequestLog(logger: logger, metrics: metrics))
+        let metrics = metrics
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.text()))
+            )
+        }
         try Console(api: self, throttle: LoginThrottle(step: loginThrottle)).register(on: router)
         for route in Self.routes {
             let method = HTTPRequest.Method(rawValue: route.method) ?? .get
@@ -229,6 +250,100 @@ public struct API: Sendable {
             return try await settle(request, context, user)
         case ("GET", "/api/v1/reports/{programme}/{year}"):
             return try await report(context)
+        case ("POST", "/api/v1/claims/{ref}/payments"):
+            guard let user else { break }
+            let claim = try Self.parameter("ref", context).trimmed
+            var body = try await Self.body(request)
+            let payment = PaymentRequest(claimRef: claim, amount: try body.requiredMoney("amount"))
+            let date = try body.date("date") ?? BusinessDate.today()
+            let eventContext = try Self.context(
+                request,
+                &body,
+                user: user,
+                defaultKey: "payment:\(claim):\(payment.amount.decimalString()):\(date.iso)"
+            )
+            try body.checkAllRead()
+            return recorded(
+                try await notFound(ifUnknown: .unknownClaim(claim)) {
+                    try await worker.run { ledger in try ledger.pay(payment, context: eventContext) }
+                }
+            )
+        case ("POST", "/api/v1/uses/{ref}/recoveries"), ("POST", "/api/v1/uses/{ref}/receipts"):
+            guard let user else { break }
+            let use = try Self.parameter("ref", context).trimmed
+            let receipt = route.path.hasSuffix("receipts")
+            var body = try await Self.body(request)
+            let fact = RecoveryFact(
+                useRef: use,
+                amount: try body.requiredMoney("amount"),
+                reason: receipt ? nil : try body.required("reason")
+            )
+            let date = try body.date("date") ?? BusinessDate.today()
+            let eventContext = try Self.context(
+                request,
+                &body,
+                user: user,
+                defaultKey:
+                    "\(receipt ? "recovery-received" : "recovery"):\(use):\(fact.amount.decimalString()):\(date.iso)"
+            )
+            try body.checkAllRead()
+            return recorded(
+                try await notFound(ifUnknown: .unknownUse(use)) {
+                    try await worker.run { ledger in
+                        receipt
+                            ? try ledger.receiveRecovery(fact, context: eventContext)
+                            : try ledger.recover(fact, context: eventContext)
+                    }
+                }
+            )
+        case ("POST", "/api/v1/programmes/{programme}/expiries"):
+            guard let user else { break }
+            let name = try Self.parameter("programme", context)
+            guard let programme = try? ProgrammeID(name) else { throw APIFailure.notFound("no programme \"\(name)\"") }
+            var body = try await Self.body(request)
+            let date = try body.date("date") ?? BusinessDate.today()
+            let eventContext = try Self.context(
+                request,
+                &body,
+                user: user,
+                defaultKey: "expiry:\(programme.value):\(date.iso)"
+            )
+            try body.checkAllRead()
+            let event = try await notFound(ifUnknown: .unknownProgramme(programme.value)) {
+                try await worker.run { ledger in try ledger.expireQuotas(programme: programme, context: eventContext) }
+            }
+            guard let event else { return Self.json(200, .object(["event": .null, "lapsed": .bool(false)])) }
+            return recorded(event)
+        case ("POST", "/api/v1/events/{seq}/reversals"):
+            guard let user else { break }
+            guard let seq = Int64(try Self.parameter("seq", context)), seq >= 1 else {
+                throw APIFailure.notFound("no such event")
+            }
+            var body = try await Self.body(request)
+            let reason = try body.required("reason")
+            let eventContext = try Self.context(request, &body, user: user, defaultKey: "reversal:\(seq)")
+            try body.checkAllRead()
+            return recorded(
+                try await notFound(ifUnknown: .unknownEvent(seq)) {
+                    try await worker.run { ledger in
+                        try ledger.reverse(event: seq, reason: reason, context: eventContext)
+                    }
+                }
+            )
+        case ("GET", "/api/v1/applicants/{id}/dossier"):
+            let applicant = try Self.parameter("id", context).trimmed
+            let language: Language = request.uri.queryParameters.get("lang") == "en" ? .en : .zh
+            let dossier = try await notFound(ifUnknown: .unknownApplicant(applicant)) {
+                try await worker.run { ledger in try ledger.dossier(Dossier.Scope(applicant: applicant)) }
+            }
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "application/zip",
+                    .contentDisposition: "attachment; filename=\"dossier-\(dossier.head.events).zip\"",
+                ],
+                body: .init(byteBuffer: ByteBuffer(bytes: try Dossier.archive(dossier.files(language))))
+            )
         case ("GET", "/api/v1/verify"):
             let report = try await worker.run { ledger in try ledger.verify(against: nil) }
             return Self.json(
@@ -304,8 +419,15 @@ public struct API: Sendable {
         }
     }
 
+    /// Counts a recorded (or replayed) event in the metrics, and returns it.
+    func counted(_ event: RecordedEvent) -> RecordedEvent {
+        metrics.recorded(event)
+        return event
+    }
+
     private func recorded(_ event: RecordedEvent) -> Response {
-        Self.json(event.replayed ? 200 : 201, event.json)
+        metrics.recorded(event)
+        return Self.json(event.replayed ? 200 : 201, event.json)
     }
 
     private func claim(_ request: Request, _ user: User) async throws -> Response {

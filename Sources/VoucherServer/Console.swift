@@ -279,7 +279,7 @@ struct Console: Sendable {
             let filing = RedemptionFilingRequest(ref: ref, providerID: user.provider ?? "", useRefs: uses)
             let context = EventContext(idempotencyKey: "redemption:\(ref)", actor: user.name, businessDate: try date())
             let event = try await api.worker.run { ledger in try ledger.fileRedemption(filing, context: context) }
-            return try await providerPage(session, flash: (words.recorded(event), "ok"))
+            return try await providerPage(session, flash: (words.recorded(api.counted(event)), "ok"))
         case ("GET", "/console/claims"):
             return try await claimsPage(session, flash: nil)
         case ("POST", "/console/claims/{ref}/decide"):
@@ -296,7 +296,7 @@ struct Console: Sendable {
                 date: try date(),
                 key: nil
             )
-            return try await claimsPage(session, flash: (words.recorded(event), "ok"))
+            return try await claimsPage(session, flash: (words.recorded(api.counted(event)), "ok"))
         case ("GET", "/console/settlements"):
             return try await settlementsPage(session, flash: nil)
         case ("POST", "/console/redemptions/{ref}/settle"):
@@ -315,7 +315,7 @@ struct Console: Sendable {
                 businessDate: try date()
             )
             let event = try await api.worker.run { ledger in try ledger.settleRedemption(settlement, context: context) }
-            return try await settlementsPage(session, flash: (words.recorded(event), "ok"))
+            return try await settlementsPage(session, flash: (words.recorded(api.counted(event)), "ok"))
         case ("GET", "/console/report"):
             return try await reportPage(session, request)
         case ("GET", "/console/verify"):

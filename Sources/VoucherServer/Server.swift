@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Prometheus
 import VoucherStorage
 
 /// The service's OpenAPI document, carried in the binary.
@@ -28,10 +29,66 @@ public enum VoucherService {
     }
 }
 
-/// One line per request: method, path (without its query), status and time; never a header or
-/// a body, so that no token or password reaches the log.
+/// What the service counts, in Prometheus's text format at `/metrics`: requests by route and
+/// status, their latencies, and the events the ledger recorded (or replayed) by kind.
+public final class ServiceMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+
+    public init() {}
+
+    static let buckets: [Duration] = [
+        .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(20),
+        .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+    ]
+
+    func request(method: String, route: String, status: Int, duration: Duration) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "voucher",
+                subsystem: "http",
+                metricName: "requests",
+                unitName: "total",
+                helpText: "HTTP requests answered, by method, route and status"
+            ),
+            labels: [("method", method), ("route", route), ("status", String(status))]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "voucher",
+                subsystem: "http",
+                metricName: "request_duration",
+                unitName: "seconds",
+                helpText: "Time to answer a request, by route"
+            ),
+            labels: [("route", route)],
+            buckets: Self.buckets
+        ).record(duration)
+    }
+
+    func recorded(_ event: RecordedEvent) {
+        registry.makeCounter(
+            descriptor: MetricNameDescriptor(
+                namespace: "voucher",
+                subsystem: "ledger",
+                metricName: event.replayed ? "events_replayed" : "events_recorded",
+                unitName: "total",
+                helpText: event.replayed
+                    ? "Submissions answered with the event recorded before (same key, same content)"
+                    : "Events the service appended to the ledger, by kind"
+            ),
+            labels: [("kind", event.kind.rawValue)]
+        ).increment()
+    }
+
+    /// The metrics in Prometheus's text format.
+    public func text() -> String { registry.emitToString() }
+}
+
+/// One line per request (method, path without its query, status and time) and its metrics; never
+/// a header or a body, so that no token or password reaches the log.
 struct RequestLog<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
+    let metrics: ServiceMetrics
 
     func handle(
         _ request: Request,
@@ -41,6 +98,12 @@ struct RequestLog<Context: RequestContext>: RouterMiddleware {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
+        metrics.request(
+            method: request.method.rawValue,
+            route: context.endpointPath ?? "unmatched",
+            status: Int(response.status.code),
+            duration: elapsed
+        )
         logger.info(
             "request",
             metadata: [

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import VoucherDomain
+import VoucherReports
 import VoucherStorage
 import Yams
 
@@ -156,6 +157,8 @@ import Yams
             .replacingOccurrences(of: "/redemptions/U-A", with: "/redemptions/R-1")
             .replacingOccurrences(of: "{programme}", with: "sh-innovation-voucher")
             .replacingOccurrences(of: "{year}", with: "2022")
+            .replacingOccurrences(of: "{seq}", with: "1")
+            .replacingOccurrences(of: "{id}", with: a)
     }
 
     @Test func everyRouteAgainstEveryRoleIsAllowedOrForbiddenAsDocumented() async throws {
@@ -341,6 +344,19 @@ import Yams
             #expect(report.status == 200 && report.json["uses"] as? Int == 3, "\(report.body.prefix(300))")
             let answer5 = try await Self.call(client, .get, "/api/v1/reports/nope/2022", token: tokens[.auditor])
             #expect(answer5.status == 404)
+            // The metrics count the requests by route and status, and the events by kind.
+            let metrics = try await Self.call(client, .get, "/metrics", token: nil)
+            #expect(metrics.status == 200)
+            #expect(
+                metrics.body.contains(
+                    #"voucher_http_requests_total{method="POST",route="/api/v1/uses",status="201"} 1"#
+                ),
+                "\(metrics.body.prefix(2000))"
+            )
+            #expect(metrics.body.contains(#"voucher_ledger_events_recorded_total{kind="use"} 1"#))
+            #expect(metrics.body.contains(#"voucher_ledger_events_replayed_total{kind="use"} 1"#))
+            #expect(metrics.body.contains("voucher_http_request_duration_seconds_bucket"))
+            #expect(!metrics.body.contains("U-A2"))
         }
         // Each event's actor is the user who sent it.
         let actors = try world.ledger.rawRead { db in
@@ -457,6 +473,82 @@ import Yams
             try String.fetchOne(db, sql: "SELECT actor FROM event WHERE kind = 'decision' ORDER BY seq DESC LIMIT 1")
         }
         #expect(actor == "user-district-reviewer")
+    }
+
+    @Test func financeRecoversAndTheAuditorTakesADossier() async throws {
+        let world = try World()
+        try await world.app.test(.router) { client in
+            let finance = world.tokens[.finance]
+            let filed = try await Self.call(
+                client,
+                .post,
+                "/api/v1/redemptions",
+                token: world.tokens[.provider],
+                body: #"{"ref": "R-1", "uses": ["U-A"], "date": "2022-06-01"}"#
+            )
+            #expect(filed.status == 201)
+            let paid = try await Self.call(
+                client,
+                .post,
+                "/api/v1/redemptions/R-1/settlements",
+                token: finance,
+                body: #"{"use": "U-A", "outcome": "paid", "date": "2022-06-10"}"#
+            )
+            #expect(paid.status == 201)
+            let owed = try await Self.call(
+                client,
+                .post,
+                "/api/v1/uses/U-A/recoveries",
+                token: finance,
+                body: #"{"amount": "2,000", "reason": "重复申报", "date": "2022-07-01"}"#
+            )
+            #expect(owed.status == 201 && owed.json["kind"] as? String == "recovery", "\(owed.body)")
+            let received = try await Self.call(
+                client,
+                .post,
+                "/api/v1/uses/U-A/receipts",
+                token: finance,
+                body: #"{"amount": "2,000", "date": "2022-07-05"}"#
+            )
+            #expect(received.status == 201 && received.json["kind"] as? String == "recovery-received")
+            let noUse = try await Self.call(
+                client,
+                .post,
+                "/api/v1/uses/U-NONE/receipts",
+                token: finance,
+                body: #"{"amount": "1"}"#
+            )
+            #expect(noUse.status == 404, "\(noUse.body)")
+            // A mistaken receipt reversed by the office, with the reason.
+            let event = try #require(received.json["event"] as? Int)
+            let reversed = try await Self.call(
+                client,
+                .post,
+                "/api/v1/events/\(event)/reversals",
+                token: world.tokens[.admin],
+                body: #"{"reason": "录入错误", "date": "2022-07-06"}"#
+            )
+            #expect(reversed.status == 201 && reversed.json["kind"] as? String == "reversal", "\(reversed.body)")
+            // The auditor's dossier of A holds the recovery and the reversal.
+            var headers: HTTPFields = [:]
+            headers[.authorization] = "Bearer \(world.tokens[.auditor] ?? "")"
+            let zip = try await client.execute(
+                uri: "/api/v1/applicants/\(Self.a)/dossier",
+                method: .get,
+                headers: headers
+            ) {
+                ($0.status.code, $0.headers[.contentType], Data(buffer: $0.body))
+            }
+            #expect(zip.0 == 200 && zip.1 == "application/zip")
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("dossier-\(UUID().uuidString).zip")
+            defer { try? FileManager.default.removeItem(at: url) }
+            try zip.2.write(to: url)
+            let files = try Dossier.files(inArchiveAt: url)
+            let recoveries = String(decoding: try #require(files["recoveries.csv"]), as: UTF8.self)
+            #expect(recoveries.contains("重复申报") && recoveries.contains("received"), "\(recoveries)")
+            let reversals = String(decoding: try #require(files["reversals.csv"]), as: UTF8.self)
+            #expect(reversals.contains("录入错误"))
+        }
     }
 
     @Test func aRevokedTokenNoLongerSignsIn() async throws {
