@@ -19,15 +19,74 @@ public struct APIContext: RequestContext {
 
 /// Runs the ledger's synchronous work on a queue of its own, so that a request waiting for SQLite
 /// never holds one of the few threads Swift's concurrency runs every request on.
-struct LedgerWorker: Sendable {
+///
+/// Uses are committed in groups: the uses that arrive while a transaction is being written wait
+/// for the next, which records them all and commits once (one fsync for many). Each is answered
+/// only after the commit that holds it; a use the rules refuse gets its refusal and takes nothing
+/// from the others. Should an operation fail half-written, nothing of its group is kept and each
+/// use of the group is recorded again on its own.
+final class LedgerWorker: @unchecked Sendable {
     let ledger: Ledger
     private let queue = DispatchQueue(label: "voucher-ledger.ledger")
+    /// Uses waiting for the next group; read and changed on `queue` only.
+    private var waiting: [Job] = []
+    /// The most uses one transaction records: 256, or `VOUCHER_LARGEST_GROUP` (scripts/load sets 1
+    /// to measure one commit per use beside it).
+    static let largestGroup = max(1, Int(ProcessInfo.processInfo.environment["VOUCHER_LARGEST_GROUP"] ?? "") ?? 256)
 
-    init(ledger: Ledger) { self.ledger = ledger }
+    final class Job: @unchecked Sendable {
+        let body: (Ledger) throws -> RecordedEvent
+        let done: (Result<RecordedEvent, any Error>) -> Void
+        var result: Result<RecordedEvent, any Error>?
+
+        init(
+            body: @escaping (Ledger) throws -> RecordedEvent,
+            done: @escaping (Result<RecordedEvent, any Error>) -> Void
+        ) {
+            self.body = body
+            self.done = done
+        }
+    }
+
+    let metrics: ServiceMetrics
+
+    init(ledger: Ledger, metrics: ServiceMetrics) {
+        self.ledger = ledger
+        self.metrics = metrics
+    }
 
     func run<T: Sendable>(_ body: @escaping @Sendable (Ledger) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body(ledger) }) }
+            queue.async { [ledger] in continuation.resume(with: Result { try body(ledger) }) }
+        }
+    }
+
+    /// Records a use in the next group commit.
+    func grouped(_ body: @escaping @Sendable (Ledger) throws -> RecordedEvent) async throws -> RecordedEvent {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                self.waiting.append(Job(body: body) { continuation.resume(with: $0) })
+                // The first to wait schedules the group; later ones join it until it runs.
+                if self.waiting.count == 1 { self.queue.async { self.commitGroup() } }
+            }
+        }
+    }
+
+    private func commitGroup() {
+        let group = Array(waiting.prefix(Self.largestGroup))
+        waiting.removeFirst(group.count)
+        if !waiting.isEmpty { queue.async { self.commitGroup() } }
+        do {
+            try ledger.batch {
+                for job in group { job.result = Result { try job.body(ledger) } }
+            }
+        } catch {
+            // Nothing of the group was kept: each on its own, in order.
+            for job in group { job.result = Result { try job.body(ledger) } }
+        }
+        metrics.committedGroup(of: group.count)
+        for job in group {
+            job.done(job.result ?? .failure(LedgerError.internalInconsistency("a grouped use had no result")))
         }
     }
 }
@@ -56,7 +115,7 @@ public struct API: Sendable {
         logger: Logger = Logger(label: "voucher-ledger"),
         metrics: ServiceMetrics = ServiceMetrics()
     ) {
-        worker = LedgerWorker(ledger: ledger)
+        worker = LedgerWorker(ledger: ledger, metrics: metrics)
         self.accounts = accounts
         self.logger = logger
         self.metrics = metrics
@@ -544,7 +603,7 @@ public struct API: Sendable {
         let purchase = try Self.purchase(&body, ref: ref, user: user)
         let context = try Self.context(request, &body, user: user, defaultKey: "use:\(ref.trimmed)")
         try body.checkAllRead()
-        return recorded(try await worker.run { ledger in try ledger.use(purchase, context: context) })
+        return recorded(try await worker.grouped { ledger in try ledger.use(purchase, context: context) })
     }
 
     /// A use, if the user may see it: an enterprise its own, a provider its own; else 404.

@@ -80,6 +80,20 @@ public final class ServiceMetrics: Sendable {
         ).increment()
     }
 
+    /// How many uses each group commit recorded (``LedgerWorker``).
+    func committedGroup(of size: Int) {
+        registry.makeValueHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "voucher",
+                subsystem: "ledger",
+                metricName: "group_commit",
+                unitName: "uses",
+                helpText: "Uses recorded by each commit of a group"
+            ),
+            buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256]
+        ).record(Double(size))
+    }
+
     /// The metrics in Prometheus's text format.
     public func text() -> String { registry.emitToString() }
 }

@@ -56,6 +56,10 @@ public struct Ledger: Sendable {
             try db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)")
         }
         let queue = try whileAnotherCreates { try DatabaseQueue(path: path, configuration: configuration) }
+        // Every commit reaches the disk before it returns: GRDB sets NORMAL with WAL, which syncs
+        // only at checkpoints, so a power cut could lose the last commits. An answer that something
+        // was recorded holds.
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         let ledger = Ledger(writer: queue)
         try ledger.migrate()
         try whileAnotherCreates { try ledger.installBundledProgrammes(actor: actor) }

@@ -551,6 +551,53 @@ import Yams
         }
     }
 
+    @Test func usesSentTogetherAreCommittedTogetherEachWithItsOwnAnswer() async throws {
+        let world = try World()
+        let before = try world.ledger.chainHead().events
+        try await world.app.test(.router) { client in
+            let token = world.tokens[.admin]
+            // 40 uses of A's quota at once: 30 good ones (1,000 each), 5 of a product the provider
+            // does not sell, 5 repeating another's reference with other content (whichever comes
+            // second of the two is refused).
+            let answers = try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+                for index in 0..<40 {
+                    group.addTask {
+                        let product = index % 8 == 7 ? "P2" : "P1"
+                        let ref = index % 8 == 6 ? "U-G\(index - 1)" : "U-G\(index)"
+                        let amount = "2,000"
+                        let body =
+                            #"{"ref": "\#(ref)", "applicant": "\#(Self.a)", "provider": "\#(Self.lab)", "product": "\#(product)", "programme": "sh-innovation-voucher", "service_amount": "\#(amount)", "date": "2022-05-0\#(index % 8 == 6 ? 2 : 1)"}"#
+                        let answer = try await Self.call(client, .post, "/api/v1/uses", token: token, body: body)
+                        return (index, answer.status)
+                    }
+                }
+                var all: [Int: Int] = [:]
+                for try await (index, status) in group { all[index] = status }
+                return all
+            }
+            for (index, status) in answers {
+                switch index % 8 {
+                case 7: #expect(status == 422, "use \(index): \(status)")
+                case 5, 6: #expect([201, 409].contains(status), "use \(index): \(status)")
+                default: #expect(status == 201, "use \(index): \(status)")
+                }
+            }
+            for pair in stride(from: 5, to: 40, by: 8) {
+                #expect(Set([answers[pair], answers[pair + 1]]) == [201, 409], "uses \(pair), \(pair + 1)")
+            }
+            // Some commit held more than one use: fewer commits than uses.
+            let metrics = try await Self.call(client, .get, "/metrics", token: nil)
+            let commits = metrics.body.split(separator: "\n").first {
+                $0.hasPrefix("voucher_ledger_group_commit_uses_count")
+            }
+            let count = commits.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+            #expect(count >= 1 && count < 40, "\(commits ?? "no group commits")")
+        }
+        // The 30 good uses and nothing else, and the ledger verifies (its kept totals included).
+        #expect(try world.ledger.chainHead().events == before + 30)
+        #expect(try world.ledger.verify(against: nil).isValid)
+    }
+
     @Test func aRevokedTokenNoLongerSignsIn() async throws {
         let world = try World()
         try world.accounts.revokeTokens(of: "user-auditor", by: "admin")

@@ -700,4 +700,12 @@ struct OpeningTests {
         }
         #expect(calls == 1)
     }
+
+    @Test func aLedgerFileSyncsEveryCommit() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sync-\(UUID().uuidString).sqlite")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let ledger = try Ledger.open(at: url.path, actor: "test")
+        // FULL (2): a commit returns once it is on the disk, not at the next checkpoint.
+        #expect(try ledger.rawRead { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
+    }
 }
