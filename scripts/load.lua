@@ -1,7 +1,8 @@
 -- wrk script for scripts/load: each thread sends its share of a uses.csv (from
 -- scripts/make-bench-data.py) as POST /api/v1/uses, or as POST /api/v1/quotes, and logs each
 -- answer's status, event and hash (for the kill test) to OUT/answers-THREAD.txt.
--- Arguments (after --): USES_CSV THREADS OUT TOKEN MODE (uses|quotes) [SKIP: rows of each thread's share to skip]
+-- Arguments (after --): USES_CSV THREADS OUT TOKEN MODE (uses|quotes) [SKIP: rows each thread skips, as
+-- A:B:… by thread, so that a run sends rows no earlier run sent]
 local threads = {}
 
 function setup(thread)
@@ -20,7 +21,9 @@ function init(args)
         end
         index = index + 1
     end
-    position = tonumber(args[6] or "0") % #rows
+    local skips = {}
+    for skip in (args[6] or ""):gmatch("[^:]+") do table.insert(skips, tonumber(skip)) end
+    position = (skips[id + 1] or 0) % #rows
     log = io.open(args[3] .. "/answers-" .. id .. ".txt", "w")
     wrk.method = "POST"
     wrk.headers["Content-Type"] = "application/json"

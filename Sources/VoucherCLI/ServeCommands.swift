@@ -62,8 +62,11 @@ struct Serve: ParsableCommand {
         guard let (host, port) = Self.address(listen) else { throw ExitCode.validationFailure }
         var logger = Logger(label: "voucher-ledger")
         logger.logLevel = .info
+        // Two connections that only read: quotes, reports and pages run beside the writes.
+        let readers = try guarded { try (0..<2).map { _ in try Ledger.openForReading(at: ledger.path) } }
         let application = try VoucherService.application(
             ledger: opened,
+            readers: readers,
             accounts: store,
             host: host,
             port: port,

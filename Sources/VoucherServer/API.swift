@@ -61,6 +61,30 @@ final class LedgerWorker: @unchecked Sendable {
         }
     }
 
+    /// Connections that only read (read-only, each with a queue of its own): quotes, reports,
+    /// verification and pages run there, beside the writes, and never hold them up. A ledger in
+    /// memory has none, and reads on the writer's queue.
+    private var readers: [(ledger: Ledger, queue: DispatchQueue)] = []
+    private let nextReader = NSLock()
+    private var readerIndex = 0
+
+    func addReaders(_ ledgers: [Ledger]) {
+        readers = ledgers.enumerated().map { ($1, DispatchQueue(label: "voucher-ledger.reader-\($0)")) }
+    }
+
+    /// Runs a read on the next reader (the writer's queue when there is none). What it reads was
+    /// committed before it began: an answer given after a commit is seen by every read after it.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Ledger) throws -> T) async throws -> T {
+        guard !readers.isEmpty else { return try await run(body) }
+        let reader = nextReader.withLock {
+            readerIndex = (readerIndex + 1) % readers.count
+            return readers[readerIndex]
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            reader.queue.async { continuation.resume(with: Result { try body(reader.ledger) }) }
+        }
+    }
+
     /// Records a use in the next group commit.
     func grouped(_ body: @escaping @Sendable (Ledger) throws -> RecordedEvent) async throws -> RecordedEvent {
         try await withCheckedThrowingContinuation { continuation in
@@ -80,15 +104,36 @@ final class LedgerWorker: @unchecked Sendable {
             try ledger.batch {
                 for job in group { job.result = Result { try job.body(ledger) } }
             }
-        } catch {
-            // Nothing of the group was kept: each on its own, in order.
+        } catch is BatchAbandoned {
+            // An operation failed half-written, and nothing of the group was kept: each on its
+            // own, in order.
             for job in group { job.result = Result { try job.body(ledger) } }
+        } catch {
+            // The commit itself failed (the disk, a lock held too long): nothing was kept, and
+            // every use of the group is answered with why.
+            for job in group { job.result = .failure(error) }
         }
         metrics.committedGroup(of: group.count)
         for job in group {
             job.done(job.result ?? .failure(LedgerError.internalInconsistency("a grouped use had no result")))
         }
     }
+}
+
+/// How many are inside: entered while fewer than a bound are, left when done.
+final class Occupancy: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+
+    func enter(below bound: Int) -> Bool {
+        lock.withLock {
+            guard count < bound else { return false }
+            count += 1
+            return true
+        }
+    }
+
+    func leave() { lock.withLock { count -= 1 } }
 }
 
 /// The JSON API under `/api/v1`: every route, who may use it, and what it does. The rules are the
@@ -106,16 +151,21 @@ public struct API: Sendable {
     let accounts: Accounts
     /// Tokens are checked on a queue of their own: a long report never delays signing in.
     private let accountsQueue = DispatchQueue(label: "voucher-ledger.accounts", attributes: .concurrent)
+    private let passwordQueue = DispatchQueue(label: "voucher-ledger.passwords")
+    private let passwordsWaiting = Occupancy()
     let logger: Logger
     let metrics: ServiceMetrics
 
+    /// `readers`: read-only connections to the same ledger file, for what only reads.
     public init(
         ledger: Ledger,
+        readers: [Ledger] = [],
         accounts: Accounts,
         logger: Logger = Logger(label: "voucher-ledger"),
         metrics: ServiceMetrics = ServiceMetrics()
     ) {
         worker = LedgerWorker(ledger: ledger, metrics: metrics)
+        worker.addReaders(readers)
         self.accounts = accounts
         self.logger = logger
         self.metrics = metrics
@@ -231,6 +281,22 @@ public struct API: Sendable {
         return try await accountsWork { try accounts.user(forToken: token) }
     }
 
+    /// Checks passwords one at a time on a queue of their own (bcrypt takes a quarter of a second
+    /// on purpose): sign-ins cannot take both cores from everything else. When more than 16 wait,
+    /// the newest is turned away (503) instead of queued.
+    func passwordCheck<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        guard passwordsWaiting.enter(below: 16) else {
+            throw APIFailure(503, "too many sign-ins at once; try again in a moment")
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            passwordQueue.async { [passwordsWaiting] in
+                let result = Result { try body() }
+                passwordsWaiting.leave()
+                continuation.resume(with: result)
+            }
+        }
+    }
+
     /// Runs work on the accounts file off Swift's concurrency threads.
     func accountsWork<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
@@ -313,6 +379,7 @@ public struct API: Sendable {
             guard let user else { break }
             let claim = try Self.parameter("ref", context).trimmed
             var body = try await Self.body(request)
+            try Self.requireKey(request, for: "a payment")
             let payment = PaymentRequest(claimRef: claim, amount: try body.requiredMoney("amount"))
             let date = try body.date("date") ?? BusinessDate.today()
             let eventContext = try Self.context(
@@ -331,6 +398,7 @@ public struct API: Sendable {
             guard let user else { break }
             let use = try Self.parameter("ref", context).trimmed
             let receipt = route.path.hasSuffix("receipts")
+            try Self.requireKey(request, for: receipt ? "money received back" : "money owed back")
             var body = try await Self.body(request)
             let fact = RecoveryFact(
                 useRef: use,
@@ -393,7 +461,7 @@ public struct API: Sendable {
             let applicant = try Self.parameter("id", context).trimmed
             let language: Language = request.uri.queryParameters.get("lang") == "en" ? .en : .zh
             let dossier = try await notFound(ifUnknown: .unknownApplicant(applicant)) {
-                try await worker.run { ledger in try ledger.dossier(Dossier.Scope(applicant: applicant)) }
+                try await worker.read { ledger in try ledger.dossier(Dossier.Scope(applicant: applicant)) }
             }
             return Response(
                 status: .ok,
@@ -404,7 +472,7 @@ public struct API: Sendable {
                 body: .init(byteBuffer: ByteBuffer(bytes: try Dossier.archive(dossier.files(language))))
             )
         case ("GET", "/api/v1/verify"):
-            let report = try await worker.run { ledger in try ledger.verify(against: nil) }
+            let report = try await worker.read { ledger in try ledger.verify(against: nil) }
             return Self.json(
                 report.isValid ? 200 : 409,
                 .object([
@@ -449,6 +517,16 @@ public struct API: Sendable {
             actor: user.name,
             businessDate: date
         )
+    }
+
+    /// Money paid or owed that carries no reference of its own needs the client's key: a retry
+    /// after midnight would otherwise get a new default key (it names the day) and pay twice.
+    static func requireKey(_ request: Request, for what: String) throws(APIFailure) {
+        guard request.headers[idempotencyKey]?.trimmed.isEmpty == false else {
+            throw .invalid(
+                "Idempotency-Key: required for \(what); send the same key when you retry, so that it is recorded once"
+            )
+        }
     }
 
     /// The applicant or provider a request names, else the user's own; required of users who act
@@ -585,7 +663,7 @@ public struct API: Sendable {
         let purchase = try Self.purchase(&body, ref: "quote", user: user)
         let date = try body.date("date") ?? BusinessDate.today()
         try body.checkAllRead()
-        let decision = try await worker.run { ledger in try ledger.quote(purchase, on: date, under: nil) }
+        let decision = try await worker.read { ledger in try ledger.quote(purchase, on: date, under: nil) }
         return Self.json(
             200,
             .object([
@@ -609,7 +687,7 @@ public struct API: Sendable {
     /// A use, if the user may see it: an enterprise its own, a provider its own; else 404.
     func visibleUse(_ ref: String, _ user: User) async throws -> UseView {
         let ref = ref.trimmed
-        let view = try await worker.run { ledger in try ledger.useView(ref: ref) }
+        let view = try await worker.read { ledger in try ledger.useView(ref: ref) }
         guard let view,
             user.role != .enterprise || view.applicant == user.applicant,
             user.role != .provider || view.use.provider == user.provider
@@ -688,7 +766,7 @@ public struct API: Sendable {
         }
         let report: ReconciliationReport
         do {
-            report = try await worker.run { ledger in
+            report = try await worker.read { ledger in
                 try buildReport(ledger, programme: programme, period: .year(year))
             }
         } catch LedgerError.unknownProgramme(let id) {

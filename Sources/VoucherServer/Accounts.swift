@@ -92,6 +92,8 @@ public struct Accounts: Sendable {
             }
             configuration.journalMode = .wal
             queue = try DatabaseQueue(path: path, configuration: configuration)
+            // A change acknowledged (a token revoked) is on the disk.
+            try queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         }
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
@@ -229,7 +231,7 @@ public struct Accounts: Sendable {
         return token
     }
 
-    /// Revokes every token of a user.
+    /// Revokes every token of a user, and ends their console sessions.
     public func revokeTokens(of name: String, by actor: String) throws {
         try queue.write { db in
             guard let user = try Self.user(db, named: name) else { throw AccountError("no user named \(name)") }
@@ -238,7 +240,8 @@ public struct Accounts: Sendable {
                 sql: "UPDATE token SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
                 arguments: [at, user.id]
             )
-            try Self.record(db, at: at, by: actor, user: user.name, change: "API tokens revoked")
+            try db.execute(sql: "DELETE FROM session WHERE user_id = ?", arguments: [user.id])
+            try Self.record(db, at: at, by: actor, user: user.name, change: "API tokens revoked, sessions ended")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import Mustache
@@ -19,6 +20,10 @@ struct Console: Sendable {
     let api: API
     let library: MustacheLibrary
     let throttle: LoginThrottle
+
+    // swift-format-ignore: NeverForceUnwrap
+    // A valid field name, spelled out.
+    static let contentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
 
     static let sessionCookie = "vl_session"
     static let loginCookie = "vl_login"
@@ -164,18 +169,21 @@ struct Console: Sendable {
         let form = try await Self.form(request)
         let language: Language = form["lang"]?.first == "en" ? .en : .zh
         let words = Words(language)
-        guard let token = form["csrf"]?.first, let cookie = request.cookies[Self.loginCookie]?.value,
+        guard let token = form["csrf"]?.first, !token.isEmpty, let cookie = request.cookies[Self.loginCookie]?.value,
             Self.same(token, cookie)
         else {
             return message(403, nil, "csrf", language: language)
         }
         let name = form["name"]?.first?.trimmed ?? ""
         let password = form["password"]?.first ?? ""
+        // A name is at most 64 characters: a longer one is no user's, and is not remembered.
+        guard name.unicodeScalars.count <= 64, password.utf8.count <= 1024 else {
+            return message(422, nil, text: words["wrongPassword"], language: language)
+        }
         // Repeated failures for a name are answered more and more slowly.
-        try await Task.sleep(for: await throttle.delay(for: name))
+        try await Task.sleep(for: await throttle.attempt(name))
         let accounts = api.accounts
-        guard let user = try await api.accountsWork({ try accounts.user(named: name, password: password) }) else {
-            await throttle.failed(name)
+        guard let user = try await api.passwordCheck({ try accounts.user(named: name, password: password) }) else {
             var response = render(
                 "login",
                 title: words["signIn"],
@@ -261,7 +269,7 @@ struct Console: Sendable {
                 serviceAmount: try money("service_amount")
             )
             let on = try date()
-            let decision = try await api.worker.run { ledger in try ledger.quote(purchase, on: on, under: nil) }
+            let decision = try await api.worker.read { ledger in try ledger.quote(purchase, on: on, under: nil) }
             let values = ["provider", "product", "service_amount", "date"].reduce(into: [String: String]()) {
                 $0[$1] = field($1) ?? ""
             }
@@ -319,7 +327,7 @@ struct Console: Sendable {
         case ("GET", "/console/report"):
             return try await reportPage(session, request)
         case ("GET", "/console/verify"):
-            let (report, digest) = try await api.worker.run { ledger in
+            let (report, digest) = try await api.worker.read { ledger in
                 (try ledger.verify(against: nil), try ledger.digest())
             }
             return render(
@@ -382,7 +390,7 @@ struct Console: Sendable {
     private func enterprisePage(_ session: Session) async throws -> Response {
         let words = Words(session.language)
         let applicant = session.user.applicant ?? ""
-        let dossier = try await api.worker.run { ledger in try ledger.dossier(Dossier.Scope(applicant: applicant)) }
+        let dossier = try await api.worker.read { ledger in try ledger.dossier(Dossier.Scope(applicant: applicant)) }
         let reversed = dossier.reversedBy
         func state(_ seq: Int64) -> String { reversed[seq].map { words.reversed($0) } ?? "" }
         let claims: [[String: Any]] = dossier.claims.map { claim in
@@ -416,7 +424,7 @@ struct Console: Sendable {
     private func quotePage(_ session: Session, form: [String: String], result: [String: Any]?) async throws -> Response
     {
         let words = Words(session.language)
-        let programmes = try await api.worker.run { ledger in try ledger.programmes() }
+        let programmes = try await api.worker.read { ledger in try ledger.programmes() }
         var data: [String: Any] = [
             "programmes": programmes.filter { $0.kind == .voucher }.map { programme in
                 [
@@ -433,7 +441,7 @@ struct Console: Sendable {
     private func providerPage(_ session: Session, flash: (String, String)?) async throws -> Response {
         let words = Words(session.language)
         let provider = session.user.provider ?? ""
-        let uses = try await api.worker.run { ledger in try ledger.providerUses(provider) }
+        let uses = try await api.worker.read { ledger in try ledger.providerUses(provider) }
         let rows: [[String: Any]] = uses.map { use in
             [
                 "ref": use.ref, "applicant": use.applicant, "date": use.usedOn, "amount": use.amount.formatted(),
@@ -454,7 +462,7 @@ struct Console: Sendable {
     private func claimsPage(_ session: Session, flash: (String, String)?) async throws -> Response {
         let words = Words(session.language)
         let level: ReviewLevel = session.user.role == .cityReviewer ? .city : .district
-        let claims = try await api.worker.run { ledger in try ledger.pendingClaims(level: level) }
+        let claims = try await api.worker.read { ledger in try ledger.pendingClaims(level: level) }
         let rows: [[String: Any]] = claims.map { claim in
             [
                 "ref": claim.ref, "refPath": Self.pathComponent(claim.ref), "applicant": claim.applicant,
@@ -474,7 +482,7 @@ struct Console: Sendable {
 
     private func settlementsPage(_ session: Session, flash: (String, String)?) async throws -> Response {
         let words = Words(session.language)
-        let items = try await api.worker.run { ledger in try ledger.pendingSettlements() }
+        let items = try await api.worker.read { ledger in try ledger.pendingSettlements() }
         let rows: [[String: Any]] = items.map { item in
             [
                 "filing": item.filingRef, "filingPath": Self.pathComponent(item.filingRef), "date": item.filedOn,
@@ -493,7 +501,7 @@ struct Console: Sendable {
 
     private func reportPage(_ session: Session, _ request: Request) async throws -> Response {
         let words = Words(session.language)
-        let programmes = try await api.worker.run { ledger in try ledger.programmes() }
+        let programmes = try await api.worker.read { ledger in try ledger.programmes() }
         let chosen =
             request.uri.queryParameters.get("programme").flatMap { name in
                 programmes.first { $0.id.value == name }
@@ -503,7 +511,7 @@ struct Console: Sendable {
         var html = ""
         if let chosen {
             let id = chosen.id
-            let report = try await api.worker.run { ledger in
+            let report = try await api.worker.read { ledger in
                 try buildReport(ledger, programme: id, period: .year(year))
             }
             html = report.htmlBody(session.language)
@@ -589,19 +597,33 @@ struct Console: Sendable {
     }
 }
 
-/// Slows down repeated failed sign-ins for a name: from the third failure on, each attempt waits
-/// a second more (at most ten) before it is answered; a success clears the count.
+/// Slows down repeated failed sign-ins for a name: from the third failure in 15 minutes on, each
+/// attempt waits a second more (at most ten) before it is answered; a success clears the count.
+/// An attempt counts before its password is checked, so that guesses sent together are slowed
+/// too. It remembers at most 10,000 names (the oldest go first), so that guessing many names
+/// cannot fill the memory.
 actor LoginThrottle {
-    private var failures: [String: Int] = [:]
+    private var failures: [String: (count: Int, last: ContinuousClock.Instant)] = [:]
     let step: Duration
+    static let window: Duration = .seconds(15 * 60)
+    static let remembered = 10_000
 
     init(step: Duration = .seconds(1)) { self.step = step }
 
-    func delay(for name: String) -> Duration {
-        let count = failures[name.lowercased()] ?? 0
-        return count < 3 ? .zero : step * min(count - 2, 10)
+    /// Counts an attempt for `name` and returns how long it waits before its answer.
+    func attempt(_ name: String) -> Duration {
+        let key = name.lowercased()
+        let now = ContinuousClock.now
+        var entry = failures[key] ?? (0, now)
+        if now - entry.last > Self.window { entry = (0, now) }
+        let wait = entry.count < 3 ? Duration.zero : step * min(entry.count - 2, 10)
+        failures[key] = (entry.count + 1, now)
+        if failures.count > Self.remembered {
+            let oldest = failures.min { $0.value.last < $1.value.last }?.key
+            if let oldest { failures[oldest] = nil }
+        }
+        return wait
     }
 
-    func failed(_ name: String) { failures[name.lowercased(), default: 0] += 1 }
     func succeeded(_ name: String) { failures[name.lowercased()] = nil }
 }

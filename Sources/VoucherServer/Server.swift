@@ -15,12 +15,13 @@ public enum VoucherService {
     /// when run with `runService()`.
     public static func application(
         ledger: Ledger,
+        readers: [Ledger] = [],
         accounts: Accounts,
         host: String,
         port: Int,
         logger: Logger
     ) throws -> some ApplicationProtocol {
-        let api = API(ledger: ledger, accounts: accounts, logger: logger)
+        let api = API(ledger: ledger, readers: readers, accounts: accounts, logger: logger)
         return Application(
             router: try api.router(),
             configuration: .init(address: .hostname(host, port: port), serverName: "voucher-ledger"),

@@ -114,6 +114,17 @@ import VoucherStorage
         }
     }
 
+    @Test func revokingAUserEndsTheirSessions() async throws {
+        let world = try World()
+        try await world.app.test(.router) { client in
+            let (cookie, _) = try await Self.signIn(client, .auditor)
+            #expect(try await Self.get(client, "/console/verify", cookies: cookie).status == 200)
+            try world.accounts.revokeTokens(of: "user-auditor", by: "admin")
+            let after = try await Self.get(client, "/console/verify", cookies: cookie)
+            #expect(after.status == 303 && after.headers[.location] == "/console/login")
+        }
+    }
+
     @Test func repeatedFailuresAreSlowedDown() async throws {
         let world = try World()
         try await world.app.test(.router) { client in

@@ -495,12 +495,21 @@ import Yams
                 body: #"{"use": "U-A", "outcome": "paid", "date": "2022-06-10"}"#
             )
             #expect(paid.status == 201)
+            let keyless = try await Self.call(
+                client,
+                .post,
+                "/api/v1/uses/U-A/recoveries",
+                token: finance,
+                body: #"{"amount": "2,000", "reason": "x"}"#
+            )
+            #expect(keyless.status == 422 && keyless.body.contains("Idempotency-Key"), "\(keyless.body)")
             let owed = try await Self.call(
                 client,
                 .post,
                 "/api/v1/uses/U-A/recoveries",
                 token: finance,
-                body: #"{"amount": "2,000", "reason": "重复申报", "date": "2022-07-01"}"#
+                body: #"{"amount": "2,000", "reason": "重复申报", "date": "2022-07-01"}"#,
+                key: "recovery-1"
             )
             #expect(owed.status == 201 && owed.json["kind"] as? String == "recovery", "\(owed.body)")
             let received = try await Self.call(
@@ -508,7 +517,8 @@ import Yams
                 .post,
                 "/api/v1/uses/U-A/receipts",
                 token: finance,
-                body: #"{"amount": "2,000", "date": "2022-07-05"}"#
+                body: #"{"amount": "2,000", "date": "2022-07-05"}"#,
+                key: "receipt-1"
             )
             #expect(received.status == 201 && received.json["kind"] as? String == "recovery-received")
             let noUse = try await Self.call(
@@ -516,7 +526,8 @@ import Yams
                 .post,
                 "/api/v1/uses/U-NONE/receipts",
                 token: finance,
-                body: #"{"amount": "1"}"#
+                body: #"{"amount": "1"}"#,
+                key: "r-2"
             )
             #expect(noUse.status == 404, "\(noUse.body)")
             // A mistaken receipt reversed by the office, with the reason.
@@ -608,7 +619,7 @@ import Yams
             #expect(answer7.status == 200)
         }
         let changes = try world.accounts.changes().map(\.change)
-        #expect(changes.last == "API tokens revoked" && changes.contains("API token issued"))
+        #expect(changes.last == "API tokens revoked, sessions ended" && changes.contains("API token issued"))
     }
 
     @Test func theOpenAPIDocumentListsExactlyTheRoutes() throws {
