@@ -53,36 +53,31 @@ struct Register: ParsableCommand {
                 guard let applicantKind = ApplicantKind(rawValue: kind) else {
                     throw LedgerError.invalid(field: "kind", value: kind, reason: "use enterprise or team")
                 }
-                let identifier = try identifierFor(id, team: applicantKind == .team, overrideReason, overrideBy)
+                let identifier = try PartyIdentifier.registered(
+                    id,
+                    team: applicantKind == .team,
+                    overrideReason: overrideReason,
+                    overrideBy: overrideBy
+                )
                 let ledger = try options.ledger.open()
+                let registration = ApplicantRegistration(
+                    identifier: identifier,
+                    kind: applicantKind,
+                    name: name,
+                    district: district,
+                    region: region,
+                    group: group,
+                    attributes: attributes
+                )
                 // After a change, registering the earlier details again is a change too: the default
                 // key names the registration it follows.
-                let current = (try? ledger.applicant(identifier.value).eventSeq).map { [":after-\($0)"] } ?? []
+                let current = try? ledger.applicant(identifier.value).eventSeq
                 return try ledger.registerApplicant(
-                    ApplicantRegistration(
-                        identifier: identifier,
-                        kind: applicantKind,
-                        name: name,
-                        district: district,
-                        region: region,
-                        group: group,
-                        attributes: attributes
-                    ),
-                    context: options.context(
-                        defaultKey:
-                            "applicant:\(id):\(Ledger.contentKey([name, kind, district, region, group ?? ""] + attributeKey))"
-                            + current.joined()
-                    )
+                    registration,
+                    context: options.context(defaultKey: Ledger.registrationKey(registration, id: id, after: current))
                 )
             }
             report(event, what: "applicant \(id)", format: options.format, language: options.lang)
-        }
-
-        /// The attributes in the default idempotency key, when there are any (a key without them
-        /// stays what it was before attributes were kept).
-        private var attributeKey: [String] {
-            let names = Set(attributes.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
-            return names.isEmpty ? [] : [names.sorted().joined(separator: ";")]
         }
     }
 
@@ -101,13 +96,21 @@ struct Register: ParsableCommand {
 
         func run() throws {
             let event = try guarded {
-                try options.ledger.open().registerProvider(
-                    ProviderRegistration(
-                        identifier: try identifierFor(id, team: false, overrideReason, overrideBy),
-                        name: name,
-                        region: region
+                // Who records is asked before the details are checked.
+                let ledger = try options.ledger.open()
+                let registration = ProviderRegistration(
+                    identifier: try PartyIdentifier.registered(
+                        id,
+                        team: false,
+                        overrideReason: overrideReason,
+                        overrideBy: overrideBy
                     ),
-                    context: options.context(defaultKey: "provider:\(id):\(Ledger.contentKey([name, region]))")
+                    name: name,
+                    region: region
+                )
+                return try ledger.registerProvider(
+                    registration,
+                    context: options.context(defaultKey: Ledger.registrationKey(registration, id: id))
                 )
             }
             report(event, what: "provider \(id)", format: options.format, language: options.lang)
@@ -129,35 +132,21 @@ struct Register: ParsableCommand {
 
         func run() throws {
             let event = try guarded {
-                try options.ledger.open().registerProduct(
-                    ProductRegistration(
-                        code: code,
-                        providerID: provider,
-                        name: name,
-                        category: category,
-                        listPrice: listPrice
-                    ),
-                    context: options.context(
-                        defaultKey:
-                            "product:\(code):\(Ledger.contentKey([provider, name, category, listPrice.decimalString()]))"
-                    )
+                let ledger = try options.ledger.open()
+                let registration = ProductRegistration(
+                    code: code,
+                    providerID: provider,
+                    name: name,
+                    category: category,
+                    listPrice: listPrice
+                )
+                return try ledger.registerProduct(
+                    registration,
+                    context: options.context(defaultKey: Ledger.registrationKey(registration))
                 )
             }
             report(event, what: "product \(code)", format: options.format, language: options.lang)
         }
-    }
-}
-
-private func identifierFor(_ id: String, team: Bool, _ reason: String?, _ approvedBy: String?) throws -> PartyIdentifier
-{
-    do {
-        if team { return .team(try TeamRegistrationNumber(id)) }
-        let override = reason.flatMap { reason in approvedBy.map { (reason: reason, approvedBy: $0) } }
-        return try PartyIdentifier.creditCode(id, override: override)
-    } catch let error as USCCError {
-        throw LedgerError.invalid(field: "id", value: id, reason: error.description)
-    } catch let error as TeamNumberError {
-        throw LedgerError.invalid(field: "id", value: id, reason: error.description)
     }
 }
 

@@ -133,4 +133,25 @@ public enum PartyIdentifier: Sendable, Hashable, Codable, CustomStringConvertibl
             return .overriddenCreditCode(code: code, reason: override.reason, approvedBy: override.approvedBy)
         }
     }
+
+    /// A party's identifier as a registration gives it: a team number (`team`), or a credit code
+    /// (overridden when a reason and an approver are given); a refusal names the field `id`.
+    public static func registered(
+        _ id: String,
+        team: Bool,
+        overrideReason: String? = nil,
+        overrideBy: String? = nil
+    ) throws(LedgerError) -> PartyIdentifier {
+        do {
+            if team { return .team(try TeamRegistrationNumber(id)) }
+            let override = overrideReason.flatMap { reason in overrideBy.map { (reason: reason, approvedBy: $0) } }
+            return try PartyIdentifier.creditCode(id, override: override)
+        } catch let error as USCCError {
+            throw .invalid(field: "id", value: id, reason: error.description)
+        } catch let error as TeamNumberError {
+            throw .invalid(field: "id", value: id, reason: error.description)
+        } catch {
+            throw .invalid(field: "id", value: id, reason: "\(error)")
+        }
+    }
 }

@@ -193,6 +193,9 @@ public struct API: Sendable {
     public static let routes: [Route] = [
         Route(method: "GET", path: "/api/v1/openapi.yaml", roles: []),
         Route(method: "GET", path: "/api/v1/me", roles: Set(Role.allCases)),
+        Route(method: "POST", path: "/api/v1/applicants", roles: [.admin]),
+        Route(method: "POST", path: "/api/v1/providers", roles: [.admin]),
+        Route(method: "POST", path: "/api/v1/products", roles: [.admin]),
         Route(method: "POST", path: "/api/v1/claims", roles: [.enterprise, .admin]),
         Route(method: "POST", path: "/api/v1/claims/{ref}/decisions", roles: reviewers),
         // Not providers: a quote shows the applicant's quota left.
@@ -355,6 +358,9 @@ public struct API: Sendable {
         case ("POST", "/api/v1/claims"):
             guard let user else { break }
             return try await claim(request, user)
+        case ("POST", "/api/v1/applicants"), ("POST", "/api/v1/providers"), ("POST", "/api/v1/products"):
+            guard let user else { break }
+            return try await register(route.path, request, user)
         case ("POST", "/api/v1/claims/{ref}/decisions"):
             guard let user else { break }
             return try await decide(request, context, user)
@@ -584,6 +590,84 @@ public struct API: Sendable {
         let context = try Self.context(request, &body, user: user, defaultKey: "claim:\(ref.trimmed)")
         try body.checkAllRead()
         return recorded(try await worker.run { ledger in try ledger.claim(claim, context: context) })
+    }
+
+    /// A registration of an applicant, a provider or a product, with the command line's fields and
+    /// default keys.
+    private func register(_ path: String, _ request: Request, _ user: User) async throws -> Response {
+        var body = try await Self.body(request)
+        switch path {
+        case "/api/v1/applicants":
+            let id = try body.required("id")
+            let kindName = try body.required("kind")
+            guard let kind = ApplicantKind(rawValue: kindName) else {
+                throw APIFailure.invalid("kind \"\(kindName)\": enterprise or team")
+            }
+            let registration = ApplicantRegistration(
+                identifier: try PartyIdentifier.registered(
+                    id,
+                    team: kind == .team,
+                    overrideReason: try body.string("override_reason"),
+                    overrideBy: try body.string("override_by")
+                ),
+                kind: kind,
+                name: try body.required("name"),
+                district: try body.string("district") ?? "",
+                region: try body.string("region") ?? "",
+                group: try body.string("group"),
+                attributes: try body.strings("attributes")
+            )
+            let date = try body.date("date") ?? BusinessDate.today()
+            let key = try Self.key(request, user: user)
+            try body.checkAllRead()
+            let name = user.name
+            return recorded(
+                try await worker.run { ledger in
+                    let current = try? ledger.applicant(registration.identifier.value).eventSeq
+                    let context = EventContext(
+                        idempotencyKey: key ?? Ledger.registrationKey(registration, id: id, after: current),
+                        actor: name,
+                        businessDate: date
+                    )
+                    return try ledger.registerApplicant(registration, context: context)
+                }
+            )
+        case "/api/v1/providers":
+            let id = try body.required("id")
+            let registration = ProviderRegistration(
+                identifier: try PartyIdentifier.registered(
+                    id,
+                    team: false,
+                    overrideReason: try body.string("override_reason"),
+                    overrideBy: try body.string("override_by")
+                ),
+                name: try body.required("name"),
+                region: try body.required("region")
+            )
+            let context = try Self.context(
+                request,
+                &body,
+                user: user,
+                defaultKey: Ledger.registrationKey(registration, id: id)
+            )
+            try body.checkAllRead()
+            return recorded(
+                try await worker.run { ledger in try ledger.registerProvider(registration, context: context) }
+            )
+        default:
+            let registration = ProductRegistration(
+                code: try body.required("code"),
+                providerID: try body.required("provider"),
+                name: try body.required("name"),
+                category: try body.required("category"),
+                listPrice: try body.requiredMoney("list_price")
+            )
+            let context = try Self.context(request, &body, user: user, defaultKey: Ledger.registrationKey(registration))
+            try body.checkAllRead()
+            return recorded(
+                try await worker.run { ledger in try ledger.registerProduct(registration, context: context) }
+            )
+        }
     }
 
     private func decide(_ request: Request, _ context: APIContext, _ user: User) async throws -> Response {

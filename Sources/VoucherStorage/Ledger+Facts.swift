@@ -162,3 +162,40 @@ extension Ledger {
         Hashing.sha256(CanonicalJSON.array(parts.map { .string($0) }).text)
     }
 }
+
+// MARK: - The default idempotency keys of registrations (the command line's and the service's)
+
+extension Ledger {
+    /// An applicant's registration: its id and content, and the registration it follows (after a
+    /// change, registering the earlier details again is a change too).
+    public static func registrationKey(
+        _ registration: ApplicantRegistration,
+        id: String,
+        after current: Int64?
+    )
+        -> String
+    {
+        let names = Set(registration.attributes.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+        // A key without attributes stays what it was before attributes were kept.
+        let attributes = names.isEmpty ? [] : [names.sorted().joined(separator: ";")]
+        return "applicant:\(id):"
+            + contentKey(
+                [
+                    registration.name, registration.kind.rawValue, registration.district, registration.region,
+                    registration.group ?? "",
+                ] + attributes
+            ) + (current.map { ":after-\($0)" } ?? "")
+    }
+
+    public static func registrationKey(_ registration: ProviderRegistration, id: String) -> String {
+        "provider:\(id):\(contentKey([registration.name, registration.region]))"
+    }
+
+    public static func registrationKey(_ registration: ProductRegistration) -> String {
+        "product:\(registration.code):"
+            + contentKey([
+                registration.providerID, registration.name, registration.category,
+                registration.listPrice.decimalString(),
+            ])
+    }
+}

@@ -609,6 +609,53 @@ import Yams
         #expect(try world.ledger.verify(against: nil).isValid)
     }
 
+    @Test func anAdminRegistersPartiesAndProductsAsTheCommandLineDoes() async throws {
+        let world = try World()
+        let admin = world.tokens[.admin]
+        try await world.app.test(.router) { client in
+            let applicant =
+                #"{"id": "91310110MA1G8PJN4G", "name": "乙联合创新有限公司", "kind": "enterprise", "district": "杨浦区", "region": "shanghai", "attributes": ["jic-member"], "date": "2022-02-01"}"#
+            let first = try await Self.call(client, .post, "/api/v1/applicants", token: admin, body: applicant)
+            #expect(first.status == 201, "\(first.body)")
+            let again = try await Self.call(client, .post, "/api/v1/applicants", token: admin, body: applicant)
+            #expect(again.status == 200 && again.json["event"] as? Int == first.json["event"] as? Int)
+            let badCode = try await Self.call(
+                client,
+                .post,
+                "/api/v1/applicants",
+                token: admin,
+                body: #"{"id": "91310110MA1G8PJN4X", "name": "丙", "kind": "enterprise"}"#
+            )
+            #expect(badCode.status == 422 && badCode.body.contains("id"), "\(badCode.body)")
+            let provider = try await Self.call(
+                client,
+                .post,
+                "/api/v1/providers",
+                token: admin,
+                body: #"{"id": "91320000007000031H", "name": "苏州检测院", "region": "jiangsu"}"#
+            )
+            #expect(provider.status == 201, "\(provider.body)")
+            let product = try await Self.call(
+                client,
+                .post,
+                "/api/v1/products",
+                token: admin,
+                body:
+                    #"{"code": "SZ-1", "provider": "91320000007000031H", "name": "电磁兼容检测", "category": "testing", "list_price": "8万"}"#
+            )
+            #expect(product.status == 201, "\(product.body)")
+            let reviewer = try await Self.call(
+                client,
+                .post,
+                "/api/v1/products",
+                token: world.tokens[.districtReviewer],
+                body: "{}"
+            )
+            #expect(reviewer.status == 403)
+        }
+        #expect(try world.ledger.applicant("91310110MA1G8PJN4G").attributes == ["jic-member"])
+    }
+
     @Test func aRevokedTokenNoLongerSignsIn() async throws {
         let world = try World()
         try world.accounts.revokeTokens(of: "user-auditor", by: "admin")
