@@ -42,20 +42,7 @@ struct BudgetCommand: ParsableCommand {
 
         func run() throws {
             let event = try guarded {
-                var parsed: [BudgetShare] = []
-                for text in shares {
-                    let parts = text.split(separator: "=", maxSplits: 1).map {
-                        $0.trimmingCharacters(in: .whitespaces)
-                    }
-                    guard parts.count == 2, let rate = try? Rate.parse(parts[1]) else {
-                        throw LedgerError.invalid(
-                            field: "share",
-                            value: text,
-                            reason: "write a funder's share as name=rate, e.g. city=60%"
-                        )
-                    }
-                    parsed.append(BudgetShare(name: parts[0], rate: rate))
-                }
+                let parsed = try shares.map { text throws(LedgerError) in try BudgetShare.parse(text) }
                 let appropriation = Appropriation(
                     programme: try ProgrammeID(programme),
                     year: year,
@@ -66,13 +53,11 @@ struct BudgetCommand: ParsableCommand {
                 // The default key names the appropriation it revises: setting an earlier amount
                 // again is a revision too; the same command again replays (the ledger sees it is
                 // the year's appropriation as it stands).
-                let before = try ledger.appropriation(appropriation.programme, year: year).map { ":after-\($0.event)" }
+                let before = try ledger.appropriation(appropriation.programme, year: year)?.event
                 return try ledger.setBudget(
                     appropriation,
                     context: options.context(
-                        defaultKey:
-                            "budget:\(programme):\(year):\(amount.decimalString()):\(appropriation.sharesText ?? "")"
-                            + ":\((options.date ?? today()).iso)\(before ?? "")"
+                        defaultKey: Ledger.appropriationKey(appropriation, on: options.date ?? today(), before: before)
                     )
                 )
             }

@@ -42,7 +42,7 @@ struct ProviderCommand: ParsableCommand {
                     status: status,
                     reason: reason,
                     context: EventContext(
-                        idempotencyKey: key ?? "provider-status:\(id):\(status.rawValue):\(from.iso):after-\(before)",
+                        idempotencyKey: key ?? Ledger.providerStatusKey(id, status, from: from, before: before),
                         actor: try ledger.actorName,
                         businessDate: from
                     )

@@ -196,6 +196,8 @@ public struct API: Sendable {
         Route(method: "POST", path: "/api/v1/applicants", roles: [.admin]),
         Route(method: "POST", path: "/api/v1/providers", roles: [.admin]),
         Route(method: "POST", path: "/api/v1/products", roles: [.admin]),
+        Route(method: "POST", path: "/api/v1/providers/{id}/status", roles: [.admin]),
+        Route(method: "POST", path: "/api/v1/budgets", roles: [.admin]),
         Route(method: "POST", path: "/api/v1/claims", roles: [.enterprise, .admin]),
         Route(method: "POST", path: "/api/v1/claims/{ref}/decisions", roles: reviewers),
         // Not providers: a quote shows the applicant's quota left.
@@ -358,6 +360,62 @@ public struct API: Sendable {
         case ("POST", "/api/v1/claims"):
             guard let user else { break }
             return try await claim(request, user)
+        case ("POST", "/api/v1/providers/{id}/status"):
+            guard let user else { break }
+            let provider = try Self.parameter("id", context).trimmed
+            var body = try await Self.body(request)
+            let statusName = try body.required("status").trimmed
+            guard let status = ProviderStatus(rawValue: statusName) else {
+                throw APIFailure.invalid("status \"\(statusName)\": suspended or reinstated")
+            }
+            guard let from = try body.date("from") else { throw APIFailure.invalid("from: required (YYYY-MM-DD)") }
+            let reason = try body.string("reason")
+            let key = try Self.key(request, user: user)
+            try body.checkAllRead()
+            let name = user.name
+            return recorded(
+                try await notFound(ifUnknown: .unknownProvider(provider)) {
+                    try await worker.run { ledger in
+                        let before = try ledger.providerStatus(provider).count
+                        let context = EventContext(
+                            idempotencyKey: key
+                                ?? Ledger.providerStatusKey(provider, status, from: from, before: before),
+                            actor: name,
+                            businessDate: from
+                        )
+                        return try ledger.changeProviderStatus(
+                            providerID: provider,
+                            status: status,
+                            reason: reason,
+                            context: context
+                        )
+                    }
+                }
+            )
+        case ("POST", "/api/v1/budgets"):
+            guard let user else { break }
+            var body = try await Self.body(request)
+            let appropriation = Appropriation(
+                programme: try ProgrammeID(try body.required("programme")),
+                year: try body.int("year") ?? { throw APIFailure.invalid("year: required") }(),
+                amount: try body.requiredMoney("amount"),
+                shares: try body.strings("shares").map { text throws(LedgerError) in try BudgetShare.parse(text) }
+            )
+            let date = try body.date("date") ?? BusinessDate.today()
+            let key = try Self.key(request, user: user)
+            try body.checkAllRead()
+            let name = user.name
+            return recorded(
+                try await worker.run { ledger in
+                    let before = try ledger.appropriation(appropriation.programme, year: appropriation.year)?.event
+                    let context = EventContext(
+                        idempotencyKey: key ?? Ledger.appropriationKey(appropriation, on: date, before: before),
+                        actor: name,
+                        businessDate: date
+                    )
+                    return try ledger.setBudget(appropriation, context: context)
+                }
+            )
         case ("POST", "/api/v1/applicants"), ("POST", "/api/v1/providers"), ("POST", "/api/v1/products"):
             guard let user else { break }
             return try await register(route.path, request, user)

@@ -199,3 +199,28 @@ extension Ledger {
             ])
     }
 }
+
+// MARK: - The default keys of appropriations and provider status changes
+
+extension Ledger {
+    /// An appropriation on `date`, after the appropriation it revises (`before`, its event): setting
+    /// an earlier amount again is a revision too; the same request again replays.
+    public static func appropriationKey(_ appropriation: Appropriation, on date: BusinessDate, before: Int64?) -> String
+    {
+        "budget:\(appropriation.programme.value):\(appropriation.year):\(appropriation.amount.decimalString()):"
+            + "\(appropriation.sharesText ?? ""):\(date.iso)\(before.map { ":after-\($0)" } ?? "")"
+    }
+
+    /// A provider's suspension or reinstatement from `date`, after `before` changes recorded:
+    /// suspending again after a reinstatement on the same day is a new event.
+    public static func providerStatusKey(
+        _ provider: String,
+        _ status: ProviderStatus,
+        from date: BusinessDate,
+        before: Int
+    )
+        -> String
+    {
+        "provider-status:\(provider):\(status.rawValue):\(date.iso):after-\(before)"
+    }
+}

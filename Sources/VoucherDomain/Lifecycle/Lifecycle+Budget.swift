@@ -9,6 +9,15 @@ public struct BudgetShare: Sendable, Hashable {
         self.name = name
         self.rate = rate
     }
+
+    /// A share as written: `city=60%`.
+    public static func parse(_ text: String) throws(LedgerError) -> BudgetShare {
+        let parts = text.split(separator: "=", maxSplits: 1).map { String($0).trimmed }
+        guard parts.count == 2, let rate = try? Rate.parse(parts[1]) else {
+            throw .invalid(field: "share", value: text, reason: "write a funder's share as name=rate, e.g. city=60%")
+        }
+        return BudgetShare(name: parts[0], rate: rate)
+    }
 }
 
 /// A programme year's appropriation as recorded: the `budget` row and the payload its event hashes.
