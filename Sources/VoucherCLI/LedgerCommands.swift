@@ -4,6 +4,7 @@ import VoucherDomain
 import VoucherImport
 import VoucherPolicies
 import VoucherReports
+import VoucherServer
 import VoucherStorage
 
 struct Register: ParsableCommand {
@@ -244,18 +245,7 @@ struct Policy: ParsableCommand {
             let programmes = try guarded { try ledger.openForReading().programmes() }
             switch format {
             case .json:
-                print(
-                    CanonicalJSON.array(
-                        programmes.map {
-                            .object([
-                                "id": .string($0.id.value), "kind": .string($0.kind.rawValue),
-                                "name_zh": .string($0.name.zh),
-                                "name_en": .string($0.name.en),
-                                "versions": .array($0.versions.map { .string($0.effectiveFrom.iso) }),
-                            ])
-                        }
-                    ).text
-                )
+                print(programmesJSON(programmes).text)
             case .text:
                 for programme in programmes {
                     let from = programme.versions.map(\.effectiveFrom.iso).joined(separator: ", ")
@@ -306,7 +296,7 @@ struct Policy: ParsableCommand {
                 return try options.ledger.open().installProgramme(
                     yaml: yaml,
                     file: URL(fileURLWithPath: file).lastPathComponent,
-                    context: options.context(defaultKey: "programme:\(Ledger.contentKey([yaml]))")
+                    context: options.context(defaultKey: Ledger.policyKey(yaml))
                 )
             }
             report(event, what: "policy \(file)", format: options.format, language: options.lang)

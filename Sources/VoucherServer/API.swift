@@ -193,6 +193,9 @@ public struct API: Sendable {
     public static let routes: [Route] = [
         Route(method: "GET", path: "/api/v1/openapi.yaml", roles: []),
         Route(method: "GET", path: "/api/v1/me", roles: Set(Role.allCases)),
+        Route(method: "GET", path: "/api/v1/programmes", roles: Set(Role.allCases)),
+        Route(method: "GET", path: "/api/v1/programmes/{programme}/policy", roles: Set(Role.allCases)),
+        Route(method: "POST", path: "/api/v1/programmes", roles: [.admin]),
         Route(method: "POST", path: "/api/v1/applicants", roles: [.admin]),
         Route(method: "POST", path: "/api/v1/providers", roles: [.admin]),
         Route(method: "POST", path: "/api/v1/products", roles: [.admin]),
@@ -213,6 +216,7 @@ public struct API: Sendable {
         Route(method: "POST", path: "/api/v1/events/{seq}/reversals", roles: [.admin]),
         Route(method: "GET", path: "/api/v1/applicants/{id}/dossier", roles: [.auditor, .admin]),
         Route(method: "GET", path: "/api/v1/reports/{programme}/{year}", roles: readers),
+        Route(method: "POST", path: "/api/v1/whatif", roles: readers),
         Route(method: "GET", path: "/api/v1/verify", roles: [.auditor, .admin]),
     ]
 
@@ -360,6 +364,53 @@ public struct API: Sendable {
         case ("POST", "/api/v1/claims"):
             guard let user else { break }
             return try await claim(request, user)
+        case ("GET", "/api/v1/programmes"):
+            return Self.json(200, programmesJSON(try await worker.read { ledger in try ledger.programmes() }))
+        case ("GET", "/api/v1/programmes/{programme}/policy"):
+            let name = try Self.parameter("programme", context)
+            guard let programme = try? ProgrammeID(name),
+                let yaml = try await worker.read({ ledger in try ledger.policyFile(programme) })
+            else { throw APIFailure.notFound("no programme \"\(name)\"") }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/yaml; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: yaml))
+            )
+        case ("POST", "/api/v1/programmes"):
+            guard let user else { break }
+            var body = try await Self.body(request)
+            let yaml = try body.required("yaml")
+            let file = try body.string("file") ?? "policy.yaml"
+            let eventContext = try Self.context(request, &body, user: user, defaultKey: Ledger.policyKey(yaml))
+            try body.checkAllRead()
+            return recorded(
+                try await worker.run { ledger in
+                    try ledger.installProgramme(yaml: yaml, file: file, context: eventContext)
+                }
+            )
+        case ("POST", "/api/v1/whatif"):
+            var body = try await Self.body(request)
+            let programme = try ProgrammeID(try body.required("programme"))
+            guard let year = try body.int("year") else { throw APIFailure.invalid("year: required") }
+            let policies = try body.strings("policies")
+            guard !policies.isEmpty else {
+                throw APIFailure.invalid("policies: give at least one reform's policy file (its YAML text)")
+            }
+            let language: Language = try body.string("lang") == "en" ? .en : .zh
+            try body.checkAllRead()
+            let report = try await worker.read { ledger in
+                let own = try ledger.programme(programme)
+                let reforms = try policies.enumerated().map { index, yaml in
+                    let name = "reform-\(index + 1)"
+                    return (name: name, programme: try reformProgramme(yaml: yaml, file: name, of: own))
+                }
+                return try buildWhatIf(ledger, programme: programme, year: year, reforms: reforms, everyName: false)
+            }
+            return Response(
+                status: .ok,
+                headers: [.contentType: "application/json; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: report.render(.json, language: language)))
+            )
         case ("POST", "/api/v1/providers/{id}/status"):
             guard let user else { break }
             let provider = try Self.parameter("id", context).trimmed

@@ -31,3 +31,15 @@ public func buildReport(_ ledger: Ledger, programme: ProgrammeID, period: Report
         budget: try ledger.budgetFigures(figures)
     )
 }
+
+/// The programmes as `voucher policy list --format json` and the service list them.
+public func programmesJSON(_ programmes: [Programme]) -> CanonicalJSON {
+    .array(
+        programmes.map {
+            .object([
+                "id": .string($0.id.value), "kind": .string($0.kind.rawValue), "name_zh": .string($0.name.zh),
+                "name_en": .string($0.name.en), "versions": .array($0.versions.map { .string($0.effectiveFrom.iso) }),
+            ])
+        }
+    )
+}

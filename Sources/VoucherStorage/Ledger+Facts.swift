@@ -224,3 +224,8 @@ extension Ledger {
         "provider-status:\(provider):\(status.rawValue):\(date.iso):after-\(before)"
     }
 }
+
+extension Ledger {
+    /// A policy file installed: its content.
+    public static func policyKey(_ yaml: String) -> String { "programme:\(contentKey([yaml]))" }
+}

@@ -656,6 +656,47 @@ import Yams
         #expect(try world.ledger.applicant("91310110MA1G8PJN4G").attributes == ["jic-member"])
     }
 
+    @Test func aWhatIfReplaysTheYearUnderAReformWritingNothing() async throws {
+        let world = try World()
+        let head = try world.ledger.chainHead()
+        let own = try #require(try world.ledger.policyFile(try ProgrammeID("sh-innovation-voucher")))
+        let reform = own.replacingOccurrences(of: "50%", with: "40%")
+        #expect(reform != own)
+        try await world.app.test(.router) { client in
+            let body = String(
+                decoding: try JSONSerialization.data(
+                    withJSONObject: ["programme": "sh-innovation-voucher", "year": 2022, "policies": [reform]]
+                        as [String: Any]
+                ),
+                as: UTF8.self
+            )
+            let answer = try await Self.call(client, .post, "/api/v1/whatif", token: world.tokens[.auditor], body: body)
+            #expect(answer.status == 200, "\(answer.body.prefix(300))")
+            // Two uses of 20,000: 10,000 each at 50%, 8,000 at 40%.
+            let baseline = answer.json["baseline"] as? [String: Any]
+            let reformed = (answer.json["reform"] as? [String: Any])?["figures"] as? [String: Any]
+            #expect(baseline?["used"] as? String == "20000.00", "\(answer.body.prefix(400))")
+            #expect(reformed?["used"] as? String == "16000.00", "\(answer.body.prefix(400))")
+            let noYear = try await Self.call(
+                client,
+                .post,
+                "/api/v1/whatif",
+                token: world.tokens[.auditor],
+                body: body.replacingOccurrences(of: "2022", with: "2019")
+            )
+            #expect(noYear.status == 422 && noYear.body.contains("no claim for 2019"), "\(noYear.body)")
+            let enterprise = try await Self.call(
+                client,
+                .post,
+                "/api/v1/whatif",
+                token: world.tokens[.enterprise],
+                body: body
+            )
+            #expect(enterprise.status == 403)
+        }
+        #expect(try world.ledger.chainHead() == head)
+    }
+
     @Test func aRevokedTokenNoLongerSignsIn() async throws {
         let world = try World()
         try world.accounts.revokeTokens(of: "user-auditor", by: "admin")

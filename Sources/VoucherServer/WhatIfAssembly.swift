@@ -1,0 +1,105 @@
+import VoucherDomain
+import VoucherPolicies
+import VoucherReports
+import VoucherStorage
+
+// MARK: - A what-if, gathered from the ledger: the command line's and the service's
+
+/// A reform's policy file, read as a programme with `own`'s id, kind and names and the file's
+/// versions; refused when it is of another kind of programme.
+public func reformProgramme(yaml: String, file: String, of own: Programme) throws -> Programme {
+    do {
+        let parsed = try PolicyFile.programme(yaml: yaml, file: file)
+        guard parsed.kind == own.kind else {
+            throw LedgerError.invalid(
+                field: "policy",
+                value: file,
+                reason: "is a \(parsed.kind.rawValue) programme; \(own.id) is a \(own.kind.rawValue) programme"
+            )
+        }
+        return try Programme(id: own.id, kind: own.kind, name: own.name, versions: parsed.versions)
+    } catch let error as PolicyError {
+        throw LedgerError.policy(error)
+    }
+}
+
+/// Replays a programme-year under its own policy and under each reform (`name`: what the report
+/// calls it), in memory, and gathers the report. Refused when the year has no claim, when a
+/// reform has no version in force in the year, or when the ledger changed while it was read; an
+/// internal inconsistency when the replay under the programme's own policy does not reproduce the
+/// ledger's figures. `everyName`: every applicant's name (for the CSV of every applicant), else
+/// only those the report lists.
+public func buildWhatIf(
+    _ ledger: Ledger,
+    programme id: ProgrammeID,
+    year: Int,
+    reforms: [(name: String, programme: Programme)],
+    everyName: Bool
+) throws -> WhatIfReport {
+    let own = try ledger.programme(id)
+    let years = try ledger.claimYears(id)
+    guard years.contains(year) else {
+        throw LedgerError.invalid(
+            field: "year",
+            value: "\(year)",
+            reason: years.isEmpty
+                ? "\(id) has no claim recorded in any year"
+                : "\(id) has no claim for \(year); its years: \(years.map(String.init).joined(separator: ", "))"
+        )
+    }
+    let (first, last) = (BusinessDate.startOfYear(year), BusinessDate.endOfYear(year))
+    for reform in reforms
+    where !reform.programme.versions.contains(where: {
+        $0.effectiveFrom <= last && ($0.effectiveUntil ?? last) >= first
+    }) {
+        throw LedgerError.invalid(
+            field: "policy",
+            value: reform.name,
+            reason:
+                "has no version in force in \(year) (its first takes effect on \(reform.programme.versions[0].effectiveFrom)); "
+                + "give the reform a version from 1 January \(year)"
+        )
+    }
+    var (replays, chainHead) = try ledger.replay(id) { reversed in
+        [Replay(programme: own, year: year, reversed: reversed)]
+            + reforms.map { Replay(programme: own, reform: $0.programme, year: year, reversed: reversed) }
+    }
+    // Each replay's state is let go once its outcome is read: the peak holds one at a time.
+    var outcomes: [ReplayOutcome] = []
+    while !replays.isEmpty { outcomes.append(replays.removeFirst().outcome(chainHead: chainHead)) }
+    // The baseline must be the ledger's own figures: a replay that does not reproduce them
+    // would compare a reform with something the ledger never said.
+    let recorded = try ledger.reconciliation(id, period: .year(year))
+    if recorded.chainHead != chainHead {
+        throw LedgerError.invalid(
+            field: "ledger",
+            value: "\(chainHead.events) → \(recorded.chainHead.events) events",
+            reason: "changed while the what-if read it; run it again"
+        )
+    }
+    let differs =
+        WhatIfCheck.difference(replayed: outcomes[0].figures, recorded: recorded)
+        ?? outcomes[0].changes.first.map { "event \($0.seq) decided otherwise" }
+        ?? (outcomes[0].usesWithOtherAmount > 0 ? "\(outcomes[0].usesWithOtherAmount) uses of another amount" : nil)
+    if let differs {
+        throw LedgerError.internalInconsistency(
+            "the replay under the programme's own policy does not reproduce the ledger's \(year) figures (\(differs)); "
+                + "no what-if can be trusted until it does"
+        )
+    }
+    var report = WhatIfReport(
+        programme: id,
+        name: own.name,
+        year: year,
+        baseline: outcomes[0],
+        reforms: zip(reforms, outcomes.dropFirst()).map { WhatIfReport.Scenario(policy: $0.0.name, outcome: $0.1) },
+        names: [:]
+    )
+    report.names =
+        try everyName
+        ? ledger.applicantNames()
+        : ledger.applicantNames(
+            Set(report.reforms.flatMap { report.applicants($0).prefix(WhatIfReport.listed).map(\.key) })
+        )
+    return report
+}
