@@ -95,34 +95,12 @@ extension Ledger {
             ).map { row in Dossier.Payment(seq: row[0], claimRef: row[1], amount: Money(fen: row[2])) }
             let uses = try rows(
                 """
-                SELECT u.event_seq, u.ref, c.ref, u.used_on, u.provider_id, u.product_code, u.category,
-                    u.provider_region, u.project, u.invoice, u.service_amount, u.eligible_amount, u.tax_amount,
-                    u.rate_basis_points, u.amount, u.redemption_deadline, e.explanation
+                SELECT \(Self.useColumns)
                 FROM voucher_use u JOIN claim c ON c.event_seq = u.claim_seq JOIN event e ON e.seq = u.event_seq
                 WHERE $SCOPE ORDER BY u.event_seq
                 """,
                 upTo: "u.event_seq"
-            ).map { row in
-                Dossier.Use(
-                    seq: row[0],
-                    ref: row[1],
-                    claimRef: row[2],
-                    usedOn: row[3],
-                    provider: row[4],
-                    product: row[5],
-                    category: row[6],
-                    providerRegion: row[7],
-                    project: row[8],
-                    invoice: row[9],
-                    serviceAmount: Money(fen: row[10]),
-                    eligibleAmount: (row[11] as Int64?).map(Money.init(fen:)),
-                    taxAmount: (row[12] as Int64?).map(Money.init(fen:)),
-                    rateBasisPoints: row[13],
-                    amount: Money(fen: row[14]),
-                    redemptionDeadline: row[15],
-                    explanation: row[16]
-                )
-            }
+            ).map(Self.dossierUse)
             var settlements: [String: [Dossier.Redemption.Settlement]] = [:]
             for row in try rows(
                 """
@@ -265,6 +243,37 @@ extension Ledger {
         }
     }
 
+    /// A use from a row whose first 17 columns are `useColumns` (the use, its claim's reference and
+    /// its event's explanation).
+    static func dossierUse(_ row: Row) -> Dossier.Use {
+        Dossier.Use(
+            seq: row[0],
+            ref: row[1],
+            claimRef: row[2],
+            usedOn: row[3],
+            provider: row[4],
+            product: row[5],
+            category: row[6],
+            providerRegion: row[7],
+            project: row[8],
+            invoice: row[9],
+            serviceAmount: Money(fen: row[10]),
+            eligibleAmount: (row[11] as Int64?).map(Money.init(fen:)),
+            taxAmount: (row[12] as Int64?).map(Money.init(fen:)),
+            rateBasisPoints: row[13],
+            amount: Money(fen: row[14]),
+            redemptionDeadline: row[15],
+            explanation: row[16]
+        )
+    }
+
+    /// The columns ``dossierUse(_:)`` reads, of `voucher_use u`, `claim c` and `event e`.
+    static let useColumns = """
+        u.event_seq, u.ref, c.ref, u.used_on, u.provider_id, u.product_code, u.category, u.provider_region, u.project,
+        u.invoice, u.service_amount, u.eligible_amount, u.tax_amount, u.rate_basis_points, u.amount,
+        u.redemption_deadline, e.explanation
+        """
+
     private func dossierEvent(_ db: Database, seq: Int64) throws -> Dossier.Event {
         guard
             let row = try Row.fetchOne(
@@ -318,36 +327,21 @@ extension Ledger {
                 let row = try Row.fetchOne(
                     db,
                     sql: """
-                        SELECT u.event_seq, u.ref, c.ref, u.used_on, u.provider_id, u.product_code, u.category,
-                            u.provider_region, u.project, u.invoice, u.service_amount, u.eligible_amount, u.tax_amount,
-                            u.rate_basis_points, u.amount, u.redemption_deadline, e.explanation, u.applicant_id,
-                            u.programme_id, u.year, (SELECT r.seq FROM event r WHERE r.reverses = u.event_seq)
+                        SELECT \(Self.useColumns), u.applicant_id, u.programme_id, u.year,
+                            (SELECT r.seq FROM event r WHERE r.reverses = u.event_seq)
                         FROM voucher_use u JOIN claim c ON c.event_seq = u.claim_seq JOIN event e ON e.seq = u.event_seq
                         WHERE u.ref = ?
                         """,
                     arguments: [ref]
                 )
             else { return nil }
-            let use = Dossier.Use(
-                seq: row[0],
-                ref: row[1],
-                claimRef: row[2],
-                usedOn: row[3],
-                provider: row[4],
-                product: row[5],
-                category: row[6],
-                providerRegion: row[7],
-                project: row[8],
-                invoice: row[9],
-                serviceAmount: Money(fen: row[10]),
-                eligibleAmount: (row[11] as Int64?).map(Money.init(fen:)),
-                taxAmount: (row[12] as Int64?).map(Money.init(fen:)),
-                rateBasisPoints: row[13],
-                amount: Money(fen: row[14]),
-                redemptionDeadline: row[15],
-                explanation: row[16]
+            return UseView(
+                use: Self.dossierUse(row),
+                applicant: row[17],
+                programme: row[18],
+                year: row[19],
+                reversedBy: row[20]
             )
-            return UseView(use: use, applicant: row[17], programme: row[18], year: row[19], reversedBy: row[20])
         }
     }
 }

@@ -11,17 +11,9 @@ import Testing
     static let provider = "911101066976941872"
 
     /// A Python with Playwright, and Chromium, if this machine has them.
-    static let python: String? = {
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium") else { return nil }
-        let candidates = [
-            ProcessInfo.processInfo.environment["VOUCHER_TEST_PYTHON"],
-            CLI.root.appendingPathComponent(".venv-tests/bin/python").path,
-        ].compactMap { $0 }
-        return candidates.first { path in
-            guard FileManager.default.isExecutableFile(atPath: path) else { return false }
-            return (try? XLSXCLITests.run(path, ["-c", "import playwright.sync_api"]))?.status == 0
-        }
-    }()
+    static let python: String? =
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/chromium")
+        ? XLSXCLITests.python(importing: "playwright.sync_api") : nil
 
     /// CI sets it: there, a missing browser fails the test instead of skipping it.
     static let required = ProcessInfo.processInfo.environment["VOUCHER_REQUIRE_BROWSER"] == "1"

@@ -7,16 +7,19 @@ import Testing
     typealias CLI = CommandLineTests
 
     /// A Python with openpyxl, if this machine has one.
-    static let python: String? = {
+    static let python = python(importing: "openpyxl")
+
+    /// A Python that imports `module`: `VOUCHER_TEST_PYTHON`, else `.venv-tests`'s, if either does.
+    static func python(importing module: String) -> String? {
         let candidates = [
             ProcessInfo.processInfo.environment["VOUCHER_TEST_PYTHON"],
             CLI.root.appendingPathComponent(".venv-tests/bin/python").path,
         ].compactMap { $0 }
         return candidates.first { path in
             guard FileManager.default.isExecutableFile(atPath: path) else { return false }
-            return (try? run(path, ["-c", "import openpyxl"]))?.status == 0
+            return (try? run(path, ["-c", "import \(module)"]))?.status == 0
         }
-    }()
+    }
 
     static func run(
         _ executable: String,
