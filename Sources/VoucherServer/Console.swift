@@ -46,6 +46,7 @@ struct Console: Sendable {
         ("claims", PackageResources.claims_mustache), ("settlements", PackageResources.settlements_mustache),
         ("report", PackageResources.report_mustache), ("verify", PackageResources.verify_mustache),
         ("users", PackageResources.users_mustache), ("message", PackageResources.message_mustache),
+        ("payments", PackageResources.payments_mustache),
     ]
 
     /// A signed-in user's session.
@@ -62,7 +63,8 @@ struct Console: Sendable {
         ("GET", "/console/quote", [.enterprise]), ("POST", "/console/quote", [.enterprise]),
         ("POST", "/console/redemptions", [.provider]), ("GET", "/console/claims", API.reviewers),
         ("POST", "/console/claims/{ref}/decide", API.reviewers), ("GET", "/console/settlements", [.finance]),
-        ("POST", "/console/redemptions/{ref}/settle", [.finance]), ("GET", "/console/report", API.readers),
+        ("POST", "/console/redemptions/{ref}/settle", [.finance]), ("GET", "/console/payments", [.finance]),
+        ("POST", "/console/claims/{ref}/pay", [.finance]), ("GET", "/console/report", API.readers),
         ("GET", "/console/verify", [.auditor, .admin]), ("GET", "/console/users", [.admin]),
     ]
 
@@ -324,6 +326,24 @@ struct Console: Sendable {
             )
             let event = try await api.worker.run { ledger in try ledger.settleRedemption(settlement, context: context) }
             return try await settlementsPage(session, flash: (words.recorded(api.counted(event)), "ok"))
+        case ("GET", "/console/payments"):
+            return try await paymentsPage(session, flash: nil)
+        case ("POST", "/console/claims/{ref}/pay"):
+            let claim = try API.parameter("ref", context)
+            // The form's own key: sending the same form again (a reload, a double click) pays once.
+            guard let key = field("key"), key.count == 64, key.allSatisfy(\.isHexDigit) else {
+                throw APIFailure.invalid(words["csrf"])
+            }
+            let payment = PaymentRequest(claimRef: claim, amount: try money("amount"))
+            let context = EventContext(
+                idempotencyKey: "console:\(user.id):\(key)",
+                actor: user.name,
+                businessDate: try date()
+            )
+            let event = try await api.notFound(ifUnknown: .unknownClaim(claim.trimmed)) {
+                try await api.worker.run { ledger in try ledger.pay(payment, context: context) }
+            }
+            return try await paymentsPage(session, flash: (words.recorded(api.counted(event)), "ok"))
         case ("GET", "/console/report"):
             return try await reportPage(session, request)
         case ("GET", "/console/verify"):
@@ -375,6 +395,7 @@ struct Console: Sendable {
             add("/console/report", "report")
         case .finance:
             add("/console/settlements", "toSettle")
+            add("/console/payments", "toPay")
             add("/console/report", "report")
         case .auditor:
             add("/console/report", "report")
@@ -493,6 +514,26 @@ struct Console: Sendable {
         return render(
             "settlements",
             title: words["toSettle"],
+            session: session,
+            data: ["items": rows, "hasItems": !rows.isEmpty],
+            flash: flash
+        )
+    }
+
+    private func paymentsPage(_ session: Session, flash: (String, String)?) async throws -> Response {
+        let words = Words(session.language)
+        let items = try await api.worker.read { ledger in try ledger.pendingPayments() }
+        let rows: [[String: Any]] = items.map { item in
+            [
+                "ref": item.ref, "refPath": Self.pathComponent(item.ref), "applicant": item.applicant,
+                "applicantName": item.applicantName, "programme": item.programme, "year": String(item.year),
+                "granted": item.granted.formatted(), "paid": item.paid.formatted(),
+                "left": Money(fen: item.granted.fen - item.paid.fen).decimalString(), "key": Accounts.randomToken(""),
+            ]
+        }
+        return render(
+            "payments",
+            title: words["toPay"],
             session: session,
             data: ["items": rows, "hasItems": !rows.isEmpty],
             flash: flash

@@ -44,7 +44,8 @@ struct Words {
         "status401": "请先登录", "status403": "无权办理", "status404": "未找到", "status409": "与已有记录冲突",
         "status413": "提交内容过大", "status422": "未予记录", "status500": "服务出错",
         "not-yours": "此页面不属于您的角色。", "csrf": "表单已过期或来源不明，请返回后重新提交。", "not-found": "没有这个页面。",
-        "failed": "服务出错，账本未作任何更改。",
+        "failed": "服务出错，账本未作任何更改。", "toPay": "待拨付的资助", "pay": "拨付", "grantedAmount": "核定金额",
+        "paidSoFar": "已拨付",
     ]
 
     static let english: [String: String] = [
@@ -77,5 +78,6 @@ struct Words {
         "not-yours": "This page is not for your role.",
         "csrf": "The form has expired or did not come from this site; go back and send it again.",
         "not-found": "There is no such page.", "failed": "The service failed; the ledger is unchanged.",
+        "toPay": "Grants to pay", "pay": "Pay", "grantedAmount": "Granted", "paidSoFar": "Paid so far",
     ]
 }

@@ -27,6 +27,17 @@ public struct PendingSettlement: Sendable, Hashable {
     public var pastDeadline: Bool
 }
 
+/// A matching claim or grant request granted and not yet paid in full.
+public struct PendingPayment: Sendable, Hashable {
+    public var ref: String
+    public var applicant: String
+    public var applicantName: String
+    public var programme: String
+    public var year: Int
+    public var granted: Money
+    public var paid: Money
+}
+
 /// A provider's use, with where its redemption stands.
 public struct ProviderUse: Sendable, Hashable {
     public var ref: String
@@ -73,6 +84,40 @@ extension Ledger {
                     requested: Money(fen: row[4]),
                     claimedOn: row[5],
                     districtGrant: level == .city ? (row[7] as Int64?).map(Money.init(fen:)) : nil
+                )
+            }
+        }
+    }
+
+    /// Live claims of matching and grant programmes whose latest live decision granted more than
+    /// their live payments; oldest first, at most `limit`.
+    public func pendingPayments(limit: Int = 200) throws -> [PendingPayment] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT ref, applicant_id, programme_id, year, granted, paid, name FROM (
+                        SELECT c.event_seq, c.ref, c.applicant_id, c.programme_id, c.year,
+                            (SELECT d.granted FROM decision d WHERE d.claim_seq = c.event_seq AND \(Self.live("d"))
+                             ORDER BY d.event_seq DESC LIMIT 1) AS granted,
+                            (SELECT COALESCE(SUM(p.amount), 0) FROM payment p
+                             WHERE p.claim_seq = c.event_seq AND \(Self.live("p"))) AS paid,
+                            (SELECT a.name FROM applicant a WHERE a.id = c.applicant_id ORDER BY a.event_seq DESC LIMIT 1)
+                                AS name
+                        FROM claim c JOIN programme g ON g.id = c.programme_id
+                        WHERE g.kind IN ('matching', 'grant') AND \(Self.live("c"))
+                    ) WHERE granted > paid ORDER BY event_seq LIMIT ?
+                    """,
+                arguments: [limit]
+            ).map { row in
+                PendingPayment(
+                    ref: row[0],
+                    applicant: row[1],
+                    applicantName: row[6] ?? "",
+                    programme: row[2],
+                    year: row[3],
+                    granted: Money(fen: row[4]),
+                    paid: Money(fen: row[5])
                 )
             }
         }

@@ -246,6 +246,60 @@ import VoucherStorage
         #expect(try world.ledger.verify(against: nil).isValid)
     }
 
+    @Test func financePaysAGrantFromTheFormOnceHoweverOftenItIsSent() async throws {
+        let world = try World()
+        var count = 0
+        func context(_ date: String) throws -> EventContext {
+            count += 1
+            return EventContext(idempotencyKey: "g\(count)", actor: "setup", businessDate: try BusinessDate.parse(date))
+        }
+        // A's recognition by the joint innovation centre, its grant request and the grant.
+        try world.ledger.registerApplicant(
+            ApplicantRegistration(
+                identifier: .creditCode(try UnifiedSocialCreditCode(ServerTests.a)),
+                kind: .enterprise,
+                name: "甲科技有限公司",
+                district: "杨浦区",
+                region: "shanghai",
+                attributes: ["jic-member"]
+            ),
+            context: try context("2023-01-05")
+        )
+        try world.ledger.claim(
+            ClaimRequest(
+                ref: "G-1",
+                applicantID: ServerTests.a,
+                programme: try ProgrammeID("jic-operating-support"),
+                year: 2023,
+                requested: try Money.parse("50万")
+            ),
+            context: try context("2023-02-01")
+        )
+        try world.ledger.decide(
+            DecisionRequest(claimRef: "G-1", outcome: .grant(try Money.parse("40万")), reviewer: "setup"),
+            context: try context("2023-02-10")
+        )
+        try await world.app.test(.router) { client in
+            let (finance, csrf) = try await Self.signIn(client, .finance)
+            let page = try await Self.get(client, "/console/payments", cookies: finance)
+            #expect(page.body.contains("G-1") && page.body.contains("400,000.00"), "\(page.body.prefix(400))")
+            let key = try #require(
+                page.body.range(of: #"name="key" value=""#).map {
+                    String(page.body[$0.upperBound...].prefix { $0 != "\"" })
+                }
+            )
+            let form = [("csrf", csrf), ("key", key), ("amount", "10万"), ("date", "2023-03-01")]
+            let first = try await Self.post(client, "/console/claims/G-1/pay", cookies: finance, form: form)
+            #expect(first.status == 200 && first.body.contains("recorded: event"), "\(first.body.prefix(400))")
+            let again = try await Self.post(client, "/console/claims/G-1/pay", cookies: finance, form: form)
+            #expect(again.status == 200 && again.body.contains("already recorded"), "\(again.body.prefix(400))")
+            let after = try await Self.get(client, "/console/payments", cookies: finance)
+            #expect(after.body.contains("100,000.00") && after.body.contains("300000.00"))
+        }
+        let paid = try world.ledger.rawRead { db in try Int64.fetchOne(db, sql: "SELECT SUM(amount) FROM payment") }
+        #expect(paid == 10_000_000)
+    }
+
     @Test func whatTheLedgerHoldsIsEscapedWhereverAPageShowsIt() async throws {
         let world = try World()
         // A name with a quote that a combining mark follows: one Swift character, still a quote to
