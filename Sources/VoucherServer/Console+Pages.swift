@@ -1,0 +1,203 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import Mustache
+import VoucherDomain
+import VoucherReports
+import VoucherStorage
+
+// MARK: - The console's pages, each from what the ledger holds for the signed-in user
+
+extension Console {
+    func links(_ session: Session) -> [[String: String]] {
+        let words = Words(session.language)
+        var links: [[String: String]] = []
+        func add(_ href: String, _ key: String) { links.append(["href": href, "label": words[key]]) }
+        switch session.user.role {
+        case .enterprise:
+            add("/console/uses", "myVouchers")
+            add("/console/quote", "askQuote")
+        case .provider: add("/console/uses", "myUses")
+        case .districtReviewer, .cityReviewer:
+            add("/console/claims", "queue")
+            add("/console/report", "report")
+        case .finance:
+            add("/console/settlements", "toSettle")
+            add("/console/payments", "toPay")
+            add("/console/report", "report")
+        case .auditor:
+            add("/console/report", "report")
+            add("/console/verify", "verify")
+        case .admin:
+            add("/console/report", "report")
+            add("/console/verify", "verify")
+            add("/console/users", "users")
+        }
+        return links
+    }
+
+    func enterprisePage(_ session: Session) async throws -> Response {
+        let words = Words(session.language)
+        let applicant = session.user.applicant ?? ""
+        let dossier = try await api.worker.read { ledger in try ledger.dossier(Dossier.Scope(applicant: applicant)) }
+        let reversed = dossier.reversedBy
+        func state(_ seq: Int64) -> String { reversed[seq].map { words.reversed($0) } ?? "" }
+        let claims: [[String: Any]] = dossier.claims.map { claim in
+            let decisions = dossier.decisions.filter { $0.claimRef == claim.ref && reversed[$0.seq] == nil }.map {
+                "\(words[$0.level]) \(words[$0.outcome]) \($0.granted.formatted())"
+            }
+            return [
+                "ref": claim.ref, "programme": claim.programme, "year": String(claim.year),
+                "requested": claim.requested.formatted(), "decisions": decisions.joined(separator: "; "),
+                "state": state(claim.seq),
+            ]
+        }
+        let uses: [[String: Any]] = dossier.uses.map { use in
+            [
+                "ref": use.ref, "date": use.usedOn, "provider": use.provider, "product": use.product,
+                "service": use.serviceAmount.formatted(), "amount": use.amount.formatted(), "state": state(use.seq),
+                "explanation": Dossier.explanationLines(use.explanation, session.language).joined(separator: "\n"),
+            ]
+        }
+        return render(
+            "enterprise",
+            title: words["myVouchers"],
+            session: session,
+            data: [
+                "applicant": applicant, "applicantName": dossier.registrations.last?.name ?? "",
+                "claims": claims, "hasClaims": !claims.isEmpty, "uses": uses, "hasUses": !uses.isEmpty,
+            ]
+        )
+    }
+
+    func quotePage(_ session: Session, form: [String: String], result: [String: Any]?) async throws -> Response {
+        let words = Words(session.language)
+        let programmes = try await api.worker.read { ledger in try ledger.programmes() }
+        var data: [String: Any] = [
+            "programmes": programmes.filter { $0.kind == .voucher }.map { programme in
+                [
+                    "id": programme.id.value, "name": programme.name.text(session.language),
+                    "selected": programme.id.value == form["programme"],
+                ] as [String: Any]
+            },
+            "form": form,
+        ]
+        if let result { data["result"] = result }
+        return render("quote", title: words["askQuote"], session: session, data: data)
+    }
+
+    func providerPage(_ session: Session, flash: (String, String)?) async throws -> Response {
+        let words = Words(session.language)
+        let provider = session.user.provider ?? ""
+        let uses = try await api.worker.read { ledger in try ledger.providerUses(provider) }
+        let rows: [[String: Any]] = uses.map { use in
+            [
+                "ref": use.ref, "applicant": use.applicant, "date": use.usedOn, "amount": use.amount.formatted(),
+                "filing": use.reversed ? words["reversedShort"] : use.filing ?? "",
+                "settlement": use.settlement.map { words[$0] } ?? "",
+                "fileable": !use.reversed && use.filing == nil,
+            ]
+        }
+        return render(
+            "provider",
+            title: words["myUses"],
+            session: session,
+            data: ["provider": provider, "uses": rows, "hasUses": !rows.isEmpty],
+            flash: flash
+        )
+    }
+
+    func claimsPage(_ session: Session, flash: (String, String)?) async throws -> Response {
+        let words = Words(session.language)
+        let level: ReviewLevel = session.user.role == .cityReviewer ? .city : .district
+        let claims = try await api.worker.read { ledger in try ledger.pendingClaims(level: level) }
+        let rows: [[String: Any]] = claims.map { claim in
+            [
+                "ref": claim.ref, "refPath": Self.pathComponent(claim.ref), "applicant": claim.applicant,
+                "applicantName": claim.applicantName, "programme": claim.programme, "year": String(claim.year),
+                "requested": claim.requested.formatted(), "districtGrant": claim.districtGrant?.formatted() ?? "",
+                "suggested": (claim.districtGrant ?? claim.requested).decimalString(),
+            ]
+        }
+        return render(
+            "claims",
+            title: words["queue"],
+            session: session,
+            data: ["claims": rows, "hasClaims": !rows.isEmpty, "levelName": words[level.rawValue]],
+            flash: flash
+        )
+    }
+
+    func settlementsPage(_ session: Session, flash: (String, String)?) async throws -> Response {
+        let words = Words(session.language)
+        let items = try await api.worker.read { ledger in try ledger.pendingSettlements() }
+        let rows: [[String: Any]] = items.map { item in
+            [
+                "filing": item.filingRef, "filingPath": Self.pathComponent(item.filingRef), "date": item.filedOn,
+                "provider": item.provider, "use": item.useRef, "applicant": item.applicant,
+                "amount": item.amount.formatted(), "late": item.pastDeadline ? words["yes"] : "",
+            ]
+        }
+        return render(
+            "settlements",
+            title: words["toSettle"],
+            session: session,
+            data: ["items": rows, "hasItems": !rows.isEmpty],
+            flash: flash
+        )
+    }
+
+    func paymentsPage(_ session: Session, flash: (String, String)?) async throws -> Response {
+        let words = Words(session.language)
+        let items = try await api.worker.read { ledger in try ledger.pendingPayments() }
+        let rows: [[String: Any]] = items.map { item in
+            [
+                "ref": item.ref, "refPath": Self.pathComponent(item.ref), "applicant": item.applicant,
+                "applicantName": item.applicantName, "programme": item.programme, "year": String(item.year),
+                "granted": item.granted.formatted(), "paid": item.paid.formatted(),
+                "left": Money(fen: item.granted.fen - item.paid.fen).decimalString(), "key": Accounts.randomToken(""),
+            ]
+        }
+        return render(
+            "payments",
+            title: words["toPay"],
+            session: session,
+            data: ["items": rows, "hasItems": !rows.isEmpty],
+            flash: flash
+        )
+    }
+
+    func reportPage(_ session: Session, _ request: Request) async throws -> Response {
+        let words = Words(session.language)
+        let programmes = try await api.worker.read { ledger in try ledger.programmes() }
+        let chosen =
+            request.uri.queryParameters.get("programme").flatMap { name in
+                programmes.first { $0.id.value == name }
+            } ?? programmes.first
+        let yearText = request.uri.queryParameters.get("year") ?? ""
+        let year = Int(yearText).flatMap { (1900...9999).contains($0) ? $0 : nil } ?? BusinessDate.today().year - 1
+        var html = ""
+        if let chosen {
+            let id = chosen.id
+            let report = try await api.worker.read { ledger in
+                try buildReport(ledger, programme: id, period: .year(year))
+            }
+            html = report.htmlBody(session.language)
+        }
+        return render(
+            "report",
+            title: words["report"],
+            session: session,
+            data: [
+                "programmes": programmes.map { programme in
+                    [
+                        "id": programme.id.value, "name": programme.name.text(session.language),
+                        "selected": programme.id == chosen?.id,
+                    ] as [String: Any]
+                },
+                "year": String(year), "reportHTML": html,
+            ]
+        )
+    }
+}
