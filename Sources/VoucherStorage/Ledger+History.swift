@@ -16,6 +16,18 @@ extension Ledger {
         _ programmeID: ProgrammeID,
         make: (_ reversed: Set<Int64>) throws -> [Replay]
     ) throws -> (replays: [Replay], chainHead: ChainHead) {
+        let read = try replay(programmeID, figuresOf: nil, make: make)
+        return (read.replays, read.chainHead)
+    }
+
+    /// ``replay(_:make:)``, and the ledger's reconciliation figures of `period` (as
+    /// ``reconciliation(_:period:)`` gives them) read in the same snapshot, while the replays
+    /// take the last events.
+    public func replay(
+        _ programmeID: ProgrammeID,
+        figuresOf period: ReportPeriod?,
+        make: (_ reversed: Set<Int64>) throws -> [Replay]
+    ) throws -> (replays: [Replay], chainHead: ChainHead, figures: ReconciliationFigures?) {
         try readWithTotals { db in
             let id = programmeID.value
             let arguments: StatementArguments = [id]
@@ -27,7 +39,15 @@ extension Ledger {
                 )
             )
             var replays = try make(reversed)
-            let applicants = Keys()
+            // How much the replays will hold, so that their tables are made that size at once.
+            let count = { (sql: String) in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 }
+            let claimCount = try count("SELECT COUNT(*) FROM claim WHERE programme_id = ?")
+            let useCount = try count("SELECT COUNT(*) FROM voucher_use WHERE programme_id = ?")
+            let applicantCount = try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT id) FROM applicant") ?? 0
+            for index in replays.indices {
+                replays[index].reserve(claims: claimCount, uses: useCount, applicants: applicantCount)
+            }
+            let applicants = Keys(reserving: applicantCount)
             let providers = Keys()
             let products = Keys()
             // Every table is read once, in order: a small page cache does, and leaves the memory
@@ -154,12 +174,14 @@ extension Ledger {
                     )
                     return .use(seq: row[0], fact: fact, keys: keys)
                 },
+                // A scan of the settlements, each use found by its key: the index by programme
+                // would join them all and sort the join before the first row.
                 try HistoryStream(
                     db,
                     """
                     SELECT s.event_seq, s.use_seq, s.outcome, s.paid, s.unpaid, s.unpaid_effect, s.reason,
                         u.ref, u.year, u.applicant_id, u.provider_id, u.project, u.used_on
-                    FROM settlement s JOIN voucher_use u ON u.event_seq = s.use_seq WHERE u.programme_id = ?
+                    FROM settlement s JOIN voucher_use u ON u.event_seq = s.use_seq WHERE +u.programme_id = ?
                     ORDER BY s.event_seq
                     """,
                     arguments
@@ -220,34 +242,36 @@ extension Ledger {
                 },
             ]
             // Merge: the stream whose next event is the earliest goes first. Events are handed to
-            // the replays in batches; each replay (the baseline, each reform) takes a batch on its
-            // own core, since they share nothing.
-            // The reading goes on while the replays take the batch before: one batch is read
-            // while the last is applied, the replays each on a core of its own.
+            // the replays in batches; each replay (the baseline, each reform) takes them on a
+            // thread of its own, since they share nothing, while the reader reads the next.
             let work = ReplayWork(replays)
             replays = []
             var batch: [HistoryEvent] = []
             batch.reserveCapacity(Self.replayBatch)
             defer { work.wait() }
             while true {
+                // Compared by their numbers only: an event is moved once, into the batch.
                 var earliest: Int?
+                var earliestSeq = Int64.max
                 for index in streams.indices {
-                    guard let head = streams[index].head else { continue }
-                    if let best = earliest, let bestHead = streams[best].head, bestHead.seq <= head.seq { continue }
-                    earliest = index
+                    if let seq = streams[index].headSeq, seq < earliestSeq {
+                        earliest = index
+                        earliestSeq = seq
+                    }
                 }
-                guard let index = earliest, let event = streams[index].head else { break }
-                batch.append(event)
+                guard let index = earliest else { break }
+                batch.append(try streams[index].take())
                 if batch.count == Self.replayBatch {
                     work.apply(batch)
                     batch = []
                     batch.reserveCapacity(Self.replayBatch)
                 }
-                try streams[index].advance()
             }
             work.apply(batch)
+            var figures: ReconciliationFigures?
+            if let period { figures = try reconciliation(db, programmeID, period: period) }
             work.wait()
-            return (work.replays, try chainHead(db))
+            return (work.replays, try chainHead(db), figures)
         }
     }
 
@@ -312,7 +336,9 @@ extension Ledger {
 private struct HistoryStream {
     let cursor: RowCursor
     let make: (Row) throws -> HistoryEvent
-    var head: HistoryEvent?
+    private var head: HistoryEvent?
+    /// The number of the event `take()` gives next; nil when the table has no more.
+    private(set) var headSeq: Int64?
 
     init(
         _ db: Database,
@@ -327,12 +353,22 @@ private struct HistoryStream {
 
     mutating func advance() throws {
         head = try cursor.next().map(make)
+        headSeq = head?.seq
+    }
+
+    /// The next event, moved out; the one after it is read.
+    mutating func take() throws -> HistoryEvent {
+        guard let event = head.take() else { preconditionFailure("take() after the last event") }
+        try advance()
+        return event
     }
 }
 
 /// Small numbers for ids, from 0 up, the same for the same id (``HistoryEvent``'s keys).
 private final class Keys {
-    private var keys: [String: Int32] = [:]
+    private var keys: [String: Int32]
+
+    init(reserving count: Int = 0) { keys = Dictionary(minimumCapacity: count) }
 
     func key(_ id: String) -> Int32 {
         if let key = keys[id] { return key }
@@ -342,31 +378,56 @@ private final class Keys {
     }
 }
 
-/// The replays and the batch they are taking, on threads of their own while the reader reads the
-/// next: `apply` waits for the batch before, then hands over this one.
+/// The replays, each on a queue of its own, taking batches of events while the reader reads the
+/// next ones. Each replay goes at its own pace (a reform that records more changes does not hold
+/// the baseline back); the reader stays at most `depth` batches ahead of the slowest, which bounds
+/// the memory the batches hold.
 private final class ReplayWork: @unchecked Sendable {
-    // Touched by the reader only between `wait()` and handing a batch over, and by the batch's
-    // threads only in between: never by both at once.
-    private(set) var replays: [Replay]
-    private let group = DispatchGroup()
+    // Each replay is touched by its own queue only, and read back after `finish()`.
+    private let storage: UnsafeMutableBufferPointer<Replay>
+    private let queues: [DispatchQueue]
+    private let room: DispatchSemaphore
+    private let running = DispatchGroup()
 
-    init(_ replays: [Replay]) { self.replays = replays }
+    init(_ replays: [Replay], depth: Int = 4) {
+        storage = .allocate(capacity: replays.count)
+        _ = storage.initialize(from: replays)
+        queues = replays.indices.map { DispatchQueue(label: "voucher.replay.\($0)") }
+        room = DispatchSemaphore(value: depth)
+    }
 
-    func wait() { group.wait() }
+    deinit {
+        storage.deinitialize()
+        storage.deallocate()
+    }
 
+    /// Hands `events` to every replay, once fewer than `depth` batches are waiting.
     func apply(_ events: [HistoryEvent]) {
-        group.wait()
-        guard !events.isEmpty else { return }
-        group.enter()
-        DispatchQueue.global().async { [self] in
-            defer { group.leave() }
-            replays.withUnsafeMutableBufferPointer { buffer in
-                // Each iteration touches its own replay only.
-                nonisolated(unsafe) let shared = buffer
-                DispatchQueue.concurrentPerform(iterations: shared.count) { index in
-                    for event in events { shared[index].apply(event) }
+        guard !events.isEmpty, !storage.isEmpty else { return }
+        room.wait()
+        let batch = DispatchGroup()
+        for index in storage.indices {
+            running.enter()
+            batch.enter()
+            queues[index].async { [self] in
+                // Each event read in place, not copied out of the array (which would retain and
+                // release every string it holds, for each replay).
+                events.withUnsafeBufferPointer { events in
+                    for position in events.indices { storage[index].apply(events[position]) }
                 }
+                batch.leave()
+                running.leave()
             }
         }
+        batch.notify(queue: .global()) { [room] in room.signal() }
+    }
+
+    /// Waits until every replay has taken every batch.
+    func wait() { running.wait() }
+
+    /// The replays, after ``wait()``.
+    var replays: [Replay] {
+        running.wait()
+        return Array(storage)
     }
 }

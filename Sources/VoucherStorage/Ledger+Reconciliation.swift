@@ -31,15 +31,25 @@ extension Ledger {
         mayReadKeptTotals: Bool
     ) throws -> ReconciliationFigures {
         try readWithTotals { db in
-            var figures = try ReconciliationQueries.figures(
-                db,
-                programme: try programme(db, programmeID).programme,
-                period: period,
-                mayReadKeptTotals: mayReadKeptTotals
-            )
-            (figures.recoveryOwed, figures.recovered) = try recoveries(db, programmeID, period: period)
-            return figures
+            try reconciliation(db, programmeID, period: period, mayReadKeptTotals: mayReadKeptTotals)
         }
+    }
+
+    /// The reconciliation figures, read in `db`'s snapshot.
+    func reconciliation(
+        _ db: Database,
+        _ programmeID: ProgrammeID,
+        period: ReportPeriod,
+        mayReadKeptTotals: Bool = true
+    ) throws -> ReconciliationFigures {
+        var figures = try ReconciliationQueries.figures(
+            db,
+            programme: try programme(db, programmeID).programme,
+            period: period,
+            mayReadKeptTotals: mayReadKeptTotals
+        )
+        (figures.recoveryOwed, figures.recovered) = try recoveries(db, programmeID, period: period)
+        return figures
     }
 
     /// What live recoveries of the period's uses say was owed back, and was received back, by its

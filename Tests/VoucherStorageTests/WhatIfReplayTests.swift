@@ -25,11 +25,15 @@ struct WhatIfReplayTests {
     }
 
     /// What the replay of a programme year under its own policy differs in from the ledger, if anything.
+    /// The ledger's figures the replay reads in its own snapshot must be the report's.
     static func difference(_ ledger: Ledger, _ programmeID: ProgrammeID, year: Int) throws -> String? {
-        difference(
-            try replayed(ledger, programmeID, year: year),
-            try ledger.reconciliation(programmeID, period: .year(year))
-        )
+        let programme = try ledger.programme(programmeID)
+        let (replays, head, figures) = try ledger.replay(programmeID, figuresOf: .year(year)) { reversed in
+            [Replay(programme: programme, year: year, reversed: reversed)]
+        }
+        let recorded = try ledger.reconciliation(programmeID, period: .year(year))
+        #expect(figures == recorded)
+        return difference(replays[0].outcome(chainHead: head), recorded)
     }
 
     /// The district rejects, the city rejects, the city's rejection is reversed: the claim is

@@ -222,17 +222,17 @@ extension Replay {
         guard var claim = claims[claimSeq], claim.live else { return }
         let left = claim.current.remaining(after: claim.paid)
         let amount = min(recorded, left)
-        if amount < recorded, claim.fact.year == year {
-            record(seq, .payment, claim.fact.ref, claim.fact.applicantID, .paymentCapped, recorded, amount)
+        if amount < recorded, claim.year == year {
+            record(seq, .payment, claim.ref, applicantIDs[claim.applicant], .paymentCapped, recorded, amount)
         }
         guard amount > .zero else { return }
         let state = PaymentState(
-            claim: claim.fact,
+            claim: fact(of: claim),
             kind: programme.kind,
             granted: claim.current,
             paidBefore: claim.paid
         )
-        guard let event = try? Lifecycle.pay(PaymentRequest(claimRef: claim.fact.ref, amount: amount), state: state)
+        guard let event = try? Lifecycle.pay(PaymentRequest(claimRef: claim.ref, amount: amount), state: state)
         else {
             return
         }
@@ -240,17 +240,18 @@ extension Replay {
         claims[claimSeq] = claim
         paid(claim, amount, on: date, sign: 1)
         post(event.postings, applicant: claim.applicant)
+        let applicantID = applicantIDs[claim.applicant]
         remember(
             seq,
             .payment(claimSeq: claimSeq, amount: amount, date: date),
             event.postings,
-            [claim.fact.applicantID: claim.applicant]
+            [applicantID: claim.applicant]
         )
     }
 
     /// Counts a live payment of the year in (`sign` 1) or out (-1).
     mutating func paid(_ claim: ClaimState, _ amount: Money, on date: BusinessDate, sign: Int64) {
-        guard claim.fact.year == year else { return }
+        guard claim.year == year else { return }
         usedByMonth[month(of: date), default: 0] += sign * amount.fen
         let applicant = claim.applicant
         var entry = paymentsByApplicant[applicant] ?? (0, 0)
@@ -267,16 +268,16 @@ extension Replay {
         for (claimSeq, claim) in zip(claims.keys, claims.values) where claim.live {
             guard let decision = claim.latest, decision.granted > .zero, let until = decision.validUntil, until < date
             else { continue }
-            let left = sums[claim.fact.year, claim.applicant].quotaLeft
+            let left = sums[claim.year, claim.applicant].quotaLeft
             guard left > 0 else { continue }
-            keys[claim.fact.applicantID] = claim.applicant
+            keys[applicantIDs[claim.applicant]] = claim.applicant
             ended.append(
                 (
                     claimSeq,
                     EndedQuota(
-                        claimRef: claim.fact.ref,
-                        applicantID: claim.fact.applicantID,
-                        year: claim.fact.year,
+                        claimRef: claim.ref,
+                        applicantID: applicantIDs[claim.applicant],
+                        year: claim.year,
                         left: Money(fen: left)
                     )
                 )
@@ -348,8 +349,16 @@ extension Replay {
         }
     }
 
-    mutating func remember(_ seq: Int64, _ what: Undo, _ postings: [Posting], _ keys: [String: Int32]) {
-        if reversed.contains(seq) { undo[seq] = (what, postings, keys) }
+    /// Keeps what reversing `seq` undoes, when a later reversal cancels it. The arguments are
+    /// built only then: for the other events (almost all) nothing is made or hashed.
+    mutating func remember(
+        _ seq: Int64,
+        _ what: @autoclosure () -> Undo,
+        _ postings: @autoclosure () -> [Posting],
+        _ keys: @autoclosure () -> [String: Int32]
+    ) {
+        guard !reversed.isEmpty, reversed.contains(seq) else { return }
+        undo[seq] = (what(), postings(), keys())
     }
 
     mutating func record(

@@ -23,12 +23,12 @@ extension Replay {
         var granted = Set<Int32>()
         var paidOnClaims: Int64 = 0
         var grantBinding: [String: Int] = [:]
-        for claim in claims.values where claim.live && claim.fact.year == year {
+        for claim in claims.values where claim.live && claim.year == year {
             if claim.current > .zero {
                 granted.insert(claim.applicant)
                 grantBinding[claim.latest?.binding?.rawValue ?? "none", default: 0] += 1
             }
-            paidOnClaims += claim.fact.paid?.fen ?? 0
+            paidOnClaims += claim.feesPaid?.fen ?? 0
         }
         figures.applicants = granted.count
         if programme.kind == .voucher {

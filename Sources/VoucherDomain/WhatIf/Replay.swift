@@ -28,14 +28,34 @@ public struct Replay: Sendable {
 
     // MARK: State, as the rules see it
 
+    /// A claim as the replay keeps it: what the rules read of its fact (the rest, its programme
+    /// and applicant id, the replay knows), and what was decided and paid on it. Kept apart from
+    /// ``ClaimFact`` to stay small: a replay holds one per claim, hundreds of thousands.
     struct ClaimState {
-        var fact: ClaimFact
-        var applicant: Int32
-        var live = true
+        var ref: String
+        var project: String?
+        var requested: Money
+        /// Payments made on the claim (matching and grant programmes).
+        var paid: Money = .zero
         /// The live decisions before the current one (a district's, when the city has decided).
         var earlier: [DecisionState] = []
         var latest: DecisionState?
-        var paid: Money = .zero
+        /// Matching: the fees the applicant paid (the fact's `paid`).
+        var feesPaid: Money?
+        private var yearNumber: Int32
+        var applicant: Int32
+        var live = true
+
+        init(_ fact: ClaimFact, applicant: Int32) {
+            ref = fact.ref
+            project = fact.project
+            requested = fact.requested
+            feesPaid = fact.paid
+            yearNumber = Int32(clamping: fact.year)
+            self.applicant = applicant
+        }
+
+        var year: Int { Int(yearNumber) }
 
         var current: Money { latest?.granted ?? .zero }
         var decisions: [DecisionState] { earlier + (latest.map { [$0] } ?? []) }
@@ -69,25 +89,26 @@ public struct Replay: Sendable {
         var differs = false
     }
 
-    /// The claims whose current grant gives an applicant a quota: almost always one.
+    /// The claims whose current grant gives an applicant a quota (almost always one), by their
+    /// positions in ``claims``: a quota is read for every use, without searching the table.
     enum QuotaClaims: Sendable {
         case none
         case one(Int64)
         case many([Int64])
 
-        var seqs: [Int64] {
+        var positions: [Int64] {
             switch self {
             case .none: []
-            case .one(let seq): [seq]
-            case .many(let seqs): seqs
+            case .one(let position): [position]
+            case .many(let positions): positions
             }
         }
 
-        init(_ seqs: [Int64]) {
-            switch seqs.count {
+        init(_ positions: [Int64]) {
+            switch positions.count {
             case 0: self = .none
-            case 1: self = .one(seqs[0])
-            default: self = .many(seqs)
+            case 1: self = .one(positions[0])
+            default: self = .many(positions)
             }
         }
     }
@@ -127,9 +148,12 @@ public struct Replay: Sendable {
     /// Applicants by key: id, kind and group as last registered.
     var applicantIDs = DenseTable<String>(empty: "")
     var kinds = DenseTable<ApplicantKind>(empty: .enterprise)
-    var groups: [Int32: String] = [:]
+    /// Each applicant's group and district, as numbers in `names` (-1: none): a few distinct
+    /// strings, held once.
+    var groupNumbers = DenseTable<Int32>(empty: -1)
     /// Each applicant's district and (for the few that have any) attributes, which eligibility reads.
-    var districts = DenseTable<String>(empty: "")
+    var districtNumbers = DenseTable<Int32>(empty: -1)
+    var names = RepeatedNames()
     var attributes: [Int32: Set<String>] = [:]
     var groupMembers: [String: Set<Int32>] = [:]
     var claims = SeqTable<ClaimState>()
@@ -178,6 +202,22 @@ public struct Replay: Sendable {
         self.reversed = reversed
     }
 
+    /// Makes room in the replay's tables for the history it is about to be given: how many
+    /// claims, uses and applicants it has (each at most). Optional: the tables grow as needed
+    /// without it, but growing a table of a million entries copies it, step by step, and leaves
+    /// the old copies as holes in memory.
+    public mutating func reserve(claims claimCount: Int, uses useCount: Int, applicants applicantCount: Int) {
+        claims.reserve(claimCount)
+        useSeqs.reserveCapacity(useCount)
+        useAmounts.reserveCapacity(useCount)
+        applicantIDs.reserve(applicantCount)
+        kinds.reserve(applicantCount)
+        groupNumbers.reserve(applicantCount)
+        districtNumbers.reserve(applicantCount)
+        quotaClaims.reserve(applicantCount)
+        usesByApplicant.reserve(applicantCount)
+    }
+
     /// The policy an event of `year` is decided under.
     func policy(for eventYear: Int) -> Programme { eventYear == year ? reform : programme }
 
@@ -203,20 +243,36 @@ public struct Replay: Sendable {
 
     mutating func register(_ applicant: Applicant, key index: Int32) {
         applicantIDs[index] = applicant.id
-        if let old = groups[index] { groupMembers[old]?.remove(index) }
-        groups[index] = applicant.group
+        if let old = group(of: index) { groupMembers[old]?.remove(index) }
+        groupNumbers[index] = applicant.group.map { names.number($0) } ?? -1
         if let group = applicant.group { groupMembers[group, default: []].insert(index) }
         kinds[index] = applicant.kind
-        districts[index] = applicant.district
+        districtNumbers[index] = names.number(applicant.district)
         attributes[index] = applicant.attributes.isEmpty ? nil : applicant.attributes
     }
+
+    /// A claim's fact, as recorded, for the rules that take one.
+    func fact(of claim: ClaimState) -> ClaimFact {
+        ClaimFact(
+            ref: claim.ref,
+            applicantID: applicantIDs[claim.applicant],
+            programme: programme.id,
+            year: claim.year,
+            requested: claim.requested,
+            project: claim.project,
+            paid: claim.feesPaid
+        )
+    }
+
+    /// The group an applicant belongs to, as last registered.
+    func group(of index: Int32) -> String? { names[groupNumbers[index]] }
 
     func applicant(_ index: Int32) -> Applicant {
         Applicant(
             id: applicantIDs[index],
             kind: kinds[index],
-            group: groups[index],
-            district: districts[index],
+            group: group(of: index),
+            district: names[districtNumbers[index]] ?? "",
             // Most ledgers record no attributes: no look-up per use then.
             attributes: attributes.isEmpty ? [] : attributes[index] ?? []
         )
@@ -229,7 +285,7 @@ public struct Replay: Sendable {
         let open = sums[key.year, key.applicant].openClaim
         let state = Lifecycle.ClaimState(
             programme: policy,
-            openClaim: open == 0 ? nil : claims[open]?.fact.ref,
+            openClaim: open == 0 ? nil : claims[open]?.ref,
             applicant: self.applicant(applicant)
         )
         do {
@@ -238,7 +294,7 @@ public struct Replay: Sendable {
             record(seq, .claim, fact.ref, fact.applicantID, .refused(reason: error.description), fact.requested, .zero)
             return
         }
-        claims[seq] = ClaimState(fact: fact, applicant: key.applicant)
+        claims[seq] = ClaimState(fact, applicant: key.applicant)
         if programme.kind == .voucher { sums[key.year, key.applicant].openClaim = seq }
         remember(seq, .claim(seq), [], [:])
     }
@@ -246,30 +302,29 @@ public struct Replay: Sendable {
     /// What the caps have counted for a claim's grant, from the replay's own figures, as storage
     /// counts them for the ledger: current grants of the other live claims.
     mutating func grantUsage(_ claim: ClaimState) -> UsageSoFar {
-        let fact = claim.fact
         let current = claim.current.fen
         let index = claim.applicant
         var usage = UsageSoFar()
-        usage.applicantThisYear = Money(fen: sums[fact.year, index].granted - current)
-        if let group = groups[index] {
+        usage.applicantThisYear = Money(fen: sums[claim.year, index].granted - current)
+        if let group = group(of: index) {
             var sum: Int64 = 0
             for member in groupMembers[group] ?? [] {
-                sum += sums[fact.year, member].granted
+                sum += sums[claim.year, member].granted
             }
             usage.groupThisYear = Money(fen: sum - current)
         }
-        if let project = fact.project {
+        if let project = claim.project {
             usage.projectToDate = Money(
                 fen: (grantedByProject[ProjectKey(project: project, applicant: index)] ?? 0) - current
             )
         }
-        usage.budgetThisYear = Money(fen: -(budgetBalance[fact.year] ?? 0)).remaining(after: claim.current)
+        usage.budgetThisYear = Money(fen: -(budgetBalance[claim.year] ?? 0)).remaining(after: claim.current)
         return usage
     }
 
     mutating func decide(seq: Int64, date: BusinessDate, claimSeq: Int64, _ recorded: DecisionFact) {
         guard var claim = claims[claimSeq], claim.live else { return }
-        let fact = claim.fact
+        let fact = fact(of: claim)
         let policy = policy(for: fact.year)
         var state = Lifecycle.DecisionState(
             claim: fact,
@@ -351,29 +406,31 @@ public struct Replay: Sendable {
     /// applicant's quotas.
     mutating func regranted(_ claimSeq: Int64, from before: Money) {
         guard let claim = claims[claimSeq] else { return }
-        let fact = claim.fact
         let applicant = claim.applicant
         let after = claim.live ? claim.current : .zero
         let delta = after.fen - before.fen
-        sums[fact.year, applicant].granted += delta
-        if let project = fact.project {
+        sums[claim.year, applicant].granted += delta
+        if let project = claim.project {
             grantedByProject[ProjectKey(project: project, applicant: applicant), default: 0] += delta
         }
-        var seqs = quotaClaims[applicant].seqs.filter { $0 != claimSeq }
-        if after > .zero, claim.latest?.validUntil != nil { seqs.append(claimSeq) }
-        quotaClaims[applicant] = QuotaClaims(seqs)
+        guard let position = claims.index(of: claimSeq).map(Int64.init) else { return }
+        var positions = quotaClaims[applicant].positions.filter { $0 != position }
+        if after > .zero, claim.latest?.validUntil != nil { positions.append(position) }
+        quotaClaims[applicant] = QuotaClaims(positions)
     }
 
-    /// The quota a claim's current grant gives, as storage gives it to the rule.
-    func grantedQuota(_ claimSeq: Int64) -> GrantedQuota? {
+    /// The quota the current grant of the claim at `position` in ``claims`` gives, as storage
+    /// gives it to the rule.
+    func grantedQuota(at position: Int64) -> GrantedQuota? {
         // Fields read in place, not the claim copied out of its table.
-        guard let index = claims.index(of: claimSeq), let decision = claims.values[index].latest,
+        let index = Int(position)
+        guard let decision = claims.values[index].latest,
             let validUntil = decision.validUntil
         else { return nil }
         let grantedOn = decision.date
-        let year = claims.values[index].fact.year
+        let year = claims.values[index].year
         return GrantedQuota(
-            claimRef: claims.values[index].fact.ref,
+            claimRef: claims.values[index].ref,
             year: year,
             quota: Quota(
                 granted: decision.granted,
@@ -389,7 +446,7 @@ public struct Replay: Sendable {
     /// year, as storage finds it: a live claim whose latest live decision is not a rejection.
     mutating func reopened(_ claimSeq: Int64) {
         guard programme.kind == .voucher, let claim = claims[claimSeq] else { return }
-        let year = claim.fact.year
+        let year = claim.year
         if claim.live && !(claim.latest?.rejected ?? false) {
             sums[year, claim.applicant].openClaim = claimSeq
         } else if sums[year, claim.applicant].openClaim == claimSeq {
@@ -405,9 +462,9 @@ public struct Replay: Sendable {
         var quotas: [GrantedQuota] = []
         switch quotaClaims[applicant] {
         case .none: return []
-        case .one(let seq): return grantedQuota(seq).map { [$0] } ?? []
-        case .many(let seqs):
-            for seq in seqs { if let quota = grantedQuota(seq) { quotas.append(quota) } }
+        case .one(let position): return grantedQuota(at: position).map { [$0] } ?? []
+        case .many(let positions):
+            for position in positions { if let quota = grantedQuota(at: position) { quotas.append(quota) } }
         }
         return quotas.sorted { ($0.quota.validUntil, $0.quota.grantedOn) < ($1.quota.validUntil, $1.quota.grantedOn) }
     }

@@ -6,6 +6,13 @@ struct SeqTable<Value: Sendable>: Sendable {
     private(set) var keys: [Int64] = []
     private(set) var values: [Value] = []
 
+    /// Makes room for `count` values at once, so that the table does not grow by doubling (each
+    /// step copies it and leaves the old buffer behind).
+    mutating func reserve(_ count: Int) {
+        keys.reserveCapacity(count)
+        values.reserveCapacity(count)
+    }
+
     func index(of key: Int64) -> Int? {
         var low = 0
         var high = keys.count
@@ -41,6 +48,9 @@ struct DenseTable<Value: Sendable>: Sendable {
 
     init(empty: Value) { self.empty = empty }
 
+    /// Makes room for keys up to `count` at once (see ``SeqTable/reserve(_:)``).
+    mutating func reserve(_ count: Int) { values.reserveCapacity(count) }
+
     subscript(key: Int32) -> Value {
         get { Int(key) < values.count && key >= 0 ? values[Int(key)] : empty }
         set {
@@ -65,4 +75,22 @@ struct YearTable: Sendable {
 
     /// The year's sums, by applicant key.
     func applicants(of year: Int) -> [Replay.YearSums] { years[year]?.values ?? [] }
+}
+
+/// Strings that many keys share (districts, groups), each kept once and known by a number.
+struct RepeatedNames: Sendable {
+    private var strings: [String] = []
+    private var numbers: [String: Int32] = [:]
+
+    /// The number of `name`, given it on first sight.
+    mutating func number(_ name: String) -> Int32 {
+        if let number = numbers[name] { return number }
+        let number = Int32(strings.count)
+        strings.append(name)
+        numbers[name] = number
+        return number
+    }
+
+    /// The name numbered `number`; nil for a negative number (none).
+    subscript(number: Int32) -> String? { number >= 0 ? strings[Int(number)] : nil }
 }
