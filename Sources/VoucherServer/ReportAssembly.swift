@@ -10,25 +10,27 @@ public let applicantsListed = 20
 /// Gathers a report's figures, breakdowns and exceptions from the ledger.
 public func buildReport(_ ledger: Ledger, programme: ProgrammeID, period: ReportPeriod) throws -> ReconciliationReport {
     let definition = try ledger.programme(programme)
-    var breakdowns: [BreakdownDimension: [BreakdownRow]] = [:]
-    var keys: [BreakdownDimension: Int] = [:]
-    if definition.kind == .voucher {
-        (breakdowns, keys) = try ledger.reportBreakdowns(programme, period: period, largestApplicants: applicantsListed)
-    }
+    // Figures, breakdowns, exceptions and budget in one snapshot: a report agrees with itself
+    // even while the service records.
+    let parts = try ledger.reportParts(
+        programme,
+        period: period,
+        largestApplicants: applicantsListed,
+        exceptionsListed: ReportExceptions.listed
+    )
     var names: [BreakdownDimension: [String: String]] = [:]
     for dimension in [BreakdownDimension.applicant, .provider] {
-        names[dimension] = try ledger.partyNames(dimension, breakdowns[dimension]?.map(\.key) ?? [])
+        names[dimension] = try ledger.partyNames(dimension, parts.breakdowns[dimension]?.map(\.key) ?? [])
     }
-    let figures = try ledger.reconciliation(programme, period: period)
     return ReconciliationReport(
         programme: programme,
         name: definition.name,
-        figures: figures,
-        breakdowns: breakdowns,
-        breakdownKeys: keys,
-        exceptions: try ledger.exceptions(programme, period: period, limit: ReportExceptions.listed),
+        figures: parts.figures,
+        breakdowns: parts.breakdowns,
+        breakdownKeys: parts.breakdownKeys,
+        exceptions: parts.exceptions,
         partyNames: names,
-        budget: try ledger.budgetFigures(figures)
+        budget: parts.budget
     )
 }
 

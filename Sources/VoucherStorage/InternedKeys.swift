@@ -147,6 +147,9 @@ struct AccountSums {
         }
     }
 
+    /// The ids of the accounts whose sums are below zero, in no order.
+    var belowZero: [String] { sums.indices.filter { sums[$0] < 0 }.map { accounts.key($0) } }
+
     /// The accounts with postings that ``take(_:)`` was never asked for.
     var notTaken: [String] {
         (0..<accounts.count).filter { taken.isEmpty || !taken[$0] }.map { accounts.key($0) }

@@ -40,13 +40,15 @@ extension Ledger {
         _ db: Database,
         _ programmeID: ProgrammeID,
         period: ReportPeriod,
-        mayReadKeptTotals: Bool = true
+        mayReadKeptTotals: Bool = true,
+        uses memo: ReconciliationQueries.UsesToDate.Memo = .init()
     ) throws -> ReconciliationFigures {
         var figures = try ReconciliationQueries.figures(
             db,
             programme: try programme(db, programmeID).programme,
             period: period,
-            mayReadKeptTotals: mayReadKeptTotals
+            mayReadKeptTotals: mayReadKeptTotals,
+            uses: memo
         )
         (figures.recoveryOwed, figures.recovered) = try recoveries(db, programmeID, period: period)
         return figures
@@ -112,6 +114,50 @@ extension Ledger {
         }
     }
 
+    /// What a report of a programme's period shows, read in one snapshot: its figures, its
+    /// breakdowns (the `largestApplicants` listed), its exceptions (at most `exceptionsListed` of
+    /// each kind) and its budget. A report to an earlier date passes over the uses up to it once
+    /// for both the figures and the applicants.
+    public func reportParts(
+        _ programmeID: ProgrammeID,
+        period: ReportPeriod,
+        largestApplicants largest: Int,
+        exceptionsListed: Int
+    ) throws -> ReportParts {
+        try readWithTotals { db in
+            let memo = ReconciliationQueries.UsesToDate.Memo()
+            var parts = ReportParts(
+                figures: try reconciliation(db, programmeID, period: period, uses: memo),
+                exceptions: try ReconciliationQueries.exceptions(
+                    db,
+                    programmeID,
+                    period: period,
+                    limit: exceptionsListed
+                )
+            )
+            if parts.figures.kind == .voucher {
+                (parts.breakdowns, parts.breakdownKeys) = try ReconciliationQueries.reportBreakdowns(
+                    db,
+                    programmeID,
+                    period: period,
+                    largestApplicants: largest,
+                    uses: memo
+                )
+            }
+            if let year = period.year {
+                parts.budget = try appropriation(db, programmeID, year: year, through: period.through).map {
+                    BudgetFigures(
+                        appropriation: $0.appropriation,
+                        event: $0.event,
+                        recordedOn: $0.date,
+                        figures: parts.figures
+                    )
+                }
+            }
+            return parts
+        }
+    }
+
     /// The exceptions of a programme's period: reversals, credit-code overrides, late filings.
     /// With a `limit`, at most that many of each kind, the most significant first, each kind
     /// counted whole (``ReportExceptions/counts``); without, every one.
@@ -174,4 +220,13 @@ extension Ledger {
     public func exportJournal(_ write: (String) throws -> Void) throws {
         try readWithTotals { db in try JournalExport.write(db, to: write) }
     }
+}
+
+/// What ``Ledger/reportParts(_:period:largestApplicants:exceptionsListed:)`` reads for a report.
+public struct ReportParts: Sendable {
+    public var figures: ReconciliationFigures
+    public var breakdowns: [BreakdownDimension: [BreakdownRow]] = [:]
+    public var breakdownKeys: [BreakdownDimension: Int] = [:]
+    public var exceptions: ReportExceptions
+    public var budget: BudgetFigures?
 }

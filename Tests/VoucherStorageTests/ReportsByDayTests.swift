@@ -88,6 +88,40 @@ import VoucherDomain
         #expect(try fixture.ledger.reconciliation(shanghai, period: .through(day("2022-08-15"))).used == yuan("3万"))
     }
 
+    /// An account below zero on a date (a posting forged into the ledger: the rules never let
+    /// one happen) is named by the report to that date, as SQLite's own grouping of the
+    /// postings finds it, and not by a report to a date before the forged posting.
+    @Test func anAccountBelowZeroOnADateIsNamedByTheReportToIt() throws {
+        let fixture = try Self.ledger()
+        let account = "quota/sh-innovation-voucher/2022/\(fixture.alpha)"
+        try fixture.ledger.writer.writeWithoutTransaction { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO posting (event_seq, line, account_id, amount, account_type, programme_id, year, business_date)
+                    SELECT event_seq, 99, account_id, -40000000, account_type, programme_id, year, '2022-06-10'
+                    FROM posting WHERE account_id = ? LIMIT 1
+                    """,
+                arguments: [account]
+            )
+        }
+        for (date, expected) in [("2022-06-09", [String]()), ("2022-06-10", [account]), ("2022-06-30", [account])] {
+            let period = ReportPeriod(year: 2022, through: day(date))
+            let named = try fixture.ledger.reconciliation(shanghai, period: period).negativeAccounts
+            let grouped = try fixture.ledger.rawRead { db in
+                try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT account_id FROM posting WHERE programme_id = ? AND year = 2022 AND business_date <= ?
+                        AND account_type <> 'budget' GROUP BY account_id HAVING SUM(amount) < 0 ORDER BY account_id
+                        """,
+                    arguments: [shanghai.value, date]
+                )
+            }
+            #expect(named == expected, "\(date)")
+            #expect(named == grouped, "\(date)")
+        }
+    }
+
     /// A refusal after the batch's pending totals were written (an expiry of an unknown
     /// programme) leaves the batch going, and the uses before and after it recorded.
     @Test func aRefusedExpiryInsideABatchLeavesTheBatchGoing() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import VoucherDomain
 
 /// The reconciliation's reads: SQL aggregates over indexed tables, each a function of a read-only
@@ -55,7 +56,8 @@ enum ReconciliationQueries {
         _ db: Database,
         programme: Programme,
         period: ReportPeriod,
-        mayReadKeptTotals: Bool
+        mayReadKeptTotals: Bool,
+        uses memo: UsesToDate.Memo = UsesToDate.Memo()
     ) throws -> ReconciliationFigures {
         let programmeID = programme.id
         let through = period.through.iso
@@ -166,19 +168,10 @@ enum ReconciliationQueries {
                 default: figures.products = count
                 }
             }
-            if byDay,
-                let row = try db.fetchOne(
-                    Row.self,
-                    sql: """
-                        SELECT COUNT(DISTINCT u.applicant_id) AS served, COUNT(DISTINCT u.product_code) AS products
-                        FROM voucher_use u WHERE u.programme_id = :programme \(useYear) AND u.used_on <= :through
-                        AND \(Self.liveAsOf("u"))
-                        """,
-                    arguments: arguments
-                )
-            {
-                figures.enterprisesServed = row["served"]
-                figures.products = row["products"]
+            if byDay {
+                let uses = try memo.uses(db, programmeID, period: period)
+                figures.enterprisesServed = uses.applicants.count
+                figures.products = uses.products
             }
         } else if programme.kind == .voucher {
             if let row = try db.fetchOne(
@@ -237,21 +230,44 @@ enum ReconciliationQueries {
                 ) ?? 0
             )
         }
-        figures.negativeAccounts = try db.fetchAll(
-            String.self,
-            sql: wholeHistory
-                ? """
-                SELECT id FROM account WHERE programme_id = :programme \(accountYear) AND type <> 'budget' AND balance < 0
-                ORDER BY id
-                """
-                : """
-                SELECT account_id FROM posting WHERE programme_id = :programme \(yearFilter) AND business_date <= :through
-                AND account_type <> 'budget' GROUP BY account_id HAVING SUM(amount) < 0 ORDER BY account_id
-                """,
-            arguments: arguments
-        )
+        figures.negativeAccounts =
+            wholeHistory
+            ? try db.fetchAll(
+                String.self,
+                sql: """
+                    SELECT id FROM account WHERE programme_id = :programme \(accountYear) AND type <> 'budget' AND balance < 0
+                    ORDER BY id
+                    """,
+                arguments: arguments
+            )
+            : try accountsBelowZero(db, arguments: arguments, yearFilter: yearFilter)
         figures.identities = ReconciliationIdentity.check(figures)
         return figures
+    }
+
+    /// The accounts (but the budget's, which runs below zero by design) whose postings up to
+    /// `:through` sum below zero, by id as SQLite orders text. One pass over the postings up to
+    /// the date, each added to its account found by the bytes of its id: SQLite's GROUP BY sorted
+    /// every one of them first (at 1,000,000 uses, 1.9 million postings to mid-history).
+    static func accountsBelowZero(
+        _ db: Database,
+        arguments: StatementArguments,
+        yearFilter: String
+    ) throws -> [String] {
+        let statement = try db.makeStatement(
+            sql: """
+                SELECT account_id, amount FROM posting WHERE programme_id = :programme \(yearFilter)
+                AND business_date <= :through AND account_type <> 'budget'
+                """
+        )
+        try statement.setArguments(arguments)
+        let postings = statement.sqliteStatement
+        defer { sqlite3_reset(postings) }
+        var sums = AccountSums()
+        while try LedgerVerifier.step(postings) {
+            sums.add(sqlite3_column_int64(postings, 1), to: sums.slot(LedgerVerifier.column(postings, 0)))
+        }
+        return sums.belowZero.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
     }
 
     static func chainHead(_ db: Database) throws -> ChainHead {
