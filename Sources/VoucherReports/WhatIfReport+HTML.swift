@@ -4,6 +4,15 @@ import VoucherDomain
 
 extension WhatIfReport {
     func html(_ language: Language) -> String {
+        let title = "\(name.text(language)) · \(year) · \(words(language).title)"
+        let body = [htmlBody(language)]
+        return page(title: title, language: language, body: body)
+    }
+
+    /// The page's content without its document: the heading, the figures side by side, the chart
+    /// and each reform's tallies, caps, applicants and changed events. The console shows it in
+    /// its own page.
+    public func htmlBody(_ language: Language) -> String {
         let w = words(language)
         let escape = Self.escapeHTML
         let title = "\(name.text(language)) · \(year) · \(w.title)"
@@ -58,6 +67,11 @@ extension WhatIfReport {
                 body.append("<p>\(escape(w.notListed(Self.listed, changes.count, "--format json")))</p>")
             }
         }
+        return body.joined(separator: "\n")
+    }
+
+    private func page(title: String, language: Language, body: [String]) -> String {
+        let escape = Self.escapeHTML
         let style = """
             body{font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:60em;color:#111}
             h1{font-size:1.4em}h2{font-size:1.1em;margin-top:1.6em;border-bottom:1px solid #999}h3{font-size:1em}

@@ -22,15 +22,19 @@ extension Console {
         case .districtReviewer, .cityReviewer:
             add("/console/claims", "queue")
             add("/console/report", "report")
+            add("/console/whatif", "whatIf")
         case .finance:
             add("/console/settlements", "toSettle")
             add("/console/payments", "toPay")
             add("/console/report", "report")
+            add("/console/whatif", "whatIf")
         case .auditor:
             add("/console/report", "report")
+            add("/console/whatif", "whatIf")
             add("/console/verify", "verify")
         case .admin:
             add("/console/report", "report")
+            add("/console/whatif", "whatIf")
             add("/console/verify", "verify")
             add("/console/users", "users")
         }
@@ -197,6 +201,59 @@ extension Console {
                     ] as [String: Any]
                 },
                 "year": String(year), "reportHTML": html,
+            ]
+        )
+    }
+
+    /// A what-if of a programme's year under a reform policy file pasted into the form: the
+    /// baseline and the reform side by side, as `voucher whatif --format html` shows them. The
+    /// reform is replayed in memory; nothing is written. GET shows the form with the programme's
+    /// own policy file as the starting text.
+    func whatIfPage(_ session: Session, _ request: Request, form: [String: [String]]?) async throws -> Response {
+        let words = Words(session.language)
+        let programmes = try await api.worker.read { ledger in try ledger.programmes() }
+        let asked = form?["programme"]?.first ?? request.uri.queryParameters.get("programme")
+        let chosen = asked.flatMap { name in programmes.first { $0.id.value == name } } ?? programmes.first
+        let yearText = form?["year"]?.first ?? request.uri.queryParameters.get("year") ?? ""
+        let year = Int(yearText.trimmed).flatMap { (1900...9999).contains($0) ? $0 : nil }
+        var policy = form?["policy"]?.first ?? ""
+        var html = ""
+        if let chosen {
+            let id = chosen.id
+            if form != nil {
+                guard let year else { throw APIFailure.invalid("\(words["year"]): \(yearText.visible)") }
+                guard !policy.trimmed.isEmpty else { throw APIFailure.invalid(words["reformMissing"]) }
+                let reform = policy
+                let name = words["changedPolicy"]
+                let report = try await api.worker.read { ledger in
+                    let own = try ledger.programme(id)
+                    let reformed = try reformProgramme(yaml: reform, file: name, of: own)
+                    return try buildWhatIf(
+                        ledger,
+                        programme: id,
+                        year: year,
+                        reforms: [(name: name, programme: reformed)],
+                        everyName: false
+                    )
+                }
+                html = report.htmlBody(session.language)
+            } else if policy.isEmpty {
+                policy = try await api.worker.read { ledger in try ledger.policyFile(id) } ?? ""
+            }
+        }
+        return render(
+            "whatif",
+            title: words["whatIf"],
+            session: session,
+            data: [
+                "programmes": programmes.map { programme in
+                    [
+                        "id": programme.id.value, "name": programme.name.text(session.language),
+                        "selected": programme.id == chosen?.id,
+                    ] as [String: Any]
+                },
+                "year": year.map(String.init) ?? String(BusinessDate.today().year - 1), "policy": policy,
+                "resultHTML": html,
             ]
         )
     }

@@ -45,6 +45,7 @@ struct Console: Sendable {
         ("quote", PackageResources.quote_mustache), ("provider", PackageResources.provider_mustache),
         ("claims", PackageResources.claims_mustache), ("settlements", PackageResources.settlements_mustache),
         ("report", PackageResources.report_mustache), ("verify", PackageResources.verify_mustache),
+        ("whatif", PackageResources.whatif_mustache),
         ("users", PackageResources.users_mustache), ("message", PackageResources.message_mustache),
         ("payments", PackageResources.payments_mustache),
     ]
@@ -66,6 +67,7 @@ struct Console: Sendable {
         ("POST", "/console/redemptions/{ref}/settle", [.finance]), ("GET", "/console/payments", [.finance]),
         ("POST", "/console/claims/{ref}/pay", [.finance]), ("GET", "/console/report", API.readers),
         ("GET", "/console/verify", [.auditor, .admin]), ("GET", "/console/users", [.admin]),
+        ("GET", "/console/whatif", API.readers), ("POST", "/console/whatif", API.readers),
     ]
 
     func register(on router: Router<APIContext>) {
@@ -346,6 +348,8 @@ struct Console: Sendable {
             return try await paymentsPage(session, flash: (words.recorded(api.counted(event)), "ok"))
         case ("GET", "/console/report"):
             return try await reportPage(session, request)
+        case ("GET", "/console/whatif"), ("POST", "/console/whatif"):
+            return try await whatIfPage(session, request, form: method == "POST" ? form : nil)
         case ("GET", "/console/verify"):
             let (report, digest) = try await api.worker.read { ledger in
                 (try ledger.verify(against: nil), try ledger.digest())

@@ -127,6 +127,18 @@ with sync_playwright() as playwright:
     expect(page.locator("main")).to_contain_text("redeemed")
     expect(page.locator("main svg").first).to_be_visible()
     shot(page, "auditor-report")
+    # The what-if: the programme's own policy file at a 40% rate instead of 50%.
+    page.goto(base + "/console/whatif?programme=sh-innovation-voucher")
+    policy = page.locator("textarea[name=policy]")
+    own = policy.input_value()
+    assert "50%" in own, own[:300]
+    policy.fill(own.replace("50%", "40%"))
+    page.locator("input[name=year]").fill("2022")
+    page.get_by_role("button", name="Replay").click()
+    expect(page.locator("main h1")).to_contain_text("2022")
+    expect(page.locator("main svg").first).to_be_visible()
+    expect(page.locator("main")).to_contain_text("8,000.00")
+    shot(page, "auditor-whatif")
     page.goto(base + "/console/verify")
     expect(page.locator(".flash.ok")).to_contain_text("Every event verifies")
     expect(page.locator("main code")).to_contain_text("voucher-ledger digest 1:")

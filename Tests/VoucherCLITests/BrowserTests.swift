@@ -93,7 +93,7 @@ import Testing
             [flows, "http://127.0.0.1:\(port)", shots, Self.password, Self.provider]
         )
         #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
-        #expect(browser.stdout.contains("9 screenshots"), "\(browser.stdout)")
+        #expect(browser.stdout.contains("10 screenshots"), "\(browser.stdout)")
         // SIGTERM: the server finishes and exits cleanly.
         server.terminate()
         server.waitUntilExit()

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 import VoucherDomain
+import VoucherReports
 import VoucherStorage
 
 @testable import VoucherServer
@@ -112,6 +113,48 @@ import VoucherStorage
             )
             #expect(forgedSession.status == 303 && forgedSession.headers[.location] == "/console/login")
         }
+    }
+
+    /// The what-if page starts from the programme's own policy file; the auditor changes its
+    /// rate and sees the year replayed under it beside what happened, and nothing is written.
+    @Test func theWhatIfPageReplaysTheYearUnderTheChangedPolicy() async throws {
+        let world = try World()
+        let head = try world.ledger.chainHead()
+        let own = try #require(try world.ledger.policyFile(try ProgrammeID("sh-innovation-voucher")))
+        try await world.app.test(.router) { client in
+            let (cookie, csrf) = try await Self.signIn(client, .auditor)
+            let blank = try await Self.get(client, "/console/whatif?programme=sh-innovation-voucher", cookies: cookie)
+            #expect(blank.status == 200)
+            // The policy file is shown escaped in the text area, as the file says.
+            let firstLine = try #require(own.split(separator: "\n").first.map(String.init))
+            #expect(blank.body.contains(WhatIfReport.escapeHTML(firstLine)), "\(blank.body.prefix(2000))")
+            let reform = own.replacingOccurrences(of: "50%", with: "40%")
+            let answer = try await Self.post(
+                client,
+                "/console/whatif",
+                cookies: cookie,
+                form: [("csrf", csrf), ("programme", "sh-innovation-voucher"), ("year", "2022"), ("policy", reform)]
+            )
+            #expect(answer.status == 200, "\(answer.body.prefix(500))")
+            // Two uses of 20,000: 20,000 used at 50%, 16,000 at 40%.
+            #expect(answer.body.contains("20,000.00") && answer.body.contains("16,000.00"), "\(answer.body)")
+            #expect(answer.body.contains("<svg"))
+            let broken = try await Self.post(
+                client,
+                "/console/whatif",
+                cookies: cookie,
+                form: [("csrf", csrf), ("programme", "sh-innovation-voucher"), ("year", "2022"), ("policy", "rate: [")]
+            )
+            #expect(broken.status == 422, "\(broken.body.prefix(500))")
+            let forged = try await Self.post(
+                client,
+                "/console/whatif",
+                cookies: cookie,
+                form: [("csrf", "x"), ("programme", "sh-innovation-voucher"), ("year", "2022"), ("policy", reform)]
+            )
+            #expect(forged.status == 403)
+        }
+        #expect(try world.ledger.chainHead() == head)
     }
 
     @Test func revokingAUserEndsTheirSessions() async throws {
