@@ -408,22 +408,44 @@ extension Ledger {
 
     /// The applicant's claims in the programme whose latest live decision grants a quota, by the
     /// end of their validity and then their decision's date (what is left of each is read apart).
-    private func grantedQuotas(_ db: Database, applicantID: String, programme: ProgrammeID) throws -> [StoredQuota] {
+    /// The applicant's quotas in a programme: its live claims whose latest live decision granted
+    /// an amount with a validity, earliest to end first. One statement reads what ``storedClaim``
+    /// would read for each (the claim, its latest live decision, that decision's date).
+    func grantedQuotas(_ db: Database, applicantID: String, programme: ProgrammeID) throws -> [StoredQuota] {
         let key = BatchMemo.QuotaKey(applicant: applicantID, programme: programme.value)
         return try BatchMemo.recall(key, in: \.grantedQuotas) {
-            let refs = try db.fetchAll(
-                String.self,
-                sql: """
-                    SELECT c.ref FROM claim c JOIN decision d ON d.claim_seq = c.event_seq JOIN event e ON e.seq = d.event_seq
-                    WHERE c.applicant_id = ? AND c.programme_id = ? AND \(Self.live("c")) AND d.granted > 0
-                    AND d.event_seq = (SELECT MAX(d2.event_seq) FROM decision d2 WHERE d2.claim_seq = c.event_seq AND \(Self.live("d2")))
-                    ORDER BY d.valid_until, e.business_date
-                    """,
+            let rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT c.event_seq, c.ref, c.year, d.granted, d.valid_until, d.level, e.business_date
+                        FROM claim c JOIN decision d ON d.claim_seq = c.event_seq JOIN event e ON e.seq = d.event_seq
+                        WHERE c.applicant_id = ? AND c.programme_id = ? AND \(Self.live("c")) AND d.granted > 0
+                        AND d.valid_until IS NOT NULL
+                        AND d.event_seq = (SELECT MAX(d2.event_seq) FROM decision d2 WHERE d2.claim_seq = c.event_seq AND \(Self.live("d2")))
+                        ORDER BY d.valid_until, e.business_date
+                        """
+                ),
                 arguments: [applicantID, programme.value]
             )
-            return try refs.compactMap { ref in
-                let claim = try storedClaim(db, ref: ref)
-                return claim.grant.map { StoredQuota(seq: claim.seq, quota: $0) }
+            return try rows.map { row in
+                let year: Int = row[2]
+                let amount = Money(fen: row[3])
+                let grantedOn = try BusinessDate.parse(row[6])
+                return StoredQuota(
+                    seq: row[0],
+                    quota: GrantedQuota(
+                        claimRef: row[1],
+                        year: year,
+                        quota: Quota(
+                            granted: amount,
+                            grantedOn: grantedOn,
+                            validFrom: max(grantedOn, BusinessDate.startOfYear(year)),
+                            validUntil: try BusinessDate.parse(row[4]),
+                            left: amount
+                        ),
+                        level: ReviewLevel(rawValue: row[5]) ?? .district
+                    )
+                )
             }
         }
     }

@@ -226,6 +226,40 @@ struct Simulation {
         if events != maxSeq { return "sequence has a gap: \(events) events, last \(maxSeq)" }
         if !negative.isEmpty { return "accounts below zero: \(negative)" }
         if lastSum != 0 { return "the last event's postings sum to \(lastSum)" }
+        // Each applicant's quotas, read in one statement, are what each live claim's own reading
+        // (``Ledger/storedClaim(_:ref:)``: the claim, its latest live decision, its date) grants.
+        for programme in programmes {
+            for applicant in applicants {
+                let (read, claimByClaim) = try ledger.rawRead { db in
+                    (
+                        try ledger.grantedQuotas(db, applicantID: applicant, programme: programme).map(\.quota),
+                        try String.fetchAll(
+                            db,
+                            sql:
+                                "SELECT ref FROM claim c WHERE applicant_id = ? AND programme_id = ? AND \(Ledger.live("c"))",
+                            arguments: [applicant, programme.value]
+                        ).compactMap { try ledger.storedClaim(db, ref: $0).grant }
+                    )
+                }
+                func order(_ quotas: [GrantedQuota]) -> [GrantedQuota] {
+                    quotas.sorted {
+                        ($0.quota.validUntil, $0.quota.grantedOn, $0.claimRef) < (
+                            $1.quota.validUntil, $1.quota.grantedOn, $1.claimRef
+                        )
+                    }
+                }
+                if order(read) != order(claimByClaim) {
+                    return "\(applicant) in \(programme): quotas \(read) read, \(claimByClaim) claim by claim"
+                }
+                if read
+                    != read.sorted(by: {
+                        ($0.quota.validUntil, $0.quota.grantedOn) < ($1.quota.validUntil, $1.quota.grantedOn)
+                    })
+                {
+                    return "\(applicant) in \(programme): quotas not in the order they end: \(read)"
+                }
+            }
+        }
         for programme in [shanghai, delta, operating] {
             let figures = try ledger.reconciliation(programme, period: .through(day("9999-12-31")))
             if figures.used > figures.claimed {
