@@ -21,7 +21,9 @@ struct QuoteBench: ParsableCommand {
     @Option(help: "The date of the purchases.") var date = "2022-06-15"
 
     func run() throws {
-        let ledger = try Ledger.open(at: db, actor: "bench")
+        // A read-only connection, as the service's quotes are answered on. A writable one marks
+        // each read query-only and back, and SQLite then prepares every statement again.
+        let ledger = try Ledger.openForReading(at: db)
         let programmeID = try ProgrammeID(programme)
         let day = try BusinessDate.parse(date)
         let (applicants, products) = try Self.samples(ledger, programmeID, limit: 5_000)
