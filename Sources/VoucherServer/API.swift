@@ -10,9 +10,12 @@ import VoucherStorage
 /// A request's context: who sent it, once the bearer token is checked.
 public struct APIContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The client's IP address, when the request came over a socket (not in `.router` tests).
+    public var clientAddress: String?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress
     }
 
 }

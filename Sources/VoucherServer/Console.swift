@@ -91,7 +91,7 @@ struct Console: Sendable {
     ) async -> Response {
         var session: Session?
         do {
-            if roles.isEmpty { return try await signIn(method, request) }
+            if roles.isEmpty { return try await signIn(method, request, from: context.clientAddress) }
             session = try await self.session(request)
             guard let session else {
                 return Response(status: .seeOther, headers: [.location: "/console/login"])
@@ -154,7 +154,7 @@ struct Console: Sendable {
 
     // MARK: Pages
 
-    func signIn(_ method: String, _ request: Request) async throws -> Response {
+    func signIn(_ method: String, _ request: Request, from address: String?) async throws -> Response {
         if method == "GET" {
             let language: Language = request.uri.queryParameters.get("lang") == "en" ? .en : .zh
             let token = Accounts.randomToken("")
@@ -184,8 +184,8 @@ struct Console: Sendable {
         guard name.unicodeScalars.count <= 64, password.utf8.count <= 1024 else {
             return message(422, nil, text: words["wrongPassword"], language: language)
         }
-        // Repeated failures for a name are answered more and more slowly.
-        try await Task.sleep(for: await throttle.attempt(name))
+        // Repeated failures for a name, or from an address, are answered more and more slowly.
+        try await Task.sleep(for: await throttle.attempt(name, from: address))
         let accounts = api.accounts
         guard let user = try await api.passwordCheck({ try accounts.user(named: name, password: password) }) else {
             var response = render(
@@ -199,7 +199,7 @@ struct Console: Sendable {
             response.status = .unauthorized
             return response
         }
-        await throttle.succeeded(name)
+        await throttle.succeeded(name, from: address)
         let session = try await api.accountsWork { try accounts.startSession(for: user, language: language) }
         var response = Response(status: .seeOther, headers: [.location: "/console"])
         response.setCookie(

@@ -191,6 +191,22 @@ import VoucherStorage
         }
     }
 
+    /// One password guessed across many names from one address: from the tenth attempt that did
+    /// not succeed each waits a step more, whatever the name; another address does not wait, and
+    /// a success takes one attempt off the address's count.
+    @Test func guessesFromOneAddressAcrossNamesAreSlowedDown() async {
+        let throttle = LoginThrottle(step: .milliseconds(10))
+        var waits: [Duration] = []
+        for index in 0..<12 { waits.append(await throttle.attempt("name-\(index)", from: "192.0.2.7")) }
+        #expect(waits.prefix(9).allSatisfy { $0 == .zero }, "\(waits)")
+        #expect(waits[9] == .milliseconds(10) && waits[10] == .milliseconds(20) && waits[11] == .milliseconds(30))
+        #expect(await throttle.attempt("name-0", from: "198.51.100.1") == .zero)
+        await throttle.succeeded("name-12", from: "192.0.2.7")
+        #expect(await throttle.attempt("name-13", from: "192.0.2.7") == .milliseconds(30))
+        // Without an address (the in-process tests), only the name counts.
+        #expect(await throttle.attempt("name-14") == .zero)
+    }
+
     @Test func eachRoleSeesItsPagesAndNoOthers() async throws {
         let world = try World()
         try await world.app.test(.router) { client in
