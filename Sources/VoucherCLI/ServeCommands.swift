@@ -118,9 +118,11 @@ struct UserCommand: ParsableCommand {
               voucher user add --name 王丽 --role district-reviewer
               printf '%s\\n' "$PASSWORD" | voucher user add --name 甲企业 --role enterprise --applicant 91350100M000100Y43 --password-stdin
               voucher user token --name 王丽
+              voucher user disable --name 王丽
+              printf '%s\\n' "$PASSWORD" | voucher user password --name 王丽 --password-stdin
               voucher user list
             """,
-        subcommands: [Add.self, Token.self, Revoke.self, List.self]
+        subcommands: [Add.self, Token.self, Revoke.self, Disable.self, Enable.self, Password.self, List.self]
     )
 
     struct Add: ParsableCommand {
@@ -192,6 +194,62 @@ struct UserCommand: ParsableCommand {
         }
     }
 
+    struct Disable: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Disable a user: their tokens are revoked, their sessions ended, and they sign in no more.",
+            discussion: "Example:\n  voucher user disable --name 王丽"
+        )
+        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var accounts: AccountsOptions
+        @Option(help: "The user.") var name: String
+
+        func run() throws {
+            let actor = try guarded { try ledger.actorName }
+            try guarded { try accounts.open(besideLedger: ledger.path).disable(name, by: actor) }
+            print("disabled \(name.visible): tokens revoked, sessions ended")
+        }
+    }
+
+    struct Enable: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Enable a disabled user again (their old tokens stay revoked).",
+            discussion: "Example:\n  voucher user enable --name 王丽"
+        )
+        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var accounts: AccountsOptions
+        @Option(help: "The user.") var name: String
+
+        func run() throws {
+            let actor = try guarded { try ledger.actorName }
+            try guarded { try accounts.open(besideLedger: ledger.path).enable(name, by: actor) }
+            print("enabled \(name.visible)")
+        }
+    }
+
+    struct Password: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a user's password (at least 12 characters) and end their sessions.",
+            discussion: "Example:\n  printf '%s\\n' \"$PASSWORD\" | voucher user password --name 王丽 --password-stdin"
+        )
+        @OptionGroup var ledger: LedgerOptions
+        @OptionGroup var accounts: AccountsOptions
+        @Option(help: "The user.") var name: String
+        @Flag(help: "Read the password from the first line of standard input (required).") var passwordStdin = false
+
+        func validate() throws {
+            guard passwordStdin else {
+                throw ValidationError("give the password on standard input with --password-stdin, not as an argument")
+            }
+        }
+
+        func run() throws {
+            let password = readLine(strippingNewline: true) ?? ""
+            let actor = try guarded { try ledger.actorName }
+            try guarded { try accounts.open(besideLedger: ledger.path).setPassword(of: name, to: password, by: actor) }
+            print("set the password of \(name.visible); their sessions ended")
+        }
+    }
+
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List the users and every change to their accounts.",
@@ -205,7 +263,9 @@ struct UserCommand: ParsableCommand {
             let (users, changes) = try guarded { (try store.users(), try store.changes()) }
             for user in users {
                 let party = user.applicant.map { " applicant \($0)" } ?? user.provider.map { " provider \($0)" } ?? ""
-                print("\(user.name.visible)  \(user.role.rawValue)\(party.visible)")
+                print(
+                    "\(user.name.visible)  \(user.role.rawValue)\(party.visible)\(user.disabled ? "  (disabled)" : "")"
+                )
             }
             if !changes.isEmpty { print("\nchanges:") }
             for change in changes {

@@ -30,6 +30,8 @@ public struct User: Sendable, Hashable {
     public var applicant: String?
     /// The provider a provider's user acts for.
     public var provider: String?
+    /// Disabled by an admin: signs in with neither password nor token until enabled again.
+    public var disabled = false
 }
 
 /// A change to an account (a user added, a token issued or revoked), as admins see it.
@@ -142,6 +144,10 @@ public struct Accounts: Sendable {
                     ) STRICT;
                     """
             )
+        }
+        // Version 3: a user an admin disabled (when), who signs in no more until enabled again.
+        migrator.registerMigration("v3") { db in
+            try db.execute(sql: "ALTER TABLE user ADD COLUMN disabled_at TEXT")
         }
         try migrator.migrate(queue)
         return Accounts(queue: queue)
@@ -283,7 +289,7 @@ public struct Accounts: Sendable {
             let row = try lookUp(
                 """
                 SELECT u.id, u.name, u.role, u.applicant_id, u.provider_id, s.csrf, s.language FROM session s
-                JOIN user u ON u.id = s.user_id WHERE s.sha256 = ? AND s.expires_at >= ?
+                JOIN user u ON u.id = s.user_id WHERE s.sha256 = ? AND s.expires_at >= ? AND u.disabled_at IS NULL
                 """,
                 [Self.sha256(cookie), Date().timeIntervalSince1970]
             ), let user = Self.user(row)
@@ -325,7 +331,7 @@ public struct Accounts: Sendable {
             let row = try lookUp(
                 """
                 SELECT u.id, u.name, u.role, u.applicant_id, u.provider_id FROM token t
-                JOIN user u ON u.id = t.user_id WHERE t.sha256 = ? AND t.revoked_at IS NULL
+                JOIN user u ON u.id = t.user_id WHERE t.sha256 = ? AND t.revoked_at IS NULL AND u.disabled_at IS NULL
                 """,
                 [Self.sha256(token)]
             )
@@ -339,7 +345,9 @@ public struct Accounts: Sendable {
             guard
                 let row = try Row.fetchOne(
                     db,
-                    sql: "SELECT id, name, role, applicant_id, provider_id, password_hash FROM user WHERE name = ?",
+                    sql: """
+                        SELECT id, name, role, applicant_id, provider_id, password_hash, disabled_at FROM user WHERE name = ?
+                        """,
                     arguments: [name.trimmed]
                 ), let user = Self.user(row)
             else { return nil }
@@ -348,7 +356,7 @@ public struct Accounts: Sendable {
         // A hash is always compared, so that an unknown name takes as long as a wrong password.
         let hash = found?.1 ?? Self.decoyHash
         let matches = Bcrypt.verify(password, hash: hash)
-        guard let (user, stored) = found, stored != nil, matches else { return nil }
+        guard let (user, stored) = found, stored != nil, matches, !user.disabled else { return nil }
         return user
     }
 
@@ -357,7 +365,7 @@ public struct Accounts: Sendable {
     static func user(_ db: Database, named name: String) throws -> User? {
         try Row.fetchOne(
             db,
-            sql: "SELECT id, name, role, applicant_id, provider_id FROM user WHERE name = ?",
+            sql: "SELECT id, name, role, applicant_id, provider_id, disabled_at FROM user WHERE name = ?",
             arguments: [name.trimmed]
         ).flatMap(user)
     }
@@ -369,14 +377,64 @@ public struct Accounts: Sendable {
             name: row["name"],
             role: role,
             applicant: row["applicant_id"],
-            provider: row["provider_id"]
+            provider: row["provider_id"],
+            disabled: row.hasColumn("disabled_at") && (row["disabled_at"] as String?) != nil
         )
     }
 
     public func users() throws -> [User] {
         try queue.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name, role, applicant_id, provider_id FROM user ORDER BY id")
-                .compactMap(Self.user)
+            try Row.fetchAll(
+                db,
+                sql: "SELECT id, name, role, applicant_id, provider_id, disabled_at FROM user ORDER BY id"
+            )
+            .compactMap(Self.user)
+        }
+    }
+
+    /// Disables a user: their tokens are revoked and their sessions ended, and they sign in no
+    /// more (by password or token) until enabled again. An admin cannot disable themselves, so
+    /// that some admin is always left to enable the others.
+    public func disable(_ name: String, by actor: String) throws {
+        try queue.write { db in
+            guard let user = try Self.user(db, named: name) else { throw AccountError("no user named \(name)") }
+            guard user.name.caseInsensitiveCompare(actor.trimmed) != .orderedSame else {
+                throw AccountError("you cannot disable yourself; another admin can")
+            }
+            guard !user.disabled else { throw AccountError("\(user.name) is disabled already") }
+            let at = Self.now()
+            try db.execute(sql: "UPDATE user SET disabled_at = ? WHERE id = ?", arguments: [at, user.id])
+            try db.execute(
+                sql: "UPDATE token SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+                arguments: [at, user.id]
+            )
+            try db.execute(sql: "DELETE FROM session WHERE user_id = ?", arguments: [user.id])
+            try Self.record(db, at: at, by: actor, user: user.name, change: "disabled: tokens revoked, sessions ended")
+        }
+    }
+
+    /// Enables a disabled user again: they sign in with their password (their old tokens stay
+    /// revoked; an admin issues a new one).
+    public func enable(_ name: String, by actor: String) throws {
+        try queue.write { db in
+            guard let user = try Self.user(db, named: name) else { throw AccountError("no user named \(name)") }
+            guard user.disabled else { throw AccountError("\(user.name) is not disabled") }
+            try db.execute(sql: "UPDATE user SET disabled_at = NULL WHERE id = ?", arguments: [user.id])
+            try Self.record(db, at: Self.now(), by: actor, user: user.name, change: "enabled")
+        }
+    }
+
+    /// Sets a user's password (at least 12 characters) and ends their sessions.
+    public func setPassword(of name: String, to password: String, by actor: String) throws {
+        guard password.count >= 12 else {
+            throw AccountError("the password has \(password.count) characters; give at least 12")
+        }
+        let hash = Bcrypt.hash(password, cost: bcryptCost)
+        try queue.write { db in
+            guard let user = try Self.user(db, named: name) else { throw AccountError("no user named \(name)") }
+            try db.execute(sql: "UPDATE user SET password_hash = ? WHERE id = ?", arguments: [hash, user.id])
+            try db.execute(sql: "DELETE FROM session WHERE user_id = ?", arguments: [user.id])
+            try Self.record(db, at: Self.now(), by: actor, user: user.name, change: "password set, sessions ended")
         }
     }
 

@@ -257,4 +257,35 @@ extension Console {
             ]
         )
     }
+
+    /// The users, each with the forms to set a password and to disable or enable them; a form to
+    /// add one; and every change to the accounts.
+    func usersPage(
+        _ session: Session,
+        flash: (String, String)?,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let words = Words(session.language)
+        let accounts = api.accounts
+        let (users, changes) = try await api.accountsWork { (try accounts.users(), try accounts.changes()) }
+        return render(
+            "users",
+            title: words["users"],
+            session: session,
+            data: [
+                "users": users.map {
+                    [
+                        "name": $0.name, "role": words[$0.role.rawValue], "party": $0.applicant ?? $0.provider ?? "",
+                        "disabled": $0.disabled, "isSelf": $0.id == session.user.id,
+                    ] as [String: Any]
+                },
+                "roles": Role.allCases.map { ["value": $0.rawValue, "label": words[$0.rawValue]] },
+                "changes": changes.map {
+                    ["seq": String($0.seq), "at": $0.at, "by": $0.by, "user": $0.user, "change": $0.change]
+                },
+            ],
+            flash: flash,
+            status: status
+        )
+    }
 }

@@ -68,6 +68,7 @@ struct Console: Sendable {
         ("POST", "/console/claims/{ref}/pay", [.finance]), ("GET", "/console/report", API.readers),
         ("GET", "/console/verify", [.auditor, .admin]), ("GET", "/console/users", [.admin]),
         ("GET", "/console/whatif", API.readers), ("POST", "/console/whatif", API.readers),
+        ("POST", "/console/users", [.admin]),
     ]
 
     func register(on router: Router<APIContext>) {
@@ -364,21 +365,53 @@ struct Console: Sendable {
                 ]
             )
         case ("GET", "/console/users"):
+            return try await usersPage(session, flash: nil)
+        case ("POST", "/console/users"):
             let accounts = api.accounts
-            let (users, changes) = try await api.accountsWork { (try accounts.users(), try accounts.changes()) }
-            return render(
-                "users",
-                title: words["users"],
-                session: session,
-                data: [
-                    "users": users.map {
-                        ["name": $0.name, "role": words[$0.role.rawValue], "party": $0.applicant ?? $0.provider ?? ""]
-                    },
-                    "changes": changes.map {
-                        ["seq": String($0.seq), "at": $0.at, "by": $0.by, "user": $0.user, "change": $0.change]
-                    },
-                ]
-            )
+            let name = field("name") ?? ""
+            let done: String
+            do {
+                switch field("action") {
+                case "add":
+                    guard let role = field("role").flatMap(Role.init(rawValue:)) else {
+                        throw APIFailure.invalid("\(words["role"]): \(words["required"])")
+                    }
+                    let party = field("party")
+                    // An enterprise's or a provider's user acts for a party the ledger knows.
+                    if let party, role == .enterprise || role == .provider {
+                        _ = try await api.worker.read { ledger in
+                            role == .enterprise ? try ledger.applicant(party).id : try ledger.provider(party).id
+                        }
+                    }
+                    let password = form["password"]?.first ?? ""
+                    try await api.passwordCheck {
+                        _ = try accounts.addUser(
+                            name: name,
+                            role: role,
+                            applicant: role == .enterprise ? party : nil,
+                            provider: role == .provider ? party : nil,
+                            password: password,
+                            by: user.name
+                        )
+                    }
+                    done = words.userAdded(name)
+                case "disable":
+                    try await api.accountsWork { try accounts.disable(name, by: user.name) }
+                    done = words.userDisabled(name)
+                case "enable":
+                    try await api.accountsWork { try accounts.enable(name, by: user.name) }
+                    done = words.userEnabled(name)
+                case "password":
+                    let password = form["password"]?.first ?? ""
+                    try await api.passwordCheck { try accounts.setPassword(of: name, to: password, by: user.name) }
+                    done = words.passwordSet(name)
+                default:
+                    throw APIFailure.invalid(words["not-found"])
+                }
+            } catch let error as AccountError {
+                return try await usersPage(session, flash: (error.description, "bad"), status: .unprocessableContent)
+            }
+            return try await usersPage(session, flash: (done, "ok"))
         default:
             break
         }

@@ -20,6 +20,15 @@ struct Words {
             : (language == .zh ? "已记录：事件 \(event.seq)\(amount)" : "recorded: event \(event.seq)\(amount)")
     }
 
+    func userAdded(_ name: String) -> String { language == .zh ? "已添加用户 \(name)" : "added \(name)" }
+    func userDisabled(_ name: String) -> String {
+        language == .zh ? "已停用 \(name)：其令牌已撤销，会话已结束" : "disabled \(name): tokens revoked, sessions ended"
+    }
+    func userEnabled(_ name: String) -> String { language == .zh ? "已启用 \(name)" : "enabled \(name)" }
+    func passwordSet(_ name: String) -> String {
+        language == .zh ? "已为 \(name) 设置新密码，其会话已结束" : "set the password of \(name); their sessions ended"
+    }
+
     func reversed(_ seq: Int64) -> String { language == .zh ? "已由事件 \(seq) 冲销" : "reversed by event \(seq)" }
 
     static let chinese: [String: String] = [
@@ -40,7 +49,10 @@ struct Words {
         "reformPolicy": "改后的政策文件（YAML）", "reformMissing": "请填写改后的政策文件。", "startFrom": "以此项目的现行政策为起点",
         "load": "载入", "changedPolicy": "改后的政策", "verify": "账本核验", "verifies": "全部事件核验通过。", "doesNotVerify": "账本核验未通过",
         "digestLead": "请将以下摘要保存在账本管理者无法更改的地方，日后用 voucher verify --digest 核对：",
-        "users": "用户", "role": "角色", "party": "所属主体", "changes": "账户变更记录", "time": "时间", "by": "操作人",
+        "users": "用户", "role": "角色", "party": "所属主体", "addUser": "添加用户", "add": "添加",
+        "disabled": "已停用", "active": "在用", "disable": "停用", "enable": "启用",
+        "newPassword": "新密码（至少 12 个字符）", "setPassword": "设置密码", "partyHint": "企业用户填统一社会信用代码，服务机构用户填机构代码",
+        "changes": "账户变更记录", "time": "时间", "by": "操作人",
         "change": "变更", "back": "返回首页", "yes": "是", "required": "必填", "reversedShort": "已冲销",
         "district": "区级", "city": "市级", "granted": "批准", "enterprise": "企业", "district-reviewer": "区级审核",
         "city-reviewer": "市级审核", "finance": "财务", "auditor": "审计", "admin": "管理员",
@@ -77,7 +89,11 @@ struct Words {
         "doesNotVerify": "The ledger does not verify",
         "digestLead":
             "Keep this digest where the ledger's keepers cannot change it; check it later with voucher verify --digest:",
-        "users": "Users", "role": "Role", "party": "Acts for", "changes": "Changes to accounts", "time": "Time",
+        "users": "Users", "role": "Role", "party": "Acts for", "addUser": "Add a user", "add": "Add",
+        "disabled": "disabled", "active": "active", "disable": "Disable", "enable": "Enable",
+        "newPassword": "New password (at least 12 characters)", "setPassword": "Set password",
+        "partyHint": "An enterprise's user: its credit code; a provider's user: the provider's",
+        "changes": "Changes to accounts", "time": "Time",
         "by": "By", "change": "Change", "back": "Back to the start", "yes": "yes", "required": "required",
         "reversedShort": "reversed", "district": "district", "city": "city", "granted": "granted",
         "enterprise": "enterprise", "district-reviewer": "district reviewer", "city-reviewer": "city reviewer",

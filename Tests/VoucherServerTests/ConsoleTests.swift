@@ -157,6 +157,85 @@ import VoucherStorage
         #expect(try world.ledger.chainHead() == head)
     }
 
+    /// Signs in with a name and password; returns the answer (303 and a session, or 401).
+    static func signIn(
+        _ client: some TestClientProtocol,
+        name: String,
+        password: String
+    ) async throws -> Page {
+        let login = try await get(client, "/console/login")
+        let loginCookie = try #require(cookie(login, Console.loginCookie))
+        let token = try #require(csrf(login.body))
+        return try await post(
+            client,
+            "/console/login",
+            cookies: loginCookie,
+            form: [("csrf", token), ("name", name), ("password", password), ("lang", "en")]
+        )
+    }
+
+    /// An admin adds a user, sets their password (ending their session), disables them (their
+    /// sign-in and API token refused) and enables them again; cannot disable themselves; each
+    /// change is in the accounts' record. Another role may not post the form.
+    @Test func anAdminManagesUsersFromTheConsole() async throws {
+        let world = try World()
+        try await world.app.test(.router) { client in
+            let (admin, csrf) = try await Self.signIn(client, .admin)
+            func act(_ fields: [(String, String)]) async throws -> Page {
+                try await Self.post(client, "/console/users", cookies: admin, form: [("csrf", csrf)] + fields)
+            }
+            let added = try await act([
+                ("action", "add"), ("name", "李审计"), ("role", "auditor"), ("password", "a long enough one"),
+            ])
+            #expect(added.status == 200 && added.body.contains("added 李审计"), "\(added.body.prefix(600))")
+            let first = try await Self.signIn(client, name: "李审计", password: "a long enough one")
+            #expect(first.status == 303)
+            let session = try #require(Self.cookie(first, Console.sessionCookie))
+            #expect(try await Self.get(client, "/console/verify", cookies: session).status == 200)
+
+            let short = try await act([("action", "password"), ("name", "李审计"), ("password", "short")])
+            #expect(short.status == 422 && short.body.contains("at least 12"), "\(short.body.prefix(600))")
+            let reset = try await act([("action", "password"), ("name", "李审计"), ("password", "another long one")])
+            #expect(reset.status == 200)
+            #expect(try await Self.get(client, "/console/verify", cookies: session).status == 303)
+            #expect(try await Self.signIn(client, name: "李审计", password: "a long enough one").status == 401)
+            #expect(try await Self.signIn(client, name: "李审计", password: "another long one").status == 303)
+
+            let token = try world.accounts.issueToken(for: "李审计", by: "test")
+            #expect(try world.accounts.user(forToken: token)?.name == "李审计")
+            let disabled = try await act([("action", "disable"), ("name", "李审计")])
+            #expect(disabled.status == 200 && disabled.body.contains("disabled 李审计"), "\(disabled.body.prefix(600))")
+            #expect(try await Self.signIn(client, name: "李审计", password: "another long one").status == 401)
+            #expect(try world.accounts.user(forToken: token) == nil)
+            let enabled = try await act([("action", "enable"), ("name", "李审计")])
+            #expect(enabled.status == 200)
+            #expect(try await Self.signIn(client, name: "李审计", password: "another long one").status == 303)
+            // Old tokens stay revoked.
+            #expect(try world.accounts.user(forToken: token) == nil)
+
+            let yourself = try await act([("action", "disable"), ("name", "user-admin")])
+            #expect(yourself.status == 422 && yourself.body.contains("cannot disable yourself"))
+            let unknownParty = try await act([
+                ("action", "add"), ("name", "乙企业"), ("role", "enterprise"), ("party", "91310000NOSUCHONE1"),
+                ("password", "a long enough one"),
+            ])
+            #expect(unknownParty.status == 404 || unknownParty.status == 422, "\(unknownParty.status)")
+
+            let changes = try world.accounts.changes().filter { $0.user == "李审计" }.map(\.change)
+            #expect(changes.count == 5, "\(changes)")
+            #expect(changes.contains("disabled: tokens revoked, sessions ended") && changes.contains("enabled"))
+
+            let (auditor, auditorCSRF) = try await Self.signIn(client, .auditor)
+            let refused = try await Self.post(
+                client,
+                "/console/users",
+                cookies: auditor,
+                form: [("csrf", auditorCSRF), ("action", "disable"), ("name", "user-admin")]
+            )
+            #expect(refused.status == 403)
+        }
+    }
+
     @Test func revokingAUserEndsTheirSessions() async throws {
         let world = try World()
         try await world.app.test(.router) { client in
