@@ -346,8 +346,36 @@ struct CommandLineTests {
         ["expire"], ["reverse"], ["policy", "list"], ["policy", "show"], ["policy", "add"], ["verify"], ["digest"],
         ["whatif"], ["provider", "suspend"], ["provider", "reinstate"], ["provider", "status"], ["budget", "set"],
         ["recover", "owe"], ["recover", "receive"], ["dossier"],
-        ["serve"], ["user", "add"], ["user", "token"], ["user", "revoke"], ["user", "list"],
+        ["serve"], ["user", "add"], ["user", "token"], ["user", "revoke"], ["user", "disable"], ["user", "enable"],
+        ["user", "password"], ["user", "list"],
     ]
+
+    /// `voucher user disable|enable|password`: each change listed; a second disable, or a password
+    /// given other than on standard input, refused with what to do.
+    @Test func usersAreDisabledEnabledAndGivenPasswords() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let admin = ["VOUCHER_ACTOR": "admin"]
+        func run(_ arguments: [String]) throws -> Result {
+            try Self.voucher(arguments + ["--db", "l.sqlite"], in: directory, environment: admin)
+        }
+        #expect(try run(["demo"]).status == 0)
+        #expect(try run(["user", "add", "--name", "admin", "--role", "admin"]).status == 0)
+        #expect(try run(["user", "add", "--name", "王丽", "--role", "auditor"]).status == 0)
+        let disabled = try run(["user", "disable", "--name", "王丽"])
+        #expect(disabled.status == 0 && disabled.stdout.contains("disabled 王丽"), "\(disabled.stderr)")
+        #expect(try run(["user", "list"]).stdout.contains("王丽  auditor  (disabled)"))
+        let again = try run(["user", "disable", "--name", "王丽"])
+        #expect(again.status != 0 && again.stderr.contains("disabled already"), "\(again.stderr)")
+        let yourself = try run(["user", "disable", "--name", "admin"])
+        #expect(yourself.status != 0 && yourself.stderr.contains("cannot disable yourself"), "\(yourself.stderr)")
+        #expect(try run(["user", "enable", "--name", "王丽"]).status == 0)
+        #expect(!(try run(["user", "list"]).stdout.contains("(disabled)")))
+        let noStdin = try run(["user", "password", "--name", "王丽"])
+        #expect(noStdin.status != 0 && noStdin.stderr.contains("--password-stdin"), "\(noStdin.stderr)")
+        let list = try run(["user", "list"]).stdout
+        #expect(list.contains("王丽 disabled: tokens revoked, sessions ended") && list.contains("王丽 enabled"), "\(list)")
+    }
 
     @Test(arguments: commands)
     func everyCommandsHelpHasAnExample(_ command: [String]) throws {
