@@ -37,6 +37,7 @@ extension Console {
             add("/console/whatif", "whatIf")
             add("/console/verify", "verify")
             add("/console/users", "users")
+            add("/console/policies", "policies")
         }
         return links
     }
@@ -286,6 +287,39 @@ extension Console {
             ],
             flash: flash,
             status: status
+        )
+    }
+
+    /// The programmes installed, each version with its dates, rate and note; one programme's
+    /// policy file in force, in a text area to change and install as its next file.
+    func policiesPage(_ session: Session, _ asked: String?, flash: (String, String)?) async throws -> Response {
+        let words = Words(session.language)
+        let programmes = try await api.worker.read { ledger in try ledger.programmes() }
+        let chosen = asked.flatMap { name in programmes.first { $0.id.value == name } } ?? programmes.first
+        var yaml = ""
+        if let id = chosen?.id {
+            yaml = try await api.worker.read { ledger in try ledger.policyFile(id) } ?? ""
+        }
+        return render(
+            "policies",
+            title: words["policies"],
+            session: session,
+            data: [
+                "programmes": programmes.map { programme in
+                    [
+                        "id": programme.id.value, "name": programme.name.text(session.language),
+                        "kind": programme.kind.rawValue, "selected": programme.id == chosen?.id,
+                        "versions": programme.versions.map { version in
+                            [
+                                "from": version.effectiveFrom.iso, "until": version.effectiveUntil?.iso ?? "",
+                                "rate": version.rate.map { "\($0.value)" } ?? "", "note": version.note ?? "",
+                            ]
+                        },
+                    ] as [String: Any]
+                },
+                "yaml": yaml, "file": chosen.map { "\($0.id.value).yaml" } ?? "policy.yaml",
+            ],
+            flash: flash
         )
     }
 }

@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Mustache
 import VoucherDomain
+import VoucherPolicies
 import VoucherReports
 import VoucherStorage
 
@@ -45,7 +46,7 @@ struct Console: Sendable {
         ("quote", PackageResources.quote_mustache), ("provider", PackageResources.provider_mustache),
         ("claims", PackageResources.claims_mustache), ("settlements", PackageResources.settlements_mustache),
         ("report", PackageResources.report_mustache), ("verify", PackageResources.verify_mustache),
-        ("whatif", PackageResources.whatif_mustache),
+        ("whatif", PackageResources.whatif_mustache), ("policies", PackageResources.policies_mustache),
         ("users", PackageResources.users_mustache), ("message", PackageResources.message_mustache),
         ("payments", PackageResources.payments_mustache),
     ]
@@ -68,7 +69,8 @@ struct Console: Sendable {
         ("POST", "/console/claims/{ref}/pay", [.finance]), ("GET", "/console/report", API.readers),
         ("GET", "/console/verify", [.auditor, .admin]), ("GET", "/console/users", [.admin]),
         ("GET", "/console/whatif", API.readers), ("POST", "/console/whatif", API.readers),
-        ("POST", "/console/users", [.admin]),
+        ("POST", "/console/users", [.admin]), ("GET", "/console/policies", [.admin]),
+        ("POST", "/console/policies", [.admin]),
     ]
 
     func register(on router: Router<APIContext>) {
@@ -364,6 +366,23 @@ struct Console: Sendable {
                     "digest": digest.description,
                 ]
             )
+        case ("GET", "/console/policies"):
+            return try await policiesPage(session, request.uri.queryParameters.get("programme"), flash: nil)
+        case ("POST", "/console/policies"):
+            guard let yaml = form["yaml"]?.first, !yaml.trimmed.isEmpty else {
+                throw APIFailure.invalid(words["policyMissing"])
+            }
+            let file = field("file") ?? "policy.yaml"
+            let context = EventContext(
+                idempotencyKey: Ledger.policyKey(yaml),
+                actor: user.name,
+                businessDate: try date()
+            )
+            let event = try await api.worker.run { ledger in
+                try ledger.installProgramme(yaml: yaml, file: file, context: context)
+            }
+            let installed = try? PolicyFile.programme(yaml: yaml, file: file).id.value
+            return try await policiesPage(session, installed, flash: (words.recorded(api.counted(event)), "ok"))
         case ("GET", "/console/users"):
             return try await usersPage(session, flash: nil)
         case ("POST", "/console/users"):

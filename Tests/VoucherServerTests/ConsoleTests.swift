@@ -236,6 +236,44 @@ import VoucherStorage
         }
     }
 
+    /// The admin sees each programme's versions and its policy file; a file with a later version
+    /// appended is installed as an event recorded by the admin; sent again, it records nothing;
+    /// a file that does not parse is refused with the reason.
+    @Test func anAdminInstallsAPolicyFileFromTheConsole() async throws {
+        let world = try World()
+        let own = try #require(try world.ledger.policyFile(try ProgrammeID("sh-innovation-voucher")))
+        try await world.app.test(.router) { client in
+            let (admin, csrf) = try await Self.signIn(client, .admin)
+            let page = try await Self.get(client, "/console/policies?programme=sh-innovation-voucher", cookies: admin)
+            #expect(page.status == 200)
+            #expect(page.body.contains("2022-01-01") && page.body.contains("sh-innovation-voucher.yaml"))
+            let firstLine = try #require(own.split(separator: "\n").first.map(String.init))
+            #expect(page.body.contains(WhatIfReport.escapeHTML(firstLine)))
+            let revised = own + "  - effective_from: 2030-01-01\n    rate: 40%\n    rounding: down to fen\n"
+            let form = [("csrf", csrf), ("yaml", revised), ("file", "sh-2030.yaml"), ("date", "2029-12-01")]
+            let installed = try await Self.post(client, "/console/policies", cookies: admin, form: form)
+            #expect(
+                installed.status == 200 && installed.body.contains("recorded: event"),
+                "\(installed.body.prefix(800))"
+            )
+            #expect(installed.body.contains("2030-01-01"))
+            let again = try await Self.post(client, "/console/policies", cookies: admin, form: form)
+            #expect(again.body.contains("already recorded"), "\(again.body.prefix(800))")
+            let broken = try await Self.post(
+                client,
+                "/console/policies",
+                cookies: admin,
+                form: [("csrf", csrf), ("yaml", "id: [")]
+            )
+            #expect(broken.status == 422, "\(broken.status) \(broken.body.prefix(400))")
+        }
+        #expect(try world.ledger.programme(try ProgrammeID("sh-innovation-voucher")).versions.count == 2)
+        let actor = try world.ledger.rawRead { db in
+            try String.fetchOne(db, sql: "SELECT actor FROM event WHERE kind = 'programme' ORDER BY seq DESC LIMIT 1")
+        }
+        #expect(actor == "user-admin")
+    }
+
     @Test func revokingAUserEndsTheirSessions() async throws {
         let world = try World()
         try await world.app.test(.router) { client in
