@@ -111,22 +111,36 @@ struct RequestLog<Context: RequestContext>: RouterMiddleware {
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         let start = ContinuousClock.now
-        let response = try await next(request, context)
+        do {
+            let response = try await next(request, context)
+            count(request, context, status: Int(response.status.code), since: start)
+            return response
+        } catch {
+            // A path no route matches (the router's 404), or an error answered by Hummingbird.
+            count(
+                request,
+                context,
+                status: (error as? any HTTPResponseError).map { Int($0.status.code) } ?? 500,
+                since: start
+            )
+            throw error
+        }
+    }
+
+    private func count(_ request: Request, _ context: Context, status: Int, since start: ContinuousClock.Instant) {
         let elapsed = ContinuousClock.now - start
         metrics.request(
             method: request.method.rawValue,
             route: context.endpointPath ?? "unmatched",
-            status: Int(response.status.code),
+            status: status,
             duration: elapsed
         )
         logger.info(
             "request",
             metadata: [
-                "method": "\(request.method.rawValue)", "path": "\(request.uri.path)",
-                "status": "\(response.status.code)",
+                "method": "\(request.method.rawValue)", "path": "\(request.uri.path)", "status": "\(status)",
                 "ms": "\(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)",
             ]
         )
-        return response
     }
 }

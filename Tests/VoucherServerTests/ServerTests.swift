@@ -344,8 +344,14 @@ import Yams
             #expect(report.status == 200 && report.json["uses"] as? Int == 3, "\(report.body.prefix(300))")
             let answer5 = try await Self.call(client, .get, "/api/v1/reports/nope/2022", token: tokens[.auditor])
             #expect(answer5.status == 404)
+            // A path no route matches is counted too.
+            #expect(try await Self.call(client, .get, "/no/such/page", token: nil).status == 404)
             // The metrics count the requests by route and status, and the events by kind.
             let metrics = try await Self.call(client, .get, "/metrics", token: nil)
+            #expect(
+                metrics.body.contains(#"voucher_http_requests_total{method="GET",route="NotFound",status="404"} 1"#),
+                "\(metrics.body.prefix(3000))"
+            )
             #expect(metrics.status == 200)
             #expect(
                 metrics.body.contains(
