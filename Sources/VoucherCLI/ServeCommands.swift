@@ -32,6 +32,7 @@ struct Serve: ParsableCommand {
 
             Examples:
               voucher serve --listen 127.0.0.1:8080
+              voucher serve --listen 127.0.0.1:8080 --secure-cookies     # behind an HTTPS proxy
               voucher user add --name admin --role admin
               curl -H "Authorization: Bearer $(voucher user token --name admin)" http://127.0.0.1:8080/api/v1/verify
             """
@@ -40,6 +41,13 @@ struct Serve: ParsableCommand {
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var accounts: AccountsOptions
     @Option(help: ArgumentHelp("Where to listen, HOST:PORT.", valueName: "address")) var listen = "127.0.0.1:8080"
+    @Flag(
+        help: """
+            Mark the console's cookies Secure, so that browsers send them over HTTPS only: give it when \
+            a TLS proxy serves the console (the service itself speaks plain HTTP, for loopback).
+            """
+    )
+    var secureCookies = false
 
     func validate() throws {
         guard Self.address(listen) != nil else {
@@ -70,6 +78,7 @@ struct Serve: ParsableCommand {
             accounts: store,
             host: host,
             port: port,
+            secureCookies: secureCookies,
             logger: logger
         )
         print(

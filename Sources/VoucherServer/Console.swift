@@ -21,6 +21,8 @@ struct Console: Sendable {
     let api: API
     let library: MustacheLibrary
     let throttle: LoginThrottle
+    /// Cookies marked Secure (sent over HTTPS only): the service is behind a TLS proxy.
+    let secureCookies: Bool
 
     // swift-format-ignore: NeverForceUnwrap
     // A valid field name, spelled out.
@@ -29,9 +31,10 @@ struct Console: Sendable {
     static let sessionCookie = "vl_session"
     static let loginCookie = "vl_login"
 
-    init(api: API, throttle: LoginThrottle = LoginThrottle()) throws {
+    init(api: API, throttle: LoginThrottle = LoginThrottle(), secureCookies: Bool = false) throws {
         self.api = api
         self.throttle = throttle
+        self.secureCookies = secureCookies
         MustacheContentTypes.register(ScalarHTML(), named: "SAFE-HTML")
         var library = MustacheLibrary()
         for (name, bytes) in Self.templates {
@@ -169,7 +172,14 @@ struct Console: Sendable {
                 data: ["csrf": token, "zh": language == .zh]
             )
             response.setCookie(
-                Cookie(name: Self.loginCookie, value: token, path: "/console", httpOnly: true, sameSite: .strict)
+                Cookie(
+                    name: Self.loginCookie,
+                    value: token,
+                    path: "/console",
+                    secure: secureCookies,
+                    httpOnly: true,
+                    sameSite: .strict
+                )
             )
             return response
         }
@@ -211,6 +221,7 @@ struct Console: Sendable {
                 value: session,
                 maxAge: Int(Accounts.sessionLifetime),
                 path: "/",
+                secure: secureCookies,
                 httpOnly: true,
                 sameSite: .strict
             )
@@ -256,7 +267,15 @@ struct Console: Sendable {
             }
             var response = Response(status: .seeOther, headers: [.location: "/console/login"])
             response.setCookie(
-                Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", httpOnly: true, sameSite: .strict)
+                Cookie(
+                    name: Self.sessionCookie,
+                    value: "",
+                    maxAge: 0,
+                    path: "/",
+                    secure: secureCookies,
+                    httpOnly: true,
+                    sameSite: .strict
+                )
             )
             return response
         case ("GET", "/console"):

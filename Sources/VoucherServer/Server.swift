@@ -19,11 +19,12 @@ public enum VoucherService {
         accounts: Accounts,
         host: String,
         port: Int,
+        secureCookies: Bool = false,
         logger: Logger
     ) throws -> some ApplicationProtocol {
         let api = API(ledger: ledger, readers: readers, accounts: accounts, logger: logger)
         return Application(
-            router: try api.router(),
+            router: try api.router(secureCookies: secureCookies),
             configuration: .init(address: .hostname(host, port: port), serverName: "voucher-ledger"),
             logger: logger
         )

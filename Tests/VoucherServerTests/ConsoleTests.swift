@@ -274,6 +274,33 @@ import VoucherStorage
         #expect(actor == "user-admin")
     }
 
+    /// Behind an HTTPS proxy (`voucher serve --secure-cookies`) the sign-in and session cookies
+    /// are marked Secure; by default (plain HTTP on loopback) they are not.
+    @Test func cookiesAreSecureWhenTheServiceIsBehindHTTPS() async throws {
+        let world = try World()
+        let secure = Application(
+            router: try API(ledger: world.ledger, accounts: world.accounts).router(secureCookies: true)
+        )
+        for (app, expected) in [(world.app, false), (secure, true)]
+            as [(Application<RouterResponder<APIContext>>, Bool)]
+        {
+            try await app.test(.router) { client in
+                let login = try await Self.get(client, "/console/login")
+                let loginCookie = try #require(login.headers[values: .setCookie].first)
+                #expect(loginCookie.contains("; Secure") == expected, "\(loginCookie)")
+                let token = try #require(Self.csrf(login.body))
+                let signedIn = try await Self.post(
+                    client,
+                    "/console/login",
+                    cookies: try #require(Self.cookie(login, Console.loginCookie)),
+                    form: [("csrf", token), ("name", "user-admin"), ("password", World.password)]
+                )
+                let session = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("vl_session=") })
+                #expect(session.contains("; Secure") == expected, "\(session)")
+            }
+        }
+    }
+
     @Test func revokingAUserEndsTheirSessions() async throws {
         let world = try World()
         try await world.app.test(.router) { client in
