@@ -28,8 +28,8 @@ extension Ledger {
             // The same change again (a retried command under a new key) records nothing.
             if let last = changes.last, last.status == request.status, last.from == request.from,
                 last.reason == request.reason?.trimmed.nilIfEmpty,
-                let seq = try Int64.fetchOne(
-                    db,
+                let seq = try db.fetchOne(
+                    Int64.self,
                     sql: "SELECT MAX(event_seq) FROM provider_status WHERE provider_id = ?",
                     arguments: [request.providerID]
                 )

@@ -76,9 +76,10 @@ extension Ledger {
             let claim = try storedClaim(db, ref: request.claimRef)
             // The claim's latest live decision, again (a retried command under a new key): nothing new.
             if let latest = try DecisionRecord.fetchOne(
-                db,
-                sql:
-                    "SELECT d.* FROM decision d WHERE d.claim_seq = ? AND \(Self.live("d")) ORDER BY d.event_seq DESC LIMIT 1",
+                db.cachedStatement(
+                    sql:
+                        "SELECT d.* FROM decision d WHERE d.claim_seq = ? AND \(Self.live("d")) ORDER BY d.event_seq DESC LIMIT 1"
+                ),
                 arguments: [claim.seq]
             ), latest.level == checked.level.rawValue, latest.reviewer == checked.reviewer,
                 latest.granted == checked.outcome.granted.fen, latest.reason == checked.outcome.reason

@@ -142,8 +142,8 @@ extension Ledger {
                 paidBefore: Money(fen: paidBefore ?? 0)
             )
             if let latest,
-                let decidedOn = try String.fetchOne(
-                    db,
+                let decidedOn = try db.fetchOne(
+                    String.self,
                     sql: "SELECT business_date FROM event WHERE seq = ?",
                     arguments: [latest.seq]
                 )
@@ -296,7 +296,7 @@ extension Ledger {
                     + "WHERE t.use_seq = (SELECT use_seq FROM recovery WHERE event_seq = ?)"
             default: nil
             }
-        guard let sql, let date = try String.fetchOne(db, sql: sql, arguments: [seq]) else { return nil }
+        guard let sql, let date = try db.fetchOne(String.self, sql: sql, arguments: [seq]) else { return nil }
         return try BusinessDate.parse(date)
     }
 
