@@ -32,6 +32,8 @@ public struct User: Sendable, Hashable {
     public var provider: String?
     /// Disabled by an admin: signs in with neither password nor token until enabled again.
     public var disabled = false
+    /// The password hash a sign-in checked: a session starts only while it is still the user's.
+    var checkedPasswordHash: String?
 }
 
 /// A change to an account (a user added, a token issued or revoked), as admins see it.
@@ -227,6 +229,9 @@ public struct Accounts: Sendable {
         let token = Self.randomToken("vl_")
         try queue.write { db in
             guard let user = try Self.user(db, named: name) else { throw AccountError("no user named \(name)") }
+            guard !user.disabled else {
+                throw AccountError("\(user.name) is disabled: enable them first (voucher user enable)")
+            }
             let at = Self.now()
             try db.execute(
                 sql: "INSERT INTO token (user_id, sha256, created_at) VALUES (?, ?, ?)",
@@ -267,6 +272,18 @@ public struct Accounts: Sendable {
         let cookie = Self.randomToken("vs_")
         let csrf = Self.randomToken("")
         try queue.write { db in
+            // The password checked is still the user's, and the user is not disabled: a password
+            // set or a disable while the password was being checked wins over this sign-in.
+            let current = try Row.fetchOne(
+                db,
+                sql: "SELECT password_hash, disabled_at FROM user WHERE id = ?",
+                arguments: [user.id]
+            )
+            guard let current, (current["disabled_at"] as String?) == nil,
+                user.checkedPasswordHash == nil || (current["password_hash"] as String?) == user.checkedPasswordHash
+            else {
+                throw AccountError("the account changed while signing in; sign in again")
+            }
             try db.execute(
                 sql: "DELETE FROM session WHERE expires_at < ?",
                 arguments: [Date().timeIntervalSince1970]
@@ -356,7 +373,9 @@ public struct Accounts: Sendable {
         // A hash is always compared, so that an unknown name takes as long as a wrong password.
         let hash = found?.1 ?? Self.decoyHash
         let matches = Bcrypt.verify(password, hash: hash)
-        guard let (user, stored) = found, stored != nil, matches, !user.disabled else { return nil }
+        guard let (found, stored) = found, stored != nil, matches, !found.disabled else { return nil }
+        var user = found
+        user.checkedPasswordHash = stored
         return user
     }
 

@@ -215,9 +215,13 @@ extension Console {
         let programmes = try await api.worker.read { ledger in try ledger.programmes() }
         let asked = form?["programme"]?.first ?? request.uri.queryParameters.get("programme")
         let chosen = asked.flatMap { name in programmes.first { $0.id.value == name } } ?? programmes.first
+        if let asked, chosen?.id.value != asked {
+            throw APIFailure.notFound("\(words["programme"]): \(asked.visible)")
+        }
         let yearText = form?["year"]?.first ?? request.uri.queryParameters.get("year") ?? ""
         let year = Int(yearText.trimmed).flatMap { (1900...9999).contains($0) ? $0 : nil }
-        var policy = form?["policy"]?.first ?? ""
+        // A browser sends a text area's lines ending in CRLF.
+        var policy = form?["policy"]?.first?.replacingOccurrences(of: "\r\n", with: "\n") ?? ""
         var html = ""
         if let chosen {
             let id = chosen.id

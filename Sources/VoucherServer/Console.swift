@@ -97,7 +97,13 @@ struct Console: Sendable {
     ) async -> Response {
         var session: Session?
         do {
-            if roles.isEmpty { return try await signIn(method, request, from: context.clientAddress) }
+            if roles.isEmpty {
+                let address = LoginThrottle.address(
+                    peer: context.clientAddress,
+                    forwardedFor: Self.forwardedFor.flatMap { request.headers[$0] }
+                )
+                return try await signIn(method, request, from: address)
+            }
             session = try await self.session(request)
             guard let session else {
                 return Response(status: .seeOther, headers: [.location: "/console/login"])
@@ -119,6 +125,8 @@ struct Console: Sendable {
             return message(API.status(of: error), session, text: API.message(error, to: session?.user))
         } catch let error as PolicyError {
             return message(422, session, text: "\(error)")
+        } catch let error as AccountError {
+            return message(422, session, text: error.description)
         } catch let error as any HTTPResponseError {
             return message(Int(error.status.code), session, text: error.status.reasonPhrase)
         } catch {
@@ -134,6 +142,9 @@ struct Console: Sendable {
             Session(user: $0.user, csrf: $0.csrf, language: $0.language)
         }
     }
+
+    /// The header a proxy on this machine names the client in.
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")
 
     /// Compares two tokens in time that does not depend on where they differ.
     static func same(_ a: String, _ b: String) -> Bool {
@@ -200,7 +211,15 @@ struct Console: Sendable {
         // Repeated failures for a name, or from an address, are answered more and more slowly.
         try await Task.sleep(for: await throttle.attempt(name, from: address))
         let accounts = api.accounts
-        guard let user = try await api.passwordCheck({ try accounts.user(named: name, password: password) }) else {
+        let checked: User?
+        do {
+            checked = try await api.passwordCheck { try accounts.user(named: name, password: password) }
+        } catch {
+            await throttle.failed(from: address)
+            throw error
+        }
+        guard let user = checked else {
+            await throttle.failed(from: address)
             var response = render(
                 "login",
                 title: words["signIn"],
@@ -388,7 +407,9 @@ struct Console: Sendable {
         case ("GET", "/console/policies"):
             return try await policiesPage(session, request.uri.queryParameters.get("programme"), flash: nil)
         case ("POST", "/console/policies"):
-            guard let yaml = form["yaml"]?.first, !yaml.trimmed.isEmpty else {
+            // A browser sends a text area's lines ending in CRLF: the file is kept as it was shown.
+            guard let yaml = form["yaml"]?.first?.replacingOccurrences(of: "\r\n", with: "\n"), !yaml.trimmed.isEmpty
+            else {
                 throw APIFailure.invalid(words["policyMissing"])
             }
             let file = field("file") ?? "policy.yaml"
@@ -421,7 +442,8 @@ struct Console: Sendable {
                             role == .enterprise ? try ledger.applicant(party).id : try ledger.provider(party).id
                         }
                     }
-                    let password = form["password"]?.first ?? ""
+                    // No password: a user of the API only (a token), who cannot sign in here.
+                    let password = form["password"]?.first.flatMap { $0.isEmpty ? nil : $0 }
                     try await api.passwordCheck {
                         _ = try accounts.addUser(
                             name: name,

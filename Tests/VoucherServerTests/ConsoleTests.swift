@@ -146,6 +146,13 @@ import VoucherStorage
                 form: [("csrf", csrf), ("programme", "sh-innovation-voucher"), ("year", "2022"), ("policy", "rate: [")]
             )
             #expect(broken.status == 422, "\(broken.body.prefix(500))")
+            let unknown = try await Self.post(
+                client,
+                "/console/whatif",
+                cookies: cookie,
+                form: [("csrf", csrf), ("programme", "no-such"), ("year", "2022"), ("policy", reform)]
+            )
+            #expect(unknown.status == 404, "\(unknown.status)")
             let forged = try await Self.post(
                 client,
                 "/console/whatif",
@@ -213,6 +220,17 @@ import VoucherStorage
             // Old tokens stay revoked.
             #expect(try world.accounts.user(forToken: token) == nil)
 
+            // A disabled user is issued no token.
+            _ = try await act([("action", "disable"), ("name", "李审计")])
+            #expect(throws: AccountError.self) { try world.accounts.issueToken(for: "李审计", by: "test") }
+            // A password checked before a disable (or a password set) starts no session after it.
+            let checked = try #require(try world.accounts.user(named: "user-finance", password: World.password))
+            try world.accounts.setPassword(of: "user-finance", to: "a brand new password", by: "test")
+            #expect(throws: AccountError.self) { try world.accounts.startSession(for: checked, language: .en) }
+            // A user of the API only: no password, so no sign-in here.
+            let tokenOnly = try await act([("action", "add"), ("name", "接口"), ("role", "finance"), ("password", "")])
+            #expect(tokenOnly.status == 200, "\(tokenOnly.body.prefix(400))")
+
             let yourself = try await act([("action", "disable"), ("name", "user-admin")])
             #expect(yourself.status == 422 && yourself.body.contains("cannot disable yourself"))
             let unknownParty = try await act([
@@ -222,7 +240,7 @@ import VoucherStorage
             #expect(unknownParty.status == 404 || unknownParty.status == 422, "\(unknownParty.status)")
 
             let changes = try world.accounts.changes().filter { $0.user == "李审计" }.map(\.change)
-            #expect(changes.count == 5, "\(changes)")
+            #expect(changes.count == 6, "\(changes)")
             #expect(changes.contains("disabled: tokens revoked, sessions ended") && changes.contains("enabled"))
 
             let (auditor, auditorCSRF) = try await Self.signIn(client, .auditor)
@@ -259,6 +277,10 @@ import VoucherStorage
             #expect(installed.body.contains("2030-01-01"))
             let again = try await Self.post(client, "/console/policies", cookies: admin, form: form)
             #expect(again.body.contains("already recorded"), "\(again.body.prefix(800))")
+            // As a browser sends a text area: its lines ending in CRLF. The same file, recorded once.
+            let crlf = form.map { $0.0 == "yaml" ? ($0.0, $0.1.replacingOccurrences(of: "\n", with: "\r\n")) : $0 }
+            let sentByABrowser = try await Self.post(client, "/console/policies", cookies: admin, form: crlf)
+            #expect(sentByABrowser.body.contains("already recorded"), "\(sentByABrowser.body.prefix(800))")
             let broken = try await Self.post(
                 client,
                 "/console/policies",
@@ -349,6 +371,27 @@ import VoucherStorage
         #expect(await throttle.attempt("name-13", from: "192.0.2.7") == .milliseconds(30))
         // Without an address (the in-process tests), only the name counts.
         #expect(await throttle.attempt("name-14") == .zero)
+
+        // Signing in to an account one holds after each guess does not make room for more.
+        let other = LoginThrottle(step: .milliseconds(10))
+        for index in 0..<9 {
+            _ = await other.attempt("guess-\(index)", from: "203.0.113.5")
+            await other.failed(from: "203.0.113.5")
+            _ = await other.attempt("mine", from: "203.0.113.5")
+            await other.succeeded("mine", from: "203.0.113.5")
+        }
+        #expect(await other.attempt("guess-9", from: "203.0.113.5") == .milliseconds(10))
+    }
+
+    /// Behind a proxy on this machine the client is the last X-Forwarded-For address; from
+    /// elsewhere the header is not believed; an IPv6 client is counted by its /64.
+    @Test func theThrottleCountsTheClientNotTheProxy() {
+        #expect(LoginThrottle.address(peer: "127.0.0.1", forwardedFor: "10.1.1.1, 198.51.100.9") == "198.51.100.9")
+        #expect(LoginThrottle.address(peer: "192.0.2.1", forwardedFor: "198.51.100.9") == "192.0.2.1")
+        #expect(LoginThrottle.address(peer: "127.0.0.1", forwardedFor: nil) == "127.0.0.1")
+        let one = LoginThrottle.address(peer: "2001:db8:1:2::1", forwardedFor: nil)
+        #expect(one == LoginThrottle.address(peer: "2001:db8:1:2:ffff::9", forwardedFor: nil))
+        #expect(one != LoginThrottle.address(peer: "2001:db8:1:3::1", forwardedFor: nil))
     }
 
     @Test func eachRoleSeesItsPagesAndNoOthers() async throws {

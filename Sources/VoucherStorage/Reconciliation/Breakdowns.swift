@@ -279,7 +279,9 @@ extension ReconciliationQueries {
         )
         try statement.setArguments(arguments)
         let uses = statement.sqliteStatement
-        defer { sqlite3_reset(uses) }
+        // Through the statement each time: GRDB finalizes it when it is let go, and Swift may let
+        // it go after its last use, not at the end of the scope.
+        defer { sqlite3_reset(statement.sqliteStatement) }
         while try LedgerVerifier.step(uses) {
             let settlement = settled[sqlite3_column_int64(uses, 0)] ?? Settled()
             let place = applicantKeys.slot(LedgerVerifier.column(uses, 1))

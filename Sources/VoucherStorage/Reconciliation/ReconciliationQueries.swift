@@ -262,7 +262,9 @@ enum ReconciliationQueries {
         )
         try statement.setArguments(arguments)
         let postings = statement.sqliteStatement
-        defer { sqlite3_reset(postings) }
+        // Through the statement each time: GRDB finalizes it when it is let go, and Swift may let
+        // it go after its last use, not at the end of the scope.
+        defer { sqlite3_reset(statement.sqliteStatement) }
         var sums = AccountSums()
         while try LedgerVerifier.step(postings) {
             sums.add(sqlite3_column_int64(postings, 1), to: sums.slot(LedgerVerifier.column(postings, 0)))
