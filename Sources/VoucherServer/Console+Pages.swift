@@ -176,10 +176,7 @@ extension Console {
     func reportPage(_ session: Session, _ request: Request) async throws -> Response {
         let words = Words(session.language)
         let programmes = try await api.worker.read { ledger in try ledger.programmes() }
-        let chosen =
-            request.uri.queryParameters.get("programme").flatMap { name in
-                programmes.first { $0.id.value == name }
-            } ?? programmes.first
+        let chosen = Self.programme(request.uri.queryParameters.get("programme"), among: programmes) ?? programmes.first
         let yearText = request.uri.queryParameters.get("year") ?? ""
         let year = Int(yearText).flatMap { (1900...9999).contains($0) ? $0 : nil } ?? BusinessDate.today().year - 1
         var html = ""
@@ -195,12 +192,7 @@ extension Console {
             title: words["report"],
             session: session,
             data: [
-                "programmes": programmes.map { programme in
-                    [
-                        "id": programme.id.value, "name": programme.name.text(session.language),
-                        "selected": programme.id == chosen?.id,
-                    ] as [String: Any]
-                },
+                "programmes": Self.choices(programmes, chosen: chosen, session.language),
                 "year": String(year), "reportHTML": html,
             ]
         )
@@ -214,7 +206,7 @@ extension Console {
         let words = Words(session.language)
         let programmes = try await api.worker.read { ledger in try ledger.programmes() }
         let asked = form?["programme"]?.first ?? request.uri.queryParameters.get("programme")
-        let chosen = asked.flatMap { name in programmes.first { $0.id.value == name } } ?? programmes.first
+        let chosen = Self.programme(asked, among: programmes)
         if let asked, chosen?.id.value != asked {
             throw APIFailure.notFound("\(words["programme"]): \(asked.visible)")
         }
@@ -251,79 +243,23 @@ extension Console {
             title: words["whatIf"],
             session: session,
             data: [
-                "programmes": programmes.map { programme in
-                    [
-                        "id": programme.id.value, "name": programme.name.text(session.language),
-                        "selected": programme.id == chosen?.id,
-                    ] as [String: Any]
-                },
+                "programmes": Self.choices(programmes, chosen: chosen, session.language),
                 "year": year.map(String.init) ?? String(BusinessDate.today().year - 1), "policy": policy,
                 "resultHTML": html,
             ]
         )
     }
 
-    /// The users, each with the forms to set a password and to disable or enable them; a form to
-    /// add one; and every change to the accounts.
-    func usersPage(
-        _ session: Session,
-        flash: (String, String)?,
-        status: HTTPResponse.Status = .ok
-    ) async throws -> Response {
-        let words = Words(session.language)
-        let accounts = api.accounts
-        let (users, changes) = try await api.accountsWork { (try accounts.users(), try accounts.changes()) }
-        return render(
-            "users",
-            title: words["users"],
-            session: session,
-            data: [
-                "users": users.map {
-                    [
-                        "name": $0.name, "role": words[$0.role.rawValue], "party": $0.applicant ?? $0.provider ?? "",
-                        "disabled": $0.disabled, "isSelf": $0.id == session.user.id,
-                    ] as [String: Any]
-                },
-                "roles": Role.allCases.map { ["value": $0.rawValue, "label": words[$0.rawValue]] },
-                "changes": changes.map {
-                    ["seq": String($0.seq), "at": $0.at, "by": $0.by, "user": $0.user, "change": $0.change]
-                },
-            ],
-            flash: flash,
-            status: status
-        )
+    /// The programme asked for by id, or the first when none is (nil when it is not among them).
+    static func programme(_ asked: String?, among programmes: [Programme]) -> Programme? {
+        guard let asked else { return programmes.first }
+        return programmes.first { $0.id.value == asked }
     }
 
-    /// The programmes installed, each version with its dates, rate and note; one programme's
-    /// policy file in force, in a text area to change and install as its next file.
-    func policiesPage(_ session: Session, _ asked: String?, flash: (String, String)?) async throws -> Response {
-        let words = Words(session.language)
-        let programmes = try await api.worker.read { ledger in try ledger.programmes() }
-        let chosen = asked.flatMap { name in programmes.first { $0.id.value == name } } ?? programmes.first
-        var yaml = ""
-        if let id = chosen?.id {
-            yaml = try await api.worker.read { ledger in try ledger.policyFile(id) } ?? ""
+    /// The programmes of a page's select, the chosen one selected.
+    static func choices(_ programmes: [Programme], chosen: Programme?, _ language: Language) -> [[String: Any]] {
+        programmes.map { programme in
+            ["id": programme.id.value, "name": programme.name.text(language), "selected": programme.id == chosen?.id]
         }
-        return render(
-            "policies",
-            title: words["policies"],
-            session: session,
-            data: [
-                "programmes": programmes.map { programme in
-                    [
-                        "id": programme.id.value, "name": programme.name.text(session.language),
-                        "kind": programme.kind.rawValue, "selected": programme.id == chosen?.id,
-                        "versions": programme.versions.map { version in
-                            [
-                                "from": version.effectiveFrom.iso, "until": version.effectiveUntil?.iso ?? "",
-                                "rate": version.rate.map { "\($0.value)" } ?? "", "note": version.note ?? "",
-                            ]
-                        },
-                    ] as [String: Any]
-                },
-                "yaml": yaml, "file": chosen.map { "\($0.id.value).yaml" } ?? "policy.yaml",
-            ],
-            flash: flash
-        )
     }
 }

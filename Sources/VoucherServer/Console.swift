@@ -4,7 +4,6 @@ import Hummingbird
 import Logging
 import Mustache
 import VoucherDomain
-import VoucherPolicies
 import VoucherReports
 import VoucherStorage
 
@@ -143,6 +142,12 @@ struct Console: Sendable {
         }
     }
 
+    /// A form field's first value, trimmed; nil when it is missing or empty.
+    static func field(_ name: String, in form: [String: [String]]) -> String? {
+        guard let value = form[name]?.first?.trimmed, !value.isEmpty else { return nil }
+        return value
+    }
+
     /// The header a proxy on this machine names the client in.
     static let forwardedFor = HTTPField.Name("X-Forwarded-For")
 
@@ -258,10 +263,7 @@ struct Console: Sendable {
     ) async throws -> Response {
         let words = Words(session.language)
         let user = session.user
-        func field(_ name: String) -> String? {
-            guard let value = form[name]?.first?.trimmed, !value.isEmpty else { return nil }
-            return value
-        }
+        func field(_ name: String) -> String? { Self.field(name, in: form) }
         func date() throws -> BusinessDate {
             guard let text = field("date") else { return BusinessDate.today() }
             do {
@@ -407,71 +409,11 @@ struct Console: Sendable {
         case ("GET", "/console/policies"):
             return try await policiesPage(session, request.uri.queryParameters.get("programme"), flash: nil)
         case ("POST", "/console/policies"):
-            // A browser sends a text area's lines ending in CRLF: the file is kept as it was shown.
-            guard let yaml = form["yaml"]?.first?.replacingOccurrences(of: "\r\n", with: "\n"), !yaml.trimmed.isEmpty
-            else {
-                throw APIFailure.invalid(words["policyMissing"])
-            }
-            let file = field("file") ?? "policy.yaml"
-            let context = EventContext(
-                idempotencyKey: Ledger.policyKey(yaml),
-                actor: user.name,
-                businessDate: try date()
-            )
-            let event = try await api.worker.run { ledger in
-                try ledger.installProgramme(yaml: yaml, file: file, context: context)
-            }
-            let installed = try? PolicyFile.programme(yaml: yaml, file: file).id.value
-            return try await policiesPage(session, installed, flash: (words.recorded(api.counted(event)), "ok"))
+            return try await installPolicy(session, form, on: try date())
         case ("GET", "/console/users"):
             return try await usersPage(session, flash: nil)
         case ("POST", "/console/users"):
-            let accounts = api.accounts
-            let name = field("name") ?? ""
-            let done: String
-            do {
-                switch field("action") {
-                case "add":
-                    guard let role = field("role").flatMap(Role.init(rawValue:)) else {
-                        throw APIFailure.invalid("\(words["role"]): \(words["required"])")
-                    }
-                    let party = field("party")
-                    // An enterprise's or a provider's user acts for a party the ledger knows.
-                    if let party, role == .enterprise || role == .provider {
-                        _ = try await api.worker.read { ledger in
-                            role == .enterprise ? try ledger.applicant(party).id : try ledger.provider(party).id
-                        }
-                    }
-                    // No password: a user of the API only (a token), who cannot sign in here.
-                    let password = form["password"]?.first.flatMap { $0.isEmpty ? nil : $0 }
-                    try await api.passwordCheck {
-                        _ = try accounts.addUser(
-                            name: name,
-                            role: role,
-                            applicant: role == .enterprise ? party : nil,
-                            provider: role == .provider ? party : nil,
-                            password: password,
-                            by: user.name
-                        )
-                    }
-                    done = words.userAdded(name)
-                case "disable":
-                    try await api.accountsWork { try accounts.disable(name, by: user.name) }
-                    done = words.userDisabled(name)
-                case "enable":
-                    try await api.accountsWork { try accounts.enable(name, by: user.name) }
-                    done = words.userEnabled(name)
-                case "password":
-                    let password = form["password"]?.first ?? ""
-                    try await api.passwordCheck { try accounts.setPassword(of: name, to: password, by: user.name) }
-                    done = words.passwordSet(name)
-                default:
-                    throw APIFailure.invalid(words["not-found"])
-                }
-            } catch let error as AccountError {
-                return try await usersPage(session, flash: (error.description, "bad"), status: .unprocessableContent)
-            }
-            return try await usersPage(session, flash: (done, "ok"))
+            return try await changeUser(session, form)
         default:
             break
         }

@@ -1,0 +1,149 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import VoucherDomain
+import VoucherPolicies
+import VoucherStorage
+
+// MARK: - The admin's pages: users and policy files
+
+extension Console {
+    /// Installs a policy file pasted into the form as the programme's next, recorded by the admin.
+    func installPolicy(_ session: Session, _ form: [String: [String]], on date: BusinessDate) async throws -> Response {
+        let words = Words(session.language)
+        let user = session.user
+        // A browser sends a text area's lines ending in CRLF: the file is kept as it was shown.
+        guard let yaml = form["yaml"]?.first?.replacingOccurrences(of: "\r\n", with: "\n"), !yaml.trimmed.isEmpty
+        else {
+            throw APIFailure.invalid(words["policyMissing"])
+        }
+        let file = Self.field("file", in: form) ?? "policy.yaml"
+        let context = EventContext(
+            idempotencyKey: Ledger.policyKey(yaml),
+            actor: user.name,
+            businessDate: date
+        )
+        let event = try await api.worker.run { ledger in
+            try ledger.installProgramme(yaml: yaml, file: file, context: context)
+        }
+        let installed = try? PolicyFile.programme(yaml: yaml, file: file).id.value
+        return try await policiesPage(session, installed, flash: (words.recorded(api.counted(event)), "ok"))
+    }
+
+    /// Adds a user, disables or enables one, or sets a password, as the form's `action` says.
+    func changeUser(_ session: Session, _ form: [String: [String]]) async throws -> Response {
+        let words = Words(session.language)
+        let user = session.user
+        let accounts = api.accounts
+        let name = Self.field("name", in: form) ?? ""
+        let done: String
+        do {
+            switch Self.field("action", in: form) {
+            case "add":
+                guard let role = Self.field("role", in: form).flatMap(Role.init(rawValue:)) else {
+                    throw APIFailure.invalid("\(words["role"]): \(words["required"])")
+                }
+                let party = Self.field("party", in: form)
+                // An enterprise's or a provider's user acts for a party the ledger knows.
+                if let party, role == .enterprise || role == .provider {
+                    _ = try await api.worker.read { ledger in
+                        role == .enterprise ? try ledger.applicant(party).id : try ledger.provider(party).id
+                    }
+                }
+                // No password: a user of the API only (a token), who cannot sign in here.
+                let password = form["password"]?.first.flatMap { $0.isEmpty ? nil : $0 }
+                try await api.passwordCheck {
+                    _ = try accounts.addUser(
+                        name: name,
+                        role: role,
+                        applicant: role == .enterprise ? party : nil,
+                        provider: role == .provider ? party : nil,
+                        password: password,
+                        by: user.name
+                    )
+                }
+                done = words.userAdded(name)
+            case "disable":
+                try await api.accountsWork { try accounts.disable(name, by: user.name) }
+                done = words.userDisabled(name)
+            case "enable":
+                try await api.accountsWork { try accounts.enable(name, by: user.name) }
+                done = words.userEnabled(name)
+            case "password":
+                let password = form["password"]?.first ?? ""
+                try await api.passwordCheck { try accounts.setPassword(of: name, to: password, by: user.name) }
+                done = words.passwordSet(name)
+            default:
+                throw APIFailure.invalid(words["not-found"])
+            }
+        } catch let error as AccountError {
+            return try await usersPage(session, flash: (error.description, "bad"), status: .unprocessableContent)
+        }
+        return try await usersPage(session, flash: (done, "ok"))
+    }
+
+    /// The users, each with the forms to set a password and to disable or enable them; a form to
+    /// add one; and every change to the accounts.
+    func usersPage(
+        _ session: Session,
+        flash: (String, String)?,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let words = Words(session.language)
+        let accounts = api.accounts
+        let (users, changes) = try await api.accountsWork { (try accounts.users(), try accounts.changes()) }
+        return render(
+            "users",
+            title: words["users"],
+            session: session,
+            data: [
+                "users": users.map {
+                    [
+                        "name": $0.name, "role": words[$0.role.rawValue], "party": $0.applicant ?? $0.provider ?? "",
+                        "disabled": $0.disabled, "isSelf": $0.id == session.user.id,
+                    ] as [String: Any]
+                },
+                "roles": Role.allCases.map { ["value": $0.rawValue, "label": words[$0.rawValue]] },
+                "changes": changes.map {
+                    ["seq": String($0.seq), "at": $0.at, "by": $0.by, "user": $0.user, "change": $0.change]
+                },
+            ],
+            flash: flash,
+            status: status
+        )
+    }
+
+    /// The programmes installed, each version with its dates, rate and note; one programme's
+    /// policy file in force, in a text area to change and install as its next file.
+    func policiesPage(_ session: Session, _ asked: String?, flash: (String, String)?) async throws -> Response {
+        let words = Words(session.language)
+        let programmes = try await api.worker.read { ledger in try ledger.programmes() }
+        let chosen = Self.programme(asked, among: programmes) ?? programmes.first
+        var yaml = ""
+        if let id = chosen?.id {
+            yaml = try await api.worker.read { ledger in try ledger.policyFile(id) } ?? ""
+        }
+        return render(
+            "policies",
+            title: words["policies"],
+            session: session,
+            data: [
+                "programmes": zip(programmes, Self.choices(programmes, chosen: chosen, session.language)).map {
+                    programme,
+                    choice in
+                    choice.merging([
+                        "kind": programme.kind.rawValue,
+                        "versions": programme.versions.map { version in
+                            [
+                                "from": version.effectiveFrom.iso, "until": version.effectiveUntil?.iso ?? "",
+                                "rate": version.rate.map { "\($0.value)" } ?? "", "note": version.note ?? "",
+                            ]
+                        },
+                    ]) { $1 }
+                },
+                "yaml": yaml, "file": chosen.map { "\($0.id.value).yaml" } ?? "policy.yaml",
+            ],
+            flash: flash
+        )
+    }
+}
