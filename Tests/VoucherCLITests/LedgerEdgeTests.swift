@@ -216,6 +216,7 @@ struct LedgerEdgeTests {
     /// With no --actor, VOUCHER_ACTOR, USER or LOGNAME, nobody is recorded in the actor's place.
     @Test func withNobodyToRecordACommandIsRefusedAndWritesNothing() throws {
         let (directory, run) = try Self.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let before = try run(["digest"])
         let nobody = ["VOUCHER_ACTOR": "", "USER": "", "LOGNAME": ""]
         let result = try CLI.voucher(

@@ -6,6 +6,7 @@ import Testing
 struct ReadableReportTests {
     @Test func namesLabelsAndThePublishedSentenceOnTheDemo() throws {
         let directory = try CommandLineTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
         #expect(try CommandLineTests.voucher(["demo"], in: directory).status == 0)
         let report = ["report", "--db", "demo.sqlite", "--programme", "yrd-innovation-voucher", "--year", "2022"]
         let json = try CommandLineTests.json(

@@ -58,6 +58,7 @@ struct WhatIfTests {
 
     @Test func aRateOf40PercentOnShanghai2022() throws {
         let directory = try Self.demo()
+        defer { try? FileManager.default.removeItem(at: directory) }
         try Self.reform(directory, name: "rate-40.yaml", replacing: "value: 50%", with: "value: 40%")
         let json = try Self.whatif(directory, ["--policy", "rate-40.yaml"])
         let reform = try #require(json["reform"] as? [String: Any])
@@ -87,6 +88,7 @@ struct WhatIfTests {
 
     @Test func anAnnualCapOf50000OnShanghai2022() throws {
         let directory = try Self.demo()
+        defer { try? FileManager.default.removeItem(at: directory) }
         try Self.reform(directory, name: "cap-5wan.yaml", replacing: "value: 30万元", with: "value: 5万元")
         let json = try Self.whatif(directory, ["--policy", "cap-5wan.yaml"])
         let reform = try #require(json["reform"] as? [String: Any])
@@ -111,6 +113,7 @@ struct WhatIfTests {
     /// changes nothing, and leaves the ledger's file as it was.
     @Test func theOwnPolicyReproducesTheDemoAndNothingIsWritten() throws {
         let directory = try Self.demo()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let ledger = directory.appendingPathComponent("demo.sqlite")
         let before = try Data(contentsOf: ledger)
         for programme in ["sh-innovation-voucher", "yrd-innovation-voucher"] {
@@ -154,6 +157,7 @@ struct WhatIfTests {
 
     @Test func refusalsSayWhatToFix() throws {
         let directory = try Self.demo()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let base = ["whatif", "--db", "demo.sqlite", "--programme", "sh-innovation-voucher", "--year", "2022"]
         let missing = try Self.voucher(base + ["--policy", "nowhere.yaml"], directory, [:])
         #expect(missing.status == 1)
@@ -206,6 +210,7 @@ struct WhatIfTests {
     /// under the installed policy and 40% (4,000.00) under the reform.
     @Test func aQuoteUnderAReformInstallsNothing() throws {
         let directory = try Self.demo()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let policy = try Self.voucher(
             ["policy", "show", "yrd-innovation-voucher", "--db", "demo.sqlite"],
             directory,
@@ -235,6 +240,7 @@ struct WhatIfTests {
     /// Every format escapes what it shows: a policy file named like markup stays text.
     @Test func formatsEscapeAndListEveryApplicant() throws {
         let directory = try Self.demo()
+        defer { try? FileManager.default.removeItem(at: directory) }
         let name = "<b>&'x'.yaml"
         try Self.reform(directory, name: name, replacing: "value: 50%", with: "value: 40%")
         let base = [
