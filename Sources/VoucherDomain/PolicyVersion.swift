@@ -3,25 +3,92 @@
 /// A parameter left out does not restrict: no per-use cap means none, no list of categories means
 /// every category (domain.md). Every value may carry its ``Source``, which explanations cite.
 public struct PolicyVersion: Sendable, Hashable {
-    public var effectiveFrom: BusinessDate
-    /// The last day in force, inclusive; `nil` runs until the next version starts.
-    public var effectiveUntil: BusinessDate?
+    /// The stored parameters, in one box: a version is copied wherever a rule looks one up (once or
+    /// more for every use decided), and a copy is then one reference, not each of its texts.
+    struct Values: Sendable, Hashable {
+        var effectiveFrom: BusinessDate
+        var effectiveUntil: BusinessDate? = nil
+        var rate: Sourced<Rate>? = nil
+        var caps: Caps
+        var rounding: Sourced<Rounding>
+        var quotaValidity: Sourced<QuotaValidity>? = nil
+        var redemption: RedemptionRules
+        var eligibility: Eligibility
+        var taxBase: Sourced<TaxBase>
+        var requiredReviewLevels: Sourced<[ReviewLevel]>? = nil
+        var note: String? = nil
+    }
 
+    private final class Box: @unchecked Sendable {
+        // Written only through a uniquely referenced box (``update``).
+        var values: Values
+        init(_ values: Values) { self.values = values }
+    }
+
+    private var box: Box
+
+    public var effectiveFrom: BusinessDate {
+        get { box.values.effectiveFrom }
+        set { update { $0.effectiveFrom = newValue } }
+    }
+    /// The last day in force, inclusive; `nil` runs until the next version starts.
+    public var effectiveUntil: BusinessDate? {
+        get { box.values.effectiveUntil }
+        set { update { $0.effectiveUntil = newValue } }
+    }
     /// The share of the base the programme pays: required for vouchers and matching, unused for grants.
-    public var rate: Sourced<Rate>?
-    public var caps: Caps
-    public var rounding: Sourced<Rounding>
+    public var rate: Sourced<Rate>? {
+        get { box.values.rate }
+        set { update { $0.rate = newValue } }
+    }
+    public var caps: Caps {
+        get { box.values.caps }
+        set { update { $0.caps = newValue } }
+    }
+    public var rounding: Sourced<Rounding> {
+        get { box.values.rounding }
+        set { update { $0.rounding = newValue } }
+    }
     /// How long a granted voucher quota can be used. `nil`: to the end of the grant's calendar year.
-    public var quotaValidity: Sourced<QuotaValidity>?
-    public var redemption: RedemptionRules
-    public var eligibility: Eligibility
-    public var taxBase: Sourced<TaxBase>
+    public var quotaValidity: Sourced<QuotaValidity>? {
+        get { box.values.quotaValidity }
+        set { update { $0.quotaValidity = newValue } }
+    }
+    public var redemption: RedemptionRules {
+        get { box.values.redemption }
+        set { update { $0.redemption = newValue } }
+    }
+    public var eligibility: Eligibility {
+        get { box.values.eligibility }
+        set { update { $0.eligibility = newValue } }
+    }
+    public var taxBase: Sourced<TaxBase> {
+        get { box.values.taxBase }
+        set { update { $0.taxBase = newValue } }
+    }
     /// The review levels that must grant a claim, in order (`[district, city]`), before its quota
     /// is used or its grant paid; the city may then lower the district's amount, never raise it.
     /// `nil`: the district's grant suffices and a city decision may change it either way.
-    public var requiredReviewLevels: Sourced<[ReviewLevel]>?
+    public var requiredReviewLevels: Sourced<[ReviewLevel]>? {
+        get { box.values.requiredReviewLevels }
+        set { update { $0.requiredReviewLevels = newValue } }
+    }
     /// Why this version exists or what it changed, for the people who read the policy.
-    public var note: String?
+    public var note: String? {
+        get { box.values.note }
+        set { update { $0.note = newValue } }
+    }
+
+    private mutating func update(_ change: (inout Values) -> Void) {
+        if !isKnownUniquelyReferenced(&box) { box = Box(box.values) }
+        change(&box.values)
+    }
+
+    public static func == (lhs: PolicyVersion, rhs: PolicyVersion) -> Bool {
+        lhs.box === rhs.box || lhs.box.values == rhs.box.values
+    }
+
+    public func hash(into hasher: inout Hasher) { box.values.hash(into: &hasher) }
 
     public init(
         effectiveFrom: BusinessDate,
@@ -35,16 +102,20 @@ public struct PolicyVersion: Sendable, Hashable {
         taxBase: Sourced<TaxBase> = Sourced(.inclusive),
         note: String? = nil
     ) {
-        self.effectiveFrom = effectiveFrom
-        self.effectiveUntil = effectiveUntil
-        self.rate = rate
-        self.caps = caps
-        self.rounding = rounding
-        self.quotaValidity = quotaValidity
-        self.redemption = redemption
-        self.eligibility = eligibility
-        self.taxBase = taxBase
-        self.note = note
+        box = Box(
+            Values(
+                effectiveFrom: effectiveFrom,
+                effectiveUntil: effectiveUntil,
+                rate: rate,
+                caps: caps,
+                rounding: rounding,
+                quotaValidity: quotaValidity,
+                redemption: redemption,
+                eligibility: eligibility,
+                taxBase: taxBase,
+                note: note
+            )
+        )
     }
 
     /// Caps on what is paid. Each is optional; a missing cap does not restrict.

@@ -121,17 +121,21 @@ public struct WhatIfReport: Sendable {
     public func applicants(_ reform: Scenario) -> [ApplicantDifference] { reform.differences }
 
     private func differences(_ reform: Scenario) -> [ApplicantDifference] {
-        let keys = Set(baseline.usedByApplicant.keys).union(reform.outcome.usedByApplicant.keys)
-        return keys.map {
-            ApplicantDifference(
-                key: $0,
-                baseline: baseline.usedByApplicant[$0] ?? .zero,
-                reform: reform.outcome.usedByApplicant[$0] ?? .zero
-            )
-        }.sorted {
-            let (a, b) = (abs($0.difference.fen), abs($1.difference.fen))
-            return a != b ? a > b : $0.key < $1.key
+        // One pass over each side's applicants (no set of every key), and the order's first key
+        // computed once per applicant, not at every comparison.
+        let reformUsed = reform.outcome.usedByApplicant
+        var differences: [(size: Int64, applicant: ApplicantDifference)] = []
+        differences.reserveCapacity(max(baseline.usedByApplicant.count, reformUsed.count))
+        for (key, used) in baseline.usedByApplicant {
+            let applicant = ApplicantDifference(key: key, baseline: used, reform: reformUsed[key] ?? .zero)
+            differences.append((abs(applicant.difference.fen), applicant))
         }
+        for (key, used) in reformUsed where baseline.usedByApplicant[key] == nil {
+            let applicant = ApplicantDifference(key: key, baseline: .zero, reform: used)
+            differences.append((abs(applicant.difference.fen), applicant))
+        }
+        differences.sort { $0.size != $1.size ? $0.size > $1.size : $0.applicant.key < $1.applicant.key }
+        return differences.map(\.applicant)
     }
 
     /// How many applicants gain, lose or stay the same under a reform.

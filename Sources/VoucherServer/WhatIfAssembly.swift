@@ -1,3 +1,4 @@
+import Dispatch
 import VoucherDomain
 import VoucherPolicies
 import VoucherReports
@@ -64,9 +65,12 @@ public func buildWhatIf(
         [Replay(programme: own, year: year, reversed: reversed)]
             + reforms.map { Replay(programme: own, reform: $0.programme, year: year, reversed: reversed) }
     }
-    // Each replay's state is let go once its outcome is read: the peak holds one at a time.
-    var outcomes: [ReplayOutcome] = []
-    while !replays.isEmpty { outcomes.append(replays.removeFirst().outcome(chainHead: chainHead)) }
+    // The outcomes are read on both cores at once (each replay alone is read on one); the
+    // replays' state is let go after.
+    let outcomes = ReplayOutcomes(replays)
+    replays = []
+    let head = chainHead
+    DispatchQueue.concurrentPerform(iterations: outcomes.count) { outcomes.finish($0, chainHead: head) }
     // The baseline must be the ledger's own figures: a replay that does not reproduce them
     // would compare a reform with something the ledger never said.
     let recorded = try ledgerFigures ?? ledger.reconciliation(id, period: .year(year))
@@ -95,4 +99,41 @@ public func buildWhatIf(
             Set(report.reforms.flatMap { report.applicants($0).prefix(WhatIfReport.listed).map(\.key) })
         )
     return report
+}
+
+/// Replays finished side by side: each is moved out of its place, counted (``Replay/finish(chainHead:)``)
+/// and let go, and its outcome put in its place.
+private final class ReplayOutcomes: @unchecked Sendable {
+    // Each place is touched by one thread, and read after every thread is done.
+    private let replays: UnsafeMutableBufferPointer<Replay?>
+    private let places: UnsafeMutableBufferPointer<ReplayOutcome?>
+
+    init(_ replays: [Replay]) {
+        self.replays = .allocate(capacity: replays.count)
+        _ = self.replays.initialize(from: replays.map { $0 })
+        places = .allocate(capacity: replays.count)
+        places.initialize(repeating: nil)
+    }
+
+    deinit {
+        replays.deinitialize()
+        replays.deallocate()
+        places.deinitialize()
+        places.deallocate()
+    }
+
+    var count: Int { places.count }
+
+    func finish(_ index: Int, chainHead: ChainHead) {
+        guard var replay = replays[index].take() else { return }
+        places[index] = replay.finish(chainHead: chainHead)
+    }
+
+    subscript(index: Int) -> ReplayOutcome {
+        guard let outcome = places[index] else { preconditionFailure("outcome \(index) was not read") }
+        return outcome
+    }
+
+    /// The outcomes after the first.
+    func dropFirst() -> [ReplayOutcome] { (1..<places.count).map { self[$0] } }
 }

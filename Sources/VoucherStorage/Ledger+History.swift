@@ -1,5 +1,6 @@
 import Dispatch
 import GRDB
+import GRDBSQLite
 import VoucherDomain
 
 // MARK: - A programme's history, read for a what-if replay
@@ -50,31 +51,12 @@ extension Ledger {
             let applicants = Keys(reserving: applicantCount)
             let providers = Keys()
             let products = Keys()
+            // Categories, regions, outcomes: a few texts met on every row.
+            let labels = Keys()
             // Every table is read once, in order: a small page cache does, and leaves the memory
             // to the replays' state. The connection's own is put back after.
             try db.execute(sql: "PRAGMA cache_size = -8192")
             defer { try? db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)") }
-            func use(_ row: Row, from column: Int) -> UseFact {
-                UseFact(
-                    ref: row[column],
-                    claimRef: "",
-                    programme: id,
-                    year: row[column + 1],
-                    applicantID: row[column + 2],
-                    providerID: row[column + 3],
-                    productCode: row[column + 4],
-                    category: row[column + 5],
-                    providerRegion: row[column + 6],
-                    project: row[column + 7],
-                    usedOn: row[column + 8],
-                    serviceAmount: row[column + 9],
-                    eligibleAmount: row[column + 10],
-                    taxAmount: row[column + 11],
-                    rateBasisPoints: row[column + 12],
-                    amount: row[column + 13],
-                    redemptionDeadline: nil
-                )
-            }
             let useColumns = """
                 u.ref, u.year, u.applicant_id, u.provider_id, u.product_code, u.category, u.provider_region, u.project,
                 u.used_on, u.service_amount, u.eligible_amount, u.tax_amount, u.rate_basis_points, u.amount
@@ -165,14 +147,33 @@ extension Ledger {
                     db,
                     "SELECT u.event_seq, \(useColumns) FROM voucher_use u WHERE +u.programme_id = ? ORDER BY u.event_seq",
                     arguments
-                ) { row in
-                    let fact = use(row, from: 1)
-                    let keys = PartyKeys(
-                        applicant: applicants.key(fact.applicantID),
-                        provider: providers.key(fact.providerID),
-                        product: products.key(fact.productCode)
+                ) { _, raw in
+                    // Read straight from SQLite: the ids found by their bytes and their Strings
+                    // shared, the numbers without a DatabaseValue each.
+                    let applicant = applicants.key(raw, 3)
+                    let provider = providers.key(raw, 4)
+                    let product = products.key(raw, 5)
+                    let fact = UseFact(
+                        ref: Self.text(raw, 1),
+                        claimRef: "",
+                        programme: id,
+                        year: Int(sqlite3_column_int64(raw, 2)),
+                        applicantID: applicant.id,
+                        providerID: provider.id,
+                        productCode: product.id,
+                        category: labels.string(raw, 6),
+                        providerRegion: labels.string(raw, 7),
+                        project: Self.optionalText(raw, 8),
+                        usedOn: Self.text(raw, 9),
+                        serviceAmount: sqlite3_column_int64(raw, 10),
+                        eligibleAmount: Self.optionalInteger(raw, 11),
+                        taxAmount: Self.optionalInteger(raw, 12),
+                        rateBasisPoints: sqlite3_column_int64(raw, 13),
+                        amount: sqlite3_column_int64(raw, 14),
+                        redemptionDeadline: nil
                     )
-                    return .use(seq: row[0], fact: fact, keys: keys)
+                    let keys = PartyKeys(applicant: applicant.key, provider: provider.key, product: product.key)
+                    return .use(seq: sqlite3_column_int64(raw, 0), fact: fact, keys: keys)
                 },
                 // A scan of the settlements, each use found by its key: the index by programme
                 // would join them all and sort the join before the first row.
@@ -185,20 +186,22 @@ extension Ledger {
                     ORDER BY s.event_seq
                     """,
                     arguments
-                ) { row in
-                    // Only what settling a use needs of it (HistoryEvent.settlement).
+                ) { _, raw in
+                    // Only what settling a use needs of it (HistoryEvent.settlement), read as the
+                    // uses are.
+                    let applicant = applicants.key(raw, 9)
                     let facts = UseFact(
-                        ref: row[7],
+                        ref: Self.text(raw, 7),
                         claimRef: "",
                         programme: id,
-                        year: row[8],
-                        applicantID: row[9],
-                        providerID: row[10],
+                        year: Int(sqlite3_column_int64(raw, 8)),
+                        applicantID: applicant.id,
+                        providerID: providers.string(raw, 10),
                         productCode: "",
                         category: "",
                         providerRegion: "",
-                        project: row[11],
-                        usedOn: row[12],
+                        project: Self.optionalText(raw, 11),
+                        usedOn: Self.text(raw, 12),
                         serviceAmount: 0,
                         eligibleAmount: nil,
                         taxAmount: nil,
@@ -209,18 +212,18 @@ extension Ledger {
                     let fact = SettlementFact(
                         filingRef: "",
                         useRef: facts.ref,
-                        outcome: row[2],
-                        paid: Money(fen: row[3]),
-                        unpaid: Money(fen: row[4]),
-                        unpaidEffect: UnpaidRedemptionEffect(rawValue: row[5]) ?? .forfeited,
-                        reason: row[6]
+                        outcome: labels.string(raw, 2),
+                        paid: Money(fen: sqlite3_column_int64(raw, 3)),
+                        unpaid: Money(fen: sqlite3_column_int64(raw, 4)),
+                        unpaidEffect: UnpaidRedemptionEffect(rawValue: labels.string(raw, 5)) ?? .forfeited,
+                        reason: Self.optionalText(raw, 6)
                     )
                     return .settlement(
-                        seq: row[0],
-                        useSeq: row[1],
+                        seq: sqlite3_column_int64(raw, 0),
+                        useSeq: sqlite3_column_int64(raw, 1),
                         fact: fact,
                         use: facts,
-                        applicant: applicants.key(facts.applicantID)
+                        applicant: applicant.key
                     )
                 },
                 try HistoryStream(
@@ -323,6 +326,19 @@ extension Ledger {
         }
     }
 
+    /// The text in `column` of the statement's current row ("" for NULL).
+    private static func text(_ statement: SQLiteStatement, _ column: Int32) -> String {
+        String(decoding: LedgerVerifier.column(statement, column), as: UTF8.self)
+    }
+
+    private static func optionalText(_ statement: SQLiteStatement, _ column: Int32) -> String? {
+        sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : text(statement, column)
+    }
+
+    private static func optionalInteger(_ statement: SQLiteStatement, _ column: Int32) -> Int64? {
+        sqlite3_column_type(statement, column) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, column)
+    }
+
     private static func date(_ text: String, event seq: Int64) throws -> BusinessDate {
         do {
             return try BusinessDate.parse(text)
@@ -346,8 +362,20 @@ private struct HistoryStream {
         _ arguments: StatementArguments = StatementArguments(),
         make: @escaping (Row) throws -> HistoryEvent
     ) throws {
-        cursor = try Row.fetchCursor(db, sql: sql, arguments: arguments)
-        self.make = make
+        try self.init(db, sql, arguments) { row, _ in try make(row) }
+    }
+
+    /// A stream whose `make` also reads the row's columns straight from SQLite's statement.
+    init(
+        _ db: Database,
+        _ sql: String,
+        _ arguments: StatementArguments = StatementArguments(),
+        make: @escaping (Row, SQLiteStatement) throws -> HistoryEvent
+    ) throws {
+        let statement = try db.makeStatement(sql: sql)
+        cursor = try Row.fetchCursor(statement, arguments: arguments)
+        let raw = statement.sqliteStatement
+        self.make = { row in try make(row, raw) }
         try advance()
     }
 
@@ -364,17 +392,35 @@ private struct HistoryStream {
     }
 }
 
-/// Small numbers for ids, from 0 up, the same for the same id (``HistoryEvent``'s keys).
+/// Small numbers for ids, from 0 up, the same for the same id (``HistoryEvent``'s keys), and one
+/// String per id: a column read a million times is found by its bytes, and each row shares the
+/// id's String instead of making its own.
 private final class Keys {
-    private var keys: [String: Int32]
+    private var interned = InternedKeys()
+    private var strings: [String] = []
 
-    init(reserving count: Int = 0) { keys = Dictionary(minimumCapacity: count) }
+    init(reserving count: Int = 0) { strings.reserveCapacity(count) }
 
+    /// The number of `id`.
     func key(_ id: String) -> Int32 {
-        if let key = keys[id] { return key }
-        let key = Int32(keys.count)
-        keys[id] = key
-        return key
+        var utf8 = id
+        return utf8.withUTF8 { bytes in number(bytes) { id } }
+    }
+
+    /// The number and String of the text in `column` of the statement's current row.
+    func key(_ statement: SQLiteStatement, _ column: Int32) -> (key: Int32, id: String) {
+        let bytes = LedgerVerifier.column(statement, column)
+        let key = number(bytes) { String(decoding: bytes, as: UTF8.self) }
+        return (key, strings[Int(key)])
+    }
+
+    /// The String of the text in `column`, shared with every row that holds the same text.
+    func string(_ statement: SQLiteStatement, _ column: Int32) -> String { key(statement, column).id }
+
+    private func number(_ bytes: UnsafeBufferPointer<UInt8>, _ string: () -> String) -> Int32 {
+        let slot = interned.slot(bytes)
+        if slot == strings.count { strings.append(string()) }
+        return Int32(slot)
     }
 }
 

@@ -6,7 +6,7 @@
 /// product) id, the same for the same id, counting up from 0 in the order first read (a
 /// registration before anything else of its applicant). The replay keeps its tables by these
 /// keys, in arrays, instead of hashing ids.
-public enum HistoryEvent: Sendable, Hashable {
+public indirect enum HistoryEvent: Sendable, Hashable {
     /// An applicant registered (or registered again): its kind and group from then on.
     case registration(seq: Int64, applicant: Applicant, key: Int32)
     case claim(seq: Int64, date: BusinessDate, fact: ClaimFact, applicant: Int32)

@@ -337,7 +337,7 @@ extension Replay {
     mutating func post(_ postings: [Posting], applicant: Int32? = nil, keys: [String: Int32] = [:]) {
         for posting in postings {
             let account = posting.account
-            if account.year == year { totals[account.kind, default: 0] += posting.amount.fen }
+            if account.year == year { totals[account.kind] += posting.amount.fen }
             switch account.kind {
             case .quota:
                 if let party = account.party, let index = applicant ?? keys[party] {

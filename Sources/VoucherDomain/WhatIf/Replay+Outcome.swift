@@ -3,6 +3,17 @@
 extension Replay {
     // MARK: The outcome
 
+    /// ``outcome(chainHead:)``, having first let go of the tables it does not read (the uses'
+    /// amounts, the quotas, the parties' details): when replays finish side by side, each holds
+    /// less while it counts.
+    public mutating func finish(chainHead: ChainHead) -> ReplayOutcome {
+        (useSeqs, useAmounts, useReturned, useYears, undo) = ([], [], [:], [:], [:])
+        (quotaClaims, kinds) = (DenseTable(empty: .none), DenseTable(empty: .enterprise))
+        (groupNumbers, districtNumbers) = (DenseTable(empty: -1), DenseTable(empty: -1))
+        (attributes, groupMembers, usedByProject, grantedByProject) = ([:], [:], [:], [:])
+        return outcome(chainHead: chainHead)
+    }
+
     /// The year's figures and breakdowns as the replay recorded them; `chainHead` is the ledger's
     /// the history was read at.
     public func outcome(chainHead: ChainHead) -> ReplayOutcome {
@@ -12,8 +23,8 @@ extension Replay {
             period: .year(year),
             chainHead: chainHead
         )
-        func total(_ kind: LedgerAccount.Kind) -> Money { Money(fen: totals[kind] ?? 0) }
-        figures.claimed = Money(fen: -(totals[.budget] ?? 0))
+        func total(_ kind: LedgerAccount.Kind) -> Money { Money(fen: totals[kind]) }
+        figures.claimed = Money(fen: -totals[.budget])
         figures.redeemed = total(.paid)
         figures.awaitingRedemption = total(.awaiting)
         figures.expired = total(.lapsed)
@@ -45,7 +56,8 @@ extension Replay {
             figures.serviceAmount = Money(fen: paidOnClaims)
         }
         figures.identities = ReconciliationIdentity.check(figures)
-        var byApplicant: [String: Money] = [:]
+        // Made its size at once: grown by doubling, each step would leave the last table behind.
+        var byApplicant: [String: Money] = Dictionary(minimumCapacity: figures.enterprisesServed)
         if programme.kind == .voucher {
             for (index, counted) in sums.applicants(of: year).enumerated() where usesByApplicant[Int32(index)] > 0 {
                 byApplicant[applicantIDs[Int32(index)]] = Money(fen: counted.used)

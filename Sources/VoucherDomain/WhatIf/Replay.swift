@@ -179,7 +179,7 @@ public struct Replay: Sendable {
 
     // MARK: The year's figures
 
-    var totals: [LedgerAccount.Kind: Int64] = [:]
+    var totals = KindTotals()
     var useCount = 0
     var serviceAmount: Int64 = 0
     var usedInYear: Int64 = 0

@@ -66,15 +66,25 @@ struct DenseTable<Value: Sendable>: Sendable {
 
 /// What the caps count per applicant, by year: a table of applicants for each year.
 struct YearTable: Sendable {
-    private var years: [Int: DenseTable<Replay.YearSums>] = [:]
+    /// A few years at most: found by a look along them, not a hash at every use.
+    private var years: [(year: Int, applicants: DenseTable<Replay.YearSums>)] = []
+
+    private func place(of year: Int) -> Int? { years.firstIndex { $0.year == year } }
 
     subscript(year: Int, applicant: Int32) -> Replay.YearSums {
-        get { years[year]?[applicant] ?? Replay.YearSums() }
-        set { years[year, default: DenseTable(empty: Replay.YearSums())][applicant] = newValue }
+        get { place(of: year).map { years[$0].applicants[applicant] } ?? Replay.YearSums() }
+        set {
+            if let place = place(of: year) {
+                years[place].applicants[applicant] = newValue
+            } else {
+                years.append((year, DenseTable(empty: Replay.YearSums())))
+                years[years.count - 1].applicants[applicant] = newValue
+            }
+        }
     }
 
     /// The year's sums, by applicant key.
-    func applicants(of year: Int) -> [Replay.YearSums] { years[year]?.values ?? [] }
+    func applicants(of year: Int) -> [Replay.YearSums] { place(of: year).map { years[$0].applicants.values } ?? [] }
 }
 
 /// Strings that many keys share (districts, groups), each kept once and known by a number.
@@ -93,4 +103,25 @@ struct RepeatedNames: Sendable {
 
     /// The name numbered `number`; nil for a negative number (none).
     subscript(number: Int32) -> String? { number >= 0 ? strings[Int(number)] : nil }
+}
+
+/// Sums by kind of account, in six places.
+struct KindTotals: Sendable {
+    private var sums = [Int64](repeating: 0, count: 6)
+
+    private static func place(_ kind: LedgerAccount.Kind) -> Int {
+        switch kind {
+        case .budget: 0
+        case .quota: 1
+        case .awaiting: 2
+        case .paid: 3
+        case .forfeited: 4
+        case .lapsed: 5
+        }
+    }
+
+    subscript(kind: LedgerAccount.Kind) -> Int64 {
+        get { sums[Self.place(kind)] }
+        set { sums[Self.place(kind)] = newValue }
+    }
 }
