@@ -6,8 +6,7 @@ extension Replay {
         guard let date = try? BusinessDate.parse(fact.usedOn) else { return }
         let applicantIndex = keys.applicant
         let applicant = applicant(applicantIndex)
-        let granted = quotas(of: applicantIndex)
-        let covering = Lifecycle.quota(covering: date, among: granted)
+        let covering = quota(of: applicantIndex, covering: date)
         let policy = policy(for: covering?.year ?? fact.year)
         var usage = UsageSoFar()
         var quota = covering

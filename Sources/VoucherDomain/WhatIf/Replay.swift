@@ -454,6 +454,14 @@ public struct Replay: Sendable {
         }
     }
 
+    /// The applicant's quota that a use on `date` draws on, as ``Lifecycle/quota(covering:among:)``
+    /// finds it among ``quotas(of:)``; for an applicant with one quota (most), that one, with no
+    /// list made.
+    func quota(of applicant: Int32, covering date: BusinessDate) -> GrantedQuota? {
+        if case .one(let position) = quotaClaims[applicant] { return grantedQuota(at: position) }
+        return Lifecycle.quota(covering: date, among: quotas(of: applicant))
+    }
+
     /// The applicant's granted quotas, in the order storage gives them to the rule: by the end
     /// of their validity, then the day they were granted.
     func quotas(of applicant: Int32) -> [GrantedQuota] {
