@@ -102,7 +102,7 @@ extension Replay {
         usesByApplicant[use.applicant] += one
         usesByProvider[use.provider] += one
         usesByProduct[use.product] += one
-        binding[use.binding, default: 0] += one
+        binding[use.binding] += one
     }
 
     /// Moves a use's net amount (used less returned) by `delta` in every sum that counts it.

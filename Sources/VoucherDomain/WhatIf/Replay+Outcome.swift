@@ -73,7 +73,7 @@ extension Replay {
             byMonth["\(month / 100)-\(number < 10 ? "0" : "")\(number)"] = Money(fen: amount)
         }
         var bound: [String: Int] = programme.kind == .voucher ? [:] : grantBinding
-        for (term, count) in binding where count > 0 { bound[term?.rawValue ?? "none"] = count }
+        for (term, count) in binding.all where count > 0 { bound[term?.rawValue ?? "none"] = count }
         return ReplayOutcome(
             figures: figures,
             usedByApplicant: byApplicant,

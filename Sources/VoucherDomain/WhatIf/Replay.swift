@@ -187,7 +187,7 @@ public struct Replay: Sendable {
     var usesByProvider = DenseTable<Int>(empty: 0)
     var usesByProduct = DenseTable<Int>(empty: 0)
     var usedByMonth: [Int32: Int64] = [:]
-    var binding: [Term.Kind?: Int] = [:]
+    var binding = BindingCounts()
     var changes: [ReplayChange] = []
     var otherAmounts = 0
     /// Matching and grant programmes: live payments of the year, by applicant.

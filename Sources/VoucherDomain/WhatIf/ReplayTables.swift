@@ -125,3 +125,24 @@ struct KindTotals: Sendable {
         set { sums[Self.place(kind)] = newValue }
     }
 }
+
+/// How many live uses each term bound (none: nil), in a place per term rather than hashed at
+/// every use.
+struct BindingCounts: Sendable {
+    private var counts = [Int](repeating: 0, count: Term.Kind.allCases.count + 1)
+
+    private static func place(_ term: Term.Kind?) -> Int {
+        guard let term else { return 0 }
+        return (Term.Kind.allCases.firstIndex(of: term) ?? 0) + 1
+    }
+
+    subscript(term: Term.Kind?) -> Int {
+        get { counts[Self.place(term)] }
+        set { counts[Self.place(term)] = newValue }
+    }
+
+    /// Each term (nil first) with its count.
+    var all: [(term: Term.Kind?, count: Int)] {
+        [(nil, counts[0])] + Term.Kind.allCases.enumerated().map { ($0.element, counts[$0.offset + 1]) }
+    }
+}
