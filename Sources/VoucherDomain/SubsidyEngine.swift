@@ -108,7 +108,11 @@ public enum SubsidyEngine {
         basis: SubsidyBasis,
         usage: UsageSoFar
     ) throws(MoneyError) -> [Term] {
+        // Made with room for every term (at most eight), and caps that are absent add nothing: no
+        // list is grown or made per term, for every use decided.
         var terms: [Term] = []
+        terms.reserveCapacity(8)
+        func add(_ term: Term?) { if let term { terms.append(term) } }
         let caps = version.caps
         switch basis {
         case .quotaClaim(let requested), .grant(let requested):
@@ -125,18 +129,18 @@ public enum SubsidyEngine {
                 base = excluded.value
             }
             terms.append(try rateTerm(version: version, base: base))
-            terms.append(contentsOf: capTerm(.perUseCap, caps.perUse))
-            terms.append(contentsOf: capLeftTerm(.projectCapLeft, caps.perProject, counted: usage.projectToDate))
+            add(capTerm(.perUseCap, caps.perUse))
+            add(capLeftTerm(.projectCapLeft, caps.perProject, counted: usage.projectToDate))
         case .matching(let paid, _):
             terms.append(try rateTerm(version: version, base: paid))
-            terms.append(contentsOf: capTerm(.perUseCap, caps.perUse))
-            terms.append(contentsOf: capLeftTerm(.projectCapLeft, caps.perProject, counted: usage.projectToDate))
+            add(capTerm(.perUseCap, caps.perUse))
+            add(capLeftTerm(.projectCapLeft, caps.perProject, counted: usage.projectToDate))
         }
         if case .purchase = basis, let quota = usage.quota {
             terms.append(Term(kind: .quotaLeft, value: quota.left, detail: .quota(quota), limits: true))
         }
-        terms.append(
-            contentsOf: capLeftTerm(
+        add(
+            capLeftTerm(
                 .applicantCapLeft,
                 caps.perApplicantPerYear[applicant.kind],
                 counted: usage.applicantThisYear,
@@ -144,11 +148,11 @@ public enum SubsidyEngine {
             )
         )
         if applicant.group != nil {
-            terms.append(contentsOf: capLeftTerm(.groupCapLeft, caps.perGroupPerYear, counted: usage.groupThisYear))
+            add(capLeftTerm(.groupCapLeft, caps.perGroupPerYear, counted: usage.groupThisYear))
         }
         if case .purchase = basis {
         } else {
-            terms.append(contentsOf: capLeftTerm(.budgetLeft, caps.budgetPerYear, counted: usage.budgetThisYear))
+            add(capLeftTerm(.budgetLeft, caps.budgetPerYear, counted: usage.budgetThisYear))
         }
         return terms
     }
@@ -202,9 +206,9 @@ public enum SubsidyEngine {
         )
     }
 
-    private static func capTerm(_ kind: Term.Kind, _ cap: Sourced<Money>?) -> [Term] {
-        guard let cap else { return [] }
-        return [Term(kind: kind, value: cap.value, detail: .cap(cap.value), source: cap.source, limits: true)]
+    private static func capTerm(_ kind: Term.Kind, _ cap: Sourced<Money>?) -> Term? {
+        guard let cap else { return nil }
+        return Term(kind: kind, value: cap.value, detail: .cap(cap.value), source: cap.source, limits: true)
     }
 
     private static func capLeftTerm(
@@ -212,32 +216,34 @@ public enum SubsidyEngine {
         _ cap: Sourced<Money>?,
         counted: Money,
         applicantKind: ApplicantKind? = nil
-    ) -> [Term] {
-        guard let cap else { return [] }
-        return [
-            Term(
-                kind: kind,
-                value: cap.value.remaining(after: counted),
-                detail: .capLeft(cap: cap.value, counted: counted, applicantKind: applicantKind),
-                source: cap.source,
-                limits: true
-            )
-        ]
+    ) -> Term? {
+        guard let cap else { return nil }
+        return Term(
+            kind: kind,
+            value: cap.value.remaining(after: counted),
+            detail: .capLeft(cap: cap.value, counted: counted, applicantKind: applicantKind),
+            source: cap.source,
+            limits: true
+        )
     }
 
     private static func checkAmounts(basis: SubsidyBasis, usage: UsageSoFar) throws(SubsidyInputError) {
-        var amounts: [(String, Money)] = [
-            ("applicant_this_year", usage.applicantThisYear), ("group_this_year", usage.groupThisYear),
-            ("project_to_date", usage.projectToDate), ("budget_this_year", usage.budgetThisYear),
-        ]
-        if let quota = usage.quota { amounts += [("quota.granted", quota.granted), ("quota.left", quota.left)] }
-        switch basis {
-        case .quotaClaim(let requested), .grant(let requested): amounts.append(("requested", requested))
-        case .matching(let paid, _): amounts.append(("paid", paid))
-        case .purchase: break  // Purchase checks its own amounts when made.
+        // Each amount checked in turn, no list made: this runs for every use decided.
+        func check(_ field: String, _ amount: Money) throws(SubsidyInputError) {
+            if amount.isNegative { throw .negative(field: field, amount: amount) }
         }
-        for (field, amount) in amounts where amount.isNegative {
-            throw .negative(field: field, amount: amount)
+        try check("applicant_this_year", usage.applicantThisYear)
+        try check("group_this_year", usage.groupThisYear)
+        try check("project_to_date", usage.projectToDate)
+        try check("budget_this_year", usage.budgetThisYear)
+        if let quota = usage.quota {
+            try check("quota.granted", quota.granted)
+            try check("quota.left", quota.left)
+        }
+        switch basis {
+        case .quotaClaim(let requested), .grant(let requested): try check("requested", requested)
+        case .matching(let paid, _): try check("paid", paid)
+        case .purchase: break  // Purchase checks its own amounts when made.
         }
     }
 }
