@@ -43,7 +43,9 @@ extension Ledger {
             // How much the replays will hold, so that their tables are made that size at once.
             let count = { (sql: String) in try Int.fetchOne(db, sql: sql, arguments: arguments) ?? 0 }
             let claimCount = try count("SELECT COUNT(*) FROM claim WHERE programme_id = ?")
-            let useCount = try count("SELECT COUNT(*) FROM voucher_use WHERE programme_id = ?")
+            // The live uses, as the kept totals count them (a few rows, not a million): the uses a
+            // reversal cancelled are not among them, and the tables grow past them if need be.
+            let useCount = try count("SELECT COALESCE(SUM(uses), 0) FROM use_total WHERE programme_id = ? AND dimension = 'all'")
             let applicantCount = try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT id) FROM applicant") ?? 0
             for index in replays.indices {
                 replays[index].reserve(claims: claimCount, uses: useCount, applicants: applicantCount)
