@@ -122,11 +122,19 @@ public struct Rounding: Sendable, Hashable, Codable {
 
     /// Reads ``canonicalText``; nil for any other text.
     public init?(canonicalText: String) {
-        let parts = canonicalText.split(separator: " to ", omittingEmptySubsequences: false)
-        guard parts.count == 2, let mode = Mode(rawValue: String(parts[0])), let unit = Unit(rawValue: String(parts[1]))
-        else { return nil }
-        self.init(unit: unit, mode: mode)
+        // Looked up among the few there are: every use recorded or verified reads its rounding.
+        guard let rounding = Self.byCanonicalText[canonicalText] else { return nil }
+        self = rounding
     }
+
+    private static let byCanonicalText: [String: Rounding] = Dictionary(
+        uniqueKeysWithValues: Mode.allCases.flatMap { mode in
+            Unit.allCases.map { unit in
+                let rounding = Rounding(unit: unit, mode: mode)
+                return (rounding.canonicalText, rounding)
+            }
+        }
+    )
 }
 
 extension Money {

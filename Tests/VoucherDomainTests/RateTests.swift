@@ -105,4 +105,17 @@ struct RateTests {
             #expect((Int128(result.fen) + 1) * 10_000 > exact)
         }
     }
+
+    @Test func aRoundingReadsBackFromItsTextAndNothingElseReads() {
+        let all = Rounding.Mode.allCases.flatMap { mode in Rounding.Unit.allCases.map { Rounding(unit: $0, mode: mode) }
+        }
+        #expect(all.count == 6)
+        for rounding in all {
+            #expect(Rounding(canonicalText: rounding.canonicalText) == rounding)
+        }
+        #expect(Rounding(canonicalText: "half-up to fen") == Rounding(unit: .fen, mode: .halfUp))
+        for text in ["", "down", "down to", "to fen", "down  to fen", "Down to fen", "down to fen ", "up to fen"] {
+            #expect(Rounding(canonicalText: text) == nil, "\(text)")
+        }
+    }
 }
