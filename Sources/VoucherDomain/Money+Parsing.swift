@@ -155,13 +155,24 @@ public enum MoneyParseError: Error, Sendable, Equatable, CustomStringConvertible
 extension Money {
     /// Yuan with thousands separators and two decimals: `689,000.00`, `-12.50`.
     public func formatted() -> String {
-        let (integer, fraction) = yuanParts()
-        var grouped = ""
-        for (index, character) in integer.enumerated() {
-            if index > 0 && (integer.count - index) % 3 == 0 { grouped.append(",") }
-            grouped.append(character)
+        // Written as bytes: every explanation of every use recorded shows amounts this way.
+        let magnitude = fen.magnitude
+        var digits: [UInt8] = []
+        var yuan = magnitude / 100
+        repeat {
+            digits.append(UInt8(ascii: "0") + UInt8(yuan % 10))
+            yuan /= 10
+        } while yuan > 0
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count + digits.count / 3 + 4)
+        if fen < 0 { bytes.append(UInt8(ascii: "-")) }
+        for (index, digit) in digits.reversed().enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { bytes.append(UInt8(ascii: ",")) }
+            bytes.append(digit)
         }
-        return (fen < 0 ? "-" : "") + grouped + "." + fraction
+        let cents = UInt8(magnitude % 100)
+        bytes += [UInt8(ascii: "."), UInt8(ascii: "0") + cents / 10, UInt8(ascii: "0") + cents % 10]
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Yuan with two decimals and no separators, as machines read it: `689000.00`.
