@@ -173,16 +173,16 @@ final class KeptTotals: @unchecked Sendable {
     /// Entries held; a batch writes them out when there are many.
     var count: Int { balances.count + useTotals.count + dayTotals.count + accountDays.count }
 
-    func post(_ account: LedgerAccount, amount: Int64, on day: String) {
+    func post(_ account: LedgerAccount, id: String, amount: Int64, on day: String) {
         let dayKey = AccountDayKey(
             programme: account.programme.value,
             type: account.kind.rawValue,
             year: Int64(account.year),
             day: day
         )
-        balances[account.id, default: 0] &+= amount
+        balances[id, default: 0] &+= amount
         accountDays[dayKey, default: 0] &+= amount
-        journal.append(.balance(account.id, dayKey, amount))
+        journal.append(.balance(id, dayKey, amount))
     }
 
     func add(_ totals: UseTotals, to keys: [UseTotalKey], on day: String) {

@@ -179,6 +179,8 @@ enum EventAppender {
         let kept = Ledger.kept
         try checkBalances(db, postings: ordered, kept: kept)
 
+        // Each account's id made once (it is a string put together from four parts).
+        let accountIDs = ordered.map(\.account.id)
         let explanationText = event.explanation?.text
         let fields = EventFields(
             seq: seq,
@@ -193,7 +195,7 @@ enum EventAppender {
             reverses: event.reverses,
             payload: event.payload.text,
             explanation: explanationText,
-            postings: ordered.enumerated().map { (Int64($0.offset + 1), $0.element.account.id, $0.element.amount.fen) },
+            postings: ordered.enumerated().map { (Int64($0.offset + 1), accountIDs[$0.offset], $0.element.amount.fen) },
             prevHash: prevHash
         )
         let hash = fields.hash
@@ -218,7 +220,7 @@ enum EventAppender {
         for (line, posting) in ordered.enumerated() {
             let account = posting.account
             try AccountRecord(
-                id: account.id,
+                id: accountIDs[line],
                 type: account.kind.rawValue,
                 programmeID: account.programme.value,
                 year: account.year,
@@ -228,14 +230,14 @@ enum EventAppender {
             try PostingRecord(
                 eventSeq: seq,
                 line: Int64(line + 1),
-                accountID: account.id,
+                accountID: accountIDs[line],
                 amount: posting.amount.fen,
                 accountType: account.kind.rawValue,
                 programmeID: account.programme.value,
                 year: account.year,
                 businessDate: fields.businessDate
             ).insertRow(db)
-            kept?.post(account, amount: posting.amount.fen, on: fields.businessDate)
+            kept?.post(account, id: accountIDs[line], amount: posting.amount.fen, on: fields.businessDate)
         }
         if let reversed = event.reverses { try kept?.takeOut(reversed: reversed, on: fields.businessDate, db) }
         let explanation = event.explanation.flatMap(StoredExplanation.init)

@@ -45,7 +45,9 @@ extension Ledger {
             let claimCount = try count("SELECT COUNT(*) FROM claim WHERE programme_id = ?")
             // The live uses, as the kept totals count them (a few rows, not a million): the uses a
             // reversal cancelled are not among them, and the tables grow past them if need be.
-            let useCount = try count("SELECT COALESCE(SUM(uses), 0) FROM use_total WHERE programme_id = ? AND dimension = 'all'")
+            let useCount = try count(
+                "SELECT COALESCE(SUM(uses), 0) FROM use_total WHERE programme_id = ? AND dimension = 'all'"
+            )
             let applicantCount = try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT id) FROM applicant") ?? 0
             for index in replays.indices {
                 replays[index].reserve(claims: claimCount, uses: useCount, applicants: applicantCount)
