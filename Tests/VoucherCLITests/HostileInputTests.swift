@@ -636,9 +636,20 @@ struct HostileInputTests {
         ]
     }
 
+    /// The shared ledger's folder, removed when the test process ends: a static fixture has no
+    /// teardown, and each run left one behind.
+    nonisolated(unsafe) private static var removedAtExit: URL?
+
     /// A ledger with an applicant, a provider, a product, a granted claim C1 and a use U1.
     static let ledger: URL = {
-        let directory = (try? CommandLineTests.temporaryDirectory()) ?? FileManager.default.temporaryDirectory
+        let made = try? CommandLineTests.temporaryDirectory()
+        let directory = made ?? FileManager.default.temporaryDirectory
+        if let made {
+            removedAtExit = made
+            atexit {
+                if let directory = HostileInputTests.removedAtExit { try? FileManager.default.removeItem(at: directory) }
+            }
+        }
         let steps: [[String]] = [
             ["register", "applicant", "--id", alpha, "--name", "甲公司", "--kind", "enterprise", "--district", "杨浦区"],
             ["register", "provider", "--id", lab, "--name", "实验室", "--region", "shanghai"],
