@@ -647,7 +647,8 @@ struct HostileInputTests {
         if let made {
             removedAtExit = made
             atexit {
-                if let directory = HostileInputTests.removedAtExit { try? FileManager.default.removeItem(at: directory) }
+                guard let directory = HostileInputTests.removedAtExit else { return }
+                try? FileManager.default.removeItem(at: directory)
             }
         }
         let steps: [[String]] = [
