@@ -23,7 +23,8 @@ struct QuoteBench: ParsableCommand {
     func run() throws {
         // A read-only connection, as the service's quotes are answered on. A writable one marks
         // each read query-only and back, and SQLite then prepares every statement again.
-        let ledger = try Ledger.openForReading(at: db)
+        // Mapped as the service maps its readers.
+        let ledger = try Ledger.openForReading(at: db, mappedBytes: 256 << 20)
         let programmeID = try ProgrammeID(programme)
         let day = try BusinessDate.parse(date)
         let (applicants, products) = try Self.samples(ledger, programmeID, limit: 5_000)

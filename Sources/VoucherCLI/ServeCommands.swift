@@ -71,7 +71,9 @@ struct Serve: ParsableCommand {
         var logger = Logger(label: "voucher-ledger")
         logger.logLevel = .info
         // Two connections that only read: quotes, reports and pages run beside the writes.
-        let readers = try guarded { try (0..<2).map { _ in try Ledger.openForReading(at: ledger.path) } }
+        let readers = try guarded {
+            try (0..<2).map { _ in try Ledger.openForReading(at: ledger.path, mappedBytes: 256 << 20) }
+        }
         let application = try VoucherService.application(
             ledger: opened,
             readers: readers,

@@ -247,4 +247,24 @@ struct ReadOnlyLedgerTests {
         }
         #expect(try fixture.ledger.chainHead() == head)
     }
+
+    /// The service's readers map the file: they must still see every commit made after they opened.
+    @Test func aMappedReaderSeesWhatIsCommittedAfterItOpened() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("mm-\(UUID().uuidString).sqlite").path
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let fixture = try LedgerFixture(path: path)
+        let reader = try Ledger.openForReading(at: path, mappedBytes: 1 << 20)
+        #expect(try reader.read { db in try Int.fetchOne(db, sql: "PRAGMA mmap_size") } == 1 << 20)
+        #expect(try Ledger.openForReading(at: path).read { db in try Int.fetchOne(db, sql: "PRAGMA mmap_size") } == 0)
+        #expect(try reader.chainHead() == fixture.ledger.chainHead())
+        let claimed = try fixture.ledger.claim(
+            ClaimRequest(ref: "C-9", applicantID: fixture.alpha, programme: shanghai, year: 2023, requested: yuan("1万")),
+            context: fixture.next("2023-01-05")
+        )
+        #expect(try reader.chainHead() == fixture.ledger.chainHead())
+        #expect(try reader.chainHead().events == claimed.seq)
+        #expect(try reader.verify().isValid)
+    }
 }
