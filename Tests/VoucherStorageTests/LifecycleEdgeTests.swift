@@ -261,7 +261,9 @@ struct ReadOnlyLedgerTests {
         #expect(try unmapped.read { db in try Int.fetchOne(db, sql: "PRAGMA mmap_size") } == 0)
         #expect(try reader.chainHead() == fixture.ledger.chainHead())
         let claimed = try fixture.ledger.claim(
-            ClaimRequest(ref: "C-9", applicantID: fixture.alpha, programme: shanghai, year: 2023, requested: yuan("1万")),
+            ClaimRequest(
+                ref: "C-9", applicantID: fixture.alpha, programme: shanghai, year: 2023, requested: yuan("1万")
+            ),
             context: fixture.next("2023-01-05")
         )
         #expect(try reader.chainHead() == fixture.ledger.chainHead())
