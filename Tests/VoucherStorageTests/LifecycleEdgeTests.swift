@@ -262,7 +262,11 @@ struct ReadOnlyLedgerTests {
         #expect(try reader.chainHead() == fixture.ledger.chainHead())
         let claimed = try fixture.ledger.claim(
             ClaimRequest(
-                ref: "C-9", applicantID: fixture.alpha, programme: shanghai, year: 2023, requested: yuan("1万")
+                ref: "C-9",
+                applicantID: fixture.alpha,
+                programme: shanghai,
+                year: 2023,
+                requested: yuan("1万")
             ),
             context: fixture.next("2023-01-05")
         )
