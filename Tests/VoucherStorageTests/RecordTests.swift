@@ -4,7 +4,7 @@ import Testing
 @testable import VoucherStorage
 
 /// Each record's fast insert binds its values in the order of its columns: a record inserted that
-/// way and fetched back through Codable is the same record. Every field has a value of its own, so
+/// way and fetched back (through Codable, or the record's own `init(row:)`) is the same record. Every field has a value of its own, so
 /// two fields swapped in `columnValues` read back different.
 struct RecordTests {
     func roundTrip<R: LedgerRecord & FetchableRecord & Equatable>(_ record: R) throws {
@@ -142,7 +142,24 @@ struct RecordTests {
             )
         )
         try roundTrip(
+            ApplicantRecord(
+                eventSeq: 5,
+                id: "B",
+                kind: "team",
+                name: "丙",
+                district: "",
+                region: "shanghai",
+                groupID: nil,
+                overrideReason: nil,
+                overrideBy: nil,
+                attributes: nil
+            )
+        )
+        try roundTrip(
             ProviderRecord(eventSeq: 3, id: "L", name: "乙", region: "jiangsu", overrideReason: "o", overrideBy: "b")
+        )
+        try roundTrip(
+            ProviderRecord(eventSeq: 6, id: "M", name: "丁", region: "anhui", overrideReason: nil, overrideBy: nil)
         )
         try roundTrip(
             ProductRecord(eventSeq: 4, code: "P1", providerID: "L", name: "n", category: "testing", listPrice: 12)
