@@ -99,7 +99,16 @@ struct Serve: ParsableCommand {
         }
         done.wait()
         if let error = failure.get() {
-            printError("voucher: the service stopped: \(error)")
+            // NIO's IOError, named by its words: the CLI does not link NIO itself.
+            if "\(error)".contains("Address already in use") {
+                printError(
+                    "voucher: \(listen) is in use: another program listens there, or a connection to that port "
+                        + "closed within the last minute. Start on another port (--listen \(host):PORT); on Linux "
+                        + "a port below 32768 is never given to outgoing connections."
+                )
+            } else {
+                printError("voucher: the service stopped: \(error)")
+            }
             throw Exit.ioError
         }
     }

@@ -350,6 +350,37 @@ struct CommandLineTests {
         ["user", "password"], ["user", "list"],
     ]
 
+    /// `voucher serve` on an address another socket holds stops at once and says what to do (the
+    /// restart of scripts/load's kill test met this when a client's connection held the port).
+    @Test func servingOnAPortInUseSaysWhatToDo() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try Self.voucher(["demo", "--db", "l.sqlite"], in: directory).status == 0)
+        // A listener on a port the kernel picks.
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(listener) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(listener, $0, length) == 0 && getsockname(listener, $0, &length) == 0
+            }
+        }
+        #expect(bound && listen(listener, 1) == 0)
+        let address127 = "127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        // Bounded: were the port taken after all, the server would run until stopped.
+        let served = try XLSXCLITests.run(
+            "/usr/bin/timeout",
+            ["30", Self.binary.path, "serve", "--db", "l.sqlite", "--listen", address127],
+            in: directory
+        )
+        #expect(served.status == 74, "\(served.status): \(served.stderr)")
+        #expect(served.stderr.contains("\(address127) is in use"), "\(served.stderr)")
+        #expect(served.stderr.contains("--listen 127.0.0.1:PORT"), "\(served.stderr)")
+    }
+
     /// `voucher user disable|enable|password`: each change listed; a second disable, or a password
     /// given other than on standard input, refused with what to do.
     @Test func usersAreDisabledEnabledAndGivenPasswords() throws {
