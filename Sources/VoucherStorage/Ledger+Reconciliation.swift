@@ -124,8 +124,34 @@ extension Ledger {
         largestApplicants largest: Int,
         exceptionsListed: Int
     ) throws -> ReportParts {
-        try readWithTotals { db in
+        // To an earlier date, the accounts below zero are summed from the postings: on a second
+        // connection, on the other core, while this one passes over the uses (at 1,000,000 uses
+        // the two passes took about 1.6 s and 1 s one after the other).
+        let group = DispatchGroup()
+        defer { group.wait() }
+        return try readWithTotals { db in
             let memo = ReconciliationQueries.UsesToDate.Memo()
+            if try !ReconciliationQueries.coversEverything(db, programmeID, through: period.through),
+                let second = try secondReader()
+            {
+                // Begun after this snapshot, so it holds every event this one does; the ones after
+                // this head are left out.
+                let head = try ReconciliationQueries.chainHead(db).events
+                let below = ResultBox<[String]>()
+                DispatchQueue.global().async(group: group) {
+                    below.set(
+                        Result {
+                            try second.read { db in
+                                try ReconciliationQueries.accountsBelowZero(db, programmeID, period: period, upTo: head)
+                            }
+                        }
+                    )
+                }
+                memo.accountsBelowZero = {
+                    group.wait()
+                    return try below.get() ?? []
+                }
+            }
             var parts = ReportParts(
                 figures: try reconciliation(db, programmeID, period: period, uses: memo),
                 exceptions: try ReconciliationQueries.exceptions(

@@ -9,8 +9,8 @@ import VoucherDomain
 @Suite struct ReportsByDayTests {
     /// A use on 2022-05-10 filed on 2022-06-01 and rejected on 2022-06-20 (a settlement that paid
     /// nothing, which may be reversed; a paid one is recovered instead); another on 2022-07-01.
-    static func ledger() throws -> LedgerFixture {
-        let fixture = try LedgerFixture()
+    static func ledger(path: String? = nil) throws -> LedgerFixture {
+        let fixture = try LedgerFixture(path: path)
         try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
         _ = try fixture.use("U-1", applicant: fixture.alpha, amount: "4万", on: "2022-05-10")
         try fixture.ledger.fileRedemption(
@@ -93,17 +93,7 @@ import VoucherDomain
     /// postings finds it, and not by a report to a date before the forged posting.
     @Test func anAccountBelowZeroOnADateIsNamedByTheReportToIt() throws {
         let fixture = try Self.ledger()
-        let account = "quota/sh-innovation-voucher/2022/\(fixture.alpha)"
-        try fixture.ledger.writer.writeWithoutTransaction { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO posting (event_seq, line, account_id, amount, account_type, programme_id, year, business_date)
-                    SELECT event_seq, 99, account_id, -40000000, account_type, programme_id, year, '2022-06-10'
-                    FROM posting WHERE account_id = ? LIMIT 1
-                    """,
-                arguments: [account]
-            )
-        }
+        let account = try Self.forgeBelowZero(fixture)
         for (date, expected) in [("2022-06-09", [String]()), ("2022-06-10", [account]), ("2022-06-30", [account])] {
             let period = ReportPeriod(year: 2022, through: day(date))
             let named = try fixture.ledger.reconciliation(shanghai, period: period).negativeAccounts
@@ -120,6 +110,56 @@ import VoucherDomain
             #expect(named == expected, "\(date)")
             #expect(named == grouped, "\(date)")
         }
+    }
+
+    /// On a ledger file, a report's parts sum the accounts below zero on a second connection
+    /// beside the uses' pass: they name what one connection names, and that connection leaves out
+    /// the postings of events after the head it is given.
+    @Test func aSecondConnectionNamesTheAccountsBelowZeroOneWouldName() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bz-\(UUID().uuidString).sqlite").path
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let fixture = try Self.ledger(path: path)
+        let account = try Self.forgeBelowZero(fixture)
+        for (date, expected) in [("2022-06-09", [String]()), ("2022-06-10", [account]), ("2022-06-30", [account])] {
+            let period = ReportPeriod(year: 2022, through: day(date))
+            let parts = try fixture.ledger.reportParts(
+                shanghai,
+                period: period,
+                largestApplicants: 20,
+                exceptionsListed: 20
+            )
+            #expect(parts.figures.negativeAccounts == expected, "\(date)")
+            #expect(parts.figures == (try fixture.ledger.reconciliation(shanghai, period: period)), "\(date)")
+        }
+        let forged = try Self.seq(fixture, "SELECT event_seq FROM posting WHERE line = 99")
+        let period = ReportPeriod(year: 2022, through: day("2022-06-30"))
+        let upToForged = try fixture.ledger.rawRead { db in
+            try ReconciliationQueries.accountsBelowZero(db, shanghai, period: period, upTo: forged)
+        }
+        let beforeForged = try fixture.ledger.rawRead { db in
+            try ReconciliationQueries.accountsBelowZero(db, shanghai, period: period, upTo: forged - 1)
+        }
+        #expect(upToForged == [account])
+        #expect(beforeForged == [])
+    }
+
+    /// A posting of -40万 on 2022-06-10 forged into alpha's quota account (the rules never let
+    /// one happen): the account it takes below zero.
+    static func forgeBelowZero(_ fixture: LedgerFixture) throws -> String {
+        let account = "quota/sh-innovation-voucher/2022/\(fixture.alpha)"
+        try fixture.ledger.writer.writeWithoutTransaction { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO posting (event_seq, line, account_id, amount, account_type, programme_id, year, business_date)
+                    SELECT event_seq, 99, account_id, -40000000, account_type, programme_id, year, '2022-06-10'
+                    FROM posting WHERE account_id = ? LIMIT 1
+                    """,
+                arguments: [account]
+            )
+        }
+        return account
     }
 
     /// A refusal after the batch's pending totals were written (an expiry of an unknown

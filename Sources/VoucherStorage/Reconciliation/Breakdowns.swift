@@ -220,6 +220,10 @@ extension ReconciliationQueries {
         /// snapshot (``Ledger/reportParts(_:period:largestApplicants:exceptionsListed:)``).
         final class Memo {
             private var made: UsesToDate?
+            /// The accounts below zero to the period's last day, when another connection sums
+            /// them beside this one's work (``Ledger/reportParts(_:period:largestApplicants:exceptionsListed:)``):
+            /// waits for them.
+            var accountsBelowZero: (() throws -> [String])?
 
             func uses(_ db: Database, _ programmeID: ProgrammeID, period: ReportPeriod) throws -> UsesToDate {
                 if let made { return made }

@@ -240,27 +240,35 @@ enum ReconciliationQueries {
                     """,
                 arguments: arguments
             )
-            : try accountsBelowZero(db, arguments: arguments, yearFilter: yearFilter)
+            : try memo.accountsBelowZero?() ?? accountsBelowZero(db, programmeID, period: period)
         figures.identities = ReconciliationIdentity.check(figures)
         return figures
     }
 
     /// The accounts (but the budget's, which runs below zero by design) whose postings up to
-    /// `:through` sum below zero, by id as SQLite orders text. One pass over the postings up to
-    /// the date, each added to its account found by the bytes of its id: SQLite's GROUP BY sorted
-    /// every one of them first (at 1,000,000 uses, 1.9 million postings to mid-history).
+    /// the period's last day sum below zero, by id as SQLite orders text. One pass over the
+    /// postings up to the date, each added to its account found by the bytes of its id: SQLite's
+    /// GROUP BY sorted every one of them first (at 1,000,000 uses, 1.9 million postings to
+    /// mid-history).
+    ///
+    /// `upTo`: only the postings of events up to that number, so that a connection whose snapshot
+    /// began later sums what another's snapshot holds (the ledger only appends).
     static func accountsBelowZero(
         _ db: Database,
-        arguments: StatementArguments,
-        yearFilter: String
+        _ programmeID: ProgrammeID,
+        period: ReportPeriod,
+        upTo head: Int64? = nil
     ) throws -> [String] {
         let statement = try db.makeStatement(
             sql: """
-                SELECT account_id, amount FROM posting WHERE programme_id = :programme \(yearFilter)
-                AND business_date <= :through AND account_type <> 'budget'
+                SELECT account_id, amount FROM posting WHERE programme_id = :programme
+                \(period.year == nil ? "" : "AND year = :year")
+                AND business_date <= :through AND account_type <> 'budget' \(head == nil ? "" : "AND event_seq <= :head")
                 """
         )
-        try statement.setArguments(arguments)
+        try statement.setArguments([
+            "programme": programmeID.value, "through": period.through.iso, "year": period.year, "head": head,
+        ])
         let postings = statement.sqliteStatement
         // Through the statement each time: GRDB finalizes it when it is let go, and Swift may let
         // it go after its last use, not at the end of the scope.

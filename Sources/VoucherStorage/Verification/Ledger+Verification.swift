@@ -113,7 +113,7 @@ extension Ledger {
     }
 
     /// A read-only connection of its own to the same file; nil for a ledger in memory.
-    private func secondReader() throws -> DatabaseQueue? {
+    func secondReader() throws -> DatabaseQueue? {
         guard let path = (writer as? DatabaseQueue)?.path, !path.isEmpty, path != ":memory:",
             FileManager.default.fileExists(atPath: path)
         else { return nil }
@@ -128,7 +128,7 @@ extension Ledger {
 }
 
 /// A result handed from another thread, read after the DispatchGroup that ran it was waited for.
-private final class ResultBox<Value: Sendable>: @unchecked Sendable {
+final class ResultBox<Value: Sendable>: @unchecked Sendable {
     private let lock = NSLock()
     private var result: Result<Value, any Error>?
 
