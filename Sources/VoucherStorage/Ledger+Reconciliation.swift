@@ -131,7 +131,8 @@ extension Ledger {
         defer { group.wait() }
         return try readWithTotals { db in
             let memo = ReconciliationQueries.UsesToDate.Memo()
-            if try !ReconciliationQueries.coversEverything(db, programmeID, through: period.through),
+            // (Not inside a batch: another connection cannot see what the batch has not committed.)
+            if Self.batch == nil, try !ReconciliationQueries.coversEverything(db, programmeID, through: period.through),
                 let second = try secondReader()
             {
                 // Begun after this snapshot, so it holds every event this one does; the ones after
