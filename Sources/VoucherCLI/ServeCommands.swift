@@ -70,13 +70,16 @@ struct Serve: ParsableCommand {
         guard let (host, port) = Self.address(listen) else { throw ExitCode.validationFailure }
         var logger = Logger(label: "voucher-ledger")
         logger.logLevel = .info
-        // Two connections that only read: quotes, reports and pages run beside the writes.
-        let readers = try guarded {
+        // Two connections that only read: reports and pages run beside the writes. Two more for
+        // quotes and a use looked up, which read the file through memory mapping.
+        let readers = try guarded { try (0..<2).map { _ in try Ledger.openForReading(at: ledger.path) } }
+        let shortReaders = try guarded {
             try (0..<2).map { _ in try Ledger.openForReading(at: ledger.path, mappedBytes: 256 << 20) }
         }
         let application = try VoucherService.application(
             ledger: opened,
             readers: readers,
+            shortReaders: shortReaders,
             accounts: store,
             host: host,
             port: port,
@@ -102,9 +105,10 @@ struct Serve: ParsableCommand {
             // NIO's IOError, named by its words: the CLI does not link NIO itself.
             if "\(error)".contains("Address already in use") {
                 printError(
-                    "voucher: \(listen) is in use: another program listens there, or a connection to that port "
-                        + "closed within the last minute. Start on another port (--listen \(host):PORT); on Linux "
-                        + "a port below 32768 is never given to outgoing connections."
+                    "voucher: \(listen) is in use: another program listens there, or an outgoing connection "
+                        + "was given that port. Start on another port (--listen \(host):PORT), outside the "
+                        + "ports the system gives outgoing connections (on Linux, by default 32768 and up: "
+                        + "/proc/sys/net/ipv4/ip_local_port_range)."
                 )
             } else {
                 printError("voucher: the service stopped: \(error)")

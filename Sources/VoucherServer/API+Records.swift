@@ -184,7 +184,7 @@ extension API {
         let purchase = try Self.purchase(&body, ref: "quote", user: user)
         let date = try body.date("date") ?? BusinessDate.today()
         try body.checkAllRead()
-        let decision = try await worker.read { ledger in try ledger.quote(purchase, on: date, under: nil) }
+        let decision = try await worker.readShort { ledger in try ledger.quote(purchase, on: date, under: nil) }
         return Self.json(
             200,
             .object([
@@ -208,7 +208,7 @@ extension API {
     /// A use, if the user may see it: an enterprise its own, a provider its own; else 404.
     func visibleUse(_ ref: String, _ user: User) async throws -> UseView {
         let ref = ref.trimmed
-        let view = try await worker.read { ledger in try ledger.useView(ref: ref) }
+        let view = try await worker.readShort { ledger in try ledger.useView(ref: ref) }
         guard let view,
             user.role != .enterprise || view.applicant == user.applicant,
             user.role != .provider || view.use.provider == user.provider

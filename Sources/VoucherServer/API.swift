@@ -40,16 +40,19 @@ public struct API: Sendable {
     let logger: Logger
     let metrics: ServiceMetrics
 
-    /// `readers`: read-only connections to the same ledger file, for what only reads.
+    /// `readers`: read-only connections to the same ledger file, for what only reads;
+    /// `shortReaders`: more of them, for quotes and a use looked up.
     public init(
         ledger: Ledger,
         readers: [Ledger] = [],
+        shortReaders: [Ledger] = [],
         accounts: Accounts,
         logger: Logger = Logger(label: "voucher-ledger"),
         metrics: ServiceMetrics = ServiceMetrics()
     ) {
         worker = LedgerWorker(ledger: ledger, metrics: metrics)
         worker.addReaders(readers)
+        worker.addShortReaders(shortReaders)
         self.accounts = accounts
         self.logger = logger
         self.metrics = metrics

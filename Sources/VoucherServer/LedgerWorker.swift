@@ -71,6 +71,27 @@ final class LedgerWorker: @unchecked Sendable {
         }
     }
 
+    /// Connections for short reads (quotes, one use), each with a queue of its own: they map the
+    /// ledger's file, which long scans (reports, verification) would fill their memory with.
+    private var shortReaders: [(ledger: Ledger, queue: DispatchQueue)] = []
+    private var shortReaderIndex = 0
+
+    func addShortReaders(_ ledgers: [Ledger]) {
+        shortReaders = ledgers.enumerated().map { ($1, DispatchQueue(label: "voucher-ledger.short-reader-\($0)")) }
+    }
+
+    /// Runs a short read on the next short reader (as ``read(_:)`` when there is none).
+    func readShort<T: Sendable>(_ body: @escaping @Sendable (Ledger) throws -> T) async throws -> T {
+        guard !shortReaders.isEmpty else { return try await read(body) }
+        let reader = nextReader.withLock {
+            shortReaderIndex = (shortReaderIndex + 1) % shortReaders.count
+            return shortReaders[shortReaderIndex]
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            reader.queue.async { continuation.resume(with: Result { try body(reader.ledger) }) }
+        }
+    }
+
     /// Records a use in the next group commit.
     func grouped(_ body: @escaping @Sendable (Ledger) throws -> RecordedEvent) async throws -> RecordedEvent {
         try await withCheckedThrowingContinuation { continuation in

@@ -16,13 +16,20 @@ public enum VoucherService {
     public static func application(
         ledger: Ledger,
         readers: [Ledger] = [],
+        shortReaders: [Ledger] = [],
         accounts: Accounts,
         host: String,
         port: Int,
         secureCookies: Bool = false,
         logger: Logger
     ) throws -> some ApplicationProtocol {
-        let api = API(ledger: ledger, readers: readers, accounts: accounts, logger: logger)
+        let api = API(
+            ledger: ledger,
+            readers: readers,
+            shortReaders: shortReaders,
+            accounts: accounts,
+            logger: logger
+        )
         return Application(
             router: try api.router(secureCookies: secureCookies),
             configuration: .init(address: .hostname(host, port: port), serverName: "voucher-ledger"),

@@ -84,10 +84,10 @@ extension Ledger {
     /// to do.
     ///
     /// `mappedBytes`: how much of the file SQLite reads through memory mapping instead of a
-    /// `pread` per page. The service's readers map 256 MiB: a quote then takes about a tenth less
-    /// (docs/performance.md, "Quotes, third pass"). Reports and verification do not: the mapped
-    /// pages they touch count in their resident memory (verify of 100,000 uses: 62 → 315 MB, no
-    /// faster).
+    /// `pread` per page. The service's connections for quotes map 256 MiB: a quote then takes
+    /// about a tenth less (docs/performance.md, "Quotes, third pass"). Reports and verification,
+    /// on the command line and in the service, do not: the mapped pages they touch count in their
+    /// resident memory (verify of 100,000 uses: 62 → 315 MB, no faster).
     public static func openForReading(at path: String, mappedBytes: Int = 0) throws -> Ledger {
         if try LedgerFile.check(path) == 0 {
             throw LedgerFile.NotALedger(path: path, reason: "is empty: no ledger has been written to it")
