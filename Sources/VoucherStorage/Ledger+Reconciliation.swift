@@ -133,7 +133,7 @@ extension Ledger {
             let memo = ReconciliationQueries.UsesToDate.Memo()
             // (Not inside a batch: another connection cannot see what the batch has not committed.)
             if Self.batch == nil, try !ReconciliationQueries.coversEverything(db, programmeID, through: period.through),
-                let second = try secondReader()
+                let second = try? secondReader()
             {
                 // Begun after this snapshot, so it holds every event this one does; the ones after
                 // this head are left out.
@@ -148,9 +148,11 @@ extension Ledger {
                         }
                     )
                 }
+                // Should the second connection fail (busy, out of descriptors), this one sums them.
                 memo.accountsBelowZero = {
                     group.wait()
-                    return try below.get() ?? []
+                    if let named = (try? below.get()) ?? nil { return named }
+                    return try ReconciliationQueries.accountsBelowZero(db, programmeID, period: period)
                 }
             }
             var parts = ReportParts(

@@ -350,8 +350,10 @@ struct CommandLineTests {
         ["user", "password"], ["user", "list"],
     ]
 
+    #if os(Linux)
     /// `voucher serve` on an address another socket holds stops at once and says what to do (the
     /// restart of scripts/load's kill test met this when a client's connection held the port).
+    /// Linux only: the socket's type and `/usr/bin/timeout` are Glibc's and coreutils'.
     @Test func servingOnAPortInUseSaysWhatToDo() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -380,6 +382,7 @@ struct CommandLineTests {
         #expect(served.stderr.contains("\(address127) is in use"), "\(served.stderr)")
         #expect(served.stderr.contains("--listen 127.0.0.1:PORT"), "\(served.stderr)")
     }
+    #endif
 
     /// `voucher user disable|enable|password`: each change listed; a second disable, or a password
     /// given other than on standard input, refused with what to do.

@@ -4,8 +4,9 @@ import Testing
 @testable import VoucherStorage
 
 /// Each record's fast insert binds its values in the order of its columns: a record inserted that
-/// way and fetched back (through Codable, or the record's own `init(row:)`) is the same record. Every field has a value of its own, so
-/// two fields swapped in `columnValues` read back different.
+/// way and fetched back (through Codable, or the record's own `init(row:)`) is the same record.
+/// Every field has a value of its own, so two fields swapped in `columnValues` (or in `init(row:)`)
+/// read back different.
 struct RecordTests {
     func roundTrip<R: LedgerRecord & FetchableRecord & Equatable>(_ record: R) throws {
         let database = try DatabaseQueue()
