@@ -47,49 +47,26 @@ final class LedgerWorker: @unchecked Sendable {
         }
     }
 
-    /// Connections that only read (read-only, each with a queue of its own): quotes, reports,
-    /// verification and pages run there, beside the writes, and never hold them up. A ledger in
-    /// memory has none, and reads on the writer's queue.
-    private var readers: [(ledger: Ledger, queue: DispatchQueue)] = []
-    private let nextReader = NSLock()
-    private var readerIndex = 0
+    /// Connections that only read: reports, verification and pages run there, beside the writes,
+    /// and never hold them up. A ledger in memory has none, and reads on the writer's queue.
+    private var readers = ReaderPool([], label: "reader")
+    /// Connections for short reads (quotes, one use): they map the ledger's file, which long scans
+    /// (reports, verification) would fill their memory with.
+    private var shortReaders = ReaderPool([], label: "short-reader")
 
-    func addReaders(_ ledgers: [Ledger]) {
-        readers = ledgers.enumerated().map { ($1, DispatchQueue(label: "voucher-ledger.reader-\($0)")) }
-    }
+    func addReaders(_ ledgers: [Ledger]) { readers = ReaderPool(ledgers, label: "reader") }
+
+    func addShortReaders(_ ledgers: [Ledger]) { shortReaders = ReaderPool(ledgers, label: "short-reader") }
 
     /// Runs a read on the next reader (the writer's queue when there is none). What it reads was
     /// committed before it began: an answer given after a commit is seen by every read after it.
     func read<T: Sendable>(_ body: @escaping @Sendable (Ledger) throws -> T) async throws -> T {
-        guard !readers.isEmpty else { return try await run(body) }
-        let reader = nextReader.withLock {
-            readerIndex = (readerIndex + 1) % readers.count
-            return readers[readerIndex]
-        }
-        return try await withCheckedThrowingContinuation { continuation in
-            reader.queue.async { continuation.resume(with: Result { try body(reader.ledger) }) }
-        }
-    }
-
-    /// Connections for short reads (quotes, one use), each with a queue of its own: they map the
-    /// ledger's file, which long scans (reports, verification) would fill their memory with.
-    private var shortReaders: [(ledger: Ledger, queue: DispatchQueue)] = []
-    private var shortReaderIndex = 0
-
-    func addShortReaders(_ ledgers: [Ledger]) {
-        shortReaders = ledgers.enumerated().map { ($1, DispatchQueue(label: "voucher-ledger.short-reader-\($0)")) }
+        readers.isEmpty ? try await run(body) : try await readers.read(body)
     }
 
     /// Runs a short read on the next short reader (as ``read(_:)`` when there is none).
     func readShort<T: Sendable>(_ body: @escaping @Sendable (Ledger) throws -> T) async throws -> T {
-        guard !shortReaders.isEmpty else { return try await read(body) }
-        let reader = nextReader.withLock {
-            shortReaderIndex = (shortReaderIndex + 1) % shortReaders.count
-            return shortReaders[shortReaderIndex]
-        }
-        return try await withCheckedThrowingContinuation { continuation in
-            reader.queue.async { continuation.resume(with: Result { try body(reader.ledger) }) }
-        }
+        shortReaders.isEmpty ? try await read(body) : try await shortReaders.read(body)
     }
 
     /// Records a use in the next group commit.
@@ -123,6 +100,30 @@ final class LedgerWorker: @unchecked Sendable {
         metrics.committedGroup(of: group.count)
         for job in group {
             job.done(job.result ?? .failure(LedgerError.internalInconsistency("a grouped use had no result")))
+        }
+    }
+}
+
+/// Read-only connections to one ledger, each with a queue of its own, taken in turn.
+final class ReaderPool: @unchecked Sendable {
+    private let readers: [(ledger: Ledger, queue: DispatchQueue)]
+    private let lock = NSLock()
+    private var index = 0
+
+    init(_ ledgers: [Ledger], label: String) {
+        readers = ledgers.enumerated().map { ($1, DispatchQueue(label: "voucher-ledger.\(label)-\($0)")) }
+    }
+
+    var isEmpty: Bool { readers.isEmpty }
+
+    /// Runs `body` on the next connection's queue. Not on an empty pool.
+    func read<T: Sendable>(_ body: @escaping @Sendable (Ledger) throws -> T) async throws -> T {
+        let reader = lock.withLock {
+            index = (index + 1) % readers.count
+            return readers[index]
+        }
+        return try await withCheckedThrowingContinuation { continuation in
+            reader.queue.async { continuation.resume(with: Result { try body(reader.ledger) }) }
         }
     }
 }
