@@ -15,7 +15,7 @@ enum BundledProgrammeFiles {
 enum ConsoleTemplates {
     static let names = [
         "layout", "login", "home", "enterprise", "quote", "provider", "claims", "settlements", "report", "verify",
-        "users", "message", "payments", "whatif", "policies",
+        "users", "message", "payments", "whatif", "policies", "recoveries", "events", "registry", "budgets",
     ]
 }
 

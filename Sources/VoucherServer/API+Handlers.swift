@@ -91,25 +91,15 @@ extension API {
             let reason = try body.string("reason")
             let key = try Self.key(request, user: user)
             try body.checkAllRead()
-            let name = user.name
             return recorded(
-                try await notFound(ifUnknown: .unknownProvider(provider)) {
-                    try await worker.run { ledger in
-                        let before = try ledger.providerStatus(provider).count
-                        let context = EventContext(
-                            idempotencyKey: key
-                                ?? Ledger.providerStatusKey(provider, status, from: from, before: before),
-                            actor: name,
-                            businessDate: from
-                        )
-                        return try ledger.changeProviderStatus(
-                            providerID: provider,
-                            status: status,
-                            reason: reason,
-                            context: context
-                        )
-                    }
-                }
+                try await recordProviderStatus(
+                    provider: provider,
+                    status: status,
+                    from: from,
+                    reason: reason,
+                    key: key,
+                    user: user
+                )
             )
         case ("POST", "/api/v1/budgets"):
             guard let user else { break }
@@ -123,18 +113,7 @@ extension API {
             let date = try body.date("date") ?? BusinessDate.today()
             let key = try Self.key(request, user: user)
             try body.checkAllRead()
-            let name = user.name
-            return recorded(
-                try await worker.run { ledger in
-                    let before = try ledger.appropriation(appropriation.programme, year: appropriation.year)?.event
-                    let context = EventContext(
-                        idempotencyKey: key ?? Ledger.appropriationKey(appropriation, on: date, before: before),
-                        actor: name,
-                        businessDate: date
-                    )
-                    return try ledger.setBudget(appropriation, context: context)
-                }
-            )
+            return recorded(try await recordBudget(appropriation, date: date, key: key, user: user))
         case ("POST", "/api/v1/applicants"), ("POST", "/api/v1/providers"), ("POST", "/api/v1/products"):
             guard let user else { break }
             return try await register(route.path, request, user)
@@ -197,15 +176,7 @@ extension API {
                     "\(receipt ? "recovery-received" : "recovery"):\(use):\(fact.amount.decimalString()):\(date.iso)"
             )
             try body.checkAllRead()
-            return recorded(
-                try await notFound(ifUnknown: .unknownUse(use)) {
-                    try await worker.run { ledger in
-                        receipt
-                            ? try ledger.receiveRecovery(fact, context: eventContext)
-                            : try ledger.recover(fact, context: eventContext)
-                    }
-                }
-            )
+            return recorded(try await recordRecovery(fact, received: receipt, context: eventContext))
         case ("POST", "/api/v1/programmes/{programme}/expiries"):
             guard let user else { break }
             let name = try Self.parameter("programme", context)
@@ -219,10 +190,9 @@ extension API {
                 defaultKey: "expiry:\(programme.value):\(date.iso)"
             )
             try body.checkAllRead()
-            let event = try await notFound(ifUnknown: .unknownProgramme(programme.value)) {
-                try await worker.run { ledger in try ledger.expireQuotas(programme: programme, context: eventContext) }
+            guard let event = try await recordExpiry(programme: programme, context: eventContext) else {
+                return Self.json(200, .object(["event": .null, "lapsed": .bool(false)]))
             }
-            guard let event else { return Self.json(200, .object(["event": .null, "lapsed": .bool(false)])) }
             return recorded(event)
         case ("POST", "/api/v1/events/{seq}/reversals"):
             guard let user else { break }
@@ -233,13 +203,7 @@ extension API {
             let reason = try body.required("reason")
             let eventContext = try Self.context(request, &body, user: user, defaultKey: "reversal:\(seq)")
             try body.checkAllRead()
-            return recorded(
-                try await notFound(ifUnknown: .unknownEvent(seq)) {
-                    try await worker.run { ledger in
-                        try ledger.reverse(event: seq, reason: reason, context: eventContext)
-                    }
-                }
-            )
+            return recorded(try await recordReversal(event: seq, reason: reason, context: eventContext))
         case ("GET", "/api/v1/applicants/{id}/dossier"):
             let applicant = try Self.parameter("id", context).trimmed
             let language: Language = request.uri.queryParameters.get("lang") == "en" ? .en : .zh

@@ -57,18 +57,7 @@ extension API {
             let date = try body.date("date") ?? BusinessDate.today()
             let key = try Self.key(request, user: user)
             try body.checkAllRead()
-            let name = user.name
-            return recorded(
-                try await worker.run { ledger in
-                    let current = try? ledger.applicant(registration.identifier.value).eventSeq
-                    let context = EventContext(
-                        idempotencyKey: key ?? Ledger.registrationKey(registration, id: id, after: current),
-                        actor: name,
-                        businessDate: date
-                    )
-                    return try ledger.registerApplicant(registration, context: context)
-                }
-            )
+            return recorded(try await recordApplicant(registration, id: id, date: date, key: key, user: user))
         case "/api/v1/providers":
             let id = try body.required("id")
             let registration = ProviderRegistration(

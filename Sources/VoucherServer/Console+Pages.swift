@@ -26,16 +26,21 @@ extension Console {
         case .finance:
             add("/console/settlements", "toSettle")
             add("/console/payments", "toPay")
+            add("/console/recoveries", "recoveries")
             add("/console/report", "report")
             add("/console/whatif", "whatIf")
         case .auditor:
             add("/console/report", "report")
             add("/console/whatif", "whatIf")
             add("/console/verify", "verify")
+            add("/console/events", "events")
         case .admin:
             add("/console/report", "report")
             add("/console/whatif", "whatIf")
             add("/console/verify", "verify")
+            add("/console/events", "events")
+            add("/console/registry", "registry")
+            add("/console/budgets", "budgets")
             add("/console/users", "users")
             add("/console/policies", "policies")
         }

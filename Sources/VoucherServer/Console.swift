@@ -50,7 +50,9 @@ struct Console: Sendable {
         ("report", PackageResources.report_mustache), ("verify", PackageResources.verify_mustache),
         ("whatif", PackageResources.whatif_mustache), ("policies", PackageResources.policies_mustache),
         ("users", PackageResources.users_mustache), ("message", PackageResources.message_mustache),
-        ("payments", PackageResources.payments_mustache),
+        ("payments", PackageResources.payments_mustache), ("recoveries", PackageResources.recoveries_mustache),
+        ("events", PackageResources.events_mustache), ("registry", PackageResources.registry_mustache),
+        ("budgets", PackageResources.budgets_mustache),
     ]
 
     /// A signed-in user's session.
@@ -72,7 +74,11 @@ struct Console: Sendable {
         ("GET", "/console/verify", [.auditor, .admin]), ("GET", "/console/users", [.admin]),
         ("GET", "/console/whatif", API.readers), ("POST", "/console/whatif", API.readers),
         ("POST", "/console/users", [.admin]), ("GET", "/console/policies", [.admin]),
-        ("POST", "/console/policies", [.admin]),
+        ("POST", "/console/policies", [.admin]), ("GET", "/console/recoveries", [.finance]),
+        ("POST", "/console/uses/{ref}/recoveries", [.finance]), ("GET", "/console/events", [.auditor, .admin]),
+        ("POST", "/console/events/{seq}/reverse", [.admin]), ("GET", "/console/registry", [.admin]),
+        ("POST", "/console/registry", [.admin]), ("GET", "/console/budgets", [.admin]),
+        ("POST", "/console/budgets", [.admin]),
     ]
 
     func register(on router: Router<APIContext>) {
@@ -264,22 +270,8 @@ struct Console: Sendable {
         let words = Words(session.language)
         let user = session.user
         func field(_ name: String) -> String? { Self.field(name, in: form) }
-        func date() throws -> BusinessDate {
-            guard let text = field("date") else { return BusinessDate.today() }
-            do {
-                return try BusinessDate.parse(text)
-            } catch {
-                throw APIFailure.invalid("\(words["date"]) \"\(text)\": \(error)")
-            }
-        }
-        func money(_ name: String) throws -> Money {
-            guard let text = field(name) else { throw APIFailure.invalid("\(words[name]): \(words["required"])") }
-            do {
-                return try Money.parse(text)
-            } catch {
-                throw APIFailure.invalid("\(words[name]) \"\(text)\": \(error)")
-            }
-        }
+        func date() throws -> BusinessDate { try Self.date(in: form, words) }
+        func money(_ name: String) throws -> Money { try Self.money(name, in: form, words) }
         switch (method, path) {
         case ("POST", "/console/logout"):
             if let cookie = request.cookies[Self.sessionCookie]?.value {
@@ -410,6 +402,23 @@ struct Console: Sendable {
             return try await policiesPage(session, request.uri.queryParameters.get("programme"), flash: nil)
         case ("POST", "/console/policies"):
             return try await installPolicy(session, form, on: try date())
+        case ("GET", "/console/recoveries"):
+            return try await recoveriesPage(session, use: request.uri.queryParameters.get("use"), flash: nil)
+        case ("POST", "/console/uses/{ref}/recoveries"):
+            return try await recordRecovery(session, use: try API.parameter("ref", context), form, on: try date())
+        case ("GET", "/console/events"):
+            let before = request.uri.queryParameters.get("before").flatMap { Int64($0) }
+            return try await eventsPage(session, before: before, flash: nil)
+        case ("POST", "/console/events/{seq}/reverse"):
+            return try await reverseEvent(session, seq: try API.parameter("seq", context), form)
+        case ("GET", "/console/registry"):
+            return registryPage(session, flash: nil)
+        case ("POST", "/console/registry"):
+            return try await register(session, form)
+        case ("GET", "/console/budgets"):
+            return try await budgetsPage(session, request, form: nil, flash: nil)
+        case ("POST", "/console/budgets"):
+            return try await changeBudget(session, form)
         case ("GET", "/console/users"):
             return try await usersPage(session, flash: nil)
         case ("POST", "/console/users"):

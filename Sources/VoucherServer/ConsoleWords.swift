@@ -30,6 +30,11 @@ struct Words {
     }
 
     func reversed(_ seq: Int64) -> String { language == .zh ? "已由事件 \(seq) 冲销" : "reversed by event \(seq)" }
+    func reverses(_ seq: Int64) -> String { language == .zh ? "冲销事件 \(seq)" : "reverses event \(seq)" }
+    func noLiveUse(_ ref: String) -> String {
+        language == .zh
+            ? "没有编号为 \(ref) 的有效使用（未记录或已冲销）。" : "No live use has the reference \(ref) (never recorded, or reversed)."
+    }
 
     static let chinese: [String: String] = [
         "app": "创新券台账", "signIn": "登录", "logout": "退出", "name": "用户名", "password": "密码", "language": "语言",
@@ -65,6 +70,26 @@ struct Words {
         "not-yours": "此页面不属于您的角色。", "csrf": "表单已过期或来源不明，请返回后重新提交。", "not-found": "没有这个页面。",
         "failed": "服务出错，账本未作任何更改。", "toPay": "待拨付的资助", "pay": "拨付", "grantedAmount": "核定金额",
         "paidSoFar": "已拨付",
+        "recoveries": "追回", "useRef": "使用编号", "paidOnUse": "已兑付", "owedBack": "应追回", "receivedBack": "已收回",
+        "outstanding": "尚未收回", "owe": "记录应追回", "receive": "记录已收回",
+        "recoveriesLead": "按使用编号查找一笔已兑付的使用，记录申请主体应退回的金额（须写明理由）及实际收回的金额。应追回不超过已兑付减已应追回的部分，收回不超过尚未收回的部分。",
+        "events": "账本事件", "seq": "事件号", "subject": "对象", "actor": "记录人", "reverse": "冲销", "earlier": "更早的事件",
+        "eventsLead": "账本中的全部事件，最新的在前。冲销以一个新事件记录，被冲销的事件仍留在账本中；政策、登记与预算不冲销，以新的记录更正。",
+        "kind.programme": "政策文件", "kind.applicant": "主体登记", "kind.provider": "机构登记", "kind.product": "产品登记",
+        "kind.claim": "申领", "kind.decision": "审核", "kind.use": "使用", "kind.redemption-filed": "兑付申请",
+        "kind.redemption-settled": "兑付结算", "kind.payment": "拨付", "kind.expiry": "额度失效", "kind.reversal": "冲销",
+        "kind.provider-status": "机构状态", "kind.budget": "预算", "kind.recovery": "应追回", "kind.recovery-received": "已收回",
+        "registry": "登记", "registryLead": "登记或更改申请主体、服务机构与服务产品，暂停或恢复服务机构。每项登记都记入账本；同一内容再次提交不重复记录。",
+        "registerApplicant": "登记申请主体", "registerProvider": "登记服务机构", "registerProduct": "登记服务产品",
+        "providerStatus": "暂停或恢复服务机构", "identifier": "统一社会信用代码或团队编号", "partyName": "名称",
+        "districtName": "所在区", "region": "地区", "group": "集团", "attributes": "属性（逗号分隔）", "register": "登记",
+        "code": "产品编码", "productName": "产品名称", "category": "类别", "list_price": "目录价", "status": "状态",
+        "fromDate": "自", "record": "记录", "suspended": "暂停", "reinstated": "恢复", "team": "创业团队",
+        "budgets": "预算", "budgetLead": "记录或修订项目年度的拨款及各出资方比例；年度报告据此列示已拨款、已承诺、已使用、已兑付与结余。",
+        "appropriation": "拨款", "funders": "出资比例", "noBudget": "该年度尚未记录预算。", "setBudget": "记录预算",
+        "shares": "出资比例（每行一项，如 city=60%）", "expire": "额度失效",
+        "expireLead": "将此项目中有效期在所填日期之前结束的额度余额作失效处理。",
+        "nothingLapsed": "没有有效期已结束的额度余额，未作记录。",
     ]
 
     static let english: [String: String] = [
@@ -114,5 +139,38 @@ struct Words {
         "csrf": "The form has expired or did not come from this site; go back and send it again.",
         "not-found": "There is no such page.", "failed": "The service failed; the ledger is unchanged.",
         "toPay": "Grants to pay", "pay": "Pay", "grantedAmount": "Granted", "paidSoFar": "Paid so far",
+        "recoveries": "Money owed back", "useRef": "Use reference", "paidOnUse": "Paid", "owedBack": "Owed back",
+        "receivedBack": "Received back", "outstanding": "Not yet received", "owe": "Record as owed back",
+        "receive": "Record as received",
+        "recoveriesLead":
+            "Find a paid use by its reference, then record what the applicant owes back (with the reason) and what is received back. No more can be owed back than was paid less what is owed already, and no more received than is owed and not yet received.",
+        "events": "Events", "seq": "Event", "subject": "Subject", "actor": "Recorded by", "reverse": "Reverse",
+        "earlier": "Earlier events",
+        "eventsLead":
+            "Every event of the ledger, latest first. A reversal is a new event; the event it reverses stays in the ledger. Policies, registrations and budgets are not reversed but corrected by a new record.",
+        "kind.programme": "policy file", "kind.applicant": "applicant registered",
+        "kind.provider": "provider registered",
+        "kind.product": "product registered", "kind.claim": "claim", "kind.decision": "decision", "kind.use": "use",
+        "kind.redemption-filed": "redemption filed", "kind.redemption-settled": "redemption settled",
+        "kind.payment": "payment", "kind.expiry": "quotas lapsed", "kind.reversal": "reversal",
+        "kind.provider-status": "provider status", "kind.budget": "budget", "kind.recovery": "owed back",
+        "kind.recovery-received": "received back", "registry": "Registrations",
+        "registryLead":
+            "Register applicants, providers and products, or change their details; suspend or reinstate a provider. Each is recorded in the ledger; the same form sent again records nothing new.",
+        "registerApplicant": "Register an applicant", "registerProvider": "Register a provider",
+        "registerProduct": "Register a product", "providerStatus": "Suspend or reinstate a provider",
+        "identifier": "Credit code or team number", "partyName": "Name", "districtName": "District",
+        "region": "Region", "group": "Group", "attributes": "Attributes (comma-separated)", "register": "Register",
+        "code": "Product code", "productName": "Product name", "category": "Category", "list_price": "List price",
+        "status": "Status", "fromDate": "From", "record": "Record", "suspended": "suspend", "reinstated": "reinstate",
+        "team": "start-up team", "budgets": "Budgets",
+        "budgetLead":
+            "Record or revise a programme year's appropriation and its funders' shares; the annual report shows it appropriated, committed, used, paid and left.",
+        "appropriation": "Appropriation", "funders": "Funders' shares",
+        "noBudget": "No budget is recorded for the year.",
+        "setBudget": "Record the budget", "shares": "Funders' shares (one a line, e.g. city=60%)",
+        "expire": "Lapse quotas",
+        "expireLead": "Lapse what is left of the programme's quotas whose validity ended before the date.",
+        "nothingLapsed": "No quota's validity had ended with anything left: nothing was recorded.",
     ]
 }

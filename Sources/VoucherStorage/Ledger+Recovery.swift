@@ -20,6 +20,15 @@ extension Ledger {
         }
     }
 
+    /// What a live use's settlements paid, and what is owed and received back on it, as the
+    /// rules of a recovery see it.
+    public func recoveryState(ofUse ref: String) throws -> RecoveryState {
+        try read { db in
+            let use = try liveUseRecord(db, ref: ref)
+            return try recoveryState(db, useSeq: use.eventSeq, programme: try ProgrammeID(use.programmeID))
+        }
+    }
+
     private func recordRecovery(
         _ request: RecoveryFact,
         context: EventContext,

@@ -182,3 +182,46 @@ extension Ledger {
         }
     }
 }
+
+/// An event as the console's list of events shows it: what was recorded, when, by whom, and
+/// whether it reverses or was reversed.
+public struct EventLine: Sendable, Hashable {
+    public var seq: Int64
+    public var kind: String
+    public var businessDate: String
+    public var actor: String
+    /// The event's recorded request, as stored (JSON).
+    public var payload: String
+    /// The amount its explanation arrives at, for events that compute one.
+    public var amount: Money?
+    public var reverses: Int64?
+    public var reversedBy: Int64?
+}
+
+extension Ledger {
+    /// The latest events before `before` (all when nil), latest first, at most `limit`.
+    public func eventLines(before: Int64? = nil, limit: Int = 50) throws -> [EventLine] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT e.seq, e.kind, e.business_date, e.actor, e.payload, e.explanation, e.reverses,
+                        (SELECT r.seq FROM event r WHERE r.reverses = e.seq)
+                    FROM event e WHERE e.seq < ? ORDER BY e.seq DESC LIMIT ?
+                    """,
+                arguments: [before ?? Int64.max, limit]
+            ).map { row in
+                EventLine(
+                    seq: row[0],
+                    kind: row[1],
+                    businessDate: row[2],
+                    actor: row[3],
+                    payload: row[4],
+                    amount: try (row[5] as String?).map(StoredExplanation.init(json:))?.amount,
+                    reverses: row[6],
+                    reversedBy: row[7]
+                )
+            }
+        }
+    }
+}

@@ -2,8 +2,10 @@
 
 Run by Tests/VoucherCLITests/BrowserTests.swift against a `voucher serve` it started on a ledger it
 prepared: an enterprise looks at its vouchers and asks for a quote; a provider files its use; a
-district reviewer and then a city reviewer decide a claim; finance pays the filed use; an auditor
-opens the report and the verify page. Each step checks what the page says and keeps a screenshot.
+district reviewer and then a city reviewer decide a claim; finance pays the filed use and records
+part of it as owed back; an auditor opens the report and the verify page; an admin registers a
+provider, records a budget and reads the events. Each step checks what the page says and keeps a
+screenshot.
 
 Usage: python console_flows.py BASE_URL SCREENSHOT_DIR PASSWORD PROVIDER_ID
 """
@@ -118,6 +120,18 @@ with sync_playwright() as playwright:
     row.locator("input[name=date]").fill("2022-06-10")
     submit(page, "U-1", "结算")
     expect(page.locator(".flash.ok")).to_contain_text("10,000.00")
+    # Part of the paid use is owed back.
+    page.goto(base + "/console/recoveries")
+    page.fill("#use", "U-1")
+    page.get_by_role("button", name="显示").click()
+    expect(page.locator("main table")).to_contain_text("10,000.00")
+    page.fill("#owe-amount", "2000")
+    page.fill("#owe-reason", "发票金额有误")
+    page.fill("#owe-date", "2022-07-01")
+    page.get_by_role("button", name="记录应追回").click()
+    expect(page.locator(".flash.ok")).to_contain_text("已记录")
+    expect(page.locator("main table")).to_contain_text("2,000.00")
+    shot(page, "finance-recovery")
     context.close()
 
     # The auditor: the year's report with its chart, then verify.
@@ -143,6 +157,33 @@ with sync_playwright() as playwright:
     expect(page.locator(".flash.ok")).to_contain_text("Every event verifies")
     expect(page.locator("main code")).to_contain_text("voucher-ledger digest 1:")
     shot(page, "auditor-verify")
+    context.close()
+
+    # An admin registers a provider, records the year's budget and reads the events.
+    context, page = sign_in(browser, "管理员", lang="en")
+    page.click("text=Registrations")
+    form = page.locator("form", has=page.locator("input[name=what][value=provider]"))
+    form.locator("input[name=id]").fill("12310000007000001F")
+    form.locator("input[name=name]").fill("Zhangjiang test centre")
+    form.locator("input[name=region]").fill("shanghai")
+    form.get_by_role("button", name="Register").click()
+    expect(page.locator(".flash.ok")).to_contain_text("recorded: event")
+    shot(page, "admin-registry")
+    page.goto(base + "/console/budgets?programme=sh-innovation-voucher&year=2022")
+    expect(page.locator("main")).to_contain_text("No budget is recorded")
+    page.fill("#b-amount", "500万")
+    page.fill("#b-shares", "city=60%\ndistrict=40%")
+    page.fill("#b-date", "2022-01-10")
+    page.get_by_role("button", name="Record the budget").click()
+    expect(page.locator(".flash.ok")).to_contain_text("recorded: event")
+    expect(page.locator("main table")).to_contain_text("5,000,000.00")
+    shot(page, "admin-budget")
+    page.goto(base + "/console/events")
+    first = page.locator("main tbody tr").first
+    expect(first).to_contain_text("budget")
+    expect(page.locator("main")).to_contain_text("owed back")
+    expect(first.locator("button")).to_have_count(0)
+    shot(page, "admin-events")
     context.close()
     browser.close()
 

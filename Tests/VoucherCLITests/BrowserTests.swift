@@ -62,6 +62,7 @@ import Testing
             ("甲企业", "enterprise", ["--applicant", Self.applicant]),
             ("测试中心", "provider", ["--provider", Self.provider]),
             ("王丽", "district-reviewer", []), ("张强", "city-reviewer", []), ("财务", "finance", []), ("审计", "auditor", []),
+            ("管理员", "admin", []),
         ] {
             let command =
                 ([CLI.binary.path, "user", "add", "--db", "l.sqlite", "--name", name, "--role", role] + party)
@@ -94,7 +95,7 @@ import Testing
             [flows, "http://127.0.0.1:\(port)", shots, Self.password, Self.provider]
         )
         #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
-        #expect(browser.stdout.contains("10 screenshots"), "\(browser.stdout)")
+        #expect(browser.stdout.contains("14 screenshots"), "\(browser.stdout)")
         // SIGTERM: the server finishes and exits cleanly.
         server.terminate()
         server.waitUntilExit()
@@ -114,6 +115,7 @@ import Testing
         #expect(
             actors.stdout.split(separator: "\n") == [
                 "redemption-filed:测试中心", "decision:王丽", "decision:张强", "redemption-settled:财务",
+                "recovery:财务", "provider:管理员", "budget:管理员",
             ],
             "\(actors.stdout) \(actors.stderr)"
         )

@@ -50,6 +50,12 @@ public struct RecoveryState: Sendable, Hashable {
         self.lastOwed = lastOwed
     }
 
+    /// What can still be owed back: what was paid less what is owed back already.
+    public var owable: Money { paid.remaining(after: owed) }
+
+    /// What is owed back and not yet received.
+    public var outstanding: Money { owed.remaining(after: received) }
+
     /// Refuses a date before `earliest`, naming what it would precede.
     func check(_ date: BusinessDate?, notBefore earliest: BusinessDate?, what: String, use: String) throws(LedgerError)
     {
@@ -83,7 +89,7 @@ extension Lifecycle {
                 reason: "nothing was paid on it, so nothing is owed back; a use not yet paid is reversed instead"
             )
         }
-        let room = state.paid.remaining(after: state.owed)
+        let room = state.owable
         guard request.amount <= room else {
             throw .redemption(
                 use: request.useRef,
@@ -104,7 +110,7 @@ extension Lifecycle {
         guard request.amount > .zero else {
             throw .invalid(field: "amount", value: request.amount.formatted(), reason: "is not above zero")
         }
-        let outstanding = state.owed.remaining(after: state.received)
+        let outstanding = state.outstanding
         guard request.amount <= outstanding else {
             throw .redemption(
                 use: request.useRef,

@@ -1,0 +1,329 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import VoucherDomain
+import VoucherStorage
+
+// MARK: - The controls' pages: money owed back, the events and their reversal, registrations, budgets
+
+extension Console {
+    // MARK: Money owed back (finance)
+
+    /// A use found by its reference, with what was paid on it and what is owed and received back;
+    /// the forms to record money owed back and money received back. Each form carries its own key,
+    /// so that sending it again records it once.
+    func recoveriesPage(
+        _ session: Session,
+        use asked: String?,
+        flash: (String, String)?,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let words = Words(session.language)
+        var data: [String: Any] = ["useRef": asked ?? ""]
+        var flash = flash
+        var status = status
+        if let ref = asked?.trimmed, !ref.isEmpty {
+            let (view, state) = try await api.worker.read { ledger -> (UseView?, RecoveryState?) in
+                guard let view = try ledger.useView(ref: ref), view.reversedBy == nil else { return (nil, nil) }
+                return (view, try ledger.recoveryState(ofUse: ref))
+            }
+            if let view, let state {
+                data["found"] = [
+                    "ref": view.use.ref, "refPath": Self.pathComponent(view.use.ref), "applicant": view.applicant,
+                    "programme": view.programme, "year": String(view.year), "date": view.use.usedOn,
+                    "provider": view.use.provider, "amount": view.use.amount.formatted(),
+                    "paid": state.paid.formatted(), "owed": state.owed.formatted(),
+                    "received": state.received.formatted(), "outstanding": state.outstanding.formatted(),
+                    "owable": state.owable.decimalString(), "receivable": state.outstanding.decimalString(),
+                    "oweKey": Accounts.randomToken(""), "receiveKey": Accounts.randomToken(""),
+                ]
+            } else {
+                flash = flash ?? (words.noLiveUse(ref), "bad")
+                status = .notFound
+            }
+        }
+        return render(
+            "recoveries",
+            title: words["recoveries"],
+            session: session,
+            data: data,
+            flash: flash,
+            status: status
+        )
+    }
+
+    /// Records money owed back (`action` owe) or received back (`action` receive) on the path's use.
+    func recordRecovery(
+        _ session: Session,
+        use: String,
+        _ form: [String: [String]],
+        on date: BusinessDate
+    ) async throws -> Response {
+        let words = Words(session.language)
+        let received = Self.field("action", in: form) == "receive"
+        // The form's own key: sending the same form again (a reload, a double click) records once.
+        guard let key = Self.field("key", in: form), key.count == 64, key.allSatisfy(\.isHexDigit) else {
+            throw APIFailure.invalid(words["csrf"])
+        }
+        let fact = RecoveryFact(
+            useRef: use.trimmed,
+            amount: try Self.money("amount", in: form, words),
+            reason: received ? nil : Self.field("reason", in: form) ?? ""
+        )
+        let context = EventContext(
+            idempotencyKey: "console:\(session.user.id):\(key)",
+            actor: session.user.name,
+            businessDate: date
+        )
+        let event = try await api.recordRecovery(fact, received: received, context: context)
+        return try await recoveriesPage(session, use: fact.useRef, flash: (words.recorded(api.counted(event)), "ok"))
+    }
+
+    // MARK: The events, and their reversal (auditor reads, admin reverses)
+
+    /// The latest events, latest first, fifty at a time; for an admin, a form on each event a
+    /// reversal may cancel.
+    func eventsPage(
+        _ session: Session,
+        before: Int64?,
+        flash: (String, String)?
+    ) async throws -> Response {
+        let words = Words(session.language)
+        let pageSize = 50
+        let lines = try await api.worker.read { ledger in try ledger.eventLines(before: before, limit: pageSize) }
+        let admin = session.user.role == .admin
+        let rows: [[String: Any]] = lines.map { line in
+            let reversible = EventKind(rawValue: line.kind)?.isReversible == true && line.reversedBy == nil
+            var state = line.reversedBy.map { words.reversed($0) } ?? ""
+            if let target = line.reverses { state = words.reverses(target) }
+            return [
+                "seq": String(line.seq), "date": line.businessDate, "kind": words["kind.\(line.kind)"],
+                "subject": Self.subject(of: line.payload),
+                "amount": (line.amount ?? Self.amount(in: line.payload))?.formatted() ?? "",
+                "actor": line.actor, "state": state, "reversible": admin && reversible,
+            ]
+        }
+        var data: [String: Any] = ["events": rows, "hasEvents": !rows.isEmpty, "admin": admin]
+        if lines.count == pageSize, let last = lines.last { data["earlier"] = String(last.seq) }
+        return render("events", title: words["events"], session: session, data: data, flash: flash)
+    }
+
+    /// What an event is about, from its recorded request: the reference it records or names,
+    /// else the party, product or programme it registers.
+    static func subject(of payload: String) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] else {
+            return ""
+        }
+        for key in ["ref", "claim", "use", "filing", "id", "code", "provider", "programme", "event"] {
+            if let text = object[key] as? String { return text }
+            if let number = object[key] as? NSNumber { return number.stringValue }
+        }
+        return ""
+    }
+
+    /// The amount a recorded request states (in fen, as every payload keeps amounts), for events
+    /// whose explanation computes none: money owed or received back, an appropriation.
+    static func amount(in payload: String) -> Money? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any],
+            let fen = object["amount"] as? NSNumber
+        else { return nil }
+        return Money(fen: fen.int64Value)
+    }
+
+    /// Reverses the path's event with the form's reason.
+    func reverseEvent(_ session: Session, seq text: String, _ form: [String: [String]]) async throws -> Response {
+        let words = Words(session.language)
+        guard let seq = Int64(text), seq >= 1 else { throw APIFailure.notFound(words["not-found"]) }
+        let context = EventContext(
+            idempotencyKey: "reversal:\(seq)",
+            actor: session.user.name,
+            businessDate: try Self.date(in: form, words)
+        )
+        let event = try await api.recordReversal(
+            event: seq,
+            reason: Self.field("reason", in: form) ?? "",
+            context: context
+        )
+        return try await eventsPage(session, before: nil, flash: (words.recorded(api.counted(event)), "ok"))
+    }
+
+    // MARK: Registrations (admin)
+
+    func registryPage(_ session: Session, flash: (String, String)?) -> Response {
+        let words = Words(session.language)
+        return render(
+            "registry",
+            title: words["registry"],
+            session: session,
+            data: [
+                "kinds": ApplicantKind.allCases.map { ["value": $0.rawValue, "label": words[$0.rawValue]] },
+                "statuses": ProviderStatus.allCases.map { ["value": $0.rawValue, "label": words[$0.rawValue]] },
+            ],
+            flash: flash
+        )
+    }
+
+    /// Registers an applicant, a provider or a product, or changes a provider's status, as the
+    /// form's `what` says; with the command line's default keys, so that a form sent again records once.
+    func register(_ session: Session, _ form: [String: [String]]) async throws -> Response {
+        let words = Words(session.language)
+        let user = session.user
+        func field(_ name: String) -> String? { Self.field(name, in: form) }
+        func required(_ name: String) throws -> String {
+            guard let value = field(name) else { throw APIFailure.invalid("\(words[name]): \(words["required"])") }
+            return value
+        }
+        let date = try Self.date(in: form, words)
+        let event: RecordedEvent
+        switch field("what") {
+        case "applicant":
+            let id = try required("id")
+            let kind = ApplicantKind(rawValue: field("kind") ?? "") ?? .enterprise
+            let registration = ApplicantRegistration(
+                identifier: try PartyIdentifier.registered(id, team: kind == .team),
+                kind: kind,
+                name: try required("name"),
+                district: field("district") ?? "",
+                region: field("region") ?? "",
+                group: field("group"),
+                attributes: (field("attributes") ?? "").split(separator: ",").map { String($0).trimmed }.filter {
+                    !$0.isEmpty
+                }
+            )
+            event = try await api.recordApplicant(registration, id: id, date: date, key: nil, user: user)
+        case "provider":
+            let id = try required("id")
+            let registration = ProviderRegistration(
+                identifier: try PartyIdentifier.registered(id, team: false),
+                name: try required("name"),
+                region: try required("region")
+            )
+            let context = EventContext(
+                idempotencyKey: Ledger.registrationKey(registration, id: id),
+                actor: user.name,
+                businessDate: date
+            )
+            event = try await api.worker.run { ledger in try ledger.registerProvider(registration, context: context) }
+        case "product":
+            let registration = ProductRegistration(
+                code: try required("code"),
+                providerID: try required("provider"),
+                name: try required("name"),
+                category: try required("category"),
+                listPrice: try Self.money("list_price", in: form, words)
+            )
+            let context = EventContext(
+                idempotencyKey: Ledger.registrationKey(registration),
+                actor: user.name,
+                businessDate: date
+            )
+            event = try await api.worker.run { ledger in try ledger.registerProduct(registration, context: context) }
+        case "status":
+            guard let status = ProviderStatus(rawValue: field("status") ?? "") else {
+                throw APIFailure.invalid("\(words["status"]): \(words["required"])")
+            }
+            event = try await api.recordProviderStatus(
+                provider: try required("provider"),
+                status: status,
+                from: date,
+                reason: field("reason"),
+                key: nil,
+                user: user
+            )
+        default:
+            throw APIFailure.invalid(words["not-found"])
+        }
+        return registryPage(session, flash: (words.recorded(api.counted(event)), "ok"))
+    }
+
+    // MARK: Budgets and expiries (admin)
+
+    /// A programme year's appropriation as recorded, the form to record or revise it, and the form
+    /// to lapse what is left of quotas whose validity has ended.
+    func budgetsPage(
+        _ session: Session,
+        _ request: Request?,
+        form: [String: [String]]?,
+        flash: (String, String)?
+    )
+        async throws -> Response
+    {
+        let words = Words(session.language)
+        let programmes = try await api.worker.read { ledger in try ledger.programmes() }
+        let asked = form.flatMap { Self.field("programme", in: $0) } ?? request?.uri.queryParameters.get("programme")
+        let chosen = Self.programme(asked, among: programmes) ?? programmes.first
+        let yearText = form.flatMap { Self.field("year", in: $0) } ?? request?.uri.queryParameters.get("year") ?? ""
+        let year = Int(yearText).flatMap { (1900...9999).contains($0) ? $0 : nil } ?? BusinessDate.today().year
+        var data: [String: Any] = [
+            "programmes": Self.choices(programmes, chosen: chosen, session.language), "year": String(year),
+            "programme": chosen?.id.value ?? "",
+        ]
+        if let id = chosen?.id,
+            let (appropriation, seq) = try await api.worker.read({ ledger in
+                try ledger.appropriation(id, year: year)
+            })
+        {
+            data["budget"] = [
+                "amount": appropriation.amount.formatted(), "event": String(seq),
+                "shares": appropriation.shares.map { "\($0.name) \($0.rate.formatted())" }.joined(separator: " · "),
+            ]
+        }
+        return render("budgets", title: words["budgets"], session: session, data: data, flash: flash)
+    }
+
+    /// Records a programme year's appropriation (`action` budget), or lapses what is left of the
+    /// programme's quotas whose validity ended before the date (`action` expire).
+    func changeBudget(_ session: Session, _ form: [String: [String]]) async throws -> Response {
+        let words = Words(session.language)
+        let date = try Self.date(in: form, words)
+        let programme = try ProgrammeID(Self.field("programme", in: form) ?? "")
+        let flash: (String, String)
+        if Self.field("action", in: form) == "expire" {
+            let context = EventContext(
+                idempotencyKey: "expiry:\(programme.value):\(date.iso)",
+                actor: session.user.name,
+                businessDate: date
+            )
+            let event = try await api.recordExpiry(programme: programme, context: context)
+            flash = event.map { (words.recorded(api.counted($0)), "ok") } ?? (words["nothingLapsed"], "ok")
+        } else {
+            guard let year = Self.field("year", in: form).flatMap(Int.init) else {
+                throw APIFailure.invalid("\(words["year"]): \(words["required"])")
+            }
+            let shares = (form["shares"]?.first ?? "").split(whereSeparator: \.isNewline).map { String($0).trimmed }
+            let appropriation = Appropriation(
+                programme: programme,
+                year: year,
+                amount: try Self.money("amount", in: form, words),
+                shares: try shares.filter { !$0.isEmpty }.map { text throws(LedgerError) in
+                    try BudgetShare.parse(text)
+                }
+            )
+            let event = try await api.recordBudget(appropriation, date: date, key: nil, user: session.user)
+            flash = (words.recorded(api.counted(event)), "ok")
+        }
+        return try await budgetsPage(session, nil, form: form, flash: flash)
+    }
+
+    // MARK: Form fields
+
+    /// The form's date, else today.
+    static func date(in form: [String: [String]], _ words: Words) throws -> BusinessDate {
+        guard let text = field("date", in: form) else { return BusinessDate.today() }
+        do {
+            return try BusinessDate.parse(text)
+        } catch {
+            throw APIFailure.invalid("\(words["date"]) \"\(text)\": \(error)")
+        }
+    }
+
+    /// A required amount, in any form the command line reads.
+    static func money(_ name: String, in form: [String: [String]], _ words: Words) throws -> Money {
+        guard let text = field(name, in: form) else { throw APIFailure.invalid("\(words[name]): \(words["required"])") }
+        do {
+            return try Money.parse(text)
+        } catch {
+            throw APIFailure.invalid("\(words[name]) \"\(text)\": \(error)")
+        }
+    }
+}

@@ -1,0 +1,252 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import VoucherDomain
+import VoucherStorage
+
+@testable import VoucherServer
+
+/// The console's pages for the controls: money owed back (finance), the events and their reversal
+/// (admin; the auditor reads), registrations and budgets (admin). Each form records as its user,
+/// once however often it is sent, and a refusal records nothing.
+@Suite struct ConsoleControlsTests {
+    typealias World = ServerTests.World
+
+    static func keys(_ html: String) -> [String] {
+        var keys: [String] = []
+        var rest = Substring(html)
+        while let range = rest.range(of: #"name="key" value=""#) {
+            rest = rest[range.upperBound...]
+            keys.append(String(rest.prefix { $0 != "\"" }))
+        }
+        return keys
+    }
+
+    static func context(_ key: String, _ date: String) throws -> EventContext {
+        EventContext(idempotencyKey: key, actor: "setup", businessDate: try BusinessDate.parse(date))
+    }
+
+    static func sum(_ world: World, _ table: String) throws -> Int64? {
+        try world.ledger.rawRead { db in try Int64.fetchOne(db, sql: "SELECT SUM(amount) FROM \(table)") }
+    }
+
+    @Test func financeRecordsMoneyOwedBackAndReceivedOnAPaidUse() async throws {
+        let world = try World()
+        try world.ledger.fileRedemption(
+            RedemptionFilingRequest(ref: "R-1", providerID: ServerTests.lab, useRefs: ["U-A"]),
+            context: try Self.context("file", "2022-06-01")
+        )
+        try world.ledger.settleRedemption(
+            SettlementRequest(filingRef: "R-1", useRef: "U-A", outcome: .paid),
+            context: try Self.context("settle", "2022-06-10")
+        )
+        try await world.app.test(.router) { client in
+            let (finance, csrf) = try await ConsoleTests.signIn(client, .finance)
+            let page = try await ConsoleTests.get(client, "/console/recoveries?use=U-A", cookies: finance)
+            #expect(page.status == 200 && page.body.contains("10,000.00"), "\(page.body.prefix(600))")
+            let keys = Self.keys(page.body)
+            #expect(keys.count == 2 && keys[0] != keys[1])
+            let owe = [
+                ("csrf", csrf), ("key", keys[0]), ("action", "owe"), ("amount", "3000"), ("reason", "发票作废"),
+                ("date", "2022-07-01"),
+            ]
+            let first = try await ConsoleTests.post(client, "/console/uses/U-A/recoveries", cookies: finance, form: owe)
+            #expect(first.status == 200 && first.body.contains("recorded: event"), "\(first.body.prefix(600))")
+            #expect(first.body.contains("3,000.00") && first.body.contains("7000.00"))
+            // The same form sent again records nothing new.
+            let again = try await ConsoleTests.post(client, "/console/uses/U-A/recoveries", cookies: finance, form: owe)
+            #expect(again.body.contains("already recorded"), "\(again.body.prefix(600))")
+            // More than can be owed back is refused in the rule's words, and nothing is recorded.
+            let head = try world.ledger.chainHead()
+            let fresh = Self.keys(again.body)
+            let tooMuch = try await ConsoleTests.post(
+                client,
+                "/console/uses/U-A/recoveries",
+                cookies: finance,
+                form: [
+                    ("csrf", csrf), ("key", fresh[0]), ("action", "owe"), ("amount", "8000"), ("reason", "x"),
+                    ("date", "2022-07-02"),
+                ]
+            )
+            #expect(tooMuch.status == 422 && tooMuch.body.contains("at most 7,000.00"), "\(tooMuch.body.prefix(600))")
+            #expect(try world.ledger.chainHead() == head)
+            let received = try await ConsoleTests.post(
+                client,
+                "/console/uses/U-A/recoveries",
+                cookies: finance,
+                form: [
+                    ("csrf", csrf), ("key", fresh[1]), ("action", "receive"), ("amount", "1000"),
+                    ("date", "2022-07-15"),
+                ]
+            )
+            #expect(received.status == 200 && received.body.contains("2,000.00"), "\(received.body.prefix(600))")
+            // A use that was never recorded is not found; a form without its token records nothing.
+            let missing = try await ConsoleTests.get(client, "/console/recoveries?use=U-Z", cookies: finance)
+            #expect(missing.status == 404 && missing.body.contains("U-Z"))
+            let forged = try await ConsoleTests.post(
+                client,
+                "/console/uses/U-A/recoveries",
+                cookies: finance,
+                form: [
+                    ("csrf", "0"), ("key", fresh[1]), ("action", "receive"), ("amount", "1"), ("date", "2022-07-16"),
+                ]
+            )
+            #expect(forged.status == 403)
+            // No other role records money owed back.
+            let (admin, adminCSRF) = try await ConsoleTests.signIn(client, .admin)
+            let notAdmin = try await ConsoleTests.post(
+                client,
+                "/console/uses/U-A/recoveries",
+                cookies: admin,
+                form: [("csrf", adminCSRF), ("key", fresh[1]), ("action", "receive"), ("amount", "1")]
+            )
+            #expect(notAdmin.status == 403)
+        }
+        #expect(try Self.sum(world, "recovery") == 300_000)
+        #expect(try Self.sum(world, "recovery_receipt") == 100_000)
+        let actors = try world.ledger.rawRead { db in
+            try String.fetchAll(db, sql: "SELECT actor FROM event WHERE kind IN ('recovery', 'recovery-received')")
+        }
+        #expect(actors == ["user-finance", "user-finance"])
+    }
+
+    @Test func anAdminReversesAnEventFromTheListAndTheAuditorOnlyReadsIt() async throws {
+        let world = try World()
+        let use = try #require(try world.ledger.useView(ref: "U-B")).use.seq
+        try await world.app.test(.router) { client in
+            let (auditor, auditorCSRF) = try await ConsoleTests.signIn(client, .auditor)
+            let read = try await ConsoleTests.get(client, "/console/events", cookies: auditor)
+            #expect(read.status == 200 && read.body.contains("U-B") && !read.body.contains("/reverse\""))
+            let refused = try await ConsoleTests.post(
+                client,
+                "/console/events/\(use)/reverse",
+                cookies: auditor,
+                form: [("csrf", auditorCSRF), ("reason", "x")]
+            )
+            #expect(refused.status == 403)
+            let (admin, csrf) = try await ConsoleTests.signIn(client, .admin)
+            let list = try await ConsoleTests.get(client, "/console/events", cookies: admin)
+            // A use may be reversed; a policy file (event 1) may not, and has no form.
+            #expect(list.body.contains("action=\"/console/events/\(use)/reverse\""))
+            #expect(!list.body.contains("action=\"/console/events/1/reverse\""))
+            let head = try world.ledger.chainHead()
+            let policy = try await ConsoleTests.post(
+                client,
+                "/console/events/1/reverse",
+                cookies: admin,
+                form: [("csrf", csrf), ("reason", "试一试"), ("date", "2022-08-01")]
+            )
+            #expect(policy.status == 422, "\(policy.body.prefix(600))")
+            #expect(try world.ledger.chainHead() == head)
+            let reversed = try await ConsoleTests.post(
+                client,
+                "/console/events/\(use)/reverse",
+                cookies: admin,
+                form: [("csrf", csrf), ("reason", "重复录入"), ("date", "2022-08-01")]
+            )
+            #expect(reversed.status == 200 && reversed.body.contains("recorded: event"), "\(reversed.body.prefix(600))")
+            let by = try #require(try world.ledger.useView(ref: "U-B")?.reversedBy)
+            #expect(
+                reversed.body.contains("reversed by event \(by)") && reversed.body.contains("reverses event \(use)")
+            )
+            #expect(!reversed.body.contains("action=\"/console/events/\(use)/reverse\""))
+        }
+        let actor = try world.ledger.rawRead { db in
+            try String.fetchOne(db, sql: "SELECT actor FROM event WHERE kind = 'reversal'")
+        }
+        #expect(actor == "user-admin")
+    }
+
+    @Test func anAdminRegistersPartiesAndRecordsABudgetFromTheForms() async throws {
+        let world = try World()
+        let body = "91310110MA1G000"
+        let code = try #require(UnifiedSocialCreditCode.checkCharacter(for: body + "01")).description
+        let provider = body + "01" + code
+        let applicant =
+            body + "02" + (try #require(UnifiedSocialCreditCode.checkCharacter(for: body + "02"))).description
+        let wrong = body + "01" + (code == "9" ? "8" : "9")
+        try await world.app.test(.router) { client in
+            let (admin, csrf) = try await ConsoleTests.signIn(client, .admin)
+            func post(_ path: String, _ form: [(String, String)]) async throws -> ConsoleTests.Page {
+                try await ConsoleTests.post(client, path, cookies: admin, form: [("csrf", csrf)] + form)
+            }
+            let registration = [
+                ("what", "provider"), ("id", provider), ("name", "新检测中心"), ("region", "shanghai"),
+                ("date", "2023-01-02"),
+            ]
+            let first = try await post("/console/registry", registration)
+            #expect(first.status == 200 && first.body.contains("recorded: event"), "\(first.body.prefix(600))")
+            let again = try await post("/console/registry", registration)
+            #expect(again.body.contains("already recorded"), "\(again.body.prefix(600))")
+            let product = try await post(
+                "/console/registry",
+                [
+                    ("what", "product"), ("code", "P9"), ("provider", provider), ("name", "检测"),
+                    ("category", "testing"), ("list_price", "2万"), ("date", "2023-01-02"),
+                ]
+            )
+            #expect(product.status == 200, "\(product.body.prefix(600))")
+            let suspended = try await post(
+                "/console/registry",
+                [
+                    ("what", "status"), ("provider", provider), ("status", "suspended"), ("date", "2023-02-01"),
+                    ("reason", "抽查不合格"),
+                ]
+            )
+            #expect(suspended.status == 200, "\(suspended.body.prefix(600))")
+            let enterprise = try await post(
+                "/console/registry",
+                [
+                    ("what", "applicant"), ("id", applicant), ("kind", "enterprise"), ("name", "丙智能有限公司"),
+                    ("district", "杨浦区"), ("region", "shanghai"), ("attributes", "jic-member, high-tech"),
+                ]
+            )
+            #expect(enterprise.status == 200, "\(enterprise.body.prefix(600))")
+            // A code whose check character is wrong is refused, and nothing is recorded.
+            let head = try world.ledger.chainHead()
+            let bad = try await post(
+                "/console/registry",
+                [("what", "provider"), ("id", wrong), ("name", "x"), ("region", "shanghai")]
+            )
+            #expect(bad.status == 422, "\(bad.status)")
+            #expect(try world.ledger.chainHead() == head)
+
+            let none = try await ConsoleTests.get(
+                client,
+                "/console/budgets?programme=yrd-innovation-voucher&year=2022",
+                cookies: admin
+            )
+            #expect(none.status == 200 && none.body.contains("No budget is recorded"), "\(none.body.prefix(600))")
+            let budget = try await post(
+                "/console/budgets",
+                [
+                    ("action", "budget"), ("programme", "yrd-innovation-voucher"), ("year", "2022"),
+                    ("amount", "3000万"), ("shares", "city=60%\r\ndistrict=40%"), ("date", "2022-01-10"),
+                ]
+            )
+            #expect(budget.status == 200 && budget.body.contains("30,000,000.00"), "\(budget.body.prefix(900))")
+            let early = try await post(
+                "/console/budgets",
+                [("action", "expire"), ("programme", "sh-innovation-voucher"), ("date", "2022-01-01")]
+            )
+            #expect(early.status == 200 && early.body.contains("nothing was recorded"), "\(early.body.prefix(600))")
+        }
+        #expect(try world.ledger.provider(provider).name == "新检测中心")
+        #expect(try world.ledger.providerStatus(provider).count == 1)
+        #expect(try world.ledger.applicant(applicant).attributes == ["high-tech", "jic-member"])
+        let appropriation = try #require(
+            try world.ledger.appropriation(try ProgrammeID("yrd-innovation-voucher"), year: 2022)
+        ).appropriation
+        #expect(appropriation.amount == (try Money.parse("3000万")) && appropriation.shares.count == 2)
+    }
+
+    @Test func anEventsSubjectAndAmountAreReadFromItsRequest() {
+        #expect(Console.subject(of: #"{"applicant":"9131","ref":"C-1"}"#) == "C-1")
+        #expect(Console.subject(of: #"{"claim":"C-1","granted":100}"#) == "C-1")
+        #expect(Console.subject(of: #"{"event":7,"reason":"x"}"#) == "7")
+        #expect(Console.subject(of: "not json") == "")
+        #expect(Console.amount(in: #"{"amount":200000,"use":"U-1"}"#) == Money(fen: 200_000))
+        #expect(Console.amount(in: #"{"claim":"C-1"}"#) == nil)
+    }
+}
