@@ -411,6 +411,29 @@ import VoucherStorage
         }
     }
 
+    @Test func eachFormRefusesTheRolesItIsNotForAndRecordsNothing() async throws {
+        let world = try World()
+        let head = try world.ledger.chainHead()
+        try await world.app.test(.router) { client in
+            for role in Role.allCases {
+                let (cookie, csrf) = try await Self.signIn(client, role)
+                for page in Console.pages where page.method == "POST" && !page.roles.isEmpty {
+                    guard !page.roles.contains(role) else { continue }
+                    let path = page.path.replacingOccurrences(of: "{ref}", with: "U-A")
+                        .replacingOccurrences(of: "{seq}", with: "1")
+                    let answer = try await Self.post(
+                        client,
+                        path,
+                        cookies: cookie,
+                        form: [("csrf", csrf), ("amount", "1"), ("reason", "x"), ("what", "provider")]
+                    )
+                    #expect(answer.status == 403, "\(role.rawValue) POST \(path): \(answer.status)")
+                }
+            }
+        }
+        #expect(try world.ledger.chainHead() == head)
+    }
+
     @Test func theWorkflowThroughTheFormsRecordsEachStepAsItsUser() async throws {
         let world = try World()
         try world.ledger.claim(
