@@ -90,17 +90,22 @@ extension Console {
     ) async throws -> Response {
         let words = Words(session.language)
         let pageSize = 50
-        let lines = try await api.worker.read { ledger in try ledger.eventLines(before: before, limit: pageSize) }
         let admin = session.user.role == .admin
+        // For an admin, the rules say which events may be reversed now, and why the others may not.
+        let (lines, refusals) = try await api.worker.read { ledger in
+            let lines = try ledger.eventLines(before: before, limit: pageSize)
+            return (lines, admin ? try ledger.reversalRefusals(of: lines.map(\.seq)) : [:])
+        }
         let rows: [[String: Any]] = lines.map { line in
-            let reversible = EventKind(rawValue: line.kind)?.isReversible == true && line.reversedBy == nil
+            let lifecycle = EventKind(rawValue: line.kind)?.isReversible == true && line.reversedBy == nil
             var state = line.reversedBy.map { words.reversed($0) } ?? ""
             if let target = line.reverses { state = words.reverses(target) }
             return [
                 "seq": String(line.seq), "date": line.businessDate, "kind": words["kind.\(line.kind)"],
                 "subject": Self.subject(of: line.payload),
                 "amount": (line.amount ?? Self.amount(in: line.payload))?.formatted() ?? "",
-                "actor": line.actor, "state": state, "reversible": admin && reversible,
+                "actor": line.actor, "state": state, "reversible": admin && lifecycle && refusals[line.seq] == nil,
+                "refusal": admin && lifecycle ? refusals[line.seq] ?? "" : "",
             ]
         }
         var data: [String: Any] = ["events": rows, "hasEvents": !rows.isEmpty, "admin": admin]
@@ -114,7 +119,7 @@ extension Console {
         guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] else {
             return ""
         }
-        for key in ["ref", "claim", "use", "filing", "id", "code", "provider", "programme", "event"] {
+        for key in ["ref", "claim", "use", "filing", "id", "code", "provider", "programme", "reverses"] {
             if let text = object[key] as? String { return text }
             if let number = object[key] as? NSNumber { return number.stringValue }
         }
@@ -178,7 +183,10 @@ extension Console {
         switch field("what") {
         case "applicant":
             let id = try required("id")
-            let kind = ApplicantKind(rawValue: field("kind") ?? "") ?? .enterprise
+            let kindName = field("kind") ?? ApplicantKind.enterprise.rawValue
+            guard let kind = ApplicantKind(rawValue: kindName) else {
+                throw APIFailure.invalid("\(words["kind"]) \"\(kindName)\": enterprise, team")
+            }
             let registration = ApplicantRegistration(
                 identifier: try PartyIdentifier.registered(id, team: kind == .team),
                 kind: kind,
@@ -219,6 +227,8 @@ extension Console {
             )
             event = try await api.worker.run { ledger in try ledger.registerProduct(registration, context: context) }
         case "status":
+            // As the API asks for `from`: a suspension's first day is not assumed.
+            guard field("date") != nil else { throw APIFailure.invalid("\(words["fromDate"]): \(words["required"])") }
             guard let status = ProviderStatus(rawValue: field("status") ?? "") else {
                 throw APIFailure.invalid("\(words["status"]): \(words["required"])")
             }

@@ -202,51 +202,73 @@ extension Ledger {
         let (why, submitted) = try Lifecycle.reversalSubmission(event: seq, reason: reason)
         return try transaction { db in
             if let earlier = try replay(db, context: context, kind: .reversal, request: submitted) { return earlier }
-            guard
-                let row = try db.fetchOne(
-                    Row.self,
-                    sql: "SELECT kind, programme_id, business_date FROM event WHERE seq = ?",
-                    arguments: [seq]
-                ),
-                let kind = EventKind(rawValue: row["kind"])
-            else { throw LedgerError.unknownEvent(seq) }
-            let postings = try db.fetchAll(
-                Row.self,
-                sql: "SELECT p.account_id, p.amount, a.type, a.programme_id, a.year, a.party_id FROM posting p "
-                    + "JOIN account a ON a.id = p.account_id WHERE p.event_seq = ? ORDER BY p.line",
-                arguments: [seq]
-            ).map { row -> Posting in
-                guard let type = LedgerAccount.Kind(rawValue: row["type"]) else {
-                    throw LedgerError.internalInconsistency(
-                        "account \(row["account_id"] as String) has an unknown type"
-                    )
-                }
-                let account = LedgerAccount(
-                    type,
-                    programme: try ProgrammeID(row["programme_id"]),
-                    year: row["year"],
-                    party: row["party_id"]
-                )
-                return Posting(account, Money(fen: row["amount"]))
-            }
-            let target = ReversalTarget(
-                seq: seq,
-                kind: kind,
-                programme: try (row["programme_id"] as String?).map { try ProgrammeID($0) },
-                reversedBy: try db.fetchOne(
-                    Int64.self,
-                    sql: "SELECT seq FROM event WHERE reverses = ?",
-                    arguments: [seq]
-                ),
-                dependent: try dependent(db, seq: seq, kind: kind),
-                postings: postings,
-                date: try BusinessDate.parse(row["business_date"]),
-                dependentsReversedOn: try dependentsReversedOn(db, seq: seq, kind: kind)
-            )
-            var reversal = target
-            if kind == .decision { reversal.restores = try restoredGrant(db, decision: seq) }
+            let reversal = try reversalTarget(db, seq: seq)
             let event = try Lifecycle.reverse(reversal, reason: why, on: context.businessDate)
             return try append(db, context: context, request: submitted, event: event)
+        }
+    }
+
+    /// The event `seq` as a reversal of it sees it: its kind, postings, what depends on it and
+    /// what reversing it would restore.
+    private func reversalTarget(_ db: Database, seq: Int64) throws -> ReversalTarget {
+        guard
+            let row = try db.fetchOne(
+                Row.self,
+                sql: "SELECT kind, programme_id, business_date FROM event WHERE seq = ?",
+                arguments: [seq]
+            ),
+            let kind = EventKind(rawValue: row["kind"])
+        else { throw LedgerError.unknownEvent(seq) }
+        let postings = try db.fetchAll(
+            Row.self,
+            sql: "SELECT p.account_id, p.amount, a.type, a.programme_id, a.year, a.party_id FROM posting p "
+                + "JOIN account a ON a.id = p.account_id WHERE p.event_seq = ? ORDER BY p.line",
+            arguments: [seq]
+        ).map { row -> Posting in
+            guard let type = LedgerAccount.Kind(rawValue: row["type"]) else {
+                throw LedgerError.internalInconsistency(
+                    "account \(row["account_id"] as String) has an unknown type"
+                )
+            }
+            let account = LedgerAccount(
+                type,
+                programme: try ProgrammeID(row["programme_id"]),
+                year: row["year"],
+                party: row["party_id"]
+            )
+            return Posting(account, Money(fen: row["amount"]))
+        }
+        var target = ReversalTarget(
+            seq: seq,
+            kind: kind,
+            programme: try (row["programme_id"] as String?).map { try ProgrammeID($0) },
+            reversedBy: try db.fetchOne(
+                Int64.self,
+                sql: "SELECT seq FROM event WHERE reverses = ?",
+                arguments: [seq]
+            ),
+            dependent: try dependent(db, seq: seq, kind: kind),
+            postings: postings,
+            date: try BusinessDate.parse(row["business_date"]),
+            dependentsReversedOn: try dependentsReversedOn(db, seq: seq, kind: kind)
+        )
+        if kind == .decision { target.restores = try restoredGrant(db, decision: seq) }
+        return target
+    }
+
+    /// Why each of these events may not be reversed now, in the rules' words (``Lifecycle/reverse(_:reason:on:)``,
+    /// whatever the date); an event that may be is not in the answer.
+    public func reversalRefusals(of events: [Int64]) throws -> [Int64: String] {
+        try read { db in
+            var refusals: [Int64: String] = [:]
+            for seq in events {
+                do {
+                    _ = try Lifecycle.reverse(try reversalTarget(db, seq: seq), reason: "-")
+                } catch let refusal as LedgerError {
+                    refusals[seq] = refusal.description
+                }
+            }
+            return refusals
         }
     }
 

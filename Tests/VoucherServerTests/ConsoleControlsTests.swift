@@ -83,7 +83,7 @@ import VoucherStorage
             #expect(received.status == 200 && received.body.contains("2,000.00"), "\(received.body.prefix(600))")
             // A use that was never recorded is not found; a form without its token records nothing.
             let missing = try await ConsoleTests.get(client, "/console/recoveries?use=U-Z", cookies: finance)
-            #expect(missing.status == 404 && missing.body.contains("U-Z"))
+            #expect(missing.status == 404 && missing.body.contains("No live use has the reference U-Z"))
             let forged = try await ConsoleTests.post(
                 client,
                 "/console/uses/U-A/recoveries",
@@ -130,6 +130,14 @@ import VoucherStorage
             // A use may be reversed; a policy file (event 1) may not, and has no form.
             #expect(list.body.contains("action=\"/console/events/\(use)/reverse\""))
             #expect(!list.body.contains("action=\"/console/events/1/reverse\""))
+            // A claim with decisions and a use is not offered for reversal; the rules say why.
+            let claim = try #require(
+                try world.ledger.rawRead { db in
+                    try Int64.fetchOne(db, sql: "SELECT event_seq FROM claim WHERE ref = 'C-A'")
+                }
+            )
+            #expect(!list.body.contains("action=\"/console/events/\(claim)/reverse\""))
+            #expect(list.body.contains("depends on it; reverse that first"), "\(list.body.prefix(2000))")
             let head = try world.ledger.chainHead()
             let policy = try await ConsoleTests.post(
                 client,
@@ -151,6 +159,13 @@ import VoucherStorage
                 reversed.body.contains("reversed by event \(by)") && reversed.body.contains("reverses event \(use)")
             )
             #expect(!reversed.body.contains("action=\"/console/events/\(use)/reverse\""))
+            let twice = try await ConsoleTests.post(
+                client,
+                "/console/events/\(use)/reverse",
+                cookies: admin,
+                form: [("csrf", csrf), ("reason", "重复录入"), ("date", "2022-08-01")]
+            )
+            #expect(twice.status == 200 && twice.body.contains("already recorded"), "\(twice.body.prefix(600))")
         }
         let actor = try world.ledger.rawRead { db in
             try String.fetchOne(db, sql: "SELECT actor FROM event WHERE kind = 'reversal'")
@@ -231,6 +246,33 @@ import VoucherStorage
                 [("action", "expire"), ("programme", "sh-innovation-voucher"), ("date", "2022-01-01")]
             )
             #expect(early.status == 200 && early.body.contains("nothing was recorded"), "\(early.body.prefix(600))")
+            let lapsed = try await post(
+                "/console/budgets",
+                [("action", "expire"), ("programme", "sh-innovation-voucher"), ("date", "2023-06-01")]
+            )
+            #expect(lapsed.status == 200 && lapsed.body.contains("recorded: event"), "\(lapsed.body.prefix(600))")
+            let sentAgain = try await post(
+                "/console/budgets",
+                [
+                    ("action", "budget"), ("programme", "yrd-innovation-voucher"), ("year", "2022"),
+                    ("amount", "3000万"), ("shares", "city=60%\r\ndistrict=40%"), ("date", "2022-01-10"),
+                ]
+            )
+            #expect(sentAgain.body.contains("already recorded"), "\(sentAgain.body.prefix(600))")
+            // The events show the appropriation's amount and the status change's provider.
+            let events = try await ConsoleTests.get(client, "/console/events", cookies: admin)
+            #expect(events.body.contains("30,000,000.00") && events.body.contains(provider))
+            // A suspension needs its first day, and a kind of applicant the rules know.
+            let undated = try await post(
+                "/console/registry",
+                [("what", "status"), ("provider", provider), ("status", "reinstated")]
+            )
+            #expect(undated.status == 422)
+            let oddKind = try await post(
+                "/console/registry",
+                [("what", "applicant"), ("id", applicant), ("kind", "charity"), ("name", "丁")]
+            )
+            #expect(oddKind.status == 422 && oddKind.body.contains("charity"))
         }
         #expect(try world.ledger.provider(provider).name == "新检测中心")
         #expect(try world.ledger.providerStatus(provider).count == 1)
@@ -244,7 +286,7 @@ import VoucherStorage
     @Test func anEventsSubjectAndAmountAreReadFromItsRequest() {
         #expect(Console.subject(of: #"{"applicant":"9131","ref":"C-1"}"#) == "C-1")
         #expect(Console.subject(of: #"{"claim":"C-1","granted":100}"#) == "C-1")
-        #expect(Console.subject(of: #"{"event":7,"reason":"x"}"#) == "7")
+        #expect(Console.subject(of: #"{"kind":"use","reason":"x","reverses":7}"#) == "7")
         #expect(Console.subject(of: "not json") == "")
         #expect(Console.amount(in: #"{"amount":200000,"use":"U-1"}"#) == Money(fen: 200_000))
         #expect(Console.amount(in: #"{"claim":"C-1"}"#) == nil)
