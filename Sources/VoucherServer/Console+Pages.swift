@@ -50,7 +50,9 @@ extension Console {
     func enterprisePage(_ session: Session) async throws -> Response {
         let words = Words(session.language)
         let applicant = session.user.applicant ?? ""
-        let dossier = try await api.worker.read { ledger in try ledger.dossier(Dossier.Scope(applicant: applicant)) }
+        let (dossier, quotas) = try await api.worker.read { ledger in
+            (try ledger.dossier(Dossier.Scope(applicant: applicant)), try ledger.quotas(ofApplicant: applicant))
+        }
         let reversed = dossier.reversedBy
         func state(_ seq: Int64) -> String { reversed[seq].map { words.reversed($0) } ?? "" }
         let claims: [[String: Any]] = dossier.claims.map { claim in
@@ -70,6 +72,14 @@ extension Console {
                 "explanation": Dossier.explanationLines(use.explanation, session.language).joined(separator: "\n"),
             ]
         }
+        let quotaRows: [[String: Any]] = quotas.map { line in
+            let quota = line.granted.quota
+            return [
+                "programme": line.programme.value, "year": String(line.granted.year), "claim": line.granted.claimRef,
+                "granted": quota.granted.formatted(), "validFrom": quota.validFrom.iso,
+                "validUntil": quota.validUntil.iso, "left": quota.left.formatted(),
+            ]
+        }
         return render(
             "enterprise",
             title: words["myVouchers"],
@@ -77,6 +87,7 @@ extension Console {
             data: [
                 "applicant": applicant, "applicantName": dossier.registrations.last?.name ?? "",
                 "claims": claims, "hasClaims": !claims.isEmpty, "uses": uses, "hasUses": !uses.isEmpty,
+                "quotas": quotaRows, "hasQuotas": !quotaRows.isEmpty,
             ]
         )
     }

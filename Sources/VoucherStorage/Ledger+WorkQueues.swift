@@ -225,3 +225,34 @@ extension Ledger {
         }
     }
 }
+
+/// A voucher quota granted to an applicant, with what is left of its programme year's quota
+/// account now (used and lapsed amounts taken out).
+public struct ApplicantQuota: Sendable, Hashable {
+    public var programme: ProgrammeID
+    public var granted: GrantedQuota
+}
+
+extension Ledger {
+    /// The applicant's granted voucher quotas in every programme, each with the balance of its
+    /// quota account as `quota.left` (what the rules of a use count as left).
+    public func quotas(ofApplicant applicantID: String) throws -> [ApplicantQuota] {
+        try read { db in
+            var quotas: [ApplicantQuota] = []
+            let ids = try String.fetchAll(db, sql: "SELECT id FROM programme ORDER BY id")
+            for id in ids {
+                let programme = try programme(db, try ProgrammeID(id)).programme
+                guard programme.kind == .voucher else { continue }
+                for stored in try grantedQuotas(db, applicantID: applicantID, programme: programme.id) {
+                    var granted = stored.quota
+                    granted.quota.left = try balance(
+                        db,
+                        LedgerAccount(.quota, programme: programme.id, year: granted.year, party: applicantID)
+                    )
+                    quotas.append(ApplicantQuota(programme: programme.id, granted: granted))
+                }
+            }
+            return quotas
+        }
+    }
+}

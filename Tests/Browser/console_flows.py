@@ -65,6 +65,9 @@ with sync_playwright() as playwright:
     expect(page.locator("h1")).to_contain_text("甲科技有限公司")
     expect(page.locator("main")).to_contain_text("U-1")
     expect(page.locator("main")).to_contain_text("补贴 10,000.00")
+    # The quotas come first: granted 100,000.00, 90,000.00 left after the use.
+    expect(page.locator("main table").first).to_contain_text("剩余额度")
+    expect(page.locator("main table").first).to_contain_text("90,000.00")
     shot(page, "enterprise-vouchers")
     page.goto(base + "/console/quote")
     page.select_option("#programme", "sh-innovation-voucher")

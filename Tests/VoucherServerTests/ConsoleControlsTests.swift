@@ -283,6 +283,28 @@ import VoucherStorage
         #expect(appropriation.amount == (try Money.parse("3000万")) && appropriation.shares.count == 2)
     }
 
+    @Test func anEnterpriseSeesItsQuotaAndWhatIsLeftOfIt() async throws {
+        let world = try World()
+        try await world.app.test(.router) { client in
+            let (enterprise, _) = try await ConsoleTests.signIn(client, .enterprise)
+            let page = try await ConsoleTests.get(client, "/console/uses", cookies: enterprise)
+            // Granted 100,000.00 on C-A; U-A used 10,000.00 of it. B's quota is not shown.
+            let row = try #require(page.body.range(of: "<td>C-A</td>").map { page.body[$0.lowerBound...].prefix(300) })
+            #expect(row.contains("100,000.00") && row.contains("90,000.00") && row.contains("2022-12-31"), "\(row)")
+            #expect(!page.body.contains("<td>C-B</td>"))
+            // Once the year's quotas lapse, nothing is left.
+            try world.ledger.expireQuotas(
+                programme: try ProgrammeID("sh-innovation-voucher"),
+                context: try Self.context("lapse", "2023-01-05")
+            )
+            let after = try await ConsoleTests.get(client, "/console/uses", cookies: enterprise)
+            let lapsed = try #require(
+                after.body.range(of: "<td>C-A</td>").map { after.body[$0.lowerBound...].prefix(300) }
+            )
+            #expect(lapsed.contains("<td class=\"n\">0.00</td>"), "\(lapsed)")
+        }
+    }
+
     @Test func anEventsSubjectAndAmountAreReadFromItsRequest() {
         #expect(Console.subject(of: #"{"applicant":"9131","ref":"C-1"}"#) == "C-1")
         #expect(Console.subject(of: #"{"claim":"C-1","granted":100}"#) == "C-1")
