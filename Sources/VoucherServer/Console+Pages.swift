@@ -132,13 +132,21 @@ extension Console {
     func claimsPage(_ session: Session, flash: (String, String)?) async throws -> Response {
         let words = Words(session.language)
         let level: ReviewLevel = session.user.role == .cityReviewer ? .city : .district
-        let claims = try await api.worker.read { ledger in try ledger.pendingClaims(level: level) }
+        let today = BusinessDate.today()
+        // Each claim with the engine's explanation of what may be granted on it.
+        let (claims, advice) = try await api.worker.read { ledger in
+            let claims = try ledger.pendingClaims(level: level)
+            return (claims, try ledger.grantAdvice(claims: claims.map(\.ref), on: today))
+        }
         let rows: [[String: Any]] = claims.map { claim in
-            [
+            let limit = advice[claim.ref]?.limit
+            let suggested = min(claim.districtGrant ?? claim.requested, limit ?? claim.requested)
+            return [
                 "ref": claim.ref, "refPath": Self.pathComponent(claim.ref), "applicant": claim.applicant,
                 "applicantName": claim.applicantName, "programme": claim.programme, "year": String(claim.year),
                 "requested": claim.requested.formatted(), "districtGrant": claim.districtGrant?.formatted() ?? "",
-                "suggested": (claim.districtGrant ?? claim.requested).decimalString(),
+                "suggested": suggested.decimalString(), "limit": limit?.formatted() ?? "",
+                "advice": advice[claim.ref]?.lines(session.language).joined(separator: "\n") ?? "",
             ]
         }
         return render(

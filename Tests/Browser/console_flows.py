@@ -95,6 +95,8 @@ with sync_playwright() as playwright:
     # Two reviewers: the district grants the claim, the city lowers it.
     context, page = sign_in(browser, "王丽")
     page.goto(base + "/console/claims")
+    # The engine's explanation of what may be granted: the requested 100,000.00 here.
+    expect(page.locator("main")).to_contain_text("可核定至多 100,000.00")
     row = page.locator("tr", has_text="C-2")
     row.locator("input[name=grant]").fill("8万")
     row.locator("input[name=date]").fill("2023-02-10")

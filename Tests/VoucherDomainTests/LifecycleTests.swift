@@ -120,6 +120,53 @@ struct LifecycleTests {
 
     // MARK: - Decisions
 
+    /// (paid, per-project cap, requested, appropriation, others' grants; expected limit)
+    @Test(
+        arguments: [
+            ("80万", "100万", "90万", nil, nil, "80万"), ("150万", "100万", "120万", nil, nil, "100万"),
+            ("80万", "100万", "50万", nil, nil, "50万"), ("80万", "100万", "90万", "60万", "20万", "40万"),
+            ("80万", "100万", "90万", "60万", "70万", "0"),
+        ] as [(String, String, String, String?, String?, String)]
+    )
+    func theAdviceIsTheMostADecisionGrants(
+        paid: String,
+        cap: String,
+        requested: String,
+        appropriated: String?,
+        others: String?,
+        expected: String
+    ) throws {
+        let programme = try Self.programme(.matching, rate: .percent(100), perProject: cap)
+        var state = Self.decisionState(programme, claim: Self.claim(programme, requested: requested, paid: paid))
+        if let appropriated, let others {
+            state.budget = BudgetState(
+                appropriation: Appropriation(programme: programme.id, year: 2022, amount: Self.money(appropriated)),
+                event: 1,
+                committedByOthers: Self.money(others)
+            )
+        }
+        let on = Self.date("2022-03-01")
+        let advice = try Lifecycle.grantAdvice(state: state, on: on)
+        #expect(advice.limit == Self.money(expected))
+        #expect(advice.budgetBounds == (appropriated != nil))
+        // The explanation ends with the limit: the engine's own line, or the advice's when
+        // the request or the budget bounds it.
+        #expect(advice.lines(.en).last?.hasSuffix(advice.limit.formatted()) == true, "\(advice.lines(.en))")
+        #expect(advice.lines(.zh).last?.hasSuffix(advice.limit.formatted()) == true, "\(advice.lines(.zh))")
+        #expect(advice.lines(.en).contains { $0.hasPrefix("the budget leaves") } == advice.budgetBounds)
+        // The limit is granted; a fen more is refused.
+        if advice.limit > .zero {
+            _ = try Lifecycle.decide(Self.grant(advice.limit.decimalString()), state: state, on: on)
+        }
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.decide(
+                Self.grant(Money(fen: advice.limit.fen + 1).decimalString()),
+                state: state,
+                on: on
+            )
+        }
+    }
+
     @Test func theCityDecidesOnlyAfterTheDistrictAndOnce() throws {
         let programme = try Self.programme(.voucher)
         let claim = Self.claim(programme, requested: "20万")

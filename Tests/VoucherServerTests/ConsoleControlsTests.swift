@@ -305,6 +305,33 @@ import VoucherStorage
         }
     }
 
+    @Test func aReviewerSeesWhatMayBeGrantedAndWhy() async throws {
+        let world = try World()
+        let shanghai = try ProgrammeID("sh-innovation-voucher")
+        try world.ledger.setBudget(
+            Appropriation(programme: shanghai, year: 2023, amount: try Money.parse("5万")),
+            context: try Self.context("budget", "2023-01-02")
+        )
+        try world.ledger.claim(
+            ClaimRequest(
+                ref: "C-A23",
+                applicantID: ServerTests.a,
+                programme: shanghai,
+                year: 2023,
+                requested: try Money.parse("6万")
+            ),
+            context: try Self.context("claim", "2023-01-10")
+        )
+        try await world.app.test(.router) { client in
+            let (reviewer, _) = try await ConsoleTests.signIn(client, .districtReviewer)
+            let queue = try await ConsoleTests.get(client, "/console/claims", cookies: reviewer)
+            #expect(queue.body.contains("the budget leaves 50,000.00"), "\(queue.body)")
+            #expect(queue.body.contains("the most that may be granted: 50,000.00"))
+            // The form starts from what may be granted.
+            #expect(queue.body.contains(#"name="grant" value="50000.00""#))
+        }
+    }
+
     @Test func anEventsSubjectAndAmountAreReadFromItsRequest() {
         #expect(Console.subject(of: #"{"applicant":"9131","ref":"C-1"}"#) == "C-1")
         #expect(Console.subject(of: #"{"claim":"C-1","granted":100}"#) == "C-1")

@@ -401,6 +401,27 @@ extension Lifecycle {
         return (fact, event)
     }
 
+    /// What a reviewer may grant on the claim on `date`, as ``decide(_:state:on:recording:)``
+    /// holds a grant to it: the engine's amount, no more than requested, and no more than the
+    /// year's appropriation leaves (a grant may always stay at the claim's current one). An
+    /// applicant the rules find ineligible may be granted nothing; the explanation says why.
+    public static func grantAdvice(state: DecisionState, on date: BusinessDate) throws(LedgerError) -> GrantAdvice {
+        let decision = try engineLimit(state: state, on: date)
+        var limit = decision.ineligibility == nil ? min(decision.amount, state.claim.requested) : .zero
+        var budgetBounds = false
+        if let budget = state.budget, limit > max(budget.left, budget.current) {
+            limit = max(budget.left, budget.current)
+            budgetBounds = true
+        }
+        return GrantAdvice(
+            limit: limit,
+            decision: decision,
+            requested: state.claim.requested,
+            budget: state.budget,
+            budgetBounds: budgetBounds
+        )
+    }
+
     /// What the engine allows for the claim on `date`: the most a reviewer may grant.
     public static func engineLimit(state: DecisionState, on date: BusinessDate) throws(LedgerError) -> SubsidyDecision {
         let claim = state.claim
@@ -427,4 +448,36 @@ extension Lifecycle {
 extension ClaimFact {
     /// 31 December of the programme year.
     var endOfYear: BusinessDate { BusinessDate.endOfYear(year) }
+}
+
+/// The most a reviewer may grant on a claim, and why (``Lifecycle/grantAdvice(state:on:)``).
+public struct GrantAdvice: Sendable, Hashable {
+    public var limit: Money
+    /// The engine's decision for the claim: its amount and its explanation.
+    public var decision: SubsidyDecision
+    public var requested: Money
+    public var budget: BudgetState?
+    /// Whether what the appropriation leaves is what bounds the limit.
+    public var budgetBounds: Bool
+
+    /// The engine's explanation; when something else bounds the limit, what, and the limit.
+    public func lines(_ language: Language) -> [String] {
+        let zh = language == .zh
+        var lines = decision.explanation(language)
+        guard limit != decision.amount else { return lines }
+        if decision.ineligibility == nil, requested < decision.amount {
+            lines.append(zh ? "申请金额 \(requested.formatted())" : "requested \(requested.formatted())")
+        }
+        if budgetBounds, let budget {
+            let left = budget.left.formatted()
+            let appropriated = budget.appropriation.amount.formatted()
+            lines.append(
+                zh
+                    ? "预算余额 \(left)（拨款 \(appropriated)，事件 \(budget.event)，减去其他申领的核定额）"
+                    : "the budget leaves \(left) (appropriated \(appropriated), event \(budget.event), less the other claims' grants)"
+            )
+        }
+        lines.append(zh ? "至多可核定 \(limit.formatted())" : "the most that may be granted: \(limit.formatted())")
+        return lines
+    }
 }
