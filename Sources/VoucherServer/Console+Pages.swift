@@ -72,12 +72,17 @@ extension Console {
                 "explanation": Dossier.explanationLines(use.explanation, session.language).joined(separator: "\n"),
             ]
         }
-        let quotaRows: [[String: Any]] = quotas.map { line in
-            let quota = line.granted.quota
+        let today = BusinessDate.today()
+        let quotaRows: [[String: Any]] = quotas.map { year in
+            let granted = try? Money.sum(year.claims.map(\.quota.granted))
+            let ended = year.claims.allSatisfy { $0.quota.validUntil < today } && year.left > .zero
             return [
-                "programme": line.programme.value, "year": String(line.granted.year), "claim": line.granted.claimRef,
-                "granted": quota.granted.formatted(), "validFrom": quota.validFrom.iso,
-                "validUntil": quota.validUntil.iso, "left": quota.left.formatted(),
+                "programme": year.programme.value, "year": String(year.year),
+                "claims": year.claims.map(\.claimRef).joined(separator: ", "),
+                "granted": granted?.formatted() ?? "", "left": year.left.formatted(),
+                "validity": year.claims.map { "\($0.quota.validFrom.iso) – \($0.quota.validUntil.iso)" }
+                    .joined(separator: "\n"),
+                "ended": ended,
             ]
         }
         return render(
@@ -136,18 +141,30 @@ extension Console {
         // Each claim with the engine's explanation of what may be granted on it.
         let (claims, advice) = try await api.worker.read { ledger in
             let claims = try ledger.pendingClaims(level: level)
-            return (claims, try ledger.grantAdvice(claims: claims.map(\.ref), on: today))
+            return (claims, try ledger.grantAdvice(claims: claims.map(\.ref), level: level, on: today))
         }
         let rows: [[String: Any]] = claims.map { claim in
-            let limit = advice[claim.ref]?.limit
-            let suggested = min(claim.districtGrant ?? claim.requested, limit ?? claim.requested)
-            return [
+            var row: [String: Any] = [
                 "ref": claim.ref, "refPath": Self.pathComponent(claim.ref), "applicant": claim.applicant,
                 "applicantName": claim.applicantName, "programme": claim.programme, "year": String(claim.year),
                 "requested": claim.requested.formatted(), "districtGrant": claim.districtGrant?.formatted() ?? "",
-                "suggested": suggested.decimalString(), "limit": limit?.formatted() ?? "",
-                "advice": advice[claim.ref]?.lines(session.language).joined(separator: "\n") ?? "",
+                "suggested": (claim.districtGrant ?? claim.requested).decimalString(),
             ]
+            switch advice[claim.ref] {
+            case .success(let advised):
+                var lines = advised.lines(session.language)
+                // A voucher claim of a year already over: the form is dated on its year's last day.
+                if advised.on != today {
+                    lines.insert(words.advisedOn(advised.on.iso), at: 0)
+                    row["date"] = advised.on.iso
+                }
+                row["limit"] = advised.limit.formatted()
+                row["suggested"] = min(claim.districtGrant ?? claim.requested, advised.limit).decimalString()
+                row["advice"] = lines.joined(separator: "\n")
+            case .failure(let refusal): row["advice"] = refusal.description
+            case nil: break
+            }
+            return row
         }
         return render(
             "claims",

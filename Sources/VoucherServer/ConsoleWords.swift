@@ -30,6 +30,11 @@ struct Words {
     }
 
     func reversed(_ seq: Int64) -> String { language == .zh ? "已由事件 \(seq) 冲销" : "reversed by event \(seq)" }
+    func advisedOn(_ date: String) -> String {
+        language == .zh
+            ? "按 \(date) 测算：创新券额度须在其年度内核定，表单日期已填为该日"
+            : "as of \(date): a voucher quota is granted within its year, and the form is dated that day"
+    }
     func reverses(_ seq: Int64) -> String { language == .zh ? "冲销事件 \(seq)" : "reverses event \(seq)" }
     func noLiveUse(_ ref: String) -> String {
         language == .zh
@@ -70,8 +75,9 @@ struct Words {
         "not-yours": "此页面不属于您的角色。", "csrf": "表单已过期或来源不明，请返回后重新提交。", "not-found": "没有这个页面。",
         "failed": "服务出错，账本未作任何更改。", "toPay": "待拨付的资助", "pay": "拨付", "grantedAmount": "核定金额",
         "paidSoFar": "已拨付",
-        "mayGrant": "至多可核定", "quotas": "创新券额度", "validity": "有效期", "quotaLeft": "剩余额度",
-        "quotaLeftNote": "剩余额度为该项目年度额度账户的当前余额：已核定额度减去已使用及已失效的部分；同一年度的多笔核定共用一个账户。",
+        "mayGrant": "至多可核定", "validityEnded": "有效期已过，待记录额度失效", "quotas": "创新券额度", "validity": "有效期",
+        "quotaLeft": "剩余额度",
+        "quotaLeftNote": "剩余额度为该项目年度额度账户的当前余额：已核定额度减去已使用及已失效的部分；同一年度的各笔核定共用这一账户。",
         "recoveries": "追回", "useRef": "使用编号", "paidOnUse": "已兑付", "owedBack": "应追回", "receivedBack": "已收回",
         "outstanding": "尚未收回", "owe": "记录应追回", "receive": "记录已收回",
         "recoveriesLead": "按使用编号查找一笔已兑付的使用，记录申请主体应退回的金额（须写明理由）及实际收回的金额。应追回不超过已兑付减已应追回的部分，收回不超过尚未收回的部分。",
@@ -142,7 +148,8 @@ struct Words {
         "csrf": "The form has expired or did not come from this site; go back and send it again.",
         "not-found": "There is no such page.", "failed": "The service failed; the ledger is unchanged.",
         "toPay": "Grants to pay", "pay": "Pay", "grantedAmount": "Granted", "paidSoFar": "Paid so far",
-        "mayGrant": "May grant", "quotas": "Voucher quotas", "validity": "Valid", "quotaLeft": "Left",
+        "mayGrant": "May grant", "validityEnded": "validity ended; lapses when the expiry is recorded",
+        "quotas": "Voucher quotas", "validity": "Valid", "quotaLeft": "Left",
         "quotaLeftNote":
             "Left is the balance of the programme year's quota account now: what was granted less what was used and what lapsed; the grants of one year share one account.",
         "recoveries": "Money owed back", "useRef": "Use reference", "paidOnUse": "Paid", "owedBack": "Owed back",

@@ -119,38 +119,47 @@ extension Ledger {
         }
     }
 
-    /// How many decisions were recorded on a claim, live or reversed: the default idempotency key
-    /// of `voucher decide` counts them, so that deciding again after a reversal is a new event.
-    /// What a reviewer may grant on each of these claims on `date` (for a voucher claim, no later
-    /// than the end of its year, after which nothing is granted), with why
-    /// (``Lifecycle/grantAdvice(state:on:)``); a claim the rules cannot advise on is left out.
-    public func grantAdvice(claims refs: [String], on date: BusinessDate) throws -> [String: GrantAdvice] {
+    /// What a reviewer at `level` may grant on each of these claims on `date`, with why
+    /// (``Lifecycle/grantAdvice(state:level:on:)``), or the rules' refusal to advise. A voucher
+    /// claim of a year already ended is advised on the last day of its year, the last day a grant
+    /// on it may be dated.
+    public func grantAdvice(
+        claims refs: [String],
+        level: ReviewLevel,
+        on date: BusinessDate
+    ) throws -> [String: Result<GrantAdvice, LedgerError>] {
         try read { db in
-            var advice: [String: GrantAdvice] = [:]
+            var advice: [String: Result<GrantAdvice, LedgerError>] = [:]
             for ref in refs {
-                guard let claim = try? storedClaim(db, ref: ref) else { continue }
-                let entry = try programme(db, claim.fact.programme)
-                var day = date
-                if entry.programme.kind == .voucher { day = min(date, BusinessDate.endOfYear(claim.fact.year)) }
-                var state = Lifecycle.DecisionState(
-                    claim: claim.fact,
-                    programme: entry.programme,
-                    decisions: try currentDecisions(db, claimSeq: claim.seq),
-                    applicant: try applicant(db, claim.fact.applicantID).rulesApplicant
-                )
-                state.usage = try grantUsage(db, claim: claim, state: state, date: day)
-                state.budget = try budgetState(
-                    db,
-                    programme: claim.fact.programme,
-                    year: claim.fact.year,
-                    current: state.decisions.last?.granted ?? .zero
-                )
-                advice[ref] = try? Lifecycle.grantAdvice(state: state, on: day)
+                do {
+                    let claim = try storedClaim(db, ref: ref)
+                    let entry = try programme(db, claim.fact.programme)
+                    var day = date
+                    if entry.programme.kind == .voucher { day = min(date, BusinessDate.endOfYear(claim.fact.year)) }
+                    var state = Lifecycle.DecisionState(
+                        claim: claim.fact,
+                        programme: entry.programme,
+                        decisions: try currentDecisions(db, claimSeq: claim.seq),
+                        applicant: try applicant(db, claim.fact.applicantID).rulesApplicant
+                    )
+                    state.usage = try grantUsage(db, claim: claim, state: state, date: day)
+                    state.budget = try budgetState(
+                        db,
+                        programme: claim.fact.programme,
+                        year: claim.fact.year,
+                        current: state.decisions.last?.granted ?? .zero
+                    )
+                    advice[ref] = .success(try Lifecycle.grantAdvice(state: state, level: level, on: day))
+                } catch let refusal as LedgerError {
+                    advice[ref] = .failure(refusal)
+                }
             }
             return advice
         }
     }
 
+    /// How many decisions were recorded on a claim, live or reversed: the default idempotency key
+    /// of `voucher decide` counts them, so that deciding again after a reversal is a new event.
     public func decisionsRecorded(onClaim ref: String) throws -> Int {
         try read { db in
             try Int.fetchOne(

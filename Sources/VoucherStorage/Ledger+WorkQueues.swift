@@ -226,16 +226,18 @@ extension Ledger {
     }
 }
 
-/// A voucher quota granted to an applicant, with what is left of its programme year's quota
-/// account now (used and lapsed amounts taken out).
+/// An applicant's voucher quotas of one programme year: the claims granted, and what is left of
+/// the year's quota account now (used and lapsed amounts taken out), which they share.
 public struct ApplicantQuota: Sendable, Hashable {
     public var programme: ProgrammeID
-    public var granted: GrantedQuota
+    public var year: Int
+    /// The live claims granted a quota, each with its grant and validity.
+    public var claims: [GrantedQuota]
+    public var left: Money
 }
 
 extension Ledger {
-    /// The applicant's granted voucher quotas in every programme, each with the balance of its
-    /// quota account as `quota.left` (what the rules of a use count as left).
+    /// The applicant's granted voucher quotas in every programme, by programme year.
     public func quotas(ofApplicant applicantID: String) throws -> [ApplicantQuota] {
         try read { db in
             var quotas: [ApplicantQuota] = []
@@ -243,13 +245,19 @@ extension Ledger {
             for id in ids {
                 let programme = try programme(db, try ProgrammeID(id)).programme
                 guard programme.kind == .voucher else { continue }
-                for stored in try grantedQuotas(db, applicantID: applicantID, programme: programme.id) {
-                    var granted = stored.quota
-                    granted.quota.left = try balance(
-                        db,
-                        LedgerAccount(.quota, programme: programme.id, year: granted.year, party: applicantID)
+                let granted = try grantedQuotas(db, applicantID: applicantID, programme: programme.id).map(\.quota)
+                for year in Set(granted.map(\.year)).sorted() {
+                    quotas.append(
+                        ApplicantQuota(
+                            programme: programme.id,
+                            year: year,
+                            claims: granted.filter { $0.year == year },
+                            left: try balance(
+                                db,
+                                LedgerAccount(.quota, programme: programme.id, year: year, party: applicantID)
+                            )
+                        )
                     )
-                    quotas.append(ApplicantQuota(programme: programme.id, granted: granted))
                 }
             }
             return quotas

@@ -148,12 +148,12 @@ struct LifecycleTests {
         let on = Self.date("2022-03-01")
         let advice = try Lifecycle.grantAdvice(state: state, on: on)
         #expect(advice.limit == Self.money(expected))
-        #expect(advice.budgetBounds == (appropriated != nil))
+        #expect((advice.bound == .budget) == (appropriated != nil))
         // The explanation ends with the limit: the engine's own line, or the advice's when
         // the request or the budget bounds it.
         #expect(advice.lines(.en).last?.hasSuffix(advice.limit.formatted()) == true, "\(advice.lines(.en))")
         #expect(advice.lines(.zh).last?.hasSuffix(advice.limit.formatted()) == true, "\(advice.lines(.zh))")
-        #expect(advice.lines(.en).contains { $0.hasPrefix("the budget leaves") } == advice.budgetBounds)
+        #expect(advice.lines(.en).contains { $0.hasPrefix("the budget leaves") } == (advice.bound == .budget))
         // The limit is granted; a fen more is refused.
         if advice.limit > .zero {
             _ = try Lifecycle.decide(Self.grant(advice.limit.decimalString()), state: state, on: on)
@@ -165,6 +165,70 @@ struct LifecycleTests {
                 on: on
             )
         }
+    }
+
+    /// Grants `advice.limit` (when above zero) and checks that a fen more is refused.
+    static func checkLimit(_ advice: GrantAdvice, _ state: Lifecycle.DecisionState, level: ReviewLevel) throws {
+        let reviewer = level == .city ? "张强" : "王丽"
+        if advice.limit > .zero {
+            _ = try Lifecycle.decide(
+                Self.grant(advice.limit.decimalString(), level: level, reviewer: reviewer),
+                state: state,
+                on: advice.on
+            )
+        }
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.decide(
+                Self.grant(Money(fen: advice.limit.fen + 1).decimalString(), level: level, reviewer: reviewer),
+                state: state,
+                on: advice.on
+            )
+        }
+    }
+
+    @Test func theAdviceFollowsTheRulesBesidesTheEngine() throws {
+        func changed(_ programme: Programme, _ change: (inout PolicyVersion) -> Void) throws -> Programme {
+            var version = programme.versions[0]
+            change(&version)
+            return try Programme(id: programme.id, kind: programme.kind, name: programme.name, versions: [version])
+        }
+        let matching = try Self.programme(.matching, rate: .percent(100), perProject: "100万")
+        let claim = Self.claim(matching, requested: "90万", paid: "80万")
+        // An applicant the policy's districts leave out may be granted nothing.
+        let outside = try changed(matching) { $0.eligibility.applicantDistricts = Sourced(["杨浦区"]) }
+        let excluded = Self.decisionState(outside, claim: claim)
+        let refused = try Lifecycle.grantAdvice(state: excluded, on: Self.date("2022-03-01"))
+        #expect(refused.limit == .zero && refused.refusal != nil)
+        #expect(refused.lines(.en).last?.hasPrefix("nothing may be granted") == true)
+        try Self.checkLimit(refused, excluded, level: .district)
+        // Where both levels are required, the city may not raise the district's grant.
+        let bothLevels = try changed(matching) { $0.requiredReviewLevels = Sourced([.district, .city]) }
+        let district = PriorDecision(seq: 7, level: .district, granted: Self.money("30万"), reviewer: "王丽")
+        let atCity = Self.decisionState(bothLevels, claim: claim, decisions: [district])
+        let city = try Lifecycle.grantAdvice(state: atCity, level: .city, on: Self.date("2022-03-02"))
+        #expect(city.limit == Self.money("30万") && city.bound == .districtGrant)
+        try Self.checkLimit(city, atCity, level: .city)
+        // A claim's current grant may be kept though the budget is over-committed.
+        var kept = Self.decisionState(matching, claim: claim, decisions: [district])
+        kept.budget = BudgetState(
+            appropriation: Appropriation(programme: matching.id, year: 2022, amount: Self.money("60万")),
+            event: 1,
+            committedByOthers: Self.money("50万"),
+            current: Self.money("30万")
+        )
+        let current = try Lifecycle.grantAdvice(state: kept, level: .city, on: Self.date("2022-03-02"))
+        #expect(current.limit == Self.money("30万") && current.bound == .currentGrant)
+        #expect(current.lines(.en).contains("the claim's current grant of 300,000.00 may be kept"))
+        try Self.checkLimit(current, kept, level: .city)
+        // A voucher quota is not granted after its year.
+        let voucher = try Self.programme(.voucher)
+        let late = Self.decisionState(voucher, claim: Self.claim(voucher, requested: "10万"))
+        let afterYear = try Lifecycle.grantAdvice(state: late, on: Self.date("2023-01-05"))
+        #expect(afterYear.limit == .zero)
+        #expect(
+            afterYear.refusal == .decisionAfterProgrammeYear(claim: "C-1", year: 2022, date: Self.date("2023-01-05"))
+        )
+        try Self.checkLimit(afterYear, late, level: .district)
     }
 
     @Test func theCityDecidesOnlyAfterTheDistrictAndOnce() throws {

@@ -292,6 +292,8 @@ import VoucherStorage
             let row = try #require(page.body.range(of: "<td>C-A</td>").map { page.body[$0.lowerBound...].prefix(300) })
             #expect(row.contains("100,000.00") && row.contains("90,000.00") && row.contains("2022-12-31"), "\(row)")
             #expect(!page.body.contains("<td>C-B</td>"))
+            // Its validity ended with 2022; until the expiry is recorded, the page says so.
+            #expect(row.contains("validity ended"), "\(row)")
             // Once the year's quotas lapse, nothing is left.
             try world.ledger.expireQuotas(
                 programme: try ProgrammeID("sh-innovation-voucher"),
@@ -301,7 +303,7 @@ import VoucherStorage
             let lapsed = try #require(
                 after.body.range(of: "<td>C-A</td>").map { after.body[$0.lowerBound...].prefix(300) }
             )
-            #expect(lapsed.contains("<td class=\"n\">0.00</td>"), "\(lapsed)")
+            #expect(lapsed.contains("<td class=\"n\">0.00</td>") && !lapsed.contains("validity ended"), "\(lapsed)")
         }
     }
 
@@ -323,12 +325,22 @@ import VoucherStorage
             context: try Self.context("claim", "2023-01-10")
         )
         try await world.app.test(.router) { client in
-            let (reviewer, _) = try await ConsoleTests.signIn(client, .districtReviewer)
+            let (reviewer, csrf) = try await ConsoleTests.signIn(client, .districtReviewer)
             let queue = try await ConsoleTests.get(client, "/console/claims", cookies: reviewer)
             #expect(queue.body.contains("the budget leaves 50,000.00"), "\(queue.body)")
             #expect(queue.body.contains("the most that may be granted: 50,000.00"))
             // The form starts from what may be granted.
             #expect(queue.body.contains(#"name="grant" value="50000.00""#))
+            // 2023 is over: the advice, and the form's date, are its last day, when a grant may
+            // still be dated; the form as it comes is recorded.
+            #expect(queue.body.contains("as of 2023-12-31") && queue.body.contains(#"value="2023-12-31""#))
+            let decided = try await ConsoleTests.post(
+                client,
+                "/console/claims/C-A23/decide",
+                cookies: reviewer,
+                form: [("csrf", csrf), ("grant", "50000.00"), ("outcome", "grant"), ("date", "2023-12-31")]
+            )
+            #expect(decided.status == 200 && decided.body.contains("recorded: event"), "\(decided.body.prefix(600))")
         }
     }
 
