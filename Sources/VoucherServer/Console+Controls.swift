@@ -188,7 +188,12 @@ extension Console {
                 throw APIFailure.invalid("\(words["kind"]) \"\(kindName)\": enterprise, team")
             }
             let registration = ApplicantRegistration(
-                identifier: try PartyIdentifier.registered(id, team: kind == .team),
+                identifier: try PartyIdentifier.registered(
+                    id,
+                    team: kind == .team,
+                    overrideReason: field("override_reason"),
+                    overrideBy: field("override_by")
+                ),
                 kind: kind,
                 name: try required("name"),
                 district: field("district") ?? "",
@@ -202,7 +207,12 @@ extension Console {
         case "provider":
             let id = try required("id")
             let registration = ProviderRegistration(
-                identifier: try PartyIdentifier.registered(id, team: false),
+                identifier: try PartyIdentifier.registered(
+                    id,
+                    team: false,
+                    overrideReason: field("override_reason"),
+                    overrideBy: field("override_by")
+                ),
                 name: try required("name"),
                 region: try required("region")
             )

@@ -47,11 +47,14 @@ extension Console {
         return links
     }
 
-    func enterprisePage(_ session: Session) async throws -> Response {
+    func enterprisePage(_ session: Session, flash: (String, String)? = nil) async throws -> Response {
         let words = Words(session.language)
         let applicant = session.user.applicant ?? ""
-        let (dossier, quotas) = try await api.worker.read { ledger in
-            (try ledger.dossier(Dossier.Scope(applicant: applicant)), try ledger.quotas(ofApplicant: applicant))
+        let (dossier, quotas, programmes) = try await api.worker.read { ledger in
+            (
+                try ledger.dossier(Dossier.Scope(applicant: applicant)), try ledger.quotas(ofApplicant: applicant),
+                try ledger.programmes()
+            )
         }
         let reversed = dossier.reversedBy
         func state(_ seq: Int64) -> String { reversed[seq].map { words.reversed($0) } ?? "" }
@@ -93,8 +96,42 @@ extension Console {
                 "applicant": applicant, "applicantName": dossier.registrations.last?.name ?? "",
                 "claims": claims, "hasClaims": !claims.isEmpty, "uses": uses, "hasUses": !uses.isEmpty,
                 "quotas": quotaRows, "hasQuotas": !quotaRows.isEmpty,
-            ]
+                "programmes": Self.choices(programmes, chosen: nil, session.language),
+                "thisYear": String(today.year),
+            ],
+            flash: flash
         )
+    }
+
+    /// Records the signed-in enterprise's claim from the form, as `POST /api/v1/claims` does: for
+    /// its own applicant, under the command line's default key (the form sent again records once).
+    func apply(_ session: Session, _ form: [String: [String]]) async throws -> Response {
+        let words = Words(session.language)
+        func required(_ name: String) throws -> String {
+            guard let value = Self.field(name, in: form) else {
+                throw APIFailure.invalid("\(words[name]): \(words["required"])")
+            }
+            return value
+        }
+        let ref = try required("ref")
+        let yearText = try required("year")
+        guard let year = Int(yearText) else { throw APIFailure.invalid("\(words["year"]) \"\(yearText)\"") }
+        let claim = ClaimRequest(
+            ref: ref,
+            applicantID: session.user.applicant ?? "",
+            programme: try ProgrammeID(try required("programme")),
+            year: year,
+            requested: try Self.money("requested", in: form, words),
+            project: Self.field("project", in: form),
+            paid: try Self.field("paid", in: form).map { _ in try Self.money("paid", in: form, words) }
+        )
+        let context = EventContext(
+            idempotencyKey: "claim:\(ref)",
+            actor: session.user.name,
+            businessDate: try Self.date(in: form, words)
+        )
+        let event = try await api.worker.run { ledger in try ledger.claim(claim, context: context) }
+        return try await enterprisePage(session, flash: (words.recorded(api.counted(event)), "ok"))
     }
 
     func quotePage(_ session: Session, form: [String: String], result: [String: Any]?) async throws -> Response {

@@ -67,6 +67,7 @@ struct Console: Sendable {
         ("GET", "/console/login", []), ("POST", "/console/login", []), ("POST", "/console/logout", Set(Role.allCases)),
         ("GET", "/console", Set(Role.allCases)), ("GET", "/console/uses", [.enterprise, .provider]),
         ("GET", "/console/quote", [.enterprise]), ("POST", "/console/quote", [.enterprise]),
+        ("POST", "/console/apply", [.enterprise]),
         ("POST", "/console/redemptions", [.provider]), ("GET", "/console/claims", API.reviewers),
         ("POST", "/console/claims/{ref}/decide", API.reviewers), ("GET", "/console/settlements", [.finance]),
         ("POST", "/console/redemptions/{ref}/settle", [.finance]), ("GET", "/console/payments", [.finance]),
@@ -296,6 +297,8 @@ struct Console: Sendable {
         case ("GET", "/console/uses"):
             return user.role == .enterprise
                 ? try await enterprisePage(session) : try await providerPage(session, flash: nil)
+        case ("POST", "/console/apply"):
+            return try await apply(session, form)
         case ("GET", "/console/quote"):
             return try await quotePage(session, form: [:], result: nil)
         case ("POST", "/console/quote"):

@@ -75,6 +75,9 @@ struct Words {
         "not-yours": "此页面不属于您的角色。", "csrf": "表单已过期或来源不明，请返回后重新提交。", "not-found": "没有这个页面。",
         "failed": "服务出错，账本未作任何更改。", "toPay": "待拨付的资助", "pay": "拨付", "grantedAmount": "核定金额",
         "paidSoFar": "已拨付",
+        "overrideReason": "代码未通过校验仍予登记的理由", "overrideBy": "批准人",
+        "apply": "申领", "project": "项目名称", "paidFees": "已支付费用",
+        "applyLead": "申领创新券额度或资助：编号由本单位自定，同一编号再次提交不重复记录。匹配资助须填写项目名称与已支付费用。",
         "mayGrant": "至多可核定", "validityEnded": "有效期已过，待记录额度失效", "quotas": "创新券额度", "validity": "有效期",
         "quotaLeft": "剩余额度",
         "quotaLeftNote": "剩余额度为该项目年度额度账户的当前余额：已核定额度减去已使用及已失效的部分；同一年度的各笔核定共用这一账户。",
@@ -148,6 +151,10 @@ struct Words {
         "csrf": "The form has expired or did not come from this site; go back and send it again.",
         "not-found": "There is no such page.", "failed": "The service failed; the ledger is unchanged.",
         "toPay": "Grants to pay", "pay": "Pay", "grantedAmount": "Granted", "paidSoFar": "Paid so far",
+        "overrideReason": "Why a code that fails its check is registered all the same", "overrideBy": "Approved by",
+        "apply": "Apply", "project": "Project", "paidFees": "Fees paid",
+        "applyLead":
+            "Apply for a voucher quota or a grant. Choose the reference; the same reference sent again records nothing new. A matching grant needs its project and the fees paid.",
         "mayGrant": "May grant", "validityEnded": "validity ended; lapses when the expiry is recorded",
         "quotas": "Voucher quotas", "validity": "Valid", "quotaLeft": "Left",
         "quotaLeftNote":

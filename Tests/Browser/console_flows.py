@@ -1,11 +1,11 @@
 """The console's main flows in a real browser (Chromium, driven by Playwright).
 
 Run by Tests/VoucherCLITests/BrowserTests.swift against a `voucher serve` it started on a ledger it
-prepared: an enterprise looks at its vouchers and asks for a quote; a provider files its use; a
-district reviewer and then a city reviewer decide a claim; finance pays the filed use and records
-part of it as owed back; an auditor opens the report and the verify page; an admin registers a
-provider, records a budget and reads the events. Each step checks what the page says and keeps a
-screenshot.
+prepared: an enterprise looks at its vouchers, asks for a quote and applies for a quota; a provider
+files its use; a district reviewer and then a city reviewer decide a claim; finance pays the filed
+use and records part of it as owed back; an auditor opens the report and the verify page; an admin
+registers a provider, records a budget and reads the events. Each step checks what the page says
+and keeps a screenshot.
 
 Usage: python console_flows.py BASE_URL SCREENSHOT_DIR PASSWORD PROVIDER_ID
 """
@@ -78,6 +78,17 @@ with sync_playwright() as playwright:
     page.click("main button[type=submit]")
     expect(page.locator("main h2")).to_contain_text("20,000.00")
     shot(page, "enterprise-quote")
+    # It applies for the 2024 voucher quota (2023 has its claim, C-2).
+    page.goto(base + "/console/uses")
+    page.fill("#c-ref", "C-3")
+    page.select_option("#c-programme", "sh-innovation-voucher")
+    page.fill("#c-year", "2024")
+    page.fill("#c-requested", "5万")
+    page.fill("#c-date", "2024-01-20")
+    page.get_by_role("button", name="申领").click()
+    expect(page.locator(".flash.ok")).to_contain_text("已记录")
+    expect(page.locator("main")).to_contain_text("C-3")
+    shot(page, "enterprise-applied")
     context.close()
 
     # The provider files its use for redemption.

@@ -95,7 +95,7 @@ import Testing
             [flows, "http://127.0.0.1:\(port)", shots, Self.password, Self.provider]
         )
         #expect(browser.status == 0, "\(browser.stdout)\n\(browser.stderr)")
-        #expect(browser.stdout.contains("14 screenshots"), "\(browser.stdout)")
+        #expect(browser.stdout.contains("15 screenshots"), "\(browser.stdout)")
         // SIGTERM: the server finishes and exits cleanly.
         server.terminate()
         server.waitUntilExit()
@@ -114,7 +114,7 @@ import Testing
         )
         #expect(
             actors.stdout.split(separator: "\n") == [
-                "redemption-filed:测试中心", "decision:王丽", "decision:张强", "redemption-settled:财务",
+                "claim:甲企业", "redemption-filed:测试中心", "decision:王丽", "decision:张强", "redemption-settled:财务",
                 "recovery:财务", "provider:管理员", "budget:管理员",
             ],
             "\(actors.stdout) \(actors.stderr)"

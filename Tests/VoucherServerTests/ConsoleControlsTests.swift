@@ -226,6 +226,15 @@ import VoucherStorage
             )
             #expect(bad.status == 422, "\(bad.status)")
             #expect(try world.ledger.chainHead() == head)
+            // With the reason and who approved it, such a code is registered (the report lists it).
+            let approved = try await post(
+                "/console/registry",
+                [
+                    ("what", "provider"), ("id", wrong), ("name", "旧代码中心"), ("region", "shanghai"),
+                    ("override_reason", "营业执照为旧版"), ("override_by", "李主任"),
+                ]
+            )
+            #expect(approved.status == 200 && approved.body.contains("recorded: event"), "\(approved.body.prefix(600))")
 
             let none = try await ConsoleTests.get(
                 client,
@@ -342,6 +351,45 @@ import VoucherStorage
             )
             #expect(decided.status == 200 && decided.body.contains("recorded: event"), "\(decided.body.prefix(600))")
         }
+    }
+
+    @Test func anEnterpriseAppliesForItsOwnApplicantOnce() async throws {
+        let world = try World()
+        try await world.app.test(.router) { client in
+            let (enterprise, csrf) = try await ConsoleTests.signIn(client, .enterprise)
+            let page = try await ConsoleTests.get(client, "/console/uses", cookies: enterprise)
+            #expect(page.body.contains(#"action="/console/apply""#))
+            // An applicant named in the form is not taken: an enterprise applies for its own.
+            let form = [
+                ("csrf", csrf), ("ref", "C-N"), ("programme", "sh-innovation-voucher"), ("year", "2023"),
+                ("requested", "5万"), ("date", "2023-01-10"), ("applicant", ServerTests.b),
+            ]
+            let first = try await ConsoleTests.post(client, "/console/apply", cookies: enterprise, form: form)
+            #expect(first.status == 200 && first.body.contains("recorded: event"), "\(first.body.prefix(600))")
+            #expect(first.body.contains("<td>C-N</td>"))
+            let again = try await ConsoleTests.post(client, "/console/apply", cookies: enterprise, form: form)
+            #expect(again.body.contains("already recorded"), "\(again.body.prefix(600))")
+            // A bad amount is refused, and nothing is recorded.
+            let head = try world.ledger.chainHead()
+            let bad = try await ConsoleTests.post(
+                client,
+                "/console/apply",
+                cookies: enterprise,
+                form: [
+                    ("csrf", csrf), ("ref", "C-X"), ("programme", "sh-innovation-voucher"), ("year", "2023"),
+                    ("requested", "五块"),
+                ]
+            )
+            #expect(bad.status == 422)
+            #expect(try world.ledger.chainHead() == head)
+            let (reviewer, _) = try await ConsoleTests.signIn(client, .districtReviewer)
+            let queue = try await ConsoleTests.get(client, "/console/claims", cookies: reviewer)
+            #expect(queue.body.contains("C-N"))
+        }
+        let applicant = try world.ledger.rawRead { db in
+            try String.fetchOne(db, sql: "SELECT applicant_id FROM claim WHERE ref = 'C-N'")
+        }
+        #expect(applicant == ServerTests.a)
     }
 
     @Test func anEventsSubjectAndAmountAreReadFromItsRequest() {
