@@ -337,13 +337,20 @@ extension Console {
         }
     }
 
-    /// A required amount, in any form the command line reads.
-    static func money(_ name: String, in form: [String: [String]], _ words: Words) throws -> Money {
-        guard let text = field(name, in: form) else { throw APIFailure.invalid("\(words[name]): \(words["required"])") }
+    /// A required amount, in any form the command line reads; `label` names the field in a
+    /// refusal (the field's own word by default).
+    static func money(
+        _ name: String,
+        in form: [String: [String]],
+        _ words: Words,
+        label: String? = nil
+    ) throws -> Money {
+        let label = label ?? words[name]
+        guard let text = field(name, in: form) else { throw APIFailure.invalid("\(label): \(words["required"])") }
         do {
             return try Money.parse(text)
         } catch {
-            throw APIFailure.invalid("\(words[name]) \"\(text)\": \(error)")
+            throw APIFailure.invalid("\(label) \"\(text)\": \(error)")
         }
     }
 }

@@ -123,7 +123,9 @@ extension Console {
             year: year,
             requested: try Self.money("requested", in: form, words),
             project: Self.field("project", in: form),
-            paid: try Self.field("paid", in: form).map { _ in try Self.money("paid", in: form, words) }
+            paid: try Self.field("paid", in: form).map { _ in
+                try Self.money("paid", in: form, words, label: words["paidFees"])
+            }
         )
         let context = EventContext(
             idempotencyKey: "claim:\(ref)",

@@ -226,7 +226,7 @@ import VoucherStorage
             )
             #expect(bad.status == 422, "\(bad.status)")
             #expect(try world.ledger.chainHead() == head)
-            // With the reason and who approved it, such a code is registered (the report lists it).
+            // With the reason and who approved it, such a code is registered, and both are kept.
             let approved = try await post(
                 "/console/registry",
                 [
@@ -284,6 +284,14 @@ import VoucherStorage
             #expect(oddKind.status == 422 && oddKind.body.contains("charity"))
         }
         #expect(try world.ledger.provider(provider).name == "新检测中心")
+        let override = try world.ledger.rawRead { db in
+            try String.fetchOne(
+                db,
+                sql: "SELECT override_reason || ' / ' || override_by FROM provider WHERE id = ?",
+                arguments: [wrong]
+            )
+        }
+        #expect(override == "营业执照为旧版 / 李主任")
         #expect(try world.ledger.providerStatus(provider).count == 1)
         #expect(try world.ledger.applicant(applicant).attributes == ["high-tech", "jic-member"])
         let appropriation = try #require(
@@ -376,20 +384,25 @@ import VoucherStorage
                 "/console/apply",
                 cookies: enterprise,
                 form: [
-                    ("csrf", csrf), ("ref", "C-X"), ("programme", "sh-innovation-voucher"), ("year", "2023"),
+                    ("csrf", csrf), ("ref", "C-X"), ("programme", "sh-innovation-voucher"), ("year", "2024"),
                     ("requested", "五块"),
                 ]
             )
-            #expect(bad.status == 422)
+            #expect(bad.status == 422 && bad.body.contains("五块"), "\(bad.body.prefix(600))")
             #expect(try world.ledger.chainHead() == head)
             let (reviewer, _) = try await ConsoleTests.signIn(client, .districtReviewer)
             let queue = try await ConsoleTests.get(client, "/console/claims", cookies: reviewer)
             #expect(queue.body.contains("C-N"))
         }
-        let applicant = try world.ledger.rawRead { db in
-            try String.fetchOne(db, sql: "SELECT applicant_id FROM claim WHERE ref = 'C-N'")
+        let recorded = try world.ledger.rawRead { db in
+            try String.fetchOne(
+                db,
+                sql:
+                    "SELECT c.applicant_id || ' ' || e.idempotency_key FROM claim c JOIN event e ON e.seq = c.event_seq WHERE c.ref = 'C-N'"
+            )
         }
-        #expect(applicant == ServerTests.a)
+        // For its own applicant, under the key `POST /api/v1/claims` and `voucher claim` use.
+        #expect(recorded == "\(ServerTests.a) claim:C-N")
     }
 
     @Test func anEventsSubjectAndAmountAreReadFromItsRequest() {
