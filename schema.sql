@@ -383,6 +383,25 @@ CREATE TABLE recovery_receipt (
 
 CREATE INDEX recovery_receipt_by_use ON recovery_receipt(use_seq);
 
+-- MARK: late filings (version 9)
+--
+-- The uses filed for redemption past their deadline, with how many days late: the report counts
+-- them and lists the most days late first. Recomputed by `voucher verify`.
+CREATE TABLE late_item (
+    filing_seq INTEGER NOT NULL REFERENCES redemption_filing(event_seq),
+    use_seq INTEGER NOT NULL REFERENCES voucher_use(event_seq),
+    programme_id TEXT NOT NULL,
+    year INTEGER NOT NULL,
+    filed_on TEXT NOT NULL CHECK (filed_on GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    days_late INTEGER NOT NULL,
+    PRIMARY KEY (filing_seq, use_seq)
+) STRICT, WITHOUT ROWID;
+
+-- How many were filed by a date: a programme year's rows in order of the day they were filed.
+CREATE INDEX late_item_by_day ON late_item(programme_id, year, filed_on);
+-- The most days late first.
+CREATE INDEX late_item_by_lateness ON late_item(programme_id, days_late DESC, filed_on, year);
+
 -- MARK: append-only: no ledger row is ever changed or removed
 
 CREATE TRIGGER event_no_update BEFORE UPDATE ON event BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: event cannot be updated'); END;
@@ -423,3 +442,5 @@ CREATE TRIGGER recovery_no_update BEFORE UPDATE ON recovery BEGIN SELECT RAISE(A
 CREATE TRIGGER recovery_no_delete BEFORE DELETE ON recovery BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: recovery cannot be deleted'); END;
 CREATE TRIGGER recovery_receipt_no_update BEFORE UPDATE ON recovery_receipt BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: recovery_receipt cannot be updated'); END;
 CREATE TRIGGER recovery_receipt_no_delete BEFORE DELETE ON recovery_receipt BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: recovery_receipt cannot be deleted'); END;
+CREATE TRIGGER late_item_no_update BEFORE UPDATE ON late_item BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: late_item cannot be updated'); END;
+CREATE TRIGGER late_item_no_delete BEFORE DELETE ON late_item BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: late_item cannot be deleted'); END;

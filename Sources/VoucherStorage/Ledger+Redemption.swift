@@ -37,6 +37,16 @@ extension Ledger {
                 for item in items {
                     try RedemptionItemRecord(filingSeq: seq, useSeq: item.use.seq, pastDeadline: item.pastDeadline)
                         .insertRow(db)
+                    if item.pastDeadline {
+                        try LateItemRecord(
+                            filingSeq: seq,
+                            useSeq: item.use.seq,
+                            programmeID: item.use.programme,
+                            year: Int64(item.use.year),
+                            filedOn: context.businessDate.iso,
+                            daysLate: Int64(item.daysLate)
+                        ).insertRow(db)
+                    }
                 }
             }
         }

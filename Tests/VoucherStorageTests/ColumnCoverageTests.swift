@@ -329,7 +329,7 @@ struct ColumnCoverageTests {
         func event(_ name: String) -> String { "event \(Int64.fromDatabaseValue(value(name)).map { "\($0)" } ?? "?")" }
         switch table {
         case "event": return [event("seq")]
-        case "redemption_item": return [event("filing_seq")]
+        case "redemption_item", "late_item": return [event("filing_seq")]
         case "account": return [String.fromDatabaseValue(value("id")) ?? "?"]
         case "use_total":
             let key = String.fromDatabaseValue(value("key")) ?? ""

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import VoucherDomain
 import VoucherStorage
@@ -57,5 +58,73 @@ import VoucherStorage
         let early = try fixture.ledger.exceptions(delta, period: .through(day("2022-05-31")), limit: 20)
         #expect(early.counts == ReportExceptions.Counts(reversals: 0, overrides: 0, lateRedemptions: 0))
         #expect(early.isEmpty)
+    }
+
+    /// The late filings of a report to any date are those filed by then whose filing was not
+    /// reversed by then, most days late first: worked out here from how the ledger was made, for
+    /// every week from before the first filing to after the last reversal.
+    @Test func theLateFilingsToAnyDateAreThoseFiledAndNotReversedByThen() throws {
+        let fixture = try Self.ledger()
+        let reversals: [Int: BusinessDate] = [3: day("2022-10-20"), 5: day("2022-12-20"), 29: day("2022-11-02")]
+        for (i, date) in reversals.sorted(by: { $0.key < $1.key }) {
+            let seq = try #require(
+                try fixture.ledger.rawRead { db in
+                    try Int64.fetchOne(
+                        db,
+                        sql: "SELECT event_seq FROM redemption_filing WHERE ref = ?",
+                        arguments: ["R-\(i)"]
+                    )
+                }
+            )
+            try fixture.ledger.reverse(event: seq, reason: "filed twice", context: fixture.next(date.iso))
+        }
+        struct Late: Equatable {
+            var filing: String
+            var use: String
+            var deadline: BusinessDate
+            var filedOn: BusinessDate
+        }
+        let filed = (0..<30).map { i in
+            let deadline = day("2022-05-01").adding(days: i % 28 + 90)
+            return (
+                i,
+                Late(
+                    filing: "R-\(i)",
+                    use: "L-\(i)",
+                    deadline: deadline,
+                    filedOn: deadline.adding(days: 10 + (i * 7) % 31)
+                )
+            )
+        }
+        var through = day("2022-08-01")
+        var seen: Set<Int> = []
+        while through <= day("2023-01-15") {
+            let expected = filed.filter { i, late in
+                late.filedOn <= through && !(reversals[i].map { $0 <= through } ?? false)
+            }.map(\.1).sorted { a, b in
+                let (x, y) = (a.deadline.days(until: a.filedOn), b.deadline.days(until: b.filedOn))
+                if x != y { return x > y }
+                if a.filedOn != b.filedOn { return a.filedOn < b.filedOn }
+                return a.filing < b.filing
+            }
+            for period in [ReportPeriod.through(through), ReportPeriod(year: 2022, through: through)] {
+                let every = try fixture.ledger.exceptions(delta, period: period)
+                let listed = try fixture.ledger.exceptions(delta, period: period, limit: 5)
+                let got = every.lateRedemptions.map {
+                    Late(filing: $0.filing, use: $0.use, deadline: $0.deadline, filedOn: $0.filedOn)
+                }
+                #expect(got == expected, "through \(through.iso)")
+                #expect(every.counts.lateRedemptions == expected.count, "through \(through.iso)")
+                #expect(listed.counts.lateRedemptions == expected.count, "through \(through.iso)")
+                #expect(listed.lateRedemptions == Array(every.lateRedemptions.prefix(5)))
+            }
+            // A year with none.
+            let other = try fixture.ledger.exceptions(delta, period: ReportPeriod(year: 2023, through: through))
+            #expect(other.counts.lateRedemptions == 0 && other.lateRedemptions.isEmpty)
+            seen.insert(expected.count)
+            through = through.adding(days: 7)
+        }
+        // The weeks saw none, some, all 30 and fewer again once filings were reversed.
+        #expect(seen.contains(0) && seen.contains(30) && seen.contains(27))
     }
 }

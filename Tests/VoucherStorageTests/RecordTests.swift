@@ -104,6 +104,16 @@ struct RecordTests {
         try roundTrip(FilingRecord(eventSeq: 6, ref: "R", providerID: "L"))
         try roundTrip(RedemptionItemRecord(filingSeq: 6, useSeq: 5, pastDeadline: true))
         try roundTrip(
+            LateItemRecord(
+                filingSeq: 6,
+                useSeq: 5,
+                programmeID: "sh-innovation-voucher",
+                year: 2022,
+                filedOn: "2022-09-01",
+                daysLate: 24
+            )
+        )
+        try roundTrip(
             SettlementRecord(
                 eventSeq: 7,
                 filingSeq: 6,

@@ -38,7 +38,16 @@ public struct UseForRedemption: Sendable, Hashable {
 /// One use of a filing, and whether it was filed after its deadline.
 public struct FiledUse: Sendable, Hashable {
     public var use: UseForRedemption
-    public var pastDeadline: Bool
+    /// How many days after its deadline the use was filed; 0 when in time or it has none.
+    public var daysLate: Int
+
+    public var pastDeadline: Bool { daysLate > 0 }
+
+    /// A use filed on `date`: late by the days from its deadline to the date.
+    public init(use: UseForRedemption, filedOn date: BusinessDate) {
+        self.use = use
+        self.daysLate = use.redemptionDeadline.map { max($0.days(until: date), 0) } ?? 0
+    }
 }
 
 /// A settlement as recorded in the `settlement` fact row and its event's payload.
@@ -132,7 +141,7 @@ extension Lifecycle {
                 throw .redemption(use: use.ref, reason: "belongs to \(use.programme); file each programme separately")
             }
             programmeID = use.programme
-            items.append(FiledUse(use: use, pastDeadline: use.redemptionDeadline.map { date > $0 } ?? false))
+            items.append(FiledUse(use: use, filedOn: date))
         }
         let payload = CanonicalJSON.object([
             "ref": .string(ref), "provider": .string(providerID),

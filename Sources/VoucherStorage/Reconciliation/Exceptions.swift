@@ -5,7 +5,7 @@ import VoucherDomain
 extension ReconciliationQueries {
     /// The exceptions of a programme's period: reversals recorded, parties with an overridden
     /// credit code that took part, uses filed for redemption after their deadline (found by
-    /// the partial index of late items: the CROSS JOINs keep SQLite from starting at the uses), and
+    /// the late items kept apart, `late_item`, most days late first), and
     /// filings by a provider on a day it was suspended.
     ///
     /// With a `limit`, at most that many of each kind, the most significant first: reversals by the
@@ -94,25 +94,41 @@ extension ReconciliationQueries {
                 approvedBy: $0["override_by"]
             )
         }
-        let lateOfThePeriod = """
-            FROM redemption_item i CROSS JOIN redemption_filing f ON f.event_seq = i.filing_seq
-            CROSS JOIN voucher_use u ON u.event_seq = i.use_seq CROSS JOIN event e ON e.seq = f.event_seq
-            WHERE i.past_deadline = 1 AND u.programme_id = :programme \(useYear) AND e.business_date <= :through
-            AND NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = f.event_seq AND r.business_date <= :through)
-            """
-        // Counted in the same pass as they are put in order (a window over every late item).
+        // The late items (schema v9: kept apart, with how many days late) filed by the period's
+        // last day, less those of filings reversed by then: reversals are few, so both counts read
+        // an index and no use.
+        // (The second count goes from each reversal to its filing's items: `r.reverses > 0` reads
+        // the reversals from their index, and the unary `+` keeps SQLite from walking the items of
+        // the programme instead; without them it read every event.)
+        let lateYear = period.year == nil ? "" : "AND l.year = :year"
+        let lateYearUnindexed = period.year == nil ? "" : "AND +l.year = :year"
+        let lateCount =
+            try db.fetchOne(
+                Int.self,
+                sql: """
+                    SELECT (SELECT COUNT(*) FROM late_item l
+                            WHERE l.programme_id = :programme \(lateYear) AND l.filed_on <= :through)
+                        - (SELECT COUNT(*) FROM event r CROSS JOIN late_item l ON l.filing_seq = r.reverses
+                            WHERE r.reverses > 0 AND r.business_date <= :through
+                            AND +l.programme_id = :programme \(lateYearUnindexed) AND +l.filed_on <= :through)
+                    """,
+                arguments: arguments
+            ) ?? 0
+        // The most days late first, walked in that order until enough are found.
         let lateRows = try db.fetchAll(
             Row.self,
             sql: """
-                SELECT f.ref AS filing, u.ref AS use, u.provider_id, u.redemption_deadline, e.business_date,
-                    COUNT(*) OVER () AS every
-                \(lateOfThePeriod)
-                ORDER BY julianday(e.business_date) - julianday(u.redemption_deadline) DESC, e.business_date, f.ref, u.ref
+                SELECT f.ref AS filing, u.ref AS use, u.provider_id, u.redemption_deadline, l.filed_on AS business_date
+                FROM late_item l INDEXED BY late_item_by_lateness
+                CROSS JOIN redemption_filing f ON f.event_seq = l.filing_seq
+                CROSS JOIN voucher_use u ON u.event_seq = l.use_seq
+                WHERE l.programme_id = :programme \(lateYear) AND l.filed_on <= :through
+                AND NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = l.filing_seq AND r.business_date <= :through)
+                ORDER BY l.days_late DESC, l.filed_on, f.ref, u.ref
                 \(limitClause)
                 """,
             arguments: arguments
         )
-        let lateCount: Int = lateRows.first?["every"] ?? 0
         exceptions.lateRedemptions = try lateRows.map {
             ReportExceptions.LateRedemption(
                 filing: $0["filing"],

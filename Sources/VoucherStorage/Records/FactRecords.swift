@@ -182,6 +182,37 @@ struct RedemptionItemRecord: Codable, Sendable, Equatable, FetchableRecord, Pers
     }
 }
 
+/// A use filed past its deadline, with its programme year, the day it was filed and how many days
+/// late (schema v9). The `late_item` table, recomputed from the item, its use and its filing.
+struct LateItemRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
+    static let databaseTableName = "late_item"
+
+    var filingSeq: Int64
+    var useSeq: Int64
+    var programmeID: String
+    var year: Int64
+    var filedOn: String
+    var daysLate: Int64
+
+    enum CodingKeys: String, CodingKey, ColumnExpression, CaseIterable {
+        case filingSeq = "filing_seq"
+        case useSeq = "use_seq"
+        case programmeID = "programme_id"
+        case year
+        case filedOn = "filed_on"
+        case daysLate = "days_late"
+    }
+
+    typealias Columns = CodingKeys
+
+    static let insertSQL = insertStatement(orIgnore: false)
+    static let insertOrIgnoreSQL = insertStatement(orIgnore: true)
+
+    var columnValues: StatementArguments {
+        [filingSeq, useSeq, programmeID, year, filedOn, daysLate]
+    }
+}
+
 /// How a filed use was settled. The `settlement` table.
 struct SettlementRecord: Codable, Sendable, Equatable, FetchableRecord, PersistableRecord, LedgerRecord {
     static let databaseTableName = "settlement"

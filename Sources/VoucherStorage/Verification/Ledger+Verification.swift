@@ -32,7 +32,8 @@ extension Ledger {
                 (
                     try LedgerVerifier.factsDigest(db, bounds: stretches.bounds),
                     try LedgerVerifier.verifyProgrammes(db),
-                    try LedgerVerifier.verifyUseTotals(db) + LedgerVerifier.verifyAccountRows(db),
+                    try LedgerVerifier.verifyUseTotals(db) + LedgerVerifier.verifyAccountRows(db)
+                        + LedgerVerifier.verifyLateItems(db),
                     try LedgerVerifier.verifyStretches(db, stretches)
                 )
             }

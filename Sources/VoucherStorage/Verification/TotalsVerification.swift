@@ -32,6 +32,39 @@ extension LedgerVerifier {
         return problems
     }
 
+    /// Compares `late_item` (schema v9) with the items filed past their deadline, each with its
+    /// use's programme and year, its filing's day and the days from its use's deadline to that
+    /// day: the first row missing, changed or added, if any.
+    static func verifyLateItems(_ db: Database) throws -> [VerificationReport.Problem] {
+        let columns = "filing_seq, use_seq, programme_id, year, filed_on, days_late"
+        let expected = """
+            SELECT i.filing_seq, i.use_seq, u.programme_id, u.year, e.business_date,
+                COALESCE(CAST(julianday(e.business_date) - julianday(u.redemption_deadline) AS INTEGER), 0)
+            FROM redemption_item i JOIN voucher_use u ON u.event_seq = i.use_seq JOIN event e ON e.seq = i.filing_seq
+            WHERE i.past_deadline = 1
+            """
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT filing_seq, use_seq, 0 AS kept FROM (\(expected) EXCEPT SELECT \(columns) FROM late_item)
+                UNION ALL
+                SELECT filing_seq, use_seq, 1 AS kept FROM (SELECT \(columns) FROM late_item EXCEPT \(expected))
+                ORDER BY filing_seq, use_seq, kept LIMIT 1
+                """
+        )
+        guard let row else { return [] }
+        let kept: Bool = row["kept"]
+        return [
+            .init(
+                event: row["filing_seq"],
+                message: "the late_item row of use event \(row["use_seq"] as Int64) "
+                    + (kept
+                        ? "is not what its redemption item, its use and its filing say (an item filed past its deadline)"
+                        : "is missing: the item was filed past its deadline")
+            )
+        ]
+    }
+
     /// The account rows whose columns beside the id are not what the id says (``LedgerAccount/id``:
     /// `type/programme/year`, and `/party` for the kinds that have one): the first, if any.
     static func verifyAccountRows(_ db: Database) throws -> [VerificationReport.Problem] {
