@@ -298,6 +298,45 @@ struct VerificationTests {
         #expect(problem.message.contains("is missing"))
     }
 
+    /// A late item made up for a use filed in time is named by its filing; so is a real one removed.
+    @Test func aLateFilingMadeUpOrRemovedIsCaught() throws {
+        let (fixture, useSeq) = try Self.ledger()
+        let filing = try #require(
+            try fixture.ledger.rawRead { db in
+                try Int64.fetchOne(db, sql: "SELECT event_seq FROM redemption_filing WHERE ref = 'R-1'")
+            }
+        )
+        try fixture.ledger.writer.writeWithoutTransaction { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO late_item (filing_seq, use_seq, programme_id, year, filed_on, days_late)
+                    VALUES (?, ?, 'sh-innovation-voucher', 2022, '2022-06-01', 3)
+                    """,
+                arguments: [filing, useSeq]
+            )
+        }
+        let problem = try #require(try fixture.ledger.verify().problem)
+        #expect(problem.event == filing)
+        #expect(problem.message.contains("late_item row of use event \(useSeq) names no item filed past its deadline"))
+
+        // A ledger with a late filing, its row removed.
+        let late = try LedgerFixture()
+        try late.grantQuota("C-1", applicant: late.alpha, amount: "30万")
+        let use = try late.use("U-1", applicant: late.alpha, amount: "10万", on: "2022-03-01")
+        let filed = try late.ledger.fileRedemption(
+            RedemptionFilingRequest(ref: "R-1", providerID: late.lab, useRefs: ["U-1"]),
+            context: late.next("2022-12-20")
+        )
+        #expect(try late.ledger.verify().problem == nil)
+        try late.ledger.writer.writeWithoutTransaction { db in
+            try Self.dropTriggers(db)
+            try db.execute(sql: "DELETE FROM late_item")
+        }
+        let missing = try #require(try late.ledger.verify().problem)
+        #expect(missing.event == filed.seq)
+        #expect(missing.message.contains("late_item row of use event \(use.seq) is missing"))
+    }
+
     @Test func aLedgerFromBeforeTheUseTotalsGainsThemFilledIn() throws {
         let (fixture, _) = try Self.ledger()
         let before = try fixture.ledger.breakdowns(try ProgrammeID("sh-innovation-voucher"), period: .through(.latest))

@@ -34,35 +34,47 @@ extension LedgerVerifier {
 
     /// Compares `late_item` (schema v9) with the items filed past their deadline, each with its
     /// use's programme and year, its filing's day and the days from its use's deadline to that
-    /// day: the first row missing, changed or added, if any.
+    /// day: the first row missing or changed, or else, when there are more rows than late items,
+    /// the first row of no late item. (One pass over the items, each looked up in the table; the
+    /// counts of both then say whether any row is left over.)
     static func verifyLateItems(_ db: Database) throws -> [VerificationReport.Problem] {
-        let columns = "filing_seq, use_seq, programme_id, year, filed_on, days_late"
-        let expected = """
-            SELECT i.filing_seq, i.use_seq, u.programme_id, u.year, e.business_date,
-                COALESCE(CAST(julianday(e.business_date) - julianday(u.redemption_deadline) AS INTEGER), 0)
-            FROM redemption_item i JOIN voucher_use u ON u.event_seq = i.use_seq JOIN event e ON e.seq = i.filing_seq
-            WHERE i.past_deadline = 1
-            """
-        let row = try Row.fetchOne(
+        func problem(_ row: Row, _ what: String) -> [VerificationReport.Problem] {
+            [.init(event: row[0], message: "the late_item row of use event \(row[1] as Int64) \(what)")]
+        }
+        if let row = try Row.fetchOne(
             db,
             sql: """
-                SELECT filing_seq, use_seq, 0 AS kept FROM (\(expected) EXCEPT SELECT \(columns) FROM late_item)
-                UNION ALL
-                SELECT filing_seq, use_seq, 1 AS kept FROM (SELECT \(columns) FROM late_item EXCEPT \(expected))
-                ORDER BY filing_seq, use_seq, kept LIMIT 1
+                SELECT i.filing_seq, i.use_seq, l.filing_seq IS NULL FROM redemption_item i
+                JOIN voucher_use u ON u.event_seq = i.use_seq JOIN event e ON e.seq = i.filing_seq
+                LEFT JOIN late_item l ON l.filing_seq = i.filing_seq AND l.use_seq = i.use_seq
+                WHERE i.past_deadline = 1 AND (l.filing_seq IS NULL OR l.programme_id IS NOT u.programme_id
+                    OR l.year IS NOT u.year OR l.filed_on IS NOT e.business_date
+                    OR l.days_late IS NOT COALESCE(
+                        CAST(julianday(e.business_date) - julianday(u.redemption_deadline) AS INTEGER), 0))
+                ORDER BY i.filing_seq, i.use_seq LIMIT 1
                 """
-        )
-        guard let row else { return [] }
-        let kept: Bool = row["kept"]
-        return [
-            .init(
-                event: row["filing_seq"],
-                message: "the late_item row of use event \(row["use_seq"] as Int64) "
-                    + (kept
-                        ? "is not what its redemption item, its use and its filing say (an item filed past its deadline)"
-                        : "is missing: the item was filed past its deadline")
+        ) {
+            return problem(
+                row,
+                row[2]
+                    ? "is missing: the item was filed past its deadline"
+                    : "is not what its redemption item, its use and its filing say"
             )
-        ]
+        }
+        let kept = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM late_item") ?? 0
+        let late = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM redemption_item WHERE past_deadline = 1") ?? 0
+        guard kept != late,
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT l.filing_seq, l.use_seq FROM late_item l
+                    WHERE NOT EXISTS (SELECT 1 FROM redemption_item i
+                        WHERE i.filing_seq = l.filing_seq AND i.use_seq = l.use_seq AND i.past_deadline = 1)
+                    ORDER BY l.filing_seq, l.use_seq LIMIT 1
+                    """
+            )
+        else { return [] }
+        return problem(row, "names no item filed past its deadline")
     }
 
     /// The account rows whose columns beside the id are not what the id says (``LedgerAccount/id``:
