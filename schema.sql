@@ -359,7 +359,8 @@ CREATE TABLE account_day_total (
     PRIMARY KEY (programme_id, account_type, day, year)
 ) STRICT, WITHOUT ROWID;
 
--- The report lists the uses filed for redemption past their deadline: a few among many.
+-- The items filed past their deadline (version 4): once the report's way to them; since version 9,
+-- verify's and the v9 migration's.
 CREATE INDEX redemption_item_past_deadline ON redemption_item(filing_seq) WHERE past_deadline = 1;
 
 -- MARK: recovery (version 8)
