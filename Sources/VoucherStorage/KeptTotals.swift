@@ -164,6 +164,13 @@ final class KeptTotals: @unchecked Sendable {
     private var accountDays: [AccountDayKey: Int64] = [:]
     /// The changes of the operation under way, to take back if it fails.
     private var journal: [Change] = []
+    /// Accounts whose row is known to exist, with the balance the row holds (without what is
+    /// pending): the appends of a batch then neither insert the row again nor read it for each
+    /// posting. Rows are never deleted, and a batch whose operation fails after writing is
+    /// abandoned whole, so what is known stays true for the transaction.
+    private var accountRows: [String: Int64] = [:]
+    /// Accounts remembered at most (about 17 MB): past it, they are forgotten and read again.
+    static let accountRowsHeld = 131_072
 
     private enum Change {
         case balance(String, AccountDayKey, Int64)
@@ -196,6 +203,32 @@ final class KeptTotals: @unchecked Sendable {
     /// The balance change pending for an account.
     func pendingBalance(_ account: String) -> Int64 { balances[account] ?? 0 }
 
+    /// The balance an account's row holds, without what is pending (0 when it has no row yet).
+    func storedBalance(_ id: String, _ db: Database) throws -> Int64 {
+        if let known = accountRows[id] { return known }
+        guard
+            let stored = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT balance FROM account WHERE id = ?"),
+                arguments: [id]
+            )
+        else { return 0 }
+        rememberRow(id, balance: stored)
+        return stored
+    }
+
+    /// Inserts an account's row, with a zero balance, unless it has one.
+    func insertRowIfNew(_ account: AccountRecord, _ db: Database) throws {
+        guard accountRows[account.id] == nil else { return }
+        try account.insertRow(db, orIgnore: true)
+        // Inserted, it holds the zero it was given; ignored, its balance is read when asked.
+        if db.changesCount == 1 { rememberRow(account.id, balance: account.balance) }
+    }
+
+    private func rememberRow(_ id: String, balance: Int64) {
+        if accountRows.count >= Self.accountRowsHeld { accountRows.removeAll(keepingCapacity: true) }
+        accountRows[id] = balance
+    }
+
     /// The use totals pending for a key.
     func pendingUse(_ key: UseTotalKey) -> UseTotals { useTotals[key] ?? UseTotals() }
 
@@ -224,6 +257,7 @@ final class KeptTotals: @unchecked Sendable {
             let update = try db.cachedStatement(sql: "UPDATE account SET balance = balance + ? WHERE id = ?")
             for (account, change) in balances.sorted(by: { ByteOrder.compare($0.key, $1.key) < 0 }) where change != 0 {
                 try update.execute(arguments: [change, account])
+                accountRows[account]? &+= change
             }
             balances.removeAll(keepingCapacity: true)
         }

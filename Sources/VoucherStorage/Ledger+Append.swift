@@ -219,14 +219,15 @@ enum EventAppender {
         try insertFacts(seq)
         for (line, posting) in ordered.enumerated() {
             let account = posting.account
-            try AccountRecord(
+            let row = AccountRecord(
                 id: accountIDs[line],
                 type: account.kind.rawValue,
                 programmeID: account.programme.value,
                 year: account.year,
                 partyID: account.party,
                 balance: 0
-            ).insertRow(db, orIgnore: true)
+            )
+            if let kept { try kept.insertRowIfNew(row, db) } else { try row.insertRow(db, orIgnore: true) }
             try PostingRecord(
                 eventSeq: seq,
                 line: Int64(line + 1),
@@ -267,11 +268,13 @@ enum EventAppender {
 
     /// The balance of one account now: its row's, with what is pending in the kept totals.
     static func balance(_ db: Database, _ account: LedgerAccount) throws -> Money {
+        let id = account.id
+        if let kept = Ledger.kept { return Money(fen: try kept.storedBalance(id, db) &+ kept.pendingBalance(id)) }
         let stored = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT balance FROM account WHERE id = ?"),
-            arguments: [account.id]
+            arguments: [id]
         )
-        return Money(fen: (stored ?? 0) &+ (Ledger.kept?.pendingBalance(account.id) ?? 0))
+        return Money(fen: stored ?? 0)
     }
 }
 

@@ -645,6 +645,26 @@ struct BatchMemoTests {
         #expect(try fixture.ledger.verify().isValid)
     }
 
+    /// A batch remembers the balance each account's row holds. Its pending totals written in the
+    /// middle (as a long import does) move into the rows, and the next use still sees what is left.
+    @Test func aQuotaSpentBeforeTheTotalsAreWrittenStillBoundsTheNextUse() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "1万")
+        let quota = LedgerAccount(.quota, programme: shanghai, year: 2022, party: fixture.alpha)
+        let (amounts, left) = try fixture.ledger.batch {
+            let first = try fixture.use("U-1", applicant: fixture.alpha, amount: "1.6万")
+            try fixture.ledger.readWithTotals { _ in }
+            let second = try fixture.use("U-2", applicant: fixture.alpha, amount: "1.6万")
+            #expect(throws: LedgerError.self) { try fixture.use("U-3", applicant: fixture.alpha, amount: "1万") }
+            return (
+                [first.amount, second.amount], try fixture.ledger.read { db in try fixture.ledger.balance(db, quota) }
+            )
+        }
+        #expect(amounts == [yuan("8000"), yuan("2000")])
+        #expect(left == .zero)
+        #expect(try fixture.ledger.verify().isValid)
+    }
+
     /// A use refused after its event row was written (here by a trigger the rules know nothing of)
     /// abandons its batch, even when the caller goes on: nothing of the batch is recorded.
     @Test func aUseRefusedAfterItsEventWasWrittenAbandonsItsBatch() throws {
