@@ -51,10 +51,12 @@ extension Ledger {
 
     /// A provider's suspensions and reinstatements, in the order recorded.
     func providerStatus(_ db: Database, _ providerID: String) throws -> [ProviderStatusFact] {
-        try ProviderStatusRecord.fetchAll(
-            db.cachedStatement(sql: "SELECT * FROM provider_status WHERE provider_id = ? ORDER BY event_seq"),
-            arguments: [providerID]
-        ).compactMap(\.fact)
+        try BatchMemo.recall(providerID, in: \.providerStatuses) {
+            try ProviderStatusRecord.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM provider_status WHERE provider_id = ? ORDER BY event_seq"),
+                arguments: [providerID]
+            ).compactMap(\.fact)
+        }
     }
 
     /// The provider's suspensions and reinstatements, for `voucher provider status`.

@@ -452,6 +452,8 @@ final class BatchMemo {
     var applicants: [String: RegisteredApplicant] = [:]
     var providers: [String: RegisteredProvider] = [:]
     var products: [String: RegisteredProduct] = [:]
+    /// A provider's suspensions and reinstatements, in the order recorded.
+    var providerStatuses: [String: [ProviderStatusFact]] = [:]
     /// An applicant's claims with a current grant in a programme, keyed by both.
     var grantedQuotas: [QuotaKey: [StoredQuota]] = [:]
     /// The last event's sequence number and hash.
@@ -491,6 +493,7 @@ final class BatchMemo {
         applicants.removeAll()
         providers.removeAll()
         products.removeAll()
+        providerStatuses.removeAll()
         grantedQuotas.removeAll()
         head = nil
     }

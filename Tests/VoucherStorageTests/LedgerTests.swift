@@ -645,6 +645,25 @@ struct BatchMemoTests {
         #expect(try fixture.ledger.verify().isValid)
     }
 
+    /// A batch remembers each provider's suspensions; suspending one in the batch is seen by the next use.
+    @Test func aProviderSuspendedInTheSameBatchTakesNoMoreUses() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
+        let refused = try fixture.ledger.batch {
+            _ = try fixture.use("U-1", applicant: fixture.alpha, amount: "1万", on: "2022-05-10")
+            try fixture.ledger.changeProviderStatus(
+                providerID: fixture.lab,
+                status: .suspended,
+                reason: "检测报告造假",
+                context: fixture.next("2022-06-01")
+            )
+            return #expect(throws: LedgerError.self) {
+                try fixture.use("U-2", applicant: fixture.alpha, amount: "1万", on: "2022-06-15")
+            }
+        }
+        #expect(refused?.description.hasPrefix("provider \(fixture.lab) is suspended from 2022-06-01") == true)
+    }
+
     /// A batch remembers the balance each account's row holds. Its pending totals written in the
     /// middle (as a long import does) move into the rows, and the next use still sees what is left.
     @Test func aQuotaSpentBeforeTheTotalsAreWrittenStillBoundsTheNextUse() throws {
