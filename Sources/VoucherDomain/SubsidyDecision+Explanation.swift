@@ -43,7 +43,10 @@ private struct Words {
 
     init(_ language: Language) { self.language = language }
 
-    private func pick(_ zh: String, _ en: String) -> String { language == .zh ? zh : en }
+    /// The line in this language; only that one is put together.
+    private func pick(_ zh: @autoclosure () -> String, _ en: @autoclosure () -> String) -> String {
+        language == .zh ? zh() : en()
+    }
 
     var bindingMark: String { pick(" ← 约束", " ← binding") }
 
