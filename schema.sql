@@ -1,4 +1,4 @@
--- voucher-ledger: the schema a ledger has once every migration has run (version 8). This file
+-- voucher-ledger: the schema a ledger has once every migration has run (version 10). This file
 -- documents it; the migrations in Sources/VoucherStorage/Migrations/ make it, one file each, never
 -- edited once landed, and a test holds a ledger migrated from nothing equal to this file.
 -- Version 2 added the use totals; 3 dropped an index of postings by account; 4 added the index of
@@ -6,7 +6,8 @@
 -- file's application id; 7 dropped the triggers that kept the balances and use totals (the ledger's
 -- code keeps them, writing a batch's changes once each); 8 added applicants' attributes, uses'
 -- invoices, providers' suspensions, appropriations, recoveries and the event kinds
--- 'provider-status', 'budget', 'recovery' and 'recovery-received' (issue 12's controls).
+-- 'provider-status', 'budget', 'recovery' and 'recovery-received' (issue 12's controls); 9 kept
+-- the late filings apart (`late_item`); 10 rebuilt `event` without the unique index of its hash.
 --
 -- Money is INTEGER fen (0.01 CNY); dates are TEXT 'YYYY-MM-DD'; hashes are lower-case hex SHA-256.
 -- Every fact is one row of `event`, chained by hash; the other ledger tables hold the event's
@@ -34,7 +35,7 @@ CREATE TABLE event (
     payload TEXT NOT NULL,
     explanation TEXT,
     prev_hash TEXT NOT NULL,
-    hash TEXT NOT NULL UNIQUE
+    hash TEXT NOT NULL
 ) STRICT;
 
 CREATE INDEX event_by_programme ON event(programme_id, kind, business_date);

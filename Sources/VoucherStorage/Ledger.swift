@@ -124,6 +124,7 @@ public struct Ledger: Sendable {
         ("v7 totals kept by the ledger's code", PackageResources.v7_sql),
         ("v8 controls: attributes, invoices, provider status", PackageResources.v8_sql),
         ("v9 late filings kept apart", PackageResources.v9_sql),
+        ("v10 no unique index of event hashes", PackageResources.v10_sql),
     ]
 
     /// SQLite's application id of a ledger file (`VLDR`), set by migration v6.

@@ -63,9 +63,10 @@ public enum LedgerFile {
         if !isLedger {
             throw NotALedger(path: path, reason: "is a database of another program, not a voucher ledger")
         }
-        // The migrations run are always the first ones, in order (their names sort in order).
+        // The migrations run are always the first ones. (GRDB keeps them as a set, and by name
+        // "v10" sorts before "v2".)
         let known = Ledger.migrations.map(\.name)
-        if applied != Array(known.prefix(applied.count)) {
+        if Set(applied) != Set(known.prefix(applied.count)) {
             throw NotALedger(
                 path: path,
                 reason: "lists in its grdb_migrations table the migrations \(applied.map(\.visible)), which are not "
