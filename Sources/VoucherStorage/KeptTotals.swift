@@ -235,7 +235,9 @@ final class KeptTotals: @unchecked Sendable {
     /// The operation under way succeeded: its changes stay.
     func keep() { journal.removeAll(keepingCapacity: true) }
 
-    /// The operation under way failed (its savepoint rolled back): its changes go.
+    /// The operation under way failed before it wrote (a batch has no savepoints; one that wrote
+    /// abandons its batch): its changes go. `accountRows` relies on that: a row it remembers was
+    /// written, and stays.
     func takeBack() {
         for change in journal.reversed() {
             switch change {
