@@ -15,7 +15,7 @@ import VoucherDomain
 
     @Test func itGathersTheApplicantsWholeHistoryAndNothingOfAnothers() throws {
         let (ledger, url) = try Self.richLedger()
-        defer { try? FileManager.default.removeItem(at: url) }
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: url.path + suffix) } }
         let fixture = try LedgerFixture()
         let dossier = try ledger.dossier(Dossier.Scope(applicant: fixture.alpha))
         #expect(dossier.head == (try ledger.chainHead()))
@@ -64,7 +64,7 @@ import VoucherDomain
 
     @Test func aProgrammeAndYearNarrowIt() throws {
         let (ledger, url) = try Self.richLedger()
-        defer { try? FileManager.default.removeItem(at: url) }
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: url.path + suffix) } }
         let fixture = try LedgerFixture()
         let all = try ledger.dossier(Dossier.Scope(applicant: fixture.beta))
         let test = LifecycleEdgeTests.testProgramme.value
