@@ -23,7 +23,11 @@ struct LedgerOptions: ParsableArguments {
     )
     var actor: String?
 
-    var path: String { db ?? ProcessInfo.processInfo.environment["VOUCHER_DB"] ?? "vouchers.sqlite" }
+    var path: String { Self.path(db) }
+    /// `--db`, else `$VOUCHER_DB`, else vouchers.sqlite.
+    static func path(_ db: String?) -> String {
+        db ?? ProcessInfo.processInfo.environment["VOUCHER_DB"] ?? "vouchers.sqlite"
+    }
     /// Who records: `--actor`, else `VOUCHER_ACTOR` or the user; refused when none is known, so
     /// that no event is ever signed by a stand-in.
     var actorName: String {

@@ -29,7 +29,7 @@ struct Voucher: ParsableCommand {
             Redeem.self,
             Pay.self, Expire.self, Reverse.self, ProviderCommand.self, BudgetCommand.self, RecoverCommand.self,
             Policy.self, Verify.self, DossierCommand.self,
-            Digest.self,
+            Digest.self, Migrate.self,
             Export.self,
             WhatIf.self, Serve.self, UserCommand.self,
         ]
