@@ -13,7 +13,9 @@ struct Migrate: ParsableCommand {
             copies every event), which takes minutes on a large ledger: run this first, with the \
             service stopped, to see each step and how long it took. It records no event.
 
-            Exits 0 when the ledger is up to date (or, with --check, whatever is pending).
+            Exits 0 when the ledger is up to date; with --check, 3 when it has migrations to run. \
+            Should a migration fail, the ones before it stay done and it changes nothing: the \
+            message says what to do, and running this again goes on from there.
 
             Examples:
               voucher migrate --db vouchers.sqlite --check
@@ -30,8 +32,14 @@ struct Migrate: ParsableCommand {
     )
     var db: String?
     @Flag(help: "List the migrations the ledger has not run, and change nothing.") var check = false
-    @Flag(help: "Then give the free pages back to the disk (SQLite's VACUUM: needs as much free disk again).")
+    @Flag(help: "Then give the free pages back to the disk (SQLite's VACUUM: needs about twice the file's size free).")
     var vacuum = false
+
+    func validate() throws {
+        if check && vacuum {
+            throw ValidationError("--check changes nothing: give --vacuum without it to give the free pages back.")
+        }
+    }
 
     func run() throws {
         let path = LedgerOptions.path(db)
@@ -43,25 +51,44 @@ struct Migrate: ParsableCommand {
             } else {
                 Self.say("\(shown) has \(Self.count(before.pending.count)) to run (\(Self.size(before))):")
                 for name in before.pending { Self.say("  \(name)") }
-                Self.say("Run `voucher migrate --db \(shown)` with nothing else using the ledger.")
+                Self.say("Run `voucher migrate --db \(path.shellQuoted.visible)` with nothing else using the ledger.")
+                throw Exit.migrationsPending
             }
             return
         }
         if !before.pending.isEmpty {
             Self.say("\(shown): \(Self.count(before.pending.count)) to run (\(Self.size(before)))")
         }
-        let after = try guarded {
-            try LedgerMigration.run(at: path, reclaim: vacuum) { name, seconds in
-                if let seconds {
-                    Self.say(String(format: " done in %.1f s", seconds))
-                } else {
-                    Self.say("  \(name) …", terminator: "")
+        // A step's line is ended when it is done, or when it fails.
+        var lineOpen = false
+        let after: LedgerMigration.FileState
+        do {
+            after = try guarded {
+                try LedgerMigration.run(at: path, reclaim: vacuum) { name, seconds in
+                    if let seconds {
+                        Self.say(String(format: " done in %.1f s", seconds))
+                        lineOpen = false
+                    } else if lineOpen {
+                        Self.say(" run by another process meanwhile")
+                        lineOpen = false
+                    } else {
+                        Self.say("  \(name.visible) …", terminator: "")
+                        lineOpen = true
+                    }
                 }
             }
+        } catch {
+            if lineOpen { Self.say(" failed") }
+            if let now = try? LedgerMigration.inspect(at: path), !now.pending.isEmpty {
+                Self.say("Still to run: \(now.pending.joined(separator: "; ")).")
+            }
+            throw error
         }
         Self.say("\(shown) is up to date (\(Self.size(after)))")
         if after.freeBytes > after.bytes / 10, !vacuum {
-            Self.say("To give the free pages back to the disk: voucher migrate --db \(shown) --vacuum")
+            Self.say(
+                "To give the free pages back to the disk: voucher migrate --db \(path.shellQuoted.visible) --vacuum"
+            )
         }
     }
 

@@ -85,10 +85,22 @@ enum Exit {
     static let refused = ExitCode(1)
     /// The ledger does not verify, or does not extend the digest given.
     static let verificationFailed = ExitCode(2)
+    /// `voucher migrate --check`: the ledger has migrations to run.
+    static let migrationsPending = ExitCode(3)
     /// A file could not be read or the ledger could not be opened.
     static let ioError = ExitCode(74)
     /// A defect in this program: please report it.
     static let internalError = ExitCode(70)
+}
+
+extension String {
+    /// As a shell reads it back: unchanged when it holds only characters a shell leaves alone,
+    /// else in single quotes (a quote inside written as `'\''`), so that a command shown can be
+    /// pasted as it is.
+    var shellQuoted: String {
+        let plain = !isEmpty && allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0)) }
+        return plain ? self : "'" + replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
 }
 
 /// Prints to standard error, each line with its control characters shown (`\u{1B}`), so that

@@ -130,9 +130,14 @@ public struct Ledger: Sendable {
     /// SQLite's application id of a ledger file (`VLDR`), set by migration v6.
     static let applicationID: Int32 = 0x564C_4452
 
-    static var migrator: DatabaseMigrator {
+    static var migrator: DatabaseMigrator { migrator(first: migrations.count) }
+
+    /// The first `count` migrations alone (`voucher migrate` runs them one at a time: GRDB stops
+    /// the process when asked to migrate to a version before one the file has run, as it may if
+    /// another process migrates it meanwhile; migrations it does not know, it passes over).
+    static func migrator(first count: Int) -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
-        for (name, sql) in migrations {
+        for (name, sql) in migrations.prefix(count) {
             let text = String(decoding: sql, as: UTF8.self)
             migrator.registerMigration(name) { db in
                 // A ledger created by a version whose v1 already held the use totals (schema.sql was

@@ -32,8 +32,9 @@ public enum LedgerMigration {
 
     /// Runs each pending migration in its own transaction, telling `progress` before each (its
     /// name) and after it (the seconds it took). With `reclaim`, then gives the free pages back
-    /// (SQLite's VACUUM, which writes a copy of the file first: it needs as much free disk
-    /// again). Returns the file as it is after.
+    /// (SQLite's VACUUM, which writes a copy of the file first, through the journal: it needs
+    /// about twice the file's size free). Returns the file as it is after. A migration another
+    /// process ran meanwhile is passed over (its seconds are then nil twice).
     public static func run(
         at path: String,
         reclaim: Bool = false,
@@ -41,15 +42,23 @@ public enum LedgerMigration {
     ) throws -> FileState {
         try mapErrors(path) {
             guard access(path, W_OK) == 0 else {
-                throw LedgerFile.NotALedger(path: path, reason: "is read-only here: migrating it writes to it")
+                throw LedgerFile.NotALedger(path: path, reason: "is read-only here: it cannot be written to")
             }
             let queue = try open(path, readonly: false)
-            let migrator = Ledger.migrator
-            for name in try queue.read({ db in try state(db).pending }) {
-                progress(name, nil)
+            for (index, migration) in Ledger.migrations.enumerated() {
+                let applied = { try queue.read { db in try Ledger.migrator.appliedIdentifiers(db) } }
+                if try applied().contains(migration.name) { continue }
+                progress(migration.name, nil)
                 let start = Date()
-                try migrator.migrate(queue, upTo: name)
-                progress(name, Date().timeIntervalSince(start))
+                do {
+                    // Up to this one alone: GRDB never sees a target behind what the file has run.
+                    try Ledger.migrator(first: index + 1).migrate(queue)
+                } catch  where (try? applied().contains(migration.name)) == true {
+                    // Another process ran it first (this one's attempt failed and changed nothing).
+                    progress(migration.name, nil)
+                    continue
+                }
+                progress(migration.name, Date().timeIntervalSince(start))
             }
             if reclaim {
                 progress("VACUUM", nil)
@@ -69,9 +78,14 @@ public enum LedgerMigration {
         configuration.readonly = readonly
         configuration.busyMode = .timeout(30)
         configuration.foreignKeysEnabled = true
-        if !readonly {
-            // Each migration's commit reaches the disk before the next is begun (Ledger.open).
-            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+        configuration.prepareDatabase { db in
+            // The page cache a ledger opened to write has (Ledger.open), so that a migration
+            // takes as long here as when a command runs it without a word.
+            try db.execute(sql: "PRAGMA cache_size = -\(Ledger.pageCacheKiB)")
+            if !readonly {
+                // Each migration's commit reaches the disk before the next is begun (Ledger.open).
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
         }
         return try DatabaseQueue(path: path, configuration: configuration)
     }
@@ -86,17 +100,31 @@ public enum LedgerMigration {
         return FileState(pending: pending, events: events, bytes: pages * pageSize, freeBytes: free * pageSize)
     }
 
-    /// SQLite's errors said as what happened to the file, never raw.
+    /// SQLite's errors said as what happened to the file and what to do, never raw. A migration
+    /// that fails changes nothing; the ones before it stay done.
     private static func mapErrors<T>(_ path: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
-            throw LedgerStorageError(
-                message: "\(path): another process kept the ledger busy for 30 s (the service?); "
-                    + "nothing was changed by the step that waited. Stop it and run the migration again"
-            )
         } catch let error as DatabaseError {
-            throw LedgerStorageError(message: "\(path): \(error.message ?? "\(error.resultCode)")")
+            let what: String
+            switch error.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED:
+                what =
+                    "another process is using the ledger (the service?) and kept it busy; the step that "
+                    + "waited changed nothing. Stop that process and run this command again"
+            case .SQLITE_FULL:
+                what =
+                    "the disk is full; the step that failed changed nothing. Free some space (a migration "
+                    + "may need as much again as the file, --vacuum about twice) and run this command again"
+            case .SQLITE_READONLY, .SQLITE_CANTOPEN, .SQLITE_PERM:
+                what =
+                    "cannot be written here (SQLite writes its journal beside the file, in the same "
+                    + "folder); the step that failed changed nothing. Run this command where the file "
+                    + "and its folder are writable"
+            default:
+                what = error.message ?? "\(error.resultCode)"
+            }
+            throw LedgerStorageError(message: "\(path): \(what)")
         }
     }
 }
