@@ -68,7 +68,7 @@ public struct Importer {
         let table = try Self.table(try input.reader(), kind: kind, file: file)
         // Two passes over the file, so that memory does not grow with it: the first checks every
         // row; the second records, knowing only which lines repeat an earlier row.
-        let checked = try check(try Self.records(input), table: table, kind: kind, file: file)
+        let checked = try check(input, table: table, kind: kind, file: file)
         var summary = ImportSummary(
             kind: kind,
             rows: checked.rows,
@@ -212,16 +212,16 @@ public struct Importer {
         }
     }
 
-    /// Checks every record (the reader is past the header), collecting every issue; refuses the
-    /// file if there is any.
-    func check(_ reader: CSVReader, table: Table, kind: ImportKind, file: String) throws -> Checked {
+    /// Checks every record after the header, collecting every issue; refuses the file if there is
+    /// any.
+    func check(_ input: DecodedInput, table: Table, kind: ImportKind, file: String) throws -> Checked {
         var issues: [ImportIssue] = []
         var checked = Checked()
-        // Each reference's first line, and a fingerprint of that row's content: a later row with
-        // the same reference must be the same row (or, for redemptions, another use of the same claim).
-        // Held for this pass only.
-        var firstRows: [String: (line: Int, fingerprint: Int)] = [:]
-        var reader = reader
+        // Each keyed row, to find those that repeat an earlier row's key once the pass is done: a
+        // later row with the same reference must be the same row (or, for redemptions, another use
+        // of the same claim). Held for this pass only.
+        var keyed = RepeatedRows()
+        var reader = try Self.records(input)
         while let record = reader.next() {
             checked.rows += 1
             guard record.fields.count == table.header.count else {
@@ -238,37 +238,52 @@ public struct Importer {
             let row = parse(&fields, kind: kind)
             issues += fields.issues
             guard let row, fields.issues.isEmpty else { continue }
-            if let key = Self.key(row) {
-                var hasher = Hasher()
-                hasher.combine(record.fields)
-                let fingerprint = hasher.finalize()
-                if let earlier = firstRows[key]?.line {
-                    checked.repeats.insert(record.line)
-                    if firstRows[key]?.fingerprint != fingerprint {
-                        issues.append(
-                            ImportIssue(
-                                line: record.line,
-                                column: "ref",
-                                value: fields.value("ref"),
-                                reason: "the same ref is on line \(earlier) with different content"
-                            )
-                        )
-                    }
-                    continue
-                }
-                firstRows[key] = (record.line, fingerprint)
-            }
+            if let key = Self.key(row) { keyed.add(key: key, line: record.line, fields: record.fields) }
             if case .redemption(let ref, let useRef, _, _, let paidOn, let filedOn) = row {
-                var filing = checked.filings[ref] ?? ([], filedOn ?? paidOn)
-                filing.useRefs.append(useRef)
-                filing.filedOn = min(filing.filedOn, filedOn ?? paidOn)
-                checked.filings[ref] = filing
+                let filed = filedOn ?? paidOn
+                Self.change(&checked.filings[ref, default: ([], filed)]) { filing in
+                    filing.useRefs.append(useRef)
+                    filing.filedOn = min(filing.filedOn, filed)
+                }
             }
         }
         if let error = reader.error { issues.append(ImportIssue(line: error.line, reason: error.reason)) }
-        if !issues.isEmpty { throw ImportRejected(file: file, issues: issues) }
+        let repeats = keyed.repeats()
+        checked.repeats = Set(repeats.map(\.line))
+        if !repeats.isEmpty {
+            // A repeated row is recorded once: its use is in its filing once.
+            for ref in Array(checked.filings.keys) {
+                var seen: Set<String> = []
+                checked.filings[ref]?.useRefs.removeAll { !seen.insert($0).inserted }
+            }
+        }
+        let differing = Dictionary(uniqueKeysWithValues: repeats.filter(\.differs).map { ($0.line, $0.first) })
+        if !differing.isEmpty {
+            // Their refs, read again: only a file refused comes here.
+            var again = try Self.records(input)
+            while let record = again.next() {
+                guard let first = differing[record.line] else { continue }
+                let fields = RowFields(line: record.line, header: table.header, values: record.fields)
+                issues.append(
+                    ImportIssue(
+                        line: record.line,
+                        column: "ref",
+                        value: fields.value("ref"),
+                        reason: "the same ref is on line \(first) with different content"
+                    )
+                )
+            }
+        }
+        if !issues.isEmpty {
+            // In the file's order (a line's own issues as they were found).
+            let ordered = issues.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }
+            throw ImportRejected(file: file, issues: ordered.map(\.element))
+        }
         return checked
     }
+
+    /// Changes a value in place (a dictionary's entry, without copying what it holds).
+    static func change<Value>(_ value: inout Value, _ body: (inout Value) -> Void) { body(&value) }
 
     private func parse(_ fields: inout RowFields, kind: ImportKind) -> Row? {
         switch kind {

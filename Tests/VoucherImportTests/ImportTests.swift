@@ -257,6 +257,59 @@ struct ImportTests {
         #expect(summary.alreadyRecorded == 0)
     }
 
+    @Test func aRedemptionRepeatedInTheFileIsFiledAndSettledOnce() throws {
+        try seedReferenceData()
+        _ = try load(
+            .claims,
+            "ref,applicant_id,programme,year,requested,decision,granted,decided_on\nC-1,\(code(1)),sh-innovation-voucher,2022,30万,granted,30万,2022-03-01\n"
+        )
+        let provider = code(11, prefix: "12310000")
+        _ = try load(
+            .uses,
+            """
+            ref,applicant_id,provider_id,product_code,programme,service_amount,used_on,project
+            U-1,\(code(1)),\(provider),LAB-NMR,sh-innovation-voucher,10万,2022-05-10,
+            U-2,\(code(1)),\(provider),LAB-NMR,sh-innovation-voucher,10万,2022-05-11,
+
+            """
+        )
+        let summary = try load(
+            .redemptions,
+            "ref,use_ref,outcome,amount,paid_on,reason\nR-1,U-1,paid,,2022-07-01,\nR-1,U-2,paid,,2022-07-01,\nR-1,U-1,paid,,2022-07-01,\n"
+        )
+        #expect(summary.rows == 3)
+        // The filing (of U-1 and U-2, each once) and two settlements.
+        #expect(summary.recorded == 3)
+        let figures = try ledger.reconciliation(try ProgrammeID("sh-innovation-voucher"), period: .year(2022))
+        #expect(figures.redeemed == (try Money.parse("10万")))
+    }
+
+    @Test func aRefRepeatedWithOtherContentIsNamedInLineOrderWithTheFirstLine() throws {
+        try seedReferenceData()
+        let claims = """
+            ref,applicant_id,programme,year,requested,decision,granted,decided_on
+            C-1,\(code(1)),sh-innovation-voucher,2022,30万,granted,30万,2022-03-01
+            C-2,\(code(2)),sh-innovation-voucher,2022,10万,granted,10万,2022-03-01
+            C-1,\(code(1)),sh-innovation-voucher,2022,20万,granted,20万,2022-03-01
+            C-3,\(code(2)),sh-innovation-voucher,20x2,10万,granted,10万,2022-03-01
+            C-2,\(code(2)),sh-innovation-voucher,2022,10万,granted,10万,2022-03-01
+            C-1,\(code(1)),sh-innovation-voucher,2022,30万,granted,30万,2022-03-02
+            """
+        do {
+            _ = try load(.claims, claims)
+            Issue.record("a file with a ref repeated with other content was imported")
+        } catch let rejected as ImportRejected {
+            expectNoDifference(
+                rejected.issues.map(\.description),
+                [
+                    "line 4, column ref (\"C-1\"): the same ref is on line 2 with different content",
+                    "line 5, column year (\"20x2\"): is not a year; write four digits, e.g. 2022",
+                    "line 7, column ref (\"C-1\"): the same ref is on line 2 with different content",
+                ]
+            )
+        }
+    }
+
     @Test func refusalsByTheLedgerAlsoRollBackTheWholeFile() throws {
         try seedReferenceData()
         let before = try ledger.chainHead()
@@ -314,6 +367,36 @@ struct ImportTests {
             _ = try load(.providers, "id,name\n")
         } catch let rejected as ImportRejected {
             #expect(rejected.description.hasPrefix("providers.csv: line 1, column region: the column is missing"))
+        }
+    }
+}
+
+struct RepeatedRowsTests {
+    /// Against a dictionary of the keys themselves, on keys drawn from a small set so that many
+    /// repeat, with contents that sometimes differ.
+    @Test func findsTheSameRepeatsAsADictionaryOfTheKeys() {
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        func next(_ bound: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        for round in 0..<20 {
+            var rows = RepeatedRows()
+            var first: [String: (line: Int, fields: [String])] = [:]
+            var expected: [RepeatedRows.Repeat] = []
+            for line in 2..<(2 + 50 * (round + 1)) {
+                let key = "R-\(next(40 + round * 10))\u{1F}U-\(next(3))"
+                let fields = [key, next(4) == 0 ? "other" : "same"]
+                rows.add(key: key, line: line, fields: fields)
+                if let earlier = first[key] {
+                    expected.append(.init(line: line, first: earlier.line, differs: earlier.fields != fields))
+                } else {
+                    first[key] = (line, fields)
+                }
+            }
+            #expect(!expected.isEmpty)
+            #expect(rows.repeats() == expected, "round \(round)")
+            #expect(rows.repeats().isEmpty, "let go after the first call")
         }
     }
 }
