@@ -217,7 +217,8 @@ CREATE TABLE "voucher_use" (
         ELSE service_amount * rate_basis_points / 10000 END)
 ) STRICT;
 
-CREATE INDEX voucher_use_by_programme ON voucher_use(programme_id, year, used_on);
+-- With the columns a report to an earlier date reads of each use (version 11).
+CREATE INDEX voucher_use_by_programme ON voucher_use(programme_id, year, used_on, applicant_id, product_code, service_amount, amount);
 CREATE INDEX voucher_use_by_applicant ON voucher_use(applicant_id, programme_id, year);
 CREATE INDEX voucher_use_by_project ON voucher_use(programme_id, project);
 -- One invoice is funded once, in any programme (version 8).
@@ -288,7 +289,8 @@ CREATE TABLE posting (
     PRIMARY KEY (event_seq, line)
 ) STRICT;
 
-CREATE INDEX posting_for_reports ON posting(programme_id, account_type, year, business_date);
+-- With the columns a report to an earlier date reads of each posting (version 11).
+CREATE INDEX posting_for_reports ON posting(programme_id, account_type, year, business_date, account_id, amount, event_seq);
 
 CREATE TRIGGER account_keeps_its_identity BEFORE UPDATE OF id, type, programme_id, year, party_id ON account
 BEGIN

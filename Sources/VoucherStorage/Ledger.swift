@@ -125,6 +125,7 @@ public struct Ledger: Sendable {
         ("v8 controls: attributes, invoices, provider status", PackageResources.v8_sql),
         ("v9 late filings kept apart", PackageResources.v9_sql),
         ("v10 no unique index of event hashes", PackageResources.v10_sql),
+        ("v11 reports to a date read two indexes alone", PackageResources.v11_sql),
     ]
 
     /// SQLite's application id of a ledger file (`VLDR`), set by migration v6.
