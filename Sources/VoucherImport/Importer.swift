@@ -193,7 +193,7 @@ public struct Importer {
         var row: Row
     }
 
-    /// What the first pass learnt: how many rows, each reference's first line, and the filings.
+    /// What the first pass learnt: how many rows, which lines repeat an earlier row, and the filings.
     struct Checked {
         var rows = 0
         /// The lines that repeat an earlier row of the file (the same reference, the same content):
@@ -261,8 +261,10 @@ public struct Importer {
         if !differing.isEmpty {
             // Their refs, read again: only a file refused comes here.
             var again = try Self.records(input)
+            var named = 0
             while let record = again.next() {
                 guard let first = differing[record.line] else { continue }
+                named += 1
                 let fields = RowFields(line: record.line, header: table.header, values: record.fields)
                 issues.append(
                     ImportIssue(
@@ -273,6 +275,8 @@ public struct Importer {
                     )
                 )
             }
+            // A line not found again: the file changed since the pass (and would be refused anyway).
+            if named != differing.count { throw Self.changed(file) }
         }
         if !issues.isEmpty {
             // In the file's order (a line's own issues as they were found).

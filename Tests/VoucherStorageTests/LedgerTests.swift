@@ -506,6 +506,22 @@ struct LifecycleTests {
         #expect(try ledger.verify().isValid)
     }
 
+    /// A group's uses are summed through the index by applicant: since v11 SQLite, without
+    /// statistics, preferred the covering index by programme and year, which reads every use of
+    /// the year for each use of a member.
+    @Test func aGroupsUsesAreSummedThroughTheIndexByApplicant() throws {
+        let ledger = try Ledger.inMemory()
+        let plan = try ledger.rawRead { db in
+            try Row.fetchAll(
+                db,
+                sql: "EXPLAIN QUERY PLAN " + Ledger.groupUsedSQL,
+                arguments: ["sh-innovation-voucher", 2022, "G-1"]
+            ).map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("SEARCH u USING INDEX voucher_use_by_applicant") }, "\(plan)")
+        #expect(!plan.contains { $0.contains("voucher_use_by_programme") }, "\(plan)")
+    }
+
     @Test func aGroupSharesItsCapAcrossEnterprises() throws {
         let fixture = try LedgerFixture()
         var yaml = try #require(try fixture.ledger.policyFile(shanghai))

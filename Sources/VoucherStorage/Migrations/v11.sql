@@ -5,7 +5,8 @@
 -- the two passes took about 0.8 s and 2.1 s in SQLite, and 0.1 s and 0.4 s reading the index
 -- alone (docs/performance.md, "Reports to a date, fourth pass"). The reports through today read the kept
 -- totals, not these. Each index keeps its name and the columns it began with, so every query that
--- used it still can.
+-- used it still can. Holding more, the index of uses also drew a query that used another: the sum
+-- of a group's uses now names the index by applicant (Ledger.groupUsedSQL).
 DROP INDEX voucher_use_by_programme;
 CREATE INDEX voucher_use_by_programme ON voucher_use(programme_id, year, used_on, applicant_id, product_code, service_amount, amount);
 DROP INDEX posting_for_reports;
