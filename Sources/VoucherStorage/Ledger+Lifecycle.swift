@@ -238,37 +238,20 @@ extension Ledger {
         filter: String,
         arguments: StatementArguments
     ) throws -> Money {
-        try programmeSum(db, alias: "c", programme: programme, year: year, filter: filter, arguments: arguments) {
-            scope in
-            """
-            SELECT COALESCE(SUM(d.granted), 0) FROM claim c JOIN decision d ON d.claim_seq = c.event_seq
-            WHERE \(scope)
-            AND d.event_seq = (SELECT MAX(d2.event_seq) FROM decision d2 WHERE d2.claim_seq = c.event_seq AND \(Self.live("d2")))
-            """
-        }
-    }
-
-    /// A SUM over the live rows of `alias` in a programme (and year) matching `filter`; `sql` gets
-    /// the WHERE conditions (programme, year, filter, not reversed) to place.
-    private func programmeSum(
-        _ db: Database,
-        alias: String,
-        programme: ProgrammeID,
-        year: Int?,
-        filter: String,
-        arguments: StatementArguments,
-        sql: (String) -> String
-    ) throws -> Money {
         var all: StatementArguments = [programme.value]
-        var scope = "\(alias).programme_id = ?"
+        var scope = "c.programme_id = ?"
         if let year {
-            scope += " AND \(alias).year = ?"
+            scope += " AND c.year = ?"
             all += [year]
         }
         all += arguments
         let fen = try db.fetchOne(
             Int64.self,
-            sql: sql("\(scope) AND \(filter) AND \(Self.live(alias))"),
+            sql: """
+                SELECT COALESCE(SUM(d.granted), 0) FROM claim c JOIN decision d ON d.claim_seq = c.event_seq
+                WHERE \(scope) AND \(filter) AND \(Self.live("c"))
+                AND d.event_seq = (SELECT MAX(d2.event_seq) FROM decision d2 WHERE d2.claim_seq = c.event_seq AND \(Self.live("d2")))
+                """,
             arguments: all
         )
         return Money(fen: fen ?? 0)
