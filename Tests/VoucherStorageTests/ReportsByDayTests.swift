@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 import VoucherDomain
 
@@ -143,6 +144,24 @@ import VoucherDomain
         }
         #expect(upToForged == [account])
         #expect(beforeForged == [])
+    }
+
+    /// The postings a report to a date sums for the accounts below zero are read as ranges of the
+    /// index up to the date, one per kind of account: not every posting of the programme.
+    @Test func theAccountsBelowZeroReadTheirPostingsUpToTheDateOnly() throws {
+        let fixture = try Self.ledger()
+        for (byYear, upToHead) in [(true, true), (true, false), (false, true), (false, false)] {
+            let plan = try fixture.ledger.rawRead { db in
+                try Row.fetchAll(
+                    db,
+                    sql: "EXPLAIN QUERY PLAN " + ReconciliationQueries.belowZeroSQL(byYear: byYear, upToHead: upToHead),
+                    arguments: ["programme": "sh-innovation-voucher", "year": 2022, "through": "2022-06-30", "head": 9]
+                ).map { $0["detail"] as String }
+            }
+            let range = byYear ? "account_type=? AND year=? AND business_date<?" : "account_type=?"
+            let search = "COVERING INDEX posting_for_reports (programme_id=? AND \(range))"
+            #expect(plan.contains { $0.contains(search) }, "\(plan)")
+        }
     }
 
     /// A posting of -40万 on 2022-06-10 forged into alpha's quota account (the rules never let

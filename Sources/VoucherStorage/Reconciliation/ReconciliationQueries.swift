@@ -259,13 +259,7 @@ enum ReconciliationQueries {
         period: ReportPeriod,
         upTo head: Int64? = nil
     ) throws -> [String] {
-        let statement = try db.makeStatement(
-            sql: """
-                SELECT account_id, amount FROM posting WHERE programme_id = :programme
-                \(period.year == nil ? "" : "AND year = :year")
-                AND business_date <= :through AND account_type <> 'budget' \(head == nil ? "" : "AND event_seq <= :head")
-                """
-        )
+        let statement = try db.makeStatement(sql: belowZeroSQL(byYear: period.year != nil, upToHead: head != nil))
         try statement.setArguments([
             "programme": programmeID.value, "through": period.through.iso, "year": period.year, "head": head,
         ])
@@ -278,6 +272,18 @@ enum ReconciliationQueries {
             sums.add(sqlite3_column_int64(postings, 1), to: sums.slot(LedgerVerifier.column(postings, 0)))
         }
         return sums.belowZero.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    }
+
+    /// The postings ``accountsBelowZero(_:_:period:upTo:)`` sums. The kinds are named, not
+    /// `<> 'budget'`: each is then a range of `posting_for_reports` up to the date, and the budget's
+    /// postings and those after the date are not read at all.
+    static func belowZeroSQL(byYear: Bool, upToHead: Bool) -> String {
+        let kinds = LedgerAccount.Kind.allCases.filter { !$0.mayBeNegative }.map { "'\($0.rawValue)'" }
+        return """
+            SELECT account_id, amount FROM posting WHERE programme_id = :programme
+            AND account_type IN (\(kinds.joined(separator: ", "))) \(byYear ? "AND year = :year" : "")
+            AND business_date <= :through \(upToHead ? "AND event_seq <= :head" : "")
+            """
     }
 
     static func chainHead(_ db: Database) throws -> ChainHead {
