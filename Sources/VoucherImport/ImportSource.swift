@@ -146,6 +146,12 @@ struct DecodedInput {
         self.encoding = encoding
     }
 
+    /// How a message names another line of the input: `line 7` of a text file, `row 9` of a
+    /// workbook's sheet (whose empty rows and cells of several lines its CSV does not count alike).
+    func place(ofLine line: Int) -> String {
+        sheet == nil ? "line \(line)" : "row \(rowOfLine[line] ?? line)"
+    }
+
     /// A reader over the records, from the first byte after any byte-order mark.
     func reader() throws -> CSVReader { CSVReader(chunks: try source.chunks(from: offset)) }
 }

@@ -271,7 +271,7 @@ public struct Importer {
                         line: record.line,
                         column: "ref",
                         value: fields.value("ref"),
-                        reason: "the same ref is on line \(first) with different content"
+                        reason: "the same ref is on \(input.place(ofLine: first)) with different content"
                     )
                 )
             }

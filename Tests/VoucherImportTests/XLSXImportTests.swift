@@ -124,6 +124,33 @@ struct XLSXImportTests {
     /// A cell with a line break spans two lines of the CSV the import reads; messages still name
     /// the sheet's own row. A header in another case, and below an empty first row, is found, and
     /// its dates read; an error cell is refused where it is read.
+    /// A ref repeated with other content names the first row by the sheet's number too: with an
+    /// empty row above the heading, the sheet's rows are one more than the CSV's lines.
+    @Test func aRefRepeatedWithOtherContentNamesTheSheetsRowOfTheFirst() throws {
+        let ledger = try Ledger.inMemory()
+        let importer = Importer(ledger: ledger, actor: "importer")
+        let claim: (String) -> [Cell] = { requested in
+            ["C-1", code(1), "sh-innovation-voucher", "2022", requested, "granted", "10万", "2022-03-01"].map {
+                Cell.text($0)
+            }
+        }
+        let bytes = try Self.workbook(
+            [[], ImportKind.claims.requiredColumns.map { Cell.heading($0) }, claim("10万"), claim("20万")],
+            sheet: "申领"
+        )
+        do {
+            _ = try importer.run(.claims, bytes: bytes, file: "claims.xlsx")
+            Issue.record("a workbook with a ref repeated with other content was imported")
+        } catch let rejected as ImportRejected {
+            #expect(
+                rejected.description.hasPrefix(
+                    "claims.xlsx, sheet 申领: row 4, column ref (\"C-1\"): the same ref is on row 3 with different content"
+                ),
+                "\(rejected.description)"
+            )
+        }
+    }
+
     @Test func rowsAreTheSheetsOwnAfterAMultiLineCellAndErrorCellsAreRefusedByRowAndColumn() throws {
         let ledger = try Ledger.inMemory()
         let importer = Importer(ledger: ledger, actor: "importer")
