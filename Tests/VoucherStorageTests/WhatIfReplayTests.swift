@@ -1,6 +1,7 @@
+import PropertyBased
 import Testing
-import VoucherDomain
 
+@testable import VoucherDomain
 @testable import VoucherStorage
 
 /// The replay under a programme's own policy reproduces histories the seeded simulation seldom
@@ -210,5 +211,35 @@ struct ReformChangesTests {
         // Every claim was made while both were in 杨浦区: all refused, and every use with them.
         #expect(Set(outcome.changes.map(\.ref)) == ["C-A", "C-C", "U-A", "U-C"], "\(outcome.changes)")
         #expect(outcome.figures.used == .zero)
+    }
+}
+
+/// A replay holds a claim's state for every claim of the programme, twice in a what-if: at
+/// 333,333 claims each 8 bytes are 5 MB. Fields added out of order of size leave holes.
+struct ReplayLayoutTests {
+    @Test func aClaimsStateAndItsDecisionPackWithoutHoles() {
+        #expect(MemoryLayout<Replay.ClaimState>.stride <= 104)
+        #expect(MemoryLayout<Replay.DecisionState?>.size <= 28)
+    }
+
+    /// The uses' and claims' numbers kept in four bytes each give back every number, and find
+    /// each, across many values of the high 32 bits.
+    @Test func increasingSeqsKeepEveryNumberAcrossTheHighBits() async {
+        let steps = Gen.int64(in: 1...3_000_000_000).array(of: 1...200)
+        await propertyCheck(count: 200, input: steps) { steps in
+            var seqs = IncreasingSeqs()
+            var expected: [Int64] = []
+            for step in steps {
+                expected.append((expected.last ?? 0) + step)
+                seqs.append(expected[expected.count - 1])
+            }
+            #expect((0..<seqs.count).map { seqs[$0] } == expected)
+            for (index, seq) in expected.enumerated() {
+                #expect(seqs.index(of: seq) == index)
+                let next = index + 1 < expected.count ? expected[index + 1] : nil
+                #expect(seqs.index(of: seq + 1) == (next == seq + 1 ? index + 1 : nil))
+            }
+            #expect(seqs.index(of: 0) == nil)
+        }
     }
 }

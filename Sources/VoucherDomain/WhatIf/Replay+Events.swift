@@ -135,15 +135,7 @@ extension Replay {
     }
 
     /// Where `seq` is among the uses replayed (they arrive in order: a binary search).
-    func useIndex(_ seq: Int64) -> Int? {
-        var low = 0
-        var high = useSeqs.count
-        while low < high {
-            let middle = (low + high) / 2
-            if useSeqs[middle] < seq { low = middle + 1 } else { high = middle }
-        }
-        return low < useSeqs.count && useSeqs[low] == seq ? low : nil
-    }
+    func useIndex(_ seq: Int64) -> Int? { useSeqs.index(of: seq) }
 
     mutating func settle(
         seq: Int64,
@@ -264,7 +256,8 @@ extension Replay {
     mutating func expire(seq: Int64, date: BusinessDate) {
         var ended: [(seq: Int64, quota: EndedQuota)] = []
         var keys: [String: Int32] = [:]
-        for (claimSeq, claim) in zip(claims.keys, claims.values) where claim.live {
+        for (index, claim) in claims.values.enumerated() where claim.live {
+            let claimSeq = claims.keys[index]
             guard let decision = claim.latest, decision.granted > .zero, let until = decision.validUntil, until < date
             else { continue }
             let left = sums[claim.year, claim.applicant].quotaLeft

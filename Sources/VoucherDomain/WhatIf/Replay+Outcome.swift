@@ -7,7 +7,7 @@ extension Replay {
     /// amounts, the quotas, the parties' details): when replays finish side by side, each holds
     /// less while it counts.
     public mutating func finish(chainHead: ChainHead) -> ReplayOutcome {
-        (useSeqs, useAmounts, useReturned, useYears, undo) = ([], [], [:], [:], [:])
+        (useSeqs, useAmounts, useReturned, useYears, undo) = (IncreasingSeqs(), [], [:], [:], [:])
         (quotaClaims, kinds) = (DenseTable(empty: .none), DenseTable(empty: .enterprise))
         (groupNumbers, districtNumbers) = (DenseTable(empty: -1), DenseTable(empty: -1))
         (attributes, groupMembers, usedByProject, grantedByProject) = ([:], [:], [:], [:])

@@ -32,6 +32,8 @@ public struct Replay: Sendable {
     /// and applicant id, the replay knows), and what was decided and paid on it. Kept apart from
     /// ``ClaimFact`` to stay small: a replay holds one per claim, hundreds of thousands.
     struct ClaimState {
+        // The fields in order of size, so that the struct packs without holes: 104 bytes a
+        // claim, not 120 (at 333,333 claims and two replays, about 5 MB).
         var ref: String
         var project: String?
         var requested: Money
@@ -39,34 +41,39 @@ public struct Replay: Sendable {
         var paid: Money = .zero
         /// The live decisions before the current one (a district's, when the city has decided).
         var earlier: [DecisionState] = []
-        var latest: DecisionState?
-        /// Matching: the fees the applicant paid (the fact's `paid`).
-        var feesPaid: Money?
+        private var feesPaidFen: Int64
         private var yearNumber: Int32
         var applicant: Int32
+        var latest: DecisionState?
+        private var hasFeesPaid: Bool
         var live = true
 
         init(_ fact: ClaimFact, applicant: Int32) {
             ref = fact.ref
             project = fact.project
             requested = fact.requested
-            feesPaid = fact.paid
+            feesPaidFen = fact.paid?.fen ?? 0
+            hasFeesPaid = fact.paid != nil
             yearNumber = Int32(clamping: fact.year)
             self.applicant = applicant
         }
 
         var year: Int { Int(yearNumber) }
 
+        /// Matching: the fees the applicant paid (the fact's `paid`).
+        var feesPaid: Money? { hasFeesPaid ? Money(fen: feesPaidFen) : nil }
+
         var current: Money { latest?.granted ?? .zero }
         var decisions: [DecisionState] { earlier + (latest.map { [$0] } ?? []) }
     }
 
     struct DecisionState {
+        // In order of size (see ``ClaimState``): 28 bytes, not 35.
         var seq: Int64
-        var level: ReviewLevel
         var granted: Money
         var date: BusinessDate
         var validUntil: BusinessDate?
+        var level: ReviewLevel
         /// Whether the decision rejected the claim (a grant of nothing is not a rejection).
         var rejected = false
         /// The term that bound what might be granted, for a grant.
@@ -164,7 +171,7 @@ public struct Replay: Sendable {
     /// The year's uses in the order recorded: their sequence numbers and the amounts the replay
     /// gave them (0: the use drops out). What a settlement returned, and a year other than the
     /// recorded one, are kept apart for the few uses that have them.
-    var useSeqs: [Int64] = []
+    var useSeqs = IncreasingSeqs()
     var useAmounts: [Int64] = []
     var useReturned: [Int64: Int64] = [:]
     var useYears: [Int64: Int] = [:]
@@ -208,7 +215,7 @@ public struct Replay: Sendable {
     /// the old copies as holes in memory.
     public mutating func reserve(claims claimCount: Int, uses useCount: Int, applicants applicantCount: Int) {
         claims.reserve(claimCount)
-        useSeqs.reserveCapacity(useCount)
+        useSeqs.reserve(useCount)
         useAmounts.reserveCapacity(useCount)
         applicantIDs.reserve(applicantCount)
         kinds.reserve(applicantCount)
@@ -383,10 +390,10 @@ public struct Replay: Sendable {
         if let latest = claim.latest { claim.earlier.append(latest) }
         claim.latest = DecisionState(
             seq: seq,
-            level: recorded.level,
             granted: decided.fact.granted,
             date: date,
             validUntil: decided.fact.validUntil,
+            level: recorded.level,
             rejected: decided.fact.outcome == "rejected",
             binding: term
         )

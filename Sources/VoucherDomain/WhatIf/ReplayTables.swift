@@ -1,27 +1,57 @@
 // The tables a replay keeps its state in, lighter than dictionaries at a million entries.
 
+/// Sequence numbers added in increasing order, in four bytes each instead of eight: their low 32
+/// bits, and apart, the index from which each value of the high bits starts (one entry for any
+/// ledger of fewer than four billion events).
+struct IncreasingSeqs: Sendable {
+    private var low: [UInt32] = []
+    private var runs: [(start: Int, high: Int64)] = []
+
+    var count: Int { low.count }
+    var last: Int64? { low.isEmpty ? nil : self[low.count - 1] }
+
+    /// Makes room for `count` numbers at once (see ``SeqTable/reserve(_:)``).
+    mutating func reserve(_ count: Int) { low.reserveCapacity(count) }
+
+    mutating func append(_ seq: Int64) {
+        precondition(seq > (last ?? .min), "sequence numbers are added in order")
+        let high = seq >> 32
+        if runs.last?.high != high { runs.append((low.count, high)) }
+        low.append(UInt32(truncatingIfNeeded: seq))
+    }
+
+    subscript(index: Int) -> Int64 {
+        var run = runs.count - 1
+        while runs[run].start > index { run -= 1 }
+        return runs[run].high << 32 | Int64(low[index])
+    }
+
+    /// Where `seq` is: a binary search.
+    func index(of seq: Int64) -> Int? {
+        var lower = 0
+        var upper = low.count
+        while lower < upper {
+            let middle = (lower + upper) / 2
+            if self[middle] < seq { lower = middle + 1 } else { upper = middle }
+        }
+        return lower < low.count && self[lower] == seq ? lower : nil
+    }
+}
+
 /// Values keyed by sequence number and added in increasing order: two arrays and a binary
 /// search, lighter than a dictionary for hundreds of thousands of entries.
 struct SeqTable<Value: Sendable>: Sendable {
-    private(set) var keys: [Int64] = []
+    private(set) var keys = IncreasingSeqs()
     private(set) var values: [Value] = []
 
     /// Makes room for `count` values at once, so that the table does not grow by doubling (each
     /// step copies it and leaves the old buffer behind).
     mutating func reserve(_ count: Int) {
-        keys.reserveCapacity(count)
+        keys.reserve(count)
         values.reserveCapacity(count)
     }
 
-    func index(of key: Int64) -> Int? {
-        var low = 0
-        var high = keys.count
-        while low < high {
-            let middle = (low + high) / 2
-            if keys[middle] < key { low = middle + 1 } else { high = middle }
-        }
-        return low < keys.count && keys[low] == key ? low : nil
-    }
+    func index(of key: Int64) -> Int? { keys.index(of: key) }
 
     /// A value, or nil; setting a key beyond the last adds it, setting an existing key replaces
     /// its value (a table never forgets: setting nil is ignored).
@@ -32,7 +62,6 @@ struct SeqTable<Value: Sendable>: Sendable {
             if let index = index(of: key) {
                 values[index] = newValue
             } else {
-                precondition(key > (keys.last ?? .min), "sequence numbers are added in order")
                 keys.append(key)
                 values.append(newValue)
             }
