@@ -38,6 +38,17 @@ struct SchemaTests {
         }
     }
 
+    /// The migrations that only make or drop indexes (v3, v4, v11) run without GRDB's check of every
+    /// foreign key in the file after them; the others, which edit or copy tables, keep it.
+    @Test func onlyMigrationsOfIndexesSkipTheCheckOfEveryForeignKey() {
+        let indexOnly = Ledger.migrations.filter { Ledger.changesOnlyIndexes(String(decoding: $0.sql, as: UTF8.self)) }
+        #expect(indexOnly.map { $0.name.prefix { $0 != " " } } == ["v3", "v4", "v11"])
+        #expect(!Ledger.changesOnlyIndexes("-- nothing\n"))
+        #expect(!Ledger.changesOnlyIndexes("DROP INDEX a;\nDROP TABLE b;"))
+        #expect(!Ledger.changesOnlyIndexes("CREATE INDEX a ON t(x); INSERT INTO t VALUES (1)"))
+        #expect(Ledger.changesOnlyIndexes("-- why\ncreate index a on t(x);\n  DROP INDEX IF EXISTS b ;"))
+    }
+
     /// The ledger file of Tests/Fixtures/ledger-v3, written by the code of schema version 3, is
     /// migrated on opening and keeps what it had.
     @Test func aLedgerWrittenAtSchemaVersion3OpensMigratesAndVerifies() throws {
