@@ -18,6 +18,18 @@ struct XLSXImportTests {
         )
     }
 
+    /// The refusal's message of a workbook the import must refuse; records an issue if it was
+    /// imported.
+    static func refusal(_ importer: Importer, _ kind: ImportKind, _ bytes: [UInt8], file: String) throws -> String {
+        do {
+            _ = try importer.run(kind, bytes: bytes, file: file)
+            Issue.record("\(file) was imported; it should have been refused")
+            return ""
+        } catch let rejected as ImportRejected {
+            return rejected.description
+        }
+    }
+
     @Test func excelDayCountsAreDates() {
         // 44691 is 2022-05-10 in Excel's 1900 date system (44562 is 2022-01-01); 45000.0 is 2023-03-15.
         #expect(XLSXSheet.date(fromSerial: "44691") == "2022-05-10")
@@ -84,17 +96,11 @@ struct XLSXImportTests {
             ],
             sheet: "企业名单"
         )
-        do {
-            _ = try importer.run(.enterprises, bytes: bytes, file: "enterprises.xlsx")
-            Issue.record("a workbook with a bad row was imported")
-        } catch let rejected as ImportRejected {
-            #expect(
-                rejected.description.hasPrefix(
-                    "enterprises.xlsx, sheet 企业名单: row 4, column kind (\"partnership\"): is not a kind"
-                ),
-                "\(rejected.description)"
-            )
-        }
+        let refusal = try Self.refusal(importer, .enterprises, bytes, file: "enterprises.xlsx")
+        #expect(
+            refusal.hasPrefix("enterprises.xlsx, sheet 企业名单: row 4, column kind (\"partnership\"): is not a kind"),
+            "\(refusal)"
+        )
         #expect(try ledger.chainHead() == before)
     }
 
@@ -138,17 +144,13 @@ struct XLSXImportTests {
             [[], ImportKind.claims.requiredColumns.map { Cell.heading($0) }, claim("10万"), claim("20万")],
             sheet: "申领"
         )
-        do {
-            _ = try importer.run(.claims, bytes: bytes, file: "claims.xlsx")
-            Issue.record("a workbook with a ref repeated with other content was imported")
-        } catch let rejected as ImportRejected {
-            #expect(
-                rejected.description.hasPrefix(
-                    "claims.xlsx, sheet 申领: row 4, column ref (\"C-1\"): the same ref is on row 3 with different content"
-                ),
-                "\(rejected.description)"
-            )
-        }
+        let refusal = try Self.refusal(importer, .claims, bytes, file: "claims.xlsx")
+        #expect(
+            refusal.hasPrefix(
+                "claims.xlsx, sheet 申领: row 4, column ref (\"C-1\"): the same ref is on row 3 with different content"
+            ),
+            "\(refusal)"
+        )
     }
 
     @Test func rowsAreTheSheetsOwnAfterAMultiLineCellAndErrorCellsAreRefusedByRowAndColumn() throws {
@@ -163,12 +165,8 @@ struct XLSXImportTests {
             ],
             sheet: "企业"
         )
-        do {
-            _ = try importer.run(.enterprises, bytes: bytes, file: "e.xlsx")
-            Issue.record("a workbook with a bad row was imported")
-        } catch let rejected as ImportRejected {
-            #expect(rejected.description.hasPrefix("e.xlsx, sheet 企业: row 4, column kind"), "\(rejected.description)")
-        }
+        let refusal = try Self.refusal(importer, .enterprises, bytes, file: "e.xlsx")
+        #expect(refusal.hasPrefix("e.xlsx, sheet 企业: row 4, column kind"), "\(refusal)")
         #expect(throws: ImportRejected.self) {
             try importer.run(.enterprises, bytes: [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1], file: "old.xls")
         }
