@@ -143,9 +143,25 @@ struct XLSXSheet {
             }
             let text = (0...max(width, headerWidth)).map { Self.quoted(cells[$0] ?? "") }.joined(separator: ",")
             lines.append(text)
-            line += 1 + text.unicodeScalars.filter { $0 == "\n" }.count
+            line += 1 + Self.lineBreaks(text)
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The line breaks inside a row's text as ``CSVReader`` counts lines: each LF, and each CR not
+    /// followed by an LF (a lone CR, as a cell written `a_x000D_b` holds).
+    static func lineBreaks(_ text: String) -> Int {
+        var count = 0
+        var previousWasCR = false
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" {
+                count += 1
+            } else if previousWasCR {
+                count += 1
+            }
+            previousWasCR = scalar == "\r"
+        }
+        return count + (previousWasCR ? 1 : 0)
     }
 
     private static func quoted(_ text: String) -> String {

@@ -127,9 +127,25 @@ struct XLSXImportTests {
         #expect(sheet.rows[1]?[1] == "0.12")
     }
 
-    /// A cell with a line break spans two lines of the CSV the import reads; messages still name
-    /// the sheet's own row. A header in another case, and below an empty first row, is found, and
-    /// its dates read; an error cell is refused where it is read.
+    /// Cells holding a lone CR, a CR LF and an LF: the CSV reader counts a line for each, and so
+    /// does the map from its lines to the sheet's rows, so that a refusal after them names its row.
+    @Test func aLoneCarriageReturnInACellKeepsTheRowsTheSheets() throws {
+        for (index, text) in ["a\rb", "a\r\nb", "a\nb", "a\r\rb\r", "a\n\r\nb"].enumerated() {
+            let ledger = try Ledger.inMemory()
+            let importer = Importer(ledger: ledger, actor: "importer")
+            let bytes = try Self.workbook(
+                [
+                    ["id", "name", "kind", "district", "region", "group"].map { Cell.heading($0) },
+                    [.text(code(1)), .text(text), .text("enterprise"), .text("杨浦区"), .text("shanghai")],
+                    [.text(code(2)), .text("乙"), .text("partnership"), .text("杨浦区"), .text("shanghai")],
+                ],
+                sheet: "企业"
+            )
+            let refusal = try Self.refusal(importer, .enterprises, bytes, file: "e.xlsx")
+            #expect(refusal.hasPrefix("e.xlsx, sheet 企业: row 3, column kind"), "cell \(index): \(refusal)")
+        }
+    }
+
     /// A ref repeated with other content names the first row by the sheet's number too: with an
     /// empty row above the heading, the sheet's rows are one more than the CSV's lines.
     @Test func aRefRepeatedWithOtherContentNamesTheSheetsRowOfTheFirst() throws {
@@ -153,6 +169,9 @@ struct XLSXImportTests {
         )
     }
 
+    /// A cell with a line break spans two lines of the CSV the import reads; messages still name
+    /// the sheet's own row. A header in another case, and below an empty first row, is found, and
+    /// its dates read; an error cell is refused where it is read.
     @Test func rowsAreTheSheetsOwnAfterAMultiLineCellAndErrorCellsAreRefusedByRowAndColumn() throws {
         let ledger = try Ledger.inMemory()
         let importer = Importer(ledger: ledger, actor: "importer")

@@ -275,8 +275,10 @@ enum ReconciliationQueries {
     }
 
     /// The postings ``accountsBelowZero(_:_:period:upTo:)`` sums. The kinds are named, not
-    /// `<> 'budget'`: each is then a range of `posting_for_reports` up to the date, and the budget's
-    /// postings and those after the date are not read at all.
+    /// `<> 'budget'`: the budget's postings are then not read at all, and for a period of one year
+    /// (the index has the year before the date) neither are those after the date: one range of
+    /// `posting_for_reports` per kind. (A posting whose copied `account_type` is none of the kinds
+    /// is not summed: only a file edited outside the ledger has one, and `voucher verify` names it.)
     static func belowZeroSQL(byYear: Bool, upToHead: Bool) -> String {
         let kinds = LedgerAccount.Kind.allCases.filter { !$0.mayBeNegative }.map { "'\($0.rawValue)'" }
         return """
