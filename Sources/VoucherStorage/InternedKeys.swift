@@ -64,9 +64,11 @@ struct InternedKeys {
             let fingerprint = Self.fingerprint(hash)
             while table[place].slot != 0 {
                 let entry = table[place]
-                let slot = Int(entry.slot) - 1
-                let stored = UnsafeBufferPointer(rebasing: all[bytesOf(slot)])
-                if entry.fingerprint == fingerprint, Self.equal(stored, key) { return (place, slot) }
+                // The key's bytes are found only when the fingerprint agrees, not at every place probed.
+                if entry.fingerprint == fingerprint {
+                    let slot = Int(entry.slot) - 1
+                    if Self.equal(UnsafeBufferPointer(rebasing: all[bytesOf(slot)]), key) { return (place, slot) }
+                }
                 place = (place + 1) & (table.count - 1)
             }
             return (place, nil)
