@@ -1,6 +1,7 @@
 -- wrk script for scripts/load: each thread sends its share of a uses.csv (from
 -- scripts/make-bench-data.py) as POST /api/v1/uses, or as POST /api/v1/quotes, and logs each
--- answer's status, event and hash (for the kill test) to OUT/answers-THREAD.txt.
+-- answer's status, event and hash (for the kill test) to OUT/answers-THREAD.txt, and the status and
+-- message of each answer that is not 2xx to OUT/refusals-THREAD.txt.
 -- Arguments (after --): USES_CSV THREADS OUT TOKEN MODE (uses|quotes) [SKIP: rows each thread skips, as
 -- A:B:… by thread, so that a run sends rows no earlier run sent]
 local threads = {}
@@ -25,6 +26,7 @@ function init(args)
     for skip in (args[6] or ""):gmatch("[^:]+") do table.insert(skips, tonumber(skip)) end
     position = (skips[id + 1] or 0) % #rows
     log = io.open(args[3] .. "/answers-" .. id .. ".txt", "w")
+    refusals = io.open(args[3] .. "/refusals-" .. id .. ".txt", "w")
     wrk.method = "POST"
     wrk.headers["Content-Type"] = "application/json"
     wrk.headers["Authorization"] = "Bearer " .. args[4]
@@ -52,6 +54,9 @@ function response(status, headers, body)
     local event = body:match('"event":(%d+)') or ""
     local hash = body:match('"hash":"(%x+)"') or ""
     log:write(status .. "," .. event .. "," .. hash .. "\n")
+    if status >= 300 then
+        refusals:write(status .. " " .. (body:match('"error":"([^"]*)"') or "") .. "\n")
+    end
 end
 
 function done(summary, latency, requests)
