@@ -56,6 +56,7 @@ extension Console {
                 try ledger.programmes()
             )
         }
+        let names = Self.names(of: programmes, session.language)
         let reversed = dossier.reversedBy
         func state(_ seq: Int64) -> String { reversed[seq].map { words.reversed($0) } ?? "" }
         let claims: [[String: Any]] = dossier.claims.map { claim in
@@ -63,8 +64,9 @@ extension Console {
                 "\(words[$0.level]) \(words[$0.outcome]) \($0.granted.formatted())"
             }
             return [
-                "ref": claim.ref, "programme": claim.programme, "year": String(claim.year),
-                "requested": claim.requested.formatted(), "decisions": decisions.joined(separator: "; "),
+                "ref": claim.ref, "programme": claim.programme, "programmeName": names[claim.programme] ?? "",
+                "year": String(claim.year), "requested": claim.requested.formatted(),
+                "decisions": decisions.joined(separator: "; "),
                 "state": state(claim.seq),
             ]
         }
@@ -80,8 +82,8 @@ extension Console {
             let granted = try? Money.sum(year.claims.map(\.quota.granted))
             let ended = year.claims.allSatisfy { $0.quota.validUntil < today } && year.left > .zero
             return [
-                "programme": year.programme.value, "year": String(year.year),
-                "claims": year.claims.map(\.claimRef).joined(separator: ", "),
+                "programme": year.programme.value, "programmeName": names[year.programme.value] ?? "",
+                "year": String(year.year), "claims": year.claims.map(\.claimRef).joined(separator: ", "),
                 "granted": granted?.formatted() ?? "", "left": year.left.formatted(),
                 "validity": year.claims.map { "\($0.quota.validFrom.iso) – \($0.quota.validUntil.iso)" }
                     .joined(separator: "\n"),
@@ -178,14 +180,19 @@ extension Console {
         let level: ReviewLevel = session.user.role == .cityReviewer ? .city : .district
         let today = BusinessDate.today()
         // Each claim with the engine's explanation of what may be granted on it.
-        let (claims, advice) = try await api.worker.read { ledger in
+        let (claims, advice, programmes) = try await api.worker.read { ledger in
             let claims = try ledger.pendingClaims(level: level)
-            return (claims, try ledger.grantAdvice(claims: claims.map(\.ref), level: level, on: today))
+            return (
+                claims, try ledger.grantAdvice(claims: claims.map(\.ref), level: level, on: today),
+                try ledger.programmes()
+            )
         }
+        let names = Self.names(of: programmes, session.language)
         let rows: [[String: Any]] = claims.map { claim in
             var row: [String: Any] = [
                 "ref": claim.ref, "refPath": Self.pathComponent(claim.ref), "applicant": claim.applicant,
-                "applicantName": claim.applicantName, "programme": claim.programme, "year": String(claim.year),
+                "applicantName": claim.applicantName, "programme": claim.programme,
+                "programmeName": names[claim.programme] ?? "", "year": String(claim.year),
                 "requested": claim.requested.formatted(), "districtGrant": claim.districtGrant?.formatted() ?? "",
                 "suggested": (claim.districtGrant ?? claim.requested).decimalString(),
             ]
@@ -235,11 +242,15 @@ extension Console {
 
     func paymentsPage(_ session: Session, flash: (String, String)?) async throws -> Response {
         let words = Words(session.language)
-        let items = try await api.worker.read { ledger in try ledger.pendingPayments() }
+        let (items, programmes) = try await api.worker.read { ledger in
+            (try ledger.pendingPayments(), try ledger.programmes())
+        }
+        let names = Self.names(of: programmes, session.language)
         let rows: [[String: Any]] = items.map { item in
             [
                 "ref": item.ref, "refPath": Self.pathComponent(item.ref), "applicant": item.applicant,
-                "applicantName": item.applicantName, "programme": item.programme, "year": String(item.year),
+                "applicantName": item.applicantName, "programme": item.programme,
+                "programmeName": names[item.programme] ?? "", "year": String(item.year),
                 "granted": item.granted.formatted(), "paid": item.paid.formatted(),
                 "left": Money(fen: item.granted.fen - item.paid.fen).decimalString(), "key": Accounts.randomToken(""),
             ]
@@ -334,6 +345,12 @@ extension Console {
     static func programme(_ asked: String?, among programmes: [Programme]) -> Programme? {
         guard let asked else { return programmes.first }
         return programmes.first { $0.id.value == asked }
+    }
+
+    /// Each programme's name in the page's language, by its id: a table shows the name, with the
+    /// id under it, as it shows an applicant's.
+    static func names(of programmes: [Programme], _ language: Language) -> [String: String] {
+        Dictionary(programmes.map { ($0.id.value, $0.name.text(language)) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The programmes of a page's select, the chosen one selected.

@@ -434,6 +434,9 @@ import VoucherStorage
         #expect(try world.ledger.chainHead() == head)
     }
 
+    /// The Shanghai voucher's cell in a table of an English page.
+    static let shanghaiVoucher = "<td>Shanghai S&amp;T innovation voucher<br><small>sh-innovation-voucher</small></td>"
+
     @Test func theWorkflowThroughTheFormsRecordsEachStepAsItsUser() async throws {
         let world = try World()
         try world.ledger.claim(
@@ -455,10 +458,13 @@ import VoucherStorage
             let (enterprise, _) = try await Self.signIn(client, .enterprise)
             let mine = try await Self.get(client, "/console/uses", cookies: enterprise)
             #expect(mine.body.contains("C-A23") && mine.body.contains("U-A") && !mine.body.contains("U-B"))
+            // A programme is shown by its name in the page's language (escaped), its id under it.
+            #expect(mine.body.contains(Self.shanghaiVoucher), "\(mine.body)")
             // The district reviewer's queue holds the claim; a form without its token records nothing.
             let (reviewer, csrf) = try await Self.signIn(client, .districtReviewer)
             let queue = try await Self.get(client, "/console/claims", cookies: reviewer)
             #expect(queue.body.contains("C-A23") && !queue.body.contains(">C-B<"))
+            #expect(queue.body.contains(Self.shanghaiVoucher), "\(queue.body)")
             let head = try world.ledger.chainHead()
             let forged = try await Self.post(
                 client,
@@ -552,6 +558,12 @@ import VoucherStorage
             let (finance, csrf) = try await Self.signIn(client, .finance)
             let page = try await Self.get(client, "/console/payments", cookies: finance)
             #expect(page.body.contains("G-1") && page.body.contains("400,000.00"), "\(page.body.prefix(400))")
+            #expect(
+                page.body.contains(
+                    "<td>Joint innovation centre operating support<br><small>jic-operating-support</small></td>"
+                ),
+                "\(page.body)"
+            )
             let key = try #require(
                 page.body.range(of: #"name="key" value=""#).map {
                     String(page.body[$0.upperBound...].prefix { $0 != "\"" })
