@@ -50,11 +50,16 @@ extension Console {
     func enterprisePage(_ session: Session, flash: (String, String)? = nil) async throws -> Response {
         let words = Words(session.language)
         let applicant = session.user.applicant ?? ""
-        let (dossier, quotas, programmes) = try await api.worker.read { ledger in
-            (
-                try ledger.dossier(Dossier.Scope(applicant: applicant)), try ledger.quotas(ofApplicant: applicant),
-                try ledger.programmes()
-            )
+        let (dossier, quotas, programmes, providers, products) = try await api.worker.read { ledger in
+            let dossier = try ledger.dossier(Dossier.Scope(applicant: applicant))
+            // The names of the providers and products of its uses, as registered now.
+            var providers: [String: String] = [:]
+            var products: [String: String] = [:]
+            for use in dossier.uses {
+                if providers[use.provider] == nil { providers[use.provider] = (try? ledger.provider(use.provider))?.name }
+                if products[use.product] == nil { products[use.product] = (try? ledger.product(use.product))?.name }
+            }
+            return (dossier, try ledger.quotas(ofApplicant: applicant), try ledger.programmes(), providers, products)
         }
         let names = Self.names(of: programmes, session.language)
         let reversed = dossier.reversedBy
@@ -72,7 +77,9 @@ extension Console {
         }
         let uses: [[String: Any]] = dossier.uses.map { use in
             [
-                "ref": use.ref, "date": use.usedOn, "provider": use.provider, "product": use.product,
+                "ref": use.ref, "date": use.usedOn, "provider": use.provider,
+                "providerName": providers[use.provider] ?? "", "product": use.product,
+                "productName": products[use.product] ?? "",
                 "service": use.serviceAmount.formatted(), "amount": use.amount.formatted(), "state": state(use.seq),
                 "explanation": Dossier.explanationLines(use.explanation, session.language).joined(separator: "\n"),
             ]
@@ -157,10 +164,13 @@ extension Console {
     func providerPage(_ session: Session, flash: (String, String)?) async throws -> Response {
         let words = Words(session.language)
         let provider = session.user.provider ?? ""
-        let uses = try await api.worker.read { ledger in try ledger.providerUses(provider) }
+        let (uses, name) = try await api.worker.read { ledger in
+            (try ledger.providerUses(provider), (try? ledger.provider(provider))?.name ?? "")
+        }
         let rows: [[String: Any]] = uses.map { use in
             [
-                "ref": use.ref, "applicant": use.applicant, "date": use.usedOn, "amount": use.amount.formatted(),
+                "ref": use.ref, "applicant": use.applicant, "applicantName": use.applicantName, "date": use.usedOn,
+                "amount": use.amount.formatted(),
                 "filing": use.reversed ? words["reversedShort"] : use.filing ?? "",
                 "settlement": use.settlement.map { words[$0] } ?? "",
                 "fileable": !use.reversed && use.filing == nil,
@@ -170,7 +180,7 @@ extension Console {
             "provider",
             title: words["myUses"],
             session: session,
-            data: ["provider": provider, "uses": rows, "hasUses": !rows.isEmpty],
+            data: ["provider": provider, "providerName": name, "uses": rows, "hasUses": !rows.isEmpty],
             flash: flash
         )
     }
@@ -227,7 +237,8 @@ extension Console {
         let rows: [[String: Any]] = items.map { item in
             [
                 "filing": item.filingRef, "filingPath": Self.pathComponent(item.filingRef), "date": item.filedOn,
-                "provider": item.provider, "use": item.useRef, "applicant": item.applicant,
+                "provider": item.provider, "providerName": item.providerName, "use": item.useRef,
+                "applicant": item.applicant, "applicantName": item.applicantName,
                 "amount": item.amount.formatted(), "late": item.pastDeadline ? words["yes"] : "",
             ]
         }

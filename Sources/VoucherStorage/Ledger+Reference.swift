@@ -407,6 +407,9 @@ extension Ledger {
     /// The provider as registered now.
     public func provider(_ id: String) throws -> RegisteredProvider { try read { db in try provider(db, id) } }
 
+    /// The product as registered now.
+    public func product(_ code: String) throws -> RegisteredProduct { try read { db in try product(db, code) } }
+
     /// The recorded event `seq`, as an operation returns it.
     func recordedEvent(_ db: Database, seq: Int64, replayed: Bool) throws -> RecordedEvent {
         guard

@@ -21,8 +21,12 @@ public struct PendingSettlement: Sendable, Hashable {
     public var filingRef: String
     public var filedOn: String
     public var provider: String
+    /// The provider's name as last registered.
+    public var providerName: String
     public var useRef: String
     public var applicant: String
+    /// The applicant's name as last registered.
+    public var applicantName: String
     public var amount: Money
     public var pastDeadline: Bool
 }
@@ -42,6 +46,8 @@ public struct PendingPayment: Sendable, Hashable {
 public struct ProviderUse: Sendable, Hashable {
     public var ref: String
     public var applicant: String
+    /// The applicant's name as last registered.
+    public var applicantName: String
     public var usedOn: String
     public var amount: Money
     public var reversed: Bool
@@ -129,7 +135,9 @@ extension Ledger {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT f.ref, e.business_date, f.provider_id, u.ref, u.applicant_id, u.amount, i.past_deadline
+                    SELECT f.ref, e.business_date, f.provider_id, u.ref, u.applicant_id, u.amount, i.past_deadline,
+                        (SELECT v.name FROM provider v WHERE v.id = f.provider_id ORDER BY v.event_seq DESC LIMIT 1),
+                        (SELECT a.name FROM applicant a WHERE a.id = u.applicant_id ORDER BY a.event_seq DESC LIMIT 1)
                     FROM redemption_item i JOIN redemption_filing f ON f.event_seq = i.filing_seq
                     JOIN event e ON e.seq = f.event_seq JOIN voucher_use u ON u.event_seq = i.use_seq
                     WHERE \(Self.live("f")) AND \(Self.live("u"))
@@ -143,8 +151,10 @@ extension Ledger {
                     filingRef: row[0],
                     filedOn: row[1],
                     provider: row[2],
+                    providerName: row[7] ?? "",
                     useRef: row[3],
                     applicant: row[4],
+                    applicantName: row[8] ?? "",
                     amount: Money(fen: row[5]),
                     pastDeadline: row[6]
                 )
@@ -163,7 +173,8 @@ extension Ledger {
                         (SELECT f.ref FROM redemption_item i JOIN redemption_filing f ON f.event_seq = i.filing_seq
                          WHERE i.use_seq = u.event_seq AND \(Self.live("f")) ORDER BY f.event_seq DESC LIMIT 1),
                         (SELECT s.outcome FROM settlement s WHERE s.use_seq = u.event_seq AND \(Self.live("s"))
-                         ORDER BY s.event_seq DESC LIMIT 1)
+                         ORDER BY s.event_seq DESC LIMIT 1),
+                        (SELECT a.name FROM applicant a WHERE a.id = u.applicant_id ORDER BY a.event_seq DESC LIMIT 1)
                     FROM voucher_use u WHERE u.provider_id = ?
                     ORDER BY u.event_seq DESC LIMIT ?
                     """,
@@ -172,6 +183,7 @@ extension Ledger {
                 ProviderUse(
                     ref: row[0],
                     applicant: row[1],
+                    applicantName: row[7] ?? "",
                     usedOn: row[2],
                     amount: Money(fen: row[3]),
                     reversed: row[4],

@@ -460,6 +460,8 @@ import VoucherStorage
             #expect(mine.body.contains("C-A23") && mine.body.contains("U-A") && !mine.body.contains("U-B"))
             // A programme is shown by its name in the page's language (escaped), its id under it.
             #expect(mine.body.contains(Self.shanghaiVoucher), "\(mine.body)")
+            // Each use's provider and product by name, with the id and code under them.
+            #expect(mine.body.contains("<td>测试中心 P1<br><small>\(ServerTests.lab)</small></td><td>检测<br><small>P1</small></td>"))
             // The district reviewer's queue holds the claim; a form without its token records nothing.
             let (reviewer, csrf) = try await Self.signIn(client, .districtReviewer)
             let queue = try await Self.get(client, "/console/claims", cookies: reviewer)
@@ -499,9 +501,15 @@ import VoucherStorage
                 form: [("csrf", providerCSRF), ("uses[]", "U-A"), ("ref", "R-9"), ("date", "2022-06-01")]
             )
             #expect(filed.status == 200 && filed.body.contains("recorded"), "\(filed.body)")
+            // The provider's page names it, and each use's applicant, with the ids.
+            #expect(filed.body.contains(": 测试中心 P1 (\(ServerTests.lab))</h1>"), "\(filed.body)")
+            #expect(filed.body.contains("<td>甲科技有限公司<br><small>\(ServerTests.a)</small></td>"))
             let (finance, financeCSRF) = try await Self.signIn(client, .finance)
             let toSettle = try await Self.get(client, "/console/settlements", cookies: finance)
             #expect(toSettle.body.contains("R-9"))
+            // Who filed it and whose use it is, by name, each with its id under it.
+            #expect(toSettle.body.contains("<td>测试中心 P1<br><small>\(ServerTests.lab)</small></td>"), "\(toSettle.body)")
+            #expect(toSettle.body.contains("<td>甲科技有限公司<br><small>\(ServerTests.a)</small></td>"))
             let paid = try await Self.post(
                 client,
                 "/console/redemptions/R-9/settle",
