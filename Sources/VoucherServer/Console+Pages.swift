@@ -56,7 +56,9 @@ extension Console {
             var providers: [String: String] = [:]
             var products: [String: String] = [:]
             for use in dossier.uses {
-                if providers[use.provider] == nil { providers[use.provider] = (try? ledger.provider(use.provider))?.name }
+                if providers[use.provider] == nil {
+                    providers[use.provider] = (try? ledger.provider(use.provider))?.name
+                }
                 if products[use.product] == nil { products[use.product] = (try? ledger.product(use.product))?.name }
             }
             return (dossier, try ledger.quotas(ofApplicant: applicant), try ledger.programmes(), providers, products)

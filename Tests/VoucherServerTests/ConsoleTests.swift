@@ -461,7 +461,11 @@ import VoucherStorage
             // A programme is shown by its name in the page's language (escaped), its id under it.
             #expect(mine.body.contains(Self.shanghaiVoucher), "\(mine.body)")
             // Each use's provider and product by name, with the id and code under them.
-            #expect(mine.body.contains("<td>测试中心 P1<br><small>\(ServerTests.lab)</small></td><td>检测<br><small>P1</small></td>"))
+            #expect(
+                mine.body.contains(
+                    "<td>测试中心 P1<br><small>\(ServerTests.lab)</small></td><td>检测<br><small>P1</small></td>"
+                )
+            )
             // The district reviewer's queue holds the claim; a form without its token records nothing.
             let (reviewer, csrf) = try await Self.signIn(client, .districtReviewer)
             let queue = try await Self.get(client, "/console/claims", cookies: reviewer)
