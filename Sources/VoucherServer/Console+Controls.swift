@@ -23,15 +23,24 @@ extension Console {
         var flash = flash
         var status = status
         if let ref = asked?.trimmed, !ref.isEmpty {
-            let (view, state) = try await api.worker.read { ledger -> (UseView?, RecoveryState?) in
-                guard let view = try ledger.useView(ref: ref), view.reversedBy == nil else { return (nil, nil) }
-                return (view, try ledger.recoveryState(ofUse: ref))
+            typealias Found = (view: UseView, state: RecoveryState, names: [String: String])
+            let found = try await api.worker.read { ledger -> Found? in
+                guard let view = try ledger.useView(ref: ref), view.reversedBy == nil else { return nil }
+                // The applicant, provider and programme by name, as registered now.
+                let names = [
+                    "applicant": (try? ledger.applicant(view.applicant))?.name,
+                    "provider": (try? ledger.provider(view.use.provider))?.name,
+                    "programme": Self.names(of: try ledger.programmes(), session.language)[view.programme],
+                ].compactMapValues { $0 }
+                return (view, try ledger.recoveryState(ofUse: ref), names)
             }
-            if let view, let state {
+            if let (view, state, names) = found {
                 data["found"] = [
                     "ref": view.use.ref, "refPath": Self.pathComponent(view.use.ref), "applicant": view.applicant,
-                    "programme": view.programme, "year": String(view.year), "date": view.use.usedOn,
-                    "provider": view.use.provider, "amount": view.use.amount.formatted(),
+                    "applicantName": names["applicant"] ?? "", "programme": view.programme,
+                    "programmeName": names["programme"] ?? "", "year": String(view.year), "date": view.use.usedOn,
+                    "provider": view.use.provider, "providerName": names["provider"] ?? "",
+                    "amount": view.use.amount.formatted(),
                     "paid": state.paid.formatted(), "owed": state.owed.formatted(),
                     "received": state.received.formatted(), "outstanding": state.outstanding.formatted(),
                     "owable": state.owable.decimalString(), "receivable": state.outstanding.decimalString(),

@@ -45,6 +45,14 @@ import VoucherStorage
             let (finance, csrf) = try await ConsoleTests.signIn(client, .finance)
             let page = try await ConsoleTests.get(client, "/console/recoveries?use=U-A", cookies: finance)
             #expect(page.status == 200 && page.body.contains("10,000.00"), "\(page.body.prefix(600))")
+            // Whose use, under which programme, at which provider: by name, with the ids.
+            for cell in [
+                "<td>甲科技有限公司<br><small>\(ServerTests.a)</small></td>",
+                "<td>Shanghai S&amp;T innovation voucher · 2022<br><small>sh-innovation-voucher</small></td>",
+                "<td>测试中心 P1<br><small>\(ServerTests.lab)</small></td>",
+            ] {
+                #expect(page.body.contains(cell), "\(cell)")
+            }
             let keys = Self.keys(page.body)
             #expect(keys.count == 2 && keys[0] != keys[1])
             let owe = [
