@@ -55,7 +55,9 @@ function response(status, headers, body)
     local hash = body:match('"hash":"(%x+)"') or ""
     log:write(status .. "," .. event .. "," .. hash .. "\n")
     if status >= 300 then
-        refusals:write(status .. " " .. (body:match('"error":"([^"]*)"') or "") .. "\n")
+        -- The API's keys are sorted: the message runs to the status that follows it (it may hold
+        -- escaped quotes).
+        refusals:write(status .. " " .. (body:match('"error":"(.-)","status":') or "") .. "\n")
     end
 end
 

@@ -182,7 +182,11 @@ extension Console {
             "provider",
             title: words["myUses"],
             session: session,
-            data: ["provider": provider, "providerName": name, "uses": rows, "hasUses": !rows.isEmpty],
+            // No name (a provider the registry does not know): the heading shows the id alone.
+            data: ["provider": provider, "uses": rows, "hasUses": !rows.isEmpty].merging(
+                name.isEmpty ? [:] : ["providerName": name],
+                uniquingKeysWith: { first, _ in first }
+            ),
             flash: flash
         )
     }

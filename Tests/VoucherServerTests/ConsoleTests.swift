@@ -459,7 +459,8 @@ import VoucherStorage
             let mine = try await Self.get(client, "/console/uses", cookies: enterprise)
             #expect(mine.body.contains("C-A23") && mine.body.contains("U-A") && !mine.body.contains("U-B"))
             // A programme is shown by its name in the page's language (escaped), its id under it.
-            #expect(mine.body.contains(Self.shanghaiVoucher), "\(mine.body)")
+            #expect(mine.body.contains("<tr>" + Self.shanghaiVoucher), "the quotas: \(mine.body)")
+            #expect(mine.body.contains("<td>C-A23</td>" + Self.shanghaiVoucher), "the claims: \(mine.body)")
             // Each use's provider and product by name, with the id and code under them.
             #expect(
                 mine.body.contains(
@@ -531,6 +532,29 @@ import VoucherStorage
         }
         #expect(actors == ["user-district-reviewer", "user-provider", "user-finance"])
         #expect(try world.ledger.verify(against: nil).isValid)
+    }
+
+    /// A provider's user whose provider the registry does not know: the heading shows its id alone.
+    @Test func aProviderWithNoRegisteredNameIsShownByItsId() async throws {
+        let world = try World()
+        let unknown = "91110000MA00000000"
+        try world.accounts.addUser(
+            name: "p-unknown",
+            role: .provider,
+            provider: unknown,
+            password: World.password,
+            by: "test"
+        )
+        try await world.app.test(.router) { client in
+            let signedIn = try await Self.signIn(client, name: "p-unknown", password: World.password)
+            let session = try #require(Self.cookie(signedIn, Console.sessionCookie))
+            let page = try await Self.get(client, "/console/uses", cookies: session)
+            #expect(page.status == 200 && page.body.contains(": \(unknown)</h1>"), "\(page.body)")
+            // And a registered provider's heading names it (ServerTests.lab is "测试中心 P1").
+            let (provider, _) = try await Self.signIn(client, .provider)
+            let own = try await Self.get(client, "/console/uses", cookies: provider)
+            #expect(own.body.contains(": 测试中心 P1 (\(ServerTests.lab))</h1>"), "\(own.body)")
+        }
     }
 
     @Test func financePaysAGrantFromTheFormOnceHoweverOftenItIsSent() async throws {

@@ -206,9 +206,10 @@ extension Lifecycle {
             throw .notReversible(
                 event: target.seq,
                 reason: "it paid the provider \(paid.amount.formatted()); record what is owed back instead, as a "
-                    + "recovery on its use, and what is received back when it comes: on the command line "
-                    + "`voucher recover --use USE --amount A --reason R`, then `voucher recover receive`; in the "
-                    + "console, the page of money owed back; in the API, the use's recoveries and receipts"
+                    + "recovery on its use, and what is received back when it comes (finance records both): on "
+                    + "the command line `voucher recover --use USE --amount A --reason R`, then `voucher recover "
+                    + "receive --use USE --amount A`; in the console, the page of money owed back; in the API, "
+                    + "the use's recoveries and receipts"
             )
         }
         if let dependent = target.dependent {
