@@ -23,23 +23,23 @@ extension Console {
         var flash = flash
         var status = status
         if let ref = asked?.trimmed, !ref.isEmpty {
-            typealias Found = (view: UseView, state: RecoveryState, names: [String: String])
-            let found = try await api.worker.read { ledger -> Found? in
+            typealias Names = (applicant: String, provider: String, programme: String)
+            let found = try await api.worker.read { ledger -> (UseView, RecoveryState, Names)? in
                 guard let view = try ledger.useView(ref: ref), view.reversedBy == nil else { return nil }
                 // The applicant, provider and programme by name, as registered now.
-                let names = [
-                    "applicant": (try? ledger.applicant(view.applicant))?.name,
-                    "provider": (try? ledger.provider(view.use.provider))?.name,
-                    "programme": Self.names(of: try ledger.programmes(), session.language)[view.programme],
-                ].compactMapValues { $0 }
+                let names = (
+                    applicant: (try? ledger.applicant(view.applicant))?.name ?? "",
+                    provider: (try? ledger.provider(view.use.provider))?.name ?? "",
+                    programme: Self.names(of: try ledger.programmes(), session.language)[view.programme] ?? ""
+                )
                 return (view, try ledger.recoveryState(ofUse: ref), names)
             }
             if let (view, state, names) = found {
                 data["found"] = [
                     "ref": view.use.ref, "refPath": Self.pathComponent(view.use.ref), "applicant": view.applicant,
-                    "applicantName": names["applicant"] ?? "", "programme": view.programme,
-                    "programmeName": names["programme"] ?? "", "year": String(view.year), "date": view.use.usedOn,
-                    "provider": view.use.provider, "providerName": names["provider"] ?? "",
+                    "applicantName": names.applicant, "programme": view.programme,
+                    "programmeName": names.programme, "year": String(view.year), "date": view.use.usedOn,
+                    "provider": view.use.provider, "providerName": names.provider,
                     "amount": view.use.amount.formatted(),
                     "paid": state.paid.formatted(), "owed": state.owed.formatted(),
                     "received": state.received.formatted(), "outstanding": state.outstanding.formatted(),

@@ -178,17 +178,10 @@ extension Console {
                 "fileable": !use.reversed && use.filing == nil,
             ]
         }
-        return render(
-            "provider",
-            title: words["myUses"],
-            session: session,
-            // No name (a provider the registry does not know): the heading shows the id alone.
-            data: ["provider": provider, "uses": rows, "hasUses": !rows.isEmpty].merging(
-                name.isEmpty ? [:] : ["providerName": name],
-                uniquingKeysWith: { first, _ in first }
-            ),
-            flash: flash
-        )
+        var data: [String: Any] = ["provider": provider, "uses": rows, "hasUses": !rows.isEmpty]
+        // No name (a provider the registry does not know): the heading shows the id alone.
+        if !name.isEmpty { data["providerName"] = name }
+        return render("provider", title: words["myUses"], session: session, data: data, flash: flash)
     }
 
     func claimsPage(_ session: Session, flash: (String, String)?) async throws -> Response {
