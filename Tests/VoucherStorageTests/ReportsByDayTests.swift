@@ -164,6 +164,77 @@ import VoucherDomain
         }
     }
 
+    /// The applicants with a grant, to a date, as their decisions stood on it: alpha granted on
+    /// 2022-03-01; beta's claim granted by the district on 2022-05-01 and rejected by the city on
+    /// 2022-06-01; gamma's grant of 2022-04-10 reversed on 2022-07-01.
+    @Test func theApplicantsWithAGrantAreCountedAsTheirDecisionsStoodOnTheDate() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-A", applicant: fixture.alpha, amount: "10万", on: "2022-03-01")
+        try fixture.ledger.claim(
+            ClaimRequest(
+                ref: "C-B",
+                applicantID: fixture.beta,
+                programme: shanghai,
+                year: 2022,
+                requested: yuan("10万")
+            ),
+            context: fixture.next("2022-04-01")
+        )
+        try fixture.ledger.decide(
+            DecisionRequest(claimRef: "C-B", outcome: .grant(yuan("10万")), reviewer: "district"),
+            context: fixture.next("2022-05-01")
+        )
+        try fixture.ledger.decide(
+            DecisionRequest(claimRef: "C-B", level: .city, outcome: .reject(reason: "材料不全"), reviewer: "city"),
+            context: fixture.next("2022-06-01")
+        )
+        let gamma = try fixture.grantQuota("C-G", applicant: fixture.gamma, amount: "10万", on: "2022-04-10")
+        try fixture.ledger.reverse(event: gamma.seq, reason: "录入错误", context: fixture.next("2022-07-01"))
+        let expected = [
+            ("2022-02-28", 0), ("2022-03-01", 1), ("2022-04-30", 2), ("2022-05-01", 3), ("2022-05-31", 3),
+            ("2022-06-01", 2), ("2022-06-30", 2), ("2022-07-01", 1), ("2022-12-31", 1),
+        ]
+        for (date, count) in expected {
+            for period in [ReportPeriod(year: 2022, through: day(date)), .through(day(date))] {
+                #expect(try fixture.ledger.reconciliation(shanghai, period: period).applicants == count, "\(date)")
+                #expect(
+                    try fixture.ledger.reconciliation(shanghai, period: period, mayReadKeptTotals: false).applicants
+                        == count,
+                    "\(date)"
+                )
+            }
+        }
+        // Through the latest event, the count reads no dates at all: the same answer.
+        #expect(try fixture.ledger.reconciliation(shanghai, period: .year(2022)).applicants == 1)
+    }
+
+    /// To a date, the decisions dated up to it are found once in the index of events by
+    /// programme, kind and date; each claim's decisions are checked against that list, and no
+    /// event row is read for its date.
+    @Test func theApplicantsToADateReadTheDecisionsDatesFromTheIndex() throws {
+        let fixture = try Self.ledger()
+        for byYear in [true, false] {
+            let plan = try fixture.ledger.rawRead { db in
+                try Row.fetchAll(
+                    db,
+                    sql: "EXPLAIN QUERY PLAN " + ReconciliationQueries.applicantsSQL(byYear: byYear, toDate: true),
+                    arguments: ["programme": "sh-innovation-voucher", "year": 2022, "through": "2022-06-30"]
+                ).map { $0["detail"] as String }
+            }
+            #expect(plan.contains { $0.contains("SEARCH d2 USING COVERING INDEX decision_by_claim (claim_seq=?)") })
+            #expect(
+                plan.contains {
+                    $0.contains("COVERING INDEX event_by_programme (programme_id=? AND kind=? AND business_date<?)")
+                },
+                "\(plan)"
+            )
+            // The one row read by its number is the latest decision's (the event's, e2, was read before).
+            #expect(
+                plan.filter { $0.contains("INTEGER PRIMARY KEY") } == ["SEARCH d USING INTEGER PRIMARY KEY (rowid=?)"]
+            )
+        }
+    }
+
     /// A posting of -40万 on 2022-06-10 forged into alpha's quota account (the rules never let
     /// one happen): the account it takes below zero.
     static func forgeBelowZero(_ fixture: LedgerFixture) throws -> String {

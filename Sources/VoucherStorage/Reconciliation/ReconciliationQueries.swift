@@ -112,14 +112,7 @@ enum ReconciliationQueries {
         figures.applicants =
             try db.fetchOne(
                 Int.self,
-                sql: """
-                    SELECT COUNT(DISTINCT c.applicant_id) FROM claim c JOIN decision d ON d.claim_seq = c.event_seq
-                    WHERE c.programme_id = :programme \(claimYear) AND \(Self.liveAsOf("c")) AND d.granted > 0
-                    AND d.event_seq = (
-                        SELECT MAX(d2.event_seq) FROM decision d2 \(wholeHistory ? "" : "JOIN event e2 ON e2.seq = d2.event_seq")
-                        WHERE d2.claim_seq = c.event_seq \(wholeHistory ? "" : "AND e2.business_date <= :through")
-                        AND \(Self.liveAsOf("d2")))
-                    """,
+                sql: applicantsSQL(byYear: period.year != nil, toDate: !wholeHistory),
                 arguments: arguments
             ) ?? 0
 
@@ -243,6 +236,30 @@ enum ReconciliationQueries {
             : try memo.accountsBelowZero?() ?? accountsBelowZero(db, programmeID, period: period)
         figures.identities = ReconciliationIdentity.check(figures)
         return figures
+    }
+
+    /// SQL: how many applicants hold a claim of the programme whose latest live decision grants
+    /// an amount. `toDate`: the decisions and reversals dated up to `:through` only. Their
+    /// numbers are found once, in the index of events by programme, kind and date, and each
+    /// claim's decisions are checked against that list (the `+` keeps SQLite from walking the
+    /// list instead, once per claim). Looking each decision's event row up for its date read a
+    /// page of the event table per claim: at 1,000,000 uses, 0.45 s of a report's 1 s.
+    static func applicantsSQL(byYear: Bool, toDate: Bool) -> String {
+        let dated =
+            toDate
+            ? """
+            AND +d2.event_seq IN (
+                SELECT seq FROM event INDEXED BY event_by_programme
+                WHERE programme_id = :programme AND kind = 'decision' AND business_date <= :through)
+            """
+            : ""
+        return """
+            SELECT COUNT(DISTINCT c.applicant_id) FROM claim c JOIN decision d ON d.claim_seq = c.event_seq
+            WHERE c.programme_id = :programme \(byYear ? "AND c.year = :year" : "") AND \(liveAsOf("c")) AND d.granted > 0
+            AND d.event_seq = (
+                SELECT MAX(d2.event_seq) FROM decision d2 WHERE d2.claim_seq = c.event_seq \(dated)
+                AND \(liveAsOf("d2")))
+            """
     }
 
     /// The accounts (but the budget's, which runs below zero by design) whose postings up to
