@@ -1,3 +1,4 @@
+import GRDB
 import VoucherDomain
 
 /// What the operations of one batch may read from memory instead of the database, so that a file of
@@ -26,14 +27,14 @@ final class BatchMemo {
     /// and remembering all of them took the import's memory from 128 MB to 334 MB.
     static let limit = 32_768
 
-    /// Inside a batch, the value its memo's `table` holds for `key`, or else `load()`'s,
-    /// remembered; outside a batch, `load()`'s.
+    /// Inside a batch, or a read of a ledger opened for reading (``ReadMemo``), the value its
+    /// memo's `table` holds for `key`, or else `load()`'s, remembered; elsewhere, `load()`'s.
     static func recall<Key: Hashable, Value>(
         _ key: Key,
         in table: ReferenceWritableKeyPath<BatchMemo, [Key: Value]>,
         loading load: () throws -> Value
     ) rethrows -> Value {
-        guard let memo = Ledger.batch?.memo else { return try load() }
+        guard let memo = Ledger.batch?.memo ?? Ledger.remembered?.memo else { return try load() }
         if let known = memo[keyPath: table][key] { return known }
         let value = try load()
         remember(value, for: key, in: &memo[keyPath: table])
@@ -54,5 +55,25 @@ final class BatchMemo {
         providerStatuses.removeAll()
         grantedQuotas.removeAll()
         head = nil
+    }
+}
+
+/// What the reads of a ledger opened for reading (the service's quotes) remember of the same
+/// reference data, from one read to the next while the chain's head stays where it was. The
+/// ledger only appends, and every change to what a memo holds (a registration, a suspension, a
+/// decision, a policy file) is an event: a read whose snapshot has another head forgets it all
+/// first. Only the reads of the ledger's one connection use it, and they run one at a time.
+final class ReadMemo: @unchecked Sendable {
+    let memo = BatchMemo()
+    private var head: (seq: Int64, hash: String)?
+
+    /// Begins the read's snapshot by reading its head, and forgets everything if that moved.
+    func renew(_ db: Database) throws {
+        let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1"))
+        let now: (seq: Int64, hash: String)? = row.map { ($0[0], $0[1]) }
+        if now?.seq != head?.seq || now?.hash != head?.hash {
+            memo.forget()
+            head = now
+        }
     }
 }

@@ -22,6 +22,8 @@ public struct Ledger: Sendable {
     /// The programmes' policies as domain values, each file parsed once: when it is installed, or
     /// the first time this ledger reads it (another process may have installed it).
     let policies = ProgrammeCache()
+    /// For a ledger opened for reading: the reference data its reads remember (``ReadMemo``).
+    var readMemo: ReadMemo?
 
     /// Opens (and creates, if new) the ledger file at `path`: WAL mode, a busy timeout for
     /// concurrent writers, foreign keys on, the file readable and writable by its owner only.
@@ -331,11 +333,17 @@ public struct Ledger: Sendable {
         return try read(body)
     }
 
-    /// Runs `body` in a read-only snapshot (or, inside a batch, in the batch's transaction).
+    /// Runs `body` in a read-only snapshot (or, inside a batch, in the batch's transaction). On a
+    /// ledger opened for reading, what it reads of the reference data is remembered for the next
+    /// read while the chain's head stays where it is (``ReadMemo``).
     func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             if let batch = Self.batch { return try body(batch.database) }
-            return try writer.read(body)
+            guard let readMemo else { return try writer.read(body) }
+            return try writer.read { db in
+                try readMemo.renew(db)
+                return try Self.$remembered.withValue(readMemo) { try body(db) }
+            }
         } catch let error as DatabaseError {
             throw Self.refusal(from: error)
         }
@@ -377,6 +385,9 @@ public struct Ledger: Sendable {
 
     /// The connection of the batch running on this task, if any.
     @TaskLocal static var batch: BatchConnection?
+
+    /// The memo of the read running on this task, on a ledger opened for reading.
+    @TaskLocal static var remembered: ReadMemo?
 }
 
 /// The connection a batch runs on.

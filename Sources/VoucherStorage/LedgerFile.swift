@@ -101,7 +101,7 @@ extension Ledger {
                 configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = \(mappedBytes)") }
             }
             let queue = try DatabaseQueue(path: path, configuration: configuration)
-            let ledger = Ledger(writer: queue)
+            let ledger = Ledger(writer: queue, readMemo: ReadMemo())
             if try !queue.read({ db in try Self.migrator.hasCompletedMigrations(db) }) {
                 // An earlier version wrote it: bring it up to date where that may be written.
                 guard access(path, W_OK) == 0 else {

@@ -248,6 +248,51 @@ struct ReadOnlyLedgerTests {
         #expect(try fixture.ledger.chainHead() == head)
     }
 
+    /// A reader remembers the reference data from one read to the next (the service's quotes):
+    /// each commit after it must still be seen by its next read. A quota granted, a provider
+    /// suspended and then reinstated, each between two quotes on the same reader.
+    @Test func aReaderSeesEveryChangeToWhatItRemembers() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rm-\(UUID().uuidString).sqlite").path
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let fixture = try LedgerFixture(path: path)
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "10万")
+        let reader = try Ledger.openForReading(at: path)
+        func quote(_ applicant: String) throws -> Money {
+            try reader.quote(
+                UseRequest(
+                    ref: "Q-1",
+                    applicantID: applicant,
+                    providerID: fixture.lab,
+                    productCode: "LAB-NMR",
+                    programme: shanghai,
+                    serviceAmount: yuan("2万")
+                ),
+                on: day("2022-05-10")
+            ).amount
+        }
+        #expect(try quote(fixture.alpha) == yuan("1万"))
+        #expect(try quote(fixture.beta) == .zero)  // no quota yet
+        try fixture.grantQuota("C-2", applicant: fixture.beta, amount: "10万")
+        #expect(try quote(fixture.beta) == yuan("1万"))
+        try fixture.ledger.changeProviderStatus(
+            providerID: fixture.lab,
+            status: .suspended,
+            reason: "检查",
+            context: fixture.next("2022-05-01")
+        )
+        let suspended = #expect(throws: LedgerError.self) { try quote(fixture.alpha) }
+        #expect(suspended?.description.contains("suspended") == true, "\(String(describing: suspended))")
+        try fixture.ledger.changeProviderStatus(
+            providerID: fixture.lab,
+            status: .reinstated,
+            reason: nil,
+            context: fixture.next("2022-05-05")
+        )
+        #expect(try quote(fixture.alpha) == yuan("1万"))
+    }
+
     /// The service's readers map the file: they must still see every commit made after they opened.
     @Test func aMappedReaderSeesWhatIsCommittedAfterItOpened() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("mm-\(UUID().uuidString).sqlite").path
