@@ -95,6 +95,13 @@ extension Importer {
             case .notEligible, .nothingToPay: "service_amount"
             case .settlementOverUse: "amount"
             case .invalid(let field, _, _): field
+            case .datedBefore(let record, _, _, _):
+                switch record {
+                case .decision: "decided_on"
+                case .redemptionFiled: "filed_on"
+                case .redemptionSettled: "paid_on"
+                default: nil
+                }
             default: nil
             }
         return ImportIssue(line: line, column: column, reason: error.description)

@@ -66,6 +66,28 @@ extension Ledger {
         return claim
     }
 
+    /// The date of event `seq`.
+    func eventDate(_ db: Database, _ seq: Int64) throws -> BusinessDate {
+        guard
+            let text = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT business_date FROM event WHERE seq = ?"),
+                arguments: [seq]
+            )
+        else { throw LedgerError.unknownEvent(seq) }
+        return try BusinessDate.parse(text)
+    }
+
+    /// What a new decision on a claim rests on: the claim and its live decisions, with their dates.
+    func earlierRecords(_ db: Database, claim: StoredClaim, decisions: [PriorDecision]) throws -> [EarlierRecord] {
+        try [EarlierRecord("claim \(claim.fact.ref)", on: eventDate(db, claim.seq))]
+            + decisions.map { decision in
+                EarlierRecord(
+                    "the \(decision.level.rawValue) decision on claim \(claim.fact.ref) (event \(decision.seq))",
+                    on: try eventDate(db, decision.seq)
+                )
+            }
+    }
+
     func currentDecisions(_ db: Database, claimSeq: Int64) throws -> [PriorDecision] {
         try DecisionRecord.fetchAll(
             db.cachedStatement(

@@ -16,6 +16,7 @@ extension Ledger {
             let entry = try programme(db, request.programme)
             let registered = try applicant(db, request.applicantID)
             try refuseTakenRef(db, table: "claim", kind: "claim", ref: fact.ref)
+            try Lifecycle.checkClaimYear(fact.year, on: context.businessDate, programme: entry.programme)
             let open: String? =
                 entry.programme.kind == .voucher
                 ? try openVoucherClaim(db, applicant: fact.applicantID, programme: fact.programme, year: fact.year)
@@ -103,6 +104,11 @@ extension Ledger {
                     current: state.decisions.last?.granted ?? .zero
                 )
             }
+            try Lifecycle.checkDate(
+                of: .decision,
+                context.businessDate,
+                after: try earlierRecords(db, claim: claim, decisions: state.decisions)
+            )
             let (fact, event) = try Lifecycle.decide(checked, state: state, on: context.businessDate)
             return try append(db, context: context, request: submitted, event: event, entry: entry) { seq in
                 try DecisionRecord(

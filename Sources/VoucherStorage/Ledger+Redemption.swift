@@ -32,6 +32,11 @@ extension Ledger {
                 uses: uses,
                 on: context.businessDate
             )
+            try Lifecycle.checkDate(
+                of: .redemptionFiled,
+                context.businessDate,
+                after: uses.map { EarlierRecord("use \($0.use.ref)", on: $0.use.usedOn) }
+            )
             return try append(db, context: context, request: submitted, event: event) { seq in
                 try FilingRecord(eventSeq: seq, ref: ref, providerID: request.providerID).insertRow(db)
                 for item in items {
@@ -90,6 +95,11 @@ extension Ledger {
                 useVersion: try versionApplied(db, eventSeq: use.seq, entry: entry)
             )
             let (fact, event) = try Lifecycle.settle(checked, state: state)
+            try Lifecycle.checkDate(
+                of: .redemptionSettled,
+                context.businessDate,
+                after: [EarlierRecord("redemption claim \(request.filingRef)", on: try eventDate(db, filingSeq))]
+            )
             return try append(db, context: context, request: submitted, event: event, entry: entry) { seq in
                 let record = SettlementRecord(
                     eventSeq: seq,
@@ -144,7 +154,8 @@ extension Ledger {
                 sql: "SELECT COALESCE(SUM(p.amount), 0) FROM payment p WHERE p.claim_seq = ? AND \(Self.live("p"))",
                 arguments: [claim.seq]
             )
-            let latest = try currentDecisions(db, claimSeq: claim.seq).last
+            let decisions = try currentDecisions(db, claimSeq: claim.seq)
+            let latest = decisions.last
             var state = PaymentState(
                 claim: claim.fact,
                 kind: entry.programme.kind,
@@ -166,6 +177,11 @@ extension Ledger {
                 )
             }
             let event = try Lifecycle.pay(request, state: state)
+            try Lifecycle.checkDate(
+                of: .payment,
+                context.businessDate,
+                after: try earlierRecords(db, claim: claim, decisions: decisions)
+            )
             return try append(db, context: context, request: submitted, event: event) { seq in
                 try PaymentRecord(eventSeq: seq, claimSeq: claim.seq, amount: request.amount.fen).insertRow(db)
             }

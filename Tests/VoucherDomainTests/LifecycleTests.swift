@@ -100,6 +100,39 @@ struct LifecycleTests {
         try Lifecycle.checkRecording(actor: "a", key: "k", on: Self.date("2199-12-31"))
     }
 
+    /// The latest of the records a new one rests on is named; the same day is in order.
+    @Test func aRecordDatedBeforeTheLatestItRestsOnIsRefused() throws {
+        let earlier = [
+            EarlierRecord("claim C-1", on: Self.date("2022-03-01")),
+            EarlierRecord("the district decision on claim C-1 (event 7)", on: Self.date("2022-03-15")),
+        ]
+        #expect(throws: Never.self) { try Lifecycle.checkDate(of: .decision, Self.date("2022-03-15"), after: earlier) }
+        #expect(throws: Never.self) { try Lifecycle.checkDate(of: .decision, Self.date("2022-01-01"), after: []) }
+        #expect(
+            throws: LedgerError.datedBefore(
+                record: .decision,
+                date: Self.date("2022-03-10"),
+                earlier: "the district decision on claim C-1 (event 7)",
+                earlierDate: Self.date("2022-03-15")
+            )
+        ) { try Lifecycle.checkDate(of: .decision, Self.date("2022-03-10"), after: earlier) }
+    }
+
+    /// A claim for the year of its date, the one before or after, under a policy in force then.
+    @Test func aClaimsYearIsNearItsDateAndUnderAPolicy() throws {
+        let programme = try Self.programme(.voucher, from: "2022-01-01")
+        for year in [2022, 2023] {
+            #expect(throws: Never.self) {
+                try Lifecycle.checkClaimYear(year, on: Self.date("2022-12-01"), programme: programme)
+            }
+        }
+        for (year, date) in [(2024, "2022-12-01"), (2020, "2022-01-01"), (2021, "2022-01-01")] {
+            #expect(throws: LedgerError.self, "\(year) on \(date)") {
+                try Lifecycle.checkClaimYear(year, on: Self.date(date), programme: programme)
+            }
+        }
+    }
+
     @Test func noAmountAboveTheLargestIsTakenAnywhere() throws {
         let programme = try Self.programme(.voucher)
         let tooMuch = Money(fen: Lifecycle.largestAmount.fen + 1)

@@ -245,6 +245,66 @@ struct ImportTests {
         #expect(try ledger.chainHead() == before)
     }
 
+    /// A decision dated before its claim, and a redemption paid before it was filed: each row is
+    /// named with the date's column, and nothing is imported.
+    @Test func aDateBeforeWhatItRestsOnIsNamedByItsColumn() throws {
+        try seedReferenceData()
+        _ = try load(
+            .claims,
+            """
+            ref,applicant_id,programme,year,requested,decision,granted,decided_on,claimed_on
+            C-1,\(code(1)),sh-innovation-voucher,2022,30万,granted,30万,2022-03-01,2022-02-01
+
+            """
+        )
+        _ = try load(
+            .uses,
+            """
+            ref,applicant_id,provider_id,product_code,programme,service_amount,used_on,project
+            U-1,\(code(1)),\(code(11, prefix: "12310000")),LAB-NMR,sh-innovation-voucher,2万,2022-05-10,
+
+            """
+        )
+        let before = try ledger.chainHead()
+        let files: [(ImportKind, String, String)] = [
+            (
+                .claims,
+                """
+                ref,applicant_id,programme,year,requested,decision,granted,decided_on,claimed_on
+                C-2,\(code(2)),sh-innovation-voucher,2022,10万,granted,10万,2022-03-01,2022-04-01
+
+                """,
+                "line 2, column decided_on: a decision dated 2022-03-01 is before claim C-2, dated 2022-04-01; "
+                    + "a decision is dated on or after what it rests on: correct the date"
+            ),
+            (
+                .redemptions,
+                """
+                ref,use_ref,outcome,amount,paid_on,reason,filed_on
+                R-1,U-1,paid,,2022-06-01,,2022-06-10
+
+                """,
+                "line 2, column paid_on: a settlement dated 2022-06-01 is before redemption claim R-1, dated 2022-06-10; "
+                    + "a settlement is dated on or after what it rests on: correct the date"
+            ),
+            (
+                .redemptions,
+                """
+                ref,use_ref,outcome,amount,paid_on,reason,filed_on
+                R-2,U-1,paid,,2022-06-01,,2022-05-01
+
+                """,
+                "line 2, column filed_on: a redemption claim dated 2022-05-01 is before use U-1, dated 2022-05-10; "
+                    + "a redemption claim is dated on or after what it rests on: correct the date"
+            ),
+        ]
+        for (kind, text, expected) in files {
+            let rejected = #expect(throws: ImportRejected.self) { try load(kind, text) }
+            #expect(rejected?.issues.map(\.description) == [expected])
+        }
+        #expect(try ledger.chainHead() == before)
+    }
+
     @Test func aRowRepeatedInTheFileIsRecordedOnce() throws {
         try seedReferenceData()
         let claim = "C-1,\(code(1)),sh-innovation-voucher,2022,30万,granted,30万,2022-03-01"

@@ -24,6 +24,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case idempotencyConflict(key: String, firstEvent: Int64)
     case claimExists(applicant: String, programme: String, year: Int, ref: String)
     case decisionOrder(claim: String, reason: String)
+    /// A record dated before a record it rests on (``Lifecycle/checkDate(of:_:after:)``).
+    case datedBefore(record: EventKind, date: BusinessDate, earlier: String, earlierDate: BusinessDate)
     case grantOverLimit(claim: String, granted: Money, limit: Money, explanation: [String])
     case notEligible(reason: String)
     /// An applicant outside the districts, or without the attributes, a programme requires.
@@ -91,6 +93,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             "\(applicant) already has claim \(ref) for \(programme) in \(year); decide or reverse it first"
         case .decisionOrder(let claim, let reason):
             "claim \(claim): \(reason)"
+        case .datedBefore(let record, let date, let earlier, let earlierDate):
+            "a \(Self.name(of: record)) dated \(date.iso) is before \(earlier), dated \(earlierDate.iso); "
+                + "a \(Self.name(of: record)) is dated on or after what it rests on: correct the date"
         case .grantOverLimit(let claim, let granted, let limit, let explanation):
             "claim \(claim): cannot grant \(granted), at most \(limit) — " + explanation.joined(separator: " · ")
         case .notEligible(let reason), .applicantNotEligible(let reason):
@@ -128,6 +133,17 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             error.description
         case .internalInconsistency(let detail):
             "internal inconsistency: \(detail); please report this with the ledger file"
+        }
+    }
+
+    /// A record of this kind as a refusal names it.
+    private static func name(of kind: EventKind) -> String {
+        switch kind {
+        case .redemptionFiled: "redemption claim"
+        case .redemptionSettled: "settlement"
+        case .providerStatus: "provider status"
+        case .recoveryReceived: "receipt"
+        default: kind.rawValue
         }
     }
 }

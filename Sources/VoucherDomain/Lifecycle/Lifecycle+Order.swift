@@ -1,0 +1,56 @@
+// MARK: - The order of dates
+
+/// A record that a new one rests on, and its date: the claim a decision decides, the use a filing
+/// files, the filing a settlement settles, the decision a payment pays.
+public struct EarlierRecord: Sendable, Hashable {
+    /// What it is, as a person names it: `claim C-1`, `use U-1`, `the district decision (event 12)`.
+    public var name: String
+    public var date: BusinessDate
+
+    public init(_ name: String, on date: BusinessDate) {
+        self.name = name
+        self.date = date
+    }
+}
+
+extension Lifecycle {
+    /// A record is dated on or after every record it rests on: a decision on or after its claim
+    /// and the decisions before it, a filing on or after each use it files, a settlement on or
+    /// after its filing, a payment on or after the decisions that granted what it pays. Otherwise
+    /// a report to a date would count a consequence before its cause (a redemption paid before it
+    /// was filed, a grant before it was claimed).
+    ///
+    /// It is asked when a record is made, not when a what-if replays what was recorded.
+    public static func checkDate(
+        of record: EventKind,
+        _ date: BusinessDate,
+        after earlier: [EarlierRecord]
+    ) throws(LedgerError) {
+        // The latest; of records of one day, the last named (the decision rather than its claim).
+        guard let latest = earlier.reversed().max(by: { $0.date < $1.date }), date < latest.date else { return }
+        throw .datedBefore(record: record, date: date, earlier: latest.name, earlierDate: latest.date)
+    }
+
+    /// A claim is for the year it is made in, the year before or the year after, and for a year in
+    /// which a version of the programme's policy is in force (on its first or its last day). A
+    /// mistyped year (2202, 9999) or a year before the programme began would otherwise be
+    /// recorded, and could never be decided.
+    public static func checkClaimYear(_ year: Int, on date: BusinessDate, programme: Programme) throws(LedgerError) {
+        if abs(year - date.year) > 1 {
+            throw .invalid(
+                field: "year",
+                value: "\(year)",
+                reason: "is not within a year of the claim's date \(date.iso); a claim is for the year it is "
+                    + "made in, the year before or the year after"
+            )
+        }
+        if programme.version(on: .startOfYear(year)) == nil && programme.version(on: .endOfYear(year)) == nil {
+            throw .invalid(
+                field: "year",
+                value: "\(year)",
+                reason: "no version of \(programme.id.value)'s policy is in force in \(year) "
+                    + "(`voucher policy list` shows its versions)"
+            )
+        }
+    }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+import VoucherDomain
+
+@testable import VoucherStorage
+
+/// A record is dated on or after what it rests on, and a claim is for a year near its date in
+/// which the programme's policy is in force; each refusal leaves the ledger as it was.
+struct DateOrderTests {
+    /// Runs `body`, which must be refused as dated before `earlier`, with nothing recorded.
+    func expectRefused(
+        _ fixture: LedgerFixture,
+        _ record: EventKind,
+        before earlier: String,
+        _ body: () throws -> Void
+    ) throws {
+        let head = try fixture.ledger.chainHead()
+        let refusal = #expect(throws: LedgerError.self) { try body() }
+        guard case .datedBefore(let refused, _, let named, _)? = refusal else {
+            Issue.record("not refused as dated before \(earlier): \(String(describing: refusal))")
+            return
+        }
+        #expect(refused == record)
+        #expect(named == earlier)
+        #expect(try fixture.ledger.chainHead() == head)
+    }
+
+    @Test func aDecisionIsDatedOnOrAfterItsClaimAndTheDecisionBeforeIt() throws {
+        let fixture = try LedgerFixture()
+        try fixture.ledger.claim(
+            ClaimRequest(
+                ref: "C-1",
+                applicantID: fixture.alpha,
+                programme: shanghai,
+                year: 2022,
+                requested: yuan("10万")
+            ),
+            context: fixture.next("2022-03-01")
+        )
+        try expectRefused(fixture, .decision, before: "claim C-1") {
+            try fixture.ledger.decide(
+                DecisionRequest(claimRef: "C-1", outcome: .grant(yuan("10万")), reviewer: "district"),
+                context: fixture.next("2022-02-28")
+            )
+        }
+        let district = try fixture.ledger.decide(
+            DecisionRequest(claimRef: "C-1", outcome: .grant(yuan("10万")), reviewer: "district"),
+            context: fixture.next("2022-03-01")
+        )
+        try expectRefused(fixture, .decision, before: "the district decision on claim C-1 (event \(district.seq))") {
+            try fixture.ledger.decide(
+                DecisionRequest(claimRef: "C-1", level: .city, outcome: .grant(yuan("8万")), reviewer: "city"),
+                context: fixture.next("2022-02-20")
+            )
+        }
+        let city = try fixture.ledger.decide(
+            DecisionRequest(claimRef: "C-1", level: .city, outcome: .grant(yuan("8万")), reviewer: "city"),
+            context: fixture.next("2022-03-02")
+        )
+        #expect(city.seq > district.seq)
+    }
+
+    @Test func aFilingFollowsItsUsesAndASettlementItsFiling() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "10万")
+        _ = try fixture.use("U-1", applicant: fixture.alpha, amount: "2万", on: "2022-05-10")
+        _ = try fixture.use("U-2", applicant: fixture.alpha, amount: "2万", on: "2022-05-20")
+        try expectRefused(fixture, .redemptionFiled, before: "use U-2") {
+            try fixture.ledger.fileRedemption(
+                RedemptionFilingRequest(ref: "R-1", providerID: fixture.lab, useRefs: ["U-1", "U-2"]),
+                context: fixture.next("2022-05-15")
+            )
+        }
+        try fixture.ledger.fileRedemption(
+            RedemptionFilingRequest(ref: "R-1", providerID: fixture.lab, useRefs: ["U-1", "U-2"]),
+            context: fixture.next("2022-05-20")
+        )
+        try expectRefused(fixture, .redemptionSettled, before: "redemption claim R-1") {
+            try fixture.ledger.settleRedemption(
+                SettlementRequest(filingRef: "R-1", useRef: "U-1", outcome: .paid),
+                context: fixture.next("2022-05-19")
+            )
+        }
+        try fixture.ledger.settleRedemption(
+            SettlementRequest(filingRef: "R-1", useRef: "U-1", outcome: .paid),
+            context: fixture.next("2022-05-20")
+        )
+    }
+
+    @Test func aPaymentFollowsTheGrantItPays() throws {
+        let fixture = try LedgerFixture()
+        try fixture.ledger.claim(
+            ClaimRequest(
+                ref: "G-1",
+                applicantID: fixture.alpha,
+                programme: operating,
+                year: 2023,
+                requested: yuan("20万")
+            ),
+            context: fixture.next("2023-03-01")
+        )
+        let decision = try fixture.ledger.decide(
+            DecisionRequest(claimRef: "G-1", outcome: .grant(yuan("20万")), reviewer: "r"),
+            context: fixture.next("2023-03-10")
+        )
+        try expectRefused(fixture, .payment, before: "the district decision on claim G-1 (event \(decision.seq))") {
+            try fixture.ledger.pay(
+                PaymentRequest(claimRef: "G-1", amount: yuan("20万")),
+                context: fixture.next("2023-03-09")
+            )
+        }
+        try fixture.ledger.pay(
+            PaymentRequest(claimRef: "G-1", amount: yuan("20万")),
+            context: fixture.next("2023-03-10")
+        )
+    }
+
+    /// 2099 on a claim made in 2022 (a slip of the keys), and 2021, before the Shanghai voucher's
+    /// policy began: both refused; the years around the date, while a policy is in force, taken.
+    @Test(arguments: [
+        (2099, "is not within a year of the claim's date 2022-03-01"), (2021, "no version of sh-innovation-voucher"),
+    ])
+    func aClaimIsForAYearNearItsDateUnderAPolicyInForce(year: Int, reason: String) throws {
+        let fixture = try LedgerFixture()
+        let head = try fixture.ledger.chainHead()
+        let refusal = #expect(throws: LedgerError.self) {
+            try fixture.ledger.claim(
+                ClaimRequest(
+                    ref: "C-1",
+                    applicantID: fixture.alpha,
+                    programme: shanghai,
+                    year: year,
+                    requested: yuan("1万")
+                ),
+                context: fixture.next("2022-03-01")
+            )
+        }
+        #expect(refusal?.description.contains(reason) == true, "\(String(describing: refusal))")
+        #expect(try fixture.ledger.chainHead() == head)
+        try fixture.ledger.claim(
+            ClaimRequest(
+                ref: "C-2",
+                applicantID: fixture.alpha,
+                programme: shanghai,
+                year: 2023,
+                requested: yuan("1万")
+            ),
+            context: fixture.next("2022-12-01")
+        )
+    }
+}
