@@ -57,8 +57,9 @@ public struct ProviderUse: Sendable, Hashable {
 }
 
 extension Ledger {
-    /// Live claims with no live decision (`level` district), or whose latest live decision is the
-    /// district's grant (`level` city); oldest first, at most `limit`.
+    /// Live claims of every programme (vouchers, matching and grants) with no live decision
+    /// (`level` district), or whose latest live decision is the district's grant (`level` city);
+    /// oldest first, at most `limit`.
     public func pendingClaims(level: ReviewLevel, limit: Int = 200) throws -> [PendingClaim] {
         try read { db in
             let latest = """
@@ -75,8 +76,8 @@ extension Ledger {
                     SELECT c.ref, c.applicant_id, c.programme_id, c.year, c.requested, e.business_date,
                         (SELECT a.name FROM applicant a WHERE a.id = c.applicant_id ORDER BY a.event_seq DESC LIMIT 1),
                         (SELECT d.granted FROM decision d WHERE d.event_seq = \(latest))
-                    FROM claim c JOIN event e ON e.seq = c.event_seq JOIN programme p ON p.id = c.programme_id
-                    WHERE \(Self.live("c")) AND p.kind = 'voucher' AND \(condition)
+                    FROM claim c JOIN event e ON e.seq = c.event_seq
+                    WHERE \(Self.live("c")) AND \(condition)
                     ORDER BY c.event_seq LIMIT ?
                     """,
                 arguments: [limit]

@@ -369,6 +369,66 @@ import VoucherStorage
         }
     }
 
+    /// A matching claim and a grant request reach the district's queue with the engine's limit,
+    /// and leave it once decided: finance then finds the grant to pay.
+    @Test func matchingAndGrantClaimsAreReviewedLikeVouchers() async throws {
+        let world = try World()
+        // The joint innovation centre's programmes take its members.
+        try world.ledger.registerApplicant(
+            ApplicantRegistration(
+                identifier: .creditCode(try UnifiedSocialCreditCode(ServerTests.a)),
+                kind: .enterprise,
+                name: "甲科技有限公司",
+                district: "杨浦区",
+                region: "shanghai",
+                group: nil,
+                attributes: ["jic-member"]
+            ),
+            context: try Self.context("member", "2023-01-05")
+        )
+        try world.ledger.claim(
+            ClaimRequest(
+                ref: "M-1",
+                applicantID: ServerTests.a,
+                programme: try ProgrammeID("jic-overseas-matching"),
+                year: 2023,
+                requested: try Money.parse("150万"),
+                project: "P-1",
+                paid: try Money.parse("150万")
+            ),
+            context: try Self.context("claim-m", "2023-03-01")
+        )
+        try world.ledger.claim(
+            ClaimRequest(
+                ref: "G-1",
+                applicantID: ServerTests.a,
+                programme: try ProgrammeID("jic-operating-support"),
+                year: 2023,
+                requested: try Money.parse("30万")
+            ),
+            context: try Self.context("claim-g", "2023-03-01")
+        )
+        try await world.app.test(.router) { client in
+            let (reviewer, csrf) = try await ConsoleTests.signIn(client, .districtReviewer)
+            let queue = try await ConsoleTests.get(client, "/console/claims", cookies: reviewer)
+            #expect(queue.body.contains("M-1") && queue.body.contains("G-1"), "\(queue.body)")
+            // Matching is 1:1 up to 100万 a project: the engine's limit, not the 150万 asked.
+            #expect(queue.body.contains("1,000,000.00"), "\(queue.body)")
+            let decided = try await ConsoleTests.post(
+                client,
+                "/console/claims/M-1/decide",
+                cookies: reviewer,
+                form: [("csrf", csrf), ("grant", "100万"), ("outcome", "grant"), ("date", "2023-03-20")]
+            )
+            #expect(decided.status == 200 && decided.body.contains("recorded: event"), "\(decided.body.prefix(600))")
+            let after = try await ConsoleTests.get(client, "/console/claims", cookies: reviewer)
+            #expect(!after.body.contains("M-1") && after.body.contains("G-1"))
+            let (finance, _) = try await ConsoleTests.signIn(client, .finance)
+            let payments = try await ConsoleTests.get(client, "/console/payments", cookies: finance)
+            #expect(payments.body.contains("M-1"), "\(payments.body)")
+        }
+    }
+
     @Test func anEnterpriseAppliesForItsOwnApplicantOnce() async throws {
         let world = try World()
         try await world.app.test(.router) { client in
