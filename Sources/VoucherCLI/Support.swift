@@ -45,7 +45,11 @@ struct LedgerOptions: ParsableArguments {
     }
 
     func open() throws -> Ledger {
-        try guarded { try Ledger.open(at: path, actor: actorName) }
+        let path = path
+        let existed = FileManager.default.fileExists(atPath: path)
+        let ledger = try guarded { try Ledger.open(at: path, actor: actorName) }
+        if !existed { CreatedLedger.shared = CreatedLedger(path: path, head: try? ledger.chainHead()) }
+        return ledger
     }
 
     /// The ledger for a command that only reads: an existing ledger file, opened read-only (so an
@@ -194,4 +198,23 @@ func normalizeGlobalOptions(_ arguments: [String]) -> [String] {
         if !["policy", "register", "redeem", "provider", "budget", "recover", "user"].contains(word) { break }
     }
     return path + leading + rest
+}
+
+/// The ledger file this run created (a recording command on a path where there was none), with
+/// its chain head then: when the command is refused, the file is removed again, so that a
+/// mistyped `--db` leaves no empty ledger behind. Only while nothing else was recorded in it.
+struct CreatedLedger {
+    let path: String
+    let head: ChainHead?
+
+    nonisolated(unsafe) static var shared: CreatedLedger?
+
+    /// Removes the file if the command failed and the ledger holds only what creating it wrote.
+    static func removeAfterFailure() {
+        guard let created = shared, let head = created.head,
+            (try? Ledger.openForReading(at: created.path).chainHead()) == head
+        else { return }
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: created.path + suffix) }
+        printError("voucher: \(created.path) did not exist; nothing was recorded, so it was not created")
+    }
 }

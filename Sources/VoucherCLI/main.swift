@@ -1,3 +1,10 @@
+import ArgumentParser
 import Foundation
 
-Voucher.main(normalizeGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+do {
+    var command = try Voucher.parseAsRoot(normalizeGlobalOptions(Array(CommandLine.arguments.dropFirst())))
+    try command.run()
+} catch {
+    if Voucher.exitCode(for: error) != .success { CreatedLedger.removeAfterFailure() }
+    Voucher.exit(withError: error)
+}

@@ -104,6 +104,20 @@ extension Importer {
                 }
             default: nil
             }
+        // A row imported before under the same reference with other content: say so in the file's
+        // terms (the key is the import's own, `import:KIND:REF`, which no file shows).
+        if case .idempotencyConflict(let key, let event) = error, key.hasPrefix("import:") {
+            let parts = key.split(separator: ":", maxSplits: 2).map(String.init)
+            if parts.count == 3 {
+                return ImportIssue(
+                    line: line,
+                    column: column,
+                    reason: "\(parts[1]) \(parts[2]) was imported before (event \(event)) with other content; "
+                        + "a recorded row is corrected by reversing its event (`voucher reverse --event \(event)`) "
+                        + "and importing it under a new reference, not by importing it again"
+                )
+            }
+        }
         return ImportIssue(line: line, column: column, reason: error.description)
     }
 }

@@ -249,6 +249,35 @@ struct CommandLineTests {
 
     // MARK: - Commands, errors and help
 
+    /// A recording command on a path with no ledger (a mistyped `--db`) that is refused leaves no
+    /// new file behind, and says so; one that records keeps the ledger it created.
+    @Test func aRefusedCommandLeavesNoNewLedgerBehind() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let refused = try Self.voucher(
+            [
+                "use", "--db", "mistyped.sqlite", "--ref", "U-1", "--applicant", "91310110005000001J", "--provider",
+                "12310000007000001F", "--product", "P1", "--programme", "sh-innovation-voucher", "--service-amount",
+                "1万", "--date", "2022-05-10",
+            ],
+            in: directory
+        )
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("no applicant"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("mistyped.sqlite did not exist; nothing was recorded"), "\(refused.stderr)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+        #expect(left.isEmpty, "\(left)")
+        let recorded = try Self.voucher(
+            [
+                "register", "provider", "--db", "new.sqlite", "--id", "12310000007000001F", "--name", "测试中心",
+                "--region", "shanghai",
+            ],
+            in: directory
+        )
+        #expect(recorded.status == 0, "\(recorded.stderr)")
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("new.sqlite").path))
+    }
+
     @Test func aUseShowsItsExplanationAndTheGlobalOptionWorksBeforeOrAfter() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

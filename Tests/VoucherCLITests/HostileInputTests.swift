@@ -180,7 +180,7 @@ struct HostileInputTests {
             "claims",
             "ref already in the ledger",
             [claimsHeader, "C1,\(alpha),sh-innovation-voucher,2022,5万,granted,5万,2022-03-01"],
-            expect: "idempotency key \"import:claim:C1\" was recorded by event"
+            expect: "line 2, column ref: claim C1 was imported before (event"
         ),
         importing(
             "uses",
