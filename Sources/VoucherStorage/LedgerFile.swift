@@ -18,6 +18,20 @@ public enum LedgerFile {
         public var description: String { "\(path) \(reason); nothing was changed" }
     }
 
+    /// The name SQLite opens a ledger under to read it. In a folder this user may not write to,
+    /// SQLite cannot make the files that reads of a WAL ledger go through (`-shm`, and `-wal`):
+    /// with no `-wal` beside the ledger, the file alone holds it, and it is opened as immutable
+    /// (an auditor's read-only copy). Elsewhere, the path itself.
+    static func readingLocation(_ path: String, folderWritable: Bool? = nil) -> String {
+        let folder = (path as NSString).deletingLastPathComponent
+        let writable = folderWritable ?? (access(folder.isEmpty ? "." : folder, W_OK) == 0)
+        guard !writable, access(path + "-wal", F_OK) != 0 else { return path }
+        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var allowed = CharacterSet.urlPathAllowed
+        allowed.remove(charactersIn: "?#%;=&")
+        return "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
+    }
+
     /// Refuses a link, anything but a regular file, and a non-empty file that is not a voucher
     /// ledger (its application id, or the first migration of a ledger from before it had one).
     /// Returns the file's size.
@@ -39,7 +53,7 @@ public enum LedgerFile {
         let isLedger: Bool
         let applied: [String]
         do {
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            let queue = try DatabaseQueue(path: readingLocation(path), configuration: configuration)
             (isLedger, applied) = try queue.read { db in
                 let applied =
                     try db.tableExists("grdb_migrations")
@@ -100,7 +114,7 @@ extension Ledger {
             if mappedBytes > 0 {
                 configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA mmap_size = \(mappedBytes)") }
             }
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            let queue = try DatabaseQueue(path: LedgerFile.readingLocation(path), configuration: configuration)
             let ledger = Ledger(writer: queue, readMemo: ReadMemo())
             if try !queue.read({ db in try Self.migrator.hasCompletedMigrations(db) }) {
                 // An earlier version wrote it: bring it up to date where that may be written.

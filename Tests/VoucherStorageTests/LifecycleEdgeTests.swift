@@ -248,6 +248,32 @@ struct ReadOnlyLedgerTests {
         #expect(try fixture.ledger.chainHead() == head)
     }
 
+    /// A read-only copy in a folder this user may not write to (an auditor's) is read as an
+    /// immutable file, named so that SQLite reads a space, `%` and `#` in its path as they are;
+    /// a ledger with a `-wal` beside it, or in a folder that may be written, is opened by its path.
+    @Test func aCopyInAFolderThatMayNotBeWrittenIsReadAsImmutable() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ro %23 \(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let original = folder.appendingPathComponent("a b%#1.sqlite").path
+        let fixture = try LedgerFixture(path: original)
+        let head = try fixture.ledger.chainHead()
+        let copy = folder.appendingPathComponent("copy 50%#.sqlite").path
+        try DatabaseQueue(path: original).inDatabase { db in try db.execute(sql: "VACUUM INTO ?", arguments: [copy]) }
+        #expect(LedgerFile.readingLocation(copy, folderWritable: true) == copy)
+        // The original has its -wal beside it: never immutable, which would not read it.
+        #expect(LedgerFile.readingLocation(original, folderWritable: false) == original)
+        let location = LedgerFile.readingLocation(copy, folderWritable: false)
+        #expect(location.hasPrefix("file:/") && location.hasSuffix("?immutable=1"), "\(location)")
+        var configuration = Configuration()
+        configuration.readonly = true
+        let queue = try DatabaseQueue(path: location, configuration: configuration)
+        let read = try queue.read { db in
+            try Row.fetchOne(db, sql: "SELECT seq, hash FROM event ORDER BY seq DESC LIMIT 1")
+        }
+        #expect(read?[0] == head.events && read?[1] == head.hash)
+    }
+
     /// A reader remembers the reference data from one read to the next (the service's quotes):
     /// each commit after it must still be seen by its next read. A quota granted, a provider
     /// suspended and then reinstated, each between two quotes on the same reader.
