@@ -77,8 +77,8 @@ struct Decide: ParsableCommand {
 
             Examples:
               voucher decide --claim C-2022-001 --grant 30万 --reviewer 王丽 --date 2022-03-15
-              voucher decide --claim C-2022-001 --level city --grant 20万 --reviewer 张强
-              voucher decide --claim C-2022-002 --reject "材料不全" --reviewer 王丽
+              voucher decide --claim C-2022-001 --level city --grant 20万 --reviewer 张强 --date 2022-03-20
+              voucher decide --claim C-2022-002 --reject "材料不全" --reviewer 王丽 --date 2022-03-15
             """
     )
 

@@ -73,7 +73,9 @@ extension Console {
             return [
                 "ref": claim.ref, "programme": claim.programme, "programmeName": names[claim.programme] ?? "",
                 "year": String(claim.year), "requested": claim.requested.formatted(),
-                "decisions": decisions.joined(separator: "; "),
+                // A claim no one has decided yet says so, rather than leaving the column empty.
+                "decisions": decisions.isEmpty && reversed[claim.seq] == nil
+                    ? words["awaitingReview"] : decisions.joined(separator: "; "),
                 "state": state(claim.seq),
             ]
         }
@@ -159,7 +161,12 @@ extension Console {
             },
             "form": form,
         ]
-        if let result { data["result"] = result }
+        if var result {
+            // What was asked, beside the answer: a printed page hides the form's fields.
+            result["programmeName"] =
+                programmes.first { $0.id.value == form["programme"] }?.name.text(session.language) ?? ""
+            data["result"] = result
+        }
         return render("quote", title: words["askQuote"], session: session, data: data)
     }
 

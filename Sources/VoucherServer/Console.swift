@@ -312,7 +312,9 @@ struct Console: Sendable {
             )
             let on = try date()
             let decision = try await api.worker.read { ledger in try ledger.quote(purchase, on: on, under: nil) }
-            let values = ["provider", "product", "service_amount", "date"].reduce(into: [String: String]()) {
+            let values = ["programme", "provider", "product", "service_amount", "date"].reduce(
+                into: [String: String]()
+            ) {
                 $0[$1] = field($1) ?? ""
             }
             return try await quotePage(

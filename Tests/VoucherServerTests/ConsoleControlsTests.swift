@@ -429,6 +429,27 @@ import VoucherStorage
         }
     }
 
+    /// A quote's page keeps what was asked, the programme too, and says it beside the answer (a
+    /// printed page hides the form's fields).
+    @Test func aQuoteKeepsWhatWasAskedAndSaysItBesideTheAnswer() async throws {
+        let world = try World()
+        try await world.app.test(.router) { client in
+            let (enterprise, csrf) = try await ConsoleTests.signIn(client, .enterprise)
+            let quoted = try await ConsoleTests.post(
+                client,
+                "/console/quote",
+                cookies: enterprise,
+                form: [
+                    ("csrf", csrf), ("programme", "yrd-innovation-voucher"), ("provider", ServerTests.lab),
+                    ("product", "P1"), ("service_amount", "2万"), ("date", "2022-05-10"),
+                ]
+            )
+            #expect(quoted.status == 200, "\(quoted.body.prefix(600))")
+            #expect(quoted.body.contains(#"<option value="yrd-innovation-voucher" selected>"#), "\(quoted.body)")
+            #expect(quoted.body.contains(#"<p class="asked">"#) && quoted.body.contains("P1 · 2万 · 2022-05-10"))
+        }
+    }
+
     @Test func anEnterpriseAppliesForItsOwnApplicantOnce() async throws {
         let world = try World()
         try await world.app.test(.router) { client in
@@ -443,6 +464,8 @@ import VoucherStorage
             let first = try await ConsoleTests.post(client, "/console/apply", cookies: enterprise, form: form)
             #expect(first.status == 200 && first.body.contains("recorded: event"), "\(first.body.prefix(600))")
             #expect(first.body.contains("<td>C-N</td>"))
+            // No one has decided it yet, and the page says so.
+            #expect(first.body.contains("<td>awaiting review</td>"), "\(first.body)")
             let again = try await ConsoleTests.post(client, "/console/apply", cookies: enterprise, form: form)
             #expect(again.body.contains("already recorded"), "\(again.body.prefix(600))")
             // A bad amount is refused, and nothing is recorded.
