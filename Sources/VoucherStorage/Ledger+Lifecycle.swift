@@ -95,6 +95,15 @@ extension Ledger {
                 decisions: try currentDecisions(db, claimSeq: claim.seq),
                 applicant: registered.rulesApplicant
             )
+            state.quotaLeft = try balance(
+                db,
+                LedgerAccount(
+                    .quota,
+                    programme: claim.fact.programme,
+                    year: claim.fact.year,
+                    party: claim.fact.applicantID
+                )
+            )
             if case .grant(let amount) = checked.outcome, amount > .zero {
                 state.usage = try grantUsage(db, claim: claim, state: state, date: context.businessDate)
                 state.budget = try budgetState(

@@ -118,6 +118,41 @@ struct LifecycleTests {
         ) { try Lifecycle.checkDate(of: .decision, Self.date("2022-03-10"), after: earlier) }
     }
 
+    /// A decision lowers a grant by what is left of the quota at most; nothing is known of it in
+    /// a replay, which asks nothing.
+    @Test func aLowerGrantTakesBackNoMoreThanIsLeft() throws {
+        let programme = try Self.programme(.voucher)
+        let claim = ClaimFact(
+            ref: "C-1",
+            applicantID: "91310110005000001J",
+            programme: programme.id,
+            year: 2022,
+            requested: Self.money("10万")
+        )
+        var state = Lifecycle.DecisionState(
+            claim: claim,
+            programme: programme,
+            decisions: [PriorDecision(seq: 5, level: .district, granted: Self.money("10万"), reviewer: "district")],
+            applicant: Applicant(id: claim.applicantID, kind: .enterprise)
+        )
+        func lower(to amount: String) throws {
+            _ = try Lifecycle.decide(
+                DecisionRequest(claimRef: "C-1", level: .city, outcome: .grant(Self.money(amount)), reviewer: "city"),
+                state: state,
+                on: Self.date("2022-06-01")
+            )
+        }
+        #expect(throws: Never.self) { try lower(to: "1万") }
+        state.quotaLeft = Self.money("3万")
+        #expect(throws: Never.self) { try lower(to: "7万") }
+        let refusal = #expect(throws: LedgerError.self) { try lower(to: "6万") }
+        #expect(
+            refusal?.description.contains("the grant is at least 70,000.00") == true,
+            "\(String(describing: refusal))"
+        )
+        #expect(throws: LedgerError.self) { try lower(to: "0") }
+    }
+
     /// A claim for the year of its date, the one before or after, under a policy in force then.
     @Test func aClaimsYearIsNearItsDateAndUnderAPolicy() throws {
         let programme = try Self.programme(.voucher, from: "2022-01-01")

@@ -149,3 +149,33 @@ struct DateOrderTests {
         )
     }
 }
+
+/// A later decision may lower a grant only by what is left of it: what was used stays granted.
+struct LoweredGrantTests {
+    @Test func aCityDecisionLowersAGrantByWhatIsLeftAtMost() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "10万")
+        // 50% of 2万: 1万 of the quota used, 9万 left.
+        _ = try fixture.use("U-1", applicant: fixture.alpha, amount: "2万", on: "2022-05-10")
+        let head = try fixture.ledger.chainHead()
+        let refusal = #expect(throws: LedgerError.self) {
+            try fixture.ledger.decide(
+                DecisionRequest(claimRef: "C-1", level: .city, outcome: .grant(yuan("5000")), reviewer: "city"),
+                context: fixture.next("2022-05-20")
+            )
+        }
+        #expect(
+            refusal?.description
+                == "claim C-1: cannot lower the grant from 100,000.00 to 5,000.00: 10,000.00 of it is already used "
+                + "or paid and 90,000.00 is left, so the grant is at least 10,000.00; reverse those uses or payments "
+                + "first to lower it further",
+            "\(String(describing: refusal))"
+        )
+        #expect(try fixture.ledger.chainHead() == head)
+        try fixture.ledger.decide(
+            DecisionRequest(claimRef: "C-1", level: .city, outcome: .grant(yuan("1万")), reviewer: "city"),
+            context: fixture.next("2022-05-20")
+        )
+        #expect(try fixture.ledger.verify().isValid)
+    }
+}

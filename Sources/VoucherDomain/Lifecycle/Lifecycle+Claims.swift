@@ -246,6 +246,9 @@ extension Lifecycle {
         public var usage: UsageSoFar
         /// The year's recorded appropriation, if any, and what the other claims have committed.
         public var budget: BudgetState?
+        /// What is left unused of the applicant's quota in the programme year (its quota account):
+        /// a decision lowers the grant by at most that. Nil where it is not known (a what-if replay).
+        public var quotaLeft: Money?
 
         public init(
             claim: ClaimFact,
@@ -373,6 +376,16 @@ extension Lifecycle {
             }
         }
         let current = decisions.last?.granted ?? .zero
+        // What was used or paid of the grant stays granted: a lower grant takes back only what is left.
+        if let left = state.quotaLeft, granted < current, try subtract(current, granted) > left {
+            let spent = try subtract(current, left)
+            throw .decisionOrder(
+                claim: claim.ref,
+                reason: "cannot lower the grant from \(current.formatted()) to \(granted.formatted()): "
+                    + "\(spent.formatted()) of it is already used or paid and \(left.formatted()) is left, so the "
+                    + "grant is at least \(spent.formatted()); reverse those uses or payments first to lower it further"
+            )
+        }
         let budget = LedgerAccount(.budget, programme: claim.programme, year: claim.year)
         let quota = LedgerAccount(.quota, programme: claim.programme, year: claim.year, party: claim.applicantID)
         let delta = try subtract(granted, current)
