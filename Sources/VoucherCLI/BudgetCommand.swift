@@ -30,7 +30,7 @@ struct BudgetCommand: ParsableCommand {
         @OptionGroup var options: RecordOptions
         @Option(help: "The programme id.") var programme: String
         @Option(help: "The programme year.") var year: Int
-        @Option(help: "The amount appropriated, e.g. 3000万.") var amount: Money
+        @Option(help: "The amount appropriated, e.g. 3000万.", transform: Money.argument) var amount: Money
         @Option(
             name: .customLong("share"),
             help: ArgumentHelp(

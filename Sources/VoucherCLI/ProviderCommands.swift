@@ -24,7 +24,10 @@ struct ProviderCommand: ParsableCommand {
     struct ChangeOptions: ParsableArguments {
         @OptionGroup var ledger: LedgerOptions
         @Option(help: "The provider's credit code.") var id: String
-        @Option(help: ArgumentHelp("The first day it applies, YYYY-MM-DD.", valueName: "date")) var from: BusinessDate
+        @Option(
+            help: ArgumentHelp("The first day it applies, YYYY-MM-DD.", valueName: "date"),
+            transform: BusinessDate.argument
+        ) var from: BusinessDate
         @Option(help: ArgumentHelp("The idempotency key (default: from the provider and the day).", valueName: "key"))
         var key: String?
         @Option(help: "Output: text for people, json for scripts.") var format: OutputFormat = .text

@@ -7,7 +7,10 @@ import VoucherStorage
 struct RecordOptions: ParsableArguments {
     @OptionGroup var ledger: LedgerOptions
 
-    @Option(help: ArgumentHelp("The business date, YYYY-MM-DD (default: today).", valueName: "date"))
+    @Option(
+        help: ArgumentHelp("The business date, YYYY-MM-DD (default: today).", valueName: "date"),
+        transform: BusinessDate.argument
+    )
     var date: BusinessDate?
 
     @Option(
@@ -44,9 +47,9 @@ struct Claim: ParsableCommand {
     @Option(help: "The applicant's credit code or team number.") var applicant: String
     @Option(help: "The programme id (voucher policy list).") var programme: String
     @Option(help: "The programme year claimed for.") var year: Int
-    @Option(help: "The amount requested, e.g. 30万 or 300,000.00.") var requested: Money
+    @Option(help: "The amount requested, e.g. 30万 or 300,000.00.", transform: Money.argument) var requested: Money
     @Option(help: "Matching: the project the fees were paid for.") var project: String?
-    @Option(help: "Matching: the amount actually paid.") var paid: Money?
+    @Option(help: "Matching: the amount actually paid.", transform: Money.argument) var paid: Money?
 
     func run() throws {
         let event = try guarded {
@@ -84,7 +87,7 @@ struct Decide: ParsableCommand {
 
     @OptionGroup var options: RecordOptions
     @Option(help: "The claim's reference.") var claim: String
-    @Option(help: "The amount granted.") var grant: Money?
+    @Option(help: "The amount granted.", transform: Money.argument) var grant: Money?
     @Option(help: "Reject, with this reason.") var reject: String?
     @Option(help: "Which review: district or city.") var level: ReviewLevel = .district
     @Option(help: "Who decided.") var reviewer: String
@@ -116,10 +119,12 @@ struct PurchaseOptions: ParsableArguments {
     @Option(help: "The provider's credit code.") var provider: String
     @Option(help: "The product's code.") var product: String
     @Option(help: "The voucher programme.") var programme: String
-    @Option(help: "What the service cost, e.g. 24万 or 240,000.00.") var serviceAmount: Money
+    @Option(help: "What the service cost, e.g. 24万 or 240,000.00.", transform: Money.argument) var serviceAmount: Money
     @Option(help: "The project, when the programme caps per project.") var project: String?
-    @Option(help: "The part of the service amount that is eligible, if not all of it.") var eligibleAmount: Money?
-    @Option(help: "The VAT on the invoice, for tax-exclusive programmes.") var taxAmount: Money?
+    @Option(help: "The part of the service amount that is eligible, if not all of it.", transform: Money.argument)
+    var eligibleAmount: Money?
+    @Option(help: "The VAT on the invoice, for tax-exclusive programmes.", transform: Money.argument) var taxAmount:
+        Money?
     @Option(help: "The provider's invoice number (发票号码); an invoice is funded once, in any programme.")
     var invoice: String?
 
@@ -153,7 +158,8 @@ struct Quote: ParsableCommand {
 
     @OptionGroup var ledger: LedgerOptions
     @OptionGroup var purchase: PurchaseOptions
-    @Option(help: "The date of the purchase (default: today).") var date: BusinessDate?
+    @Option(help: "The date of the purchase (default: today).", transform: BusinessDate.argument) var date:
+        BusinessDate?
     @Option(help: "A reform's policy file to quote under instead of the installed policy; installs nothing.")
     var policy: String?
     @Option(help: "Output: text or json.") var format: OutputFormat = .text
@@ -222,7 +228,7 @@ struct Pay: ParsableCommand {
 
     @OptionGroup var options: RecordOptions
     @Option(help: "The claim's reference.") var claim: String
-    @Option(help: "The amount paid.") var amount: Money
+    @Option(help: "The amount paid.", transform: Money.argument) var amount: Money
 
     func run() throws {
         let event = try guarded {
@@ -343,7 +349,7 @@ struct Redeem: ParsableCommand {
         @OptionGroup var options: RecordOptions
         @Option(help: "The redemption claim's reference.") var claim: String
         @Option(help: "The use.") var use: String
-        @Option(help: "The amount paid.") var amount: Money
+        @Option(help: "The amount paid.", transform: Money.argument) var amount: Money
         @Option(help: "Why it is reduced.") var reason: String
 
         func run() throws { try settle(options, claim, use, .reduced(paid: amount, reason: reason)) }

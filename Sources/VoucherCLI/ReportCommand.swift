@@ -33,7 +33,8 @@ struct Report: ParsableCommand {
     @OptionGroup var ledger: LedgerOptions
     @Option(help: "The programme id.") var programme: String
     @Option(help: "A programme year.") var year: Int?
-    @Option(help: "Cumulative, up to and including this date.") var through: BusinessDate?
+    @Option(help: "Cumulative, up to and including this date.", transform: BusinessDate.argument) var through:
+        BusinessDate?
     @Option(help: "text, markdown, csv, json, html or xlsx (a workbook: redirect it to a file).")
     var format: ReportFormat = .text
     @Option(help: "zh or en.") var lang: Language = .zh

@@ -69,6 +69,16 @@ extension Language: ExpressibleByArgument {}
 extension ReviewLevel: ExpressibleByArgument {}
 extension BreakdownDimension: ExpressibleByArgument {}
 
+extension Money {
+    /// An option's amount, or why it is not one (the parser then says it beside the value).
+    static func argument(_ text: String) throws -> Money { try Money.parse(text) }
+}
+
+extension BusinessDate {
+    /// An option's date, or why it is not one.
+    static func argument(_ text: String) throws -> BusinessDate { try BusinessDate.parse(text) }
+}
+
 extension Money: ExpressibleByArgument {
     public init?(argument: String) {
         guard let money = try? Money.parse(argument) else { return nil }

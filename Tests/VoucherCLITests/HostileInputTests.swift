@@ -302,13 +302,13 @@ struct HostileInputTests {
         Case(
             name: "an amount argument with three decimals",
             arguments: claimArguments(ref: "C9", year: "2022", requested: "1.234", date: nil),
-            expected: "'1.234' is invalid for '--requested",
+            expected: "'1.234' is invalid for '--requested <requested>': \"1.234\" has more than 2 decimals",
             status: 64
         ),
         Case(
             name: "an impossible date argument",
             arguments: claimArguments(ref: "C9", year: "2022", date: "2022-02-30"),
-            expected: "'2022-02-30' is invalid for '--date",
+            expected: "'2022-02-30' is invalid for '--date <date>': \"2022-02-30\" is not a day of the calendar",
             status: 64
         ),
         Case(
@@ -495,7 +495,7 @@ struct HostileInputTests {
             name: "a negative service amount",
             arguments: useArguments(ref: "U9").map { $0 == "--service-amount" ? "--service-amount=-1" : $0 }
                 .filter { $0 != "1万" },
-            expected: "The value '-1' is invalid for '--service-amount",
+            expected: "The value '-1' is invalid for '--service-amount <service-amount>': \"-1\" is negative",
             status: 64
         ),
         Case(
