@@ -47,7 +47,13 @@ extension Console {
         return links
     }
 
-    func enterprisePage(_ session: Session, flash: (String, String)? = nil) async throws -> Response {
+    /// `sent`: the claim form as it was sent, shown again beside its refusal.
+    func enterprisePage(
+        _ session: Session,
+        flash: (String, String)? = nil,
+        sent: [String: String] = [:],
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let words = Words(session.language)
         let applicant = session.user.applicant ?? ""
         let (dossier, quotas, programmes, providers, products) = try await api.worker.read { ledger in
@@ -109,10 +115,15 @@ extension Console {
                 "applicant": applicant, "applicantName": dossier.registrations.last?.name ?? "",
                 "claims": claims, "hasClaims": !claims.isEmpty, "uses": uses, "hasUses": !uses.isEmpty,
                 "quotas": quotaRows, "hasQuotas": !quotaRows.isEmpty,
-                "programmes": Self.choices(programmes, chosen: nil, session.language),
-                "thisYear": String(today.year),
+                "programmes": Self.choices(
+                    programmes,
+                    chosen: programmes.first { $0.id.value == sent["programme"] },
+                    session.language
+                ),
+                "thisYear": sent["year"] ?? String(today.year), "sent": sent,
             ],
-            flash: flash
+            flash: flash,
+            status: status
         )
     }
 
@@ -149,7 +160,13 @@ extension Console {
         return try await enterprisePage(session, flash: (words.recorded(api.counted(event)), "ok"))
     }
 
-    func quotePage(_ session: Session, form: [String: String], result: [String: Any]?) async throws -> Response {
+    func quotePage(
+        _ session: Session,
+        form: [String: String],
+        result: [String: Any]?,
+        flash: (String, String)? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let words = Words(session.language)
         let programmes = try await api.worker.read { ledger in try ledger.programmes() }
         var data: [String: Any] = [
@@ -167,7 +184,7 @@ extension Console {
                 programmes.first { $0.id.value == form["programme"] }?.name.text(session.language) ?? ""
             data["result"] = result
         }
-        return render("quote", title: words["askQuote"], session: session, data: data)
+        return render("quote", title: words["askQuote"], session: session, data: data, flash: flash, status: status)
     }
 
     func providerPage(_ session: Session, flash: (String, String)?) async throws -> Response {

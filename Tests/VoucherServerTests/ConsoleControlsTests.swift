@@ -447,6 +447,19 @@ import VoucherStorage
             #expect(quoted.status == 200, "\(quoted.body.prefix(600))")
             #expect(quoted.body.contains(#"<option value="yrd-innovation-voucher" selected>"#), "\(quoted.body)")
             #expect(quoted.body.contains(#"<p class="asked">"#) && quoted.body.contains("P1 · 2万 · 2022-05-10"))
+            // A refused quote: the form again as it was sent, with why.
+            let refused = try await ConsoleTests.post(
+                client,
+                "/console/quote",
+                cookies: enterprise,
+                form: [
+                    ("csrf", csrf), ("programme", "yrd-innovation-voucher"), ("provider", ServerTests.lab),
+                    ("product", "NOPE"), ("service_amount", "2万"), ("date", "2022-05-10"),
+                ]
+            )
+            #expect(refused.status == 422 && refused.body.contains(#"class="flash bad""#), "\(refused.body)")
+            #expect(refused.body.contains("NOPE") && refused.body.contains(#"value="2万""#))
+            #expect(refused.body.contains(#"<option value="yrd-innovation-voucher" selected>"#))
         }
     }
 
@@ -480,6 +493,12 @@ import VoucherStorage
                 ]
             )
             #expect(bad.status == 422 && bad.body.contains("五块"), "\(bad.body.prefix(600))")
+            // The same page again, with why, and the form as it was sent.
+            #expect(
+                bad.body.contains(#"class="flash bad""#)
+                    && bad.body.contains(#"id="c-ref" name="ref" size="12" required value="C-X""#)
+            )
+            #expect(bad.body.contains(#"id="c-year" name="year" value="2024""#), "\(bad.body)")
             #expect(try world.ledger.chainHead() == head)
             let (reviewer, _) = try await ConsoleTests.signIn(client, .districtReviewer)
             let queue = try await ConsoleTests.get(client, "/console/claims", cookies: reviewer)
