@@ -211,20 +211,23 @@ func normalizeGlobalOptions(_ arguments: [String]) -> [String] {
 }
 
 /// The ledger file this run created (a recording command on a path where there was none), with
-/// its chain head then: when the command is refused, the file is removed again, so that a
-/// mistyped `--db` leaves no empty ledger behind. Only while nothing else was recorded in it.
+/// its chain head then. When the command is refused with nothing recorded, stderr says the file
+/// is new, so that a mistyped `--db` is seen. It is not removed: another process may have opened
+/// the new ledger meanwhile, and removing it could lose what that one recorded.
 struct CreatedLedger {
     let path: String
     let head: ChainHead?
 
     nonisolated(unsafe) static var shared: CreatedLedger?
 
-    /// Removes the file if the command failed and the ledger holds only what creating it wrote.
-    static func removeAfterFailure() {
+    /// After a failed command: says that the ledger it created holds nothing of it.
+    static func noteAfterFailure() {
         guard let created = shared, let head = created.head,
             (try? Ledger.openForReading(at: created.path).chainHead()) == head
         else { return }
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: created.path + suffix) }
-        printError("voucher: \(created.path) did not exist; nothing was recorded, so it was not created")
+        printError(
+            "voucher: \(created.path) did not exist and was created as a new, empty ledger; nothing was recorded in "
+                + "it. If the path was mistyped, remove \(created.path)"
+        )
     }
 }

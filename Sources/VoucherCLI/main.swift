@@ -5,6 +5,6 @@ do {
     var command = try Voucher.parseAsRoot(normalizeGlobalOptions(Array(CommandLine.arguments.dropFirst())))
     try command.run()
 } catch {
-    if Voucher.exitCode(for: error) != .success { CreatedLedger.removeAfterFailure() }
+    if Voucher.exitCode(for: error) != .success { CreatedLedger.noteAfterFailure() }
     Voucher.exit(withError: error)
 }

@@ -108,7 +108,8 @@ extension Importer {
         // terms (the key is the import's own, `import:KIND:REF`, which no file shows).
         if case .idempotencyConflict(let key, let event) = error, key.hasPrefix("import:") {
             let parts = key.split(separator: ":", maxSplits: 2).map(String.init)
-            if parts.count == 3 {
+            // Registrations are keyed by their content, not by a reference: not these.
+            if parts.count == 3, ["claim", "decision", "use", "redemption", "settlement"].contains(parts[1]) {
                 return ImportIssue(
                     line: line,
                     column: column,

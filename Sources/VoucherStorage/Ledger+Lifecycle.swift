@@ -104,6 +104,7 @@ extension Ledger {
                     party: claim.fact.applicantID
                 )
             )
+            state.claimSpent = try claimSpent(db, claim: claim)
             if case .grant(let amount) = checked.outcome, amount > .zero {
                 state.usage = try grantUsage(db, claim: claim, state: state, date: context.businessDate)
                 state.budget = try budgetState(
@@ -418,6 +419,27 @@ extension Ledger {
             UseTotalKey(programme: programme.value, year: Int64(year), dimension: "applicant", key: applicant)
         )
         return Money(fen: (fen ?? 0) &+ (pending.map { $0.amount &- $0.returned } ?? 0))
+    }
+
+    /// What a claim's grant has funded: its live uses net of what their settlements returned to the
+    /// quota, and its live payments.
+    /// (The uses are found by their applicant, programme and year, which an index holds.)
+    func claimSpent(_ db: Database, claim: StoredClaim) throws -> Money {
+        let fen = try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT (SELECT COALESCE(SUM(\(Self.usedNetOfReturned)), 0) FROM voucher_use u
+                        INDEXED BY voucher_use_by_applicant
+                        WHERE u.applicant_id = :applicant AND u.programme_id = :programme AND u.year = :year
+                        AND u.claim_seq = :claim AND \(Self.live("u")))
+                    + (SELECT COALESCE(SUM(p.amount), 0) FROM payment p WHERE p.claim_seq = :claim AND \(Self.live("p")))
+                """,
+            arguments: [
+                "claim": claim.seq, "applicant": claim.fact.applicantID, "programme": claim.fact.programme.value,
+                "year": claim.fact.year,
+            ]
+        )
+        return Money(fen: fen ?? 0)
     }
 
     /// SQL: the amount of the use `u` less what its live settlements returned to the quota.

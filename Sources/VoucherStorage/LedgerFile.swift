@@ -19,14 +19,20 @@ public enum LedgerFile {
     }
 
     /// The name SQLite opens a ledger under to read it. In a folder this user may not write to,
-    /// SQLite cannot make the files that reads of a WAL ledger go through (`-shm`, and `-wal`):
-    /// with no `-wal` beside the ledger, the file alone holds it, and it is opened as immutable
-    /// (an auditor's read-only copy). Elsewhere, the path itself.
+    /// SQLite cannot make the files that reads of a WAL ledger go through (`-shm`, and `-wal`).
+    /// A read-only copy there (no write permission for anyone on the file, no `-wal` beside it:
+    /// nothing can be writing it) is opened as immutable, the file alone holding the ledger. Any
+    /// other ledger is opened by its path. (The `file:` name needs SQLite built with URI names,
+    /// as Debian's is.)
     static func readingLocation(_ path: String, folderWritable: Bool? = nil) -> String {
         let folder = (path as NSString).deletingLastPathComponent
         let writable = folderWritable ?? (access(folder.isEmpty ? "." : folder, W_OK) == 0)
-        guard !writable, access(path + "-wal", F_OK) != 0 else { return path }
-        let absolute = URL(fileURLWithPath: path).standardizedFileURL.path
+        var status = stat()
+        guard !writable, access(path + "-wal", F_OK) != 0, stat(path, &status) == 0, status.st_mode & 0o222 == 0,
+            let resolved = realpath(path, nil)
+        else { return path }
+        defer { free(resolved) }
+        let absolute = String(cString: resolved)
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove(charactersIn: "?#%;=&")
         return "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
@@ -73,6 +79,22 @@ public enum LedgerFile {
             }
         } catch let error as DatabaseError where error.resultCode == .SQLITE_NOTADB {
             throw NotALedger(path: path, reason: "is not a database")
+        } catch let error as DatabaseError
+            where error.resultCode == .SQLITE_READONLY || error.resultCode == .SQLITE_CANTOPEN
+        {
+            throw NotALedger(
+                path: path,
+                reason:
+                    "cannot be read here: SQLite needs to make \((path as NSString).lastPathComponent)-shm beside it, "
+                    + "in a folder this user may not write to. Read a copy in a folder you may write to, or make the "
+                    + "file read-only (chmod a-w) to read it as a read-only copy"
+            )
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_CORRUPT {
+            throw NotALedger(
+                path: path,
+                reason:
+                    "is damaged (SQLite: \(error.message ?? "database disk image is malformed")); restore it from a copy"
+            )
         }
         if !isLedger {
             throw NotALedger(path: path, reason: "is a database of another program, not a voucher ledger")

@@ -147,10 +147,16 @@ struct LifecycleTests {
         #expect(throws: Never.self) { try lower(to: "7万") }
         let refusal = #expect(throws: LedgerError.self) { try lower(to: "6万") }
         #expect(
-            refusal?.description.contains("the grant is at least 70,000.00") == true,
+            refusal?.description.contains("lowered by at most that, to 70,000.00") == true,
             "\(String(describing: refusal))"
         )
         #expect(throws: LedgerError.self) { try lower(to: "0") }
+        // What this claim funded stays granted, whatever is left in the account.
+        state.quotaLeft = Self.money("10万")
+        state.claimSpent = Self.money("4万")
+        #expect(throws: Never.self) { try lower(to: "4万") }
+        let spent = #expect(throws: LedgerError.self) { try lower(to: "3万") }
+        #expect(spent?.description.contains("the grant is at least 40,000.00") == true, "\(String(describing: spent))")
     }
 
     /// A claim for the year of its date, the one before or after, under a policy in force then.
@@ -165,6 +171,14 @@ struct LifecycleTests {
             #expect(throws: LedgerError.self, "\(year) on \(date)") {
                 try Lifecycle.checkClaimYear(year, on: Self.date(date), programme: programme)
             }
+        }
+        // A grant may be claimed years after its year, never more than a year ahead of it.
+        let grant = try Self.programme(.grant, rate: nil, from: "2022-03-01")
+        #expect(throws: Never.self) {
+            try Lifecycle.checkClaimYear(2022, on: Self.date("2025-06-01"), programme: grant)
+        }
+        #expect(throws: LedgerError.self) {
+            try Lifecycle.checkClaimYear(2027, on: Self.date("2025-06-01"), programme: grant)
         }
     }
 

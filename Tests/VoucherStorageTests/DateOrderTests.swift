@@ -167,8 +167,8 @@ struct LoweredGrantTests {
         #expect(
             refusal?.description
                 == "claim C-1: cannot lower the grant from 100,000.00 to 5,000.00: 10,000.00 of it is already used "
-                + "or paid and 90,000.00 is left, so the grant is at least 10,000.00; reverse those uses or payments "
-                + "first to lower it further",
+                + "or paid, so the grant is at least 10,000.00; reverse those uses or payments first to lower it "
+                + "further",
             "\(String(describing: refusal))"
         )
         #expect(try fixture.ledger.chainHead() == head)
@@ -177,5 +177,55 @@ struct LoweredGrantTests {
             context: fixture.next("2022-05-20")
         )
         #expect(try fixture.ledger.verify().isValid)
+    }
+
+    /// Another claim's unpaid grant in the same account does not make this claim's payment undone.
+    @Test func aPaidGrantIsNotLoweredBelowWhatWasPaidThoughAnotherClaimLeavesMoney() throws {
+        let fixture = try LedgerFixture()
+        try fixture.paidOperatingGrant("G-1", applicant: fixture.alpha, amount: "10万")
+        try fixture.ledger.claim(
+            ClaimRequest(
+                ref: "G-2",
+                applicantID: fixture.alpha,
+                programme: operating,
+                year: 2023,
+                requested: yuan("10万")
+            ),
+            context: fixture.next("2023-05-01")
+        )
+        try fixture.ledger.decide(
+            DecisionRequest(claimRef: "G-2", outcome: .grant(yuan("10万")), reviewer: "r"),
+            context: fixture.next("2023-05-02")
+        )
+        let refusal = #expect(throws: LedgerError.self) {
+            try fixture.ledger.decide(
+                DecisionRequest(claimRef: "G-1", level: .city, outcome: .reject(reason: "复核不通过"), reviewer: "city"),
+                context: fixture.next("2023-06-01")
+            )
+        }
+        #expect(
+            refusal?.description.contains("100,000.00 of it is already used or paid") == true,
+            "\(String(describing: refusal))"
+        )
+    }
+
+    /// A quota that lapsed unused: nothing was used, and what is left is nothing.
+    @Test func aLapsedQuotaIsNotLoweredAndTheRefusalSaysWhy() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "10万")
+        try fixture.ledger.expireQuotas(programme: shanghai, context: fixture.next("2023-01-05"))
+        let refusal = #expect(throws: LedgerError.self) {
+            try fixture.ledger.decide(
+                DecisionRequest(claimRef: "C-1", level: .city, outcome: .reject(reason: "复核不通过"), reviewer: "city"),
+                context: fixture.next("2023-01-06")
+            )
+        }
+        #expect(
+            refusal?.description.contains(
+                "only 0.00 of the applicant's quota is left (the rest is used, paid or lapsed)"
+            )
+                == true,
+            "\(String(describing: refusal))"
+        )
     }
 }

@@ -248,9 +248,10 @@ struct ReadOnlyLedgerTests {
         #expect(try fixture.ledger.chainHead() == head)
     }
 
-    /// A read-only copy in a folder this user may not write to (an auditor's) is read as an
-    /// immutable file, named so that SQLite reads a space, `%` and `#` in its path as they are;
-    /// a ledger with a `-wal` beside it, or in a folder that may be written, is opened by its path.
+    /// A read-only copy (no write permission on the file) in a folder this user may not write to
+    /// (an auditor's) is read as an immutable file, named so that SQLite reads a space, `%` and `#`
+    /// in its path as they are; a ledger with a `-wal` beside it, one that may be written, or one
+    /// in a folder that may be written, is opened by its path.
     @Test func aCopyInAFolderThatMayNotBeWrittenIsReadAsImmutable() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ro %23 \(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -263,6 +264,9 @@ struct ReadOnlyLedgerTests {
         #expect(LedgerFile.readingLocation(copy, folderWritable: true) == copy)
         // The original has its -wal beside it: never immutable, which would not read it.
         #expect(LedgerFile.readingLocation(original, folderWritable: false) == original)
+        // A file someone may still write to: by its path too.
+        #expect(LedgerFile.readingLocation(copy, folderWritable: false) == copy)
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: copy)
         let location = LedgerFile.readingLocation(copy, folderWritable: false)
         #expect(location.hasPrefix("file:/") && location.hasSuffix("?immutable=1"), "\(location)")
         var configuration = Configuration()

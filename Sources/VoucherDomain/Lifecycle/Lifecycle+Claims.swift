@@ -246,9 +246,13 @@ extension Lifecycle {
         public var usage: UsageSoFar
         /// The year's recorded appropriation, if any, and what the other claims have committed.
         public var budget: BudgetState?
-        /// What is left unused of the applicant's quota in the programme year (its quota account):
-        /// a decision lowers the grant by at most that. Nil where it is not known (a what-if replay).
+        /// What is left unused of the applicant's quota in the programme year (its quota account,
+        /// after uses, payments and lapses): a decision lowers the grant by at most that. Nil
+        /// where it is not known (a what-if replay).
         public var quotaLeft: Money?
+        /// What this claim's grant has funded so far (its live uses net of what they returned, its
+        /// payments): a decision grants no less. Nil where it is not known.
+        public var claimSpent: Money?
 
         public init(
             claim: ClaimFact,
@@ -376,15 +380,24 @@ extension Lifecycle {
             }
         }
         let current = decisions.last?.granted ?? .zero
-        // What was used or paid of the grant stays granted: a lower grant takes back only what is left.
-        if let left = state.quotaLeft, granted < current, try subtract(current, granted) > left {
-            let spent = try subtract(current, left)
-            throw .decisionOrder(
-                claim: claim.ref,
-                reason: "cannot lower the grant from \(current.formatted()) to \(granted.formatted()): "
-                    + "\(spent.formatted()) of it is already used or paid and \(left.formatted()) is left, so the "
-                    + "grant is at least \(spent.formatted()); reverse those uses or payments first to lower it further"
-            )
+        // What was used or paid of the grant stays granted, and a lower grant takes back only what
+        // is left of the quota (a lapse took the rest).
+        if granted < current {
+            let lowering = "cannot lower the grant from \(current.formatted()) to \(granted.formatted())"
+            if let spent = state.claimSpent, granted < spent {
+                throw .decisionOrder(
+                    claim: claim.ref,
+                    reason: "\(lowering): \(spent.formatted()) of it is already used or paid, so the grant is at "
+                        + "least \(spent.formatted()); reverse those uses or payments first to lower it further"
+                )
+            }
+            if let left = state.quotaLeft, try subtract(current, granted) > left {
+                throw .decisionOrder(
+                    claim: claim.ref,
+                    reason: "\(lowering): only \(left.formatted()) of the applicant's quota is left (the rest is used, "
+                        + "paid or lapsed), so it can be lowered by at most that, to \(try subtract(current, left).formatted())"
+                )
+            }
         }
         let budget = LedgerAccount(.budget, programme: claim.programme, year: claim.year)
         let quota = LedgerAccount(.quota, programme: claim.programme, year: claim.year, party: claim.applicantID)

@@ -31,25 +31,32 @@ extension Lifecycle {
         throw .datedBefore(record: record, date: date, earlier: latest.name, earlierDate: latest.date)
     }
 
-    /// A claim is for the year it is made in, the year before or the year after, and for a year in
-    /// which a version of the programme's policy is in force (on its first or its last day). A
-    /// mistyped year (2202, 9999) or a year before the programme began would otherwise be
-    /// recorded, and could never be decided.
+    /// A claim is for a year in which a version of the programme's policy is in force, and not
+    /// for a year more than one ahead of its date; a voucher claim, which is spent within its
+    /// year, for the year of its date, the year before or the year after. A mistyped year (2202,
+    /// 9999) or a year before the programme began would otherwise be recorded. (A grant or a
+    /// matching claim may come years after the year it is for.)
     public static func checkClaimYear(_ year: Int, on date: BusinessDate, programme: Programme) throws(LedgerError) {
-        if abs(year - date.year) > 1 {
+        let near = programme.kind == .voucher ? abs(year - date.year) <= 1 : year <= date.year + 1
+        if !near {
             throw .invalid(
                 field: "year",
                 value: "\(year)",
-                reason: "is not within a year of the claim's date \(date.iso); a claim is for the year it is "
-                    + "made in, the year before or the year after"
+                reason: programme.kind == .voucher
+                    ? "is not within a year of the claim's date \(date.iso); a voucher claim is for the year it is "
+                        + "made in, the year before or the year after"
+                    : "is more than a year after the claim's date \(date.iso)"
             )
         }
-        if programme.version(on: .startOfYear(year)) == nil && programme.version(on: .endOfYear(year)) == nil {
+        let inForce = programme.versions.contains { version in
+            version.effectiveFrom <= .endOfYear(year)
+                && (version.effectiveUntil.map { $0 >= .startOfYear(year) } ?? true)
+        }
+        if !inForce {
             throw .invalid(
                 field: "year",
                 value: "\(year)",
-                reason: "no version of \(programme.id.value)'s policy is in force in \(year) "
-                    + "(`voucher policy list` shows its versions)"
+                reason: "no version of \(programme.id.value)'s policy is in force in \(year)"
             )
         }
     }
