@@ -278,7 +278,12 @@ extension Ledger {
             date: try BusinessDate.parse(row["business_date"]),
             dependentsReversedOn: try dependentsReversedOn(db, seq: seq, kind: kind)
         )
-        if kind == .decision { target.restores = try restoredGrant(db, decision: seq) }
+        if kind == .decision {
+            target.restores = try restoredGrant(db, decision: seq)
+            if let ref = target.restores?.claim, let claim = try? storedClaim(db, ref: ref) {
+                target.claimFunded = try claimSpent(db, claim: claim)
+            }
+        }
         return target
     }
 

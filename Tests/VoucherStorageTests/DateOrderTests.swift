@@ -228,4 +228,26 @@ struct LoweredGrantTests {
             "\(String(describing: refusal))"
         )
     }
+
+    /// A grant that funded a use is not reversed from under it, and the events page's question
+    /// (`reversalRefusals`) gives the same answer, so it offers no form.
+    @Test func aDecisionThatFundedAUseIsNotReversedFromUnderIt() throws {
+        let fixture = try LedgerFixture()
+        let decision = try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "10万")
+        let use = try fixture.use("U-1", applicant: fixture.alpha, amount: "2万", on: "2022-05-10")
+        let head = try fixture.ledger.chainHead()
+        let refusal = #expect(throws: LedgerError.self) {
+            try fixture.ledger.reverse(event: decision.seq, reason: "录入错误", context: fixture.next("2022-06-01"))
+        }
+        let expected =
+            "event \(decision.seq) cannot be reversed: claim C-1 has funded 10,000.00 (its uses and payments), and "
+            + "without this decision its grant would be 0.00; reverse those uses or payments first"
+        #expect(refusal?.description == expected, "\(String(describing: refusal))")
+        #expect(try fixture.ledger.reversalRefusals(of: [decision.seq])[decision.seq] == expected)
+        #expect(try fixture.ledger.chainHead() == head)
+        // With the use reversed, the grant may be.
+        try fixture.ledger.reverse(event: use.seq, reason: "录入错误", context: fixture.next("2022-06-01"))
+        try fixture.ledger.reverse(event: decision.seq, reason: "录入错误", context: fixture.next("2022-06-02"))
+        #expect(try fixture.ledger.verify().isValid)
+    }
 }

@@ -494,11 +494,12 @@ struct LifecycleTests {
         let ledger = fixture.ledger
         let grant = try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
         let use = try fixture.use("U-1", applicant: fixture.alpha, amount: "10万")
+        // The grant funded the use: the rules refuse before the ledger's balance would go below zero.
         #expect(
-            throws: LedgerError.negativeBalance(
-                account: "quota/sh-innovation-voucher/2022/\(fixture.alpha)",
-                balance: yuan("25万"),
-                change: Money(fen: -30_000_000)
+            throws: LedgerError.notReversible(
+                event: grant.seq,
+                reason: "claim C-1 has funded 50,000.00 (its uses and payments), and without this decision its "
+                    + "grant would be 0.00; reverse those uses or payments first"
             )
         ) {
             try ledger.reverse(event: grant.seq, reason: "wrong amount", context: fixture.next("2022-05-11"))

@@ -52,6 +52,9 @@ public struct ReversalTarget: Sendable, Hashable {
     /// A decision's reversal: its claim, the grant the reversal restores (the claim's earlier live
     /// decision's, or zero), and the year's budget with the decision's grant as current.
     public var restores: (claim: String, grant: Money, budget: BudgetState?)?
+    /// A decision's reversal: what its claim's grant has funded (its live uses net of what they
+    /// returned, its payments); nil when the storage did not say.
+    public var claimFunded: Money?
 
     public init(
         seq: Int64,
@@ -224,6 +227,16 @@ extension Lifecycle {
                 value: date.iso,
                 reason:
                     "is before event \(target.seq), dated \(dated.iso); a reversal is dated on or after what it reverses"
+            )
+        }
+        // What a grant funded stays granted: a decision whose reversal would leave the claim's
+        // grant below that waits for those uses or payments to be reversed.
+        if let restores = target.restores, let funded = target.claimFunded, restores.grant < funded {
+            throw .notReversible(
+                event: target.seq,
+                reason: "claim \(restores.claim) has funded \(funded.formatted()) (its uses and payments), and "
+                    + "without this decision its grant would be \(restores.grant.formatted()); reverse those uses "
+                    + "or payments first"
             )
         }
         // Reversing a decision that lowered (or rejected) a grant restores the earlier grant: the
