@@ -160,6 +160,72 @@ extension Console {
         return try await enterprisePage(session, flash: (words.recorded(api.counted(event)), "ok"))
     }
 
+    /// `POST /console/apply`: the claim recorded, or, refused, the same page again with why and
+    /// the form as it was sent.
+    func applied(_ session: Session, _ form: [String: [String]]) async throws -> Response {
+        do {
+            return try await apply(session, form)
+        } catch {
+            guard let refusal = Self.refusal(error, to: session.user) else { throw error }
+            return try await enterprisePage(
+                session,
+                flash: (refusal.text, "bad"),
+                sent: Self.sent(["ref", "programme", "year", "requested", "project", "paid", "date"], in: form),
+                status: refusal.status
+            )
+        }
+    }
+
+    /// `POST /console/quote`: the engine's answer beside what was asked, or, refused, the form
+    /// again as it was sent, with why.
+    func quoted(_ session: Session, _ form: [String: [String]]) async throws -> Response {
+        let words = Words(session.language)
+        let values = Self.sent(["programme", "provider", "product", "service_amount", "date"], in: form)
+        do {
+            let purchase = UseRequest(
+                ref: "quote",
+                applicantID: session.user.applicant ?? "",
+                providerID: Self.field("provider", in: form) ?? "",
+                productCode: Self.field("product", in: form) ?? "",
+                programme: try ProgrammeID(Self.field("programme", in: form) ?? ""),
+                serviceAmount: try Self.money("service_amount", in: form, words)
+            )
+            let on = try Self.date(in: form, words)
+            let decision = try await api.worker.read { ledger in try ledger.quote(purchase, on: on, under: nil) }
+            return try await quotePage(
+                session,
+                form: values,
+                result: ["amount": decision.amount.formatted(), "lines": decision.explanation(session.language)]
+            )
+        } catch {
+            guard let refusal = Self.refusal(error, to: session.user) else { throw error }
+            return try await quotePage(
+                session,
+                form: values,
+                result: nil,
+                flash: (refusal.text, "bad"),
+                status: refusal.status
+            )
+        }
+    }
+
+    /// The fields of a form as it was sent (an absent one empty), to show it again.
+    static func sent(_ names: [String], in form: [String: [String]]) -> [String: String] {
+        names.reduce(into: [String: String]()) { $0[$1] = field($1, in: form) ?? "" }
+    }
+
+    /// A refusal's words for this user and its status, as the page of a refusal shows them; nil
+    /// for an error that is not a refusal (a failure, shown as one).
+    static func refusal(_ error: any Error, to user: User) -> (text: String, status: HTTPResponse.Status)? {
+        switch error {
+        case let failure as APIFailure: (failure.message, HTTPResponse.Status(code: failure.status))
+        case let refused as LedgerError where API.status(of: refused) < 500:
+            (API.message(refused, to: user), HTTPResponse.Status(code: API.status(of: refused)))
+        case let policy as PolicyError: ("\(policy)", .unprocessableContent)
+        default: nil
+        }
+    }
+
     func quotePage(
         _ session: Session,
         form: [String: String],

@@ -150,18 +150,6 @@ struct Console: Sendable {
     }
 
     /// A form field's first value, trimmed; nil when it is missing or empty.
-    /// A refusal's words for this user and its status, as the page of a refusal shows them; nil
-    /// for an error that is not a refusal (a failure, shown as one).
-    static func refusal(_ error: any Error, to user: User) -> (text: String, status: HTTPResponse.Status)? {
-        switch error {
-        case let failure as APIFailure: (failure.message, HTTPResponse.Status(code: failure.status))
-        case let refused as LedgerError where API.status(of: refused) < 500:
-            (API.message(refused, to: user), HTTPResponse.Status(code: API.status(of: refused)))
-        case let policy as PolicyError: ("\(policy)", .unprocessableContent)
-        default: nil
-        }
-    }
-
     static func field(_ name: String, in form: [String: [String]]) -> String? {
         guard let value = form[name]?.first?.trimmed, !value.isEmpty else { return nil }
         return value
@@ -310,56 +298,11 @@ struct Console: Sendable {
             return user.role == .enterprise
                 ? try await enterprisePage(session) : try await providerPage(session, flash: nil)
         case ("POST", "/console/apply"):
-            do {
-                return try await apply(session, form)
-            } catch {
-                // Refused: the same page again, with why, and the form as it was sent.
-                guard let refusal = Self.refusal(error, to: user) else { throw error }
-                let sent = ["ref", "programme", "year", "requested", "project", "paid", "date"].reduce(
-                    into: [String: String]()
-                ) { $0[$1] = field($1) ?? "" }
-                return try await enterprisePage(
-                    session,
-                    flash: (refusal.text, "bad"),
-                    sent: sent,
-                    status: refusal.status
-                )
-            }
+            return try await applied(session, form)
         case ("GET", "/console/quote"):
             return try await quotePage(session, form: [:], result: nil)
         case ("POST", "/console/quote"):
-            let values = ["programme", "provider", "product", "service_amount", "date"].reduce(
-                into: [String: String]()
-            ) {
-                $0[$1] = field($1) ?? ""
-            }
-            do {
-                let purchase = UseRequest(
-                    ref: "quote",
-                    applicantID: user.applicant ?? "",
-                    providerID: field("provider") ?? "",
-                    productCode: field("product") ?? "",
-                    programme: try ProgrammeID(field("programme") ?? ""),
-                    serviceAmount: try money("service_amount")
-                )
-                let on = try date()
-                let decision = try await api.worker.read { ledger in try ledger.quote(purchase, on: on, under: nil) }
-                return try await quotePage(
-                    session,
-                    form: values,
-                    result: ["amount": decision.amount.formatted(), "lines": decision.explanation(session.language)]
-                )
-            } catch {
-                // Refused: the form again as it was sent, with why.
-                guard let refusal = Self.refusal(error, to: user) else { throw error }
-                return try await quotePage(
-                    session,
-                    form: values,
-                    result: nil,
-                    flash: (refusal.text, "bad"),
-                    status: refusal.status
-                )
-            }
+            return try await quoted(session, form)
         case ("POST", "/console/redemptions"):
             let uses = form["uses[]"] ?? []
             guard let ref = field("ref"), !uses.isEmpty else {

@@ -88,6 +88,71 @@ extension Ledger {
             }
     }
 
+    /// What a claim's grant has funded: its live uses net of what their settlements returned to the
+    /// quota, and its live payments.
+    /// (The uses are found by their applicant, programme and year, which an index holds.)
+    func claimSpent(_ db: Database, claim: StoredClaim) throws -> Money {
+        let fen = try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT (SELECT COALESCE(SUM(\(Self.usedNetOfReturned)), 0) FROM voucher_use u
+                        INDEXED BY voucher_use_by_applicant
+                        WHERE u.applicant_id = :applicant AND u.programme_id = :programme AND u.year = :year
+                        AND u.claim_seq = :claim AND \(Self.live("u")))
+                    + (SELECT COALESCE(SUM(p.amount), 0) FROM payment p WHERE p.claim_seq = :claim AND \(Self.live("p")))
+                """,
+            arguments: [
+                "claim": claim.seq, "applicant": claim.fact.applicantID, "programme": claim.fact.programme.value,
+                "year": claim.fact.year,
+            ]
+        )
+        return Money(fen: fen ?? 0)
+    }
+
+    /// The applicant's claims in the programme whose latest live decision grants a quota, by the
+    /// end of their validity and then their decision's date (what is left of each is read apart).
+    /// The applicant's quotas in a programme: its live claims whose latest live decision granted
+    /// an amount with a validity, earliest to end first. One statement reads what ``storedClaim``
+    /// would read for each (the claim, its latest live decision, that decision's date).
+    func grantedQuotas(_ db: Database, applicantID: String, programme: ProgrammeID) throws -> [StoredQuota] {
+        let key = BatchMemo.QuotaKey(applicant: applicantID, programme: programme.value)
+        return try BatchMemo.recall(key, in: \.grantedQuotas) {
+            let rows = try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT c.event_seq, c.ref, c.year, d.granted, d.valid_until, d.level, e.business_date
+                        FROM claim c JOIN decision d ON d.claim_seq = c.event_seq JOIN event e ON e.seq = d.event_seq
+                        WHERE c.applicant_id = ? AND c.programme_id = ? AND \(Self.live("c")) AND d.granted > 0
+                        AND d.valid_until IS NOT NULL
+                        AND d.event_seq = (SELECT MAX(d2.event_seq) FROM decision d2 WHERE d2.claim_seq = c.event_seq AND \(Self.live("d2")))
+                        ORDER BY d.valid_until, e.business_date
+                        """
+                ),
+                arguments: [applicantID, programme.value]
+            )
+            return try rows.map { row in
+                let year: Int = row[2]
+                let amount = Money(fen: row[3])
+                let grantedOn = try BusinessDate.parse(row[6])
+                return StoredQuota(
+                    seq: row[0],
+                    quota: GrantedQuota(
+                        claimRef: row[1],
+                        year: year,
+                        quota: Quota(
+                            granted: amount,
+                            grantedOn: grantedOn,
+                            validFrom: max(grantedOn, BusinessDate.startOfYear(year)),
+                            validUntil: try BusinessDate.parse(row[4]),
+                            left: amount
+                        ),
+                        level: ReviewLevel(rawValue: row[5]) ?? .district
+                    )
+                )
+            }
+        }
+    }
+
     func currentDecisions(_ db: Database, claimSeq: Int64) throws -> [PriorDecision] {
         try DecisionRecord.fetchAll(
             db.cachedStatement(
@@ -250,4 +315,10 @@ extension Ledger {
 extension Ledger {
     /// A policy file installed: its content.
     public static func policyKey(_ yaml: String) -> String { "programme:\(contentKey([yaml]))" }
+}
+
+/// A granted quota and the sequence number of its claim.
+struct StoredQuota {
+    var seq: Int64
+    var quota: GrantedQuota
 }

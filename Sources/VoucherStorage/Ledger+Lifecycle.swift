@@ -95,16 +95,19 @@ extension Ledger {
                 decisions: try currentDecisions(db, claimSeq: claim.seq),
                 applicant: registered.rulesApplicant
             )
-            state.quotaLeft = try balance(
-                db,
-                LedgerAccount(
-                    .quota,
-                    programme: claim.fact.programme,
-                    year: claim.fact.year,
-                    party: claim.fact.applicantID
+            // A lower grant than the current one is held to what the claim funded and what is left.
+            if checked.outcome.granted < (state.decisions.last?.granted ?? .zero) {
+                state.quotaLeft = try balance(
+                    db,
+                    LedgerAccount(
+                        .quota,
+                        programme: claim.fact.programme,
+                        year: claim.fact.year,
+                        party: claim.fact.applicantID
+                    )
                 )
-            )
-            state.claimSpent = try claimSpent(db, claim: claim)
+                state.claimSpent = try claimSpent(db, claim: claim)
+            }
             if case .grant(let amount) = checked.outcome, amount > .zero {
                 state.usage = try grantUsage(db, claim: claim, state: state, date: context.businessDate)
                 state.budget = try budgetState(
@@ -421,27 +424,6 @@ extension Ledger {
         return Money(fen: (fen ?? 0) &+ (pending.map { $0.amount &- $0.returned } ?? 0))
     }
 
-    /// What a claim's grant has funded: its live uses net of what their settlements returned to the
-    /// quota, and its live payments.
-    /// (The uses are found by their applicant, programme and year, which an index holds.)
-    func claimSpent(_ db: Database, claim: StoredClaim) throws -> Money {
-        let fen = try Int64.fetchOne(
-            db,
-            sql: """
-                SELECT (SELECT COALESCE(SUM(\(Self.usedNetOfReturned)), 0) FROM voucher_use u
-                        INDEXED BY voucher_use_by_applicant
-                        WHERE u.applicant_id = :applicant AND u.programme_id = :programme AND u.year = :year
-                        AND u.claim_seq = :claim AND \(Self.live("u")))
-                    + (SELECT COALESCE(SUM(p.amount), 0) FROM payment p WHERE p.claim_seq = :claim AND \(Self.live("p")))
-                """,
-            arguments: [
-                "claim": claim.seq, "applicant": claim.fact.applicantID, "programme": claim.fact.programme.value,
-                "year": claim.fact.year,
-            ]
-        )
-        return Money(fen: fen ?? 0)
-    }
-
     /// SQL: the amount of the use `u` less what its live settlements returned to the quota.
     static let usedNetOfReturned = """
         u.amount - COALESCE((
@@ -457,50 +439,6 @@ extension Ledger {
         SELECT COALESCE(SUM(\(usedNetOfReturned)), 0) FROM voucher_use u INDEXED BY voucher_use_by_applicant
         WHERE u.programme_id = ? AND u.year = ? AND u.applicant_id IN (\(groupMembersSQL)) AND \(live("u"))
         """
-
-    /// The applicant's claims in the programme whose latest live decision grants a quota, by the
-    /// end of their validity and then their decision's date (what is left of each is read apart).
-    /// The applicant's quotas in a programme: its live claims whose latest live decision granted
-    /// an amount with a validity, earliest to end first. One statement reads what ``storedClaim``
-    /// would read for each (the claim, its latest live decision, that decision's date).
-    func grantedQuotas(_ db: Database, applicantID: String, programme: ProgrammeID) throws -> [StoredQuota] {
-        let key = BatchMemo.QuotaKey(applicant: applicantID, programme: programme.value)
-        return try BatchMemo.recall(key, in: \.grantedQuotas) {
-            let rows = try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT c.event_seq, c.ref, c.year, d.granted, d.valid_until, d.level, e.business_date
-                        FROM claim c JOIN decision d ON d.claim_seq = c.event_seq JOIN event e ON e.seq = d.event_seq
-                        WHERE c.applicant_id = ? AND c.programme_id = ? AND \(Self.live("c")) AND d.granted > 0
-                        AND d.valid_until IS NOT NULL
-                        AND d.event_seq = (SELECT MAX(d2.event_seq) FROM decision d2 WHERE d2.claim_seq = c.event_seq AND \(Self.live("d2")))
-                        ORDER BY d.valid_until, e.business_date
-                        """
-                ),
-                arguments: [applicantID, programme.value]
-            )
-            return try rows.map { row in
-                let year: Int = row[2]
-                let amount = Money(fen: row[3])
-                let grantedOn = try BusinessDate.parse(row[6])
-                return StoredQuota(
-                    seq: row[0],
-                    quota: GrantedQuota(
-                        claimRef: row[1],
-                        year: year,
-                        quota: Quota(
-                            granted: amount,
-                            grantedOn: grantedOn,
-                            validFrom: max(grantedOn, BusinessDate.startOfYear(year)),
-                            validUntil: try BusinessDate.parse(row[4]),
-                            left: amount
-                        ),
-                        level: ReviewLevel(rawValue: row[5]) ?? .district
-                    )
-                )
-            }
-        }
-    }
 
     func insert(_ fact: UseFact, _ db: Database, seq: Int64, claimSeq: Int64) throws {
         let record = UseRecord(
@@ -528,10 +466,4 @@ extension Ledger {
         try record.insertRow(db)
         Self.kept?.add(use: record)
     }
-}
-
-/// A granted quota and the sequence number of its claim.
-struct StoredQuota {
-    var seq: Int64
-    var quota: GrantedQuota
 }

@@ -162,17 +162,11 @@ extension Ledger {
                 granted: latest?.granted ?? .zero,
                 paidBefore: Money(fen: paidBefore ?? 0)
             )
-            if let latest,
-                let decidedOn = try db.fetchOne(
-                    String.self,
-                    sql: "SELECT business_date FROM event WHERE seq = ?",
-                    arguments: [latest.seq]
-                )
-            {
+            if let latest {
                 // The review the grant's version required, on the day it was granted.
                 state.awaiting = Lifecycle.awaitedReview(
                     of: entry.programme,
-                    on: try BusinessDate.parse(decidedOn),
+                    on: try eventDate(db, latest.seq),
                     decided: latest.level
                 )
             }
