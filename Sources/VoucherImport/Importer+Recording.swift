@@ -80,7 +80,21 @@ extension Importer {
 
     // MARK: - Ledger refusals as import issues
 
-    static func issue(for error: LedgerError, line: Int) -> ImportIssue {
+    /// The column that holds what a rule found ineligible, in a file of this kind.
+    static func column(of why: Ineligibility, kind: ImportKind) -> String {
+        let date = kind == .claims ? "decided_on" : "used_on"
+        return switch why {
+        case .noPolicyInForce, .quotaNotYetValid, .quotaExpired: date
+        case .wrongProgrammeKind: "programme"
+        case .applicantKind, .noQuota: "applicant_id"
+        case .productCategory: "product_code"
+        case .providerRegion: "provider_id"
+        }
+    }
+
+    /// The refusal as an issue of the row, naming the column to correct: `header` is the file's,
+    /// so that a date taken from another column (a filing dated by its first `paid_on`) names that.
+    static func issue(for error: LedgerError, line: Int, kind: ImportKind, header: [String]) -> ImportIssue {
         let column: String? =
             switch error {
             case .unknownApplicant, .applicantNotEligible: "applicant_id"
@@ -92,13 +106,14 @@ extension Importer {
             case .unknownClaim, .referenceTaken, .idempotencyConflict, .claimExists: "ref"
             case .unknownUse, .redemption: "use_ref"
             case .grantOverLimit, .decisionOrder: "granted"
+            case .notEligible(_, let why?): column(of: why, kind: kind)
             case .notEligible, .nothingToPay: "service_amount"
             case .settlementOverUse: "amount"
             case .invalid(let field, _, _): field
             case .datedBefore(let record, _, _, _):
                 switch record {
                 case .decision: "decided_on"
-                case .redemptionFiled: "filed_on"
+                case .redemptionFiled: header.contains("filed_on") ? "filed_on" : "paid_on"
                 case .redemptionSettled: "paid_on"
                 default: nil
                 }

@@ -93,7 +93,7 @@ public struct Importer {
                         if event.replayed { summary.alreadyRecorded += 1 } else { summary.recorded += 1 }
                     }
                 } catch let error as LedgerError {
-                    issues.append(Self.issue(for: error, line: record.line))
+                    issues.append(Self.issue(for: error, line: record.line, kind: kind, header: table.header))
                 }
                 progress?(done, checked.rows)
             }

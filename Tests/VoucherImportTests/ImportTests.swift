@@ -297,10 +297,33 @@ struct ImportTests {
                 "line 2, column filed_on: a redemption claim dated 2022-05-01 is before use U-1, dated 2022-05-10; "
                     + "a redemption claim is dated on or after what it rests on: correct the date"
             ),
+            // No filed_on column: the filing is dated by its first paid_on, so that is the column named.
+            (
+                .redemptions,
+                """
+                ref,use_ref,outcome,amount,paid_on,reason
+                R-3,U-1,paid,,2022-05-01,
+
+                """,
+                "line 2, column paid_on: a redemption claim dated 2022-05-01 is before use U-1, dated 2022-05-10; "
+                    + "a redemption claim is dated on or after what it rests on: correct the date"
+            ),
+            // A use dated before its quota was granted is refused for its date, not its amount.
+            (
+                .uses,
+                """
+                ref,applicant_id,provider_id,product_code,programme,service_amount,used_on,project
+                U-2,\(code(1)),\(code(11, prefix: "12310000")),LAB-NMR,sh-innovation-voucher,2万,2022-02-10,
+
+                """,
+                "line 2, column used_on: "
+            ),
         ]
         for (kind, text, expected) in files {
             let rejected = #expect(throws: ImportRejected.self) { try load(kind, text) }
-            #expect(rejected?.issues.map(\.description) == [expected])
+            let found = rejected?.issues.map(\.description) ?? []
+            // A use's refusal is the engine's explanation: its start names the column.
+            #expect(kind == .uses ? found.count == 1 && found[0].hasPrefix(expected) : found == [expected], "\(found)")
         }
         #expect(try ledger.chainHead() == before)
     }

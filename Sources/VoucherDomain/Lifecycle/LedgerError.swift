@@ -27,7 +27,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A record dated before a record it rests on (``Lifecycle/checkDate(of:_:after:)``).
     case datedBefore(record: EventKind, date: BusinessDate, earlier: String, earlierDate: BusinessDate)
     case grantOverLimit(claim: String, granted: Money, limit: Money, explanation: [String])
-    case notEligible(reason: String)
+    /// Not eligible, in the engine's words; `why` says which rule (an import names its column).
+    case notEligible(reason: String, why: Ineligibility? = nil)
     /// An applicant outside the districts, or without the attributes, a programme requires.
     case applicantNotEligible(reason: String)
     case providerSuspended(provider: String, from: BusinessDate, reason: String, date: BusinessDate)
@@ -98,7 +99,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "a \(Self.name(of: record)) is dated on or after what it rests on: correct the date"
         case .grantOverLimit(let claim, let granted, let limit, let explanation):
             "claim \(claim): cannot grant \(granted), at most \(limit) — " + explanation.joined(separator: " · ")
-        case .notEligible(let reason), .applicantNotEligible(let reason):
+        case .notEligible(let reason, _), .applicantNotEligible(let reason):
             reason
         case .providerSuspended(let provider, let from, let reason, let date):
             "provider \(provider) is suspended from \(from) (\(reason)), so it takes no voucher on \(date); "

@@ -352,8 +352,8 @@ extension Lifecycle {
             // the version of that day.
             if let version { try checkEligibility(of: state.applicant, for: programme, under: version) }
             let decision = try engineLimit(state: state, on: date)
-            if decision.ineligibility != nil {
-                throw .notEligible(reason: "claim \(claim.ref): " + decision.summary(.en))
+            if let why = decision.ineligibility {
+                throw .notEligible(reason: "claim \(claim.ref): " + decision.summary(.en), why: why)
             }
             let limit = min(decision.amount, claim.requested)
             if granted <= limit { try checkBudget(state.budget, claim: claim.ref, granted: granted) }

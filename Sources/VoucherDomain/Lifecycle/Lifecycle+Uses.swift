@@ -300,8 +300,8 @@ extension Lifecycle {
         decision: SubsidyDecision, quota: GrantedQuota, version: PolicyVersion, rate: Sourced<Rate>
     ) {
         let decision = try quote(request, state: state, on: date)
-        if decision.ineligibility != nil {
-            throw .notEligible(reason: "use \(request.ref): " + decision.summary(.en))
+        if let why = decision.ineligibility {
+            throw .notEligible(reason: "use \(request.ref): " + decision.summary(.en), why: why)
         }
         let version = state.programme.version(on: date)
         guard decision.amount > .zero, let granted = state.quota, let version, let rate = version.rate else {
