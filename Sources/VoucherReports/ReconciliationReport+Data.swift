@@ -37,7 +37,7 @@ extension ReconciliationReport {
 
     /// One breakdown as CSV: every row given, amounts in yuan with two decimals.
     /// A `name` column follows the key but for months: the applicant's or provider's name
-    /// (`names`), the category's or region's label in `language`.
+    /// (`names`), the category's or region's label in `language`. The header is in English.
     public static func breakdownCSV(
         _ rows: [BreakdownRow],
         by dimension: BreakdownDimension,
@@ -46,9 +46,10 @@ extension ReconciliationReport {
     )
         -> String
     {
-        let words = ReportWords(language)
+        // The columns are named in English whatever the language, as in every CSV the report
+        // writes, so that a script reads a Chinese and an English file alike.
         let named = dimension != .month
-        var lines = ["\(words.key(dimension)),\(named ? "name," : "")uses,service_amount,used,redeemed"]
+        var lines = ["\(ReportWords(.en).key(dimension)),\(named ? "name," : "")uses,service_amount,used,redeemed"]
         for row in rows {
             let name = keyName(dimension, row.key, language: language, names: names).map { field($0) + "," } ?? ""
             lines.append(
