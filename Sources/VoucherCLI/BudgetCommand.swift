@@ -9,12 +9,14 @@ struct BudgetCommand: ParsableCommand {
         commandName: "budget",
         abstract: "Record a programme year's appropriation (its fund), with the funders' shares.",
         discussion: """
-            A grant beyond what the appropriation leaves after the year's other grants is refused,
-            naming the budget; the report shows appropriated, committed, used, paid and left.
-            Recording again for the same year revises it; the history keeps both.
+            A grant beyond what the appropriation leaves after the year's other grants is
+            refused, naming the budget; the report shows appropriated, committed, used,
+            paid and left. Recording again for the same year revises it; the history keeps
+            both.
 
             Example:
-              voucher budget set --programme yrd-innovation-voucher --year 2022 --amount 3000万 --share city=60% --share district=40% --date 2022-01-10
+              voucher budget set --programme yrd-innovation-voucher --year 2022 \\
+                --amount 3000万 --share city=60% --share district=40% --date 2022-01-10
             """,
         subcommands: [Set.self]
     )
@@ -24,7 +26,8 @@ struct BudgetCommand: ParsableCommand {
             abstract: "Record (or revise) a programme year's appropriation.",
             discussion: """
                 Example:
-                  voucher budget set --programme yrd-innovation-voucher --year 2022 --amount 3000万 --share city=60% --share district=40% --date 2022-01-10
+                  voucher budget set --programme yrd-innovation-voucher --year 2022 \\
+                    --amount 3000万 --share city=60% --share district=40% --date 2022-01-10
                 """
         )
         @OptionGroup var options: RecordOptions

@@ -10,10 +10,11 @@ struct Demo: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Build a demo ledger from the seed's data and print the two reports the seed publishes.",
         discussion: """
-            Imports the CSV files this program carries (made by scripts/make-demo-data.py) through the
-            same import as `voucher import`, then prints the Shanghai innovation voucher's 2022
-            figures and the YRD voucher's cumulative figures. Every subsidy is computed by the engine;
-            none is in the files. Running it again on the same ledger records nothing new.
+            Imports the CSV files this program carries (made by scripts/make-demo-data.py)
+            through the same import as `voucher import`, then prints the Shanghai
+            innovation voucher's 2022 figures and the YRD voucher's cumulative figures.
+            Every subsidy is computed by the engine; none is in the files. Running it
+            again on the same ledger records nothing new.
 
             Examples:
               voucher demo

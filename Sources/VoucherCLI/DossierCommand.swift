@@ -11,16 +11,18 @@ struct DossierCommand: ParsableCommand {
         commandName: "dossier",
         abstract: "Write everything the ledger holds about one applicant, with the events' hashes, to a ZIP archive.",
         discussion: """
-            The archive holds a printable page (dossier.html); the registrations, claims, decisions
-            (with their reviewers), uses (with their explanations), redemptions, payments and
-            recoveries as CSV; every event they come from with the fields its hash covers
-            (events.jsonl); and a manifest naming the ledger's chain head. Keep a digest elsewhere
-            (`voucher digest`): `voucher verify --dossier` makes the dossier again from the ledger
-            and checks both.
+            The archive holds a printable page (dossier.html); the registrations, claims,
+            decisions (with their reviewers), uses (with their explanations), redemptions,
+            payments and recoveries as CSV; every event they come from with the fields its
+            hash covers (events.jsonl); and a manifest naming the ledger's chain head.
+            Keep a digest elsewhere (`voucher digest`): `voucher verify --dossier` makes
+            the dossier again from the ledger and checks both.
 
             Examples:
               voucher dossier --applicant 91310110005000001J --out dossier-001.zip
-              voucher dossier --applicant 91310110005000001J --programme sh-innovation-voucher --year 2022 --lang en --out dossier-001-2022.zip
+              voucher dossier --applicant 91310110005000001J \\
+                --programme sh-innovation-voucher --year 2022 --lang en \\
+                --out dossier-001-2022.zip
               voucher verify --dossier dossier-001.zip --digest digest-2022.txt
             """
     )
@@ -40,11 +42,11 @@ struct DossierCommand: ParsableCommand {
     }
 
     func run() throws {
+        try checkWritable(out, option: "--out")
         let scope = Dossier.Scope(applicant: applicant.trimmed, programme: programme?.trimmed, year: year)
         let dossier = try guarded { try ledger.openForReading().dossier(scope) }
-        try guarded {
-            try Dossier.archive(dossier.files(lang)).write(to: URL(fileURLWithPath: out), options: .atomic)
-        }
+        let archive = try guarded { try Dossier.archive(dossier.files(lang)) }
+        try writeFile(archive, to: out, option: "--out")
         print(
             "wrote \(out): \(dossier.events.count) events of applicant \(scope.applicant) "
                 + "(\(dossier.claims.count) claims, \(dossier.uses.count) uses), up to the ledger's event "

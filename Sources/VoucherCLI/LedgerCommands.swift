@@ -17,18 +17,21 @@ struct Register: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register an enterprise (by credit code) or a start-up team (by team number).",
             discussion: """
-                A credit code whose check character fails is refused; if the registry really issued
-                it, record it with --override-reason and --override-by.
+                A credit code whose check character fails is refused; if the registry really
+                issued it, record it with --override-reason and --override-by.
 
                 Examples:
-                  voucher register applicant --id 91350100M000100Y43 --name 甲科技有限公司 --kind enterprise --district 杨浦区 --region shanghai
+                  voucher register applicant --id 91350100M000100Y43 --name 甲科技有限公司 \\
+                    --kind enterprise --district 杨浦区 --region shanghai
                   voucher register applicant --id YP-T-2022-001 --name 丁创业团队 --kind team
-                  voucher register applicant --id 91350100M000100Y43 --name 甲科技有限公司 --kind enterprise --district 杨浦区 --region shanghai --attribute jic-member --attribute tech-sme
+                  voucher register applicant --id 91350100M000100Y43 --name 甲科技有限公司 \\
+                    --kind enterprise --district 杨浦区 --region shanghai \\
+                    --attribute jic-member --attribute tech-sme
 
-                --attribute records what the applicant is recognised as (tech-sme: 科技型中小企业;
-                jic-member: recognised by the joint innovation centre), which a programme's
-                eligibility may require. Registering again with other details records the change;
-                give every attribute it holds each time.
+                --attribute records what the applicant is recognised as (tech-sme:
+                科技型中小企业; jic-member: recognised by the joint innovation centre), which
+                a programme's eligibility may require. Registering again with other details
+                records the change; give every attribute it holds each time.
                 """
         )
         @OptionGroup var options: RecordOptions
@@ -155,11 +158,12 @@ struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Import a CSV file or Excel workbook: enterprises, providers, products, claims, uses or redemptions.",
         discussion: """
-            A file imports all or nothing: if any row is bad, nothing is written and every bad row is
-            reported with its line, column and reason. Importing the same file twice records it once.
-            UTF-8 (with or without BOM), UTF-16 and GB18030/GBK files with CRLF or LF are all read;
-            so is an .xlsx workbook's first sheet, with the same columns (errors name its sheet and
-            row). The columns of each kind are in the README.
+            A file imports all or nothing: if any row is bad, nothing is written and every
+            bad row is reported with its line, column and reason. Importing the same file
+            twice records it once. UTF-8 (with or without BOM), UTF-16 and GB18030/GBK
+            files with CRLF or LF are all read; so is an .xlsx workbook's first sheet,
+            with the same columns (errors name its sheet and row). The columns of each
+            kind are in the README.
 
             Examples:
               voucher import enterprises 企业名单.csv
@@ -280,8 +284,8 @@ struct Policy: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Install a policy file: a new programme, or a revision that adds versions.",
             discussion: """
-                A version that events already used cannot change; add a version from the date the
-                change applies instead.
+                A version that events already used cannot change; add a version from the date
+                the change applies instead.
 
                 Example:
                   voucher policy add my-voucher.yaml
@@ -309,9 +313,10 @@ struct Verify: ParsableCommand {
         abstract:
             "Recompute the hash chain, every posting and balance; optionally check against a digest and a dossier.",
         discussion: """
-            Exits 0 when every event verifies, 2 when one does not (naming the first). With
-            --dossier, the archive `voucher dossier` wrote is made again from the ledger at the
-            event it names as its head, and compared file by file: exit 2 when any file differs.
+            Exits 0 when every event verifies, 2 when one does not (naming the first).
+            With --dossier, the archive `voucher dossier` wrote is made again from the
+            ledger at the event it names as its head, and compared file by file: exit 2
+            when any file differs.
 
             Examples:
               voucher verify
@@ -469,10 +474,12 @@ struct Export: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Export the ledger's postings as a plain-text accounting journal (hledger/ledger format).",
         discussion: """
-            Every event that moved money becomes one transaction; accounts are TYPE:PROGRAMME:YEAR[:PARTY].
+            Every event that moved money becomes one transaction; accounts are
+            TYPE:PROGRAMME:YEAR[:PARTY].
 
             Example:
-              voucher export --format ledger > vouchers.journal && hledger -f vouchers.journal balance
+              voucher export --format ledger > vouchers.journal \\
+                && hledger -f vouchers.journal balance
             """
     )
 

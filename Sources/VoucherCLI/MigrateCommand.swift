@@ -8,14 +8,16 @@ struct Migrate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Bring a ledger an earlier version wrote up to this version, one migration at a time.",
         discussion: """
-            Any command does this too when it opens a ledger it may write to, without a word and \
-            holding the ledger until it is done. Some migrations rewrite a whole table (version 10 \
-            copies every event), which takes minutes on a large ledger: run this first, with the \
-            service stopped, to see each step and how long it took. It records no event.
+            Any command does this too when it opens a ledger it may write to, without a
+            word and holding the ledger until it is done. Some migrations rewrite a whole
+            table (version 10 copies every event), which takes minutes on a large ledger:
+            run this first, with the service stopped, to see each step and how long it
+            took. It records no event.
 
-            Exits 0 when the ledger is up to date; with --check, 3 when it has migrations to run. \
-            Should a migration fail, the ones before it stay done and it changes nothing: the \
-            message says what to do, and running this again goes on from there.
+            Exits 0 when the ledger is up to date; with --check, 3 when it has migrations
+            to run. Should a migration fail, the ones before it stay done and it changes
+            nothing: the message says what to do, and running this again goes on from
+            there.
 
             Examples:
               voucher migrate --db vouchers.sqlite --check

@@ -9,11 +9,13 @@ struct ProviderCommand: ParsableCommand {
         commandName: "provider",
         abstract: "Suspend or reinstate a service provider, or show its status.",
         discussion: """
-            A use with a provider on a day it is suspended is refused, naming the suspension; a
-            redemption filed while it is suspended is listed in the report's exceptions.
+            A use with a provider on a day it is suspended is refused, naming the
+            suspension; a redemption filed while it is suspended is listed in the report's
+            exceptions.
 
             Examples:
-              voucher provider suspend --id 12310000007000001F --from 2022-09-01 --reason "检测报告造假，暂停服务资格"
+              voucher provider suspend --id 12310000007000001F --from 2022-09-01 \\
+                --reason "检测报告造假，暂停服务资格"
               voucher provider reinstate --id 12310000007000001F --from 2023-03-01
               voucher provider status --id 12310000007000001F
             """,
@@ -64,7 +66,8 @@ struct ProviderCommand: ParsableCommand {
             abstract: "Suspend a provider from a date: its uses from that day on are refused.",
             discussion: """
                 Example:
-                  voucher provider suspend --id 12310000007000001F --from 2022-09-01 --reason "检测报告造假，暂停服务资格"
+                  voucher provider suspend --id 12310000007000001F --from 2022-09-01 \\
+                    --reason "检测报告造假，暂停服务资格"
                 """
         )
         @OptionGroup var options: ChangeOptions

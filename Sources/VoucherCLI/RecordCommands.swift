@@ -37,8 +37,12 @@ struct Claim: ParsableCommand {
         abstract: "Record a claim: a voucher quota, a matching claim or a grant request.",
         discussion: """
             Examples:
-              voucher claim --ref C-2022-001 --applicant 91350100M000100Y43 --programme sh-innovation-voucher --year 2022 --requested 30万 --date 2022-03-01
-              voucher claim --ref M-1 --applicant 91350100M000100Y43 --programme jic-overseas-matching --year 2023 --requested 120万 --project P-1 --paid 120万
+              voucher claim --ref C-2022-001 --applicant 91350100M000100Y43 \\
+                --programme sh-innovation-voucher --year 2022 --requested 30万 \\
+                --date 2022-03-01
+              voucher claim --ref M-1 --applicant 91350100M000100Y43 \\
+                --programme jic-overseas-matching --year 2023 --requested 120万 \\
+                --project P-1 --paid 120万
             """
     )
 
@@ -75,13 +79,17 @@ struct Decide: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record a review decision on a claim: grant an amount, or reject with a reason.",
         discussion: """
-            The engine checks a grant against every cap and says which one binds if it is too high.
-            The district decides first; a city review may follow and replaces the amount.
+            The engine checks a grant against every cap and says which one binds if it is
+            too high. The district decides first; a city review may follow and replaces
+            the amount.
 
             Examples:
-              voucher decide --claim C-2022-001 --grant 30万 --reviewer 王丽 --date 2022-03-15
-              voucher decide --claim C-2022-001 --level city --grant 20万 --reviewer 张强 --date 2022-03-20
-              voucher decide --claim C-2022-002 --reject "材料不全" --reviewer 王丽 --date 2022-03-15
+              voucher decide --claim C-2022-001 --grant 30万 --reviewer 王丽 \\
+                --date 2022-03-15
+              voucher decide --claim C-2022-001 --level city --grant 20万 \\
+                --reviewer 张强 --date 2022-03-20
+              voucher decide --claim C-2022-002 --reject "材料不全" --reviewer 王丽 \\
+                --date 2022-03-15
             """
     )
 
@@ -149,10 +157,16 @@ struct Quote: ParsableCommand {
         abstract: "Compute what a purchase would get, with the explanation, recording nothing.",
         discussion: """
             Example:
-              voucher quote --applicant 91350100M000100Y43 --provider 12310000007000001F --product P002 --programme sh-innovation-voucher --service-amount 24万 --date 2022-05-10
+              voucher quote --applicant 91350100M000100Y43 --provider 12310000007000001F \\
+                --product P002 --programme sh-innovation-voucher --service-amount 24万 \\
+                --date 2022-05-10
 
-            Under a reform that is not installed (a policy file of the same kind of programme):
-              voucher quote --policy rate-40.yaml --applicant 91350100M000100Y43 --provider 12310000007000001F --product P002 --programme sh-innovation-voucher --service-amount 24万 --date 2022-05-10
+            Under a reform that is not installed (a policy file of the same kind of
+            programme):
+              voucher quote --policy rate-40.yaml --applicant 91350100M000100Y43 \\
+                --provider 12310000007000001F --product P002 \\
+                --programme sh-innovation-voucher --service-amount 24万 \\
+                --date 2022-05-10
             """
     )
 
@@ -193,12 +207,15 @@ struct Use: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record a voucher use; the engine computes the voucher amount and stores its explanation.",
         discussion: """
-            A use that would pay nothing, or is not eligible, is refused with the explanation; so is a
-            use with a provider suspended on its date, and a second use of one provider's invoice
-            (--invoice), in any programme.
+            A use that would pay nothing, or is not eligible, is refused with the
+            explanation; so is a use with a provider suspended on its date, and a second
+            use of one provider's invoice (--invoice), in any programme.
 
             Example:
-              voucher use --ref U-2022-001 --applicant 91350100M000100Y43 --provider 12310000007000001F --product P002 --programme sh-innovation-voucher --service-amount 24万 --date 2022-05-10
+              voucher use --ref U-2022-001 --applicant 91350100M000100Y43 \\
+                --provider 12310000007000001F --product P002 \\
+                --programme sh-innovation-voucher --service-amount 24万 \\
+                --date 2022-05-10
             """
     )
 
@@ -308,7 +325,8 @@ struct Redeem: ParsableCommand {
             abstract: "Record a provider's claim for redemption of one or more uses.",
             discussion: """
                 Example:
-                  voucher redeem file --ref R-2022-07 --provider 12310000007000001F --use U-1 --use U-2 --date 2022-07-01
+                  voucher redeem file --ref R-2022-07 --provider 12310000007000001F \\
+                    --use U-1 --use U-2 --date 2022-07-01
                 """
         )
 

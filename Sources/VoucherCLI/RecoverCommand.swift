@@ -9,14 +9,15 @@ struct RecoverCommand: ParsableCommand {
         commandName: "recover",
         abstract: "Record money paid on a use that the applicant owes back (追回), or its receipt.",
         discussion: """
-            A paid settlement is not reversed: that would lower the published redeemed figure
-            without a word. What is owed back is recorded instead; the report shows it (owed,
-            recovered, outstanding) and lists open recoveries among its exceptions. The same
-            command again records nothing new; a second amount of the same size on the same day
-            needs its own --key.
+            A paid settlement is not reversed: that would lower the published redeemed
+            figure without a word. What is owed back is recorded instead; the report shows
+            it (owed, recovered, outstanding) and lists open recoveries among its
+            exceptions. The same command again records nothing new; a second amount of the
+            same size on the same day needs its own --key.
 
             Examples:
-              voucher recover --use U-2022-001 --amount 5万 --reason "重复申报，追回补贴" --date 2022-11-01
+              voucher recover --use U-2022-001 --amount 5万 \\
+                --reason "重复申报，追回补贴" --date 2022-11-01
               voucher recover receive --use U-2022-001 --amount 5万 --date 2022-12-01
             """,
         subcommands: [Owe.self, Receive.self],
@@ -29,7 +30,8 @@ struct RecoverCommand: ParsableCommand {
             abstract: "Record an amount owed back on a paid use (the default: `voucher recover --use …`).",
             discussion: """
                 Example:
-                  voucher recover --use U-2022-001 --amount 5万 --reason "重复申报，追回补贴" --date 2022-11-01
+                  voucher recover --use U-2022-001 --amount 5万 \\
+                    --reason "重复申报，追回补贴" --date 2022-11-01
                 """
         )
         @OptionGroup var options: RecordOptions

@@ -13,20 +13,28 @@ struct Report: ParsableCommand {
         discussion: """
             Examples:
               voucher report --programme sh-innovation-voucher --year 2022
-              voucher report --programme yrd-innovation-voucher --through 2022-12-31 --format html > yrd.html
-              voucher report --programme yrd-innovation-voucher --through 2022-12-31 --by month
-              voucher report --programme yrd-innovation-voucher --year 2022 --format xlsx > yrd-2022.xlsx
+              voucher report --programme yrd-innovation-voucher --through 2022-12-31 \\
+                --format html > yrd.html
+              voucher report --programme yrd-innovation-voucher --through 2022-12-31 \\
+                --by month
+              voucher report --programme yrd-innovation-voucher --year 2022 \\
+                --format xlsx > yrd-2022.xlsx
 
-            The report lists the \(applicantsListed) applicants with the largest amounts used;
-            --by applicant writes every one as CSV:
-              voucher report --programme yrd-innovation-voucher --year 2022 --by applicant > applicants.csv
+            The report lists the \(applicantsListed) applicants with the largest amounts
+            used; --by applicant writes every one as CSV:
+              voucher report --programme yrd-innovation-voucher --year 2022 \\
+                --by applicant > applicants.csv
 
-            It lists the \(ReportExceptions.listed) most significant exceptions of each kind (reversals by
-            amount, late filings by days late) and counts them all; --by exception writes every one as CSV:
-              voucher report --programme yrd-innovation-voucher --year 2022 --by exception > exceptions.csv
+            It lists the \(ReportExceptions.listed) most significant exceptions of each
+            kind (reversals by amount, late filings by days late) and counts them all;
+            --by exception writes every one as CSV:
+              voucher report --programme yrd-innovation-voucher --year 2022 \\
+                --by exception > exceptions.csv
 
-            --by reviewer writes each reviewer's decisions at each level: how many, granted and rejected:
-              voucher report --programme yrd-innovation-voucher --year 2022 --by reviewer > reviewers.csv
+            --by reviewer writes each reviewer's decisions at each level: how many,
+            granted and rejected:
+              voucher report --programme yrd-innovation-voucher --year 2022 \\
+                --by reviewer > reviewers.csv
             """
     )
 

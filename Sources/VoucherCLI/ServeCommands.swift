@@ -26,13 +26,14 @@ struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the ledger over HTTP: the JSON API under /api/v1, for the users `voucher user` adds.",
         discussion: """
-            One server process owns the ledger file. Every event is recorded by the signed-in user.
-            It stops, finishing what it answers, on SIGTERM or Ctrl-C. The API is described at
-            /api/v1/openapi.yaml.
+            One server process owns the ledger file. Every event is recorded by the
+            signed-in user. It stops, finishing what it answers, on SIGTERM or Ctrl-C. The
+            API is described at /api/v1/openapi.yaml.
 
             Examples:
               voucher serve --listen 127.0.0.1:8080
-              voucher serve --listen 127.0.0.1:8080 --secure-cookies     # behind an HTTPS proxy
+              voucher serve --listen 127.0.0.1:8080 \\
+                --secure-cookies     # behind an HTTPS proxy
               voucher user add --name admin --role admin
               curl -H "Authorization: Bearer $(voucher user token --name admin)" http://127.0.0.1:8080/api/v1/verify
             """
@@ -134,9 +135,10 @@ struct UserCommand: ParsableCommand {
         commandName: "user",
         abstract: "Add the service's users, issue their API tokens, list them and every change to them.",
         discussion: """
-            Roles: enterprise (--applicant), provider (--provider), district-reviewer, city-reviewer,
-            finance, auditor (reads and verifies, writes nothing), admin. Passwords are kept as bcrypt
-            hashes and tokens as SHA-256 hashes; a token is printed once.
+            Roles: enterprise (--applicant), provider (--provider), district-reviewer,
+            city-reviewer, finance, auditor (reads and verifies, writes nothing), admin.
+            Passwords are kept as bcrypt hashes and tokens as SHA-256 hashes; a token is
+            printed once.
 
             Examples:
               voucher user add --name 王丽 --role district-reviewer

@@ -152,7 +152,9 @@ func guarded<T>(_ body: () throws -> T) throws -> T {
         printError("voucher: refused: \(error)")
         throw Exit.refused
     } catch let error as CocoaError {
-        printError("voucher: \(error.localizedDescription)")
+        // Name the file: the system's sentence alone ("The file doesn't exist.") does not.
+        let path = error.filePath ?? error.url?.path
+        printError("voucher: " + (path.map { "\($0): " } ?? "") + error.localizedDescription)
         throw Exit.ioError
     } catch let error as ExitCode {
         throw error
@@ -230,4 +232,51 @@ struct CreatedLedger {
                 + "it. If the path was mistyped, remove \(created.path)"
         )
     }
+}
+
+/// Refuses a path that cannot take a new file, in words that name it and what to do: a folder
+/// that does not exist, a folder where the file should be, a folder that may not be written to.
+/// Asked before the work that makes the file, so that a mistyped path fails at once.
+func checkWritable(_ path: String, option: String) throws {
+    // The folder as the path gives it, so that the message speaks of what was typed.
+    let folder =
+        switch path.lastIndex(of: "/") {
+        case nil: "."
+        case path.startIndex?: "/"
+        case let slash?: String(path[..<slash])
+        }
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+        try refuseFile(
+            path,
+            option,
+            "is a folder; give a file name in it, e.g. \(path.hasSuffix("/") ? path : path + "/")dossier.zip"
+        )
+    }
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) else {
+        try refuseFile(
+            path,
+            option,
+            "the folder \(folder) does not exist; create it first (mkdir -p \(folder.shellQuoted))"
+        )
+    }
+    guard isFolder.boolValue else { try refuseFile(path, option, "\(folder) is not a folder") }
+    guard access(folder, W_OK) == 0 else {
+        try refuseFile(path, option, "the folder \(folder) may not be written to; give a path in another folder")
+    }
+}
+
+/// Writes `data` to the file at `path`, replacing it whole (never half), after ``checkWritable(_:option:)``.
+func writeFile(_ data: Data, to path: String, option: String) throws {
+    try checkWritable(path, option: option)
+    do {
+        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+    } catch let error as CocoaError {
+        try refuseFile(path, option, "could not be written (\(error.localizedDescription))")
+    }
+}
+
+private func refuseFile(_ path: String, _ option: String, _ reason: String) throws -> Never {
+    printError("voucher: \(option) \(path): \(reason)")
+    throw Exit.ioError
 }

@@ -11,16 +11,21 @@ struct WhatIf: ParsableCommand {
         commandName: "whatif",
         abstract: "Replay a programme year under a reformed policy, in memory, and compare; writes nothing.",
         discussion: """
-            Every claim, decision, use, settlement, payment, expiry and reversal of the programme is \
-            run again through the rules, in the order recorded, with the reform file's versions in \
-            force for the year's events. The reviewers' and providers' decisions keep their intent \
-            (docs/policies.md, "What-if"). The ledger is only read.
+            Every claim, decision, use, settlement, payment, expiry and reversal of the
+            programme is run again through the rules, in the order recorded, with the
+            reform file's versions in force for the year's events. The reviewers' and
+            providers' decisions keep their intent (docs/policies.md, "What-if"). The
+            ledger is only read.
 
-            A reform is a policy file (docs/policies.md) of the same kind of programme; its id may \
-            differ. Examples:
-              voucher whatif --programme sh-innovation-voucher --year 2022 --policy rate-40.yaml
-              voucher whatif --programme sh-innovation-voucher --year 2022 --policy rate-40.yaml --policy cap-20wan.yaml --format html > whatif.html
-              voucher whatif --programme yrd-innovation-voucher --year 2022 --policy rate-40.yaml --by applicant > applicants.csv
+            A reform is a policy file (docs/policies.md) of the same kind of programme;
+            its id may differ. Examples:
+              voucher whatif --programme sh-innovation-voucher --year 2022 \\
+                --policy rate-40.yaml
+              voucher whatif --programme sh-innovation-voucher --year 2022 \\
+                --policy rate-40.yaml --policy cap-20wan.yaml --format html \\
+                > whatif.html
+              voucher whatif --programme yrd-innovation-voucher --year 2022 \\
+                --policy rate-40.yaml --by applicant > applicants.csv
             """
     )
 

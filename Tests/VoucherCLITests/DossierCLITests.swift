@@ -33,6 +33,28 @@ import VoucherReports
 
     static func files(_ url: URL) throws -> [String: Data] { try Dossier.files(inArchiveAt: url) }
 
+    /// A path that cannot take the archive is refused before anything is read, naming the path and
+    /// what to do, not in the system's words; nothing is written.
+    @Test func anOutPathThatCannotTakeTheArchiveIsRefusedInWords() throws {
+        let (directory, run) = try ControlsCLITests.ledger()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data("x".utf8).write(to: directory.appendingPathComponent("plain.txt"))
+        let cases: [(String, String)] = [
+            (
+                "missing/a.zip",
+                "--out missing/a.zip: the folder missing does not exist; create it first (mkdir -p missing)"
+            ),
+            (".", "--out .: is a folder; give a file name in it, e.g. ./dossier.zip"),
+            ("plain.txt/a.zip", "--out plain.txt/a.zip: plain.txt is not a folder"),
+        ]
+        for (out, expected) in cases {
+            let refused = try run(["dossier", "--applicant", Self.a, "--out", out])
+            #expect(refused.status == 74, "\(out): \(refused.stderr)")
+            #expect(refused.stderr == "voucher: \(expected)\n", "\(refused.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("missing").path))
+    }
+
     @Test func aDossierVerifiesAgainstTheLedgerAndADigestAndShowsWhatItHolds() throws {
         let (directory, run, earlyDigest) = try Self.ledger()
         defer { try? FileManager.default.removeItem(at: directory) }
