@@ -157,6 +157,7 @@ public struct Importer {
                     column: missing.joined(separator: ","),
                     reason: (missing.count == 1 ? "the column is missing" : "these columns are missing")
                         + "; a file of \(kind.rawValue) has the columns " + kind.requiredColumns.joined(separator: ",")
+                        + (header.count == 1 ? Self.separatorHint(header[0]) : "")
                 )
             )
         }
@@ -167,6 +168,17 @@ public struct Importer {
         if !issues.isEmpty { throw ImportRejected(file: file, issues: issues) }
         let known = Set(kind.requiredColumns + kind.optionalColumns)
         return Table(header: header, ignored: header.filter { !known.contains($0) })
+    }
+
+    /// When a header is one column, what else may separate its names: a spreadsheet set to
+    /// another locale saves with semicolons or tabs, a hand-typed file may use full-width commas.
+    static func separatorHint(_ header: String) -> String {
+        let separators: [(Character, String)] = [
+            (";", "semicolons (;)"), ("\t", "tabs"), ("，", "full-width commas (，)"), ("|", "bars (|)"),
+        ]
+        guard let (_, name) = separators.first(where: { header.contains($0.0) }) else { return "" }
+        return "; the header is one column, its names separated by \(name): save the file as CSV with commas "
+            + "(in Excel: Save As, CSV UTF-8), or import the .xlsx workbook itself"
     }
 
     // MARK: - Rows

@@ -446,10 +446,21 @@ struct ImportTests {
 
     @Test func anEmptyFileAndMissingColumnsAreRefused() throws {
         #expect(throws: ImportRejected.self) { try load(.providers, "") }
-        do {
-            _ = try load(.providers, "id,name\n")
-        } catch let rejected as ImportRejected {
-            #expect(rejected.description.hasPrefix("providers.csv: line 1, column region: the column is missing"))
+        let rejected = #expect(throws: ImportRejected.self) { try load(.providers, "id,name\n") }
+        #expect(rejected?.description.hasPrefix("providers.csv: line 1, column region: the column is missing") == true)
+        #expect(rejected?.description.contains("one column") == false)
+        // A file saved with another separator is one column: the refusal says which, and what to do.
+        for (header, name) in [
+            ("id;name;region", "semicolons (;)"), ("id\tname\tregion", "tabs"),
+            ("id，name，region", "full-width commas (，)"),
+        ] {
+            let rejected = #expect(throws: ImportRejected.self) { try load(.providers, header + "\n") }
+            #expect(
+                rejected?.description.contains(
+                    "the header is one column, its names separated by \(name): save the file as CSV with commas"
+                ) == true,
+                "\(String(describing: rejected))"
+            )
         }
     }
 }
