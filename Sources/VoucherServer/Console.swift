@@ -82,12 +82,37 @@ struct Console: Sendable {
         ("POST", "/console/budgets", [.admin]),
     ]
 
+    /// Where the form behind each address that only takes a form lives. Opened by itself (the
+    /// address bar after a refused form, a bookmark, a reload that drops the form), the address
+    /// sends the browser there rather than answer with an empty "not found"; `{ref}` and `{seq}`
+    /// are the address's own.
+    static let formHomes: [(path: String, home: String)] = [
+        ("/console/logout", "/console"), ("/console/apply", "/console"), ("/console/redemptions", "/console/uses"),
+        ("/console/claims/{ref}/decide", "/console/claims"),
+        ("/console/redemptions/{ref}/settle", "/console/settlements"),
+        ("/console/claims/{ref}/pay", "/console/payments"),
+        ("/console/uses/{ref}/recoveries", "/console/recoveries?use={ref}"),
+        ("/console/events/{seq}/reverse", "/console/events"),
+    ]
+
     func register(on router: Router<APIContext>) {
         router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/console"]) }
         for page in Self.pages {
             let method = HTTPRequest.Method(rawValue: page.method) ?? .get
             router.on(RouterPath(page.path), method: method) { request, context in
                 await answer(page.method, page.path, page.roles, request, context)
+            }
+        }
+        for (path, home) in Self.formHomes {
+            router.get(RouterPath(path)) { _, context in
+                var location = home
+                if let ref = context.parameters.get("ref") {
+                    let query = ref.addingPercentEncoding(
+                        withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "=", "+", "#"])
+                    )
+                    location = location.replacingOccurrences(of: "{ref}", with: query ?? "")
+                }
+                return Response(status: .seeOther, headers: [.location: location])
             }
         }
     }

@@ -411,6 +411,33 @@ import VoucherStorage
         }
     }
 
+    /// An address that only takes a form, opened by itself, sends the browser to the page of its
+    /// form; every such address has one.
+    @Test func aFormsAddressOpenedByItselfGoesToItsPage() async throws {
+        let gets = Set(Console.pages.filter { $0.method == "GET" }.map(\.path))
+        let formOnly = Set(Console.pages.filter { $0.method == "POST" && !gets.contains($0.path) }.map(\.path))
+        #expect(Set(Console.formHomes.map(\.path)) == formOnly.subtracting(["/console/login"]))
+        let world = try World()
+        try await world.app.test(.router) { client in
+            let (cookie, _) = try await Self.signIn(client, .finance)
+            for (path, home) in Console.formHomes {
+                let address = path.replacingOccurrences(of: "{ref}", with: "U-A").replacingOccurrences(
+                    of: "{seq}",
+                    with: "1"
+                )
+                let answer = try await Self.get(client, address, cookies: cookie)
+                #expect(answer.status == 303, "GET \(address): \(answer.status)")
+                #expect(
+                    answer.headers[.location] == home.replacingOccurrences(of: "{ref}", with: "U-A"),
+                    "GET \(address)"
+                )
+            }
+            // Followed, the recoveries address shows the use it named.
+            let page = try await Self.get(client, "/console/recoveries?use=U-A", cookies: cookie)
+            #expect(page.status == 200 && page.body.contains("U-A"), "\(page.status)")
+        }
+    }
+
     @Test func eachFormRefusesTheRolesItIsNotForAndRecordsNothing() async throws {
         let world = try World()
         let head = try world.ledger.chainHead()
