@@ -163,18 +163,85 @@ extension Console {
 
     // MARK: Registrations (admin)
 
-    func registryPage(_ session: Session, flash: (String, String)?) -> Response {
+    /// The registration forms, each filled with `values` when given: a registration loaded to be
+    /// changed, or a form sent and refused (then with why, and its status).
+    func registryPage(
+        _ session: Session,
+        flash: (String, String)?,
+        values: [String: [String: String]] = [:],
+        status: HTTPResponse.Status = .ok
+    ) -> Response {
         let words = Words(session.language)
-        return render(
-            "registry",
-            title: words["registry"],
-            session: session,
-            data: [
-                "kinds": ApplicantKind.allCases.map { ["value": $0.rawValue, "label": words[$0.rawValue]] },
-                "statuses": ProviderStatus.allCases.map { ["value": $0.rawValue, "label": words[$0.rawValue]] },
-            ],
-            flash: flash
-        )
+        let kind = values["a"]?["kind"]
+        var data: [String: Any] = [
+            "kinds": ApplicantKind.allCases.map {
+                ["value": $0.rawValue, "label": words[$0.rawValue], "selected": $0.rawValue == kind] as [String: Any]
+            },
+            "statuses": ProviderStatus.allCases.map {
+                ["value": $0.rawValue, "label": words[$0.rawValue], "selected": $0.rawValue == values["s"]?["status"]]
+                    as [String: Any]
+            },
+        ]
+        for (form, fields) in values { data[form] = fields }
+        return render("registry", title: words["registry"], session: session, data: data, flash: flash, status: status)
+    }
+
+    /// `GET /console/registry`, with `?applicant=ID` or `?provider=ID` to change a registration:
+    /// its form filled with what is registered now, so that registering again keeps what is not changed.
+    func registry(_ session: Session, _ request: Request) async throws -> Response {
+        let words = Words(session.language)
+        let applicant = request.uri.queryParameters.get("applicant")?.trimmed ?? ""
+        let provider = request.uri.queryParameters.get("provider")?.trimmed ?? ""
+        do {
+            if !applicant.isEmpty {
+                let found = try await api.worker.read { ledger in try ledger.applicant(applicant) }
+                let values = [
+                    "id": found.id, "kind": found.kind.rawValue, "name": found.name, "district": found.district,
+                    "region": found.region, "group": found.group ?? "",
+                    "attributes": found.attributes.joined(separator: ","),
+                ]
+                return registryPage(session, flash: (words["loaded"], "ok"), values: ["a": values])
+            }
+            if !provider.isEmpty {
+                let found = try await api.worker.read { ledger in try ledger.provider(provider) }
+                let values = ["id": found.id, "name": found.name, "region": found.region]
+                return registryPage(session, flash: (words["loaded"], "ok"), values: ["p": values])
+            }
+        } catch {
+            guard let refusal = Self.refusal(error, to: session.user) else { throw error }
+            let asked = applicant.isEmpty ? ["p": ["id": provider]] : ["a": ["id": applicant]]
+            return registryPage(session, flash: (refusal.text, "bad"), values: asked, status: refusal.status)
+        }
+        return registryPage(session, flash: nil)
+    }
+
+    /// `POST /console/registry`: recorded, or refused with the form again as it was sent.
+    func registered(_ session: Session, _ form: [String: [String]]) async throws -> Response {
+        do {
+            return try await register(session, form)
+        } catch {
+            guard let refusal = Self.refusal(error, to: session.user) else { throw error }
+            let (key, names): (String, [String]) =
+                switch Self.field("what", in: form) {
+                case "applicant":
+                    (
+                        "a",
+                        [
+                            "id", "kind", "name", "district", "region", "group", "attributes", "date",
+                            "override_reason", "override_by",
+                        ]
+                    )
+                case "provider": ("p", ["id", "name", "region", "date", "override_reason", "override_by"])
+                case "product": ("d", ["code", "provider", "name", "category", "list_price", "date"])
+                default: ("s", ["provider", "status", "date", "reason"])
+                }
+            return registryPage(
+                session,
+                flash: (refusal.text, "bad"),
+                values: [key: Self.sent(names, in: form)],
+                status: refusal.status
+            )
+        }
     }
 
     /// Registers an applicant, a provider or a product, or changes a provider's status, as the

@@ -423,9 +423,9 @@ struct Console: Sendable {
         case ("POST", "/console/events/{seq}/reverse"):
             return try await reverseEvent(session, seq: try API.parameter("seq", context), form)
         case ("GET", "/console/registry"):
-            return registryPage(session, flash: nil)
+            return try await registry(session, request)
         case ("POST", "/console/registry"):
-            return try await register(session, form)
+            return try await registered(session, form)
         case ("GET", "/console/budgets"):
             return try await budgetsPage(session, request, form: nil, flash: nil)
         case ("POST", "/console/budgets"):

@@ -93,6 +93,8 @@ struct Words {
         "kind.provider-status": "机构状态", "kind.budget": "预算", "kind.recovery": "应追回", "kind.recovery-received": "已收回",
         "registry": "登记", "registryLead": "登记或更改申请主体、服务机构与服务产品，暂停或恢复服务机构。每项登记都记入账本；同一内容再次提交不重复记录。",
         "registerApplicant": "登记申请主体", "registerProvider": "登记服务机构", "registerProduct": "登记服务产品",
+        "changeApplicant": "更改已登记的申请主体", "changeProvider": "更改已登记的服务机构",
+        "loaded": "已载入现有登记：修改需要更改的项后提交登记；留空的项将记为空。",
         "providerStatus": "暂停或恢复服务机构", "identifier": "统一社会信用代码或团队编号", "partyName": "名称",
         "districtName": "所在区", "region": "地区", "group": "集团", "attributes": "属性（逗号分隔）", "register": "登记",
         "code": "产品编码", "productName": "产品名称", "category": "类别", "list_price": "目录价", "status": "状态",
@@ -179,6 +181,8 @@ struct Words {
         "registryLead":
             "Register applicants, providers and products, or change their details; suspend or reinstate a provider. Each is recorded in the ledger; the same form sent again records nothing new.",
         "registerApplicant": "Register an applicant", "registerProvider": "Register a provider",
+        "changeApplicant": "Change a registered applicant", "changeProvider": "Change a registered provider",
+        "loaded": "Loaded as registered: change what differs and register; a field left empty is recorded empty.",
         "registerProduct": "Register a product", "providerStatus": "Suspend or reinstate a provider",
         "identifier": "Credit code or team number", "partyName": "Name", "districtName": "District",
         "region": "Region", "group": "Group", "attributes": "Attributes (comma-separated)", "register": "Register",

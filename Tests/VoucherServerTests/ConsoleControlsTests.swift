@@ -226,13 +226,27 @@ import VoucherStorage
                 ]
             )
             #expect(enterprise.status == 200, "\(enterprise.body.prefix(600))")
-            // A code whose check character is wrong is refused, and nothing is recorded.
+            // To change a registration, the form is loaded with what is registered now, so that
+            // registering again keeps the district and the attributes.
+            let loaded = try await ConsoleTests.get(client, "/console/registry?applicant=\(applicant)", cookies: admin)
+            #expect(loaded.status == 200, "\(loaded.body.prefix(600))")
+            for value in [
+                "id=\"a-id\" name=\"id\" size=\"22\" required value=\"\(applicant)\"", "value=\"丙智能有限公司\"",
+                "value=\"杨浦区\"", "value=\"high-tech,jic-member\"", "<option value=\"enterprise\" selected>",
+            ] {
+                #expect(loaded.body.contains(value), "\(value)")
+            }
+            let unknown = try await ConsoleTests.get(client, "/console/registry?provider=NOBODY", cookies: admin)
+            #expect(unknown.status == 422 && unknown.body.contains("value=\"NOBODY\""), "\(unknown.status)")
+            // A code whose check character is wrong is refused, and nothing is recorded; the form
+            // comes back as it was sent.
             let head = try world.ledger.chainHead()
             let bad = try await post(
                 "/console/registry",
-                [("what", "provider"), ("id", wrong), ("name", "x"), ("region", "shanghai")]
+                [("what", "provider"), ("id", wrong), ("name", "x<b>"), ("region", "shanghai")]
             )
             #expect(bad.status == 422, "\(bad.status)")
+            #expect(bad.body.contains("value=\"\(wrong)\"") && bad.body.contains("value=\"x&lt;b&gt;\""), "\(bad.body)")
             #expect(try world.ledger.chainHead() == head)
             // With the reason and who approved it, such a code is registered, and both are kept.
             let approved = try await post(
