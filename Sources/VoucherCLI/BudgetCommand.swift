@@ -44,7 +44,7 @@ struct BudgetCommand: ParsableCommand {
         var shares: [String] = []
 
         func run() throws {
-            let event = try guarded {
+            let (event, committed, appropriation) = try guarded {
                 let parsed = try shares.map { text throws(LedgerError) in try BudgetShare.parse(text) }
                 let appropriation = Appropriation(
                     programme: try ProgrammeID(programme),
@@ -57,14 +57,23 @@ struct BudgetCommand: ParsableCommand {
                 // again is a revision too; the same command again replays (the ledger sees it is
                 // the year's appropriation as it stands).
                 let before = try ledger.appropriation(appropriation.programme, year: year)?.event
-                return try ledger.setBudget(
+                let event = try ledger.setBudget(
                     appropriation,
                     context: options.context(
                         defaultKey: Ledger.appropriationKey(appropriation, on: options.date ?? today(), before: before)
                     )
                 )
+                return (event, try ledger.committed(appropriation.programme, year: year), appropriation)
             }
             report(event, what: "budget of \(programme) for \(year)", format: options.format, language: options.lang)
+            // Recorded, but below what is granted already: say so, and what it means.
+            if let over = appropriation.shortfall(committed: committed) {
+                printError(
+                    "voucher: note: the appropriation \(amount) is below the \(committed) the year's grants already "
+                        + "commit, by \(over); no grant can be made or raised until grants are lowered or the "
+                        + "appropriation is revised"
+                )
+            }
         }
     }
 }

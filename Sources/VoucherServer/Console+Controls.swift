@@ -355,14 +355,26 @@ extension Console {
             "programme": chosen?.id.value ?? "",
         ]
         if let id = chosen?.id,
-            let (appropriation, seq) = try await api.worker.read({ ledger in
-                try ledger.appropriation(id, year: year)
+            let (appropriation, seq, committed) = try await api.worker.read({ ledger in
+                try ledger.appropriation(id, year: year).map {
+                    ($0.appropriation, $0.event, try ledger.committed(id, year: year))
+                }
             })
         {
-            data["budget"] = [
+            let over = appropriation.shortfall(committed: committed)
+            var budget = [
                 "amount": appropriation.amount.formatted(), "event": String(seq),
                 "shares": appropriation.shares.map { "\($0.name) \($0.rate.formatted())" }.joined(separator: " · "),
+                "committed": committed.formatted(),
             ]
+            // Either what is left to grant or by how much the grants exceed it (a section shows
+            // for any value given, even an empty one).
+            if let over {
+                budget["over"] = over.formatted()
+            } else {
+                budget["left"] = appropriation.amount.remaining(after: committed).formatted()
+            }
+            data["budget"] = budget
         }
         return render("budgets", title: words["budgets"], session: session, data: data, flash: flash)
     }
@@ -396,7 +408,11 @@ extension Console {
                 }
             )
             let event = try await api.recordBudget(appropriation, date: date, key: nil, user: session.user)
-            flash = (words.recorded(api.counted(event)), "ok")
+            let committed = try await api.worker.read { ledger in try ledger.committed(programme, year: year) }
+            flash =
+                appropriation.shortfall(committed: committed) == nil
+                ? (words.recorded(api.counted(event)), "ok")
+                : (words.recorded(api.counted(event)) + " " + words["overCommitted"], "bad")
         }
         return try await budgetsPage(session, nil, form: form, flash: flash)
     }

@@ -100,6 +100,8 @@ struct Words {
         "code": "产品编码", "productName": "产品名称", "category": "类别", "list_price": "目录价", "status": "状态",
         "fromDate": "自", "record": "记录", "suspended": "暂停", "reinstated": "恢复", "team": "创业团队",
         "budgets": "预算", "budgetLead": "记录或修订项目年度的拨款及各出资方比例；年度报告据此列示已拨款、已承诺、已使用、已兑付与结余。",
+        "committedByGrants": "已授予额度", "leftToCommit": "尚可授予", "grantsExceedBy": "授予额度超出拨款",
+        "overCommitted": "拨款低于已授予的额度：在下调授予额度或修订拨款之前，不能再新增或提高授予。",
         "appropriation": "拨款", "funders": "出资比例", "noBudget": "该年度尚未记录预算。", "setBudget": "记录预算",
         "shares": "出资比例（每行一项，如 city=60%）", "expire": "额度失效",
         "expireLead": "将此项目中有效期在所填日期之前结束的额度余额作失效处理。",
@@ -191,6 +193,9 @@ struct Words {
         "team": "start-up team", "budgets": "Budgets",
         "budgetLead":
             "Record or revise a programme year's appropriation and its funders' shares; the annual report shows it appropriated, committed, used, paid and left.",
+        "committedByGrants": "Granted", "leftToCommit": "Left to grant", "grantsExceedBy": "Grants exceed it by",
+        "overCommitted":
+            "The appropriation is below what is granted already: no grant can be made or raised until grants are lowered or the appropriation is revised.",
         "appropriation": "Appropriation", "funders": "Funders' shares",
         "noBudget": "No budget is recorded for the year.",
         "setBudget": "Record the budget", "shares": "Funders' shares (one a line, e.g. city=60%)",

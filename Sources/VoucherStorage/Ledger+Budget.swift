@@ -81,6 +81,14 @@ extension Ledger {
         try read { db in try appropriation(db, programme, year: year).map { ($0.appropriation, $0.event) } }
     }
 
+    /// What the year's live claims' current grants commit of the programme year's fund (the
+    /// budget account holds minus every current grant).
+    public func committed(_ programme: ProgrammeID, year: Int) throws -> Money {
+        try read { db in
+            Money(fen: -(try balance(db, LedgerAccount(.budget, programme: programme, year: year))).fen)
+        }
+    }
+
     /// The fund of a report: the year's appropriation by the period's last day, against its figures;
     /// nil for a cumulative report or a year with no appropriation.
     public func budgetFigures(_ figures: ReconciliationFigures) throws -> BudgetFigures? {

@@ -296,6 +296,7 @@ import Testing
             let result = try run(set + ["--amount", amount, "--share", "city=60%", "--share", "district=40%"])
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdout.contains("已记录过") == replayed, "\(amount): \(result.stdout)")
+            #expect(!result.stderr.contains("note:"), "\(result.stderr)")
         }
         let json = try run(["report", "--programme", "jic-operating-support", "--year", "2023", "--format", "json"])
         #expect(
@@ -314,6 +315,15 @@ import Testing
         let text = try run(["report", "--programme", "jic-operating-support", "--year", "2023", "--lang", "en"])
         #expect(text.stdout.contains("Budget"), "\(text.stdout)")
         #expect(text.stdout.contains("of which city 60%"), "\(text.stdout)")
+        // A cut below what is granted is recorded, and the one recording it is told what it means.
+        let cut = try run(set + ["--amount", "50万"])
+        #expect(cut.status == 0, "\(cut.stderr)")
+        #expect(
+            cut.stderr.contains(
+                "note: the appropriation 500,000.00 is below the 600,000.00 the year's grants already commit, by 100,000.00"
+            ),
+            "\(cut.stderr)"
+        )
         #expect(try run(["verify"]).status == 0)
     }
 

@@ -15,6 +15,14 @@ struct BudgetTests {
         )
     }
 
+    /// A year's grants beyond its appropriation: by how much; nothing when they fit.
+    @Test func theShortfallIsWhatTheGrantsExceedTheAppropriationBy() throws {
+        let appropriation = Appropriation(programme: try ProgrammeID("x"), year: 2023, amount: Self.money("60万"))
+        #expect(appropriation.shortfall(committed: Self.money("60万")) == nil)
+        #expect(appropriation.shortfall(committed: Self.money("10万")) == nil)
+        #expect(appropriation.shortfall(committed: Self.money("60.01万")) == Self.money("100"))
+    }
+
     @Test func anAppropriationsSharesAddUpToAllOfItAndItsPartsToTheFen() throws {
         let fund = try Self.appropriation("100.01", shares: [("city", 6_000), ("district", 4_000)])
         let event = try Lifecycle.appropriation(fund)

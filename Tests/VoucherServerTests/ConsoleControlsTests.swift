@@ -272,6 +272,22 @@ import VoucherStorage
                 ]
             )
             #expect(budget.status == 200 && budget.body.contains("30,000,000.00"), "\(budget.body.prefix(900))")
+            #expect(budget.body.contains("Left to grant") && !budget.body.contains("Grants exceed it by"))
+            // Below what is granted: recorded, and the page says by how much and what it means.
+            let granted = try world.ledger.committed(try ProgrammeID("sh-innovation-voucher"), year: 2022)
+            #expect(granted > .zero)
+            let cut = try await post(
+                "/console/budgets",
+                [("action", "budget"), ("programme", "sh-innovation-voucher"), ("year", "2022"), ("amount", "0.01")]
+            )
+            #expect(cut.status == 200 && cut.body.contains("no grant can be made or raised"), "\(cut.body.prefix(900))")
+            #expect(
+                cut.body.contains(
+                    "<tr class=\"bad\"><th>Grants exceed it by</th><td class=\"n\">"
+                        + granted.remaining(after: Money(fen: 1)).formatted()
+                ),
+                "\(cut.body)"
+            )
             let early = try await post(
                 "/console/budgets",
                 [("action", "expire"), ("programme", "sh-innovation-voucher"), ("date", "2022-01-01")]

@@ -61,6 +61,14 @@ public struct Appropriation: Sendable, Hashable {
         return .object(members)
     }
 
+    /// How far the grants already made exceed this amount (`committed`, the year's live claims'
+    /// current grants); nil when they fit. An appropriation below them is recorded (a cut is a
+    /// fact to record), but no grant may then be added or raised until grants are lowered below
+    /// it or it is revised: the one recording it is told.
+    public func shortfall(committed: Money) -> Money? {
+        committed > amount ? committed.remaining(after: amount) : nil
+    }
+
     /// Each share's part of the amount, rounded down to the fen; the last takes what rounding
     /// left, so that the parts add up to the amount.
     public var shareAmounts: [(share: BudgetShare, amount: Money)] {
