@@ -20,6 +20,16 @@ public enum ImportKind: String, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// The column that names what a row records: a file holds one row for each (a redemption
+    /// claim, one row for each of its uses).
+    public var keyColumn: String {
+        switch self {
+        case .enterprises, .providers: "id"
+        case .products: "code"
+        case .claims, .uses, .redemptions: "ref"
+        }
+    }
+
     /// Columns a file may add that the import reads; other columns are ignored and named in the summary.
     public var optionalColumns: [String] {
         switch self {

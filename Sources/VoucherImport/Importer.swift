@@ -220,7 +220,11 @@ public struct Importer {
         case .claim(let claim, _, _): claim.ref
         case .use(let use, _): use.ref
         case .redemption(let ref, let useRef, _, _, _, _): ref + "\u{1F}" + useRef
-        default: nil
+        // A file registers each party or product once: a second row with other details would
+        // silently replace the first.
+        case .applicant(let registration): registration.identifier.value
+        case .provider(let registration): registration.identifier.value
+        case .product(let registration): registration.code
         }
     }
 
@@ -278,12 +282,15 @@ public struct Importer {
                 guard let first = differing[record.line] else { continue }
                 named += 1
                 let fields = RowFields(line: record.line, header: table.header, values: record.fields)
+                let column = kind.keyColumn
                 issues.append(
                     ImportIssue(
                         line: record.line,
-                        column: "ref",
-                        value: fields.value("ref"),
-                        reason: "the same ref is on \(input.place(ofLine: first)) with different content"
+                        column: column,
+                        value: fields.value(column),
+                        reason: "the same \(column) is on \(input.place(ofLine: first)) with different content"
+                            + (column == "ref"
+                                ? "" : "; a file registers each once: keep the row with the details to record")
                     )
                 )
             }

@@ -340,6 +340,34 @@ struct ImportTests {
         #expect(summary.alreadyRecorded == 0)
     }
 
+    /// A file registers each party and product once: the same row again is recorded once, the
+    /// same id with other details is refused, naming both lines (the last row used to win).
+    @Test func aRegistrationRepeatedInTheFileWithOtherDetailsIsRefused() throws {
+        let header = "id,name,region\n"
+        let provider = code(11, prefix: "12310000")
+        let same = try load(.providers, header + "\(provider),中心,shanghai\n\(provider),中心,shanghai\n")
+        #expect(same.rows == 2 && same.recorded == 1)
+        let before = try ledger.chainHead()
+        let rejected = #expect(throws: ImportRejected.self) {
+            try load(.providers, header + "\(provider),中心,shanghai\n\(provider),另一中心,jiangsu\n")
+        }
+        #expect(
+            rejected?.issues.map(\.description) == [
+                "line 3, column id (\"\(provider)\"): the same id is on line 2 with different content; "
+                    + "a file registers each once: keep the row with the details to record"
+            ]
+        )
+        let products = #expect(throws: ImportRejected.self) {
+            try load(
+                .products,
+                "code,provider_id,name,category,list_price\nP1,\(provider),检测,testing,1万\nP1,\(provider),检测,testing,2万\n"
+            )
+        }
+        #expect(products?.issues.first?.description.hasPrefix("line 3, column code (\"P1\"): the same code") == true)
+        #expect(try ledger.chainHead() == before)
+        #expect(try ledger.provider(provider).name == "中心")
+    }
+
     @Test func aRedemptionRepeatedInTheFileIsFiledAndSettledOnce() throws {
         try seedReferenceData()
         _ = try load(
