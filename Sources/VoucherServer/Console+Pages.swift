@@ -264,7 +264,15 @@ extension Console {
                 "ref": use.ref, "applicant": use.applicant, "applicantName": use.applicantName, "date": use.usedOn,
                 "amount": use.amount.formatted(),
                 "filing": use.reversed ? words["reversedShort"] : use.filing ?? "",
-                "settlement": use.settlement.map { words[$0] } ?? "",
+                // A reduction says what it paid and why; a rejection why.
+                "settlement": use.settlement.map { outcome in
+                    var text = words[outcome]
+                    if outcome == "reduced", let paid = use.paid {
+                        text += " · \(words["paidAmount"]) \(paid.formatted())"
+                    }
+                    if outcome != "paid", let reason = use.reason, !reason.isEmpty { text += " · \(reason)" }
+                    return text
+                } ?? "",
                 "fileable": !use.reversed && use.filing == nil,
             ]
         }

@@ -52,7 +52,7 @@ struct Words {
         "settlement": "结算", "filingRef": "兑付申请编号", "fileSelected": "对所选使用申请兑付",
         "chooseUses": "请勾选要申请兑付的使用，并填写兑付申请编号。", "queue": "待审核的申领", "awaitingReview": "待审核", "noneWaiting": "没有待办事项。",
         "districtGrant": "区级核定", "decide": "审核", "grant": "核定", "reject": "不予批准", "reason": "理由",
-        "toSettle": "待结算的兑付", "use": "使用", "late": "逾期申报", "settle": "结算", "paid": "全额兑付",
+        "toSettle": "待结算的兑付", "use": "使用", "late": "逾期申报", "settle": "结算", "paid": "全额兑付", "paidAmount": "实付",
         "reduced": "核减兑付", "rejected": "不予兑付", "amountIfReduced": "核减后金额", "amount": "金额", "report": "年度报告",
         "show": "显示", "whatIf": "政策模拟", "run": "模拟",
         "whatIfLead": "在下方修改政策文件（如补贴比例、上限），按改后的政策重放所选年度的全部申领、使用与兑付，与实际结果并列比较。只在内存中计算，账本不做任何记录。",
@@ -123,7 +123,7 @@ struct Words {
         "awaitingReview": "awaiting review",
         "noneWaiting": "Nothing is waiting.", "districtGrant": "District's grant", "decide": "Decide", "grant": "Grant",
         "reject": "Reject", "reason": "Reason", "toSettle": "Filings to settle", "use": "Use", "late": "Filed late",
-        "settle": "Settle", "paid": "Paid", "reduced": "Reduced", "rejected": "Rejected",
+        "settle": "Settle", "paid": "Paid", "paidAmount": "paid", "reduced": "Reduced", "rejected": "Rejected",
         "amountIfReduced": "Amount if reduced", "amount": "Amount", "report": "Annual report", "show": "Show",
         "whatIf": "What if", "run": "Replay",
         "whatIfLead":

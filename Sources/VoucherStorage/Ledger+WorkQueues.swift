@@ -54,6 +54,9 @@ public struct ProviderUse: Sendable, Hashable {
     /// The filing that claimed it, if any, and how it was settled (nil: not yet).
     public var filing: String?
     public var settlement: String?
+    /// What the settlement paid, and why not all when it paid less (a reduction or a rejection).
+    public var paid: Money?
+    public var reason: String?
 }
 
 extension Ledger {
@@ -173,10 +176,14 @@ extension Ledger {
                         EXISTS (SELECT 1 FROM event r WHERE r.reverses = u.event_seq),
                         (SELECT f.ref FROM redemption_item i JOIN redemption_filing f ON f.event_seq = i.filing_seq
                          WHERE i.use_seq = u.event_seq AND \(Self.live("f")) ORDER BY f.event_seq DESC LIMIT 1),
-                        (SELECT s.outcome FROM settlement s WHERE s.use_seq = u.event_seq AND \(Self.live("s"))
-                         ORDER BY s.event_seq DESC LIMIT 1),
-                        (SELECT a.name FROM applicant a WHERE a.id = u.applicant_id ORDER BY a.event_seq DESC LIMIT 1)
-                    FROM voucher_use u WHERE u.provider_id = ?
+                        s.outcome,
+                        (SELECT a.name FROM applicant a WHERE a.id = u.applicant_id ORDER BY a.event_seq DESC LIMIT 1),
+                        s.paid, s.reason
+                    FROM voucher_use u
+                    LEFT JOIN settlement s ON s.event_seq = (
+                        SELECT s2.event_seq FROM settlement s2 WHERE s2.use_seq = u.event_seq AND \(Self.live("s2"))
+                        ORDER BY s2.event_seq DESC LIMIT 1)
+                    WHERE u.provider_id = ?
                     ORDER BY u.event_seq DESC LIMIT ?
                     """,
                 arguments: [provider, limit]
@@ -189,7 +196,9 @@ extension Ledger {
                     amount: Money(fen: row[3]),
                     reversed: row[4],
                     filing: row[5],
-                    settlement: row[6]
+                    settlement: row[6],
+                    paid: (row[8] as Int64?).map(Money.init(fen:)),
+                    reason: row[9]
                 )
             }
         }

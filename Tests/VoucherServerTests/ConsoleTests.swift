@@ -546,9 +546,18 @@ import VoucherStorage
                 client,
                 "/console/redemptions/R-9/settle",
                 cookies: finance,
-                form: [("csrf", financeCSRF), ("use", "U-A"), ("outcome", "paid"), ("date", "2022-06-10")]
+                form: [
+                    ("csrf", financeCSRF), ("use", "U-A"), ("outcome", "reduced"), ("amount", "8000"),
+                    ("reason", "发票<b>不符</b>"), ("date", "2022-06-10"),
+                ]
             )
-            #expect(paid.status == 200 && paid.body.contains("10,000.00"), "\(paid.body)")
+            #expect(paid.status == 200 && paid.body.contains("8,000.00"), "\(paid.body)")
+            // The provider sees what the reduction paid, and why.
+            let followed = try await Self.get(client, "/console/uses", cookies: provider)
+            #expect(
+                followed.body.contains("<td>Reduced · paid 8,000.00 · 发票&lt;b&gt;不符&lt;/b&gt;</td>"),
+                "\(followed.body)"
+            )
         }
         let actors = try world.ledger.rawRead { db in
             try String.fetchAll(
