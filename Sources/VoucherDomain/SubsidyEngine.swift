@@ -84,14 +84,21 @@ public enum SubsidyEngine {
             return .applicantKind(applicant.kind, allowed: kinds.value.sorted(), source: kinds.source)
         }
         guard case .purchase(let purchase) = basis else { return nil }
-        if let categories = eligibility.productCategories, !categories.value.contains(purchase.productCategory) {
+        // Names are compared without regard to case: a category or region typed `Testing` or
+        // `Shanghai` is the policy's `testing` or `shanghai`.
+        func names(_ list: Set<String>, include name: String) -> Bool {
+            if list.contains(name) { return true }
+            let lower = name.lowercased()
+            return list.contains { $0.lowercased() == lower }
+        }
+        if let categories = eligibility.productCategories, !names(categories.value, include: purchase.productCategory) {
             return .productCategory(
                 purchase.productCategory,
                 allowed: categories.value.sorted(),
                 source: categories.source
             )
         }
-        if let regions = eligibility.providerRegions, !regions.value.contains(purchase.providerRegion) {
+        if let regions = eligibility.providerRegions, !names(regions.value, include: purchase.providerRegion) {
             return .providerRegion(purchase.providerRegion, allowed: regions.value.sorted(), source: regions.source)
         }
         guard let quota = usage.quota else { return .noQuota }

@@ -81,6 +81,18 @@ struct LifecycleTests {
         #expect(!("U-1" + hidden).visible.unicodeScalars.contains { $0.properties.generalCategory == .control })
     }
 
+    /// A provider's region is kept in lower case whichever way it came (the import always did).
+    @Test func aProvidersRegionIsKeptInLowerCase() throws {
+        let registration = ProviderRegistration(
+            identifier: .overriddenCreditCode(code: "12310000007000001X", reason: "旧版执照", approvedBy: "李"),
+            name: "中心",
+            region: " Shanghai "
+        )
+        let checked = try Lifecycle.registration(registration)
+        #expect(checked.region == "shanghai")
+        #expect(checked.payload.text.contains(#""region":"shanghai""#))
+    }
+
     @Test func theRecorderIsNamedVisiblyOnADateTheLedgerRecords() throws {
         try Lifecycle.checkRecording(actor: "王丽", key: "claim:C-1", on: Self.date("2022-03-01"))
         #expect(throws: LedgerError.self) {

@@ -70,6 +70,33 @@ struct SubsidyEngineTests {
         )
     }
 
+    /// A category or region is the policy's whatever its case: `Testing` from `Shanghai` is
+    /// `testing` from `shanghai`; another name is not.
+    @Test func categoriesAndRegionsAreComparedWithoutRegardToCase() throws {
+        let base = try Self.voucher()
+        var version = base.versions[0]
+        version.eligibility = PolicyVersion.Eligibility(
+            productCategories: Sourced(["testing"], Self.seed),
+            providerRegions: Sourced(["shanghai", "jiangsu"], Self.seed)
+        )
+        let programme = try Programme(id: base.id, kind: base.kind, name: base.name, versions: [version])
+        func decide(_ category: String, _ region: String) throws -> SubsidyDecision {
+            try SubsidyEngine.decide(
+                programme: programme,
+                on: try .parse("2022-05-10"),
+                applicant: Applicant(id: "A1", kind: .enterprise),
+                basis: .purchase(
+                    try Purchase(serviceAmount: try .parse("1万"), productCategory: category, providerRegion: region)
+                ),
+                usage: UsageSoFar(quota: try Self.quota(left: "30万"))
+            )
+        }
+        #expect(try decide("Testing", "Shanghai").amount == (try Money.parse("5000")))
+        #expect(try decide("TESTING", "JiangSu").ineligibility == nil)
+        #expect(try decide("consulting", "shanghai").ineligibility?.code == "product-category")
+        #expect(try decide("testing", "beijing").ineligibility?.code == "provider-region")
+    }
+
     @Test func roundingIsShownWhenItChangesTheAmount() throws {
         let decision = try SubsidyEngine.decide(
             programme: try Self.voucher(rounding: Rounding(unit: .yuan, mode: .halfEven)),

@@ -50,14 +50,15 @@ extension Lifecycle {
         return set.isEmpty ? nil : set.sorted().joined(separator: ";")
     }
 
-    /// A provider's registration checked: a name, a region and a credit code.
+    /// A provider's registration checked: a name, a region and a credit code. The region is kept in
+    /// lower case, as an import keeps it, so that one region is one name in the reports.
     public static func registration(
         _ registration: ProviderRegistration
     ) throws(LedgerError) -> (
         name: String, region: String, payload: CanonicalJSON
     ) {
         let name = try required(registration.name, field: "name")
-        let region = try required(registration.region, field: "region")
+        let region = try required(registration.region, field: "region").lowercased()
         if case .team = registration.identifier {
             throw .invalid(
                 field: "id",
