@@ -205,21 +205,31 @@ public struct API: Sendable {
 
     /// A refusal's words for this user: an enterprise or a provider is not told about events and
     /// uses that are not theirs (another's use of an invoice, the number of another's event).
-    static func message(_ error: LedgerError, to user: User?) -> String {
-        guard let user, user.role == .enterprise || user.role == .provider else { return error.description }
+    /// The refusal as `user` may read it, in `language` (the API answers in English; the console
+    /// in the page's language).
+    static func message(_ error: LedgerError, to user: User?, in language: Language = .en) -> String {
+        guard let user, user.role == .enterprise || user.role == .provider else { return error.text(language) }
+        let zh = language == .zh
         switch error {
         case .invoiceFunded(let invoice, let provider, _, _):
-            return "invoice \(invoice) of provider \(provider) has already funded a use; "
-                + "an invoice is funded once, in any programme. Ask the programme office if this is wrong"
+            return zh
+                ? "服务机构 \(provider) 的发票 \(invoice) 已资助过用券；一张发票只能资助一次，在任何项目中都是如此。如有疑问，请联系项目办公室"
+                : "invoice \(invoice) of provider \(provider) has already funded a use; "
+                    + "an invoice is funded once, in any programme. Ask the programme office if this is wrong"
         case .referenceTaken(let kind, let ref, _):
-            return "\(kind) reference \"\(ref)\" is already used; use a new reference"
+            return zh
+                ? "编号「\(ref)」已被使用；请使用新编号"
+                : "\(kind) reference \"\(ref)\" is already used; use a new reference"
         case .idempotencyConflict(let key, _):
-            return
-                "the idempotency key \"\(key)\" was used for other content; use a new key, or send exactly the same content"
+            return zh
+                ? "幂等键「\(key)」已用于其他内容；请使用新键，或提交完全相同的内容"
+                : "the idempotency key \"\(key)\" was used for other content; use a new key, or send exactly the same content"
         case .resubmittedAfterReversal(let kind, let ref, _, _):
-            return "\(kind) \"\(ref)\" was recorded and reversed; to record it again, use a new reference"
+            return zh
+                ? "「\(ref)」已记录并已冲销；如需再次记录，请使用新编号"
+                : "\(kind) \"\(ref)\" was recorded and reversed; to record it again, use a new reference"
         default:
-            return error.description
+            return error.text(language)
         }
     }
 

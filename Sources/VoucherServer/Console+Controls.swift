@@ -208,7 +208,7 @@ extension Console {
                 return registryPage(session, flash: (words["loaded"], "ok"), values: ["p": values])
             }
         } catch {
-            guard let refusal = Self.refusal(error, to: session.user) else { throw error }
+            guard let refusal = Self.refusal(error, to: session.user, in: session.language) else { throw error }
             let asked = applicant.isEmpty ? ["p": ["id": provider]] : ["a": ["id": applicant]]
             return registryPage(session, flash: (refusal.text, "bad"), values: asked, status: refusal.status)
         }
@@ -220,7 +220,7 @@ extension Console {
         do {
             return try await register(session, form)
         } catch {
-            guard let refusal = Self.refusal(error, to: session.user) else { throw error }
+            guard let refusal = Self.refusal(error, to: session.user, in: session.language) else { throw error }
             let (key, names): (String, [String]) =
                 switch Self.field("what", in: form) {
                 case "applicant":

@@ -166,7 +166,7 @@ extension Console {
         do {
             return try await apply(session, form)
         } catch {
-            guard let refusal = Self.refusal(error, to: session.user) else { throw error }
+            guard let refusal = Self.refusal(error, to: session.user, in: session.language) else { throw error }
             return try await enterprisePage(
                 session,
                 flash: (refusal.text, "bad"),
@@ -198,7 +198,7 @@ extension Console {
                 result: ["amount": decision.amount.formatted(), "lines": decision.explanation(session.language)]
             )
         } catch {
-            guard let refusal = Self.refusal(error, to: session.user) else { throw error }
+            guard let refusal = Self.refusal(error, to: session.user, in: session.language) else { throw error }
             return try await quotePage(
                 session,
                 form: values,
@@ -216,11 +216,15 @@ extension Console {
 
     /// A refusal's words for this user and its status, as the page of a refusal shows them; nil
     /// for an error that is not a refusal (a failure, shown as one).
-    static func refusal(_ error: any Error, to user: User) -> (text: String, status: HTTPResponse.Status)? {
+    static func refusal(
+        _ error: any Error,
+        to user: User,
+        in language: Language
+    ) -> (text: String, status: HTTPResponse.Status)? {
         switch error {
         case let failure as APIFailure: (failure.message, HTTPResponse.Status(code: failure.status))
         case let refused as LedgerError where API.status(of: refused) < 500:
-            (API.message(refused, to: user), HTTPResponse.Status(code: API.status(of: refused)))
+            (API.message(refused, to: user, in: language), HTTPResponse.Status(code: API.status(of: refused)))
         case let policy as PolicyError: ("\(policy)", .unprocessableContent)
         default: nil
         }

@@ -153,7 +153,11 @@ struct Console: Sendable {
         } catch let failure as APIFailure {
             return message(failure.status, session, text: failure.message)
         } catch let error as LedgerError {
-            return message(API.status(of: error), session, text: API.message(error, to: session?.user))
+            return message(
+                API.status(of: error),
+                session,
+                text: API.message(error, to: session?.user, in: session?.language ?? .zh)
+            )
         } catch let error as PolicyError {
             return message(422, session, text: "\(error)")
         } catch let error as AccountError {

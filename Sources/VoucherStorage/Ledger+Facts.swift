@@ -79,10 +79,12 @@ extension Ledger {
 
     /// What a new decision on a claim rests on: the claim and its live decisions, with their dates.
     func earlierRecords(_ db: Database, claim: StoredClaim, decisions: [PriorDecision]) throws -> [EarlierRecord] {
-        try [EarlierRecord("claim \(claim.fact.ref)", on: eventDate(db, claim.seq))]
+        try [EarlierRecord.claim(claim.fact.ref, on: eventDate(db, claim.seq))]
             + decisions.map { decision in
-                EarlierRecord(
-                    "the \(decision.level.rawValue) decision on claim \(claim.fact.ref) (event \(decision.seq))",
+                EarlierRecord.decision(
+                    decision.level,
+                    claim: claim.fact.ref,
+                    seq: decision.seq,
                     on: try eventDate(db, decision.seq)
                 )
             }

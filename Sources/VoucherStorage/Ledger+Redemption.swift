@@ -35,7 +35,7 @@ extension Ledger {
             try Lifecycle.checkDate(
                 of: .redemptionFiled,
                 context.businessDate,
-                after: uses.map { EarlierRecord("use \($0.use.ref)", on: $0.use.usedOn) }
+                after: uses.map { EarlierRecord.use($0.use.ref, on: $0.use.usedOn) }
             )
             return try append(db, context: context, request: submitted, event: event) { seq in
                 try FilingRecord(eventSeq: seq, ref: ref, providerID: request.providerID).insertRow(db)
@@ -98,7 +98,7 @@ extension Ledger {
             try Lifecycle.checkDate(
                 of: .redemptionSettled,
                 context.businessDate,
-                after: [EarlierRecord("redemption claim \(request.filingRef)", on: try eventDate(db, filingSeq))]
+                after: [EarlierRecord.filing(request.filingRef, on: try eventDate(db, filingSeq))]
             )
             return try append(db, context: context, request: submitted, event: event, entry: entry) { seq in
                 let record = SettlementRecord(

@@ -270,7 +270,10 @@ struct ControlsTests {
         #expect(
             throws: LedgerError.decisionOrder(
                 claim: "C-1",
-                reason: "王丽 decided it at district level (event 7); another reviewer decides at city level"
+                reason: LocalizedText(
+                    zh: "王丽 已作出区级审核（事件 7）；市级审核须由另一位审核人作出",
+                    en: "王丽 decided it at district level (event 7); another reviewer decides at city level"
+                )
             )
         ) { try Lifecycle.decide(Self.city("8万", by: "王丽"), state: state, on: Self.date("2022-03-10")) }
         let (fact, _) = try Lifecycle.decide(Self.city("8万", by: "李强"), state: state, on: Self.date("2022-03-10"))

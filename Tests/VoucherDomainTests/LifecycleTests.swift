@@ -115,8 +115,8 @@ struct LifecycleTests {
     /// The latest of the records a new one rests on is named; the same day is in order.
     @Test func aRecordDatedBeforeTheLatestItRestsOnIsRefused() throws {
         let earlier = [
-            EarlierRecord("claim C-1", on: Self.date("2022-03-01")),
-            EarlierRecord("the district decision on claim C-1 (event 7)", on: Self.date("2022-03-15")),
+            EarlierRecord.claim("C-1", on: Self.date("2022-03-01")),
+            EarlierRecord.decision(.district, claim: "C-1", seq: 7, on: Self.date("2022-03-15")),
         ]
         #expect(throws: Never.self) { try Lifecycle.checkDate(of: .decision, Self.date("2022-03-15"), after: earlier) }
         #expect(throws: Never.self) { try Lifecycle.checkDate(of: .decision, Self.date("2022-01-01"), after: []) }
@@ -124,7 +124,7 @@ struct LifecycleTests {
             throws: LedgerError.datedBefore(
                 record: .decision,
                 date: Self.date("2022-03-10"),
-                earlier: "the district decision on claim C-1 (event 7)",
+                earlier: LocalizedText(zh: "申领 C-1 的区级审核（事件 7）", en: "the district decision on claim C-1 (event 7)"),
                 earlierDate: Self.date("2022-03-15")
             )
         ) { try Lifecycle.checkDate(of: .decision, Self.date("2022-03-10"), after: earlier) }
@@ -328,7 +328,12 @@ struct LifecycleTests {
     @Test func theCityDecidesOnlyAfterTheDistrictAndOnce() throws {
         let programme = try Self.programme(.voucher)
         let claim = Self.claim(programme, requested: "20万")
-        #expect(throws: LedgerError.decisionOrder(claim: "C-1", reason: "the district decides before the city")) {
+        #expect(
+            throws: LedgerError.decisionOrder(
+                claim: "C-1",
+                reason: LocalizedText(zh: "区级审核在市级之前", en: "the district decides before the city")
+            )
+        ) {
             try Lifecycle.decide(
                 Self.grant("10万", level: .city),
                 state: Self.decisionState(programme, claim: claim),
@@ -646,7 +651,12 @@ struct LifecycleTests {
             on: Self.date("2022-08-08")
         )
         #expect(onTime.items.map(\.pastDeadline) == [false])
-        #expect(throws: LedgerError.redemption(use: "U-1", reason: "was used at provider M, not L")) {
+        #expect(
+            throws: LedgerError.redemption(
+                use: "U-1",
+                reason: LocalizedText(zh: "在服务机构 M 使用，而非 L", en: "was used at provider M, not L")
+            )
+        ) {
             try Lifecycle.file(
                 ref: "R-1",
                 providerID: "L",
@@ -656,7 +666,12 @@ struct LifecycleTests {
         }
         var again = Self.filedUse("U-1")
         again.filedIn = "R-0"
-        #expect(throws: LedgerError.redemption(use: "U-1", reason: "is already filed in redemption claim R-0")) {
+        #expect(
+            throws: LedgerError.redemption(
+                use: "U-1",
+                reason: LocalizedText(zh: "已在兑付申请 R-0 中申报", en: "is already filed in redemption claim R-0")
+            )
+        ) {
             try Lifecycle.file(ref: "R-1", providerID: "L", uses: [again], on: Self.date("2022-06-01"))
         }
         #expect(throws: LedgerError.self) {
@@ -732,5 +747,50 @@ struct LifecycleTests {
         }
         let paid = try Lifecycle.pay(PaymentRequest(claimRef: "C-1", amount: Self.money("10万")), state: state)
         #expect(paid.amount == Self.money("10万"))
+    }
+}
+
+/// Every refusal reads in Chinese on a Chinese page: each case's text has Chinese in it and is not
+/// its English description; in English it is the description.
+struct RefusalLanguageTests {
+    static let date = LifecycleTests.date("2022-05-10")
+    static let text = LocalizedText(zh: "理由", en: "reason")
+
+    static let refusals: [LedgerError] = [
+        .cannotCreate(path: "/x"), .invalid(field: "year", value: "x", reason: "is not a year"),
+        .unknownProgramme("p"), .unknownApplicant("a"), .unknownProvider("p"), .unknownProduct("c"),
+        .productOfAnotherProvider(product: "c", provider: "p", expected: "q"), .unknownClaim("C"),
+        .unknownUse("U"), .unknownRedemption("R"), .unknownEvent(1),
+        .wrongProgrammeKind(programme: "p", kind: .grant, operation: "a voucher use"),
+        .referenceTaken(kind: "claim", ref: "C", event: 1),
+        .resubmittedAfterReversal(kind: "use", ref: "U", event: 1, reversal: 2),
+        .decisionAfterProgrammeYear(claim: "C", year: 2022, date: date),
+        .policyRevisionChangesRecordedEvents(programme: "p", date: date, events: 3), .refusedByLedger("trigger"),
+        .idempotencyConflict(key: "k", firstEvent: 1),
+        .claimExists(applicant: "a", programme: "p", year: 2022, ref: "C"),
+        .decisionOrder(claim: "C", reason: text),
+        .datedBefore(record: .redemptionSettled, date: date, earlier: text, earlierDate: date),
+        .grantOverLimit(claim: "C", granted: Money(fen: 2), limit: Money(fen: 1), explanation: text),
+        .notEligible(reason: text), .applicantNotEligible(reason: text),
+        .providerSuspended(provider: "p", from: date, reason: "r", date: date),
+        .invoiceFunded(invoice: "i", provider: "p", use: "U", programme: "p"),
+        .overBudget(claim: "C", granted: Money(fen: 2), left: Money(fen: 1), appropriated: Money(fen: 3), event: 4),
+        .awaitingReview(claim: "C", level: .city, rule: "review.required_levels", operation: "paid"),
+        .nothingToPay(explanation: text), .redemption(use: "U", reason: text),
+        .settlementOverUse(use: "U", used: Money(fen: 1), paid: Money(fen: 2)),
+        .paymentOverGrant(claim: "C", left: Money(fen: 1), requested: Money(fen: 2)),
+        .negativeBalance(account: "a", balance: Money(fen: 1), change: Money(fen: -2)),
+        .notReversible(event: 1, reason: text), .alreadyReversed(event: 1, by: 2),
+        .money(.overflow(operation: "add")), .internalInconsistency("x"),
+    ]
+
+    @Test(arguments: refusals)
+    func aRefusalReadsInChinese(_ refusal: LedgerError) {
+        let zh = refusal.text(.zh)
+        #expect(zh.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) }, "\(zh)")
+        #expect(zh != refusal.description)
+        #expect(refusal.text(.en) == refusal.description)
+        // A reason a rule words itself is given in the reader's language.
+        #expect(!zh.contains("reason"), "\(zh)")
     }
 }

@@ -58,7 +58,11 @@ import VoucherStorage
     }
 
     /// Signs in as the role's user; returns the session cookie and the session's CSRF token.
-    static func signIn(_ client: some TestClientProtocol, _ role: Role) async throws -> (cookie: String, csrf: String) {
+    static func signIn(
+        _ client: some TestClientProtocol,
+        _ role: Role,
+        language: String = "en"
+    ) async throws -> (cookie: String, csrf: String) {
         let login = try await get(client, "/console/login")
         let loginCookie = try #require(cookie(login, Console.loginCookie))
         let token = try #require(csrf(login.body))
@@ -66,7 +70,9 @@ import VoucherStorage
             client,
             "/console/login",
             cookies: loginCookie,
-            form: [("csrf", token), ("name", "user-\(role.rawValue)"), ("password", World.password), ("lang", "en")]
+            form: [
+                ("csrf", token), ("name", "user-\(role.rawValue)"), ("password", World.password), ("lang", language),
+            ]
         )
         #expect(signedIn.status == 303, "\(signedIn.body)")
         let session = try #require(cookie(signedIn, Console.sessionCookie))
@@ -524,6 +530,18 @@ import VoucherStorage
                 form: [("csrf", csrf), ("outcome", "grant"), ("grant", "60万"), ("date", "2022-05-03")]
             )
             #expect(tooMuch.status == 422, "\(tooMuch.status)")
+            #expect(tooMuch.body.contains("claim C-A: already decided at district level (event "), "\(tooMuch.body)")
+            // On a Chinese page, the rule's refusal is in Chinese.
+            let (chinese, chineseCSRF) = try await Self.signIn(client, .districtReviewer, language: "zh")
+            let tooMuchZh = try await Self.post(
+                client,
+                "/console/claims/C-A/decide",
+                cookies: chinese,
+                form: [("csrf", chineseCSRF), ("outcome", "grant"), ("grant", "60万"), ("date", "2022-05-03")]
+            )
+            #expect(tooMuchZh.status == 422)
+            #expect(tooMuchZh.body.contains("申领 C-A：已由区级审核（事件 "), "\(tooMuchZh.body)")
+            #expect(!tooMuchZh.body.contains("already decided"))
             // The provider files its use; finance pays it.
             let (provider, providerCSRF) = try await Self.signIn(client, .provider)
             let filed = try await Self.post(

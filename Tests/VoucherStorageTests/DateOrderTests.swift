@@ -21,7 +21,7 @@ struct DateOrderTests {
             return
         }
         #expect(refused == record)
-        #expect(named == earlier)
+        #expect(named.en == earlier)
         #expect(try fixture.ledger.chainHead() == head)
     }
 

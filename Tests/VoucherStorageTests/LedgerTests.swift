@@ -274,22 +274,20 @@ struct LifecycleTests {
             ),
             context: fixture.next("2023-05-01")
         )
-        #expect(
-            throws: LedgerError.grantOverLimit(
-                claim: "M-1",
-                granted: yuan("150万"),
-                limit: yuan("100万"),
-                explanation: [
-                    "100% × 1,500,000.00 = 1,500,000.00",
-                    "project cap left 1,000,000.00 − 0.00 = 1,000,000.00 ← binding", "subsidy 1,000,000.00",
-                ]
-            )
-        ) {
+        // The refusal gives the engine's explanation, in English and in Chinese.
+        let overLimit = #expect(throws: LedgerError.self) {
             try ledger.decide(
                 DecisionRequest(claimRef: "M-1", outcome: .grant(yuan("150万")), reviewer: "r"),
                 context: fixture.next("2023-05-10")
             )
         }
+        #expect(
+            overLimit?.description
+                == "claim M-1: cannot grant 1,500,000.00, at most 1,000,000.00 — 100% × 1,500,000.00 = 1,500,000.00"
+                + " · project cap left 1,000,000.00 − 0.00 = 1,000,000.00 ← binding · subsidy 1,000,000.00"
+        )
+        #expect(overLimit?.text(.zh).hasPrefix("申领 M-1：不能授予 1,500,000.00，最多 1,000,000.00 — ") == true)
+        #expect(overLimit?.text(.zh).contains("约束") == true, "\(String(describing: overLimit?.text(.zh)))")
         try ledger.decide(
             DecisionRequest(claimRef: "M-1", outcome: .grant(yuan("100万")), reviewer: "r"),
             context: fixture.next("2023-05-10")
@@ -342,7 +340,12 @@ struct LifecycleTests {
             ),
             context: fixture.next("2022-03-01")
         )
-        #expect(throws: LedgerError.decisionOrder(claim: "C-1", reason: "the district decides before the city")) {
+        #expect(
+            throws: LedgerError.decisionOrder(
+                claim: "C-1",
+                reason: LocalizedText(zh: "区级审核在市级之前", en: "the district decides before the city")
+            )
+        ) {
             try ledger.decide(
                 DecisionRequest(claimRef: "C-1", level: .city, outcome: .grant(yuan("8万")), reviewer: "city"),
                 context: fixture.next("2022-03-02")
@@ -451,7 +454,12 @@ struct LifecycleTests {
                 context: fixture.next("2022-06-02")
             )
         }
-        #expect(throws: LedgerError.redemption(use: "U-1", reason: "is already filed in redemption claim R-1")) {
+        #expect(
+            throws: LedgerError.redemption(
+                use: "U-1",
+                reason: LocalizedText(zh: "已在兑付申请 R-1 中申报", en: "is already filed in redemption claim R-1")
+            )
+        ) {
             try ledger.fileRedemption(
                 RedemptionFilingRequest(ref: "R-2", providerID: fixture.lab, useRefs: ["U-1"]),
                 context: fixture.next("2022-06-01")
@@ -498,8 +506,11 @@ struct LifecycleTests {
         #expect(
             throws: LedgerError.notReversible(
                 event: grant.seq,
-                reason: "claim C-1 has funded 50,000.00 (its uses and payments), and without this decision its "
-                    + "grant would be 0.00; reverse those uses or payments first"
+                reason: LocalizedText(
+                    zh: "申领 C-1 已资助 50,000.00（其用券与拨付），冲销此审核后其授予额度将为 0.00；请先冲销这些用券或拨付",
+                    en: "claim C-1 has funded 50,000.00 (its uses and payments), and without this decision its "
+                        + "grant would be 0.00; reverse those uses or payments first"
+                )
             )
         ) {
             try ledger.reverse(event: grant.seq, reason: "wrong amount", context: fixture.next("2022-05-11"))

@@ -1,6 +1,7 @@
 /// Why the ledger refused an operation: the rules of ``Lifecycle`` and the lookups storage makes
 /// before them. Nothing was written: each operation is one transaction. Each description says what
-/// is wrong and what to do.
+/// is wrong and what to do; ``text(_:)`` says it in Chinese too. A reason a rule words itself is a
+/// ``LocalizedText``.
 public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotCreate(path: String)
     case invalid(field: String, value: String, reason: String)
@@ -23,26 +24,28 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case refusedByLedger(String)
     case idempotencyConflict(key: String, firstEvent: Int64)
     case claimExists(applicant: String, programme: String, year: Int, ref: String)
-    case decisionOrder(claim: String, reason: String)
+    case decisionOrder(claim: String, reason: LocalizedText)
     /// A record dated before a record it rests on (``Lifecycle/checkDate(of:_:after:)``).
-    case datedBefore(record: EventKind, date: BusinessDate, earlier: String, earlierDate: BusinessDate)
-    case grantOverLimit(claim: String, granted: Money, limit: Money, explanation: [String])
+    case datedBefore(record: EventKind, date: BusinessDate, earlier: LocalizedText, earlierDate: BusinessDate)
+    /// `explanation`: the engine's lines, joined by ` · `.
+    case grantOverLimit(claim: String, granted: Money, limit: Money, explanation: LocalizedText)
     /// Not eligible, in the engine's words; `why` says which rule (an import names its column).
-    case notEligible(reason: String, why: Ineligibility? = nil)
+    case notEligible(reason: LocalizedText, why: Ineligibility? = nil)
     /// An applicant outside the districts, or without the attributes, a programme requires.
-    case applicantNotEligible(reason: String)
+    case applicantNotEligible(reason: LocalizedText)
     case providerSuspended(provider: String, from: BusinessDate, reason: String, date: BusinessDate)
     case invoiceFunded(invoice: String, provider: String, use: String, programme: String)
     /// A grant beyond what the year's appropriation leaves.
     case overBudget(claim: String, granted: Money, left: Money, appropriated: Money, event: Int64)
     /// A grant used or paid before every required review level granted it.
     case awaitingReview(claim: String, level: ReviewLevel, rule: String, operation: String)
-    case nothingToPay(explanation: [String])
-    case redemption(use: String, reason: String)
+    /// `explanation`: the engine's lines, joined by ` · `.
+    case nothingToPay(explanation: LocalizedText)
+    case redemption(use: String, reason: LocalizedText)
     case settlementOverUse(use: String, used: Money, paid: Money)
     case paymentOverGrant(claim: String, left: Money, requested: Money)
     case negativeBalance(account: String, balance: Money, change: Money)
-    case notReversible(event: Int64, reason: String)
+    case notReversible(event: Int64, reason: LocalizedText)
     case alreadyReversed(event: Int64, by: Int64)
     case policy(PolicyError)
     case money(MoneyError)
@@ -93,14 +96,14 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .claimExists(let applicant, let programme, let year, let ref):
             "\(applicant) already has claim \(ref) for \(programme) in \(year); decide or reverse it first"
         case .decisionOrder(let claim, let reason):
-            "claim \(claim): \(reason)"
+            "claim \(claim): \(reason.en)"
         case .datedBefore(let record, let date, let earlier, let earlierDate):
-            "a \(Self.name(of: record)) dated \(date.iso) is before \(earlier), dated \(earlierDate.iso); "
+            "a \(Self.name(of: record)) dated \(date.iso) is before \(earlier.en), dated \(earlierDate.iso); "
                 + "a \(Self.name(of: record)) is dated on or after what it rests on: correct the date"
         case .grantOverLimit(let claim, let granted, let limit, let explanation):
-            "claim \(claim): cannot grant \(granted), at most \(limit) — " + explanation.joined(separator: " · ")
+            "claim \(claim): cannot grant \(granted), at most \(limit) — " + explanation.en
         case .notEligible(let reason, _), .applicantNotEligible(let reason):
-            reason
+            reason.en
         case .providerSuspended(let provider, let from, let reason, let date):
             "provider \(provider) is suspended from \(from) (\(reason)), so it takes no voucher on \(date); "
                 + "`voucher provider reinstate` ends a suspension"
@@ -115,9 +118,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             "invoice \(invoice) of provider \(provider) already funded use \(use) (\(programme)); an invoice is "
                 + "funded once, in any programme. Reverse that use first if it was recorded in error"
         case .nothingToPay(let explanation):
-            "nothing to pay, so no use is recorded: " + explanation.joined(separator: " · ")
+            "nothing to pay, so no use is recorded: " + explanation.en
         case .redemption(let use, let reason):
-            "use \(use): \(reason)"
+            "use \(use): \(reason.en)"
         case .settlementOverUse(let use, let used, let paid):
             "use \(use): cannot redeem \(paid), more than the \(used) used"
         case .paymentOverGrant(let claim, let left, let requested):
@@ -125,7 +128,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .negativeBalance(let account, let balance, let change):
             "account \(account) would go below zero: balance \(balance), change \(change)"
         case .notReversible(let event, let reason):
-            "event \(event) cannot be reversed: \(reason)"
+            "event \(event) cannot be reversed: \(reason.en)"
         case .alreadyReversed(let event, let by):
             "event \(event) is already reversed by event \(by); an event is reversed at most once"
         case .policy(let error):
@@ -138,7 +141,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A record of this kind as a refusal names it.
-    private static func name(of kind: EventKind) -> String {
+    static func name(of kind: EventKind) -> String {
         switch kind {
         case .redemptionFiled: "redemption claim"
         case .redemptionSettled: "settlement"

@@ -88,21 +88,32 @@ extension Lifecycle {
         let eligibility = version.eligibility
         if let districts = eligibility.applicantDistricts, !districts.value.contains(applicant.district) {
             let registered = applicant.district.isEmpty ? "no district" : "district \(applicant.district)"
+            let allowed = districts.value.sorted().joined(separator: ", ")
             throw .applicantNotEligible(
-                reason: "\(applicant.id) is registered in \(registered); \(programme.id.value) takes claims from "
-                    + "\(districts.value.sorted().joined(separator: ", ")) only "
-                    + "(eligibility.applicant_districts)\(cite(districts.source)); "
-                    + "if the applicant has moved, register it again with --district"
+                reason: LocalizedText(
+                    zh: "\(applicant.id) 登记在\(applicant.district.isEmpty ? "（未登记所在区）" : applicant.district)；"
+                        + "\(programme.id.value) 仅受理 \(allowed) 的申领"
+                        + "（eligibility.applicant_districts）\(cite(districts.source))；如已迁入，请更新其登记的所在区",
+                    en: "\(applicant.id) is registered in \(registered); \(programme.id.value) takes claims from "
+                        + "\(allowed) only (eligibility.applicant_districts)\(cite(districts.source)); "
+                        + "if the applicant has moved, register it again with --district"
+                )
             )
         }
         if let required = eligibility.applicantAttributes {
             let missing = required.value.subtracting(applicant.attributes).sorted()
             if !missing.isEmpty {
+                let requires = required.value.sorted().joined(separator: ", ")
                 throw .applicantNotEligible(
-                    reason: "\(applicant.id) is not registered as \(missing.joined(separator: ", ")); "
-                        + "\(programme.id.value) requires \(required.value.sorted().joined(separator: ", ")) "
-                        + "(eligibility.applicant_attributes)\(cite(required.source)); "
-                        + "register the applicant again with --attribute if it has been recognised"
+                    reason: LocalizedText(
+                        zh: "\(applicant.id) 未登记为 \(missing.joined(separator: ", "))；\(programme.id.value) 要求 "
+                            + "\(requires)（eligibility.applicant_attributes）\(cite(required.source))；"
+                            + "如已获认定，请更新其登记的属性",
+                        en: "\(applicant.id) is not registered as \(missing.joined(separator: ", ")); "
+                            + "\(programme.id.value) requires \(requires) "
+                            + "(eligibility.applicant_attributes)\(cite(required.source)); "
+                            + "register the applicant again with --attribute if it has been recognised"
+                    )
                 )
             }
         }
@@ -299,15 +310,24 @@ extension Lifecycle {
         case .district where !decisions.isEmpty:
             throw .decisionOrder(
                 claim: claim.ref,
-                reason: "already decided at district level (event \(decisions[0].seq)); "
-                    + "a further decision is the city's, or reverse the district decision first"
+                reason: LocalizedText(
+                    zh: "已由区级审核（事件 \(decisions[0].seq)）；再次审核应由市级作出，或先冲销区级审核",
+                    en: "already decided at district level (event \(decisions[0].seq)); "
+                        + "a further decision is the city's, or reverse the district decision first"
+                )
             )
         case .city where decisions.isEmpty:
-            throw .decisionOrder(claim: claim.ref, reason: "the district decides before the city")
+            throw .decisionOrder(
+                claim: claim.ref,
+                reason: LocalizedText(zh: "区级审核在市级之前", en: "the district decides before the city")
+            )
         case .city where decisions.contains { $0.level == .city }:
             throw .decisionOrder(
                 claim: claim.ref,
-                reason: "already decided at city level; reverse that decision to decide again"
+                reason: LocalizedText(
+                    zh: "已由市级审核；如需重新审核，请先冲销该审核",
+                    en: "already decided at city level; reverse that decision to decide again"
+                )
             )
         default: break
         }
@@ -317,8 +337,12 @@ extension Lifecycle {
         }) {
             throw .decisionOrder(
                 claim: claim.ref,
-                reason: "\(request.reviewer) decided it at \(other.level.rawValue) level (event \(other.seq)); "
-                    + "another reviewer decides at \(request.level.rawValue) level"
+                reason: LocalizedText(
+                    zh: "\(request.reviewer) 已作出\(other.level == .district ? "区级" : "市级")审核（事件 \(other.seq)）；"
+                        + "\(request.level == .district ? "区级" : "市级")审核须由另一位审核人作出",
+                    en: "\(request.reviewer) decided it at \(other.level.rawValue) level (event \(other.seq)); "
+                        + "another reviewer decides at \(request.level.rawValue) level"
+                )
             )
         }
         let granted: Money
@@ -336,10 +360,18 @@ extension Lifecycle {
             throw .decisionOrder(
                 claim: claim.ref,
                 reason: district.granted == .zero
-                    ? "the district rejected it; under review.required_levels the city may confirm the rejection, "
-                        + "not grant (reverse the district's decision to decide again)"
-                    : "the city may lower the district's \(district.granted.formatted()), not raise it to "
-                        + "\(granted.formatted()) (review.required_levels)\(required.source.map { " [\($0)]" } ?? "")"
+                    ? LocalizedText(
+                        zh: "区级已驳回；按 review.required_levels，市级可维持驳回，不能授予（如需重新审核，请先冲销区级审核）",
+                        en:
+                            "the district rejected it; under review.required_levels the city may confirm the rejection, "
+                            + "not grant (reverse the district's decision to decide again)"
+                    )
+                    : LocalizedText(
+                        zh: "市级可调低区级核定的 \(district.granted.formatted())，不能调高至 \(granted.formatted())"
+                            + "（review.required_levels）\(required.source.map { " [\($0)]" } ?? "")",
+                        en: "the city may lower the district's \(district.granted.formatted()), not raise it to "
+                            + "\(granted.formatted()) (review.required_levels)\(required.source.map { " [\($0)]" } ?? "")"
+                    )
             )
         }
         var validUntil: BusinessDate?
@@ -353,14 +385,29 @@ extension Lifecycle {
             if let version { try checkEligibility(of: state.applicant, for: programme, under: version) }
             let decision = try engineLimit(state: state, on: date)
             if let why = decision.ineligibility {
-                throw .notEligible(reason: "claim \(claim.ref): " + decision.summary(.en), why: why)
+                throw .notEligible(
+                    reason: LocalizedText(
+                        zh: "申领 \(claim.ref)：" + decision.summary(.zh),
+                        en: "claim \(claim.ref): " + decision.summary(.en)
+                    ),
+                    why: why
+                )
             }
             let limit = min(decision.amount, claim.requested)
             if granted <= limit { try checkBudget(state.budget, claim: claim.ref, granted: granted) }
             if granted > limit {
                 var lines = decision.explanation(.en, citing: false)
-                if claim.requested < decision.amount { lines.append("requested \(claim.requested.formatted())") }
-                throw .grantOverLimit(claim: claim.ref, granted: granted, limit: limit, explanation: lines)
+                var zh = decision.explanation(.zh, citing: false)
+                if claim.requested < decision.amount {
+                    lines.append("requested \(claim.requested.formatted())")
+                    zh.append("申请 \(claim.requested.formatted())")
+                }
+                throw .grantOverLimit(
+                    claim: claim.ref,
+                    granted: granted,
+                    limit: limit,
+                    explanation: LocalizedText(zh: zh.joined(separator: " · "), en: lines.joined(separator: " · "))
+                )
             }
             let reviewer = request.reviewer
             explanation =
@@ -384,18 +431,27 @@ extension Lifecycle {
         // is left of the quota (a lapse took the rest).
         if granted < current {
             let lowering = "cannot lower the grant from \(current.formatted()) to \(granted.formatted())"
+            let loweringZh = "不能将授予额度从 \(current.formatted()) 调低至 \(granted.formatted())"
             if let spent = state.claimSpent, granted < spent {
                 throw .decisionOrder(
                     claim: claim.ref,
-                    reason: "\(lowering): \(spent.formatted()) of it is already used or paid, so the grant is at "
-                        + "least \(spent.formatted()); reverse those uses or payments first to lower it further"
+                    reason: LocalizedText(
+                        zh: "\(loweringZh)：其中 \(spent.formatted()) 已使用或拨付，授予额度至少为 \(spent.formatted())；"
+                            + "如需再调低，请先冲销这些用券或拨付",
+                        en: "\(lowering): \(spent.formatted()) of it is already used or paid, so the grant is at "
+                            + "least \(spent.formatted()); reverse those uses or payments first to lower it further"
+                    )
                 )
             }
             if let left = state.quotaLeft, try subtract(current, granted) > left {
                 throw .decisionOrder(
                     claim: claim.ref,
-                    reason: "\(lowering): only \(left.formatted()) of the applicant's quota is left (the rest is used, "
-                        + "paid or lapsed), so it can be lowered by at most that, to \(try subtract(current, left).formatted())"
+                    reason: LocalizedText(
+                        zh: "\(loweringZh)：申请主体的额度仅余 \(left.formatted())（其余已使用、拨付或失效），"
+                            + "最多调低这么多，即至 \(try subtract(current, left).formatted())",
+                        en: "\(lowering): only \(left.formatted()) of the applicant's quota is left (the rest is used, "
+                            + "paid or lapsed), so it can be lowered by at most that, to \(try subtract(current, left).formatted())"
+                    )
                 )
             }
         }

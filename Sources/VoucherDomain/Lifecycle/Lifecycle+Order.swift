@@ -3,13 +3,44 @@
 /// A record that a new one rests on, and its date: the claim a decision decides, the use a filing
 /// files, the filing a settlement settles, the decision a payment pays.
 public struct EarlierRecord: Sendable, Hashable {
-    /// What it is, as a person names it: `claim C-1`, `use U-1`, `the district decision (event 12)`.
-    public var name: String
+    /// What it is, as a person names it: `claim C-1` (申领 C-1), `use U-1`, `the district decision (event 12)`.
+    public var name: LocalizedText
     public var date: BusinessDate
 
-    public init(_ name: String, on date: BusinessDate) {
+    public init(_ name: LocalizedText, on date: BusinessDate) {
         self.name = name
         self.date = date
+    }
+
+    /// The claim `ref`.
+    public static func claim(_ ref: String, on date: BusinessDate) -> EarlierRecord {
+        EarlierRecord(LocalizedText(zh: "申领 \(ref)", en: "claim \(ref)"), on: date)
+    }
+
+    /// The use `ref`.
+    public static func use(_ ref: String, on date: BusinessDate) -> EarlierRecord {
+        EarlierRecord(LocalizedText(zh: "用券 \(ref)", en: "use \(ref)"), on: date)
+    }
+
+    /// The redemption claim `ref`.
+    public static func filing(_ ref: String, on date: BusinessDate) -> EarlierRecord {
+        EarlierRecord(LocalizedText(zh: "兑付申请 \(ref)", en: "redemption claim \(ref)"), on: date)
+    }
+
+    /// A decision on claim `claim` at `level`, recorded as event `seq`.
+    public static func decision(
+        _ level: ReviewLevel,
+        claim: String,
+        seq: Int64,
+        on date: BusinessDate
+    ) -> EarlierRecord {
+        EarlierRecord(
+            LocalizedText(
+                zh: "申领 \(claim) 的\(level == .district ? "区级" : "市级")审核（事件 \(seq)）",
+                en: "the \(level.rawValue) decision on claim \(claim) (event \(seq))"
+            ),
+            on: date
+        )
     }
 }
 

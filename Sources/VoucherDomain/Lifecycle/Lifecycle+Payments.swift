@@ -187,6 +187,19 @@ extension Lifecycle {
     /// on the event must be reversed first. A reversal on `date` may not be dated before the event
     /// it reverses, nor before the reversal of what depended on it: a report to any date then
     /// counts an event from its own date to its reversal's, and its dependents within that.
+    /// What depends on an event of `kind`, as a reversal's refusal names it in Chinese (storage
+    /// names it in English with the event it found).
+    static func dependentZh(of kind: EventKind) -> String {
+        switch kind {
+        case .claim: "该申领的审核"
+        case .decision: "同一申领的后续审核"
+        case .use: "该用券的兑付申请"
+        case .redemptionFiled: "该兑付申请的结算"
+        case .recovery: "同一用券已收回的款项（多于剩余应追回）"
+        default: "依赖它的事件"
+        }
+    }
+
     public static func reverse(
         _ target: ReversalTarget,
         reason: String,
@@ -197,8 +210,15 @@ extension Lifecycle {
             throw .notReversible(
                 event: target.seq,
                 reason: target.kind == .reversal
-                    ? "it is itself a reversal; record the original again instead"
-                    : "a \(target.kind.rawValue) event is corrected by recording the new details, not by a reversal"
+                    ? LocalizedText(
+                        zh: "它本身是冲销；请重新记录原事件",
+                        en: "it is itself a reversal; record the original again instead"
+                    )
+                    : LocalizedText(
+                        zh: "\(target.kind.rawValue) 事件以记录新内容更正，不以冲销更正",
+                        en:
+                            "a \(target.kind.rawValue) event is corrected by recording the new details, not by a reversal"
+                    )
             )
         }
         // Money paid out is not undone by a reversal, which would lower the published redeemed
@@ -208,17 +228,24 @@ extension Lifecycle {
         {
             throw .notReversible(
                 event: target.seq,
-                reason: "it paid the provider \(paid.amount.formatted()); record what is owed back instead, as a "
-                    + "recovery on its use, and what is received back when it comes (finance records both): on "
-                    + "the command line `voucher recover --use USE --amount A --reason R`, then `voucher recover "
-                    + "receive --use USE --amount A`; in the console, the page of money owed back; in the API, "
-                    + "the use's recoveries and receipts"
+                reason: LocalizedText(
+                    zh: "已向服务机构兑付 \(paid.amount.formatted())；请改为在其用券上记录应追回款项，收回时再记录已收回"
+                        + "（均由财务记录）：控制台的“应追回款项”页面，或命令行 `voucher recover`",
+                    en: "it paid the provider \(paid.amount.formatted()); record what is owed back instead, as a "
+                        + "recovery on its use, and what is received back when it comes (finance records both): on "
+                        + "the command line `voucher recover --use USE --amount A --reason R`, then `voucher recover "
+                        + "receive --use USE --amount A`; in the console, the page of money owed back; in the API, "
+                        + "the use's recoveries and receipts"
+                )
             )
         }
         if let dependent = target.dependent {
             throw .notReversible(
                 event: target.seq,
-                reason: "\(dependent.what) (event \(dependent.seq)) depends on it; reverse that first"
+                reason: LocalizedText(
+                    zh: "\(Self.dependentZh(of: target.kind))（事件 \(dependent.seq)）依赖于它；请先冲销该事件",
+                    en: "\(dependent.what) (event \(dependent.seq)) depends on it; reverse that first"
+                )
             )
         }
         if let date, let dated = target.date, date < dated {
@@ -234,9 +261,13 @@ extension Lifecycle {
         if let restores = target.restores, let funded = target.claimFunded, restores.grant < funded {
             throw .notReversible(
                 event: target.seq,
-                reason: "claim \(restores.claim) has funded \(funded.formatted()) (its uses and payments), and "
-                    + "without this decision its grant would be \(restores.grant.formatted()); reverse those uses "
-                    + "or payments first"
+                reason: LocalizedText(
+                    zh: "申领 \(restores.claim) 已资助 \(funded.formatted())（其用券与拨付），冲销此审核后其授予额度将为 "
+                        + "\(restores.grant.formatted())；请先冲销这些用券或拨付",
+                    en: "claim \(restores.claim) has funded \(funded.formatted()) (its uses and payments), and "
+                        + "without this decision its grant would be \(restores.grant.formatted()); reverse those uses "
+                        + "or payments first"
+                )
             )
         }
         // Reversing a decision that lowered (or rejected) a grant restores the earlier grant: the

@@ -86,15 +86,21 @@ extension Lifecycle {
         guard state.paid > .zero else {
             throw .redemption(
                 use: request.useRef,
-                reason: "nothing was paid on it, so nothing is owed back; a use not yet paid is reversed instead"
+                reason: LocalizedText(
+                    zh: "该用券未获兑付，无应追回款项；尚未兑付的用券应予冲销",
+                    en: "nothing was paid on it, so nothing is owed back; a use not yet paid is reversed instead"
+                )
             )
         }
         let room = state.owable
         guard request.amount <= room else {
             throw .redemption(
                 use: request.useRef,
-                reason: "at most \(room.formatted()) can be owed back: \(state.paid.formatted()) was paid and "
-                    + "\(state.owed.formatted()) is owed back already"
+                reason: LocalizedText(
+                    zh: "应追回最多 \(room.formatted())：已兑付 \(state.paid.formatted())，已记应追回 \(state.owed.formatted())",
+                    en: "at most \(room.formatted()) can be owed back: \(state.paid.formatted()) was paid and "
+                        + "\(state.owed.formatted()) is owed back already"
+                )
             )
         }
         return EventDraft(kind: .recovery, programme: state.programme, payload: checked.payload, amount: request.amount)
@@ -114,8 +120,12 @@ extension Lifecycle {
         guard request.amount <= outstanding else {
             throw .redemption(
                 use: request.useRef,
-                reason: "\(outstanding.formatted()) is owed back and not yet received (owed \(state.owed.formatted()), "
-                    + "received \(state.received.formatted())); record what is owed first with `voucher recover`"
+                reason: LocalizedText(
+                    zh: "应追回未收回 \(outstanding.formatted())（应追回 \(state.owed.formatted())，"
+                        + "已收回 \(state.received.formatted())）；请先记录应追回款项",
+                    en: "\(outstanding.formatted()) is owed back and not yet received (owed \(state.owed.formatted()), "
+                        + "received \(state.received.formatted())); record what is owed first with `voucher recover`"
+                )
             )
         }
         var checked = request

@@ -132,13 +132,31 @@ extension Lifecycle {
         for candidate in uses {
             let use = candidate.use
             guard use.providerID == providerID else {
-                throw .redemption(use: use.ref, reason: "was used at provider \(use.providerID), not \(providerID)")
+                throw .redemption(
+                    use: use.ref,
+                    reason: LocalizedText(
+                        zh: "在服务机构 \(use.providerID) 使用，而非 \(providerID)",
+                        en: "was used at provider \(use.providerID), not \(providerID)"
+                    )
+                )
             }
             if let filing = candidate.filedIn {
-                throw .redemption(use: use.ref, reason: "is already filed in redemption claim \(filing)")
+                throw .redemption(
+                    use: use.ref,
+                    reason: LocalizedText(
+                        zh: "已在兑付申请 \(filing) 中申报",
+                        en: "is already filed in redemption claim \(filing)"
+                    )
+                )
             }
             if let programmeID, programmeID != use.programme {
-                throw .redemption(use: use.ref, reason: "belongs to \(use.programme); file each programme separately")
+                throw .redemption(
+                    use: use.ref,
+                    reason: LocalizedText(
+                        zh: "属于 \(use.programme)；不同项目请分别申报",
+                        en: "belongs to \(use.programme); file each programme separately"
+                    )
+                )
             }
             programmeID = use.programme
             items.append(FiledUse(use: use, filedOn: date))
@@ -221,10 +239,19 @@ extension Lifecycle {
     ) throws(LedgerError) -> (fact: SettlementFact, event: EventDraft) {
         let use = state.use
         guard state.inFiling else {
-            throw .redemption(use: use.ref, reason: "is not in redemption claim \(request.filingRef); file it first")
+            throw .redemption(
+                use: use.ref,
+                reason: LocalizedText(
+                    zh: "不在兑付申请 \(request.filingRef) 中；请先申报",
+                    en: "is not in redemption claim \(request.filingRef); file it first"
+                )
+            )
         }
         if let settled = state.settledBy {
-            throw .redemption(use: use.ref, reason: "is already settled by event \(settled)")
+            throw .redemption(
+                use: use.ref,
+                reason: LocalizedText(zh: "已由事件 \(settled) 结算", en: "is already settled by event \(settled)")
+            )
         }
         let paid: Money
         let outcome: String

@@ -301,11 +301,22 @@ extension Lifecycle {
     ) {
         let decision = try quote(request, state: state, on: date)
         if let why = decision.ineligibility {
-            throw .notEligible(reason: "use \(request.ref): " + decision.summary(.en), why: why)
+            throw .notEligible(
+                reason: LocalizedText(
+                    zh: "用券 \(request.ref)：" + decision.summary(.zh),
+                    en: "use \(request.ref): " + decision.summary(.en)
+                ),
+                why: why
+            )
         }
         let version = state.programme.version(on: date)
         guard decision.amount > .zero, let granted = state.quota, let version, let rate = version.rate else {
-            throw .nothingToPay(explanation: decision.explanation(.en, citing: false))
+            throw .nothingToPay(
+                explanation: LocalizedText(
+                    zh: decision.explanation(.zh, citing: false).joined(separator: " · "),
+                    en: decision.explanation(.en, citing: false).joined(separator: " · ")
+                )
+            )
         }
         return (decision, granted, version, rate)
     }

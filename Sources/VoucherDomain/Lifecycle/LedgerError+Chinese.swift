@@ -1,0 +1,131 @@
+// MARK: - A refusal in the reader's language
+
+extension LedgerError {
+    /// The refusal in `language`: ``description`` in English; in Chinese, the same facts and the
+    /// same advice, for the console's Chinese pages. A field's own check (`invalid`), a policy
+    /// file's and an amount's keep their English reason inside a Chinese frame.
+    public func text(_ language: Language) -> String {
+        language == .en ? description : chinese
+    }
+
+    private var chinese: String {
+        switch self {
+        case .cannotCreate(let path):
+            "无法创建账本文件 \(path)；请确认文件夹存在且可写入"
+        case .invalid(let field, let value, let reason):
+            "\(field)「\(value)」无效：\(reason)"
+        case .unknownProgramme(let id):
+            "没有项目「\(id)」"
+        case .unknownApplicant(let id):
+            "没有申请主体「\(id)」；请先登记该企业或团队"
+        case .unknownProvider(let id):
+            "没有服务机构「\(id)」；请先登记该服务机构"
+        case .unknownProduct(let code):
+            "没有服务产品「\(code)」；请先登记该产品"
+        case .productOfAnotherProvider(let product, let provider, let expected):
+            "服务产品「\(product)」由服务机构 \(expected) 提供，而非 \(provider)"
+        case .unknownClaim(let ref):
+            "没有申领「\(ref)」"
+        case .unknownUse(let ref):
+            "没有用券记录「\(ref)」"
+        case .unknownRedemption(let ref):
+            "没有兑付申请「\(ref)」"
+        case .unknownEvent(let seq):
+            "没有事件 \(seq)"
+        case .wrongProgrammeKind(let programme, let kind, let operation):
+            "\(programme) 是\(Self.kindZh(kind))类项目，不适用此操作（\(operation)）"
+        case .referenceTaken(let kind, let ref, let event):
+            "\(Self.recordZh(kind))编号「\(ref)」已被事件 \(event) 使用；请使用新编号"
+        case .resubmittedAfterReversal(let kind, let ref, let event, let reversal):
+            "\(Self.recordZh(kind))「\(ref)」已记为事件 \(event)，并已被事件 \(reversal) 冲销；本次未记录。如需再次记录，请使用新编号"
+        case .decisionAfterProgrammeYear(let claim, let year, let date):
+            "申领 \(claim)：\(year) 年度的额度不能在项目年度结束后的 \(date.iso) 核定（\(year) 年度额度仅在当年可用）；"
+                + "请驳回，或按当前年度申领"
+        case .policyRevisionChangesRecordedEvents(let programme, let date, let events):
+            "\(programme)：此修订将改变 \(date.iso) 生效的政策版本，已有 \(events) 个事件适用该版本；"
+                + "新版本只能在其影响的最后一个事件之后生效"
+        case .refusedByLedger(let message):
+            "账本拒绝：\(message)"
+        case .idempotencyConflict(let key, let firstEvent):
+            "幂等键「\(key)」已由事件 \(firstEvent) 以不同内容记录；请使用新键，或提交完全相同的内容"
+        case .claimExists(let applicant, let programme, let year, let ref):
+            "\(applicant) 在 \(year) 年度的 \(programme) 已有申领 \(ref)；请先审核或冲销该申领"
+        case .decisionOrder(let claim, let reason):
+            "申领 \(claim)：\(reason.zh)"
+        case .datedBefore(let record, let date, let earlier, let earlierDate):
+            "\(Self.eventZh(record))日期 \(date.iso) 早于其所依据的\(earlier.zh)（\(earlierDate.iso)）；"
+                + "\(Self.eventZh(record))的日期不得早于其所依据的记录：请更正日期"
+        case .grantOverLimit(let claim, let granted, let limit, let explanation):
+            "申领 \(claim)：不能授予 \(granted)，最多 \(limit) — " + explanation.zh
+        case .notEligible(let reason, _), .applicantNotEligible(let reason):
+            reason.zh
+        case .providerSuspended(let provider, let from, let reason, let date):
+            "服务机构 \(provider) 自 \(from.iso) 起暂停（\(reason)），\(date.iso) 不能承接创新券；恢复后方可使用"
+        case .overBudget(let claim, let granted, let left, let appropriated, let event):
+            "申领 \(claim)：不能授予 \(granted.formatted())；本年度预算（\(appropriated.formatted())，事件 \(event)）"
+                + "扣除其他授予后仅余 \(left.formatted())。请减少授予额，或记录修订后的拨款"
+        case .awaitingReview(let claim, let level, let rule, let operation):
+            "申领 \(claim) 等待\(Self.levelZh(level))审核（\(rule)）；\(Self.levelZh(level))核定之前，其额度不能"
+                + (operation == "paid" ? "拨付" : "使用")
+        case .invoiceFunded(let invoice, let provider, let use, let programme):
+            "服务机构 \(provider) 的发票 \(invoice) 已资助用券 \(use)（\(programme)）；一张发票只能资助一次，"
+                + "在任何项目中都是如此。如系误录，请先冲销该用券"
+        case .nothingToPay(let explanation):
+            "无可补贴金额，未记录用券：" + explanation.zh
+        case .redemption(let use, let reason):
+            "用券 \(use)：\(reason.zh)"
+        case .settlementOverUse(let use, let used, let paid):
+            "用券 \(use)：不能兑付 \(paid)，超过用券金额 \(used)"
+        case .paymentOverGrant(let claim, let left, let requested):
+            "申领 \(claim)：不能拨付 \(requested)；授予额度仅余 \(left) 待拨付"
+        case .negativeBalance(let account, let balance, let change):
+            "账户 \(account) 将低于零：余额 \(balance)，变动 \(change)"
+        case .notReversible(let event, let reason):
+            "事件 \(event) 不能冲销：\(reason.zh)"
+        case .alreadyReversed(let event, let by):
+            "事件 \(event) 已被事件 \(by) 冲销；一个事件最多冲销一次"
+        case .policy(let error):
+            "政策文件：\(error.description)"
+        case .money(let error):
+            "金额：\(error.description)"
+        case .internalInconsistency(let detail):
+            "内部不一致：\(detail)；请连同账本文件报告此问题"
+        }
+    }
+
+    private static func kindZh(_ kind: ProgrammeKind) -> String {
+        switch kind {
+        case .voucher: "创新券"
+        case .matching: "配套资助"
+        case .grant: "资助"
+        }
+    }
+
+    private static func levelZh(_ level: ReviewLevel) -> String { level == .district ? "区级" : "市级" }
+
+    /// A record as a reference names it (`claim`, `use`, `redemption claim`, …).
+    private static func recordZh(_ kind: String) -> String {
+        switch kind {
+        case "claim": "申领"
+        case "use": "用券"
+        case "redemption claim", "redemption", "redemption-filed": "兑付申请"
+        case "payment": "拨付"
+        case "decision": "审核"
+        default: kind
+        }
+    }
+
+    private static func eventZh(_ kind: EventKind) -> String {
+        switch kind {
+        case .claim: "申领"
+        case .decision: "审核"
+        case .use: "用券"
+        case .redemptionFiled: "兑付申请"
+        case .redemptionSettled: "结算"
+        case .payment: "拨付"
+        case .recovery: "应追回"
+        case .recoveryReceived: "收回"
+        default: name(of: kind)
+        }
+    }
+}
