@@ -23,6 +23,20 @@ public struct Source: Sendable, Hashable, Codable, CustomStringConvertible {
 
     /// `seed: 杨科两会〔2023〕21号 第六条`.
     public var description: String { clause.isEmpty ? basis.rawValue : "\(basis.rawValue): \(clause)" }
+
+    /// As a citation reads in `language`: in English ``description``; in Chinese the basis in
+    /// Chinese, `来源文件：杨科两会〔2023〕21号 第六条`.
+    public func text(_ language: Language) -> String {
+        guard language == .zh else { return description }
+        let basis =
+            switch self.basis {
+            case .policy: "政策文件"
+            case .seed: "来源文件"
+            case .secondary: "二手资料"
+            case .assumed: "假定，待核实"
+            }
+        return clause.isEmpty ? basis : "\(basis)：\(clause)"
+    }
 }
 
 /// A policy value with its source, which explanations cite.

@@ -22,7 +22,7 @@ extension SubsidyDecision {
                 line += words.bindingMark
             }
             if citing, let source = term.source {
-                line += "  [\(source)]"
+                line += "  [\(source.text(language))]"
             }
             lines.append(line)
         }
@@ -128,7 +128,7 @@ private struct Words {
 
     func ineligible(_ reason: Ineligibility) -> String {
         func list(_ items: [String]) -> String { items.joined(separator: pick("、", ", ")) }
-        func cite(_ source: Source?) -> String { source.map { "  [\($0)]" } ?? "" }
+        func cite(_ source: Source?) -> String { source.map { "  [\($0.text(language))]" } ?? "" }
         switch reason {
         case .noPolicyInForce(let date):
             return pick("不符合条件：\(date) 没有生效的政策版本", "not eligible: no policy version is in force on \(date)")

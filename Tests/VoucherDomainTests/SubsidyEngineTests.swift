@@ -68,6 +68,8 @@ struct SubsidyEngineTests {
                 "subsidy 100,000.00",
             ]
         )
+        // In Chinese, the citation names its basis in Chinese too.
+        #expect(decision.explanation(.zh).first == "50% × 240,000.00 = 120,000.00  [来源文件：杨科两会〔2023〕21号 第六部分]")
     }
 
     /// A category or region is the policy's whatever its case: `Testing` from `Shanghai` is

@@ -84,7 +84,9 @@ extension Lifecycle {
         for programme: Programme,
         under version: PolicyVersion
     ) throws(LedgerError) {
-        func cite(_ source: Source?) -> String { source.map { " [\($0)]" } ?? "" }
+        func cite(_ source: Source?, _ language: Language = .en) -> String {
+            source.map { " [\($0.text(language))]" } ?? ""
+        }
         let eligibility = version.eligibility
         if let districts = eligibility.applicantDistricts, !districts.value.contains(applicant.district) {
             let registered = applicant.district.isEmpty ? "no district" : "district \(applicant.district)"
@@ -93,7 +95,7 @@ extension Lifecycle {
                 reason: LocalizedText(
                     zh: "\(applicant.id) 登记在\(applicant.district.isEmpty ? "（未登记所在区）" : applicant.district)；"
                         + "\(programme.id.value) 仅受理 \(allowed) 的申领"
-                        + "（eligibility.applicant_districts）\(cite(districts.source))；如已迁入，请更新其登记的所在区",
+                        + "（eligibility.applicant_districts）\(cite(districts.source, .zh))；如已迁入，请更新其登记的所在区",
                     en: "\(applicant.id) is registered in \(registered); \(programme.id.value) takes claims from "
                         + "\(allowed) only (eligibility.applicant_districts)\(cite(districts.source)); "
                         + "if the applicant has moved, register it again with --district"
@@ -107,7 +109,7 @@ extension Lifecycle {
                 throw .applicantNotEligible(
                     reason: LocalizedText(
                         zh: "\(applicant.id) 未登记为 \(missing.joined(separator: ", "))；\(programme.id.value) 要求 "
-                            + "\(requires)（eligibility.applicant_attributes）\(cite(required.source))；"
+                            + "\(requires)（eligibility.applicant_attributes）\(cite(required.source, .zh))；"
                             + "如已获认定，请更新其登记的属性",
                         en: "\(applicant.id) is not registered as \(missing.joined(separator: ", ")); "
                             + "\(programme.id.value) requires \(requires) "
@@ -368,7 +370,7 @@ extension Lifecycle {
                     )
                     : LocalizedText(
                         zh: "市级可调低区级核定的 \(district.granted.formatted())，不能调高至 \(granted.formatted())"
-                            + "（review.required_levels）\(required.source.map { " [\($0)]" } ?? "")",
+                            + "（review.required_levels）\(required.source.map { " [\($0.text(.zh))]" } ?? "")",
                         en: "the city may lower the district's \(district.granted.formatted()), not raise it to "
                             + "\(granted.formatted()) (review.required_levels)\(required.source.map { " [\($0)]" } ?? "")"
                     )
