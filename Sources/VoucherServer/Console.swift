@@ -149,7 +149,17 @@ struct Console: Sendable {
                     return message(403, session, "csrf")
                 }
             }
-            return try await page(method, path, request, context, session, form)
+            do {
+                return try await page(method, path, request, context, session, form)
+            } catch {
+                // A form refused by a rule: its page again, with why, rather than a page with only
+                // a link home.
+                guard method == "POST", let refusal = Self.refusal(error, to: session.user, in: session.language),
+                    var again = try await refusedPage(path, session, form, flash: (refusal.text, "bad"))
+                else { throw error }
+                again.status = refusal.status
+                return again
+            }
         } catch let failure as APIFailure {
             return message(failure.status, session, text: failure.message)
         } catch let error as LedgerError {
@@ -167,6 +177,26 @@ struct Console: Sendable {
         } catch {
             api.logger.error("console request failed", metadata: ["path": "\(path)", "error": "\(error)"])
             return message(500, session, text: Words(session?.language ?? .zh)["failed"])
+        }
+    }
+
+    /// The page of a form that a rule refused, showing `flash`; nil for a form whose handler shows
+    /// its own refusals (a quote, an application, a registration, a user, a recovery).
+    private func refusedPage(
+        _ path: String,
+        _ session: Session,
+        _ form: [String: [String]],
+        flash: (String, String)
+    ) async throws -> Response? {
+        switch path {
+        case "/console/claims/{ref}/decide": try await claimsPage(session, flash: flash)
+        case "/console/redemptions": try await providerPage(session, flash: flash)
+        case "/console/redemptions/{ref}/settle": try await settlementsPage(session, flash: flash)
+        case "/console/claims/{ref}/pay": try await paymentsPage(session, flash: flash)
+        case "/console/events/{seq}/reverse": try await eventsPage(session, before: nil, flash: flash)
+        case "/console/budgets": try await budgetsPage(session, nil, form: form, flash: flash)
+        case "/console/policies": try await policiesPage(session, Self.field("programme", in: form), flash: flash)
+        default: nil
         }
     }
 
@@ -475,7 +505,10 @@ struct Console: Sendable {
                 "name": session.user.name, "roleName": words[session.user.role.rawValue], "csrf": session.csrf,
             ]
         }
-        if let flash { page["flash"] = ["text": flash.0, "kind": flash.1] }
+        // A refusal is announced at once by a screen reader (alert); a confirmation politely (status).
+        if let flash {
+            page["flash"] = ["text": flash.0, "kind": flash.1, "role": flash.1 == "bad" ? "alert" : "status"]
+        }
         return Response(
             status: status,
             headers: [

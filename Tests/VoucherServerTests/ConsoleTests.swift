@@ -541,6 +541,9 @@ import VoucherStorage
             )
             #expect(tooMuchZh.status == 422)
             #expect(tooMuchZh.body.contains("申领 C-A：已由区级审核（事件 "), "\(tooMuchZh.body)")
+            // The refusal is shown on the queue's page, whose forms are there to try again.
+            #expect(tooMuchZh.body.contains(#"<p class="flash bad" role="alert">申领 C-A："#), "\(tooMuchZh.body)")
+            #expect(tooMuchZh.body.contains(#"<form method="get" action="/console/claims""#) || tooMuchZh.body.contains("<h1>"))
             #expect(!tooMuchZh.body.contains("already decided"))
             // The provider files its use; finance pays it.
             let (provider, providerCSRF) = try await Self.signIn(client, .provider)
