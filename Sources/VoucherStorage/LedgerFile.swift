@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import VoucherDomain
 
 #if canImport(Glibc)
@@ -22,13 +23,15 @@ public enum LedgerFile {
     /// SQLite cannot make the files that reads of a WAL ledger go through (`-shm`, and `-wal`).
     /// A read-only copy there (no write permission for anyone on the file, no `-wal` beside it:
     /// nothing can be writing it) is opened as immutable, the file alone holding the ledger. Any
-    /// other ledger is opened by its path. (The `file:` name needs SQLite built with URI names,
-    /// as Debian's is.)
+    /// other ledger is opened by its path. The `file:` name needs SQLite built with URI names, as
+    /// Debian's is; a SQLite without them opens the path, and refuses it in the words of
+    /// ``openForReading(at:mappedBytes:)``.
     static func readingLocation(_ path: String, folderWritable: Bool? = nil) -> String {
         let folder = (path as NSString).deletingLastPathComponent
         let writable = folderWritable ?? (access(folder.isEmpty ? "." : folder, W_OK) == 0)
         var status = stat()
-        guard !writable, access(path + "-wal", F_OK) != 0, stat(path, &status) == 0, status.st_mode & 0o222 == 0,
+        guard !writable, sqliteReadsURINames, access(path + "-wal", F_OK) != 0, stat(path, &status) == 0,
+            status.st_mode & 0o222 == 0,
             let resolved = realpath(path, nil)
         else { return path }
         defer { free(resolved) }
@@ -37,6 +40,9 @@ public enum LedgerFile {
         allowed.remove(charactersIn: "?#%;=&")
         return "file:" + (absolute.addingPercentEncoding(withAllowedCharacters: allowed) ?? absolute) + "?immutable=1"
     }
+
+    /// Whether the SQLite linked reads `file:` names as URIs (built with SQLITE_USE_URI).
+    static let sqliteReadsURINames = sqlite3_compileoption_used("USE_URI") == 1
 
     /// Refuses a link, anything but a regular file, and a non-empty file that is not a voucher
     /// ledger (its application id, or the first migration of a ledger from before it had one).

@@ -268,7 +268,12 @@ struct ReadOnlyLedgerTests {
         #expect(LedgerFile.readingLocation(copy, folderWritable: false) == copy)
         try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: copy)
         let location = LedgerFile.readingLocation(copy, folderWritable: false)
-        #expect(location.hasPrefix("file:/") && location.hasSuffix("?immutable=1"), "\(location)")
+        // A SQLite built without URI names would take the name for a file's: then the path.
+        #expect(
+            LedgerFile.sqliteReadsURINames
+                ? location.hasPrefix("file:/") && location.hasSuffix("?immutable=1") : location == copy,
+            "\(location)"
+        )
         var configuration = Configuration()
         configuration.readonly = true
         let queue = try DatabaseQueue(path: location, configuration: configuration)
