@@ -299,7 +299,7 @@ extension API {
         do {
             return try await body()
         } catch let error as LedgerError where error == unknown {
-            throw APIFailure.notFound(error.description)
+            throw APIFailure(404, error.description, refusal: error)
         }
     }
 

@@ -5,10 +5,18 @@ import VoucherDomain
 public struct APIFailure: Error, Sendable, Equatable {
     public var status: Int
     public var message: String
+    /// The ledger's refusal it stands for, if any: the console words it in the page's language.
+    public var refusal: LedgerError?
 
-    public init(_ status: Int, _ message: String) {
+    public init(_ status: Int, _ message: String, refusal: LedgerError? = nil) {
         self.status = status
         self.message = message
+        self.refusal = refusal
+    }
+
+    /// The message in `language` for `user`: a ledger's refusal in its words, else the message.
+    func text(to user: User?, in language: Language) -> String {
+        refusal.map { API.message($0, to: user, in: language) } ?? message
     }
 
     static func invalid(_ message: String) -> APIFailure { APIFailure(422, message) }

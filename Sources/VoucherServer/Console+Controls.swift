@@ -114,7 +114,7 @@ extension Console {
                 "subject": Self.subject(of: line.payload),
                 "amount": (line.amount ?? Self.amount(in: line.payload))?.formatted() ?? "",
                 "actor": line.actor, "state": state, "reversible": admin && lifecycle && refusals[line.seq] == nil,
-                "refusal": admin && lifecycle ? refusals[line.seq] ?? "" : "",
+                "refusal": admin && lifecycle ? refusals[line.seq]?.text(session.language) ?? "" : "",
             ]
         }
         var data: [String: Any] = ["events": rows, "hasEvents": !rows.isEmpty, "admin": admin]

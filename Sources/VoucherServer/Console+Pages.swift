@@ -222,7 +222,8 @@ extension Console {
         in language: Language
     ) -> (text: String, status: HTTPResponse.Status)? {
         switch error {
-        case let failure as APIFailure: (failure.message, HTTPResponse.Status(code: failure.status))
+        case let failure as APIFailure:
+            (failure.text(to: user, in: language), HTTPResponse.Status(code: failure.status))
         case let refused as LedgerError where API.status(of: refused) < 500:
             (API.message(refused, to: user, in: language), HTTPResponse.Status(code: API.status(of: refused)))
         case let policy as PolicyError: ("\(policy)", .unprocessableContent)

@@ -161,7 +161,7 @@ struct Console: Sendable {
                 return again
             }
         } catch let failure as APIFailure {
-            return message(failure.status, session, text: failure.message)
+            return message(failure.status, session, text: failure.text(to: session?.user, in: session?.language ?? .zh))
         } catch let error as LedgerError {
             return message(
                 API.status(of: error),

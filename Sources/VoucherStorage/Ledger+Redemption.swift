@@ -283,14 +283,14 @@ extension Ledger {
 
     /// Why each of these events may not be reversed now, in the rules' words (``Lifecycle/reverse(_:reason:on:)``,
     /// whatever the date); an event that may be is not in the answer.
-    public func reversalRefusals(of events: [Int64]) throws -> [Int64: String] {
+    public func reversalRefusals(of events: [Int64]) throws -> [Int64: LedgerError] {
         try read { db in
-            var refusals: [Int64: String] = [:]
+            var refusals: [Int64: LedgerError] = [:]
             for seq in events {
                 do {
                     _ = try Lifecycle.reverse(try reversalTarget(db, seq: seq), reason: "-")
                 } catch let refusal as LedgerError {
-                    refusals[seq] = refusal.description
+                    refusals[seq] = refusal
                 }
             }
             return refusals

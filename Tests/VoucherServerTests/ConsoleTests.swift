@@ -544,6 +544,18 @@ import VoucherStorage
             // The refusal is shown on the queue's page, whose forms are there to try again.
             #expect(tooMuchZh.body.contains(#"<p class="flash bad" role="alert">申领 C-A："#), "\(tooMuchZh.body)")
             #expect(!tooMuchZh.body.contains("返回首页"), "\(tooMuchZh.body)")
+            // A claim that is not there: "not found", in Chinese too.
+            let unknownZh = try await Self.post(
+                client,
+                "/console/claims/NOPE/decide",
+                cookies: chinese,
+                form: [("csrf", chineseCSRF), ("outcome", "grant"), ("grant", "1万"), ("date", "2022-05-03")]
+            )
+            #expect(unknownZh.status == 404 && unknownZh.body.contains("没有申领「NOPE」"), "\(unknownZh.body)")
+            // The events page says in Chinese why an event may not be reversed.
+            let (adminZh, _) = try await Self.signIn(client, .admin, language: "zh")
+            let eventsZh = try await Self.get(client, "/console/events", cookies: adminZh)
+            #expect(eventsZh.body.contains("不能冲销") && !eventsZh.body.contains("cannot be reversed"), "\(eventsZh.body)")
             #expect(!tooMuchZh.body.contains("already decided"))
             // The provider files its use; finance pays it.
             let (provider, providerCSRF) = try await Self.signIn(client, .provider)

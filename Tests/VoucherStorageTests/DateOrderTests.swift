@@ -243,7 +243,7 @@ struct LoweredGrantTests {
             "event \(decision.seq) cannot be reversed: claim C-1 has funded 10,000.00 (its uses and payments), and "
             + "without this decision its grant would be 0.00; reverse those uses or payments first"
         #expect(refusal?.description == expected, "\(String(describing: refusal))")
-        #expect(try fixture.ledger.reversalRefusals(of: [decision.seq])[decision.seq] == expected)
+        #expect(try fixture.ledger.reversalRefusals(of: [decision.seq])[decision.seq] == refusal)
         #expect(try fixture.ledger.chainHead() == head)
         // With the use reversed, the grant may be.
         try fixture.ledger.reverse(event: use.seq, reason: "录入错误", context: fixture.next("2022-06-01"))
