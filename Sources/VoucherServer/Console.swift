@@ -106,7 +106,8 @@ struct Console: Sendable {
         for (path, home) in Self.formHomes {
             router.get(RouterPath(path)) { _, context in
                 var location = home
-                if let ref = context.parameters.get("ref") {
+                // The address's reference as it names it (decoded once), encoded again for the query.
+                if let ref = try? API.parameter("ref", context) {
                     let query = ref.addingPercentEncoding(
                         withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "=", "+", "#"])
                     )
