@@ -276,8 +276,11 @@ extension Ledger {
             ) + (current.map { ":after-\($0)" } ?? "")
     }
 
+    /// The region in lower case, as it is recorded: the same registration typed `Shanghai` again on
+    /// a ledger that holds it as `Shanghai` records it once more in lower case, rather than
+    /// meeting its earlier key with other content (a key of a region in lower case is as it was).
     public static func registrationKey(_ registration: ProviderRegistration, id: String) -> String {
-        "provider:\(id):\(contentKey([registration.name, registration.region]))"
+        "provider:\(id):\(contentKey([registration.name, registration.region.lowercased()]))"
     }
 
     public static func registrationKey(_ registration: ProductRegistration) -> String {

@@ -1,5 +1,6 @@
 import GRDB
 import Testing
+import VoucherDomain
 
 @testable import VoucherStorage
 
@@ -175,5 +176,20 @@ struct RecordTests {
         try roundTrip(
             ProductRecord(eventSeq: 4, code: "P1", providerID: "L", name: "n", category: "testing", listPrice: 12)
         )
+    }
+}
+
+/// A provider's default key names its region as the ledger records it (in lower case): the same
+/// registration typed `Shanghai` or `shanghai` is one key, and a region already in lower case
+/// keeps the key it always had.
+struct RegistrationKeyTests {
+    @Test func aProvidersKeyNamesItsRegionInLowerCase() {
+        let identifier = PartyIdentifier.overriddenCreditCode(code: "X1", reason: "r", approvedBy: "b")
+        func key(_ region: String) -> String {
+            Ledger.registrationKey(ProviderRegistration(identifier: identifier, name: "中心", region: region), id: "X1")
+        }
+        #expect(key("Shanghai") == key("shanghai"))
+        #expect(key("shanghai") == "provider:X1:" + Ledger.contentKey(["中心", "shanghai"]))
+        #expect(key("jiangsu") != key("shanghai"))
     }
 }
