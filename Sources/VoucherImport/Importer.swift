@@ -228,6 +228,32 @@ public struct Importer {
         }
     }
 
+    /// What tells a repeated row from one with other content: a registration's details as they
+    /// are recorded (a region in any case, an extra column the import ignores, are the same
+    /// registration); for other rows, the columns the import reads.
+    static func content(_ row: Row, _ fields: [String], table: Table) -> [String] {
+        switch row {
+        case .applicant(let registration):
+            [
+                String(describing: registration.identifier), registration.kind.rawValue, registration.name.trimmed,
+                registration.district.trimmed, registration.region.trimmed, registration.group?.trimmed ?? "",
+                registration.attributes.map(\.trimmed).sorted().joined(separator: ";"),
+            ]
+        case .provider(let registration):
+            [
+                String(describing: registration.identifier), registration.name.trimmed,
+                registration.region.trimmed.lowercased(),
+            ]
+        case .product(let registration):
+            [
+                registration.code, registration.providerID, registration.name.trimmed, registration.category.trimmed,
+                registration.listPrice.decimalString(),
+            ]
+        default:
+            table.ignored.isEmpty ? fields : zip(table.header, fields).filter { !table.ignored.contains($0.0) }.map(\.1)
+        }
+    }
+
     /// Checks every record after the header, collecting every issue; refuses the file if there is
     /// any.
     func check(_ input: DecodedInput, table: Table, kind: ImportKind, file: String) throws -> Checked {
@@ -254,7 +280,9 @@ public struct Importer {
             let row = parse(&fields, kind: kind)
             issues += fields.issues
             guard let row, fields.issues.isEmpty else { continue }
-            if let key = Self.key(row) { keyed.add(key: key, line: record.line, fields: record.fields) }
+            if let key = Self.key(row) {
+                keyed.add(key: key, line: record.line, fields: Self.content(row, record.fields, table: table))
+            }
             if case .redemption(let ref, let useRef, _, _, let paidOn, let filedOn) = row {
                 let filed = filedOn ?? paidOn
                 Self.change(&checked.filings[ref, default: ([], filed)]) { filing in

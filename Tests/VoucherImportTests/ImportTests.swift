@@ -347,6 +347,12 @@ struct ImportTests {
         let provider = code(11, prefix: "12310000")
         let same = try load(.providers, header + "\(provider),中心,shanghai\n\(provider),中心,shanghai\n")
         #expect(same.rows == 2 && same.recorded == 1)
+        // The same registration in another case, or beside a column the import ignores, is the same.
+        let alike = try load(
+            .providers,
+            "序号,id,name,region\n1,\(provider),中心,Shanghai\n2,\(provider),中心,shanghai\n"
+        )
+        #expect(alike.rows == 2 && alike.recorded == 0 && alike.alreadyRecorded == 1)
         let before = try ledger.chainHead()
         let rejected = #expect(throws: ImportRejected.self) {
             try load(.providers, header + "\(provider),中心,shanghai\n\(provider),另一中心,jiangsu\n")
