@@ -89,7 +89,7 @@ struct Register: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register a service provider and its region.",
             discussion:
-                "Example:\n  voucher register provider --id 12310000007000001F --name 复旦大学分析测试中心 --region shanghai"
+                "Example:\n  voucher register provider --id 12310000007000001F \\\n    --name 复旦大学分析测试中心 --region shanghai"
         )
         @OptionGroup var options: RecordOptions
         @Option(help: "Credit code.") var id: String
@@ -125,7 +125,8 @@ struct Register: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register a catalogued product of a provider.",
             discussion:
-                "Example:\n  voucher register product --code P002 --provider 12310000007000001F --name 核磁共振测试 --category testing --list-price 5万"
+                "Example:\n  voucher register product --code P002 --provider 12310000007000001F \\\n"
+                + "    --name 核磁共振测试 --category testing --list-price 5万"
         )
         @OptionGroup var options: RecordOptions
         @Option(help: "The product's code.") var code: String

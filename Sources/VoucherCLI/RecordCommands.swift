@@ -362,7 +362,8 @@ struct Redeem: ParsableCommand {
     struct Reduce: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Pay a filed use in part, with the reason; the rest is returned or forfeited as the policy says.",
-            discussion: "Example:\n  voucher redeem reduce --claim R-2022-07 --use U-2 --amount 15万 --reason 发票金额不符"
+            discussion:
+                "Example:\n  voucher redeem reduce --claim R-2022-07 --use U-2 --amount 15万 \\\n    --reason 发票金额不符"
         )
         @OptionGroup var options: RecordOptions
         @Option(help: "The redemption claim's reference.") var claim: String

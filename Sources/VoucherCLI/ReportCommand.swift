@@ -20,14 +20,14 @@ struct Report: ParsableCommand {
               voucher report --programme yrd-innovation-voucher --year 2022 \\
                 --format xlsx > yrd-2022.xlsx
 
-            The report lists the \(applicantsListed) applicants with the largest amounts
-            used; --by applicant writes every one as CSV:
+            The report lists the \(applicantsListed) applicants with the largest amounts used; --by
+            applicant writes every one as CSV:
               voucher report --programme yrd-innovation-voucher --year 2022 \\
                 --by applicant > applicants.csv
 
-            It lists the \(ReportExceptions.listed) most significant exceptions of each
-            kind (reversals by amount, late filings by days late) and counts them all;
-            --by exception writes every one as CSV:
+            It lists the \(ReportExceptions.listed) most significant exceptions of each kind (reversals by
+            amount, late filings by days late) and counts them all; --by exception writes
+            every one as CSV:
               voucher report --programme yrd-innovation-voucher --year 2022 \\
                 --by exception > exceptions.csv
 

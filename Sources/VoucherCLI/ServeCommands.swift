@@ -35,7 +35,8 @@ struct Serve: ParsableCommand {
               voucher serve --listen 127.0.0.1:8080 \\
                 --secure-cookies     # behind an HTTPS proxy
               voucher user add --name admin --role admin
-              curl -H "Authorization: Bearer $(voucher user token --name admin)" http://127.0.0.1:8080/api/v1/verify
+              curl -H "Authorization: Bearer $(voucher user token --name admin)" \\
+                http://127.0.0.1:8080/api/v1/verify
             """
     )
 
@@ -142,10 +143,12 @@ struct UserCommand: ParsableCommand {
 
             Examples:
               voucher user add --name 王丽 --role district-reviewer
-              printf '%s\\n' "$PASSWORD" | voucher user add --name 甲企业 --role enterprise --applicant 91350100M000100Y43 --password-stdin
+              printf '%s\\n' "$PASSWORD" | voucher user add --name 甲企业 \\
+                --role enterprise --applicant 91350100M000100Y43 --password-stdin
               voucher user token --name 王丽
               voucher user disable --name 王丽
-              printf '%s\\n' "$PASSWORD" | voucher user password --name 王丽 --password-stdin
+              printf '%s\\n' "$PASSWORD" | voucher user password --name 王丽 \\
+                --password-stdin
               voucher user list
             """,
         subcommands: [Add.self, Token.self, Revoke.self, Disable.self, Enable.self, Password.self, List.self]
@@ -255,7 +258,8 @@ struct UserCommand: ParsableCommand {
     struct Password: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Set a user's password (at least 12 characters) and end their sessions.",
-            discussion: "Example:\n  printf '%s\\n' \"$PASSWORD\" | voucher user password --name 王丽 --password-stdin"
+            discussion:
+                "Example:\n  printf '%s\\n' \"$PASSWORD\" | voucher user password --name 王丽 \\\n    --password-stdin"
         )
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var accounts: AccountsOptions

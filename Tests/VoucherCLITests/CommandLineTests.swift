@@ -448,5 +448,18 @@ struct CommandLineTests {
         #expect(result.status == 0)
         #expect(result.stdout.contains("Example"), "voucher \(command.joined(separator: " ")) --help has no example")
         #expect(result.stdout.contains("voucher \(command.joined(separator: " "))"))
+        // Its text and examples fit an 80-column terminal as written (the help's own wrapping
+        // would break an example mid-command): seen on a wide one, no line of it is wider.
+        let wide = try Self.voucher(
+            ["help"] + command,
+            in: FileManager.default.temporaryDirectory,
+            environment: ["COLUMNS": "300"]
+        )
+        let discussion = wide.stdout.components(separatedBy: "\n").dropFirst().prefix { !$0.hasPrefix("USAGE:") }
+        func columns(_ line: String) -> Int {
+            line.unicodeScalars.reduce(0) { $0 + ((0x2E80...0xFFEF).contains($1.value) ? 2 : 1) }
+        }
+        let long = discussion.filter { columns($0) > 80 }
+        #expect(long.isEmpty, "\(long)")
     }
 }
