@@ -9,8 +9,9 @@ extension Importer {
         EventContext(idempotencyKey: key, actor: actor, businessDate: date)
     }
 
-    /// Each redemption ref's uses in file order, and its filing date (`filed_on`, else the earliest `paid_on`).
-    typealias Filings = [String: (useRefs: [String], filedOn: BusinessDate)]
+    /// Each redemption ref's uses in file order, its filing date (the earliest of its rows' dates,
+    /// each row's `filed_on`, else its `paid_on`), and the column that date was read from.
+    typealias Filings = [String: (useRefs: [String], filedOn: BusinessDate, column: String)]
 
     func record(_ located: LocatedRow, filings: Filings) throws -> [RecordedEvent] {
         switch located.row {
@@ -94,7 +95,8 @@ extension Importer {
 
     /// The refusal as an issue of the row, naming the column to correct: `header` is the file's,
     /// so that a date taken from another column (a filing dated by its first `paid_on`) names that.
-    static func issue(for error: LedgerError, line: Int, kind: ImportKind, header: [String]) -> ImportIssue {
+    /// `filingColumn`: for a redemption row, the column its filing's date was read from.
+    static func issue(for error: LedgerError, line: Int, kind: ImportKind, filingColumn: String?) -> ImportIssue {
         let column: String? =
             switch error {
             case .unknownApplicant, .applicantNotEligible: "applicant_id"
@@ -113,7 +115,7 @@ extension Importer {
             case .datedBefore(let record, _, _, _):
                 switch record {
                 case .decision: "decided_on"
-                case .redemptionFiled: header.contains("filed_on") ? "filed_on" : "paid_on"
+                case .redemptionFiled: filingColumn ?? "filed_on"
                 case .redemptionSettled: "paid_on"
                 default: nil
                 }

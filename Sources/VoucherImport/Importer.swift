@@ -93,7 +93,9 @@ public struct Importer {
                         if event.replayed { summary.alreadyRecorded += 1 } else { summary.recorded += 1 }
                     }
                 } catch let error as LedgerError {
-                    issues.append(Self.issue(for: error, line: record.line, kind: kind, header: table.header))
+                    var filingColumn: String?
+                    if case .redemption(let ref, _, _, _, _, _) = row { filingColumn = checked.filings[ref]?.column }
+                    issues.append(Self.issue(for: error, line: record.line, kind: kind, filingColumn: filingColumn))
                 }
                 progress?(done, checked.rows)
             }
@@ -285,9 +287,10 @@ public struct Importer {
             }
             if case .redemption(let ref, let useRef, _, _, let paidOn, let filedOn) = row {
                 let filed = filedOn ?? paidOn
-                Self.change(&checked.filings[ref, default: ([], filed)]) { filing in
+                let column = filedOn == nil ? "paid_on" : "filed_on"
+                Self.change(&checked.filings[ref, default: ([], filed, column)]) { filing in
                     filing.useRefs.append(useRef)
-                    filing.filedOn = min(filing.filedOn, filed)
+                    if filed < filing.filedOn { (filing.filedOn, filing.column) = (filed, column) }
                 }
             }
         }

@@ -308,6 +308,17 @@ struct ImportTests {
                 "line 2, column paid_on: a redemption claim dated 2022-05-01 is before use U-1, dated 2022-05-10; "
                     + "a redemption claim is dated on or after what it rests on: correct the date"
             ),
+            // A filed_on column left blank on the filing's rows: dated by paid_on, named so.
+            (
+                .redemptions,
+                """
+                ref,use_ref,outcome,amount,paid_on,reason,filed_on
+                R-4,U-1,paid,,2022-05-01,,
+
+                """,
+                "line 2, column paid_on: a redemption claim dated 2022-05-01 is before use U-1, dated 2022-05-10; "
+                    + "a redemption claim is dated on or after what it rests on: correct the date"
+            ),
             // A use dated before its quota was granted is refused for its date, not its amount.
             (
                 .uses,
