@@ -199,12 +199,16 @@ extension Console {
                     "id": found.id, "kind": found.kind.rawValue, "name": found.name, "district": found.district,
                     "region": found.region, "group": found.group ?? "",
                     "attributes": found.attributes.joined(separator: ","),
+                    "override_reason": found.overrideReason ?? "", "override_by": found.overrideBy ?? "",
                 ]
                 return registryPage(session, flash: (words["loaded"], "ok"), values: ["a": values])
             }
             if !provider.isEmpty {
                 let found = try await api.worker.read { ledger in try ledger.provider(provider) }
-                let values = ["id": found.id, "name": found.name, "region": found.region]
+                let values = [
+                    "id": found.id, "name": found.name, "region": found.region,
+                    "override_reason": found.overrideReason ?? "", "override_by": found.overrideBy ?? "",
+                ]
                 return registryPage(session, flash: (words["loaded"], "ok"), values: ["p": values])
             }
         } catch {

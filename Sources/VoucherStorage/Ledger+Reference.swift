@@ -15,6 +15,9 @@ public struct RegisteredApplicant: Sendable, Hashable {
     /// What it is recognised as (schema v8), sorted.
     public var attributes: [String] = []
     public var eventSeq: Int64
+    /// Why a credit code that fails its check was registered all the same, and who approved it.
+    public var overrideReason: String? = nil
+    public var overrideBy: String? = nil
 
     /// The applicant as the rules see it.
     public var rulesApplicant: Applicant {
@@ -27,6 +30,9 @@ public struct RegisteredProvider: Sendable, Hashable {
     public var name: String
     public var region: String
     public var eventSeq: Int64
+    /// Why a credit code that fails its check was registered all the same, and who approved it.
+    public var overrideReason: String? = nil
+    public var overrideBy: String? = nil
 }
 
 public struct RegisteredProduct: Sendable, Hashable {
@@ -362,7 +368,9 @@ extension Ledger {
             region: record.region,
             group: record.groupID,
             attributes: record.attributes.map { $0.split(separator: ";").map(String.init) } ?? [],
-            eventSeq: record.eventSeq
+            eventSeq: record.eventSeq,
+            overrideReason: record.overrideReason,
+            overrideBy: record.overrideBy
         )
     }
 
@@ -377,7 +385,14 @@ extension Ledger {
                 arguments: [id]
             )
         else { throw LedgerError.unknownProvider(id) }
-        return RegisteredProvider(id: record.id, name: record.name, region: record.region, eventSeq: record.eventSeq)
+        return RegisteredProvider(
+            id: record.id,
+            name: record.name,
+            region: record.region,
+            eventSeq: record.eventSeq,
+            overrideReason: record.overrideReason,
+            overrideBy: record.overrideBy
+        )
     }
 
     func product(_ db: Database, _ code: String) throws -> RegisteredProduct {

@@ -257,6 +257,9 @@ import VoucherStorage
                 ]
             )
             #expect(approved.status == 200 && approved.body.contains("recorded: event"), "\(approved.body.prefix(600))")
+            // Loaded to be changed, it keeps why its code was let through and who approved it.
+            let reloaded = try await ConsoleTests.get(client, "/console/registry?provider=\(wrong)", cookies: admin)
+            #expect(reloaded.body.contains("value=\"营业执照为旧版\"") && reloaded.body.contains("value=\"李主任\""))
 
             let none = try await ConsoleTests.get(
                 client,
