@@ -69,9 +69,12 @@ struct BudgetCommand: ParsableCommand {
             // Recorded, but below what is granted already: say so, and what it means.
             if let over = appropriation.shortfall(committed: committed) {
                 printError(
-                    "voucher: note: the appropriation \(amount) is below the \(committed) the year's grants already "
-                        + "commit, by \(over); no grant can be made or raised until grants are lowered or the "
-                        + "appropriation is revised"
+                    options.lang == .zh
+                        ? "voucher: 注意：拨款 \(amount) 低于该年度已核定的 \(committed)，差额 \(over)；"
+                            + "在调低核定额或修订拨款之前，不能再新增或提高核定"
+                        : "voucher: note: the appropriation \(amount) is below the \(committed) the year's grants "
+                            + "already commit, by \(over); no grant can be made or raised until grants are lowered or "
+                            + "the appropriation is revised"
                 )
             }
         }

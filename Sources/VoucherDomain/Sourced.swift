@@ -32,8 +32,8 @@ public struct Source: Sendable, Hashable, Codable, CustomStringConvertible {
             switch self.basis {
             case .policy: "政策文件"
             case .seed: "来源文件"
-            case .secondary: "二手资料"
-            case .assumed: "假定，待核实"
+            case .secondary: "间接来源"
+            case .assumed: "假定（待核实）"
             }
         return clause.isEmpty ? basis : "\(basis)：\(clause)"
     }

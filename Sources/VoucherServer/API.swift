@@ -213,7 +213,7 @@ public struct API: Sendable {
         switch error {
         case .invoiceFunded(let invoice, let provider, _, _):
             return zh
-                ? "服务机构 \(provider) 的发票 \(invoice) 已资助过用券；一张发票只能资助一次，在任何项目中都是如此。如有疑问，请联系项目办公室"
+                ? "服务机构 \(provider) 的发票 \(invoice) 已用于其他用券；同一张发票在各项目中只能使用一次。如有疑问，请联系项目办公室"
                 : "invoice \(invoice) of provider \(provider) has already funded a use; "
                     + "an invoice is funded once, in any programme. Ask the programme office if this is wrong"
         case .referenceTaken(let kind, let ref, _):

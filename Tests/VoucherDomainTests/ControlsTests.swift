@@ -341,7 +341,13 @@ struct ControlsTests {
             granted: Self.money("50万"),
             paidBefore: .zero
         )
-        payment.awaiting = AwaitedReview(level: .city, rule: "review.required_levels [district, city]")
+        payment.awaiting = AwaitedReview(
+            level: .city,
+            rule: LocalizedText(
+                zh: "review.required_levels [district, city]",
+                en: "review.required_levels [district, city]"
+            )
+        )
         #expect(throws: LedgerError.self) {
             try Lifecycle.pay(PaymentRequest(claimRef: "C-1", amount: Self.money("10万")), state: payment)
         }

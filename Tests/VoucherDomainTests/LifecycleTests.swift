@@ -331,7 +331,7 @@ struct LifecycleTests {
         #expect(
             throws: LedgerError.decisionOrder(
                 claim: "C-1",
-                reason: LocalizedText(zh: "区级审核在市级之前", en: "the district decides before the city")
+                reason: LocalizedText(zh: "须先经区级审核，市级方可审核", en: "the district decides before the city")
             )
         ) {
             try Lifecycle.decide(
@@ -751,7 +751,8 @@ struct LifecycleTests {
 }
 
 /// Every refusal reads in Chinese on a Chinese page: each case's text has Chinese in it and is not
-/// its English description; in English it is the description.
+/// its English description; in English it is the description. (The list names every case of
+/// `LedgerError` by hand: a new case must be added here.)
 struct RefusalLanguageTests {
     static let date = LifecycleTests.date("2022-05-10")
     static let text = LocalizedText(zh: "理由", en: "reason")
@@ -775,13 +776,14 @@ struct RefusalLanguageTests {
         .providerSuspended(provider: "p", from: date, reason: "r", date: date),
         .invoiceFunded(invoice: "i", provider: "p", use: "U", programme: "p"),
         .overBudget(claim: "C", granted: Money(fen: 2), left: Money(fen: 1), appropriated: Money(fen: 3), event: 4),
-        .awaitingReview(claim: "C", level: .city, rule: "review.required_levels", operation: "paid"),
+        .awaitingReview(claim: "C", level: .city, rule: text, operation: "paid"),
         .nothingToPay(explanation: text), .redemption(use: "U", reason: text),
         .settlementOverUse(use: "U", used: Money(fen: 1), paid: Money(fen: 2)),
         .paymentOverGrant(claim: "C", left: Money(fen: 1), requested: Money(fen: 2)),
         .negativeBalance(account: "a", balance: Money(fen: 1), change: Money(fen: -2)),
         .notReversible(event: 1, reason: text), .alreadyReversed(event: 1, by: 2),
-        .money(.overflow(operation: "add")), .internalInconsistency("x"),
+        .policy(PolicyError(key: "rate", reason: "is not a rate")), .money(.overflow(operation: "add")),
+        .internalInconsistency("x"),
     ]
 
     @Test(arguments: refusals)

@@ -286,7 +286,7 @@ struct LifecycleTests {
                 == "claim M-1: cannot grant 1,500,000.00, at most 1,000,000.00 — 100% × 1,500,000.00 = 1,500,000.00"
                 + " · project cap left 1,000,000.00 − 0.00 = 1,000,000.00 ← binding · subsidy 1,000,000.00"
         )
-        #expect(overLimit?.text(.zh).hasPrefix("申领 M-1：不能授予 1,500,000.00，最多 1,000,000.00 — ") == true)
+        #expect(overLimit?.text(.zh).hasPrefix("申领 M-1：不能核定 1,500,000.00，最多可核定 1,000,000.00 — ") == true)
         #expect(overLimit?.text(.zh).contains("约束") == true, "\(String(describing: overLimit?.text(.zh)))")
         try ledger.decide(
             DecisionRequest(claimRef: "M-1", outcome: .grant(yuan("100万")), reviewer: "r"),
@@ -343,7 +343,7 @@ struct LifecycleTests {
         #expect(
             throws: LedgerError.decisionOrder(
                 claim: "C-1",
-                reason: LocalizedText(zh: "区级审核在市级之前", en: "the district decides before the city")
+                reason: LocalizedText(zh: "须先经区级审核，市级方可审核", en: "the district decides before the city")
             )
         ) {
             try ledger.decide(
@@ -507,7 +507,7 @@ struct LifecycleTests {
             throws: LedgerError.notReversible(
                 event: grant.seq,
                 reason: LocalizedText(
-                    zh: "申领 C-1 已资助 50,000.00（其用券与拨付），冲销此审核后其授予额度将为 0.00；请先冲销这些用券或拨付",
+                    zh: "申领 C-1 已资助 50,000.00（其用券与拨付），冲销此审核后其核定额将为 0.00；请先冲销这些用券或拨付",
                     en: "claim C-1 has funded 50,000.00 (its uses and payments), and without this decision its "
                         + "grant would be 0.00; reverse those uses or payments first"
                 )

@@ -56,20 +56,20 @@ extension LedgerError {
             "\(Self.eventZh(record))日期 \(date.iso) 早于其所依据的\(earlier.zh)（\(earlierDate.iso)）；"
                 + "\(Self.eventZh(record))的日期不得早于其所依据的记录：请更正日期"
         case .grantOverLimit(let claim, let granted, let limit, let explanation):
-            "申领 \(claim)：不能授予 \(granted)，最多 \(limit) — " + explanation.zh
+            "申领 \(claim)：不能核定 \(granted)，最多可核定 \(limit) — " + explanation.zh
         case .notEligible(let reason, _), .applicantNotEligible(let reason):
             reason.zh
         case .providerSuspended(let provider, let from, let reason, let date):
             "服务机构 \(provider) 自 \(from.iso) 起暂停（\(reason)），\(date.iso) 不能承接创新券；恢复后方可使用"
         case .overBudget(let claim, let granted, let left, let appropriated, let event):
-            "申领 \(claim)：不能授予 \(granted.formatted())；本年度预算（\(appropriated.formatted())，事件 \(event)）"
-                + "扣除其他授予后仅余 \(left.formatted())。请减少授予额，或记录修订后的拨款"
+            "申领 \(claim)：不能核定 \(granted.formatted())；该项目年度的拨款（\(appropriated.formatted())，事件 \(event)）"
+                + "扣除其他核定额后仅余 \(left.formatted())。请减少核定额，或记录修订后的拨款"
         case .awaitingReview(let claim, let level, let rule, let operation):
-            "申领 \(claim) 等待\(Self.levelZh(level))审核（\(rule)）；\(Self.levelZh(level))核定之前，其额度不能"
+            "申领 \(claim) 等待\(Self.levelZh(level))审核（\(rule.zh)）；\(Self.levelZh(level))核定之前，其额度不能"
                 + (operation == "paid" ? "拨付" : "使用")
         case .invoiceFunded(let invoice, let provider, let use, let programme):
-            "服务机构 \(provider) 的发票 \(invoice) 已资助用券 \(use)（\(programme)）；一张发票只能资助一次，"
-                + "在任何项目中都是如此。如系误录，请先冲销该用券"
+            "服务机构 \(provider) 的发票 \(invoice) 已用于用券 \(use)（\(programme)）；同一张发票在各项目中只能使用一次。"
+                + "如系误录，请先冲销该用券"
         case .nothingToPay(let explanation):
             "无可补贴金额，未记录用券：" + explanation.zh
         case .redemption(let use, let reason):
@@ -77,7 +77,7 @@ extension LedgerError {
         case .settlementOverUse(let use, let used, let paid):
             "用券 \(use)：不能兑付 \(paid)，超过用券金额 \(used)"
         case .paymentOverGrant(let claim, let left, let requested):
-            "申领 \(claim)：不能拨付 \(requested)；授予额度仅余 \(left) 待拨付"
+            "申领 \(claim)：不能拨付 \(requested)；核定额仅余 \(left) 待拨付"
         case .negativeBalance(let account, let balance, let change):
             "账户 \(account) 将低于零：余额 \(balance)，变动 \(change)"
         case .notReversible(let event, let reason):
@@ -115,8 +115,17 @@ extension LedgerError {
         }
     }
 
-    private static func eventZh(_ kind: EventKind) -> String {
+    /// A kind of event as a Chinese refusal names it.
+    static func eventZh(_ kind: EventKind) -> String {
         switch kind {
+        case .programme: "政策文件"
+        case .applicant: "主体登记"
+        case .provider: "机构登记"
+        case .product: "产品登记"
+        case .expiry: "额度失效"
+        case .reversal: "冲销"
+        case .providerStatus: "机构状态"
+        case .budget: "预算"
         case .claim: "申领"
         case .decision: "审核"
         case .use: "用券"
@@ -125,7 +134,6 @@ extension LedgerError {
         case .payment: "拨付"
         case .recovery: "应追回"
         case .recoveryReceived: "收回"
-        default: name(of: kind)
         }
     }
 }

@@ -38,7 +38,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A grant beyond what the year's appropriation leaves.
     case overBudget(claim: String, granted: Money, left: Money, appropriated: Money, event: Int64)
     /// A grant used or paid before every required review level granted it.
-    case awaitingReview(claim: String, level: ReviewLevel, rule: String, operation: String)
+    case awaitingReview(claim: String, level: ReviewLevel, rule: LocalizedText, operation: String)
     /// `explanation`: the engine's lines, joined by ` · `.
     case nothingToPay(explanation: LocalizedText)
     case redemption(use: String, reason: LocalizedText)
@@ -112,7 +112,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "event \(event)) has \(left.formatted()) left after the other grants. Grant less, or record "
                 + "a revised appropriation with `voucher budget set`"
         case .awaitingReview(let claim, let level, let rule, let operation):
-            "claim \(claim) awaits the \(level.rawValue) review (\(rule)); its grant cannot be \(operation) until "
+            "claim \(claim) awaits the \(level.rawValue) review (\(rule.en)); its grant cannot be \(operation) until "
                 + "the \(level.rawValue) grants it: `voucher decide --claim \(claim) --level \(level.rawValue) …`"
         case .invoiceFunded(let invoice, let provider, let use, let programme):
             "invoice \(invoice) of provider \(provider) already funded use \(use) (\(programme)); an invoice is "

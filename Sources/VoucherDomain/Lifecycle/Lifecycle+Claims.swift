@@ -93,8 +93,9 @@ extension Lifecycle {
             let allowed = districts.value.sorted().joined(separator: ", ")
             throw .applicantNotEligible(
                 reason: LocalizedText(
-                    zh: "\(applicant.id) 登记在\(applicant.district.isEmpty ? "（未登记所在区）" : applicant.district)；"
-                        + "\(programme.id.value) 仅受理 \(allowed) 的申领"
+                    zh: (applicant.district.isEmpty
+                        ? "\(applicant.id) 未登记所在区；" : "\(applicant.id) 登记在\(applicant.district)；")
+                        + "\(programme.id.value) 仅受理 \(districts.value.sorted().joined(separator: "、")) 的申领"
                         + "（eligibility.applicant_districts）\(cite(districts.source, .zh))；如已迁入，请更新其登记的所在区",
                     en: "\(applicant.id) is registered in \(registered); \(programme.id.value) takes claims from "
                         + "\(allowed) only (eligibility.applicant_districts)\(cite(districts.source)); "
@@ -108,8 +109,9 @@ extension Lifecycle {
                 let requires = required.value.sorted().joined(separator: ", ")
                 throw .applicantNotEligible(
                     reason: LocalizedText(
-                        zh: "\(applicant.id) 未登记为 \(missing.joined(separator: ", "))；\(programme.id.value) 要求 "
-                            + "\(requires)（eligibility.applicant_attributes）\(cite(required.source, .zh))；"
+                        zh: "\(applicant.id) 未登记为 \(missing.joined(separator: "、"))；\(programme.id.value) 要求 "
+                            + "\(required.value.sorted().joined(separator: "、"))（eligibility.applicant_attributes）"
+                            + "\(cite(required.source, .zh))；"
                             + "如已获认定，请更新其登记的属性",
                         en: "\(applicant.id) is not registered as \(missing.joined(separator: ", ")); "
                             + "\(programme.id.value) requires \(requires) "
@@ -321,7 +323,7 @@ extension Lifecycle {
         case .city where decisions.isEmpty:
             throw .decisionOrder(
                 claim: claim.ref,
-                reason: LocalizedText(zh: "区级审核在市级之前", en: "the district decides before the city")
+                reason: LocalizedText(zh: "须先经区级审核，市级方可审核", en: "the district decides before the city")
             )
         case .city where decisions.contains { $0.level == .city }:
             throw .decisionOrder(
@@ -363,7 +365,7 @@ extension Lifecycle {
                 claim: claim.ref,
                 reason: district.granted == .zero
                     ? LocalizedText(
-                        zh: "区级已驳回；按 review.required_levels，市级可维持驳回，不能授予（如需重新审核，请先冲销区级审核）",
+                        zh: "区级已驳回；按 review.required_levels，市级可维持驳回，不能核定（如需重新审核，请先冲销区级审核）",
                         en:
                             "the district rejected it; under review.required_levels the city may confirm the rejection, "
                             + "not grant (reverse the district's decision to decide again)"
@@ -433,12 +435,12 @@ extension Lifecycle {
         // is left of the quota (a lapse took the rest).
         if granted < current {
             let lowering = "cannot lower the grant from \(current.formatted()) to \(granted.formatted())"
-            let loweringZh = "不能将授予额度从 \(current.formatted()) 调低至 \(granted.formatted())"
+            let loweringZh = "不能将核定额从 \(current.formatted()) 调低至 \(granted.formatted())"
             if let spent = state.claimSpent, granted < spent {
                 throw .decisionOrder(
                     claim: claim.ref,
                     reason: LocalizedText(
-                        zh: "\(loweringZh)：其中 \(spent.formatted()) 已使用或拨付，授予额度至少为 \(spent.formatted())；"
+                        zh: "\(loweringZh)：其中 \(spent.formatted()) 已使用或拨付，核定额至少为 \(spent.formatted())；"
                             + "如需再调低，请先冲销这些用券或拨付",
                         en: "\(lowering): \(spent.formatted()) of it is already used or paid, so the grant is at "
                             + "least \(spent.formatted()); reverse those uses or payments first to lower it further"
@@ -450,7 +452,7 @@ extension Lifecycle {
                     claim: claim.ref,
                     reason: LocalizedText(
                         zh: "\(loweringZh)：申请主体的额度仅余 \(left.formatted())（其余已使用、拨付或失效），"
-                            + "最多调低这么多，即至 \(try subtract(current, left).formatted())",
+                            + "最多可调低该数额，即调至 \(try subtract(current, left).formatted())",
                         en: "\(lowering): only \(left.formatted()) of the applicant's quota is left (the rest is used, "
                             + "paid or lapsed), so it can be lowered by at most that, to \(try subtract(current, left).formatted())"
                     )

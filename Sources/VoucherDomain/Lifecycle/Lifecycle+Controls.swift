@@ -34,9 +34,9 @@ public struct ProviderStatusFact: Sendable, Hashable {
 /// The review level a grant still awaits before it is used or paid, and the rule that requires it.
 public struct AwaitedReview: Sendable, Hashable {
     public var level: ReviewLevel
-    public var rule: String
+    public var rule: LocalizedText
 
-    public init(level: ReviewLevel, rule: String) {
+    public init(level: ReviewLevel, rule: LocalizedText) {
         self.level = level
         self.rule = rule
     }
@@ -148,7 +148,10 @@ extension Lifecycle {
         let levels = required.value.map(\.rawValue).joined(separator: ", ")
         return AwaitedReview(
             level: last,
-            rule: "review.required_levels [\(levels)]\(required.source.map { " [\($0)]" } ?? "")"
+            rule: LocalizedText(
+                zh: "review.required_levels [\(levels)]\(required.source.map { " [\($0.text(.zh))]" } ?? "")",
+                en: "review.required_levels [\(levels)]\(required.source.map { " [\($0)]" } ?? "")"
+            )
         )
     }
 

@@ -215,7 +215,7 @@ extension Lifecycle {
                         en: "it is itself a reversal; record the original again instead"
                     )
                     : LocalizedText(
-                        zh: "\(target.kind.rawValue) 事件以记录新内容更正，不以冲销更正",
+                        zh: "\(LedgerError.eventZh(target.kind))事件以记录新内容更正，不以冲销更正",
                         en:
                             "a \(target.kind.rawValue) event is corrected by recording the new details, not by a reversal"
                     )
@@ -230,7 +230,7 @@ extension Lifecycle {
                 event: target.seq,
                 reason: LocalizedText(
                     zh: "已向服务机构兑付 \(paid.amount.formatted())；请改为在其用券上记录应追回款项，收回时再记录已收回"
-                        + "（均由财务记录）：控制台的“应追回款项”页面，或命令行 `voucher recover`",
+                        + "（均由财务记录）：控制台的「追回」页面，或命令行 `voucher recover`",
                     en: "it paid the provider \(paid.amount.formatted()); record what is owed back instead, as a "
                         + "recovery on its use, and what is received back when it comes (finance records both): on "
                         + "the command line `voucher recover --use USE --amount A --reason R`, then `voucher recover "
@@ -262,7 +262,7 @@ extension Lifecycle {
             throw .notReversible(
                 event: target.seq,
                 reason: LocalizedText(
-                    zh: "申领 \(restores.claim) 已资助 \(funded.formatted())（其用券与拨付），冲销此审核后其授予额度将为 "
+                    zh: "申领 \(restores.claim) 已资助 \(funded.formatted())（其用券与拨付），冲销此审核后其核定额将为 "
                         + "\(restores.grant.formatted())；请先冲销这些用券或拨付",
                     en: "claim \(restores.claim) has funded \(funded.formatted()) (its uses and payments), and "
                         + "without this decision its grant would be \(restores.grant.formatted()); reverse those uses "

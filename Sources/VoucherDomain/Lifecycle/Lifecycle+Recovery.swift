@@ -97,7 +97,7 @@ extension Lifecycle {
             throw .redemption(
                 use: request.useRef,
                 reason: LocalizedText(
-                    zh: "应追回最多 \(room.formatted())：已兑付 \(state.paid.formatted())，已记应追回 \(state.owed.formatted())",
+                    zh: "最多可记应追回 \(room.formatted())：已兑付 \(state.paid.formatted())，已记应追回 \(state.owed.formatted())",
                     en: "at most \(room.formatted()) can be owed back: \(state.paid.formatted()) was paid and "
                         + "\(state.owed.formatted()) is owed back already"
                 )
