@@ -111,7 +111,7 @@ extension Importer {
             case .notEligible(_, let why?): column(of: why, kind: kind)
             case .notEligible, .nothingToPay: "service_amount"
             case .settlementOverUse: "amount"
-            case .invalid(let field, _, _): field
+            case .invalid(let field, _, _, _): field
             case .datedBefore(let record, _, _, _):
                 switch record {
                 case .decision: "decided_on"

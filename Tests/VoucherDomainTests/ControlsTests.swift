@@ -124,8 +124,14 @@ struct ControlsTests {
     }
 
     @Test func aSuspensionSaysWhyAndNeitherChangeRepeatsTheStatusInForce() throws {
-        #expect(throws: LedgerError.invalid(field: "reason", value: "", reason: "a suspension says why; give --reason"))
-        {
+        #expect(
+            throws: LedgerError.invalid(
+                field: "reason",
+                value: "",
+                reason: "a suspension says why; give --reason",
+                zh: "为空：暂停须说明理由"
+            )
+        ) {
             try Lifecycle.statusChange(Self.change(.suspended, "2022-09-01", "  "), among: [])
         }
         let suspended = [Self.change(.suspended, "2022-09-01", "造假")]

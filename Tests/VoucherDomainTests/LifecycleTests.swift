@@ -786,6 +786,31 @@ struct RefusalLanguageTests {
         .internalInconsistency("x"),
     ]
 
+    /// A field's refusal names the field as the console labels it, with its value when it has one.
+    @Test func aFieldsRefusalReadsInChinese() throws {
+        let share = #expect(throws: LedgerError.self) {
+            try Lifecycle.appropriation(
+                Appropriation(
+                    programme: try ProgrammeID("p"),
+                    year: 2023,
+                    amount: Money(fen: 100),
+                    shares: [
+                        BudgetShare(name: "city", rate: Rate(basisPoints: 10_000)),
+                        BudgetShare(name: "district", rate: Rate(basisPoints: 0)),
+                    ]
+                )
+            )
+        }
+        #expect(share?.text(.zh) == "出资比例「district=0%」：为 0%；请删去该出资方")
+        #expect(share?.description == "share \"district=0%\": is 0%; leave the funder out")
+        let none = LedgerError.invalid(field: "uses", value: "", reason: "r", zh: "为空：兑付申请至少须包含一笔用券")
+        #expect(none.text(.zh) == "用券为空：兑付申请至少须包含一笔用券")
+        // A reason without Chinese keeps its English inside a Chinese frame.
+        #expect(
+            LedgerError.invalid(field: "kind", value: "x", reason: "use a or b").text(.zh) == "kind「x」无效：use a or b"
+        )
+    }
+
     @Test(arguments: refusals)
     func aRefusalReadsInChinese(_ refusal: LedgerError) {
         let zh = refusal.text(.zh)

@@ -12,8 +12,12 @@ extension LedgerError {
         switch self {
         case .cannotCreate(let path):
             "无法创建账本文件 \(path)；请确认文件夹存在且可写入"
-        case .invalid(let field, let value, let reason):
-            "\(field)「\(value)」无效：\(reason)"
+        case .invalid(let field, let value, let reason, let zh):
+            switch (zh, value.isEmpty) {
+            case (let zh?, true): "\(Self.fieldZh(field))\(zh)"
+            case (let zh?, false): "\(Self.fieldZh(field))「\(value)」：\(zh)"
+            case (nil, _): "\(Self.fieldZh(field))「\(value)」无效：\(reason)"
+            }
         case .unknownProgramme(let id):
             "没有项目「\(id)」"
         case .unknownApplicant(let id):
@@ -98,6 +102,34 @@ extension LedgerError {
         case .voucher: "创新券"
         case .matching: "配套资助"
         case .grant: "资助"
+        }
+    }
+
+    /// A field as a Chinese refusal names it: the command line's option, the console's label.
+    private static func fieldZh(_ field: String) -> String {
+        switch field {
+        case "uses": "用券"
+        case "year": "年度"
+        case "amount": "金额"
+        case "requested": "申请金额"
+        case "paid": "实际支付金额"
+        case "reason": "理由"
+        case "share": "出资比例"
+        case "date": "日期"
+        case "from": "起始日期"
+        case "invoice": "发票号码"
+        case "project": "项目"
+        case "name": "名称"
+        case "region": "地区"
+        case "district": "所在区"
+        case "category": "类别"
+        case "code": "产品编码"
+        case "id": "编号"
+        case "ref": "编号"
+        case "list_price": "目录价"
+        case "service_amount": "服务金额"
+        case "attributes": "属性"
+        default: field
         }
     }
 

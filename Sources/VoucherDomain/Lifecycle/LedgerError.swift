@@ -4,7 +4,8 @@
 /// ``LocalizedText``.
 public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case cannotCreate(path: String)
-    case invalid(field: String, value: String, reason: String)
+    /// A field's value refused, and why; `zh`, the reason in Chinese where it is given.
+    case invalid(field: String, value: String, reason: String, zh: String? = nil)
     case unknownProgramme(String)
     case unknownApplicant(String)
     case unknownProvider(String)
@@ -55,7 +56,7 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .cannotCreate(let path):
             "cannot create the ledger file \(path); check that the folder exists and is writable"
-        case .invalid(let field, let value, let reason):
+        case .invalid(let field, let value, let reason, _):
             "\(field) \"\(value)\": \(reason)"
         case .unknownProgramme(let id):
             "no programme \"\(id)\"; `voucher policy list` shows the programmes"

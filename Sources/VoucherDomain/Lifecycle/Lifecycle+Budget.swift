@@ -14,7 +14,12 @@ public struct BudgetShare: Sendable, Hashable {
     public static func parse(_ text: String) throws(LedgerError) -> BudgetShare {
         let parts = text.split(separator: "=", maxSplits: 1).map { String($0).trimmed }
         guard parts.count == 2, let rate = try? Rate.parse(parts[1]) else {
-            throw .invalid(field: "share", value: text, reason: "write a funder's share as name=rate, e.g. city=60%")
+            throw .invalid(
+                field: "share",
+                value: text,
+                reason: "write a funder's share as name=rate, e.g. city=60%",
+                zh: "格式有误，请写作 名称=比例，如 city=60%"
+            )
         }
         return BudgetShare(name: parts[0], rate: rate)
     }
@@ -112,7 +117,7 @@ extension Lifecycle {
     /// each above 0%, named once, adding up to 100%.
     public static func appropriation(_ request: Appropriation) throws(LedgerError) -> EventDraft {
         guard (1900...9999).contains(request.year) else {
-            throw .invalid(field: "year", value: "\(request.year)", reason: "is not a year")
+            throw .invalid(field: "year", value: "\(request.year)", reason: "is not a year", zh: "不是有效年份")
         }
         try checkAmount(request.amount, field: "amount")
         var names: Set<String> = []
@@ -123,14 +128,25 @@ extension Lifecycle {
                 throw .invalid(
                     field: "share",
                     value: name,
-                    reason: "is not a funder's name; use lower-case letters, digits and hyphens, e.g. city=60%"
+                    reason: "is not a funder's name; use lower-case letters, digits and hyphens, e.g. city=60%",
+                    zh: "不是有效的出资方名称；请用小写字母、数字和连字符，如 city=60%"
                 )
             }
             guard names.insert(name).inserted else {
-                throw .invalid(field: "share", value: name, reason: "is named twice; give each funder's share once")
+                throw .invalid(
+                    field: "share",
+                    value: name,
+                    reason: "is named twice; give each funder's share once",
+                    zh: "重复出现；每个出资方的比例只写一次"
+                )
             }
             guard share.rate.basisPoints > 0 else {
-                throw .invalid(field: "share", value: "\(name)=\(share.rate)", reason: "is 0%; leave the funder out")
+                throw .invalid(
+                    field: "share",
+                    value: "\(name)=\(share.rate)",
+                    reason: "is 0%; leave the funder out",
+                    zh: "为 0%；请删去该出资方"
+                )
             }
             total += share.rate.basisPoints
         }
@@ -138,7 +154,8 @@ extension Lifecycle {
             throw .invalid(
                 field: "share",
                 value: request.sharesText ?? "",
-                reason: "the shares add up to \(Rate(basisPoints: total)), not 100%"
+                reason: "the shares add up to \(Rate(basisPoints: total)), not 100%",
+                zh: "各出资比例合计为 \(Rate(basisPoints: total))，而非 100%"
             )
         }
         return EventDraft(kind: .budget, programme: request.programme, payload: request.payload)

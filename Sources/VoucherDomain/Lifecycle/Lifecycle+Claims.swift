@@ -45,7 +45,7 @@ extension Lifecycle {
     public static func submission(of request: ClaimRequest) throws(LedgerError) -> ClaimFact {
         let ref = try reference(request.ref, field: "ref")
         guard (1900...9999).contains(request.year) else {
-            throw .invalid(field: "year", value: "\(request.year)", reason: "is not a year")
+            throw .invalid(field: "year", value: "\(request.year)", reason: "is not a year", zh: "不是有效年份")
         }
         try checkAmount(request.requested, field: "requested")
         if let paid = request.paid { try checkAmount(paid, field: "paid") }
@@ -138,7 +138,8 @@ extension Lifecycle {
             throw .invalid(
                 field: "project",
                 value: claim.project ?? "",
-                reason: "a matching claim names its project and the amount actually paid"
+                reason: "a matching claim names its project and the amount actually paid",
+                zh: "为空：配套资助的申领须注明项目及实际支付金额"
             )
         }
         if programme.kind == .voucher, let open = state.openClaim {

@@ -80,21 +80,29 @@ extension Lifecycle {
                 field: "reason",
                 value: reason.visible,
                 reason: "holds the control character \(hidden.code) at position \(hidden.position); "
-                    + "write the reason on one line"
+                    + "write the reason on one line",
+                zh: "在第 \(hidden.position) 位含有控制字符 \(hidden.code)；请将理由写在一行内"
             )
         }
         let inForce = suspension(on: change.from, among: changes)
         switch change.status {
         case .suspended:
             guard checked.reason != nil else {
-                throw .invalid(field: "reason", value: "", reason: "a suspension says why; give --reason")
+                throw .invalid(
+                    field: "reason",
+                    value: "",
+                    reason: "a suspension says why; give --reason",
+                    zh: "为空：暂停须说明理由"
+                )
             }
             if let inForce {
                 throw .invalid(
                     field: "from",
                     value: change.from.iso,
                     reason: "provider \(change.providerID) is already suspended on that day (from \(inForce.from.iso): "
-                        + "\(inForce.reason ?? "")); reinstate it first"
+                        + "\(inForce.reason ?? "")); reinstate it first",
+                    zh: "服务机构 \(change.providerID) 当日已处于暂停状态（自 \(inForce.from.iso) 起："
+                        + "\(inForce.reason ?? "")）；请先恢复"
                 )
             }
         case .reinstated:
@@ -102,7 +110,8 @@ extension Lifecycle {
                 throw .invalid(
                     field: "from",
                     value: change.from.iso,
-                    reason: "provider \(change.providerID) is not suspended on that day; nothing to reinstate"
+                    reason: "provider \(change.providerID) is not suspended on that day; nothing to reinstate",
+                    zh: "服务机构 \(change.providerID) 当日未被暂停，无需恢复"
                 )
             }
         }
@@ -129,7 +138,8 @@ extension Lifecycle {
             throw .invalid(
                 field: "invoice",
                 value: checked,
-                reason: "is longer than 64 bytes; is it an invoice number?"
+                reason: "is longer than 64 bytes; is it an invoice number?",
+                zh: "超过 64 字节；请确认是否为发票号码"
             )
         }
         return checked
@@ -189,7 +199,9 @@ extension Lifecycle {
                 field: "invoice",
                 value: "",
                 reason: "\(state.programme.id.value) requires each use's invoice number "
-                    + "(eligibility.invoice_required)\(required.source.map { " [\($0)]" } ?? ""); give --invoice"
+                    + "(eligibility.invoice_required)\(required.source.map { " [\($0)]" } ?? ""); give --invoice",
+                zh: "为空：\(state.programme.id.value) 要求每笔用券注明发票号码"
+                    + "（eligibility.invoice_required）\(required.source.map { " [\($0.text(.zh))]" } ?? "")"
             )
         }
         if let invoice = request.invoice, let first = state.invoiceFunded {

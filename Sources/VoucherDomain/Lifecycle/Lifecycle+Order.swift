@@ -76,7 +76,10 @@ extension Lifecycle {
                 reason: programme.kind == .voucher
                     ? "is not within a year of the claim's date \(date.iso); a voucher claim is for the year it is "
                         + "made in, the year before or the year after"
-                    : "is more than a year after the claim's date \(date.iso)"
+                    : "is more than a year after the claim's date \(date.iso)",
+                zh: programme.kind == .voucher
+                    ? "与申领日期 \(date.iso) 相差超过一年；创新券按申领当年、上一年或下一年申领"
+                    : "比申领日期 \(date.iso) 晚一年以上"
             )
         }
         let inForce = programme.versions.contains { version in
@@ -87,7 +90,8 @@ extension Lifecycle {
             throw .invalid(
                 field: "year",
                 value: "\(year)",
-                reason: "no version of \(programme.id.value)'s policy is in force in \(year)"
+                reason: "no version of \(programme.id.value)'s policy is in force in \(year)",
+                zh: "\(programme.id.value) 在 \(year) 年没有生效的政策版本"
             )
         }
     }

@@ -63,7 +63,8 @@ public struct RecoveryState: Sendable, Hashable {
         throw .invalid(
             field: "date",
             value: date.iso,
-            reason: "is before \(earliest.iso), when use \(use)'s \(what) was recorded; date it on or after that"
+            reason: "is before \(earliest.iso), when use \(use)'s \(what) was recorded; date it on or after that",
+            zh: "早于用券 \(use) 的相关记录日期 \(earliest.iso)；请填写当日或之后的日期"
         )
     }
 }

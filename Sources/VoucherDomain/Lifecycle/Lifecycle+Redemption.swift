@@ -96,10 +96,20 @@ extension Lifecycle {
     ) {
         let ref = try reference(request.ref, field: "ref")
         guard !request.useRefs.isEmpty else {
-            throw .invalid(field: "uses", value: "", reason: "a redemption claim names at least one use")
+            throw .invalid(
+                field: "uses",
+                value: "",
+                reason: "a redemption claim names at least one use",
+                zh: "为空：兑付申请至少须包含一笔用券，请勾选要申报的用券"
+            )
         }
         guard Set(request.useRefs).count == request.useRefs.count else {
-            throw .invalid(field: "uses", value: request.useRefs.joined(separator: ","), reason: "names a use twice")
+            throw .invalid(
+                field: "uses",
+                value: request.useRefs.joined(separator: ","),
+                reason: "names a use twice",
+                zh: "重复包含同一笔用券"
+            )
         }
         let canonical = CanonicalJSON.object([
             "ref": .string(ref), "provider": .string(request.providerID),

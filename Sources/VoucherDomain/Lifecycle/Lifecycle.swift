@@ -14,7 +14,7 @@ public enum Lifecycle {
     /// The text trimmed; refused when nothing is left.
     static func required(_ text: String, field: String) throws(LedgerError) -> String {
         let trimmed = text.trimmed
-        if trimmed.isEmpty { throw .invalid(field: field, value: text, reason: "is empty") }
+        if trimmed.isEmpty { throw .invalid(field: field, value: text, reason: "is empty", zh: "为空") }
         return trimmed
     }
 
@@ -28,7 +28,8 @@ public enum Lifecycle {
                 field: field,
                 value: trimmed.visible,
                 reason: "holds the invisible character \(hidden.code) at position \(hidden.position); "
-                    + "type the reference again without it"
+                    + "type the reference again without it",
+                zh: "在第 \(hidden.position) 位含有不可见字符 \(hidden.code)；请重新输入，不要带该字符"
             )
         }
         return trimmed
@@ -64,7 +65,8 @@ public enum Lifecycle {
                 field: "date",
                 value: date.iso,
                 reason:
-                    "is outside the dates the ledger records, \(businessDates.lowerBound) to \(businessDates.upperBound)"
+                    "is outside the dates the ledger records, \(businessDates.lowerBound) to \(businessDates.upperBound)",
+                zh: "超出账本可记录的日期范围（\(businessDates.lowerBound) 至 \(businessDates.upperBound)）"
             )
         }
     }
@@ -90,13 +92,16 @@ public enum Lifecycle {
 
     /// An amount of zero or more, and at most ``largestAmount``.
     static func checkAmount(_ amount: Money, field: String) throws(LedgerError) {
-        if amount.isNegative { throw .invalid(field: field, value: amount.formatted(), reason: "is below zero") }
+        if amount.isNegative {
+            throw .invalid(field: field, value: amount.formatted(), reason: "is below zero", zh: "小于零")
+        }
         if amount > largestAmount {
             throw .invalid(
                 field: field,
                 value: amount.formatted(),
                 reason: "is more than the largest amount the ledger records, \(largestAmount.formatted()) (1亿元); "
-                    + "check the figure"
+                    + "check the figure",
+                zh: "超过账本可记录的最大金额 \(largestAmount.formatted())（1亿元）；请核对数字"
             )
         }
     }
