@@ -377,9 +377,14 @@ struct Console: Sendable {
             return try await claimsPage(session, flash: nil)
         case ("POST", "/console/claims/{ref}/decide"):
             let ref = try API.parameter("ref", context)
-            let outcome: DecisionRequest.Outcome =
-                field("outcome") == "reject"
-                ? .reject(reason: field("reason") ?? "") : .grant(try money("grant"))
+            // A decision is the button pressed, never a default: Enter in a field of the form
+            // submits nothing (its default button is disabled), and a form without one is refused.
+            let outcome: DecisionRequest.Outcome
+            switch field("outcome") {
+            case "grant": outcome = .grant(try money("grant"))
+            case "reject": outcome = .reject(reason: field("reason") ?? "")
+            default: throw APIFailure.invalid(words["chooseOutcome"])
+            }
             let level: ReviewLevel = user.role == .cityReviewer ? .city : .district
             let event = try await api.recordDecision(
                 ref: ref,
@@ -399,7 +404,10 @@ struct Console: Sendable {
             switch field("outcome") {
             case "reduced": outcome = .reduced(paid: try money("amount"), reason: field("reason") ?? "")
             case "rejected": outcome = .rejected(reason: field("reason") ?? "")
-            default: outcome = .paid
+            // An amount after reduction with "paid in full" is a mistake one way or the other.
+            case "paid" where field("amount") != nil: throw APIFailure.invalid(words["amountWithPaid"])
+            case "paid": outcome = .paid
+            default: throw APIFailure.invalid(words["chooseSettlement"])
             }
             let settlement = SettlementRequest(filingRef: filing, useRef: use, outcome: outcome)
             let context = EventContext(

@@ -100,6 +100,8 @@ struct Words {
         "code": "产品编码", "productName": "产品名称", "category": "类别", "list_price": "目录价", "status": "状态",
         "fromDate": "自", "record": "记录", "suspended": "暂停", "reinstated": "恢复", "team": "创业团队",
         "budgets": "预算", "budgetLead": "记录或修订项目年度的拨款及各出资方比例；年度报告据此列示已拨款、已承诺、已使用、已兑付与结余。",
+        "chooseOutcome": "请点击“核定”或“不予批准”作出审核", "chooseSettlement": "请选择结算方式",
+        "amountWithPaid": "已填写核减后金额：如需核减，请将结算方式改为“核减兑付”；如全额兑付，请清空该金额",
         "committedByGrants": "已核定", "leftToCommit": "尚可核定", "grantsExceedBy": "核定额超出拨款",
         "overCommitted": "拨款低于已核定的额度：在调低核定额或修订拨款之前，不能再新增或提高核定。",
         "appropriation": "拨款", "funders": "出资比例", "noBudget": "该年度尚未记录预算。", "setBudget": "记录预算",
@@ -193,6 +195,8 @@ struct Words {
         "team": "start-up team", "budgets": "Budgets",
         "budgetLead":
             "Record or revise a programme year's appropriation and its funders' shares; the annual report shows it appropriated, committed, used, paid and left.",
+        "chooseOutcome": "Press Grant or Reject to decide", "chooseSettlement": "Choose how to settle",
+        "amountWithPaid": "An amount after reduction is given: choose Reduced to pay it, or clear it to pay in full",
         "committedByGrants": "Granted", "leftToCommit": "Left to grant", "grantsExceedBy": "Grants exceed it by",
         "overCommitted":
             "The appropriation is below what is granted already: no grant can be made or raised until grants are lowered or the appropriation is revised.",

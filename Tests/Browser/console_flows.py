@@ -109,6 +109,13 @@ with sync_playwright() as playwright:
     # The engine's explanation of what may be granted: the requested 100,000.00 here.
     expect(page.locator("main")).to_contain_text("可核定至多 100,000.00")
     row = page.locator("tr", has_text="C-2")
+    # Enter in the reason field submits nothing: a reason typed is never a grant.
+    row.locator("input[name=reason]").fill("材料不全")
+    row.locator("input[name=reason]").press("Enter")
+    page.wait_for_timeout(300)
+    expect(page.locator(".flash")).to_have_count(0)
+    expect(row.locator("input[name=reason]")).to_have_value("材料不全")
+    row.locator("input[name=reason]").fill("")
     row.locator("input[name=grant]").fill("8万")
     row.locator("input[name=date]").fill("2023-02-10")
     shot(page, "district-queue")

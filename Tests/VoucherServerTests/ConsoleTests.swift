@@ -517,6 +517,17 @@ import VoucherStorage
             )
             #expect(forged.status == 403)
             #expect(try world.ledger.chainHead() == head)
+            // Enter in a field submits nothing (the form's first button is disabled), and a form
+            // without the button pressed decides nothing: a reason typed is never a full grant.
+            #expect(queue.body.contains(#"decide"><button type="submit" disabled hidden"#), "\(queue.body)")
+            let unpressed = try await Self.post(
+                client,
+                "/console/claims/C-A23/decide",
+                cookies: reviewer,
+                form: [("csrf", csrf), ("grant", "6万"), ("reason", "材料不全"), ("date", "2023-01-20")]
+            )
+            #expect(unpressed.status == 422 && unpressed.body.contains("Press Grant or Reject"), "\(unpressed.body)")
+            #expect(try world.ledger.chainHead() == head)
             let decided = try await Self.post(
                 client,
                 "/console/claims/C-A23/decide",
@@ -578,6 +589,19 @@ import VoucherStorage
             // Who filed it and whose use it is, by name, each with its id under it.
             #expect(toSettle.body.contains("<td>测试中心 P1<br><small>\(ServerTests.lab)</small></td>"), "\(toSettle.body)")
             #expect(toSettle.body.contains("<td>甲科技有限公司<br><small>\(ServerTests.a)</small></td>"))
+            // "Paid in full" with an amount after reduction is refused, not paid in full.
+            let headBefore = try world.ledger.chainHead()
+            let ambiguous = try await Self.post(
+                client,
+                "/console/redemptions/R-9/settle",
+                cookies: finance,
+                form: [
+                    ("csrf", financeCSRF), ("use", "U-A"), ("outcome", "paid"), ("amount", "100"),
+                    ("date", "2022-06-10"),
+                ]
+            )
+            #expect(ambiguous.status == 422 && ambiguous.body.contains("choose Reduced"), "\(ambiguous.body)")
+            #expect(try world.ledger.chainHead() == headBefore)
             let paid = try await Self.post(
                 client,
                 "/console/redemptions/R-9/settle",
