@@ -166,7 +166,7 @@ func guarded<T>(_ body: () throws -> T) throws -> T {
     }
 }
 
-/// Today's date in UTC, the default business date of a command.
+/// Today's date in Beijing, the default business date of a command.
 func today() -> BusinessDate { BusinessDate.today() }
 
 /// Prints what an operation recorded, for people or as JSON.

@@ -105,7 +105,10 @@ extension Console {
                 },
                 "roles": Role.allCases.map { ["value": $0.rawValue, "label": words[$0.rawValue]] },
                 "changes": changes.map {
-                    ["seq": String($0.seq), "at": $0.at, "by": $0.by, "user": $0.user, "change": $0.change]
+                    [
+                        "seq": String($0.seq), "at": Self.beijingTime($0.at), "by": $0.by, "user": $0.user,
+                        "change": $0.change,
+                    ]
                 },
             ],
             flash: flash,
@@ -145,5 +148,19 @@ extension Console {
             ],
             flash: flash
         )
+    }
+}
+
+extension Console {
+    /// A time kept in UTC (`2026-12-01T18:45:08Z`) as Beijing's clock shows it, `2026-12-02 02:45:08`;
+    /// the text as it is when it is not such a time.
+    static func beijingTime(_ iso: String) -> String {
+        let parser = ISO8601DateFormatter()
+        guard let date = parser.date(from: iso) else { return iso }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        return formatter.string(from: date)
     }
 }

@@ -400,6 +400,12 @@ import VoucherStorage
         #expect(one != LoginThrottle.address(peer: "2001:db8:1:3::1", forwardedFor: nil))
     }
 
+    /// Times kept in UTC read as Beijing's clock shows them.
+    @Test func aTimeInUTCIsShownInBeijingTime() {
+        #expect(Console.beijingTime("2026-12-01T18:45:08Z") == "2026-12-02 02:45:08")
+        #expect(Console.beijingTime("not a time") == "not a time")
+    }
+
     @Test func eachRoleSeesItsPagesAndNoOthers() async throws {
         let world = try World()
         try await world.app.test(.router) { client in

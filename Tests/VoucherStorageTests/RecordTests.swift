@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 import Testing
 import VoucherDomain
@@ -191,5 +192,16 @@ struct RegistrationKeyTests {
         #expect(key("Shanghai") == key("shanghai"))
         #expect(key("shanghai") == "provider:X1:" + Ledger.contentKey(["中心", "shanghai"]))
         #expect(key("jiangsu") != key("shanghai"))
+    }
+}
+
+/// Today is Beijing's day: 23:30 UTC on 31 December is already 1 January there.
+struct TodayTests {
+    @Test func todayIsTheDayInBeijing() throws {
+        let lateUTC = Date(timeIntervalSince1970: 1_672_529_400)  // 2022-12-31T23:30:00Z
+        #expect(BusinessDate.today(at: lateUTC).iso == "2023-01-01")
+        let midnight = Date(timeIntervalSince1970: 1_672_416_000)  // 2022-12-30T16:00:00Z, midnight in Beijing
+        #expect(BusinessDate.today(at: midnight).iso == "2022-12-31")
+        #expect(BusinessDate.today(at: midnight.addingTimeInterval(-1)).iso == "2022-12-30")
     }
 }
