@@ -72,9 +72,22 @@ extension Console {
         let names = Self.names(of: programmes, session.language)
         let reversed = dossier.reversedBy
         func state(_ seq: Int64) -> String { reversed[seq].map { words.reversed($0) } ?? "" }
+        let today = BusinessDate.today()
         let claims: [[String: Any]] = dossier.claims.map { claim in
-            let decisions = dossier.decisions.filter { $0.claimRef == claim.ref && reversed[$0.seq] == nil }.map {
-                "\(words[$0.level]) \(words[$0.outcome]) \($0.granted.formatted())"
+            let live = dossier.decisions.filter { $0.claimRef == claim.ref && reversed[$0.seq] == nil }
+            // A grant: its amount; a rejection: why.
+            var decisions = live.map { decision in
+                decision.outcome == "rejected"
+                    ? "\(words[decision.level]) \(words["decisionRejected"])"
+                        + (decision.reason.map { words.inParentheses($0) } ?? "")
+                    : "\(words[decision.level]) \(words["decisionGranted"]) \(decision.granted.formatted())"
+            }
+            // The district's grant of a programme whose rules await the city: not usable yet.
+            if let last = live.last, last.level == "district", last.outcome != "rejected",
+                let programme = programmes.first(where: { $0.id.value == claim.programme }),
+                Lifecycle.awaitedReview(of: programme, on: today, decided: .district) != nil
+            {
+                decisions.append(words["awaitingCity"])
             }
             return [
                 "ref": claim.ref, "programme": claim.programme, "programmeName": names[claim.programme] ?? "",
@@ -94,7 +107,6 @@ extension Console {
                 "explanation": Dossier.explanationLines(use.explanation, session.language).joined(separator: "\n"),
             ]
         }
-        let today = BusinessDate.today()
         let quotaRows: [[String: Any]] = quotas.map { year in
             let granted = try? Money.sum(year.claims.map(\.quota.granted))
             let ended = year.claims.allSatisfy { $0.quota.validUntil < today } && year.left > .zero
@@ -293,7 +305,7 @@ extension Console {
         let today = BusinessDate.today()
         // Each claim with the engine's explanation of what may be granted on it.
         let (claims, advice, programmes) = try await api.worker.read { ledger in
-            let claims = try ledger.pendingClaims(level: level)
+            let claims = try ledger.pendingClaims(level: level, on: today)
             return (
                 claims, try ledger.grantAdvice(claims: claims.map(\.ref), level: level, on: today),
                 try ledger.programmes()
@@ -306,6 +318,8 @@ extension Console {
                 "applicantName": claim.applicantName, "programme": claim.programme,
                 "programmeName": names[claim.programme] ?? "", "year": String(claim.year),
                 "requested": claim.requested.formatted(), "districtGrant": claim.districtGrant?.formatted() ?? "",
+                // For the city: whether its review is awaited, or the district's grant already in force.
+                "cityNote": level == .city ? words[claim.cityRequired ? "cityRequired" : "cityOptional"] : "",
                 "suggested": (claim.districtGrant ?? claim.requested).decimalString(),
             ]
             switch advice[claim.ref] {
@@ -319,7 +333,7 @@ extension Console {
                 row["limit"] = advised.limit.formatted()
                 row["suggested"] = min(claim.districtGrant ?? claim.requested, advised.limit).decimalString()
                 row["advice"] = lines.joined(separator: "\n")
-            case .failure(let refusal): row["advice"] = refusal.description
+            case .failure(let refusal): row["advice"] = refusal.text(session.language)
             case nil: break
             }
             return row

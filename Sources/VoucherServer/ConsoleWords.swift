@@ -29,6 +29,8 @@ struct Words {
         language == .zh ? "已为 \(name) 设置新密码，其会话已结束" : "set the password of \(name); their sessions ended"
     }
 
+    /// A note after what it qualifies: `（理由）` in Chinese, ` (reason)` in English.
+    func inParentheses(_ text: String) -> String { language == .zh ? "（\(text)）" : " (\(text))" }
     func reversed(_ seq: Int64) -> String { language == .zh ? "已由事件 \(seq) 冲销" : "reversed by event \(seq)" }
     func advisedOn(_ date: String) -> String {
         language == .zh
@@ -100,6 +102,8 @@ struct Words {
         "code": "产品编码", "productName": "产品名称", "category": "类别", "list_price": "目录价", "status": "状态",
         "fromDate": "自", "record": "记录", "suspended": "暂停", "reinstated": "恢复", "team": "创业团队",
         "budgets": "预算", "budgetLead": "记录或修订项目年度的拨款及各出资方比例；年度报告据此列示已拨款、已承诺、已使用、已兑付与结余。",
+        "decisionGranted": "核定", "decisionRejected": "不予批准", "awaitingCity": "待市级审核，审核后方可使用",
+        "cityRequired": "须市级审核后方可使用", "cityOptional": "区级核定已生效，市级可复核",
         "chooseOutcome": "请点击“核定”或“不予批准”作出审核", "chooseSettlement": "请选择结算方式",
         "amountWithPaid": "已填写核减后金额：如需核减，请将结算方式改为“核减兑付”；如全额兑付，请清空该金额",
         "committedByGrants": "已核定", "leftToCommit": "尚可核定", "grantsExceedBy": "核定额超出拨款",
@@ -195,6 +199,9 @@ struct Words {
         "team": "start-up team", "budgets": "Budgets",
         "budgetLead":
             "Record or revise a programme year's appropriation and its funders' shares; the annual report shows it appropriated, committed, used, paid and left.",
+        "decisionGranted": "granted", "decisionRejected": "rejected",
+        "awaitingCity": "awaiting the city's review; usable once it grants",
+        "cityRequired": "usable once the city grants it", "cityOptional": "in force; the city may review it",
         "chooseOutcome": "Press Grant or Reject to decide", "chooseSettlement": "Choose how to settle",
         "amountWithPaid": "An amount after reduction is given: choose Reduced to pay it, or clear it to pay in full",
         "committedByGrants": "Granted", "leftToCommit": "Left to grant", "grantsExceedBy": "Grants exceed it by",

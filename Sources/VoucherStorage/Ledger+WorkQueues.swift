@@ -14,6 +14,9 @@ public struct PendingClaim: Sendable, Hashable {
     public var claimedOn: String
     /// The district's grant, for a claim waiting for the city's review.
     public var districtGrant: Money?
+    /// Whether the programme's rules await the city's review before the grant is used or paid
+    /// (else the district's grant is in force, and the city may still review it).
+    public var cityRequired: Bool = false
 }
 
 /// A filed use waiting for its settlement.
@@ -61,14 +64,21 @@ public struct ProviderUse: Sendable, Hashable {
 
 extension Ledger {
     /// Live claims of every programme (vouchers, matching and grants) with no live decision
-    /// (`level` district), or whose latest live decision is the district's grant (`level` city);
-    /// oldest first, at most `limit`.
-    public func pendingClaims(level: ReviewLevel, limit: Int = 200) throws -> [PendingClaim] {
+    /// (`level` district), or whose latest live decision is the district's grant (`level` city):
+    /// those whose programme's policy in force on `date` awaits the city's review
+    /// (``Lifecycle/awaitedReview(of:on:decided:)``) first; each part oldest first, at most `limit`.
+    public func pendingClaims(level: ReviewLevel, on date: BusinessDate, limit: Int = 200) throws -> [PendingClaim] {
         try read { db in
             let latest = """
                 (SELECT d.event_seq FROM decision d WHERE d.claim_seq = c.event_seq AND \(Self.live("d"))
                  ORDER BY d.event_seq DESC LIMIT 1)
                 """
+            // The programmes whose rules await the city after the district.
+            let awaitingCity = try db.fetchAll(String.self, sql: "SELECT id FROM programme").filter { id in
+                let programme = try programme(db, try ProgrammeID(id)).programme
+                return Lifecycle.awaitedReview(of: programme, on: date, decided: .district)?.level == .city
+            }
+            let cityProgrammes = Array(repeating: "?", count: awaitingCity.count).joined(separator: ",")
             let condition =
                 level == .district
                 ? "\(latest) IS NULL"
@@ -78,12 +88,13 @@ extension Ledger {
                 sql: """
                     SELECT c.ref, c.applicant_id, c.programme_id, c.year, c.requested, e.business_date,
                         (SELECT a.name FROM applicant a WHERE a.id = c.applicant_id ORDER BY a.event_seq DESC LIMIT 1),
-                        (SELECT d.granted FROM decision d WHERE d.event_seq = \(latest))
+                        (SELECT d.granted FROM decision d WHERE d.event_seq = \(latest)),
+                        c.programme_id IN (\(cityProgrammes)) AS city_required
                     FROM claim c JOIN event e ON e.seq = c.event_seq
                     WHERE \(Self.live("c")) AND \(condition)
-                    ORDER BY c.event_seq LIMIT ?
+                    ORDER BY city_required DESC, c.event_seq LIMIT ?
                     """,
-                arguments: [limit]
+                arguments: StatementArguments(awaitingCity) + [limit]
             ).map { row in
                 PendingClaim(
                     ref: row[0],
@@ -93,7 +104,8 @@ extension Ledger {
                     year: row[3],
                     requested: Money(fen: row[4]),
                     claimedOn: row[5],
-                    districtGrant: level == .city ? (row[7] as Int64?).map(Money.init(fen:)) : nil
+                    districtGrant: level == .city ? (row[7] as Int64?).map(Money.init(fen:)) : nil,
+                    cityRequired: row[8]
                 )
             }
         }

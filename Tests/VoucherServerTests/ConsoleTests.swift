@@ -406,6 +406,71 @@ import VoucherStorage
         #expect(Console.beijingTime("not a time") == "not a time")
     }
 
+    /// An enterprise reads each decision on its claims: a grant with its amount, a rejection with
+    /// its reason (not the word for a refused redemption).
+    @Test func anEnterpriseReadsItsDecisions() async throws {
+        let world = try World()
+        func context(_ key: String) throws -> EventContext {
+            EventContext(idempotencyKey: key, actor: "setup", businessDate: try BusinessDate.parse("2024-01-05"))
+        }
+        try world.ledger.claim(
+            ClaimRequest(
+                ref: "C-R",
+                applicantID: ServerTests.a,
+                programme: try ProgrammeID("sh-innovation-voucher"),
+                year: 2024,
+                requested: try Money.parse("1万")
+            ),
+            context: try context("c-r")
+        )
+        try world.ledger.decide(
+            DecisionRequest(claimRef: "C-R", outcome: .reject(reason: "材料<不全>"), reviewer: "r"),
+            context: try context("d-r")
+        )
+        // A district grant of a programme whose rules await the city says it is not usable yet.
+        try world.ledger.installProgramme(
+            yaml: """
+                id: reviewed-voucher
+                kind: voucher
+                name: {zh: 两级审核券, en: Two-level voucher}
+                versions:
+                  - effective_from: 2022-01-01
+                    rate: 50%
+                    review:
+                      required_levels: {value: [district, city], source: assumed, clause: 区级初审、市级复核}
+                """,
+            file: "reviewed.yaml",
+            context: try context("p")
+        )
+        try world.ledger.claim(
+            ClaimRequest(
+                ref: "C-T",
+                applicantID: ServerTests.a,
+                programme: try ProgrammeID("reviewed-voucher"),
+                year: 2024,
+                requested: try Money.parse("2万")
+            ),
+            context: try context("c-t")
+        )
+        try world.ledger.decide(
+            DecisionRequest(claimRef: "C-T", outcome: .grant(try Money.parse("2万")), reviewer: "r"),
+            context: try context("d-t")
+        )
+        try await world.app.test(.router) { client in
+            let (english, _) = try await Self.signIn(client, .enterprise)
+            let page = try await Self.get(client, "/console/uses", cookies: english)
+            #expect(page.body.contains("district rejected (材料&lt;不全&gt;)"), "\(page.body)")
+            #expect(
+                page.body.contains("district granted 20,000.00; awaiting the city&#39;s review; usable once it grants"),
+                "\(page.body)"
+            )
+            let (chinese, _) = try await Self.signIn(client, .enterprise, language: "zh")
+            let zh = try await Self.get(client, "/console/uses", cookies: chinese)
+            #expect(zh.body.contains("区级 不予批准（材料&lt;不全&gt;）"), "\(zh.body)")
+            #expect(!zh.body.contains("不予兑付"))
+        }
+    }
+
     @Test func eachRoleSeesItsPagesAndNoOthers() async throws {
         let world = try World()
         try await world.app.test(.router) { client in

@@ -354,3 +354,36 @@ import VoucherStorage
         #expect(try ledger.verify().isValid)
     }
 }
+
+/// The city's queue: the district's grants of programmes whose rules await the city first, marked
+/// so; the others after them, in force already.
+struct CityQueueTests {
+    @Test func theClaimsThatAwaitTheCityComeFirstAndSaySo() throws {
+        let fixture = try LedgerFixture()
+        try fixture.ledger.installProgramme(
+            yaml: """
+                id: reviewed-voucher
+                kind: voucher
+                name: {zh: 两级审核券, en: Two-level voucher}
+                versions:
+                  - effective_from: 2022-01-01
+                    rate: 50%
+                    review:
+                      required_levels: {value: [district, city], source: assumed, clause: 区级初审、市级复核}
+                """,
+            file: "reviewed.yaml",
+            context: fixture.next("2022-01-01")
+        )
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "10万")
+        try fixture.grantQuota(
+            "C-2",
+            applicant: fixture.beta,
+            programme: try ProgrammeID("reviewed-voucher"),
+            amount: "10万"
+        )
+        let city = try fixture.ledger.pendingClaims(level: .city, on: try BusinessDate.parse("2022-06-01"))
+        #expect(city.map(\.ref) == ["C-2", "C-1"])
+        #expect(city.map(\.cityRequired) == [true, false])
+        #expect(try fixture.ledger.pendingClaims(level: .district, on: try BusinessDate.parse("2022-06-01")).isEmpty)
+    }
+}
