@@ -153,6 +153,15 @@ public enum DateParseError: Error, Sendable, Equatable, CustomStringConvertible 
         case .impossible(let text): "\"\(text)\" is not a day of the calendar"
         }
     }
+
+    /// The description in `language`: in Chinese for the console's Chinese pages.
+    public func text(_ language: Language) -> String {
+        switch (language, self) {
+        case (.en, _): description
+        case (.zh, .malformed(let text)): "「\(text)」不是日期；请写作 年-月-日，如 2023-05-10"
+        case (.zh, .impossible(let text)): "「\(text)」不是日历上的日期"
+        }
+    }
 }
 
 extension BusinessDate {

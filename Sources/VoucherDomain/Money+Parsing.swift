@@ -148,6 +148,23 @@ public enum MoneyParseError: Error, Sendable, Equatable, CustomStringConvertible
             "\"\(text)\" is too large for the ledger (at most 92,233,720,368,547,758.07 元)"
         }
     }
+
+    /// The description in `language`: in Chinese for the console's Chinese pages.
+    public func text(_ language: Language) -> String {
+        guard language == .zh else { return description }
+        let hint = "金额请写作 689,000.00 或 68.9万元"
+        return switch self {
+        case .empty: "金额为空；\(hint)"
+        case .negative(let text): "「\(text)」为负数；此金额不能小于零"
+        case .noDigits(let text): "「\(text)」没有数字；\(hint)"
+        case .unexpectedCharacter(let text, let character, let position):
+            "「\(text)」第 \(position) 位有无法识别的字符「\(character)」；\(hint)"
+        case .misplacedSeparator(let text): "「\(text)」的千位分隔符位置不对；请每三位一组，如 1,234,567.00"
+        case .tooManyDecimals(let text, let allowed, let unit):
+            "「\(text)」的小数超过 \(allowed) 位（单位：\(unit)）；金额精确到分（0.01 元）"
+        case .outOfRange(let text): "「\(text)」超出账本可记录的范围（最多 92,233,720,368,547,758.07 元）"
+        }
+    }
 }
 
 // MARK: - Formatting

@@ -113,7 +113,7 @@ public struct ReconciliationReport: Sendable, Hashable {
             if f.kind != .voucher {
                 let when = f.period.year.map { "\($0)年" } ?? "截至\(chineseDate(f.period.through))"
                 return
-                    "\(when)，\(name)支持企业\(f.enterprisesServed)家，核定\(f.claimed.formattedWan(decimals: 2))，已拨付\(f.redeemed.formattedWan(decimals: 2))。"
+                    "\(when)，\(name)共资助企业\(f.enterprisesServed)家，核定\(f.claimed.formattedWan(decimals: 2))，已拨付\(f.redeemed.formattedWan(decimals: 2))。"
             }
             if let year = f.period.year {
                 return

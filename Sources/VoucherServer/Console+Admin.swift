@@ -41,7 +41,7 @@ extension Console {
             switch Self.field("action", in: form) {
             case "add":
                 guard let role = Self.field("role", in: form).flatMap(Role.init(rawValue:)) else {
-                    throw APIFailure.invalid("\(words["role"]): \(words["required"])")
+                    throw APIFailure.invalid(words["role"] + words.colon + words["required"])
                 }
                 let party = Self.field("party", in: form)
                 // An enterprise's or a provider's user acts for a party the ledger knows.

@@ -254,8 +254,15 @@ extension Console {
         let words = Words(session.language)
         let user = session.user
         func field(_ name: String) -> String? { Self.field(name, in: form) }
+        // Each field named by its label on this page (the word "name" is a user's name elsewhere).
+        let labels = [
+            "id": "identifier", "name": field("what") == "product" ? "productName" : "partyName", "code": "code",
+            "provider": "provider", "region": "region", "category": "category",
+        ]
         func required(_ name: String) throws -> String {
-            guard let value = field(name) else { throw APIFailure.invalid("\(words[name]): \(words["required"])") }
+            guard let value = field(name) else {
+                throw APIFailure.invalid(words[labels[name] ?? name] + words.colon + words["required"])
+            }
             return value
         }
         let date = try Self.date(in: form, words)
@@ -318,9 +325,11 @@ extension Console {
             event = try await api.worker.run { ledger in try ledger.registerProduct(registration, context: context) }
         case "status":
             // As the API asks for `from`: a suspension's first day is not assumed.
-            guard field("date") != nil else { throw APIFailure.invalid("\(words["fromDate"]): \(words["required"])") }
+            guard field("date") != nil else {
+                throw APIFailure.invalid(words["fromDate"] + words.colon + words["required"])
+            }
             guard let status = ProviderStatus(rawValue: field("status") ?? "") else {
-                throw APIFailure.invalid("\(words["status"]): \(words["required"])")
+                throw APIFailure.invalid(words["status"] + words.colon + words["required"])
             }
             event = try await api.recordProviderStatus(
                 provider: try required("provider"),
@@ -400,13 +409,13 @@ extension Console {
             flash = event.map { (words.recorded(api.counted($0)), "ok") } ?? (words["nothingLapsed"], "ok")
         } else {
             guard let year = Self.field("year", in: form).flatMap(Int.init) else {
-                throw APIFailure.invalid("\(words["year"]): \(words["required"])")
+                throw APIFailure.invalid(words["year"] + words.colon + words["required"])
             }
             let shares = (form["shares"]?.first ?? "").split(whereSeparator: \.isNewline).map { String($0).trimmed }
             let appropriation = Appropriation(
                 programme: programme,
                 year: year,
-                amount: try Self.money("amount", in: form, words),
+                amount: try Self.money("amount", in: form, words, label: words["appropriation"]),
                 shares: try shares.filter { !$0.isEmpty }.map { text throws(LedgerError) in
                     try BudgetShare.parse(text)
                 }
@@ -429,7 +438,7 @@ extension Console {
         do {
             return try BusinessDate.parse(text)
         } catch {
-            throw APIFailure.invalid("\(words["date"]) \"\(text)\": \(error)")
+            throw APIFailure.invalid(words["date"] + words.colon + error.text(words.language))
         }
     }
 
@@ -442,11 +451,13 @@ extension Console {
         label: String? = nil
     ) throws -> Money {
         let label = label ?? words[name]
-        guard let text = field(name, in: form) else { throw APIFailure.invalid("\(label): \(words["required"])") }
+        guard let text = field(name, in: form) else {
+            throw APIFailure.invalid(label + words.colon + words["required"])
+        }
         do {
             return try Money.parse(text)
         } catch {
-            throw APIFailure.invalid("\(label) \"\(text)\": \(error)")
+            throw APIFailure.invalid(label + words.colon + error.text(words.language))
         }
     }
 }

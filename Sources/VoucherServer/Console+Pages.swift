@@ -145,7 +145,7 @@ extension Console {
         let words = Words(session.language)
         func required(_ name: String) throws -> String {
             guard let value = Self.field(name, in: form) else {
-                throw APIFailure.invalid("\(words[name]): \(words["required"])")
+                throw APIFailure.invalid(words[name] + words.colon + words["required"])
             }
             return value
         }

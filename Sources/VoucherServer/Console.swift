@@ -402,7 +402,11 @@ struct Console: Sendable {
             let use = field("use") ?? ""
             let outcome: SettlementRequest.Outcome
             switch field("outcome") {
-            case "reduced": outcome = .reduced(paid: try money("amount"), reason: field("reason") ?? "")
+            case "reduced":
+                outcome = .reduced(
+                    paid: try Self.money("amount", in: form, words, label: words["amountIfReduced"]),
+                    reason: field("reason") ?? ""
+                )
             case "rejected": outcome = .rejected(reason: field("reason") ?? "")
             // An amount after reduction with "paid in full" is a mistake one way or the other.
             case "paid" where field("amount") != nil: throw APIFailure.invalid(words["amountWithPaid"])

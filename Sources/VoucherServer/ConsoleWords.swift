@@ -29,6 +29,8 @@ struct Words {
         language == .zh ? "已为 \(name) 设置新密码，其会话已结束" : "set the password of \(name); their sessions ended"
     }
 
+    /// What follows a label: a full-width colon in Chinese.
+    var colon: String { language == .zh ? "：" : ": " }
     /// A note after what it qualifies: `（理由）` in Chinese, ` (reason)` in English.
     func inParentheses(_ text: String) -> String { language == .zh ? "（\(text)）" : " (\(text))" }
     func reversed(_ seq: Int64) -> String { language == .zh ? "已由事件 \(seq) 冲销" : "reversed by event \(seq)" }

@@ -323,6 +323,28 @@ import VoucherStorage
                 [("what", "applicant"), ("id", applicant), ("kind", "charity"), ("name", "丁")]
             )
             #expect(oddKind.status == 422 && oddKind.body.contains("charity"))
+            // A field left empty is named by its label on the page, and an amount's fault in words.
+            let nameless = try await post(
+                "/console/registry",
+                [("what", "provider"), ("id", provider), ("region", "x")]
+            )
+            #expect(nameless.status == 422 && nameless.body.contains("Name: required"), "\(nameless.body)")
+            let (adminZh, csrfZh) = try await ConsoleTests.signIn(client, .admin, language: "zh")
+            let namelessZh = try await ConsoleTests.post(
+                client,
+                "/console/registry",
+                cookies: adminZh,
+                form: [("csrf", csrfZh), ("what", "provider"), ("id", provider), ("region", "x")]
+            )
+            #expect(namelessZh.body.contains("名称：必填") && !namelessZh.body.contains("用户名"), "\(namelessZh.body)")
+            let badAmount = try await post(
+                "/console/budgets",
+                [("action", "budget"), ("programme", "sh-innovation-voucher"), ("year", "2022"), ("amount", "3x万")]
+            )
+            #expect(
+                badAmount.status == 422 && badAmount.body.contains("Appropriation: &quot;3x万&quot; has"),
+                "\(badAmount.body)"
+            )
         }
         #expect(try world.ledger.provider(provider).name == "新检测中心")
         let override = try world.ledger.rawRead { db in
