@@ -208,6 +208,10 @@ public struct API: Sendable {
     /// The refusal as `user` may read it, in `language` (the API answers in English; the console
     /// in the page's language).
     static func message(_ error: LedgerError, to user: User?, in language: Language = .en) -> String {
+        // A form sent again with other content: in the form's terms, not the key's.
+        if language == .zh, case .idempotencyConflict(let key, let event) = error {
+            return Self.conflictZh(key, event: event)
+        }
         guard let user, user.role == .enterprise || user.role == .provider else { return error.text(language) }
         let zh = language == .zh
         switch error {
@@ -220,16 +224,33 @@ public struct API: Sendable {
             return zh
                 ? "编号「\(ref)」已被使用；请使用新编号"
                 : "\(kind) reference \"\(ref)\" is already used; use a new reference"
-        case .idempotencyConflict(let key, _):
+        case .idempotencyConflict(let key, let event):
             return zh
-                ? "幂等键「\(key)」已用于其他内容；请使用新键，或提交完全相同的内容"
+                ? Self.conflictZh(key, event: event)
                 : "the idempotency key \"\(key)\" was used for other content; use a new key, or send exactly the same content"
         case .resubmittedAfterReversal(let kind, let ref, _, _):
             return zh
                 ? "「\(ref)」已记录并已冲销；如需再次记录，请使用新编号"
                 : "\(kind) \"\(ref)\" was recorded and reversed; to record it again, use a new reference"
+        // An enterprise does not decide its claims: it waits for the decision.
+        case .claimExists(_, let programme, let year, let ref) where user.role == .enterprise:
+            return zh
+                ? "您在 \(year) 年度的 \(programme) 已有申领 \(ref)，请等待审核结果"
+                : "you already have claim \(ref) for \(programme) in \(year); wait for its decision"
         default:
             return error.text(language)
+        }
+    }
+
+    /// A reference used before with other content, in Chinese, in the terms of the console's
+    /// forms: their keys are `claim:REF`, `redemption:REF` and `settlement:REF:USE`.
+    static func conflictZh(_ key: String, event: Int64) -> String {
+        let parts = key.split(separator: ":", maxSplits: 2).map(String.init)
+        switch (parts.first, parts.count) {
+        case ("claim", 2): return "申领编号「\(parts[1])」已用于内容不同的另一笔申领（事件 \(event)）；请换用新编号"
+        case ("redemption", 2): return "兑付申请编号「\(parts[1])」已用于内容不同的另一笔申请（事件 \(event)）；请换用新编号"
+        case ("settlement", 3): return "兑付申请 \(parts[1]) 中的用券 \(parts[2]) 已结算（事件 \(event)），不能再以其他方式结算"
+        default: return "该表单的内容与已记录的事件 \(event) 不同；如需另行记录，请使用新编号"
         }
     }
 

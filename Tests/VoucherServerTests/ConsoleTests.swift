@@ -400,6 +400,21 @@ import VoucherStorage
         #expect(one != LoginThrottle.address(peer: "2001:db8:1:3::1", forwardedFor: nil))
     }
 
+    /// A form's reference used before with other content reads in the form's terms in Chinese.
+    @Test func aReferenceUsedBeforeReadsInTheFormsTerms() {
+        #expect(API.conflictZh("claim:E-1", event: 7) == "申领编号「E-1」已用于内容不同的另一笔申领（事件 7）；请换用新编号")
+        #expect(API.conflictZh("settlement:R-1:U-2", event: 9).hasPrefix("兑付申请 R-1 中的用券 U-2 已结算（事件 9）"))
+        #expect(API.conflictZh("console:3:abc", event: 4).contains("事件 4"))
+        let error = LedgerError.idempotencyConflict(key: "redemption:R-9", firstEvent: 5)
+        #expect(API.message(error, to: nil, in: .zh).hasPrefix("兑付申请编号「R-9」"))
+        #expect(API.message(error, to: nil, in: .en) == error.description)
+        // An enterprise is told to wait for its claim's decision, not to decide it.
+        let exists = LedgerError.claimExists(applicant: "a", programme: "p", year: 2023, ref: "C-1")
+        let enterprise = User(id: 1, name: "e", role: .enterprise, applicant: "a")
+        #expect(API.message(exists, to: enterprise, in: .zh) == "您在 2023 年度的 p 已有申领 C-1，请等待审核结果")
+        #expect(API.message(exists, to: nil, in: .zh).contains("请先审核或冲销该申领"))
+    }
+
     /// Times kept in UTC read as Beijing's clock shows them.
     @Test func aTimeInUTCIsShownInBeijingTime() {
         #expect(Console.beijingTime("2026-12-01T18:45:08Z") == "2026-12-02 02:45:08")
