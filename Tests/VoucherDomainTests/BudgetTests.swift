@@ -38,7 +38,7 @@ struct BudgetTests {
     }
 
     @Test(arguments: [
-        ("city=6000;district=3000", "the shares add up to 90%, not 100%"),
+        ("city=6000;district=3000", "share \"city=60%;district=30%\": the shares add up to 90%, not 100%"),
         ("city=6000;city=4000", "is named twice"),
         ("city=10000;district=0", "is 0%"),
         ("City Hall=10000", "is not a funder's name"),

@@ -153,7 +153,7 @@ extension Lifecycle {
         if !request.shares.isEmpty && total != 10_000 {
             throw .invalid(
                 field: "share",
-                value: request.sharesText ?? "",
+                value: request.shares.map { "\($0.name)=\($0.rate)" }.joined(separator: ";"),
                 reason: "the shares add up to \(Rate(basisPoints: total)), not 100%",
                 zh: "各出资比例合计为 \(Rate(basisPoints: total))，而非 100%"
             )
