@@ -159,16 +159,16 @@ public struct WhatIfReport: Sendable {
         let amounts = "\(change.recorded.formatted()) → \(change.reform.formatted())"
         switch change.what {
         case .grantCapped(let binding):
-            return (zh ? "核定额度受改革上限约束" : "grant capped by the reform")
+            return (zh ? "核定额度受调整后政策的上限约束" : "grant capped by the reform")
                 + (binding.map { " (\($0))" } ?? "") + ": " + amounts
         case .refused(let reason):
-            return (zh ? "改革下不予核定" : "refused under the reform") + ": " + amounts + " — " + reason
+            return (zh ? "按调整后政策不予核定" : "refused under the reform") + ": " + amounts + " — " + reason
         case .useRefused(let reason):
-            return (zh ? "改革下该次用券不予补贴" : "the use would now pay nothing") + ": " + amounts + " — " + reason
+            return (zh ? "按调整后政策该次用券不予补贴" : "the use would now pay nothing") + ": " + amounts + " — " + reason
         case .reductionCapped:
-            return (zh ? "核减后兑付额不超过改革下的用券额" : "reduced payment capped at the reform's use amount") + ": " + amounts
+            return (zh ? "核减后兑付额不超过调整后政策下的用券额" : "reduced payment capped at the reform's use amount") + ": " + amounts
         case .paymentCapped:
-            return (zh ? "拨付不超过改革下核定的余额" : "payment capped at what is left of the reform's grant") + ": " + amounts
+            return (zh ? "拨付不超过调整后政策下核定的余额" : "payment capped at what is left of the reform's grant") + ": " + amounts
         }
     }
 
@@ -217,8 +217,8 @@ public struct WhatIfReport: Sendable {
         func usesOtherAmount(_ count: Int) -> String {
             pick("用券金额改变的次数：\(count)", "uses whose amount changes: \(count)")
         }
-        var chart: String { pick("按月用券金额：现行政策与改革", "Used by month: baseline and reform") }
-        var reform: String { pick("改革", "reform") }
+        var chart: String { pick("按月用券金额：现行政策与调整后政策", "Used by month: baseline and reform") }
+        var reform: String { pick("调整后政策", "reform") }
         var largest: String { pick("差额最大的企业", "Applicants with the largest differences") }
     }
 

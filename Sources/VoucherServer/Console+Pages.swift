@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import Mustache
 import VoucherDomain
+import VoucherPolicies
 import VoucherReports
 import VoucherStorage
 
@@ -433,25 +434,41 @@ extension Console {
         // A browser sends a text area's lines ending in CRLF.
         var policy = form?["policy"]?.first?.replacingOccurrences(of: "\r\n", with: "\n") ?? ""
         var html = ""
+        var flash: (String, String)?
+        var status = HTTPResponse.Status.ok
         if let chosen {
             let id = chosen.id
             if form != nil {
-                guard let year else { throw APIFailure.invalid("\(words["year"]): \(yearText.visible)") }
-                guard !policy.trimmed.isEmpty else { throw APIFailure.invalid(words["reformMissing"]) }
-                let reform = policy
-                let name = words["changedPolicy"]
-                let report = try await api.worker.read { ledger in
-                    let own = try ledger.programme(id)
-                    let reformed = try reformProgramme(yaml: reform, file: name, of: own)
-                    return try buildWhatIf(
-                        ledger,
-                        programme: id,
-                        year: year,
-                        reforms: [(name: name, programme: reformed)],
-                        everyName: false
-                    )
+                // Refused, the page comes back with the policy as edited and why.
+                do {
+                    guard let year else {
+                        throw APIFailure.invalid(words["year"] + words.colon + yearText.visible)
+                    }
+                    guard !policy.trimmed.isEmpty else { throw APIFailure.invalid(words["reformMissing"]) }
+                    let reform = policy
+                    let name = words["changedPolicy"]
+                    let (report, reformedID) = try await api.worker.read { ledger in
+                        let own = try ledger.programme(id)
+                        let reformed = try reformProgramme(yaml: reform, file: name, of: own)
+                        return (
+                            try buildWhatIf(
+                                ledger,
+                                programme: id,
+                                year: year,
+                                reforms: [(name: name, programme: reformed)],
+                                everyName: false
+                            ),
+                            // The id the file gives (the reform takes the replayed programme's).
+                            (try? PolicyFile.programme(yaml: reform, file: name))?.id ?? id
+                        )
+                    }
+                    html = report.htmlBody(session.language)
+                    // A file of another programme (its id may differ): replayed on this one's records.
+                    if reformedID != id { flash = (words.reformOfAnother(reformedID.value, id.value), "bad") }
+                } catch {
+                    guard let refusal = Self.refusal(error, to: session.user, in: session.language) else { throw error }
+                    (flash, status) = ((refusal.text, "bad"), refusal.status)
                 }
-                html = report.htmlBody(session.language)
             } else if policy.isEmpty {
                 policy = try await api.worker.read { ledger in try ledger.policyFile(id) } ?? ""
             }
@@ -464,7 +481,9 @@ extension Console {
                 "programmes": Self.choices(programmes, chosen: chosen, session.language),
                 "year": year.map(String.init) ?? String(BusinessDate.today().year - 1), "policy": policy,
                 "resultHTML": html,
-            ]
+            ],
+            flash: flash,
+            status: status
         )
     }
 

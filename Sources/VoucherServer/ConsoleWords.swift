@@ -29,6 +29,13 @@ struct Words {
         language == .zh ? "已为 \(name) 设置新密码，其会话已结束" : "set the password of \(name); their sessions ended"
     }
 
+    /// A reform whose file names another programme than the one replayed.
+    func reformOfAnother(_ file: String, _ programme: String) -> String {
+        language == .zh
+            ? "调整后政策的编号为 \(file)，与所选项目 \(programme) 不同；以下按 \(programme) 的记录模拟"
+            : "the changed policy's id is \(file), not \(programme), the programme chosen; it is replayed on \(programme)'s records"
+    }
+
     /// What follows a label: a full-width colon in Chinese.
     var colon: String { language == .zh ? "：" : ": " }
     /// A note after what it qualifies: `（理由）` in Chinese, ` (reason)` in English.
@@ -59,9 +66,9 @@ struct Words {
         "toSettle": "待结算的兑付", "use": "使用", "late": "逾期申报", "settle": "结算", "paid": "全额兑付", "paidAmount": "实付",
         "reduced": "核减兑付", "rejected": "不予兑付", "amountIfReduced": "核减后金额", "amount": "金额", "report": "年度报告",
         "show": "显示", "whatIf": "政策模拟", "run": "模拟",
-        "whatIfLead": "在下方修改政策文件（如补贴比例、上限），按改后的政策重放所选年度的全部申领、使用与兑付，与实际结果并列比较。只在内存中计算，账本不做任何记录。",
-        "reformPolicy": "改后的政策文件（YAML）", "reformMissing": "请填写改后的政策文件。", "startFrom": "以此项目的现行政策为起点",
-        "load": "载入", "changedPolicy": "改后的政策", "policies": "政策文件", "effectiveFrom": "生效日",
+        "whatIfLead": "在下方修改政策文件（如补贴比例、上限），按调整后的政策重放所选年度的全部申领、使用与兑付，与实际结果并列比较。只在内存中计算，账本不做任何记录。",
+        "reformPolicy": "调整后的政策文件（YAML）", "reformMissing": "请填写调整后的政策文件。", "startFrom": "以此项目的现行政策为起点",
+        "load": "载入", "changedPolicy": "调整后的政策", "policies": "政策文件", "effectiveFrom": "生效日",
         "effectiveUntil": "截止日", "rate": "补贴比例", "note": "说明", "kind": "类型", "versions": "版本",
         "policyFile": "现行政策文件（可修改后安装为新文件）", "fileName": "文件名", "install": "安装",
         "policyLead": "安装的政策文件记入账本（哈希链中的一个事件），此后的申领与使用按其生效日适用；已记录的金额不变。",

@@ -152,6 +152,20 @@ import VoucherStorage
                 form: [("csrf", csrf), ("programme", "sh-innovation-voucher"), ("year", "2022"), ("policy", "rate: [")]
             )
             #expect(broken.status == 422, "\(broken.body.prefix(500))")
+            // The page comes back with the policy as edited, to correct it.
+            #expect(broken.body.contains(">rate: [</textarea>"), "\(broken.body)")
+            // Another programme's file is replayed on this one's records, and the page says so.
+            let yrd = try #require(try world.ledger.policyFile(try ProgrammeID("yrd-innovation-voucher")))
+            let other = try await Self.post(
+                client,
+                "/console/whatif",
+                cookies: cookie,
+                form: [("csrf", csrf), ("programme", "sh-innovation-voucher"), ("year", "2022"), ("policy", yrd)]
+            )
+            #expect(
+                other.body.contains("the changed policy&#39;s id is yrd-innovation-voucher, not sh-innovation-voucher"),
+                "\(other.status) \(other.body.prefix(1500))"
+            )
             let unknown = try await Self.post(
                 client,
                 "/console/whatif",
