@@ -201,7 +201,7 @@ extension API {
         guard let view,
             user.role != .enterprise || view.applicant == user.applicant,
             user.role != .provider || view.use.provider == user.provider
-        else { throw APIFailure.notFound("no use \"\(ref)\"") }
+        else { throw APIFailure(404, "no use \"\(ref)\"", refusal: .unknownUse(ref)) }
         return view
     }
 

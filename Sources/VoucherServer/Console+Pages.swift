@@ -95,7 +95,7 @@ extension Console {
                 "year": String(claim.year), "requested": claim.requested.formatted(),
                 // A claim no one has decided yet says so, rather than leaving the column empty.
                 "decisions": decisions.isEmpty && reversed[claim.seq] == nil
-                    ? words["awaitingReview"] : decisions.joined(separator: "; "),
+                    ? words["awaitingReview"] : decisions.joined(separator: words.language == .zh ? "；" : "; "),
                 "state": state(claim.seq),
             ]
         }
@@ -115,8 +115,10 @@ extension Console {
                 "programme": year.programme.value, "programmeName": names[year.programme.value] ?? "",
                 "year": String(year.year), "claims": year.claims.map(\.claimRef).joined(separator: ", "),
                 "granted": granted?.formatted() ?? "", "left": year.left.formatted(),
-                "validity": year.claims.map { "\($0.quota.validFrom.iso) – \($0.quota.validUntil.iso)" }
-                    .joined(separator: "\n"),
+                "validity": year.claims.map {
+                    "\($0.quota.validFrom.iso)\(words.language == .zh ? " 至 " : " – ")\($0.quota.validUntil.iso)"
+                }
+                .joined(separator: "\n"),
                 "ended": ended,
             ]
         }

@@ -111,6 +111,7 @@ struct Words {
         "code": "产品编码", "productName": "产品名称", "category": "类别", "list_price": "目录价", "status": "状态",
         "fromDate": "自", "record": "记录", "suspended": "暂停", "reinstated": "恢复", "team": "创业团队",
         "budgets": "预算", "budgetLead": "记录或修订项目年度的拨款及各出资方比例；年度报告据此列示已拨款、已承诺、已使用、已兑付与结余。",
+        "lp": "（", "rp": "）", "colon": "：",
         "decisionGranted": "核定", "decisionRejected": "不予批准", "awaitingCity": "待市级审核，审核后方可使用",
         "cityRequired": "须市级审核后方可使用", "cityOptional": "区级核定已生效，市级可复核",
         "chooseOutcome": "请点击“核定”或“不予批准”作出审核", "chooseSettlement": "请选择结算方式",
@@ -208,6 +209,7 @@ struct Words {
         "team": "start-up team", "budgets": "Budgets",
         "budgetLead":
             "Record or revise a programme year's appropriation and its funders' shares; the annual report shows it appropriated, committed, used, paid and left.",
+        "lp": " (", "rp": ")", "colon": ": ",
         "decisionGranted": "granted", "decisionRejected": "rejected",
         "awaitingCity": "awaiting the city's review; usable once it grants",
         "cityRequired": "usable once the city grants it", "cityOptional": "in force; the city may review it",

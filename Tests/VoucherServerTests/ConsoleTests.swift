@@ -497,6 +497,9 @@ import VoucherStorage
             let zh = try await Self.get(client, "/console/uses", cookies: chinese)
             #expect(zh.body.contains("区级 不予批准（材料&lt;不全&gt;）"), "\(zh.body)")
             #expect(!zh.body.contains("不予兑付"))
+            // Chinese punctuation on a Chinese page.
+            #expect(zh.body.contains("区级 核定 20,000.00；待市级审核，审核后方可使用"), "\(zh.body)")
+            #expect(zh.body.contains("（\(ServerTests.a)）</h1>"), "\(zh.body)")
         }
     }
 
