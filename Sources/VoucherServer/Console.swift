@@ -103,6 +103,11 @@ struct Console: Sendable {
                 await answer(page.method, page.path, page.roles, request, context)
             }
         }
+        // An address under /console that is no page: a page saying so, in the user's language.
+        router.get("/console/**") { request, _ in
+            let session = try? await self.session(request)
+            return self.message(404, session, "not-found")
+        }
         for (path, home) in Self.formHomes {
             router.get(RouterPath(path)) { _, context in
                 var location = home

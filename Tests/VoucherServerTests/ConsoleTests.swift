@@ -544,6 +544,9 @@ import VoucherStorage
             // A reference in Chinese, with a space, `&` or `%`, arrives as it was named.
             let named = try await Self.get(client, "/console/uses/%E4%B8%AD%20a%26b%25/recoveries", cookies: cookie)
             #expect(named.headers[.location] == "/console/recoveries?use=%E4%B8%AD%20a%26b%25", "\(named.headers)")
+            // An address that is no page: a page that says so, not an empty answer.
+            let nowhere = try await Self.get(client, "/console/no/such/page", cookies: cookie)
+            #expect(nowhere.status == 404 && nowhere.body.contains("<main>"), "\(nowhere.body)")
             // Followed, the recoveries address shows the use it named.
             let page = try await Self.get(client, "/console/recoveries?use=U-A", cookies: cookie)
             #expect(page.status == 200 && page.body.contains("U-A"), "\(page.status)")
