@@ -6,7 +6,7 @@ enum ExceptionKind {
 }
 
 /// The report's words in one language.
-struct ReportWords {
+public struct ReportWords {
     let language: Language
 
     init(_ language: Language) { self.language = language }
@@ -159,8 +159,18 @@ struct ReportWords {
     /// A category's or region's label: 检测 or testing, 江苏 or Jiangsu; a key the list does not
     /// know is shown as it is.
     func label(_ dimension: BreakdownDimension, _ key: String) -> String {
-        let labels: [String: (zh: String, en: String)] =
-            dimension == .category
+        guard let label = Self.labels(dimension)[key] else { return key }
+        return pick(label.zh, label.en)
+    }
+
+    /// The categories or regions the reports know by name, each key with its label in `language`,
+    /// by key: what a form offers to choose from.
+    public static func known(_ dimension: BreakdownDimension, _ language: Language) -> [(key: String, label: String)] {
+        labels(dimension).sorted { $0.key < $1.key }.map { ($0.key, language == .zh ? $0.value.zh : $0.value.en) }
+    }
+
+    private static func labels(_ dimension: BreakdownDimension) -> [String: (zh: String, en: String)] {
+        dimension == .category
             ? [
                 "testing": ("检测", "testing"), "analysis": ("分析", "analysis"),
                 "certification": ("认证", "certification"), "consulting": ("咨询", "consulting"),
@@ -170,7 +180,5 @@ struct ReportWords {
                 "shanghai": ("上海", "Shanghai"), "jiangsu": ("江苏", "Jiangsu"), "zhejiang": ("浙江", "Zhejiang"),
                 "anhui": ("安徽", "Anhui"),
             ]
-        guard let label = labels[key] else { return key }
-        return pick(label.zh, label.en)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import VoucherDomain
+import VoucherReports
 import VoucherStorage
 
 // MARK: - The controls' pages: money owed back, the events and their reversal, registrations, budgets
@@ -183,6 +184,10 @@ extension Console {
             },
         ]
         for (form, fields) in values { data[form] = fields }
+        // The regions and categories the policies and reports name, offered as the fields are typed
+        // (a region is its key, `jiangsu`, not 江苏).
+        data["regions"] = ReportWords.known(.region, session.language).map { ["key": $0.key, "label": $0.label] }
+        data["categories"] = ReportWords.known(.category, session.language).map { ["key": $0.key, "label": $0.label] }
         return render("registry", title: words["registry"], session: session, data: data, flash: flash, status: status)
     }
 

@@ -337,6 +337,11 @@ import VoucherStorage
                 form: [("csrf", csrfZh), ("what", "provider"), ("id", provider), ("region", "x")]
             )
             #expect(namelessZh.body.contains("名称：必填") && !namelessZh.body.contains("用户名"), "\(namelessZh.body)")
+            // The region is chosen among the keys the policies name, each shown in Chinese.
+            #expect(
+                namelessZh.body.contains(#"list="regions""#)
+                    && namelessZh.body.contains(#"<option value="jiangsu">江苏</option>"#)
+            )
             let badAmount = try await post(
                 "/console/budgets",
                 [("action", "budget"), ("programme", "sh-innovation-voucher"), ("year", "2022"), ("amount", "3x万")]
