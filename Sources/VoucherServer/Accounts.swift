@@ -48,7 +48,15 @@ public struct AccountChange: Sendable, Hashable {
 /// Why an account operation was refused.
 public struct AccountError: Error, Sendable, CustomStringConvertible, Equatable {
     public var description: String
-    init(_ description: String) { self.description = description }
+    /// The same in Chinese, for the console's Chinese pages, where it is given.
+    public var zh: String?
+    init(_ description: String, zh: String? = nil) {
+        self.description = description
+        self.zh = zh
+    }
+
+    /// The refusal in `language` (English where no Chinese is given).
+    public func text(_ language: Language) -> String { language == .zh ? zh ?? description : description }
 }
 
 /// The accounts of the service, in their own SQLite file beside the ledger: they are not money,
@@ -176,30 +184,43 @@ public struct Accounts: Sendable {
         let name = name.trimmed.precomposedStringWithCanonicalMapping
         guard !name.isEmpty, name.unicodeScalars.count <= 64, Lifecycle.invisibleCharacter(in: name) == nil else {
             throw AccountError(
-                "name \"\(name.visible)\": give 1 to 64 characters, none of them hidden or control characters"
+                "name \"\(name.visible)\": give 1 to 64 characters, none of them hidden or control characters",
+                zh: "用户名「\(name.visible)」：请用 1 至 64 个字符，不含不可见字符或控制字符"
             )
         }
         switch role {
         case .enterprise:
             guard applicant?.trimmed.isEmpty == false, provider == nil else {
-                throw AccountError("an enterprise user acts for one applicant: give --applicant ID (and no --provider)")
+                throw AccountError(
+                    "an enterprise user acts for one applicant: give --applicant ID (and no --provider)",
+                    zh: "企业用户须对应一个申请主体：请填写申请主体编号（不填服务机构）"
+                )
             }
         case .provider:
             guard provider?.trimmed.isEmpty == false, applicant == nil else {
-                throw AccountError("a provider's user acts for one provider: give --provider ID (and no --applicant)")
+                throw AccountError(
+                    "a provider's user acts for one provider: give --provider ID (and no --applicant)",
+                    zh: "服务机构用户须对应一个服务机构：请填写服务机构编号（不填申请主体）"
+                )
             }
         default:
             guard applicant == nil, provider == nil else {
-                throw AccountError("only enterprise and provider users act for an applicant or a provider")
+                throw AccountError(
+                    "only enterprise and provider users act for an applicant or a provider",
+                    zh: "只有企业用户和服务机构用户对应申请主体或服务机构"
+                )
             }
         }
         if let password, password.count < 12 {
-            throw AccountError("the password has \(password.count) characters; give at least 12")
+            throw AccountError(
+                "the password has \(password.count) characters; give at least 12",
+                zh: "密码只有 \(password.count) 个字符，至少需要 12 个"
+            )
         }
         let hash = password.map { Bcrypt.hash($0, cost: bcryptCost) }
         return try queue.write { db in
             if try String.fetchOne(db, sql: "SELECT name FROM user WHERE name = ?", arguments: [name]) != nil {
-                throw AccountError("a user named \(name) exists; choose another name")
+                throw AccountError("a user named \(name) exists; choose another name", zh: "用户 \(name) 已存在，请换用其他用户名")
             }
             let at = Self.now()
             try db.execute(
@@ -228,9 +249,14 @@ public struct Accounts: Sendable {
     public func issueToken(for name: String, by actor: String) throws -> String {
         let token = Self.randomToken("vl_")
         try queue.write { db in
-            guard let user = try Self.user(db, named: name) else { throw AccountError("no user named \(name)") }
+            guard let user = try Self.user(db, named: name) else {
+                throw AccountError("no user named \(name)", zh: "没有用户 \(name)")
+            }
             guard !user.disabled else {
-                throw AccountError("\(user.name) is disabled: enable them first (voucher user enable)")
+                throw AccountError(
+                    "\(user.name) is disabled: enable them first (voucher user enable)",
+                    zh: "用户 \(user.name) 已停用，请先启用"
+                )
             }
             let at = Self.now()
             try db.execute(
@@ -245,7 +271,9 @@ public struct Accounts: Sendable {
     /// Revokes every token of a user, and ends their console sessions.
     public func revokeTokens(of name: String, by actor: String) throws {
         try queue.write { db in
-            guard let user = try Self.user(db, named: name) else { throw AccountError("no user named \(name)") }
+            guard let user = try Self.user(db, named: name) else {
+                throw AccountError("no user named \(name)", zh: "没有用户 \(name)")
+            }
             let at = Self.now()
             try db.execute(
                 sql: "UPDATE token SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
@@ -416,11 +444,15 @@ public struct Accounts: Sendable {
     /// that some admin is always left to enable the others.
     public func disable(_ name: String, by actor: String) throws {
         try queue.write { db in
-            guard let user = try Self.user(db, named: name) else { throw AccountError("no user named \(name)") }
-            guard user.name.caseInsensitiveCompare(actor.trimmed) != .orderedSame else {
-                throw AccountError("you cannot disable yourself; another admin can")
+            guard let user = try Self.user(db, named: name) else {
+                throw AccountError("no user named \(name)", zh: "没有用户 \(name)")
             }
-            guard !user.disabled else { throw AccountError("\(user.name) is disabled already") }
+            guard user.name.caseInsensitiveCompare(actor.trimmed) != .orderedSame else {
+                throw AccountError("you cannot disable yourself; another admin can", zh: "不能停用自己的账户，请由其他管理员操作")
+            }
+            guard !user.disabled else {
+                throw AccountError("\(user.name) is disabled already", zh: "用户 \(user.name) 已处于停用状态")
+            }
             let at = Self.now()
             try db.execute(sql: "UPDATE user SET disabled_at = ? WHERE id = ?", arguments: [at, user.id])
             try db.execute(
@@ -436,8 +468,10 @@ public struct Accounts: Sendable {
     /// revoked; an admin issues a new one).
     public func enable(_ name: String, by actor: String) throws {
         try queue.write { db in
-            guard let user = try Self.user(db, named: name) else { throw AccountError("no user named \(name)") }
-            guard user.disabled else { throw AccountError("\(user.name) is not disabled") }
+            guard let user = try Self.user(db, named: name) else {
+                throw AccountError("no user named \(name)", zh: "没有用户 \(name)")
+            }
+            guard user.disabled else { throw AccountError("\(user.name) is not disabled", zh: "用户 \(user.name) 未被停用") }
             try db.execute(sql: "UPDATE user SET disabled_at = NULL WHERE id = ?", arguments: [user.id])
             try Self.record(db, at: Self.now(), by: actor, user: user.name, change: "enabled")
         }
@@ -446,11 +480,16 @@ public struct Accounts: Sendable {
     /// Sets a user's password (at least 12 characters) and ends their sessions.
     public func setPassword(of name: String, to password: String, by actor: String) throws {
         guard password.count >= 12 else {
-            throw AccountError("the password has \(password.count) characters; give at least 12")
+            throw AccountError(
+                "the password has \(password.count) characters; give at least 12",
+                zh: "密码只有 \(password.count) 个字符，至少需要 12 个"
+            )
         }
         let hash = Bcrypt.hash(password, cost: bcryptCost)
         try queue.write { db in
-            guard let user = try Self.user(db, named: name) else { throw AccountError("no user named \(name)") }
+            guard let user = try Self.user(db, named: name) else {
+                throw AccountError("no user named \(name)", zh: "没有用户 \(name)")
+            }
             try db.execute(sql: "UPDATE user SET password_hash = ? WHERE id = ?", arguments: [hash, user.id])
             try db.execute(sql: "DELETE FROM session WHERE user_id = ?", arguments: [user.id])
             try Self.record(db, at: Self.now(), by: actor, user: user.name, change: "password set, sessions ended")

@@ -77,7 +77,11 @@ extension Console {
                 throw APIFailure.invalid(words["not-found"])
             }
         } catch let error as AccountError {
-            return try await usersPage(session, flash: (error.description, "bad"), status: .unprocessableContent)
+            return try await usersPage(
+                session,
+                flash: (error.text(session.language), "bad"),
+                status: .unprocessableContent
+            )
         }
         return try await usersPage(session, flash: (done, "ok"))
     }

@@ -177,7 +177,7 @@ struct Console: Sendable {
         } catch let error as PolicyError {
             return message(422, session, text: "\(error)")
         } catch let error as AccountError {
-            return message(422, session, text: error.description)
+            return message(422, session, text: error.text(session?.language ?? .zh))
         } catch let error as any HTTPResponseError {
             return message(Int(error.status.code), session, text: error.status.reasonPhrase)
         } catch {

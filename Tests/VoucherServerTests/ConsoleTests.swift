@@ -222,6 +222,15 @@ import VoucherStorage
 
             let short = try await act([("action", "password"), ("name", "李审计"), ("password", "short")])
             #expect(short.status == 422 && short.body.contains("at least 12"), "\(short.body.prefix(600))")
+            // On a Chinese page, in Chinese.
+            let (adminZh, csrfZh) = try await Self.signIn(client, .admin, language: "zh")
+            let again = try await Self.post(
+                client,
+                "/console/users",
+                cookies: adminZh,
+                form: [("csrf", csrfZh), ("action", "add"), ("name", "李审计"), ("role", "auditor")]
+            )
+            #expect(again.status == 422 && again.body.contains("用户 李审计 已存在，请换用其他用户名"), "\(again.body)")
             let reset = try await act([("action", "password"), ("name", "李审计"), ("password", "another long one")])
             #expect(reset.status == 200)
             #expect(try await Self.get(client, "/console/verify", cookies: session).status == 303)
