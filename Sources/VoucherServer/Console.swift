@@ -161,7 +161,13 @@ struct Console: Sendable {
                 // A form refused by a rule: its page again, with why, rather than a page with only
                 // a link home.
                 guard method == "POST", let refusal = Self.refusal(error, to: session.user, in: session.language),
-                    var again = try await refusedPage(path, session, form, flash: (refusal.text, "bad"))
+                    var again = try await refusedPage(
+                        path,
+                        session,
+                        form,
+                        ref: try? API.parameter("ref", context),
+                        flash: (refusal.text, "bad")
+                    )
                 else { throw error }
                 again.status = refusal.status
                 return again
@@ -187,14 +193,16 @@ struct Console: Sendable {
     }
 
     /// The page of a form that a rule refused, showing `flash`; nil for a form whose handler shows
-    /// its own refusals (a quote, an application, a registration, a user, a recovery).
+    /// its own refusals (a quote, an application, a registration, a user).
     private func refusedPage(
         _ path: String,
         _ session: Session,
         _ form: [String: [String]],
+        ref: String?,
         flash: (String, String)
     ) async throws -> Response? {
         switch path {
+        case "/console/uses/{ref}/recoveries": try await recoveriesPage(session, use: ref, flash: flash)
         case "/console/claims/{ref}/decide": try await claimsPage(session, flash: flash)
         case "/console/redemptions": try await providerPage(session, flash: flash)
         case "/console/redemptions/{ref}/settle": try await settlementsPage(session, flash: flash)

@@ -122,10 +122,12 @@ extension Lifecycle {
             throw .redemption(
                 use: request.useRef,
                 reason: LocalizedText(
-                    zh: "应追回未收回 \(outstanding.formatted())（应追回 \(state.owed.formatted())，"
-                        + "已收回 \(state.received.formatted())）；请先记录应追回款项",
-                    en: "\(outstanding.formatted()) is owed back and not yet received (owed \(state.owed.formatted()), "
-                        + "received \(state.received.formatted())); record what is owed first with `voucher recover`"
+                    zh: "收回 \(request.amount.formatted()) 超过尚未收回的 \(outstanding.formatted())（应追回 "
+                        + "\(state.owed.formatted())，已收回 \(state.received.formatted())）；如确有更多应追回款项，请先记录",
+                    en:
+                        "cannot receive \(request.amount.formatted()): \(outstanding.formatted()) is owed back and not yet "
+                        + "received (owed \(state.owed.formatted()), received \(state.received.formatted())); if more is "
+                        + "owed, record it first with `voucher recover`"
                 )
             )
         }
