@@ -56,7 +56,9 @@ struct RecoveryTests {
             try Lifecycle.recoveryReceipt(RecoveryFact(useRef: "U-1", amount: Self.money("3.01万")), state: state)
         }
         #expect(
-            over?.description.hasPrefix("use U-1: cannot receive 30,100.00: 30,000.00 is owed back and not yet received")
+            over?.description.hasPrefix(
+                "use U-1: cannot receive 30,100.00: 30,000.00 is owed back and not yet received"
+            )
                 == true
         )
         #expect(over?.text(.zh).hasPrefix("用券 U-1：收回 30,100.00 超过尚未收回的 30,000.00") == true)
