@@ -132,7 +132,9 @@ extension Console {
                 "quotas": quotaRows, "hasQuotas": !quotaRows.isEmpty,
                 "programmes": Self.choices(
                     programmes,
-                    chosen: programmes.first { $0.id.value == sent["programme"] },
+                    // What was sent, else a voucher: what an enterprise claims most.
+                    chosen: programmes.first { $0.id.value == sent["programme"] }
+                        ?? programmes.first { $0.kind == .voucher },
                     session.language
                 ),
                 "thisYear": sent["year"] ?? String(today.year), "sent": sent,
@@ -195,7 +197,7 @@ extension Console {
     /// again as it was sent, with why.
     func quoted(_ session: Session, _ form: [String: [String]]) async throws -> Response {
         let words = Words(session.language)
-        let values = Self.sent(["programme", "provider", "product", "service_amount", "date"], in: form)
+        var values = Self.sent(["programme", "provider", "product", "service_amount", "date"], in: form)
         do {
             let purchase = UseRequest(
                 ref: "quote",
@@ -206,6 +208,8 @@ extension Console {
                 serviceAmount: try Self.money("service_amount", in: form, words)
             )
             let on = try Self.date(in: form, words)
+            // No date given: the quote is today's, and says so.
+            values["date"] = on.iso
             let decision = try await api.worker.read { ledger in try ledger.quote(purchase, on: on, under: nil) }
             return try await quotePage(
                 session,

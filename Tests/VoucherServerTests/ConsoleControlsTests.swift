@@ -522,6 +522,24 @@ import VoucherStorage
             #expect(refused.status == 422 && refused.body.contains(#"class="flash bad""#), "\(refused.body)")
             #expect(refused.body.contains("NOPE") && refused.body.contains(#"value="2万""#))
             #expect(refused.body.contains(#"<option value="yrd-innovation-voucher" selected>"#))
+            // Without a date the quote is today's, and the line of what was asked says which day.
+            let undated = try await ConsoleTests.post(
+                client,
+                "/console/quote",
+                cookies: enterprise,
+                form: [
+                    ("csrf", csrf), ("programme", "yrd-innovation-voucher"), ("provider", ServerTests.lab),
+                    ("product", "P1"), ("service_amount", "2万"),
+                ]
+            )
+            #expect(undated.body.contains("P1 · 2万 · \(BusinessDate.today().iso)"), "\(undated.body)")
+            // The form to apply offers a voucher first, not whichever programme sorts first.
+            let home = try await ConsoleTests.get(client, "/console/uses", cookies: enterprise)
+            let select = try #require(
+                home.body.range(of: #"<select id="c-programme""#).map { home.body[$0.lowerBound...] }
+            )
+            let chosen = try #require(select.range(of: " selected>").map { select[..<$0.lowerBound] })
+            #expect(chosen.hasSuffix("innovation-voucher\""), "\(chosen.suffix(80))")
         }
     }
 
