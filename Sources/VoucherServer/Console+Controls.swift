@@ -129,11 +129,22 @@ extension Console {
         guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] else {
             return ""
         }
+        var subject = ""
         for key in ["ref", "claim", "use", "filing", "id", "code", "provider", "programme", "reverses"] {
-            if let text = object[key] as? String { return text }
-            if let number = object[key] as? NSNumber { return number.stringValue }
+            if let text = object[key] as? String {
+                subject = text
+                break
+            }
+            if let number = object[key] as? NSNumber {
+                subject = number.stringValue
+                break
+            }
         }
-        return ""
+        // Why it was recorded, where the record says (a reversal, a rejection, a suspension, a reduction).
+        if let reason = object["reason"] as? String, !reason.isEmpty {
+            subject += subject.isEmpty ? reason : " · " + reason
+        }
+        return subject
     }
 
     /// The amount a recorded request states (in fen, as every payload keeps amounts), for events

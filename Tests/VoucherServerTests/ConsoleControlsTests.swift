@@ -598,7 +598,9 @@ import VoucherStorage
     @Test func anEventsSubjectAndAmountAreReadFromItsRequest() {
         #expect(Console.subject(of: #"{"applicant":"9131","ref":"C-1"}"#) == "C-1")
         #expect(Console.subject(of: #"{"claim":"C-1","granted":100}"#) == "C-1")
-        #expect(Console.subject(of: #"{"kind":"use","reason":"x","reverses":7}"#) == "7")
+        // With the reason the record gives (a reversal's, a rejection's).
+        #expect(Console.subject(of: #"{"kind":"use","reason":"录入错误","reverses":7}"#) == "7 · 录入错误")
+        #expect(Console.subject(of: #"{"claim":"C-1","outcome":"rejected","reason":"材料不全"}"#) == "C-1 · 材料不全")
         #expect(Console.subject(of: "not json") == "")
         #expect(Console.amount(in: #"{"amount":200000,"use":"U-1"}"#) == Money(fen: 200_000))
         #expect(Console.amount(in: #"{"claim":"C-1"}"#) == nil)
