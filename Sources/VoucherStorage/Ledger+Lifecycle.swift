@@ -17,6 +17,7 @@ extension Ledger {
             let registered = try applicant(db, request.applicantID)
             try refuseTakenRef(db, table: "claim", kind: "claim", ref: fact.ref)
             try Lifecycle.checkClaimYear(fact.year, on: context.businessDate, programme: entry.programme)
+            try Lifecycle.checkRequested(fact.requested)
             let open: String? =
                 entry.programme.kind == .voucher
                 ? try openVoucherClaim(db, applicant: fact.applicantID, programme: fact.programme, year: fact.year)

@@ -112,6 +112,14 @@ struct LifecycleTests {
         try Lifecycle.checkRecording(actor: "a", key: "k", on: Self.date("2199-12-31"))
     }
 
+    /// A claim asks for more than nothing.
+    @Test func aClaimOfNothingIsRefused() throws {
+        let zero = #expect(throws: LedgerError.self) { try Lifecycle.checkRequested(.zero) }
+        #expect(zero?.description == "requested \"0.00\": is zero; a claim asks for an amount above zero")
+        #expect(zero?.text(.zh) == "申请金额「0.00」：为零；申领金额须大于零")
+        #expect(throws: Never.self) { try Lifecycle.checkRequested(Money(fen: 1)) }
+    }
+
     /// The latest of the records a new one rests on is named; the same day is in order.
     @Test func aRecordDatedBeforeTheLatestItRestsOnIsRefused() throws {
         let earlier = [

@@ -25,6 +25,20 @@ struct DateOrderTests {
         #expect(try fixture.ledger.chainHead() == head)
     }
 
+    /// A claim of nothing is refused when it is recorded, and records nothing.
+    @Test func aClaimOfNothingIsRefusedWhenRecorded() throws {
+        let fixture = try LedgerFixture()
+        let head = try fixture.ledger.chainHead()
+        let refusal = #expect(throws: LedgerError.self) {
+            try fixture.ledger.claim(
+                ClaimRequest(ref: "C-0", applicantID: fixture.alpha, programme: shanghai, year: 2022, requested: .zero),
+                context: fixture.next("2022-03-01")
+            )
+        }
+        #expect(refusal?.description.contains("is zero") == true, "\(String(describing: refusal))")
+        #expect(try fixture.ledger.chainHead() == head)
+    }
+
     @Test func aDecisionIsDatedOnOrAfterItsClaimAndTheDecisionBeforeIt() throws {
         let fixture = try LedgerFixture()
         try fixture.ledger.claim(

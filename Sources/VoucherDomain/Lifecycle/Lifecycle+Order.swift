@@ -62,6 +62,20 @@ extension Lifecycle {
         throw .datedBefore(record: record, date: date, earlier: latest.name, earlierDate: latest.date)
     }
 
+    /// A claim asks for an amount above zero: a claim of nothing would hold the applicant's one
+    /// open voucher claim of the year and decide nothing. Asked when a claim is recorded (ledgers
+    /// written before this rule may hold one; replays do not ask).
+    public static func checkRequested(_ requested: Money) throws(LedgerError) {
+        guard requested > .zero else {
+            throw .invalid(
+                field: "requested",
+                value: requested.formatted(),
+                reason: "is zero; a claim asks for an amount above zero",
+                zh: "为零；申领金额须大于零"
+            )
+        }
+    }
+
     /// A claim is for a year in which a version of the programme's policy is in force, and not
     /// for a year more than one ahead of its date; a voucher claim, which is spent within its
     /// year, for the year of its date, the year before or the year after. A mistyped year (2202,
