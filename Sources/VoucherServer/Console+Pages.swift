@@ -401,14 +401,23 @@ extension Console {
     func reportPage(_ session: Session, _ request: Request) async throws -> Response {
         let words = Words(session.language)
         let programmes = try await api.worker.read { ledger in try ledger.programmes() }
-        let chosen = Self.programme(request.uri.queryParameters.get("programme"), among: programmes) ?? programmes.first
+        // Unasked: a voucher, and its latest year with claims (not an empty page of last year).
+        let asked = request.uri.queryParameters.get("programme")
+        let chosen =
+            asked.map { Self.programme($0, among: programmes) }
+            ?? programmes.first { $0.kind == .voucher } ?? programmes.first
         let yearText = request.uri.queryParameters.get("year") ?? ""
-        let year = Int(yearText).flatMap { (1900...9999).contains($0) ? $0 : nil } ?? BusinessDate.today().year - 1
+        var year = Int(yearText).flatMap { (1900...9999).contains($0) ? $0 : nil } ?? BusinessDate.today().year - 1
+        if yearText.isEmpty, let id = chosen?.id,
+            let latest = try await api.worker.read({ ledger in try ledger.claimYears(id) }).max()
+        {
+            year = latest
+        }
         var html = ""
         if let chosen {
-            let id = chosen.id
+            let (id, shown) = (chosen.id, year)
             let report = try await api.worker.read { ledger in
-                try buildReport(ledger, programme: id, period: .year(year))
+                try buildReport(ledger, programme: id, period: .year(shown))
             }
             html = report.htmlBody(session.language)
         }

@@ -438,6 +438,20 @@ import VoucherStorage
         #expect(API.message(exists, to: nil, in: .zh).contains("请先审核或冲销该申领"))
     }
 
+    /// Opened without a programme or year, the report shows a voucher's latest year with claims.
+    @Test func theReportOpensOnAVouchersLatestYear() async throws {
+        let world = try World()
+        let voucher = try #require(try world.ledger.programmes().first { $0.kind == .voucher })
+        let latest = try #require(try world.ledger.claimYears(voucher.id).max())
+        try await world.app.test(.router) { client in
+            let (auditor, _) = try await Self.signIn(client, .auditor)
+            let page = try await Self.get(client, "/console/report", cookies: auditor)
+            #expect(page.status == 200)
+            #expect(page.body.contains(#"<option value="\#(voucher.id.value)" selected>"#), "\(page.body.prefix(1500))")
+            #expect(page.body.contains(#"name="year" value="\#(latest)""#))
+        }
+    }
+
     /// Times kept in UTC read as Beijing's clock shows them.
     @Test func aTimeInUTCIsShownInBeijingTime() {
         #expect(Console.beijingTime("2026-12-01T18:45:08Z") == "2026-12-02 02:45:08")
