@@ -235,8 +235,9 @@ public struct API: Sendable {
         // An enterprise does not decide its claims: it waits for the decision.
         case .claimExists(_, let programme, let year, let ref) where user.role == .enterprise:
             return zh
-                ? "您在 \(year) 年度的 \(programme) 已有申领 \(ref)，请等待审核结果"
-                : "you already have claim \(ref) for \(programme) in \(year); wait for its decision"
+                ? "您在 \(year) 年度的 \(programme) 已有有效申领 \(ref)（待审核或已核定）；同一项目每年只能有一笔"
+                : "you already have claim \(ref) for \(programme) in \(year) (awaiting review or granted); "
+                    + "a programme takes one claim a year"
         default:
             return error.text(language)
         }

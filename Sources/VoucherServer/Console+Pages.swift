@@ -74,6 +74,10 @@ extension Console {
         let reversed = dossier.reversedBy
         func state(_ seq: Int64) -> String { reversed[seq].map { words.reversed($0) } ?? "" }
         let today = BusinessDate.today()
+        let dates = Dictionary(
+            dossier.events.map { ($0.seq, $0.businessDate) },
+            uniquingKeysWith: { first, _ in first }
+        )
         let claims: [[String: Any]] = dossier.claims.map { claim in
             let live = dossier.decisions.filter { $0.claimRef == claim.ref && reversed[$0.seq] == nil }
             // A grant: its amount; a rejection: why.
@@ -83,10 +87,12 @@ extension Console {
                         + (decision.reason.map { words.inParentheses($0) } ?? "")
                     : "\(words[decision.level]) \(words["decisionGranted"]) \(decision.granted.formatted())"
             }
-            // The district's grant of a programme whose rules await the city: not usable yet.
+            // The district's grant of a programme whose rules, on the day of the grant (as the rule
+            // that holds its use asks), await the city: not usable yet.
             if let last = live.last, last.level == "district", last.outcome != "rejected",
                 let programme = programmes.first(where: { $0.id.value == claim.programme }),
-                Lifecycle.awaitedReview(of: programme, on: today, decided: .district) != nil
+                let granted = dates[last.seq].flatMap({ try? BusinessDate.parse($0) }),
+                Lifecycle.awaitedReview(of: programme, on: granted, decided: .district) != nil
             {
                 decisions.append(words["awaitingCity"])
             }
@@ -312,7 +318,7 @@ extension Console {
         let today = BusinessDate.today()
         // Each claim with the engine's explanation of what may be granted on it.
         let (claims, advice, programmes) = try await api.worker.read { ledger in
-            let claims = try ledger.pendingClaims(level: level, on: today)
+            let claims = try ledger.pendingClaims(level: level)
             return (
                 claims, try ledger.grantAdvice(claims: claims.map(\.ref), level: level, on: today),
                 try ledger.programmes()
@@ -404,7 +410,7 @@ extension Console {
         // Unasked: a voucher, and its latest year with claims (not an empty page of last year).
         let asked = request.uri.queryParameters.get("programme")
         let chosen =
-            asked.map { Self.programme($0, among: programmes) }
+            asked.flatMap { Self.programme($0, among: programmes) }
             ?? programmes.first { $0.kind == .voucher } ?? programmes.first
         let yearText = request.uri.queryParameters.get("year") ?? ""
         var year = Int(yearText).flatMap { (1900...9999).contains($0) ? $0 : nil } ?? BusinessDate.today().year - 1

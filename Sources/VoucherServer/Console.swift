@@ -423,6 +423,7 @@ struct Console: Sendable {
             case "rejected": outcome = .rejected(reason: field("reason") ?? "")
             // An amount after reduction with "paid in full" is a mistake one way or the other.
             case "paid" where field("amount") != nil: throw APIFailure.invalid(words["amountWithPaid"])
+            case "paid" where field("reason") != nil: throw APIFailure.invalid(words["reasonWithPaid"])
             case "paid": outcome = .paid
             default: throw APIFailure.invalid(words["chooseSettlement"])
             }

@@ -65,20 +65,15 @@ public struct ProviderUse: Sendable, Hashable {
 extension Ledger {
     /// Live claims of every programme (vouchers, matching and grants) with no live decision
     /// (`level` district), or whose latest live decision is the district's grant (`level` city):
-    /// those whose programme's policy in force on `date` awaits the city's review
-    /// (``Lifecycle/awaitedReview(of:on:decided:)``) first; each part oldest first, at most `limit`.
-    public func pendingClaims(level: ReviewLevel, on date: BusinessDate, limit: Int = 200) throws -> [PendingClaim] {
+    /// of these, those whose programme's policy in force on the day of that grant awaits the city's
+    /// review (``Lifecycle/awaitedReview(of:on:decided:)``, as the rule that holds the grant's use
+    /// asks) first; oldest first within each, of the oldest `limit`.
+    public func pendingClaims(level: ReviewLevel, limit: Int = 200) throws -> [PendingClaim] {
         try read { db in
             let latest = """
                 (SELECT d.event_seq FROM decision d WHERE d.claim_seq = c.event_seq AND \(Self.live("d"))
                  ORDER BY d.event_seq DESC LIMIT 1)
                 """
-            // The programmes whose rules await the city after the district.
-            let awaitingCity = try db.fetchAll(String.self, sql: "SELECT id FROM programme").filter { id in
-                let programme = try programme(db, try ProgrammeID(id)).programme
-                return Lifecycle.awaitedReview(of: programme, on: date, decided: .district)?.level == .city
-            }
-            let cityProgrammes = Array(repeating: "?", count: awaitingCity.count).joined(separator: ",")
             let condition =
                 level == .district
                 ? "\(latest) IS NULL"
@@ -89,14 +84,22 @@ extension Ledger {
                     SELECT c.ref, c.applicant_id, c.programme_id, c.year, c.requested, e.business_date,
                         (SELECT a.name FROM applicant a WHERE a.id = c.applicant_id ORDER BY a.event_seq DESC LIMIT 1),
                         (SELECT d.granted FROM decision d WHERE d.event_seq = \(latest)),
-                        c.programme_id IN (\(cityProgrammes)) AS city_required
+                        (SELECT g.business_date FROM event g WHERE g.seq = \(latest))
                     FROM claim c JOIN event e ON e.seq = c.event_seq
                     WHERE \(Self.live("c")) AND \(condition)
-                    ORDER BY city_required DESC, c.event_seq LIMIT ?
+                    ORDER BY c.event_seq LIMIT ?
                     """,
-                arguments: StatementArguments(awaitingCity) + [limit]
+                arguments: [limit]
             ).map { row in
-                PendingClaim(
+                // Whether the city is awaited: the rules of the day the district granted it.
+                let grantedOn = (row[8] as String?).flatMap { try? BusinessDate.parse($0) }
+                let programme = try programme(db, try ProgrammeID(row[2] as String)).programme
+                let cityRequired =
+                    level == .city
+                    && grantedOn.map {
+                        Lifecycle.awaitedReview(of: programme, on: $0, decided: .district)?.level == .city
+                    } == true
+                return PendingClaim(
                     ref: row[0],
                     applicant: row[1],
                     applicantName: row[6] ?? "",
@@ -105,9 +108,14 @@ extension Ledger {
                     requested: Money(fen: row[4]),
                     claimedOn: row[5],
                     districtGrant: level == .city ? (row[7] as Int64?).map(Money.init(fen:)) : nil,
-                    cityRequired: row[8]
+                    cityRequired: cityRequired
                 )
             }
+            // Those the city must decide first; the sort keeps each part's order.
+            .enumerated().sorted {
+                ($0.element.cityRequired ? 0 : 1, $0.offset) < ($1.element.cityRequired ? 0 : 1, $1.offset)
+            }
+            .map(\.element)
         }
     }
 

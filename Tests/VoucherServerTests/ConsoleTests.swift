@@ -434,7 +434,7 @@ import VoucherStorage
         // An enterprise is told to wait for its claim's decision, not to decide it.
         let exists = LedgerError.claimExists(applicant: "a", programme: "p", year: 2023, ref: "C-1")
         let enterprise = User(id: 1, name: "e", role: .enterprise, applicant: "a")
-        #expect(API.message(exists, to: enterprise, in: .zh) == "您在 2023 年度的 p 已有申领 C-1，请等待审核结果")
+        #expect(API.message(exists, to: enterprise, in: .zh) == "您在 2023 年度的 p 已有有效申领 C-1（待审核或已核定）；同一项目每年只能有一笔")
         #expect(API.message(exists, to: nil, in: .zh).contains("请先审核或冲销该申领"))
     }
 
@@ -449,6 +449,8 @@ import VoucherStorage
             #expect(page.status == 200)
             #expect(page.body.contains(#"<option value="\#(voucher.id.value)" selected>"#), "\(page.body.prefix(1500))")
             #expect(page.body.contains(#"name="year" value="\#(latest)""#))
+            let unknown = try await Self.get(client, "/console/report?programme=no-such", cookies: auditor)
+            #expect(unknown.body.contains(#"<option value="\#(voucher.id.value)" selected>"#))
         }
     }
 
@@ -521,7 +523,7 @@ import VoucherStorage
             #expect(zh.body.contains("区级 不予批准（材料&lt;不全&gt;）"), "\(zh.body)")
             #expect(!zh.body.contains("不予兑付"))
             // Chinese punctuation on a Chinese page.
-            #expect(zh.body.contains("区级 核定 20,000.00；待市级审核，审核后方可使用"), "\(zh.body)")
+            #expect(zh.body.contains("区级 核定 20,000.00；待市级审核，市级核定后方可使用"), "\(zh.body)")
             #expect(zh.body.contains("（\(ServerTests.a)）</h1>"), "\(zh.body)")
         }
     }
@@ -730,6 +732,16 @@ import VoucherStorage
                 ]
             )
             #expect(ambiguous.status == 422 && ambiguous.body.contains("choose Reduced"), "\(ambiguous.body)")
+            let withReason = try await Self.post(
+                client,
+                "/console/redemptions/R-9/settle",
+                cookies: finance,
+                form: [
+                    ("csrf", financeCSRF), ("use", "U-A"), ("outcome", "paid"), ("reason", "发票金额不符"),
+                    ("date", "2022-06-10"),
+                ]
+            )
+            #expect(withReason.status == 422 && withReason.body.contains("A reason is given"), "\(withReason.body)")
             #expect(try world.ledger.chainHead() == headBefore)
             let paid = try await Self.post(
                 client,

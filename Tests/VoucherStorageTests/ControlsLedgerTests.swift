@@ -370,6 +370,8 @@ struct CityQueueTests {
                     rate: 50%
                     review:
                       required_levels: {value: [district, city], source: assumed, clause: 区级初审、市级复核}
+                  - effective_from: 2023-01-01
+                    rate: 50%
                 """,
             file: "reviewed.yaml",
             context: fixture.next("2022-01-01")
@@ -381,9 +383,11 @@ struct CityQueueTests {
             programme: try ProgrammeID("reviewed-voucher"),
             amount: "10万"
         )
-        let city = try fixture.ledger.pendingClaims(level: .city, on: try BusinessDate.parse("2022-06-01"))
+        // Granted in 2022, when the city's review was required: still awaited, though the version
+        // in force today no longer asks for it (the rule that holds the use asks the grant's day).
+        let city = try fixture.ledger.pendingClaims(level: .city)
         #expect(city.map(\.ref) == ["C-2", "C-1"])
         #expect(city.map(\.cityRequired) == [true, false])
-        #expect(try fixture.ledger.pendingClaims(level: .district, on: try BusinessDate.parse("2022-06-01")).isEmpty)
+        #expect(try fixture.ledger.pendingClaims(level: .district).isEmpty)
     }
 }
