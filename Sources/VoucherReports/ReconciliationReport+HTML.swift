@@ -35,8 +35,10 @@ extension ReconciliationReport {
     }
 
     /// The report's part of a page.
-    public func htmlBody(_ language: Language) -> String {
-        let words = ReportWords(language)
+    /// `commandHints`: whether a list cut short names the command that lists it whole (not in the
+    /// console, which has no command line).
+    public func htmlBody(_ language: Language, commandHints: Bool = true) -> String {
+        let words = ReportWords(language, commandHints: commandHints)
         let escape = Self.escape
         let title = "\(name.text(language)) · \(words.period(figures.period)) \(words.title)"
         var body: [String] = []
@@ -92,7 +94,10 @@ extension ReconciliationReport {
             }
             body.append("</tbody></table>")
             let more = keysNotListed(dimension)
-            if more > 0 { body.append("<p>\(escape(words.notListed(dimension, listed: rows.count, more: more)))</p>") }
+            if more > 0 {
+                let line = words.notListed(dimension, listed: rows.count, more: more)
+                body.append("<p>\(escape(line))</p>")
+            }
         }
         body.append("<h2>\(words.exceptions)</h2><ul>")
         body += exceptionLines(words).map { "<li>\(escape($0))</li>" }

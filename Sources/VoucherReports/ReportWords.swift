@@ -8,8 +8,13 @@ enum ExceptionKind {
 /// The report's words in one language.
 public struct ReportWords {
     let language: Language
+    /// Whether a list cut short names the command that lists it whole (not in the console).
+    var commandHints = true
 
-    init(_ language: Language) { self.language = language }
+    init(_ language: Language, commandHints: Bool = true) {
+        self.language = language
+        self.commandHints = commandHints
+    }
 
     private func pick(_ zh: String, _ en: String) -> String { language == .zh ? zh : en }
 
@@ -69,9 +74,16 @@ public struct ReportWords {
         }
     }
     var usesColumn: String { pick("次数", "uses") }
-    /// The line under a breakdown that lists only its largest keys.
+    /// The line under a breakdown that lists only its largest keys, with the command that lists
+    /// every one (``commandHints``).
     func notListed(_ dimension: BreakdownDimension, listed: Int, more: Int) -> String {
-        pick(
+        if !commandHints {
+            return pick(
+                "以上为用券金额最大的 \(listed) 个\(key(dimension))，另有 \(more) 个未列出",
+                "The \(listed) largest by amount used; \(more) more are not listed"
+            )
+        }
+        return pick(
             "以上为用券金额最大的 \(listed) 个\(key(dimension))，另有 \(more) 个未列出；全部见 voucher report --by \(dimension.rawValue)",
             "The \(listed) largest by amount used; \(more) more are not listed: voucher report --by \(dimension.rawValue) lists every one"
         )
@@ -89,40 +101,43 @@ public struct ReportWords {
     func notListed(_ kind: ExceptionKind, listed: Int, of count: Int) -> [String] {
         guard count > listed else { return [] }
         let more = count - listed
+        let (zhHint, enHint) =
+            commandHints
+            ? ("；全部见 voucher report --by exception", ": voucher report --by exception lists every one") : ("", "")
         return switch kind {
         case .reversals:
             [
                 pick(
-                    "以上为金额最大的 \(listed) 笔冲销，共 \(count) 笔，另有 \(more) 笔未列出；全部见 voucher report --by exception",
-                    "The \(listed) largest of \(count) reversals; \(more) more are not listed: voucher report --by exception lists every one"
+                    "以上为金额最大的 \(listed) 笔冲销，共 \(count) 笔，另有 \(more) 笔未列出\(zhHint)",
+                    "The \(listed) largest of \(count) reversals; \(more) more are not listed\(enHint)"
                 )
             ]
         case .overrides:
             [
                 pick(
-                    "以上为 \(listed) 个人工核准，共 \(count) 个，另有 \(more) 个未列出；全部见 voucher report --by exception",
-                    "\(listed) of \(count) overrides; \(more) more are not listed: voucher report --by exception lists every one"
+                    "以上为 \(listed) 个人工核准，共 \(count) 个，另有 \(more) 个未列出\(zhHint)",
+                    "\(listed) of \(count) overrides; \(more) more are not listed\(enHint)"
                 )
             ]
         case .openRecoveries:
             [
                 pick(
-                    "以上为待追回最多的 \(listed) 笔，共 \(count) 笔，另有 \(more) 笔未列出；全部见 voucher report --by exception",
-                    "The \(listed) largest of \(count) open recoveries; \(more) more are not listed: voucher report --by exception lists every one"
+                    "以上为待追回最多的 \(listed) 笔，共 \(count) 笔，另有 \(more) 笔未列出\(zhHint)",
+                    "The \(listed) largest of \(count) open recoveries; \(more) more are not listed\(enHint)"
                 )
             ]
         case .suspendedFilings:
             [
                 pick(
-                    "以上为最早的 \(listed) 笔，共 \(count) 笔，另有 \(more) 笔未列出；全部见 voucher report --by exception",
-                    "The first \(listed) of \(count) filings by suspended providers; \(more) more are not listed: voucher report --by exception lists every one"
+                    "以上为最早的 \(listed) 笔，共 \(count) 笔，另有 \(more) 笔未列出\(zhHint)",
+                    "The first \(listed) of \(count) filings by suspended providers; \(more) more are not listed\(enHint)"
                 )
             ]
         case .lateRedemptions:
             [
                 pick(
-                    "以上为逾期最久的 \(listed) 笔，共 \(count) 笔，另有 \(more) 笔未列出；全部见 voucher report --by exception",
-                    "The \(listed) most overdue of \(count) late filings; \(more) more are not listed: voucher report --by exception lists every one"
+                    "以上为逾期最久的 \(listed) 笔，共 \(count) 笔，另有 \(more) 笔未列出\(zhHint)",
+                    "The \(listed) most overdue of \(count) late filings; \(more) more are not listed\(enHint)"
                 )
             ]
         }

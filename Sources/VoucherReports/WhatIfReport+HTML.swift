@@ -12,7 +12,9 @@ extension WhatIfReport {
     /// The page's content without its document: the heading, the figures side by side, the chart
     /// and each reform's tallies, caps, applicants and changed events. The console shows it in
     /// its own page.
-    public func htmlBody(_ language: Language) -> String {
+    /// `commandHints`: whether a list cut short names the option that lists it whole (not in the
+    /// console, which has no command line).
+    public func htmlBody(_ language: Language, commandHints: Bool = true) -> String {
         let w = words(language)
         let escape = Self.escapeHTML
         let title = "\(name.text(language)) · \(year) · \(w.title)"
@@ -52,7 +54,9 @@ extension WhatIfReport {
                 )
             )
             if applicants.count > Self.listed {
-                body.append("<p>\(escape(w.notListed(Self.listed, applicants.count, "--by applicant")))</p>")
+                body.append(
+                    "<p>\(escape(w.notListed(Self.listed, applicants.count, commandHints ? "--by applicant" : nil)))</p>"
+                )
             }
             body.append("<h3>\(escape(w.changed))</h3><ul>")
             let changes = reform.outcome.changes

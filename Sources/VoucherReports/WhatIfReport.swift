@@ -211,8 +211,12 @@ public struct WhatIfReport: Sendable {
         var binding: String { pick("约束条款（次数）", "terms that bound uses (count)") }
         var changed: String { pick("结果改变的事件", "events whose outcome changes") }
         var noChange: String { pick("无", "none") }
-        func notListed(_ listed: Int, _ count: Int, _ what: String) -> String {
-            pick("列出 \(count) 项中的 \(listed) 项；其余见 \(what)", "\(listed) of \(count) listed; \(what) lists every one")
+        func notListed(_ listed: Int, _ count: Int, _ what: String?) -> String {
+            guard let what else { return pick("列出 \(count) 项中的 \(listed) 项", "\(listed) of \(count) listed") }
+            return pick(
+                "列出 \(count) 项中的 \(listed) 项；其余见 \(what)",
+                "\(listed) of \(count) listed; \(what) lists every one"
+            )
         }
         func usesOtherAmount(_ count: Int) -> String {
             pick("用券金额改变的次数：\(count)", "uses whose amount changes: \(count)")

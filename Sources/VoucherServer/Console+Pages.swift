@@ -425,7 +425,7 @@ extension Console {
             let report = try await api.worker.read { ledger in
                 try buildReport(ledger, programme: id, period: .year(shown))
             }
-            html = report.htmlBody(session.language)
+            html = report.htmlBody(session.language, commandHints: false)
         }
         return render(
             "report",
@@ -483,7 +483,7 @@ extension Console {
                             (try? PolicyFile.programme(yaml: reform, file: name))?.id ?? id
                         )
                     }
-                    html = report.htmlBody(session.language)
+                    html = report.htmlBody(session.language, commandHints: false)
                     // A file of another programme (its id may differ): replayed on this one's records.
                     if reformedID != id { flash = (words.reformOfAnother(reformedID.value, id.value), "bad") }
                 } catch {

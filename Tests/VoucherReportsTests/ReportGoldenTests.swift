@@ -146,6 +146,17 @@ struct ReportGoldenTests {
         )
     }
 
+    /// On a page of the console, a list cut short says so without naming a command line.
+    @Test(arguments: [Language.zh, .en])
+    func theConsolesReportNamesNoCommand(language: Language) throws {
+        let report = try Self.shanghai2022()
+        #expect(report.htmlBody(language).contains("voucher report --by"))
+        let console = report.htmlBody(language, commandHints: false)
+        #expect(!console.contains("voucher report"), "\(console)")
+        #expect(console.contains(language == .zh ? "另有 4 个未列出" : "4 more are not listed"))
+        #expect(console.contains(language == .zh ? "另有 2 笔未列出" : "2 more are not listed"))
+    }
+
     @Test(arguments: [Language.zh, .en])
     func aBreakdownAsCSVMatchesItsGoldenFile(language: Language) throws {
         let report = try Self.shanghai2022()
