@@ -163,7 +163,7 @@ extension Console {
         guard let date = parser.date(from: iso) else { return iso }
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
+        formatter.timeZone = BusinessDate.beijing
         formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
         return formatter.string(from: date)
     }

@@ -12,5 +12,5 @@ extension BusinessDate {
     }
 
     /// UTC+8: a fixed offset, so that no time-zone database is needed.
-    static let beijing = TimeZone(secondsFromGMT: 8 * 3600) ?? .current
+    public static let beijing = TimeZone(secondsFromGMT: 8 * 3600) ?? .current
 }

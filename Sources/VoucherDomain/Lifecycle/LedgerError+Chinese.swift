@@ -1,6 +1,18 @@
 // MARK: - A refusal in the reader's language
 
 extension LedgerError {
+    /// What the engine found ineligible (`record`: `use U-1`, `claim C-1`), in its words in both
+    /// languages, and which rule.
+    static func notEligible(_ record: LocalizedText, _ decision: SubsidyDecision, _ why: Ineligibility) -> LedgerError {
+        .notEligible(
+            reason: LocalizedText(
+                zh: record.zh + "：" + decision.summary(.zh),
+                en: record.en + ": " + decision.summary(.en)
+            ),
+            why: why
+        )
+    }
+
     /// The refusal in `language`: ``description`` in English; in Chinese, the same facts and the
     /// same advice, for the console's Chinese pages. A field's own check (`invalid`), a policy
     /// file's and an amount's keep their English reason inside a Chinese frame.

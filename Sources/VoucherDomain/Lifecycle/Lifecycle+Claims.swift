@@ -390,13 +390,7 @@ extension Lifecycle {
             if let version { try checkEligibility(of: state.applicant, for: programme, under: version) }
             let decision = try engineLimit(state: state, on: date)
             if let why = decision.ineligibility {
-                throw .notEligible(
-                    reason: LocalizedText(
-                        zh: "申领 \(claim.ref)：" + decision.summary(.zh),
-                        en: "claim \(claim.ref): " + decision.summary(.en)
-                    ),
-                    why: why
-                )
+                throw .notEligible(LocalizedText(zh: "申领 \(claim.ref)", en: "claim \(claim.ref)"), decision, why)
             }
             let limit = min(decision.amount, claim.requested)
             if granted <= limit { try checkBudget(state.budget, claim: claim.ref, granted: granted) }

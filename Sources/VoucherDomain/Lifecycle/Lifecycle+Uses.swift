@@ -301,13 +301,7 @@ extension Lifecycle {
     ) {
         let decision = try quote(request, state: state, on: date)
         if let why = decision.ineligibility {
-            throw .notEligible(
-                reason: LocalizedText(
-                    zh: "用券 \(request.ref)：" + decision.summary(.zh),
-                    en: "use \(request.ref): " + decision.summary(.en)
-                ),
-                why: why
-            )
+            throw .notEligible(LocalizedText(zh: "用券 \(request.ref)", en: "use \(request.ref)"), decision, why)
         }
         let version = state.programme.version(on: date)
         guard decision.amount > .zero, let granted = state.quota, let version, let rate = version.rate else {
