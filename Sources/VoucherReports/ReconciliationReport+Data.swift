@@ -22,8 +22,8 @@ extension ReconciliationReport {
         for row in figureRows(language) {
             lines.append(field(row.label) + "," + (row.count.map(String.init) ?? row.money?.decimalString() ?? ""))
         }
-        for check in figures.identities {
-            lines.append(field(words.identity(check.identity)) + "," + check.difference.decimalString())
+        for check in shownIdentities {
+            lines.append(field(words.identity(check.identity, kind: figures.kind)) + "," + check.difference.decimalString())
         }
         for row in budgetRows(language) {
             lines.append(

@@ -70,7 +70,7 @@ extension ReconciliationReport {
             }
             body.append("</tbody></table>")
         }
-        body.append("<h2>\(words.measuresChart)</h2>")
+        body.append("<h2>\(words.measuresChart(figures.kind))</h2>")
         body.append(measuresChart(words: words))
         if let months = breakdowns[.month], !months.isEmpty {
             body.append("<h2>\(words.chart)</h2>")
@@ -132,16 +132,19 @@ extension ReconciliationReport {
     /// The year's money from claimed to what became of it, one bar each (``Charts/measures``).
     private func measuresChart(words: ReportWords) -> String {
         let f = figures
-        return Charts.measures(
-            [
+        let bars: [(String, Money, String)] =
+            f.kind == .voucher
+            ? [
                 (words.claimed, f.claimed, "#64748b"), (words.used, f.used, "#2563eb"),
                 (words.redeemed, f.redeemed, "#16a34a"), (words.awaiting, f.awaitingRedemption, "#ca8a04"),
                 (words.expired, f.expired, "#9ca3af"), (words.forfeited, f.forfeited, "#b91c1c"),
                 (words.available, f.available, "#94a3b8"),
-            ],
-            language: words.language,
-            title: words.measuresChart
-        )
+            ]
+            : [
+                (words.granted, f.claimed, "#64748b"), (words.paidOut, f.redeemed, "#16a34a"),
+                (words.leftToPay, f.available, "#94a3b8"),
+            ]
+        return Charts.measures(bars, language: words.language, title: words.measuresChart(f.kind))
     }
 
     /// The what-if page's escaping (by Unicode scalars).

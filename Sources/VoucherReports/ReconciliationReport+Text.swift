@@ -55,13 +55,24 @@ extension ReconciliationReport {
         return out.joined(separator: "\n") + "\n"
     }
 
+    /// The identities a report lists: for a grant or matching programme, used and redeemed are
+    /// the same payments, so that identity is listed only if it fails.
+    var shownIdentities: [IdentityCheck] {
+        figures.identities.filter { figures.kind == .voucher || $0.identity != .usedIsAccountedFor || !$0.holds }
+    }
+
+    /// The identities and checks as lines, each marked ✓ or ✗. A grant or matching programme's
+    /// lines are in its words; of the checks that cannot fail for it, only a failing one is shown.
     func identityLines(_ words: ReportWords) -> [String] {
-        var lines = figures.identities.map { check in
-            check.holds
-                ? "✓ \(words.identity(check.identity))"
-                : "✗ \(words.identity(check.identity)): \(words.differs) \(check.difference.formatted())"
+        let kind = figures.kind
+        var lines = shownIdentities.map { check in
+            let name = words.identity(check.identity, kind: kind)
+            return check.holds ? "✓ \(name)" : "✗ \(name): \(words.differs) \(check.difference.formatted())"
         }
-        lines.append((figures.usesOverRate == 0 ? "✓ " : "✗ ") + "\(words.overRate): \(figures.usesOverRate)")
+        if kind != .grant || figures.usesOverRate != 0 {
+            let label = kind == .matching ? words.overMatchingRate : words.overRate
+            lines.append((figures.usesOverRate == 0 ? "✓ " : "✗ ") + "\(label): \(figures.usesOverRate)")
+        }
         lines.append(
             (figures.negativeAccounts.isEmpty ? "✓ " : "✗ ") + "\(words.negativeAccounts): "
                 + (figures.negativeAccounts.isEmpty ? "0" : figures.negativeAccounts.joined(separator: ", "))

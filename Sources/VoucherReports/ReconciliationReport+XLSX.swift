@@ -30,7 +30,7 @@ extension ReconciliationReport {
             Workbook.Sheet(
                 name: words.identities,
                 rows: [[.heading(words.identities), .heading(words.difference)]]
-                    + figures.identities.map { [.text(words.identity($0.identity)), .money($0.difference)] }
+                    + shownIdentities.map { [.text(words.identity($0.identity, kind: figures.kind)), .money($0.difference)] }
             )
         )
         let fund = budgetRows(language)

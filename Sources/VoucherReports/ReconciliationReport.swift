@@ -113,7 +113,7 @@ public struct ReconciliationReport: Sendable, Hashable {
             if f.kind != .voucher {
                 let when = f.period.year.map { "\($0)年" } ?? "截至\(chineseDate(f.period.through))"
                 return
-                    "\(when)，\(name)共资助企业\(f.enterprisesServed)家，核定\(f.claimed.formattedWan(decimals: 2))，已拨付\(f.redeemed.formattedWan(decimals: 2))。"
+                    "\(when)，\(name)共资助企业\(f.applicants)家，核定\(f.claimed.formattedWan(decimals: 2))，已拨付\(f.redeemed.formattedWan(decimals: 2))。"
             }
             if let year = f.period.year {
                 return
@@ -125,17 +125,19 @@ public struct ReconciliationReport: Sendable, Hashable {
                 + "服务机构\(f.providers)家，产品\(f.products)个，用券金额\(f.used.formattedWan(decimals: 2))，兑付金额\(f.redeemed.formattedWan(decimals: 2))。"
         }
         func both(_ money: Money) -> String { "\(money.formattedWan(decimals: 2)) (\(money.formatted()))" }
+        func enterprises(_ count: Int) -> String { count == 1 ? "1 enterprise" : "\(count) enterprises" }
+        func times(_ count: Int) -> String { count == 1 ? "once" : "\(count) times" }
         if f.kind != .voucher {
             let when = f.period.year.map { "In \($0)" } ?? "Through \(f.period.through)"
-            return "\(when), the \(name) supported \(f.enterprisesServed) enterprises: granted \(both(f.claimed)), "
+            return "\(when), the \(name) supported \(enterprises(f.applicants)): granted \(both(f.claimed)), "
                 + "paid \(both(f.redeemed))."
         }
         if let year = f.period.year {
-            return "In \(year), \(f.enterprisesServed) enterprises used the \(name) \(f.uses) times: "
+            return "In \(year), \(enterprises(f.enterprisesServed)) used the \(name) \(times(f.uses)): "
                 + "service amount \(both(f.serviceAmount)), subsidy \(both(f.used)); claimed \(both(f.claimed)), "
                 + "redeemed \(both(f.redeemed))."
         }
-        return "Through \(f.period.through): served \(f.enterprisesServed) enterprises, claimed \(both(f.claimed)), "
+        return "Through \(f.period.through): served \(enterprises(f.enterprisesServed)), claimed \(both(f.claimed)), "
             + "\(f.providers) providers, \(f.products) products, used \(both(f.used)), redeemed \(both(f.redeemed))."
     }
 
@@ -143,10 +145,38 @@ public struct ReconciliationReport: Sendable, Hashable {
         date == .latest ? "目前" : "\(date.year)年\(date.month)月\(date.day)日"
     }
 
-    /// The figures as (label, value) rows, in the order the report lists them.
+    /// The figures as (label, value) rows, in the order the report lists them. A grant or
+    /// matching programme is paid, not used and redeemed: its rows say granted, paid and left to
+    /// pay, and the voucher's rows that cannot apply to it (providers, products, awaiting
+    /// redemption, expired, forfeited) are listed only if they are not zero, which would be a
+    /// fault worth seeing.
     func figureRows(_ language: Language) -> [(label: String, count: Int?, money: Money?)] {
         let words = ReportWords(language)
         let f = figures
+        let recoveries: [(label: String, count: Int?, money: Money?)] =
+            f.recoveryOwed == .zero
+            ? []
+            : [
+                (words.recoveryOwed, nil, f.recoveryOwed), (words.recovered, nil, f.recovered),
+                (words.recoveryOutstanding, nil, f.recoveryOutstanding),
+            ]
+        guard f.kind == .voucher else {
+            let unexpected: [(label: String, count: Int?, money: Money?)] =
+                [
+                    (words.providers, f.providers, nil), (words.products, f.products, nil),
+                ].filter { $0.1 != 0 }
+                + [
+                    (words.used, nil, f.used == f.redeemed ? nil : f.used),
+                    (words.awaiting, nil, f.awaitingRedemption), (words.expired, nil, f.expired),
+                    (words.forfeited, nil, f.forfeited),
+                ].filter { $0.2 != nil && $0.2 != .zero }
+            return [
+                (words.applicantsGranted, f.applicants, nil), (words.applicantsPaid, f.enterprisesServed, nil),
+                (words.uses(f.kind), f.uses, nil), (words.granted, nil, f.claimed),
+            ]
+                + (f.kind == .matching ? [(words.projectSpending, nil, f.serviceAmount)] : [])
+                + [(words.paidOut, nil, f.redeemed), (words.leftToPay, nil, f.available)] + unexpected + recoveries
+        }
         return [
             (words.applicants, f.applicants, nil), (words.enterprisesServed, f.enterprisesServed, nil),
             (words.uses(f.kind), f.uses, nil), (words.providers, f.providers, nil), (words.products, f.products, nil),
@@ -156,11 +186,6 @@ public struct ReconciliationReport: Sendable, Hashable {
             (words.forfeited, nil, f.forfeited), (words.available, nil, f.available),
         ]
             // Recoveries, where there are any: what was found owed back on paid uses, and received.
-            + (f.recoveryOwed == .zero
-                ? []
-                : [
-                    (words.recoveryOwed, nil, f.recoveryOwed), (words.recovered, nil, f.recovered),
-                    (words.recoveryOutstanding, nil, f.recoveryOutstanding),
-                ])
+            + recoveries
     }
 }

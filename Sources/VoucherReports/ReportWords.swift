@@ -44,16 +44,26 @@ public struct ReportWords {
     var expired: String { pick("过期", "expired") }
     var forfeited: String { pick("核减不退回", "forfeited") }
     var available: String { pick("可用余额", "available") }
+    // A grant or matching programme's figures: granted, paid and left to pay.
+    var applicantsGranted: String { pick("获资助企业", "applicants granted") }
+    var applicantsPaid: String { pick("已拨付企业", "applicants paid") }
+    var granted: String { pick("核定金额", "granted") }
+    var projectSpending: String { pick("项目实际支出", "project spending") }
+    var paidOut: String { pick("已拨付", "paid") }
+    var leftToPay: String { pick("待拨付", "left to pay") }
     var identities: String { pick("对账恒等式", "Reconciliation identities") }
-    func identity(_ identity: ReconciliationIdentity) -> String {
-        switch identity {
-        case .claimedIsAccountedFor: pick("申领 = 用券 + 过期 + 可用", identity.name)
-        case .usedIsAccountedFor: pick("用券 = 兑付 + 待兑付 + 核减不退回", identity.name)
+    func identity(_ identity: ReconciliationIdentity, kind: ProgrammeKind = .voucher) -> String {
+        switch (identity, kind) {
+        case (.claimedIsAccountedFor, .voucher): pick("申领 = 用券 + 过期 + 可用", identity.name)
+        // Nothing of a grant or matching programme expires (the engine refuses it).
+        case (.claimedIsAccountedFor, _): pick("核定 = 已拨付 + 待拨付", "granted = paid + left to pay")
+        case (.usedIsAccountedFor, _): pick("用券 = 兑付 + 待兑付 + 核减不退回", identity.name)
         }
     }
     var holds: String { pick("成立", "holds") }
     var differs: String { pick("差额", "off by") }
     var overRate: String { pick("超过比例上限的用券", "uses over rate × service amount") }
+    var overMatchingRate: String { pick("超过配套比例的拨付", "payments over rate × project spending") }
     var negativeAccounts: String { pick("余额为负的账户", "accounts below zero") }
     func breakdown(_ dimension: BreakdownDimension) -> String {
         switch dimension {
@@ -169,7 +179,11 @@ public struct ReportWords {
     func events(_ count: Int64) -> String { pick("\(count) 个事件", "\(count) events") }
     var chart: String { pick("按月用券与兑付", "Used and redeemed by month") }
     var nameColumn: String { pick("名称", "name") }
-    var measuresChart: String { pick("资金去向：申领、用券、兑付", "The year's money: claimed, used, redeemed") }
+    func measuresChart(_ kind: ProgrammeKind) -> String {
+        kind == .voucher
+            ? pick("资金去向：申领、用券、兑付", "The year's money: claimed, used, redeemed")
+            : pick("资金去向：核定、拨付", "The year's money: granted and paid")
+    }
 
     /// A category's or region's label: 检测 or testing, 江苏 or Jiangsu; a key the list does not
     /// know is shown as it is.

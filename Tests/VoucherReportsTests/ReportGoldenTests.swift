@@ -234,3 +234,75 @@ struct PublishedSentenceTests {
         #expect(report.render(.text, language: .zh).contains("2777.371234"))
     }
 }
+
+/// A grant or a matching programme is paid, not used and redeemed: its report says granted, paid
+/// and left to pay, and the voucher's rows that cannot apply to it stay out unless they show a fault.
+struct GrantReportTests {
+    static func matching2023(kind: ProgrammeKind = .matching) throws -> ReconciliationReport {
+        var figures = ReconciliationFigures(
+            programme: try ProgrammeID("jic-overseas-matching"),
+            kind: kind,
+            period: .year(2023),
+            chainHead: ChainHead(events: 60, hash: String(repeating: "cd", count: 32))
+        )
+        // Two applicants granted, one of them paid once so far.
+        figures.applicants = 2
+        figures.enterprisesServed = 1
+        figures.uses = 1
+        figures.claimed = ReportGoldenTests.money("160万")
+        figures.serviceAmount = ReportGoldenTests.money("120万")
+        figures.used = ReportGoldenTests.money("60万")
+        figures.redeemed = ReportGoldenTests.money("60万")
+        figures.available = ReportGoldenTests.money("100万")
+        figures.identities = ReconciliationIdentity.check(figures)
+        return ReconciliationReport(
+            programme: figures.programme,
+            name: LocalizedText(zh: "企业联合创新中心海外合作配套支持", en: "Joint innovation centre overseas cooperation matching"),
+            figures: figures,
+            breakdowns: [:],
+            exceptions: ReportExceptions()
+        )
+    }
+
+    @Test(arguments: [Language.zh, .en])
+    func aMatchingReportMatchesItsGoldenFile(language: Language) throws {
+        assertSnapshot(
+            of: try Self.matching2023().render(.text, language: language),
+            as: .lines,
+            named: language.rawValue
+        )
+    }
+
+    @Test func aGrantHasNoProjectSpendingAndNoRateCheckAndItsSentenceCountsEveryApplicantGranted() throws {
+        let report = try Self.matching2023(kind: .grant)
+        let text = report.render(.text, language: .zh)
+        #expect(text.contains("共资助企业2家，核定160万元，已拨付60万元。"))
+        #expect(!text.contains("项目实际支出"))
+        #expect(!text.contains("超过"))
+        for voucherWord in ["服务机构", "用券", "兑付金额", "过期", "核减不退回", "可用余额"] {
+            #expect(!text.contains(voucherWord), "\(voucherWord)")
+        }
+        #expect(report.openingSentence(.en).contains("supported 2 enterprises: granted 160万元"))
+        let csv = report.render(.csv, language: .en).components(separatedBy: "\r\n")
+        #expect(csv.contains("granted,1600000.00"))
+        #expect(csv.contains("left to pay,1000000.00"))
+        #expect(csv.contains("granted = paid + left to pay,0.00"))
+        #expect(!csv.contains { $0.hasPrefix("used = ") })
+    }
+
+    /// What cannot happen to a grant, shown if it did: an expired amount, or payments used that
+    /// were not redeemed, with the identity that then fails.
+    @Test func aFaultInAGrantsFiguresIsListed() throws {
+        var report = try Self.matching2023(kind: .grant)
+        report.figures.expired = ReportGoldenTests.money("1万")
+        report.figures.used = ReportGoldenTests.money("61万")
+        report.figures.identities = ReconciliationIdentity.check(report.figures)
+        let text = report.render(.text, language: .zh)
+        #expect(text.contains("过期"))
+        #expect(text.contains("用券金额（补贴）"))
+        #expect(text.contains("✗ 核定 = 已拨付 + 待拨付"))
+        #expect(text.contains("✗ 用券 = 兑付 + 待兑付 + 核减不退回"))
+        // Only what is not zero: nothing was forfeited.
+        #expect(!text.split(separator: "\n").contains { $0.hasPrefix("核减不退回") })
+    }
+}
