@@ -23,7 +23,9 @@ extension ReconciliationReport {
             lines.append(field(row.label) + "," + (row.count.map(String.init) ?? row.money?.decimalString() ?? ""))
         }
         for check in shownIdentities {
-            lines.append(field(words.identity(check.identity, kind: figures.kind)) + "," + check.difference.decimalString())
+            lines.append(
+                field(words.identity(check.identity, kind: figures.kind)) + "," + check.difference.decimalString()
+            )
         }
         for row in budgetRows(language) {
             lines.append(

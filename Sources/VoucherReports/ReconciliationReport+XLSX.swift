@@ -30,7 +30,9 @@ extension ReconciliationReport {
             Workbook.Sheet(
                 name: words.identities,
                 rows: [[.heading(words.identities), .heading(words.difference)]]
-                    + shownIdentities.map { [.text(words.identity($0.identity, kind: figures.kind)), .money($0.difference)] }
+                    + shownIdentities.map {
+                        [.text(words.identity($0.identity, kind: figures.kind)), .money($0.difference)]
+                    }
             )
         )
         let fund = budgetRows(language)
