@@ -206,8 +206,8 @@ extension Console {
     /// its form filled with what is registered now, so that registering again keeps what is not changed.
     func registry(_ session: Session, _ request: Request) async throws -> Response {
         let words = Words(session.language)
-        let applicant = request.uri.queryParameters.get("applicant")?.trimmed ?? ""
-        let provider = request.uri.queryParameters.get("provider")?.trimmed ?? ""
+        let applicant = Self.query("applicant", request)?.trimmed ?? ""
+        let provider = Self.query("provider", request)?.trimmed ?? ""
         do {
             if !applicant.isEmpty {
                 let found = try await api.worker.read { ledger in try ledger.applicant(applicant) }
@@ -375,9 +375,9 @@ extension Console {
     {
         let words = Words(session.language)
         let programmes = try await api.worker.read { ledger in try ledger.programmes() }
-        let asked = form.flatMap { Self.field("programme", in: $0) } ?? request?.uri.queryParameters.get("programme")
+        let asked = form.flatMap { Self.field("programme", in: $0) } ?? request.flatMap { Self.query("programme", $0) }
         let chosen = Self.programme(asked, among: programmes) ?? programmes.first
-        let yearText = form.flatMap { Self.field("year", in: $0) } ?? request?.uri.queryParameters.get("year") ?? ""
+        let yearText = form.flatMap { Self.field("year", in: $0) } ?? request.flatMap { Self.query("year", $0) } ?? ""
         let year = Int(yearText).flatMap { (1900...9999).contains($0) ? $0 : nil } ?? BusinessDate.today().year
         var data: [String: Any] = [
             "programmes": Self.choices(programmes, chosen: chosen, session.language), "year": String(year),

@@ -408,11 +408,11 @@ extension Console {
         let words = Words(session.language)
         let programmes = try await api.worker.read { ledger in try ledger.programmes() }
         // Unasked: a voucher, and its latest year with claims (not an empty page of last year).
-        let asked = request.uri.queryParameters.get("programme")
+        let asked = Self.query("programme", request)
         let chosen =
             asked.flatMap { Self.programme($0, among: programmes) }
             ?? programmes.first { $0.kind == .voucher } ?? programmes.first
-        let yearText = request.uri.queryParameters.get("year") ?? ""
+        let yearText = Self.query("year", request) ?? ""
         var year = Int(yearText).flatMap { (1900...9999).contains($0) ? $0 : nil } ?? BusinessDate.today().year - 1
         if yearText.isEmpty, let id = chosen?.id,
             let latest = try await api.worker.read({ ledger in try ledger.claimYears(id) }).max()
@@ -445,12 +445,12 @@ extension Console {
     func whatIfPage(_ session: Session, _ request: Request, form: [String: [String]]?) async throws -> Response {
         let words = Words(session.language)
         let programmes = try await api.worker.read { ledger in try ledger.programmes() }
-        let asked = form?["programme"]?.first ?? request.uri.queryParameters.get("programme")
+        let asked = form?["programme"]?.first ?? Self.query("programme", request)
         let chosen = Self.programme(asked, among: programmes)
         if let asked, chosen?.id.value != asked {
             throw APIFailure.notFound("\(words["programme"]): \(asked.visible)")
         }
-        let yearText = form?["year"]?.first ?? request.uri.queryParameters.get("year") ?? ""
+        let yearText = form?["year"]?.first ?? Self.query("year", request) ?? ""
         let year = Int(yearText.trimmed).flatMap { (1900...9999).contains($0) ? $0 : nil }
         // A browser sends a text area's lines ending in CRLF.
         var policy = form?["policy"]?.first?.replacingOccurrences(of: "\r\n", with: "\n") ?? ""

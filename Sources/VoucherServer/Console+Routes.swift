@@ -134,28 +134,17 @@ extension Console {
         case ("GET", "/console/whatif"), ("POST", "/console/whatif"):
             return try await whatIfPage(session, request, form: method == "POST" ? form : nil)
         case ("GET", "/console/verify"):
-            let (report, digest) = try await api.worker.read { ledger in
-                (try ledger.verify(against: nil), try ledger.digest())
-            }
-            return render(
-                "verify",
-                title: words["verify"],
-                session: session,
-                data: [
-                    "valid": report.isValid, "problem": report.problem?.description ?? "",
-                    "digest": digest.description,
-                ]
-            )
+            return try await verifyPage(session, request)
         case ("GET", "/console/policies"):
-            return try await policiesPage(session, request.uri.queryParameters.get("programme"), flash: nil)
+            return try await policiesPage(session, Self.query("programme", request), flash: nil)
         case ("POST", "/console/policies"):
             return try await installPolicy(session, form, on: try date())
         case ("GET", "/console/recoveries"):
-            return try await recoveriesPage(session, use: request.uri.queryParameters.get("use"), flash: nil)
+            return try await recoveriesPage(session, use: Self.query("use", request), flash: nil)
         case ("POST", "/console/uses/{ref}/recoveries"):
             return try await recordRecovery(session, use: try API.parameter("ref", context), form, on: try date())
         case ("GET", "/console/events"):
-            let before = request.uri.queryParameters.get("before").flatMap { Int64($0) }
+            let before = Self.query("before", request).flatMap { Int64($0) }
             return try await eventsPage(session, before: before, flash: nil)
         case ("POST", "/console/events/{seq}/reverse"):
             return try await reverseEvent(session, seq: try API.parameter("seq", context), form)

@@ -243,8 +243,13 @@ struct Console: Sendable {
     static func form(_ request: Request) async throws -> [String: [String]] {
         var request = request
         let buffer = try await request.collectBody(upTo: API.maxBody)
+        return fields(String(buffer: buffer))
+    }
+
+    /// The fields of a form's encoding (`a=1&b=x+y`): `+` is a space, as a browser sends it.
+    static func fields(_ encoded: String) -> [String: [String]] {
         var fields: [String: [String]] = [:]
-        for pair in String(buffer: buffer).split(separator: "&") {
+        for pair in encoded.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ text: Substring) -> String {
                 String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
@@ -254,11 +259,18 @@ struct Console: Sendable {
         return fields
     }
 
+    /// A field of the address's query, as a form sent with GET encodes it (Hummingbird's
+    /// `queryParameters` leaves a `+` as it is: a digest pasted with its spaces came back with
+    /// none).
+    static func query(_ name: String, _ request: Request) -> String? {
+        fields(request.uri.query ?? "")[name]?.first
+    }
+
     // MARK: Pages
 
     func signIn(_ method: String, _ request: Request, from address: String?) async throws -> Response {
         if method == "GET" {
-            let language: Language = request.uri.queryParameters.get("lang") == "en" ? .en : .zh
+            let language: Language = Self.query("lang", request) == "en" ? .en : .zh
             let token = Accounts.randomToken("")
             var response = render(
                 "login",

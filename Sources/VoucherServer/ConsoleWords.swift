@@ -73,7 +73,9 @@ struct Words {
         "policyFile": "现行政策文件（可修改后安装为新文件）", "fileName": "文件名", "install": "安装",
         "policyLead": "安装的政策文件记入账本（哈希链中的一个事件），此后的申领与用券按其生效日适用；已记录的金额不变。",
         "policyMissing": "请填写政策文件。", "verify": "账本核验", "verifies": "全部事件核验通过。", "doesNotVerify": "账本核验未通过",
-        "digestLead": "请将以下摘要保存在账本管理者无法更改的地方，日后用 voucher verify --digest 核对：",
+        "digestLead": "请将以下摘要保存在账本管理者无法更改的地方，日后在本页核对：",
+        "compareDigest": "与此前保存的摘要核对", "digestKept": "此前保存的摘要", "compare": "核对",
+        "notADigest": "这不是账本摘要：摘要是一行“voucher-ledger digest 1: N events, head …”，如上方所示。",
         "users": "用户", "role": "角色", "party": "所属主体", "addUser": "添加用户", "add": "添加",
         "disabled": "已停用", "active": "在用", "disable": "停用", "enable": "启用",
         "newPassword": "新密码（至少 12 个字符）", "setPassword": "设置密码", "partyHint": "企业用户填统一社会信用代码，服务机构用户填机构代码",
@@ -156,8 +158,10 @@ struct Words {
         "policyMissing": "Give the policy file.",
         "verify": "Verify the ledger", "verifies": "Every event verifies.",
         "doesNotVerify": "The ledger does not verify",
-        "digestLead":
-            "Keep this digest where the ledger's keepers cannot change it; check it later with voucher verify --digest:",
+        "digestLead": "Keep this digest where the ledger's keepers cannot change it; check it here later:",
+        "compareDigest": "Compare with a digest kept earlier", "digestKept": "The digest kept", "compare": "Compare",
+        "notADigest":
+            "That is not a ledger digest: a digest is one line, “voucher-ledger digest 1: N events, head …”, as above.",
         "users": "Users", "role": "Role", "party": "Acts for", "addUser": "Add a user", "add": "Add",
         "disabled": "disabled", "active": "active", "disable": "Disable", "enable": "Enable",
         "newPassword": "New password (at least 12 characters)", "setPassword": "Set password",

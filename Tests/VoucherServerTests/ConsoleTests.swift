@@ -352,6 +352,48 @@ import VoucherStorage
         }
     }
 
+    /// An auditor pastes a digest kept earlier, as the page's form sends it (spaces as `+`): the
+    /// page says whether the ledger still extends it, was truncated or was rewritten.
+    @Test func theVerifyPageComparesADigestKeptEarlier() async throws {
+        let world = try World()
+        try await world.app.test(.router) { client in
+            let (cookie, _) = try await Self.signIn(client, .auditor)
+            let page = try await Self.get(client, "/console/verify", cookies: cookie)
+            let line = try #require(
+                page.body.firstMatch(of: /voucher-ledger digest 1: (\d+) events, head ([0-9a-f]{64})/)
+            )
+            let (events, head) = (try #require(Int(line.output.1)), String(line.output.2))
+            func compare(_ text: String) async throws -> String {
+                let query = text.replacingOccurrences(of: " ", with: "+").addingPercentEncoding(
+                    withAllowedCharacters: .alphanumerics.union(["+", ".", "-"])
+                )
+                let answer = try await Self.get(client, "/console/verify?digest=\(query ?? "")", cookies: cookie)
+                #expect(answer.status == 200)
+                return answer.body
+            }
+            let kept = try await compare(String(line.output.0))
+            #expect(
+                kept.contains(
+                    "The ledger extends this digest: its first \(events) events are unchanged, and 0 have been recorded since."
+                )
+            )
+            let earlier = try await compare(
+                "voucher-ledger digest 1: \(events) events, head \(String(repeating: "0", count: 64))"
+            )
+            #expect(earlier.contains("The ledger was rewritten: event \(events) now has the hash \(head);"))
+            let longer = try await compare("voucher-ledger digest 1: \(events + 5) events, head \(head)")
+            #expect(
+                longer.contains(
+                    "The ledger was truncated: the digest covers \(events + 5) events; the ledger has \(events)."
+                )
+            )
+            let wrong = try await compare("<b>digest</b>")
+            #expect(wrong.contains("That is not a ledger digest"))
+            #expect(wrong.contains("value=\"&lt;b&gt;digest&lt;/b&gt;\""))
+            #expect(!page.body.contains("The ledger extends") && !page.body.contains("voucher verify"))
+        }
+    }
+
     @Test func revokingAUserEndsTheirSessions() async throws {
         let world = try World()
         try await world.app.test(.router) { client in

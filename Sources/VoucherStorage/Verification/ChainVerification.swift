@@ -9,6 +9,13 @@ import VoucherDomain
 /// fact rows against their payloads and the policies (FactVerification.swift). ``Ledger/verify(against:)``
 /// runs them on two connections.
 enum LedgerVerifier {
+    /// How the chain up to `head` stands against `digest`.
+    static func compare(_ db: Database, head: ChainHead, with digest: LedgerDigest) throws -> DigestComparison {
+        if head.events < digest.events { return .truncated(digest: digest, events: head.events) }
+        let hash = try String.fetchOne(db, sql: "SELECT hash FROM event WHERE seq = ?", arguments: [digest.events])
+        return hash == digest.head ? .extends(digest) : .rewritten(digest: digest, hash: hash)
+    }
+
     // MARK: - The chain
 
     /// The chain cut into stretches of consecutive events, handed out in order to whichever

@@ -83,34 +83,19 @@ extension Ledger {
             problems += try LedgerVerifier.verifyAccountDays(db, computed: chain.days)
             problems += found.totals
             let checked = chain.checked
-            if let digest {
-                if head.events < digest.events {
-                    problems.append(
-                        .init(
-                            event: nil,
-                            message:
-                                "the ledger is truncated: the digest covers \(digest.events) events, the ledger has \(head.events)"
-                        )
-                    )
-                } else if let hash = try db.fetchOne(
-                    String.self,
-                    sql: "SELECT hash FROM event WHERE seq = ?",
-                    arguments: [digest.events]
-                ),
-                    hash != digest.head
-                {
-                    problems.append(
-                        .init(
-                            event: digest.events,
-                            message: "the chain was rewritten: its hash is \(hash), the digest says \(digest.head)"
-                        )
-                    )
-                }
+            if let digest, let problem = try LedgerVerifier.compare(db, head: head, with: digest).problem {
+                problems.append(problem)
             }
             var report = VerificationReport(eventsChecked: checked, head: head, problem: problems.first)
             report.factsComparedRowByRow = factsDiffer
             return report
         }
+    }
+
+    /// Whether the ledger still extends a digest written down earlier: the event it names is there
+    /// with the hash it names. Only that is read; ``verify(against:)`` also checks the chain.
+    public func compare(with digest: LedgerDigest) throws -> DigestComparison {
+        try readWithTotals { db in try LedgerVerifier.compare(db, head: try chainHead(db), with: digest) }
     }
 
     /// A read-only connection of its own to the same file; nil for a ledger in memory.

@@ -34,6 +34,35 @@ public struct LedgerDigest: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// How a ledger stands against a digest written down earlier.
+public enum DigestComparison: Sendable, Hashable {
+    /// The event the digest names is there with its hash: the ledger extends it.
+    case extends(LedgerDigest)
+    /// The ledger has fewer events than the digest covers.
+    case truncated(digest: LedgerDigest, events: Int64)
+    /// The event the digest names has another hash now, or (nil) is missing below the head.
+    case rewritten(digest: LedgerDigest, hash: String?)
+
+    /// The problem ``Ledger/verify(against:)`` reports; nil when the ledger extends the digest.
+    public var problem: VerificationReport.Problem? {
+        switch self {
+        case .extends: nil
+        case .truncated(let digest, let events):
+            .init(
+                event: nil,
+                message: "the ledger is truncated: the digest covers \(digest.events) events, the ledger has \(events)"
+            )
+        case .rewritten(let digest, let hash?):
+            .init(
+                event: digest.events,
+                message: "the chain was rewritten: its hash is \(hash), the digest says \(digest.head)"
+            )
+        case .rewritten(let digest, nil):
+            .init(event: digest.events, message: "the chain was rewritten: the event the digest names is missing")
+        }
+    }
+}
+
 /// What verification found: all events verify, or the first that does not and why.
 public struct VerificationReport: Sendable, Hashable {
     public struct Problem: Sendable, Hashable, CustomStringConvertible {
