@@ -36,15 +36,6 @@ public struct User: Sendable, Hashable {
     var checkedPasswordHash: String?
 }
 
-/// A change to an account (a user added, a token issued or revoked), as admins see it.
-public struct AccountChange: Sendable, Hashable {
-    public var seq: Int64
-    public var at: String
-    public var by: String
-    public var user: String
-    public var change: String
-}
-
 /// Why an account operation was refused.
 public struct AccountError: Error, Sendable, CustomStringConvertible, Equatable {
     public var description: String
@@ -231,17 +222,16 @@ public struct Accounts: Sendable {
                 arguments: [name, role.rawValue, applicant?.trimmed, provider?.trimmed, hash, at]
             )
             let id = db.lastInsertedRowID
-            let party =
-                applicant.map { " for applicant \($0.trimmed)" } ?? provider.map { " for provider \($0.trimmed)" } ?? ""
-            try Self.record(db, at: at, by: actor, user: name, change: "added as \(role.rawValue)\(party)")
+            let party = applicant.map { ("applicant", $0.trimmed) } ?? provider.map { ("provider", $0.trimmed) }
+            try Self.record(db, at: at, by: actor, user: name, change: .added(role, party: party))
             return User(id: id, name: name, role: role, applicant: applicant?.trimmed, provider: provider?.trimmed)
         }
     }
 
-    static func record(_ db: Database, at: String, by: String, user: String, change: String) throws {
+    static func record(_ db: Database, at: String, by: String, user: String, change: AccountChange.Kind) throws {
         try db.execute(
             sql: "INSERT INTO account_change (at, by, user, change) VALUES (?, ?, ?, ?)",
-            arguments: [at, by, user, change]
+            arguments: [at, by, user, change.stored]
         )
     }
 
@@ -263,7 +253,7 @@ public struct Accounts: Sendable {
                 sql: "INSERT INTO token (user_id, sha256, created_at) VALUES (?, ?, ?)",
                 arguments: [user.id, Self.sha256(token), at]
             )
-            try Self.record(db, at: at, by: actor, user: user.name, change: "API token issued")
+            try Self.record(db, at: at, by: actor, user: user.name, change: .tokenIssued)
         }
         return token
     }
@@ -280,7 +270,7 @@ public struct Accounts: Sendable {
                 arguments: [at, user.id]
             )
             try db.execute(sql: "DELETE FROM session WHERE user_id = ?", arguments: [user.id])
-            try Self.record(db, at: at, by: actor, user: user.name, change: "API tokens revoked, sessions ended")
+            try Self.record(db, at: at, by: actor, user: user.name, change: .tokensRevoked)
         }
     }
 
@@ -460,7 +450,7 @@ public struct Accounts: Sendable {
                 arguments: [at, user.id]
             )
             try db.execute(sql: "DELETE FROM session WHERE user_id = ?", arguments: [user.id])
-            try Self.record(db, at: at, by: actor, user: user.name, change: "disabled: tokens revoked, sessions ended")
+            try Self.record(db, at: at, by: actor, user: user.name, change: .disabled)
         }
     }
 
@@ -473,7 +463,7 @@ public struct Accounts: Sendable {
             }
             guard user.disabled else { throw AccountError("\(user.name) is not disabled", zh: "用户 \(user.name) 未被停用") }
             try db.execute(sql: "UPDATE user SET disabled_at = NULL WHERE id = ?", arguments: [user.id])
-            try Self.record(db, at: Self.now(), by: actor, user: user.name, change: "enabled")
+            try Self.record(db, at: Self.now(), by: actor, user: user.name, change: .enabled)
         }
     }
 
@@ -492,7 +482,7 @@ public struct Accounts: Sendable {
             }
             try db.execute(sql: "UPDATE user SET password_hash = ? WHERE id = ?", arguments: [hash, user.id])
             try db.execute(sql: "DELETE FROM session WHERE user_id = ?", arguments: [user.id])
-            try Self.record(db, at: Self.now(), by: actor, user: user.name, change: "password set, sessions ended")
+            try Self.record(db, at: Self.now(), by: actor, user: user.name, change: .passwordSet)
         }
     }
 

@@ -111,7 +111,7 @@ extension Console {
                 "changes": changes.map {
                     [
                         "seq": String($0.seq), "at": Self.beijingTime($0.at), "by": $0.by, "user": $0.user,
-                        "change": $0.change,
+                        "change": words.accountChange($0),
                     ]
                 },
             ],

@@ -24,6 +24,20 @@ struct Words {
     func userDisabled(_ name: String) -> String {
         language == .zh ? "已停用 \(name)：其令牌已撤销，会话已结束" : "disabled \(name): tokens revoked, sessions ended"
     }
+    /// A change to an account, as the users page lists it: stored in English, shown in Chinese
+    /// on a Chinese page (words this version does not write are shown as stored).
+    func accountChange(_ change: AccountChange) -> String {
+        guard language == .zh, let kind = change.kind else { return change.change }
+        switch kind {
+        case .added(let role, let party):
+            return "添加，角色：\(self[role.rawValue])" + (party.map { "，所属主体：\($0.id)" } ?? "")
+        case .tokenIssued: return "签发 API 令牌"
+        case .tokensRevoked: return "撤销 API 令牌，会话已结束"
+        case .disabled: return "停用：令牌已撤销，会话已结束"
+        case .enabled: return "启用"
+        case .passwordSet: return "设置新密码，会话已结束"
+        }
+    }
     func userEnabled(_ name: String) -> String { language == .zh ? "已启用 \(name)" : "enabled \(name)" }
     func passwordSet(_ name: String) -> String {
         language == .zh ? "已为 \(name) 设置新密码，其会话已结束" : "set the password of \(name); their sessions ended"

@@ -268,9 +268,16 @@ import VoucherStorage
             ])
             #expect(unknownParty.status == 404 || unknownParty.status == 422, "\(unknownParty.status)")
 
-            let changes = try world.accounts.changes().filter { $0.user == "李审计" }.map(\.change)
+            let recorded = try world.accounts.changes()
+            let changes = recorded.filter { $0.user == "李审计" }.map(\.change)
             #expect(changes.count == 6, "\(changes)")
             #expect(changes.contains("disabled: tokens revoked, sessions ended") && changes.contains("enabled"))
+            // Each change is read back from its stored words, and a Chinese page shows it in Chinese.
+            #expect(recorded.allSatisfy { $0.kind?.stored == $0.change }, "\(recorded.map(\.change))")
+            let chinese = recorded.map { Words(.zh).accountChange($0) }
+            #expect(zip(recorded, chinese).allSatisfy { $0.change != $1 }, "\(chinese)")
+            #expect(chinese.contains("停用：令牌已撤销，会话已结束") && chinese.contains("添加，角色：审计"))
+            #expect(chinese.contains { $0.hasPrefix("添加，角色：企业，所属主体：") }, "\(chinese)")
 
             let (auditor, auditorCSRF) = try await Self.signIn(client, .auditor)
             let refused = try await Self.post(
