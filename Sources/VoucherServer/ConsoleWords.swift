@@ -136,7 +136,7 @@ struct Words {
         "committedByGrants": "已核定", "leftToCommit": "尚可核定", "grantsExceedBy": "核定额超出拨款",
         "overCommitted": "拨款低于已核定的额度：在调低核定额或修订拨款之前，不能再新增或提高核定。",
         "appropriation": "拨款", "funders": "出资比例", "noBudget": "该年度尚未记录预算。", "setBudget": "记录预算",
-        "shares": "出资比例（每行一项，如 city=60%）", "expire": "额度失效",
+        "shares": "出资比例（每行一项，如 市级=60%、区级=40%，或 city=60%）", "expire": "额度失效",
         "expireLead": "将此项目中有效期在所填日期之前结束的额度余额作失效处理。",
         "nothingLapsed": "没有有效期已结束的额度余额，未作记录。",
     ]
@@ -240,7 +240,7 @@ struct Words {
             "The appropriation is below what is granted already: no grant can be made or raised until grants are lowered or the appropriation is revised.",
         "appropriation": "Appropriation", "funders": "Funders' shares",
         "noBudget": "No budget is recorded for the year.",
-        "setBudget": "Record the budget", "shares": "Funders' shares (one a line, e.g. city=60%)",
+        "setBudget": "Record the budget", "shares": "Funders' shares (one a line, e.g. city=60%, district=40%)",
         "expire": "Lapse quotas",
         "expireLead": "Lapse what is left of the programme's quotas whose validity ended before the date.",
         "nothingLapsed": "No quota's validity had ended with anything left: nothing was recorded.",

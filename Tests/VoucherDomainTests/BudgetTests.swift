@@ -50,6 +50,17 @@ struct BudgetTests {
         #expect(error?.description.contains(reason) == true, "\(String(describing: error))")
     }
 
+    /// A funder is named as its key, whatever the case it is typed in; the city and the district
+    /// also by their Chinese names. What is still not a key is refused when recorded.
+    @Test func aSharesNameIsReadAsItsKey() throws {
+        let read = try ["City=60%", " 区级 = 40%", "市=1%", "Central-Fund=5%"].map { try BudgetShare.parse($0) }
+        #expect(read.map(\.name) == ["city", "district", "city", "central-fund"])
+        #expect(read.map(\.rate.basisPoints) == [6_000, 4_000, 100, 500])
+        var fund = try Self.appropriation("100万")
+        fund.shares = [try BudgetShare.parse("财政局=100%")]
+        #expect(throws: LedgerError.self) { try Lifecycle.appropriation(fund) }
+    }
+
     @Test func aGrantIsRefusedBeyondWhatTheAppropriationLeavesNamingIt() throws {
         let programme = try LifecycleTests.programme(.grant)
         let claim = LifecycleTests.claim(programme, year: 2022, requested: "50万")

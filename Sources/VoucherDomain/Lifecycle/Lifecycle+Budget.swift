@@ -10,7 +10,9 @@ public struct BudgetShare: Sendable, Hashable {
         self.rate = rate
     }
 
-    /// A share as written: `city=60%`.
+    /// A share as written: `city=60%`. A name is a key in lower case, as a category or region
+    /// is (`City` is `city`), and the two funders the reports name are also read in Chinese:
+    /// 市级 (or 市) is `city`, 区级 (or 区) `district`.
     public static func parse(_ text: String) throws(LedgerError) -> BudgetShare {
         let parts = text.split(separator: "=", maxSplits: 1).map { String($0).trimmed }
         guard parts.count == 2, let rate = try? Rate.parse(parts[1]) else {
@@ -21,7 +23,8 @@ public struct BudgetShare: Sendable, Hashable {
                 zh: "格式有误，请写作 名称=比例，如 city=60%"
             )
         }
-        return BudgetShare(name: parts[0], rate: rate)
+        let chinese = ["市级": "city", "市": "city", "区级": "district", "区": "district"]
+        return BudgetShare(name: chinese[parts[0]] ?? parts[0].lowercased(), rate: rate)
     }
 }
 
