@@ -139,7 +139,7 @@ private struct Words {
             )
         case .applicantKind(let kind, let allowed, let source):
             return pick(
-                "不符合条件：申请人类型 \(kind.rawValue) 不在 \(list(allowed.map(\.rawValue))) 之列",
+                "不符合条件：申请主体类型 \(kind.rawValue) 不在 \(list(allowed.map(\.rawValue))) 之列",
                 "not eligible: applicant kind \(kind.rawValue) is not one of \(list(allowed.map(\.rawValue)))"
             )
                 + cite(source)
@@ -154,7 +154,7 @@ private struct Words {
                 "not eligible: provider region \"\(region)\" is not one of \(list(allowed))"
             ) + cite(source)
         case .noQuota:
-            return pick("不符合条件：申请人没有已核定的创新券额度", "not eligible: the applicant has no granted quota")
+            return pick("不符合条件：申请主体没有已核定的创新券额度", "not eligible: the applicant has no granted quota")
         case .quotaNotYetValid(let validFrom):
             return pick("不符合条件：额度自 \(validFrom) 起方可使用", "not eligible: the quota is usable from \(validFrom)")
         case .quotaExpired(let validUntil):

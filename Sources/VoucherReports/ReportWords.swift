@@ -31,7 +31,7 @@ public struct ReportWords {
     var measure: String { pick("指标", "measure") }
     var value: String { pick("数值", "value") }
     var wan: String { pick("万元", "万元") }
-    var applicants: String { pick("获批申请人", "applicants with granted quota") }
+    var applicants: String { pick("获批申请主体", "applicants with granted quota") }
     var enterprisesServed: String { pick("服务企业", "enterprises served") }
     func uses(_ kind: ProgrammeKind) -> String { kind == .voucher ? pick("用券次数", "uses") : pick("拨付笔数", "payments") }
     var providers: String { pick("服务机构", "providers") }
