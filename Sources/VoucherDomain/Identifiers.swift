@@ -64,6 +64,18 @@ public enum USCCError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "check the code, or record an override with a reason if the registry really issued it"
         }
     }
+
+    /// The same in Chinese, for the console's Chinese pages.
+    public var zh: String {
+        switch self {
+        case .wrongLength(_, let length):
+            "有 \(length) 个字符；统一社会信用代码为 18 位"
+        case .forbiddenCharacter(_, let character, let position):
+            "第 \(position) 位为「\(character)」；代码只用数字和 ABCDEFGHJKLMNPQRTUWXY（无 I、O、S、V、Z）"
+        case .checkCharacterMismatch(_, let expected, let actual):
+            "校验码应为 \(expected)，实为 \(actual)；请核对代码，如登记机关确实核发此代码，请写明理由人工核准"
+        }
+    }
 }
 
 /// A start-up team's registration number with the programme (teams have no credit code):
@@ -95,6 +107,9 @@ public enum TeamNumberError: Error, Sendable, Equatable, CustomStringConvertible
                 + "e.g. YP-T-2023-017"
         }
     }
+
+    /// The same in Chinese.
+    public var zh: String { "不是有效的团队编号；请用 3 至 32 个字母、数字或 -，以字母开头，如 YP-T-2023-017" }
 }
 
 /// Who a party is, as the ledger records it: a verified credit code, a credit code recorded
@@ -147,9 +162,9 @@ public enum PartyIdentifier: Sendable, Hashable, Codable, CustomStringConvertibl
             let override = overrideReason.flatMap { reason in overrideBy.map { (reason: reason, approvedBy: $0) } }
             return try PartyIdentifier.creditCode(id, override: override)
         } catch let error as USCCError {
-            throw .invalid(field: "id", value: id, reason: error.description)
+            throw .invalid(field: "id", value: id, reason: error.description, zh: error.zh)
         } catch let error as TeamNumberError {
-            throw .invalid(field: "id", value: id, reason: error.description)
+            throw .invalid(field: "id", value: id, reason: error.description, zh: error.zh)
         } catch {
             throw .invalid(field: "id", value: id, reason: "\(error)")
         }

@@ -169,4 +169,16 @@ public enum SubsidyInputError: Error, Sendable, Equatable, CustomStringConvertib
             error.description
         }
     }
+
+    /// The same in Chinese, for the console's Chinese pages.
+    public var zh: String {
+        let names = ["service_amount": "服务金额", "eligible_amount": "合规金额", "tax_amount": "税额"]
+        func name(_ field: String) -> String { names[field] ?? field }
+        return switch self {
+        case .negative(let field, let amount): "\(name(field)) \(amount) 小于零；金额须为零或以上"
+        case .exceeds(let field, let amount, let limitField, let limit):
+            "\(name(field)) \(amount) 超过\(name(limitField)) \(limit)"
+        case .overflow: "金额超出可计算的范围"
+        }
+    }
 }

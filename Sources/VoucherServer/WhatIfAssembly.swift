@@ -15,7 +15,8 @@ public func reformProgramme(yaml: String, file: String, of own: Programme) throw
             throw LedgerError.invalid(
                 field: "policy",
                 value: file,
-                reason: "is a \(parsed.kind.rawValue) programme; \(own.id) is a \(own.kind.rawValue) programme"
+                reason: "is a \(parsed.kind.rawValue) programme; \(own.id) is a \(own.kind.rawValue) programme",
+                zh: "是\(LedgerError.kindZh(parsed.kind))类项目的政策文件，而 \(own.id) 是\(LedgerError.kindZh(own.kind))类项目"
             )
         }
         return try Programme(id: own.id, kind: own.kind, name: own.name, versions: parsed.versions)
@@ -44,7 +45,10 @@ public func buildWhatIf(
             value: "\(year)",
             reason: years.isEmpty
                 ? "\(id) has no claim recorded in any year"
-                : "\(id) has no claim for \(year); its years: \(years.map(String.init).joined(separator: ", "))"
+                : "\(id) has no claim for \(year); its years: \(years.map(String.init).joined(separator: ", "))",
+            zh: years.isEmpty
+                ? "\(id) 尚无任何年度的申领"
+                : "\(id) 在 \(year) 年度没有申领；有申领的年度：\(years.map(String.init).joined(separator: "、"))"
         )
     }
     let (first, last) = (BusinessDate.startOfYear(year), BusinessDate.endOfYear(year))
@@ -57,7 +61,9 @@ public func buildWhatIf(
             value: reform.name,
             reason:
                 "has no version in force in \(year) (its first takes effect on \(reform.programme.versions[0].effectiveFrom)); "
-                + "give the reform a version from 1 January \(year)"
+                + "give the reform a version from 1 January \(year)",
+            zh: "在 \(year) 年度没有生效的版本（其第一个版本自 \(reform.programme.versions[0].effectiveFrom) 起生效）；"
+                + "请给调整后政策一个自 \(year) 年 1 月 1 日起生效的版本"
         )
     }
     // The ledger's own figures of the year are read in the same snapshot as the history.

@@ -155,7 +155,12 @@ enum EventAppender {
         // SQLite is handed each text as a C string: a NUL would cut it short, and the stored event
         // would no longer match its hash.
         if context.recordedAt.utf8.contains(0) {
-            throw LedgerError.invalid(field: "recorded_at", value: context.recordedAt.visible, reason: "holds a NUL")
+            throw LedgerError.invalid(
+                field: "recorded_at",
+                value: context.recordedAt.visible,
+                reason: "holds a NUL",
+                zh: "含有空字符（NUL）"
+            )
         }
         let total = try Money.sum(event.postings.map(\.amount))
         guard total == .zero else {

@@ -815,8 +815,38 @@ struct RefusalLanguageTests {
         #expect(none.text(.zh) == "用券为空：兑付申请至少须包含一笔用券")
         // A reason without Chinese keeps its English inside a Chinese frame.
         #expect(
-            LedgerError.invalid(field: "kind", value: "x", reason: "use a or b").text(.zh) == "kind「x」无效：use a or b"
+            LedgerError.invalid(field: "format", value: "x", reason: "use a or b").text(.zh) == "format「x」无效：use a or b"
         )
+    }
+
+    /// The refusals a console user can meet at the registry, the payment, the recovery and the
+    /// engine's own checks of a purchase read in Chinese, with the facts of the English.
+    @Test func theConsolesFieldRefusalsHaveTheirOwnChinese() throws {
+        func zh(_ work: () throws -> Void) -> String {
+            do { try work() } catch let error as LedgerError { return error.text(.zh) } catch { return "\(error)" }
+            return "(not refused)"
+        }
+        #expect(
+            zh { _ = try PartyIdentifier.registered("91350100M00010", team: false) }
+                == "编号「91350100M00010」：有 14 个字符；统一社会信用代码为 18 位"
+        )
+        #expect(zh { _ = try PartyIdentifier.registered("-1", team: true) }.hasPrefix("编号「-1」：不是有效的团队编号"))
+        let provider = ProviderRegistration(
+            identifier: .team(try TeamRegistrationNumber("YP-T-1")),
+            name: "乙",
+            region: "shanghai"
+        )
+        #expect(zh { _ = try Lifecycle.registration(provider) } == "编号「YP-T-1」：服务机构以统一社会信用代码登记")
+        #expect(zh { _ = try Lifecycle.attributes(["Tech SME"]) }.hasPrefix("属性「Tech SME」：不是有效的属性名"))
+        let payment = PaymentRequest(claimRef: "M-1", amount: .zero)
+        #expect(zh { _ = try Lifecycle.submission(of: payment) } == "金额「0.00」：拨付金额须大于零")
+        let exceeds = SubsidyInputError.exceeds(
+            field: "eligible_amount",
+            amount: Money(fen: 200),
+            limitField: "service_amount",
+            limit: Money(fen: 100)
+        )
+        #expect(exceeds.zh == "合规金额 2.00 超过服务金额 1.00")
     }
 
     @Test(arguments: refusals)

@@ -109,7 +109,7 @@ extension LedgerError {
         }
     }
 
-    private static func kindZh(_ kind: ProgrammeKind) -> String {
+    public static func kindZh(_ kind: ProgrammeKind) -> String {
         switch kind {
         case .voucher: "创新券"
         case .matching: "配套资助"
@@ -141,6 +141,10 @@ extension LedgerError {
         case "list_price": "目录价"
         case "service_amount": "服务金额"
         case "attributes": "属性"
+        case "policy": "政策文件"
+        case "kind": "类型"
+        case "actor": "记录人"
+        case "recorded_at": "记录时间"
         default: field
         }
     }

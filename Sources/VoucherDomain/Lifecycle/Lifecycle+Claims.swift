@@ -500,7 +500,7 @@ extension Lifecycle {
                 usage: state.usage
             )
         } catch {
-            throw .invalid(field: "claim", value: claim.ref, reason: error.description)
+            throw .invalid(field: "claim", value: claim.ref, reason: error.description, zh: error.zh)
         }
     }
 }

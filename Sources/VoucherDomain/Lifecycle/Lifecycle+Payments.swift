@@ -93,7 +93,12 @@ extension Lifecycle {
     /// The payment checked on its own, and the canonical form of what was asked.
     public static func submission(of request: PaymentRequest) throws(LedgerError) -> CanonicalJSON {
         guard request.amount > .zero else {
-            throw .invalid(field: "amount", value: request.amount.formatted(), reason: "a payment is more than zero")
+            throw .invalid(
+                field: "amount",
+                value: request.amount.formatted(),
+                reason: "a payment is more than zero",
+                zh: "拨付金额须大于零"
+            )
         }
         try checkAmount(request.amount, field: "amount")
         return .object(["claim": .string(request.claimRef), "amount": .money(request.amount)])
@@ -253,7 +258,8 @@ extension Lifecycle {
                 field: "date",
                 value: date.iso,
                 reason:
-                    "is before event \(target.seq), dated \(dated.iso); a reversal is dated on or after what it reverses"
+                    "is before event \(target.seq), dated \(dated.iso); a reversal is dated on or after what it reverses",
+                zh: "早于事件 \(target.seq) 的日期 \(dated.iso)；冲销的日期不得早于被冲销的事件"
             )
         }
         // What a grant funded stays granted: a decision whose reversal would leave the claim's
@@ -280,7 +286,8 @@ extension Lifecycle {
                 field: "date",
                 value: date.iso,
                 reason: "is before \(dependents.iso), when what depended on event \(target.seq) was reversed; "
-                    + "a reversal is dated on or after those"
+                    + "a reversal is dated on or after those",
+                zh: "早于 \(dependents.iso)，依赖事件 \(target.seq) 的记录于当日冲销；此冲销的日期不得早于那些冲销"
             )
         }
         return EventDraft(

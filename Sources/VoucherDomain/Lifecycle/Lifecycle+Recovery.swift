@@ -82,7 +82,7 @@ extension Lifecycle {
         var checked = request
         checked.reason = try required(request.reason ?? "", field: "reason")
         guard request.amount > .zero else {
-            throw .invalid(field: "amount", value: request.amount.formatted(), reason: "is not above zero")
+            throw .invalid(field: "amount", value: request.amount.formatted(), reason: "is not above zero", zh: "须大于零")
         }
         guard state.paid > .zero else {
             throw .redemption(
@@ -115,7 +115,7 @@ extension Lifecycle {
     ) throws(LedgerError) -> EventDraft {
         try state.check(date, notBefore: state.lastOwed, what: "latest amount owed back", use: request.useRef)
         guard request.amount > .zero else {
-            throw .invalid(field: "amount", value: request.amount.formatted(), reason: "is not above zero")
+            throw .invalid(field: "amount", value: request.amount.formatted(), reason: "is not above zero", zh: "须大于零")
         }
         let outstanding = state.outstanding
         guard request.amount <= outstanding else {

@@ -16,7 +16,8 @@ extension Lifecycle {
                 value: registration.identifier.value,
                 reason: registration.kind == .team
                     ? "a team is registered with its team number, not a credit code"
-                    : "an enterprise is registered with its Unified Social Credit Code"
+                    : "an enterprise is registered with its Unified Social Credit Code",
+                zh: registration.kind == .team ? "团队以团队编号登记，不用信用代码" : "企业以统一社会信用代码登记"
             )
         default: break
         }
@@ -42,7 +43,8 @@ extension Lifecycle {
                 throw .invalid(
                     field: "attributes",
                     value: trimmed,
-                    reason: "is not an attribute name; use lower-case letters, digits and hyphens, e.g. tech-sme"
+                    reason: "is not an attribute name; use lower-case letters, digits and hyphens, e.g. tech-sme",
+                    zh: "不是有效的属性名；请用小写字母、数字和连字符，如 tech-sme"
                 )
             }
             set.insert(trimmed)
@@ -63,7 +65,8 @@ extension Lifecycle {
             throw .invalid(
                 field: "id",
                 value: registration.identifier.value,
-                reason: "a provider is registered with its Unified Social Credit Code"
+                reason: "a provider is registered with its Unified Social Credit Code",
+                zh: "服务机构以统一社会信用代码登记"
             )
         }
         var payload: [String: CanonicalJSON] = [
@@ -125,7 +128,8 @@ extension Lifecycle {
             throw .invalid(
                 field: "kind",
                 value: programme.kind.rawValue,
-                reason: "\(programme.id.value) is a \(recordedKind.rawValue) programme; its kind cannot change"
+                reason: "\(programme.id.value) is a \(recordedKind.rawValue) programme; its kind cannot change",
+                zh: "\(programme.id.value) 是\(LedgerError.kindZh(recordedKind))类项目，类型不可更改"
             )
         }
         for recorded in applied.sorted(by: { $0.date < $1.date }) {

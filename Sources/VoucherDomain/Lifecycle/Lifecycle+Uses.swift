@@ -214,7 +214,12 @@ extension Lifecycle {
                 project: project
             )
         } catch {
-            throw .invalid(field: "service_amount", value: request.serviceAmount.formatted(), reason: error.description)
+            throw .invalid(
+                field: "service_amount",
+                value: request.serviceAmount.formatted(),
+                reason: error.description,
+                zh: error.zh
+            )
         }
     }
 
@@ -239,7 +244,7 @@ extension Lifecycle {
                 usage: usage
             )
         } catch {
-            throw .invalid(field: "use", value: request.ref, reason: error.description)
+            throw .invalid(field: "use", value: request.ref, reason: error.description, zh: error.zh)
         }
     }
 

@@ -56,7 +56,8 @@ public enum Lifecycle {
                 throw .invalid(
                     field: field,
                     value: text.visible,
-                    reason: "holds the invisible character \(hidden.code) at position \(hidden.position)"
+                    reason: "holds the invisible character \(hidden.code) at position \(hidden.position)",
+                    zh: "第 \(hidden.position) 个字符是不可见字符 \(hidden.code)"
                 )
             }
         }
