@@ -80,37 +80,26 @@ extension ReconciliationReport {
         return lines
     }
 
+    /// The exceptions, one line each, every line a sentence that names what each value is:
+    /// `逾期申请兑付：兑付申请 R-7（用券 U-9），服务机构 …，2022-09-15 申请，截止 2022-08-30，逾期 16 天`.
     func exceptionLines(_ words: ReportWords) -> [String] {
         if exceptions.isEmpty { return [words.noExceptions] }
         var lines: [String] = []
         let counts = exceptions.counts
         for reversal in exceptions.reversals {
-            lines.append(
-                "\(words.reversals): #\(reversal.event) \(reversal.date) ← #\(reversal.reversedEvent) "
-                    + "(\(reversal.reversedKind)) \(reversal.amount.formatted()) \(reversal.reason.visible) "
-                    + "[\(reversal.actor.visible)]"
-            )
+            lines.append(words.line(words.reversals, words.reversalLine(reversal)))
         }
         lines += words.notListed(.reversals, listed: exceptions.reversals.count, of: counts.reversals)
         for override in exceptions.overrides {
-            lines.append(
-                "\(words.overrides): \(override.party.visible) \(override.name.visible) — \(override.reason.visible) "
-                    + "[\(override.approvedBy.visible)]"
-            )
+            lines.append(words.line(words.overrides, words.overrideLine(override)))
         }
         lines += words.notListed(.overrides, listed: exceptions.overrides.count, of: counts.overrides)
         for late in exceptions.lateRedemptions {
-            lines.append(
-                "\(words.late): \(late.filing.visible)/\(late.use.visible) \(late.provider.visible) "
-                    + "\(late.filedOn) > \(late.deadline) (\(words.daysLate(late.daysLate)))"
-            )
+            lines.append(words.line(words.late, words.lateLine(late)))
         }
         lines += words.notListed(.lateRedemptions, listed: exceptions.lateRedemptions.count, of: counts.lateRedemptions)
         for filing in exceptions.suspendedFilings {
-            lines.append(
-                "\(words.suspended): \(filing.filing.visible) \(filing.provider.visible) \(filing.filedOn) "
-                    + "(\(words.suspendedFrom(filing.suspendedFrom)): \(filing.reason.visible))"
-            )
+            lines.append(words.line(words.suspended, words.suspendedLine(filing)))
         }
         lines += words.notListed(
             .suspendedFilings,
@@ -118,9 +107,7 @@ extension ReconciliationReport {
             of: counts.suspendedFilings
         )
         for open in exceptions.openRecoveries {
-            lines.append(
-                "\(words.openRecovery): \(open.use.visible) \(open.applicant.visible) \(words.recoveryLine(open))"
-            )
+            lines.append(words.line(words.openRecovery, words.recoveryLine(open)))
         }
         lines += words.notListed(.openRecoveries, listed: exceptions.openRecoveries.count, of: counts.openRecoveries)
         return lines

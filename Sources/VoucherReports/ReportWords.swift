@@ -154,10 +154,53 @@ public struct ReportWords {
     }
     var budget: String { pick("预算", "Budget") }
     var openRecovery: String { pick("待追回款项", "Money owed back, not yet received") }
+
+    // The exceptions' lines. Text from the ledger is shown `visible` (no control character acts).
+
+    /// An exception's line: its kind, then what it says.
+    func line(_ kind: String, _ text: String) -> String { pick("\(kind)：\(text)", "\(kind): \(text)") }
+
+    func reversalLine(_ r: ReportExceptions.Reversal) -> String {
+        let kind = EventKind(rawValue: r.reversedKind).map { LedgerError.eventZh($0) } ?? r.reversedKind.visible
+        return pick(
+            "事件 \(r.event)（\(r.date)）冲销事件 \(r.reversedEvent)（\(kind)），金额 \(r.amount.formatted())，"
+                + "理由：\(r.reason.visible)，经办：\(r.actor.visible)",
+            "event \(r.event) on \(r.date) reversed event \(r.reversedEvent) (\(r.reversedKind.visible)), "
+                + "\(r.amount.formatted()): \(r.reason.visible) (by \(r.actor.visible))"
+        )
+    }
+
+    func overrideLine(_ o: ReportExceptions.Override) -> String {
+        pick(
+            "\(o.party.visible) \(o.name.visible)，理由：\(o.reason.visible)，核准人：\(o.approvedBy.visible)",
+            "\(o.party.visible) \(o.name.visible): \(o.reason.visible) (approved by \(o.approvedBy.visible))"
+        )
+    }
+
+    func lateLine(_ l: ReportExceptions.LateRedemption) -> String {
+        pick(
+            "兑付申请 \(l.filing.visible)（用券 \(l.use.visible)），服务机构 \(l.provider.visible)，"
+                + "\(l.filedOn) 申请，截止 \(l.deadline)，\(daysLate(l.daysLate))",
+            "redemption claim \(l.filing.visible) (use \(l.use.visible)) by provider \(l.provider.visible), "
+                + "filed \(l.filedOn), deadline \(l.deadline), \(daysLate(l.daysLate))"
+        )
+    }
+
+    func suspendedLine(_ f: ReportExceptions.SuspendedFiling) -> String {
+        pick(
+            "兑付申请 \(f.filing.visible)，服务机构 \(f.provider.visible)，\(f.filedOn) 申请；"
+                + "\(suspendedFrom(f.suspendedFrom))，理由：\(f.reason.visible)",
+            "redemption claim \(f.filing.visible) by provider \(f.provider.visible), filed \(f.filedOn); "
+                + "\(suspendedFrom(f.suspendedFrom)): \(f.reason.visible)"
+        )
+    }
+
     func recoveryLine(_ open: ReportExceptions.OpenRecovery) -> String {
         pick(
-            "自 \(open.since) 起应追回 \(open.owed.formatted())，已追回 \(open.received.formatted())，待追回 \(open.outstanding.formatted())",
-            "owed \(open.owed.formatted()) since \(open.since), received \(open.received.formatted()), outstanding \(open.outstanding.formatted())"
+            "用券 \(open.use.visible)，申请主体 \(open.applicant.visible)，自 \(open.since) 起应追回 \(open.owed.formatted())，"
+                + "已追回 \(open.received.formatted())，待追回 \(open.outstanding.formatted())",
+            "use \(open.use.visible) of applicant \(open.applicant.visible): owed \(open.owed.formatted()) since \(open.since), "
+                + "received \(open.received.formatted()), outstanding \(open.outstanding.formatted())"
         )
     }
     var recoveryOwed: String { pick("应追回", "owed back (recoveries)") }

@@ -164,7 +164,7 @@ extension LedgerError {
     }
 
     /// A kind of event as a Chinese refusal names it.
-    static func eventZh(_ kind: EventKind) -> String {
+    public static func eventZh(_ kind: EventKind) -> String {
         switch kind {
         case .programme: "政策文件"
         case .applicant: "主体登记"
