@@ -25,7 +25,8 @@ enum Charts {
     static func unit(_ language: Language) -> String { language == .zh ? "万元" : "万元 (10,000 yuan)" }
 
     /// Bars of each series side by side for each month: gridlines and their values in 万元, the
-    /// months below, each bar's amount above it (in 万元, one decimal) and in its title.
+    /// months below, each bar's amount above it (in 万元, two decimals at most, as the report's
+    /// sentence writes them) and in its title.
     static func monthly(_ series: [Series], language: Language, title: String) -> String {
         let escape = WhatIfReport.escapeHTML
         let months = Set(series.flatMap { $0.byMonth.keys }).sorted()
@@ -34,7 +35,7 @@ enum Charts {
         let (step, top) = axis(largest)
         let plotHeight = 200
         let left = 64
-        let margin = 30
+        let margin = 40
         let barWidth = max(8, min(22, 240 / max(series.count, 1)))
         let groupWidth = series.count * barWidth + 12
         let width = left + months.count * groupWidth + 10
@@ -68,7 +69,7 @@ enum Charts {
                 let labelX = barX + barWidth / 2 + 3
                 shapes.append(
                     "<text x=\"\(labelX)\" y=\"\(barY - 3)\" font-size=\"9\" transform=\"rotate(-90 \(labelX) \(barY - 3))\">"
-                        + "\(escape(amount.formattedWan(decimals: 1).replacingOccurrences(of: "万元", with: "")))</text>"
+                        + "\(escape(amount.formattedWan(decimals: 2).replacingOccurrences(of: "万元", with: "")))</text>"
                 )
             }
             shapes.append(
