@@ -37,7 +37,7 @@ struct BudgetCommand: ParsableCommand {
         @Option(
             name: .customLong("share"),
             help: ArgumentHelp(
-                "A funder's share, e.g. city=60% or 市级=60% (repeat; the shares add up to 100%; a name is a key: lower-case letters, digits, hyphens).",
+                "A funder's share, e.g. city=60% or 市级=60% (repeat; the shares add up to 100%; a name is a key of letters, digits and hyphens, read in lower case).",
                 valueName: "name=rate"
             )
         )

@@ -172,7 +172,10 @@ public enum SubsidyInputError: Error, Sendable, Equatable, CustomStringConvertib
 
     /// The same in Chinese, for the console's Chinese pages.
     public var zh: String {
-        let names = ["service_amount": "服务金额", "eligible_amount": "合规金额", "tax_amount": "税额"]
+        let names = [
+            "service_amount": "服务金额", "eligible_amount": "合规金额", "tax_amount": "税额", "requested": "申请金额",
+            "paid": "实际支付金额",
+        ]
         func name(_ field: String) -> String { names[field] ?? field }
         return switch self {
         case .negative(let field, let amount): "\(name(field)) \(amount) 小于零；金额须为零或以上"

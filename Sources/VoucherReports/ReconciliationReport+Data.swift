@@ -24,7 +24,7 @@ extension ReconciliationReport {
         }
         for check in shownIdentities {
             lines.append(
-                field(words.identity(check.identity, kind: figures.kind)) + "," + check.difference.decimalString()
+                field(words.identity(check.identity, kind: identityWordsKind)) + "," + check.difference.decimalString()
             )
         }
         for row in budgetRows(language) {

@@ -61,21 +61,35 @@ extension ReconciliationReport {
         figures.identities.filter { figures.kind == .voucher || $0.identity != .usedIsAccountedFor || !$0.holds }
     }
 
+    /// The kind whose words name the identities: a grant's or matching programme's own (granted =
+    /// paid + left to pay) only while what it checks is that sum, with nothing expired and every
+    /// payment redeemed; otherwise the voucher's, which name every term the check adds.
+    var identityWordsKind: ProgrammeKind {
+        figures.expired == .zero && figures.used == figures.redeemed ? figures.kind : .voucher
+    }
+
     /// The identities and checks as lines, each marked ✓ or ✗. A grant or matching programme's
     /// lines are in its words; of the checks that cannot fail for it, only a failing one is shown.
     func identityLines(_ words: ReportWords) -> [String] {
         let kind = figures.kind
         var lines = shownIdentities.map { check in
-            let name = words.identity(check.identity, kind: kind)
-            return check.holds ? "✓ \(name)" : "✗ \(name): \(words.differs) \(check.difference.formatted())"
+            let name = words.identity(check.identity, kind: identityWordsKind)
+            return check.holds
+                ? "✓ \(name)" : "✗ " + words.line(name, "\(words.differs) \(check.difference.formatted())")
         }
-        if kind != .grant || figures.usesOverRate != 0 {
-            let label = kind == .matching ? words.overMatchingRate : words.overRate
-            lines.append((figures.usesOverRate == 0 ? "✓ " : "✗ ") + "\(label): \(figures.usesOverRate)")
+        // Only a voucher's uses are checked against their rate (a grant has none; a matching
+        // programme's payments are held to its rate when granted).
+        if kind == .voucher || figures.usesOverRate != 0 {
+            lines.append(
+                (figures.usesOverRate == 0 ? "✓ " : "✗ ") + words.line(words.overRate, "\(figures.usesOverRate)")
+            )
         }
         lines.append(
-            (figures.negativeAccounts.isEmpty ? "✓ " : "✗ ") + "\(words.negativeAccounts): "
-                + (figures.negativeAccounts.isEmpty ? "0" : figures.negativeAccounts.joined(separator: ", "))
+            (figures.negativeAccounts.isEmpty ? "✓ " : "✗ ")
+                + words.line(
+                    words.negativeAccounts,
+                    figures.negativeAccounts.isEmpty ? "0" : figures.negativeAccounts.joined(separator: ", ")
+                )
         )
         return lines
     }

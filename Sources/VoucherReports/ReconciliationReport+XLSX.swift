@@ -31,7 +31,7 @@ extension ReconciliationReport {
                 name: words.identities,
                 rows: [[.heading(words.identities), .heading(words.difference)]]
                     + shownIdentities.map {
-                        [.text(words.identity($0.identity, kind: figures.kind)), .money($0.difference)]
+                        [.text(words.identity($0.identity, kind: identityWordsKind)), .money($0.difference)]
                     }
             )
         )

@@ -161,6 +161,9 @@ public struct ReconciliationReport: Sendable, Hashable {
                 (words.recoveryOutstanding, nil, f.recoveryOutstanding),
             ]
         guard f.kind == .voucher else {
+            // A grant may state what its project paid (`--paid`); matching always does.
+            let spending: [(label: String, count: Int?, money: Money?)] =
+                f.kind == .matching || f.serviceAmount != .zero ? [(words.projectSpending, nil, f.serviceAmount)] : []
             let unexpected: [(label: String, count: Int?, money: Money?)] =
                 [
                     (words.providers, f.providers, nil), (words.products, f.products, nil),
@@ -174,7 +177,7 @@ public struct ReconciliationReport: Sendable, Hashable {
                 (words.applicantsGranted, f.applicants, nil), (words.applicantsPaid, f.enterprisesServed, nil),
                 (words.uses(f.kind), f.uses, nil), (words.granted, nil, f.claimed),
             ]
-                + (f.kind == .matching ? [(words.projectSpending, nil, f.serviceAmount)] : [])
+                + spending
                 + [(words.paidOut, nil, f.redeemed), (words.leftToPay, nil, f.available)] + unexpected + recoveries
         }
         return [

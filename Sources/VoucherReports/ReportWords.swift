@@ -45,8 +45,8 @@ public struct ReportWords {
     var forfeited: String { pick("核减不退回", "forfeited") }
     var available: String { pick("可用余额", "available") }
     // A grant or matching programme's figures: granted, paid and left to pay.
-    var applicantsGranted: String { pick("获资助企业", "applicants granted") }
-    var applicantsPaid: String { pick("已拨付企业", "applicants paid") }
+    var applicantsGranted: String { pick("获资助申请主体", "applicants granted") }
+    var applicantsPaid: String { pick("已拨付申请主体", "applicants paid") }
     var granted: String { pick("核定金额", "granted") }
     var projectSpending: String { pick("项目实际支出", "project spending") }
     var paidOut: String { pick("已拨付", "paid") }
@@ -63,7 +63,6 @@ public struct ReportWords {
     var holds: String { pick("成立", "holds") }
     var differs: String { pick("差额", "off by") }
     var overRate: String { pick("超过比例上限的用券", "uses over rate × service amount") }
-    var overMatchingRate: String { pick("超过配套比例的拨付", "payments over rate × project spending") }
     var negativeAccounts: String { pick("余额为负的账户", "accounts below zero") }
     func breakdown(_ dimension: BreakdownDimension) -> String {
         switch dimension {

@@ -40,6 +40,11 @@ public struct AccountChange: Sendable, Hashable {
                 self = kind
                 return
             }
+            // The first version's words for a revocation, before it also ended sessions.
+            if stored == "API tokens revoked" {
+                self = .tokensRevoked
+                return
+            }
             guard stored.hasPrefix("added as ") else { return nil }
             let words = stored.dropFirst("added as ".count).split(separator: " ", maxSplits: 3)
             guard let role = words.first.flatMap({ Role(rawValue: String($0)) }) else { return nil }

@@ -19,9 +19,15 @@ extension Console {
             "kept": kept,
         ]
         if !kept.isEmpty {
-            let (text, holds) =
+            var (text, holds) =
                 comparison.map { (words.digestComparison($0, head: digest.events), $0.problem == nil) }
                 ?? (words["notADigest"], false)
+            // The digest's event has the hash it names, but a chain that does not verify may have
+            // been changed below it without its hashes: that is not an unchanged ledger.
+            if holds, !report.isValid, let comparison {
+                text = words.digestMatchesButInvalid(comparison)
+                holds = false
+            }
             data["comparison"] = ["text": text, "class": holds ? "ok" : "bad"]
         }
         return render("verify", title: words["verify"], session: session, data: data)
@@ -29,14 +35,25 @@ extension Console {
 }
 
 extension Words {
+    /// A digest whose event has the hash it names, on a ledger that does not verify.
+    func digestMatchesButInvalid(_ comparison: DigestComparison) -> String {
+        guard case .extends(let digest) = comparison else { return "" }
+        return language == .zh
+            ? "第 \(digest.events) 个事件的哈希与摘要相符，但账本核验未通过（见上）；不能据此认定前 \(digest.events) 个事件未被改动。"
+            : "Event \(digest.events) has the hash the digest names, but the ledger does not verify (see above): "
+                + "this does not show that its first \(digest.events) events are unchanged."
+    }
+
     /// How the ledger, with `head` events now, stands against a digest kept earlier.
     func digestComparison(_ comparison: DigestComparison, head: Int64) -> String {
         let zh = language == .zh
         switch comparison {
         case .extends(let digest):
+            let since = head - digest.events
             return zh
-                ? "账本延续此摘要：摘要所记的前 \(digest.events) 个事件未被改动，此后又记录了 \(head - digest.events) 个事件。"
-                : "The ledger extends this digest: its first \(digest.events) events are unchanged, and \(head - digest.events) have been recorded since."
+                ? "账本延续此摘要：摘要所记的前 \(digest.events) 个事件未被改动，此后又记录了 \(since) 个事件。"
+                : "The ledger extends this digest: its first \(digest.events) events are unchanged, and \(since) "
+                    + (since == 1 ? "has" : "have") + " been recorded since."
         case .truncated(let digest, let events):
             return zh
                 ? "账本被截短：摘要记有 \(digest.events) 个事件，账本现只有 \(events) 个。"

@@ -252,7 +252,8 @@ struct Console: Sendable {
         for pair in encoded.split(separator: "&") {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             func decode(_ text: Substring) -> String {
-                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+                // A malformed escape (`50%`) is kept as it was typed.
+                String(text).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String(text)
             }
             fields[decode(parts[0]), default: []].append(parts.count > 1 ? decode(parts[1]) : "")
         }
@@ -261,7 +262,7 @@ struct Console: Sendable {
 
     /// A field of the address's query, as a form sent with GET encodes it (Hummingbird's
     /// `queryParameters` leaves a `+` as it is: a digest pasted with its spaces came back with
-    /// none).
+    /// a `+` for each).
     static func query(_ name: String, _ request: Request) -> String? {
         fields(request.uri.query ?? "")[name]?.first
     }

@@ -30,7 +30,8 @@ struct Words {
         guard language == .zh, let kind = change.kind else { return change.change }
         switch kind {
         case .added(let role, let party):
-            return "添加，角色：\(self[role.rawValue])" + (party.map { "，所属主体：\($0.id)" } ?? "")
+            let acting = party.map { "，代表\($0.kind == "applicant" ? "申请主体" : "服务机构") \($0.id)" } ?? ""
+            return "添加，角色：\(self[role.rawValue])\(acting)"
         case .tokenIssued: return "签发 API 令牌"
         case .tokensRevoked: return "撤销 API 令牌，会话已结束"
         case .disabled: return "停用：令牌已撤销，会话已结束"

@@ -58,7 +58,12 @@ struct BudgetTests {
         #expect(read.map(\.rate.basisPoints) == [6_000, 4_000, 100, 500])
         var fund = try Self.appropriation("100万")
         fund.shares = [try BudgetShare.parse("财政局=100%")]
-        #expect(throws: LedgerError.self) { try Lifecycle.appropriation(fund) }
+        let refused = #expect(throws: LedgerError.self) { try Lifecycle.appropriation(fund) }
+        guard case .invalid(let field, let value, _, _) = refused else {
+            Issue.record("\(String(describing: refused))")
+            return
+        }
+        #expect(field == "share" && value == "财政局")
     }
 
     @Test func aGrantIsRefusedBeyondWhatTheAppropriationLeavesNamingIt() throws {

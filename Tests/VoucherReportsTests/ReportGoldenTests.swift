@@ -273,8 +273,11 @@ struct GrantReportTests {
         )
     }
 
-    @Test func aGrantHasNoProjectSpendingAndNoRateCheckAndItsSentenceCountsEveryApplicantGranted() throws {
-        let report = try Self.matching2023(kind: .grant)
+    @Test func aGrantHasNoRateCheckAndItsSentenceCountsEveryApplicantGranted() throws {
+        var report = try Self.matching2023(kind: .grant)
+        // What a grant's project paid is shown when a claim stated it, else left out.
+        #expect(report.render(.text, language: .zh).contains(/项目实际支出 +1,200,000\.00 +120万元/))
+        report.figures.serviceAmount = .zero
         let text = report.render(.text, language: .zh)
         #expect(text.contains("共资助企业2家，核定160万元，已拨付60万元。"))
         #expect(!text.contains("项目实际支出"))
@@ -300,8 +303,15 @@ struct GrantReportTests {
         let text = report.render(.text, language: .zh)
         #expect(text.contains("过期"))
         #expect(text.contains("用券金额（补贴）"))
-        #expect(text.contains("✗ 核定 = 已拨付 + 待拨付"))
-        #expect(text.contains("✗ 用券 = 兑付 + 待兑付 + 核减不退回"))
+        // The identity is named by every term it adds, once those are not the grant's two.
+        #expect(text.contains("✗ 申领 = 用券 + 过期 + 可用：差额"))
+        #expect(text.contains("✗ 用券 = 兑付 + 待兑付 + 核减不退回：差额"))
+        #expect(!text.contains("核定 = 已拨付 + 待拨付"))
+        // A grant's own identity, failing: granted is not what was paid and is left to pay.
+        var off = try Self.matching2023(kind: .grant)
+        off.figures.available = ReportGoldenTests.money("90万")
+        off.figures.identities = ReconciliationIdentity.check(off.figures)
+        #expect(off.render(.text, language: .zh).contains("✗ 核定 = 已拨付 + 待拨付：差额 100,000.00"))
         // Only what is not zero: nothing was forfeited.
         #expect(!text.split(separator: "\n").contains { $0.hasPrefix("核减不退回") })
     }

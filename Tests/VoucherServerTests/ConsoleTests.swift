@@ -4,9 +4,9 @@ import HummingbirdTesting
 import Testing
 import VoucherDomain
 import VoucherReports
-import VoucherStorage
 
 @testable import VoucherServer
+@testable import VoucherStorage
 
 /// The web console in-process: signing in (CSRF, slowed failures, the cookie's attributes), each
 /// role's pages and forms, CSRF on every form, and escaping of what the ledger holds.
@@ -277,7 +277,7 @@ import VoucherStorage
             let chinese = recorded.map { Words(.zh).accountChange($0) }
             #expect(zip(recorded, chinese).allSatisfy { $0.change != $1 }, "\(chinese)")
             #expect(chinese.contains("停用：令牌已撤销，会话已结束") && chinese.contains("添加，角色：审计"))
-            #expect(chinese.contains { $0.hasPrefix("添加，角色：企业，所属主体：") }, "\(chinese)")
+            #expect(chinese.contains { $0.hasPrefix("添加，角色：企业，代表申请主体 ") }, "\(chinese)")
 
             let (auditor, auditorCSRF) = try await Self.signIn(client, .auditor)
             let refused = try await Self.post(
@@ -398,6 +398,20 @@ import VoucherStorage
             #expect(wrong.contains("That is not a ledger digest"))
             #expect(wrong.contains("value=\"&lt;b&gt;digest&lt;/b&gt;\""))
             #expect(!page.body.contains("The ledger extends") && !page.body.contains("voucher verify"))
+
+            // A chain changed below the digest's event without its hashes: the event still has the
+            // digest's hash, but the page does not call the ledger unchanged.
+            try await world.ledger.writer.writeWithoutTransaction { db in
+                for name in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'trigger'") {
+                    try db.execute(sql: "DROP TRIGGER \(name)")
+                }
+                try db.execute(sql: "UPDATE event SET actor = 'someone else' WHERE seq = 2")
+            }
+            let forged = try await compare(String(line.output.0))
+            #expect(forged.contains("The ledger does not verify"))
+            #expect(forged.contains("Event \(events) has the hash the digest names, but the ledger does not verify"))
+            #expect(forged.contains("class=\"flash bad\" role=\"status\""))
+            #expect(!forged.contains("The ledger extends"))
         }
     }
 

@@ -261,6 +261,37 @@ struct VerificationTests {
         #expect(problem.event == digest.events)
     }
 
+    /// How a ledger stands against a digest, read without verifying the chain: extended, truncated,
+    /// rewritten at the digest's event, or missing it; before the first event, the genesis hash.
+    @Test func aDigestIsComparedWithTheEventItNames() throws {
+        let (fixture, _) = try Self.ledger()
+        let head = try fixture.ledger.digest()
+        let earlier = LedgerDigest(
+            events: 3,
+            head: try fixture.ledger.writer.read { db in
+                try String.fetchOne(db, sql: "SELECT hash FROM event WHERE seq = 3") ?? ""
+            }
+        )
+        #expect(try fixture.ledger.compare(with: earlier) == .extends(earlier))
+        #expect(try fixture.ledger.compare(with: head) == .extends(head))
+        let beyond = LedgerDigest(events: head.events + 1, head: head.head)
+        #expect(try fixture.ledger.compare(with: beyond) == .truncated(digest: beyond, events: head.events))
+        let other = LedgerDigest(events: 3, head: String(repeating: "0", count: 64))
+        #expect(try fixture.ledger.compare(with: other) == .rewritten(digest: other, hash: earlier.head))
+        let genesis = LedgerDigest(events: 0, head: Hashing.genesis)
+        #expect(try fixture.ledger.compare(with: genesis) == .extends(genesis))
+        #expect(try fixture.ledger.compare(with: LedgerDigest(events: 0, head: head.head)).problem != nil)
+        try fixture.ledger.writer.writeWithoutTransaction { db in
+            try Self.dropTriggers(db)
+            try db.execute(sql: "PRAGMA foreign_keys = OFF")
+            try db.execute(sql: "DELETE FROM event WHERE seq = 3")
+        }
+        let missing = try fixture.ledger.compare(with: earlier)
+        #expect(missing == .rewritten(digest: earlier, hash: nil))
+        #expect(missing.problem?.message == "the chain was rewritten: the event the digest names is missing")
+        #expect(try fixture.ledger.verify(against: earlier).problem?.event == 3)
+    }
+
     @Test func aTruncatedChainIsCaughtByAnEarlierDigest() throws {
         let (fixture, _) = try Self.ledger()
         let digest = try fixture.ledger.digest()

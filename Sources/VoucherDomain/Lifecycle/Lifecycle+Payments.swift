@@ -287,7 +287,7 @@ extension Lifecycle {
                 value: date.iso,
                 reason: "is before \(dependents.iso), when what depended on event \(target.seq) was reversed; "
                     + "a reversal is dated on or after those",
-                zh: "早于 \(dependents.iso)，依赖事件 \(target.seq) 的记录于当日冲销；此冲销的日期不得早于那些冲销"
+                zh: "早于 \(dependents.iso)，依赖事件 \(target.seq) 的记录于该日冲销；此冲销的日期不得早于那些冲销"
             )
         }
         return EventDraft(

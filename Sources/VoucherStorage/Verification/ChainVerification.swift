@@ -12,6 +12,10 @@ enum LedgerVerifier {
     /// How the chain up to `head` stands against `digest`.
     static func compare(_ db: Database, head: ChainHead, with digest: LedgerDigest) throws -> DigestComparison {
         if head.events < digest.events { return .truncated(digest: digest, events: head.events) }
+        // Before the first event the chain's head is the genesis hash.
+        if digest.events == 0 {
+            return digest.head == Hashing.genesis ? .extends(digest) : .rewritten(digest: digest, hash: Hashing.genesis)
+        }
         let hash = try String.fetchOne(db, sql: "SELECT hash FROM event WHERE seq = ?", arguments: [digest.events])
         return hash == digest.head ? .extends(digest) : .rewritten(digest: digest, hash: hash)
     }
