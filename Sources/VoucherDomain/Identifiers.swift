@@ -159,8 +159,24 @@ public enum PartyIdentifier: Sendable, Hashable, Codable, CustomStringConvertibl
     ) throws(LedgerError) -> PartyIdentifier {
         do {
             if team { return .team(try TeamRegistrationNumber(id)) }
+            let reason = overrideReason?.trimmingSpaces() ?? ""
+            let approver = overrideBy?.trimmingSpaces() ?? ""
+            // An override names both why and who approved it: one without the other is refused
+            // for what it lacks, not for the check character.
+            if reason.isEmpty != approver.isEmpty {
+                throw LedgerError.invalid(
+                    field: reason.isEmpty ? "override_reason" : "override_by",
+                    value: "",
+                    reason: reason.isEmpty
+                        ? "is empty; an override of the credit code check names its reason as well as who approved it"
+                        : "is empty; an override of the credit code check names who approved it as well as its reason",
+                    zh: reason.isEmpty ? "为空：人工核准信用代码须同时写明理由与核准人" : "为空：人工核准信用代码须同时写明核准人与理由"
+                )
+            }
             let override = overrideReason.flatMap { reason in overrideBy.map { (reason: reason, approvedBy: $0) } }
             return try PartyIdentifier.creditCode(id, override: override)
+        } catch let error as LedgerError {
+            throw error
         } catch let error as USCCError {
             throw .invalid(field: "id", value: id, reason: error.description, zh: error.zh)
         } catch let error as TeamNumberError {

@@ -180,7 +180,7 @@ extension Dossier {
             ],
             recoveries.map {
                 [
-                    String($0.seq), $0.received ? t("已收回", "received") : t("应追回", "owed"), $0.useRef,
+                    String($0.seq), $0.received ? t("已追回", "received") : t("应追回", "owed"), $0.useRef,
                     $0.amount.formatted(),
                     $0.reason ?? "", state($0.seq),
                 ]

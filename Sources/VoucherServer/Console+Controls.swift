@@ -383,6 +383,9 @@ extension Console {
             "programmes": Self.choices(programmes, chosen: chosen, session.language), "year": String(year),
             "programme": chosen?.id.value ?? "",
         ]
+        // The form offers what was typed (a refusal keeps it), else the appropriation in force,
+        // so that a revision changes only what it means to.
+        var typed = (amount: form.flatMap { Self.field("amount", in: $0) }, shares: form?["shares"]?.first)
         if let id = chosen?.id,
             let (appropriation, seq, committed) = try await api.worker.read({ ledger in
                 try ledger.appropriation(id, year: year).map {
@@ -393,7 +396,8 @@ extension Console {
             let over = appropriation.shortfall(committed: committed)
             var budget = [
                 "amount": appropriation.amount.formatted(), "event": String(seq),
-                "shares": appropriation.shares.map { "\($0.name) \($0.rate.formatted())" }.joined(separator: " · "),
+                "shares": appropriation.shares.map { "\(words.funder($0.name)) \($0.rate.formatted())" }
+                    .joined(separator: " · "),
                 "committed": committed.formatted(),
             ]
             // Either what is left to grant or by how much the grants exceed it (a section shows
@@ -404,7 +408,16 @@ extension Console {
                 budget["left"] = appropriation.amount.remaining(after: committed).formatted()
             }
             data["budget"] = budget
+            if typed.amount == nil && typed.shares == nil {
+                typed = (
+                    appropriation.amount.formatted(),
+                    appropriation.shares.map { "\(words.funder($0.name))=\($0.rate.formatted())" }
+                        .joined(separator: "\n")
+                )
+            }
         }
+        data["typedAmount"] = typed.amount ?? ""
+        data["typedShares"] = typed.shares ?? ""
         return render("budgets", title: words["budgets"], session: session, data: data, flash: flash)
     }
 
@@ -427,7 +440,9 @@ extension Console {
             guard let year = Self.field("year", in: form).flatMap(Int.init) else {
                 throw APIFailure.invalid(words["year"] + words.colon + words["required"])
             }
-            let shares = (form["shares"]?.first ?? "").split(whereSeparator: \.isNewline).map { String($0).trimmed }
+            // One share a line, or several on a line separated as people write lists.
+            let shares = (form["shares"]?.first ?? "").split { $0.isNewline || ",，;；、".contains($0) }
+                .map { String($0).trimmed }
             let appropriation = Appropriation(
                 programme: programme,
                 year: year,

@@ -39,6 +39,11 @@ struct Words {
         case .passwordSet: return "设置新密码，会话已结束"
         }
     }
+    /// A funder's name as the page shows it: the city and the district in the page's language,
+    /// any other as recorded.
+    func funder(_ name: String) -> String {
+        language == .zh ? ["city": "市级", "district": "区级"][name] ?? name : name
+    }
     func userEnabled(_ name: String) -> String { language == .zh ? "已启用 \(name)" : "enabled \(name)" }
     func passwordSet(_ name: String) -> String {
         language == .zh ? "已为 \(name) 设置新密码，其会话已结束" : "set the password of \(name); their sessions ended"
@@ -89,7 +94,8 @@ struct Words {
         "policyLead": "安装的政策文件记入账本（哈希链中的一个事件），此后的申领与用券按其生效日适用；已记录的金额不变。",
         "policyMissing": "请填写政策文件。", "verify": "账本核验", "verifies": "全部事件核验通过。", "doesNotVerify": "账本核验未通过",
         "digestLead": "请将以下摘要保存在账本管理者无法更改的地方，日后在本页核对：",
-        "compareDigest": "与此前保存的摘要核对", "digestKept": "此前保存的摘要", "compare": "核对",
+        "notExtended": "账本自身的哈希链一致，但不延续所给摘要（见下）。", "compareDigest": "与此前保存的摘要核对", "digestKept": "此前保存的摘要",
+        "compare": "核对",
         "notADigest": "这不是账本摘要：摘要是一行“voucher-ledger digest 1: N events, head …”，如上方所示。",
         "users": "用户", "role": "角色", "party": "所属主体", "addUser": "添加用户", "add": "添加",
         "disabled": "已停用", "active": "在用", "disable": "停用", "enable": "启用",
@@ -109,16 +115,16 @@ struct Words {
         "mayGrant": "至多可核定", "validityEnded": "有效期已过，待记录额度失效", "quotas": "创新券额度", "validity": "有效期",
         "quotaLeft": "剩余额度",
         "quotaLeftNote": "剩余额度为该项目年度额度账户的当前余额：已核定额度减去已使用及已失效的部分；同一年度的各笔核定共用这一账户。",
-        "recoveries": "追回", "useRef": "用券编号", "paidOnUse": "已兑付", "owedBack": "应追回", "receivedBack": "已收回",
-        "outstanding": "尚未收回", "owe": "记录应追回", "receive": "记录已收回",
-        "recoveriesLead": "按用券编号查找一笔已兑付的用券，记录申请主体应退回的金额（须写明理由）及实际收回的金额。应追回不超过已兑付减已应追回的部分，收回不超过尚未收回的部分。",
+        "recoveries": "追回", "useRef": "用券编号", "paidOnUse": "已兑付", "owedBack": "应追回", "receivedBack": "已追回",
+        "outstanding": "待追回", "owe": "记录应追回", "receive": "记录已追回",
+        "recoveriesLead": "按用券编号查找一笔已兑付的用券，记录申请主体应退回的金额（须写明理由）及实际追回的金额。应追回不超过已兑付减已应追回的部分，已追回不超过待追回的部分。",
         "events": "账本事件", "seq": "事件号", "subject": "对象", "actor": "记录人", "reverse": "冲销", "earlier": "更早的事件",
         "eventsLead":
             "账本中的全部事件，最新的在前。冲销以一个新事件记录，被冲销的事件仍留在账本中。规则允许冲销的事件旁有冲销表单，其余事件注明原因：依赖它的事件须先冲销；已向服务机构付款的结算以追回更正；政策、登记与预算以新的记录更正。",
         "kind.programme": "政策文件", "kind.applicant": "主体登记", "kind.provider": "机构登记", "kind.product": "产品登记",
         "kind.claim": "申领", "kind.decision": "审核", "kind.use": "用券", "kind.redemption-filed": "兑付申请",
         "kind.redemption-settled": "兑付结算", "kind.payment": "拨付", "kind.expiry": "额度失效", "kind.reversal": "冲销",
-        "kind.provider-status": "机构状态", "kind.budget": "预算", "kind.recovery": "应追回", "kind.recovery-received": "已收回",
+        "kind.provider-status": "机构状态", "kind.budget": "预算", "kind.recovery": "应追回", "kind.recovery-received": "已追回",
         "registry": "登记", "registryLead": "登记或更改申请主体、服务机构与服务产品，暂停或恢复服务机构。每项登记都记入账本；同一内容再次提交不重复记录。",
         "registerApplicant": "登记申请主体", "registerProvider": "登记服务机构", "registerProduct": "登记服务产品",
         "changeApplicant": "更改已登记的申请主体", "changeProvider": "更改已登记的服务机构",
@@ -174,6 +180,7 @@ struct Words {
         "verify": "Verify the ledger", "verifies": "Every event verifies.",
         "doesNotVerify": "The ledger does not verify",
         "digestLead": "Keep this digest where the ledger's keepers cannot change it; check it here later:",
+        "notExtended": "The ledger's own chain is consistent, but it does not extend the digest given (see below).",
         "compareDigest": "Compare with a digest kept earlier", "digestKept": "The digest kept", "compare": "Compare",
         "notADigest":
             "That is not a ledger digest: a digest is one line, “voucher-ledger digest 1: N events, head …”, as above.",

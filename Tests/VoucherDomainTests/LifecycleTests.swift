@@ -847,6 +847,31 @@ struct RefusalLanguageTests {
             limit: Money(fen: 100)
         )
         #expect(exceeds.zh == "合规金额 2.00 超过服务金额 1.00")
+        // An override names both why and who approved it.
+        #expect(
+            zh { _ = try PartyIdentifier.registered("91350100M000100Y4X", team: false, overrideReason: "执照原件") }
+                == "核准人为空：人工核准信用代码须同时写明核准人与理由"
+        )
+        #expect(
+            zh { _ = try PartyIdentifier.registered("91350100M000100Y43", team: false, overrideBy: "李强") }
+                .hasPrefix("人工核准理由为空")
+        )
+        // Nothing granted is a rejection, which says why.
+        let nothing = DecisionRequest(claimRef: "C-1", level: .district, outcome: .grant(.zero), reviewer: "王丽")
+        #expect(zh { _ = try Lifecycle.submission(of: nothing) } == "核定金额「0.00」：核定金额为零；如不予资助，请选择“不予批准”并写明理由")
+    }
+
+    /// A region is kept as its key, typed in any case or by its Chinese name.
+    @Test func aRegionIsKeptAsItsKey() throws {
+        let id = try PartyIdentifier.registered("91350100M000100Y43", team: false)
+        for typed in ["上海", "上海市", " Shanghai ", "SHANGHAI"] {
+            #expect(ProviderRegistration(identifier: id, name: "甲", region: typed).region == "shanghai")
+            #expect(
+                ApplicantRegistration(identifier: id, kind: .enterprise, name: "甲", region: typed).region == "shanghai"
+            )
+        }
+        #expect(ProviderRegistration(identifier: id, name: "甲", region: "江苏省").region == "jiangsu")
+        #expect(ProviderRegistration(identifier: id, name: "甲", region: "Hong Kong").region == "hong kong")
     }
 
     @Test(arguments: refusals)

@@ -61,7 +61,7 @@ struct RecoveryTests {
             )
                 == true
         )
-        #expect(over?.text(.zh).hasPrefix("用券 U-1：收回 30,100.00 超过尚未收回的 30,000.00") == true)
+        #expect(over?.text(.zh).hasPrefix("用券 U-1：追回 30,100.00 超过待追回的 30,000.00") == true)
     }
 
     @Test func aPaidSettlementIsNotReversedButOneThatPaidNothingIs() throws {

@@ -311,6 +311,27 @@ import VoucherStorage
                 ]
             )
             #expect(sentAgain.body.contains("already recorded"), "\(sentAgain.body.prefix(600))")
+            // The form offers the appropriation in force to revise; shares on one line, by their
+            // Chinese names, are read as their keys.
+            let shown = try await ConsoleTests.get(
+                client,
+                "/console/budgets?programme=yrd-innovation-voucher&year=2022",
+                cookies: admin
+            )
+            #expect(
+                shown.body.contains(
+                    "name=\"shares\" rows=\"3\" cols=\"30\" placeholder=\"city=60%&#10;district=40%\">city=60%\ndistrict=40%</textarea>"
+                )
+            )
+            let oneLine = try await post(
+                "/console/budgets",
+                [
+                    ("action", "budget"), ("programme", "yrd-innovation-voucher"), ("year", "2022"),
+                    ("amount", "3000万"), ("shares", "市级=70%、区级=30%"), ("date", "2022-01-11"),
+                ]
+            )
+            #expect(oneLine.body.contains("city 70% · district 30%"), "\(oneLine.body.prefix(900))")
+            #expect(Words(.zh).funder("city") == "市级" && Words(.zh).funder("fund-a") == "fund-a")
             // The events show the appropriation's amount and the status change's provider.
             let events = try await ConsoleTests.get(client, "/console/events", cookies: admin)
             #expect(events.body.contains("30,000,000.00") && events.body.contains(provider))

@@ -37,7 +37,7 @@ extension LedgerError {
         case .unknownProvider(let id):
             "没有服务机构「\(id)」；请先登记该服务机构"
         case .unknownProduct(let code):
-            "没有服务产品「\(code)」；请先登记该产品"
+            "没有服务产品「\(code)」；请核对产品编码，或先登记该产品"
         case .productOfAnotherProvider(let product, let provider, let expected):
             "服务产品「\(product)」由服务机构 \(expected) 提供，而非 \(provider)"
         case .unknownClaim(let ref):
@@ -124,13 +124,16 @@ extension LedgerError {
         case "year": "年度"
         case "amount": "金额"
         case "requested": "申请金额"
+        case "granted": "核定金额"
+        case "override_reason": "人工核准理由"
+        case "override_by": "核准人"
         case "paid": "实际支付金额"
         case "reason": "理由"
         case "share": "出资比例"
         case "date": "日期"
         case "from": "起始日期"
         case "invoice": "发票号码"
-        case "project": "项目"
+        case "project": "项目名称"
         case "name": "名称"
         case "region": "地区"
         case "district": "所在区"
@@ -181,7 +184,7 @@ extension LedgerError {
         case .redemptionSettled: "结算"
         case .payment: "拨付"
         case .recovery: "应追回"
-        case .recoveryReceived: "收回"
+        case .recoveryReceived: "已追回"
         }
     }
 }

@@ -238,6 +238,15 @@ extension Lifecycle {
         switch request.outcome {
         case .grant(let amount):
             try checkAmount(amount, field: "granted")
+            // Nothing granted is a rejection, and a rejection says why.
+            guard amount > .zero else {
+                throw .invalid(
+                    field: "granted",
+                    value: amount.formatted(),
+                    reason: "grants nothing; to grant nothing, reject the claim with a reason",
+                    zh: "核定金额为零；如不予资助，请选择“不予批准”并写明理由"
+                )
+            }
             granted = amount
         case .reject(let text):
             let why = try required(text, field: "reason")

@@ -200,7 +200,7 @@ extension Lifecycle {
         case .decision: "同一申领的后续审核"
         case .use: "该用券的兑付申请"
         case .redemptionFiled: "该兑付申请的结算"
-        case .recovery: "同一用券已收回的款项（多于剩余应追回）"
+        case .recovery: "同一用券已追回的款项（多于剩余应追回）"
         default: "依赖它的事件"
         }
     }
@@ -234,7 +234,7 @@ extension Lifecycle {
             throw .notReversible(
                 event: target.seq,
                 reason: LocalizedText(
-                    zh: "已向服务机构兑付 \(paid.amount.formatted())；请改为在其用券上记录应追回款项，收回时再记录已收回"
+                    zh: "已向服务机构兑付 \(paid.amount.formatted())；请改为在其用券上记录应追回款项，追回时再记录已追回"
                         + "（均由财务记录）：控制台的「追回」页面，或命令行 `voucher recover`",
                     en: "it paid the provider \(paid.amount.formatted()); record what is owed back instead, as a "
                         + "recovery on its use, and what is received back when it comes (finance records both): on "

@@ -122,8 +122,8 @@ extension Lifecycle {
             throw .redemption(
                 use: request.useRef,
                 reason: LocalizedText(
-                    zh: "收回 \(request.amount.formatted()) 超过尚未收回的 \(outstanding.formatted())（应追回 "
-                        + "\(state.owed.formatted())，已收回 \(state.received.formatted())）；如确有更多应追回款项，请先记录",
+                    zh: "追回 \(request.amount.formatted()) 超过待追回的 \(outstanding.formatted())（应追回 "
+                        + "\(state.owed.formatted())，已追回 \(state.received.formatted())）；如确有更多应追回款项，请先记录",
                     en:
                         "cannot receive \(request.amount.formatted()): \(outstanding.formatted()) is owed back and not yet "
                         + "received (owed \(state.owed.formatted()), received \(state.received.formatted())); if more is "

@@ -14,7 +14,7 @@ public enum Lifecycle {
     /// The text trimmed; refused when nothing is left.
     static func required(_ text: String, field: String) throws(LedgerError) -> String {
         let trimmed = text.trimmed
-        if trimmed.isEmpty { throw .invalid(field: field, value: text, reason: "is empty", zh: "为空") }
+        if trimmed.isEmpty { throw .invalid(field: field, value: text, reason: "is empty", zh: "为空，请填写") }
         return trimmed
     }
 

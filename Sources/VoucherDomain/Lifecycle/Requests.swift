@@ -187,7 +187,7 @@ public struct ApplicantRegistration: Sendable, Hashable {
         self.kind = kind
         self.name = name
         self.district = district
-        self.region = region
+        self.region = ProviderRegistration.regionKey(region)
         self.group = group
         self.attributes = attributes
     }
@@ -213,7 +213,19 @@ public struct ProviderRegistration: Sendable, Hashable {
     public init(identifier: PartyIdentifier, name: String, region: String) {
         self.identifier = identifier
         self.name = name
-        self.region = region
+        self.region = Self.regionKey(region)
+    }
+
+    /// A region as the ledger keeps it, for a provider and an applicant alike: its key in lower
+    /// case, so that one region is one name in the reports; the Yangtze River Delta's four also by
+    /// their Chinese names (上海 or 上海市 is `shanghai`). Any other name is kept in lower case.
+    public static func regionKey(_ text: String) -> String {
+        let trimmed = text.trimmed
+        let chinese = [
+            "上海": "shanghai", "上海市": "shanghai", "江苏": "jiangsu", "江苏省": "jiangsu", "浙江": "zhejiang",
+            "浙江省": "zhejiang", "安徽": "anhui", "安徽省": "anhui",
+        ]
+        return chinese[trimmed] ?? trimmed.lowercased()
     }
 }
 
