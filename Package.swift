@@ -14,7 +14,8 @@ enum BundledProgrammeFiles {
 /// The web console's templates (Sources/VoucherServer/Console/NAME.mustache).
 enum ConsoleTemplates {
     static let names = [
-        "layout", "login", "home", "enterprise", "quote", "provider", "claims", "settlements", "report", "verify",
+        "layout", "login", "home", "enterprise", "quote", "provider", "claims", "claimRow", "settlements", "report",
+        "verify",
         "users", "message", "payments", "whatif", "policies", "recoveries", "events", "registry", "budgets",
     ]
 }

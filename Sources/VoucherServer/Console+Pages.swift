@@ -335,6 +335,8 @@ extension Console {
                 "cityNote": level == .city ? words[claim.cityRequired ? "cityRequired" : "cityOptional"] : "",
                 "suggested": (claim.districtGrant ?? claim.requested).decimalString(),
             ]
+            // The city's review of a grant already in force is listed apart, folded.
+            if level == .city, !claim.cityRequired { row["optional"] = true }
             switch advice[claim.ref] {
             case .success(let advised):
                 var lines = advised.lines(session.language)
@@ -351,11 +353,16 @@ extension Console {
             }
             return row
         }
+        let optional = rows.filter { $0["optional"] != nil }
         return render(
             "claims",
             title: words["queue"],
             session: session,
-            data: ["claims": rows, "hasClaims": !rows.isEmpty, "levelName": words[level.rawValue]],
+            data: [
+                "claims": rows.filter { $0["optional"] == nil }, "hasClaims": rows.contains { $0["optional"] == nil },
+                "optional": optional, "hasOptional": !optional.isEmpty, "optionalCount": String(optional.count),
+                "levelName": words[level.rawValue],
+            ],
             flash: flash
         )
     }

@@ -594,6 +594,18 @@ import VoucherReports
             // Chinese punctuation on a Chinese page.
             #expect(zh.body.contains("区级 核定 20,000.00；待市级审核，市级核定后方可使用"), "\(zh.body)")
             #expect(zh.body.contains("（\(ServerTests.a)）</h1>"), "\(zh.body)")
+            // The city's queue: the grant that awaits it first; those in force on the district's
+            // grant folded below.
+            let (city, _) = try await Self.signIn(client, .cityReviewer)
+            let queue = try await Self.get(client, "/console/claims", cookies: city).body
+            let fold = try #require(queue.range(of: "<details><summary>"), "\(queue)")
+            let awaited = try #require(queue.range(of: "usable once the city grants it"))
+            #expect(
+                awaited.lowerBound < fold.lowerBound
+                    && queue.range(of: ">C-T<")?.lowerBound ?? fold.upperBound < fold.lowerBound
+            )
+            #expect(queue[fold.upperBound...].contains("in force; the city may review it"))
+            #expect(!queue[..<fold.lowerBound].contains("in force; the city may review it"))
         }
     }
 

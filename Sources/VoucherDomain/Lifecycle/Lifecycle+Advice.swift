@@ -96,7 +96,7 @@ public struct GrantAdvice: Sendable, Equatable {
         var lines = decision.explanation(language)
         guard limit != decision.amount else { return lines }
         if let refusal {
-            lines.append(zh ? "不可核定：\(refusal.description)" : "nothing may be granted: \(refusal.description)")
+            lines.append(zh ? "不可核定：\(refusal.text(.zh))" : "nothing may be granted: \(refusal.description)")
             return lines
         }
         if decision.ineligibility == nil, requested < decision.amount {
