@@ -96,6 +96,15 @@ extension Console {
             {
                 decisions.append(words["awaitingCity"])
             }
+            // A grant or matching claim is paid to the enterprise: what was paid and what is left.
+            if let last = live.last, last.outcome != "rejected", last.granted > .zero,
+                programmes.first(where: { $0.id.value == claim.programme })?.kind != .voucher,
+                let paid = try? Money.sum(
+                    dossier.payments.filter { $0.claimRef == claim.ref && reversed[$0.seq] == nil }.map(\.amount)
+                )
+            {
+                decisions.append(words.paidAndLeft(paid: paid, left: last.granted.remaining(after: paid)))
+            }
             return [
                 "ref": claim.ref, "programme": claim.programme, "programmeName": names[claim.programme] ?? "",
                 "year": String(claim.year), "requested": claim.requested.formatted(),

@@ -44,6 +44,12 @@ struct Words {
     func funder(_ name: String) -> String {
         language == .zh ? ["city": "市级", "district": "区级"][name] ?? name : name
     }
+    /// What a grant or matching claim has been paid, and what is left to pay on it.
+    func paidAndLeft(paid: Money, left: Money) -> String {
+        language == .zh
+            ? "已拨付 \(paid.formatted())，待拨付 \(left.formatted())"
+            : "paid \(paid.formatted()), left to pay \(left.formatted())"
+    }
     func userEnabled(_ name: String) -> String { language == .zh ? "已启用 \(name)" : "enabled \(name)" }
     func passwordSet(_ name: String) -> String {
         language == .zh ? "已为 \(name) 设置新密码，其会话已结束" : "set the password of \(name); their sessions ended"

@@ -509,6 +509,25 @@ import VoucherStorage
             let (finance, _) = try await ConsoleTests.signIn(client, .finance)
             let payments = try await ConsoleTests.get(client, "/console/payments", cookies: finance)
             #expect(payments.body.contains("M-1"), "\(payments.body)")
+            // Nothing granted is a rejection, with a reason: a grant of 0 is refused.
+            let nothing = try await ConsoleTests.post(
+                client,
+                "/console/claims/G-1/decide",
+                cookies: reviewer,
+                form: [("csrf", csrf), ("grant", "0"), ("outcome", "grant"), ("date", "2023-03-20")]
+            )
+            #expect(nothing.status == 422 && nothing.body.contains("grants nothing"), "\(nothing.body.prefix(600))")
+            // The enterprise reads what its grant has been paid and what is left to pay.
+            try world.ledger.pay(
+                PaymentRequest(claimRef: "M-1", amount: try Money.parse("40万")),
+                context: try Self.context("pay-m", "2023-04-01")
+            )
+            let (enterprise, _) = try await ConsoleTests.signIn(client, .enterprise)
+            let own = try await ConsoleTests.get(client, "/console/uses", cookies: enterprise)
+            #expect(
+                own.body.contains("district granted 1,000,000.00; paid 400,000.00, left to pay 600,000.00"),
+                "\(own.body)"
+            )
         }
     }
 
