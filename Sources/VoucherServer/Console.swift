@@ -211,6 +211,8 @@ struct Console: Sendable {
         case "/console/events/{seq}/reverse": try await eventsPage(session, before: nil, flash: flash)
         case "/console/budgets": try await budgetsPage(session, nil, form: form, flash: flash)
         case "/console/policies": try await policiesPage(session, Self.field("programme", in: form), flash: flash)
+        // A user's form shows its own refusals; a party the ledger does not know is the ledger's.
+        case "/console/users": try await usersPage(session, flash: flash)
         default: nil
         }
     }

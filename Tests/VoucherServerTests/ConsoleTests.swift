@@ -267,6 +267,8 @@ import VoucherReports
                 ("password", "a long enough one"),
             ])
             #expect(unknownParty.status == 404 || unknownParty.status == 422, "\(unknownParty.status)")
+            // Refused on the users page itself, with why, not on a page with only a link home.
+            #expect(unknownParty.body.contains("91310000NOSUCHONE1") && unknownParty.body.contains("Add a user"))
 
             let recorded = try world.accounts.changes()
             let changes = recorded.filter { $0.user == "李审计" }.map(\.change)
