@@ -41,6 +41,24 @@ public struct Term: Sendable, Hashable {
         case applicantCapLeft = "applicant-cap-left"
         case groupCapLeft = "group-cap-left"
         case budgetLeft = "budget-left"
+
+        /// What the term is, as a table of terms names it.
+        public func label(_ language: Language) -> String {
+            let (zh, en): (String, String) =
+                switch self {
+                case .requested: ("申请金额", "requested")
+                case .eligiblePart: ("合规部分", "eligible part")
+                case .taxExclusive: ("不含税金额", "tax-exclusive amount")
+                case .rate: ("补贴比例", "rate")
+                case .perUseCap: ("单次上限", "per-use cap")
+                case .projectCapLeft: ("项目剩余上限", "project cap left")
+                case .quotaLeft: ("额度余额", "quota left")
+                case .applicantCapLeft: ("年度剩余上限", "annual cap left")
+                case .groupCapLeft: ("集团年度剩余上限", "group's annual cap left")
+                case .budgetLeft: ("年度预算剩余", "annual budget left")
+                }
+            return language == .zh ? zh : en
+        }
     }
 
     /// How the value was found, for the explanation.

@@ -206,7 +206,7 @@ public struct ReportWords {
     var recovered: String { pick("已追回", "recovered") }
     var recoveryOutstanding: String { pick("待追回", "recovery outstanding") }
     func appropriated(event: Int64, on date: BusinessDate) -> String {
-        pick("年度预算（事件 \(event)，\(date)）", "Appropriated (event \(event), \(date))")
+        pick("拨款（事件 \(event)，\(date)）", "Appropriated (event \(event), \(date))")
     }
     func share(_ share: BudgetShare) -> String {
         let names = ["city": ("市级", "city"), "district": ("区级", "district")]

@@ -35,7 +35,12 @@ extension WhatIfReport {
             body.append(
                 Self.table(
                     [w.term, w.baseline, w.reform],
-                    terms.map { [$0, String(baseline.binding[$0] ?? 0), String(reform.outcome.binding[$0] ?? 0)] },
+                    terms.map {
+                        [
+                            Term.Kind(rawValue: $0)?.label(language) ?? $0, String(baseline.binding[$0] ?? 0),
+                            String(reform.outcome.binding[$0] ?? 0),
+                        ]
+                    },
                     leftColumns: 1
                 )
             )

@@ -312,7 +312,12 @@ public struct WhatIfReport: Sendable {
             let terms = Set(baseline.binding.keys).union(reform.outcome.binding.keys).sorted()
             out += table(
                 [w.term, w.baseline, w.reform],
-                terms.map { [$0, String(baseline.binding[$0] ?? 0), String(reform.outcome.binding[$0] ?? 0)] },
+                terms.map {
+                    [
+                        Term.Kind(rawValue: $0)?.label(language) ?? $0, String(baseline.binding[$0] ?? 0),
+                        String(reform.outcome.binding[$0] ?? 0),
+                    ]
+                },
                 leftColumns: 1
             )
             out.append("")

@@ -44,6 +44,14 @@ extension Console {
                     throw APIFailure.invalid(words["role"] + words.colon + words["required"])
                 }
                 let party = Self.field("party", in: form)
+                // Only an enterprise's or a provider's user acts for a party: a code given for
+                // another role would be dropped without a word.
+                if party != nil, role != .enterprise, role != .provider {
+                    throw AccountError(
+                        "a \(role.rawValue) user acts for no applicant or provider; leave the party empty",
+                        zh: "\(words[role.rawValue])用户不代表任何申请主体或服务机构；请将所属主体留空"
+                    )
+                }
                 // An enterprise's or a provider's user acts for a party the ledger knows.
                 if let party, role == .enterprise || role == .provider {
                     _ = try await api.worker.read { ledger in

@@ -267,6 +267,15 @@ import VoucherReports
                 ("password", "a long enough one"),
             ])
             #expect(unknownParty.status == 404 || unknownParty.status == 422, "\(unknownParty.status)")
+            // An auditor acts for no party: a code given is refused, not dropped.
+            let auditorForAParty = try await act([
+                ("action", "add"), ("name", "审计乙"), ("role", "auditor"), ("party", ServerTests.a),
+                ("password", "a long enough one"),
+            ])
+            #expect(
+                auditorForAParty.status == 422 && auditorForAParty.body.contains("acts for no applicant or provider")
+            )
+            #expect(try world.accounts.users().contains { $0.name == "审计乙" } == false)
             // Refused on the users page itself, with why, not on a page with only a link home.
             #expect(unknownParty.body.contains("91310000NOSUCHONE1") && unknownParty.body.contains("Add a user"))
 
