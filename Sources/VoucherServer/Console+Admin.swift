@@ -147,7 +147,7 @@ extension Console {
                     programme,
                     choice in
                     choice.merging([
-                        "kind": programme.kind.rawValue,
+                        "kind": session.language == .zh ? LedgerError.kindZh(programme.kind) : programme.kind.rawValue,
                         "versions": programme.versions.map { version in
                             [
                                 "from": version.effectiveFrom.iso, "until": version.effectiveUntil?.iso ?? "",

@@ -534,6 +534,20 @@ import VoucherReports
         }
     }
 
+    /// The policies page names each programme's kind in the page's language.
+    @Test func thePoliciesPageNamesKindsInTheReadersLanguage() async throws {
+        let world = try World()
+        try await world.app.test(.router) { client in
+            let (chinese, _) = try await Self.signIn(client, .admin, language: "zh")
+            let zh = try await Self.get(client, "/console/policies", cookies: chinese).body
+            #expect(zh.contains("</small></td><td>创新券</td>") && zh.contains("</small></td><td>资助</td>"), "\(zh)")
+            #expect(!zh.contains("</small></td><td>voucher</td>"))
+            let (english, _) = try await Self.signIn(client, .admin)
+            let en = try await Self.get(client, "/console/policies", cookies: english).body
+            #expect(en.contains("</small></td><td>voucher</td>"))
+        }
+    }
+
     /// Times kept in UTC read as Beijing's clock shows them.
     @Test func aTimeInUTCIsShownInBeijingTime() {
         #expect(Console.beijingTime("2026-12-01T18:45:08Z") == "2026-12-02 02:45:08")
