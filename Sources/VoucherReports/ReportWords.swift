@@ -209,9 +209,14 @@ public struct ReportWords {
         pick("拨款（事件 \(event)，\(date)）", "Appropriated (event \(event), \(date))")
     }
     func share(_ share: BudgetShare) -> String {
-        let names = ["city": ("市级", "city"), "district": ("区级", "district")]
-        let name = names[share.name].map { pick($0.0, $0.1) } ?? share.name
+        let name = Self.funder(share.name, language)
         return pick("  其中\(name) \(share.rate)", "  of which \(name) \(share.rate)")
+    }
+
+    /// A funder's name: the city and the district in Chinese as 市级 and 区级; any other, and any
+    /// in English, as recorded.
+    public static func funder(_ name: String, _ language: Language) -> String {
+        language == .zh ? ["city": "市级", "district": "区级"][name] ?? name : name
     }
     var committed: String { pick("已核定", "Committed (granted)") }
     var budgetUsed: String { pick("已使用", "Used") }

@@ -1,4 +1,5 @@
 import VoucherDomain
+import VoucherReports
 import VoucherStorage
 
 /// The console's words, in Chinese or English.
@@ -41,9 +42,7 @@ struct Words {
     }
     /// A funder's name as the page shows it: the city and the district in the page's language,
     /// any other as recorded.
-    func funder(_ name: String) -> String {
-        language == .zh ? ["city": "市级", "district": "区级"][name] ?? name : name
-    }
+    func funder(_ name: String) -> String { ReportWords.funder(name, language) }
     /// What a grant or matching claim has been paid, and what is left to pay on it.
     func paidAndLeft(paid: Money, left: Money) -> String {
         language == .zh

@@ -152,16 +152,7 @@ enum EventAppender {
         insertFacts: (Int64) throws -> Void = { _ in }
     ) throws -> RecordedEvent {
         // Who, which key and which date were checked by `replay`, which every operation runs first.
-        // SQLite is handed each text as a C string: a NUL would cut it short, and the stored event
-        // would no longer match its hash.
-        if context.recordedAt.utf8.contains(0) {
-            throw LedgerError.invalid(
-                field: "recorded_at",
-                value: context.recordedAt.visible,
-                reason: "holds a NUL",
-                zh: "含有空字符（NUL）"
-            )
-        }
+        try Lifecycle.checkRecordedAt(context.recordedAt)
         let total = try Money.sum(event.postings.map(\.amount))
         guard total == .zero else {
             throw LedgerError.internalInconsistency(

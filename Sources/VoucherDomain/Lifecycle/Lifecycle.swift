@@ -39,6 +39,14 @@ public enum Lifecycle {
     /// (9999-12-31 would put a use's redemption deadline in the year 10000, which is no date).
     public static let businessDates = BusinessDate.startOfYear(1990)...BusinessDate.endOfYear(2199)
 
+    /// The time an event is recorded at, as it will be stored: SQLite is handed each text as a C
+    /// string, so a NUL would cut it short and the stored event would no longer match its hash.
+    public static func checkRecordedAt(_ text: String) throws(LedgerError) {
+        if text.utf8.contains(0) {
+            throw .invalid(field: "recorded_at", value: text.visible, reason: "holds a NUL", zh: "含有空字符（NUL）")
+        }
+    }
+
     /// Who records an event, under which key and on which business date, checked before anything
     /// is written: an actor is named; neither the actor nor the key holds an invisible or control
     /// character (SQLite would also cut a NUL short, and the stored event would no longer match
