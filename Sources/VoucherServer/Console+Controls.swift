@@ -106,19 +106,36 @@ extension Console {
             let lines = try ledger.eventLines(before: before, limit: pageSize)
             return (lines, admin ? try ledger.reversalRefusals(of: lines.map(\.seq)) : [:])
         }
+        // A refusal's row says why; what to do instead is the same for many rows, so it is a note
+        // below the table, numbered in the order the rows first need it.
+        var remedies: [String] = []
         let rows: [[String: Any]] = lines.map { line in
             let lifecycle = EventKind(rawValue: line.kind)?.isReversible == true && line.reversedBy == nil
             var state = line.reversedBy.map { words.reversed($0) } ?? ""
             if let target = line.reverses { state = words.reverses(target) }
-            return [
+            var row: [String: Any] = [
                 "seq": String(line.seq), "date": line.businessDate, "kind": words["kind.\(line.kind)"],
                 "subject": Self.subject(of: line.payload),
                 "amount": (line.amount ?? Self.amount(in: line.payload))?.formatted() ?? "",
                 "actor": line.actor, "state": state, "reversible": admin && lifecycle && refusals[line.seq] == nil,
-                "refusal": admin && lifecycle ? refusals[line.seq]?.text(session.language) ?? "" : "",
             ]
+            if admin, lifecycle, let refusal = refusals[line.seq] {
+                if case .notReversible(_, let reason, let remedy) = refusal {
+                    row["refusal"] = reason.text(session.language)
+                    if let remedy = remedy?.text(session.language) {
+                        let known = remedies.firstIndex(of: remedy)
+                        if known == nil { remedies.append(remedy) }
+                        row["remedy"] = String((known ?? remedies.count - 1) + 1)
+                    }
+                } else {
+                    row["refusal"] = refusal.text(session.language)
+                }
+            }
+            return row
         }
         var data: [String: Any] = ["events": rows, "hasEvents": !rows.isEmpty, "admin": admin]
+        data["hasRemedies"] = !remedies.isEmpty
+        data["remedies"] = remedies.enumerated().map { ["number": String($0.offset + 1), "text": $0.element] }
         if lines.count == pageSize, let last = lines.last { data["earlier"] = String(last.seq) }
         return render("events", title: words["events"], session: session, data: data, flash: flash)
     }

@@ -125,6 +125,7 @@ struct Words {
         "outstanding": "待追回", "owe": "记录应追回", "receive": "记录已追回",
         "recoveriesLead": "按用券编号查找一笔已兑付的用券，记录申请主体应退回的金额（须写明理由）及实际追回的金额。应追回不超过已兑付减已应追回的部分，已追回不超过待追回的部分。",
         "events": "账本事件", "seq": "事件号", "subject": "对象", "actor": "记录人", "reverse": "冲销", "earlier": "更早的事件",
+        "notReversible": "不能冲销：", "remedies": "不能冲销时怎么办",
         "eventsLead":
             "账本中的全部事件，最新的在前。冲销以一个新事件记录，被冲销的事件仍留在账本中。规则允许冲销的事件旁有冲销表单，其余事件注明原因：依赖它的事件须先冲销；已向服务机构付款的结算以追回更正；政策、登记与预算以新的记录更正。",
         "kind.programme": "政策文件", "kind.applicant": "主体登记", "kind.provider": "机构登记", "kind.product": "产品登记",
@@ -221,6 +222,7 @@ struct Words {
         "recoveriesLead":
             "Find a paid use by its reference, then record what the applicant owes back (with the reason) and what is received back. No more can be owed back than was paid less what is owed already, and no more received than is owed and not yet received.",
         "events": "Events", "seq": "Event", "subject": "Subject", "actor": "Recorded by", "reverse": "Reverse",
+        "notReversible": "Cannot be reversed: ", "remedies": "What to do instead",
         "earlier": "Earlier events",
         "eventsLead":
             "Every event of the ledger, latest first. A reversal is a new event; the event it reverses stays in the ledger. The events the rules let be reversed now have a form; beside the others is why not: what depends on an event is reversed first, a settlement that paid the provider is corrected by money owed back, and policies, registrations and budgets by a new record.",

@@ -507,10 +507,11 @@ struct LifecycleTests {
             throws: LedgerError.notReversible(
                 event: grant.seq,
                 reason: LocalizedText(
-                    zh: "申领 C-1 已资助 50,000.00（其用券与拨付），冲销此审核后其核定额将为 0.00；请先冲销这些用券或拨付",
+                    zh: "申领 C-1 已资助 50,000.00（其用券与拨付），冲销此审核后其核定额将为 0.00",
                     en: "claim C-1 has funded 50,000.00 (its uses and payments), and without this decision its "
-                        + "grant would be 0.00; reverse those uses or payments first"
-                )
+                        + "grant would be 0.00"
+                ),
+                remedy: LocalizedText(zh: "请先冲销这些用券或拨付", en: "reverse those uses or payments first")
             )
         ) {
             try ledger.reverse(event: grant.seq, reason: "wrong amount", context: fixture.next("2022-05-11"))

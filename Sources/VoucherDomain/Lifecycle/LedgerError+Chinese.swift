@@ -96,8 +96,8 @@ extension LedgerError {
             "申领 \(claim)：不能拨付 \(requested)；核定额仅余 \(left) 待拨付"
         case .negativeBalance(let account, let balance, let change):
             "账户 \(account) 将低于零：余额 \(balance)，变动 \(change)"
-        case .notReversible(let event, let reason):
-            "事件 \(event) 不能冲销：\(reason.zh)"
+        case .notReversible(let event, let reason, let remedy):
+            "事件 \(event) 不能冲销：\(reason.zh)" + (remedy.map { "；" + $0.zh } ?? "")
         case .alreadyReversed(let event, let by):
             "事件 \(event) 已被事件 \(by) 冲销；一个事件最多冲销一次"
         case .policy(let error):

@@ -46,7 +46,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case settlementOverUse(use: String, used: Money, paid: Money)
     case paymentOverGrant(claim: String, left: Money, requested: Money)
     case negativeBalance(account: String, balance: Money, change: Money)
-    case notReversible(event: Int64, reason: LocalizedText)
+    /// `reason`: why the event may not be reversed; `remedy`: what to do instead, which the message
+    /// adds after it and the console's list of events shows once below its rows.
+    case notReversible(event: Int64, reason: LocalizedText, remedy: LocalizedText? = nil)
     case alreadyReversed(event: Int64, by: Int64)
     case policy(PolicyError)
     case money(MoneyError)
@@ -128,8 +130,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
             "claim \(claim): cannot pay \(requested); \(left) of the grant is left to pay"
         case .negativeBalance(let account, let balance, let change):
             "account \(account) would go below zero: balance \(balance), change \(change)"
-        case .notReversible(let event, let reason):
-            "event \(event) cannot be reversed: \(reason.en)"
+        case .notReversible(let event, let reason, let remedy):
+            "event \(event) cannot be reversed: \(reason.en)" + (remedy.map { "; " + $0.en } ?? "")
         case .alreadyReversed(let event, let by):
             "event \(event) is already reversed by event \(by); an event is reversed at most once"
         case .policy(let error):

@@ -215,15 +215,14 @@ extension Lifecycle {
             throw .notReversible(
                 event: target.seq,
                 reason: target.kind == .reversal
-                    ? LocalizedText(
-                        zh: "它本身是冲销；请重新记录原事件",
-                        en: "it is itself a reversal; record the original again instead"
-                    )
+                    ? LocalizedText(zh: "它本身是冲销", en: "it is itself a reversal")
                     : LocalizedText(
                         zh: "\(LedgerError.eventZh(target.kind))事件以记录新内容更正，不以冲销更正",
                         en:
                             "a \(target.kind.rawValue) event is corrected by recording the new details, not by a reversal"
-                    )
+                    ),
+                remedy: target.kind == .reversal
+                    ? LocalizedText(zh: "请重新记录原事件", en: "record the original again instead") : nil
             )
         }
         // Money paid out is not undone by a reversal, which would lower the published redeemed
@@ -234,9 +233,13 @@ extension Lifecycle {
             throw .notReversible(
                 event: target.seq,
                 reason: LocalizedText(
-                    zh: "已向服务机构兑付 \(paid.amount.formatted())；请改为在其用券上记录应追回款项，追回时再记录已追回"
+                    zh: "已向服务机构兑付 \(paid.amount.formatted())",
+                    en: "it paid the provider \(paid.amount.formatted())"
+                ),
+                remedy: LocalizedText(
+                    zh: "请改为在其用券上记录应追回款项，追回时再记录已追回"
                         + "（均由财务记录）：控制台的「追回」页面，或命令行 `voucher recover`",
-                    en: "it paid the provider \(paid.amount.formatted()); record what is owed back instead, as a "
+                    en: "record what is owed back instead, as a "
                         + "recovery on its use, and what is received back when it comes (finance records both): on "
                         + "the command line `voucher recover --use USE --amount A --reason R`, then `voucher recover "
                         + "receive --use USE --amount A`; in the console, the page of money owed back; in the API, "
@@ -248,9 +251,10 @@ extension Lifecycle {
             throw .notReversible(
                 event: target.seq,
                 reason: LocalizedText(
-                    zh: "\(Self.dependentZh(of: target.kind))（事件 \(dependent.seq)）依赖于它；请先冲销该事件",
-                    en: "\(dependent.what) (event \(dependent.seq)) depends on it; reverse that first"
-                )
+                    zh: "\(Self.dependentZh(of: target.kind))（事件 \(dependent.seq)）依赖于它",
+                    en: "\(dependent.what) (event \(dependent.seq)) depends on it"
+                ),
+                remedy: LocalizedText(zh: "请先冲销该事件", en: "reverse that first")
             )
         }
         if let date, let dated = target.date, date < dated {
@@ -269,11 +273,11 @@ extension Lifecycle {
                 event: target.seq,
                 reason: LocalizedText(
                     zh: "申领 \(restores.claim) 已资助 \(funded.formatted())（其用券与拨付），冲销此审核后其核定额将为 "
-                        + "\(restores.grant.formatted())；请先冲销这些用券或拨付",
+                        + "\(restores.grant.formatted())",
                     en: "claim \(restores.claim) has funded \(funded.formatted()) (its uses and payments), and "
-                        + "without this decision its grant would be \(restores.grant.formatted()); reverse those uses "
-                        + "or payments first"
-                )
+                        + "without this decision its grant would be \(restores.grant.formatted())"
+                ),
+                remedy: LocalizedText(zh: "请先冲销这些用券或拨付", en: "reverse those uses or payments first")
             )
         }
         // Reversing a decision that lowered (or rejected) a grant restores the earlier grant: the
