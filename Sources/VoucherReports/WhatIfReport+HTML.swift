@@ -25,7 +25,7 @@ extension WhatIfReport {
         body.append(chart(language))
         for (index, reform) in reforms.enumerated() {
             body.append(
-                "<h2>\(escape("\(w.reform)\(reforms.count == 1 ? "" : " \(index + 1)"): \(reform.policy)"))</h2>"
+                "<h2>\(escape(w.reformNamed(reforms.count == 1 ? "" : " \(index + 1)", reform.policy)))</h2>"
             )
             let tally = tally(reform)
             body.append("<p>\(escape(w.tally(tally.gain, tally.lose, tally.same)))<br>")
@@ -45,19 +45,22 @@ extension WhatIfReport {
                 )
             )
             body.append("<h3>\(escape(w.largest))</h3>")
-            let applicants = applicants(reform)
-            body.append(
-                Self.table(
-                    [w.applicant, w.name, w.baseline, w.reform, w.difference],
-                    applicants.prefix(Self.listed).map {
-                        [
-                            $0.key, names[$0.key] ?? "", $0.baseline.formatted(), $0.reform.formatted(),
-                            Self.signed(.money($0.difference)),
-                        ]
-                    },
-                    leftColumns: 2
+            let applicants = changedApplicants(reform)
+            if applicants.isEmpty { body.append("<p>\(escape(w.noChange))</p>") }
+            if !applicants.isEmpty {
+                body.append(
+                    Self.table(
+                        [w.applicant, w.name, w.baseline, w.reform, w.difference],
+                        applicants.prefix(Self.listed).map {
+                            [
+                                $0.key, names[$0.key] ?? "", $0.baseline.formatted(), $0.reform.formatted(),
+                                Self.signed(.money($0.difference)),
+                            ]
+                        },
+                        leftColumns: 2
+                    )
                 )
-            )
+            }
             if applicants.count > Self.listed {
                 body.append(
                     "<p>\(escape(w.notListed(Self.listed, applicants.count, commandHints ? "--by applicant" : nil)))</p>"

@@ -138,6 +138,12 @@ public struct WhatIfReport: Sendable {
         return differences.map(\.applicant)
     }
 
+    /// The applicants whose amount a reform changes, the largest difference first: the report's
+    /// table of differences (`--by applicant` lists every applicant).
+    public func changedApplicants(_ reform: Scenario) -> [ApplicantDifference] {
+        reform.differences.filter { $0.difference != .zero }
+    }
+
     /// How many applicants gain, lose or stay the same under a reform.
     public func tally(_ reform: Scenario) -> (gain: Int, lose: Int, same: Int) {
         var tally = (gain: 0, lose: 0, same: 0)
@@ -224,6 +230,10 @@ public struct WhatIfReport: Sendable {
         var chart: String { pick("按月用券金额：现行政策与调整后政策", "Used by month: baseline and reform") }
         var reform: String { pick("调整后政策", "reform") }
         var largest: String { pick("差额最大的企业", "Applicants with the largest differences") }
+        /// A reform's name: "调整后政策：rate-40.yaml".
+        func reformNamed(_ tag: String, _ policy: String) -> String {
+            pick("调整后政策\(tag)：\(policy)", "reform\(tag): \(policy)")
+        }
     }
 
     // MARK: Rendering
@@ -258,7 +268,7 @@ public struct WhatIfReport: Sendable {
         var header = [w.figure, w.baseline]
         for (index, reform) in reforms.enumerated() {
             let tag = reforms.count == 1 ? "" : " \(index + 1)"
-            header += ["\(w.reform)\(tag): \(reform.policy)", w.difference + tag]
+            header += [w.reformNamed(tag, reform.policy), w.difference + tag]
         }
         var rows: [[String]] = []
         for key in Self.figureKeys {
@@ -301,7 +311,7 @@ public struct WhatIfReport: Sendable {
         out += table(header, rows, leftColumns: 1)
         for (index, reform) in reforms.enumerated() {
             out.append("")
-            out.append(heading("\(w.reform)\(reforms.count == 1 ? "" : " \(index + 1)"): \(reform.policy)", level: 2))
+            out.append(heading(w.reformNamed(reforms.count == 1 ? "" : " \(index + 1)", reform.policy), level: 2))
             out.append("")
             let tally = tally(reform)
             out.append(cell(w.tally(tally.gain, tally.lose, tally.same)))
@@ -323,17 +333,20 @@ public struct WhatIfReport: Sendable {
             out.append("")
             out.append(heading(w.largest, level: 3))
             out.append("")
-            let applicants = applicants(reform)
-            out += table(
-                [w.applicant, w.name, w.baseline, w.reform, w.difference],
-                applicants.prefix(Self.listed).map {
-                    [
-                        $0.key, names[$0.key] ?? "", $0.baseline.formatted(), $0.reform.formatted(),
-                        Self.signed(.money($0.difference)),
-                    ]
-                },
-                leftColumns: 2
-            )
+            let applicants = changedApplicants(reform)
+            if applicants.isEmpty { out.append(cell(w.noChange)) }
+            if !applicants.isEmpty {
+                out += table(
+                    [w.applicant, w.name, w.baseline, w.reform, w.difference],
+                    applicants.prefix(Self.listed).map {
+                        [
+                            $0.key, names[$0.key] ?? "", $0.baseline.formatted(), $0.reform.formatted(),
+                            Self.signed(.money($0.difference)),
+                        ]
+                    },
+                    leftColumns: 2
+                )
+            }
             if applicants.count > Self.listed {
                 out.append(cell(w.notListed(Self.listed, applicants.count, "--by applicant")))
             }

@@ -102,7 +102,7 @@ public func buildWhatIf(
         try everyName
         ? ledger.applicantNames()
         : ledger.applicantNames(
-            Set(report.reforms.flatMap { report.applicants($0).prefix(WhatIfReport.listed).map(\.key) })
+            Set(report.reforms.flatMap { report.changedApplicants($0).prefix(WhatIfReport.listed).map(\.key) })
         )
     return report
 }

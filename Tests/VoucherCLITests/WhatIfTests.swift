@@ -84,6 +84,23 @@ struct WhatIfTests {
         #expect(applicants.dropFirst().first?["difference"] as? String == "-2400.00")
         #expect((reform["changed_events"] as? [Any])?.isEmpty == true)
         #expect(reform["uses_with_other_amount"] as? Int == 5)
+        // The text's table of differences lists the two whose amount changes, not the three whose
+        // amount stays; its heading names the reform with a Chinese colon.
+        let text = try Self.voucher(
+            [
+                "whatif", "--db", "demo.sqlite", "--programme", "sh-innovation-voucher", "--year", "2022", "--policy",
+                "rate-40.yaml",
+            ],
+            directory,
+            [:]
+        )
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("调整后政策：rate-40.yaml"), "\(text.stdout)")
+        let differences = try #require(text.stdout.components(separatedBy: "差额最大的企业").last)
+        #expect(differences.contains("91310110005000002M") && differences.contains("91310110005000003Q"))
+        for unchanged in ["91310110005000001J", "91310110005000004U", "91310110005000005Y"] {
+            #expect(!differences.contains(unchanged), "\(differences)")
+        }
     }
 
     @Test func anAnnualCapOf50000OnShanghai2022() throws {
