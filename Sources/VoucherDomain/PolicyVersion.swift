@@ -214,21 +214,35 @@ public struct PolicyVersion: Sendable, Hashable {
         if let until = effectiveUntil, until < effectiveFrom {
             throw PolicyError(
                 key: "\(key).effective_until",
-                reason: "\(until) is before effective_from \(effectiveFrom); dates are out of order"
+                reason: "\(until) is before effective_from \(effectiveFrom); dates are out of order",
+                zh: "\(until) 早于生效日 effective_from \(effectiveFrom)；日期顺序颠倒"
             )
         }
         switch (kind, rate) {
         case (.voucher, nil), (.matching, nil):
-            throw PolicyError(key: "\(key).rate", reason: "a \(kind.rawValue) programme needs a rate, e.g. 50%")
+            throw PolicyError(
+                key: "\(key).rate",
+                reason: "a \(kind.rawValue) programme needs a rate, e.g. 50%",
+                zh: "\(LedgerError.kindZh(kind))项目需要补贴比例，如 50%"
+            )
         case (.grant, .some):
-            throw PolicyError(key: "\(key).rate", reason: "a grant programme pays decided amounts and takes no rate")
+            throw PolicyError(
+                key: "\(key).rate",
+                reason: "a grant programme pays decided amounts and takes no rate",
+                zh: "资助项目按核定金额拨付，不设补贴比例"
+            )
         case (.voucher, .some(let rate)) where rate.value > .hundredPercent:
             throw PolicyError(
                 key: "\(key).rate",
-                reason: "\(rate.value) is over 100%; a voucher cannot pay more than the service costs"
+                reason: "\(rate.value) is over 100%; a voucher cannot pay more than the service costs",
+                zh: "\(rate.value) 超过 100%；创新券的补贴不能超过服务金额"
             )
         case (_, .some(let rate)) where rate.value.basisPoints <= 0:
-            throw PolicyError(key: "\(key).rate", reason: "\(rate.value) pays nothing; a rate must be above 0%")
+            throw PolicyError(
+                key: "\(key).rate",
+                reason: "\(rate.value) pays nothing; a rate must be above 0%",
+                zh: "\(rate.value) 不补贴任何金额；比例须大于 0%"
+            )
         default:
             break
         }
@@ -241,16 +255,25 @@ public struct PolicyVersion: Sendable, Hashable {
                 ("caps.per_project", caps.perProject), ("caps.budget_per_year", caps.budgetPerYear),
             ]
         for case (let name, .some(let cap)) in namedCaps where cap.value.isNegative {
-            throw PolicyError(key: "\(key).\(name)", reason: "\(cap.value) is negative; a cap is zero or more")
+            throw PolicyError(
+                key: "\(key).\(name)",
+                reason: "\(cap.value) is negative; a cap is zero or more",
+                zh: "\(cap.value) 为负数；上限须为零或正数"
+            )
         }
         if let days = redemption.deadlineDays, days.value < 1 || days.value > 3660 {
             throw PolicyError(
                 key: "\(key).redemption.deadline_days",
-                reason: "\(days.value) days is not a deadline; use 1 to 3660"
+                reason: "\(days.value) days is not a deadline; use 1 to 3660",
+                zh: "\(days.value) 天不是有效的期限；请用 1 至 3660"
             )
         }
         if case .months(let months)? = quotaValidity?.value, months < 1 || months > 120 {
-            throw PolicyError(key: "\(key).quota_validity", reason: "\(months) months is not a validity; use 1 to 120")
+            throw PolicyError(
+                key: "\(key).quota_validity",
+                reason: "\(months) months is not a validity; use 1 to 120",
+                zh: "\(months) 个月不是有效的有效期；请用 1 至 120"
+            )
         }
         if let levels = requiredReviewLevels?.value,
             levels.isEmpty || levels.first != .district || levels != levels.sorted()
@@ -258,11 +281,16 @@ public struct PolicyVersion: Sendable, Hashable {
         {
             throw PolicyError(
                 key: "\(key).review.required_levels",
-                reason: "list the levels in the order they decide, from district: [district] or [district, city]"
+                reason: "list the levels in the order they decide, from district: [district] or [district, city]",
+                zh: "请按审核顺序从区级起列出审核级别：[district] 或 [district, city]"
             )
         }
         if case .exclusive(let vat) = taxBase.value, vat.basisPoints < 0 || vat > .hundredPercent {
-            throw PolicyError(key: "\(key).tax_base", reason: "a VAT rate of \(vat) is not plausible; use 0% to 100%")
+            throw PolicyError(
+                key: "\(key).tax_base",
+                reason: "a VAT rate of \(vat) is not plausible; use 0% to 100%",
+                zh: "增值税率 \(vat) 不合理；请用 0% 至 100%"
+            )
         }
     }
 }

@@ -15,7 +15,8 @@ public struct ProgrammeID: Sendable, Hashable, Comparable, Codable, CustomString
             throw PolicyError(
                 key: "id",
                 reason: "\"\(text)\" is not a programme id; use lower-case letters, digits and -, "
-                    + "e.g. sh-innovation-voucher"
+                    + "e.g. sh-innovation-voucher",
+                zh: "「\(text)」不是项目编号；请用小写字母、数字和 -，如 sh-innovation-voucher"
             )
         }
         value = text
@@ -82,7 +83,7 @@ public struct Programme: Sendable, Hashable, Identifiable {
         throws(PolicyError)
     {
         guard !versions.isEmpty else {
-            throw PolicyError(key: "versions", reason: "a programme needs at least one version")
+            throw PolicyError(key: "versions", reason: "a programme needs at least one version", zh: "项目至少需要一个版本")
         }
         for (index, version) in versions.enumerated() {
             try version.validate(for: kind, key: "versions[\(index)]")
@@ -93,14 +94,16 @@ public struct Programme: Sendable, Hashable, Identifiable {
                         key: "versions[\(index)].effective_from",
                         reason:
                             "\(version.effectiveFrom) is not after the previous version's \(previous.effectiveFrom); "
-                            + "list versions in date order"
+                            + "list versions in date order",
+                        zh: "\(version.effectiveFrom) 不晚于上一版本的 \(previous.effectiveFrom)；请按日期顺序列出版本"
                     )
                 }
                 if let until = previous.effectiveUntil, until >= version.effectiveFrom {
                     throw PolicyError(
                         key: "versions[\(index - 1)].effective_until",
                         reason: "versions overlap: \(until) is on or after the next version's start, "
-                            + "\(version.effectiveFrom)"
+                            + "\(version.effectiveFrom)",
+                        zh: "版本重叠：\(until) 不早于下一版本的生效日 \(version.effectiveFrom)"
                     )
                 }
             }
@@ -128,10 +131,13 @@ public struct PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
     public var file: String?
     /// The line in that file, when known.
     public var line: Int?
+    /// The reason in Chinese, for the console's Chinese pages (else the English is shown).
+    public var zh: String?
 
-    public init(key: String, reason: String, file: String? = nil, line: Int? = nil) {
+    public init(key: String, reason: String, zh: String? = nil, file: String? = nil, line: Int? = nil) {
         self.key = key
         self.reason = reason
+        self.zh = zh
         self.file = file
         self.line = line
     }
@@ -140,5 +146,14 @@ public struct PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
         var place = file ?? "policy"
         if let line { place += ":\(line)" }
         return "\(place): \(key): \(reason)"
+    }
+
+    /// The description in `language`: in Chinese, where the file is, its line and key, and why.
+    public func text(_ language: Language) -> String {
+        guard language == .zh else { return description }
+        var place = file.map { "「\($0)」" } ?? ""
+        if let line { place += "第 \(line) 行" }
+        if key != "(file)" { place += place.isEmpty ? key : "，\(key)" }
+        return (place.isEmpty ? "" : place + "：") + (zh ?? reason)
     }
 }

@@ -83,6 +83,16 @@ public enum RateParseError: Error, Sendable, Equatable, CustomStringConvertible 
         case .tooPrecise(let text): "\"\(text)\" has more than two decimals of a percent"
         }
     }
+
+    /// The description in `language`: in Chinese for the console's Chinese pages.
+    public func text(_ language: Language) -> String {
+        switch (language, self) {
+        case (.en, _): description
+        case (.zh, .malformed(let text)): "「\(text)」不是比例；请写作百分比如 50% 或 62.5%，或配比如 1:1"
+        case (.zh, .missingPercentSign(let text)): "「\(text)」缺少百分号：请写 50%，不写 50 或 0.5"
+        case (.zh, .tooPrecise(let text)): "「\(text)」的百分比超过两位小数"
+        }
+    }
 }
 
 // MARK: - Rounding

@@ -51,7 +51,8 @@ private struct Reader {
         guard yaml.utf8.count <= Self.largestFile else {
             throw PolicyError(
                 key: "(file)",
-                reason: "is \(yaml.utf8.count) bytes; a policy file is at most \(Self.largestFile) bytes (1 MiB)"
+                reason: "is \(yaml.utf8.count) bytes; a policy file is at most \(Self.largestFile) bytes (1 MiB)",
+                zh: "文件有 \(yaml.utf8.count) 字节；政策文件最多 \(Self.largestFile) 字节（1 MiB）"
             )
         }
         // Anchors and aliases let a few lines stand for millions of nodes, which composing the
@@ -61,6 +62,7 @@ private struct Reader {
             throw PolicyError(
                 key: "(file)",
                 reason: "uses a YAML anchor (&) or alias (*); write each value out instead",
+                zh: "使用了 YAML 锚点（&）或别名（*）；请逐项写出每个值",
                 line: line
             )
         }
@@ -68,14 +70,18 @@ private struct Reader {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            throw PolicyError(key: "(file)", reason: "not valid YAML: \(error)")
+            throw PolicyError(key: "(file)", reason: "not valid YAML: \(error)", zh: "不是有效的 YAML：\(error)")
         }
-        guard let root else { throw PolicyError(key: "(file)", reason: "the file is empty") }
+        guard let root else { throw PolicyError(key: "(file)", reason: "the file is empty", zh: "文件为空") }
         let top = try mapping(root, at: "", allowed: ["id", "kind", "name", "versions"])
         let id = try ProgrammeID(try text(try required(top, "id", at: ""), at: "id"))
         let kindText = try text(try required(top, "kind", at: ""), at: "kind")
         guard let kind = ProgrammeKind(rawValue: kindText) else {
-            throw PolicyError(key: "kind", reason: "\"\(kindText)\" is not a kind; use voucher, matching or grant")
+            throw PolicyError(
+                key: "kind",
+                reason: "\"\(kindText)\" is not a kind; use voucher, matching or grant",
+                zh: "「\(kindText)」不是项目类型；请用 voucher（创新券）、matching（配套资助）或 grant（资助）"
+            )
         }
         let nameMap = try mapping(try required(top, "name", at: ""), at: "name", allowed: ["zh", "en"])
         let name = LocalizedText(
@@ -109,7 +115,9 @@ private struct Reader {
         }
         if let rate = map["rate"] {
             version.rate = try sourced(rate, at: "\(path).rate") { text, key throws(PolicyError) in
-                do { return try Rate.parse(text) } catch { throw PolicyError(key: key, reason: "\(error)") }
+                do throws(RateParseError) { return try Rate.parse(text) } catch {
+                    throw PolicyError(key: key, reason: "\(error)", zh: error.text(.zh))
+                }
             }
         }
         if let note = map["note"] { version.note = try text(note, at: "\(path).note") }
@@ -127,7 +135,11 @@ private struct Reader {
                     text,
                     key throws(PolicyError) in
                     guard let days = Int(text) else {
-                        throw PolicyError(key: key, reason: "\"\(text)\" is not a whole number of days")
+                        throw PolicyError(
+                            key: key,
+                            reason: "\"\(text)\" is not a whole number of days",
+                            zh: "「\(text)」不是整数天数"
+                        )
                     }
                     return days
                 }
@@ -137,7 +149,11 @@ private struct Reader {
                     text,
                     key throws(PolicyError) in
                     guard let effect = UnpaidRedemptionEffect(rawValue: text) else {
-                        throw PolicyError(key: key, reason: "\"\(text)\" is not an effect; use returned or forfeited")
+                        throw PolicyError(
+                            key: key,
+                            reason: "\"\(text)\" is not an effect; use returned or forfeited",
+                            zh: "「\(text)」不是处理方式；请用 returned（退回额度）或 forfeited（不退回）"
+                        )
                     }
                     return effect
                 }
@@ -157,7 +173,11 @@ private struct Reader {
                 var list: [ReviewLevel] = []
                 for name in names.value {
                     guard let level = ReviewLevel(rawValue: name) else {
-                        throw PolicyError(key: key, reason: "\"\(name)\" is not a review level; use district or city")
+                        throw PolicyError(
+                            key: key,
+                            reason: "\"\(name)\" is not a review level; use district or city",
+                            zh: "「\(name)」不是审核级别；请用 district（区级）或 city（市级）"
+                        )
                     }
                     list.append(level)
                 }
@@ -215,7 +235,8 @@ private struct Reader {
                 guard let kind = ApplicantKind(rawValue: name) else {
                     throw PolicyError(
                         key: "\(path).applicant_kinds",
-                        reason: "\"\(name)\" is not an applicant kind; use enterprise or team"
+                        reason: "\"\(name)\" is not an applicant kind; use enterprise or team",
+                        zh: "「\(name)」不是申请主体类型；请用 enterprise（企业）或 team（创业团队）"
                     )
                 }
                 set.insert(kind)
@@ -240,7 +261,8 @@ private struct Reader {
                 throw PolicyError(
                     key: "\(path).applicant_attributes",
                     reason: "\"\(name)\" is not an attribute name; use lower-case letters, digits and hyphens, "
-                        + "e.g. tech-sme"
+                        + "e.g. tech-sme",
+                    zh: "「\(name)」不是属性名；请用小写字母、数字和连字符，如 tech-sme"
                 )
             }
             eligibility.applicantAttributes = Sourced(Set(list.value), list.source)
@@ -252,7 +274,12 @@ private struct Reader {
                 switch text {
                 case "true": return true
                 case "false": return false
-                default: throw PolicyError(key: key, reason: "\"\(text)\" is not true or false")
+                default:
+                    throw PolicyError(
+                        key: key,
+                        reason: "\"\(text)\" is not true or false",
+                        zh: "「\(text)」不是 true 或 false"
+                    )
                 }
             }
         }
@@ -270,7 +297,9 @@ private struct Reader {
             throw PolicyError(
                 key: key,
                 reason: "\"\(text)\" is not a rounding; write e.g. \"down to fen\", \"half-up to yuan\", "
-                    + "\"half-even to fen\""
+                    + "\"half-even to fen\"",
+                zh: "「\(text)」不是取整方式；请写如 down to fen（舍去到分）、half-up to yuan（四舍五入到元）、"
+                    + "half-even to fen（银行家舍入到分）"
             )
         }
         return Rounding(unit: unit, mode: mode)
@@ -284,7 +313,8 @@ private struct Reader {
         }
         throw PolicyError(
             key: key,
-            reason: "\"\(text)\" is not a validity; write \"end of year\" or e.g. \"12 months\""
+            reason: "\"\(text)\" is not a validity; write \"end of year\" or e.g. \"12 months\"",
+            zh: "「\(text)」不是有效期；请写 end of year（至年底）或如 12 months（12 个月）"
         )
     }
 
@@ -296,16 +326,17 @@ private struct Reader {
         }
         throw PolicyError(
             key: key,
-            reason: "\"\(text)\" is not a tax base; write \"inclusive\" or e.g. \"exclusive 6%\""
+            reason: "\"\(text)\" is not a tax base; write \"inclusive\" or e.g. \"exclusive 6%\"",
+            zh: "「\(text)」不是计税基础；请写 inclusive（含税）或如 exclusive 6%（不含 6% 增值税）"
         )
     }
 
     private mutating func money(_ node: Node, at path: String) throws(PolicyError) -> Sourced<Money> {
         try sourced(node, at: path) { text, key throws(PolicyError) in
-            do {
+            do throws(MoneyParseError) {
                 return try Money.parse(text, allowNegative: true)
             } catch {
-                throw PolicyError(key: key, reason: "\(error)")
+                throw PolicyError(key: key, reason: "\(error)", zh: error.text(.zh))
             }
         }
     }
@@ -342,7 +373,8 @@ private struct Reader {
             if map["clause"] != nil {
                 throw PolicyError(
                     key: "\(path).source",
-                    reason: "a clause needs its source: policy, seed, secondary or assumed"
+                    reason: "a clause needs its source: policy, seed, secondary or assumed",
+                    zh: "条款需注明来源：policy（政策文件）、seed（杨科两会〔2023〕21号）、secondary（二手资料）或 assumed（假设）"
                 )
             }
             return (value, nil)
@@ -351,7 +383,8 @@ private struct Reader {
         guard let basis = Source.Basis(rawValue: basisText) else {
             throw PolicyError(
                 key: "\(path).source",
-                reason: "\"\(basisText)\" is not a source; use policy, seed, secondary or assumed"
+                reason: "\"\(basisText)\" is not a source; use policy, seed, secondary or assumed",
+                zh: "「\(basisText)」不是来源；请用 policy、seed、secondary 或 assumed"
             )
         }
         let clause = try map["clause"].map { node throws(PolicyError) in try text(node, at: "\(path).clause") } ?? ""
@@ -360,10 +393,10 @@ private struct Reader {
 
     private mutating func date(_ node: Node, at path: String) throws(PolicyError) -> BusinessDate {
         let value = try text(node, at: path)
-        do {
+        do throws(DateParseError) {
             return try BusinessDate.parse(value)
         } catch {
-            throw PolicyError(key: path, reason: "\(error)")
+            throw PolicyError(key: path, reason: "\(error)", zh: error.text(.zh))
         }
     }
 
@@ -378,6 +411,7 @@ private struct Reader {
             throw PolicyError(
                 key: path.isEmpty ? "(file)" : path,
                 reason: "expected keys and values here",
+                zh: "此处应为键和值",
                 line: node.mark?.line
             )
         }
@@ -389,11 +423,17 @@ private struct Reader {
                 throw PolicyError(
                     key: keyPath,
                     reason: "unknown key; expected one of \(allowed.sorted().joined(separator: ", "))",
+                    zh: "未知的键；应为以下之一：\(allowed.sorted().joined(separator: "、"))",
                     line: keyNode.mark?.line
                 )
             }
             guard result[key] == nil else {
-                throw PolicyError(key: keyPath, reason: "the key appears twice", line: keyNode.mark?.line)
+                throw PolicyError(
+                    key: keyPath,
+                    reason: "the key appears twice",
+                    zh: "该键出现了两次",
+                    line: keyNode.mark?.line
+                )
             }
             result[key] = value
             if let line = keyNode.mark?.line { lines[keyPath] = line }
@@ -429,12 +469,13 @@ private struct Reader {
 
     private mutating func sequence(_ node: Node, at path: String) throws(PolicyError) -> [Node] {
         guard case .sequence(let sequence) = node else {
-            throw PolicyError(key: path, reason: "expected a list here", line: node.mark?.line)
+            throw PolicyError(key: path, reason: "expected a list here", zh: "此处应为列表", line: node.mark?.line)
         }
         guard sequence.count <= Self.longestList else {
             throw PolicyError(
                 key: path,
                 reason: "is a list of \(sequence.count) items; a list holds at most \(Self.longestList)",
+                zh: "列表有 \(sequence.count) 项；列表最多 \(Self.longestList) 项",
                 line: node.mark?.line
             )
         }
@@ -446,14 +487,18 @@ private struct Reader {
 
     private func required(_ map: [String: Node], _ key: String, at path: String) throws(PolicyError) -> Node {
         guard let node = map[key] else {
-            throw PolicyError(key: path.isEmpty ? key : "\(path).\(key)", reason: "missing; this key is required")
+            throw PolicyError(
+                key: path.isEmpty ? key : "\(path).\(key)",
+                reason: "missing; this key is required",
+                zh: "缺少此键；必须填写"
+            )
         }
         return node
     }
 
     private func text(_ node: Node, at path: String) throws(PolicyError) -> String {
         guard case .scalar(let scalar) = node else {
-            throw PolicyError(key: path, reason: "expected a single value here", line: node.mark?.line)
+            throw PolicyError(key: path, reason: "expected a single value here", zh: "此处应为单个值", line: node.mark?.line)
         }
         return scalar.string
     }

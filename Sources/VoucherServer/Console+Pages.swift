@@ -260,7 +260,7 @@ extension Console {
             (failure.text(to: user, in: language), HTTPResponse.Status(code: failure.status))
         case let refused as LedgerError where API.status(of: refused) < 500:
             (API.message(refused, to: user, in: language), HTTPResponse.Status(code: API.status(of: refused)))
-        case let policy as PolicyError: ("\(policy)", .unprocessableContent)
+        case let policy as PolicyError: (policy.text(language), .unprocessableContent)
         default: nil
         }
     }

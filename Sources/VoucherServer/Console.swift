@@ -182,7 +182,7 @@ struct Console: Sendable {
                 text: API.message(error, to: session?.user, in: session?.language ?? .zh)
             )
         } catch let error as PolicyError {
-            return message(422, session, text: "\(error)")
+            return message(422, session, text: error.text(session?.language ?? .zh))
         } catch let error as AccountError {
             return message(422, session, text: error.text(session?.language ?? .zh))
         } catch let error as any HTTPResponseError {

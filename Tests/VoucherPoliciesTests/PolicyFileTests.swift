@@ -323,6 +323,12 @@ struct PolicyFileTests {
             #expect(error.reason.contains(bad.reason), "\(error)")
             if let line = bad.line { #expect(error.line == line, "\(error)") }
             #expect(error.description.hasPrefix("bad.yaml"))
+            // On a Chinese page the refusal reads in Chinese, with the same place.
+            let zh = error.text(.zh)
+            #expect(error.zh != nil, "\(bad.name) has no Chinese reason: \(error)")
+            #expect(zh.hasPrefix("「bad.yaml」") && zh.contains(error.zh ?? "?"), "\(zh)")
+            if let line = error.line { #expect(zh.contains("第 \(line) 行"), "\(zh)") }
+            if error.key != "(file)" { #expect(zh.contains(error.key), "\(zh)") }
         }
     }
 }

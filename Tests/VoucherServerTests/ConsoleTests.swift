@@ -180,6 +180,20 @@ import VoucherReports
                 form: [("csrf", "x"), ("programme", "sh-innovation-voucher"), ("year", "2022"), ("policy", reform)]
             )
             #expect(forged.status == 403)
+            // On a Chinese page the policy's refusal reads in Chinese, with its line and key.
+            let (chinese, chineseCSRF) = try await Self.signIn(client, .auditor, language: "zh")
+            let over = try await Self.post(
+                client,
+                "/console/whatif",
+                cookies: chinese,
+                form: [
+                    ("csrf", chineseCSRF), ("programme", "sh-innovation-voucher"), ("year", "2022"),
+                    ("policy", own.replacingOccurrences(of: "50%", with: "150%")),
+                ]
+            )
+            #expect(over.status == 422, "\(over.body.prefix(500))")
+            #expect(over.body.contains("150% 超过 100%；创新券的补贴不能超过服务金额"), "\(over.body.prefix(1500))")
+            #expect(over.body.contains("行，versions[0].rate：") && !over.body.contains("is over 100%"))
         }
         #expect(try world.ledger.chainHead() == head)
     }

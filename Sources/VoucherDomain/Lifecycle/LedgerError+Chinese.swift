@@ -101,7 +101,7 @@ extension LedgerError {
         case .alreadyReversed(let event, let by):
             "事件 \(event) 已被事件 \(by) 冲销；一个事件最多冲销一次"
         case .policy(let error):
-            "政策文件：\(error.description)"
+            "政策文件" + (error.file == nil ? "：" : "") + error.text(.zh)
         case .money(let error):
             "金额：\(error.description)"
         case .internalInconsistency(let detail):
