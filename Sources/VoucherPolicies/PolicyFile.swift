@@ -70,7 +70,7 @@ private struct Reader {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch {
-            throw PolicyError(key: "(file)", reason: "not valid YAML: \(error)", zh: "不是有效的 YAML：\(error)")
+            throw Self.notYAML(error)
         }
         guard let root else { throw PolicyError(key: "(file)", reason: "the file is empty", zh: "文件为空") }
         let top = try mapping(root, at: "", allowed: ["id", "kind", "name", "versions"])
@@ -97,6 +97,24 @@ private struct Reader {
     }
 
     // MARK: - A version
+
+    /// YAML that does not parse, at the line the parser stopped, where it says.
+    private static func notYAML(_ error: any Error) -> PolicyError {
+        var refusal = PolicyError(key: "(file)", reason: "not valid YAML: \(error)", zh: "不是有效的 YAML")
+        switch error as? YamlError {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+            .composer(let context, let problem, let mark, _):
+            let started = context.map { " (\($0.text) at line \($0.mark.line))" } ?? ""
+            refusal.line = mark.line
+            refusal.reason = "not valid YAML at column \(mark.column): \(problem)\(started)"
+            refusal.zh =
+                "不是有效的 YAML，在第 \(mark.column) 列（解析器：\(problem)"
+                + (context.map { "；\($0.text)，始于第 \($0.mark.line) 行" } ?? "") + "）"
+        default:
+            refusal.zh = "不是有效的 YAML：\(error)"
+        }
+        return refusal
+    }
 
     private mutating func version(_ node: Node, at path: String) throws(PolicyError) -> PolicyVersion {
         let map = try mapping(

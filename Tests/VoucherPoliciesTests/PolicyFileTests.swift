@@ -264,7 +264,7 @@ struct PolicyFileTests {
             reason: "not a rounding",
             line: 9
         ),
-        BadFile(name: "not YAML", yaml: "id: [unclosed", key: "(file)", reason: "not valid YAML", line: nil),
+        BadFile(name: "not YAML", yaml: "id: [unclosed", key: "(file)", reason: "not valid YAML at column", line: 2),
         BadFile(
             name: "review levels that do not start with the district",
             yaml: valid + "\n    review:\n      required_levels: [city]\n",
