@@ -333,6 +333,16 @@ public struct Accounts: Sendable {
     }
 
     /// Ends a session.
+    /// Changes the language of a live session's pages.
+    public func setLanguage(_ language: Language, session cookie: String) throws {
+        try queue.write { db in
+            try db.execute(
+                sql: "UPDATE session SET language = ? WHERE sha256 = ?",
+                arguments: [language.rawValue, Self.sha256(cookie)]
+            )
+        }
+    }
+
     public func endSession(_ cookie: String) throws {
         try queue.write { db in
             try db.execute(sql: "DELETE FROM session WHERE sha256 = ?", arguments: [Self.sha256(cookie)])

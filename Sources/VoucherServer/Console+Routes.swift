@@ -41,6 +41,14 @@ extension Console {
                 )
             )
             return response
+        case ("POST", "/console/language"):
+            // The user's pages change language; the page the switch was pressed on is shown again.
+            let language: Language = field("lang") == "en" ? .en : .zh
+            if let cookie = request.cookies[Self.sessionCookie]?.value {
+                let accounts = api.accounts
+                try await api.accountsWork { try accounts.setLanguage(language, session: cookie) }
+            }
+            return Response(status: .seeOther, headers: [.location: Self.pageShownBefore(request)])
         case ("GET", "/console"):
             return render("home", title: words["app"], session: session, data: ["links": links(session)])
         case ("GET", "/console/uses"):

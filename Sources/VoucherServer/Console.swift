@@ -66,6 +66,7 @@ struct Console: Sendable {
     /// The console's pages: (method, path, roles; empty: signed in or not).
     static let pages: [(method: String, path: String, roles: Set<Role>)] = [
         ("GET", "/console/login", []), ("POST", "/console/login", []), ("POST", "/console/logout", Set(Role.allCases)),
+        ("POST", "/console/language", Set(Role.allCases)),
         ("GET", "/console", Set(Role.allCases)), ("GET", "/console/uses", [.enterprise, .provider]),
         ("GET", "/console/quote", [.enterprise]), ("POST", "/console/quote", [.enterprise]),
         ("POST", "/console/apply", [.enterprise]),
@@ -88,7 +89,8 @@ struct Console: Sendable {
     /// sends the browser there rather than answer with an empty "not found"; `{ref}` and `{seq}`
     /// are the address's own.
     static let formHomes: [(path: String, home: String)] = [
-        ("/console/logout", "/console"), ("/console/apply", "/console"), ("/console/redemptions", "/console/uses"),
+        ("/console/logout", "/console"), ("/console/language", "/console"), ("/console/apply", "/console"),
+        ("/console/redemptions", "/console/uses"),
         ("/console/claims/{ref}/decide", "/console/claims"),
         ("/console/redemptions/{ref}/settle", "/console/settlements"),
         ("/console/claims/{ref}/pay", "/console/payments"),
@@ -270,6 +272,24 @@ struct Console: Sendable {
         fields(request.uri.query ?? "")[name]?.first
     }
 
+    /// The console page a form was sent from (its `Referer`), to show again: only the path and
+    /// query of a page the console answers to GET, so that no other site or action is reached;
+    /// else the home page.
+    static func pageShownBefore(_ request: Request) -> String {
+        guard let referer = request.headers[.referer], let url = URLComponents(string: referer) else {
+            return "/console"
+        }
+        let path = url.percentEncodedPath
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        let known = pages.contains { page in
+            let pattern = page.path.split(separator: "/", omittingEmptySubsequences: false)
+            return page.method == "GET" && page.path != "/console/login" && pattern.count == segments.count
+                && zip(pattern, segments).allSatisfy { $0 == $1 || ($0.hasPrefix("{") && !$1.isEmpty) }
+        }
+        guard known else { return "/console" }
+        return path + (url.percentEncodedQuery.map { "?" + $0 } ?? "")
+    }
+
     // MARK: Pages
 
     func signIn(_ method: String, _ request: Request, from address: String?) async throws -> Response {
@@ -378,6 +398,8 @@ struct Console: Sendable {
         if let session {
             page["user"] = [
                 "name": session.user.name, "roleName": words[session.user.role.rawValue], "csrf": session.csrf,
+                // The switch to the other language names it in itself.
+                "otherLang": language == .zh ? "en" : "zh", "otherLangName": language == .zh ? "English" : "中文",
             ]
         }
         // A refusal is announced at once by a screen reader (alert); a confirmation politely (status).

@@ -188,6 +188,11 @@ with sync_playwright() as playwright:
     page.get_by_role("button", name="Compare").click()
     expect(page.locator("main")).to_contain_text("The ledger extends this digest")
     shot(page, "auditor-verify")
+    # The header's switch shows the same page, with the digest compared, in Chinese.
+    page.locator("header").get_by_role("button", name="中文").click()
+    page.wait_for_url("**/console/verify?digest=*")
+    expect(page.locator("main")).to_contain_text("账本延续此摘要")
+    expect(page.locator("header")).to_contain_text("English")
     context.close()
 
     # An admin registers a provider, records the year's budget and reads the events.

@@ -31,10 +31,12 @@ import VoucherReports
         _ client: some TestClientProtocol,
         _ uri: String,
         cookies: String,
-        form: [(String, String)]
+        form: [(String, String)],
+        referer: String? = nil
     ) async throws -> Page {
         var headers: HTTPFields = [:]
         headers[.cookie] = cookies
+        if let referer { headers[.referer] = referer }
         headers[.contentType] = "application/x-www-form-urlencoded"
         let allowed = CharacterSet.alphanumerics
         let body = form.map {
@@ -196,6 +198,51 @@ import VoucherReports
             #expect(over.body.contains("行，versions[0].rate：") && !over.body.contains("is over 100%"))
         }
         #expect(try world.ledger.chainHead() == head)
+    }
+
+    /// A signed-in user switches the language from any page's header and comes back to that page;
+    /// the switch never leads to another site or to a page the console does not show to GET.
+    @Test func theLanguageIsSwitchedFromThePageAndBackToIt() async throws {
+        let world = try World()
+        try await world.app.test(.router) { client in
+            let (cookie, csrf) = try await Self.signIn(client, .auditor)
+            let english = try await Self.get(client, "/console/verify", cookies: cookie)
+            #expect(english.body.contains("action=\"/console/language\"") && english.body.contains(">中文</button>"))
+            let switched = try await Self.post(
+                client,
+                "/console/language",
+                cookies: cookie,
+                form: [("csrf", csrf), ("lang", "zh")],
+                referer: "http://127.0.0.1:8080/console/report?programme=sh-innovation-voucher&year=2022"
+            )
+            #expect(switched.status == 303)
+            #expect(switched.headers[.location] == "/console/report?programme=sh-innovation-voucher&year=2022")
+            let chinese = try await Self.get(client, "/console/verify", cookies: cookie)
+            #expect(chinese.body.contains("<html lang=\"zh-CN\">") && chinese.body.contains(">English</button>"))
+            for (referer, location) in [
+                ("https://elsewhere.example/console/verify", "/console/verify"),
+                ("https://elsewhere.example/steal", "/console"), ("http://127.0.0.1:8080/console/login", "/console"),
+                ("http://127.0.0.1:8080/console/claims/C-1/decide", "/console"), ("not a url %", "/console"),
+            ] {
+                let back = try await Self.post(
+                    client,
+                    "/console/language",
+                    cookies: cookie,
+                    form: [("csrf", csrf), ("lang", "en")],
+                    referer: referer
+                )
+                #expect(back.headers[.location] == location, "\(referer)")
+            }
+            let forged = try await Self.post(
+                client,
+                "/console/language",
+                cookies: cookie,
+                form: [("csrf", "x"), ("lang", "zh")]
+            )
+            #expect(forged.status == 403)
+            let after = try await Self.get(client, "/console/verify", cookies: cookie)
+            #expect(after.body.contains("<html lang=\"en\">"))
+        }
     }
 
     /// Signs in with a name and password; returns the answer (303 and a session, or 401).
