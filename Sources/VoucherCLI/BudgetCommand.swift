@@ -33,7 +33,8 @@ struct BudgetCommand: ParsableCommand {
         @OptionGroup var options: RecordOptions
         @Option(help: "The programme id.") var programme: String
         @Option(help: "The programme year.") var year: Int
-        @Option(help: "The amount appropriated, e.g. 3000万.", transform: Money.argument) var amount: Money
+        @Option(parsing: .unconditional, help: "The amount appropriated, e.g. 3000万.", transform: Money.argument)
+        var amount: Money
         @Option(
             name: .customLong("share"),
             help: ArgumentHelp(

@@ -133,7 +133,7 @@ struct Register: ParsableCommand {
         @Option(help: "The provider's credit code.") var provider: String
         @Option(help: "The product's name.") var name: String
         @Option(help: "Its category.") var category: String
-        @Option(help: "Its list price.", transform: Money.argument) var listPrice: Money
+        @Option(parsing: .unconditional, help: "Its list price.", transform: Money.argument) var listPrice: Money
 
         func run() throws {
             let event = try guarded {

@@ -51,9 +51,11 @@ struct Claim: ParsableCommand {
     @Option(help: "The applicant's credit code or team number.") var applicant: String
     @Option(help: "The programme id (voucher policy list).") var programme: String
     @Option(help: "The programme year claimed for.") var year: Int
-    @Option(help: "The amount requested, e.g. 30万 or 300,000.00.", transform: Money.argument) var requested: Money
+    @Option(parsing: .unconditional, help: "The amount requested, e.g. 30万 or 300,000.00.", transform: Money.argument)
+    var requested: Money
     @Option(help: "Matching: the project the fees were paid for.") var project: String?
-    @Option(help: "Matching: the amount actually paid.", transform: Money.argument) var paid: Money?
+    @Option(parsing: .unconditional, help: "Matching: the amount actually paid.", transform: Money.argument) var paid:
+        Money?
 
     func run() throws {
         let event = try guarded {
@@ -95,7 +97,7 @@ struct Decide: ParsableCommand {
 
     @OptionGroup var options: RecordOptions
     @Option(help: "The claim's reference.") var claim: String
-    @Option(help: "The amount granted.", transform: Money.argument) var grant: Money?
+    @Option(parsing: .unconditional, help: "The amount granted.", transform: Money.argument) var grant: Money?
     @Option(help: "Reject, with this reason.") var reject: String?
     @Option(help: "Which review: district or city.") var level: ReviewLevel = .district
     @Option(help: "Who decided.") var reviewer: String
@@ -127,12 +129,20 @@ struct PurchaseOptions: ParsableArguments {
     @Option(help: "The provider's credit code.") var provider: String
     @Option(help: "The product's code.") var product: String
     @Option(help: "The voucher programme.") var programme: String
-    @Option(help: "What the service cost, e.g. 24万 or 240,000.00.", transform: Money.argument) var serviceAmount: Money
+    @Option(parsing: .unconditional, help: "What the service cost, e.g. 24万 or 240,000.00.", transform: Money.argument)
+    var serviceAmount: Money
     @Option(help: "The project, when the programme caps per project.") var project: String?
-    @Option(help: "The part of the service amount that is eligible, if not all of it.", transform: Money.argument)
+    @Option(
+        parsing: .unconditional,
+        help: "The part of the service amount that is eligible, if not all of it.",
+        transform: Money.argument
+    )
     var eligibleAmount: Money?
-    @Option(help: "The VAT on the invoice, for tax-exclusive programmes.", transform: Money.argument) var taxAmount:
-        Money?
+    @Option(
+        parsing: .unconditional,
+        help: "The VAT on the invoice, for tax-exclusive programmes.",
+        transform: Money.argument
+    ) var taxAmount: Money?
     @Option(help: "The provider's invoice number (发票号码); an invoice is funded once, in any programme.")
     var invoice: String?
 
@@ -245,7 +255,7 @@ struct Pay: ParsableCommand {
 
     @OptionGroup var options: RecordOptions
     @Option(help: "The claim's reference.") var claim: String
-    @Option(help: "The amount paid.", transform: Money.argument) var amount: Money
+    @Option(parsing: .unconditional, help: "The amount paid.", transform: Money.argument) var amount: Money
 
     func run() throws {
         let event = try guarded {
@@ -368,7 +378,7 @@ struct Redeem: ParsableCommand {
         @OptionGroup var options: RecordOptions
         @Option(help: "The redemption claim's reference.") var claim: String
         @Option(help: "The use.") var use: String
-        @Option(help: "The amount paid.", transform: Money.argument) var amount: Money
+        @Option(parsing: .unconditional, help: "The amount paid.", transform: Money.argument) var amount: Money
         @Option(help: "Why it is reduced.") var reason: String
 
         func run() throws { try settle(options, claim, use, .reduced(paid: amount, reason: reason)) }

@@ -36,7 +36,7 @@ struct RecoverCommand: ParsableCommand {
         )
         @OptionGroup var options: RecordOptions
         @Option(help: "The use's reference.") var use: String
-        @Option(help: "The amount owed back.", transform: Money.argument) var amount: Money
+        @Option(parsing: .unconditional, help: "The amount owed back.", transform: Money.argument) var amount: Money
         @Option(help: "Why it is owed back.") var reason: String
 
         func run() throws {
@@ -62,7 +62,7 @@ struct RecoverCommand: ParsableCommand {
         )
         @OptionGroup var options: RecordOptions
         @Option(help: "The use's reference.") var use: String
-        @Option(help: "The amount received back.", transform: Money.argument) var amount: Money
+        @Option(parsing: .unconditional, help: "The amount received back.", transform: Money.argument) var amount: Money
 
         func run() throws {
             let event = try guarded {

@@ -71,7 +71,18 @@ extension BreakdownDimension: ExpressibleByArgument {}
 
 extension Money {
     /// An option's amount, or why it is not one (the parser then says it beside the value).
-    static func argument(_ text: String) throws -> Money { try Money.parse(text) }
+    /// Amount options take the next argument whatever it starts with, so that `--requested -5万`
+    /// is refused as negative rather than as a missing value; an option's name there means the
+    /// amount was left out.
+    static func argument(_ text: String) throws -> Money {
+        if text.hasPrefix("--") { throw OptionInsteadOfAmount(text: text) }
+        return try Money.parse(text)
+    }
+
+    struct OptionInsteadOfAmount: Error, CustomStringConvertible {
+        var text: String
+        var description: String { "\(text) is the next option, not an amount; write the amount first, e.g. 30万" }
+    }
 }
 
 extension BusinessDate {

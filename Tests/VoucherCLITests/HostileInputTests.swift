@@ -499,6 +499,18 @@ struct HostileInputTests {
             status: 64
         ),
         Case(
+            name: "a negative service amount written after a space",
+            arguments: useArguments(ref: "U9").map { $0 == "1万" ? "-1" : $0 },
+            expected: "The value '-1' is invalid for '--service-amount <service-amount>': \"-1\" is negative",
+            status: 64
+        ),
+        Case(
+            name: "a service amount left out before the next option",
+            arguments: useArguments(ref: "U9").filter { $0 != "1万" },
+            expected: "is the next option, not an amount; write the amount first",
+            status: 64
+        ),
+        Case(
             name: "an eligible amount above the service amount",
             arguments: useArguments(ref: "U9") + ["--eligible-amount", "2万"],
             expected: "eligible_amount 20,000.00 is more than service_amount 10,000.00"
