@@ -324,6 +324,9 @@ public struct ReportExceptions: Sendable, Hashable {
     public var openRecoveries: [OpenRecovery] = []
     /// Every exception of each kind; at least as many as listed.
     public var counts: Counts
+    /// The registered names of the parties the listed exceptions name, by credit code or team
+    /// number, so that a line reads 服务机构 上海某检测中心（12310000007000001F）.
+    public var names: [String: String] = [:]
 
     public init(
         reversals: [Reversal] = [],

@@ -109,11 +109,11 @@ extension ReconciliationReport {
         }
         lines += words.notListed(.overrides, listed: exceptions.overrides.count, of: counts.overrides)
         for late in exceptions.lateRedemptions {
-            lines.append(words.line(words.late, words.lateLine(late)))
+            lines.append(words.line(words.late, words.lateLine(late, names: exceptions.names)))
         }
         lines += words.notListed(.lateRedemptions, listed: exceptions.lateRedemptions.count, of: counts.lateRedemptions)
         for filing in exceptions.suspendedFilings {
-            lines.append(words.line(words.suspended, words.suspendedLine(filing)))
+            lines.append(words.line(words.suspended, words.suspendedLine(filing, names: exceptions.names)))
         }
         lines += words.notListed(
             .suspendedFilings,
@@ -121,7 +121,7 @@ extension ReconciliationReport {
             of: counts.suspendedFilings
         )
         for open in exceptions.openRecoveries {
-            lines.append(words.line(words.openRecovery, words.recoveryLine(open)))
+            lines.append(words.line(words.openRecovery, words.recoveryLine(open, names: exceptions.names)))
         }
         lines += words.notListed(.openRecoveries, listed: exceptions.openRecoveries.count, of: counts.openRecoveries)
         return lines

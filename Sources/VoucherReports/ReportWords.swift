@@ -176,29 +176,38 @@ public struct ReportWords {
         )
     }
 
-    func lateLine(_ l: ReportExceptions.LateRedemption) -> String {
-        pick(
-            "兑付申请 \(l.filing.visible)（用券 \(l.use.visible)），服务机构 \(l.provider.visible)，"
+    /// A party as a line names it: its registered name and its code, else the code.
+    func party(_ id: String, _ names: [String: String]) -> String {
+        guard let name = names[id], !name.isEmpty else { return id.visible }
+        return pick("\(name.visible)（\(id.visible)）", "\(name.visible) (\(id.visible))")
+    }
+
+    func lateLine(_ l: ReportExceptions.LateRedemption, names: [String: String] = [:]) -> String {
+        let provider = party(l.provider, names)
+        return pick(
+            "兑付申请 \(l.filing.visible)（用券 \(l.use.visible)），服务机构 \(provider)，"
                 + "\(l.filedOn) 申请，截止 \(l.deadline)，\(daysLate(l.daysLate))",
-            "redemption claim \(l.filing.visible) (use \(l.use.visible)) by provider \(l.provider.visible), "
+            "redemption claim \(l.filing.visible) (use \(l.use.visible)) by provider \(provider), "
                 + "filed \(l.filedOn), deadline \(l.deadline), \(daysLate(l.daysLate))"
         )
     }
 
-    func suspendedLine(_ f: ReportExceptions.SuspendedFiling) -> String {
-        pick(
-            "兑付申请 \(f.filing.visible)，服务机构 \(f.provider.visible)，\(f.filedOn) 申请；"
+    func suspendedLine(_ f: ReportExceptions.SuspendedFiling, names: [String: String] = [:]) -> String {
+        let provider = party(f.provider, names)
+        return pick(
+            "兑付申请 \(f.filing.visible)，服务机构 \(provider)，\(f.filedOn) 申请；"
                 + "\(suspendedFrom(f.suspendedFrom))，理由：\(f.reason.visible)",
-            "redemption claim \(f.filing.visible) by provider \(f.provider.visible), filed \(f.filedOn); "
+            "redemption claim \(f.filing.visible) by provider \(provider), filed \(f.filedOn); "
                 + "\(suspendedFrom(f.suspendedFrom)): \(f.reason.visible)"
         )
     }
 
-    func recoveryLine(_ open: ReportExceptions.OpenRecovery) -> String {
-        pick(
-            "用券 \(open.use.visible)，申请主体 \(open.applicant.visible)，自 \(open.since) 起应追回 \(open.owed.formatted())，"
+    func recoveryLine(_ open: ReportExceptions.OpenRecovery, names: [String: String] = [:]) -> String {
+        let applicant = party(open.applicant, names)
+        return pick(
+            "用券 \(open.use.visible)，申请主体 \(applicant)，自 \(open.since) 起应追回 \(open.owed.formatted())，"
                 + "已追回 \(open.received.formatted())，待追回 \(open.outstanding.formatted())",
-            "use \(open.use.visible) of applicant \(open.applicant.visible): owed \(open.owed.formatted()) since \(open.since), "
+            "use \(open.use.visible) of applicant \(applicant): owed \(open.owed.formatted()) since \(open.since), "
                 + "received \(open.received.formatted()), outstanding \(open.outstanding.formatted())"
         )
     }

@@ -56,62 +56,67 @@ struct ReportGoldenTests {
                 .applicant: [row("91350100M000100Y43", 2, "30万", "10万", "10万")],
             ],
             breakdownKeys: [.applicant: 5],
-            exceptions: ReportExceptions(
-                reversals: [
-                    ReportExceptions.Reversal(
-                        event: 42,
-                        date: date("2022-06-02"),
-                        reversedEvent: 40,
-                        reversedKind: "use",
-                        reason: "录入重复 <script>alert(1)</script> | a\u{1B}[2J\n✓ forged line",
-                        actor: "王丽",
-                        amount: Money(fen: 5_000_000)
+            exceptions: {
+                // The parties the lines name, by their registered names (one of them needs escaping).
+                var exceptions = ReportExceptions(
+                    reversals: [
+                        ReportExceptions.Reversal(
+                            event: 42,
+                            date: date("2022-06-02"),
+                            reversedEvent: 40,
+                            reversedKind: "use",
+                            reason: "录入重复 <script>alert(1)</script> | a\u{1B}[2J\n✓ forged line",
+                            actor: "王丽",
+                            amount: Money(fen: 5_000_000)
+                        )
+                    ],
+                    overrides: [
+                        ReportExceptions.Override(
+                            party: "91310115MA1H8R7C6D",
+                            name: "丙 & 丁",
+                            reason: "营业执照原件",
+                            approvedBy: "李强"
+                        )
+                    ],
+                    lateRedemptions: [
+                        ReportExceptions.LateRedemption(
+                            filing: "R-7",
+                            use: "U-9",
+                            provider: "12310000007000001F",
+                            deadline: date("2022-08-30"),
+                            filedOn: date("2022-09-15")
+                        )
+                    ],
+                    suspendedFilings: [
+                        ReportExceptions.SuspendedFiling(
+                            filing: "R-8",
+                            provider: "12310000007000001F",
+                            filedOn: date("2022-10-08"),
+                            suspendedFrom: date("2022-10-01"),
+                            reason: "=报告造假 <b>|</b>\u{1B}[2J\n✓ forged"
+                        )
+                    ],
+                    openRecoveries: [
+                        ReportExceptions.OpenRecovery(
+                            use: "U-<7>|",
+                            applicant: "91350100M000100Y43",
+                            since: date("2022-11-01"),
+                            owed: money("5万"),
+                            received: money("2万")
+                        )
+                    ],
+                    // More reversals and late filings than are listed: the report says how many more.
+                    counts: ReportExceptions.Counts(
+                        reversals: 3,
+                        overrides: 1,
+                        lateRedemptions: 25,
+                        suspendedFilings: 1,
+                        openRecoveries: 1
                     )
-                ],
-                overrides: [
-                    ReportExceptions.Override(
-                        party: "91310115MA1H8R7C6D",
-                        name: "丙 & 丁",
-                        reason: "营业执照原件",
-                        approvedBy: "李强"
-                    )
-                ],
-                lateRedemptions: [
-                    ReportExceptions.LateRedemption(
-                        filing: "R-7",
-                        use: "U-9",
-                        provider: "12310000007000001F",
-                        deadline: date("2022-08-30"),
-                        filedOn: date("2022-09-15")
-                    )
-                ],
-                suspendedFilings: [
-                    ReportExceptions.SuspendedFiling(
-                        filing: "R-8",
-                        provider: "12310000007000001F",
-                        filedOn: date("2022-10-08"),
-                        suspendedFrom: date("2022-10-01"),
-                        reason: "=报告造假 <b>|</b>\u{1B}[2J\n✓ forged"
-                    )
-                ],
-                openRecoveries: [
-                    ReportExceptions.OpenRecovery(
-                        use: "U-<7>|",
-                        applicant: "91350100M000100Y43",
-                        since: date("2022-11-01"),
-                        owed: money("5万"),
-                        received: money("2万")
-                    )
-                ],
-                // More reversals and late filings than are listed: the report says how many more.
-                counts: ReportExceptions.Counts(
-                    reversals: 3,
-                    overrides: 1,
-                    lateRedemptions: 25,
-                    suspendedFilings: 1,
-                    openRecoveries: 1
                 )
-            ),
+                exceptions.names = ["12310000007000001F": "上海<测试>中心 | A&B", "91350100M000100Y43": "甲科技有限公司"]
+                return exceptions
+            }(),
             // Names carry what each format must escape too; the second provider has none.
             partyNames: [
                 .applicant: ["91350100M000100Y43": "福州示例科技有限公司"],

@@ -91,6 +91,8 @@ import VoucherStorage
             ]
         )
         #expect(exceptions.counts.suspendedFilings == 1)
+        // The report's line names the provider as registered.
+        #expect(exceptions.names == [fixture.lab: "复旦大学分析测试中心"])
         // Through a day before the filing, there is none.
         #expect(
             try fixture.ledger.exceptions(delta, period: ReportPeriod(year: 2022, through: day("2022-06-19"))).isEmpty
@@ -321,6 +323,7 @@ import VoucherStorage
         #expect(figures.recoveryOutstanding == yuan("2万"))
         let open = try ledger.exceptions(shanghai, period: .year(2022)).openRecoveries
         #expect(open.map(\.outstanding) == [yuan("2万")])
+        #expect(try ledger.exceptions(shanghai, period: .year(2022)).names == [fixture.alpha: "甲科技有限公司"])
         // Before the money came back, all of it was outstanding.
         let july = try ledger.reconciliation(shanghai, period: ReportPeriod(year: 2022, through: day("2022-07-31")))
         #expect(july.recovered == .zero && july.recoveryOutstanding == yuan("3万"))

@@ -197,6 +197,17 @@ extension ReconciliationQueries {
         }
         exceptions.counts.openRecoveries = exceptions.openRecoveries.count
         if let limit { exceptions.openRecoveries = Array(exceptions.openRecoveries.prefix(limit)) }
+        // The names of the parties listed, as last registered.
+        let providers = Set(exceptions.lateRedemptions.map(\.provider) + exceptions.suspendedFilings.map(\.provider))
+        for (table, ids) in [("provider", providers), ("applicant", Set(exceptions.openRecoveries.map(\.applicant)))] {
+            for id in ids.sorted() {
+                exceptions.names[id] = try String.fetchOne(
+                    db,
+                    sql: "SELECT name FROM \(table) WHERE id = ? ORDER BY event_seq DESC LIMIT 1",
+                    arguments: [id]
+                )
+            }
+        }
         exceptions.counts.reversals = exceptions.reversals.count
         exceptions.counts.overrides = exceptions.overrides.count
         exceptions.counts.lateRedemptions = lateCount
