@@ -261,9 +261,6 @@ public struct ReportWords {
                 "certification": ("认证", "certification"), "consulting": ("咨询", "consulting"),
                 "design": ("设计", "design"), "rd-service": ("研发服务", "R&D services"),
             ]
-            : [
-                "shanghai": ("上海", "Shanghai"), "jiangsu": ("江苏", "Jiangsu"), "zhejiang": ("浙江", "Zhejiang"),
-                "anhui": ("安徽", "Anhui"),
-            ]
+            : Dictionary(uniqueKeysWithValues: ProviderRegistration.knownRegions.map { ($0.key, ($0.zh, $0.en)) })
     }
 }

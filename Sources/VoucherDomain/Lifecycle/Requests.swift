@@ -221,12 +221,16 @@ public struct ProviderRegistration: Sendable, Hashable {
     /// their Chinese names (上海 or 上海市 is `shanghai`). Any other name is kept in lower case.
     public static func regionKey(_ text: String) -> String {
         let trimmed = text.trimmed
-        let chinese = [
-            "上海": "shanghai", "上海市": "shanghai", "江苏": "jiangsu", "江苏省": "jiangsu", "浙江": "zhejiang",
-            "浙江省": "zhejiang", "安徽": "anhui", "安徽省": "anhui",
-        ]
-        return chinese[trimmed] ?? trimmed.lowercased()
+        let known = knownRegions.first { [$0.zh, $0.zh + "市", $0.zh + "省"].contains(trimmed) }
+        return known?.key ?? trimmed.lowercased()
     }
+
+    /// The regions known by name: the Yangtze River Delta's four, whose vouchers are used and
+    /// redeemed across them. The reports label them; a registration reads their Chinese names.
+    public static let knownRegions: [(key: String, zh: String, en: String)] = [
+        ("anhui", "安徽", "Anhui"), ("jiangsu", "江苏", "Jiangsu"), ("shanghai", "上海", "Shanghai"),
+        ("zhejiang", "浙江", "Zhejiang"),
+    ]
 }
 
 /// A catalogued product (服务产品) of a provider.
