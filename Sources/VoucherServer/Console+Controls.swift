@@ -5,7 +5,7 @@ import VoucherDomain
 import VoucherReports
 import VoucherStorage
 
-// MARK: - The controls' pages: money owed back, the events and their reversal, registrations, budgets
+// MARK: - The controls' pages: money owed back, registrations, budgets (the events: Console+Events.swift)
 
 extension Console {
     // MARK: Money owed back (finance)
@@ -87,107 +87,6 @@ extension Console {
         )
         let event = try await api.recordRecovery(fact, received: received, context: context)
         return try await recoveriesPage(session, use: fact.useRef, flash: (words.recorded(api.counted(event)), "ok"))
-    }
-
-    // MARK: The events, and their reversal (auditor reads, admin reverses)
-
-    /// The latest events, latest first, fifty at a time; for an admin, a form on each event a
-    /// reversal may cancel.
-    func eventsPage(
-        _ session: Session,
-        before: Int64?,
-        flash: (String, String)?
-    ) async throws -> Response {
-        let words = Words(session.language)
-        let pageSize = 50
-        let admin = session.user.role == .admin
-        // For an admin, the rules say which events may be reversed now, and why the others may not.
-        let (lines, refusals) = try await api.worker.read { ledger in
-            let lines = try ledger.eventLines(before: before, limit: pageSize)
-            return (lines, admin ? try ledger.reversalRefusals(of: lines.map(\.seq)) : [:])
-        }
-        // A refusal's row says why; what to do instead is the same for many rows, so it is a note
-        // below the table, numbered in the order the rows first need it.
-        var remedies: [String] = []
-        let rows: [[String: Any]] = lines.map { line in
-            let lifecycle = EventKind(rawValue: line.kind)?.isReversible == true && line.reversedBy == nil
-            var state = line.reversedBy.map { words.reversed($0) } ?? ""
-            if let target = line.reverses { state = words.reverses(target) }
-            var row: [String: Any] = [
-                "seq": String(line.seq), "date": line.businessDate, "kind": words["kind.\(line.kind)"],
-                "subject": Self.subject(of: line.payload),
-                "amount": (line.amount ?? Self.amount(in: line.payload))?.formatted() ?? "",
-                "actor": line.actor, "state": state, "reversible": admin && lifecycle && refusals[line.seq] == nil,
-            ]
-            if admin, lifecycle, let refusal = refusals[line.seq] {
-                if case .notReversible(_, let reason, let remedy) = refusal {
-                    row["refusal"] = reason.text(session.language)
-                    if let remedy = remedy?.text(session.language) {
-                        let known = remedies.firstIndex(of: remedy)
-                        if known == nil { remedies.append(remedy) }
-                        row["remedy"] = String((known ?? remedies.count - 1) + 1)
-                    }
-                } else {
-                    row["refusal"] = refusal.text(session.language)
-                }
-            }
-            return row
-        }
-        var data: [String: Any] = ["events": rows, "hasEvents": !rows.isEmpty, "admin": admin]
-        data["hasRemedies"] = !remedies.isEmpty
-        data["remedies"] = remedies.enumerated().map { ["number": String($0.offset + 1), "text": $0.element] }
-        if lines.count == pageSize, let last = lines.last { data["earlier"] = String(last.seq) }
-        return render("events", title: words["events"], session: session, data: data, flash: flash)
-    }
-
-    /// What an event is about, from its recorded request: the reference it records or names,
-    /// else the party, product or programme it registers.
-    static func subject(of payload: String) -> String {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] else {
-            return ""
-        }
-        var subject = ""
-        for key in ["ref", "claim", "use", "filing", "id", "code", "provider", "programme", "reverses"] {
-            if let text = object[key] as? String {
-                subject = text
-                break
-            }
-            if let number = object[key] as? NSNumber {
-                subject = number.stringValue
-                break
-            }
-        }
-        // Why it was recorded, where the record says (a reversal, a rejection, a suspension, a reduction).
-        if let reason = object["reason"] as? String, !reason.isEmpty {
-            subject += subject.isEmpty ? reason : " · " + reason
-        }
-        return subject
-    }
-
-    /// The amount a recorded request states (in fen, as every payload keeps amounts), for events
-    /// whose explanation computes none: money owed or received back, an appropriation.
-    static func amount(in payload: String) -> Money? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any],
-            let fen = object["amount"] as? NSNumber
-        else { return nil }
-        return Money(fen: fen.int64Value)
-    }
-
-    /// Reverses the path's event with the form's reason.
-    func reverseEvent(_ session: Session, seq text: String, _ form: [String: [String]]) async throws -> Response {
-        let words = Words(session.language)
-        guard let seq = Int64(text), seq >= 1 else { throw APIFailure.notFound(words["not-found"]) }
-        let context = EventContext(
-            idempotencyKey: "reversal:\(seq)",
-            actor: session.user.name,
-            businessDate: try Self.date(in: form, words)
-        )
-        let event = try await api.recordReversal(
-            event: seq,
-            reason: Self.field("reason", in: form) ?? "",
-            context: context
-        )
-        return try await eventsPage(session, before: nil, flash: (words.recorded(api.counted(event)), "ok"))
     }
 
     // MARK: Registrations (admin)
