@@ -130,14 +130,22 @@ extension Console {
 
     /// The programmes installed, each version with its dates, rate and note; one programme's
     /// policy file in force, in a text area to change and install as its next file.
-    func policiesPage(_ session: Session, _ asked: String?, flash: (String, String)?) async throws -> Response {
+    /// The policies page: each programme's versions, and a programme's file in force to change
+    /// and install; with `typed`, a refused form's file, name and date as they were sent.
+    func policiesPage(
+        _ session: Session,
+        _ asked: String?,
+        typed: [String: [String]]? = nil,
+        flash: (String, String)?
+    ) async throws -> Response {
         let words = Words(session.language)
         let programmes = try await api.worker.read { ledger in try ledger.programmes() }
         let chosen = Self.programme(asked, among: programmes) ?? programmes.first
-        var yaml = ""
-        if let id = chosen?.id {
+        var yaml = typed?["yaml"]?.first?.replacingOccurrences(of: "\r\n", with: "\n") ?? ""
+        if typed == nil, let id = chosen?.id {
             yaml = try await api.worker.read { ledger in try ledger.policyFile(id) } ?? ""
         }
+        let file = typed.flatMap { Self.field("file", in: $0) } ?? chosen.map { "\($0.id.value).yaml" } ?? "policy.yaml"
         return render(
             "policies",
             title: words["policies"],
@@ -156,7 +164,7 @@ extension Console {
                         },
                     ]) { $1 }
                 },
-                "yaml": yaml, "file": chosen.map { "\($0.id.value).yaml" } ?? "policy.yaml",
+                "yaml": yaml, "file": file, "date": typed.flatMap { Self.field("date", in: $0) } ?? "",
             ],
             flash: flash
         )
@@ -164,6 +172,15 @@ extension Console {
 }
 
 extension Console {
+    /// The programme id a policy file's text names on its `id:` line, to choose its programme on
+    /// a page that shows the file again; nil when there is none.
+    static func policyID(in yaml: String) -> String? {
+        for line in yaml.split(whereSeparator: \.isNewline) where line.hasPrefix("id:") {
+            return line.dropFirst(3).trimmingCharacters(in: .whitespaces)
+        }
+        return nil
+    }
+
     /// A time kept in UTC (`2026-12-01T18:45:08Z`) as Beijing's clock shows it, `2026-12-02 02:45:08`;
     /// the text as it is when it is not such a time.
     static func beijingTime(_ iso: String) -> String {

@@ -212,7 +212,9 @@ struct Console: Sendable {
         case "/console/claims/{ref}/pay": try await paymentsPage(session, flash: flash)
         case "/console/events/{seq}/reverse": try await eventsPage(session, before: nil, flash: flash)
         case "/console/budgets": try await budgetsPage(session, nil, form: form, flash: flash)
-        case "/console/policies": try await policiesPage(session, Self.field("programme", in: form), flash: flash)
+        case "/console/policies":
+            // The file comes back as typed, with its programme chosen, to correct it.
+            try await policiesPage(session, Self.policyID(in: form["yaml"]?.first ?? ""), typed: form, flash: flash)
         // A user's form shows its own refusals; a party the ledger does not know is the ledger's.
         case "/console/users": try await usersPage(session, flash: flash)
         default: nil

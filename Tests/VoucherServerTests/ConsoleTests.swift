@@ -396,6 +396,19 @@ import VoucherReports
                 form: [("csrf", csrf), ("yaml", "id: [")]
             )
             #expect(broken.status == 422, "\(broken.status) \(broken.body.prefix(400))")
+            // A refused file comes back as it was typed, under its own programme (not the first
+            // programme's file in force), with its name and date, to correct it.
+            let over = own.replacingOccurrences(of: "50%", with: "150%")
+            let refused = try await Self.post(
+                client,
+                "/console/policies",
+                cookies: admin,
+                form: [("csrf", csrf), ("yaml", over), ("file", "sh-bad.yaml"), ("date", "2029-12-02")]
+            )
+            #expect(refused.status == 422 && refused.body.contains("is over 100%"), "\(refused.body.prefix(800))")
+            #expect(refused.body.contains(WhatIfReport.escapeHTML(over)), "\(refused.body)")
+            #expect(refused.body.contains("<option value=\"sh-innovation-voucher\" selected>"))
+            #expect(refused.body.contains("value=\"sh-bad.yaml\"") && refused.body.contains("value=\"2029-12-02\""))
         }
         #expect(try world.ledger.programme(try ProgrammeID("sh-innovation-voucher")).versions.count == 2)
         let actor = try world.ledger.rawRead { db in
