@@ -275,20 +275,31 @@ struct Console: Sendable {
     }
 
     /// The console page a form was sent from (its `Referer`), to show again: only the path and
-    /// query of a page the console answers to GET, so that no other site or action is reached;
-    /// else the home page.
+    /// query of a page the console answers to GET, or the page of a form whose answer was shown,
+    /// so that no other site or action is reached; else the home page.
     static func pageShownBefore(_ request: Request) -> String {
         guard let referer = request.headers[.referer], let url = URLComponents(string: referer) else {
             return "/console"
         }
         let path = url.percentEncodedPath
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        let known = pages.contains { page in
-            let pattern = page.path.split(separator: "/", omittingEmptySubsequences: false)
-            return page.method == "GET" && page.path != "/console/login" && pattern.count == segments.count
+        func matches(_ path: String) -> Bool {
+            let pattern = path.split(separator: "/", omittingEmptySubsequences: false)
+            return pattern.count == segments.count
                 && zip(pattern, segments).allSatisfy { $0 == $1 || ($0.hasPrefix("{") && !$1.isEmpty) }
         }
-        guard known else { return "/console" }
+        // The answer to a form sent to its own address (a decision, a filing): the form's page.
+        if let form = formHomes.first(where: { matches($0.path) }) {
+            let pattern = form.path.split(separator: "/", omittingEmptySubsequences: false)
+            let ref = zip(pattern, segments).first { $0.0 == "{ref}" }.map { String($0.1) }?.removingPercentEncoding
+            let query = ref?.addingPercentEncoding(
+                withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "=", "+", "#"])
+            )
+            return form.home.replacingOccurrences(of: "{ref}", with: query ?? "")
+        }
+        guard pages.contains(where: { $0.method == "GET" && $0.path != "/console/login" && matches($0.path) }) else {
+            return "/console"
+        }
         return path + (url.percentEncodedQuery.map { "?" + $0 } ?? "")
     }
 

@@ -222,7 +222,10 @@ import VoucherReports
             for (referer, location) in [
                 ("https://elsewhere.example/console/verify", "/console/verify"),
                 ("https://elsewhere.example/steal", "/console"), ("http://127.0.0.1:8080/console/login", "/console"),
-                ("http://127.0.0.1:8080/console/claims/C-1/decide", "/console"), ("not a url %", "/console"),
+                ("http://127.0.0.1:8080/console/claims/C-1/decide", "/console/claims"),
+                ("http://127.0.0.1:8080/console/uses/U%2F1/recoveries", "/console/recoveries?use=U/1"),
+                ("http://127.0.0.1:8080/console/uses/A&B=1/recoveries", "/console/recoveries?use=A%26B%3D1"),
+                ("http://127.0.0.1:8080/console/claims/C-1/decide/more", "/console"), ("not a url %", "/console"),
             ] {
                 let back = try await Self.post(
                     client,
