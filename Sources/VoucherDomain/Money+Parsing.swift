@@ -35,7 +35,10 @@ extension Money {
             unitExponent = 4
         }
 
-        let number = try parseDecimal(scalars, text: text, offset: text.unicodeScalars.count - scalars.count)
+        // A character's position counts from the text's start: what was taken off the end (元, 万,
+        // spaces) does not move it.
+        let offset = text.unicodeScalars.distance(from: text.unicodeScalars.startIndex, to: scalars.startIndex)
+        let number = try parseDecimal(scalars, text: text, offset: offset)
         let maximumDecimals = 2 + unitExponent
         if number.decimals.count > maximumDecimals {
             throw .tooManyDecimals(text: text, allowed: maximumDecimals, unit: unitExponent == 4 ? "万元" : "元")

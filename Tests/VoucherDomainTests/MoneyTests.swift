@@ -47,6 +47,17 @@ struct MoneyTests {
         ("1,000.00.5", "unexpected character"), ("$5", "unexpected character \"$\""),
     ]
 
+    /// An unexpected character is named with its place in the text as typed, counted from its
+    /// first character, whatever was written before or after the number.
+    @Test(arguments: [
+        ("3x0万元", "x", 2), ("30万元元", "万", 3), (" ¥ 12a元", "a", 6), ("-¥1,00b", "b", 7), ("5万元元", "万", 2),
+    ])
+    func anUnexpectedCharacterIsNamedWhereItIs(_ text: String, _ character: Character, _ position: Int) {
+        #expect(throws: MoneyParseError.unexpectedCharacter(text: text, character: character, position: position)) {
+            try Money.parse(text, allowNegative: true)
+        }
+    }
+
     @Test(arguments: refusals)
     func refusesWithTheTextAndTheReason(_ refusal: (text: String, reason: String)) {
         do {
