@@ -127,7 +127,9 @@ struct Words {
         "events": "账本事件", "seq": "事件号", "subject": "对象", "actor": "记录人", "reverse": "冲销", "earlier": "更早的事件",
         "notReversible": "不能冲销：", "remedies": "不能冲销时怎么办",
         "eventsLead":
-            "账本中的全部事件，最新的在前。冲销以一个新事件记录，被冲销的事件仍留在账本中。规则允许冲销的事件旁有冲销表单，其余事件注明原因：依赖它的事件须先冲销；已向服务机构付款的结算以追回更正；政策、登记与预算以新的记录更正。",
+            "账本中的全部事件，最新的在前。冲销以一个新事件记录，被冲销的事件仍留在账本中。",
+        "eventsLeadAdmin":
+            "规则允许冲销的事件旁有冲销表单，其余事件注明原因：依赖它的事件须先冲销；已向服务机构付款的结算以追回更正；政策、登记与预算以新的记录更正。",
         "kind.programme": "政策文件", "kind.applicant": "主体登记", "kind.provider": "机构登记", "kind.product": "产品登记",
         "kind.claim": "申领", "kind.decision": "审核", "kind.use": "用券", "kind.redemption-filed": "兑付申请",
         "kind.redemption-settled": "兑付结算", "kind.payment": "拨付", "kind.expiry": "额度失效", "kind.reversal": "冲销",
@@ -225,7 +227,9 @@ struct Words {
         "notReversible": "Cannot be reversed: ", "remedies": "What to do instead",
         "earlier": "Earlier events",
         "eventsLead":
-            "Every event of the ledger, latest first. A reversal is a new event; the event it reverses stays in the ledger. The events the rules let be reversed now have a form; beside the others is why not: what depends on an event is reversed first, a settlement that paid the provider is corrected by money owed back, and policies, registrations and budgets by a new record.",
+            "Every event of the ledger, latest first. A reversal is a new event; the event it reverses stays in the ledger.",
+        "eventsLeadAdmin":
+            " The events the rules let be reversed now have a form; beside the others is why not: what depends on an event is reversed first, a settlement that paid the provider is corrected by money owed back, and policies, registrations and budgets by a new record.",
         "kind.programme": "policy file", "kind.applicant": "applicant registered",
         "kind.provider": "provider registered",
         "kind.product": "product registered", "kind.claim": "claim", "kind.decision": "decision", "kind.use": "use",

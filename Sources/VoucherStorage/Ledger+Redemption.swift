@@ -347,47 +347,33 @@ extension Ledger {
         return try BusinessDate.parse(date)
     }
 
-    /// A live event that depends on event `seq` of `kind`, and what it is.
-    private func dependent(_ db: Database, seq: Int64, kind: EventKind) throws -> (seq: Int64, what: String)? {
-        let query: (String, String)? =
+    /// A live event that depends on event `seq` of `kind` (the rules say what it is).
+    private func dependent(_ db: Database, seq: Int64, kind: EventKind) throws -> Int64? {
+        let sql: String? =
             switch kind {
             case .claim:
-                (
-                    "SELECT d.event_seq FROM decision d WHERE d.claim_seq = ? AND \(Self.live("d"))",
-                    "a decision on the claim"
-                )
+                "SELECT d.event_seq FROM decision d WHERE d.claim_seq = ? AND \(Self.live("d"))"
             case .decision:
-                (
-                    "SELECT d.event_seq FROM decision d WHERE d.claim_seq = (SELECT claim_seq FROM decision WHERE event_seq = ?1) "
-                        + "AND d.event_seq > ?1 AND \(Self.live("d"))", "a later decision on the same claim"
-                )
+                "SELECT d.event_seq FROM decision d WHERE d.claim_seq = (SELECT claim_seq FROM decision WHERE event_seq = ?1) "
+                    + "AND d.event_seq > ?1 AND \(Self.live("d"))"
             case .use:
-                (
-                    "SELECT f.event_seq FROM redemption_item i JOIN redemption_filing f ON f.event_seq = i.filing_seq "
-                        + "WHERE i.use_seq = ? AND \(Self.live("f"))", "a redemption claim for the use"
-                )
+                "SELECT f.event_seq FROM redemption_item i JOIN redemption_filing f ON f.event_seq = i.filing_seq "
+                    + "WHERE i.use_seq = ? AND \(Self.live("f"))"
             case .redemptionFiled:
-                (
-                    "SELECT s.event_seq FROM settlement s WHERE s.filing_seq = ? AND \(Self.live("s"))",
-                    "a settlement of the claim"
-                )
+                "SELECT s.event_seq FROM settlement s WHERE s.filing_seq = ? AND \(Self.live("s"))"
             case .recovery:
                 // Only when, without this amount, less would be owed than was received.
-                (
-                    """
-                    SELECT t.event_seq FROM recovery_receipt t
-                    WHERE t.use_seq = (SELECT use_seq FROM recovery WHERE event_seq = ?1) AND \(Self.live("t"))
-                    AND (SELECT COALESCE(SUM(x.amount), 0) FROM recovery x WHERE x.use_seq = t.use_seq AND \(Self.live("x")))
-                        - (SELECT amount FROM recovery WHERE event_seq = ?1)
-                    < (SELECT COALESCE(SUM(y.amount), 0) FROM recovery_receipt y WHERE y.use_seq = t.use_seq AND \(Self.live("y")))
-                    ORDER BY t.event_seq DESC LIMIT 1
-                    """, "money received back on the same use, more than would be left owed"
-                )
+                """
+                SELECT t.event_seq FROM recovery_receipt t
+                WHERE t.use_seq = (SELECT use_seq FROM recovery WHERE event_seq = ?1) AND \(Self.live("t"))
+                AND (SELECT COALESCE(SUM(x.amount), 0) FROM recovery x WHERE x.use_seq = t.use_seq AND \(Self.live("x")))
+                    - (SELECT amount FROM recovery WHERE event_seq = ?1)
+                < (SELECT COALESCE(SUM(y.amount), 0) FROM recovery_receipt y WHERE y.use_seq = t.use_seq AND \(Self.live("y")))
+                ORDER BY t.event_seq DESC LIMIT 1
+                """
             default: nil
             }
-        guard let (sql, what) = query, let other = try db.fetchOne(Int64.self, sql: sql, arguments: [seq]) else {
-            return nil
-        }
-        return (other, what)
+        guard let sql else { return nil }
+        return try db.fetchOne(Int64.self, sql: sql, arguments: [seq])
     }
 }

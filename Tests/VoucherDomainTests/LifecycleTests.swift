@@ -712,7 +712,7 @@ struct LifecycleTests {
             kind: .use,
             programme: programme,
             reversedBy: nil,
-            dependent: (seq: 14, what: "a redemption claim for the use"),
+            dependent: 14,
             postings: Posting.transfer(Self.money("1万"), from: quota, to: awaiting)
         )
         #expect(throws: LedgerError.self) { try Lifecycle.reverse(target, reason: "重复") }

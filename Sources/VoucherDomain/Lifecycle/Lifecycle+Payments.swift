@@ -41,8 +41,9 @@ public struct ReversalTarget: Sendable, Hashable {
     /// The event that already reversed it, if one did.
     public var reversedBy: Int64?
     /// A live event that depends on it (a decision on a claim, a filing of a use, a settlement of
-    /// a filing, a later decision on the same claim), and what it is.
-    public var dependent: (seq: Int64, what: String)?
+    /// a filing, a later decision on the same claim, money received back that would then exceed
+    /// what is owed): its event number. What it is follows from this event's kind.
+    public var dependent: Int64?
     /// Its postings, in line order.
     public var postings: [Posting]
     /// Its business date, and the latest date of a reversal of an event that depended on it
@@ -61,7 +62,7 @@ public struct ReversalTarget: Sendable, Hashable {
         kind: EventKind,
         programme: ProgrammeID?,
         reversedBy: Int64?,
-        dependent: (seq: Int64, what: String)?,
+        dependent: Int64?,
         postings: [Posting],
         date: BusinessDate? = nil,
         dependentsReversedOn: BusinessDate? = nil
@@ -78,7 +79,7 @@ public struct ReversalTarget: Sendable, Hashable {
 
     public static func == (lhs: ReversalTarget, rhs: ReversalTarget) -> Bool {
         lhs.seq == rhs.seq && lhs.kind == rhs.kind && lhs.programme == rhs.programme && lhs.reversedBy == rhs.reversedBy
-            && lhs.dependent?.seq == rhs.dependent?.seq && lhs.dependent?.what == rhs.dependent?.what
+            && lhs.dependent == rhs.dependent
             && lhs.postings == rhs.postings
     }
 
@@ -194,14 +195,20 @@ extension Lifecycle {
     /// counts an event from its own date to its reversal's, and its dependents within that.
     /// What depends on an event of `kind`, as a reversal's refusal names it in Chinese (storage
     /// names it in English with the event it found).
-    static func dependentZh(of kind: EventKind) -> String {
+    /// What depends on an event of `kind`, as a refusal to reverse it names it.
+    static func dependentWords(of kind: EventKind) -> LocalizedText {
         switch kind {
-        case .claim: "该申领的审核"
-        case .decision: "同一申领的后续审核"
-        case .use: "该用券的兑付申请"
-        case .redemptionFiled: "该兑付申请的结算"
-        case .recovery: "同一用券已追回的款项（多于剩余应追回）"
-        default: "依赖它的事件"
+        case .claim: LocalizedText(zh: "该申领的审核", en: "a decision on the claim")
+        case .decision: LocalizedText(zh: "同一申领的后续审核", en: "a later decision on the same claim")
+        case .use: LocalizedText(zh: "该用券的兑付申请", en: "a redemption filing for the use")
+        case .redemptionFiled: LocalizedText(zh: "该兑付申请的结算", en: "the filing's settlement")
+        case .recovery:
+            LocalizedText(
+                zh: "同一用券已追回的款项（不冲销它，已追回的将多于应追回的）",
+                en: "money received back on the same use (without this amount owed, more would have been "
+                    + "received than owed)"
+            )
+        default: LocalizedText(zh: "依赖它的事件", en: "an event that depends on it")
         }
     }
 
@@ -251,10 +258,14 @@ extension Lifecycle {
             throw .notReversible(
                 event: target.seq,
                 reason: LocalizedText(
-                    zh: "\(Self.dependentZh(of: target.kind))（事件 \(dependent.seq)）依赖于它",
-                    en: "\(dependent.what) (event \(dependent.seq)) depends on it"
+                    zh: "\(Self.dependentWords(of: target.kind).zh)（事件 \(dependent)）依赖于它",
+                    en: "\(Self.dependentWords(of: target.kind).en) (event \(dependent)) depends on it"
                 ),
-                remedy: LocalizedText(zh: "请先冲销该事件", en: "reverse that first")
+                remedy: LocalizedText(
+                    zh: "请先冲销依赖它的事件；那个事件若也不能冲销，按它的说明办理",
+                    en: "reverse the event that depends on it first; where that one cannot be reversed either, do as "
+                        + "its own reason says"
+                )
             )
         }
         if let date, let dated = target.date, date < dated {
