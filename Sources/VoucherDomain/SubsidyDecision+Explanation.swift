@@ -162,3 +162,8 @@ private struct Words {
         }
     }
 }
+
+extension Ineligibility {
+    /// Why a request is not eligible, as an explanation's line says it in `language`.
+    public func text(_ language: Language) -> String { Words(language).ineligible(self) }
+}

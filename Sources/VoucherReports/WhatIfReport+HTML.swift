@@ -71,12 +71,14 @@ extension WhatIfReport {
             if changes.isEmpty { body.append("<li>\(escape(w.noChange))</li>") }
             for change in changes.prefix(Self.listed) {
                 body.append(
-                    "<li>\(escape("#\(change.seq) \(change.kind.rawValue) \(change.ref) \(change.applicant): \(describe(change, language))"))</li>"
+                    "<li>\(escape(changeLine(change, language)))</li>"
                 )
             }
             body.append("</ul>")
             if changes.count > Self.listed {
-                body.append("<p>\(escape(w.notListed(Self.listed, changes.count, "--format json")))</p>")
+                body.append(
+                    "<p>\(escape(w.notListed(Self.listed, changes.count, commandHints ? "--format json" : nil)))</p>"
+                )
             }
         }
         return body.joined(separator: "\n")

@@ -165,17 +165,28 @@ public struct WhatIfReport: Sendable {
         let amounts = "\(change.recorded.formatted()) → \(change.reform.formatted())"
         switch change.what {
         case .grantCapped(let binding):
+            let term = binding.map { Term.Kind(rawValue: $0)?.label(language) ?? $0 }
             return (zh ? "核定额度受调整后政策的上限约束" : "grant capped by the reform")
-                + (binding.map { " (\($0))" } ?? "") + ": " + amounts
-        case .refused(let reason):
-            return (zh ? "按调整后政策不予核定" : "refused under the reform") + ": " + amounts + " — " + reason
-        case .useRefused(let reason):
-            return (zh ? "按调整后政策该次用券不予补贴" : "the use would now pay nothing") + ": " + amounts + " — " + reason
+                + (term.map { zh ? "（\($0)）" : " (\($0))" } ?? "") + (zh ? "：" : ": ") + amounts
+        case .refused(_, let words):
+            return (zh ? "按调整后政策不予核定：" : "refused under the reform: ") + amounts + " — " + words.text(language)
+        case .useRefused(_, let words):
+            return (zh ? "按调整后政策该次用券不予补贴：" : "the use would now pay nothing: ") + amounts + " — "
+                + words.text(language)
         case .reductionCapped:
-            return (zh ? "核减后兑付额不超过调整后政策下的用券额" : "reduced payment capped at the reform's use amount") + ": " + amounts
+            return (zh ? "核减后兑付额不超过调整后政策下的用券额：" : "reduced payment capped at the reform's use amount: ")
+                + amounts
         case .paymentCapped:
-            return (zh ? "拨付不超过调整后政策下核定的余额" : "payment capped at what is left of the reform's grant") + ": " + amounts
+            return (zh ? "拨付不超过调整后政策下核定的余额：" : "payment capped at what is left of the reform's grant: ")
+                + amounts
         }
+    }
+
+    /// A changed event's line: its number, kind, reference and applicant, and the change.
+    func changeLine(_ change: ReplayChange, _ language: Language) -> String {
+        language == .zh
+            ? "#\(change.seq) \(LedgerError.eventZh(change.kind)) \(change.ref) \(change.applicant)：\(describe(change, language))"
+            : "#\(change.seq) \(change.kind.rawValue) \(change.ref) \(change.applicant): \(describe(change, language))"
     }
 
     func whatCode(_ what: ReplayChange.What) -> String {
@@ -191,7 +202,7 @@ public struct WhatIfReport: Sendable {
     func reason(_ what: ReplayChange.What) -> String? {
         switch what {
         case .grantCapped(let binding): binding
-        case .refused(let reason), .useRefused(let reason): reason
+        case .refused(let reason, _), .useRefused(let reason, _): reason
         case .reductionCapped, .paymentCapped: nil
         }
     }
@@ -359,7 +370,7 @@ public struct WhatIfReport: Sendable {
                 out.append(
                     (markdown ? "- " : "  ")
                         + cell(
-                            "#\(change.seq) \(change.kind.rawValue) \(change.ref) \(change.applicant): \(describe(change, language))"
+                            changeLine(change, language)
                         )
                 )
             }

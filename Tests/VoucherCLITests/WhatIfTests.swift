@@ -124,6 +124,21 @@ struct WhatIfTests {
         #expect(changed.map { $0["ref"] as? String } == ["SH22-C01", "SH22-C02", "SH22-U02"])
         #expect(changed.map { $0["reform"] as? String } == ["50000.00", "50000.00", "0.00"])
         #expect(changed.first?["reason"] as? String == "applicant-cap-left")
+        // In the Chinese text each change reads in Chinese: the kind, the term that bound, the rule.
+        let text = try Self.voucher(
+            [
+                "whatif", "--db", "demo.sqlite", "--programme", "sh-innovation-voucher", "--year", "2022", "--policy",
+                "cap-5wan.yaml",
+            ],
+            directory,
+            [:]
+        )
+        let changes = try #require(text.stdout.components(separatedBy: "结果改变的事件").last)
+        #expect(changes.contains("审核 SH22-C01") && changes.contains("核定额度受调整后政策的上限约束（年度剩余上限）："))
+        #expect(changes.contains("用券 SH22-U02") && changes.contains("按调整后政策该次用券不予补贴：25,000.00 → 0.00 — 无可补贴金额"))
+        #expect(
+            !changes.contains("applicant-cap-left") && !changes.contains(" decision ") && !changes.contains("quota")
+        )
     }
 
     /// Under its own policy the replay reproduces the report of every programme year of the demo,

@@ -50,10 +50,11 @@ public struct ReplayChange: Sendable, Hashable {
     public enum What: Sendable, Hashable {
         /// A grant above what the reform allows, lowered to that (`binding`: the term that bound).
         case grantCapped(binding: String?)
-        /// A claim or grant the reform refuses outright, with the rule's words.
-        case refused(reason: String)
-        /// A use that would now pay nothing, or is not eligible, with the rule's words.
-        case useRefused(reason: String)
+        /// A claim or grant the reform refuses outright: a code or the rule's English (what the
+        /// JSON says), and the rule's words in both languages.
+        case refused(reason: String, words: LocalizedText)
+        /// A use that would now pay nothing, or is not eligible, likewise.
+        case useRefused(reason: String, words: LocalizedText)
         /// A reduced redemption whose paid amount was above the reform's use amount.
         case reductionCapped
         /// A payment above what is left of the reform's grant.

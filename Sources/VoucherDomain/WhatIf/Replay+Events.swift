@@ -56,7 +56,10 @@ extension Replay {
                     .use,
                     fact.ref,
                     fact.applicantID,
-                    .useRefused(reason: error.description),
+                    .useRefused(
+                        reason: error.description,
+                        words: LocalizedText(zh: error.text(.zh), en: error.description)
+                    ),
                     Money(fen: fact.amount),
                     .zero
                 )

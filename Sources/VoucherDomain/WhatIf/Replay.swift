@@ -298,7 +298,16 @@ public struct Replay: Sendable {
         do {
             _ = try Lifecycle.claim(fact, state: state, on: date, recording: false)
         } catch {
-            record(seq, .claim, fact.ref, fact.applicantID, .refused(reason: error.description), fact.requested, .zero)
+            let words = LocalizedText(zh: error.text(.zh), en: error.description)
+            record(
+                seq,
+                .claim,
+                fact.ref,
+                fact.applicantID,
+                .refused(reason: error.description, words: words),
+                fact.requested,
+                .zero
+            )
             return
         }
         claims[seq] = ClaimState(fact, applicant: key.applicant)
@@ -347,18 +356,25 @@ public struct Replay: Sendable {
                 state.usage = grantUsage(claim)
                 let limit: Money
                 var bound: String?
+                var why = LocalizedText(zh: "不符合条件", en: "not eligible")
                 do {
                     let decision = try Lifecycle.engineLimit(state: state, on: date)
                     limit = decision.ineligibility == nil ? min(decision.amount, fact.requested) : .zero
                     bound = decision.ineligibility?.code ?? decision.binding?.rawValue
                     term = decision.binding
+                    if let ineligibility = decision.ineligibility {
+                        why = LocalizedText(zh: ineligibility.text(.zh), en: ineligibility.text(.en))
+                    } else if let binding = decision.binding {
+                        why = LocalizedText(zh: binding.label(.zh), en: binding.label(.en))
+                    }
                 } catch {
                     limit = .zero
                     bound = nil
                 }
                 if granted > limit {
                     let what: ReplayChange.What =
-                        limit > .zero ? .grantCapped(binding: bound) : .refused(reason: bound ?? "not eligible")
+                        limit > .zero
+                        ? .grantCapped(binding: bound) : .refused(reason: bound ?? "not eligible", words: why)
                     record(seq, .decision, fact.ref, fact.applicantID, what, granted, limit)
                     granted = limit
                 }
@@ -380,7 +396,7 @@ public struct Replay: Sendable {
                 .decision,
                 fact.ref,
                 fact.applicantID,
-                .refused(reason: error.description),
+                .refused(reason: error.description, words: LocalizedText(zh: error.text(.zh), en: error.description)),
                 recorded.granted,
                 .zero
             )
