@@ -353,8 +353,11 @@ extension Console {
             let event = try await api.recordExpiry(programme: programme, context: context)
             flash = event.map { (words.recorded(api.counted($0)), "ok") } ?? (words["nothingLapsed"], "ok")
         } else {
-            guard let year = Self.field("year", in: form).flatMap(Int.init) else {
+            guard let yearText = Self.field("year", in: form) else {
                 throw APIFailure.invalid(words["year"] + words.colon + words["required"])
+            }
+            guard let year = Int(yearText), (1900...9999).contains(year) else {
+                throw APIFailure.invalid(words.notAYear(yearText))
             }
             // One share a line, or several on a line separated as people write lists.
             let shares = (form["shares"]?.first ?? "").split { $0.isNewline || ",，;；、".contains($0) }

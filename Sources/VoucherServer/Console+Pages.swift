@@ -171,7 +171,9 @@ extension Console {
         }
         let ref = try required("ref")
         let yearText = try required("year")
-        guard let year = Int(yearText) else { throw APIFailure.invalid("\(words["year"]) \"\(yearText)\"") }
+        guard let year = Int(yearText), (1900...9999).contains(year) else {
+            throw APIFailure.invalid(words.notAYear(yearText))
+        }
         let claim = ClaimRequest(
             ref: ref,
             applicantID: session.user.applicant ?? "",

@@ -13,11 +13,16 @@ extension Console {
         let programmes = try await api.worker.read { ledger in try ledger.programmes() }
         // Unasked: a voucher, and its latest year with claims (not an empty page of last year).
         let asked = Self.query("programme", request)
+        if let asked, Self.programme(asked, among: programmes) == nil {
+            throw APIFailure.notFound(words.unknownProgramme(asked))
+        }
         let chosen =
             asked.flatMap { Self.programme($0, among: programmes) }
             ?? programmes.first { $0.kind == .voucher } ?? programmes.first
-        let yearText = Self.query("year", request) ?? ""
-        var year = Int(yearText).flatMap { (1900...9999).contains($0) ? $0 : nil } ?? BusinessDate.today().year - 1
+        let yearText = (Self.query("year", request) ?? "").trimmed
+        let asYear = Int(yearText).flatMap { (1900...9999).contains($0) ? $0 : nil }
+        if !yearText.isEmpty, asYear == nil { throw APIFailure.invalid(words.notAYear(yearText)) }
+        var year = asYear ?? BusinessDate.today().year - 1
         if yearText.isEmpty, let id = chosen?.id,
             let latest = try await api.worker.read({ ledger in try ledger.claimYears(id) }).max()
         {
@@ -52,7 +57,7 @@ extension Console {
         let asked = form?["programme"]?.first ?? Self.query("programme", request)
         let chosen = Self.programme(asked, among: programmes)
         if let asked, chosen?.id.value != asked {
-            throw APIFailure.notFound("\(words["programme"]): \(asked.visible)")
+            throw APIFailure.notFound(words.unknownProgramme(asked))
         }
         let yearText = form?["year"]?.first ?? Self.query("year", request) ?? ""
         let year = Int(yearText.trimmed).flatMap { (1900...9999).contains($0) ? $0 : nil }
@@ -67,7 +72,7 @@ extension Console {
                 // Refused, the page comes back with the policy as edited and why.
                 do {
                     guard let year else {
-                        throw APIFailure.invalid(words["year"] + words.colon + yearText.visible)
+                        throw APIFailure.invalid(words.notAYear(yearText))
                     }
                     guard !policy.trimmed.isEmpty else { throw APIFailure.invalid(words["reformMissing"]) }
                     let reform = policy

@@ -63,6 +63,18 @@ struct Words {
 
     /// What follows a label: a full-width colon in Chinese.
     var colon: String { language == .zh ? "：" : ": " }
+    /// A year field's text that is not a year.
+    func notAYear(_ text: String) -> String {
+        language == .zh
+            ? "年度「\(text.visible)」不是年份；请写四位数字，如 2022"
+            : "year \"\(text.visible)\" is not a year; write four digits, e.g. 2022"
+    }
+    /// The programme a page was asked for, which the ledger does not have.
+    func unknownProgramme(_ text: String) -> String {
+        language == .zh
+            ? "没有项目「\(text.visible)」；请从列表中选择"
+            : "there is no programme \"\(text.visible)\"; choose one from the list"
+    }
     /// A note after what it qualifies: `（理由）` in Chinese, ` (reason)` in English.
     func inParentheses(_ text: String) -> String { language == .zh ? "（\(text)）" : " (\(text))" }
     func reversed(_ seq: Int64) -> String { language == .zh ? "已由事件 \(seq) 冲销" : "reversed by event \(seq)" }

@@ -606,8 +606,14 @@ import VoucherReports
             #expect(page.status == 200)
             #expect(page.body.contains(#"<option value="\#(voucher.id.value)" selected>"#), "\(page.body.prefix(1500))")
             #expect(page.body.contains(#"name="year" value="\#(latest)""#))
+            // A programme or year that is not one is refused, not replaced by another without a word.
             let unknown = try await Self.get(client, "/console/report?programme=no-such", cookies: auditor)
-            #expect(unknown.body.contains(#"<option value="\#(voucher.id.value)" selected>"#))
+            #expect(unknown.status == 404 && unknown.body.contains("there is no programme &quot;no-such&quot;"))
+            let notAYear = try await Self.get(client, "/console/report?year=abc", cookies: auditor)
+            #expect(notAYear.status == 422 && notAYear.body.contains("year &quot;abc&quot; is not a year"))
+            let (chinese, _) = try await Self.signIn(client, .auditor, language: "zh")
+            let zh = try await Self.get(client, "/console/report?year=20x2", cookies: chinese)
+            #expect(zh.status == 422 && zh.body.contains("年度「20x2」不是年份；请写四位数字，如 2022"), "\(zh.body)")
         }
     }
 
