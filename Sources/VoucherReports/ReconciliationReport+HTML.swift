@@ -103,7 +103,7 @@ extension ReconciliationReport {
         body += exceptionLines(words).map { "<li>\(escape($0))</li>" }
         body.append("</ul>")
         body.append(
-            "<p class=\"head\">\(words.chainHead): \(words.events(figures.chainHead.events)), <code>\(figures.chainHead.hash)</code></p>"
+            "<p class=\"head\">\(words.chainHeadLine(figures.chainHead.events, hash: "<code>\(figures.chainHead.hash)</code>"))</p>"
         )
         return body.joined(separator: "\n")
     }

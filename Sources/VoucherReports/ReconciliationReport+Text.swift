@@ -51,7 +51,7 @@ extension ReconciliationReport {
         out.append(words.exceptions)
         out += exceptionLines(words).map { "  " + $0 }
         out.append("")
-        out.append("\(words.chainHead): \(words.events(figures.chainHead.events)), \(figures.chainHead.hash)")
+        out.append(words.chainHeadLine(figures.chainHead.events, hash: figures.chainHead.hash))
         return out.joined(separator: "\n") + "\n"
     }
 
@@ -188,7 +188,7 @@ extension ReconciliationReport {
         out.append("")
         out += exceptionLines(words).map { "- " + escape($0) }
         out.append("")
-        out.append("\(words.chainHead): \(words.events(figures.chainHead.events)), `\(figures.chainHead.hash)`")
+        out.append(words.chainHeadLine(figures.chainHead.events, hash: "`\(figures.chainHead.hash)`"))
         return out.joined(separator: "\n") + "\n"
     }
 }

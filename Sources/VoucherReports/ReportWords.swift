@@ -233,6 +233,10 @@ public struct ReportWords {
     var budgetLeft: String { pick("可核定余额", "Left to grant") }
     var chainHead: String { pick("账本链头", "Ledger chain head") }
     func events(_ count: Int64) -> String { pick("\(count) 个事件", "\(count) events") }
+    /// The report's last line: 账本链头：1,049 个事件，HASH (`hash` as the format shows it).
+    func chainHeadLine(_ count: Int64, hash: String) -> String {
+        pick("账本链头：\(count) 个事件，\(hash)", "Ledger chain head: \(count) events, \(hash)")
+    }
     var chart: String { pick("按月用券与兑付", "Used and redeemed by month") }
     var nameColumn: String { pick("名称", "name") }
     func measuresChart(_ kind: ProgrammeKind) -> String {
