@@ -50,7 +50,7 @@ extension Console {
             }
             return Response(status: .seeOther, headers: [.location: Self.pageShownBefore(request)])
         case ("GET", "/console"):
-            return render("home", title: words["app"], session: session, data: ["links": links(session)])
+            return render("home", title: words["home"], session: session, data: ["links": links(session)])
         case ("GET", "/console/uses"):
             return user.role == .enterprise
                 ? try await enterprisePage(session) : try await providerPage(session, flash: nil)

@@ -90,7 +90,7 @@ struct Words {
     }
 
     static let chinese: [String: String] = [
-        "app": "创新券台账", "signIn": "登录", "logout": "退出", "name": "用户名", "password": "密码", "language": "语言",
+        "app": "创新券台账", "home": "首页", "signIn": "登录", "logout": "退出", "name": "用户名", "password": "密码", "language": "语言",
         "welcome": "请选择要办理的事项", "wrongPassword": "用户名或密码不正确。多次失败后，每次登录都会等待更久。",
         "myVouchers": "我的创新券", "askQuote": "测算补贴", "claims": "申领", "uses": "用券", "none": "暂无。",
         "ref": "编号", "programme": "项目", "year": "年度", "requested": "申请金额", "decisions": "审核", "state": "状态",
@@ -171,7 +171,7 @@ struct Words {
     ]
 
     static let english: [String: String] = [
-        "app": "Innovation voucher ledger", "signIn": "Sign in", "logout": "Sign out", "name": "Name",
+        "app": "Innovation voucher ledger", "home": "Home", "signIn": "Sign in", "logout": "Sign out", "name": "Name",
         "password": "Password", "language": "Language", "welcome": "What would you like to do?",
         "wrongPassword": "The name or the password is wrong. After repeated failures each attempt waits longer.",
         "myVouchers": "My vouchers", "askQuote": "Quote a subsidy", "claims": "Claims", "uses": "Uses",
