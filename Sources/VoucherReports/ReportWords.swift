@@ -162,10 +162,11 @@ public struct ReportWords {
     func reversalLine(_ r: ReportExceptions.Reversal) -> String {
         let kind = EventKind(rawValue: r.reversedKind).map { LedgerError.eventZh($0) } ?? r.reversedKind.visible
         return pick(
-            "事件 \(r.event)（\(r.date)）冲销事件 \(r.reversedEvent)（\(kind)），金额 \(r.amount.formatted())，"
+            "事件 \(r.event)（\(r.date)）冲销事件 \(r.reversedEvent)（\(kind)），冲回金额 \(r.amount.formatted())，"
                 + "理由：\(r.reason.visible)，经办：\(r.actor.visible)",
-            "event \(r.event) on \(r.date) reversed event \(r.reversedEvent) (\(r.reversedKind.visible)), "
-                + "\(r.amount.formatted()): \(r.reason.visible) (by \(r.actor.visible))"
+            "event \(r.event) on \(r.date) reversed event \(r.reversedEvent) "
+                + "(\(r.reversedKind.replacingOccurrences(of: "-", with: " ").visible)), "
+                + "moving back \(r.amount.formatted()): \(r.reason.visible) (by \(r.actor.visible))"
         )
     }
 

@@ -116,7 +116,7 @@ extension Lifecycle {
                         en: "\(applicant.id) is not registered as \(missing.joined(separator: ", ")); "
                             + "\(programme.id.value) requires \(requires) "
                             + "(eligibility.applicant_attributes)\(cite(required.source)); "
-                            + "register the applicant again with --attribute if it has been recognised"
+                            + "if it has been recognised, update the attributes it is registered with"
                     )
                 )
             }
