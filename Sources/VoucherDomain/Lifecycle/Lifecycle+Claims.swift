@@ -116,7 +116,8 @@ extension Lifecycle {
                         en: "\(applicant.id) is not registered as \(missing.joined(separator: ", ")); "
                             + "\(programme.id.value) requires \(requires) "
                             + "(eligibility.applicant_attributes)\(cite(required.source)); "
-                            + "if it has been recognised, update the attributes it is registered with"
+                            + "if it has been recognised, update the attributes it is registered with (on the command line, "
+                            + "voucher register applicant --attribute)"
                     )
                 )
             }
