@@ -208,6 +208,14 @@ public struct API: Sendable {
     /// The refusal as `user` may read it, in `language` (the API answers in English; the console
     /// in the page's language).
     static func message(_ error: LedgerError, to user: User?, in language: Language = .en) -> String {
+        // A policy file installed before, sent again with another file name or date: the file is
+        // the same, so it is not installed again.
+        if case .idempotencyConflict(let key, let event) = error, key.hasPrefix("programme:") {
+            return language == .zh
+                ? "这个政策文件已由事件 \(event) 安装（当时的文件名或日期不同）；同一文件只安装一次，修订政策请修改文件内容"
+                : "this policy file was installed by event \(event) (with another file name or date); a file is "
+                    + "installed once: to revise the policy, change the file"
+        }
         // A form sent again with other content: in the form's terms, not the key's.
         if language == .zh, case .idempotencyConflict(let key, let event) = error {
             return Self.conflictZh(key, event: event)

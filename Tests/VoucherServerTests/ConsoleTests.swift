@@ -392,6 +392,11 @@ import VoucherReports
             let crlf = form.map { $0.0 == "yaml" ? ($0.0, $0.1.replacingOccurrences(of: "\n", with: "\r\n")) : $0 }
             let sentByABrowser = try await Self.post(client, "/console/policies", cookies: admin, form: crlf)
             #expect(sentByABrowser.body.contains("already recorded"), "\(sentByABrowser.body.prefix(800))")
+            // The same file on another day is the same file: said so, not as a key used twice.
+            let otherDay = form.map { $0.0 == "date" ? ($0.0, "2029-12-05") : $0 }
+            let sameFile = try await Self.post(client, "/console/policies", cookies: admin, form: otherDay)
+            #expect(sameFile.status == 409 && sameFile.body.contains("this policy file was installed by event"))
+            #expect(!sameFile.body.contains("idempotency"), "\(sameFile.body.prefix(800))")
             let broken = try await Self.post(
                 client,
                 "/console/policies",
