@@ -131,8 +131,9 @@ extension Lifecycle {
                 throw .invalid(
                     field: "share",
                     value: name,
-                    reason: "is not a funder's name; use lower-case letters, digits and hyphens, e.g. city=60%",
-                    zh: "不是有效的出资方名称；请用小写字母、数字和连字符，如 city=60%"
+                    reason: "is not a funder's name; write city or district (市级, 区级), or another funder in "
+                        + "lower-case letters, digits and hyphens, e.g. province=20%",
+                    zh: "不是有效的出资方名称；市级、区级可直接写（或 city、district），其他出资方请用小写字母、数字和连字符，如 province=20%"
                 )
             }
             guard names.insert(name).inserted else {
