@@ -221,7 +221,7 @@ public struct WhatIfReport: Sendable {
         var name: String { pick("名称", "name") }
         func tally(_ gain: Int, _ lose: Int, _ same: Int) -> String {
             pick(
-                "企业：增加 \(gain) 家，减少 \(lose) 家，不变 \(same) 家",
+                "用券金额增加的企业 \(gain) 家，减少的 \(lose) 家，不变的 \(same) 家",
                 "applicants: \(gain) gain, \(lose) lose, \(same) the same"
             )
         }

@@ -110,7 +110,7 @@ extension Console {
             data: [
                 "programmes": Self.choices(programmes, chosen: chosen, session.language),
                 "year": year.map(String.init) ?? String(BusinessDate.today().year - 1), "policy": policy,
-                "resultHTML": html,
+                "resultHTML": html, "hasResult": !html.isEmpty,
             ],
             flash: flash,
             status: status
