@@ -317,7 +317,11 @@ extension Console {
                 "fileable": !use.reversed && use.filing == nil,
             ]
         }
-        var data: [String: Any] = ["provider": provider, "uses": rows, "hasUses": !rows.isEmpty]
+        var data: [String: Any] = [
+            "provider": provider, "uses": rows, "hasUses": !rows.isEmpty,
+            // The filing form only when a use may be filed.
+            "fileable": rows.contains { $0["fileable"] as? Bool == true },
+        ]
         // No name (a provider the registry does not know): the heading shows the id alone.
         if !name.isEmpty { data["providerName"] = name }
         return render("provider", title: words["myUses"], session: session, data: data, flash: flash)

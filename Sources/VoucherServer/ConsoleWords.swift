@@ -102,7 +102,7 @@ struct Words {
         "districtGrant": "区级核定", "decide": "审核", "grant": "核定", "reject": "不予批准", "reason": "理由",
         "toSettle": "待结算的兑付", "use": "用券", "late": "逾期申报", "settle": "结算", "paid": "全额兑付", "paidAmount": "实付",
         "reduced": "核减兑付", "rejected": "不予兑付", "amountIfReduced": "核减后金额", "amount": "金额", "report": "年度报告",
-        "show": "显示", "whatIf": "政策模拟", "run": "模拟",
+        "show": "显示", "whatIf": "政策模拟", "nothingToFile": "每笔用券都已申请兑付或已冲销；没有可申请兑付的用券。", "run": "模拟",
         "whatIfLead": "在下方修改政策文件（如补贴比例、上限），按调整后的政策重放所选年度的全部申领、用券与兑付，与实际结果并列比较。只在内存中计算，账本不做任何记录。",
         "reformPolicy": "调整后的政策文件（YAML）", "reformMissing": "请填写调整后的政策文件。", "startFrom": "以此项目的现行政策为起点",
         "load": "载入", "changedPolicy": "本页政策文件", "policies": "政策文件", "effectiveFrom": "生效日",
@@ -187,7 +187,7 @@ struct Words {
         "reject": "Reject", "reason": "Reason", "toSettle": "Filings to settle", "use": "Use", "late": "Filed late",
         "settle": "Settle", "paid": "Paid", "paidAmount": "paid", "reduced": "Reduced", "rejected": "Rejected",
         "amountIfReduced": "Amount if reduced", "amount": "Amount", "report": "Annual report", "show": "Show",
-        "whatIf": "What if", "run": "Replay",
+        "whatIf": "What if", "nothingToFile": "Every use is filed or reversed: none is waiting to be filed.", "run": "Replay",
         "whatIfLead":
             "Change the policy file below (the rate, the caps) to replay every claim, use and redemption of the year under it, side by side with what happened. It is computed in memory: nothing is recorded.",
         "reformPolicy": "The changed policy file (YAML)", "reformMissing": "Give the changed policy file.",

@@ -898,6 +898,8 @@ import VoucherReports
             #expect(!tooMuchZh.body.contains("already decided"))
             // The provider files its use; finance pays it.
             let (provider, providerCSRF) = try await Self.signIn(client, .provider)
+            let before = try await Self.get(client, "/console/uses", cookies: provider)
+            #expect(before.body.contains("File the selected uses") && !before.body.contains("none is waiting"))
             let filed = try await Self.post(
                 client,
                 "/console/redemptions",
@@ -905,6 +907,23 @@ import VoucherReports
                 form: [("csrf", providerCSRF), ("uses[]", "U-A"), ("ref", "R-9"), ("date", "2022-06-01")]
             )
             #expect(filed.status == 200 && filed.body.contains("recorded"), "\(filed.body)")
+            // The filing form is offered while a use may be filed, and not once none may.
+            let fileable = try world.ledger.rawRead { db in
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(*) FROM voucher_use u WHERE u.provider_id = ?
+                        AND NOT EXISTS (SELECT 1 FROM redemption_item i WHERE i.use_seq = u.event_seq)
+                        AND NOT EXISTS (SELECT 1 FROM event r WHERE r.reverses = u.event_seq)
+                        """,
+                    arguments: [ServerTests.lab]
+                )
+            }
+            #expect(
+                filed.body.contains("name=\"uses[]\"") == (fileable ?? 0 > 0)
+                    && filed.body.contains("File the selected uses") == (fileable ?? 0 > 0)
+                    && filed.body.contains("none is waiting to be filed") == (fileable == 0)
+            )
             // The provider's page names it, and each use's applicant, with the ids.
             #expect(filed.body.contains(": 测试中心 P1 (\(ServerTests.lab))</h1>"), "\(filed.body)")
             #expect(filed.body.contains("<td>甲科技有限公司<br><small>\(ServerTests.a)</small></td>"))
