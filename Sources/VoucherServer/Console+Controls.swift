@@ -46,6 +46,8 @@ extension Console {
                     "received": state.received.formatted(), "outstanding": state.outstanding.formatted(),
                     "owable": state.owable.decimalString(), "receivable": state.outstanding.decimalString(),
                     "oweKey": Accounts.randomToken(""), "receiveKey": Accounts.randomToken(""),
+                    // A form only when it may record something.
+                    "mayOwe": state.owable > .zero, "mayReceive": state.outstanding > .zero,
                 ]
             } else {
                 flash = flash ?? (words.noLiveUse(ref), "bad")
