@@ -49,7 +49,7 @@ extension Console {
                 if party != nil, role != .enterprise, role != .provider {
                     throw AccountError(
                         "a \(role.rawValue) user acts for no applicant or provider; leave the party empty",
-                        zh: "\(words[role.rawValue])用户不代表任何申请主体或服务机构；请将所属主体留空"
+                        zh: "\(words.role(role))用户不代表任何申请主体或服务机构；请将所属主体留空"
                     )
                 }
                 // An enterprise's or a provider's user acts for a party the ledger knows.
@@ -111,11 +111,11 @@ extension Console {
             data: [
                 "users": users.map {
                     [
-                        "name": $0.name, "role": words[$0.role.rawValue], "party": $0.applicant ?? $0.provider ?? "",
+                        "name": $0.name, "role": words.role($0.role), "party": $0.applicant ?? $0.provider ?? "",
                         "disabled": $0.disabled, "isSelf": $0.id == session.user.id,
                     ] as [String: Any]
                 },
-                "roles": Role.allCases.map { ["value": $0.rawValue, "label": words[$0.rawValue]] },
+                "roles": Role.allCases.map { ["value": $0.rawValue, "label": words.role($0)] },
                 "changes": changes.map {
                     [
                         "seq": String($0.seq), "at": Self.beijingTime($0.at), "by": $0.by, "user": $0.user,

@@ -410,7 +410,7 @@ struct Console: Sendable {
         ]
         if let session {
             page["user"] = [
-                "name": session.user.name, "roleName": words[session.user.role.rawValue], "csrf": session.csrf,
+                "name": session.user.name, "roleName": words.role(session.user.role), "csrf": session.csrf,
                 // The switch to the other language names it in itself.
                 "otherLang": language == .zh ? "en" : "zh", "otherLangName": language == .zh ? "English" : "中文",
             ]

@@ -32,7 +32,7 @@ struct Words {
         switch kind {
         case .added(let role, let party):
             let acting = party.map { "，代表\($0.kind == "applicant" ? "申请主体" : "服务机构") \($0.id)" } ?? ""
-            return "添加，角色：\(self[role.rawValue])\(acting)"
+            return "添加，角色：\(self.role(role))\(acting)"
         case .tokenIssued: return "签发 API 令牌"
         case .tokensRevoked: return "撤销 API 令牌，会话已结束"
         case .disabled: return "停用：令牌已撤销，会话已结束"
@@ -40,6 +40,9 @@ struct Words {
         case .passwordSet: return "设置新密码，会话已结束"
         }
     }
+    /// A role as the pages name it (the provider's role has a word of its own: "provider" is
+    /// also a column's heading).
+    func role(_ role: Role) -> String { table["role.\(role.rawValue)"] ?? self[role.rawValue] }
     /// A funder's name as the page shows it: the city and the district in the page's language,
     /// any other as recorded.
     func funder(_ name: String) -> String { ReportWords.funder(name, language) }
@@ -188,7 +191,7 @@ struct Words {
         "reject": "Reject", "reason": "Reason", "toSettle": "Filings to settle", "use": "Use", "late": "Filed late",
         "settle": "Settle", "paid": "Paid", "paidAmount": "paid", "reduced": "Reduced", "rejected": "Rejected",
         "amountIfReduced": "Amount if reduced", "amount": "Amount", "report": "Annual report", "show": "Show",
-        "whatIf": "What if",
+        "whatIf": "What if", "role.provider": "provider",
         "nothingToFile": "Every use is filed or reversed: none is waiting to be filed.",
         "nothingOwable": "Nothing paid on this use is left that could be owed back.",
         "nothingOutstanding": "Nothing owed back on this use is outstanding.", "run": "Replay",
