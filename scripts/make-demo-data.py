@@ -78,13 +78,17 @@ def main():
 
     # Products: 205, three or four per provider.
     categories = ["testing", "analysis", "design", "rd-service", "certification", "consulting"]
+    # A product's name in Chinese, as a provider writes it (the category stays its key).
+    category_names = {"testing": "检测", "analysis": "分析", "design": "设计", "rd-service": "研发",
+                      "certification": "认证", "consulting": "咨询"}
     products = []
     for index, provider in enumerate(providers):
         for k in range(4 if index < 43 else 3):
             code = f"P{len(products) + 1:03d}"
             category = categories[(index + k) % len(categories)]
             price = rng.randrange(8, 120) * 1000 * 100
-            products.append((code, provider[0], f"{category}服务{len(products) + 1:03d}", category, yuan(price)))
+            products.append((code, provider[0], f"{category_names[category]}服务{len(products) + 1:03d}", category,
+                             yuan(price)))
     assert len(products) == 205
     write(out, "products.csv", ["code", "provider_id", "name", "category", "list_price"], products)
 
