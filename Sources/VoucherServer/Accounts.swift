@@ -32,6 +32,8 @@ public struct User: Sendable, Hashable {
     public var provider: String?
     /// Disabled by an admin: signs in with neither password nor token until enabled again.
     public var disabled = false
+    /// Has a password to sign in to the console with (else a user of the API only, by token).
+    public var hasPassword = true
     /// The password hash a sign-in checked: a session starts only while it is still the user's.
     var checkedPasswordHash: String?
 }
@@ -366,9 +368,16 @@ public struct Accounts: Sendable {
         try queue.read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT id, name, role, applicant_id, provider_id, disabled_at FROM user ORDER BY id"
+                sql: """
+                    SELECT id, name, role, applicant_id, provider_id, disabled_at, password_hash IS NOT NULL AS has_password
+                    FROM user ORDER BY id
+                    """
             )
-            .compactMap(Self.user)
+            .compactMap { row in
+                var user = Self.user(row)
+                user?.hasPassword = row["has_password"]
+                return user
+            }
         }
     }
 

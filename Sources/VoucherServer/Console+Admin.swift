@@ -112,7 +112,7 @@ extension Console {
                 "users": users.map {
                     [
                         "name": $0.name, "role": words.role($0.role), "party": $0.applicant ?? $0.provider ?? "",
-                        "disabled": $0.disabled, "isSelf": $0.id == session.user.id,
+                        "disabled": $0.disabled, "isSelf": $0.id == session.user.id, "hasPassword": $0.hasPassword,
                     ] as [String: Any]
                 },
                 "roles": Role.allCases.map { ["value": $0.rawValue, "label": words.role($0)] },

@@ -119,7 +119,7 @@ struct Words {
         "compare": "核对",
         "notADigest": "这不是账本摘要：摘要是一行“voucher-ledger digest 1: N events, head …”，如上方所示。",
         "users": "用户", "role": "角色", "party": "所属主体", "addUser": "添加用户", "add": "添加",
-        "disabled": "已停用", "active": "在用", "disable": "停用", "enable": "启用",
+        "disabled": "已停用", "active": "在用", "apiOnly": "（仅用 API 令牌，无密码，不能登录控制台）", "disable": "停用", "enable": "启用",
         "newPassword": "新密码（至少 12 个字符）", "setPassword": "设置密码", "partyHint": "企业用户填统一社会信用代码，服务机构用户填机构代码",
         "changes": "账户变更记录", "time": "北京时间", "by": "操作人",
         "change": "变更", "back": "返回首页", "yes": "是", "required": "必填", "reversedShort": "已冲销",
@@ -214,7 +214,8 @@ struct Words {
         "notADigest":
             "That is not a ledger digest: a digest is one line, “voucher-ledger digest 1: N events, head …”, as above.",
         "users": "Users", "role": "Role", "party": "Acts for", "addUser": "Add a user", "add": "Add",
-        "disabled": "disabled", "active": "active", "disable": "Disable", "enable": "Enable",
+        "disabled": "disabled", "active": "active", "apiOnly": " (API token only: no password to sign in here)",
+        "disable": "Disable", "enable": "Enable",
         "newPassword": "New password (at least 12 characters)", "setPassword": "Set password",
         "partyHint": "An enterprise's user: its credit code; a provider's user: the provider's",
         "changes": "Changes to accounts", "time": "Time (Beijing)",

@@ -323,6 +323,9 @@ import VoucherReports
             // A user of the API only: no password, so no sign-in here.
             let tokenOnly = try await act([("action", "add"), ("name", "接口"), ("role", "finance"), ("password", "")])
             #expect(tokenOnly.status == 200, "\(tokenOnly.body.prefix(400))")
+            // The list says so: it is active, but not for signing in here; the others have passwords.
+            #expect(tokenOnly.body.contains("<td>接口</td><td>finance</td><td></td><td>active (API token only"))
+            #expect(tokenOnly.body.components(separatedBy: "API token only").count == 2)
 
             let yourself = try await act([("action", "disable"), ("name", "user-admin")])
             #expect(yourself.status == 422 && yourself.body.contains("cannot disable yourself"))
