@@ -75,7 +75,10 @@ extension Money {
     /// is refused as negative rather than as a missing value; an option's name there means the
     /// amount was left out.
     static func argument(_ text: String) throws -> Money {
-        if text.hasPrefix("--") { throw OptionInsteadOfAmount(text: text) }
+        // "--date", or a short option such as "-h"; "-5万" is an amount, refused as negative.
+        if text.hasPrefix("--") || (text.first == "-" && text.dropFirst().first?.isLetter == true) {
+            throw OptionInsteadOfAmount(text: text)
+        }
         return try Money.parse(text)
     }
 

@@ -234,7 +234,7 @@ public struct ReportWords {
     var budgetLeft: String { pick("可核定余额", "Left to grant") }
     var chainHead: String { pick("账本链头", "Ledger chain head") }
     func events(_ count: Int64) -> String { pick("\(count) 个事件", "\(count) events") }
-    /// The report's last line: 账本链头：1,049 个事件，HASH (`hash` as the format shows it).
+    /// The report's last line: 账本链头：1049 个事件，HASH (`hash` as the format shows it).
     func chainHeadLine(_ count: Int64, hash: String) -> String {
         pick("账本链头：\(count) 个事件，\(hash)", "Ledger chain head: \(count) events, \(hash)")
     }

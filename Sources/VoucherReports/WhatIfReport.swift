@@ -221,7 +221,7 @@ public struct WhatIfReport: Sendable {
         var name: String { pick("名称", "name") }
         func tally(_ gain: Int, _ lose: Int, _ same: Int) -> String {
             pick(
-                "用券金额增加的企业 \(gain) 家，减少的 \(lose) 家，不变的 \(same) 家",
+                "申请主体：金额增加的 \(gain) 家，减少的 \(lose) 家，不变的 \(same) 家",
                 "applicants: \(gain) gain, \(lose) lose, \(same) the same"
             )
         }

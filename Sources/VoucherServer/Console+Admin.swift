@@ -129,9 +129,8 @@ extension Console {
     }
 
     /// The programmes installed, each version with its dates, rate and note; one programme's
-    /// policy file in force, in a text area to change and install as its next file.
-    /// The policies page: each programme's versions, and a programme's file in force to change
-    /// and install; with `typed`, a refused form's file, name and date as they were sent.
+    /// policy file in force, in a text area to change and install as its next file; with `typed`,
+    /// a refused form's file, file name and date as they were sent.
     func policiesPage(
         _ session: Session,
         _ asked: String?,
@@ -145,7 +144,10 @@ extension Console {
         if typed == nil, let id = chosen?.id {
             yaml = try await api.worker.read { ledger in try ledger.policyFile(id) } ?? ""
         }
-        let file = typed.flatMap { Self.field("file", in: $0) } ?? chosen.map { "\($0.id.value).yaml" } ?? "policy.yaml"
+        // A refused form's blank file name stays its own programme's, never the programme chosen
+        // for want of one.
+        let ownName = (typed == nil ? chosen?.id.value : Self.policyID(in: yaml)).map { "\($0).yaml" }
+        let file = typed.flatMap { Self.field("file", in: $0) } ?? ownName ?? "policy.yaml"
         return render(
             "policies",
             title: words["policies"],
@@ -176,7 +178,13 @@ extension Console {
     /// a page that shows the file again; nil when there is none.
     static func policyID(in yaml: String) -> String? {
         for line in yaml.split(whereSeparator: \.isNewline) where line.hasPrefix("id:") {
-            return line.dropFirst(3).trimmingCharacters(in: .whitespaces)
+            // The value, without a comment after it or the quotes around it.
+            var value = line.dropFirst(3).split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
+                .trimmingCharacters(in: .whitespaces)
+            if value.count >= 2, let first = value.first, first == value.last, first == "\"" || first == "'" {
+                value = String(value.dropFirst().dropLast())
+            }
+            return value.isEmpty ? nil : value
         }
         return nil
     }

@@ -872,6 +872,9 @@ struct RefusalLanguageTests {
         }
         #expect(ProviderRegistration(identifier: id, name: "甲", region: "江苏省").region == "jiangsu")
         #expect(ProviderRegistration(identifier: id, name: "甲", region: "Hong Kong").region == "hong kong")
+        // Only a region's own official name is read as it: 上海省 is no division, kept as typed.
+        #expect(ProviderRegistration(identifier: id, name: "甲", region: "上海省").region == "上海省")
+        #expect(ProviderRegistration(identifier: id, name: "甲", region: "江苏市").region == "江苏市")
     }
 
     @Test(arguments: refusals)

@@ -188,13 +188,6 @@ extension Lifecycle {
         return (why, .object(["reverses": .int(seq), "reason": .string(why)]))
     }
 
-    /// Cancels an event by a new one that posts the opposite amounts and references it. An event is
-    /// reversed at most once; a reversal, a registration or a policy is not reversed; what depends
-    /// on the event must be reversed first. A reversal on `date` may not be dated before the event
-    /// it reverses, nor before the reversal of what depended on it: a report to any date then
-    /// counts an event from its own date to its reversal's, and its dependents within that.
-    /// What depends on an event of `kind`, as a reversal's refusal names it in Chinese (storage
-    /// names it in English with the event it found).
     /// What depends on an event of `kind`, as a refusal to reverse it names it.
     static func dependentWords(of kind: EventKind) -> LocalizedText {
         switch kind {
@@ -212,6 +205,11 @@ extension Lifecycle {
         }
     }
 
+    /// Cancels an event by a new one that posts the opposite amounts and references it. An event is
+    /// reversed at most once; a reversal, a registration or a policy is not reversed; what depends
+    /// on the event must be reversed first. A reversal on `date` may not be dated before the event
+    /// it reverses, nor before the reversal of what depended on it: a report to any date then
+    /// counts an event from its own date to its reversal's, and its dependents within that.
     public static func reverse(
         _ target: ReversalTarget,
         reason: String,

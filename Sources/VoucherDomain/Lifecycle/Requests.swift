@@ -221,15 +221,16 @@ public struct ProviderRegistration: Sendable, Hashable {
     /// their Chinese names (上海 or 上海市 is `shanghai`). Any other name is kept in lower case.
     public static func regionKey(_ text: String) -> String {
         let trimmed = text.trimmed
-        let known = knownRegions.first { [$0.zh, $0.zh + "市", $0.zh + "省"].contains(trimmed) }
+        let known = knownRegions.first { $0.zh == trimmed || $0.official == trimmed }
         return known?.key ?? trimmed.lowercased()
     }
 
     /// The regions known by name: the Yangtze River Delta's four, whose vouchers are used and
     /// redeemed across them. The reports label them; a registration reads their Chinese names.
-    public static let knownRegions: [(key: String, zh: String, en: String)] = [
-        ("anhui", "安徽", "Anhui"), ("jiangsu", "江苏", "Jiangsu"), ("shanghai", "上海", "Shanghai"),
-        ("zhejiang", "浙江", "Zhejiang"),
+    /// `official`: the name with its kind of division (上海市, 江苏省).
+    public static let knownRegions: [(key: String, zh: String, official: String, en: String)] = [
+        ("anhui", "安徽", "安徽省", "Anhui"), ("jiangsu", "江苏", "江苏省", "Jiangsu"),
+        ("shanghai", "上海", "上海市", "Shanghai"), ("zhejiang", "浙江", "浙江省", "Zhejiang"),
     ]
 }
 
