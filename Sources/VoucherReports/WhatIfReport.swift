@@ -222,11 +222,11 @@ public struct WhatIfReport: Sendable {
         func tally(_ gain: Int, _ lose: Int, _ same: Int) -> String {
             pick(
                 "申请主体：金额增加的 \(gain) 家，减少的 \(lose) 家，不变的 \(same) 家",
-                "applicants: \(gain) gain, \(lose) lose, \(same) the same"
+                "Applicants: \(gain) gain, \(lose) lose, \(same) the same"
             )
         }
-        var binding: String { pick("约束条款（次数）", "terms that bound uses (count)") }
-        var changed: String { pick("结果改变的事件", "events whose outcome changes") }
+        var binding: String { pick("约束条款（次数）", "Terms that bound uses (count)") }
+        var changed: String { pick("结果改变的事件", "Events whose outcome changes") }
         var noChange: String { pick("无", "none") }
         func notListed(_ listed: Int, _ count: Int, _ what: String?) -> String {
             guard let what else { return pick("列出 \(count) 项中的 \(listed) 项", "\(listed) of \(count) listed") }

@@ -17,8 +17,8 @@ struct Words {
     func recorded(_ event: RecordedEvent) -> String {
         let amount = event.amount.map { " · \($0.formatted())" } ?? ""
         return event.replayed
-            ? (language == .zh ? "已记录过（事件 \(event.seq)），未重复记录" : "already recorded as event \(event.seq)")
-            : (language == .zh ? "已记录：事件 \(event.seq)\(amount)" : "recorded: event \(event.seq)\(amount)")
+            ? (language == .zh ? "已记录过（事件 \(event.seq)），未重复记录" : "Already recorded as event \(event.seq)")
+            : (language == .zh ? "已记录：事件 \(event.seq)\(amount)" : "Recorded: event \(event.seq)\(amount)")
     }
 
     func userAdded(_ name: String) -> String { language == .zh ? "已添加用户 \(name)" : "added \(name)" }

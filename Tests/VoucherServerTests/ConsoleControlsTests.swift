@@ -61,11 +61,11 @@ import VoucherStorage
                 ("date", "2022-07-01"),
             ]
             let first = try await ConsoleTests.post(client, "/console/uses/U-A/recoveries", cookies: finance, form: owe)
-            #expect(first.status == 200 && first.body.contains("recorded: event"), "\(first.body.prefix(600))")
+            #expect(first.status == 200 && first.body.contains("Recorded: event"), "\(first.body.prefix(600))")
             #expect(first.body.contains("3,000.00") && first.body.contains("7000.00"))
             // The same form sent again records nothing new.
             let again = try await ConsoleTests.post(client, "/console/uses/U-A/recoveries", cookies: finance, form: owe)
-            #expect(again.body.contains("already recorded"), "\(again.body.prefix(600))")
+            #expect(again.body.contains("Already recorded"), "\(again.body.prefix(600))")
             // More than can be owed back is refused in the rule's words, and nothing is recorded.
             let head = try world.ledger.chainHead()
             let fresh = Self.keys(again.body)
@@ -176,7 +176,7 @@ import VoucherStorage
                 cookies: admin,
                 form: [("csrf", csrf), ("reason", "重复录入"), ("date", "2022-08-01")]
             )
-            #expect(reversed.status == 200 && reversed.body.contains("recorded: event"), "\(reversed.body.prefix(600))")
+            #expect(reversed.status == 200 && reversed.body.contains("Recorded: event"), "\(reversed.body.prefix(600))")
             let by = try #require(try world.ledger.useView(ref: "U-B")?.reversedBy)
             #expect(
                 reversed.body.contains("reversed by event \(by)") && reversed.body.contains("reverses event \(use)")
@@ -188,7 +188,7 @@ import VoucherStorage
                 cookies: admin,
                 form: [("csrf", csrf), ("reason", "重复录入"), ("date", "2022-08-01")]
             )
-            #expect(twice.status == 200 && twice.body.contains("already recorded"), "\(twice.body.prefix(600))")
+            #expect(twice.status == 200 && twice.body.contains("Already recorded"), "\(twice.body.prefix(600))")
         }
         let actor = try world.ledger.rawRead { db in
             try String.fetchOne(db, sql: "SELECT actor FROM event WHERE kind = 'reversal'")
@@ -214,9 +214,9 @@ import VoucherStorage
                 ("date", "2023-01-02"),
             ]
             let first = try await post("/console/registry", registration)
-            #expect(first.status == 200 && first.body.contains("recorded: event"), "\(first.body.prefix(600))")
+            #expect(first.status == 200 && first.body.contains("Recorded: event"), "\(first.body.prefix(600))")
             let again = try await post("/console/registry", registration)
-            #expect(again.body.contains("already recorded"), "\(again.body.prefix(600))")
+            #expect(again.body.contains("Already recorded"), "\(again.body.prefix(600))")
             let product = try await post(
                 "/console/registry",
                 [
@@ -271,7 +271,7 @@ import VoucherStorage
                     ("override_reason", "营业执照为旧版"), ("override_by", "李主任"),
                 ]
             )
-            #expect(approved.status == 200 && approved.body.contains("recorded: event"), "\(approved.body.prefix(600))")
+            #expect(approved.status == 200 && approved.body.contains("Recorded: event"), "\(approved.body.prefix(600))")
             // Loaded to be changed, it keeps why its code was let through and who approved it.
             let reloaded = try await ConsoleTests.get(client, "/console/registry?provider=\(wrong)", cookies: admin)
             #expect(reloaded.body.contains("value=\"营业执照为旧版\"") && reloaded.body.contains("value=\"李主任\""))
@@ -315,7 +315,7 @@ import VoucherStorage
                 "/console/budgets",
                 [("action", "expire"), ("programme", "sh-innovation-voucher"), ("date", "2023-06-01")]
             )
-            #expect(lapsed.status == 200 && lapsed.body.contains("recorded: event"), "\(lapsed.body.prefix(600))")
+            #expect(lapsed.status == 200 && lapsed.body.contains("Recorded: event"), "\(lapsed.body.prefix(600))")
             let sentAgain = try await post(
                 "/console/budgets",
                 [
@@ -323,7 +323,7 @@ import VoucherStorage
                     ("amount", "3000万"), ("shares", "city=60%\r\ndistrict=40%"), ("date", "2022-01-10"),
                 ]
             )
-            #expect(sentAgain.body.contains("already recorded"), "\(sentAgain.body.prefix(600))")
+            #expect(sentAgain.body.contains("Already recorded"), "\(sentAgain.body.prefix(600))")
             // The form offers the appropriation in force to revise; shares on one line, by their
             // Chinese names, are read as their keys.
             let shown = try await ConsoleTests.get(
@@ -461,7 +461,7 @@ import VoucherStorage
                 cookies: reviewer,
                 form: [("csrf", csrf), ("grant", "50000.00"), ("outcome", "grant"), ("date", "2023-12-31")]
             )
-            #expect(decided.status == 200 && decided.body.contains("recorded: event"), "\(decided.body.prefix(600))")
+            #expect(decided.status == 200 && decided.body.contains("Recorded: event"), "\(decided.body.prefix(600))")
         }
     }
 
@@ -516,7 +516,7 @@ import VoucherStorage
                 cookies: reviewer,
                 form: [("csrf", csrf), ("grant", "100万"), ("outcome", "grant"), ("date", "2023-03-20")]
             )
-            #expect(decided.status == 200 && decided.body.contains("recorded: event"), "\(decided.body.prefix(600))")
+            #expect(decided.status == 200 && decided.body.contains("Recorded: event"), "\(decided.body.prefix(600))")
             let after = try await ConsoleTests.get(client, "/console/claims", cookies: reviewer)
             #expect(!after.body.contains("M-1") && after.body.contains("G-1"))
             let (finance, _) = try await ConsoleTests.signIn(client, .finance)
@@ -608,12 +608,12 @@ import VoucherStorage
                 ("requested", "5万"), ("date", "2023-01-10"), ("applicant", ServerTests.b),
             ]
             let first = try await ConsoleTests.post(client, "/console/apply", cookies: enterprise, form: form)
-            #expect(first.status == 200 && first.body.contains("recorded: event"), "\(first.body.prefix(600))")
+            #expect(first.status == 200 && first.body.contains("Recorded: event"), "\(first.body.prefix(600))")
             #expect(first.body.contains("<td>C-N</td>"))
             // No one has decided it yet, and the page says so.
             #expect(first.body.contains("<td>awaiting review</td>"), "\(first.body)")
             let again = try await ConsoleTests.post(client, "/console/apply", cookies: enterprise, form: form)
-            #expect(again.body.contains("already recorded"), "\(again.body.prefix(600))")
+            #expect(again.body.contains("Already recorded"), "\(again.body.prefix(600))")
             // A bad amount is refused, and nothing is recorded.
             let head = try world.ledger.chainHead()
             let bad = try await ConsoleTests.post(

@@ -394,16 +394,16 @@ import VoucherReports
             let form = [("csrf", csrf), ("yaml", revised), ("file", "sh-2030.yaml"), ("date", "2029-12-01")]
             let installed = try await Self.post(client, "/console/policies", cookies: admin, form: form)
             #expect(
-                installed.status == 200 && installed.body.contains("recorded: event"),
+                installed.status == 200 && installed.body.contains("Recorded: event"),
                 "\(installed.body.prefix(800))"
             )
             #expect(installed.body.contains("2030-01-01"))
             let again = try await Self.post(client, "/console/policies", cookies: admin, form: form)
-            #expect(again.body.contains("already recorded"), "\(again.body.prefix(800))")
+            #expect(again.body.contains("Already recorded"), "\(again.body.prefix(800))")
             // As a browser sends a text area: its lines ending in CRLF. The same file, recorded once.
             let crlf = form.map { $0.0 == "yaml" ? ($0.0, $0.1.replacingOccurrences(of: "\n", with: "\r\n")) : $0 }
             let sentByABrowser = try await Self.post(client, "/console/policies", cookies: admin, form: crlf)
-            #expect(sentByABrowser.body.contains("already recorded"), "\(sentByABrowser.body.prefix(800))")
+            #expect(sentByABrowser.body.contains("Already recorded"), "\(sentByABrowser.body.prefix(800))")
             // The same file on another day is the same file: said so, not as a key used twice.
             let otherDay = form.map { $0.0 == "date" ? ($0.0, "2029-12-05") : $0 }
             let sameFile = try await Self.post(client, "/console/policies", cookies: admin, form: otherDay)
@@ -871,7 +871,7 @@ import VoucherReports
                 cookies: reviewer,
                 form: [("csrf", csrf), ("outcome", "grant"), ("grant", "6万"), ("date", "2023-01-20")]
             )
-            #expect(decided.status == 200 && decided.body.contains("recorded: event"), "\(decided.body)")
+            #expect(decided.status == 200 && decided.body.contains("Recorded: event"), "\(decided.body)")
             #expect(!decided.body.contains("C-A23</td>"))
             // A rule's refusal is shown in its words, and nothing is recorded.
             let tooMuch = try await Self.post(
@@ -918,7 +918,7 @@ import VoucherReports
                 cookies: provider,
                 form: [("csrf", providerCSRF), ("uses[]", "U-A"), ("ref", "R-9"), ("date", "2022-06-01")]
             )
-            #expect(filed.status == 200 && filed.body.contains("recorded"), "\(filed.body)")
+            #expect(filed.status == 200 && filed.body.contains("Recorded: event"), "\(filed.body)")
             // The filing form is offered while a use may be filed, and not once none may: the uses
             // left are filed, and the page then says none is waiting.
             let left = filed.body.components(separatedBy: "name=\"uses[]\" value=\"").dropFirst()
@@ -932,7 +932,7 @@ import VoucherReports
                     form: [("csrf", providerCSRF), ("ref", "R-10"), ("date", "2022-06-02")]
                         + left.map { ("uses[]", $0) }
                 )
-                #expect(rest.status == 200 && rest.body.contains("recorded"), "\(rest.body)")
+                #expect(rest.status == 200 && rest.body.contains("Recorded: event"), "\(rest.body)")
             }
             let none = try await Self.get(client, "/console/uses", cookies: provider)
             #expect(!none.body.contains("name=\"uses[]\"") && !none.body.contains("File the selected uses"))
@@ -1070,9 +1070,9 @@ import VoucherReports
             )
             let form = [("csrf", csrf), ("key", key), ("amount", "10万"), ("date", "2023-03-01")]
             let first = try await Self.post(client, "/console/claims/G-1/pay", cookies: finance, form: form)
-            #expect(first.status == 200 && first.body.contains("recorded: event"), "\(first.body.prefix(400))")
+            #expect(first.status == 200 && first.body.contains("Recorded: event"), "\(first.body.prefix(400))")
             let again = try await Self.post(client, "/console/claims/G-1/pay", cookies: finance, form: form)
-            #expect(again.status == 200 && again.body.contains("already recorded"), "\(again.body.prefix(400))")
+            #expect(again.status == 200 && again.body.contains("Already recorded"), "\(again.body.prefix(400))")
             let after = try await Self.get(client, "/console/payments", cookies: finance)
             #expect(after.body.contains("100,000.00") && after.body.contains("300000.00"))
         }
