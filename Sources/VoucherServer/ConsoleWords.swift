@@ -28,7 +28,12 @@ struct Words {
     /// A change to an account, as the users page lists it: stored in English, shown in Chinese
     /// on a Chinese page (words this version does not write are shown as stored).
     func accountChange(_ change: AccountChange) -> String {
-        guard language == .zh, let kind = change.kind else { return change.change }
+        guard let kind = change.kind else { return change.change }
+        guard language == .zh else {
+            // The stored English, with the role in the words the pages use.
+            guard case .added(let role, let party) = kind else { return change.change }
+            return "added as \(self.role(role))" + (party.map { " for \($0.kind) \($0.id)" } ?? "")
+        }
         switch kind {
         case .added(let role, let party):
             let acting = party.map { "，代表\($0.kind == "applicant" ? "申请主体" : "服务机构") \($0.id)" } ?? ""

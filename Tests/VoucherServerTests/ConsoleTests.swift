@@ -335,6 +335,9 @@ import VoucherReports
             // The list says so: it is active, but not for signing in here; the others have passwords.
             #expect(tokenOnly.body.contains("<td>接口</td><td>finance</td><td></td><td>active (API token only"))
             #expect(tokenOnly.body.components(separatedBy: "API token only").count == 2)
+            // The account log names roles as the pages do.
+            #expect(tokenOnly.body.contains("added as district reviewer"), "\(tokenOnly.body)")
+            #expect(!tokenOnly.body.contains("added as district-reviewer"))
 
             let yourself = try await act([("action", "disable"), ("name", "user-admin")])
             #expect(yourself.status == 422 && yourself.body.contains("cannot disable yourself"))
