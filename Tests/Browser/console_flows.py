@@ -134,7 +134,7 @@ with sync_playwright() as playwright:
     row.locator("input[name=grant]").fill("6万")
     row.locator("input[name=date]").fill("2023-02-20")
     submit(page, "C-2", "Grant")
-    expect(page.locator(".flash.ok")).to_contain_text("recorded")
+    expect(page.locator(".flash.ok")).to_contain_text("Recorded")
     shot(page, "city-decided")
     context.close()
 
