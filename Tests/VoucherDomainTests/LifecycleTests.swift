@@ -256,6 +256,15 @@ struct LifecycleTests {
         #expect(advice.lines(.en).last?.hasSuffix(advice.limit.formatted()) == true, "\(advice.lines(.en))")
         #expect(advice.lines(.zh).last?.hasSuffix(advice.limit.formatted()) == true, "\(advice.lines(.zh))")
         #expect(advice.lines(.en).contains { $0.hasPrefix("the budget leaves") } == (advice.bound == .budget))
+        // One line at most is marked as binding: below the engine's amount, the request's or the
+        // budget's, whichever bounds the grant.
+        let marked = advice.lines(.en).filter { $0.contains("← binding") }
+        #expect(marked.count <= 1, "\(advice.lines(.en))")
+        if advice.limit < advice.decision.amount {
+            let expected = advice.bound == .budget ? "the budget leaves" : "requested"
+            #expect(marked.first?.hasPrefix(expected) == true, "\(advice.lines(.en))")
+            #expect(advice.lines(.zh).filter { $0.contains("← 约束") }.count == 1)
+        }
         // The limit is granted; a fen more is refused.
         if advice.limit > .zero {
             _ = try Lifecycle.decide(Self.grant(advice.limit.decimalString()), state: state, on: on)
@@ -320,7 +329,7 @@ struct LifecycleTests {
         )
         let current = try Lifecycle.grantAdvice(state: kept, level: .city, on: Self.date("2022-03-02"))
         #expect(current.limit == Self.money("30万") && current.bound == .currentGrant)
-        #expect(current.lines(.en).contains("the claim's current grant of 300,000.00 may be kept"))
+        #expect(current.lines(.en).contains("the claim's current grant of 300,000.00 may be kept ← binding"))
         try Self.checkLimit(current, kept, level: .city)
         // A voucher quota is not granted after its year.
         let voucher = try Self.programme(.voucher)

@@ -99,27 +99,38 @@ public struct GrantAdvice: Sendable, Equatable {
             lines.append(zh ? "不可核定：\(refusal.text(.zh))" : "nothing may be granted: \(refusal.description)")
             return lines
         }
+        // Something after the engine bounds the grant: the mark of what binds moves to its line.
+        var engine = decision
+        engine.binding = nil
+        lines = engine.explanation(language)
+        let mark = zh ? " ← 约束" : " ← binding"
         if decision.ineligibility == nil, requested < decision.amount {
-            lines.append(zh ? "申请金额 \(requested.formatted())" : "requested \(requested.formatted())")
+            lines.append(
+                (zh ? "申请金额 \(requested.formatted())" : "requested \(requested.formatted())")
+                    + (bound == nil ? mark : "")
+            )
         }
         if let budget, bound == .budget || bound == .currentGrant {
             let left = budget.left.formatted()
             let appropriated = budget.appropriation.amount.formatted()
             lines.append(
-                zh
+                (zh
                     ? "预算余额 \(left)（拨款 \(appropriated)，事件 \(budget.event)，减去其他申领的核定额）"
-                    : "the budget leaves \(left) (appropriated \(appropriated), event \(budget.event), less the other claims' grants)"
+                    : "the budget leaves \(left) (appropriated \(appropriated), event \(budget.event), less the other claims' grants)")
+                    + (bound == .budget ? mark : "")
             )
             if bound == .currentGrant {
                 let current = budget.current.formatted()
-                lines.append(zh ? "现有核定额 \(current) 可以保留" : "the claim's current grant of \(current) may be kept")
+                lines.append(
+                    (zh ? "现有核定额 \(current) 可以保留" : "the claim's current grant of \(current) may be kept") + mark
+                )
             }
         }
         if bound == .districtGrant {
             lines.append(
-                zh
+                (zh
                     ? "市级可调低、不可调高区级核定额 \(limit.formatted())"
-                    : "the city may lower the district's grant of \(limit.formatted()), not raise it"
+                    : "the city may lower the district's grant of \(limit.formatted()), not raise it") + mark
             )
         }
         lines.append(zh ? "至多可核定 \(limit.formatted())" : "the most that may be granted: \(limit.formatted())")
