@@ -133,7 +133,7 @@ public struct GrantAdvice: Sendable, Equatable {
                     : "the city may lower the district's grant of \(limit.formatted()), not raise it") + mark
             )
         }
-        lines.append(zh ? "至多可核定 \(limit.formatted())" : "the most that may be granted: \(limit.formatted())")
+        lines.append(zh ? "综上，至多可核定 \(limit.formatted())" : "so the most that may be granted: \(limit.formatted())")
         return lines
     }
 }
