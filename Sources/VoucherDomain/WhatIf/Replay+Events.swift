@@ -1,5 +1,5 @@
 // The replay's uses, settlements, payments, expiries and reversals, and its postings
-// (``Replay``; its claims and decisions are in Replay.swift).
+// (``Replay``; its claims and decisions are in Replay+Claims.swift).
 
 extension Replay {
     mutating func use(seq: Int64, fact: UseFact, keys: PartyKeys) {
