@@ -870,6 +870,18 @@ struct RefusalLanguageTests {
         #expect(zh { _ = try Lifecycle.submission(of: nothing) } == "核定金额「0.00」：核定金额为零；如不予资助，请选择“不予批准”并写明理由")
     }
 
+    /// An unknown party whose code's check character is wrong is refused as a mistyped code, with
+    /// the character it should be; a code that checks is refused as not registered.
+    @Test func aMistypedCodeIsNamedAsSuch() {
+        let typo = LedgerError.unknownApplicant("91310110005000001K")
+        #expect(typo.description.contains("its check character should be J"), "\(typo)")
+        #expect(typo.text(.zh).contains("其校验码应为 J"))
+        #expect(LedgerError.unknownProvider("91310110005000001k").description.contains("should be J"))
+        let unregistered = LedgerError.unknownApplicant("91310110005000001J")
+        #expect(unregistered.description.contains("register the enterprise or team first"))
+        #expect(LedgerError.unknownApplicant("YP-T-2023-017").description.contains("register"))
+    }
+
     /// A region is kept as its key, typed in any case or by its Chinese name.
     @Test func aRegionIsKeptAsItsKey() throws {
         let id = try PartyIdentifier.registered("91350100M000100Y43", team: false)

@@ -33,9 +33,9 @@ extension LedgerError {
         case .unknownProgramme(let id):
             "没有项目「\(id)」"
         case .unknownApplicant(let id):
-            "没有申请主体「\(id)」；请先登记该企业或团队"
+            Self.mistypedCode(id).map { "没有申请主体「\(id)」：其校验码应为 \($0)，请核对代码" } ?? "没有申请主体「\(id)」；请先登记该企业或团队"
         case .unknownProvider(let id):
-            "没有服务机构「\(id)」；请先登记该服务机构"
+            Self.mistypedCode(id).map { "没有服务机构「\(id)」：其校验码应为 \($0)，请核对代码" } ?? "没有服务机构「\(id)」；请先登记该服务机构"
         case .unknownProduct(let code):
             "没有服务产品「\(code)」；请核对产品编码，或先登记该产品"
         case .productOfAnotherProvider(let product, let provider, let expected):
@@ -186,5 +186,17 @@ extension LedgerError {
         case .recovery: "应追回"
         case .recoveryReceived: "已追回"
         }
+    }
+}
+
+extension LedgerError {
+    /// An unknown party's id that is 18 characters of a credit code whose last does not check:
+    /// the character it should be (a typing mistake, not a party to register).
+    static func mistypedCode(_ id: String) -> Character? {
+        let text = id.uppercased()
+        guard text.count == 18, let expected = UnifiedSocialCreditCode.checkCharacter(for: String(text.prefix(17))),
+            text.last != expected
+        else { return nil }
+        return expected
     }
 }

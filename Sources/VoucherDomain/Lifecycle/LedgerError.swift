@@ -63,9 +63,11 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownProgramme(let id):
             "no programme \"\(id)\"; `voucher policy list` shows the programmes"
         case .unknownApplicant(let id):
-            "no applicant \"\(id)\"; register the enterprise or team first"
+            Self.mistypedCode(id).map { "no applicant \"\(id)\": its check character should be \($0); check the code" }
+                ?? "no applicant \"\(id)\"; register the enterprise or team first"
         case .unknownProvider(let id):
-            "no provider \"\(id)\"; register the service provider first"
+            Self.mistypedCode(id).map { "no provider \"\(id)\": its check character should be \($0); check the code" }
+                ?? "no provider \"\(id)\"; register the service provider first"
         case .unknownProduct(let code):
             "no product \"\(code)\"; register the product first"
         case .productOfAnotherProvider(let product, let provider, let expected):
