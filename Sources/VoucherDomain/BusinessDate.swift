@@ -48,7 +48,7 @@ public struct BusinessDate: Sendable, Hashable, Comparable, Codable {
 
     /// `2023-05-10` exactly (ten ASCII bytes), as the ledger stores dates, read without making a
     /// string per part; nil for any other text (``parse(_:)`` then reads the other forms).
-    private static func iso(_ text: String) -> BusinessDate? {
+    static func iso(_ text: String) -> BusinessDate? {
         var text = text
         return text.withUTF8 { bytes -> BusinessDate? in
             guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-") else { return nil }

@@ -111,6 +111,15 @@ extension Importer {
             case .notEligible(_, let why?): column(of: why, kind: kind)
             case .notEligible, .nothingToPay: "service_amount"
             case .settlementOverUse: "amount"
+            // The date of an event the row records: a claim's (claimed_on, else decided_on, else
+            // 1 January of its year), a use's, a filing's or a settlement's.
+            case .invalid("date", _, _, _):
+                switch kind {
+                case .claims: "claimed_on"
+                case .uses: "used_on"
+                case .redemptions: filingColumn ?? "paid_on"
+                default: nil
+                }
             case .invalid(let field, _, _, _): field
             case .datedBefore(let record, _, _, _):
                 switch record {

@@ -11,10 +11,13 @@ import VoucherStorage
 public struct Importer {
     public let ledger: Ledger
     public let actor: String
+    /// Today in Beijing when the import began: no date a row gives may be later.
+    let today: BusinessDate
 
-    public init(ledger: Ledger, actor: String) {
+    public init(ledger: Ledger, actor: String, today: BusinessDate = .today()) {
         self.ledger = ledger
         self.actor = actor
+        self.today = today
     }
 
     /// Imports bytes already in memory.
@@ -84,7 +87,7 @@ public struct Importer {
             var reader = try Self.records(input)
             while let record = reader.next() {
                 done += 1
-                var fields = RowFields(line: record.line, header: table.header, values: record.fields)
+                var fields = RowFields(line: record.line, today: today, header: table.header, values: record.fields)
                 // Every row passed the check: one that does not now was changed since.
                 guard done <= checked.rows, let row = parse(&fields, kind: kind) else { throw Self.changed(file) }
                 if checked.repeats.contains(record.line) { continue }
@@ -278,7 +281,7 @@ public struct Importer {
                 )
                 continue
             }
-            var fields = RowFields(line: record.line, header: table.header, values: record.fields)
+            var fields = RowFields(line: record.line, today: today, header: table.header, values: record.fields)
             let row = parse(&fields, kind: kind)
             issues += fields.issues
             guard let row, fields.issues.isEmpty else { continue }
@@ -312,7 +315,7 @@ public struct Importer {
             while let record = again.next() {
                 guard let first = differing[record.line] else { continue }
                 named += 1
-                let fields = RowFields(line: record.line, header: table.header, values: record.fields)
+                let fields = RowFields(line: record.line, today: today, header: table.header, values: record.fields)
                 let column = kind.keyColumn
                 issues.append(
                     ImportIssue(

@@ -4,11 +4,14 @@ import VoucherDomain
 /// One CSV row by column name, reading typed values and collecting what is wrong with each field.
 struct RowFields {
     let line: Int
+    /// The import's today (in Beijing), which no date read may be later than.
+    let today: BusinessDate
     private var values: [String: String] = [:]
     private(set) var issues: [ImportIssue] = []
 
-    init(line: Int, header: [String], values row: [String]) {
+    init(line: Int, today: BusinessDate, header: [String], values row: [String]) {
         self.line = line
+        self.today = today
         for (column, value) in zip(header, row) { values[column] = value }
     }
 
@@ -45,12 +48,24 @@ struct RowFields {
 
     mutating func date(_ column: String) -> BusinessDate? {
         guard let text = required(column) else { return nil }
+        let date: BusinessDate
         do {
-            return try BusinessDate.parse(text)
+            date = try BusinessDate.parse(text)
         } catch {
             fail(column, text, error.description)
             return nil
         }
+        do {
+            try Lifecycle.checkBusinessDate(date, today: today)
+        } catch {
+            if case .invalid(_, _, let reason, _) = error {
+                fail(column, text, reason)
+            } else {
+                fail(column, text, error.description)
+            }
+            return nil
+        }
+        return date
     }
 
     mutating func year(_ column: String) -> Int? {

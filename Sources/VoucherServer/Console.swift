@@ -404,6 +404,8 @@ struct Console: Sendable {
         var data = data
         data["t"] = words.table
         data["csrf"] = data["csrf"] ?? session?.csrf ?? ""
+        // A date picker offers no day after today: the ledger refuses a business date ahead.
+        data["today"] = BusinessDate.today().iso
         let body = library.render(data, withTemplate: template) ?? ""
         var page: [String: Any] = [
             "t": words.table, "title": title, "body": body, "htmlLang": language == .zh ? "zh-CN" : "en",

@@ -612,7 +612,7 @@ struct HostileInputTests {
             "uses",
             "a use dated 9999-12-31 in a file",
             [usesHeader, use("1万,9999-12-31,")],
-            expect: "line 2, column date: date \"9999-12-31\": is outside the dates the ledger records"
+            expect: "line 2, column used_on (\"9999-12-31\"): is outside the dates the ledger records"
         ),
         importing(
             "uses",

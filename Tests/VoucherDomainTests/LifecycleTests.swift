@@ -112,6 +112,28 @@ struct LifecycleTests {
         try Lifecycle.checkRecording(actor: "a", key: "k", on: Self.date("2199-12-31"))
     }
 
+    /// A business date is not after the day it is recorded on, in Beijing: 16:00 UTC is midnight
+    /// there.
+    @Test func aBusinessDateIsNotLaterThanTheDayItIsRecordedOn() throws {
+        #expect(Lifecycle.beijingDay(ofRecordedAt: "2026-12-01T15:59:59Z") == Self.date("2026-12-01"))
+        #expect(Lifecycle.beijingDay(ofRecordedAt: "2026-12-01T16:00:00Z") == Self.date("2026-12-02"))
+        #expect(Lifecycle.beijingDay(ofRecordedAt: "2026-12-31T23:00:00.250Z") == Self.date("2027-01-01"))
+        for other in ["t", "2026-12-01", "2026-12-01T10:00:00+08:00", "2026-13-01T10:00:00Z", "2026-12-01T24:00:00Z"] {
+            #expect(Lifecycle.beijingDay(ofRecordedAt: other) == nil, "\(other)")
+        }
+        let today = Self.date("2026-12-02")
+        try Lifecycle.checkNotLater(today, than: today)
+        try Lifecycle.checkNotLater(Self.date("2022-03-01"), than: today)
+        let ahead = #expect(throws: LedgerError.self) {
+            try Lifecycle.checkNotLater(Self.date("2026-12-03"), than: today)
+        }
+        #expect(
+            ahead?.description == "date \"2026-12-03\": is after today (2026-12-02, Beijing time); a business date is "
+                + "the day something happened, so it cannot be in the future"
+        )
+        #expect(ahead?.text(.zh).contains("晚于今天（北京时间 2026-12-02）") == true)
+    }
+
     /// A claim asks for more than nothing.
     @Test func aClaimOfNothingIsRefused() throws {
         let zero = #expect(throws: LedgerError.self) { try Lifecycle.checkRequested(.zero) }

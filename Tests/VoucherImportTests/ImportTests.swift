@@ -339,6 +339,55 @@ struct ImportTests {
         #expect(try ledger.chainHead() == before)
     }
 
+    /// A date after the import's today is refused with its row and column, before anything is
+    /// recorded; a claim with no date of its own is dated 1 January of its year, and when that is
+    /// still ahead, the column to fill in is named.
+    @Test func aDateAfterTodayIsNamedByItsColumn() throws {
+        try seedReferenceData()
+        let pinned = Importer(ledger: ledger, actor: "importer", today: try BusinessDate.parse("2022-06-30"))
+        _ = try pinned.run(
+            .claims,
+            bytes: Array(
+                """
+                ref,applicant_id,programme,year,requested,decision,granted,decided_on,claimed_on
+                C-1,\(code(1)),sh-innovation-voucher,2022,30万,granted,30万,2022-03-01,2022-02-01
+
+                """.utf8
+            ),
+            file: "claims.csv"
+        )
+        let before = try ledger.chainHead()
+        let uses = """
+            ref,applicant_id,provider_id,product_code,programme,service_amount,used_on,project
+            U-1,\(code(1)),\(code(11, prefix: "12310000")),LAB-NMR,sh-innovation-voucher,2万,2022-06-30,
+            U-2,\(code(1)),\(code(11, prefix: "12310000")),LAB-NMR,sh-innovation-voucher,2万,2022-07-01,
+
+            """
+        let rejected = #expect(throws: ImportRejected.self) {
+            try pinned.run(.uses, bytes: Array(uses.utf8), file: "uses.csv")
+        }
+        expectNoDifference(
+            rejected?.issues.map(\.description),
+            [
+                "line 3, column used_on (\"2022-07-01\"): is after today (2022-06-30, Beijing time); a business date "
+                    + "is the day something happened, so it cannot be in the future"
+            ]
+        )
+        #expect(try ledger.chainHead() == before)
+        // The ledger's own check, at the day it records on: a claim dated by its year alone.
+        let ahead = #expect(throws: ImportRejected.self) {
+            try load(
+                .claims,
+                "ref,applicant_id,programme,year,requested,decision,granted,decided_on\n"
+                    + "C-9,\(code(2)),sh-innovation-voucher,2190,1万,pending,,\n"
+            )
+        }
+        let issue = try #require(ahead?.issues.first)
+        #expect(ahead?.issues.count == 1 && issue.line == 2 && issue.column == "claimed_on", "\(issue)")
+        #expect(issue.description.contains("\"2190-01-01\": is after today"), "\(issue)")
+        #expect(try ledger.chainHead() == before)
+    }
+
     @Test func aRowRepeatedInTheFileIsRecordedOnce() throws {
         try seedReferenceData()
         let claim = "C-1,\(code(1)),sh-innovation-voucher,2022,30万,granted,30万,2022-03-01"

@@ -391,10 +391,12 @@ import VoucherReports
             let page = try await Self.get(client, "/console/policies?programme=sh-innovation-voucher", cookies: admin)
             #expect(page.status == 200)
             #expect(page.body.contains("2022-01-01") && page.body.contains("sh-innovation-voucher.yaml"))
+            // Its date picker offers no day after today.
+            #expect(page.body.contains("type=\"date\" max=\"\(BusinessDate.today().iso)\""))
             let firstLine = try #require(own.split(separator: "\n").first.map(String.init))
             #expect(page.body.contains(WhatIfReport.escapeHTML(firstLine)))
             let revised = own + "  - effective_from: 2030-01-01\n    rate: 40%\n    rounding: down to fen\n"
-            let form = [("csrf", csrf), ("yaml", revised), ("file", "sh-2030.yaml"), ("date", "2029-12-01")]
+            let form = [("csrf", csrf), ("yaml", revised), ("file", "sh-2030.yaml"), ("date", "2026-06-01")]
             let installed = try await Self.post(client, "/console/policies", cookies: admin, form: form)
             #expect(
                 installed.status == 200 && installed.body.contains("Recorded: event"),
@@ -408,10 +410,17 @@ import VoucherReports
             let sentByABrowser = try await Self.post(client, "/console/policies", cookies: admin, form: crlf)
             #expect(sentByABrowser.body.contains("Already recorded"), "\(sentByABrowser.body.prefix(800))")
             // The same file on another day is the same file: said so, not as a key used twice.
-            let otherDay = form.map { $0.0 == "date" ? ($0.0, "2029-12-05") : $0 }
+            let otherDay = form.map { $0.0 == "date" ? ($0.0, "2026-06-05") : $0 }
             let sameFile = try await Self.post(client, "/console/policies", cookies: admin, form: otherDay)
             #expect(sameFile.status == 409 && sameFile.body.contains("this policy file was installed by event"))
             #expect(!sameFile.body.contains("idempotency"), "\(sameFile.body.prefix(800))")
+            // A date after today is refused, as a date and not as anything else.
+            let tomorrow = BusinessDate.today().adding(days: 1).iso
+            let ahead = form.map {
+                $0.0 == "date" ? ($0.0, tomorrow) : $0.0 == "yaml" ? ($0.0, $0.1 + "# ahead\n") : $0
+            }
+            let future = try await Self.post(client, "/console/policies", cookies: admin, form: ahead)
+            #expect(future.status == 422 && future.body.contains("is after today"), "\(future.body.prefix(800))")
             let broken = try await Self.post(
                 client,
                 "/console/policies",
@@ -426,12 +435,12 @@ import VoucherReports
                 client,
                 "/console/policies",
                 cookies: admin,
-                form: [("csrf", csrf), ("yaml", over), ("file", "sh-bad.yaml"), ("date", "2029-12-02")]
+                form: [("csrf", csrf), ("yaml", over), ("file", "sh-bad.yaml"), ("date", "2026-06-02")]
             )
             #expect(refused.status == 422 && refused.body.contains("is over 100%"), "\(refused.body.prefix(800))")
             #expect(refused.body.contains(WhatIfReport.escapeHTML(over)), "\(refused.body)")
             #expect(refused.body.contains("<option value=\"sh-innovation-voucher\" selected>"))
-            #expect(refused.body.contains("value=\"sh-bad.yaml\"") && refused.body.contains("value=\"2029-12-02\""))
+            #expect(refused.body.contains("value=\"sh-bad.yaml\"") && refused.body.contains("value=\"2026-06-02\""))
         }
         #expect(try world.ledger.programme(try ProgrammeID("sh-innovation-voucher")).versions.count == 2)
         let actor = try world.ledger.rawRead { db in

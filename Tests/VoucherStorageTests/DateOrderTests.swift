@@ -25,6 +25,27 @@ struct DateOrderTests {
         #expect(try fixture.ledger.chainHead() == head)
     }
 
+    /// An event dated after the day it is recorded on (in Beijing) is refused, and records nothing;
+    /// dated that day, it is recorded. The fixture records at 2026-11-26T00:00:00Z.
+    @Test func anEventDatedAfterTheDayItIsRecordedOnIsRefused() throws {
+        let fixture = try LedgerFixture()
+        let head = try fixture.ledger.chainHead()
+        let claim = ClaimRequest(
+            ref: "C-F",
+            applicantID: fixture.alpha,
+            programme: shanghai,
+            year: 2026,
+            requested: yuan("1万")
+        )
+        let refusal = #expect(throws: LedgerError.self) {
+            try fixture.ledger.claim(claim, context: fixture.next("2026-11-27"))
+        }
+        #expect(refusal?.description.hasPrefix("date \"2026-11-27\": is after today (2026-11-26") == true)
+        #expect(try fixture.ledger.chainHead() == head)
+        let recorded = try fixture.ledger.claim(claim, context: fixture.next("2026-11-26"))
+        #expect(!recorded.replayed && recorded.seq == head.events + 1)
+    }
+
     /// A claim of nothing is refused when it is recorded, and records nothing.
     @Test func aClaimOfNothingIsRefusedWhenRecorded() throws {
         let fixture = try LedgerFixture()

@@ -47,6 +47,33 @@ public enum Lifecycle {
         }
     }
 
+    /// A business date is the day something happened, so it is not later than the day it is
+    /// recorded on (`today`, in Beijing): a claim dated 2030 is a slip of the keys, and an event
+    /// dated ahead would count in a report before its day. An application for next year's quota
+    /// is dated the day it is made; its year is the claim's year, not its date.
+    public static func checkNotLater(_ date: BusinessDate, than today: BusinessDate) throws(LedgerError) {
+        guard date > today else { return }
+        throw .invalid(
+            field: "date",
+            value: date.iso,
+            reason: "is after today (\(today.iso), Beijing time); a business date is the day something "
+                + "happened, so it cannot be in the future",
+            zh: "晚于今天（北京时间 \(today.iso)）；业务日期是事情发生的日子，不能是将来的日期"
+        )
+    }
+
+    /// The day in Beijing (UTC+8, which keeps no summer time) of a recording time as the ledger
+    /// writes it, ISO 8601 in UTC (`2026-12-01T17:30:00Z` is 2 December there); nil for text in
+    /// any other form.
+    public static func beijingDay(ofRecordedAt text: String) -> BusinessDate? {
+        let bytes = Array(text.utf8.prefix(14))
+        guard text.utf8.last == UInt8(ascii: "Z"), bytes.count == 14, bytes[10] == UInt8(ascii: "T"),
+            bytes[13] == UInt8(ascii: ":"), let day = BusinessDate.iso(String(decoding: bytes[0..<10], as: UTF8.self)),
+            let hour = Int(String(decoding: bytes[11..<13], as: UTF8.self)), (0...23).contains(hour)
+        else { return nil }
+        return hour >= 16 ? day.adding(days: 1) : day
+    }
+
     /// Who records an event, under which key and on which business date, checked before anything
     /// is written: an actor is named; neither the actor nor the key holds an invisible or control
     /// character (SQLite would also cut a NUL short, and the stored event would no longer match
@@ -69,6 +96,11 @@ public enum Lifecycle {
                 )
             }
         }
+        try checkBusinessDate(date, today: nil)
+    }
+
+    /// A business date in ``businessDates`` and, when `today` is given, not later than it.
+    public static func checkBusinessDate(_ date: BusinessDate, today: BusinessDate?) throws(LedgerError) {
         guard businessDates.contains(date) else {
             throw .invalid(
                 field: "date",
@@ -78,6 +110,7 @@ public enum Lifecycle {
                 zh: "超出账本可记录的日期范围（\(businessDates.lowerBound) 至 \(businessDates.upperBound)）"
             )
         }
+        if let today { try checkNotLater(date, than: today) }
     }
 
     /// The first control or format character (Unicode categories Cc and Cf) of `text`, as
