@@ -113,14 +113,7 @@ struct Console: Sendable {
         }
         for (path, home) in Self.formHomes {
             router.get(RouterPath(path)) { _, context in
-                var location = home
-                // The address's reference as it names it (decoded once), encoded again for the query.
-                if let ref = try? API.parameter("ref", context) {
-                    let query = ref.addingPercentEncoding(
-                        withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "=", "+", "#"])
-                    )
-                    location = location.replacingOccurrences(of: "{ref}", with: query ?? "")
-                }
+                let location = Self.home(home, ref: try? API.parameter("ref", context))
                 return Response(status: .seeOther, headers: [.location: location])
             }
         }
@@ -274,6 +267,14 @@ struct Console: Sendable {
         fields(request.uri.query ?? "")[name]?.first
     }
 
+    /// A form's home page (``formHomes``), its `{ref}` filled with the address's reference as the
+    /// address names it (decoded once), encoded again for a query.
+    static func home(_ home: String, ref: String?) -> String {
+        let allowed = CharacterSet.urlQueryAllowed.subtracting(["&", "=", "+", "#"])
+        let query = ref?.addingPercentEncoding(withAllowedCharacters: allowed)
+        return home.replacingOccurrences(of: "{ref}", with: query ?? "")
+    }
+
     /// The console page a form was sent from (its `Referer`), to show again: only the path and
     /// query of a page the console answers to GET, or the page of a form whose answer was shown,
     /// so that no other site or action is reached; else the home page.
@@ -292,10 +293,7 @@ struct Console: Sendable {
         if let form = formHomes.first(where: { matches($0.path) }) {
             let pattern = form.path.split(separator: "/", omittingEmptySubsequences: false)
             let ref = zip(pattern, segments).first { $0.0 == "{ref}" }.map { String($0.1) }?.removingPercentEncoding
-            let query = ref?.addingPercentEncoding(
-                withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "=", "+", "#"])
-            )
-            return form.home.replacingOccurrences(of: "{ref}", with: query ?? "")
+            return home(form.home, ref: ref)
         }
         guard pages.contains(where: { $0.method == "GET" && $0.path != "/console/login" && matches($0.path) }) else {
             return "/console"
