@@ -109,8 +109,12 @@ public struct API: Sendable {
 
     /// The router of every route and the console's pages, each request logged (``RequestLog``).
     /// `secureCookies`: the console's cookies are marked Secure (the service is behind HTTPS).
-    public func router(loginThrottle: Duration = .seconds(1), secureCookies: Bool = false) throws -> Router<APIContext>
-    {
+    /// `queuePage`: how many items a page of a console's work queue lists.
+    public func router(
+        loginThrottle: Duration = .seconds(1),
+        secureCookies: Bool = false,
+        queuePage: Int = 200
+    ) throws -> Router<APIContext> {
         let router = Router(context: APIContext.self)
         // Middleware applies to the routes added after it.
         router.middlewares.add(RequestLog(logger: logger, metrics: metrics))
@@ -122,8 +126,13 @@ public struct API: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: metrics.text()))
             )
         }
-        try Console(api: self, throttle: LoginThrottle(step: loginThrottle), secureCookies: secureCookies)
-            .register(on: router)
+        try Console(
+            api: self,
+            throttle: LoginThrottle(step: loginThrottle),
+            secureCookies: secureCookies,
+            queuePage: queuePage
+        )
+        .register(on: router)
         for route in Self.routes {
             let method = HTTPRequest.Method(rawValue: route.method) ?? .get
             router.on(RouterPath(route.path), method: method) { request, context in

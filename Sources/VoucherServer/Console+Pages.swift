@@ -294,11 +294,19 @@ extension Console {
         return render("quote", title: words["askQuote"], session: session, data: data, flash: flash, status: status)
     }
 
-    func providerPage(_ session: Session, flash: (String, String)?) async throws -> Response {
+    func providerPage(_ session: Session, before: Int64? = nil, flash: (String, String)?) async throws -> Response {
         let words = Words(session.language)
         let provider = session.user.provider ?? ""
-        let (uses, name) = try await api.worker.read { ledger in
-            (try ledger.providerUses(provider), (try? ledger.provider(provider))?.name ?? "")
+        let limit = queuePage + 1
+        let (read, name) = try await api.worker.read { ledger in
+            (
+                try ledger.providerUses(provider, before: before, limit: limit),
+                (try? ledger.provider(provider))?.name ?? ""
+            )
+        }
+        var uses = read
+        let pager = pager(&uses, path: "/console/uses", parameter: "before", firstPage: before == nil) {
+            String($0.seq)
         }
         let rows: [[String: Any]] = uses.map { use in
             [
@@ -318,7 +326,7 @@ extension Console {
             ]
         }
         var data: [String: Any] = [
-            "provider": provider, "uses": rows, "hasUses": !rows.isEmpty,
+            "provider": provider, "uses": rows, "hasUses": !rows.isEmpty, "pager": pager as Any,
             // The filing form only when a use may be filed.
             "fileable": rows.contains { $0["fileable"] as? Bool == true },
         ]
@@ -327,17 +335,29 @@ extension Console {
         return render("provider", title: words["myUses"], session: session, data: data, flash: flash)
     }
 
-    func claimsPage(_ session: Session, flash: (String, String)?) async throws -> Response {
+    func claimsPage(_ session: Session, after: Int64? = nil, flash: (String, String)?) async throws -> Response {
         let words = Words(session.language)
         let level: ReviewLevel = session.user.role == .cityReviewer ? .city : .district
         let today = BusinessDate.today()
         // Each claim with the engine's explanation of what may be granted on it.
-        let (claims, advice, programmes) = try await api.worker.read { ledger in
-            let claims = try ledger.pendingClaims(level: level)
+        let limit = queuePage + 1
+        let (read, advice, programmes) = try await api.worker.read { ledger in
+            var claims = try ledger.pendingClaims(level: level, after: after, limit: limit)
+            // The page's claims are the oldest: the one read over, to know a next page follows, is
+            // the newest (the city's are listed with those it must decide first).
+            if claims.count == limit, let newest = claims.indices.max(by: { claims[$0].seq < claims[$1].seq }) {
+                claims.append(claims.remove(at: newest))
+            }
             return (
                 claims, try ledger.grantAdvice(claims: claims.map(\.ref), level: level, on: today),
                 try ledger.programmes()
             )
+        }
+        var claims = read
+        // The next page begins after the newest claim of this one.
+        let pageEnd = claims.dropLast(claims.count > queuePage ? 1 : 0).map(\.seq).max() ?? 0
+        let pager = pager(&claims, path: "/console/claims", parameter: "after", firstPage: after == nil) { _ in
+            String(pageEnd)
         }
         let names = Self.names(of: programmes, session.language)
         let rows: [[String: Any]] = claims.map { claim in
@@ -376,15 +396,23 @@ extension Console {
             data: [
                 "claims": rows.filter { $0["optional"] == nil }, "hasClaims": rows.contains { $0["optional"] == nil },
                 "optional": optional, "hasOptional": !optional.isEmpty, "optionalCount": String(optional.count),
-                "levelName": words[level.rawValue],
+                "levelName": words[level.rawValue], "pager": pager as Any,
             ],
             flash: flash
         )
     }
 
-    func settlementsPage(_ session: Session, flash: (String, String)?) async throws -> Response {
+    func settlementsPage(
+        _ session: Session,
+        after: SettlementQueueKey? = nil,
+        flash: (String, String)?
+    ) async throws -> Response {
         let words = Words(session.language)
-        let items = try await api.worker.read { ledger in try ledger.pendingSettlements() }
+        let limit = queuePage + 1
+        var items = try await api.worker.read { ledger in try ledger.pendingSettlements(after: after, limit: limit) }
+        let pager = pager(&items, path: "/console/settlements", parameter: "after", firstPage: after == nil) {
+            "\($0.after.filing)-\($0.after.use)"
+        }
         let rows: [[String: Any]] = items.map { item in
             [
                 "filing": item.filingRef, "filingPath": Self.pathComponent(item.filingRef), "date": item.filedOn,
@@ -397,15 +425,20 @@ extension Console {
             "settlements",
             title: words["toSettle"],
             session: session,
-            data: ["items": rows, "hasItems": !rows.isEmpty],
+            data: ["items": rows, "hasItems": !rows.isEmpty, "pager": pager as Any],
             flash: flash
         )
     }
 
-    func paymentsPage(_ session: Session, flash: (String, String)?) async throws -> Response {
+    func paymentsPage(_ session: Session, after: Int64? = nil, flash: (String, String)?) async throws -> Response {
         let words = Words(session.language)
-        let (items, programmes) = try await api.worker.read { ledger in
-            (try ledger.pendingPayments(), try ledger.programmes())
+        let limit = queuePage + 1
+        let (read, programmes) = try await api.worker.read { ledger in
+            (try ledger.pendingPayments(after: after, limit: limit), try ledger.programmes())
+        }
+        var items = read
+        let pager = pager(&items, path: "/console/payments", parameter: "after", firstPage: after == nil) {
+            String($0.seq)
         }
         let names = Self.names(of: programmes, session.language)
         let rows: [[String: Any]] = items.map { item in
@@ -421,7 +454,7 @@ extension Console {
             "payments",
             title: words["toPay"],
             session: session,
-            data: ["items": rows, "hasItems": !rows.isEmpty],
+            data: ["items": rows, "hasItems": !rows.isEmpty, "pager": pager as Any],
             flash: flash
         )
     }

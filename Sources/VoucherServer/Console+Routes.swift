@@ -52,8 +52,9 @@ extension Console {
         case ("GET", "/console"):
             return render("home", title: words["home"], session: session, data: ["links": links(session)])
         case ("GET", "/console/uses"):
+            let before = Self.query("before", request).flatMap { Int64($0) }
             return user.role == .enterprise
-                ? try await enterprisePage(session) : try await providerPage(session, flash: nil)
+                ? try await enterprisePage(session) : try await providerPage(session, before: before, flash: nil)
         case ("POST", "/console/apply"):
             return try await applied(session, form)
         case ("GET", "/console/quote"):
@@ -71,7 +72,7 @@ extension Console {
             let event = try await api.worker.run { ledger in try ledger.fileRedemption(filing, context: context) }
             return try await providerPage(session, flash: (words.recorded(api.counted(event)), "ok"))
         case ("GET", "/console/claims"):
-            return try await claimsPage(session, flash: nil)
+            return try await claimsPage(session, after: Self.query("after", request).flatMap { Int64($0) }, flash: nil)
         case ("POST", "/console/claims/{ref}/decide"):
             let ref = try API.parameter("ref", context)
             // A decision is the button pressed, never a default: Enter in a field of the form
@@ -93,7 +94,13 @@ extension Console {
             )
             return try await claimsPage(session, flash: (words.recorded(api.counted(event)), "ok"))
         case ("GET", "/console/settlements"):
-            return try await settlementsPage(session, flash: nil)
+            // A page begins after a filing's and a use's events, `after=FILING-USE`.
+            let after = Self.query("after", request).map { $0.split(separator: "-").compactMap { Int64($0) } }
+            return try await settlementsPage(
+                session,
+                after: after.flatMap { $0.count == 2 ? SettlementQueueKey(filing: $0[0], use: $0[1]) : nil },
+                flash: nil
+            )
         case ("POST", "/console/redemptions/{ref}/settle"):
             let filing = try API.parameter("ref", context)
             let use = field("use") ?? ""
@@ -120,7 +127,11 @@ extension Console {
             let event = try await api.worker.run { ledger in try ledger.settleRedemption(settlement, context: context) }
             return try await settlementsPage(session, flash: (words.recorded(api.counted(event)), "ok"))
         case ("GET", "/console/payments"):
-            return try await paymentsPage(session, flash: nil)
+            return try await paymentsPage(
+                session,
+                after: Self.query("after", request).flatMap { Int64($0) },
+                flash: nil
+            )
         case ("POST", "/console/claims/{ref}/pay"):
             let claim = try API.parameter("ref", context)
             // The form's own key: sending the same form again (a reload, a double click) pays once.

@@ -22,6 +22,9 @@ struct Console: Sendable {
     let throttle: LoginThrottle
     /// Cookies marked Secure (sent over HTTPS only): the service is behind a TLS proxy.
     let secureCookies: Bool
+    /// How many items a page of a work queue lists (the claims, settlements, payments and a
+    /// provider's uses); a link leads to the next page.
+    let queuePage: Int
 
     // swift-format-ignore: NeverForceUnwrap
     // A valid field name, spelled out.
@@ -30,10 +33,16 @@ struct Console: Sendable {
     static let sessionCookie = "vl_session"
     static let loginCookie = "vl_login"
 
-    init(api: API, throttle: LoginThrottle = LoginThrottle(), secureCookies: Bool = false) throws {
+    init(
+        api: API,
+        throttle: LoginThrottle = LoginThrottle(),
+        secureCookies: Bool = false,
+        queuePage: Int = 200
+    ) throws {
         self.api = api
         self.throttle = throttle
         self.secureCookies = secureCookies
+        self.queuePage = max(1, queuePage)
         MustacheContentTypes.register(ScalarHTML(), named: "SAFE-HTML")
         var library = MustacheLibrary()
         for (name, bytes) in Self.templates {
@@ -381,6 +390,25 @@ struct Console: Sendable {
     }
 
     // MARK: Rendering
+
+    /// The links below a page of a work queue: to the next page (`path?parameter=` the last item's
+    /// key), when `items`, read one more than a page, ran over; back to the first page, when this
+    /// page is not it. `items` is cut to a page.
+    func pager<Item>(
+        _ items: inout [Item],
+        path: String,
+        parameter: String,
+        firstPage: Bool,
+        key: (Item) -> String
+    ) -> [String: Any]? {
+        var links: [String: Any] = [:]
+        if items.count > queuePage {
+            items.removeLast(items.count - queuePage)
+            if let last = items.last { links["next"] = "\(path)?\(parameter)=\(key(last))" }
+        }
+        if !firstPage { links["first"] = path }
+        return links.isEmpty ? nil : links
+    }
 
     /// A reference as one path segment.
     static func pathComponent(_ text: String) -> String {

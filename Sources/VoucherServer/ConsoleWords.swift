@@ -146,6 +146,7 @@ struct Words {
         "outstanding": "待追回", "owe": "记录应追回", "receive": "记录已追回",
         "recoveriesLead": "按用券编号查找一笔已兑付的用券，记录申请主体应退回的金额（须写明理由）及实际追回的金额。应追回不超过已兑付减已应追回的部分，已追回不超过待追回的部分。",
         "events": "账本事件", "seq": "事件号", "subject": "对象", "actor": "记录人", "reverse": "冲销", "earlier": "更早的事件",
+        "firstPage": "回到第一页", "nextPage": "下一页",
         "notReversible": "不能冲销：", "remedies": "不能冲销时怎么办",
         "eventsLead":
             "账本中的全部事件，最新的在前。冲销以一个新事件记录，被冲销的事件仍留在账本中。",
@@ -251,6 +252,7 @@ struct Words {
         "events": "Events", "seq": "Event", "subject": "Subject", "actor": "Recorded by", "reverse": "Reverse",
         "notReversible": "Cannot be reversed: ", "remedies": "What to do instead",
         "earlier": "Earlier events",
+        "firstPage": "Back to the first page", "nextPage": "Next page",
         "eventsLead":
             "Every event of the ledger, latest first. A reversal is a new event; the event it reverses stays in the ledger.",
         "eventsLeadAdmin":

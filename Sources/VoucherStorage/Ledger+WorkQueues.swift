@@ -5,6 +5,8 @@ import VoucherDomain
 
 /// A claim waiting for a review at one level.
 public struct PendingClaim: Sendable, Hashable {
+    /// The claim's event: where a page of the queue ends.
+    public var seq: Int64
     public var ref: String
     public var applicant: String
     public var applicantName: String
@@ -21,6 +23,8 @@ public struct PendingClaim: Sendable, Hashable {
 
 /// A filed use waiting for its settlement.
 public struct PendingSettlement: Sendable, Hashable {
+    /// The filing's and the use's events: where a page of the queue ends.
+    public var after: SettlementQueueKey
     public var filingRef: String
     public var filedOn: String
     public var provider: String
@@ -34,8 +38,21 @@ public struct PendingSettlement: Sendable, Hashable {
     public var pastDeadline: Bool
 }
 
+/// Where a page of the queue of settlements ends: a filing's event and one of its uses' events.
+public struct SettlementQueueKey: Sendable, Hashable {
+    public var filing: Int64
+    public var use: Int64
+
+    public init(filing: Int64, use: Int64) {
+        self.filing = filing
+        self.use = use
+    }
+}
+
 /// A matching claim or grant request granted and not yet paid in full.
 public struct PendingPayment: Sendable, Hashable {
+    /// The claim's event: where a page of the queue ends.
+    public var seq: Int64
     public var ref: String
     public var applicant: String
     public var applicantName: String
@@ -47,6 +64,8 @@ public struct PendingPayment: Sendable, Hashable {
 
 /// A provider's use, with where its redemption stands.
 public struct ProviderUse: Sendable, Hashable {
+    /// The use's event: where a page of the list ends.
+    public var seq: Int64
     public var ref: String
     public var applicant: String
     /// The applicant's name as last registered.
@@ -67,8 +86,8 @@ extension Ledger {
     /// (`level` district), or whose latest live decision is the district's grant (`level` city):
     /// of these, those whose programme's policy in force on the day of that grant awaits the city's
     /// review (``Lifecycle/awaitedReview(of:on:decided:)``, as the rule that holds the grant's use
-    /// asks) first; oldest first within each, of the oldest `limit`.
-    public func pendingClaims(level: ReviewLevel, limit: Int = 200) throws -> [PendingClaim] {
+    /// asks) first; oldest first within each, of the oldest `limit` after the claim `after`.
+    public func pendingClaims(level: ReviewLevel, after: Int64? = nil, limit: Int = 200) throws -> [PendingClaim] {
         try read { db in
             let latest = """
                 (SELECT d.event_seq FROM decision d WHERE d.claim_seq = c.event_seq AND \(Self.live("d"))
@@ -84,12 +103,12 @@ extension Ledger {
                     SELECT c.ref, c.applicant_id, c.programme_id, c.year, c.requested, e.business_date,
                         (SELECT a.name FROM applicant a WHERE a.id = c.applicant_id ORDER BY a.event_seq DESC LIMIT 1),
                         (SELECT d.granted FROM decision d WHERE d.event_seq = \(latest)),
-                        (SELECT g.business_date FROM event g WHERE g.seq = \(latest))
+                        (SELECT g.business_date FROM event g WHERE g.seq = \(latest)), c.event_seq
                     FROM claim c JOIN event e ON e.seq = c.event_seq
-                    WHERE \(Self.live("c")) AND \(condition)
+                    WHERE c.event_seq > ? AND \(Self.live("c")) AND \(condition)
                     ORDER BY c.event_seq LIMIT ?
                     """,
-                arguments: [limit]
+                arguments: [after ?? 0, limit]
             ).map { row in
                 // Whether the city is awaited: the rules of the day the district granted it.
                 let grantedOn = (row[8] as String?).flatMap { try? BusinessDate.parse($0) }
@@ -100,6 +119,7 @@ extension Ledger {
                         Lifecycle.awaitedReview(of: programme, on: $0, decided: .district)?.level == .city
                     } == true
                 return PendingClaim(
+                    seq: row[9],
                     ref: row[0],
                     applicant: row[1],
                     applicantName: row[6] ?? "",
@@ -120,13 +140,13 @@ extension Ledger {
     }
 
     /// Live claims of matching and grant programmes whose latest live decision granted more than
-    /// their live payments; oldest first, at most `limit`.
-    public func pendingPayments(limit: Int = 200) throws -> [PendingPayment] {
+    /// their live payments; oldest first, at most `limit` after the claim `after`.
+    public func pendingPayments(after: Int64? = nil, limit: Int = 200) throws -> [PendingPayment] {
         try read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT ref, applicant_id, programme_id, year, granted, paid, name FROM (
+                    SELECT ref, applicant_id, programme_id, year, granted, paid, name, event_seq FROM (
                         SELECT c.event_seq, c.ref, c.applicant_id, c.programme_id, c.year,
                             (SELECT d.granted FROM decision d WHERE d.claim_seq = c.event_seq AND \(Self.live("d"))
                              ORDER BY d.event_seq DESC LIMIT 1) AS granted,
@@ -135,12 +155,13 @@ extension Ledger {
                             (SELECT a.name FROM applicant a WHERE a.id = c.applicant_id ORDER BY a.event_seq DESC LIMIT 1)
                                 AS name
                         FROM claim c JOIN programme g ON g.id = c.programme_id
-                        WHERE g.kind IN ('matching', 'grant') AND \(Self.live("c"))
+                        WHERE c.event_seq > ? AND g.kind IN ('matching', 'grant') AND \(Self.live("c"))
                     ) WHERE granted > paid ORDER BY event_seq LIMIT ?
                     """,
-                arguments: [limit]
+                arguments: [after ?? 0, limit]
             ).map { row in
                 PendingPayment(
+                    seq: row[7],
                     ref: row[0],
                     applicant: row[1],
                     applicantName: row[6] ?? "",
@@ -153,25 +174,28 @@ extension Ledger {
         }
     }
 
-    /// Filed uses of live filings with no live settlement; oldest first, at most `limit`.
-    public func pendingSettlements(limit: Int = 200) throws -> [PendingSettlement] {
+    /// Filed uses of live filings with no live settlement; oldest first, at most `limit` after
+    /// `after`.
+    public func pendingSettlements(after: SettlementQueueKey? = nil, limit: Int = 200) throws -> [PendingSettlement] {
         try read { db in
             try Row.fetchAll(
                 db,
                 sql: """
                     SELECT f.ref, e.business_date, f.provider_id, u.ref, u.applicant_id, u.amount, i.past_deadline,
                         (SELECT v.name FROM provider v WHERE v.id = f.provider_id ORDER BY v.event_seq DESC LIMIT 1),
-                        (SELECT a.name FROM applicant a WHERE a.id = u.applicant_id ORDER BY a.event_seq DESC LIMIT 1)
+                        (SELECT a.name FROM applicant a WHERE a.id = u.applicant_id ORDER BY a.event_seq DESC LIMIT 1),
+                        i.filing_seq, i.use_seq
                     FROM redemption_item i JOIN redemption_filing f ON f.event_seq = i.filing_seq
                     JOIN event e ON e.seq = f.event_seq JOIN voucher_use u ON u.event_seq = i.use_seq
-                    WHERE \(Self.live("f")) AND \(Self.live("u"))
+                    WHERE (i.filing_seq, i.use_seq) > (?, ?) AND \(Self.live("f")) AND \(Self.live("u"))
                     AND NOT EXISTS (SELECT 1 FROM settlement s WHERE s.filing_seq = i.filing_seq
                         AND s.use_seq = i.use_seq AND \(Self.live("s")))
                     ORDER BY i.filing_seq, i.use_seq LIMIT ?
                     """,
-                arguments: [limit]
+                arguments: [after?.filing ?? 0, after?.use ?? 0, limit]
             ).map { row in
                 PendingSettlement(
+                    after: SettlementQueueKey(filing: row[9], use: row[10]),
                     filingRef: row[0],
                     filedOn: row[1],
                     provider: row[2],
@@ -186,8 +210,9 @@ extension Ledger {
         }
     }
 
-    /// A provider's uses, latest first, at most `limit`, each with its filing and settlement.
-    public func providerUses(_ provider: String, limit: Int = 200) throws -> [ProviderUse] {
+    /// A provider's uses before the use `before` (all when nil), latest first, at most `limit`,
+    /// each with its filing and settlement.
+    public func providerUses(_ provider: String, before: Int64? = nil, limit: Int = 200) throws -> [ProviderUse] {
         try read { db in
             try Row.fetchAll(
                 db,
@@ -198,17 +223,18 @@ extension Ledger {
                          WHERE i.use_seq = u.event_seq AND \(Self.live("f")) ORDER BY f.event_seq DESC LIMIT 1),
                         s.outcome,
                         (SELECT a.name FROM applicant a WHERE a.id = u.applicant_id ORDER BY a.event_seq DESC LIMIT 1),
-                        s.paid, s.reason
+                        s.paid, s.reason, u.event_seq
                     FROM voucher_use u
                     LEFT JOIN settlement s ON s.event_seq = (
                         SELECT s2.event_seq FROM settlement s2 WHERE s2.use_seq = u.event_seq AND \(Self.live("s2"))
                         ORDER BY s2.event_seq DESC LIMIT 1)
-                    WHERE u.provider_id = ?
+                    WHERE u.provider_id = ? AND u.event_seq < ?
                     ORDER BY u.event_seq DESC LIMIT ?
                     """,
-                arguments: [provider, limit]
+                arguments: [provider, before ?? Int64.max, limit]
             ).map { row in
                 ProviderUse(
+                    seq: row[10],
                     ref: row[0],
                     applicant: row[1],
                     applicantName: row[7] ?? "",

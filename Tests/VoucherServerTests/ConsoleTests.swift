@@ -449,6 +449,36 @@ import VoucherReports
         #expect(actor == "user-admin")
     }
 
+    /// A work queue longer than a page ends with a link to the next page, which begins after the
+    /// last claim shown and links back to the first. Here a page is one claim: the city's queue
+    /// holds the district's two grants.
+    @Test func aQueueLongerThanAPageLinksToTheNextPage() async throws {
+        let world = try World()
+        let paged = Application(
+            router: try API(ledger: world.ledger, accounts: world.accounts).router(
+                loginThrottle: .milliseconds(50),
+                queuePage: 1
+            )
+        )
+        let seqs = try world.ledger.pendingClaims(level: .city).map(\.seq)
+        #expect(seqs.count == 2)
+        try await paged.test(.router) { client in
+            let (city, _) = try await Self.signIn(client, .cityReviewer)
+            let first = try await Self.get(client, "/console/claims", cookies: city)
+            #expect(first.status == 200 && first.body.contains("C-A") && !first.body.contains("C-B"))
+            #expect(first.body.contains("<a href=\"/console/claims?after=\(seqs[0])\">Next page</a>"), "\(first.body)")
+            #expect(!first.body.contains("Back to the first page"))
+            let second = try await Self.get(client, "/console/claims?after=\(seqs[0])", cookies: city)
+            #expect(second.body.contains("C-B") && !second.body.contains("C-A"), "\(second.body)")
+            #expect(second.body.contains("<a href=\"/console/claims\">Back to the first page</a>"))
+            #expect(!second.body.contains("Next page"))
+            // The provider's one use fills its page exactly: no next page follows.
+            let (provider, _) = try await Self.signIn(client, .provider)
+            let uses = try await Self.get(client, "/console/uses", cookies: provider)
+            #expect(uses.body.contains("U-A") && !uses.body.contains("Next page"), "\(uses.body)")
+        }
+    }
+
     /// Behind an HTTPS proxy (`voucher serve --secure-cookies`) the sign-in and session cookies
     /// are marked Secure; by default (plain HTTP on loopback) they are not.
     @Test func cookiesAreSecureWhenTheServiceIsBehindHTTPS() async throws {

@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+import VoucherDomain
+
+@testable import VoucherStorage
+
+/// The work queues read a page at a time: each page begins after the last item of the one
+/// before, and the pages together list every item once, in the queue's order.
+struct WorkQueueTests {
+    /// Reads every page of `limit` items, each after the key of the page before's last item.
+    func pages<Item, Key>(limit: Int, key: (Item) -> Key, read: (Key?, Int) throws -> [Item]) throws -> [[Item]] {
+        var pages: [[Item]] = []
+        var after: Key?
+        while true {
+            let page = try read(after, limit)
+            #expect(page.count <= limit)
+            if page.isEmpty { return pages }
+            pages.append(page)
+            after = key(page[page.count - 1])
+            if pages.count > 20 {
+                Issue.record("the pages do not end")
+                return pages
+            }
+        }
+    }
+
+    @Test func everyQueueIsReadInPagesThatTogetherListItOnce() throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        // Four claims waiting for the district: two applicants' 2022 and 2023.
+        var refs: [String] = []
+        for (applicant, year) in [
+            (fixture.alpha, 2022), (fixture.beta, 2022), (fixture.alpha, 2023), (fixture.beta, 2023),
+        ] {
+            let ref = "C-\(refs.count + 1)"
+            try ledger.claim(
+                ClaimRequest(ref: ref, applicantID: applicant, programme: shanghai, year: year, requested: yuan("1万")),
+                context: fixture.next("\(year)-03-01")
+            )
+            refs.append(ref)
+        }
+        let whole = try ledger.pendingClaims(level: .district)
+        #expect(whole.map(\.ref) == refs)
+        let claimPages = try pages(limit: 3, key: \PendingClaim.seq) { after, limit in
+            try ledger.pendingClaims(level: .district, after: after, limit: limit)
+        }
+        #expect(claimPages.map { $0.map(\.ref) } == [["C-1", "C-2", "C-3"], ["C-4"]])
+
+        // Uses of one provider, filed and not settled: the settlements' queue, and the provider's
+        // uses, latest first.
+        try fixture.grantQuota("Q-1", applicant: fixture.gamma, amount: "10万")
+        var uses: [String] = []
+        for index in 1...5 {
+            _ = try fixture.use("U-\(index)", applicant: fixture.gamma, amount: "1万")
+            uses.append("U-\(index)")
+        }
+        try ledger.fileRedemption(
+            RedemptionFilingRequest(ref: "R-1", providerID: fixture.lab, useRefs: ["U-1", "U-2", "U-3"]),
+            context: fixture.next("2022-06-01")
+        )
+        try ledger.fileRedemption(
+            RedemptionFilingRequest(ref: "R-2", providerID: fixture.lab, useRefs: ["U-4", "U-5"]),
+            context: fixture.next("2022-06-02")
+        )
+        let settlementPages = try pages(limit: 2, key: \PendingSettlement.after) { after, limit in
+            try ledger.pendingSettlements(after: after, limit: limit)
+        }
+        #expect(settlementPages.map { $0.map(\.useRef) } == [["U-1", "U-2"], ["U-3", "U-4"], ["U-5"]])
+        #expect(settlementPages.flatMap { $0.map(\.filingRef) } == ["R-1", "R-1", "R-1", "R-2", "R-2"])
+
+        let usePages = try pages(limit: 4, key: \ProviderUse.seq) { before, limit in
+            try ledger.providerUses(fixture.lab, before: before, limit: limit)
+        }
+        #expect(usePages.flatMap { $0.map(\.ref) } == uses.reversed())
+        #expect(usePages.map(\.count) == [4, 1])
+
+        // Grants not yet paid in full.
+        for (index, applicant) in [fixture.alpha, fixture.beta, fixture.gamma].enumerated() {
+            try ledger.claim(
+                ClaimRequest(
+                    ref: "G-\(index)",
+                    applicantID: applicant,
+                    programme: operating,
+                    year: 2023,
+                    requested: yuan("5万")
+                ),
+                context: fixture.next("2023-03-01")
+            )
+            try ledger.decide(
+                DecisionRequest(claimRef: "G-\(index)", outcome: .grant(yuan("5万")), reviewer: "r"),
+                context: fixture.next("2023-03-02")
+            )
+        }
+        let paymentPages = try pages(limit: 2, key: \PendingPayment.seq) { after, limit in
+            try ledger.pendingPayments(after: after, limit: limit)
+        }
+        #expect(paymentPages.map { $0.map(\.ref) } == [["G-0", "G-1"], ["G-2"]])
+    }
+}
