@@ -330,6 +330,15 @@ extension Ledger {
                 return try recordedEvent(db, seq: current, replayed: true)
             }
             if let earlier = try replay(db, context: context, kind: .product, request: request) { return earlier }
+            try Lifecycle.checkProductProvider(
+                code: code,
+                registeredTo: try String.fetchOne(
+                    db,
+                    sql: "SELECT provider_id FROM product WHERE code = ? ORDER BY event_seq DESC LIMIT 1",
+                    arguments: [code]
+                ),
+                provider: registration.providerID
+            )
             return try append(
                 db,
                 context: context,

@@ -685,6 +685,35 @@ struct BatchMemoTests {
         #expect(try fixture.ledger.verify().isValid)
     }
 
+    /// A product's code stays its provider's: registered again under another provider, it is
+    /// refused with nothing recorded; under its own, a new name or price is recorded.
+    @Test func aProductCodeStaysItsProvidersOwn() throws {
+        let fixture = try LedgerFixture()
+        let head = try fixture.ledger.chainHead()
+        let moved = ProductRegistration(
+            code: "LAB-NMR",
+            providerID: fixture.suzhou,
+            name: "核磁共振",
+            category: "testing",
+            listPrice: yuan("5万")
+        )
+        let refusal = #expect(throws: LedgerError.self) {
+            try fixture.ledger.registerProduct(moved, context: fixture.next("2022-05-10"))
+        }
+        #expect(
+            refusal?.description
+                == "provider_id \"\(fixture.suzhou)\": product LAB-NMR is registered to provider \(fixture.lab); "
+                + "a product code names one provider's product: register this provider's product under a code of its own"
+        )
+        #expect(refusal?.text(.zh).hasPrefix("服务机构「\(fixture.suzhou)」：产品 LAB-NMR 已登记在服务机构") == true)
+        #expect(try fixture.ledger.chainHead() == head)
+        var renamed = moved
+        renamed.providerID = fixture.lab
+        renamed.name = "核磁共振波谱测试"
+        let recorded = try fixture.ledger.registerProduct(renamed, context: fixture.next("2022-05-10"))
+        #expect(!recorded.replayed && recorded.seq == head.events + 1)
+    }
+
     /// A batch remembers each provider's suspensions; suspending one in the batch is seen by the next use.
     @Test func aProviderSuspendedInTheSameBatchTakesNoMoreUses() throws {
         let fixture = try LedgerFixture()

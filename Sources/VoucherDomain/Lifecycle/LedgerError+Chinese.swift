@@ -139,6 +139,7 @@ extension LedgerError {
         case "district": "所在区"
         case "category": "类别"
         case "code": "产品编码"
+        case "provider_id": "服务机构"
         case "id": "编号"
         case "ref": "编号"
         case "list_price": "目录价"

@@ -94,6 +94,25 @@ extension Lifecycle {
         return (checked, payload)
     }
 
+    /// A product's code names one provider's product. Registered again (a new name, category or
+    /// list price), it stays that provider's: under another provider, the uses recorded of it and
+    /// their redemptions would be read as another provider's product. `current`: the provider the
+    /// code is registered to, if it is.
+    public static func checkProductProvider(
+        code: String,
+        registeredTo current: String?,
+        provider: String
+    ) throws(LedgerError) {
+        guard let current, current != provider else { return }
+        throw .invalid(
+            field: "provider_id",
+            value: provider,
+            reason: "product \(code) is registered to provider \(current); a product code names one provider's "
+                + "product: register this provider's product under a code of its own",
+            zh: "产品 \(code) 已登记在服务机构 \(current) 名下；一个产品编码只对应一家服务机构的产品，请为该服务机构的产品另起编码"
+        )
+    }
+
     /// The audited override of a credit code that fails its check, as its event records it.
     public static func overridePayload(_ identifier: PartyIdentifier) -> CanonicalJSON {
         guard case .overriddenCreditCode(_, let reason, let approvedBy) = identifier else { return .null }
