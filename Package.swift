@@ -38,6 +38,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
         .package(url: "https://github.com/pointfreeco/swift-custom-dump.git", from: "1.7.0"),
+        // CustomDump reports a difference through IssueReporting; its test support, linked into a
+        // test target, makes that difference fail the Swift Testing test (without it, only a line
+        // is printed and the test passes).
+        .package(url: "https://github.com/pointfreeco/xctest-dynamic-overlay.git", from: "1.13.0"),
         .package(url: "https://github.com/pointfreeco/swift-snapshot-testing.git", from: "1.17.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
         // The service (VoucherServer): HTTP, bcrypt for passwords, structured logs.
@@ -134,6 +138,7 @@ let package = Package(
                 "VoucherDomain",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "CustomDump", package: "swift-custom-dump"),
+                .product(name: "IssueReportingTestSupport", package: "xctest-dynamic-overlay"),
             ],
             swiftSettings: strict
         ),
@@ -143,6 +148,7 @@ let package = Package(
                 "VoucherDomain", "VoucherPolicies",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "CustomDump", package: "swift-custom-dump"),
+                .product(name: "IssueReportingTestSupport", package: "xctest-dynamic-overlay"),
             ],
             exclude: ["Scenarios"],
             swiftSettings: strict
@@ -154,6 +160,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "CustomDump", package: "swift-custom-dump"),
+                .product(name: "IssueReportingTestSupport", package: "xctest-dynamic-overlay"),
             ],
             swiftSettings: strict
         ),
@@ -163,6 +170,7 @@ let package = Package(
                 "VoucherDomain", "VoucherStorage", "VoucherImport", "VoucherReports",
                 .product(name: "PropertyBased", package: "swift-property-based"),
                 .product(name: "CustomDump", package: "swift-custom-dump"),
+                .product(name: "IssueReportingTestSupport", package: "xctest-dynamic-overlay"),
             ],
             swiftSettings: strict
         ),

@@ -310,6 +310,8 @@ END;
 -- `voucher verify` recomputes them. Dimension 'all' has one row
 -- (key ''); 'applicant', 'provider', 'product', 'category', 'region' and 'month' (YYYY-MM of the
 -- use) have one row per key. A key whose uses were all reversed keeps its row with zero uses.
+-- `over_rate` counts the uses whose amount is above rate × service amount as their policy rounds
+-- it. (The comments inside CREATE TABLE are stored with the table, so they are v2's words.)
 
 CREATE TABLE use_total (
     programme_id TEXT NOT NULL,
@@ -322,8 +324,7 @@ CREATE TABLE use_total (
     amount INTEGER NOT NULL,
     returned INTEGER NOT NULL,
     paid INTEGER NOT NULL,
-    -- Uses whose amount is above rate × service amount as their policy rounds it (none, while the
-    -- CHECK on voucher_use holds).
+    -- Uses whose amount is above rate × service amount (none, while the CHECK on voucher_use holds).
     over_rate INTEGER NOT NULL,
     PRIMARY KEY (programme_id, year, dimension, key)
 ) STRICT, WITHOUT ROWID;

@@ -268,6 +268,8 @@ public struct Importer {
         // later row with the same reference must be the same row (or, for redemptions, another use
         // of the same claim). Held for this pass only.
         var keyed = RepeatedRows()
+        // Each column's place in the header: a row's issues are reported in that order.
+        let place = Dictionary(table.header.enumerated().map { ($1, $0) }) { first, _ in first }
         var reader = try Self.records(input)
         while let record = reader.next() {
             checked.rows += 1
@@ -283,7 +285,10 @@ public struct Importer {
             }
             var fields = RowFields(line: record.line, today: today, header: table.header, values: record.fields)
             let row = parse(&fields, kind: kind)
-            issues += fields.issues
+            issues += fields.issues.enumerated().sorted {
+                (place[$0.element.column ?? ""] ?? Int.max, $0.offset)
+                    < (place[$1.element.column ?? ""] ?? Int.max, $1.offset)
+            }.map(\.element)
             guard let row, fields.issues.isEmpty else { continue }
             if let key = Self.key(row) {
                 keyed.add(key: key, line: record.line, fields: Self.content(row, record.fields, table: table))
