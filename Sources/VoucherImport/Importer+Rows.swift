@@ -115,6 +115,16 @@ extension Importer {
         )
         let claimDate = claimedOn ?? decidedOn ?? (try? BusinessDate(year: year, month: 1, day: 1))
         guard let claimDate else { return nil }
+        if claimedOn == nil, decidedOn == nil, claimDate > fields.today {
+            // Dated by its year alone, the claim would be dated ahead: say which column to fill in.
+            fields.fail(
+                "claimed_on",
+                "",
+                "is empty, and so is decided_on: the claim would be dated 1 January \(year), which is after today "
+                    + "(\(fields.today.iso), Beijing time); write the day it was claimed"
+            )
+            return nil
+        }
         if let outcome, let decidedOn {
             return .claim(
                 claim,

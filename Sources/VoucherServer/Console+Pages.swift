@@ -326,12 +326,13 @@ extension Console {
             ]
         }
         var data: [String: Any] = [
-            "provider": provider, "uses": rows, "hasUses": !rows.isEmpty, "pager": pager as Any,
+            "provider": provider, "uses": rows, "hasUses": !rows.isEmpty,
             // The filing form only when a use may be filed.
             "fileable": rows.contains { $0["fileable"] as? Bool == true },
         ]
         // No name (a provider the registry does not know): the heading shows the id alone.
         if !name.isEmpty { data["providerName"] = name }
+        data.merge(Self.pagerData(pager)) { $1 }
         return render("provider", title: words["myUses"], session: session, data: data, flash: flash)
     }
 
@@ -396,8 +397,8 @@ extension Console {
             data: [
                 "claims": rows.filter { $0["optional"] == nil }, "hasClaims": rows.contains { $0["optional"] == nil },
                 "optional": optional, "hasOptional": !optional.isEmpty, "optionalCount": String(optional.count),
-                "levelName": words[level.rawValue], "pager": pager as Any,
-            ],
+                "levelName": words[level.rawValue],
+            ].merging(Self.pagerData(pager)) { $1 },
             flash: flash
         )
     }
@@ -411,7 +412,7 @@ extension Console {
         let limit = queuePage + 1
         var items = try await api.worker.read { ledger in try ledger.pendingSettlements(after: after, limit: limit) }
         let pager = pager(&items, path: "/console/settlements", parameter: "after", firstPage: after == nil) {
-            "\($0.after.filing)-\($0.after.use)"
+            "\($0.key.filing)-\($0.key.use)"
         }
         let rows: [[String: Any]] = items.map { item in
             [
@@ -425,7 +426,7 @@ extension Console {
             "settlements",
             title: words["toSettle"],
             session: session,
-            data: ["items": rows, "hasItems": !rows.isEmpty, "pager": pager as Any],
+            data: ["items": rows, "hasItems": !rows.isEmpty].merging(Self.pagerData(pager)) { $1 },
             flash: flash
         )
     }
@@ -454,7 +455,7 @@ extension Console {
             "payments",
             title: words["toPay"],
             session: session,
-            data: ["items": rows, "hasItems": !rows.isEmpty, "pager": pager as Any],
+            data: ["items": rows, "hasItems": !rows.isEmpty].merging(Self.pagerData(pager)) { $1 },
             flash: flash
         )
     }

@@ -410,6 +410,13 @@ struct Console: Sendable {
         return links.isEmpty ? nil : links
     }
 
+    /// A page's data for its pager: the links, and `more` when a next page follows (what the page
+    /// says of its items is then said of this page alone). Nothing when there is no pager.
+    static func pagerData(_ pager: [String: Any]?) -> [String: Any] {
+        guard let pager else { return [:] }
+        return ["pager": pager, "more": pager["next"] != nil]
+    }
+
     /// A reference as one path segment.
     static func pathComponent(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))

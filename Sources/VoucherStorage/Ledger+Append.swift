@@ -95,9 +95,7 @@ enum EventAppender {
     ) throws -> RecordedEvent? {
         // Every operation asks first: who records, under which key, on which date.
         try Lifecycle.checkRecording(actor: context.actor, key: context.idempotencyKey, on: context.businessDate)
-        if let today = Lifecycle.beijingDay(ofRecordedAt: context.recordedAt) {
-            try Lifecycle.checkNotLater(context.businessDate, than: today)
-        }
+        try Lifecycle.checkRecordingDate(context.businessDate, kind: kind, today: context.recordedOn)
         guard
             let row = try db.fetchOne(
                 Row.self,

@@ -223,7 +223,12 @@ extension Ledger {
         return try transaction { db in
             if let earlier = try replay(db, context: context, kind: .reversal, request: submitted) { return earlier }
             let reversal = try reversalTarget(db, seq: seq)
-            let event = try Lifecycle.reverse(reversal, reason: why, on: context.businessDate)
+            let event = try Lifecycle.reverse(
+                reversal,
+                reason: why,
+                on: context.businessDate,
+                today: context.recordedOn
+            )
             return try append(db, context: context, request: submitted, event: event)
         }
     }

@@ -319,26 +319,19 @@ extension Ledger {
         let (code, name, category) = (product.code, product.name, product.category)
         return try transaction { db in
             _ = try provider(db, registration.providerID)
-            if let current = try db.fetchOne(
-                Int64.self,
-                sql: "SELECT event_seq FROM product WHERE code = ? ORDER BY event_seq DESC LIMIT 1",
+            let current = try Row.fetchOne(
+                db,
+                sql: "SELECT event_seq, provider_id FROM product WHERE code = ? ORDER BY event_seq DESC LIMIT 1",
                 arguments: [code]
-            ),
-                try db.fetchOne(String.self, sql: "SELECT payload FROM event WHERE seq = ?", arguments: [current])
+            )
+            if let seq: Int64 = current?[0],
+                try db.fetchOne(String.self, sql: "SELECT payload FROM event WHERE seq = ?", arguments: [seq])
                     == request.text
             {
-                return try recordedEvent(db, seq: current, replayed: true)
+                return try recordedEvent(db, seq: seq, replayed: true)
             }
             if let earlier = try replay(db, context: context, kind: .product, request: request) { return earlier }
-            try Lifecycle.checkProductProvider(
-                code: code,
-                registeredTo: try String.fetchOne(
-                    db,
-                    sql: "SELECT provider_id FROM product WHERE code = ? ORDER BY event_seq DESC LIMIT 1",
-                    arguments: [code]
-                ),
-                provider: registration.providerID
-            )
+            try Lifecycle.checkProductProvider(code: code, registeredTo: current?[1], provider: registration.providerID)
             return try append(
                 db,
                 context: context,

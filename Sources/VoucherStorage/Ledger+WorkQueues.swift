@@ -5,7 +5,8 @@ import VoucherDomain
 
 /// A claim waiting for a review at one level.
 public struct PendingClaim: Sendable, Hashable {
-    /// The claim's event: where a page of the queue ends.
+    /// The claim's event. A page of the queue ends at its largest (at the city's level, the
+    /// claims it must decide first are listed first, so that is not always the last one's).
     public var seq: Int64
     public var ref: String
     public var applicant: String
@@ -23,8 +24,9 @@ public struct PendingClaim: Sendable, Hashable {
 
 /// A filed use waiting for its settlement.
 public struct PendingSettlement: Sendable, Hashable {
-    /// The filing's and the use's events: where a page of the queue ends.
-    public var after: SettlementQueueKey
+    /// The filing's and the use's events: the item's place in the queue, after which the next
+    /// page begins.
+    public var key: SettlementQueueKey
     public var filingRef: String
     public var filedOn: String
     public var provider: String
@@ -195,7 +197,7 @@ extension Ledger {
                 arguments: [after?.filing ?? 0, after?.use ?? 0, limit]
             ).map { row in
                 PendingSettlement(
-                    after: SettlementQueueKey(filing: row[9], use: row[10]),
+                    key: SettlementQueueKey(filing: row[9], use: row[10]),
                     filingRef: row[0],
                     filedOn: row[1],
                     provider: row[2],

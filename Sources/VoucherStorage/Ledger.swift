@@ -437,6 +437,10 @@ public struct EventContext: Sendable, Hashable {
     /// When it was recorded, ISO 8601 in UTC; now, unless a test fixes it.
     public var recordedAt: String
 
+    /// The day it is recorded on, in Beijing: its ``recordedAt``'s, or (for a time written in
+    /// another form) today's.
+    public var recordedOn: BusinessDate { Lifecycle.beijingDay(ofRecordedAt: recordedAt) ?? .today() }
+
     public init(idempotencyKey: String, actor: String, businessDate: BusinessDate, recordedAt: String? = nil) {
         self.idempotencyKey = idempotencyKey
         self.actor = actor

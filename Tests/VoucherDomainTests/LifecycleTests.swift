@@ -764,6 +764,45 @@ struct LifecycleTests {
         #expect(throws: LedgerError.alreadyReversed(event: 12, by: 13)) { try Lifecycle.reverse(target, reason: "重复") }
     }
 
+    /// A reversal is not dated after today, unless what it reverses was dated ahead: it is then
+    /// dated as that event. A provider's suspension may be dated the day to come it applies from;
+    /// other events may not be dated ahead.
+    @Test func aReversalOfAnEventDatedAheadIsDatedAsThatEvent() throws {
+        let programme = try ProgrammeID("test-voucher")
+        let today = Self.date("2026-12-02")
+        var target = ReversalTarget(
+            seq: 12,
+            kind: .claim,
+            programme: programme,
+            reversedBy: nil,
+            dependent: nil,
+            postings: []
+        )
+        target.date = Self.date("2022-05-10")
+        _ = try Lifecycle.reverse(target, reason: "录错", on: today, today: today)
+        let ahead = #expect(throws: LedgerError.self) {
+            try Lifecycle.reverse(target, reason: "录错", on: Self.date("2026-12-03"), today: today)
+        }
+        #expect(ahead?.description.contains("is after today (2026-12-02") == true)
+        target.date = Self.date("2030-01-05")
+        _ = try Lifecycle.reverse(target, reason: "录错", on: Self.date("2030-01-05"), today: today)
+        let other = #expect(throws: LedgerError.self) {
+            try Lifecycle.reverse(target, reason: "录错", on: Self.date("2030-02-01"), today: today)
+        }
+        #expect(
+            other?.description.contains("event 12 is dated ahead, 2030-01-05") == true,
+            "\(String(describing: other))"
+        )
+        #expect(throws: LedgerError.self) { try Lifecycle.reverse(target, reason: "录错", on: today, today: today) }
+        try Lifecycle.checkRecordingDate(Self.date("2027-01-01"), kind: .providerStatus, today: today)
+        for kind in [EventKind.claim, .use, .budget, .applicant] {
+            #expect(throws: LedgerError.self) {
+                try Lifecycle.checkRecordingDate(Self.date("2027-01-01"), kind: kind, today: today)
+            }
+            try Lifecycle.checkRecordingDate(today, kind: kind, today: today)
+        }
+    }
+
     @Test func aReversedEventSubmittedAgainIsRefusedNamingItsReversal() throws {
         try Lifecycle.checkResubmission(kind: "use", ref: "U-1", event: 12, reversedBy: nil)
         #expect(throws: LedgerError.resubmittedAfterReversal(kind: "use", ref: "U-1", event: 12, reversal: 13)) {

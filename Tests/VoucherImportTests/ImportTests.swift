@@ -374,17 +374,41 @@ struct ImportTests {
             ]
         )
         #expect(try ledger.chainHead() == before)
-        // The ledger's own check, at the day it records on: a claim dated by its year alone.
-        let ahead = #expect(throws: ImportRejected.self) {
-            try load(
+        // A claim dated by its year alone, which is ahead: the column to fill in is named.
+        let byYear = #expect(throws: ImportRejected.self) {
+            try pinned.run(
                 .claims,
-                "ref,applicant_id,programme,year,requested,decision,granted,decided_on\n"
-                    + "C-9,\(code(2)),sh-innovation-voucher,2190,1万,pending,,\n"
+                bytes: Array(
+                    ("ref,applicant_id,programme,year,requested,decision,granted,decided_on\n"
+                        + "C-9,\(code(2)),sh-innovation-voucher,2023,1万,pending,,\n").utf8
+                ),
+                file: "claims.csv"
+            )
+        }
+        expectNoDifference(
+            byYear?.issues.map(\.description),
+            [
+                "line 2, column claimed_on: is empty, and so is decided_on: the claim would be dated 1 January 2023, "
+                    + "which is after today (2022-06-30, Beijing time); write the day it was claimed"
+            ]
+        )
+        // The ledger's own check, at the day it records on (an import whose today is later than
+        // the ledger's): the row is named by the column its date was read from.
+        let late = Importer(ledger: ledger, actor: "importer", today: try BusinessDate.parse("2199-12-31"))
+        let ahead = #expect(throws: ImportRejected.self) {
+            try late.run(
+                .uses,
+                bytes: Array(
+                    ("ref,applicant_id,provider_id,product_code,programme,service_amount,used_on,project\n"
+                        + "U-9,\(code(1)),\(code(11, prefix: "12310000")),LAB-NMR,sh-innovation-voucher,2万,2190-05-01,\n")
+                        .utf8
+                ),
+                file: "uses.csv"
             )
         }
         let issue = try #require(ahead?.issues.first)
-        #expect(ahead?.issues.count == 1 && issue.line == 2 && issue.column == "claimed_on", "\(issue)")
-        #expect(issue.description.contains("\"2190-01-01\": is after today"), "\(issue)")
+        #expect(ahead?.issues.count == 1 && issue.line == 2 && issue.column == "used_on", "\(issue)")
+        #expect(issue.description.contains("\"2190-05-01\": is after today"), "\(issue)")
         #expect(try ledger.chainHead() == before)
     }
 

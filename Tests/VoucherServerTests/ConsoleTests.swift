@@ -415,7 +415,7 @@ import VoucherReports
             #expect(sameFile.status == 409 && sameFile.body.contains("this policy file was installed by event"))
             #expect(!sameFile.body.contains("idempotency"), "\(sameFile.body.prefix(800))")
             // A date after today is refused, as a date and not as anything else.
-            let tomorrow = BusinessDate.today().adding(days: 1).iso
+            let tomorrow = BusinessDate.today().adding(days: 2).iso
             let ahead = form.map {
                 $0.0 == "date" ? ($0.0, tomorrow) : $0.0 == "yaml" ? ($0.0, $0.1 + "# ahead\n") : $0
             }

@@ -91,7 +91,8 @@ struct Simulation {
             idempotencyKey: "sim-\(counter)",
             actor: "sim",
             businessDate: date,
-            recordedAt: "2026-11-26T00:00:00Z"
+            // Recorded late enough that no date of the walk is ahead of it.
+            recordedAt: "2199-12-31T00:00:00Z"
         )
     }
 

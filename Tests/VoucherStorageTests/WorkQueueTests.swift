@@ -7,8 +7,14 @@ import VoucherDomain
 /// The work queues read a page at a time: each page begins after the last item of the one
 /// before, and the pages together list every item once, in the queue's order.
 struct WorkQueueTests {
-    /// Reads every page of `limit` items, each after the key of the page before's last item.
-    func pages<Item, Key>(limit: Int, key: (Item) -> Key, read: (Key?, Int) throws -> [Item]) throws -> [[Item]] {
+    /// Reads every page of `limit` items, each after the key of the page before's last item
+    /// (`pageKey`: another item's, where a page is not in key order).
+    func pages<Item, Key>(
+        limit: Int,
+        key: (Item) -> Key,
+        pageKey: (([Item]) -> Key)? = nil,
+        read: (Key?, Int) throws -> [Item]
+    ) throws -> [[Item]] {
         var pages: [[Item]] = []
         var after: Key?
         while true {
@@ -16,7 +22,7 @@ struct WorkQueueTests {
             #expect(page.count <= limit)
             if page.isEmpty { return pages }
             pages.append(page)
-            after = key(page[page.count - 1])
+            after = pageKey?(page) ?? key(page[page.count - 1])
             if pages.count > 20 {
                 Issue.record("the pages do not end")
                 return pages
@@ -46,6 +52,42 @@ struct WorkQueueTests {
         }
         #expect(claimPages.map { $0.map(\.ref) } == [["C-1", "C-2", "C-3"], ["C-4"]])
 
+        // The city's queue: the district's grants, those the city must decide first listed first
+        // within a page; the next page begins after the page's newest claim, not its last.
+        try ledger.installProgramme(
+            yaml: """
+                id: reviewed-voucher
+                kind: voucher
+                name: {zh: 两级审核券, en: Two-level voucher}
+                versions:
+                  - effective_from: 2022-01-01
+                    rate: 50%
+                    review:
+                      required_levels: {value: [district, city], source: assumed, clause: 区级初审、市级复核}
+                """,
+            file: "reviewed.yaml",
+            context: fixture.next("2022-01-01")
+        )
+        let reviewed = try ProgrammeID("reviewed-voucher")
+        for (index, ref) in refs.enumerated() {
+            try ledger.decide(
+                DecisionRequest(claimRef: ref, outcome: .grant(yuan("1万")), reviewer: "r"),
+                context: fixture.next("\(2022 + index / 2)-03-02")
+            )
+        }
+        for (index, applicant) in [fixture.alpha, fixture.beta].enumerated() {
+            _ = try fixture.grantQuota("V-\(index + 1)", applicant: applicant, programme: reviewed, amount: "1万")
+        }
+        let city = try ledger.pendingClaims(level: .city)
+        #expect(city.map(\.ref) == ["V-1", "V-2", "C-1", "C-2", "C-3", "C-4"])
+        for limit in 1...6 {
+            let newest: ([PendingClaim]) -> Int64 = { $0.map(\.seq).max() ?? 0 }
+            let cityPages = try pages(limit: limit, key: \PendingClaim.seq, pageKey: newest) { after, limit in
+                try ledger.pendingClaims(level: .city, after: after, limit: limit)
+            }
+            #expect(cityPages.flatMap { $0 }.map(\.ref).sorted() == city.map(\.ref).sorted(), "\(limit)")
+        }
+
         // Uses of one provider, filed and not settled: the settlements' queue, and the provider's
         // uses, latest first.
         try fixture.grantQuota("Q-1", applicant: fixture.gamma, amount: "10万")
@@ -62,7 +104,7 @@ struct WorkQueueTests {
             RedemptionFilingRequest(ref: "R-2", providerID: fixture.lab, useRefs: ["U-4", "U-5"]),
             context: fixture.next("2022-06-02")
         )
-        let settlementPages = try pages(limit: 2, key: \PendingSettlement.after) { after, limit in
+        let settlementPages = try pages(limit: 2, key: \PendingSettlement.key) { after, limit in
             try ledger.pendingSettlements(after: after, limit: limit)
         }
         #expect(settlementPages.map { $0.map(\.useRef) } == [["U-1", "U-2"], ["U-3", "U-4"], ["U-5"]])

@@ -209,11 +209,15 @@ extension Lifecycle {
     /// reversed at most once; a reversal, a registration or a policy is not reversed; what depends
     /// on the event must be reversed first. A reversal on `date` may not be dated before the event
     /// it reverses, nor before the reversal of what depended on it: a report to any date then
-    /// counts an event from its own date to its reversal's, and its dependents within that.
+    /// counts an event from its own date to its reversal's, and its dependents within that. Nor
+    /// is it dated after `today`, unless the event it reverses was dated ahead (recorded before
+    /// that rule, or a provider's suspension from a day to come): the reversal is then dated as
+    /// that event, which it cancels before it counts anywhere.
     public static func reverse(
         _ target: ReversalTarget,
         reason: String,
-        on date: BusinessDate? = nil
+        on date: BusinessDate? = nil,
+        today: BusinessDate? = nil
     ) throws(LedgerError) -> EventDraft {
         if let by = target.reversedBy { throw .alreadyReversed(event: target.seq, by: by) }
         guard target.kind.isReversible else {
@@ -265,6 +269,19 @@ extension Lifecycle {
                         + "its own reason says"
                 )
             )
+        }
+        if let date, let today, date > today, date != target.date {
+            if let dated = target.date, dated > today {
+                throw .invalid(
+                    field: "date",
+                    value: date.iso,
+                    reason: "is after today (\(today.iso), Beijing time); event \(target.seq) is dated ahead, "
+                        + "\(dated.iso), and a reversal of it is dated that day",
+                    zh: "晚于今天（北京时间 \(today.iso)）；事件 \(target.seq) 的日期 \(dated.iso) 在今天之后，"
+                        + "冲销它的日期应与其相同"
+                )
+            }
+            try checkNotLater(date, than: today)
         }
         if let date, let dated = target.date, date < dated {
             throw .invalid(

@@ -47,6 +47,19 @@ public enum Lifecycle {
         }
     }
 
+    /// An event of `kind` recorded on `today` (in Beijing) may be dated `date`: not later than
+    /// today (``checkNotLater(_:than:)``), except a provider's suspension or reinstatement, which
+    /// is dated the first day it applies and may be recorded ahead of it, and a reversal, whose
+    /// own rule (``reverse(_:reason:on:today:)``) lets it be dated as an event dated ahead.
+    public static func checkRecordingDate(
+        _ date: BusinessDate,
+        kind: EventKind,
+        today: BusinessDate
+    ) throws(LedgerError) {
+        if kind == .providerStatus || kind == .reversal { return }
+        try checkNotLater(date, than: today)
+    }
+
     /// A business date is the day something happened, so it is not later than the day it is
     /// recorded on (`today`, in Beijing): a claim dated 2030 is a slip of the keys, and an event
     /// dated ahead would count in a report before its day. An application for next year's quota
