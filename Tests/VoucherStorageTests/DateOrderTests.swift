@@ -44,6 +44,14 @@ struct DateOrderTests {
         #expect(try fixture.ledger.chainHead() == head)
         let recorded = try fixture.ledger.claim(claim, context: fixture.next("2026-11-26"))
         #expect(!recorded.replayed && recorded.seq == head.events + 1)
+        // A provider's suspension is dated the day it applies from, which may be to come.
+        let suspended = try fixture.ledger.changeProviderStatus(
+            providerID: fixture.lab,
+            status: .suspended,
+            reason: "资质到期",
+            context: fixture.next("2027-01-01")
+        )
+        #expect(!suspended.replayed && suspended.seq == recorded.seq + 1)
     }
 
     /// A claim of nothing is refused when it is recorded, and records nothing.
