@@ -52,7 +52,9 @@ extension Console {
             }
             return row
         }
-        var data: [String: Any] = ["events": rows, "hasEvents": !rows.isEmpty, "admin": admin]
+        var data: [String: Any] = [
+            "events": rows, "hasEvents": !rows.isEmpty, "admin": admin, "page": before.map(String.init) ?? "",
+        ]
         data["hasRemedies"] = !remedies.isEmpty
         data["remedies"] = remedies.enumerated().map { ["number": String($0.offset + 1), "text": $0.element] }
         if lines.count == pageSize, let last = lines.last { data["earlier"] = String(last.seq) }
@@ -106,6 +108,10 @@ extension Console {
             reason: Self.field("reason", in: form) ?? "",
             context: context
         )
-        return try await eventsPage(session, before: nil, flash: (words.recorded(api.counted(event)), "ok"))
+        return try await eventsPage(
+            session,
+            before: Self.seq(Self.field("page", in: form)),
+            flash: (words.recorded(api.counted(event)), "ok")
+        )
     }
 }

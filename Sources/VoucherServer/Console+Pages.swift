@@ -326,7 +326,7 @@ extension Console {
             ]
         }
         var data: [String: Any] = [
-            "provider": provider, "uses": rows, "hasUses": !rows.isEmpty,
+            "provider": provider, "uses": rows, "hasUses": !rows.isEmpty, "page": before.map(String.init) ?? "",
             // The filing form only when a use may be filed.
             "fileable": rows.contains { $0["fileable"] as? Bool == true },
         ]
@@ -397,7 +397,7 @@ extension Console {
             data: [
                 "claims": rows.filter { $0["optional"] == nil }, "hasClaims": rows.contains { $0["optional"] == nil },
                 "optional": optional, "hasOptional": !optional.isEmpty, "optionalCount": String(optional.count),
-                "levelName": words[level.rawValue],
+                "levelName": words[level.rawValue], "page": after.map(String.init) ?? "",
             ].merging(Self.pagerData(pager)) { $1 },
             flash: flash
         )
@@ -426,7 +426,9 @@ extension Console {
             "settlements",
             title: words["toSettle"],
             session: session,
-            data: ["items": rows, "hasItems": !rows.isEmpty].merging(Self.pagerData(pager)) { $1 },
+            data: [
+                "items": rows, "hasItems": !rows.isEmpty, "page": after.map { "\($0.filing)-\($0.use)" } ?? "",
+            ].merging(Self.pagerData(pager)) { $1 },
             flash: flash
         )
     }
@@ -455,7 +457,9 @@ extension Console {
             "payments",
             title: words["toPay"],
             session: session,
-            data: ["items": rows, "hasItems": !rows.isEmpty].merging(Self.pagerData(pager)) { $1 },
+            data: ["items": rows, "hasItems": !rows.isEmpty, "page": after.map(String.init) ?? ""].merging(
+                Self.pagerData(pager)
+            ) { $1 },
             flash: flash
         )
     }

@@ -52,7 +52,7 @@ extension Console {
         case ("GET", "/console"):
             return render("home", title: words["home"], session: session, data: ["links": links(session)])
         case ("GET", "/console/uses"):
-            let before = Self.query("before", request).flatMap { Int64($0) }
+            let before = Self.seq(Self.query("before", request))
             return user.role == .enterprise
                 ? try await enterprisePage(session) : try await providerPage(session, before: before, flash: nil)
         case ("POST", "/console/apply"):
@@ -70,9 +70,13 @@ extension Console {
             let filing = RedemptionFilingRequest(ref: ref, providerID: user.provider ?? "", useRefs: uses)
             let context = EventContext(idempotencyKey: "redemption:\(ref)", actor: user.name, businessDate: try date())
             let event = try await api.worker.run { ledger in try ledger.fileRedemption(filing, context: context) }
-            return try await providerPage(session, flash: (words.recorded(api.counted(event)), "ok"))
+            return try await providerPage(
+                session,
+                before: Self.seq(field("page")),
+                flash: (words.recorded(api.counted(event)), "ok")
+            )
         case ("GET", "/console/claims"):
-            return try await claimsPage(session, after: Self.query("after", request).flatMap { Int64($0) }, flash: nil)
+            return try await claimsPage(session, after: Self.seq(Self.query("after", request)), flash: nil)
         case ("POST", "/console/claims/{ref}/decide"):
             let ref = try API.parameter("ref", context)
             // A decision is the button pressed, never a default: Enter in a field of the form
@@ -92,13 +96,15 @@ extension Console {
                 date: try date(),
                 key: nil
             )
-            return try await claimsPage(session, flash: (words.recorded(api.counted(event)), "ok"))
+            return try await claimsPage(
+                session,
+                after: Self.seq(field("page")),
+                flash: (words.recorded(api.counted(event)), "ok")
+            )
         case ("GET", "/console/settlements"):
-            // A page begins after a filing's and a use's events, `after=FILING-USE`.
-            let after = Self.query("after", request).map { $0.split(separator: "-").compactMap { Int64($0) } }
             return try await settlementsPage(
                 session,
-                after: after.flatMap { $0.count == 2 ? SettlementQueueKey(filing: $0[0], use: $0[1]) : nil },
+                after: Self.settlementKey(Self.query("after", request)),
                 flash: nil
             )
         case ("POST", "/console/redemptions/{ref}/settle"):
@@ -125,13 +131,13 @@ extension Console {
                 businessDate: try date()
             )
             let event = try await api.worker.run { ledger in try ledger.settleRedemption(settlement, context: context) }
-            return try await settlementsPage(session, flash: (words.recorded(api.counted(event)), "ok"))
-        case ("GET", "/console/payments"):
-            return try await paymentsPage(
+            return try await settlementsPage(
                 session,
-                after: Self.query("after", request).flatMap { Int64($0) },
-                flash: nil
+                after: Self.settlementKey(field("page")),
+                flash: (words.recorded(api.counted(event)), "ok")
             )
+        case ("GET", "/console/payments"):
+            return try await paymentsPage(session, after: Self.seq(Self.query("after", request)), flash: nil)
         case ("POST", "/console/claims/{ref}/pay"):
             let claim = try API.parameter("ref", context)
             // The form's own key: sending the same form again (a reload, a double click) pays once.
@@ -147,7 +153,11 @@ extension Console {
             let event = try await api.notFound(ifUnknown: .unknownClaim(claim.trimmed)) {
                 try await api.worker.run { ledger in try ledger.pay(payment, context: context) }
             }
-            return try await paymentsPage(session, flash: (words.recorded(api.counted(event)), "ok"))
+            return try await paymentsPage(
+                session,
+                after: Self.seq(field("page")),
+                flash: (words.recorded(api.counted(event)), "ok")
+            )
         case ("GET", "/console/report"):
             return try await reportPage(session, request)
         case ("GET", "/console/whatif"), ("POST", "/console/whatif"):
@@ -163,8 +173,7 @@ extension Console {
         case ("POST", "/console/uses/{ref}/recoveries"):
             return try await recordRecovery(session, use: try API.parameter("ref", context), form, on: try date())
         case ("GET", "/console/events"):
-            let before = Self.query("before", request).flatMap { Int64($0) }
-            return try await eventsPage(session, before: before, flash: nil)
+            return try await eventsPage(session, before: Self.seq(Self.query("before", request)), flash: nil)
         case ("POST", "/console/events/{seq}/reverse"):
             return try await reverseEvent(session, seq: try API.parameter("seq", context), form)
         case ("GET", "/console/registry"):

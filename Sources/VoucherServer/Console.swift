@@ -208,11 +208,17 @@ struct Console: Sendable {
     ) async throws -> Response? {
         switch path {
         case "/console/uses/{ref}/recoveries": try await recoveriesPage(session, use: ref, flash: flash)
-        case "/console/claims/{ref}/decide": try await claimsPage(session, flash: flash)
-        case "/console/redemptions": try await providerPage(session, flash: flash)
-        case "/console/redemptions/{ref}/settle": try await settlementsPage(session, flash: flash)
-        case "/console/claims/{ref}/pay": try await paymentsPage(session, flash: flash)
-        case "/console/events/{seq}/reverse": try await eventsPage(session, before: nil, flash: flash)
+        // A work queue's page is shown again where the form was (its `page`).
+        case "/console/claims/{ref}/decide":
+            try await claimsPage(session, after: Self.seq(form["page"]?.first), flash: flash)
+        case "/console/redemptions":
+            try await providerPage(session, before: Self.seq(form["page"]?.first), flash: flash)
+        case "/console/redemptions/{ref}/settle":
+            try await settlementsPage(session, after: Self.settlementKey(form["page"]?.first), flash: flash)
+        case "/console/claims/{ref}/pay":
+            try await paymentsPage(session, after: Self.seq(form["page"]?.first), flash: flash)
+        case "/console/events/{seq}/reverse":
+            try await eventsPage(session, before: Self.seq(form["page"]?.first), flash: flash)
         case "/console/budgets": try await budgetsPage(session, nil, form: form, flash: flash)
         case "/console/policies":
             // The file comes back as typed, with its programme chosen, to correct it.
@@ -408,6 +414,16 @@ struct Console: Sendable {
         }
         if !firstPage { links["first"] = path }
         return links.isEmpty ? nil : links
+    }
+
+    /// Where a page begins, as its address (`?after=`, `?before=`) or its forms (`page`) carry it:
+    /// an event's number.
+    static func seq(_ text: String?) -> Int64? { text.flatMap { Int64($0) } }
+
+    /// Where a page of the settlements' queue begins: `FILING-USE`, two events' numbers.
+    static func settlementKey(_ text: String?) -> SettlementQueueKey? {
+        guard let parts = text?.split(separator: "-").compactMap({ Int64($0) }), parts.count == 2 else { return nil }
+        return SettlementQueueKey(filing: parts[0], use: parts[1])
     }
 
     /// A page's data for its pager: the links, and `more` when a next page follows (what the page

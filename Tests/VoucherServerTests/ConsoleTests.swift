@@ -472,6 +472,20 @@ import VoucherReports
             #expect(second.body.contains("C-B") && !second.body.contains("C-A"), "\(second.body)")
             #expect(second.body.contains("<a href=\"/console/claims\">Back to the first page</a>"))
             #expect(!second.body.contains("Next page"))
+            // A form of the second page carries its place: the answer is that page again.
+            #expect(second.body.contains("<input type=\"hidden\" name=\"page\" value=\"\(seqs[0])\">"))
+            let csrf = try #require(Self.csrf(second.body))
+            let decided = try await Self.post(
+                client,
+                "/console/claims/C-B/decide",
+                cookies: city,
+                form: [
+                    ("csrf", csrf), ("page", String(seqs[0])), ("outcome", "grant"), ("grant", "10万"),
+                    ("date", "2022-05-03"),
+                ]
+            )
+            #expect(decided.status == 200 && decided.body.contains("Recorded: event"), "\(decided.body)")
+            #expect(!decided.body.contains("C-A</td>") && decided.body.contains("Back to the first page"))
             // The provider's one use fills its page exactly: no next page follows.
             let (provider, _) = try await Self.signIn(client, .provider)
             let uses = try await Self.get(client, "/console/uses", cookies: provider)
