@@ -28,6 +28,7 @@ extension Console {
         // A refusal's row says why; what to do instead is the same for many rows, so it is a note
         // below the table, numbered in the order the rows first need it.
         var remedies: [String] = []
+        let today = BusinessDate.today()
         let rows: [[String: Any]] = lines.map { line in
             let lifecycle = EventKind(rawValue: line.kind)?.isReversible == true && line.reversedBy == nil
             var state = line.reversedBy.map { words.reversed($0) } ?? ""
@@ -38,6 +39,9 @@ extension Console {
                 "amount": (line.amount ?? Self.amount(in: line.payload))?.formatted() ?? "",
                 "actor": line.actor, "state": state, "reversible": admin && lifecycle && refusals[line.seq] == nil,
             ]
+            // An event dated ahead (recorded before the rule that no date is) is reversed on its
+            // own date: the form offers that day.
+            if let dated = try? BusinessDate.parse(line.businessDate), dated > today { row["ahead"] = dated.iso }
             if admin, lifecycle, let refusal = refusals[line.seq] {
                 if case .notReversible(_, let reason, let remedy) = refusal {
                     row["refusal"] = reason.text(session.language)

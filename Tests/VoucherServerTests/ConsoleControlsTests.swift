@@ -196,6 +196,53 @@ import VoucherStorage
         #expect(actor == "user-admin")
     }
 
+    /// A claim dated ahead, as a ledger written before that was refused may hold, is offered for
+    /// reversal on its own date (the only date the rules take for it), and so reversed.
+    @Test func anEventDatedAheadIsReversedOnItsOwnDate() async throws {
+        let world = try World()
+        let claim = try world.ledger.claim(
+            ClaimRequest(
+                ref: "C-2030",
+                applicantID: ServerTests.a,
+                programme: try ProgrammeID("sh-innovation-voucher"),
+                year: 2030,
+                requested: try Money.parse("1万")
+            ),
+            context: EventContext(
+                idempotencyKey: "old-ahead",
+                actor: "setup",
+                businessDate: try BusinessDate.parse("2030-03-01"),
+                recordedAt: "2199-12-31T00:00:00Z"
+            )
+        )
+        try await world.app.test(.router) { client in
+            let (admin, csrf) = try await ConsoleTests.signIn(client, .admin)
+            let list = try await ConsoleTests.get(client, "/console/events", cookies: admin)
+            #expect(
+                list.body.contains(
+                    "type=\"date\" max=\"2030-03-01\" min=\"2030-03-01\" value=\"2030-03-01\" aria-label=\"Date \(claim.seq)\""
+                ),
+                "\(list.body.prefix(3000))"
+            )
+            let today = try await ConsoleTests.post(
+                client,
+                "/console/events/\(claim.seq)/reverse",
+                cookies: admin,
+                form: [("csrf", csrf), ("reason", "日期录错")]
+            )
+            #expect(today.status == 422 && today.body.contains("a reversal of it is dated 2030-03-01"), "\(today.body)")
+            let reversed = try await ConsoleTests.post(
+                client,
+                "/console/events/\(claim.seq)/reverse",
+                cookies: admin,
+                form: [("csrf", csrf), ("reason", "日期录错"), ("date", "2030-03-01")]
+            )
+            #expect(reversed.status == 200 && reversed.body.contains("Recorded: event"), "\(reversed.body.prefix(600))")
+        }
+        #expect(try world.ledger.pendingClaims(level: .district).isEmpty)
+        #expect(try world.ledger.verify().isValid)
+    }
+
     @Test func anAdminRegistersPartiesAndRecordsABudgetFromTheForms() async throws {
         let world = try World()
         let body = "91310110MA1G000"

@@ -283,6 +283,15 @@ extension Lifecycle {
             }
             try checkNotLater(date, than: today)
         }
+        if let date, let dated = target.date, date < dated, let today, dated > today {
+            throw .invalid(
+                field: "date",
+                value: date.iso,
+                reason: "is before event \(target.seq), dated \(dated.iso), which is after today; a reversal of it is "
+                    + "dated \(dated.iso)",
+                zh: "早于事件 \(target.seq) 的日期 \(dated.iso)，该日期在今天之后；冲销它的日期应为 \(dated.iso)"
+            )
+        }
         if let date, let dated = target.date, date < dated {
             throw .invalid(
                 field: "date",
