@@ -294,7 +294,12 @@ extension Console {
         return render("quote", title: words["askQuote"], session: session, data: data, flash: flash, status: status)
     }
 
-    func providerPage(_ session: Session, before: Int64? = nil, flash: (String, String)?) async throws -> Response {
+    func providerPage(
+        _ session: Session,
+        before: Int64? = nil,
+        typed: TypedForm? = nil,
+        flash: (String, String)?
+    ) async throws -> Response {
         let words = Words(session.language)
         let provider = session.user.provider ?? ""
         let limit = queuePage + 1
@@ -323,6 +328,8 @@ extension Console {
                     return text
                 } ?? "",
                 "fileable": !use.reversed && use.filing == nil,
+                // A refused filing's uses stay ticked.
+                "checked": typed?.form["uses[]"]?.contains(use.ref) == true,
             ]
         }
         var data: [String: Any] = [
@@ -333,10 +340,19 @@ extension Console {
         // No name (a provider the registry does not know): the heading shows the id alone.
         if !name.isEmpty { data["providerName"] = name }
         data.merge(Self.pagerData(pager)) { $1 }
+        if let typed {
+            data["refTyped"] = Self.field("ref", in: typed.form) ?? ""
+            data["dateTyped"] = Self.field("date", in: typed.form) ?? ""
+        }
         return render("provider", title: words["myUses"], session: session, data: data, flash: flash)
     }
 
-    func claimsPage(_ session: Session, after: Int64? = nil, flash: (String, String)?) async throws -> Response {
+    func claimsPage(
+        _ session: Session,
+        after: Int64? = nil,
+        typed: TypedForm? = nil,
+        flash: (String, String)?
+    ) async throws -> Response {
         let words = Words(session.language)
         let level: ReviewLevel = session.user.role == .cityReviewer ? .city : .district
         let today = BusinessDate.today()
@@ -387,7 +403,8 @@ extension Console {
             case .failure(let refusal): row["advice"] = refusal.text(session.language)
             case nil: break
             }
-            return row
+            let again = typed?.row(claim.ref, [("grant", "suggested"), ("reason", "reasonTyped"), ("date", "date")])
+            return row.merging(again ?? [:]) { $1 }
         }
         let optional = rows.filter { $0["optional"] != nil }
         return render(
@@ -398,6 +415,8 @@ extension Console {
                 "claims": rows.filter { $0["optional"] == nil }, "hasClaims": rows.contains { $0["optional"] == nil },
                 "optional": optional, "hasOptional": !optional.isEmpty, "optionalCount": String(optional.count),
                 "levelName": words[level.rawValue], "page": after.map(String.init) ?? "",
+                // The folded list opens when the form refused was one of its rows.
+                "openOptional": optional.contains { $0["typed"] != nil },
             ].merging(Self.pagerData(pager)) { $1 },
             flash: flash
         )
@@ -406,6 +425,7 @@ extension Console {
     func settlementsPage(
         _ session: Session,
         after: SettlementQueueKey? = nil,
+        typed: TypedForm? = nil,
         flash: (String, String)?
     ) async throws -> Response {
         let words = Words(session.language)
@@ -415,12 +435,19 @@ extension Console {
             "\($0.key.filing)-\($0.key.use)"
         }
         let rows: [[String: Any]] = items.map { item in
-            [
+            var row: [String: Any] = [
                 "filing": item.filingRef, "filingPath": Self.pathComponent(item.filingRef), "date": item.filedOn,
                 "provider": item.provider, "providerName": item.providerName, "use": item.useRef,
                 "applicant": item.applicant, "applicantName": item.applicantName,
                 "amount": item.amount.formatted(), "late": item.pastDeadline ? words["yes"] : "",
             ]
+            let fields = [
+                ("amount", "amountTyped"), ("reason", "reasonTyped"), ("date", "dateTyped"), ("outcome", "outcome"),
+            ]
+            row.merge(typed?.row(item.filingRef, use: item.useRef, fields) ?? [:]) { $1 }
+            // The outcome chosen stays chosen.
+            if let outcome = row["outcome"] as? String { row[outcome + "Chosen"] = true }
+            return row
         }
         return render(
             "settlements",
@@ -433,7 +460,12 @@ extension Console {
         )
     }
 
-    func paymentsPage(_ session: Session, after: Int64? = nil, flash: (String, String)?) async throws -> Response {
+    func paymentsPage(
+        _ session: Session,
+        after: Int64? = nil,
+        typed: TypedForm? = nil,
+        flash: (String, String)?
+    ) async throws -> Response {
         let words = Words(session.language)
         let limit = queuePage + 1
         let (read, programmes) = try await api.worker.read { ledger in
@@ -445,13 +477,14 @@ extension Console {
         }
         let names = Self.names(of: programmes, session.language)
         let rows: [[String: Any]] = items.map { item in
-            [
+            let row: [String: Any] = [
                 "ref": item.ref, "refPath": Self.pathComponent(item.ref), "applicant": item.applicant,
                 "applicantName": item.applicantName, "programme": item.programme,
                 "programmeName": names[item.programme] ?? "", "year": String(item.year),
                 "granted": item.granted.formatted(), "paid": item.paid.formatted(),
                 "left": Money(fen: item.granted.fen - item.paid.fen).decimalString(), "key": Accounts.randomToken(""),
             ]
+            return row.merging(typed?.row(item.ref, [("amount", "left"), ("date", "dateTyped")]) ?? [:]) { $1 }
         }
         return render(
             "payments",

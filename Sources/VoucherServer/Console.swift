@@ -209,14 +209,35 @@ struct Console: Sendable {
         switch path {
         case "/console/uses/{ref}/recoveries": try await recoveriesPage(session, use: ref, flash: flash)
         // A work queue's page is shown again where the form was (its `page`).
+        // The row's form keeps what was typed in it.
         case "/console/claims/{ref}/decide":
-            try await claimsPage(session, after: Self.seq(form["page"]?.first), flash: flash)
+            try await claimsPage(
+                session,
+                after: Self.seq(form["page"]?.first),
+                typed: TypedForm(ref: ref, form: form),
+                flash: flash
+            )
         case "/console/redemptions":
-            try await providerPage(session, before: Self.seq(form["page"]?.first), flash: flash)
+            try await providerPage(
+                session,
+                before: Self.seq(form["page"]?.first),
+                typed: TypedForm(ref: nil, form: form),
+                flash: flash
+            )
         case "/console/redemptions/{ref}/settle":
-            try await settlementsPage(session, after: Self.settlementKey(form["page"]?.first), flash: flash)
+            try await settlementsPage(
+                session,
+                after: Self.settlementKey(form["page"]?.first),
+                typed: TypedForm(ref: ref, form: form),
+                flash: flash
+            )
         case "/console/claims/{ref}/pay":
-            try await paymentsPage(session, after: Self.seq(form["page"]?.first), flash: flash)
+            try await paymentsPage(
+                session,
+                after: Self.seq(form["page"]?.first),
+                typed: TypedForm(ref: ref, form: form),
+                flash: flash
+            )
         case "/console/events/{seq}/reverse":
             try await eventsPage(session, before: Self.seq(form["page"]?.first), flash: flash)
         case "/console/budgets": try await budgetsPage(session, nil, form: form, flash: flash)

@@ -475,6 +475,20 @@ import VoucherReports
             // A form of the second page carries its place: the answer is that page again.
             #expect(second.body.contains("<input type=\"hidden\" name=\"page\" value=\"\(seqs[0])\">"))
             let csrf = try #require(Self.csrf(second.body))
+            // A refused form comes back as typed on its row (here its date is ahead), on its page.
+            let ahead = BusinessDate.today().adding(days: 2).iso
+            let refused = try await Self.post(
+                client,
+                "/console/claims/C-B/decide",
+                cookies: city,
+                form: [
+                    ("csrf", csrf), ("page", String(seqs[0])), ("outcome", "grant"), ("grant", "12,345.67"),
+                    ("reason", "复核<核减>"), ("date", ahead),
+                ]
+            )
+            #expect(refused.status == 422 && refused.body.contains("is after today"), "\(refused.body)")
+            #expect(refused.body.contains("value=\"12,345.67\"") && refused.body.contains("value=\"复核&lt;核减&gt;\""))
+            #expect(refused.body.contains("value=\"\(ahead)\"") && !refused.body.contains("C-A</td>"))
             let decided = try await Self.post(
                 client,
                 "/console/claims/C-B/decide",
@@ -487,9 +501,19 @@ import VoucherReports
             #expect(decided.status == 200 && decided.body.contains("Recorded: event"), "\(decided.body)")
             #expect(!decided.body.contains("C-A</td>") && decided.body.contains("Back to the first page"))
             // The provider's one use fills its page exactly: no next page follows.
-            let (provider, _) = try await Self.signIn(client, .provider)
+            let (provider, providerCSRF) = try await Self.signIn(client, .provider)
             let uses = try await Self.get(client, "/console/uses", cookies: provider)
             #expect(uses.body.contains("U-A") && !uses.body.contains("Next page"), "\(uses.body)")
+            // A refused filing keeps its ticked uses, its reference and its date.
+            let filing = try await Self.post(
+                client,
+                "/console/redemptions",
+                cookies: provider,
+                form: [("csrf", providerCSRF), ("uses[]", "U-A"), ("ref", "R-9"), ("date", ahead)]
+            )
+            #expect(filing.status == 422 && filing.body.contains("is after today"), "\(filing.body)")
+            #expect(filing.body.contains("value=\"U-A\" aria-label=\"File U-A\" checked>"), "\(filing.body)")
+            #expect(filing.body.contains("name=\"ref\" required value=\"R-9\""))
         }
     }
 
