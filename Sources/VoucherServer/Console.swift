@@ -418,42 +418,6 @@ struct Console: Sendable {
 
     // MARK: Rendering
 
-    /// The links below a page of a work queue: to the next page (`path?parameter=` the last item's
-    /// key), when `items`, read one more than a page, ran over; back to the first page, when this
-    /// page is not it. `items` is cut to a page.
-    func pager<Item>(
-        _ items: inout [Item],
-        path: String,
-        parameter: String,
-        firstPage: Bool,
-        key: (Item) -> String
-    ) -> [String: Any]? {
-        var links: [String: Any] = [:]
-        if items.count > queuePage {
-            items.removeLast(items.count - queuePage)
-            if let last = items.last { links["next"] = "\(path)?\(parameter)=\(key(last))" }
-        }
-        if !firstPage { links["first"] = path }
-        return links.isEmpty ? nil : links
-    }
-
-    /// Where a page begins, as its address (`?after=`, `?before=`) or its forms (`page`) carry it:
-    /// an event's number.
-    static func seq(_ text: String?) -> Int64? { text.flatMap { Int64($0) } }
-
-    /// Where a page of the settlements' queue begins: `FILING-USE`, two events' numbers.
-    static func settlementKey(_ text: String?) -> SettlementQueueKey? {
-        guard let parts = text?.split(separator: "-").compactMap({ Int64($0) }), parts.count == 2 else { return nil }
-        return SettlementQueueKey(filing: parts[0], use: parts[1])
-    }
-
-    /// A page's data for its pager: the links, and `more` when a next page follows (what the page
-    /// says of its items is then said of this page alone). Nothing when there is no pager.
-    static func pagerData(_ pager: [String: Any]?) -> [String: Any] {
-        guard let pager else { return [:] }
-        return ["pager": pager, "more": pager["next"] != nil]
-    }
-
     /// A reference as one path segment.
     static func pathComponent(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))
