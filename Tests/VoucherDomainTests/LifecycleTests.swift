@@ -470,6 +470,15 @@ struct LifecycleTests {
             try Lifecycle.use(try Self.useRequest("2万"), state: state, on: Self.date("2022-12-30"))
         }
         #expect(Lifecycle.quota(covering: Self.date("2022-12-30"), among: [quota]) == quota)
+        // Between a quota that ended long ago and one that begins tomorrow, the use is told of the
+        // one to come; a day after the old one ended, of that one.
+        var old = quota
+        old.claimRef = "C-0"
+        old.year = 2020
+        (old.quota.validFrom, old.quota.validUntil) = (Self.date("2020-01-01"), Self.date("2020-12-31"))
+        #expect(Lifecycle.quota(covering: Self.date("2022-12-31"), among: [old, quota]) == quota)
+        #expect(Lifecycle.quota(covering: Self.date("2021-01-01"), among: [old, quota]) == old)
+        #expect(Lifecycle.quota(covering: Self.date("2020-06-01"), among: [old, quota]) == old)
         let paid = try Lifecycle.use(try Self.useRequest("2万"), state: state, on: Self.date("2023-01-02"))
         #expect(paid.fact.amount == Self.money("1万").fen)
     }

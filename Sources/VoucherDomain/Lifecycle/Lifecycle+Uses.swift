@@ -332,13 +332,23 @@ extension Lifecycle {
     }
 
     /// Of an applicant's granted quotas in a programme (in order of their validity), the one that
-    /// covers `date`; failing that the latest that ended before it (so the engine can say it
-    /// expired), or the earliest (not yet valid).
+    /// covers `date`; failing that, of the latest that ended before it and the first that begins
+    /// after it, the nearer (so that the engine says the quota expired, or is not valid yet, of the
+    /// one the applicant means: a use the day before this year's quota begins is told when it
+    /// begins, not that a quota of years ago expired); the earlier when both are as near.
     public static func quota(covering date: BusinessDate, among quotas: [GrantedQuota]) -> GrantedQuota? {
         if let covering = quotas.first(where: { $0.quota.validFrom <= date && date <= $0.quota.validUntil }) {
             return covering
         }
-        if let expired = quotas.last(where: { $0.quota.validUntil < date }) { return expired }
-        return quotas.first
+        let expired = quotas.last { $0.quota.validUntil < date }
+        let upcoming = quotas.first { date < $0.quota.validFrom }
+        switch (expired, upcoming) {
+        case (let expired?, let upcoming?):
+            return expired.quota.validUntil.days(until: date) <= date.days(until: upcoming.quota.validFrom)
+                ? expired : upcoming
+        case (let expired?, nil): return expired
+        case (nil, let upcoming?): return upcoming
+        case (nil, nil): return quotas.first
+        }
     }
 }
