@@ -178,15 +178,21 @@ struct Console: Sendable {
                 return again
             }
         } catch let failure as APIFailure {
-            return message(failure.status, session, text: failure.text(to: session?.user, in: session?.language ?? .zh))
+            return message(
+                failure.status,
+                session,
+                text: failure.text(to: session?.user, in: session?.language ?? .zh),
+                reading: method == "GET"
+            )
         } catch let error as LedgerError {
             return message(
                 API.status(of: error),
                 session,
-                text: API.message(error, to: session?.user, in: session?.language ?? .zh)
+                text: API.message(error, to: session?.user, in: session?.language ?? .zh),
+                reading: method == "GET"
             )
         } catch let error as PolicyError {
-            return message(422, session, text: error.text(session?.language ?? .zh))
+            return message(422, session, text: error.text(session?.language ?? .zh), reading: method == "GET")
         } catch let error as AccountError {
             return message(422, session, text: error.text(session?.language ?? .zh))
         } catch let error as any HTTPResponseError {
@@ -473,10 +479,13 @@ struct Console: Sendable {
         _ session: Session?,
         _ key: String? = nil,
         text: String? = nil,
-        language: Language? = nil
+        language: Language? = nil,
+        reading: Bool = false
     ) -> Response {
         let words = Words(session?.language ?? language ?? .zh)
-        let heading = words["status\(status)"]
+        // A page asked for with what it cannot read (a report's year "abc") records nothing: its
+        // heading does not say "not recorded".
+        let heading = words[reading && status == 422 ? "status422read" : "status\(status)"]
         return render(
             "message",
             title: heading,

@@ -708,6 +708,8 @@ import VoucherReports
             #expect(unknown.status == 404 && unknown.body.contains("there is no programme &quot;no-such&quot;"))
             let notAYear = try await Self.get(client, "/console/report?year=abc", cookies: auditor)
             #expect(notAYear.status == 422 && notAYear.body.contains("year &quot;abc&quot; is not a year"))
+            // Nothing was being recorded: the page does not say "Not recorded".
+            #expect(notAYear.body.contains("Cannot be shown") && !notAYear.body.contains("Not recorded"))
             let (chinese, _) = try await Self.signIn(client, .auditor, language: "zh")
             let zh = try await Self.get(client, "/console/report?year=20x2", cookies: chinese)
             #expect(zh.status == 422 && zh.body.contains("年度「20x2」不是年份；请写四位数字，如 2022"), "\(zh.body)")
