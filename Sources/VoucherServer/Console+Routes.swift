@@ -73,7 +73,7 @@ extension Console {
             return try await providerPage(
                 session,
                 before: Self.seq(field("page")),
-                flash: (words.recorded(api.counted(event)), "ok")
+                flash: (words.recorded(api.counted(event), what: words.filed(ref, uses: uses.count)), "ok")
             )
         case ("GET", "/console/claims"):
             return try await claimsPage(session, after: Self.seq(Self.query("after", request)), flash: nil)
@@ -99,7 +99,7 @@ extension Console {
             return try await claimsPage(
                 session,
                 after: Self.seq(field("page")),
-                flash: (words.recorded(api.counted(event)), "ok")
+                flash: (words.recorded(api.counted(event), what: words.decided(ref, outcome, level: level)), "ok")
             )
         case ("GET", "/console/settlements"):
             return try await settlementsPage(
@@ -134,7 +134,10 @@ extension Console {
             return try await settlementsPage(
                 session,
                 after: Self.settlementKey(field("page")),
-                flash: (words.recorded(api.counted(event)), "ok")
+                flash: (
+                    words.recorded(api.counted(event), what: words.settled(filing, use: use, field("outcome") ?? "")),
+                    "ok"
+                )
             )
         case ("GET", "/console/payments"):
             return try await paymentsPage(session, after: Self.seq(Self.query("after", request)), flash: nil)
@@ -156,7 +159,7 @@ extension Console {
             return try await paymentsPage(
                 session,
                 after: Self.seq(field("page")),
-                flash: (words.recorded(api.counted(event)), "ok")
+                flash: (words.recorded(api.counted(event), what: words.paidClaim(claim)), "ok")
             )
         case ("GET", "/console/report"):
             return try await reportPage(session, request)

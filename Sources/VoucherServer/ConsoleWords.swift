@@ -14,11 +14,35 @@ struct Words {
 
     subscript(_ key: String) -> String { table[key] ?? key }
 
-    func recorded(_ event: RecordedEvent) -> String {
+    /// A confirmation: the event, its amount and, where given, what it was (`what`: 申领 C-1 区级核定),
+    /// since the row acted on has left its queue.
+    func recorded(_ event: RecordedEvent, what: String? = nil) -> String {
         let amount = event.amount.map { " · \($0.formatted())" } ?? ""
+        let subject = what.map { " · \($0)" } ?? ""
         return event.replayed
             ? (language == .zh ? "已记录过（事件 \(event.seq)），未重复记录" : "Already recorded as event \(event.seq)")
-            : (language == .zh ? "已记录：事件 \(event.seq)\(amount)" : "Recorded: event \(event.seq)\(amount)")
+                + subject
+            : (language == .zh ? "已记录：事件 \(event.seq)\(amount)" : "Recorded: event \(event.seq)\(amount)") + subject
+    }
+
+    /// A decision as its confirmation names it.
+    func decided(_ ref: String, _ outcome: DecisionRequest.Outcome, level: ReviewLevel) -> String {
+        let granted = if case .grant = outcome { true } else { false }
+        return language == .zh
+            ? "申领 \(ref) \(self[level.rawValue])\(granted ? "核定" : "不予批准")"
+            : "claim \(ref) \(granted ? "granted" : "rejected") (\(self[level.rawValue]))"
+    }
+
+    /// A settlement as its confirmation names it.
+    func settled(_ filing: String, use: String, _ outcome: String) -> String {
+        language == .zh
+            ? "兑付申请 \(filing) 的用券 \(use) \(self[outcome])" : "use \(use) of \(filing): \(self[outcome].lowercased())"
+    }
+
+    /// A payment, a filing, as their confirmations name them.
+    func paidClaim(_ ref: String) -> String { language == .zh ? "申领 \(ref) 拨付" : "payment on claim \(ref)" }
+    func filed(_ ref: String, uses: Int) -> String {
+        language == .zh ? "兑付申请 \(ref)（\(uses) 笔用券）" : "redemption claim \(ref) (\(uses) use\(uses == 1 ? "" : "s"))"
     }
 
     func userAdded(_ name: String) -> String { language == .zh ? "已添加用户 \(name)" : "added \(name)" }

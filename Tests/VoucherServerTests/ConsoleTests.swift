@@ -500,6 +500,8 @@ import VoucherReports
             )
             #expect(decided.status == 200 && decided.body.contains("Recorded: event"), "\(decided.body)")
             #expect(!decided.body.contains("C-A</td>") && decided.body.contains("Back to the first page"))
+            // The confirmation names what was done: the row has left the queue.
+            #expect(decided.body.contains("· claim C-B granted (city)"), "\(decided.body)")
             // The provider's one use fills its page exactly: no next page follows.
             let (provider, providerCSRF) = try await Self.signIn(client, .provider)
             let uses = try await Self.get(client, "/console/uses", cookies: provider)
