@@ -1,4 +1,6 @@
 import Foundation
+import Hummingbird
+import VoucherDomain
 import VoucherStorage
 
 /// The work queues' pages (claims, settlements, payments, a provider's uses): where a page begins,
@@ -57,5 +59,91 @@ extension Console {
             }
             return row
         }
+    }
+
+    func settlementsPage(
+        _ session: Session,
+        after: SettlementQueueKey? = nil,
+        typed: TypedForm? = nil,
+        flash: (String, String)?
+    ) async throws -> Response {
+        let words = Words(session.language)
+        let limit = queuePage + 1
+        var items = try await api.worker.read { ledger in try ledger.pendingSettlements(after: after, limit: limit) }
+        let pager = pager(&items, path: "/console/settlements", parameter: "after", firstPage: after == nil) {
+            "\($0.key.filing)-\($0.key.use)"
+        }
+        // A provider suspended on the day it filed (a suspension may be recorded after the uses it
+        // covers, dated back): finance is told on the row, as the report's exceptions say after.
+        let providers = Set(items.map(\.provider))
+        let changes = try await api.worker.read { ledger in
+            try Dictionary(uniqueKeysWithValues: providers.map { ($0, try ledger.providerStatus($0)) })
+        }
+        let rows: [[String: Any]] = items.map { item in
+            var row: [String: Any] = [
+                "filing": item.filingRef, "filingPath": Self.pathComponent(item.filingRef), "date": item.filedOn,
+                "provider": item.provider, "providerName": item.providerName, "use": item.useRef,
+                "applicant": item.applicant, "applicantName": item.applicantName,
+                "amount": item.amount.formatted(), "late": item.pastDeadline ? words["yes"] : "",
+            ]
+            if let filed = try? BusinessDate.parse(item.filedOn),
+                let suspension = Lifecycle.suspension(on: filed, among: changes[item.provider] ?? [])
+            {
+                row["suspended"] = words.suspendedWhenFiled(from: suspension.from.iso, reason: suspension.reason ?? "")
+            }
+            let fields = [
+                ("amount", "amountTyped"), ("reason", "reasonTyped"), ("date", "dateTyped"), ("outcome", "outcome"),
+            ]
+            row.merge(typed?.row(item.filingRef, use: item.useRef, fields) ?? [:]) { $1 }
+            // The outcome chosen stays chosen.
+            if let outcome = row["outcome"] as? String { row[outcome + "Chosen"] = true }
+            return row
+        }
+        return render(
+            "settlements",
+            title: words["toSettle"],
+            session: session,
+            data: [
+                "items": rows, "hasItems": !rows.isEmpty, "page": after.map { "\($0.filing)-\($0.use)" } ?? "",
+            ].merging(Self.pagerData(pager)) { $1 },
+            flash: flash
+        )
+    }
+
+    func paymentsPage(
+        _ session: Session,
+        after: Int64? = nil,
+        typed: TypedForm? = nil,
+        flash: (String, String)?
+    ) async throws -> Response {
+        let words = Words(session.language)
+        let limit = queuePage + 1
+        let (read, programmes) = try await api.worker.read { ledger in
+            (try ledger.pendingPayments(after: after, limit: limit), try ledger.programmes())
+        }
+        var items = read
+        let pager = pager(&items, path: "/console/payments", parameter: "after", firstPage: after == nil) {
+            String($0.seq)
+        }
+        let names = Self.names(of: programmes, session.language)
+        let rows: [[String: Any]] = items.map { item in
+            let row: [String: Any] = [
+                "ref": item.ref, "refPath": Self.pathComponent(item.ref), "applicant": item.applicant,
+                "applicantName": item.applicantName, "programme": item.programme,
+                "programmeName": names[item.programme] ?? "", "year": String(item.year),
+                "granted": item.granted.formatted(), "paid": item.paid.formatted(),
+                "left": Money(fen: item.granted.fen - item.paid.fen).decimalString(), "key": Accounts.randomToken(""),
+            ]
+            return row.merging(typed?.row(item.ref, [("amount", "left"), ("date", "dateTyped")]) ?? [:]) { $1 }
+        }
+        return render(
+            "payments",
+            title: words["toPay"],
+            session: session,
+            data: ["items": rows, "hasItems": !rows.isEmpty, "page": after.map(String.init) ?? ""].merging(
+                Self.pagerData(pager)
+            ) { $1 },
+            flash: flash
+        )
     }
 }

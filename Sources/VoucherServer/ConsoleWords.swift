@@ -39,6 +39,13 @@ struct Words {
             ? "兑付申请 \(filing) 的用券 \(use) \(self[outcome])" : "use \(use) of \(filing): \(self[outcome].lowercased())"
     }
 
+    /// A settlement's row when its provider was suspended on the day it filed.
+    func suspendedWhenFiled(from: String, reason: String) -> String {
+        language == .zh
+            ? "申报当日服务机构已暂停（自 \(from) 起：\(reason)）"
+            : "the provider was suspended when it filed (from \(from): \(reason))"
+    }
+
     /// A payment, a filing, as their confirmations name them.
     func paidClaim(_ ref: String) -> String { language == .zh ? "申领 \(ref) 拨付" : "payment on claim \(ref)" }
     func filed(_ ref: String, uses: Int) -> String {

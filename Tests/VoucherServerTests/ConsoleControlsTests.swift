@@ -243,6 +243,35 @@ import VoucherStorage
         #expect(try world.ledger.verify().isValid)
     }
 
+    /// A use filed by a provider that a suspension recorded later, dated back, covers on its
+    /// filing's day: finance is told so on the row before settling it.
+    @Test func financeIsToldOfAProviderSuspendedWhenItFiled() async throws {
+        let world = try World()
+        @Sendable func context(_ key: String, _ date: String) throws -> EventContext {
+            EventContext(idempotencyKey: key, actor: "setup", businessDate: try BusinessDate.parse(date))
+        }
+        try world.ledger.fileRedemption(
+            RedemptionFilingRequest(ref: "R-A", providerID: ServerTests.lab, useRefs: ["U-A"]),
+            context: try context("file", "2022-05-01")
+        )
+        try await world.app.test(.router) { client in
+            let (finance, _) = try await ConsoleTests.signIn(client, .finance)
+            let before = try await ConsoleTests.get(client, "/console/settlements", cookies: finance)
+            #expect(before.body.contains("U-A") && !before.body.contains("suspended when it filed"))
+            try world.ledger.changeProviderStatus(
+                providerID: ServerTests.lab,
+                status: .suspended,
+                reason: "报告<造假>",
+                context: try context("suspend", "2022-04-15")
+            )
+            let after = try await ConsoleTests.get(client, "/console/settlements", cookies: finance)
+            #expect(
+                after.body.contains("⚠ the provider was suspended when it filed (from 2022-04-15: 报告&lt;造假&gt;)"),
+                "\(after.body)"
+            )
+        }
+    }
+
     @Test func anAdminRegistersPartiesAndRecordsABudgetFromTheForms() async throws {
         let world = try World()
         let body = "91310110MA1G000"
