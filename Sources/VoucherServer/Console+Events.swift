@@ -62,6 +62,8 @@ extension Console {
         data["hasRemedies"] = !remedies.isEmpty
         data["remedies"] = remedies.enumerated().map { ["number": String($0.offset + 1), "text": $0.element] }
         if lines.count == pageSize, let last = lines.last { data["earlier"] = String(last.seq) }
+        // A page of older events links back to the latest.
+        data["older"] = before != nil
         return render("events", title: words["events"], session: session, data: data, flash: flash)
     }
 

@@ -178,6 +178,7 @@ struct Words {
         "outstanding": "待追回", "owe": "记录应追回", "receive": "记录已追回",
         "recoveriesLead": "按用券编号查找一笔已兑付的用券，记录申请主体应退回的金额（须写明理由）及实际追回的金额。应追回不超过已兑付减已应追回的部分，已追回不超过待追回的部分。",
         "events": "账本事件", "seq": "事件号", "subject": "对象", "actor": "记录人", "reverse": "冲销", "earlier": "更早的事件",
+        "latestEvents": "最新的事件",
         "firstPage": "回到第一页", "nextPage": "下一页",
         "notReversible": "不能冲销：", "remedies": "不能冲销时怎么办",
         "eventsLead":
@@ -285,7 +286,7 @@ struct Words {
             "Find a paid use by its reference, then record what the applicant owes back (with the reason) and what is received back. No more can be owed back than was paid less what is owed already, and no more received than is owed and not yet received.",
         "events": "Events", "seq": "Event", "subject": "Subject", "actor": "Recorded by", "reverse": "Reverse",
         "notReversible": "Cannot be reversed: ", "remedies": "What to do instead",
-        "earlier": "Earlier events",
+        "earlier": "Earlier events", "latestEvents": "Latest events",
         "firstPage": "Back to the first page", "nextPage": "Next page",
         "eventsLead":
             "Every event of the ledger, latest first. A reversal is a new event; the event it reverses stays in the ledger.",

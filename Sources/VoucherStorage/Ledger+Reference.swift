@@ -331,7 +331,13 @@ extension Ledger {
                 return try recordedEvent(db, seq: seq, replayed: true)
             }
             if let earlier = try replay(db, context: context, kind: .product, request: request) { return earlier }
-            try Lifecycle.checkProductProvider(code: code, registeredTo: current?[1], provider: registration.providerID)
+            let owner: String? = current?[1]
+            try Lifecycle.checkProductProvider(
+                code: code,
+                registeredTo: owner,
+                named: owner.flatMap { try? provider(db, $0).name } ?? "",
+                provider: registration.providerID
+            )
             return try append(
                 db,
                 context: context,

@@ -136,6 +136,10 @@ import VoucherStorage
             #expect(read.status == 200 && read.body.contains("U-B") && !read.body.contains("/reverse\""))
             // The auditor is not told of forms it does not have.
             #expect(read.body.contains("latest first") && !read.body.contains("have a form"))
+            // An older page links back to the latest; the latest does not.
+            #expect(!read.body.contains(">Latest events</a>"))
+            let older = try await ConsoleTests.get(client, "/console/events?before=3", cookies: auditor)
+            #expect(older.body.contains("<a href=\"/console/events\">Latest events</a>"), "\(older.body)")
             let refused = try await ConsoleTests.post(
                 client,
                 "/console/events/\(use)/reverse",

@@ -703,7 +703,8 @@ struct BatchMemoTests {
         }
         #expect(
             refusal?.description
-                == "provider_id \"\(fixture.suzhou)\": product LAB-NMR is registered to provider \(fixture.lab); "
+                == "provider_id \"\(fixture.suzhou)\": product LAB-NMR is registered to provider "
+                + "复旦大学分析测试中心 (\(fixture.lab)); "
                 + "a product code names one provider's product: register this provider's product under a code of its own"
         )
         #expect(refusal?.text(.zh).hasPrefix("服务机构「\(fixture.suzhou)」：产品 LAB-NMR 已登记在服务机构") == true)

@@ -97,19 +97,22 @@ extension Lifecycle {
     /// A product's code names one provider's product. Registered again (a new name, category or
     /// list price), it stays that provider's: under another provider, the uses recorded of it and
     /// their redemptions would be read as another provider's product. `current`: the provider the
-    /// code is registered to, if it is.
+    /// code is registered to, if it is, and that provider's registered name (empty if none).
     public static func checkProductProvider(
         code: String,
         registeredTo current: String?,
+        named name: String = "",
         provider: String
     ) throws(LedgerError) {
         guard let current, current != provider else { return }
+        let en = name.isEmpty ? current : "\(name) (\(current))"
+        let zh = name.isEmpty ? current : "\(name)（\(current)）"
         throw .invalid(
             field: "provider_id",
             value: provider,
-            reason: "product \(code) is registered to provider \(current); a product code names one provider's "
+            reason: "product \(code) is registered to provider \(en); a product code names one provider's "
                 + "product: register this provider's product under a code of its own",
-            zh: "产品 \(code) 已登记在服务机构 \(current) 名下；一个产品编码只对应一家服务机构的产品，请为该服务机构的产品另起编码"
+            zh: "产品 \(code) 已登记在服务机构 \(zh) 名下；一个产品编码只对应一家服务机构的产品，请为该服务机构的产品另起编码"
         )
     }
 
