@@ -692,6 +692,16 @@ import VoucherReports
         let enterprise = User(id: 1, name: "e", role: .enterprise, applicant: "a")
         #expect(API.message(exists, to: enterprise, in: .zh) == "您在 2023 年度的 p 已有有效申领 C-1（待审核或已核定）；同一项目每年只能有一笔")
         #expect(API.message(exists, to: nil, in: .zh).contains("请先审核或冲销该申领"))
+        // A suspension's reason is the commission's: the provider reads it, an enterprise does not;
+        // neither is shown a command.
+        let day = BusinessDate.today()
+        let suspended = LedgerError.providerSuspended(provider: "P", from: day, reason: "调查中", date: day)
+        let provider = User(id: 2, name: "p", role: .provider, provider: "P")
+        #expect(API.message(suspended, to: enterprise, in: .zh).hasSuffix("请选择其他服务机构，或咨询项目办公室"))
+        #expect(!API.message(suspended, to: enterprise, in: .zh).contains("调查中"))
+        #expect(!API.message(suspended, to: enterprise, in: .en).contains("voucher provider"))
+        #expect(API.message(suspended, to: provider, in: .zh).contains("（调查中）"))
+        #expect(API.message(suspended, to: nil, in: .en).contains("(调查中)"))
     }
 
     /// Opened without a programme or year, the report shows a voucher's latest year with claims.
