@@ -235,11 +235,12 @@ public struct API: Sendable {
         // The reason for a suspension is the commission's (it may name an inquiry): the provider
         // suspended reads it, an enterprise is told where to turn; neither is shown a command.
         case .providerSuspended(let provider, let from, let reason, let date):
-            let own = user.role == .provider
+            let own = user.role == .provider && user.provider == provider
+            let why = own && !reason.isEmpty
             return zh
-                ? "服务机构 \(provider) 自 \(from.iso) 起暂停\(own ? "（\(reason)）" : "")，\(date.iso) 不能承接创新券；"
+                ? "服务机构 \(provider) 自 \(from.iso) 起暂停\(why ? "（\(reason)）" : "")，\(date.iso) 不能承接创新券；"
                     + (own ? "如有疑问，请联系项目办公室" : "请选择其他服务机构，或咨询项目办公室")
-                : "provider \(provider) is suspended from \(from)\(own ? " (\(reason))" : ""), so it takes no voucher "
+                : "provider \(provider) is suspended from \(from)\(why ? " (\(reason))" : ""), so it takes no voucher "
                     + "on \(date); "
                     + (own ? "ask the programme office" : "choose another provider, or ask the programme office")
         case .invoiceFunded(let invoice, let provider, _, _):

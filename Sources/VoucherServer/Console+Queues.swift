@@ -73,12 +73,6 @@ extension Console {
         let pager = pager(&items, path: "/console/settlements", parameter: "after", firstPage: after == nil) {
             "\($0.key.filing)-\($0.key.use)"
         }
-        // A provider suspended on the day it filed (a suspension may be recorded after the uses it
-        // covers, dated back): finance is told on the row, as the report's exceptions say after.
-        let providers = Set(items.map(\.provider))
-        let changes = try await api.worker.read { ledger in
-            try Dictionary(uniqueKeysWithValues: providers.map { ($0, try ledger.providerStatus($0)) })
-        }
         let rows: [[String: Any]] = items.map { item in
             var row: [String: Any] = [
                 "filing": item.filingRef, "filingPath": Self.pathComponent(item.filingRef), "date": item.filedOn,
@@ -86,9 +80,9 @@ extension Console {
                 "applicant": item.applicant, "applicantName": item.applicantName,
                 "amount": item.amount.formatted(), "late": item.pastDeadline ? words["yes"] : "",
             ]
-            if let filed = try? BusinessDate.parse(item.filedOn),
-                let suspension = Lifecycle.suspension(on: filed, among: changes[item.provider] ?? [])
-            {
+            // A provider suspended on the day it filed (a suspension may be recorded after the uses
+            // it covers, dated back): finance is told on the row, as the report's exceptions say after.
+            if let suspension = item.suspendedWhenFiled {
                 row["suspended"] = words.suspendedWhenFiled(from: suspension.from.iso, reason: suspension.reason ?? "")
             }
             let fields = [

@@ -73,7 +73,7 @@ extension Console {
             return try await providerPage(
                 session,
                 before: Self.seq(field("page")),
-                flash: (words.recorded(api.counted(event), what: words.filed(ref, uses: uses.count)), "ok")
+                flash: (words.recorded(api.counted(event), what: words.filed(ref, uses: Set(uses).count)), "ok")
             )
         case ("GET", "/console/claims"):
             return try await claimsPage(session, after: Self.seq(Self.query("after", request)), flash: nil)

@@ -194,9 +194,14 @@ struct Console: Sendable {
         } catch let error as PolicyError {
             return message(422, session, text: error.text(session?.language ?? .zh), reading: method == "GET")
         } catch let error as AccountError {
-            return message(422, session, text: error.text(session?.language ?? .zh))
+            return message(422, session, text: error.text(session?.language ?? .zh), reading: method == "GET")
         } catch let error as any HTTPResponseError {
-            return message(Int(error.status.code), session, text: error.status.reasonPhrase)
+            return message(
+                Int(error.status.code),
+                session,
+                text: error.status.reasonPhrase,
+                reading: method == "GET"
+            )
         } catch {
             api.logger.error("console request failed", metadata: ["path": "\(path)", "error": "\(error)"])
             return message(500, session, text: Words(session?.language ?? .zh)["failed"])

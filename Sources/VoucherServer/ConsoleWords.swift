@@ -42,8 +42,8 @@ struct Words {
     /// A settlement's row when its provider was suspended on the day it filed.
     func suspendedWhenFiled(from: String, reason: String) -> String {
         language == .zh
-            ? "申报当日服务机构已暂停（自 \(from) 起：\(reason)）"
-            : "the provider was suspended when it filed (from \(from): \(reason))"
+            ? "申报当日服务机构已暂停（自 \(from) 起\(reason.isEmpty ? "" : "：\(reason)")）"
+            : "the provider was suspended when it filed (from \(from)\(reason.isEmpty ? "" : ": \(reason)"))"
     }
 
     /// A payment, a filing, as their confirmations name them.

@@ -38,6 +38,9 @@ public struct PendingSettlement: Sendable, Hashable {
     public var applicantName: String
     public var amount: Money
     public var pastDeadline: Bool
+    /// The provider's suspension in force on the filing's day, if any (a suspension recorded after
+    /// the filing, dated back, covers it), as the rules read its recorded changes.
+    public var suspendedWhenFiled: ProviderStatusFact?
 }
 
 /// Where a page of the queue of settlements ends: a filing's event and one of its uses' events.
@@ -196,17 +199,22 @@ extension Ledger {
                     """,
                 arguments: [after?.filing ?? 0, after?.use ?? 0, limit]
             ).map { row in
-                PendingSettlement(
+                let filedOn: String = row[1]
+                let provider: String = row[2]
+                return PendingSettlement(
                     key: SettlementQueueKey(filing: row[9], use: row[10]),
                     filingRef: row[0],
-                    filedOn: row[1],
-                    provider: row[2],
+                    filedOn: filedOn,
+                    provider: provider,
                     providerName: row[7] ?? "",
                     useRef: row[3],
                     applicant: row[4],
                     applicantName: row[8] ?? "",
                     amount: Money(fen: row[5]),
-                    pastDeadline: row[6]
+                    pastDeadline: row[6],
+                    suspendedWhenFiled: try (try? BusinessDate.parse(filedOn)).flatMap { filed in
+                        Lifecycle.suspension(on: filed, among: try providerStatus(db, provider))
+                    }
                 )
             }
         }

@@ -276,6 +276,51 @@ import VoucherStorage
         }
     }
 
+    /// A refused settlement comes back as typed on its own row (of two of one filing) only: the
+    /// outcome chosen, the amount and reason, the date.
+    @Test func aRefusedSettlementKeepsWhatWasTypedOnItsRow() async throws {
+        let world = try World()
+        @Sendable func context(_ key: String, _ date: String) throws -> EventContext {
+            EventContext(idempotencyKey: key, actor: "setup", businessDate: try BusinessDate.parse(date))
+        }
+        try world.ledger.use(
+            UseRequest(
+                ref: "U-A2",
+                applicantID: ServerTests.a,
+                providerID: ServerTests.lab,
+                productCode: "P1",
+                programme: try ProgrammeID("sh-innovation-voucher"),
+                serviceAmount: try Money.parse("1万")
+            ),
+            context: try context("use", "2022-04-02")
+        )
+        try world.ledger.fileRedemption(
+            RedemptionFilingRequest(ref: "R-A", providerID: ServerTests.lab, useRefs: ["U-A", "U-A2"]),
+            context: try context("file", "2022-05-01")
+        )
+        try await world.app.test(.router) { client in
+            let (finance, csrf) = try await ConsoleTests.signIn(client, .finance)
+            let ahead = BusinessDate.today().adding(days: 2).iso
+            let refused = try await ConsoleTests.post(
+                client,
+                "/console/redemptions/R-A/settle",
+                cookies: finance,
+                form: [
+                    ("csrf", csrf), ("page", ""), ("use", "U-A2"), ("outcome", "reduced"), ("amount", "3,000.00"),
+                    ("reason", "部分<不符>"), ("date", ahead),
+                ]
+            )
+            #expect(refused.status == 422 && refused.body.contains("is after today"), "\(refused.body)")
+            let rows = refused.body.components(separatedBy: "<tr>")
+            let typed = try #require(rows.first { $0.contains("<td>U-A2</td>") })
+            let other = try #require(rows.first { $0.contains("<td>U-A</td>") })
+            #expect(typed.contains("<option value=\"reduced\" selected>") && typed.contains("value=\"3,000.00\""))
+            #expect(typed.contains("value=\"部分&lt;不符&gt;\"") && typed.contains("value=\"\(ahead)\""))
+            #expect(!other.contains(" selected>") && !other.contains("3,000.00") && !other.contains(ahead))
+            #expect(typed.contains("<input type=\"hidden\" name=\"page\" value=\"\">"))
+        }
+    }
+
     @Test func anAdminRegistersPartiesAndRecordsABudgetFromTheForms() async throws {
         let world = try World()
         let body = "91310110MA1G000"
