@@ -349,32 +349,26 @@ extension Console {
 
     func claimsPage(
         _ session: Session,
-        after: Int64? = nil,
+        after page: String? = nil,
         typed: TypedForm? = nil,
         flash: (String, String)?
     ) async throws -> Response {
         let words = Words(session.language)
         let level: ReviewLevel = session.user.role == .cityReviewer ? .city : .district
+        let after = Self.claimKey(page, level: level)
         let today = BusinessDate.today()
         // Each claim with the engine's explanation of what may be granted on it.
         let limit = queuePage + 1
         let (read, advice, programmes) = try await api.worker.read { ledger in
-            var claims = try ledger.pendingClaims(level: level, after: after, limit: limit)
-            // The page's claims are the oldest: the one read over, to know a next page follows, is
-            // the newest (the city's are listed with those it must decide first).
-            if claims.count == limit, let newest = claims.indices.max(by: { claims[$0].seq < claims[$1].seq }) {
-                claims.append(claims.remove(at: newest))
-            }
+            let claims = try ledger.pendingClaims(level: level, after: after, limit: limit)
             return (
                 claims, try ledger.grantAdvice(claims: claims.map(\.ref), level: level, on: today),
                 try ledger.programmes()
             )
         }
         var claims = read
-        // The next page begins after the newest claim of this one.
-        let pageEnd = claims.dropLast(claims.count > queuePage ? 1 : 0).map(\.seq).max() ?? 0
-        let pager = pager(&claims, path: "/console/claims", parameter: "after", firstPage: after == nil) { _ in
-            String(pageEnd)
+        let pager = pager(&claims, path: "/console/claims", parameter: "after", firstPage: after == nil) {
+            Self.claimKey($0.key, level: level)
         }
         let names = Self.names(of: programmes, session.language)
         let rows: [[String: Any]] = claims.map { claim in
@@ -414,7 +408,7 @@ extension Console {
             data: [
                 "claims": rows.filter { $0["optional"] == nil }, "hasClaims": rows.contains { $0["optional"] == nil },
                 "optional": optional, "hasOptional": !optional.isEmpty, "optionalCount": String(optional.count),
-                "levelName": words[level.rawValue], "page": after.map(String.init) ?? "",
+                "levelName": words[level.rawValue], "page": after.map { Self.claimKey($0, level: level) } ?? "",
                 // The folded list opens when the form refused was one of its rows.
                 "openOptional": optional.contains { $0["typed"] != nil },
             ].merging(Self.pagerData(pager)) { $1 },

@@ -29,6 +29,21 @@ extension Console {
     /// an event's number.
     static func seq(_ text: String?) -> Int64? { text.flatMap { Int64($0) } }
 
+    /// Where a page of a review queue begins: a claim's event number, or at the city's level
+    /// `later-N` past the claims it must decide first, which are listed before the others.
+    static func claimKey(_ text: String?, level: ReviewLevel) -> ClaimQueueKey? {
+        guard let text else { return nil }
+        if level == .city, text.hasPrefix("later-") {
+            return seq(String(text.dropFirst(6))).map { ClaimQueueKey(seq: $0, cityRequired: false) }
+        }
+        return seq(text).map { ClaimQueueKey(seq: $0, cityRequired: level == .city) }
+    }
+
+    /// The text of a review queue's key, as ``claimKey(_:level:)`` reads it.
+    static func claimKey(_ key: ClaimQueueKey, level: ReviewLevel) -> String {
+        level == .city && !key.cityRequired ? "later-\(key.seq)" : String(key.seq)
+    }
+
     /// Where a page of the settlements' queue begins: `FILING-USE`, two events' numbers.
     static func settlementKey(_ text: String?) -> SettlementQueueKey? {
         guard let parts = text?.split(separator: "-").compactMap({ Int64($0) }), parts.count == 2 else { return nil }

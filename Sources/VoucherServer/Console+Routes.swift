@@ -76,7 +76,7 @@ extension Console {
                 flash: (words.recorded(api.counted(event), what: words.filed(ref, uses: Set(uses).count)), "ok")
             )
         case ("GET", "/console/claims"):
-            return try await claimsPage(session, after: Self.seq(Self.query("after", request)), flash: nil)
+            return try await claimsPage(session, after: Self.query("after", request), flash: nil)
         case ("POST", "/console/claims/{ref}/decide"):
             let ref = try API.parameter("ref", context)
             // A decision is the button pressed, never a default: Enter in a field of the form
@@ -98,7 +98,7 @@ extension Console {
             )
             return try await claimsPage(
                 session,
-                after: Self.seq(field("page")),
+                after: field("page"),
                 flash: (words.recorded(api.counted(event), what: words.decided(ref, outcome, level: level)), "ok")
             )
         case ("GET", "/console/settlements"):

@@ -224,7 +224,7 @@ struct Console: Sendable {
         case "/console/claims/{ref}/decide":
             try await claimsPage(
                 session,
-                after: Self.seq(form["page"]?.first),
+                after: form["page"]?.first,
                 typed: TypedForm(ref: ref, form: form),
                 flash: flash
             )

@@ -5,8 +5,7 @@ import VoucherDomain
 
 /// A claim waiting for a review at one level.
 public struct PendingClaim: Sendable, Hashable {
-    /// The claim's event. A page of the queue ends at its largest (at the city's level, the
-    /// claims it must decide first are listed first, so that is not always the last one's).
+    /// The claim's event.
     public var seq: Int64
     public var ref: String
     public var applicant: String
@@ -20,6 +19,21 @@ public struct PendingClaim: Sendable, Hashable {
     /// Whether the programme's rules await the city's review before the grant is used or paid
     /// (else the district's grant is in force, and the city may still review it).
     public var cityRequired: Bool = false
+
+    /// The claim's place in its queue, after which the next page begins.
+    public var key: ClaimQueueKey { ClaimQueueKey(seq: seq, cityRequired: cityRequired) }
+}
+
+/// Where a page of a review queue ends: a claim's event and, at the city's level, whether it is
+/// among the claims the city must decide first (listed before all the others).
+public struct ClaimQueueKey: Sendable, Hashable {
+    public var seq: Int64
+    public var cityRequired: Bool
+
+    public init(seq: Int64, cityRequired: Bool = false) {
+        self.seq = seq
+        self.cityRequired = cityRequired
+    }
 }
 
 /// A filed use waiting for its settlement.
@@ -88,59 +102,106 @@ public struct ProviderUse: Sendable, Hashable {
 
 extension Ledger {
     /// Live claims of every programme (vouchers, matching and grants) with no live decision
-    /// (`level` district), or whose latest live decision is the district's grant (`level` city):
-    /// of these, those whose programme's policy in force on the day of that grant awaits the city's
-    /// review (``Lifecycle/awaitedReview(of:on:decided:)``, as the rule that holds the grant's use
-    /// asks) first; oldest first within each, of the oldest `limit` after the claim `after`.
-    public func pendingClaims(level: ReviewLevel, after: Int64? = nil, limit: Int = 200) throws -> [PendingClaim] {
+    /// (`level` district), or whose latest live decision is the district's grant (`level` city),
+    /// oldest first: at most `limit` of them after `after`. At the city's level the claims whose
+    /// programme's policy in force on the day of that grant awaits the city's review
+    /// (``Lifecycle/awaitedReview(of:on:decided:)``, as the rule that holds the grant's use asks)
+    /// come first, all of them before any other, so a page of older claims never hides them.
+    public func pendingClaims(
+        level: ReviewLevel,
+        after: ClaimQueueKey? = nil,
+        limit: Int = 200
+    ) throws -> [PendingClaim] {
+        try pendingClaims(level: level, after: after, limit: limit, batch: 256)
+    }
+
+    /// ``pendingClaims(level:after:limit:)``, reading the city's claims `batch` at a time at least.
+    func pendingClaims(level: ReviewLevel, after: ClaimQueueKey?, limit: Int, batch: Int) throws -> [PendingClaim] {
         try read { db in
-            let latest = """
-                (SELECT d.event_seq FROM decision d WHERE d.claim_seq = c.event_seq AND \(Self.live("d"))
-                 ORDER BY d.event_seq DESC LIMIT 1)
-                """
-            let condition =
-                level == .district
-                ? "\(latest) IS NULL"
-                : "(SELECT d.level = 'district' AND d.outcome = 'granted' FROM decision d WHERE d.event_seq = \(latest))"
-            return try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT c.ref, c.applicant_id, c.programme_id, c.year, c.requested, e.business_date,
-                        (SELECT a.name FROM applicant a WHERE a.id = c.applicant_id ORDER BY a.event_seq DESC LIMIT 1),
-                        (SELECT d.granted FROM decision d WHERE d.event_seq = \(latest)),
-                        (SELECT g.business_date FROM event g WHERE g.seq = \(latest)), c.event_seq
-                    FROM claim c JOIN event e ON e.seq = c.event_seq
-                    WHERE c.event_seq > ? AND \(Self.live("c")) AND \(condition)
-                    ORDER BY c.event_seq LIMIT ?
-                    """,
-                arguments: [after ?? 0, limit]
-            ).map { row in
-                // Whether the city is awaited: the rules of the day the district granted it.
-                let grantedOn = (row[8] as String?).flatMap { try? BusinessDate.parse($0) }
-                let programme = try programme(db, try ProgrammeID(row[2] as String)).programme
-                let cityRequired =
-                    level == .city
-                    && grantedOn.map {
-                        Lifecycle.awaitedReview(of: programme, on: $0, decided: .district)?.level == .city
-                    } == true
-                return PendingClaim(
-                    seq: row[9],
-                    ref: row[0],
-                    applicant: row[1],
-                    applicantName: row[6] ?? "",
-                    programme: row[2],
-                    year: row[3],
-                    requested: Money(fen: row[4]),
-                    claimedOn: row[5],
-                    districtGrant: level == .city ? (row[7] as Int64?).map(Money.init(fen:)) : nil,
-                    cityRequired: cityRequired
-                )
+            // The queue's parts in order; a page begins in the part of the claim it follows.
+            let parts = level == .city ? [true, false] : [false]
+            let start = after.flatMap { key in parts.firstIndex(of: key.cityRequired) } ?? 0
+            // Only the claims of a programme some version of which awaits the city may be in the
+            // first part (most programmes have none: the first part is then not read).
+            let awaiting =
+                level == .city
+                ? try String.fetchAll(db, sql: "SELECT id FROM programme ORDER BY id").filter { id in
+                    Lifecycle.mayAwaitReview(of: try programme(db, try ProgrammeID(id)).programme, decided: .district)
+                } : []
+            var page: [PendingClaim] = []
+            for part in parts[start...] where page.count < limit && !(part && awaiting.isEmpty) {
+                var cursor = after?.cityRequired == part ? after?.seq ?? 0 : 0
+                while page.count < limit {
+                    // The district's queue is one part: a page is read in one query. The city's
+                    // parts are told apart by the rules, so its claims are read in batches.
+                    let size = parts.count == 1 ? limit - page.count : max(limit - page.count, batch)
+                    let read = try pendingClaims(
+                        db,
+                        level: level,
+                        after: cursor,
+                        limit: size,
+                        programmes: part ? awaiting : nil
+                    )
+                    page += read.lazy.filter { $0.cityRequired == part }.prefix(limit - page.count)
+                    guard read.count == size, let last = read.last else { break }
+                    cursor = last.seq
+                }
             }
-            // Those the city must decide first; the sort keeps each part's order.
-            .enumerated().sorted {
-                ($0.element.cityRequired ? 0 : 1, $0.offset) < ($1.element.cityRequired ? 0 : 1, $1.offset)
-            }
-            .map(\.element)
+            return page
+        }
+    }
+
+    /// Up to `limit` claims waiting at `level` after the claim `after` (of `programmes` only, when
+    /// given), oldest first, each with whether the city's review is awaited.
+    private func pendingClaims(
+        _ db: Database,
+        level: ReviewLevel,
+        after: Int64,
+        limit: Int,
+        programmes: [String]?
+    ) throws -> [PendingClaim] {
+        let latest = """
+            (SELECT d.event_seq FROM decision d WHERE d.claim_seq = c.event_seq AND \(Self.live("d"))
+             ORDER BY d.event_seq DESC LIMIT 1)
+            """
+        let condition =
+            level == .district
+            ? "\(latest) IS NULL"
+            : "(SELECT d.level = 'district' AND d.outcome = 'granted' FROM decision d WHERE d.event_seq = \(latest))"
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT c.ref, c.applicant_id, c.programme_id, c.year, c.requested, e.business_date,
+                    (SELECT a.name FROM applicant a WHERE a.id = c.applicant_id ORDER BY a.event_seq DESC LIMIT 1),
+                    (SELECT d.granted FROM decision d WHERE d.event_seq = \(latest)),
+                    (SELECT g.business_date FROM event g WHERE g.seq = \(latest)), c.event_seq
+                FROM claim c JOIN event e ON e.seq = c.event_seq
+                WHERE c.event_seq > ? AND \(Self.live("c")) AND \(condition)
+                \(programmes.map { "AND c.programme_id IN (\(databaseQuestionMarks(count: $0.count)))" } ?? "")
+                ORDER BY c.event_seq LIMIT ?
+                """,
+            arguments: [after] + StatementArguments(programmes ?? []) + [limit]
+        ).map { row in
+            // Whether the city is awaited: the rules of the day the district granted it.
+            let grantedOn = (row[8] as String?).flatMap { try? BusinessDate.parse($0) }
+            let programme = try programme(db, try ProgrammeID(row[2] as String)).programme
+            let cityRequired =
+                level == .city
+                && grantedOn.map {
+                    Lifecycle.awaitedReview(of: programme, on: $0, decided: .district)?.level == .city
+                } == true
+            return PendingClaim(
+                seq: row[9],
+                ref: row[0],
+                applicant: row[1],
+                applicantName: row[6] ?? "",
+                programme: row[2],
+                year: row[3],
+                requested: Money(fen: row[4]),
+                claimedOn: row[5],
+                districtGrant: level == .city ? (row[7] as Int64?).map(Money.init(fen:)) : nil,
+                cityRequired: cityRequired
+            )
         }
     }
 

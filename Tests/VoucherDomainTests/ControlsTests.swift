@@ -320,6 +320,10 @@ struct ControlsTests {
         #expect(Lifecycle.awaitedReview(of: try LifecycleTests.programme(.voucher), on: day, decided: .district) == nil)
         // Before the version is in force, nothing is required.
         #expect(Lifecycle.awaitedReview(of: programme, on: Self.date("2021-12-31"), decided: .district) == nil)
+        // Whether it may await on some day: the city's queue reads only such programmes' claims first.
+        #expect(Lifecycle.mayAwaitReview(of: programme, decided: .district))
+        #expect(!Lifecycle.mayAwaitReview(of: programme, decided: .city))
+        #expect(!Lifecycle.mayAwaitReview(of: try LifecycleTests.programme(.voucher), decided: .district))
 
         var state = Self.useState(programme)
         let quota = Quota(

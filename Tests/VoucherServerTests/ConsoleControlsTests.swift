@@ -321,6 +321,67 @@ import VoucherStorage
         }
     }
 
+    /// The city's queue lists the claims it must decide first before all the others, on the
+    /// first page however many older claims wait: here a page is one claim, and the newest claim
+    /// (of a programme whose grant awaits the city) comes before C-A and C-B.
+    @Test func theCitysRequiredClaimsComeFirstAcrossPages() async throws {
+        let world = try World()
+        try world.ledger.installProgramme(
+            yaml: """
+                id: reviewed-voucher
+                kind: voucher
+                name: {zh: 两级审核券, en: Two-level voucher}
+                versions:
+                  - effective_from: 2022-01-01
+                    rate: 50%
+                    review:
+                      required_levels: {value: [district, city], source: assumed, clause: 区级初审、市级复核}
+                """,
+            file: "reviewed.yaml",
+            context: try Self.context("p", "2022-01-01")
+        )
+        try world.ledger.claim(
+            ClaimRequest(
+                ref: "C-T",
+                applicantID: ServerTests.b,
+                programme: try ProgrammeID("reviewed-voucher"),
+                year: 2022,
+                requested: try Money.parse("2万")
+            ),
+            context: try Self.context("c-t", "2022-05-01")
+        )
+        try world.ledger.decide(
+            DecisionRequest(claimRef: "C-T", outcome: .grant(try Money.parse("2万")), reviewer: "d"),
+            context: try Self.context("d-t", "2022-05-02")
+        )
+        let queue = try world.ledger.pendingClaims(level: .city)
+        #expect(queue.map(\.ref) == ["C-T", "C-A", "C-B"])
+        let paged = Application(
+            router: try API(ledger: world.ledger, accounts: world.accounts).router(
+                loginThrottle: .milliseconds(50),
+                queuePage: 1
+            )
+        )
+        try await paged.test(.router) { client in
+            let (city, _) = try await ConsoleTests.signIn(client, .cityReviewer)
+            var path = "/console/claims"
+            var shown: [String] = []
+            var links: [String] = []
+            while shown.count < 4 {
+                let page = try await ConsoleTests.get(client, path, cookies: city)
+                #expect(page.status == 200, "\(page.body)")
+                shown += queue.map(\.ref).filter { page.body.contains("<td>\($0)</td>") }
+                guard let range = page.body.range(of: "<a href=\"/console/claims?after=") else { break }
+                let link = page.body[range.upperBound...].prefix { $0 != "\"" }
+                links.append(String(link))
+                path = "/console/claims?after=" + link
+            }
+            #expect(shown == ["C-T", "C-A", "C-B"])
+            // Past the first part, the key says so: a page begins in the part of the claim it follows.
+            #expect(links == ["\(queue[0].seq)", "later-\(queue[1].seq)"])
+        }
+    }
+
     @Test func anAdminRegistersPartiesAndRecordsABudgetFromTheForms() async throws {
         let world = try World()
         let body = "91310110MA1G000"

@@ -7,12 +7,10 @@ import VoucherDomain
 /// The work queues read a page at a time: each page begins after the last item of the one
 /// before, and the pages together list every item once, in the queue's order.
 struct WorkQueueTests {
-    /// Reads every page of `limit` items, each after the key of the page before's last item
-    /// (`pageKey`: another item's, where a page is not in key order).
+    /// Reads every page of `limit` items, each after the key of the page before's last item.
     func pages<Item, Key>(
         limit: Int,
         key: (Item) -> Key,
-        pageKey: (([Item]) -> Key)? = nil,
         read: (Key?, Int) throws -> [Item]
     ) throws -> [[Item]] {
         var pages: [[Item]] = []
@@ -22,7 +20,7 @@ struct WorkQueueTests {
             #expect(page.count <= limit)
             if page.isEmpty { return pages }
             pages.append(page)
-            after = pageKey?(page) ?? key(page[page.count - 1])
+            after = key(page[page.count - 1])
             if pages.count > 20 {
                 Issue.record("the pages do not end")
                 return pages
@@ -47,13 +45,13 @@ struct WorkQueueTests {
         }
         let whole = try ledger.pendingClaims(level: .district)
         #expect(whole.map(\.ref) == refs)
-        let claimPages = try pages(limit: 3, key: \PendingClaim.seq) { after, limit in
+        let claimPages = try pages(limit: 3, key: \PendingClaim.key) { after, limit in
             try ledger.pendingClaims(level: .district, after: after, limit: limit)
         }
         #expect(claimPages.map { $0.map(\.ref) } == [["C-1", "C-2", "C-3"], ["C-4"]])
 
-        // The city's queue: the district's grants, those the city must decide first listed first
-        // within a page; the next page begins after the page's newest claim, not its last.
+        // The city's queue: the district's grants, those the city must decide first (here the
+        // newest) listed before all the others, on the first page whatever its size.
         try ledger.installProgramme(
             yaml: """
                 id: reviewed-voucher
@@ -80,13 +78,19 @@ struct WorkQueueTests {
         }
         let city = try ledger.pendingClaims(level: .city)
         #expect(city.map(\.ref) == ["V-1", "V-2", "C-1", "C-2", "C-3", "C-4"])
-        for limit in 1...6 {
-            let newest: ([PendingClaim]) -> Int64 = { $0.map(\.seq).max() ?? 0 }
-            let cityPages = try pages(limit: limit, key: \PendingClaim.seq, pageKey: newest) { after, limit in
-                try ledger.pendingClaims(level: .city, after: after, limit: limit)
+        #expect(city.map(\.cityRequired) == [true, true, false, false, false, false])
+        // Whatever the page's size, and however many claims are read at a time to tell the parts apart.
+        for limit in 1...7 {
+            for batch in [1, 2, 3, 256] {
+                let cityPages = try pages(limit: limit, key: \PendingClaim.key) { after, limit in
+                    try ledger.pendingClaims(level: .city, after: after, limit: limit, batch: batch)
+                }
+                #expect(cityPages.flatMap { $0 }.map(\.ref) == city.map(\.ref), "\(limit), \(batch)")
             }
-            #expect(cityPages.flatMap { $0 }.map(\.ref).sorted() == city.map(\.ref).sorted(), "\(limit)")
         }
+        // A page that ends in the first part goes on into the second.
+        let first = try #require(city.first)
+        #expect(try ledger.pendingClaims(level: .city, after: first.key, limit: 2).map(\.ref) == ["V-2", "C-1"])
 
         // Uses of one provider, filed and not settled: the settlements' queue, and the provider's
         // uses, latest first.

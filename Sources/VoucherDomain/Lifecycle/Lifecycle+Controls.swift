@@ -165,6 +165,15 @@ extension Lifecycle {
         )
     }
 
+    /// Whether a claim of `programme` decided up to `decided` may await another review on some
+    /// day: whether any of its versions requires a level after it
+    /// (``awaitedReview(of:on:decided:)`` reads the version in force on the day).
+    public static func mayAwaitReview(of programme: Programme, decided: ReviewLevel) -> Bool {
+        programme.versions.contains { version in
+            version.requiredReviewLevels?.value.last.map { decided < $0 } == true
+        }
+    }
+
     /// The controls a use passes before its amount is decided: its quota has been granted at every
     /// review level the policy requires; the provider is not suspended on the use's date; the invoice, when the policy requires one, is given; and it funded no other
     /// live use (of this provider, in any programme).
