@@ -261,10 +261,11 @@ public struct API: Sendable {
                 ? "「\(ref)」已记录并已冲销；如需再次记录，请使用新编号"
                 : "\(kind) \"\(ref)\" was recorded and reversed; to record it again, use a new reference"
         // An enterprise does not decide its claims: it waits for the decision.
-        case .claimExists(_, let programme, let year, let ref) where user.role == .enterprise:
+        // It is named as the forms name it, not by its id.
+        case .claimExists(_, let programme, let year, let ref, let name) where user.role == .enterprise:
             return zh
-                ? "您在 \(year) 年度的 \(programme) 已有有效申领 \(ref)（待审核或已核定）；同一项目每年只能有一笔"
-                : "you already have claim \(ref) for \(programme) in \(year) (awaiting review or granted); "
+                ? "您在 \(year) 年度的\(name?.zh ?? " \(programme) ")已有有效申领 \(ref)（待审核或已核定）；同一项目每年只能有一笔"
+                : "you already have claim \(ref) for the \(name?.en ?? programme) in \(year) (awaiting review or granted); "
                     + "a programme takes one claim a year"
         default:
             return error.text(language)

@@ -409,8 +409,15 @@ extension Console {
                 "claims": rows.filter { $0["optional"] == nil }, "hasClaims": rows.contains { $0["optional"] == nil },
                 "optional": optional, "hasOptional": !optional.isEmpty, "optionalCount": String(optional.count),
                 "levelName": words[level.rawValue], "page": after.map { Self.claimKey($0, level: level) } ?? "",
-                // The folded list opens when the form refused was one of its rows.
-                "openOptional": optional.contains { $0["typed"] != nil },
+                // The claims the city must decide first are listed first: a page after the first
+                // with none of them says where they are, not that there are none.
+                "later": after != nil,
+                // The folded list opens when it is all the page holds or the form refused was one of
+                // its rows, and the refusal links to that row; the district's grant is a column at
+                // the city's level only.
+                "openOptional": optional.contains { $0["typed"] != nil } || !rows.contains { $0["optional"] == nil },
+                "typedRow": rows.contains { $0["typed"] != nil },
+                "city": level == .city,
             ].merging(Self.pagerData(pager)) { $1 },
             flash: flash
         )

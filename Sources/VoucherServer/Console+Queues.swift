@@ -30,18 +30,19 @@ extension Console {
     static func seq(_ text: String?) -> Int64? { text.flatMap { Int64($0) } }
 
     /// Where a page of a review queue begins: a claim's event number, or at the city's level
-    /// `later-N` past the claims it must decide first, which are listed before the others.
+    /// `awaited-N` among the claims it must decide first, which are listed before the others (a
+    /// queue without them, the usual one, keeps plain numbers).
     static func claimKey(_ text: String?, level: ReviewLevel) -> ClaimQueueKey? {
         guard let text else { return nil }
-        if level == .city, text.hasPrefix("later-") {
-            return seq(String(text.dropFirst(6))).map { ClaimQueueKey(seq: $0, cityRequired: false) }
+        if level == .city, text.hasPrefix("awaited-") {
+            return seq(String(text.dropFirst(8))).map { ClaimQueueKey(seq: $0, cityRequired: true) }
         }
-        return seq(text).map { ClaimQueueKey(seq: $0, cityRequired: level == .city) }
+        return seq(text).map { ClaimQueueKey(seq: $0) }
     }
 
     /// The text of a review queue's key, as ``claimKey(_:level:)`` reads it.
     static func claimKey(_ key: ClaimQueueKey, level: ReviewLevel) -> String {
-        level == .city && !key.cityRequired ? "later-\(key.seq)" : String(key.seq)
+        level == .city && key.cityRequired ? "awaited-\(key.seq)" : String(key.seq)
     }
 
     /// Where a page of the settlements' queue begins: `FILING-USE`, two events' numbers.
@@ -114,6 +115,7 @@ extension Console {
             session: session,
             data: [
                 "items": rows, "hasItems": !rows.isEmpty, "page": after.map { "\($0.filing)-\($0.use)" } ?? "",
+                "typedRow": rows.contains { $0["typed"] != nil },
             ].merging(Self.pagerData(pager)) { $1 },
             flash: flash
         )
@@ -149,7 +151,10 @@ extension Console {
             "payments",
             title: words["toPay"],
             session: session,
-            data: ["items": rows, "hasItems": !rows.isEmpty, "page": after.map(String.init) ?? ""].merging(
+            data: [
+                "items": rows, "hasItems": !rows.isEmpty, "page": after.map(String.init) ?? "",
+                "typedRow": rows.contains { $0["typed"] != nil },
+            ].merging(
                 Self.pagerData(pager)
             ) { $1 },
             flash: flash

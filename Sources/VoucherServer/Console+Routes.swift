@@ -83,6 +83,8 @@ extension Console {
             // submits nothing (its default button is disabled), and a form without one is refused.
             let outcome: DecisionRequest.Outcome
             switch field("outcome") {
+            // A grant records no reason: one typed beside it would be lost without a word.
+            case "grant" where field("reason") != nil: throw APIFailure.invalid(words["reasonWithGrant"])
             case "grant": outcome = .grant(try money("grant"))
             case "reject": outcome = .reject(reason: field("reason") ?? "")
             default: throw APIFailure.invalid(words["chooseOutcome"])
@@ -99,7 +101,13 @@ extension Console {
             return try await claimsPage(
                 session,
                 after: field("page"),
-                flash: (words.recorded(api.counted(event), what: words.decided(ref, outcome, level: level)), "ok")
+                flash: (
+                    words.recorded(
+                        api.counted(event),
+                        what: words.decided(ref, outcome, level: level),
+                        amount: outcome.granted > .zero
+                    ), "ok"
+                )
             )
         case ("GET", "/console/settlements"):
             return try await settlementsPage(

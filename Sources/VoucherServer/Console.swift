@@ -464,7 +464,11 @@ struct Console: Sendable {
         }
         // A refusal is announced at once by a screen reader (alert); a confirmation politely (status).
         if let flash {
-            page["flash"] = ["text": flash.0, "kind": flash.1, "role": flash.1 == "bad" ? "alert" : "status"]
+            page["flash"] = [
+                "text": flash.0, "kind": flash.1, "role": flash.1 == "bad" ? "alert" : "status",
+                // A refused form of a queue's row links to that row (`id="typed"`), kept as typed.
+                "typedRow": flash.1 == "bad" && data["typedRow"] as? Bool == true,
+            ]
         }
         return Response(
             status: status,

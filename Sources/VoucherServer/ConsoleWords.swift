@@ -16,8 +16,8 @@ struct Words {
 
     /// A confirmation: the event, its amount and, where given, what it was (`what`: 申领 C-1 区级核定),
     /// since the row acted on has left its queue.
-    func recorded(_ event: RecordedEvent, what: String? = nil) -> String {
-        let amount = event.amount.map { " · \($0.formatted())" } ?? ""
+    func recorded(_ event: RecordedEvent, what: String? = nil, amount shown: Bool = true) -> String {
+        let amount = shown ? event.amount.map { " · \($0.formatted())" } ?? "" : ""
         let subject = what.map { " · \($0)" } ?? ""
         return event.replayed
             ? (language == .zh ? "已记录过（事件 \(event.seq)），未重复记录" : "Already recorded as event \(event.seq)")
@@ -139,6 +139,8 @@ struct Words {
         "settlement": "结算", "filingRef": "兑付申请编号", "fileSelected": "为所选用券申请兑付",
         "chooseUses": "请勾选要申请兑付的用券，并填写兑付申请编号。", "queue": "待审核的申领", "awaitingReview": "待审核", "noneWaiting": "没有待办事项。",
         "districtGrant": "区级核定", "decide": "审核", "grant": "核定", "reject": "不予批准", "reason": "理由",
+        "rejectReason": "不予批准的理由", "toTypedRow": "转到所填的行",
+        "reasonWithGrant": "已填写理由：理由只随“不予批准”记录，核定不记录理由；如需核定，请清空理由后再点击“核定”",
         "toSettle": "待结算的兑付", "use": "用券", "late": "逾期申报", "settle": "结算", "paid": "全额兑付", "paidAmount": "实付",
         "reduced": "核减兑付", "rejected": "不予兑付", "amountIfReduced": "核减后金额", "amount": "金额", "report": "年度报告",
         "show": "显示", "whatIf": "政策模拟", "nothingToFile": "每笔用券都已申请兑付或已冲销；没有可申请兑付的用券。",
@@ -201,7 +203,8 @@ struct Words {
         "lp": "（", "rp": "）", "colon": "：",
         "decisionGranted": "核定", "decisionRejected": "不予批准", "awaitingCity": "待市级审核，市级核定后方可使用",
         "cityRequired": "须市级审核后方可使用", "cityOptional": "区级核定已生效，市级可复核",
-        "optionalQueue": "区级核定已生效、市级可复核的申领", "noneRequired": "没有须市级审核的申领。", "noneRequiredHere": "本页没有须市级审核的申领；请看下一页。",
+        "optionalQueue": "区级核定已生效、市级可复核的申领", "noneRequired": "没有须市级审核的申领。",
+        "noneRequiredLater": "本页没有须市级审核的申领（这类申领排在队列最前，见第一页）。",
         "chooseOutcome": "请点击“核定”或“不予批准”作出审核", "chooseSettlement": "请选择结算方式",
         "amountWithPaid": "已填写核减后金额：如需核减，请将结算方式改为“核减兑付”；如全额兑付，请清空该金额",
         "reasonWithPaid": "已填写理由：如需核减或不予兑付，请相应选择结算方式；如全额兑付，请清空理由",
@@ -227,7 +230,12 @@ struct Words {
         "chooseUses": "Tick the uses to file and give the filing a reference.", "queue": "Claims to review",
         "awaitingReview": "awaiting review",
         "noneWaiting": "Nothing is waiting.", "districtGrant": "District's grant", "decide": "Decide", "grant": "Grant",
-        "reject": "Reject", "reason": "Reason", "toSettle": "Filings to settle", "use": "Use", "late": "Filed late",
+        "reject": "Reject", "reason": "Reason",
+        "rejectReason": "Reason to reject", "toTypedRow": "Go to the row as typed",
+        "reasonWithGrant":
+            "A reason was typed: a reason is recorded with a rejection only, and a grant records none; to grant, "
+            + "clear the reason and press Grant again",
+        "toSettle": "Filings to settle", "use": "Use", "late": "Filed late",
         "settle": "Settle", "paid": "Paid", "paidAmount": "paid", "reduced": "Reduced", "rejected": "Rejected",
         "amountIfReduced": "Amount if reduced", "amount": "Amount", "report": "Annual report", "show": "Show",
         "whatIf": "What if", "role.provider": "provider",
@@ -318,7 +326,9 @@ struct Words {
         "cityRequired": "usable once the city grants it", "cityOptional": "in force; the city may review it",
         "optionalQueue": "Claims in force on the district's grant, which the city may review",
         "noneRequired": "No claim awaits the city's review before it may be used.",
-        "noneRequiredHere": "No claim on this page awaits the city's review before it may be used; see the next page.",
+        "noneRequiredLater":
+            "No claim on this page awaits the city's review before it may be used (such claims are listed first in "
+            + "the queue: see the first page).",
         "chooseOutcome": "Press Grant or Reject to decide", "chooseSettlement": "Choose how to settle",
         "amountWithPaid": "An amount after reduction is given: choose Reduced to pay it, or clear it to pay in full",
         "reasonWithPaid": "A reason is given: choose Reduced or Rejected, or clear it to pay in full",

@@ -176,8 +176,9 @@ extension Ledger {
                     (SELECT d.granted FROM decision d WHERE d.event_seq = \(latest)),
                     (SELECT g.business_date FROM event g WHERE g.seq = \(latest)), c.event_seq
                 FROM claim c JOIN event e ON e.seq = c.event_seq
-                WHERE c.event_seq > ? AND \(Self.live("c")) AND \(condition)
+                WHERE c.event_seq > ?
                 \(programmes.map { "AND c.programme_id IN (\(databaseQuestionMarks(count: $0.count)))" } ?? "")
+                AND \(Self.live("c")) AND \(condition)
                 ORDER BY c.event_seq LIMIT ?
                 """,
             arguments: [after] + StatementArguments(programmes ?? []) + [limit]

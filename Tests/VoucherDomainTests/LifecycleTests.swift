@@ -644,11 +644,20 @@ struct LifecycleTests {
     @Test func aVoucherApplicantHasOneOpenClaimAYearAndAMatchingClaimNamesItsProject() throws {
         let voucher = try Self.programme(.voucher)
         let claim = Self.claim(voucher, requested: "10万")
-        #expect(
-            throws: LedgerError.claimExists(applicant: "A", programme: voucher.id.value, year: 2022, ref: "C-0")
+        let exists = #expect(
+            throws: LedgerError.claimExists(
+                applicant: "A",
+                programme: voucher.id.value,
+                year: 2022,
+                ref: "C-0",
+                programmeName: voucher.name
+            )
         ) {
             try Lifecycle.claim(claim, state: .init(programme: voucher, openClaim: "C-0"), on: Self.date("2022-02-01"))
         }
+        // Named as the forms name it, beside its id.
+        #expect(exists?.text(.zh).contains("年度的\(voucher.name.zh)（\(voucher.id.value)）已有申领 C-0") == true)
+        #expect(exists?.description.contains("for the \(voucher.name.en) (\(voucher.id.value)) in 2022") == true)
         let event = try Lifecycle.claim(claim, state: .init(programme: voucher), on: Self.date("2022-02-01"))
         #expect(event.kind == .claim && event.postings.isEmpty && event.policyVersion != nil)
         let matching = try Self.programme(.matching, rate: .hundredPercent)
@@ -856,6 +865,7 @@ struct RefusalLanguageTests {
         .policyRevisionChangesRecordedEvents(programme: "p", date: date, events: 3), .refusedByLedger("trigger"),
         .idempotencyConflict(key: "k", firstEvent: 1),
         .claimExists(applicant: "a", programme: "p", year: 2022, ref: "C"),
+        .claimExists(applicant: "a", programme: "p", year: 2022, ref: "C", programmeName: text),
         .decisionOrder(claim: "C", reason: text),
         .datedBefore(record: .redemptionSettled, date: date, earlier: text, earlierDate: date),
         .grantOverLimit(claim: "C", granted: Money(fen: 2), limit: Money(fen: 1), explanation: text),

@@ -311,9 +311,10 @@ import VoucherStorage
                 ]
             )
             #expect(refused.status == 422 && refused.body.contains("is after today"), "\(refused.body)")
-            let rows = refused.body.components(separatedBy: "<tr>")
-            let typed = try #require(rows.first { $0.contains("<td>U-A2</td>") })
-            let other = try #require(rows.first { $0.contains("<td>U-A</td>") })
+            let rows = refused.body.components(separatedBy: "<tr")
+            let typed = try #require(rows.first { $0.contains("<td class=\"r\">U-A2</td>") })
+            let other = try #require(rows.first { $0.contains("<td class=\"r\">U-A</td>") })
+            #expect(typed.hasPrefix(" id=\"typed\" class=\"typed\">") && other.hasPrefix(">"))
             #expect(typed.contains("<option value=\"reduced\" selected>") && typed.contains("value=\"3,000.00\""))
             #expect(typed.contains("value=\"部分&lt;不符&gt;\"") && typed.contains("value=\"\(ahead)\""))
             #expect(!other.contains(" selected>") && !other.contains("3,000.00") && !other.contains(ahead))
@@ -367,18 +368,24 @@ import VoucherStorage
             var path = "/console/claims"
             var shown: [String] = []
             var links: [String] = []
+            var pages: [String] = []
             while shown.count < 4 {
                 let page = try await ConsoleTests.get(client, path, cookies: city)
                 #expect(page.status == 200, "\(page.body)")
-                shown += queue.map(\.ref).filter { page.body.contains("<td>\($0)</td>") }
+                pages.append(page.body)
+                shown += queue.map(\.ref).filter { page.body.contains("<td class=\"r\">\($0)</td>") }
                 guard let range = page.body.range(of: "<a href=\"/console/claims?after=") else { break }
                 let link = page.body[range.upperBound...].prefix { $0 != "\"" }
                 links.append(String(link))
                 path = "/console/claims?after=" + link
             }
             #expect(shown == ["C-T", "C-A", "C-B"])
-            // Past the first part, the key says so: a page begins in the part of the claim it follows.
-            #expect(links == ["\(queue[0].seq)", "later-\(queue[1].seq)"])
+            // Within the first part, the key says so: a page begins in the part of the claim it follows.
+            #expect(links == ["awaited-\(queue[0].seq)", "\(queue[1].seq)"])
+            // A later page with none of them says where they are.
+            #expect(pages.count == 3 && !pages[0].contains("listed first in the queue"))
+            let said = "(such claims are listed first in the queue: see the first page)"
+            #expect(pages.dropFirst().allSatisfy { $0.contains(said) })
         }
     }
 

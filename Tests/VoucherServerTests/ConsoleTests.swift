@@ -221,13 +221,31 @@ import VoucherReports
         )
         let seqs = try world.ledger.pendingClaims(level: .city).map(\.seq)
         #expect(seqs.count == 2)
+        // And one claim for the district.
+        try world.ledger.claim(
+            ClaimRequest(
+                ref: "C-Z",
+                applicantID: ServerTests.a,
+                programme: try ProgrammeID("sh-innovation-voucher"),
+                year: 2023,
+                requested: try Money.parse("1万")
+            ),
+            context: EventContext(
+                idempotencyKey: "c-z",
+                actor: "setup",
+                businessDate: try BusinessDate.parse("2023-03-01")
+            )
+        )
         // Neither awaits the city (the Shanghai voucher's grant is in force after the district's):
-        // the second page is in the queue's later part.
-        let next = "later-\(seqs[0])"
+        // a page's key is the claim's event number alone.
+        let next = "\(seqs[0])"
         try await paged.test(.router) { client in
             let (city, _) = try await Self.signIn(client, .cityReviewer)
             let first = try await Self.get(client, "/console/claims", cookies: city)
             #expect(first.status == 200 && first.body.contains("C-A") && !first.body.contains("C-B"))
+            // The claims the city must decide first come first: a first page without one says none
+            // is waiting.
+            #expect(first.body.contains("<p>No claim awaits the city&#39;s review before it may be used.</p>"))
             #expect(first.body.contains("<a href=\"/console/claims?after=\(next)\">Next page</a>"), "\(first.body)")
             #expect(!first.body.contains("Back to the first page"))
             let second = try await Self.get(client, "/console/claims?after=\(next)", cookies: city)
@@ -237,7 +255,9 @@ import VoucherReports
             // A form of the second page carries its place: the answer is that page again.
             #expect(second.body.contains("<input type=\"hidden\" name=\"page\" value=\"\(next)\">"))
             let csrf = try #require(Self.csrf(second.body))
-            // A refused form comes back as typed on its row (here its date is ahead), on its page.
+            // A refused form comes back as typed on its row, on its page, and the refusal links to
+            // the row. Here a reason is typed beside a grant, which records none: it is refused,
+            // not dropped without a word.
             let ahead = BusinessDate.today().adding(days: 2).iso
             let refused = try await Self.post(
                 client,
@@ -248,9 +268,21 @@ import VoucherReports
                     ("reason", "复核<核减>"), ("date", ahead),
                 ]
             )
-            #expect(refused.status == 422 && refused.body.contains("is after today"), "\(refused.body)")
+            #expect(refused.status == 422 && refused.body.contains("A reason was typed"), "\(refused.body)")
             #expect(refused.body.contains("value=\"12,345.67\"") && refused.body.contains("value=\"复核&lt;核减&gt;\""))
             #expect(refused.body.contains("value=\"\(ahead)\"") && !refused.body.contains("C-A</td>"))
+            #expect(refused.body.contains("<a href=\"#typed\">Go to the row as typed</a>"))
+            #expect(refused.body.contains("<tr id=\"typed\" class=\"typed\"><td class=\"r\">C-B</td>"))
+            #expect(try world.ledger.pendingClaims(level: .city).count == 2)
+            // With the date ahead and no reason, the rule's refusal, as typed again.
+            let ahead2 = try await Self.post(
+                client,
+                "/console/claims/C-B/decide",
+                cookies: city,
+                form: [("csrf", csrf), ("page", next), ("outcome", "grant"), ("grant", "12,345.67"), ("date", ahead)]
+            )
+            #expect(ahead2.status == 422 && ahead2.body.contains("is after today"), "\(ahead2.body)")
+            #expect(ahead2.body.contains("value=\"12,345.67\"") && ahead2.body.contains("value=\"\(ahead)\""))
             let decided = try await Self.post(
                 client,
                 "/console/claims/C-B/decide",
@@ -264,6 +296,17 @@ import VoucherReports
             #expect(!decided.body.contains("C-A</td>") && decided.body.contains("Back to the first page"))
             // The confirmation names what was done: the row has left the queue.
             #expect(decided.body.contains("· claim C-B granted (city)"), "\(decided.body)")
+            // A rejection's confirmation names no amount (it grants none).
+            let (district, districtCSRF) = try await Self.signIn(client, .districtReviewer)
+            let rejected = try await Self.post(
+                client,
+                "/console/claims/C-Z/decide",
+                cookies: district,
+                form: [("csrf", districtCSRF), ("outcome", "reject"), ("reason", "材料不全"), ("date", "2023-03-02")]
+            )
+            #expect(rejected.status == 200, "\(rejected.body)")
+            let confirmation = #"Recorded: event \d+ · claim C-Z rejected \(district\)"#
+            #expect(rejected.body.range(of: confirmation, options: .regularExpression) != nil)
             // The provider's one use fills its page exactly: no next page follows.
             let (provider, providerCSRF) = try await Self.signIn(client, .provider)
             let uses = try await Self.get(client, "/console/uses", cookies: provider)
@@ -356,6 +399,18 @@ import VoucherReports
         let enterprise = User(id: 1, name: "e", role: .enterprise, applicant: "a")
         #expect(API.message(exists, to: enterprise, in: .zh) == "您在 2023 年度的 p 已有有效申领 C-1（待审核或已核定）；同一项目每年只能有一笔")
         #expect(API.message(exists, to: nil, in: .zh).contains("请先审核或冲销该申领"))
+        // By its name where the rules gave it, as the forms name it.
+        let named = LedgerError.claimExists(
+            applicant: "a",
+            programme: "p",
+            year: 2023,
+            ref: "C-1",
+            programmeName: LocalizedText(zh: "上海科技创新券", en: "Shanghai S&T innovation voucher")
+        )
+        let namedZh = API.message(named, to: enterprise, in: .zh)
+        #expect(namedZh.hasPrefix("您在 2023 年度的上海科技创新券已有有效申领 C-1"), "\(namedZh)")
+        let namedEn = API.message(named, to: enterprise, in: .en)
+        #expect(namedEn.hasPrefix("you already have claim C-1 for the Shanghai S&T"), "\(namedEn)")
         // A suspension's reason is the commission's: the provider reads it, an enterprise does not;
         // neither is shown a command.
         let day = BusinessDate.today()
@@ -366,6 +421,16 @@ import VoucherReports
         #expect(!API.message(suspended, to: enterprise, in: .en).contains("voucher provider"))
         #expect(API.message(suspended, to: provider, in: .zh).contains("（调查中）"))
         #expect(API.message(suspended, to: nil, in: .en).contains("(调查中)"))
+        // The provider's own words name no command; another provider reads an enterprise's; an
+        // empty reason leaves no empty brackets.
+        for language in [Language.zh, .en] {
+            #expect(!API.message(suspended, to: provider, in: language).contains("voucher provider"))
+        }
+        let another = User(id: 3, name: "q", role: .provider, provider: "Q")
+        #expect(API.message(suspended, to: another, in: .zh) == API.message(suspended, to: enterprise, in: .zh))
+        let unexplained = LedgerError.providerSuspended(provider: "P", from: day, reason: "", date: day)
+        #expect(API.message(unexplained, to: provider, in: .zh).contains("起暂停，"))
+        #expect(API.message(unexplained, to: provider, in: .en).contains("is suspended from \(day), so"))
     }
 
     /// Opened without a programme or year, the report shows a voucher's latest year with claims.

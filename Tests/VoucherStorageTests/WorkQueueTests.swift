@@ -31,27 +31,8 @@ struct WorkQueueTests {
     @Test func everyQueueIsReadInPagesThatTogetherListItOnce() throws {
         let fixture = try LedgerFixture()
         let ledger = fixture.ledger
-        // Four claims waiting for the district: two applicants' 2022 and 2023.
-        var refs: [String] = []
-        for (applicant, year) in [
-            (fixture.alpha, 2022), (fixture.beta, 2022), (fixture.alpha, 2023), (fixture.beta, 2023),
-        ] {
-            let ref = "C-\(refs.count + 1)"
-            try ledger.claim(
-                ClaimRequest(ref: ref, applicantID: applicant, programme: shanghai, year: year, requested: yuan("1万")),
-                context: fixture.next("\(year)-03-01")
-            )
-            refs.append(ref)
-        }
-        let whole = try ledger.pendingClaims(level: .district)
-        #expect(whole.map(\.ref) == refs)
-        let claimPages = try pages(limit: 3, key: \PendingClaim.key) { after, limit in
-            try ledger.pendingClaims(level: .district, after: after, limit: limit)
-        }
-        #expect(claimPages.map { $0.map(\.ref) } == [["C-1", "C-2", "C-3"], ["C-4"]])
-
-        // The city's queue: the district's grants, those the city must decide first (here the
-        // newest) listed before all the others, on the first page whatever its size.
+        // A programme whose grants await the city in 2022 and not from 2023 (its second version
+        // drops the rule).
         try ledger.installProgramme(
             yaml: """
                 id: reviewed-voucher
@@ -62,35 +43,73 @@ struct WorkQueueTests {
                     rate: 50%
                     review:
                       required_levels: {value: [district, city], source: assumed, clause: 区级初审、市级复核}
+                  - effective_from: 2023-01-01
+                    rate: 50%
                 """,
             file: "reviewed.yaml",
             context: fixture.next("2022-01-01")
         )
         let reviewed = try ProgrammeID("reviewed-voucher")
+        // Four Shanghai claims waiting for the district (two applicants' 2022 and 2023), and
+        // between them three claims of that programme the district granted: V-1 and V-3 in 2022
+        // (the city is awaited), V-2 in 2023 (it is not).
+        let between: [Int: (String, String, Int)] = [
+            0: ("V-1", fixture.alpha, 2022), 1: ("V-2", fixture.alpha, 2023), 2: ("V-3", fixture.beta, 2022),
+        ]
+        var refs: [String] = []
+        for (index, (applicant, year)) in [
+            (fixture.alpha, 2022), (fixture.beta, 2022), (fixture.alpha, 2023), (fixture.beta, 2023),
+        ].enumerated() {
+            let ref = "C-\(refs.count + 1)"
+            try ledger.claim(
+                ClaimRequest(ref: ref, applicantID: applicant, programme: shanghai, year: year, requested: yuan("1万")),
+                context: fixture.next("\(year)-03-01")
+            )
+            refs.append(ref)
+            if let (ref, applicant, year) = between[index] {
+                _ = try fixture.grantQuota(
+                    ref,
+                    applicant: applicant,
+                    programme: reviewed,
+                    year: year,
+                    amount: "1万",
+                    on: "\(year)-03-01"
+                )
+            }
+        }
+        let whole = try ledger.pendingClaims(level: .district)
+        #expect(whole.map(\.ref) == refs)
+        let claimPages = try pages(limit: 3, key: \PendingClaim.key) { after, limit in
+            try ledger.pendingClaims(level: .district, after: after, limit: limit)
+        }
+        #expect(claimPages.map { $0.map(\.ref) } == [["C-1", "C-2", "C-3"], ["C-4"]])
+
+        // The city's queue: the district's grants, those the city must decide first listed before
+        // all the others, on the first page whatever its size; each part oldest first.
         for (index, ref) in refs.enumerated() {
             try ledger.decide(
                 DecisionRequest(claimRef: ref, outcome: .grant(yuan("1万")), reviewer: "r"),
                 context: fixture.next("\(2022 + index / 2)-03-02")
             )
         }
-        for (index, applicant) in [fixture.alpha, fixture.beta].enumerated() {
-            _ = try fixture.grantQuota("V-\(index + 1)", applicant: applicant, programme: reviewed, amount: "1万")
-        }
         let city = try ledger.pendingClaims(level: .city)
-        #expect(city.map(\.ref) == ["V-1", "V-2", "C-1", "C-2", "C-3", "C-4"])
-        #expect(city.map(\.cityRequired) == [true, true, false, false, false, false])
+        #expect(city.map(\.ref) == ["V-1", "V-3", "C-1", "C-2", "V-2", "C-3", "C-4"])
+        #expect(city.map(\.cityRequired) == [true, true, false, false, false, false, false])
         // Whatever the page's size, and however many claims are read at a time to tell the parts apart.
-        for limit in 1...7 {
+        for limit in 1...8 {
             for batch in [1, 2, 3, 256] {
                 let cityPages = try pages(limit: limit, key: \PendingClaim.key) { after, limit in
                     try ledger.pendingClaims(level: .city, after: after, limit: limit, batch: batch)
                 }
-                #expect(cityPages.flatMap { $0 }.map(\.ref) == city.map(\.ref), "\(limit), \(batch)")
+                #expect(
+                    cityPages.flatMap { $0 }.map(\.ref) == ["V-1", "V-3", "C-1", "C-2", "V-2", "C-3", "C-4"],
+                    "\(limit), \(batch)"
+                )
             }
         }
-        // A page that ends in the first part goes on into the second.
+        // A page that ends in the first part goes on into the second, from its start.
         let first = try #require(city.first)
-        #expect(try ledger.pendingClaims(level: .city, after: first.key, limit: 2).map(\.ref) == ["V-2", "C-1"])
+        #expect(try ledger.pendingClaims(level: .city, after: first.key, limit: 3).map(\.ref) == ["V-3", "C-1", "C-2"])
 
         // Uses of one provider, filed and not settled: the settlements' queue, and the provider's
         // uses, latest first.

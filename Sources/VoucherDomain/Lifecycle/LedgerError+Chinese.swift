@@ -64,8 +64,8 @@ extension LedgerError {
             "账本拒绝：\(message)"
         case .idempotencyConflict(let key, let firstEvent):
             "幂等键「\(key)」已由事件 \(firstEvent) 以不同内容记录；请使用新键，或提交完全相同的内容"
-        case .claimExists(let applicant, let programme, let year, let ref):
-            "\(applicant) 在 \(year) 年度的 \(programme) 已有申领 \(ref)；请先审核或冲销该申领"
+        case .claimExists(let applicant, let programme, let year, let ref, let name):
+            "\(applicant) 在 \(year) 年度的\(name.map { "\($0.zh)（\(programme)）" } ?? " \(programme) ")已有申领 \(ref)；请先审核或冲销该申领"
         case .decisionOrder(let claim, let reason):
             "申领 \(claim)：\(reason.zh)"
         case .datedBefore(let record, let date, let earlier, let earlierDate):

@@ -24,7 +24,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A rule the database itself enforces (a trigger), in its words.
     case refusedByLedger(String)
     case idempotencyConflict(key: String, firstEvent: Int64)
-    case claimExists(applicant: String, programme: String, year: Int, ref: String)
+    /// `programmeName`: the programme's name, to say beside its id.
+    case claimExists(applicant: String, programme: String, year: Int, ref: String, programmeName: LocalizedText? = nil)
     case decisionOrder(claim: String, reason: LocalizedText)
     /// A record dated before a record it rests on (``Lifecycle/checkDate(of:_:after:)``).
     case datedBefore(record: EventKind, date: BusinessDate, earlier: LocalizedText, earlierDate: BusinessDate)
@@ -98,8 +99,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .idempotencyConflict(let key, let firstEvent):
             "idempotency key \"\(key)\" was recorded by event \(firstEvent) with different content; "
                 + "use a new key or resubmit exactly the same content"
-        case .claimExists(let applicant, let programme, let year, let ref):
-            "\(applicant) already has claim \(ref) for \(programme) in \(year); decide or reverse it first"
+        case .claimExists(let applicant, let programme, let year, let ref, let name):
+            "\(applicant) already has claim \(ref) for \(name.map { "the \($0.en) (\(programme))" } ?? programme) in \(year); "
+                + "decide or reverse it first"
         case .decisionOrder(let claim, let reason):
             "claim \(claim): \(reason.en)"
         case .datedBefore(let record, let date, let earlier, let earlierDate):

@@ -144,7 +144,13 @@ extension Lifecycle {
             )
         }
         if programme.kind == .voucher, let open = state.openClaim {
-            throw .claimExists(applicant: claim.applicantID, programme: programme.id.value, year: claim.year, ref: open)
+            throw .claimExists(
+                applicant: claim.applicantID,
+                programme: programme.id.value,
+                year: claim.year,
+                ref: open,
+                programmeName: programme.name
+            )
         }
         // The version in force on the day, or for a claim made before its year's policy, the one
         // in force when the year starts (a claim dated early does not escape the rule; the grant
