@@ -69,11 +69,15 @@ extension Console {
             for use in uses { _ = try await api.visibleUse(use, user) }
             let filing = RedemptionFilingRequest(ref: ref, providerID: user.provider ?? "", useRefs: uses)
             let context = EventContext(idempotencyKey: "redemption:\(ref)", actor: user.name, businessDate: try date())
-            let event = try await api.worker.run { ledger in try ledger.fileRedemption(filing, context: context) }
+            let (event, late) = try await api.worker.run { ledger in
+                let event = try ledger.fileRedemption(filing, context: context)
+                return (event, try ledger.lateItems(ofFiling: event.seq))
+            }
+            let what = words.filed(ref, uses: Set(uses).count, late: late)
             return try await providerPage(
                 session,
                 before: Self.seq(field("page")),
-                flash: (words.recorded(api.counted(event), what: words.filed(ref, uses: Set(uses).count)), "ok")
+                flash: (words.recorded(api.counted(event), what: what), "ok")
             )
         case ("GET", "/console/claims"):
             return try await claimsPage(session, after: Self.query("after", request), flash: nil)

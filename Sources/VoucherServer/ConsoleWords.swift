@@ -48,8 +48,14 @@ struct Words {
 
     /// A payment, a filing, as their confirmations name them.
     func paidClaim(_ ref: String) -> String { language == .zh ? "申领 \(ref) 拨付" : "payment on claim \(ref)" }
-    func filed(_ ref: String, uses: Int) -> String {
-        language == .zh ? "兑付申请 \(ref)（\(uses) 笔用券）" : "redemption claim \(ref) (\(uses) use\(uses == 1 ? "" : "s"))"
+    /// A filing as its confirmation names it, with how many of its uses were filed past their
+    /// deadline (the rules mark them; the report lists them as late filings).
+    func filed(_ ref: String, uses: Int, late: Int = 0) -> String {
+        language == .zh
+            ? "兑付申请 \(ref)（\(uses) 笔用券\(late > 0 ? "，其中 \(late) 笔已过兑付申报期限，记为逾期申报" : "")）"
+            : "redemption claim \(ref) (\(uses) use\(uses == 1 ? "" : "s")"
+                + (late > 0 ? "; \(late) filed past \(late == 1 ? "its" : "their") deadline, recorded as late" : "")
+                + ")"
     }
 
     func userAdded(_ name: String) -> String { language == .zh ? "已添加用户 \(name)" : "added \(name)" }

@@ -101,6 +101,17 @@ public struct ProviderUse: Sendable, Hashable {
 }
 
 extension Ledger {
+    /// How many uses of the filing recorded as event `filing` were filed past their deadline.
+    public func lateItems(ofFiling filing: Int64) throws -> Int {
+        try read { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM redemption_item WHERE filing_seq = ? AND past_deadline = 1",
+                arguments: [filing]
+            ) ?? 0
+        }
+    }
+
     /// Live claims of every programme (vouchers, matching and grants) with no live decision
     /// (`level` district), or whose latest live decision is the district's grant (`level` city),
     /// oldest first: at most `limit` of them after `after`. At the city's level the claims whose

@@ -389,6 +389,26 @@ import VoucherStorage
         }
     }
 
+    /// A provider filing a use past its deadline (90 days after the use) is told so at once: it is
+    /// recorded as a late filing, which finance sees and the report lists.
+    @Test func aFilingPastTheDeadlineSaysSoInItsConfirmation() async throws {
+        let world = try World()
+        try await world.app.test(.router) { client in
+            let (provider, csrf) = try await ConsoleTests.signIn(client, .provider)
+            let filed = try await ConsoleTests.post(
+                client,
+                "/console/redemptions",
+                cookies: provider,
+                form: [("csrf", csrf), ("uses[]", "U-A"), ("ref", "R-L"), ("date", "2022-12-01")]
+            )
+            #expect(filed.status == 200, "\(filed.body)")
+            #expect(filed.body.contains("redemption claim R-L (1 use; 1 filed past its deadline, recorded as late)"))
+        }
+        #expect(Words(.zh).filed("R-L", uses: 3, late: 2) == "兑付申请 R-L（3 笔用券，其中 2 笔已过兑付申报期限，记为逾期申报）")
+        let en = Words(.en).filed("R-L", uses: 3, late: 2)
+        #expect(en.hasSuffix("(3 uses; 2 filed past their deadline, recorded as late)"), "\(en)")
+    }
+
     @Test func anAdminRegistersPartiesAndRecordsABudgetFromTheForms() async throws {
         let world = try World()
         let body = "91310110MA1G000"

@@ -742,6 +742,7 @@ import VoucherReports
                 form: [("csrf", providerCSRF), ("uses[]", "U-A"), ("ref", "R-9"), ("date", "2022-06-01")]
             )
             #expect(filed.status == 200 && filed.body.contains("Recorded: event"), "\(filed.body)")
+            #expect(filed.body.contains("· redemption claim R-9 (1 use)</p>"), "\(filed.body)")
             // The filing form is offered while a use may be filed, and not once none may: the uses
             // left are filed, and the page then says none is waiting.
             let left = filed.body.components(separatedBy: "name=\"uses[]\" value=\"").dropFirst()
