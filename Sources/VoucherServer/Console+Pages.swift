@@ -408,6 +408,7 @@ extension Console {
             data: [
                 "claims": rows.filter { $0["optional"] == nil }, "hasClaims": rows.contains { $0["optional"] == nil },
                 "optional": optional, "hasOptional": !optional.isEmpty, "optionalCount": String(optional.count),
+                "requiredCount": String(rows.count - optional.count),
                 "levelName": words[level.rawValue], "page": after.map { Self.claimKey($0, level: level) } ?? "",
                 // The claims the city must decide first are listed first: a page after the first
                 // with none of them says where they are, not that there are none.

@@ -210,6 +210,7 @@ struct Words {
         "decisionGranted": "核定", "decisionRejected": "不予批准", "awaitingCity": "待市级审核，市级核定后方可使用",
         "cityRequired": "须市级审核后方可使用", "cityOptional": "区级核定已生效，市级可复核",
         "optionalQueue": "区级核定已生效、市级可复核的申领", "noneRequired": "没有须市级审核的申领。",
+        "requiredQueue": "须市级审核后方可使用的申领",
         "noneRequiredLater": "本页没有须市级审核的申领（这类申领排在队列最前，见第一页）。",
         "chooseOutcome": "请点击“核定”或“不予批准”作出审核", "chooseSettlement": "请选择结算方式",
         "amountWithPaid": "已填写核减后金额：如需核减，请将结算方式改为“核减兑付”；如全额兑付，请清空该金额",
@@ -331,6 +332,7 @@ struct Words {
         "awaitingCity": "awaiting the city's review; usable once it grants",
         "cityRequired": "usable once the city grants it", "cityOptional": "in force; the city may review it",
         "optionalQueue": "Claims in force on the district's grant, which the city may review",
+        "requiredQueue": "Claims usable once the city grants them",
         "noneRequired": "No claim awaits the city's review before it may be used.",
         "noneRequiredLater":
             "No claim on this page awaits the city's review before it may be used (such claims are listed first in "

@@ -384,6 +384,8 @@ import VoucherStorage
             #expect(links == ["awaited-\(queue[0].seq)", "\(queue[1].seq)"])
             // A later page with none of them says where they are.
             #expect(pages.count == 3 && !pages[0].contains("listed first in the queue"))
+            #expect(pages[0].contains("<h2>Claims usable once the city grants them (1)</h2>"))
+            #expect(!pages[1].contains("Claims usable once the city grants them"))
             let said = "(such claims are listed first in the queue: see the first page)"
             #expect(pages.dropFirst().allSatisfy { $0.contains(said) })
         }
