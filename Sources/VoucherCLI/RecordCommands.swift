@@ -89,7 +89,7 @@ struct Decide: ParsableCommand {
               voucher decide --claim C-2022-001 --grant 30万 --reviewer 王丽 \\
                 --date 2022-03-15
               voucher decide --claim C-2022-001 --level city --grant 20万 \\
-                --reviewer 张强 --date 2022-03-20
+                --reason "部分服务不在目录内" --reviewer 张强 --date 2022-03-20
               voucher decide --claim C-2022-002 --reject "材料不全" --reviewer 王丽 \\
                 --date 2022-03-15
             """
@@ -99,11 +99,15 @@ struct Decide: ParsableCommand {
     @Option(help: "The claim's reference.") var claim: String
     @Option(parsing: .unconditional, help: "The amount granted.", transform: Money.argument) var grant: Money?
     @Option(help: "Reject, with this reason.") var reject: String?
+    @Option(help: "With --grant: why the grant is what it is, e.g. why it is below the request.") var reason: String?
     @Option(help: "Which review: district or city.") var level: ReviewLevel = .district
     @Option(help: "Who decided.") var reviewer: String
 
     func validate() throws {
         if (grant == nil) == (reject == nil) { throw ValidationError("give either --grant AMOUNT or --reject REASON") }
+        if reason != nil && grant == nil {
+            throw ValidationError("--reason goes with --grant; a rejection's reason is --reject REASON")
+        }
     }
 
     func run() throws {
@@ -115,7 +119,7 @@ struct Decide: ParsableCommand {
             // is this one).
             let before = try ledger.decisionsRecorded(onClaim: claim.trimmingCharacters(in: .whitespaces))
             return try ledger.decide(
-                DecisionRequest(claimRef: claim, level: level, outcome: outcome, reviewer: reviewer),
+                DecisionRequest(claimRef: claim, level: level, outcome: outcome, reviewer: reviewer, note: reason),
                 context: options.context(defaultKey: "decision:\(claim):\(level.rawValue):after-\(before)")
             )
         }

@@ -134,7 +134,9 @@ extension Importer {
                         claimRef: ref,
                         level: level,
                         outcome: outcome,
-                        reviewer: fields.optional("reviewer") ?? actor
+                        reviewer: fields.optional("reviewer") ?? actor,
+                        // A granted row's reason is why the grant is what it is.
+                        note: outcome.reason == nil ? fields.optional("reason") : nil
                     ),
                     decidedOn
                 )

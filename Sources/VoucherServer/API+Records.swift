@@ -101,6 +101,7 @@ extension API {
         var body = try await Self.body(request)
         let grant = try body.money("grant")
         let reject = try body.string("reject")
+        let reason = try body.string("reason")
         let ownLevel: ReviewLevel = user.role == .cityReviewer ? .city : .district
         let level =
             try body.string("level").map { text throws(APIFailure) in
@@ -111,22 +112,34 @@ extension API {
             throw APIFailure.forbidden("the role \(user.role.rawValue) decides at the \(ownLevel.rawValue) level only")
         }
         guard (grant == nil) != (reject == nil) else { throw APIFailure.invalid("give either grant or reject") }
+        guard reason == nil || grant != nil else {
+            throw APIFailure.invalid("reason goes with grant; a rejection's reason is reject")
+        }
         let outcome: DecisionRequest.Outcome = grant.map { .grant($0) } ?? .reject(reason: reject ?? "")
         let date = try body.date("date") ?? BusinessDate.today()
         let key = try Self.key(request, user: user)
         try body.checkAllRead()
         return recorded(
-            try await recordDecision(ref: ref, level: level, outcome: outcome, user: user, date: date, key: key)
+            try await recordDecision(
+                ref: ref,
+                level: level,
+                outcome: outcome,
+                note: reason,
+                user: user,
+                date: date,
+                key: key
+            )
         )
     }
 
-    /// Records a reviewer's decision, as the user; the default key counts the claim's decisions so
-    /// far, as the command line's does, in the same step as the decision. A claim that is not there
-    /// is 404.
+    /// Records a reviewer's decision (with a grant's `note`, if any), as the user; the default key
+    /// counts the claim's decisions so far, as the command line's does, in the same step as the
+    /// decision. A claim that is not there is 404.
     func recordDecision(
         ref: String,
         level: ReviewLevel,
         outcome: DecisionRequest.Outcome,
+        note: String? = nil,
         user: User,
         date: BusinessDate,
         key: String?
@@ -141,7 +154,7 @@ extension API {
                     businessDate: date
                 )
                 return try ledger.decide(
-                    DecisionRequest(claimRef: ref, level: level, outcome: outcome, reviewer: name),
+                    DecisionRequest(claimRef: ref, level: level, outcome: outcome, reviewer: name, note: note),
                     context: context
                 )
             }

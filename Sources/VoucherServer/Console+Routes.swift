@@ -87,17 +87,17 @@ extension Console {
             // submits nothing (its default button is disabled), and a form without one is refused.
             let outcome: DecisionRequest.Outcome
             switch field("outcome") {
-            // A grant records no reason: one typed beside it would be lost without a word.
-            case "grant" where field("reason") != nil: throw APIFailure.invalid(words["reasonWithGrant"])
             case "grant": outcome = .grant(try money("grant"))
             case "reject": outcome = .reject(reason: field("reason") ?? "")
             default: throw APIFailure.invalid(words["chooseOutcome"])
             }
             let level: ReviewLevel = user.role == .cityReviewer ? .city : .district
+            // The reason typed goes with either button: a rejection's, or why a grant is what it is.
             let event = try await api.recordDecision(
                 ref: ref,
                 level: level,
                 outcome: outcome,
+                note: field("reason"),
                 user: user,
                 date: try date(),
                 key: nil

@@ -145,8 +145,7 @@ struct Words {
         "settlement": "结算", "filingRef": "兑付申请编号", "fileSelected": "为所选用券申请兑付",
         "chooseUses": "请勾选要申请兑付的用券，并填写兑付申请编号。", "queue": "待审核的申领", "awaitingReview": "待审核", "noneWaiting": "没有待办事项。",
         "districtGrant": "区级核定", "decide": "审核", "grant": "核定", "reject": "不予批准", "reason": "理由",
-        "rejectReason": "不予批准的理由", "toTypedRow": "转到所填的行",
-        "reasonWithGrant": "已填写理由：理由只随“不予批准”记录，核定不记录理由；如需核定，请清空理由后再点击“核定”",
+        "decisionReason": "理由（核减或不予批准）", "toTypedRow": "转到所填的行",
         "toSettle": "待结算的兑付", "use": "用券", "late": "逾期申报", "settle": "结算", "paid": "全额兑付", "paidAmount": "实付",
         "reduced": "核减兑付", "rejected": "不予兑付", "amountIfReduced": "核减后金额", "amount": "金额", "report": "年度报告",
         "show": "显示", "whatIf": "政策模拟", "nothingToFile": "每笔用券都已申请兑付或已冲销；没有可申请兑付的用券。",
@@ -238,10 +237,7 @@ struct Words {
         "awaitingReview": "awaiting review",
         "noneWaiting": "Nothing is waiting.", "districtGrant": "District's grant", "decide": "Decide", "grant": "Grant",
         "reject": "Reject", "reason": "Reason",
-        "rejectReason": "Reason to reject", "toTypedRow": "Go to the row as typed",
-        "reasonWithGrant":
-            "A reason was typed: a reason is recorded with a rejection only, and a grant records none; to grant, "
-            + "clear the reason and press Grant again",
+        "decisionReason": "Reason (a lower grant, or a rejection)", "toTypedRow": "Go to the row as typed",
         "toSettle": "Filings to settle", "use": "Use", "late": "Filed late",
         "settle": "Settle", "paid": "Paid", "paidAmount": "paid", "reduced": "Reduced", "rejected": "Rejected",
         "amountIfReduced": "Amount if reduced", "amount": "Amount", "report": "Annual report", "show": "Show",

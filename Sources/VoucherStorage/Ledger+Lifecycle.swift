@@ -84,7 +84,7 @@ extension Ledger {
                 ),
                 arguments: [claim.seq]
             ), latest.level == checked.level.rawValue, latest.reviewer == checked.reviewer,
-                latest.granted == checked.outcome.granted.fen, latest.reason == checked.outcome.reason
+                latest.granted == checked.outcome.granted.fen, latest.reason == checked.recordedReason
             {
                 return try recordedEvent(db, seq: latest.eventSeq, replayed: true)
             }

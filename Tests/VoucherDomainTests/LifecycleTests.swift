@@ -199,6 +199,28 @@ struct LifecycleTests {
         #expect(throws: Never.self) { try lower(to: "4万") }
         let spent = #expect(throws: LedgerError.self) { try lower(to: "3万") }
         #expect(spent?.description.contains("the grant is at least 40,000.00") == true, "\(String(describing: spent))")
+
+        // A grant may say why it is what it is: the reason is recorded, trimmed, with the grant
+        // (hashed in its payload); a rejection's reason is its own, and a blank note none.
+        let noted = DecisionRequest(
+            claimRef: "C-1",
+            level: .city,
+            outcome: .grant(Self.money("5万")),
+            reviewer: "city",
+            note: "  部分服务不在目录内 "
+        )
+        let (checked, canonical) = try Lifecycle.submission(of: noted)
+        #expect(checked.note == "部分服务不在目录内" && canonical.text.contains("部分服务不在目录内"))
+        let (fact, event) = try Lifecycle.decide(checked, state: state, on: Self.date("2022-06-01"))
+        #expect(fact.outcome == "granted" && fact.granted == Self.money("5万") && fact.reason == "部分服务不在目录内")
+        #expect(event.payload == fact.payload && fact.payload.text.contains("\"reason\":\"部分服务不在目录内\""))
+        var blank = noted
+        blank.note = " "
+        #expect(try Lifecycle.submission(of: blank).request.note == nil)
+        var rejected = noted
+        rejected.outcome = .reject(reason: "材料不全")
+        let (checkedRejection, _) = try Lifecycle.submission(of: rejected)
+        #expect(checkedRejection.note == nil && checkedRejection.recordedReason == "材料不全")
     }
 
     /// A claim for the year of its date, the one before or after, under a policy in force then.

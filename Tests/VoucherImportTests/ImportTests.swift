@@ -245,6 +245,29 @@ struct ImportTests {
         #expect(try ledger.chainHead() == before)
     }
 
+    /// A granted row's reason is recorded with the grant (why it is what it is); a rejected row's
+    /// is the rejection's.
+    @Test func aGrantedRowsReasonIsRecordedWithTheGrant() throws {
+        try seedReferenceData()
+        _ = try load(
+            .claims,
+            """
+            ref,applicant_id,programme,year,requested,decision,granted,decided_on,claimed_on,reason
+            C-1,\(code(1)),sh-innovation-voucher,2022,30万,granted,20万,2022-03-01,2022-02-01,部分服务不在目录内
+            C-2,\(code(2)),sh-innovation-voucher,2022,30万,granted,30万,2022-03-01,2022-02-01,
+            C-3,\(code(2)),sh-innovation-voucher,2023,30万,rejected,,2023-03-01,2023-02-01,材料不全
+
+            """
+        )
+        let decisions = try ledger.rawRead { db in
+            try String.fetchAll(
+                db,
+                sql: "SELECT outcome || ':' || granted || ':' || IFNULL(reason, '-') FROM decision ORDER BY event_seq"
+            )
+        }
+        #expect(decisions == ["granted:20000000:部分服务不在目录内", "granted:30000000:-", "rejected:0:材料不全"])
+    }
+
     /// A decision dated before its claim, and a redemption paid before it was filed: each row is
     /// named with the date's column, and nothing is imported.
     @Test func aDateBeforeWhatItRestsOnIsNamedByItsColumn() throws {

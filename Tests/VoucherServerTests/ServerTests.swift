@@ -461,13 +461,23 @@ import Yams
                 key: "k-1"
             )
             #expect(changed.status == 409 && !changed.body.contains("event"), "\(changed.body)")
-            // A decision is the signed-in reviewer's: the reviewer and the actor are the user.
+            // A rejection's reason is `reject`: `reason` beside it is refused, and nothing recorded.
+            let both = try await Self.call(
+                client,
+                .post,
+                "/api/v1/claims/C-A23/decisions",
+                token: world.tokens[.districtReviewer],
+                body: #"{"reject": "材料不全", "reason": "x", "date": "2023-01-20"}"#
+            )
+            #expect(both.status == 422 && both.body.contains("reason goes with grant"), "\(both.body)")
+            // A decision is the signed-in reviewer's: the reviewer and the actor are the user. A
+            // grant's reason is recorded with it.
             let decided = try await Self.call(
                 client,
                 .post,
                 "/api/v1/claims/C-A23/decisions",
                 token: world.tokens[.districtReviewer],
-                body: #"{"grant": "5万", "date": "2023-01-20"}"#
+                body: #"{"grant": "5万", "reason": "按目录核定", "date": "2023-01-20"}"#
             )
             #expect(decided.status == 201, "\(decided.body)")
             #expect(
@@ -479,6 +489,10 @@ import Yams
             try String.fetchOne(db, sql: "SELECT actor FROM event WHERE kind = 'decision' ORDER BY seq DESC LIMIT 1")
         }
         #expect(actor == "user-district-reviewer")
+        let reasons = try world.ledger.rawRead { db in
+            try String.fetchAll(db, sql: "SELECT outcome || ':' || reason FROM decision WHERE reason IS NOT NULL")
+        }
+        #expect(reasons == ["granted:按目录核定"])
     }
 
     @Test func financeRecoversAndTheAuditorTakesADossier() async throws {

@@ -84,9 +84,13 @@ extension Lifecycle {
                 )
             }
             granted = amount
+            // A grant's reason is optional: the reviewer's word on why it is what it is.
+            checked.note = request.note?.trimmed.nilIfEmpty
+            reason = checked.note
         case .reject(let text):
             let why = try required(text, field: "reason")
             checked.outcome = .reject(reason: why)
+            checked.note = nil
             reason = why
             granted = .zero
         }
@@ -195,14 +199,8 @@ extension Lifecycle {
                 )
             )
         }
-        let granted: Money
-        var reason: String?
-        switch request.outcome {
-        case .grant(let amount): granted = amount
-        case .reject(let why):
-            granted = .zero
-            reason = why
-        }
+        let granted = request.outcome.granted
+        let reason = request.recordedReason
         let version = programme.version(on: date)
         if request.level == .city, let required = version?.requiredReviewLevels,
             let district = decisions.last(where: { $0.level == .district }), granted > district.granted
@@ -309,7 +307,7 @@ extension Lifecycle {
         let fact = DecisionFact(
             claimRef: claim.ref,
             level: request.level,
-            outcome: reason == nil ? "granted" : "rejected",
+            outcome: request.outcome.reason == nil ? "granted" : "rejected",
             granted: granted,
             reviewer: request.reviewer,
             reason: reason,

@@ -68,13 +68,26 @@ public struct DecisionRequest: Sendable, Hashable {
     public var level: ReviewLevel
     public var outcome: Outcome
     public var reviewer: String
+    /// Why a grant is what it is, when the reviewer says (a lowered grant); a rejection's reason is
+    /// its outcome's.
+    public var note: String?
 
-    public init(claimRef: String, level: ReviewLevel = .district, outcome: Outcome, reviewer: String) {
+    public init(
+        claimRef: String,
+        level: ReviewLevel = .district,
+        outcome: Outcome,
+        reviewer: String,
+        note: String? = nil
+    ) {
         self.claimRef = claimRef
         self.level = level
         self.outcome = outcome
         self.reviewer = reviewer
+        self.note = note
     }
+
+    /// The reason the decision records: a rejection's, or a grant's note.
+    public var recordedReason: String? { outcome.reason ?? note }
 }
 
 /// A purchase paid partly with a voucher (用券); the engine computes the voucher amount.
