@@ -3,9 +3,9 @@ import Foundation
 import PropertyBased
 import Testing
 import VoucherDomain
-import VoucherStorage
 
 @testable import VoucherImport
+@testable import VoucherStorage
 
 #if canImport(Glibc)
 import Glibc
@@ -266,6 +266,13 @@ struct ImportTests {
             )
         }
         #expect(decisions == ["granted:20000000:部分服务不在目录内", "granted:30000000:-", "rejected:0:材料不全"])
+        // The reason is in the grant's hashed payload and its fact row alike.
+        #expect(try ledger.verify().isValid)
+        try ledger.writer.writeWithoutTransaction { db in
+            try db.execute(sql: "DROP TRIGGER decision_no_update")
+            try db.execute(sql: "UPDATE decision SET reason = '全额' WHERE reason = '部分服务不在目录内'")
+        }
+        #expect(try !ledger.verify().isValid)
     }
 
     /// A decision dated before its claim, and a redemption paid before it was filed: each row is
