@@ -79,7 +79,8 @@ struct Claim: ParsableCommand {
 
 struct Decide: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Record a review decision on a claim: grant an amount, or reject with a reason.",
+        abstract:
+            "Record a review decision on a claim: grant an amount (with a reason, if you give one), or reject with a reason.",
         discussion: """
             The engine checks a grant against every cap and says which one binds if it is
             too high. The district decides first; a city review may follow and replaces

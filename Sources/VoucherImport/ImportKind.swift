@@ -36,7 +36,7 @@ public enum ImportKind: String, Sendable, Hashable, CaseIterable {
         case .enterprises: ["override_reason", "override_by", "attributes"]
         case .providers: ["override_reason", "override_by"]
         case .products: []
-        case .claims: ["claimed_on", "level", "reviewer", "reason", "project", "paid"]
+        case .claims: ["claimed_on", "level", "reviewer", "reason", "grant_reason", "project", "paid"]
         case .uses: ["eligible_amount", "tax_amount", "invoice"]
         case .redemptions: ["filed_on"]
         }

@@ -135,8 +135,10 @@ extension Importer {
                         level: level,
                         outcome: outcome,
                         reviewer: fields.optional("reviewer") ?? actor,
-                        // A granted row's reason is why the grant is what it is.
-                        note: outcome.reason == nil ? fields.optional("reason") : nil
+                        // Why a grant is what it is: its own column, since `reason` on a granted
+                        // row was never recorded, and a file imported before must import again
+                        // as it did.
+                        note: outcome.reason == nil ? fields.optional("grant_reason") : nil
                     ),
                     decidedOn
                 )

@@ -80,12 +80,12 @@ extension Console {
         )
         let claims: [[String: Any]] = dossier.claims.map { claim in
             let live = dossier.decisions.filter { $0.claimRef == claim.ref && reversed[$0.seq] == nil }
-            // A grant: its amount; a rejection: why.
+            // A grant: its amount, and why when the reviewer said; a rejection: why.
             var decisions = live.map { decision in
-                decision.outcome == "rejected"
+                (decision.outcome == "rejected"
                     ? "\(words[decision.level]) \(words["decisionRejected"])"
-                        + (decision.reason.map { words.inParentheses($0) } ?? "")
-                    : "\(words[decision.level]) \(words["decisionGranted"]) \(decision.granted.formatted())"
+                    : "\(words[decision.level]) \(words["decisionGranted"]) \(decision.granted.formatted())")
+                    + (decision.reason.map { words.inParentheses($0) } ?? "")
             }
             // The district's grant of a programme whose rules, on the day of the grant (as the rule
             // that holds its use asks), await the city: not usable yet.
@@ -397,7 +397,10 @@ extension Console {
             case .failure(let refusal): row["advice"] = refusal.text(session.language)
             case nil: break
             }
-            let again = typed?.row(claim.ref, [("grant", "suggested"), ("reason", "reasonTyped"), ("date", "date")])
+            let again = typed?.row(
+                claim.ref,
+                [("grant", "suggested"), ("note", "noteTyped"), ("reason", "reasonTyped"), ("date", "date")]
+            )
             return row.merging(again ?? [:]) { $1 }
         }
         let optional = rows.filter { $0["optional"] != nil }

@@ -86,18 +86,21 @@ extension Console {
             // A decision is the button pressed, never a default: Enter in a field of the form
             // submits nothing (its default button is disabled), and a form without one is refused.
             let outcome: DecisionRequest.Outcome
+            // Each button has its reason beside it; one typed beside the other is refused, not
+            // recorded with a decision it was not written for.
             switch field("outcome") {
+            case "grant" where field("reason") != nil: throw APIFailure.invalid(words["reasonBesideGrant"])
+            case "reject" where field("note") != nil: throw APIFailure.invalid(words["noteBesideReject"])
             case "grant": outcome = .grant(try money("grant"))
             case "reject": outcome = .reject(reason: field("reason") ?? "")
             default: throw APIFailure.invalid(words["chooseOutcome"])
             }
             let level: ReviewLevel = user.role == .cityReviewer ? .city : .district
-            // The reason typed goes with either button: a rejection's, or why a grant is what it is.
             let event = try await api.recordDecision(
                 ref: ref,
                 level: level,
                 outcome: outcome,
-                note: field("reason"),
+                note: outcome.reason == nil ? field("note") : nil,
                 user: user,
                 date: try date(),
                 key: nil

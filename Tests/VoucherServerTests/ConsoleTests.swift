@@ -264,7 +264,7 @@ import VoucherReports
                 cookies: city,
                 form: [
                     ("csrf", csrf), ("page", next), ("outcome", "grant"), ("grant", "12,345.67"),
-                    ("reason", "复核<核减>"), ("date", ahead),
+                    ("note", "复核<核减>"), ("date", ahead),
                 ]
             )
             #expect(refused.status == 422 && refused.body.contains("is after today"), "\(refused.body)")
@@ -273,14 +273,26 @@ import VoucherReports
             #expect(refused.body.contains("<a href=\"#typed\">Go to the row as typed</a>"))
             #expect(refused.body.contains("<tr id=\"typed\" class=\"typed\"><td class=\"r\">C-B</td>"))
             #expect(try world.ledger.pendingClaims(level: .city).count == 2)
-            // A reason typed beside a grant is recorded with it: why the grant is what it is.
+            // The reason beside Reject is not recorded with a grant: refused, saying where it goes.
+            let misplaced = try await Self.post(
+                client,
+                "/console/claims/C-B/decide",
+                cookies: city,
+                form: [
+                    ("csrf", csrf), ("page", next), ("outcome", "grant"), ("grant", "9万"), ("reason", "材料不全"),
+                    ("date", "2022-05-03"),
+                ]
+            )
+            #expect(misplaced.status == 422 && misplaced.body.contains("goes with a rejection only"))
+            #expect(try world.ledger.pendingClaims(level: .city).count == 2)
+            // Why a grant is what it is is recorded with it.
             let decided = try await Self.post(
                 client,
                 "/console/claims/C-B/decide",
                 cookies: city,
                 form: [
                     ("csrf", csrf), ("page", next), ("outcome", "grant"), ("grant", "9万"),
-                    ("reason", " 复核<核减> "), ("date", "2022-05-03"),
+                    ("note", " 复核<核减> "), ("date", "2022-05-03"),
                 ]
             )
             #expect(decided.status == 200 && decided.body.contains("Recorded: event"), "\(decided.body)")
@@ -523,7 +535,7 @@ import VoucherReports
             context: try context("c-t")
         )
         try world.ledger.decide(
-            DecisionRequest(claimRef: "C-T", outcome: .grant(try Money.parse("2万")), reviewer: "r"),
+            DecisionRequest(claimRef: "C-T", outcome: .grant(try Money.parse("2万")), reviewer: "r", note: "按<目录>核定"),
             context: try context("d-t")
         )
         try await world.app.test(.router) { client in
@@ -531,7 +543,9 @@ import VoucherReports
             let page = try await Self.get(client, "/console/uses", cookies: english)
             #expect(page.body.contains("district rejected (材料&lt;不全&gt;)"), "\(page.body)")
             #expect(
-                page.body.contains("district granted 20,000.00; awaiting the city&#39;s review; usable once it grants"),
+                page.body.contains(
+                    "district granted 20,000.00 (按&lt;目录&gt;核定); awaiting the city&#39;s review; usable once it grants"
+                ),
                 "\(page.body)"
             )
             let (chinese, _) = try await Self.signIn(client, .enterprise, language: "zh")
@@ -539,7 +553,7 @@ import VoucherReports
             #expect(zh.body.contains("区级 不予批准（材料&lt;不全&gt;）"), "\(zh.body)")
             #expect(!zh.body.contains("不予兑付"))
             // Chinese punctuation on a Chinese page.
-            #expect(zh.body.contains("区级 核定 20,000.00；待市级审核，市级核定后方可使用"), "\(zh.body)")
+            #expect(zh.body.contains("区级 核定 20,000.00（按&lt;目录&gt;核定）；待市级审核，市级核定后方可使用"), "\(zh.body)")
             #expect(zh.body.contains("（\(ServerTests.a)）</h1>"), "\(zh.body)")
             // The city's queue: the grant that awaits it first; those in force on the district's
             // grant folded below.

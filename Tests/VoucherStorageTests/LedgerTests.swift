@@ -471,6 +471,42 @@ struct LifecycleTests {
         #expect(try ledger.verify().isValid)
     }
 
+    /// A grant's reason is part of what the decision records: the same decision again under
+    /// another key is the latest one already; with another reason it is another decision; a reason
+    /// on more than one line is refused.
+    @Test func aGrantsReasonIsRecordedWithItAndOnce() throws {
+        let fixture = try LedgerFixture()
+        try fixture.ledger.claim(
+            ClaimRequest(
+                ref: "C-1",
+                applicantID: fixture.alpha,
+                programme: shanghai,
+                year: 2022,
+                requested: yuan("30万")
+            ),
+            context: fixture.next("2022-03-01")
+        )
+        let request = DecisionRequest(
+            claimRef: "C-1",
+            outcome: .grant(yuan("20万")),
+            reviewer: "r",
+            note: "按预算核减"
+        )
+        let first = try fixture.ledger.decide(request, context: fixture.next("2022-03-02"))
+        let again = try fixture.ledger.decide(request, context: fixture.next("2022-03-02"))
+        #expect(!first.replayed && again.replayed && again.seq == first.seq)
+        var other = request
+        other.note = "其他理由"
+        #expect(throws: LedgerError.self) { try fixture.ledger.decide(other, context: fixture.next("2022-03-02")) }
+        var lines = request
+        lines.note = "按预算\n核减"
+        let refusal = #expect(throws: LedgerError.self) {
+            try fixture.ledger.decide(lines, context: fixture.next("2022-03-02"))
+        }
+        #expect(refusal?.description.contains("write the reason on one line") == true, "\(String(describing: refusal))")
+        #expect(try fixture.ledger.verify().isValid)
+    }
+
     @Test func theSameKeyRecordsOnceAndDifferentContentUnderItIsRefused() throws {
         let fixture = try LedgerFixture()
         try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
