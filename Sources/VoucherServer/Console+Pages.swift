@@ -334,6 +334,7 @@ extension Console {
         }
         var data: [String: Any] = [
             "provider": provider, "uses": rows, "hasUses": !rows.isEmpty, "page": before.map(String.init) ?? "",
+            "here": "/console/uses" + (before.map { "?before=\($0)" } ?? ""),
             // The filing form only when a use may be filed.
             "fileable": rows.contains { $0["fileable"] as? Bool == true },
         ]
@@ -413,6 +414,7 @@ extension Console {
                 "optional": optional, "hasOptional": !optional.isEmpty, "optionalCount": String(optional.count),
                 "requiredCount": String(rows.count - optional.count),
                 "levelName": words[level.rawValue], "page": after.map { Self.claimKey($0, level: level) } ?? "",
+                "here": "/console/claims" + (after.map { "?after=" + Self.claimKey($0, level: level) } ?? ""),
                 // The claims the city must decide first are listed first: a page after the first
                 // with none of them says where they are, not that there are none.
                 "later": after != nil,

@@ -115,6 +115,7 @@ extension Console {
             session: session,
             data: [
                 "items": rows, "hasItems": !rows.isEmpty, "page": after.map { "\($0.filing)-\($0.use)" } ?? "",
+                "here": "/console/settlements" + (after.map { "?after=\($0.filing)-\($0.use)" } ?? ""),
                 "typedRow": rows.contains { $0["typed"] != nil },
             ].merging(Self.pagerData(pager)) { $1 },
             flash: flash
@@ -154,6 +155,7 @@ extension Console {
             data: [
                 "items": rows, "hasItems": !rows.isEmpty, "page": after.map(String.init) ?? "",
                 "typedRow": rows.contains { $0["typed"] != nil },
+                "here": "/console/payments" + (after.map { "?after=\($0)" } ?? ""),
             ].merging(
                 Self.pagerData(pager)
             ) { $1 },

@@ -48,7 +48,7 @@ extension Console {
                 let accounts = api.accounts
                 try await api.accountsWork { try accounts.setLanguage(language, session: cookie) }
             }
-            return Response(status: .seeOther, headers: [.location: Self.pageShownBefore(request)])
+            return Response(status: .seeOther, headers: [.location: Self.pageShownBefore(request, back: field("back"))])
         case ("GET", "/console"):
             return render("home", title: words["home"], session: session, data: ["links": links(session)])
         case ("GET", "/console/uses"):

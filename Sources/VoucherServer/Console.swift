@@ -324,9 +324,19 @@ struct Console: Sendable {
 
     /// The console page a form was sent from (its `Referer`), to show again: only the path and
     /// query of a page the console answers to GET, or the page of a form whose answer was shown,
-    /// so that no other site or action is reached; else the home page.
-    static func pageShownBefore(_ request: Request) -> String {
-        guard let referer = request.headers[.referer], let url = URLComponents(string: referer) else {
+    /// so that no other site or action is reached; else the home page. A form's answer that knows
+    /// its page better (a work queue's page, which its address does not say) gives it as `back`,
+    /// held to the same.
+    static func pageShownBefore(_ request: Request, back: String? = nil) -> String {
+        if let back, back.hasPrefix("/console"), URLComponents(string: back) != nil {
+            let shown = pageShownBefore(address: back)
+            if shown != "/console" { return shown }
+        }
+        return pageShownBefore(address: request.headers[.referer])
+    }
+
+    private static func pageShownBefore(address: String?) -> String {
+        guard let address, let url = URLComponents(string: address) else {
             return "/console"
         }
         let path = url.percentEncodedPath
@@ -463,6 +473,8 @@ struct Console: Sendable {
             ]
         }
         // A refusal is announced at once by a screen reader (alert); a confirmation politely (status).
+        // The page a work queue's form answer is: the language switch comes back to it.
+        page["here"] = data["here"]
         if let flash {
             page["flash"] = [
                 "text": flash.0, "kind": flash.1, "role": flash.1 == "bad" ? "alert" : "status",

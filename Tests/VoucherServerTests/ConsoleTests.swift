@@ -307,6 +307,23 @@ import VoucherReports
             #expect(!decided.body.contains("C-A</td>") && decided.body.contains("Back to the first page"))
             // The confirmation names what was done: the row has left the queue.
             #expect(decided.body.contains("· claim C-B granted (city)"), "\(decided.body)")
+            // The language switch on the answer comes back to the page it shows (the form's address
+            // does not say which); it is held to what a referer is: a console page, or a form's page.
+            let back = "<input type=\"hidden\" name=\"back\" value=\"/console/claims?after=\(next)\">"
+            #expect(decided.body.contains(back), "\(decided.body)")
+            for (back, location) in [
+                ("/console/claims?after=\(next)", "/console/claims?after=\(next)"),
+                ("/console/claims/C-B/decide", "/console/claims"), ("https://example.com/console/claims", "/console"),
+                ("/console/users", "/console/users"),
+            ] {
+                let switched = try await Self.post(
+                    client,
+                    "/console/language",
+                    cookies: city,
+                    form: [("csrf", csrf), ("lang", "en"), ("back", back)]
+                )
+                #expect(switched.status == 303 && switched.headers[.location] == location, "\(back)")
+            }
             // A rejection's confirmation names no amount (it grants none).
             let (district, districtCSRF) = try await Self.signIn(client, .districtReviewer)
             let rejected = try await Self.post(
