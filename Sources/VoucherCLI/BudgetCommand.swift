@@ -66,7 +66,12 @@ struct BudgetCommand: ParsableCommand {
                 )
                 return (event, try ledger.committed(appropriation.programme, year: year), appropriation)
             }
-            report(event, what: "budget of \(programme) for \(year)", format: options.format, language: options.lang)
+            report(
+                event,
+                what: LocalizedText(zh: "\(programme) \(year) 年度预算", en: "budget of \(programme) for \(year)"),
+                format: options.format,
+                language: options.lang
+            )
             // Recorded, but below what is granted already: say so, and what it means.
             if let over = appropriation.shortfall(committed: committed) {
                 printError(

@@ -156,7 +156,12 @@ struct Policy: ParsableCommand {
                     context: options.context(defaultKey: Ledger.policyKey(yaml))
                 )
             }
-            report(event, what: "policy \(file)", format: options.format, language: options.lang)
+            report(
+                event,
+                what: LocalizedText(zh: "政策文件 \(file)", en: "policy \(file)"),
+                format: options.format,
+                language: options.lang
+            )
         }
     }
 }

@@ -73,7 +73,12 @@ struct Claim: ParsableCommand {
                 context: options.context(defaultKey: "claim:\(ref)")
             )
         }
-        report(event, what: "claim \(ref)", format: options.format, language: options.lang)
+        report(
+            event,
+            what: LocalizedText(zh: "申领 \(ref)", en: "claim \(ref)"),
+            format: options.format,
+            language: options.lang
+        )
     }
 }
 
@@ -124,7 +129,12 @@ struct Decide: ParsableCommand {
                 context: options.context(defaultKey: "decision:\(claim):\(level.rawValue):after-\(before)")
             )
         }
-        report(event, what: "decision on \(claim)", format: options.format, language: options.lang)
+        report(
+            event,
+            what: LocalizedText(zh: "申领 \(claim) 的审核", en: "decision on \(claim)"),
+            format: options.format,
+            language: options.lang
+        )
     }
 }
 
@@ -245,7 +255,12 @@ struct Use: ParsableCommand {
                 context: options.context(defaultKey: "use:\(ref)")
             )
         }
-        report(event, what: "use \(ref)", format: options.format, language: options.lang)
+        report(
+            event,
+            what: LocalizedText(zh: "用券 \(ref)", en: "use \(ref)"),
+            format: options.format,
+            language: options.lang
+        )
     }
 }
 
@@ -271,7 +286,12 @@ struct Pay: ParsableCommand {
                 )
             )
         }
-        report(event, what: "payment on \(claim)", format: options.format, language: options.lang)
+        report(
+            event,
+            what: LocalizedText(zh: "申领 \(claim) 的拨付", en: "payment on \(claim)"),
+            format: options.format,
+            language: options.lang
+        )
     }
 }
 
@@ -299,7 +319,12 @@ struct Expire: ParsableCommand {
             print(options.lang == .zh ? "没有需要过期处理的额度" : "no quota to lapse")
             return
         }
-        report(event, what: "expiry of \(programme)", format: options.format, language: options.lang)
+        report(
+            event,
+            what: LocalizedText(zh: "\(programme) 过期额度失效", en: "expiry of \(programme)"),
+            format: options.format,
+            language: options.lang
+        )
     }
 }
 
@@ -324,7 +349,12 @@ struct Reverse: ParsableCommand {
                 context: options.context(defaultKey: "reversal:\(event)")
             )
         }
-        report(recorded, what: "reversal of event \(event)", format: options.format, language: options.lang)
+        report(
+            recorded,
+            what: LocalizedText(zh: "冲销事件 \(event)", en: "reversal of event \(event)"),
+            format: options.format,
+            language: options.lang
+        )
     }
 }
 
@@ -357,7 +387,12 @@ struct Redeem: ParsableCommand {
                     context: options.context(defaultKey: "redemption:\(ref)")
                 )
             }
-            report(event, what: "redemption claim \(ref)", format: options.format, language: options.lang)
+            report(
+                event,
+                what: LocalizedText(zh: "兑付申请 \(ref)", en: "redemption claim \(ref)"),
+                format: options.format,
+                language: options.lang
+            )
         }
     }
 
@@ -416,5 +451,10 @@ private func settle(
             context: options.context(defaultKey: "settlement:\(claim):\(use)")
         )
     }
-    report(event, what: "settlement of \(use)", format: options.format, language: options.lang)
+    report(
+        event,
+        what: LocalizedText(zh: "用券 \(use) 的兑付结算", en: "settlement of \(use)"),
+        format: options.format,
+        language: options.lang
+    )
 }

@@ -48,7 +48,12 @@ struct RecoverCommand: ParsableCommand {
                     )
                 )
             }
-            report(event, what: "recovery on \(use)", format: options.format, language: options.lang)
+            report(
+                event,
+                what: LocalizedText(zh: "用券 \(use) 的应追回款项", en: "recovery on \(use)"),
+                format: options.format,
+                language: options.lang
+            )
         }
     }
 
@@ -74,7 +79,12 @@ struct RecoverCommand: ParsableCommand {
                     )
                 )
             }
-            report(event, what: "money received back on \(use)", format: options.format, language: options.lang)
+            report(
+                event,
+                what: LocalizedText(zh: "用券 \(use) 的已追回款项", en: "money received back on \(use)"),
+                format: options.format,
+                language: options.lang
+            )
         }
     }
 }

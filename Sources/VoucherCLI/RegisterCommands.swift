@@ -77,7 +77,12 @@ struct Register: ParsableCommand {
                     context: options.context(defaultKey: Ledger.registrationKey(registration, id: id, after: current))
                 )
             }
-            report(event, what: "applicant \(id)", format: options.format, language: options.lang)
+            report(
+                event,
+                what: LocalizedText(zh: "申请主体 \(id)", en: "applicant \(id)"),
+                format: options.format,
+                language: options.lang
+            )
         }
     }
 
@@ -113,7 +118,12 @@ struct Register: ParsableCommand {
                     context: options.context(defaultKey: Ledger.registrationKey(registration, id: id))
                 )
             }
-            report(event, what: "provider \(id)", format: options.format, language: options.lang)
+            report(
+                event,
+                what: LocalizedText(zh: "服务机构 \(id)", en: "provider \(id)"),
+                format: options.format,
+                language: options.lang
+            )
         }
     }
 
@@ -146,7 +156,12 @@ struct Register: ParsableCommand {
                     context: options.context(defaultKey: Ledger.registrationKey(registration))
                 )
             }
-            report(event, what: "product \(code)", format: options.format, language: options.lang)
+            report(
+                event,
+                what: LocalizedText(zh: "产品 \(code)", en: "product \(code)"),
+                format: options.format,
+                language: options.lang
+            )
         }
     }
 }

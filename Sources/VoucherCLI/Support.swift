@@ -184,6 +184,11 @@ func guarded<T>(_ body: () throws -> T) throws -> T {
 func today() -> BusinessDate { BusinessDate.today() }
 
 /// Prints what an operation recorded, for people or as JSON.
+/// `what` in the output's language: a Chinese line names what it recorded in Chinese.
+func report(_ event: RecordedEvent, what: LocalizedText, format: OutputFormat, language: Language) {
+    report(event, what: what.text(language), format: format, language: language)
+}
+
 func report(_ event: RecordedEvent, what: String, format: OutputFormat, language: Language) {
     switch format {
     case .json:

@@ -389,6 +389,9 @@ import Testing
         #expect(first.status == 0, "\(first.stderr)")
         let again = try run(decide)
         #expect(again.status == 0 && again.stdout.contains("已记录过"), "\(again.stdout) \(again.stderr)")
+        // A Chinese line names what it recorded in Chinese; an English one in English.
+        #expect(again.stdout.contains("未重复记录 · 申领 C-1 的审核"), "\(again.stdout)")
+        #expect(try run(decide + ["--lang", "en"]).stdout.contains("nothing new written · decision on C-1"))
         let seq = try #require(
             first.stdout.split(separator: ",").first { $0.contains(#""event":"#) }?.split(separator: ":").last.map(
                 String.init
