@@ -74,16 +74,7 @@ extension Lifecycle {
         among changes: [ProviderStatusFact]
     ) throws(LedgerError) -> (fact: ProviderStatusFact, event: EventDraft) {
         var checked = change
-        checked.reason = change.reason?.trimmed.nilIfEmpty
-        if let reason = checked.reason, let hidden = invisibleCharacter(in: reason) {
-            throw .invalid(
-                field: "reason",
-                value: reason.visible,
-                reason: "holds the control character \(hidden.code) at position \(hidden.position); "
-                    + "write the reason on one line",
-                zh: "在第 \(hidden.position) 位含有控制字符 \(hidden.code)；请将理由写在一行内"
-            )
-        }
+        checked.reason = try reasonOnOneLine(change.reason)
         let inForce = suspension(on: change.from, among: changes)
         switch change.status {
         case .suspended:

@@ -85,16 +85,7 @@ extension Lifecycle {
             }
             granted = amount
             // A grant's reason is optional: the reviewer's word on why it is what it is, on one line.
-            checked.note = request.note?.trimmed.nilIfEmpty
-            if let note = checked.note, let hidden = invisibleCharacter(in: note) {
-                throw .invalid(
-                    field: "reason",
-                    value: note.visible,
-                    reason: "holds the control character \(hidden.code) at position \(hidden.position); "
-                        + "write the reason on one line",
-                    zh: "在第 \(hidden.position) 位含有控制字符 \(hidden.code)；请将理由写在一行内"
-                )
-            }
+            checked.note = try reasonOnOneLine(request.note)
             reason = checked.note
         case .reject(let text):
             let why = try required(text, field: "reason")

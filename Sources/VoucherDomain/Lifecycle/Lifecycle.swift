@@ -35,6 +35,22 @@ public enum Lifecycle {
         return trimmed
     }
 
+    /// A reason, trimmed, nil when empty, and on one line: a control or format character (a line
+    /// break, a direction override) in it is refused, naming where.
+    static func reasonOnOneLine(_ text: String?) throws(LedgerError) -> String? {
+        guard let reason = text?.trimmed.nilIfEmpty else { return nil }
+        if let hidden = invisibleCharacter(in: reason) {
+            throw .invalid(
+                field: "reason",
+                value: reason.visible,
+                reason: "holds the control character \(hidden.code) at position \(hidden.position); "
+                    + "write the reason on one line",
+                zh: "在第 \(hidden.position) 位含有控制字符 \(hidden.code)；请将理由写在一行内"
+            )
+        }
+        return reason
+    }
+
     /// The business dates the ledger records: 1990 to 2199. A date outside is a typing mistake
     /// (9999-12-31 would put a use's redemption deadline in the year 10000, which is no date).
     public static let businessDates = BusinessDate.startOfYear(1990)...BusinessDate.endOfYear(2199)
