@@ -126,34 +126,47 @@ extension Ledger {
         try pendingClaims(level: level, after: after, limit: limit, batch: 256)
     }
 
-    /// ``pendingClaims(level:after:limit:)``, reading the city's claims `batch` at a time at least.
-    func pendingClaims(level: ReviewLevel, after: ClaimQueueKey?, limit: Int, batch: Int) throws -> [PendingClaim] {
+    /// ``pendingClaims(level:after:limit:)``, reading the city's claims `batch` at a time at least,
+    /// and its first part from the decisions in its runs when they are fewer than `fewDecisions`.
+    func pendingClaims(
+        level: ReviewLevel,
+        after: ClaimQueueKey?,
+        limit: Int,
+        batch: Int,
+        fewDecisions: Int = Ledger.fewDecisions
+    ) throws -> [PendingClaim] {
         try read { db in
             // The queue's parts in order; a page begins in the part of the claim it follows.
             let parts = level == .city ? [true, false] : [false]
             let start = after.flatMap { key in parts.firstIndex(of: key.cityRequired) } ?? 0
-            // Only the claims of a programme some version of which awaits the city may be in the
-            // first part (most programmes have none: the first part is then not read).
-            let awaiting =
+            // The days on which each programme's district grants await the city (most programmes
+            // have none: the first part is then not read).
+            let awaiting: [(programme: String, runs: [DayRun])] =
                 level == .city
-                ? try String.fetchAll(db, sql: "SELECT id FROM programme ORDER BY id").filter { id in
-                    Lifecycle.mayAwaitReview(of: try programme(db, try ProgrammeID(id)).programme, decided: .district)
+                ? try String.fetchAll(db, sql: "SELECT id FROM programme ORDER BY id").compactMap { id in
+                    let programme = try programme(db, try ProgrammeID(id)).programme
+                    let runs = Lifecycle.daysAwaitingReview(of: programme, decided: .district)
+                    return runs.isEmpty ? nil : (id, runs)
                 } : []
             var page: [PendingClaim] = []
-            for part in parts[start...] where page.count < limit && !(part && awaiting.isEmpty) {
-                var cursor = after?.cityRequired == part ? after?.seq ?? 0 : 0
+            for first in parts[start...] where page.count < limit && !(first && awaiting.isEmpty) {
+                var part: CityQueuePart?
+                if level == .city {
+                    part = CityQueuePart(awaiting: awaiting, finding: first ? .firstByGrants : .rest)
+                    // Few decisions dated in the runs: the first part is found from them. Many:
+                    // the claims read in order are likely in it, and the page fills sooner.
+                    if first, let some = part, try some.decisionsInRuns(db, atMost: fewDecisions) >= fewDecisions {
+                        part?.finding = .firstByClaims
+                    }
+                }
+                var cursor = after?.cityRequired == first ? after?.seq ?? 0 : 0
                 while page.count < limit {
                     // The district's queue is one part: a page is read in one query. The city's
-                    // parts are told apart by the rules, so its claims are read in batches.
+                    // parts are told apart by their grants' dates, and each claim read is checked
+                    // against the rules, a batch at a time.
                     let size = parts.count == 1 ? limit - page.count : max(limit - page.count, batch)
-                    let read = try pendingClaims(
-                        db,
-                        level: level,
-                        after: cursor,
-                        limit: size,
-                        programmes: part ? awaiting : nil
-                    )
-                    page += read.lazy.filter { $0.cityRequired == part }.prefix(limit - page.count)
+                    let read = try pendingClaims(db, level: level, after: cursor, limit: size, part: part)
+                    page += read.lazy.filter { $0.cityRequired == first }.prefix(limit - page.count)
                     guard read.count == size, let last = read.last else { break }
                     cursor = last.seq
                 }
@@ -162,38 +175,18 @@ extension Ledger {
         }
     }
 
-    /// Up to `limit` claims waiting at `level` after the claim `after` (of `programmes` only, when
-    /// given), oldest first, each with whether the city's review is awaited.
+    /// Up to `limit` claims waiting at `level` after the claim `after`, oldest first, each with
+    /// whether the city's review is awaited. At the city's level, `part` selects the claims whose
+    /// latest grant is dated on a day it awaits the city (`first`), or the others.
     private func pendingClaims(
         _ db: Database,
         level: ReviewLevel,
         after: Int64,
         limit: Int,
-        programmes: [String]?
+        part: CityQueuePart?
     ) throws -> [PendingClaim] {
-        let latest = """
-            (SELECT d.event_seq FROM decision d WHERE d.claim_seq = c.event_seq AND \(Self.live("d"))
-             ORDER BY d.event_seq DESC LIMIT 1)
-            """
-        let condition =
-            level == .district
-            ? "\(latest) IS NULL"
-            : "(SELECT d.level = 'district' AND d.outcome = 'granted' FROM decision d WHERE d.event_seq = \(latest))"
-        return try Row.fetchAll(
-            db,
-            sql: """
-                SELECT c.ref, c.applicant_id, c.programme_id, c.year, c.requested, e.business_date,
-                    (SELECT a.name FROM applicant a WHERE a.id = c.applicant_id ORDER BY a.event_seq DESC LIMIT 1),
-                    (SELECT d.granted FROM decision d WHERE d.event_seq = \(latest)),
-                    (SELECT g.business_date FROM event g WHERE g.seq = \(latest)), c.event_seq
-                FROM claim c JOIN event e ON e.seq = c.event_seq
-                WHERE c.event_seq > ?
-                \(programmes.map { "AND c.programme_id IN (\(databaseQuestionMarks(count: $0.count)))" } ?? "")
-                AND \(Self.live("c")) AND \(condition)
-                ORDER BY c.event_seq LIMIT ?
-                """,
-            arguments: [after] + StatementArguments(programmes ?? []) + [limit]
-        ).map { row in
+        let query = Self.pendingClaimsQuery(level: level, part: part)
+        return try Row.fetchAll(db, sql: query.sql, arguments: [after] + query.arguments + [limit]).map { row in
             // Whether the city is awaited: the rules of the day the district granted it.
             let grantedOn = (row[8] as String?).flatMap { try? BusinessDate.parse($0) }
             let programme = try programme(db, try ProgrammeID(row[2] as String)).programme
@@ -215,6 +208,65 @@ extension Ledger {
                 cityRequired: cityRequired
             )
         }
+    }
+
+    /// Below this many decisions dated on the days the city is awaited, the city's first part
+    /// is found from those decisions.
+    static let fewDecisions = 16_384
+
+    /// The query of ``pendingClaims(_:level:after:limit:part:)``: its arguments go between the
+    /// claim it reads after and the limit.
+    static func pendingClaimsQuery(
+        level: ReviewLevel,
+        part: CityQueuePart?
+    ) -> (sql: String, arguments: StatementArguments) {
+        let latest = """
+            (SELECT d.event_seq FROM decision d WHERE d.claim_seq = c.event_seq AND \(Self.live("d"))
+             ORDER BY d.event_seq DESC LIMIT 1)
+            """
+        let condition =
+            level == .district
+            ? "\(latest) IS NULL"
+            : "(SELECT d.level = 'district' AND d.outcome = 'granted' FROM decision d WHERE d.event_seq = \(latest))"
+        var filter = ""
+        var filterArguments = StatementArguments()
+        if let part, !part.awaiting.isEmpty {
+            let latestInRuns = part.inRuns(
+                programme: "c.programme_id",
+                date: "(SELECT g.business_date FROM event g WHERE g.seq = \(latest))"
+            )
+            switch part.finding {
+            case .firstByGrants:
+                // The claims with a district grant dated in a run, found by the decisions' dates
+                // (event_by_programme), not by reading every claim; of them, those whose latest
+                // live decision is such a grant.
+                filter = """
+                    AND c.event_seq IN (
+                        SELECT d.claim_seq FROM event g JOIN decision d ON d.event_seq = g.seq
+                        WHERE g.kind = 'decision' AND (\(part.inRuns(programme: "g.programme_id", date: "g.business_date")))
+                        AND d.level = 'district' AND d.outcome = 'granted')
+                    AND (\(latestInRuns))
+                    """
+                filterArguments = part.runArguments + part.runArguments
+            case .firstByClaims:
+                filter = "AND (\(latestInRuns))"
+                filterArguments = part.runArguments
+            case .rest:
+                filter = "AND NOT (\(latestInRuns))"
+                filterArguments = part.runArguments
+            }
+        }
+        let sql = """
+            SELECT c.ref, c.applicant_id, c.programme_id, c.year, c.requested, e.business_date,
+                (SELECT a.name FROM applicant a WHERE a.id = c.applicant_id ORDER BY a.event_seq DESC LIMIT 1),
+                (SELECT d.granted FROM decision d WHERE d.event_seq = \(latest)),
+                (SELECT g.business_date FROM event g WHERE g.seq = \(latest)), c.event_seq
+            FROM claim c JOIN event e ON e.seq = c.event_seq
+            WHERE c.event_seq > ? \(filter)
+            AND \(Self.live("c")) AND \(condition)
+            ORDER BY c.event_seq LIMIT ?
+            """
+        return (sql, filterArguments)
     }
 
     /// Live claims of matching and grant programmes whose latest live decision granted more than
@@ -413,5 +465,50 @@ extension Ledger {
             }
             return quotas
         }
+    }
+}
+
+/// A part of the city's queue: the claims it must decide first, or the others, and how they are
+/// found. `awaiting` holds the days on which each programme's district grants await the city.
+struct CityQueuePart {
+    enum Finding {
+        /// The first part, from the decisions dated in the runs (when they are few).
+        case firstByGrants
+        /// The first part, reading the claims in order.
+        case firstByClaims
+        /// The other claims.
+        case rest
+    }
+
+    var awaiting: [(programme: String, runs: [DayRun])]
+    var finding: Finding
+
+    /// Each run of each programme, in order.
+    var runs: [(programme: String, run: DayRun)] {
+        awaiting.flatMap { id, runs in runs.map { (programme: id, run: $0) } }
+    }
+
+    /// The arguments of ``inRuns(programme:date:)``.
+    var runArguments: StatementArguments {
+        StatementArguments(runs.flatMap { [$0.programme, $0.run.from.iso] + ($0.run.through.map { [$0.iso] } ?? []) })
+    }
+
+    /// Whether the `date` of a row of the `programme` falls in a run: SQL, with
+    /// ``runArguments``.
+    func inRuns(programme: String, date: String) -> String {
+        runs.map { "(\(programme) = ? AND \(date) >= ?\($0.run.through == nil ? "" : " AND \(date) <= ?"))" }
+            .joined(separator: " OR ")
+    }
+
+    /// How many decisions are dated in the runs, counting to `limit` at most.
+    func decisionsInRuns(_ db: Database, atMost limit: Int) throws -> Int {
+        try Int.fetchOne(
+            db,
+            sql: """
+                SELECT COUNT(*) FROM (SELECT 1 FROM event g WHERE g.kind = 'decision'
+                AND (\(inRuns(programme: "g.programme_id", date: "g.business_date"))) LIMIT ?)
+                """,
+            arguments: runArguments + [limit]
+        ) ?? 0
     }
 }

@@ -312,6 +312,45 @@ struct ControlsTests {
         _ = try Lifecycle.decide(Self.city("12万", by: "李强"), state: plain, on: Self.date("2022-03-10"))
     }
 
+    /// The days a grant awaits the city are the runs of days its rule is in force: a version
+    /// with a last day, a version without the rule between, two in a row with it (two runs).
+    @Test func theDaysAwaitingReviewAreExactlyTheDaysTheRuleIsInForce() throws {
+        let plain = try LifecycleTests.programme(.voucher).versions[0]
+        func version(_ from: String, until: String? = nil, city: Bool) -> PolicyVersion {
+            var version = plain
+            version.effectiveFrom = Self.date(from)
+            version.effectiveUntil = until.map(Self.date)
+            version.requiredReviewLevels = city ? Sourced([.district, .city]) : nil
+            return version
+        }
+        let programme = try Programme(
+            id: ProgrammeID("reviewed"),
+            kind: .voucher,
+            name: LocalizedText(zh: "两级", en: "two levels"),
+            versions: [
+                version("2021-01-01", until: "2021-06-30", city: true), version("2022-01-01", city: false),
+                version("2023-01-01", city: true), version("2024-01-01", city: true),
+            ]
+        )
+        let runs = Lifecycle.daysAwaitingReview(of: programme, decided: .district)
+        #expect(
+            runs == [
+                DayRun(from: Self.date("2021-01-01"), through: Self.date("2021-06-30")),
+                DayRun(from: Self.date("2023-01-01"), through: Self.date("2023-12-31")),
+                DayRun(from: Self.date("2024-01-01"), through: nil),
+            ]
+        )
+        #expect(Lifecycle.daysAwaitingReview(of: programme, decided: .city).isEmpty)
+        // Every day from before the first version to after the last: a run holds the day exactly
+        // when the rule of the version in force on it names a level.
+        var day = Self.date("2020-12-01")
+        while day <= Self.date("2025-02-01") {
+            let awaited = Lifecycle.awaitedReview(of: programme, on: day, decided: .district) != nil
+            #expect(runs.contains { $0.contains(day) } == awaited, "\(day.iso)")
+            day = day.adding(days: 1)
+        }
+    }
+
     @Test func aGrantAwaitsTheLastRequiredLevelBeforeItIsUsedOrPaid() throws {
         let programme = try Self.reviewed()
         let day = Self.date("2022-05-01")

@@ -42,6 +42,21 @@ public struct AwaitedReview: Sendable, Hashable {
     }
 }
 
+/// Days in a row, from the first to the last; an open end (`through` nil) runs on to every later day.
+public struct DayRun: Sendable, Hashable {
+    public var from: BusinessDate
+    public var through: BusinessDate?
+
+    public init(from: BusinessDate, through: BusinessDate?) {
+        self.from = from
+        self.through = through
+    }
+
+    public func contains(_ day: BusinessDate) -> Bool {
+        from <= day && through.map { day <= $0 } != false
+    }
+}
+
 /// A use recorded earlier, by its reference and programme.
 public struct FundedUse: Sendable, Hashable {
     public var use: String
@@ -160,8 +175,26 @@ extension Lifecycle {
     /// day: whether any of its versions requires a level after it
     /// (``awaitedReview(of:on:decided:)`` reads the version in force on the day).
     public static func mayAwaitReview(of programme: Programme, decided: ReviewLevel) -> Bool {
-        programme.versions.contains { version in
-            version.requiredReviewLevels?.value.last.map { decided < $0 } == true
+        !daysAwaitingReview(of: programme, decided: decided).isEmpty
+    }
+
+    /// The days on which a claim of `programme` decided up to `decided` awaits another review:
+    /// ``awaitedReview(of:on:decided:)`` names a level on a day exactly when one of these runs
+    /// holds it. Each run is the days one version that requires a later level is in force: from
+    /// its first day to the day before a later version's first day, or to its own last day. The
+    /// city's queue finds the claims it must decide first by their grants' dates in these runs,
+    /// without reading every claim.
+    public static func daysAwaitingReview(of programme: Programme, decided: ReviewLevel) -> [DayRun] {
+        programme.versions.indices.compactMap { index in
+            let version = programme.versions[index]
+            guard version.requiredReviewLevels?.value.last.map({ decided < $0 }) == true else { return nil }
+            // ``Programme/version(on:)`` takes the last version begun by the day, while in force.
+            let ends =
+                programme.versions[(index + 1)...].map { $0.effectiveFrom.adding(days: -1) }
+                + [version.effectiveUntil].compactMap { $0 }
+            let through = ends.min()
+            if let through, through < version.effectiveFrom { return nil }
+            return DayRun(from: version.effectiveFrom, through: through)
         }
     }
 
