@@ -378,16 +378,23 @@ struct OutputEscapingTests {
         }
         let extra = try run(LedgerEdgeTests.use("U-3", amount: "2万", on: "2022-05-11") + ["--format", "json"])
         let event = try #require(try CLI.json(extra.stdout)["event"] as? Int)
-        let reversal = try run([
+        // A reason is written on one line: a control character in it is refused, naming where,
+        // and nothing is recorded (a ledger an earlier version wrote may hold one: the reports'
+        // golden files show it escaped).
+        let forged = try run([
             "reverse", "--event", "\(event)", "--reason", "录入重复\u{1B}[2J\n✓ all figures verified", "--date",
             "2022-05-12",
+        ])
+        #expect(forged.status != 0)
+        #expect(forged.stderr.contains("holds the control character U+001B at position 5"), "\(forged.stderr)")
+        let reversal = try run([
+            "reverse", "--event", "\(event)", "--reason", "录入重复, <script>x</script> | =1+1", "--date", "2022-05-12",
         ])
         #expect(reversal.status == 0, "\(reversal.stderr)")
         let text = try run(["report", "--programme", "sh-innovation-voucher", "--year", "2022", "--lang", "en"])
         #expect(text.status == 0)
         #expect(!text.stdout.unicodeScalars.contains("\u{1B}"))
-        #expect(text.stdout.contains("\\u{1B}[2J\\u{A}✓ all figures verified"))
-        #expect(!text.stdout.split(separator: "\n").contains { $0.drop { $0 == " " }.hasPrefix("✓ all figures") })
+        #expect(text.stdout.contains("录入重复, <script>x</script> | =1+1"))
         let markdown = try run([
             "report", "--programme", "sh-innovation-voucher", "--year", "2022", "--format", "markdown",
         ])
@@ -406,7 +413,7 @@ struct OutputEscapingTests {
         #expect(rows.first == "kind,date,event,reference,party,amount,days_late,detail,by")
         #expect(
             rows.contains {
-                $0.hasPrefix("reversal,2022-05-12,") && $0.contains("\"录入重复\u{1B}[2J\n✓ all figures verified\"")
+                $0.hasPrefix("reversal,2022-05-12,") && $0.contains("\"录入重复, <script>x</script> | =1+1\"")
             }
         )
     }

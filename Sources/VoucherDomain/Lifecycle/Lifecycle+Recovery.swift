@@ -80,7 +80,7 @@ extension Lifecycle {
     ) throws(LedgerError) -> EventDraft {
         try state.check(date, notBefore: state.lastSettled, what: "latest settlement", use: request.useRef)
         var checked = request
-        checked.reason = try required(request.reason ?? "", field: "reason")
+        checked.reason = try requiredReason(request.reason)
         guard request.amount > .zero else {
             throw .invalid(field: "amount", value: request.amount.formatted(), reason: "is not above zero", zh: "须大于零")
         }

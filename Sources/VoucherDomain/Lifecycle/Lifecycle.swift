@@ -51,6 +51,15 @@ public enum Lifecycle {
         return reason
     }
 
+    /// A reason that must be given (a rejection's, a reduction's, a reversal's, a recovery's):
+    /// on one line, as ``reasonOnOneLine(_:)`` holds it, and refused when empty.
+    static func requiredReason(_ text: String?) throws(LedgerError) -> String {
+        guard let reason = try reasonOnOneLine(text) else {
+            throw .invalid(field: "reason", value: text ?? "", reason: "is empty", zh: "为空，请填写")
+        }
+        return reason
+    }
+
     /// The business dates the ledger records: 1990 to 2199. A date outside is a typing mistake
     /// (9999-12-31 would put a use's redemption deadline in the year 10000, which is no date).
     public static let businessDates = BusinessDate.startOfYear(1990)...BusinessDate.endOfYear(2199)
