@@ -74,7 +74,10 @@ struct Serve: ParsableCommand {
         logger.logLevel = .info
         // Two connections that only read: reports and pages run beside the writes. Two more for
         // quotes and a use looked up, which read the file through memory mapping.
-        let readers = try guarded { try (0..<2).map { _ in try Ledger.openForReading(at: ledger.path) } }
+        // They share what they learn of the file (how far the settlements' queue holds nothing).
+        let readers = try guarded {
+            try (0..<2).map { _ in try Ledger.openForReading(at: ledger.path).sharingWhatItLearns(with: opened) }
+        }
         let shortReaders = try guarded {
             try (0..<2).map { _ in try Ledger.openForReading(at: ledger.path, mappedBytes: 256 << 20) }
         }

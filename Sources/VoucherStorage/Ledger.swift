@@ -24,6 +24,8 @@ public struct Ledger: Sendable {
     let policies = ProgrammeCache()
     /// For a ledger opened for reading: the reference data its reads remember (``ReadMemo``).
     var readMemo: ReadMemo?
+    /// How far the settlements' queue is known to hold nothing (``SettledMark``).
+    var settledMark = SettledMark()
 
     /// Opens (and creates, if new) the ledger file at `path`: WAL mode, a busy timeout for
     /// concurrent writers, foreign keys on, the file readable and writable by its owner only.

@@ -55,6 +55,59 @@ struct WorkQueueTests {
         }
     }
 
+    /// The settlements' queue starts where it is known to hold nothing before: settled items are
+    /// not read again, a reversed settlement brings its item back, and a new filing's items come
+    /// after the mark.
+    @Test func theSettlementsQueueSkipsWhatIsSettledAndSeesAReversedSettlement() throws {
+        let fixture = try LedgerFixture()
+        let ledger = fixture.ledger
+        try fixture.grantQuota("Q-1", applicant: fixture.gamma, amount: "10万")
+        for index in 1...6 { _ = try fixture.use("U-\(index)", applicant: fixture.gamma, amount: "1万") }
+        for (ref, uses, date) in [
+            ("R-1", ["U-1", "U-2", "U-3"], "2022-06-01"), ("R-2", ["U-4", "U-5"], "2022-06-02"),
+        ] {
+            try ledger.fileRedemption(
+                RedemptionFilingRequest(ref: ref, providerID: fixture.lab, useRefs: uses),
+                context: fixture.next(date)
+            )
+        }
+        func settle(
+            _ filing: String,
+            _ use: String,
+            _ outcome: SettlementRequest.Outcome = .paid
+        ) throws -> RecordedEvent {
+            try ledger.settleRedemption(
+                SettlementRequest(filingRef: filing, useRef: use, outcome: outcome),
+                context: fixture.next("2022-06-10")
+            )
+        }
+        _ = try settle("R-1", "U-1")
+        let rejected = try settle("R-1", "U-2", .rejected(reason: "材料不全"))
+        _ = try settle("R-1", "U-3")
+        #expect(ledger.settledMark.last == nil)
+        let waiting = try ledger.pendingSettlements()
+        #expect(waiting.map(\.useRef) == ["U-4", "U-5"])
+        let u4 = try #require(waiting.first).key
+        #expect(ledger.settledMark.last?.through == SettlementQueueKey(filing: u4.filing, use: u4.use - 1))
+        // A page asked from before the mark starts at it; one after it, where it was asked.
+        #expect(
+            try ledger.pendingSettlements(after: SettlementQueueKey(filing: 0, use: 0)).map(\.useRef) == ["U-4", "U-5"]
+        )
+        #expect(try ledger.pendingSettlements(after: u4).map(\.useRef) == ["U-5"])
+        // The rejection of U-2 reversed: U-2 waits again, before the mark.
+        _ = try ledger.reverse(event: rejected.seq, reason: "重审", context: fixture.next("2022-06-11"))
+        #expect(try ledger.pendingSettlements().map(\.useRef) == ["U-2", "U-4", "U-5"])
+        // All settled: nothing waits; a new filing's item then does.
+        for (filing, use) in [("R-1", "U-2"), ("R-2", "U-4"), ("R-2", "U-5")] { _ = try settle(filing, use) }
+        #expect(try ledger.pendingSettlements().isEmpty)
+        #expect(try ledger.pendingSettlements().isEmpty)
+        try ledger.fileRedemption(
+            RedemptionFilingRequest(ref: "R-3", providerID: fixture.lab, useRefs: ["U-6"]),
+            context: fixture.next("2022-06-12")
+        )
+        #expect(try ledger.pendingSettlements().map(\.useRef) == ["U-6"])
+    }
+
     @Test func everyQueueIsReadInPagesThatTogetherListItOnce() throws {
         let fixture = try LedgerFixture()
         let ledger = fixture.ledger
