@@ -88,6 +88,7 @@ extension Ledger {
             {
                 return try recordedEvent(db, seq: latest.eventSeq, replayed: true)
             }
+            try Lifecycle.checkNewReason(checked.outcome.reason)
             let entry = try programme(db, claim.fact.programme)
             let registered = try applicant(db, claim.fact.applicantID)
             var state = Lifecycle.DecisionState(

@@ -66,6 +66,7 @@ extension Ledger {
             if let earlier = try replay(db, context: context, kind: .redemptionSettled, request: submitted) {
                 return earlier
             }
+            try Lifecycle.checkNewReason(checked.outcome.reason)
             guard
                 let filingSeq = try db.fetchOne(
                     Int64.self,
@@ -222,6 +223,7 @@ extension Ledger {
         let (why, submitted) = try Lifecycle.reversalSubmission(event: seq, reason: reason)
         return try transaction { db in
             if let earlier = try replay(db, context: context, kind: .reversal, request: submitted) { return earlier }
+            try Lifecycle.checkNewReason(why)
             let reversal = try reversalTarget(db, seq: seq)
             let event = try Lifecycle.reverse(
                 reversal,

@@ -82,55 +82,42 @@ struct LifecycleTests {
     }
 
     /// Every reason a step requires (a rejection's, a reduction's, a settlement's rejection, a
-    /// reversal's) is on one line, as a grant's and a suspension's are: a control or format
-    /// character is refused, naming where; spaces around it are trimmed; nothing left is refused.
+    /// reversal's) is on one line when it is new, as a grant's and a suspension's are: a control or
+    /// format character is refused, naming where. A submission still takes it, trimmed (a retry of
+    /// one an earlier version recorded is looked up by it), and refuses it empty.
     @Test(arguments: ["\n", "\u{1B}[2J", "\u{202E}", "\t"])
     func everyReasonGivenIsOnOneLine(hidden: String) throws {
         let forged = "材料不全" + hidden + "✓ 已核定"
-        func refusal(_ step: () throws -> Void) -> String? {
-            do {
-                try step()
-                return nil
-            } catch {
-                return "\(error)"
-            }
-        }
-        let refusals = [
-            refusal {
-                _ = try Lifecycle.submission(
-                    of: DecisionRequest(claimRef: "C-1", outcome: .reject(reason: forged), reviewer: "王丽")
-                )
-            },
-            refusal {
-                _ = try Lifecycle.submission(
-                    of: SettlementRequest(filingRef: "R-1", useRef: "U-1", outcome: .rejected(reason: forged))
-                )
-            },
-            refusal {
-                _ = try Lifecycle.submission(
-                    of: SettlementRequest(
-                        filingRef: "R-1",
-                        useRef: "U-1",
-                        outcome: .reduced(paid: Self.money("1万"), reason: forged)
-                    )
-                )
-            },
-            refusal { _ = try Lifecycle.reversalSubmission(event: 7, reason: forged) },
-        ]
+        let decision = try Lifecycle.submission(
+            of: DecisionRequest(claimRef: "C-1", outcome: .reject(reason: " " + forged), reviewer: "王丽")
+        ).request
+        let rejected = try Lifecycle.submission(
+            of: SettlementRequest(filingRef: "R-1", useRef: "U-1", outcome: .rejected(reason: forged))
+        ).request
+        let reduced = try Lifecycle.submission(
+            of: SettlementRequest(
+                filingRef: "R-1",
+                useRef: "U-1",
+                outcome: .reduced(paid: Self.money("1万"), reason: forged)
+            )
+        ).request
+        let reversal = try Lifecycle.reversalSubmission(event: 7, reason: forged).reason
+        let reasons = [decision.outcome.reason, rejected.outcome.reason, reduced.outcome.reason, reversal]
+        #expect(reasons == Array(repeating: forged, count: 4))
         let code = String(hidden.unicodeScalars.first!.value, radix: 16, uppercase: true)
-        for text in refusals {
+        for reason in reasons {
+            let refusal = #expect(throws: LedgerError.self) { try Lifecycle.checkNewReason(reason) }
             #expect(
-                text?.contains(
+                refusal?.description.contains(
                     "holds the control character U+\(String(repeating: "0", count: 4 - code.count))\(code) "
                         + "at position 5; write the reason on one line"
                 ) == true,
-                "\(text ?? "recorded")"
+                "\(String(describing: refusal))"
             )
         }
-        #expect(try Lifecycle.reversalSubmission(event: 7, reason: " 录入重复 ").reason == "录入重复")
-        #expect(
-            refusal { _ = try Lifecycle.reversalSubmission(event: 7, reason: " \t ") }?.contains("is empty") == true
-        )
+        #expect(throws: Never.self) { try Lifecycle.checkNewReason("材料不全，请补充") }
+        #expect(throws: Never.self) { try Lifecycle.checkNewReason(nil) }
+        #expect(throws: LedgerError.self) { try Lifecycle.reversalSubmission(event: 7, reason: " \t ") }
     }
 
     /// A provider's region is kept in lower case whichever way it came (the import always did).

@@ -88,7 +88,7 @@ extension Lifecycle {
             checked.note = try reasonOnOneLine(request.note)
             reason = checked.note
         case .reject(let text):
-            let why = try requiredReason(text)
+            let why = try required(text, field: "reason")
             checked.outcome = .reject(reason: why)
             checked.note = nil
             reason = why

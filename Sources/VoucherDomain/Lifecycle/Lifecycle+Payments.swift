@@ -184,7 +184,7 @@ extension Lifecycle {
     ) throws(LedgerError) -> (
         reason: String, canonical: CanonicalJSON
     ) {
-        let why = try requiredReason(reason)
+        let why = try required(reason, field: "reason")
         return (why, .object(["reverses": .int(seq), "reason": .string(why)]))
     }
 

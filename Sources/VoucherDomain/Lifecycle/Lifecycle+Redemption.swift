@@ -201,14 +201,14 @@ extension Lifecycle {
             ])
         case .reduced(let paid, let text):
             try checkAmount(paid, field: "amount")
-            let reason = try requiredReason(text)
+            let reason = try required(text, field: "reason")
             checked.outcome = .reduced(paid: paid, reason: reason)
             canonical = .object([
                 "filing": .string(request.filingRef), "use": .string(request.useRef), "outcome": .string("reduced"),
                 "paid": .money(paid), "reason": .string(reason),
             ])
         case .rejected(let text):
-            let reason = try requiredReason(text)
+            let reason = try required(text, field: "reason")
             checked.outcome = .rejected(reason: reason)
             canonical = .object([
                 "filing": .string(request.filingRef), "use": .string(request.useRef), "outcome": .string("rejected"),

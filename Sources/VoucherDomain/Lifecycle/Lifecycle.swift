@@ -51,7 +51,15 @@ public enum Lifecycle {
         return reason
     }
 
-    /// A reason that must be given (a rejection's, a reduction's, a reversal's, a recovery's):
+    /// A reason newly given (a rejection's, a reduction's, a settlement's rejection, a reversal's)
+    /// is on one line (``reasonOnOneLine(_:)``). Storage asks once it knows the request is new, so
+    /// that a retry or a re-import of one an earlier version recorded still answers with the
+    /// event recorded then; a `submission` only trims the reason and requires it.
+    public static func checkNewReason(_ reason: String?) throws(LedgerError) {
+        _ = try reasonOnOneLine(reason)
+    }
+
+    /// A reason that must be given (a recovery's, which its rule checks after the retry's look-up):
     /// on one line, as ``reasonOnOneLine(_:)`` holds it, and refused when empty.
     static func requiredReason(_ text: String?) throws(LedgerError) -> String {
         guard let reason = try reasonOnOneLine(text) else {

@@ -148,6 +148,14 @@ public struct SettlementRequest: Sendable, Hashable {
         case paid
         case reduced(paid: Money, reason: String)
         case rejected(reason: String)
+
+        /// Why it pays less than asked, or nothing; nil when it pays in full.
+        public var reason: String? {
+            switch self {
+            case .paid: nil
+            case .reduced(_, let reason), .rejected(let reason): reason
+            }
+        }
     }
 
     public var filingRef: String
