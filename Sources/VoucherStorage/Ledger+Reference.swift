@@ -254,6 +254,7 @@ extension Ledger {
                 return try recordedEvent(db, seq: current["event_seq"], replayed: true)
             }
             if let earlier = try replay(db, context: context, kind: .applicant, request: request) { return earlier }
+            try Lifecycle.checkNewOverride(registration.identifier)
             return try append(
                 db,
                 context: context,
@@ -293,6 +294,7 @@ extension Ledger {
                 return try recordedEvent(db, seq: current, replayed: true)
             }
             if let earlier = try replay(db, context: context, kind: .provider, request: request) { return earlier }
+            try Lifecycle.checkNewOverride(registration.identifier)
             return try append(
                 db,
                 context: context,

@@ -120,6 +120,32 @@ struct LifecycleTests {
         #expect(throws: LedgerError.self) { try Lifecycle.reversalSubmission(event: 7, reason: " \t ") }
     }
 
+    /// A credit-code override newly given has its reason on one line and its approver's name with
+    /// no invisible character; each refusal names its field.
+    @Test func aNewCreditCodeOverrideIsOnOneLine() throws {
+        func override(_ reason: String, _ approver: String) -> PartyIdentifier {
+            .overriddenCreditCode(code: "12310000007000001X", reason: reason, approvedBy: approver)
+        }
+        let reason = #expect(throws: LedgerError.self) { try Lifecycle.checkNewOverride(override("旧版执照\n✓ 已核", "李")) }
+        #expect(
+            reason?.description.contains("override_reason") == true
+                && reason?.description.contains("U+000A at position 5") == true,
+            "\(String(describing: reason))"
+        )
+        let approver = #expect(throws: LedgerError.self) {
+            try Lifecycle.checkNewOverride(override("旧版执照", "李\u{202E}强"))
+        }
+        #expect(
+            approver?.description.contains("override_by") == true
+                && approver?.description.contains("U+202E at position 2") == true,
+            "\(String(describing: approver))"
+        )
+        #expect(throws: Never.self) { try Lifecycle.checkNewOverride(override("旧版执照", "李")) }
+        #expect(throws: Never.self) {
+            try Lifecycle.checkNewOverride(.creditCode(try UnifiedSocialCreditCode("91350100M000100Y43")))
+        }
+    }
+
     /// A provider's region is kept in lower case whichever way it came (the import always did).
     @Test func aProvidersRegionIsKeptInLowerCase() throws {
         let registration = ProviderRegistration(

@@ -507,6 +507,29 @@ struct LifecycleTests {
         #expect(try fixture.ledger.verify().isValid)
     }
 
+    /// A registration whose credit-code override has a line break in its reason is refused,
+    /// naming the field, and writes nothing; the same override on one line is recorded.
+    @Test func aCreditCodeOverrideWithALineBreakIsRefused() throws {
+        let fixture = try LedgerFixture()
+        func registration(_ reason: String) -> ApplicantRegistration {
+            ApplicantRegistration(
+                identifier: .overriddenCreditCode(code: "12310000007000001X", reason: reason, approvedBy: "李"),
+                kind: .enterprise,
+                name: "丙公司",
+                district: "杨浦区",
+                region: "shanghai"
+            )
+        }
+        let head = try fixture.ledger.verify().eventsChecked
+        let refusal = #expect(throws: LedgerError.self) {
+            try fixture.ledger.registerApplicant(registration("旧版执照\n✓ 已核"), context: fixture.next("2022-01-05"))
+        }
+        #expect(refusal?.description.contains("override_reason") == true, "\(String(describing: refusal))")
+        #expect(try fixture.ledger.verify().eventsChecked == head)
+        _ = try fixture.ledger.registerApplicant(registration("旧版执照"), context: fixture.next("2022-01-05"))
+        #expect(try fixture.ledger.verify().eventsChecked == head + 1)
+    }
+
     @Test func theSameKeyRecordsOnceAndDifferentContentUnderItIsRefused() throws {
         let fixture = try LedgerFixture()
         try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")

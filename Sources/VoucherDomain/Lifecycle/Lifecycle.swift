@@ -37,11 +37,11 @@ public enum Lifecycle {
 
     /// A reason, trimmed, nil when empty, and on one line: a control or format character (a line
     /// break, a direction override) in it is refused, naming where.
-    static func reasonOnOneLine(_ text: String?) throws(LedgerError) -> String? {
+    static func reasonOnOneLine(_ text: String?, field: String = "reason") throws(LedgerError) -> String? {
         guard let reason = text?.trimmed.nilIfEmpty else { return nil }
         if let hidden = invisibleCharacter(in: reason) {
             throw .invalid(
-                field: "reason",
+                field: field,
                 value: reason.visible,
                 reason: "holds the control character \(hidden.code) at position \(hidden.position); "
                     + "write the reason on one line",
@@ -57,6 +57,16 @@ public enum Lifecycle {
     /// event recorded then; a `submission` only trims the reason and requires it.
     public static func checkNewReason(_ reason: String?) throws(LedgerError) {
         _ = try reasonOnOneLine(reason)
+    }
+
+    /// A credit-code override newly given (``PartyIdentifier/overriddenCreditCode(code:reason:approvedBy:)``)
+    /// gives its reason on one line and its approver's name with no invisible character, as a
+    /// reason and a name are held elsewhere. Storage asks after a retry's look-up, as for
+    /// ``checkNewReason(_:)``.
+    public static func checkNewOverride(_ identifier: PartyIdentifier) throws(LedgerError) {
+        guard case .overriddenCreditCode(_, let reason, let approvedBy) = identifier else { return }
+        _ = try reasonOnOneLine(reason, field: "override_reason")
+        _ = try reference(approvedBy, field: "override_by")
     }
 
     /// A reason that must be given (a recovery's, which its rule checks after the retry's look-up):
