@@ -38,6 +38,17 @@ struct RecoveryTests {
                 state: try Self.state(paid: "10万")
             )
         }
+        // Its reason is on one line, as every reason given is.
+        let forged = #expect(throws: LedgerError.self) {
+            try Lifecycle.recovery(
+                RecoveryFact(useRef: "U-1", amount: Self.money("1万"), reason: "重复\n✓ 已追回"),
+                state: try Self.state(paid: "10万")
+            )
+        }
+        #expect(
+            forged?.description.contains("holds the control character U+000A at position 3") == true,
+            "\(String(describing: forged))"
+        )
         let unpaid = #expect(throws: LedgerError.self) {
             try Lifecycle.recovery(
                 RecoveryFact(useRef: "U-1", amount: Self.money("1万"), reason: "x"),
