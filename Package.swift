@@ -72,7 +72,7 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: (1...11).map { .embedInCode("Migrations/v\($0).sql") },
+            resources: (1...12).map { .embedInCode("Migrations/v\($0).sql") },
             swiftSettings: strict
         ),
         // CSV files as offices send them (UTF-8, GB18030, BOM, CRLF), and Excel workbooks' first sheet, into

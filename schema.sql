@@ -150,6 +150,9 @@ CREATE TABLE product (
 ) STRICT;
 
 CREATE INDEX product_by_code ON product(code, event_seq);
+-- A new code differing from a registered one only in the case of its letters is refused; this
+-- finds such a code (migration v12).
+CREATE INDEX product_by_code_without_case ON product(code COLLATE NOCASE);
 
 -- MARK: the lifecycle
 

@@ -334,6 +334,9 @@ extension Ledger {
             }
             if let earlier = try replay(db, context: context, kind: .product, request: request) { return earlier }
             let owner: String? = current?[1]
+            if owner == nil {
+                try Lifecycle.checkNewProductCode(code, registered: try productCodes(db, sameButCaseAs: code))
+            }
             try Lifecycle.checkProductProvider(
                 code: code,
                 registeredTo: owner,
@@ -415,7 +418,7 @@ extension Ledger {
                 db.cachedStatement(sql: "SELECT * FROM product WHERE code = ? ORDER BY event_seq DESC LIMIT 1"),
                 arguments: [code]
             )
-        else { throw LedgerError.unknownProduct(code) }
+        else { throw Lifecycle.unknownProduct(code, registered: try productCodes(db, sameButCaseAs: code)) }
         return RegisteredProduct(
             code: record.code,
             providerID: record.providerID,
@@ -425,6 +428,17 @@ extension Ledger {
             eventSeq: record.eventSeq
         )
     }
+
+    /// The registered product codes equal to `code` but for the case of ASCII letters (SQLite's
+    /// NOCASE), other than `code` itself: what the rules compare a new or an unknown code with.
+    /// A scan of the products, made only for a code not registered as it is written.
+    func productCodes(_ db: Database, sameButCaseAs code: String) throws -> [String] {
+        try String.fetchAll(db.cachedStatement(sql: Self.productCodesSQL), arguments: [code, code])
+    }
+
+    /// SQL: the codes of ``productCodes(_:sameButCaseAs:)`` (arguments: the code twice), found
+    /// through the index of codes without case (migration v12).
+    static let productCodesSQL = "SELECT DISTINCT code FROM product WHERE code = ? COLLATE NOCASE AND code <> ?"
 
     /// The applicant as registered now.
     public func applicant(_ id: String) throws -> RegisteredApplicant { try read { db in try applicant(db, id) } }

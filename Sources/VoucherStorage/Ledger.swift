@@ -130,6 +130,7 @@ public struct Ledger: Sendable {
         ("v9 late filings kept apart", PackageResources.v9_sql),
         ("v10 no unique index of event hashes", PackageResources.v10_sql),
         ("v11 reports to a date read two indexes alone", PackageResources.v11_sql),
+        ("v12 product codes without case", PackageResources.v12_sql),
     ]
 
     /// SQLite's application id of a ledger file (`VLDR`), set by migration v6.

@@ -26,12 +26,12 @@ struct MigrateCLITests {
         let check = try run(["migrate", "--check"])
         // 3: something to run (a script can tell without reading the list).
         #expect(check.status == 3, "\(check.stderr)")
-        // Versions 4 to 11, each named, in order.
+        // Versions 4 to 12, each named, in order.
         let listed = check.stdout.split(separator: "\n").filter { $0.hasPrefix("  v") }.map {
             $0.split(separator: " ")[0]
         }
-        #expect(listed == ["v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11"], "\(check.stdout)")
-        #expect(check.stdout.contains("has 8 migrations to run"))
+        #expect(listed == ["v4", "v5", "v6", "v7", "v8", "v9", "v10", "v11", "v12"], "\(check.stdout)")
+        #expect(check.stdout.contains("has 9 migrations to run"))
         #expect(try Data(contentsOf: file) == before)
     }
 
@@ -40,10 +40,10 @@ struct MigrateCLITests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let migrate = try run(["migrate"])
         #expect(migrate.status == 0, "\(migrate.stderr)")
-        for version in 4...11 {
+        for version in 4...12 {
             #expect(migrate.stdout.contains("  v\(version) "), "v\(version) not named: \(migrate.stdout)")
         }
-        #expect(migrate.stdout.components(separatedBy: " done in ").count == 9, "\(migrate.stdout)")
+        #expect(migrate.stdout.components(separatedBy: " done in ").count == 10, "\(migrate.stdout)")
         #expect(migrate.stdout.contains("is up to date (33 events"), "\(migrate.stdout)")
         #expect(migrate.stdout.contains("free pages)\nTo give the free pages back"), "\(migrate.stdout)")
         let again = try run(["migrate", "--check"])
@@ -115,11 +115,11 @@ struct MigrateCLITests {
         let listed = check.stdout.split(separator: "\n").filter { $0.hasPrefix("  v") }.map {
             $0.split(separator: " ")[0]
         }
-        #expect(listed == ["v8", "v9", "v10", "v11"], "\(check.stdout)")
+        #expect(listed == ["v8", "v9", "v10", "v11", "v12"], "\(check.stdout)")
         #expect(try Self.sqlite(edit(edited, expected), file) == "1\n")
         let again = try run(["migrate"])
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.stdout.contains("4 migrations to run"), "\(again.stdout)")
+        #expect(again.stdout.contains("5 migrations to run"), "\(again.stdout)")
         let verify = try run(["verify", "--digest", Self.fixture.appendingPathComponent("ledger-v3.digest").path])
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
     }

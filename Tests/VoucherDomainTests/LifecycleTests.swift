@@ -147,6 +147,41 @@ struct LifecycleTests {
     }
 
     /// A provider's region is kept in lower case whichever way it came (the import always did).
+    /// Product codes the same but for the case of their ASCII letters are told apart from codes
+    /// that differ otherwise; a new code of the first kind is refused naming the registered one,
+    /// and an unknown code of that kind names it as what was meant.
+    @Test func aProductCodeDifferingOnlyInCaseIsNamed() throws {
+        #expect(Lifecycle.differsOnlyInCase("lab-nmr", "LAB-NMR"))
+        #expect(Lifecycle.differsOnlyInCase("B00001", "b00001"))
+        #expect(!Lifecycle.differsOnlyInCase("LAB-NMR", "LAB-NMR"))
+        #expect(!Lifecycle.differsOnlyInCase("LAB-NMR", "LAB-NMR2"))
+        #expect(!Lifecycle.differsOnlyInCase("LAB-1", "LAB-2"))
+        // Only A–Z fold: "[" is "{" with the bit that folds case, and full-width letters stay apart.
+        #expect(!Lifecycle.differsOnlyInCase("LAB[", "lab{"))
+        #expect(!Lifecycle.differsOnlyInCase("ＬＡＢ", "ｌａｂ"))
+        #expect(throws: Never.self) { try Lifecycle.checkNewProductCode("LAB-2", registered: []) }
+        #expect(throws: Never.self) { try Lifecycle.checkNewProductCode("LAB-2", registered: ["LAB-1"]) }
+        let refusal = #expect(throws: LedgerError.self) {
+            try Lifecycle.checkNewProductCode("Lab-1", registered: ["LAB-2", "LAB-1"])
+        }
+        guard case .invalid(let field, let value, let reason, let zh?) = refusal else {
+            Issue.record("not a field's refusal: \(String(describing: refusal))")
+            return
+        }
+        #expect(field == "code" && value == "Lab-1")
+        #expect(reason.hasPrefix("differs from the registered product code LAB-1 only in the case of its letters"))
+        #expect(zh.hasPrefix("与已登记的产品编码 LAB-1 仅字母大小写不同"))
+        #expect(
+            Lifecycle.unknownProduct("lab-1", registered: ["LAB-1", "Lab-1"])
+                == .unknownProduct("lab-1", sameButCase: "LAB-1")
+        )
+        #expect(Lifecycle.unknownProduct("lab-1", registered: ["LAB-2"]) == .unknownProduct("lab-1"))
+        #expect(
+            Lifecycle.unknownProduct("lab-1", registered: []).description
+                == "no product \"lab-1\"; register the product first"
+        )
+    }
+
     @Test func aProvidersRegionIsKeptInLowerCase() throws {
         let registration = ProviderRegistration(
             identifier: .overriddenCreditCode(code: "12310000007000001X", reason: "旧版执照", approvedBy: "李"),
@@ -943,6 +978,7 @@ struct RefusalLanguageTests {
     static let refusals: [LedgerError] = [
         .cannotCreate(path: "/x"), .invalid(field: "year", value: "x", reason: "is not a year"),
         .unknownProgramme("p"), .unknownApplicant("a"), .unknownProvider("p"), .unknownProduct("c"),
+        .unknownProduct("c", sameButCase: "C"),
         .productOfAnotherProvider(product: "c", provider: "p", expected: "q"), .unknownClaim("C"),
         .unknownUse("U"), .unknownRedemption("R"), .unknownEvent(1),
         .wrongProgrammeKind(programme: "p", kind: .grant, operation: "a voucher use"),

@@ -485,6 +485,20 @@ struct ImportTests {
             )
         }
         #expect(products?.issues.first?.description.hasPrefix("line 3, column code (\"P1\"): the same code") == true)
+        // A code differing from another row's only in case is refused on its own line, naming it.
+        let cased = #expect(throws: ImportRejected.self) {
+            try load(
+                .products,
+                "code,provider_id,name,category,list_price\nP1,\(provider),检测,testing,1万\np1,\(provider),检测,testing,1万\n"
+            )
+        }
+        #expect(
+            cased?.issues.map(\.description) == [
+                "line 3, column code: code \"p1\": differs from the registered product code P1 only in the case of its "
+                    + "letters; register this product under P1 if it is that product, or under a code that differs in "
+                    + "more than case"
+            ]
+        )
         #expect(try ledger.chainHead() == before)
         #expect(try ledger.provider(provider).name == "中心")
     }

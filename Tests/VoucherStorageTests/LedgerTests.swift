@@ -39,11 +39,11 @@ struct SchemaTests {
         }
     }
 
-    /// The migrations that only make or drop indexes (v3, v4, v11) run without GRDB's check of every
+    /// The migrations that only make or drop indexes (v3, v4, v11, v12) run without GRDB's check of every
     /// foreign key in the file after them; the others, which edit or copy tables, keep it.
     @Test func onlyMigrationsOfIndexesSkipTheCheckOfEveryForeignKey() {
         let indexOnly = Ledger.migrations.filter { Ledger.changesOnlyIndexes(String(decoding: $0.sql, as: UTF8.self)) }
-        #expect(indexOnly.map { $0.name.prefix { $0 != " " } } == ["v3", "v4", "v11"])
+        #expect(indexOnly.map { $0.name.prefix { $0 != " " } } == ["v3", "v4", "v11", "v12"])
         #expect(!Ledger.changesOnlyIndexes("-- nothing\n"))
         #expect(!Ledger.changesOnlyIndexes("DROP INDEX a;\nDROP TABLE b;"))
         #expect(!Ledger.changesOnlyIndexes("CREATE INDEX a ON t(x); INSERT INTO t VALUES (1)"))
@@ -773,6 +773,59 @@ struct BatchMemoTests {
         renamed.name = "核磁共振波谱测试"
         let recorded = try fixture.ledger.registerProduct(renamed, context: fixture.next("2022-05-10"))
         #expect(!recorded.replayed && recorded.seq == head.events + 1)
+    }
+
+    /// A new product code that differs from a registered one only in the case of its letters is
+    /// refused with nothing recorded, naming the registered code; a use naming a code in the
+    /// wrong case is told which code the catalogue has. A code differing in more than case, and
+    /// the registered code registered again, are recorded.
+    @Test func aProductCodeDifferingOnlyInCaseIsRefusedAndNamed() throws {
+        let fixture = try LedgerFixture()
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "30万")
+        let head = try fixture.ledger.chainHead()
+        let lower = ProductRegistration(
+            code: "lab-nmr",
+            providerID: fixture.lab,
+            name: "核磁共振",
+            category: "testing",
+            listPrice: yuan("5万")
+        )
+        let refusal = #expect(throws: LedgerError.self) {
+            try fixture.ledger.registerProduct(lower, context: fixture.next("2022-05-10"))
+        }
+        #expect(
+            refusal?.description
+                == "code \"lab-nmr\": differs from the registered product code LAB-NMR only in the case of its letters; "
+                + "register this product under LAB-NMR if it is that product, or under a code that differs in more than case"
+        )
+        #expect(refusal?.text(.zh).contains("与已登记的产品编码 LAB-NMR 仅字母大小写不同") == true)
+        #expect(try fixture.ledger.chainHead() == head)
+
+        let used = #expect(throws: LedgerError.self) {
+            try fixture.use("U-1", applicant: fixture.alpha, product: "Lab-Nmr", amount: "1万")
+        }
+        #expect(used == .unknownProduct("Lab-Nmr", sameButCase: "LAB-NMR"))
+        #expect(used?.description.contains("the catalogue has \"LAB-NMR\"") == true)
+        let unknown = #expect(throws: LedgerError.self) {
+            try fixture.use("U-1", applicant: fixture.alpha, product: "LAB-NMRX", amount: "1万")
+        }
+        #expect(unknown == .unknownProduct("LAB-NMRX"))
+        #expect(try fixture.ledger.chainHead() == head)
+
+        var other = lower
+        other.code = "lab-nmr-2"
+        #expect(try !fixture.ledger.registerProduct(other, context: fixture.next("2022-05-10")).replayed)
+        var again = lower
+        again.code = "LAB-NMR"
+        again.name = "核磁共振波谱测试"
+        #expect(try !fixture.ledger.registerProduct(again, context: fixture.next("2022-05-10")).replayed)
+        #expect(try fixture.ledger.chainHead().events == head.events + 2)
+        // Found through the index without case, not by reading every product.
+        let plan = try fixture.ledger.rawRead { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + Ledger.productCodesSQL, arguments: ["a", "a"])
+                .map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("USING COVERING INDEX product_by_code_without_case") }, "\(plan)")
     }
 
     /// A batch remembers each provider's suspensions; suspending one in the batch is seen by the next use.

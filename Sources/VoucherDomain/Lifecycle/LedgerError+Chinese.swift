@@ -36,7 +36,9 @@ extension LedgerError {
             Self.mistypedCode(id).map { "没有申请主体「\(id)」：其校验码应为 \($0)，请核对代码" } ?? "没有申请主体「\(id)」；请先登记该企业或团队"
         case .unknownProvider(let id):
             Self.mistypedCode(id).map { "没有服务机构「\(id)」：其校验码应为 \($0)，请核对代码" } ?? "没有服务机构「\(id)」；请先登记该服务机构"
-        case .unknownProduct(let code):
+        case .unknownProduct(let code, let registered?):
+            "没有服务产品「\(code)」；已登记的产品编码「\(registered)」与之仅字母大小写不同，请按登记的写法填写"
+        case .unknownProduct(let code, nil):
             "没有服务产品「\(code)」；请核对产品编码，或先登记该产品"
         case .productOfAnotherProvider(let product, let provider, let expected):
             "服务产品「\(product)」由服务机构 \(expected) 提供，而非 \(provider)"

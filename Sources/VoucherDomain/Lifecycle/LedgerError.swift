@@ -9,7 +9,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case unknownProgramme(String)
     case unknownApplicant(String)
     case unknownProvider(String)
-    case unknownProduct(String)
+    /// `sameButCase`: a registered code that differs from it only in the case of its letters
+    /// (``Lifecycle/differsOnlyInCase(_:_:)``), to name as what was most likely meant.
+    case unknownProduct(String, sameButCase: String? = nil)
     case productOfAnotherProvider(product: String, provider: String, expected: String)
     case unknownClaim(String)
     case unknownUse(String)
@@ -69,7 +71,10 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownProvider(let id):
             Self.mistypedCode(id).map { "no provider \"\(id)\": its check character should be \($0); check the code" }
                 ?? "no provider \"\(id)\"; register the service provider first"
-        case .unknownProduct(let code):
+        case .unknownProduct(let code, let registered?):
+            "no product \"\(code)\"; the catalogue has \"\(registered)\", which differs only in the case of its "
+                + "letters: write the code as it was registered"
+        case .unknownProduct(let code, nil):
             "no product \"\(code)\"; register the product first"
         case .productOfAnotherProvider(let product, let provider, let expected):
             "product \"\(product)\" is sold by provider \(expected), not \(provider)"

@@ -94,6 +94,35 @@ extension Lifecycle {
         return (checked, payload)
     }
 
+    /// Whether two product codes are the same but for the case of their letters (A–Z against
+    /// a–z; other characters compared exactly), and not the same.
+    public static func differsOnlyInCase(_ code: String, _ other: String) -> Bool {
+        guard code != other else { return false }
+        func folded(_ text: String) -> [UInt8] { text.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 } }
+        return folded(code) == folded(other)
+    }
+
+    /// A new product code may not differ from a registered one only in the case of its letters:
+    /// a use or a catalogue line naming one would be read as the other, or refused as unknown,
+    /// for a difference nobody sees on paper. `registered`: the registered codes that may (storage
+    /// reads those equal ignoring ASCII case). A code registered before is registered again freely.
+    public static func checkNewProductCode(_ code: String, registered: [String]) throws(LedgerError) {
+        guard let existing = registered.first(where: { differsOnlyInCase(code, $0) }) else { return }
+        throw .invalid(
+            field: "code",
+            value: code,
+            reason: "differs from the registered product code \(existing) only in the case of its letters; register "
+                + "this product under \(existing) if it is that product, or under a code that differs in more than case",
+            zh: "与已登记的产品编码 \(existing) 仅字母大小写不同；如为同一产品请按 \(existing) 登记，否则请另起一个不止大小写不同的编码"
+        )
+    }
+
+    /// The registered code a code that names no product most likely meant: one of `registered`
+    /// (read as for ``checkNewProductCode(_:registered:)``) that differs from it only in case.
+    public static func unknownProduct(_ code: String, registered: [String]) -> LedgerError {
+        .unknownProduct(code, sameButCase: registered.sorted().first { differsOnlyInCase(code, $0) })
+    }
+
     /// A product's code names one provider's product. Registered again (a new name, category or
     /// list price), it stays that provider's: under another provider, the uses recorded of it and
     /// their redemptions would be read as another provider's product. `current`: the provider the
