@@ -327,20 +327,7 @@ import VoucherStorage
     /// (of a programme whose grant awaits the city) comes before C-A and C-B.
     @Test func theCitysRequiredClaimsComeFirstAcrossPages() async throws {
         let world = try World()
-        try world.ledger.installProgramme(
-            yaml: """
-                id: reviewed-voucher
-                kind: voucher
-                name: {zh: 两级审核券, en: Two-level voucher}
-                versions:
-                  - effective_from: 2022-01-01
-                    rate: 50%
-                    review:
-                      required_levels: {value: [district, city], source: assumed, clause: 区级初审、市级复核}
-                """,
-            file: "reviewed.yaml",
-            context: try Self.context("p", "2022-01-01")
-        )
+        try ServerTests.installReviewedVoucher(world.ledger, context: try Self.context("p", "2022-01-01"))
         try world.ledger.claim(
             ClaimRequest(
                 ref: "C-T",

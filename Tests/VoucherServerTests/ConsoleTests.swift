@@ -527,20 +527,7 @@ import VoucherReports
             context: try context("d-r")
         )
         // A district grant of a programme whose rules await the city says it is not usable yet.
-        try world.ledger.installProgramme(
-            yaml: """
-                id: reviewed-voucher
-                kind: voucher
-                name: {zh: 两级审核券, en: Two-level voucher}
-                versions:
-                  - effective_from: 2022-01-01
-                    rate: 50%
-                    review:
-                      required_levels: {value: [district, city], source: assumed, clause: 区级初审、市级复核}
-                """,
-            file: "reviewed.yaml",
-            context: try context("p")
-        )
+        try ServerTests.installReviewedVoucher(world.ledger, context: try context("p"))
         try world.ledger.claim(
             ClaimRequest(
                 ref: "C-T",

@@ -17,6 +17,24 @@ import Yams
     static let lab = "911101066976941872"
     static let other = "12310000007000001F"
 
+    /// Installs `reviewed-voucher`, a programme whose district grants await the city's review.
+    static func installReviewedVoucher(_ ledger: Ledger, context: EventContext) throws {
+        try ledger.installProgramme(
+            yaml: """
+                id: reviewed-voucher
+                kind: voucher
+                name: {zh: 两级审核券, en: Two-level voucher}
+                versions:
+                  - effective_from: 2022-01-01
+                    rate: 50%
+                    review:
+                      required_levels: {value: [district, city], source: assumed, clause: 区级初审、市级复核}
+                """,
+            file: "reviewed.yaml",
+            context: context
+        )
+    }
+
     /// A ledger with two enterprises, two providers with a product each, A's and B's 2022
     /// Shanghai quotas and one use each (A's with the lab, B's with the other provider); and a
     /// user of every role, with a token each.

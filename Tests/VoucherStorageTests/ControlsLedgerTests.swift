@@ -363,22 +363,7 @@ import VoucherStorage
 struct CityQueueTests {
     @Test func theClaimsThatAwaitTheCityComeFirstAndSaySo() throws {
         let fixture = try LedgerFixture()
-        try fixture.ledger.installProgramme(
-            yaml: """
-                id: reviewed-voucher
-                kind: voucher
-                name: {zh: 两级审核券, en: Two-level voucher}
-                versions:
-                  - effective_from: 2022-01-01
-                    rate: 50%
-                    review:
-                      required_levels: {value: [district, city], source: assumed, clause: 区级初审、市级复核}
-                  - effective_from: 2023-01-01
-                    rate: 50%
-                """,
-            file: "reviewed.yaml",
-            context: fixture.next("2022-01-01")
-        )
+        try fixture.installReviewedVoucher()
         try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "10万")
         try fixture.grantQuota(
             "C-2",

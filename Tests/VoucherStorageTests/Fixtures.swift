@@ -43,6 +43,27 @@ final class LedgerFixture {
     let lab = creditCode(11, prefix: "12310000")
     let suzhou = creditCode(12, prefix: "91320500")
 
+    /// Installs `reviewed-voucher`, a programme whose district grants await the city's review in
+    /// 2022, and no longer from 2023 (its second version drops the rule).
+    func installReviewedVoucher() throws {
+        try ledger.installProgramme(
+            yaml: """
+                id: reviewed-voucher
+                kind: voucher
+                name: {zh: 两级审核券, en: Two-level voucher}
+                versions:
+                  - effective_from: 2022-01-01
+                    rate: 50%
+                    review:
+                      required_levels: {value: [district, city], source: assumed, clause: 区级初审、市级复核}
+                  - effective_from: 2023-01-01
+                    rate: 50%
+                """,
+            file: "reviewed.yaml",
+            context: next("2022-01-01")
+        )
+    }
+
     /// In memory, or in a file at `path` (where verification reads on two connections at once).
     init(path: String? = nil) throws {
         ledger = try path.map { try Ledger.open(at: $0, actor: "test") } ?? Ledger.inMemory()

@@ -113,22 +113,7 @@ struct WorkQueueTests {
         let ledger = fixture.ledger
         // A programme whose grants await the city in 2022 and not from 2023 (its second version
         // drops the rule).
-        try ledger.installProgramme(
-            yaml: """
-                id: reviewed-voucher
-                kind: voucher
-                name: {zh: 两级审核券, en: Two-level voucher}
-                versions:
-                  - effective_from: 2022-01-01
-                    rate: 50%
-                    review:
-                      required_levels: {value: [district, city], source: assumed, clause: 区级初审、市级复核}
-                  - effective_from: 2023-01-01
-                    rate: 50%
-                """,
-            file: "reviewed.yaml",
-            context: fixture.next("2022-01-01")
-        )
+        try fixture.installReviewedVoucher()
         let reviewed = try ProgrammeID("reviewed-voucher")
         // Four Shanghai claims waiting for the district (two applicants' 2022 and 2023), and
         // between them three claims of that programme the district granted: V-1 and V-3 in 2022
