@@ -335,7 +335,11 @@ extension Ledger {
             if let earlier = try replay(db, context: context, kind: .product, request: request) { return earlier }
             let owner: String? = current?[1]
             if owner == nil {
-                try Lifecycle.checkNewProductCode(code, registered: try productCodes(db, sameButCaseAs: code))
+                try Lifecycle.checkNewProductCode(
+                    code,
+                    provider: registration.providerID,
+                    registered: try productCodes(db, sameButCaseAs: code)
+                )
             }
             try Lifecycle.checkProductProvider(
                 code: code,
@@ -430,15 +434,19 @@ extension Ledger {
     }
 
     /// The registered product codes equal to `code` but for the case of ASCII letters (SQLite's
-    /// NOCASE), other than `code` itself: what the rules compare a new or an unknown code with.
-    /// A scan of the products, made only for a code not registered as it is written.
-    func productCodes(_ db: Database, sameButCaseAs code: String) throws -> [String] {
-        try String.fetchAll(db.cachedStatement(sql: Self.productCodesSQL), arguments: [code, code])
+    /// NOCASE), other than `code` itself, each with the provider it is registered to now, in the
+    /// order they were first registered: what the rules compare a new or an unknown code with.
+    func productCodes(_ db: Database, sameButCaseAs code: String) throws -> [Lifecycle.RegisteredCode] {
+        try Row.fetchAll(db.cachedStatement(sql: Self.productCodesSQL), arguments: [code, code]).map { ($0[0], $0[1]) }
     }
 
     /// SQL: the codes of ``productCodes(_:sameButCaseAs:)`` (arguments: the code twice), found
-    /// through the index of codes without case (migration v12).
-    static let productCodesSQL = "SELECT DISTINCT code FROM product WHERE code = ? COLLATE NOCASE AND code <> ?"
+    /// through the index of codes without case (migration v12); the provider of each code's
+    /// rows (every row of a code names the same one: a code stays its provider's).
+    static let productCodesSQL = """
+        SELECT code, provider_id FROM product WHERE code = ? COLLATE NOCASE AND code <> ?
+        GROUP BY code ORDER BY min(event_seq)
+        """
 
     /// The applicant as registered now.
     public func applicant(_ id: String) throws -> RegisteredApplicant { try read { db in try applicant(db, id) } }

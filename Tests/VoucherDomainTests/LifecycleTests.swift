@@ -146,42 +146,57 @@ struct LifecycleTests {
         }
     }
 
-    /// A provider's region is kept in lower case whichever way it came (the import always did).
     /// Product codes the same but for the case of their ASCII letters are told apart from codes
     /// that differ otherwise; a new code of the first kind is refused naming the registered one,
     /// and an unknown code of that kind names it as what was meant.
     @Test func aProductCodeDifferingOnlyInCaseIsNamed() throws {
         #expect(Lifecycle.differsOnlyInCase("lab-nmr", "LAB-NMR"))
         #expect(Lifecycle.differsOnlyInCase("B00001", "b00001"))
+        #expect(Lifecycle.differsOnlyInCase("Z", "z"))
         #expect(!Lifecycle.differsOnlyInCase("LAB-NMR", "LAB-NMR"))
         #expect(!Lifecycle.differsOnlyInCase("LAB-NMR", "LAB-NMR2"))
         #expect(!Lifecycle.differsOnlyInCase("LAB-1", "LAB-2"))
-        // Only A–Z fold: "[" is "{" with the bit that folds case, and full-width letters stay apart.
+        // Only A–Z fold: "[" and "@" are "{" and "`" with the bit that folds case; full-width
+        // letters and the Kelvin sign stay apart from ASCII ones, as in SQLite's NOCASE.
         #expect(!Lifecycle.differsOnlyInCase("LAB[", "lab{"))
+        #expect(!Lifecycle.differsOnlyInCase("@1", "`1"))
         #expect(!Lifecycle.differsOnlyInCase("ＬＡＢ", "ｌａｂ"))
-        #expect(throws: Never.self) { try Lifecycle.checkNewProductCode("LAB-2", registered: []) }
-        #expect(throws: Never.self) { try Lifecycle.checkNewProductCode("LAB-2", registered: ["LAB-1"]) }
-        let refusal = #expect(throws: LedgerError.self) {
-            try Lifecycle.checkNewProductCode("Lab-1", registered: ["LAB-2", "LAB-1"])
+        #expect(!Lifecycle.differsOnlyInCase("\u{212A}1", "k1"))
+        let lab = (code: "LAB-1", provider: "P")
+        #expect(throws: Never.self) { try Lifecycle.checkNewProductCode("LAB-2", provider: "P", registered: []) }
+        #expect(throws: Never.self) { try Lifecycle.checkNewProductCode("LAB-2", provider: "P", registered: [lab]) }
+        // The first registered of the codes is named; the advice depends on whose it is.
+        let own = #expect(throws: LedgerError.self) {
+            try Lifecycle.checkNewProductCode("Lab-1", provider: "P", registered: [lab, ("lab-1", "Q")])
         }
-        guard case .invalid(let field, let value, let reason, let zh?) = refusal else {
-            Issue.record("not a field's refusal: \(String(describing: refusal))")
-            return
-        }
-        #expect(field == "code" && value == "Lab-1")
-        #expect(reason.hasPrefix("differs from the registered product code LAB-1 only in the case of its letters"))
-        #expect(zh.hasPrefix("与已登记的产品编码 LAB-1 仅字母大小写不同"))
         #expect(
-            Lifecycle.unknownProduct("lab-1", registered: ["LAB-1", "Lab-1"])
+            own?.description
+                == "code \"Lab-1\": differs from this provider's product code LAB-1 only in the case of its letters: "
+                + "to change LAB-1's details, register it again under LAB-1; for another product, choose a code "
+                + "that differs in more than case"
+        )
+        #expect(own?.text(.zh).contains("与该服务机构的产品编码 LAB-1 仅字母大小写不同") == true)
+        let others = #expect(throws: LedgerError.self) {
+            try Lifecycle.checkNewProductCode("Lab-1", provider: "Q", registered: [lab])
+        }
+        #expect(
+            others?.description
+                == "code \"Lab-1\": differs from product code LAB-1, registered to provider P, only in the case of its "
+                + "letters: choose a code that differs in more than case"
+        )
+        #expect(others?.text(.zh).contains("与登记在服务机构 P 名下的产品编码 LAB-1 仅字母大小写不同") == true)
+        #expect(
+            Lifecycle.unknownProduct("lab-1", registered: [lab, ("Lab-1", "Q")])
                 == .unknownProduct("lab-1", sameButCase: "LAB-1")
         )
-        #expect(Lifecycle.unknownProduct("lab-1", registered: ["LAB-2"]) == .unknownProduct("lab-1"))
+        #expect(Lifecycle.unknownProduct("lab-1", registered: [("LAB-2", "P")]) == .unknownProduct("lab-1"))
         #expect(
             Lifecycle.unknownProduct("lab-1", registered: []).description
                 == "no product \"lab-1\"; register the product first"
         )
     }
 
+    /// A provider's region is kept in lower case whichever way it came (the import always did).
     @Test func aProvidersRegionIsKeptInLowerCase() throws {
         let registration = ProviderRegistration(
             identifier: .overriddenCreditCode(code: "12310000007000001X", reason: "旧版执照", approvedBy: "李"),

@@ -494,9 +494,9 @@ struct ImportTests {
         }
         #expect(
             cased?.issues.map(\.description) == [
-                "line 3, column code: code \"p1\": differs from the registered product code P1 only in the case of its "
-                    + "letters; register this product under P1 if it is that product, or under a code that differs in "
-                    + "more than case"
+                "line 3, column code: code \"p1\": differs from this provider's product code P1 only in the case of "
+                    + "its letters: to change P1's details, register it again under P1; for another product, choose a "
+                    + "code that differs in more than case"
             ]
         )
         #expect(try ledger.chainHead() == before)

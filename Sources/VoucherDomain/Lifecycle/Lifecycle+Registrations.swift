@@ -95,32 +95,54 @@ extension Lifecycle {
     }
 
     /// Whether two product codes are the same but for the case of their letters (A–Z against
-    /// a–z; other characters compared exactly), and not the same.
+    /// a–z; every other byte compared exactly, as SQLite's NOCASE does), and not the same.
     public static func differsOnlyInCase(_ code: String, _ other: String) -> Bool {
-        guard code != other else { return false }
-        func folded(_ text: String) -> [UInt8] { text.utf8.map { (0x41...0x5A).contains($0) ? $0 | 0x20 : $0 } }
-        return folded(code) == folded(other)
+        let (bytes, others) = (Array(code.utf8), Array(other.utf8))
+        guard bytes != others, bytes.count == others.count else { return false }
+        func folded(_ byte: UInt8) -> UInt8 { (0x41...0x5A).contains(byte) ? byte | 0x20 : byte }
+        return zip(bytes, others).allSatisfy { folded($0) == folded($1) }
     }
+
+    /// A registered product code, and the provider it is registered to.
+    public typealias RegisteredCode = (code: String, provider: String)
 
     /// A new product code may not differ from a registered one only in the case of its letters:
     /// a use or a catalogue line naming one would be read as the other, or refused as unknown,
-    /// for a difference nobody sees on paper. `registered`: the registered codes that may (storage
-    /// reads those equal ignoring ASCII case). A code registered before is registered again freely.
-    public static func checkNewProductCode(_ code: String, registered: [String]) throws(LedgerError) {
-        guard let existing = registered.first(where: { differsOnlyInCase(code, $0) }) else { return }
+    /// for a difference nobody sees on paper. `registered`: the codes that may, in the order they
+    /// were first registered (storage reads those equal ignoring ASCII case); the first is named.
+    /// `provider`: the new product's. A code registered before is registered again freely.
+    public static func checkNewProductCode(
+        _ code: String,
+        provider: String,
+        registered: [RegisteredCode]
+    ) throws(LedgerError) {
+        guard let existing = registered.first(where: { differsOnlyInCase(code, $0.code) }) else { return }
+        let other = existing.code
+        if existing.provider == provider {
+            throw .invalid(
+                field: "code",
+                value: code,
+                reason: "differs from this provider's product code \(other) only in the case of its letters: to change "
+                    + "\(other)'s details, register it again under \(other); for another product, choose a code that "
+                    + "differs in more than case",
+                zh: "与该服务机构的产品编码 \(other) 仅字母大小写不同：如要修改 \(other) 的信息，请仍按 \(other) 登记；"
+                    + "如为另一产品，请另起一个不止大小写不同的编码"
+            )
+        }
         throw .invalid(
             field: "code",
             value: code,
-            reason: "differs from the registered product code \(existing) only in the case of its letters; register "
-                + "this product under \(existing) if it is that product, or under a code that differs in more than case",
-            zh: "与已登记的产品编码 \(existing) 仅字母大小写不同；如为同一产品请按 \(existing) 登记，否则请另起一个不止大小写不同的编码"
+            reason: "differs from product code \(other), registered to provider \(existing.provider), only in the case "
+                + "of its letters: choose a code that differs in more than case",
+            zh: "与登记在服务机构 \(existing.provider) 名下的产品编码 \(other) 仅字母大小写不同：请另起一个不止大小写不同的编码"
         )
     }
 
-    /// The registered code a code that names no product most likely meant: one of `registered`
-    /// (read as for ``checkNewProductCode(_:registered:)``) that differs from it only in case.
-    public static func unknownProduct(_ code: String, registered: [String]) -> LedgerError {
-        .unknownProduct(code, sameButCase: registered.sorted().first { differsOnlyInCase(code, $0) })
+    /// The refusal of a code that names no product, naming the registered code most likely
+    /// meant: the first of `registered` (read as for ``checkNewProductCode(_:provider:registered:)``)
+    /// that differs from it only in case.
+    public static func unknownProduct(_ code: String, registered: [RegisteredCode]) -> LedgerError {
+        .unknownProduct(code, sameButCase: registered.first { differsOnlyInCase(code, $0.code) }?.code)
     }
 
     /// A product's code names one provider's product. Registered again (a new name, category or
