@@ -37,7 +37,7 @@ struct Demo: ParsableCommand {
     ]
 
     func run() throws {
-        let reports = try guarded {
+        let reports = try guarded(lang) {
             // The demo writes a new ledger, or its own again: never another ledger's events.
             if FileManager.default.fileExists(atPath: db) {
                 let others = try Ledger.openForReading(at: db).events(notRecordedBy: "demo")

@@ -44,8 +44,8 @@ struct DossierCommand: ParsableCommand {
     func run() throws {
         try checkWritable(out, option: "--out")
         let scope = Dossier.Scope(applicant: applicant.trimmed, programme: programme?.trimmed, year: year)
-        let dossier = try guarded { try ledger.openForReading().dossier(scope) }
-        let archive = try guarded { try Dossier.archive(dossier.files(lang)) }
+        let dossier = try guarded(lang) { try ledger.openForReading().dossier(scope) }
+        let archive = try guarded(lang) { try Dossier.archive(dossier.files(lang)) }
         try writeFile(archive, to: out, option: "--out")
         print(
             "wrote \(out): \(dossier.events.count) events of applicant \(scope.applicant) "

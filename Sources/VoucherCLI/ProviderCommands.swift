@@ -36,7 +36,7 @@ struct ProviderCommand: ParsableCommand {
         @Option(help: "Language: zh or en.") var lang: Language = .zh
 
         func record(_ status: ProviderStatus, reason: String?) throws {
-            let event = try guarded {
+            let event = try guarded(lang) {
                 let opened = try ledger.open()
                 // The default key counts the changes recorded before, so that suspending again after
                 // a reinstatement on the same day is a new event; the same command again replays
@@ -102,7 +102,7 @@ struct ProviderCommand: ParsableCommand {
         @Option(help: "Language: zh or en.") var lang: Language = .zh
 
         func run() throws {
-            let changes = try guarded { try ledger.openForReading().providerStatus(id) }
+            let changes = try guarded(lang) { try ledger.openForReading().providerStatus(id) }
             if changes.isEmpty {
                 print(lang == .zh ? "\(id.visible)：从未暂停" : "\(id.visible): never suspended")
                 return

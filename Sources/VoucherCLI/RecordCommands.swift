@@ -58,7 +58,7 @@ struct Claim: ParsableCommand {
         Money?
 
     func run() throws {
-        let event = try guarded {
+        let event = try guarded(options.lang) {
             let ledger = try options.ledger.open()
             return try ledger.claim(
                 ClaimRequest(
@@ -118,7 +118,7 @@ struct Decide: ParsableCommand {
 
     func run() throws {
         let outcome: DecisionRequest.Outcome = grant.map { .grant($0) } ?? .reject(reason: reject ?? "")
-        let event = try guarded {
+        let event = try guarded(options.lang) {
             let ledger = try options.ledger.open()
             // The default key counts the claim's decisions so far: deciding again after a reversal
             // is a new event; the same command again replays (the ledger sees its latest decision
@@ -205,7 +205,7 @@ struct Quote: ParsableCommand {
     @Option(help: "Language: zh or en.") var lang: Language = .zh
 
     func run() throws {
-        let decision = try guarded {
+        let decision = try guarded(lang) {
             let ledger = try ledger.openForReading()
             let request = try purchase.request(ref: "quote")
             let reform = try policy.map { try loadReform($0, of: try ledger.programme(request.programme)) }
@@ -249,7 +249,7 @@ struct Use: ParsableCommand {
     @Option(help: "The use's reference, unique in the ledger.") var ref: String
 
     func run() throws {
-        let event = try guarded {
+        let event = try guarded(options.lang) {
             try options.ledger.open().use(
                 try purchase.request(ref: ref),
                 context: options.context(defaultKey: "use:\(ref)")
@@ -278,7 +278,7 @@ struct Pay: ParsableCommand {
     @Option(parsing: .unconditional, help: "The amount paid.", transform: Money.argument) var amount: Money
 
     func run() throws {
-        let event = try guarded {
+        let event = try guarded(options.lang) {
             try options.ledger.open().pay(
                 PaymentRequest(claimRef: claim, amount: amount),
                 context: options.context(
@@ -309,7 +309,7 @@ struct Expire: ParsableCommand {
 
     func run() throws {
         let date = options.date ?? today()
-        let event = try guarded {
+        let event = try guarded(options.lang) {
             try options.ledger.open().expireQuotas(
                 programme: try ProgrammeID(programme),
                 context: options.context(defaultKey: "expiry:\(programme):\(date.iso)")
@@ -342,7 +342,7 @@ struct Reverse: ParsableCommand {
     @Option(help: "Why.") var reason: String
 
     func run() throws {
-        let recorded = try guarded {
+        let recorded = try guarded(options.lang) {
             try options.ledger.open().reverse(
                 event: event,
                 reason: reason,
@@ -381,7 +381,7 @@ struct Redeem: ParsableCommand {
         @Option(name: .customLong("use"), help: "A use to redeem (repeat for more).") var uses: [String]
 
         func run() throws {
-            let event = try guarded {
+            let event = try guarded(options.lang) {
                 try options.ledger.open().fileRedemption(
                     RedemptionFilingRequest(ref: ref, providerID: provider, useRefs: uses),
                     context: options.context(defaultKey: "redemption:\(ref)")
@@ -445,7 +445,7 @@ private func settle(
     _ use: String,
     _ outcome: SettlementRequest.Outcome
 ) throws {
-    let event = try guarded {
+    let event = try guarded(options.lang) {
         try options.ledger.open().settleRedemption(
             SettlementRequest(filingRef: claim, useRef: use, outcome: outcome),
             context: options.context(defaultKey: "settlement:\(claim):\(use)")

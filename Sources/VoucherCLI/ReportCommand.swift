@@ -63,7 +63,7 @@ struct Report: ParsableCommand {
     func run() throws {
         let period = year.map { ReportPeriod.year($0) } ?? ReportPeriod.through(through ?? .latest)
         if by == .reviewer {
-            let rows = try guarded {
+            let rows = try guarded(lang) {
                 let ledger = try ledger.openForReading()
                 let id = try ProgrammeID(programme)
                 _ = try ledger.programme(id)
@@ -73,7 +73,7 @@ struct Report: ParsableCommand {
             return
         }
         if by == .exception {
-            let exceptions = try guarded {
+            let exceptions = try guarded(lang) {
                 let ledger = try ledger.openForReading()
                 let id = try ProgrammeID(programme)
                 _ = try ledger.programme(id)
@@ -84,7 +84,7 @@ struct Report: ParsableCommand {
         }
         if let dimension = by?.dimension {
             // One breakdown, every key, as CSV.
-            let (rows, names) = try guarded {
+            let (rows, names) = try guarded(lang) {
                 let ledger = try ledger.openForReading()
                 let id = try ProgrammeID(programme)
                 _ = try ledger.programme(id)
@@ -97,11 +97,11 @@ struct Report: ParsableCommand {
         if format == .xlsx && isatty(STDOUT_FILENO) == 1 {
             throw ValidationError("an .xlsx workbook is binary: redirect it to a file, e.g. > report.xlsx")
         }
-        let report = try guarded {
+        let report = try guarded(lang) {
             try buildReport(try ledger.openForReading(), programme: try ProgrammeID(programme), period: period)
         }
         guard let textFormat = format.text else {
-            let bytes = try guarded { try report.workbook(lang).xlsx() }
+            let bytes = try guarded(lang) { try report.workbook(lang).xlsx() }
             FileHandle.standardOutput.write(bytes)
             return
         }

@@ -139,7 +139,9 @@ func printError(_ message: String) {
 }
 
 /// Runs `body`, turning the errors this program knows into a message on stderr and an exit code.
-func guarded<T>(_ body: () throws -> T) throws -> T {
+/// `language`: the command's (`--lang`); in Chinese, a refusal of the rules is followed by its
+/// Chinese words on a line of its own (the English line stays first, for scripts that read it).
+func guarded<T>(_ language: Language = .en, _ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as LedgerError {
@@ -147,7 +149,7 @@ func guarded<T>(_ body: () throws -> T) throws -> T {
             printError("voucher: \(error)")
             throw Exit.internalError
         }
-        printError("voucher: refused: \(error)")
+        printError("voucher: refused: \(error)" + (language == .zh ? "\nvoucher: 拒绝：\(error.text(.zh))" : ""))
         throw Exit.refused
     } catch let error as LedgerFile.NotALedger {
         printError("voucher: \(error)")

@@ -43,7 +43,7 @@ struct WhatIf: ParsableCommand {
     }
 
     func run() throws {
-        let report = try guarded {
+        let report = try guarded(lang) {
             let opened = try ledger.openForReading()
             let id = try ProgrammeID(programme)
             let own = try opened.programme(id)

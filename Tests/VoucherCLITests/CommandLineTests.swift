@@ -340,6 +340,26 @@ struct CommandLineTests {
         )
         #expect(refused.status == 1)
         #expect(refused.stderr.hasPrefix("voucher: refused: nothing to pay"))
+        // In the command's language (Chinese unless --lang en), the refusal's Chinese words follow
+        // on their own line; in English there is the one line.
+        let lines = refused.stderr.split(separator: "\n")
+        #expect(lines.count == 2 && lines[1].hasPrefix("voucher: 拒绝：") && lines[1].contains("剩余额度"), "\(lines)")
+        // A product code in the wrong case is told the code registered.
+        let cased = try Self.voucher(
+            [
+                "use", "--ref", "U2", "--applicant", Self.code(1), "--provider", lab, "--product", "nmr", "--programme",
+                "sh-innovation-voucher",
+                "--service-amount", "1万", "--date", "2022-05-11", "--db", "x.sqlite", "--lang", "en",
+            ],
+            in: directory
+        )
+        #expect(cased.status == 1)
+        #expect(
+            cased.stderr
+                == "voucher: refused: no product \"nmr\"; the catalogue has \"NMR\", which differs only in the case of "
+                + "its letters: write the code as it was registered\n",
+            "\(cased.stderr)"
+        )
         #expect(try Self.voucher(["verify", "--db", "x.sqlite"], in: directory).status == 0)
         let missing = try Self.voucher(
             ["report", "--programme", "sh-innovation-voucher", "--db", "x.sqlite"],
