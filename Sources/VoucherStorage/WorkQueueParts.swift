@@ -30,10 +30,20 @@ struct CityQueuePart {
     }
 
     /// Whether the `date` of a row of the `programme` falls in a run: SQL, with
-    /// ``runArguments``.
+    /// ``runArguments``. The runs' terms are joined by OR in a balanced tree: SQLite refuses an
+    /// expression nested deeper than 1,000, which a chain of one OR a run reaches at about a
+    /// thousand runs; as a tree it is nested about log₂ of that. (SQLite reads the ORs the same
+    /// either way: grouping them makes no node of its own.)
     func inRuns(programme: String, date: String) -> String {
-        runs.map { "(\(programme) = ? AND \(date) >= ?\($0.run.through == nil ? "" : " AND \(date) <= ?"))" }
-            .joined(separator: " OR ")
+        let terms = runs.map {
+            "(\(programme) = ? AND \(date) >= ?\($0.run.through == nil ? "" : " AND \(date) <= ?"))"
+        }
+        func tree(_ part: ArraySlice<String>) -> String {
+            guard part.count > 2 else { return part.joined(separator: " OR ") }
+            let middle = part.startIndex + part.count / 2
+            return "(\(tree(part[..<middle]))) OR (\(tree(part[middle...])))"
+        }
+        return tree(terms[...])
     }
 
     /// How many district grants are dated in the runs, counting to `limit` at most.

@@ -55,6 +55,35 @@ struct WorkQueueTests {
         }
     }
 
+    /// Programmes whose versions often switch the city's review on and off have many runs of days:
+    /// every part's query holds them all and still prepares (as one chain of ORs, a thousand runs
+    /// passed SQLite's limit on how deep an expression may nest), and reads the same claims.
+    @Test func manyRunsOfDaysStillMakeAQuery() throws {
+        let fixture = try LedgerFixture()
+        let first = try BusinessDate.parse("2000-01-01")
+        let runs = (0..<1_100).map { DayRun(from: first.adding(days: 2 * $0), through: first.adding(days: 2 * $0)) }
+        for finding in [CityQueuePart.Finding.firstByGrants, .firstByClaims, .rest] {
+            let part = CityQueuePart(awaiting: [("sh-innovation-voucher", runs)], finding: finding)
+            let query = Ledger.pendingClaimsQuery(level: .city, part: part)
+            let read = try fixture.ledger.rawRead { db in
+                try Row.fetchAll(db, sql: query.sql, arguments: [0] + query.arguments + [10]).count
+            }
+            #expect(read == 0)
+            let count = try fixture.ledger.rawRead { db in try part.grantsInRuns(db, atMost: 10) }
+            #expect(count == 0)
+        }
+        // The tree of ORs reads as the chain did: a day in a run is in, the day after it is not.
+        let part = CityQueuePart(awaiting: [("p", Array(runs.prefix(5)))], finding: .rest)
+        let sql =
+            "SELECT EXISTS (SELECT 1 FROM (SELECT 'p' AS pr, ? AS d) WHERE \(part.inRuns(programme: "pr", date: "d")))"
+        for (day, expected) in [(0, true), (1, false), (4, true), (8, true), (9, false), (10, false)] {
+            let found = try fixture.ledger.rawRead { db in
+                try Bool.fetchOne(db, sql: sql, arguments: [first.adding(days: day).iso] + part.runArguments)
+            }
+            #expect(found == expected, "day \(day)")
+        }
+    }
+
     /// The settlements' queue starts where it is known to hold nothing before: settled items are
     /// not read again, a reversed settlement brings its item back, and a new filing's items come
     /// after the mark.
