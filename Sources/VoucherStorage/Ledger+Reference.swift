@@ -437,15 +437,20 @@ extension Ledger {
     /// NOCASE), other than `code` itself, each with the provider it is registered to now, in the
     /// order they were first registered: what the rules compare a new or an unknown code with.
     func productCodes(_ db: Database, sameButCaseAs code: String) throws -> [Lifecycle.RegisteredCode] {
-        try Row.fetchAll(db.cachedStatement(sql: Self.productCodesSQL), arguments: [code, code]).map { ($0[0], $0[1]) }
+        try Row.fetchAll(db.cachedStatement(sql: Self.productCodesSQL), arguments: [code, code]).map {
+            ($0[0], $0[1], $0[2] ?? "")
+        }
     }
 
     /// SQL: the codes of ``productCodes(_:sameButCaseAs:)`` (arguments: the code twice), found
     /// through the index of codes without case (migration v12); the provider of each code's
-    /// rows (every row of a code names the same one: a code stays its provider's).
+    /// rows (every row of a code names the same one: a code stays its provider's), and its name
+    /// as last registered.
     static let productCodesSQL = """
-        SELECT code, provider_id FROM product WHERE code = ? COLLATE NOCASE AND code <> ?
-        GROUP BY code ORDER BY min(event_seq)
+        SELECT p.code, p.provider_id,
+            (SELECT v.name FROM provider v WHERE v.id = p.provider_id ORDER BY v.event_seq DESC LIMIT 1)
+        FROM product p WHERE p.code = ? COLLATE NOCASE AND p.code <> ?
+        GROUP BY p.code ORDER BY min(p.event_seq)
         """
 
     /// The applicant as registered now.

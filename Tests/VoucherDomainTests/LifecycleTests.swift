@@ -162,12 +162,12 @@ struct LifecycleTests {
         #expect(!Lifecycle.differsOnlyInCase("@1", "`1"))
         #expect(!Lifecycle.differsOnlyInCase("ＬＡＢ", "ｌａｂ"))
         #expect(!Lifecycle.differsOnlyInCase("\u{212A}1", "k1"))
-        let lab = (code: "LAB-1", provider: "P")
+        let lab = (code: "LAB-1", provider: "P", providerName: "中心")
         #expect(throws: Never.self) { try Lifecycle.checkNewProductCode("LAB-2", provider: "P", registered: []) }
         #expect(throws: Never.self) { try Lifecycle.checkNewProductCode("LAB-2", provider: "P", registered: [lab]) }
         // The first registered of the codes is named; the advice depends on whose it is.
         let own = #expect(throws: LedgerError.self) {
-            try Lifecycle.checkNewProductCode("Lab-1", provider: "P", registered: [lab, ("lab-1", "Q")])
+            try Lifecycle.checkNewProductCode("Lab-1", provider: "P", registered: [lab, ("lab-1", "Q", "")])
         }
         #expect(
             own?.description
@@ -181,15 +181,15 @@ struct LifecycleTests {
         }
         #expect(
             others?.description
-                == "code \"Lab-1\": differs from product code LAB-1, registered to provider P, only in the case of its "
-                + "letters: choose a code that differs in more than case"
+                == "code \"Lab-1\": differs from product code LAB-1, registered to provider 中心 (P), only in the case of "
+                + "its letters: choose a code that differs in more than case"
         )
-        #expect(others?.text(.zh).contains("与登记在服务机构 P 名下的产品编码 LAB-1 仅字母大小写不同") == true)
+        #expect(others?.text(.zh).contains("与登记在服务机构 中心（P） 名下的产品编码 LAB-1 仅字母大小写不同") == true)
         #expect(
-            Lifecycle.unknownProduct("lab-1", registered: [lab, ("Lab-1", "Q")])
+            Lifecycle.unknownProduct("lab-1", registered: [lab, ("Lab-1", "Q", "")])
                 == .unknownProduct("lab-1", sameButCase: "LAB-1")
         )
-        #expect(Lifecycle.unknownProduct("lab-1", registered: [("LAB-2", "P")]) == .unknownProduct("lab-1"))
+        #expect(Lifecycle.unknownProduct("lab-1", registered: [("LAB-2", "P", "")]) == .unknownProduct("lab-1"))
         #expect(
             Lifecycle.unknownProduct("lab-1", registered: []).description
                 == "no product \"lab-1\"; register the product first"

@@ -805,7 +805,8 @@ struct BatchMemoTests {
         }
         #expect(
             another?.description.hasPrefix(
-                "code \"lab-nmr\": differs from product code LAB-NMR, registered to provider \(fixture.lab),"
+                "code \"lab-nmr\": differs from product code LAB-NMR, registered to provider "
+                    + "复旦大学分析测试中心 (\(fixture.lab)),"
             ) == true
         )
         #expect(try fixture.ledger.chainHead() == head)

@@ -103,8 +103,9 @@ extension Lifecycle {
         return zip(bytes, others).allSatisfy { folded($0) == folded($1) }
     }
 
-    /// A registered product code, and the provider it is registered to.
-    public typealias RegisteredCode = (code: String, provider: String)
+    /// A registered product code, the provider it is registered to and that provider's registered
+    /// name (empty if none).
+    public typealias RegisteredCode = (code: String, provider: String, providerName: String)
 
     /// A new product code may not differ from a registered one only in the case of its letters:
     /// a use or a catalogue line naming one would be read as the other, or refused as unknown,
@@ -118,6 +119,8 @@ extension Lifecycle {
     ) throws(LedgerError) {
         guard let existing = registered.first(where: { differsOnlyInCase(code, $0.code) }) else { return }
         let other = existing.code
+        let (id, name) = (existing.provider, existing.providerName)
+        let (en, zh) = name.isEmpty ? (id, id) : ("\(name) (\(id))", "\(name)（\(id)）")
         if existing.provider == provider {
             throw .invalid(
                 field: "code",
@@ -132,9 +135,10 @@ extension Lifecycle {
         throw .invalid(
             field: "code",
             value: code,
-            reason: "differs from product code \(other), registered to provider \(existing.provider), only in the case "
-                + "of its letters: choose a code that differs in more than case",
-            zh: "与登记在服务机构 \(existing.provider) 名下的产品编码 \(other) 仅字母大小写不同：请另起一个不止大小写不同的编码"
+            reason:
+                "differs from product code \(other), registered to provider \(en), only in the case of its letters: "
+                + "choose a code that differs in more than case",
+            zh: "与登记在服务机构 \(zh) 名下的产品编码 \(other) 仅字母大小写不同：请另起一个不止大小写不同的编码"
         )
     }
 
