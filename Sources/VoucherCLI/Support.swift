@@ -138,12 +138,20 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
 }
 
+/// The language of the command being run, for its refusals: set by the outermost ``guarded(_:_:)``
+/// given one, so that a refusal caught by an inner one (opening the ledger) is worded alike.
+enum RefusalLanguage {
+    @TaskLocal static var current: Language = .en
+}
+
 /// Runs `body`, turning the errors this program knows into a message on stderr and an exit code.
-/// `language`: the command's (`--lang`); in Chinese, a refusal of the rules is followed by its
-/// Chinese words on a line of its own (the English line stays first, for scripts that read it).
-func guarded<T>(_ language: Language = .en, _ body: () throws -> T) throws -> T {
+/// `language`: the command's (`--lang`; else that of a `guarded` this one runs inside); in
+/// Chinese, a refusal of the ledger's rules is followed by its Chinese words on a line of its own
+/// (the English line stays first, for scripts that read it).
+func guarded<T>(_ language: Language? = nil, _ body: () throws -> T) throws -> T {
+    let language = language ?? RefusalLanguage.current
     do {
-        return try body()
+        return try RefusalLanguage.$current.withValue(language) { try body() }
     } catch let error as LedgerError {
         if case .internalInconsistency = error {
             printError("voucher: \(error)")

@@ -434,8 +434,8 @@ extension Ledger {
     }
 
     /// The registered product codes equal to `code` but for the case of ASCII letters (SQLite's
-    /// NOCASE), other than `code` itself, each with the provider it is registered to now, in the
-    /// order they were first registered: what the rules compare a new or an unknown code with.
+    /// NOCASE), other than `code` itself, each with the provider it is registered to and that
+    /// provider's name as last registered, in the order they were first registered: what the rules compare a new or an unknown code with.
     func productCodes(_ db: Database, sameButCaseAs code: String) throws -> [Lifecycle.RegisteredCode] {
         try Row.fetchAll(db.cachedStatement(sql: Self.productCodesSQL), arguments: [code, code]).map {
             ($0[0], $0[1], $0[2] ?? "")

@@ -38,6 +38,8 @@ struct CityQueuePart {
         let terms = runs.map {
             "(\(programme) = ? AND \(date) >= ?\($0.run.through == nil ? "" : " AND \(date) <= ?"))"
         }
+        // No run: no day is in one (callers leave such a part out; this keeps the SQL whole).
+        guard !terms.isEmpty else { return "0" }
         func tree(_ part: ArraySlice<String>) -> String {
             guard part.count > 2 else { return part.joined(separator: " OR ") }
             let middle = part.startIndex + part.count / 2

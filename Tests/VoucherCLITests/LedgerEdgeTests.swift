@@ -277,6 +277,16 @@ struct LedgerEdgeTests {
         #expect(result.status == 1)
         #expect(result.stderr.contains("nobody is named as recording this: give --actor NAME, or set VOUCHER_ACTOR"))
         #expect(try run(["digest"]).stdout == before.stdout)
+        // A command with --lang (Chinese by default) says it in Chinese too, though the refusal
+        // comes from opening the ledger, before the command's own work.
+        let pay = try CLI.voucher(
+            ["pay", "--claim", "C-1", "--amount", "1万", "--db", "l.sqlite"],
+            in: directory,
+            environment: nobody
+        )
+        #expect(pay.status == 1)
+        let lines = pay.stderr.split(separator: "\n")
+        #expect(lines.count == 2 && lines[1].hasPrefix("voucher: 拒绝："), "\(pay.stderr)")
         // Reading needs nobody; --actor names them.
         #expect(try CLI.voucher(["verify", "--db", "l.sqlite"], in: directory, environment: nobody).status == 0)
         let named = try CLI.voucher(

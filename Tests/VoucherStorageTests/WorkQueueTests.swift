@@ -57,30 +57,51 @@ struct WorkQueueTests {
 
     /// Programmes whose versions often switch the city's review on and off have many runs of days:
     /// every part's query holds them all and still prepares (as one chain of ORs, a thousand runs
-    /// passed SQLite's limit on how deep an expression may nest), and reads the same claims.
+    /// passed SQLite's limit on how deep an expression may nest), and finds a grant dated in the
+    /// last of them.
     @Test func manyRunsOfDaysStillMakeAQuery() throws {
         let fixture = try LedgerFixture()
-        let first = try BusinessDate.parse("2000-01-01")
-        let runs = (0..<1_100).map { DayRun(from: first.adding(days: 2 * $0), through: first.adding(days: 2 * $0)) }
-        for finding in [CityQueuePart.Finding.firstByGrants, .firstByClaims, .rest] {
+        // The district grants C-1 on 2022-03-01, the day of the last of 1,100 one-day runs.
+        try fixture.grantQuota("C-1", applicant: fixture.alpha, amount: "10万", on: "2022-03-01")
+        let last = try BusinessDate.parse("2022-03-01")
+        let runs = (0..<1_100).reversed().map {
+            DayRun(from: last.adding(days: -2 * $0), through: last.adding(days: -2 * $0))
+        }
+        for (finding, found) in [
+            (CityQueuePart.Finding.firstByGrants, ["C-1"]), (.firstByClaims, ["C-1"]), (.rest, []),
+        ] {
             let part = CityQueuePart(awaiting: [("sh-innovation-voucher", runs)], finding: finding)
             let query = Ledger.pendingClaimsQuery(level: .city, part: part)
             let read = try fixture.ledger.rawRead { db in
-                try Row.fetchAll(db, sql: query.sql, arguments: [0] + query.arguments + [10]).count
+                try Row.fetchAll(db, sql: query.sql, arguments: [0] + query.arguments + [10]).map { $0[0] as String }
             }
-            #expect(read == 0)
+            #expect(read == found, "\(finding)")
             let count = try fixture.ledger.rawRead { db in try part.grantsInRuns(db, atMost: 10) }
-            #expect(count == 0)
+            #expect(count == 1)
         }
-        // The tree of ORs reads as the chain did: a day in a run is in, the day after it is not.
-        let part = CityQueuePart(awaiting: [("p", Array(runs.prefix(5)))], finding: .rest)
+        // The tree of ORs reads as a chain would, its terms in the order of their arguments: runs
+        // closed and open, of two programmes.
+        let first = try BusinessDate.parse("2000-01-01")
+        let closed = (0..<6).map { DayRun(from: first.adding(days: 4 * $0), through: first.adding(days: 4 * $0 + 1)) }
+        let part = CityQueuePart(
+            awaiting: [("p", closed), ("q", [DayRun(from: first.adding(days: 10), through: nil)])],
+            finding: .rest
+        )
         let sql =
-            "SELECT EXISTS (SELECT 1 FROM (SELECT 'p' AS pr, ? AS d) WHERE \(part.inRuns(programme: "pr", date: "d")))"
-        for (day, expected) in [(0, true), (1, false), (4, true), (8, true), (9, false), (10, false)] {
+            "SELECT EXISTS (SELECT 1 FROM (SELECT ? AS pr, ? AS d) WHERE \(part.inRuns(programme: "pr", date: "d")))"
+        let cases = [
+            ("p", 0, true), ("p", 1, true), ("p", 2, false), ("p", 4, true), ("p", 21, true), ("p", 22, false),
+            ("p", 10_000, false), ("q", 9, false), ("q", 10, true), ("q", 10_000, true), ("r", 0, false),
+        ]
+        for (programme, day, expected) in cases {
             let found = try fixture.ledger.rawRead { db in
-                try Bool.fetchOne(db, sql: sql, arguments: [first.adding(days: day).iso] + part.runArguments)
+                try Bool.fetchOne(
+                    db,
+                    sql: sql,
+                    arguments: [programme, first.adding(days: day).iso] + part.runArguments
+                )
             }
-            #expect(found == expected, "day \(day)")
+            #expect(found == expected, "\(programme) day \(day)")
         }
     }
 
