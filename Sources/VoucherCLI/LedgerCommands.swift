@@ -30,6 +30,7 @@ struct Import: ParsableCommand {
     @Argument(help: "The CSV file, or an .xlsx workbook.") var file: String
     @Flag(help: "Check the file and report what it would record, writing nothing.") var dryRun = false
     @Option(help: "Output: text or json.") var format: OutputFormat = .text
+    @Option(help: "Language of refusals: zh (the rules' reasons in Chinese too) or en.") var lang: Language = .zh
 
     func validate() throws {
         if ImportKind(rawValue: kind) == nil {
@@ -41,7 +42,7 @@ struct Import: ParsableCommand {
 
     func run() throws {
         guard let importKind = ImportKind(rawValue: kind) else { throw Exit.internalError }
-        let summary = try guarded {
+        let summary = try guarded(lang) {
             if let unreadable = ImportSource.ReadError.check(file) { throw unreadable }
             let ledger = try ledger.open()
             let showProgress = isatty(STDERR_FILENO) == 1

@@ -166,7 +166,7 @@ func guarded<T>(_ language: Language? = nil, _ body: () throws -> T) throws -> T
         printError("voucher: \(error)")
         throw Exit.ioError
     } catch let error as ImportRejected {
-        printError(error.description)
+        printError(error.text(language))
         throw Exit.refused
     } catch let error as PolicyError {
         // A programme id or policy file that is not one: the input's fault, refused.

@@ -1,17 +1,22 @@
 // What an import reports: each issue with a file, the refusal of a whole file, and the summary.
 
+import VoucherDomain
+
 /// One thing wrong with an import file: the line, the column, the value and the reason.
 public struct ImportIssue: Error, Sendable, Hashable, CustomStringConvertible {
     public var line: Int
     public var column: String?
     public var value: String?
     public var reason: String
+    /// The reason in Chinese, where the ledger's rules gave it (a refusal of the row's record).
+    public var zh: String?
 
-    public init(line: Int, column: String? = nil, value: String? = nil, reason: String) {
+    public init(line: Int, column: String? = nil, value: String? = nil, reason: String, zh: String? = nil) {
         self.line = line
         self.column = column
         self.value = value
         self.reason = reason
+        self.zh = zh
     }
 
     /// `line 7, column service_amount ("1.234"): "1.234" has more than 2 decimals of a 元; …`
@@ -36,10 +41,18 @@ public struct ImportRejected: Error, Sendable, CustomStringConvertible {
         self.sheet = sheet
     }
 
-    public var description: String {
+    public var description: String { text(.en) }
+
+    /// The refusal for people: each issue on a line (the first 50); in Chinese, an issue the
+    /// ledger's rules worded in Chinese too is followed by those words, indented, on a line of
+    /// their own (the issue's own line stays as it is, for scripts that read it).
+    public func text(_ language: Language) -> String {
         let shown = issues.prefix(50).map { issue in
-            guard let sheet else { return "\(file): \(issue)" }
-            return "\(file), sheet \(sheet): row" + issue.description.dropFirst("line".count)
+            let place =
+                sheet.map { "\(file), sheet \($0): row" + issue.description.dropFirst("line".count) }
+                ?? "\(file): \(issue)"
+            guard language == .zh, let zh = issue.zh else { return place }
+            return place + "\n  " + zh
         }
         let more = issues.count > 50 ? ["… and \(issues.count - 50) more"] : []
         return (shown + more + ["nothing was imported: correct the rows above and import the file again"])

@@ -145,6 +145,6 @@ extension Importer {
                 )
             }
         }
-        return ImportIssue(line: line, column: column, reason: error.description)
+        return ImportIssue(line: line, column: column, reason: error.description, zh: error.text(.zh))
     }
 }

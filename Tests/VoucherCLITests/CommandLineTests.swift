@@ -210,6 +210,28 @@ struct CommandLineTests {
         #expect(bad.stderr.contains("bad.csv: line 4, column used_on: \"2022-13-01\" is not a day of the calendar"))
         #expect(bad.stderr.contains("nothing was imported"))
         #expect(try Self.voucher(["digest", "--db", "l.sqlite"], in: directory).stdout == digestBefore)
+        // A row the rules refuse: in Chinese (the default) their words follow, indented; in English not.
+        try write(
+            "ref,applicant_id,provider_id,product_code,programme,service_amount,used_on,project\n"
+                + "U1,\(Self.code(1)),\(lab),nmr,sh-innovation-voucher,24万,2022-05-10,\n",
+            "cased.csv",
+            in: directory
+        )
+        let cased = try Self.voucher(["import", "uses", "cased.csv", "--db", "l.sqlite"], in: directory)
+        #expect(cased.status == 1)
+        #expect(
+            cased.stderr.contains(
+                "cased.csv: line 2, column product_code: no product \"nmr\"; the catalogue has \"NMR\", which differs only "
+                    + "in the case of its letters: write the code as it was registered\n  没有服务产品「nmr」；"
+            ),
+            "\(cased.stderr)"
+        )
+        let english = try Self.voucher(
+            ["import", "uses", "cased.csv", "--lang", "en", "--db", "l.sqlite"],
+            in: directory
+        )
+        #expect(english.status == 1 && !english.stderr.contains("没有"), "\(english.stderr)")
+        #expect(try Self.voucher(["digest", "--db", "l.sqlite"], in: directory).stdout == digestBefore)
 
         let good =
             "ref,applicant_id,provider_id,product_code,programme,service_amount,used_on,project\r\n"

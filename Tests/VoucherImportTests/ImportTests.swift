@@ -503,6 +503,34 @@ struct ImportTests {
         #expect(try ledger.provider(provider).name == "中心")
     }
 
+    /// A refusal by the ledger's rules carries its Chinese words: in Chinese the refusal shows them
+    /// under the issue's own line; the import's own issues (a field it cannot read) are English.
+    @Test func aRulesRefusalIsWordedInChineseUnderItsLine() throws {
+        try seedReferenceData()
+        _ = try load(
+            .claims,
+            "ref,applicant_id,programme,year,requested,decision,granted,decided_on\nC-1,\(code(1)),sh-innovation-voucher,2022,30万,granted,30万,2022-03-01\n"
+        )
+        let provider = code(11, prefix: "12310000")
+        let header = "ref,applicant_id,provider_id,product_code,programme,service_amount,used_on,project\n"
+        let refused = #expect(throws: ImportRejected.self) {
+            try load(.uses, header + "U-1,\(code(1)),\(provider),lab-nmr,sh-innovation-voucher,10万,2022-05-10,\n")
+        }
+        let zh = try #require(refused?.text(.zh)).split(separator: "\n").map(String.init)
+        #expect(zh.count == 3, "\(zh)")
+        #expect(zh.first?.hasPrefix("uses.csv: line 2, column product_code: no product \"lab-nmr\"") == true, "\(zh)")
+        #expect(zh.dropFirst().first == "  没有服务产品「lab-nmr」；已登记的产品编码「LAB-NMR」与之仅字母大小写不同，请按登记的写法填写")
+        #expect(refused?.description == refused?.text(.en))
+        #expect(refused?.description.contains("没有") == false)
+        #expect(refused?.description.split(separator: "\n").count == 2)
+        // A field the import cannot read is its own issue, in English only.
+        let unreadable = #expect(throws: ImportRejected.self) {
+            try load(.uses, header + "U-2,\(code(1)),\(provider),LAB-NMR,sh-innovation-voucher,abc,2022-05-11,\n")
+        }
+        #expect(unreadable?.issues.first?.zh == nil)
+        #expect(unreadable?.text(.zh) == unreadable?.description)
+    }
+
     @Test func aRedemptionRepeatedInTheFileIsFiledAndSettledOnce() throws {
         try seedReferenceData()
         _ = try load(
