@@ -46,7 +46,8 @@ struct Demo: ParsableCommand {
                         field: "db",
                         value: db,
                         reason: "holds \(others) event\(others == 1 ? "" : "s") the demo did not record; the demo "
-                            + "writes only a new file or its own ledger: give --db a new file name"
+                            + "writes only a new file or its own ledger: give --db a new file name",
+                        zh: "有 \(others) 个事件不是演示记录的；演示只写入新文件或它自己的账本：请给 --db 一个新的文件名"
                     )
                 }
             }

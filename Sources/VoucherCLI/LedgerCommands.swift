@@ -214,7 +214,8 @@ struct Verify: ParsableCommand {
                     throw LedgerError.invalid(
                         field: "digest",
                         value: digest,
-                        reason: "is not a digest printed by `voucher digest`"
+                        reason: "is not a digest printed by `voucher digest`",
+                        zh: "不是 `voucher digest` 打印的摘要"
                     )
                 }
                 expected = parsed

@@ -37,7 +37,8 @@ struct LedgerOptions: ParsableArguments {
                     field: "actor",
                     value: "",
                     reason: "nobody is named as recording this: give --actor NAME, or set VOUCHER_ACTOR "
-                        + "(neither it nor USER nor LOGNAME is set)"
+                        + "(neither it nor USER nor LOGNAME is set)",
+                    zh: "未指明：请用 --actor 姓名写明由谁记录，或设置 VOUCHER_ACTOR（它和 USER、LOGNAME 都没有设置）"
                 )
             }
             return name
@@ -170,7 +171,7 @@ func guarded<T>(_ language: Language? = nil, _ body: () throws -> T) throws -> T
         throw Exit.refused
     } catch let error as PolicyError {
         // A programme id or policy file that is not one: the input's fault, refused.
-        printError("voucher: refused: \(error)")
+        printError("voucher: refused: \(error)" + (language == .zh ? "\nvoucher: 拒绝：\(error.text(.zh))" : ""))
         throw Exit.refused
     } catch let error as AccountError {
         printError("voucher: refused: \(error)")

@@ -72,10 +72,20 @@ func loadReform(_ file: String, of own: Programme) throws -> Programme {
     do {
         data = try Data(contentsOf: URL(fileURLWithPath: file))
     } catch {
-        throw LedgerError.invalid(field: "policy", value: file, reason: "cannot be read: \(error.localizedDescription)")
+        throw LedgerError.invalid(
+            field: "policy",
+            value: file,
+            reason: "cannot be read: \(error.localizedDescription)",
+            zh: "无法读取（\(error.localizedDescription)）"
+        )
     }
     guard let yaml = String(data: data, encoding: .utf8) else {
-        throw LedgerError.invalid(field: "policy", value: file, reason: "is not UTF-8 text; save it as UTF-8")
+        throw LedgerError.invalid(
+            field: "policy",
+            value: file,
+            reason: "is not UTF-8 text; save it as UTF-8",
+            zh: "不是 UTF-8 文本；请另存为 UTF-8"
+        )
     }
     return try reformProgramme(yaml: yaml, file: URL(fileURLWithPath: file).lastPathComponent, of: own)
 }

@@ -8,6 +8,8 @@ public struct CSVRecord: Sendable, Hashable {
 public struct CSVError: Error, Sendable, Equatable, CustomStringConvertible {
     public var line: Int
     public var reason: String
+    /// The reason in Chinese.
+    public var zh: String
 
     public var description: String { "line \(line): \(reason)" }
 }
@@ -53,7 +55,8 @@ public struct CSVReader: Sequence, IteratorProtocol {
         guard length > maximumFieldLength else { return false }
         error = CSVError(
             line: line,
-            reason: "a field is longer than \(maximumFieldLength) characters; no value is that long"
+            reason: "a field is longer than \(maximumFieldLength) characters; no value is that long",
+            zh: "有字段超过 \(maximumFieldLength) 个字符；没有哪个值会这么长"
         )
         finished = true
         return true
@@ -94,7 +97,11 @@ public struct CSVReader: Sequence, IteratorProtocol {
                 guard let byte = nextByte() else {
                     finished = true
                     if quoted {
-                        error = CSVError(line: startLine, reason: "a quoted field is not closed (a \" is missing)")
+                        error = CSVError(
+                            line: startLine,
+                            reason: "a quoted field is not closed (a \" is missing)",
+                            zh: "带引号的字段没有闭合（缺少一个 \"）"
+                        )
                         return nil
                     }
                     if fieldStarted || !fields.isEmpty || !field.isEmpty {
@@ -146,7 +153,8 @@ public struct CSVReader: Sequence, IteratorProtocol {
                     if afterQuote {
                         error = CSVError(
                             line: line,
-                            reason: "text after a closing quote; a quote inside a quoted field is written \"\""
+                            reason: "text after a closing quote; a quote inside a quoted field is written \"\"",
+                            zh: "闭合的引号之后还有文字；带引号的字段里的引号应写作 \"\""
                         )
                         finished = true
                         return nil
@@ -154,7 +162,8 @@ public struct CSVReader: Sequence, IteratorProtocol {
                     if byte == Self.quote {
                         error = CSVError(
                             line: line,
-                            reason: "a stray \" inside an unquoted field; quote the whole field"
+                            reason: "a stray \" inside an unquoted field; quote the whole field",
+                            zh: "未加引号的字段里有一个 \"；请给整个字段加上引号"
                         )
                         finished = true
                         return nil

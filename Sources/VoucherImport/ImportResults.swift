@@ -8,10 +8,11 @@ public struct ImportIssue: Error, Sendable, Hashable, CustomStringConvertible {
     public var column: String?
     public var value: String?
     public var reason: String
-    /// The reason in Chinese, where the ledger's rules gave it (a refusal of the row's record).
+    /// The reason in Chinese (every issue the import finds has it; nil only where a caller made
+    /// an issue without).
     public var zh: String?
 
-    public init(line: Int, column: String? = nil, value: String? = nil, reason: String, zh: String? = nil) {
+    public init(line: Int, column: String? = nil, value: String? = nil, reason: String, zh: String?) {
         self.line = line
         self.column = column
         self.value = value
@@ -43,20 +44,27 @@ public struct ImportRejected: Error, Sendable, CustomStringConvertible {
 
     public var description: String { text(.en) }
 
-    /// The refusal for people: each issue on a line (the first 50); in Chinese, an issue the
-    /// ledger's rules worded in Chinese too is followed by those words, indented, on a line of
-    /// their own (the issue's own line stays as it is, for scripts that read it).
+    /// The refusal for people: each issue on a line (the first 50), then what to do. In Chinese,
+    /// each line is followed by its Chinese words, indented, on a line of their own (the English
+    /// lines stay as they are, for scripts that read them).
     public func text(_ language: Language) -> String {
-        let shown = issues.prefix(50).map { issue in
-            let place =
-                sheet.map { "\(file), sheet \($0): row" + issue.description.dropFirst("line".count) }
-                ?? "\(file): \(issue)"
-            guard language == .zh, let zh = issue.zh else { return place }
-            return place + "\n  " + zh
+        func line(_ en: String, _ zh: String?) -> String {
+            guard language == .zh, let zh else { return en }
+            return en + "\n  " + zh
         }
-        let more = issues.count > 50 ? ["… and \(issues.count - 50) more"] : []
-        return (shown + more + ["nothing was imported: correct the rows above and import the file again"])
-            .joined(separator: "\n")
+        let shown = issues.prefix(50).map { issue in
+            line(
+                sheet.map { "\(file), sheet \($0): row" + issue.description.dropFirst("line".count) }
+                    ?? "\(file): \(issue)",
+                issue.zh
+            )
+        }
+        let more = issues.count > 50 ? [line("… and \(issues.count - 50) more", "……另有 \(issues.count - 50) 处")] : []
+        let last = line(
+            "nothing was imported: correct the rows above and import the file again",
+            "未导入任何内容：请改正以上各行后重新导入"
+        )
+        return (shown + more + [last]).joined(separator: "\n")
     }
 }
 

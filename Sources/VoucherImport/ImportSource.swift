@@ -123,7 +123,8 @@ struct DecodedInput {
         if XLSXSheet.looksLikeOLE2(start) {
             throw XLSXSheet.Unreadable(
                 reason: "it is an .xls workbook or a password-protected file; save it as .xlsx (without a password) "
-                    + "or as CSV"
+                    + "or as CSV",
+                zh: "是 .xls 工作簿或有密码保护的文件；请另存为 .xlsx（不设密码）或 CSV"
             )
         }
         if start.starts(with: [0xFF, 0xFE]) || start.starts(with: [0xFE, 0xFF]) {
@@ -151,6 +152,9 @@ struct DecodedInput {
     func place(ofLine line: Int) -> String {
         sheet == nil ? "line \(line)" : "row \(rowOfLine[line] ?? line)"
     }
+
+    /// The same in Chinese: `第 7 行`.
+    func zhPlace(ofLine line: Int) -> String { "第 \(sheet == nil ? line : rowOfLine[line] ?? line) 行" }
 
     /// A reader over the records, from the first byte after any byte-order mark.
     func reader() throws -> CSVReader { CSVReader(chunks: try source.chunks(from: offset)) }

@@ -19,7 +19,12 @@ extension Importer {
         let kindText = fields.required("kind")?.lowercased()
         let applicantKind = kindText.flatMap { ApplicantKind(rawValue: $0) }
         if let kindText, applicantKind == nil {
-            fields.fail("kind", kindText, "is not a kind; use enterprise or team")
+            fields.fail(
+                "kind",
+                kindText,
+                "is not a kind; use enterprise or team",
+                zh: "不是申请人类别；请用 enterprise（企业）或 team（团队）"
+            )
         }
         let identifier: PartyIdentifier? =
             applicantKind == .team ? fields.teamNumber("id") : fields.creditCode("id")
@@ -34,7 +39,8 @@ extension Importer {
                     "attributes",
                     name,
                     "is not an attribute name; use lower-case letters, digits and hyphens, e.g. tech-sme; "
-                        + "separate several with ;"
+                        + "separate several with ;",
+                    zh: "不是属性名；请用小写字母、数字和连字符，如 tech-sme；多个属性以 ; 分隔"
                 )
             }
         }
@@ -84,12 +90,19 @@ extension Importer {
         let paid = fields.optional("paid").flatMap { _ in fields.money("paid") }
         let levelText = fields.optional("level")?.lowercased() ?? "district"
         let level = ReviewLevel(rawValue: levelText)
-        if level == nil { fields.fail("level", levelText, "is not a review level; use district or city") }
+        if level == nil {
+            fields.fail(
+                "level",
+                levelText,
+                "is not a review level; use district or city",
+                zh: "不是审核层级；请用 district（区级）或 city（市级）"
+            )
+        }
         var outcome: DecisionRequest.Outcome?
         switch decision {
         case "granted":
             if fields.optional("granted") == nil {
-                fields.fail("granted", "", "a granted claim needs the amount granted")
+                fields.fail("granted", "", "a granted claim needs the amount granted", zh: "已核准的申领须填写核准金额")
             } else if let granted = fields.money("granted") {
                 outcome = .grant(granted)
             }
@@ -98,10 +111,15 @@ extension Importer {
         case "pending", nil:
             break
         case let other?:
-            fields.fail("decision", other, "is not a decision; use granted, rejected or pending")
+            fields.fail(
+                "decision",
+                other,
+                "is not a decision; use granted, rejected or pending",
+                zh: "不是审核结果；请用 granted（核准）、rejected（驳回）或 pending（待审）"
+            )
         }
         if outcome != nil && decidedOn == nil && fields.optional("decided_on") == nil {
-            fields.fail("decided_on", "", "a decided claim needs the date it was decided")
+            fields.fail("decided_on", "", "a decided claim needs the date it was decided", zh: "已审核的申领须填写审核日期")
         }
         guard let ref, let applicant, let programme, let year, let requested, let level else { return nil }
         let claim = ClaimRequest(
@@ -121,7 +139,9 @@ extension Importer {
                 "claimed_on",
                 "",
                 "is empty, and so is decided_on: the claim would be dated 1 January \(year), which is after today "
-                    + "(\(fields.today.iso), Beijing time); write the day it was claimed"
+                    + "(\(fields.today.iso), Beijing time); write the day it was claimed",
+                zh: "为空，decided_on 也为空：申领将记为 \(year) 年 1 月 1 日，晚于今天（北京时间 \(fields.today.iso)）；"
+                    + "请写明申领日期"
             )
             return nil
         }
@@ -193,20 +213,25 @@ extension Importer {
         case "reduced":
             let amount = fields.optional("amount") == nil ? nil : fields.money("amount")
             if fields.optional("amount") == nil {
-                fields.fail("amount", "", "a reduced redemption needs the amount paid")
+                fields.fail("amount", "", "a reduced redemption needs the amount paid", zh: "核减的兑付申请须填写实付金额")
             }
-            if reason == nil { fields.fail("reason", "", "a reduced redemption needs the reason") }
+            if reason == nil { fields.fail("reason", "", "a reduced redemption needs the reason", zh: "核减的兑付申请须写明理由") }
             if let amount, let reason { outcome = .reduced(paid: amount, reason: reason) }
         case "rejected":
             if let reason {
                 outcome = .rejected(reason: reason)
             } else {
-                fields.fail("reason", "", "a rejected redemption needs the reason")
+                fields.fail("reason", "", "a rejected redemption needs the reason", zh: "驳回的兑付申请须写明理由")
             }
         case nil:
             break
         case let other?:
-            fields.fail("outcome", other, "is not an outcome; use paid, reduced or rejected")
+            fields.fail(
+                "outcome",
+                other,
+                "is not an outcome; use paid, reduced or rejected",
+                zh: "不是兑付结果；请用 paid（全额）、reduced（核减）或 rejected（驳回）"
+            )
         }
         var stated: Money?
         if case .paid = outcome, fields.optional("amount") != nil { stated = fields.money("amount") }

@@ -44,9 +44,12 @@ public struct Importer {
         do {
             input = try DecodedInput(source)
         } catch let error as TextDecodingError {
-            throw ImportRejected(file: file, issues: [ImportIssue(line: 1, reason: error.description)])
+            throw ImportRejected(file: file, issues: [ImportIssue(line: 1, reason: error.description, zh: error.zh)])
         } catch let error as XLSXSheet.Unreadable {
-            throw ImportRejected(file: file, issues: [ImportIssue(line: 1, reason: error.description)])
+            throw ImportRejected(
+                file: file,
+                issues: [ImportIssue(line: 1, reason: error.description, zh: error.zhDescription)]
+            )
         }
         do {
             return try run(kind, input: input, file: file, dryRun: dryRun, progress: progress)
@@ -115,7 +118,8 @@ public struct Importer {
             issues: [
                 ImportIssue(
                     line: 1,
-                    reason: "the file changed while it was imported; nothing was recorded, import it again"
+                    reason: "the file changed while it was imported; nothing was recorded, import it again",
+                    zh: "导入期间文件有了改动；未记录任何内容，请重新导入"
                 )
             ]
         )
@@ -139,7 +143,10 @@ public struct Importer {
         var reader = reader
         guard let headerRecord = reader.next() else {
             if let error = reader.error {
-                throw ImportRejected(file: file, issues: [ImportIssue(line: error.line, reason: error.reason)])
+                throw ImportRejected(
+                    file: file,
+                    issues: [ImportIssue(line: error.line, reason: error.reason, zh: error.zh)]
+                )
             }
             throw ImportRejected(
                 file: file,
@@ -147,7 +154,8 @@ public struct Importer {
                     ImportIssue(
                         line: 1,
                         reason:
-                            "the file is empty; it needs a header row: \(kind.requiredColumns.joined(separator: ","))"
+                            "the file is empty; it needs a header row: \(kind.requiredColumns.joined(separator: ","))",
+                        zh: "文件为空；须有表头行：\(kind.requiredColumns.joined(separator: ","))"
                     )
                 ]
             )
@@ -162,13 +170,18 @@ public struct Importer {
                     column: missing.joined(separator: ","),
                     reason: (missing.count == 1 ? "the column is missing" : "these columns are missing")
                         + "; a file of \(kind.rawValue) has the columns " + kind.requiredColumns.joined(separator: ",")
-                        + (header.count == 1 ? Self.separatorHint(header[0]) : "")
+                        + (header.count == 1 ? Self.separatorHint(header[0]).en : ""),
+                    zh: (missing.count == 1 ? "缺少此列" : "缺少这些列")
+                        + "；\(kind.rawValue) 文件须有以下各列：" + kind.requiredColumns.joined(separator: ",")
+                        + (header.count == 1 ? Self.separatorHint(header[0]).zh : "")
                 )
             )
         }
         var seen: Set<String> = []
         for column in header where !seen.insert(column).inserted {
-            issues.append(ImportIssue(line: headerRecord.line, column: column, reason: "the column appears twice"))
+            issues.append(
+                ImportIssue(line: headerRecord.line, column: column, reason: "the column appears twice", zh: "此列出现了两次")
+            )
         }
         if !issues.isEmpty { throw ImportRejected(file: file, issues: issues) }
         let known = Set(kind.requiredColumns + kind.optionalColumns)
@@ -177,13 +190,18 @@ public struct Importer {
 
     /// When a header is one column, what else may separate its names: a spreadsheet set to
     /// another locale saves with semicolons or tabs, a hand-typed file may use full-width commas.
-    static func separatorHint(_ header: String) -> String {
-        let separators: [(Character, String)] = [
-            (";", "semicolons (;)"), ("\t", "tabs"), ("，", "full-width commas (，)"), ("|", "bars (|)"),
+    static func separatorHint(_ header: String) -> (en: String, zh: String) {
+        let separators: [(Character, String, String)] = [
+            (";", "semicolons (;)", "分号（;）"), ("\t", "tabs", "制表符"), ("，", "full-width commas (，)", "全角逗号（，）"),
+            ("|", "bars (|)", "竖线（|）"),
         ]
-        guard let (_, name) = separators.first(where: { header.contains($0.0) }) else { return "" }
-        return "; the header is one column, its names separated by \(name): save the file as CSV with commas "
-            + "(in Excel: Save As, CSV UTF-8), or import the .xlsx workbook itself"
+        guard let (_, name, zhName) = separators.first(where: { header.contains($0.0) }) else { return ("", "") }
+        return (
+            "; the header is one column, its names separated by \(name): save the file as CSV with commas "
+                + "(in Excel: Save As, CSV UTF-8), or import the .xlsx workbook itself",
+            "；表头只有一列，列名以\(zhName)分隔：请另存为以逗号分隔的 CSV（Excel 中：另存为 CSV UTF-8），"
+                + "或直接导入 .xlsx 工作簿"
+        )
     }
 
     // MARK: - Rows
@@ -278,7 +296,8 @@ public struct Importer {
                     ImportIssue(
                         line: record.line,
                         reason: "has \(record.fields.count) fields, the header has \(table.header.count); "
-                            + "check for a stray comma or a missing quote"
+                            + "check for a stray comma or a missing quote",
+                        zh: "有 \(record.fields.count) 个字段，表头有 \(table.header.count) 个；请检查是否多了逗号或少了引号"
                     )
                 )
                 continue
@@ -302,7 +321,7 @@ public struct Importer {
                 }
             }
         }
-        if let error = reader.error { issues.append(ImportIssue(line: error.line, reason: error.reason)) }
+        if let error = reader.error { issues.append(ImportIssue(line: error.line, reason: error.reason, zh: error.zh)) }
         let repeats = keyed.repeats()
         checked.repeats = Set(repeats.map(\.line))
         if !repeats.isEmpty {
@@ -329,7 +348,9 @@ public struct Importer {
                         value: fields.value(column),
                         reason: "the same \(column) is on \(input.place(ofLine: first)) with different content"
                             + (column == "ref"
-                                ? "" : "; a file registers each once: keep the row with the details to record")
+                                ? "" : "; a file registers each once: keep the row with the details to record"),
+                        zh: "\(input.zhPlace(ofLine: first))的 \(column) 与此相同，内容却不同"
+                            + (column == "ref" ? "" : "；文件中每项只登记一次：请保留写明要登记内容的那一行")
                     )
                 )
             }

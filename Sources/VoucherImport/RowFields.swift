@@ -15,8 +15,11 @@ struct RowFields {
         for (column, value) in zip(header, row) { values[column] = value }
     }
 
-    mutating func fail(_ column: String, _ value: String, _ reason: String) {
-        issues.append(ImportIssue(line: line, column: column, value: value.isEmpty ? nil : value, reason: reason))
+    /// Records what is wrong with `column`'s `value`: the reason in English and in Chinese.
+    mutating func fail(_ column: String, _ value: String, _ reason: String, zh: String) {
+        issues.append(
+            ImportIssue(line: line, column: column, value: value.isEmpty ? nil : value, reason: reason, zh: zh)
+        )
     }
 
     /// The field as written.
@@ -30,7 +33,7 @@ struct RowFields {
 
     mutating func required(_ column: String) -> String? {
         guard let text = optional(column) else {
-            fail(column, "", "is empty; this column needs a value")
+            fail(column, "", "is empty; this column needs a value", zh: "为空；此列须填写")
             return nil
         }
         return text
@@ -41,7 +44,7 @@ struct RowFields {
         do {
             return try Money.parse(text)
         } catch {
-            fail(column, text, error.description)
+            fail(column, text, error.description, zh: error.text(.zh))
             return nil
         }
     }
@@ -52,16 +55,16 @@ struct RowFields {
         do {
             date = try BusinessDate.parse(text)
         } catch {
-            fail(column, text, error.description)
+            fail(column, text, error.description, zh: error.text(.zh))
             return nil
         }
         do {
             try Lifecycle.checkBusinessDate(date, today: today)
         } catch {
-            if case .invalid(_, _, let reason, _) = error {
-                fail(column, text, reason)
+            if case .invalid(_, _, let reason, let zh?) = error {
+                fail(column, text, reason, zh: zh)
             } else {
-                fail(column, text, error.description)
+                fail(column, text, error.description, zh: error.text(.zh))
             }
             return nil
         }
@@ -71,7 +74,7 @@ struct RowFields {
     mutating func year(_ column: String) -> Int? {
         guard let text = required(column) else { return nil }
         guard text.count == 4, let year = Int(text), (1900...9999).contains(year) else {
-            fail(column, text, "is not a year; write four digits, e.g. 2022")
+            fail(column, text, "is not a year; write four digits, e.g. 2022", zh: "不是年份；请写四位数字，如 2022")
             return nil
         }
         return year
@@ -82,7 +85,12 @@ struct RowFields {
         do {
             return try ProgrammeID(text)
         } catch {
-            fail(column, text, "is not a programme id; use one of `voucher policy list`, e.g. sh-innovation-voucher")
+            fail(
+                column,
+                text,
+                "is not a programme id; use one of `voucher policy list`, e.g. sh-innovation-voucher",
+                zh: "不是项目编号；请用 `voucher policy list` 所列之一，如 sh-innovation-voucher"
+            )
             return nil
         }
     }
@@ -95,7 +103,7 @@ struct RowFields {
         do {
             return try PartyIdentifier.creditCode(text, override: override.map { (reason: $0.0, approvedBy: $0.1) })
         } catch {
-            fail(column, text, error.description)
+            fail(column, text, error.description, zh: "信用代码「\(text)」" + error.zh)
             return nil
         }
     }
@@ -105,7 +113,7 @@ struct RowFields {
         do {
             return .team(try TeamRegistrationNumber(text))
         } catch {
-            fail(column, text, error.description)
+            fail(column, text, error.description, zh: "「\(text)」" + error.zh)
             return nil
         }
     }

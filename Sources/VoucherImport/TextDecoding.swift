@@ -28,6 +28,14 @@ public struct TextDecodingError: Error, Sendable, Equatable, CustomStringConvert
             : "the file is neither UTF-8 nor GB18030/GBK text (undecodable bytes near byte \(byteOffset)); "
                 + "save it from Excel as \"CSV UTF-8\" or as plain CSV"
     }
+
+    /// The same in Chinese.
+    public var zh: String {
+        isNUL
+            ? "文件不是文本：第 \(byteOffset) 字节为 NUL；请提供 CSV 文件"
+            : "文件既不是 UTF-8 也不是 GB18030/GBK 文本（第 \(byteOffset) 字节附近无法解码）；"
+                + "请用 Excel 另存为「CSV UTF-8」或普通 CSV"
+    }
 }
 
 /// Turns a file's bytes into text: UTF-8 (with or without a byte-order mark), UTF-16 with a

@@ -20,7 +20,10 @@ struct XLSXSheet {
 
     struct Unreadable: Error, CustomStringConvertible {
         var reason: String
+        var zh: String
         var description: String { "this .xlsx workbook cannot be read: \(reason)" }
+        /// The same in Chinese.
+        var zhDescription: String { "无法读取此 .xlsx 工作簿：\(zh)" }
     }
 
     /// The most a part of a workbook may hold once decompressed: a few bytes of a ZIP can hold
@@ -43,33 +46,48 @@ struct XLSXSheet {
         do {
             archive = try Archive(data: data, accessMode: .read)
         } catch {
-            throw Unreadable(reason: "it is not a complete ZIP container; save it again from Excel or WPS")
+            throw Unreadable(
+                reason: "it is not a complete ZIP container; save it again from Excel or WPS",
+                zh: "不是完整的 ZIP 文件；请用 Excel 或 WPS 重新保存"
+            )
         }
         func part(_ path: String) throws -> Data? {
             guard let entry = archive[path] else { return nil }
             guard entry.uncompressedSize <= Self.largestPart else {
-                throw Unreadable(reason: "its part \(path) is larger than \(Self.largestPart >> 20) MB")
+                throw Unreadable(
+                    reason: "its part \(path) is larger than \(Self.largestPart >> 20) MB",
+                    zh: "其部件 \(path) 超过 \(Self.largestPart >> 20) MB"
+                )
             }
             var bytes = Data()
             do {
                 _ = try archive.extract(entry, skipCRC32: false) { chunk in
                     bytes.append(chunk)
-                    if bytes.count > Self.largestPart { throw Unreadable(reason: "its part \(path) is too large") }
+                    if bytes.count > Self.largestPart {
+                        throw Unreadable(reason: "its part \(path) is too large", zh: "其部件 \(path) 过大")
+                    }
                 }
             } catch let error as Unreadable {
                 throw error
             } catch {
-                throw Unreadable(reason: "its part \(path) is damaged; save it again from Excel or WPS")
+                throw Unreadable(
+                    reason: "its part \(path) is damaged; save it again from Excel or WPS",
+                    zh: "其部件 \(path) 已损坏；请用 Excel 或 WPS 重新保存"
+                )
             }
             return bytes
         }
         guard let workbook = try part("xl/workbook.xml") else {
             throw Unreadable(
-                reason: "it has no xl/workbook.xml: it is not an .xlsx workbook (an .ods? save it as .xlsx)"
+                reason: "it has no xl/workbook.xml: it is not an .xlsx workbook (an .ods? save it as .xlsx)",
+                zh: "没有 xl/workbook.xml：不是 .xlsx 工作簿（是 .ods 吗？请另存为 .xlsx）"
             )
         }
         guard let elements = XMLElements(workbook, named: ["sheet", "workbookPr"]) else {
-            throw Unreadable(reason: "its xl/workbook.xml is not well-formed XML")
+            throw Unreadable(
+                reason: "its xl/workbook.xml is not well-formed XML",
+                zh: "其 xl/workbook.xml 不是格式正确的 XML"
+            )
         }
         // Workbooks made on old Macs count days from 1904-01-01.
         let date1904 = elements.contains {
@@ -77,26 +95,43 @@ struct XLSXSheet {
         }
         let visible = elements.filter { $0.name == "sheet" && ($0.attributes["state"] ?? "visible") == "visible" }
         guard let first = visible.first, let sheetName = first.attributes["name"] else {
-            throw Unreadable(reason: "its workbook lists no visible sheet")
+            throw Unreadable(reason: "its workbook lists no visible sheet", zh: "工作簿中没有可见的工作表")
         }
         // The sheet's part, by its relationship.
         guard let id = first.attributes["r:id"], let rels = try part("xl/_rels/workbook.xml.rels"),
             let target = XMLElements(rels, named: ["Relationship"])?.first(where: { $0.attributes["Id"] == id })?
                 .attributes["Target"]
-        else { throw Unreadable(reason: "it does not say where its sheet \(sheetName) is") }
+        else {
+            throw Unreadable(
+                reason: "it does not say where its sheet \(sheetName) is",
+                zh: "没有说明工作表 \(sheetName) 在何处"
+            )
+        }
         let path = target.hasPrefix("/") ? String(target.dropFirst()) : "xl/" + target
         guard let sheetData = try part(path) else {
-            throw Unreadable(reason: "its sheet \(sheetName)'s part \(path) is missing")
+            throw Unreadable(
+                reason: "its sheet \(sheetName)'s part \(path) is missing",
+                zh: "工作表 \(sheetName) 的部件 \(path) 缺失"
+            )
         }
         let shared = try part("xl/sharedStrings.xml").map(SharedStrings.init) ?? SharedStrings()
-        guard shared.parsed else { throw Unreadable(reason: "its shared strings are not well-formed XML") }
+        guard shared.parsed else {
+            throw Unreadable(
+                reason: "its shared strings are not well-formed XML",
+                zh: "其共享字符串不是格式正确的 XML"
+            )
+        }
         let reader = SheetReader(shared: shared.strings)
         let parser = XMLParser(data: sheetData)
         parser.delegate = reader
         guard parser.parse() else {
-            throw Unreadable(reason: reader.error ?? "its sheet \(sheetName) is not well-formed XML")
+            throw reader.error
+                ?? Unreadable(
+                    reason: "its sheet \(sheetName) is not well-formed XML",
+                    zh: "工作表 \(sheetName) 不是格式正确的 XML"
+                )
         }
-        if let error = reader.error { throw Unreadable(reason: error) }
+        if let error = reader.error { throw error }
         name = sheetName
         rows = reader.rows
         // Dates: the header row (the first that is not empty, as the import reads it) names the columns.
@@ -285,7 +320,7 @@ private final class SharedStrings: NSObject, XMLParserDelegate {
 private final class SheetReader: NSObject, XMLParserDelegate {
     let shared: [String]
     var rows: [Int: [Int: String]] = [:]
-    var error: String?
+    var error: XLSXSheet.Unreadable?
     private var row = 0
     private var column = 0
     private var type = ""
@@ -309,14 +344,20 @@ private final class SheetReader: NSObject, XMLParserDelegate {
             row = attributes["r"].flatMap(Int.init) ?? row + 1
             nextColumn = 0
             if !(1...XLSXSheet.rowLimit).contains(row) {
-                error = "it has a row numbered \(row), outside 1 to \(XLSXSheet.rowLimit)"
+                error = XLSXSheet.Unreadable(
+                    reason: "it has a row numbered \(row), outside 1 to \(XLSXSheet.rowLimit)",
+                    zh: "有一行编号为 \(row)，不在 1 至 \(XLSXSheet.rowLimit) 之间"
+                )
                 parser.abortParsing()
             }
         case "c":
             reference = attributes["r"] ?? ""
             if let given = attributes["r"] {
                 guard let found = XLSXSheet.column(of: given) else {
-                    error = "its cell \(given) is outside columns A to XFD"
+                    error = XLSXSheet.Unreadable(
+                        reason: "its cell \(given) is outside columns A to XFD",
+                        zh: "其单元格 \(given) 不在 A 至 XFD 列之间"
+                    )
                     parser.abortParsing()
                     return
                 }
@@ -346,7 +387,10 @@ private final class SheetReader: NSObject, XMLParserDelegate {
             switch type {
             case "s":
                 guard let index = Int(value), shared.indices.contains(index) else {
-                    error = "cell \(reference) names a shared string the workbook does not have"
+                    error = XLSXSheet.Unreadable(
+                        reason: "cell \(reference) names a shared string the workbook does not have",
+                        zh: "单元格 \(reference) 引用了工作簿中没有的共享字符串"
+                    )
                     return
                 }
                 text = shared[index]

@@ -712,6 +712,17 @@ struct HostileInputTests {
             lines.count <= allowed,
             "\(hostile.name): the message should be short: \(result.stderr)"
         )
+        // An import refused in Chinese (the default): each of its lines is followed by its Chinese words.
+        if arguments.first == "import" && result.stderr.contains("nothing was imported") {
+            let all = result.stderr.split(separator: "\n").map(String.init)
+            for (index, line) in all.enumerated() where !line.hasPrefix("  ") {
+                let next = index + 1 < all.count ? all[index + 1] : ""
+                #expect(
+                    next.hasPrefix("  ") && next.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) },
+                    "\(hostile.name): no Chinese words under \(line)"
+                )
+            }
+        }
         let after = try CommandLineTests.voucher(["digest", "--db", "hostile.sqlite"], in: directory)
         #expect(after.stdout == before.stdout, "\(hostile.name) changed the ledger")
     }

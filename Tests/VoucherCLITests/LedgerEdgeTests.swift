@@ -286,7 +286,12 @@ struct LedgerEdgeTests {
         )
         #expect(pay.status == 1)
         let lines = pay.stderr.split(separator: "\n")
-        #expect(lines.count == 2 && lines[1].hasPrefix("voucher: 拒绝："), "\(pay.stderr)")
+        #expect(
+            lines.count == 2
+                && lines[1] == "voucher: 拒绝：记录人未指明：请用 --actor 姓名写明由谁记录，"
+                    + "或设置 VOUCHER_ACTOR（它和 USER、LOGNAME 都没有设置）",
+            "\(pay.stderr)"
+        )
         // Reading needs nobody; --actor names them.
         #expect(try CLI.voucher(["verify", "--db", "l.sqlite"], in: directory, environment: nobody).status == 0)
         let named = try CLI.voucher(

@@ -59,7 +59,14 @@ struct CSVReaderTests {
 
     @Test func aQuoteLeftOpenIsAnErrorWithItsLine() {
         let (_, error) = Self.read("a,b\n1,\"open\n2,3\n")
-        #expect(error == CSVError(line: 2, reason: "a quoted field is not closed (a \" is missing)"))
+        #expect(
+            error
+                == CSVError(
+                    line: 2,
+                    reason: "a quoted field is not closed (a \" is missing)",
+                    zh: "带引号的字段没有闭合（缺少一个 \"）"
+                )
+        )
     }
 
     @Test func aFieldOfDoubledQuotesAlsoStopsAtTheLengthLimit() {
@@ -503,9 +510,9 @@ struct ImportTests {
         #expect(try ledger.provider(provider).name == "中心")
     }
 
-    /// A refusal by the ledger's rules carries its Chinese words: in Chinese the refusal shows them
-    /// under the issue's own line; the import's own issues (a field it cannot read) are English.
-    @Test func aRulesRefusalIsWordedInChineseUnderItsLine() throws {
+    /// Every issue carries its Chinese words, the ledger's rules' and the import's own: in Chinese
+    /// the refusal shows them under each line, and its closing line too; in English, none.
+    @Test func everyIssueIsWordedInChineseUnderItsLine() throws {
         try seedReferenceData()
         _ = try load(
             .claims,
@@ -517,18 +524,45 @@ struct ImportTests {
             try load(.uses, header + "U-1,\(code(1)),\(provider),lab-nmr,sh-innovation-voucher,10万,2022-05-10,\n")
         }
         let zh = try #require(refused?.text(.zh)).split(separator: "\n").map(String.init)
-        #expect(zh.count == 3, "\(zh)")
+        #expect(zh.count == 4, "\(zh)")
         #expect(zh.first?.hasPrefix("uses.csv: line 2, column product_code: no product \"lab-nmr\"") == true, "\(zh)")
         #expect(zh.dropFirst().first == "  没有服务产品「lab-nmr」；已登记的产品编码「LAB-NMR」与之仅字母大小写不同，请按登记的写法填写")
+        #expect(zh.last == "  未导入任何内容：请改正以上各行后重新导入")
         #expect(refused?.description == refused?.text(.en))
         #expect(refused?.description.contains("没有") == false)
         #expect(refused?.description.split(separator: "\n").count == 2)
-        // A field the import cannot read is its own issue, in English only.
-        let unreadable = #expect(throws: ImportRejected.self) {
-            try load(.uses, header + "U-2,\(code(1)),\(provider),LAB-NMR,sh-innovation-voucher,abc,2022-05-11,\n")
+
+        // The import's own issues: a field it cannot read, a row of the wrong width, a date ahead.
+        let own = #expect(throws: ImportRejected.self) {
+            try load(
+                .uses,
+                header + "U-2,\(code(1)),\(provider),LAB-NMR,sh-innovation-voucher,abc,2022-05-11,\n"
+                    + "U-3,\(code(1)),\(provider),LAB-NMR,sh-innovation-voucher,1万,2022-05-11\n"
+                    + "U-4,\(code(1)),\(provider),LAB-NMR,sh-innovation-voucher,1万,2099-01-01,\n"
+            )
         }
-        #expect(unreadable?.issues.first?.zh == nil)
-        #expect(unreadable?.text(.zh) == unreadable?.description)
+        #expect(
+            own?.issues.map(\.zh) == [
+                "「abc」第 1 位有无法识别的字符「a」；金额请写作 689,000.00 或 68.9万元",
+                "有 7 个字段，表头有 8 个；请检查是否多了逗号或少了引号",
+                "晚于今天（北京时间 \(importer.today.iso)）；业务日期是事情发生的日子，不能是将来的日期",
+            ]
+        )
+        #expect(try #require(own?.text(.zh)).split(separator: "\n").count == 8)
+        #expect(own?.text(.en).contains("没有") == false)
+
+        // A whole file's: a header separated by semicolons, a quote left open, bytes that are no text.
+        let semicolons = #expect(throws: ImportRejected.self) {
+            try load(.uses, "ref;applicant_id;provider_id;product_code;programme;service_amount;used_on\n")
+        }
+        #expect(semicolons?.issues.first?.zh?.hasPrefix("缺少这些列；uses 文件须有以下各列：ref,") == true)
+        #expect(semicolons?.issues.first?.zh?.contains("列名以分号（;）分隔") == true, "\(String(describing: semicolons))")
+        let open = #expect(throws: ImportRejected.self) { try load(.uses, header + "\"U-5,\(code(1))\n") }
+        #expect(open?.issues.map(\.zh) == ["带引号的字段没有闭合（缺少一个 \"）"])
+        let binary = #expect(throws: ImportRejected.self) {
+            try importer.run(.uses, bytes: Array(header.utf8) + [0x00, 0x01], file: "uses.csv")
+        }
+        #expect(binary?.issues.first?.zh?.hasPrefix("文件不是文本") == true, "\(String(describing: binary))")
     }
 
     @Test func aRedemptionRepeatedInTheFileIsFiledAndSettledOnce() throws {

@@ -107,9 +107,15 @@ struct XLSXImportTests {
     @Test func aFileThatIsAZipButNoWorkbookIsRefusedSayingWhat() throws {
         let ledger = try Ledger.inMemory()
         let importer = Importer(ledger: ledger, actor: "importer")
-        #expect(throws: ImportRejected.self) {
+        let refused = #expect(throws: ImportRejected.self) {
             try importer.run(.enterprises, bytes: [0x50, 0x4B, 0x03, 0x04, 0, 0, 0], file: "broken.xlsx")
         }
+        #expect(
+            refused?.issues.map(\.reason) == [
+                "this .xlsx workbook cannot be read: it is not a complete ZIP container; save it again from Excel or WPS"
+            ]
+        )
+        #expect(refused?.issues.map(\.zh) == ["无法读取此 .xlsx 工作簿：不是完整的 ZIP 文件；请用 Excel 或 WPS 重新保存"])
     }
 
     /// Text that XML or a spreadsheet would take for markup or a formula stays text; a control
@@ -167,6 +173,10 @@ struct XLSXImportTests {
             ),
             "\(refusal)"
         )
+        let refused = #expect(throws: ImportRejected.self) {
+            try importer.run(.claims, bytes: bytes, file: "claims.xlsx")
+        }
+        #expect(refused?.issues.map(\.zh) == ["第 3 行的 ref 与此相同，内容却不同"])
     }
 
     /// A cell with a line break spans two lines of the CSV the import reads; messages still name

@@ -151,6 +151,8 @@ extension LedgerError {
         case "kind": "类型"
         case "actor": "记录人"
         case "recorded_at": "记录时间"
+        case "db": "账本文件"
+        case "digest": "摘要"
         default: field
         }
     }

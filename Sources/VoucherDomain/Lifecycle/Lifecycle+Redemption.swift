@@ -181,7 +181,12 @@ extension Lifecycle {
         do {
             programme = try programmeID.map { try ProgrammeID($0) }
         } catch {
-            throw .invalid(field: "programme", value: programmeID ?? "", reason: "\(error)")
+            throw .invalid(
+                field: "programme",
+                value: programmeID ?? "",
+                reason: "\(error)",
+                zh: (error as? PolicyError).map { $0.zh ?? $0.reason }
+            )
         }
         return (items, EventDraft(kind: .redemptionFiled, programme: programme, payload: payload))
     }
@@ -286,7 +291,12 @@ extension Lifecycle {
         do {
             programme = try ProgrammeID(use.programme)
         } catch {
-            throw .invalid(field: "programme", value: use.programme, reason: "\(error)")
+            throw .invalid(
+                field: "programme",
+                value: use.programme,
+                reason: "\(error)",
+                zh: error.zh ?? error.reason
+            )
         }
         let awaiting = LedgerAccount(.awaiting, programme: programme, year: use.year, party: use.providerID)
         let paidAccount = LedgerAccount(.paid, programme: programme, year: use.year, party: use.providerID)

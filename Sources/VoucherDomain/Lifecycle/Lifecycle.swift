@@ -139,7 +139,8 @@ public enum Lifecycle {
             throw .invalid(
                 field: "actor",
                 value: actor,
-                reason: "is empty; say who records with --actor NAME (or VOUCHER_ACTOR)"
+                reason: "is empty; say who records with --actor NAME (or VOUCHER_ACTOR)",
+                zh: "为空；请用 --actor 姓名（或 VOUCHER_ACTOR）写明由谁记录"
             )
         }
         for (field, text) in [("actor", actor), ("key", key)] {
