@@ -45,7 +45,7 @@ struct BudgetCommand: ParsableCommand {
         var shares: [String] = []
 
         func run() throws {
-            let (event, committed, appropriation) = try guarded {
+            let (event, committed, appropriation) = try guarded(options.lang) {
                 let parsed = try shares.map { text throws(LedgerError) in try BudgetShare.parse(text) }
                 let appropriation = Appropriation(
                     programme: try ProgrammeID(programme),

@@ -149,7 +149,7 @@ struct Policy: ParsableCommand {
         @Argument(help: "The YAML policy file.") var file: String
 
         func run() throws {
-            let event = try guarded {
+            let event = try guarded(options.lang) {
                 let yaml = try String(contentsOf: URL(fileURLWithPath: file), encoding: .utf8)
                 return try options.ledger.open().installProgramme(
                     yaml: yaml,

@@ -40,7 +40,7 @@ struct RecoverCommand: ParsableCommand {
         @Option(help: "Why it is owed back.") var reason: String
 
         func run() throws {
-            let event = try guarded {
+            let event = try guarded(options.lang) {
                 try options.ledger.open().recover(
                     RecoveryFact(useRef: use, amount: amount, reason: reason),
                     context: options.context(
@@ -70,7 +70,7 @@ struct RecoverCommand: ParsableCommand {
         @Option(parsing: .unconditional, help: "The amount received back.", transform: Money.argument) var amount: Money
 
         func run() throws {
-            let event = try guarded {
+            let event = try guarded(options.lang) {
                 try options.ledger.open().receiveRecovery(
                     RecoveryFact(useRef: use, amount: amount),
                     context: options.context(

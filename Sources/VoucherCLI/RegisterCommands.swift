@@ -49,9 +49,14 @@ struct Register: ParsableCommand {
         var attributes: [String] = []
 
         func run() throws {
-            let event = try guarded {
+            let event = try guarded(options.lang) {
                 guard let applicantKind = ApplicantKind(rawValue: kind) else {
-                    throw LedgerError.invalid(field: "kind", value: kind, reason: "use enterprise or team")
+                    throw LedgerError.invalid(
+                        field: "kind",
+                        value: kind,
+                        reason: "use enterprise or team",
+                        zh: "不是申请人类别；请用 enterprise（企业）或 team（团队）"
+                    )
                 }
                 let identifier = try PartyIdentifier.registered(
                     id,
@@ -100,7 +105,7 @@ struct Register: ParsableCommand {
         @Option(help: "Who approved the override.") var overrideBy: String?
 
         func run() throws {
-            let event = try guarded {
+            let event = try guarded(options.lang) {
                 // Who records is asked before the details are checked.
                 let ledger = try options.ledger.open()
                 let registration = ProviderRegistration(
@@ -142,7 +147,7 @@ struct Register: ParsableCommand {
         @Option(parsing: .unconditional, help: "Its list price.", transform: Money.argument) var listPrice: Money
 
         func run() throws {
-            let event = try guarded {
+            let event = try guarded(options.lang) {
                 let ledger = try options.ledger.open()
                 let registration = ProductRegistration(
                     code: code,

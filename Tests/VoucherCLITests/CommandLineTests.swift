@@ -302,6 +302,37 @@ struct CommandLineTests {
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("new.sqlite").path))
     }
 
+    /// Registrations, budgets, recoveries and policy files refuse in the command's language too:
+    /// Chinese by default, on a line after the English one; with --lang en, the English alone.
+    @Test func registrationsAndPoliciesAreRefusedInChineseToo() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let applicant = [
+            "register", "applicant", "--db", "l.sqlite", "--id", Self.code(1), "--name", "甲", "--kind", "partnership",
+        ]
+        let zh = try Self.voucher(applicant, in: directory)
+        #expect(zh.status == 1)
+        #expect(
+            zh.stderr.split(separator: "\n") == [
+                "voucher: refused: kind \"partnership\": use enterprise or team",
+                "voucher: 拒绝：类型「partnership」：不是申请人类别；请用 enterprise（企业）或 team（团队）",
+            ],
+            "\(zh.stderr)"
+        )
+        let en = try Self.voucher(applicant + ["--lang", "en"], in: directory)
+        #expect(en.status == 1 && en.stderr.split(separator: "\n").count == 1, "\(en.stderr)")
+        try "id: my-voucher\nkind: voucher\n".write(
+            to: directory.appendingPathComponent("p.yaml"),
+            atomically: false,
+            encoding: .utf8
+        )
+        let policy = try Self.voucher(["policy", "add", "p.yaml", "--db", "l.sqlite"], in: directory)
+        #expect(policy.status == 1)
+        let lines = policy.stderr.split(separator: "\n")
+        // (The third line says the ledger it named was new, and is still empty.)
+        #expect(lines.count == 3 && lines[1].hasPrefix("voucher: 拒绝：政策文件「p.yaml」"), "\(policy.stderr)")
+    }
+
     @Test func aUseShowsItsExplanationAndTheGlobalOptionWorksBeforeOrAfter() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
