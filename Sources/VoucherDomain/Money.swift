@@ -83,4 +83,12 @@ public enum MoneyError: Error, Sendable, Equatable, CustomStringConvertible {
             "amount too large: \(operation) does not fit in the ledger's range of ±92,233,720,368,547,758.07"
         }
     }
+
+    /// The same in Chinese.
+    public var zh: String {
+        switch self {
+        case .overflow(let operation):
+            "金额过大：\(operation) 超出账本可记录的范围（±92,233,720,368,547,758.07）"
+        }
+    }
 }

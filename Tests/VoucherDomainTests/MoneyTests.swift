@@ -80,7 +80,12 @@ struct MoneyTests {
         let largest = Money(fen: .max)
         #expect(throws: MoneyError.self) { try largest.adding(Money(fen: 1)) }
         #expect(throws: MoneyError.self) { try Money(fen: .min).subtracting(Money(fen: 1)) }
-        #expect(throws: MoneyError.self) { try largest.multiplied(by: 2) }
+        let doubled = #expect(throws: MoneyError.self) { try largest.multiplied(by: 2) }
+        // A refusal in Chinese says the same, with the operation's figures.
+        #expect(
+            doubled.map { LedgerError.money($0).text(.zh) }
+                == "金额过大：92,233,720,368,547,758.07 × 2 超出账本可记录的范围（±92,233,720,368,547,758.07）"
+        )
         #expect(throws: MoneyError.self) { try Money.sum([largest, largest]) }
         #expect(throws: MoneyError.self) { try Money.yuan(.max / 10) }
         #expect(try Money.parse("92,233,720,368,547,758.07") == largest)

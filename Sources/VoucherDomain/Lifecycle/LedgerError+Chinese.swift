@@ -14,8 +14,8 @@ extension LedgerError {
     }
 
     /// The refusal in `language`: ``description`` in English; in Chinese, the same facts and the
-    /// same advice, for the console's Chinese pages. A field's own check (`invalid`), a policy
-    /// file's and an amount's keep their English reason inside a Chinese frame.
+    /// same advice, for the console's Chinese pages. A field's own check (`invalid`) or a policy
+    /// file's that has no Chinese words keeps its English reason inside a Chinese frame.
     public func text(_ language: Language) -> String {
         language == .en ? description : chinese
     }
@@ -105,7 +105,7 @@ extension LedgerError {
         case .policy(let error):
             "政策文件" + (error.file == nil ? "：" : "") + error.text(.zh)
         case .money(let error):
-            "金额：\(error.description)"
+            error.zh
         case .internalInconsistency(let detail):
             "内部不一致：\(detail)；请连同账本文件报告此问题"
         }
