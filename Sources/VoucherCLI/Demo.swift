@@ -47,7 +47,7 @@ struct Demo: ParsableCommand {
                         value: db,
                         reason: "holds \(others) event\(others == 1 ? "" : "s") the demo did not record; the demo "
                             + "writes only a new file or its own ledger: give --db a new file name",
-                        zh: "有 \(others) 个事件不是演示记录的；演示只写入新文件或它自己的账本：请给 --db 一个新的文件名"
+                        zh: "其中有 \(others) 个事件不是演示记录的；演示只写入新文件或它自己的账本，请为 --db 另取一个新文件名"
                     )
                 }
             }

@@ -30,7 +30,8 @@ struct Import: ParsableCommand {
     @Argument(help: "The CSV file, or an .xlsx workbook.") var file: String
     @Flag(help: "Check the file and report what it would record, writing nothing.") var dryRun = false
     @Option(help: "Output: text or json.") var format: OutputFormat = .text
-    @Option(help: "Language of refusals: zh (the rules' reasons in Chinese too) or en.") var lang: Language = .zh
+    @Option(help: "Language of refusals: zh (each issue in Chinese too, under its line) or en.") var lang: Language =
+        .zh
 
     func validate() throws {
         if ImportKind(rawValue: kind) == nil {

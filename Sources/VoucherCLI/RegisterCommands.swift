@@ -55,7 +55,7 @@ struct Register: ParsableCommand {
                         field: "kind",
                         value: kind,
                         reason: "use enterprise or team",
-                        zh: "不是申请人类别；请用 enterprise（企业）或 team（团队）"
+                        zh: "不是申请主体类型；请用 enterprise（企业）或 team（团队）"
                     )
                 }
                 let identifier = try PartyIdentifier.registered(

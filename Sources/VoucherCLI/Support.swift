@@ -38,7 +38,7 @@ struct LedgerOptions: ParsableArguments {
                     value: "",
                     reason: "nobody is named as recording this: give --actor NAME, or set VOUCHER_ACTOR "
                         + "(neither it nor USER nor LOGNAME is set)",
-                    zh: "未指明：请用 --actor 姓名写明由谁记录，或设置 VOUCHER_ACTOR（它和 USER、LOGNAME 都没有设置）"
+                    zh: "未指明：请用 --actor 姓名写明由谁记录，或设置 VOUCHER_ACTOR（VOUCHER_ACTOR、USER 和 LOGNAME 均未设置）"
                 )
             }
             return name
@@ -147,8 +147,9 @@ enum RefusalLanguage {
 
 /// Runs `body`, turning the errors this program knows into a message on stderr and an exit code.
 /// `language`: the command's (`--lang`; else that of a `guarded` this one runs inside); in
-/// Chinese, a refusal of the ledger's rules is followed by its Chinese words on a line of its own
-/// (the English line stays first, for scripts that read it).
+/// Chinese, a refusal of the ledger's rules or of a policy file, a file to import that cannot be
+/// read, and each issue of an import, is followed by its Chinese words on a line of its own (the
+/// English line stays first, for scripts that read it).
 func guarded<T>(_ language: Language? = nil, _ body: () throws -> T) throws -> T {
     let language = language ?? RefusalLanguage.current
     do {
@@ -169,6 +170,9 @@ func guarded<T>(_ language: Language? = nil, _ body: () throws -> T) throws -> T
     } catch let error as ImportRejected {
         printError(error.text(language))
         throw Exit.refused
+    } catch let error as ImportSource.ReadError {
+        printError("voucher: \(error)" + (language == .zh ? "\nvoucher: \(error.zhDescription)" : ""))
+        throw Exit.ioError
     } catch let error as PolicyError {
         // A programme id or policy file that is not one: the input's fault, refused.
         printError("voucher: refused: \(error)" + (language == .zh ? "\nvoucher: 拒绝：\(error.text(.zh))" : ""))

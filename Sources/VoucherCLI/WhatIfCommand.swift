@@ -76,7 +76,7 @@ func loadReform(_ file: String, of own: Programme) throws -> Programme {
             field: "policy",
             value: file,
             reason: "cannot be read: \(error.localizedDescription)",
-            zh: "无法读取（\(error.localizedDescription)）"
+            zh: "无法读取；请确认文件存在且可读"
         )
     }
     guard let yaml = String(data: data, encoding: .utf8) else {

@@ -65,6 +65,14 @@ public enum USCCError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The code as it was checked.
+    public var code: String {
+        switch self {
+        case .wrongLength(let code, _), .forbiddenCharacter(let code, _, _), .checkCharacterMismatch(let code, _, _):
+            code
+        }
+    }
+
     /// The same in Chinese, for the console's Chinese pages.
     public var zh: String {
         switch self {

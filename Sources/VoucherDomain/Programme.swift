@@ -153,7 +153,10 @@ public struct PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
         guard language == .zh else { return description }
         var place = file.map { "「\($0)」" } ?? ""
         if let line { place += "第 \(line) 行" }
-        if key != "(file)" { place += place.isEmpty ? key : "，\(key)" }
+        // A programme id read on its own (an option, a form's field) is no key of a file.
+        if key != "(file)" && !(key == "id" && file == nil && line == nil) {
+            place += place.isEmpty ? key : "，\(key)"
+        }
         return (place.isEmpty ? "" : place + "：") + (zh ?? reason)
     }
 }

@@ -56,7 +56,7 @@ public struct CSVReader: Sequence, IteratorProtocol {
         error = CSVError(
             line: line,
             reason: "a field is longer than \(maximumFieldLength) characters; no value is that long",
-            zh: "有字段超过 \(maximumFieldLength) 个字符；没有哪个值会这么长"
+            zh: "有字段超过 \(maximumFieldLength) 个字符；正常的值不会这么长，请检查是否少了引号"
         )
         finished = true
         return true

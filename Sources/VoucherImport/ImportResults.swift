@@ -59,7 +59,8 @@ public struct ImportRejected: Error, Sendable, CustomStringConvertible {
                 issue.zh
             )
         }
-        let more = issues.count > 50 ? [line("… and \(issues.count - 50) more", "……另有 \(issues.count - 50) 处")] : []
+        let more =
+            issues.count > 50 ? [line("… and \(issues.count - 50) more", "……另有 \(issues.count - 50) 处问题未列出")] : []
         let last = line(
             "nothing was imported: correct the rows above and import the file again",
             "未导入任何内容：请改正以上各行后重新导入"

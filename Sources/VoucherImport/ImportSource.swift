@@ -25,27 +25,45 @@ public struct ImportSource: Sendable {
     public struct ReadError: Error, Sendable, CustomStringConvertible {
         public var path: String
         public var reason: String
-        public init(path: String, reason: String = "it does not exist or is not readable") {
+        public var zh: String
+        public init(
+            path: String,
+            reason: String = "it does not exist or is not readable",
+            zh: String = "文件不存在或无法读取"
+        ) {
             self.path = path
             self.reason = reason
+            self.zh = zh
         }
         public var description: String { "cannot read \(path): \(reason)" }
+        /// The same in Chinese.
+        public var zhDescription: String { "无法读取 \(path)：\(zh)" }
 
         /// Why the file at `path` cannot be imported, or nil when it can be read.
         public static func check(_ path: String) -> ReadError? {
             var directory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &directory) else {
-                return ReadError(path: path, reason: "there is no such file")
+                return ReadError(path: path, reason: "there is no such file", zh: "没有这个文件")
             }
-            if directory.boolValue { return ReadError(path: path, reason: "it is a folder; give the CSV file in it") }
+            if directory.boolValue {
+                return ReadError(
+                    path: path,
+                    reason: "it is a folder; give the CSV file in it",
+                    zh: "这是文件夹；请给出其中的 CSV 文件"
+                )
+            }
             // A device or a pipe (/dev/zero, /dev/stdin) may never end: only files are imported.
             if let type = try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType,
                 type != .typeRegular
             {
-                return ReadError(path: path, reason: "it is not a regular file (a device or a pipe); give the CSV file")
+                return ReadError(
+                    path: path,
+                    reason: "it is not a regular file (a device or a pipe); give the CSV file",
+                    zh: "不是普通文件（是设备或管道）；请给出 CSV 文件"
+                )
             }
             if !FileManager.default.isReadableFile(atPath: path) {
-                return ReadError(path: path, reason: "this user may not read it")
+                return ReadError(path: path, reason: "this user may not read it", zh: "当前用户无权读取")
             }
             return nil
         }

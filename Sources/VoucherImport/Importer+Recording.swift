@@ -58,7 +58,7 @@ extension Importer {
                         field: "amount",
                         value: stated.formatted(),
                         reason: "outcome paid pays the whole \(use.amount) used; write outcome reduced to pay less",
-                        zh: "outcome 为 paid 即兑付全部用券金额 \(use.amount)；要少付，请写 outcome 为 reduced"
+                        zh: "outcome 为 paid 即全额兑付用券金额 \(use.amount)；如需少付，请将 outcome 写为 reduced（核减兑付）并写明理由"
                     )
             }
             var events: [RecordedEvent] = []

@@ -23,7 +23,7 @@ extension Importer {
                 "kind",
                 kindText,
                 "is not a kind; use enterprise or team",
-                zh: "不是申请人类别；请用 enterprise（企业）或 team（团队）"
+                zh: "不是申请主体类型；请用 enterprise（企业）或 team（团队）"
             )
         }
         let identifier: PartyIdentifier? =
@@ -102,7 +102,7 @@ extension Importer {
         switch decision {
         case "granted":
             if fields.optional("granted") == nil {
-                fields.fail("granted", "", "a granted claim needs the amount granted", zh: "已核准的申领须填写核准金额")
+                fields.fail("granted", "", "a granted claim needs the amount granted", zh: "核定的申领须填写核定金额")
             } else if let granted = fields.money("granted") {
                 outcome = .grant(granted)
             }
@@ -115,7 +115,7 @@ extension Importer {
                 "decision",
                 other,
                 "is not a decision; use granted, rejected or pending",
-                zh: "不是审核结果；请用 granted（核准）、rejected（驳回）或 pending（待审）"
+                zh: "不是审核决定；请用 granted（核定）、rejected（不予批准）或 pending（待审核）"
             )
         }
         if outcome != nil && decidedOn == nil && fields.optional("decided_on") == nil {
@@ -213,15 +213,15 @@ extension Importer {
         case "reduced":
             let amount = fields.optional("amount") == nil ? nil : fields.money("amount")
             if fields.optional("amount") == nil {
-                fields.fail("amount", "", "a reduced redemption needs the amount paid", zh: "核减的兑付申请须填写实付金额")
+                fields.fail("amount", "", "a reduced redemption needs the amount paid", zh: "核减兑付须填写实付金额")
             }
-            if reason == nil { fields.fail("reason", "", "a reduced redemption needs the reason", zh: "核减的兑付申请须写明理由") }
+            if reason == nil { fields.fail("reason", "", "a reduced redemption needs the reason", zh: "核减兑付须写明理由") }
             if let amount, let reason { outcome = .reduced(paid: amount, reason: reason) }
         case "rejected":
             if let reason {
                 outcome = .rejected(reason: reason)
             } else {
-                fields.fail("reason", "", "a rejected redemption needs the reason", zh: "驳回的兑付申请须写明理由")
+                fields.fail("reason", "", "a rejected redemption needs the reason", zh: "不予兑付须写明理由")
             }
         case nil:
             break
@@ -230,7 +230,7 @@ extension Importer {
                 "outcome",
                 other,
                 "is not an outcome; use paid, reduced or rejected",
-                zh: "不是兑付结果；请用 paid（全额）、reduced（核减）或 rejected（驳回）"
+                zh: "不是结算方式；请用 paid（全额兑付）、reduced（核减兑付）或 rejected（不予兑付）"
             )
         }
         var stated: Money?

@@ -103,7 +103,7 @@ struct RowFields {
         do {
             return try PartyIdentifier.creditCode(text, override: override.map { (reason: $0.0, approvedBy: $0.1) })
         } catch {
-            fail(column, text, error.description, zh: "信用代码「\(text)」" + error.zh)
+            fail(column, text, error.description, zh: "信用代码「\(error.code)」" + error.zh)
             return nil
         }
     }

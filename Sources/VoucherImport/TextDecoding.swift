@@ -32,8 +32,8 @@ public struct TextDecodingError: Error, Sendable, Equatable, CustomStringConvert
     /// The same in Chinese.
     public var zh: String {
         isNUL
-            ? "文件不是文本：第 \(byteOffset) 字节为 NUL；请提供 CSV 文件"
-            : "文件既不是 UTF-8 也不是 GB18030/GBK 文本（第 \(byteOffset) 字节附近无法解码）；"
+            ? "文件不是文本：第 \(byteOffset + 1) 个字节为 NUL；请提供 CSV 文件"
+            : "文件既不是 UTF-8 也不是 GB18030/GBK 文本（第 \(byteOffset + 1) 个字节附近无法解码）；"
                 + "请用 Excel 另存为「CSV UTF-8」或普通 CSV"
     }
 }

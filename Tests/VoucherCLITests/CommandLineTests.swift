@@ -302,8 +302,9 @@ struct CommandLineTests {
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("new.sqlite").path))
     }
 
-    /// Registrations, budgets, recoveries and policy files refuse in the command's language too:
-    /// Chinese by default, on a line after the English one; with --lang en, the English alone.
+    /// Registrations, budgets, recoveries, policy files and an import's missing file are refused
+    /// in the command's language too: Chinese by default, on a line after the English one; with
+    /// --lang en, the English alone.
     @Test func registrationsAndPoliciesAreRefusedInChineseToo() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -315,7 +316,7 @@ struct CommandLineTests {
         #expect(
             zh.stderr.split(separator: "\n") == [
                 "voucher: refused: kind \"partnership\": use enterprise or team",
-                "voucher: 拒绝：类型「partnership」：不是申请人类别；请用 enterprise（企业）或 team（团队）",
+                "voucher: 拒绝：类型「partnership」：不是申请主体类型；请用 enterprise（企业）或 team（团队）",
             ],
             "\(zh.stderr)"
         )
@@ -331,6 +332,15 @@ struct CommandLineTests {
         let lines = policy.stderr.split(separator: "\n")
         // (The third line says the ledger it named was new, and is still empty.)
         #expect(lines.count == 3 && lines[1].hasPrefix("voucher: 拒绝：政策文件「p.yaml」"), "\(policy.stderr)")
+        // A file to import that is not there.
+        let missing = try Self.voucher(["import", "uses", "nowhere.csv", "--db", "l.sqlite"], in: directory)
+        #expect(missing.status == 74)
+        #expect(
+            missing.stderr.split(separator: "\n") == [
+                "voucher: cannot read nowhere.csv: there is no such file", "voucher: 无法读取 nowhere.csv：没有这个文件",
+            ],
+            "\(missing.stderr)"
+        )
     }
 
     @Test func aUseShowsItsExplanationAndTheGlobalOptionWorksBeforeOrAfter() throws {

@@ -721,6 +721,13 @@ struct HostileInputTests {
                     next.hasPrefix("  ") && next.unicodeScalars.contains { (0x4E00...0x9FFF).contains($0.value) },
                     "\(hostile.name): no Chinese words under \(line)"
                 )
+                // Chinese words, not English prose in a Chinese frame: once what they quote (「…」,
+                // `…`) is left out, no two English words in a row.
+                let said = next.replacing(/「[^」]*」|`[^`]*`/, with: "")
+                #expect(
+                    said.firstMatch(of: /[a-z]{2,} [a-z]{2,}/) == nil,
+                    "\(hostile.name): English words under \(line): \(next)"
+                )
             }
         }
         let after = try CommandLineTests.voucher(["digest", "--db", "hostile.sqlite"], in: directory)

@@ -289,7 +289,7 @@ struct LedgerEdgeTests {
         #expect(
             lines.count == 2
                 && lines[1] == "voucher: 拒绝：记录人未指明：请用 --actor 姓名写明由谁记录，"
-                    + "或设置 VOUCHER_ACTOR（它和 USER、LOGNAME 都没有设置）",
+                    + "或设置 VOUCHER_ACTOR（VOUCHER_ACTOR、USER 和 LOGNAME 均未设置）",
             "\(pay.stderr)"
         )
         // Reading needs nobody; --actor names them.

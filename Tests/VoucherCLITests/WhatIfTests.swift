@@ -228,7 +228,10 @@ struct WhatIfTests {
         )
         #expect(wrongID.status == 1)
         #expect(wrongID.stderr.contains("is not a programme id"))
-        #expect(wrongID.stderr.contains("voucher: 拒绝：") && wrongID.stderr.contains("不是项目编号"), "\(wrongID.stderr)")
+        #expect(
+            wrongID.stderr.contains("\nvoucher: 拒绝：「SH_voucher」不是项目编号；请用小写字母、数字和 -，如 sh-innovation-voucher\n"),
+            "\(wrongID.stderr)"
+        )
         try Data([0xB2, 0xE2, 0xCA, 0xD4, 0x3A]).write(to: directory.appendingPathComponent("gbk.yaml"))
         let gbk = try Self.voucher(base + ["--policy", "gbk.yaml"], directory, [:])
         #expect(gbk.status == 1)

@@ -549,7 +549,8 @@ struct ImportTests {
             ]
         )
         #expect(try #require(own?.text(.zh)).split(separator: "\n").count == 8)
-        #expect(own?.text(.en).contains("没有") == false)
+        #expect(own?.text(.en).split(separator: "\n").count == 4)
+        for zh in own?.issues.compactMap(\.zh) ?? [] { #expect(own?.text(.en).contains(zh) == false) }
 
         // A whole file's: a header separated by semicolons, a quote left open, bytes that are no text.
         let semicolons = #expect(throws: ImportRejected.self) {
@@ -562,7 +563,79 @@ struct ImportTests {
         let binary = #expect(throws: ImportRejected.self) {
             try importer.run(.uses, bytes: Array(header.utf8) + [0x00, 0x01], file: "uses.csv")
         }
-        #expect(binary?.issues.first?.zh?.hasPrefix("文件不是文本") == true, "\(String(describing: binary))")
+        #expect(binary?.issues.map(\.zh) == ["文件不是文本：第 \(header.utf8.count + 1) 个字节为 NUL；请提供 CSV 文件"])
+    }
+
+    /// The import's own words for the fields of claims, redemptions and parties, in Chinese; a row
+    /// imported before with other content; more issues than a refusal lists.
+    @Test func theImportsOwnIssuesHaveTheseChineseWords() throws {
+        try seedReferenceData()
+        let claimsHeader = "ref,applicant_id,programme,year,requested,decision,granted,decided_on,level\n"
+        let claims = #expect(throws: ImportRejected.self) {
+            try load(
+                .claims,
+                claimsHeader + "C-1,\(code(1)),sh-innovation-voucher,2022,30万,granted,,2022-03-01,\n"
+                    + "C-2,\(code(1)),sh-innovation-voucher,2022,30万,approved,,2022-03-01,\n"
+                    + "C-3,\(code(1)),sh-innovation-voucher,2022,30万,rejected,,,province\n"
+            )
+        }
+        #expect(
+            claims?.issues.map(\.zh) == [
+                "核定的申领须填写核定金额",
+                "不是审核决定；请用 granted（核定）、rejected（不予批准）或 pending（待审核）",
+                "已审核的申领须填写审核日期",
+                "不是审核层级；请用 district（区级）或 city（市级）",
+            ]
+        )
+        let redemptions = #expect(throws: ImportRejected.self) {
+            try load(
+                .redemptions,
+                "ref,use_ref,outcome,amount,paid_on,reason\n" + "R-1,U-1,reduced,,2023-01-05,\n"
+                    + "R-2,U-2,rejected,,2023-01-05,\n" + "R-3,U-3,refunded,,2023-01-05,\n"
+            )
+        }
+        #expect(
+            redemptions?.issues.map(\.zh) == [
+                "核减兑付须填写实付金额", "核减兑付须写明理由", "不予兑付须写明理由",
+                "不是结算方式；请用 paid（全额兑付）、reduced（核减兑付）或 rejected（不予兑付）",
+            ]
+        )
+        let good = code(5)
+        let wrong = String(good.dropLast()) + (good.last == "1" ? "2" : "1")
+        let parties = #expect(throws: ImportRejected.self) {
+            try load(
+                .enterprises,
+                "id,name,kind,district,region,group\n\(wrong),甲,enterprise,杨浦区,shanghai,\n\(code(6)),乙,partnership,杨浦区,,\n"
+            )
+        }
+        #expect(
+            parties?.issues.map(\.zh) == [
+                "信用代码「\(wrong)」校验码应为 \(good.last!)，实为 \(wrong.last!)；请核对代码，如登记机关确实核发此代码，请写明理由人工核准",
+                "不是申请主体类型；请用 enterprise（企业）或 team（团队）",
+            ]
+        )
+        // A claim imported before, imported again with another amount.
+        _ = try load(.claims, claimsHeader + "C-9,\(code(1)),sh-innovation-voucher,2022,30万,pending,,,\n")
+        let again = #expect(throws: ImportRejected.self) {
+            try load(.claims, claimsHeader + "C-9,\(code(1)),sh-innovation-voucher,2022,20万,pending,,,\n")
+        }
+        #expect(again?.issues.first?.zh?.hasPrefix("申领 C-9 此前已导入（事件 ") == true, "\(String(describing: again))")
+        // Fifty issues are listed; the rest are counted, in both languages.
+        let many = #expect(throws: ImportRejected.self) {
+            try load(
+                .enterprises,
+                "id,name,kind,district,region,group\n"
+                    + (1...52).map { "\(code($0 + 100)),丙\($0),partnership,杨浦区,shanghai,\n" }.joined()
+            )
+        }
+        let lines = try #require(many?.text(.zh)).split(separator: "\n")
+        #expect(
+            lines.suffix(4) == [
+                "… and 2 more", "  ……另有 2 处问题未列出",
+                "nothing was imported: correct the rows above and import the file again", "  未导入任何内容：请改正以上各行后重新导入",
+            ]
+        )
+        #expect(lines.count == 104)
     }
 
     @Test func aRedemptionRepeatedInTheFileIsFiledAndSettledOnce() throws {

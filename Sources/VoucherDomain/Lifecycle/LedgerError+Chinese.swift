@@ -51,7 +51,7 @@ extension LedgerError {
         case .unknownEvent(let seq):
             "没有事件 \(seq)"
         case .wrongProgrammeKind(let programme, let kind, let operation):
-            "\(programme) 是\(Self.kindZh(kind))类项目，不适用此操作（\(operation)）"
+            "\(programme) 是\(Self.kindZh(kind))类项目，不适用\(Self.operationZh(operation))"
         case .referenceTaken(let kind, let ref, let event):
             "\(Self.recordZh(kind))编号「\(ref)」已被事件 \(event) 使用；请使用新编号"
         case .resubmittedAfterReversal(let kind, let ref, let event, let reversal):
@@ -152,8 +152,25 @@ extension LedgerError {
         case "actor": "记录人"
         case "recorded_at": "记录时间"
         case "db": "账本文件"
+        case "programme": "项目"
+        case "use": "用券"
+        case "claim": "申领"
+        case "eligible_amount": "合规金额"
+        case "tax_amount": "税额"
+        case "reviewer": "审核人"
+        case "key": "幂等键"
         case "digest": "摘要"
         default: field
+        }
+    }
+
+    /// An operation a programme's kind does not allow, as ``LedgerError/wrongProgrammeKind`` names it.
+    private static func operationZh(_ operation: String) -> String {
+        switch operation {
+        case "a voucher use": "用券"
+        case "expiry": "额度失效"
+        case "a payment (vouchers are redeemed by providers)": "拨付（创新券由服务机构申请兑付）"
+        default: "此操作（\(operation)）"
         }
     }
 
