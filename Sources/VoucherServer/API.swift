@@ -215,8 +215,14 @@ public struct API: Sendable {
     /// A refusal's words for this user: an enterprise or a provider is not told about events and
     /// uses that are not theirs (another's use of an invoice, the number of another's event).
     /// The refusal as `user` may read it, in `language` (the API answers in English; the console
-    /// in the page's language).
-    static func message(_ error: LedgerError, to user: User?, in language: Language = .en) -> String {
+    /// in the page's language). `inForms`: for the console, whose users send forms, not
+    /// idempotency keys: a form sent again with other content is told so in the form's terms.
+    static func message(
+        _ error: LedgerError,
+        to user: User?,
+        in language: Language = .en,
+        inForms: Bool = false
+    ) -> String {
         // A policy file installed before, sent again with another file name or date: the file is
         // the same, so it is not installed again.
         if case .idempotencyConflict(let key, let event) = error, key.hasPrefix("programme:") {
@@ -226,8 +232,8 @@ public struct API: Sendable {
                     + "installed once: to revise the policy, change the file"
         }
         // A form sent again with other content: in the form's terms, not the key's.
-        if language == .zh, case .idempotencyConflict(let key, let event) = error {
-            return Self.conflictZh(key, event: event)
+        if language == .zh || inForms, case .idempotencyConflict(let key, let event) = error {
+            return Self.conflict(key, event: event, in: language)
         }
         guard let user, user.role == .enterprise || user.role == .provider else { return error.text(language) }
         let zh = language == .zh
@@ -254,7 +260,7 @@ public struct API: Sendable {
                 : "\(kind) reference \"\(ref)\" is already used; use a new reference"
         case .idempotencyConflict(let key, let event):
             return zh
-                ? Self.conflictZh(key, event: event)
+                ? Self.conflict(key, event: event, in: .zh)
                 : "the idempotency key \"\(key)\" was used for other content; use a new key, or send exactly the same content"
         case .resubmittedAfterReversal(let kind, let ref, _, _):
             return zh
@@ -274,13 +280,30 @@ public struct API: Sendable {
 
     /// A reference used before with other content, in Chinese, in the terms of the console's
     /// forms: their keys are `claim:REF`, `redemption:REF` and `settlement:REF:USE`.
-    static func conflictZh(_ key: String, event: Int64) -> String {
+    static func conflict(_ key: String, event: Int64, in language: Language) -> String {
         let parts = key.split(separator: ":", maxSplits: 2).map(String.init)
+        let zh = language == .zh
         switch (parts.first, parts.count) {
-        case ("claim", 2): return "申领编号「\(parts[1])」已用于内容不同的另一笔申领（事件 \(event)）；请换用新编号"
-        case ("redemption", 2): return "兑付申请编号「\(parts[1])」已用于内容不同的另一笔申请（事件 \(event)）；请换用新编号"
-        case ("settlement", 3): return "兑付申请 \(parts[1]) 中的用券 \(parts[2]) 已结算（事件 \(event)），不能再以其他方式结算"
-        default: return "该表单的内容与已记录的事件 \(event) 不同；如需另行记录，请使用新编号"
+        case ("claim", 2):
+            return zh
+                ? "申领编号「\(parts[1])」已用于内容不同的另一笔申领（事件 \(event)）；请换用新编号"
+                : "claim reference \"\(parts[1])\" is already used by a claim with other content (event \(event)); "
+                    + "use a new reference"
+        case ("redemption", 2):
+            return zh
+                ? "兑付申请编号「\(parts[1])」已用于内容不同的另一笔申请（事件 \(event)）；请换用新编号"
+                : "filing reference \"\(parts[1])\" is already used by a filing with other content (event \(event)); "
+                    + "use a new reference"
+        case ("settlement", 3):
+            return zh
+                ? "兑付申请 \(parts[1]) 中的用券 \(parts[2]) 已结算（事件 \(event)），不能再以其他方式结算"
+                : "use \(parts[2]) of filing \(parts[1]) is already settled (event \(event)); it cannot be settled "
+                    + "another way"
+        default:
+            return zh
+                ? "该表单的内容与已记录的事件 \(event) 不同；如需另行记录，请使用新编号"
+                : "this form's content differs from event \(event), recorded before; to record another, use a new "
+                    + "reference"
         }
     }
 

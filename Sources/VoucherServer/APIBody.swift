@@ -16,7 +16,7 @@ public struct APIFailure: Error, Sendable, Equatable {
 
     /// The message in `language` for `user`: a ledger's refusal in its words, else the message.
     func text(to user: User?, in language: Language) -> String {
-        refusal.map { API.message($0, to: user, in: language) } ?? message
+        refusal.map { API.message($0, to: user, in: language, inForms: true) } ?? message
     }
 
     static func invalid(_ message: String) -> APIFailure { APIFailure(422, message) }

@@ -87,6 +87,7 @@ extension Console {
         } catch let error as AccountError {
             return try await usersPage(
                 session,
+                typed: form,
                 flash: (error.text(session.language), "bad"),
                 status: .unprocessableContent
             )
@@ -95,13 +96,16 @@ extension Console {
     }
 
     /// The users, each with the forms to set a password and to disable or enable them; a form to
-    /// add one; and every change to the accounts.
+    /// add one (after a refused one, with the name, role and party it was sent with; never the
+    /// password); and every change to the accounts.
     func usersPage(
         _ session: Session,
+        typed: [String: [String]]? = nil,
         flash: (String, String)?,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let words = Words(session.language)
+        let adding = typed.flatMap { Self.field("action", in: $0) } == "add" ? typed ?? [:] : [:]
         let accounts = api.accounts
         let (users, changes) = try await api.accountsWork { (try accounts.users(), try accounts.changes()) }
         return render(
@@ -115,7 +119,13 @@ extension Console {
                         "disabled": $0.disabled, "isSelf": $0.id == session.user.id, "hasPassword": $0.hasPassword,
                     ] as [String: Any]
                 },
-                "roles": Role.allCases.map { ["value": $0.rawValue, "label": words.role($0)] },
+                "roles": Role.allCases.map {
+                    [
+                        "value": $0.rawValue, "label": words.role($0),
+                        "selected": Self.field("role", in: adding) == $0.rawValue,
+                    ] as [String: Any]
+                },
+                "newName": adding["name"]?.first ?? "", "newParty": adding["party"]?.first ?? "",
                 "changes": changes.map {
                     [
                         "seq": String($0.seq), "at": Self.beijingTime($0.at), "by": $0.by, "user": $0.user,

@@ -16,6 +16,7 @@ extension Console {
     func recoveriesPage(
         _ session: Session,
         use asked: String?,
+        typed: [String: [String]]? = nil,
         flash: (String, String)?,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
@@ -36,6 +37,11 @@ extension Console {
                 return (view, try ledger.recoveryState(ofUse: ref), names)
             }
             if let (view, state, names) = found {
+                // A refused form comes back as it was typed (its amount, reason and date).
+                let action = typed.flatMap { Self.field("action", in: $0) }
+                func typedValue(_ name: String, of form: String) -> String? {
+                    action == form ? typed?[name]?.first : nil
+                }
                 data["found"] = [
                     "ref": view.use.ref, "refPath": Self.pathComponent(view.use.ref), "applicant": view.applicant,
                     "applicantName": names.applicant, "programme": view.programme,
@@ -44,7 +50,12 @@ extension Console {
                     "amount": view.use.amount.formatted(),
                     "paid": state.paid.formatted(), "owed": state.owed.formatted(),
                     "received": state.received.formatted(), "outstanding": state.outstanding.formatted(),
-                    "owable": state.owable.decimalString(), "receivable": state.outstanding.decimalString(),
+                    "owable": state.owable.decimalString(),
+                    "receivable": typedValue("amount", of: "receive") ?? state.outstanding.decimalString(),
+                    "receiveDate": typedValue("date", of: "receive") ?? "",
+                    "oweAmount": typedValue("amount", of: "owe") ?? "",
+                    "oweReason": typedValue("reason", of: "owe") ?? "",
+                    "oweDate": typedValue("date", of: "owe") ?? "",
                     "oweKey": Accounts.randomToken(""), "receiveKey": Accounts.randomToken(""),
                     // A form only when it may record something.
                     "mayOwe": state.owable > .zero, "mayReceive": state.outstanding > .zero,

@@ -15,6 +15,7 @@ extension Console {
     func eventsPage(
         _ session: Session,
         before: Int64?,
+        typed: TypedForm? = nil,
         flash: (String, String)?
     ) async throws -> Response {
         let words = Words(session.language)
@@ -42,6 +43,8 @@ extension Console {
             // An event dated ahead (recorded before the rule that no date is) is reversed on its
             // own date: the form offers that day.
             if let dated = try? BusinessDate.parse(line.businessDate), dated > today { row["ahead"] = dated.iso }
+            // A refused reversal's row keeps what was typed in it.
+            row.merge(typed?.row(String(line.seq), [("reason", "typedReason"), ("date", "typedDate")]) ?? [:]) { $1 }
             if admin, lifecycle, let refusal = refusals[line.seq] {
                 if case .notReversible(_, let reason, let remedy) = refusal {
                     row["refusal"] = reason.text(session.language)

@@ -261,7 +261,10 @@ extension Console {
         case let failure as APIFailure:
             (failure.text(to: user, in: language), HTTPResponse.Status(code: failure.status))
         case let refused as LedgerError where API.status(of: refused) < 500:
-            (API.message(refused, to: user, in: language), HTTPResponse.Status(code: API.status(of: refused)))
+            (
+                API.message(refused, to: user, in: language, inForms: true),
+                HTTPResponse.Status(code: API.status(of: refused))
+            )
         case let policy as PolicyError: (policy.text(language), .unprocessableContent)
         default: nil
         }

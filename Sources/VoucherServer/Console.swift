@@ -170,7 +170,8 @@ struct Console: Sendable {
                         path,
                         session,
                         form,
-                        ref: try? API.parameter("ref", context),
+                        // The form's reference: a claim's, a filing's, a use's; an event's number.
+                        ref: (try? API.parameter("ref", context)) ?? (try? API.parameter("seq", context)),
                         flash: (refusal.text, "bad")
                     )
                 else { throw error }
@@ -188,7 +189,7 @@ struct Console: Sendable {
             return message(
                 API.status(of: error),
                 session,
-                text: API.message(error, to: session?.user, in: session?.language ?? .zh),
+                text: API.message(error, to: session?.user, in: session?.language ?? .zh, inForms: true),
                 reading: method == "GET"
             )
         } catch let error as PolicyError {
@@ -218,7 +219,7 @@ struct Console: Sendable {
         flash: (String, String)
     ) async throws -> Response? {
         switch path {
-        case "/console/uses/{ref}/recoveries": try await recoveriesPage(session, use: ref, flash: flash)
+        case "/console/uses/{ref}/recoveries": try await recoveriesPage(session, use: ref, typed: form, flash: flash)
         // A work queue's page is shown again where the form was (its `page`).
         // The row's form keeps what was typed in it.
         case "/console/claims/{ref}/decide":
@@ -250,13 +251,18 @@ struct Console: Sendable {
                 flash: flash
             )
         case "/console/events/{seq}/reverse":
-            try await eventsPage(session, before: Self.seq(form["page"]?.first), flash: flash)
+            try await eventsPage(
+                session,
+                before: Self.seq(form["page"]?.first),
+                typed: TypedForm(ref: ref, form: form),
+                flash: flash
+            )
         case "/console/budgets": try await budgetsPage(session, nil, form: form, flash: flash)
         case "/console/policies":
             // The file comes back as typed, with its programme chosen, to correct it.
             try await policiesPage(session, Self.policyID(in: form["yaml"]?.first ?? ""), typed: form, flash: flash)
         // A user's form shows its own refusals; a party the ledger does not know is the ledger's.
-        case "/console/users": try await usersPage(session, flash: flash)
+        case "/console/users": try await usersPage(session, typed: form, flash: flash)
         default: nil
         }
     }

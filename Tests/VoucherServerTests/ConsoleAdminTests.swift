@@ -117,6 +117,12 @@ extension ConsoleTests {
                 auditorForAParty.status == 422 && auditorForAParty.body.contains("acts for no applicant or provider")
             )
             #expect(try world.accounts.users().contains { $0.name == "审计乙" } == false)
+            // The form comes back with the name, role and party it was sent with; not the password.
+            #expect(auditorForAParty.body.contains(#"id="new-name" name="name" value="审计乙""#))
+            #expect(auditorForAParty.body.contains(#"<option value="auditor" selected>"#))
+            #expect(auditorForAParty.body.components(separatedBy: " selected>").count == 2)
+            #expect(auditorForAParty.body.contains(#"id="new-party" name="party" value="\#(ServerTests.a)""#))
+            #expect(!auditorForAParty.body.contains("a long enough one"))
             // Refused on the users page itself, with why, not on a page with only a link home.
             #expect(unknownParty.body.contains("91310000NOSUCHONE1") && unknownParty.body.contains("Add a user"))
 

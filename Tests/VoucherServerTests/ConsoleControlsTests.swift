@@ -83,6 +83,25 @@ import VoucherStorage
             // Refused, the use's page comes back with its forms, not a page with a link home.
             #expect(tooMuch.body.contains(#"action="/console/uses/U-A/recoveries""#), "\(tooMuch.body)")
             #expect(try world.ledger.chainHead() == head)
+            // ... with what was typed in the refused form, and the other form as it was.
+            #expect(tooMuch.body.contains(#"id="owe-amount" name="amount" value="8000""#), "\(tooMuch.body)")
+            #expect(tooMuch.body.contains(#"id="owe-reason" name="reason" value="x""#))
+            #expect(tooMuch.body.contains(#"id="owe-date" name="date" type="date" value="2022-07-02""#))
+            #expect(tooMuch.body.contains(#"id="receive-date" name="date" type="date" value="""#))
+            let receivedTooMuch = try await ConsoleTests.post(
+                client,
+                "/console/uses/U-A/recoveries",
+                cookies: finance,
+                form: [
+                    ("csrf", csrf), ("key", fresh[1]), ("action", "receive"), ("amount", "99999"),
+                    ("date", "2022-07-14"),
+                ]
+            )
+            #expect(receivedTooMuch.status == 422, "\(receivedTooMuch.body.prefix(600))")
+            #expect(receivedTooMuch.body.contains(#"id="receive-amount" name="amount" value="99999""#))
+            #expect(receivedTooMuch.body.contains(#"id="receive-date" name="date" type="date" value="2022-07-14""#))
+            #expect(receivedTooMuch.body.contains(#"id="owe-amount" name="amount" value="""#))
+            #expect(try world.ledger.chainHead() == head)
             let received = try await ConsoleTests.post(
                 client,
                 "/console/uses/U-A/recoveries",
@@ -173,6 +192,21 @@ import VoucherStorage
                 form: [("csrf", csrf), ("reason", "试一试"), ("date", "2022-08-01")]
             )
             #expect(policy.status == 422, "\(policy.body.prefix(600))")
+            #expect(try world.ledger.chainHead() == head)
+            // Refused (a date ahead), the row keeps what was typed in it, escaped.
+            let ahead = try await ConsoleTests.post(
+                client,
+                "/console/events/\(use)/reverse",
+                cookies: admin,
+                form: [("csrf", csrf), ("reason", "重复<录入>"), ("date", "2099-01-01")]
+            )
+            #expect(ahead.status == 422, "\(ahead.body.prefix(600))")
+            #expect(
+                ahead.body.contains(#"name="reason" value="重复&lt;录入&gt;""#)
+                    && ahead.body.contains(#"name="date" type="date" value="2099-01-01""#),
+                "\(ahead.body)"
+            )
+            #expect(ahead.body.components(separatedBy: "重复&lt;录入&gt;").count == 2)
             #expect(try world.ledger.chainHead() == head)
             let reversed = try await ConsoleTests.post(
                 client,

@@ -414,14 +414,25 @@ import VoucherReports
         }
     }
 
-    /// A form's reference used before with other content reads in the form's terms in Chinese.
+    /// A form's reference used before with other content reads in the form's terms on the
+    /// console's pages, in both languages; the API (in English) names its idempotency key.
     @Test func aReferenceUsedBeforeReadsInTheFormsTerms() {
-        #expect(API.conflictZh("claim:E-1", event: 7) == "申领编号「E-1」已用于内容不同的另一笔申领（事件 7）；请换用新编号")
-        #expect(API.conflictZh("settlement:R-1:U-2", event: 9).hasPrefix("兑付申请 R-1 中的用券 U-2 已结算（事件 9）"))
-        #expect(API.conflictZh("console:3:abc", event: 4).contains("事件 4"))
+        #expect(API.conflict("claim:E-1", event: 7, in: .zh) == "申领编号「E-1」已用于内容不同的另一笔申领（事件 7）；请换用新编号")
+        #expect(API.conflict("settlement:R-1:U-2", event: 9, in: .zh).hasPrefix("兑付申请 R-1 中的用券 U-2 已结算（事件 9）"))
+        #expect(API.conflict("console:3:abc", event: 4, in: .zh).contains("事件 4"))
         let error = LedgerError.idempotencyConflict(key: "redemption:R-9", firstEvent: 5)
         #expect(API.message(error, to: nil, in: .zh).hasPrefix("兑付申请编号「R-9」"))
         #expect(API.message(error, to: nil, in: .en) == error.description)
+        #expect(
+            API.message(error, to: nil, in: .en, inForms: true)
+                == "filing reference \"R-9\" is already used by a filing with other content (event 5); use a new reference"
+        )
+        let settled = LedgerError.idempotencyConflict(key: "settlement:R-1:U-2", firstEvent: 9)
+        #expect(
+            API.message(settled, to: nil, in: .en, inForms: true)
+                == "use U-2 of filing R-1 is already settled (event 9); it cannot be settled another way"
+        )
+        #expect(!API.message(settled, to: nil, in: .en, inForms: true).contains("idempotency"))
         // An enterprise is told to wait for its claim's decision, not to decide it.
         let exists = LedgerError.claimExists(applicant: "a", programme: "p", year: 2023, ref: "C-1")
         let enterprise = User(id: 1, name: "e", role: .enterprise, applicant: "a")
