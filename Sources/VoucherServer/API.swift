@@ -309,7 +309,7 @@ public struct API: Sendable {
 
     static func status(of error: LedgerError) -> Int {
         switch error {
-        case .idempotencyConflict, .referenceTaken, .resubmittedAfterReversal: 409
+        case .idempotencyConflict, .referenceTaken, .resubmittedAfterReversal, .policyFileCurrent: 409
         case .internalInconsistency: 500
         default: 422
         }

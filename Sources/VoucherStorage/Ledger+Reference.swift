@@ -107,6 +107,16 @@ extension Ledger {
             if let earlier = try replay(db, context: context, kind: .programme, request: request) { return earlier }
             let entry = ProgrammeCache.Entry(programme: programme)
             let id = programme.id.value
+            let current = try Row.fetchOne(
+                db,
+                sql: "SELECT sha256, event_seq FROM policy_file WHERE programme_id = ? ORDER BY event_seq DESC LIMIT 1",
+                arguments: [id]
+            )
+            try Lifecycle.checkNewPolicyFile(
+                sha256: sha,
+                of: programme.id,
+                current: current.map { (sha256: $0["sha256"], event: $0["event_seq"]) }
+            )
             let storedKind = try db.fetchOne(
                 String.self,
                 sql: "SELECT kind FROM programme WHERE id = ?",

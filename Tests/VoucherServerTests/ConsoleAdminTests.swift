@@ -163,6 +163,17 @@ extension ConsoleTests {
             #expect(page.body.contains("type=\"date\" max=\"\(BusinessDate.today().iso)\""))
             let firstLine = try #require(own.split(separator: "\n").first.map(String.init))
             #expect(page.body.contains(WhatIfReport.escapeHTML(firstLine)))
+            // The file in force, sent back unchanged (the page shows it): nothing is installed again.
+            let head = try world.ledger.chainHead()
+            let unchanged = try await Self.post(
+                client,
+                "/console/policies",
+                cookies: admin,
+                form: [("csrf", csrf), ("yaml", own), ("file", "sh-innovation-voucher.yaml"), ("date", "2026-06-01")]
+            )
+            #expect(unchanged.status == 409, "\(unchanged.body.prefix(800))")
+            #expect(unchanged.body.contains("this file is already the policy file of sh-innovation-voucher in force"))
+            #expect(try world.ledger.chainHead() == head)
             let revised = own + "  - effective_from: 2030-01-01\n    rate: 40%\n    rounding: down to fen\n"
             let form = [("csrf", csrf), ("yaml", revised), ("file", "sh-2030.yaml"), ("date", "2026-06-01")]
             let installed = try await Self.post(client, "/console/policies", cookies: admin, form: form)

@@ -62,6 +62,8 @@ extension LedgerError {
         case .policyRevisionChangesRecordedEvents(let programme, let date, let events):
             "\(programme)：此修订将改变 \(date.iso) 生效的政策版本，已有 \(events) 个事件适用该版本；"
                 + "新版本只能在其影响的最后一个事件之后生效"
+        case .policyFileCurrent(let programme, let event):
+            "该文件已是 \(programme) 现行的政策文件（由事件 \(event) 安装）；未重复安装。修订政策请修改文件内容"
         case .refusedByLedger(let message):
             "账本拒绝：\(message)"
         case .idempotencyConflict(let key, let firstEvent):

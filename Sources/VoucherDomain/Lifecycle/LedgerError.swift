@@ -23,6 +23,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     case resubmittedAfterReversal(kind: String, ref: String, event: Int64, reversal: Int64)
     case decisionAfterProgrammeYear(claim: String, year: Int, date: BusinessDate)
     case policyRevisionChangesRecordedEvents(programme: String, date: BusinessDate, events: Int)
+    /// A policy file that is already its programme's current file (installed by `event`).
+    case policyFileCurrent(programme: String, event: Int64)
     /// A rule the database itself enforces (a trigger), in its words.
     case refusedByLedger(String)
     case idempotencyConflict(key: String, firstEvent: Int64)
@@ -99,6 +101,9 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .policyRevisionChangesRecordedEvents(let programme, let date, let events):
             "\(programme): the revision would change the policy version in force on \(date), which \(events) "
                 + "recorded events applied; a new version may only take effect after the last event it would change"
+        case .policyFileCurrent(let programme, let event):
+            "this file is already the policy file of \(programme) in force (installed by event \(event)); nothing was "
+                + "installed. To revise the policy, change the file"
         case .refusedByLedger(let message):
             message
         case .idempotencyConflict(let key, let firstEvent):
