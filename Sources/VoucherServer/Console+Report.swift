@@ -12,24 +12,24 @@ extension Console {
         let words = Words(session.language)
         let programmes = try await api.worker.read { ledger in try ledger.programmes() }
         // Unasked: a voucher, and its latest year with claims (not an empty page of last year).
+        // Asked for what is not there: the form again, with what was asked and why.
         let asked = Self.query("programme", request)
+        var flash: (String, String)?
+        var status = HTTPResponse.Status.ok
         if let asked, Self.programme(asked, among: programmes) == nil {
-            throw APIFailure.notFound(words.unknownProgramme(asked))
+            (flash, status) = ((words.unknownProgramme(asked), "bad"), .notFound)
         }
         let chosen =
-            asked.flatMap { Self.programme($0, among: programmes) }
-            ?? programmes.first { $0.kind == .voucher } ?? programmes.first
+            asked.flatMap { Self.programme($0, among: programmes) } ?? Self.defaultProgramme(among: programmes)
         let yearText = (Self.query("year", request) ?? "").trimmed
         let asYear = Int(yearText).flatMap { (1900...9999).contains($0) ? $0 : nil }
-        if !yearText.isEmpty, asYear == nil { throw APIFailure.invalid(words.notAYear(yearText)) }
-        var year = asYear ?? BusinessDate.today().year - 1
-        if yearText.isEmpty, let id = chosen?.id,
-            let latest = try await api.worker.read({ ledger in try ledger.claimYears(id) }).max()
-        {
-            year = latest
+        if flash == nil, !yearText.isEmpty, asYear == nil {
+            (flash, status) = ((words.notAYear(yearText), "bad"), .unprocessableContent)
         }
+        var year = asYear ?? 0
+        if asYear == nil { year = try await latestYear(of: chosen) }
         var html = ""
-        if let chosen {
+        if let chosen, flash == nil {
             let (id, shown) = (chosen.id, year)
             let report = try await api.worker.read { ledger in
                 try buildReport(ledger, programme: id, period: .year(shown))
@@ -42,9 +42,23 @@ extension Console {
             session: session,
             data: [
                 "programmes": Self.choices(programmes, chosen: chosen, session.language),
-                "year": String(year), "reportHTML": html,
-            ]
+                "year": yearText.isEmpty || asYear != nil ? String(year) : yearText, "reportHTML": html,
+            ],
+            flash: flash,
+            status: status
         )
+    }
+
+    /// The programme a page shows unasked: the first voucher programme (the one most reports are
+    /// of), else the first.
+    static func defaultProgramme(among programmes: [Programme]) -> Programme? {
+        programmes.first { $0.kind == .voucher } ?? programmes.first
+    }
+
+    /// The latest year with claims of `programme`, else last year.
+    func latestYear(of programme: Programme?) async throws -> Int {
+        guard let id = programme?.id else { return BusinessDate.today().year - 1 }
+        return try await api.worker.read { ledger in try ledger.claimYears(id) }.max() ?? BusinessDate.today().year - 1
     }
 
     /// A what-if of a programme's year under a reform policy file pasted into the form: the
@@ -55,7 +69,8 @@ extension Console {
         let words = Words(session.language)
         let programmes = try await api.worker.read { ledger in try ledger.programmes() }
         let asked = form?["programme"]?.first ?? Self.query("programme", request)
-        let chosen = Self.programme(asked, among: programmes)
+        // Unasked, as the report: a voucher programme and its latest year with claims.
+        let chosen = asked == nil ? Self.defaultProgramme(among: programmes) : Self.programme(asked, among: programmes)
         if let asked, chosen?.id.value != asked {
             throw APIFailure.notFound(words.unknownProgramme(asked))
         }
@@ -103,13 +118,17 @@ extension Console {
                 policy = try await api.worker.read { ledger in try ledger.policyFile(id) } ?? ""
             }
         }
+        // A year refused comes back as it was typed; none, the latest with claims.
+        var shownYear = year.map(String.init) ?? yearText
+        if yearText.trimmed.isEmpty { shownYear = String(try await latestYear(of: chosen)) }
         return render(
             "whatif",
             title: words["whatIf"],
             session: session,
             data: [
                 "programmes": Self.choices(programmes, chosen: chosen, session.language),
-                "year": year.map(String.init) ?? String(BusinessDate.today().year - 1), "policy": policy,
+                "year": shownYear,
+                "policy": policy,
                 "resultHTML": html, "hasResult": !html.isEmpty,
             ],
             flash: flash,

@@ -116,6 +116,24 @@ import VoucherReports
             #expect(broken.status == 422, "\(broken.body.prefix(500))")
             // The page comes back with the policy as edited, to correct it.
             #expect(broken.body.contains(">rate: [</textarea>"), "\(broken.body)")
+            // A year that is not one comes back as typed, with why.
+            let badYear = try await Self.post(
+                client,
+                "/console/whatif",
+                cookies: cookie,
+                form: [("csrf", csrf), ("programme", "sh-innovation-voucher"), ("year", "22"), ("policy", reform)]
+            )
+            #expect(badYear.status == 422 && badYear.body.contains(#"name="year" value="22""#), "\(badYear.body)")
+            #expect(badYear.body.contains("is not a year"))
+            // Opened without a programme, as the report: a voucher programme and its latest year with claims.
+            let voucher = try #require(try world.ledger.programmes().first { $0.kind == .voucher })
+            let latest = try #require(try world.ledger.claimYears(voucher.id).max())
+            let unasked = try await Self.get(client, "/console/whatif", cookies: cookie)
+            #expect(
+                unasked.body.contains(#"<option value="\#(voucher.id.value)" selected>"#),
+                "\(unasked.body.prefix(1500))"
+            )
+            #expect(unasked.body.contains(#"name="year" value="\#(latest)""#))
             // Another programme's file is replayed on this one's records, and the page says so.
             let yrd = try #require(try world.ledger.policyFile(try ProgrammeID("yrd-innovation-voucher")))
             let other = try await Self.post(
@@ -488,8 +506,11 @@ import VoucherReports
             #expect(unknown.status == 404 && unknown.body.contains("there is no programme &quot;no-such&quot;"))
             let notAYear = try await Self.get(client, "/console/report?year=abc", cookies: auditor)
             #expect(notAYear.status == 422 && notAYear.body.contains("year &quot;abc&quot; is not a year"))
+            // The form comes back with what was asked, to correct it; no report beside it.
+            #expect(notAYear.body.contains(#"name="year" value="abc""#) && !notAYear.body.contains("<svg"))
+            #expect(unknown.body.contains(#"name="year""#) && !unknown.body.contains("<svg"))
             // Nothing was being recorded: the page does not say "Not recorded".
-            #expect(notAYear.body.contains("Cannot be shown") && !notAYear.body.contains("Not recorded"))
+            #expect(!notAYear.body.contains("Not recorded"))
             let (chinese, _) = try await Self.signIn(client, .auditor, language: "zh")
             let zh = try await Self.get(client, "/console/report?year=20x2", cookies: chinese)
             #expect(zh.status == 422 && zh.body.contains("年度「20x2」不是年份；请写四位数字，如 2022"), "\(zh.body)")
