@@ -266,6 +266,20 @@ public struct API: Sendable {
             return zh
                 ? "「\(ref)」已记录并已冲销；如需再次记录，请使用新编号"
                 : "\(kind) \"\(ref)\" was recorded and reversed; to record it again, use a new reference"
+        // An enterprise does not change its own registration, nor the catalogue: the office does.
+        case .applicantNotEligible(let reason, _) where user.role == .enterprise:
+            return zh
+                ? reason.zh + "；如情况有变（如已迁入或已获认定），请联系项目办公室更新登记"
+                : reason.en + "; if this has changed (you have moved, or been recognised), ask the programme office "
+                    + "to update your registration"
+        case .unknownProvider(let id) where user.role == .enterprise:
+            return zh
+                ? "没有服务机构「\(id)」；请核对服务机构的统一社会信用代码，或咨询项目办公室"
+                : "no provider \"\(id)\"; check the provider's credit code, or ask the programme office"
+        case .unknownProduct(let code, nil) where user.role == .enterprise:
+            return zh
+                ? "没有服务产品「\(code)」；请向服务机构核对产品编码，或咨询项目办公室"
+                : "no product \"\(code)\"; check the product's code with the provider, or ask the programme office"
         // An enterprise does not decide its claims: it waits for the decision.
         // It is named as the forms name it, not by its id.
         case .claimExists(_, let programme, let year, let ref, let name) where user.role == .enterprise:

@@ -1021,6 +1021,7 @@ struct RefusalLanguageTests {
         .datedBefore(record: .redemptionSettled, date: date, earlier: text, earlierDate: date),
         .grantOverLimit(claim: "C", granted: Money(fen: 2), limit: Money(fen: 1), explanation: text),
         .notEligible(reason: text), .applicantNotEligible(reason: text),
+        .applicantNotEligible(reason: text, remedy: text), .policyFileCurrent(programme: "p", event: 1),
         .providerSuspended(provider: "p", from: date, reason: "r", date: date),
         .invoiceFunded(invoice: "i", provider: "p", use: "U", programme: "p"),
         .overBudget(claim: "C", granted: Money(fen: 2), left: Money(fen: 1), appropriated: Money(fen: 3), event: 4),

@@ -456,6 +456,20 @@ import VoucherReports
         let enterprise = User(id: 1, name: "e", role: .enterprise, applicant: "a")
         #expect(API.message(exists, to: enterprise, in: .zh) == "您在 2023 年度的 p 已有有效申领 C-1（待审核或已核定）；同一项目每年只能有一笔")
         #expect(API.message(exists, to: nil, in: .zh).contains("请先审核或冲销该申领"))
+        // Nor to change its own registration or the catalogue: it is told to ask the office.
+        let attribute = LedgerError.applicantNotEligible(
+            reason: LocalizedText(zh: "a 未登记为 jic-member", en: "a is not registered as jic-member"),
+            remedy: LocalizedText(zh: "如已获认定，请更新其登记的属性", en: "update it (voucher register applicant)")
+        )
+        #expect(API.message(attribute, to: enterprise, in: .zh) == "a 未登记为 jic-member；如情况有变（如已迁入或已获认定），请联系项目办公室更新登记")
+        #expect(!API.message(attribute, to: enterprise, in: .en).contains("voucher register"))
+        #expect(
+            API.message(attribute, to: nil, in: .en)
+                == "a is not registered as jic-member; update it (voucher register applicant)"
+        )
+        #expect(API.message(.unknownProduct("p9"), to: enterprise, in: .zh) == "没有服务产品「p9」；请向服务机构核对产品编码，或咨询项目办公室")
+        #expect(API.message(.unknownProvider("X"), to: enterprise, in: .en).contains("ask the programme office"))
+        #expect(API.message(.unknownProduct("p9"), to: nil, in: .en).contains("register the product first"))
         // By its name where the rules gave it, as the forms name it.
         let named = LedgerError.claimExists(
             applicant: "a",

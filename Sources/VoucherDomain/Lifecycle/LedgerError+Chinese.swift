@@ -77,8 +77,10 @@ extension LedgerError {
                 + "\(Self.eventZh(record))的日期不得早于其所依据的记录：请更正日期"
         case .grantOverLimit(let claim, let granted, let limit, let explanation):
             "申领 \(claim)：不能核定 \(granted)，最多可核定 \(limit) — " + explanation.zh
-        case .notEligible(let reason, _), .applicantNotEligible(let reason):
+        case .notEligible(let reason, _), .applicantNotEligible(let reason, nil):
             reason.zh
+        case .applicantNotEligible(let reason, let remedy?):
+            reason.zh + "；" + remedy.zh
         case .providerSuspended(let provider, let from, let reason, let date):
             "服务机构 \(provider) 自 \(from.iso) 起暂停（\(reason)），\(date.iso) 不能承接创新券；恢复后方可使用"
         case .overBudget(let claim, let granted, let left, let appropriated, let event):

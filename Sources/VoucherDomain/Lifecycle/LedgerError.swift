@@ -38,7 +38,8 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Not eligible, in the engine's words; `why` says which rule (an import names its column).
     case notEligible(reason: LocalizedText, why: Ineligibility? = nil)
     /// An applicant outside the districts, or without the attributes, a programme requires.
-    case applicantNotEligible(reason: LocalizedText)
+    /// `remedy`: what the office does if the facts have changed (the applicant's registration).
+    case applicantNotEligible(reason: LocalizedText, remedy: LocalizedText? = nil)
     case providerSuspended(provider: String, from: BusinessDate, reason: String, date: BusinessDate)
     case invoiceFunded(invoice: String, provider: String, use: String, programme: String)
     /// A grant beyond what the year's appropriation leaves.
@@ -119,8 +120,10 @@ public enum LedgerError: Error, Sendable, Equatable, CustomStringConvertible {
                 + "a \(Self.name(of: record)) is dated on or after what it rests on: correct the date"
         case .grantOverLimit(let claim, let granted, let limit, let explanation):
             "claim \(claim): cannot grant \(granted), at most \(limit) — " + explanation.en
-        case .notEligible(let reason, _), .applicantNotEligible(let reason):
+        case .notEligible(let reason, _), .applicantNotEligible(let reason, nil):
             reason.en
+        case .applicantNotEligible(let reason, let remedy?):
+            reason.en + "; " + remedy.en
         case .providerSuspended(let provider, let from, let reason, let date):
             "provider \(provider) is suspended from \(from) (\(reason)), so it takes no voucher on \(date); "
                 + "`voucher provider reinstate` ends a suspension"

@@ -96,10 +96,13 @@ extension Lifecycle {
                     zh: (applicant.district.isEmpty
                         ? "\(applicant.id) 未登记所在区；" : "\(applicant.id) 登记在\(applicant.district)；")
                         + "\(programme.id.value) 仅受理 \(districts.value.sorted().joined(separator: "、")) 的申领"
-                        + "（eligibility.applicant_districts）\(cite(districts.source, .zh))；如已迁入，请更新其登记的所在区",
+                        + "（eligibility.applicant_districts）\(cite(districts.source, .zh))",
                     en: "\(applicant.id) is registered in \(registered); \(programme.id.value) takes claims from "
-                        + "\(allowed) only (eligibility.applicant_districts)\(cite(districts.source)); "
-                        + "if the applicant has moved, register it again with --district"
+                        + "\(allowed) only (eligibility.applicant_districts)\(cite(districts.source))"
+                ),
+                remedy: LocalizedText(
+                    zh: "如已迁入，请更新其登记的所在区",
+                    en: "if the applicant has moved, register it again with --district"
                 )
             )
         }
@@ -111,13 +114,15 @@ extension Lifecycle {
                     reason: LocalizedText(
                         zh: "\(applicant.id) 未登记为 \(missing.joined(separator: "、"))；\(programme.id.value) 要求 "
                             + "\(required.value.sorted().joined(separator: "、"))（eligibility.applicant_attributes）"
-                            + "\(cite(required.source, .zh))；"
-                            + "如已获认定，请更新其登记的属性",
+                            + "\(cite(required.source, .zh))",
                         en: "\(applicant.id) is not registered as \(missing.joined(separator: ", ")); "
                             + "\(programme.id.value) requires \(requires) "
-                            + "(eligibility.applicant_attributes)\(cite(required.source)); "
-                            + "if it has been recognised, update the attributes it is registered with (on the command line, "
-                            + "voucher register applicant --attribute)"
+                            + "(eligibility.applicant_attributes)\(cite(required.source))"
+                    ),
+                    remedy: LocalizedText(
+                        zh: "如已获认定，请更新其登记的属性",
+                        en: "if it has been recognised, update the attributes it is registered with (on the command "
+                            + "line, voucher register applicant --attribute)"
                     )
                 )
             }
