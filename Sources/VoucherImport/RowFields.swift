@@ -74,7 +74,12 @@ struct RowFields {
     mutating func year(_ column: String) -> Int? {
         guard let text = required(column) else { return nil }
         guard text.count == 4, let year = Int(text), (1900...9999).contains(year) else {
-            fail(column, text, "is not a year; write four digits, e.g. 2022", zh: "不是年份；请写四位数字，如 2022")
+            fail(
+                column,
+                text,
+                "is not a year; write four digits from 1900 to 9999, e.g. 2022",
+                zh: "不是年份；请写 1900 至 9999 之间的四位数字，如 2022"
+            )
             return nil
         }
         return year

@@ -191,7 +191,8 @@ extension Console {
             businessDate: try Self.date(in: form, words)
         )
         let event = try await api.worker.run { ledger in try ledger.claim(claim, context: context) }
-        return try await enterprisePage(session, flash: (words.recorded(api.counted(event)), "ok"))
+        let what = session.language == .zh ? "申领 \(ref)" : "claim \(ref)"
+        return try await enterprisePage(session, flash: (words.recorded(api.counted(event), what: what), "ok"))
     }
 
     /// `POST /console/apply`: the claim recorded, or, refused, the same page again with why and

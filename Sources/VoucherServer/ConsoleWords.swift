@@ -111,8 +111,8 @@ struct Words {
     /// A year field's text that is not a year.
     func notAYear(_ text: String) -> String {
         language == .zh
-            ? "年度「\(text.visible)」不是年份；请写四位数字，如 2022"
-            : "year \"\(text.visible)\" is not a year; write four digits, e.g. 2022"
+            ? "年度「\(text.visible)」不是年份；请写 1900 至 9999 之间的四位数字，如 2022"
+            : "year \"\(text.visible)\" is not a year; write four digits from 1900 to 9999, e.g. 2022"
     }
     /// The programme a page was asked for, which the ledger does not have.
     func unknownProgramme(_ text: String) -> String {

@@ -242,7 +242,7 @@ struct ImportTests {
                 lines,
                 [
                     "line 3, column requested: \"1.234\" has more than 2 decimals of a 元; amounts are exact to the fen (0.01 元)",
-                    "line 4, column year (\"20x2\"): is not a year; write four digits, e.g. 2022",
+                    "line 4, column year (\"20x2\"): is not a year; write four digits from 1900 to 9999, e.g. 2022",
                     "line 4, column decision (\"maybe\"): is not a decision; use granted, rejected or pending",
                     "line 4, column decided_on: \"2022-02-30\" is not a day of the calendar",
                     "line 5: has 4 fields, the header has 8; check for a stray comma or a missing quote",
@@ -684,7 +684,7 @@ struct ImportTests {
                 rejected.issues.map(\.description),
                 [
                     "line 4, column ref (\"C-1\"): the same ref is on line 2 with different content",
-                    "line 5, column year (\"20x2\"): is not a year; write four digits, e.g. 2022",
+                    "line 5, column year (\"20x2\"): is not a year; write four digits from 1900 to 9999, e.g. 2022",
                     "line 7, column ref (\"C-1\"): the same ref is on line 2 with different content",
                 ]
             )

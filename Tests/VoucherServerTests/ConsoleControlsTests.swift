@@ -648,7 +648,7 @@ import VoucherStorage
             // Granted 100,000.00 on C-A; U-A used 10,000.00 of it. B's quota is not shown.
             let row = try #require(page.body.range(of: "<td>C-A</td>").map { page.body[$0.lowerBound...].prefix(300) })
             #expect(row.contains("100,000.00") && row.contains("90,000.00") && row.contains("2022-12-31"), "\(row)")
-            #expect(!page.body.contains("<td>C-B</td>"))
+            #expect(!page.body.contains(">C-B</td>"))
             // Its validity ended with 2022; until the expiry is recorded, the page says so.
             #expect(row.contains("validity ended"), "\(row)")
             // Once the year's quotas lapse, nothing is left.
@@ -845,7 +845,11 @@ import VoucherStorage
             ]
             let first = try await ConsoleTests.post(client, "/console/apply", cookies: enterprise, form: form)
             #expect(first.status == 200 && first.body.contains("Recorded: event"), "\(first.body.prefix(600))")
-            #expect(first.body.contains("<td>C-N</td>"))
+            #expect(
+                first.body.contains(" · claim C-N</p>") || first.body.contains(" · claim C-N<"),
+                "\(first.body.prefix(1500))"
+            )
+            #expect(first.body.contains("<td class=\"r\">C-N</td>"))
             // No one has decided it yet, and the page says so.
             #expect(first.body.contains("<td>awaiting review</td>"), "\(first.body)")
             let again = try await ConsoleTests.post(client, "/console/apply", cookies: enterprise, form: form)
