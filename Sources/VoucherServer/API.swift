@@ -231,9 +231,11 @@ public struct API: Sendable {
                 : "this policy file was installed by event \(event) (with another file name or date); a file is "
                     + "installed once: to revise the policy, change the file"
         }
-        // A form sent again with other content: in the form's terms, not the key's.
+        // A form sent again with other content: in the form's terms, not the key's; to an
+        // enterprise or a provider without the event's number (the reference may be another's).
         if language == .zh || inForms, case .idempotencyConflict(let key, let event) = error {
-            return Self.conflict(key, event: event, in: language)
+            let party = user?.role == .enterprise || user?.role == .provider
+            return Self.conflict(key, event: party ? nil : event, in: language)
         }
         guard let user, user.role == .enterprise || user.role == .provider else { return error.text(language) }
         let zh = language == .zh
@@ -258,10 +260,10 @@ public struct API: Sendable {
             return zh
                 ? "编号「\(ref)」已被使用；请使用新编号"
                 : "\(kind) reference \"\(ref)\" is already used; use a new reference"
-        case .idempotencyConflict(let key, let event):
-            return zh
-                ? Self.conflict(key, event: event, in: .zh)
-                : "the idempotency key \"\(key)\" was used for other content; use a new key, or send exactly the same content"
+        // (In Chinese, or on the console's pages, said above in the form's terms.)
+        case .idempotencyConflict(let key, _):
+            return
+                "the idempotency key \"\(key)\" was used for other content; use a new key, or send exactly the same content"
         case .resubmittedAfterReversal(let kind, let ref, _, _):
             return zh
                 ? "「\(ref)」已记录并已冲销；如需再次记录，请使用新编号"
@@ -272,7 +274,7 @@ public struct API: Sendable {
                 ? reason.zh + "；如情况有变（如已迁入或已获认定），请联系项目办公室更新登记"
                 : reason.en + "; if this has changed (you have moved, or been recognised), ask the programme office "
                     + "to update your registration"
-        case .unknownProvider(let id) where user.role == .enterprise:
+        case .unknownProvider(let id) where user.role == .enterprise && LedgerError.mistypedCode(id) == nil:
             return zh
                 ? "没有服务机构「\(id)」；请核对服务机构的统一社会信用代码，或咨询项目办公室"
                 : "no provider \"\(id)\"; check the provider's credit code, or ask the programme office"
@@ -294,29 +296,40 @@ public struct API: Sendable {
 
     /// A reference used before with other content, in Chinese, in the terms of the console's
     /// forms: their keys are `claim:REF`, `redemption:REF` and `settlement:REF:USE`.
-    static func conflict(_ key: String, event: Int64, in language: Language) -> String {
+    /// `event`: the event that holds the key, named when the reader may see it.
+    static func conflict(_ key: String, event: Int64?, in language: Language) -> String {
         let parts = key.split(separator: ":", maxSplits: 2).map(String.init)
         let zh = language == .zh
+        let zhEvent = event.map { "（事件 \($0)）" } ?? ""
+        let enEvent = event.map { " (event \($0))" } ?? ""
         switch (parts.first, parts.count) {
         case ("claim", 2):
             return zh
-                ? "申领编号「\(parts[1])」已用于内容不同的另一笔申领（事件 \(event)）；请换用新编号"
-                : "claim reference \"\(parts[1])\" is already used by a claim with other content (event \(event)); "
+                ? "申领编号「\(parts[1])」已用于内容不同的另一笔申领\(zhEvent)；请换用新编号"
+                : "claim reference \"\(parts[1])\" is already used by a claim with other content\(enEvent); "
                     + "use a new reference"
         case ("redemption", 2):
             return zh
-                ? "兑付申请编号「\(parts[1])」已用于内容不同的另一笔申请（事件 \(event)）；请换用新编号"
-                : "filing reference \"\(parts[1])\" is already used by a filing with other content (event \(event)); "
+                ? "兑付申请编号「\(parts[1])」已用于内容不同的另一笔申请\(zhEvent)；请换用新编号"
+                : "filing reference \"\(parts[1])\" is already used by a filing with other content\(enEvent); "
                     + "use a new reference"
         case ("settlement", 3):
             return zh
-                ? "兑付申请 \(parts[1]) 中的用券 \(parts[2]) 已结算（事件 \(event)），不能再以其他方式结算"
-                : "use \(parts[2]) of filing \(parts[1]) is already settled (event \(event)); it cannot be settled "
-                    + "another way"
+                ? "兑付申请 \(parts[1]) 中的用券 \(parts[2]) 已结算\(zhEvent)，不能再以其他方式结算"
+                : "use \(parts[2]) of filing \(parts[1]) is already settled\(enEvent); it cannot be settled another way"
+        case ("reversal", 2):
+            return zh
+                ? "事件 \(parts[1]) 已冲销\(zhEvent)，不能再以其他理由或日期冲销"
+                : "event \(parts[1]) is already reversed\(enEvent); it cannot be reversed again with another reason or date"
+        case ("console", _):
+            // A form's own key (money owed or received back): the same form sent again, changed.
+            return zh
+                ? "此表单已提交过\(zhEvent)，内容与此不同；请刷新页面后重新填写"
+                : "this form was already sent\(enEvent) with other content; reload the page and fill it in again"
         default:
             return zh
-                ? "该表单的内容与已记录的事件 \(event) 不同；如需另行记录，请使用新编号"
-                : "this form's content differs from event \(event), recorded before; to record another, use a new "
+                ? "该表单的内容与已记录的\(event.map { "事件 \($0) " } ?? "内容")不同；如需另行记录，请使用新编号"
+                : "this form's content differs from what was recorded\(enEvent); to record another, use a new "
                     + "reference"
         }
     }

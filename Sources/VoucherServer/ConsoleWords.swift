@@ -111,14 +111,19 @@ struct Words {
     /// A year field's text that is not a year.
     func notAYear(_ text: String) -> String {
         language == .zh
-            ? "年度「\(text.visible)」不是年份；请写 1900 至 9999 之间的四位数字，如 2022"
-            : "year \"\(text.visible)\" is not a year; write four digits from 1900 to 9999, e.g. 2022"
+            ? "年度「\(Self.short(text))」不是年份；请写 1900 至 9999 之间的四位数字，如 2022"
+            : "year \"\(Self.short(text))\" is not a year; write four digits from 1900 to 9999, e.g. 2022"
     }
     /// The programme a page was asked for, which the ledger does not have.
     func unknownProgramme(_ text: String) -> String {
         language == .zh
-            ? "没有项目「\(text.visible)」；请从列表中选择"
-            : "there is no programme \"\(text.visible)\"; choose one from the list"
+            ? "没有项目「\(Self.short(text))」；请从列表中选择"
+            : "there is no programme \"\(Self.short(text))\"; choose one from the list"
+    }
+    /// What an address asked for, as a message repeats it: its first 40 characters (a link may
+    /// carry any text, which the page should not show at length as its own words).
+    static func short(_ text: String) -> String {
+        text.count > 40 ? String(text.prefix(40)).visible + "…" : text.visible
     }
     /// A note after what it qualifies: `（理由）` in Chinese, ` (reason)` in English.
     func inParentheses(_ text: String) -> String { language == .zh ? "（\(text)）" : " (\(text))" }

@@ -104,19 +104,24 @@ extension Ledger {
         let sha = Hashing.sha256(yaml)
         let request = CanonicalJSON.object(["sha256": .string(sha)])
         return try transaction { db in
-            if let earlier = try replay(db, context: context, kind: .programme, request: request) { return earlier }
-            let entry = ProgrammeCache.Entry(programme: programme)
             let id = programme.id.value
             let current = try Row.fetchOne(
                 db,
-                sql: "SELECT sha256, event_seq FROM policy_file WHERE programme_id = ? ORDER BY event_seq DESC LIMIT 1",
+                sql: "SELECT yaml, event_seq FROM policy_file WHERE programme_id = ? ORDER BY event_seq DESC LIMIT 1",
                 arguments: [id]
-            )
-            try Lifecycle.checkNewPolicyFile(
-                sha256: sha,
-                of: programme.id,
-                current: current.map { (sha256: $0["sha256"], event: $0["event_seq"]) }
-            )
+            ).map { (yaml: $0["yaml"] as String, event: $0["event_seq"] as Int64) }
+            do {
+                // The same request again answers with its event.
+                if let earlier = try replay(db, context: context, kind: .programme, request: request) { return earlier }
+            } catch let refusal as LedgerError {
+                // Its key used with other content (another date): the file in force is said as such.
+                if case .idempotencyConflict = refusal {
+                    try Lifecycle.checkNewPolicyFile(yaml, of: programme.id, current: current)
+                }
+                throw refusal
+            }
+            try Lifecycle.checkNewPolicyFile(yaml, of: programme.id, current: current)
+            let entry = ProgrammeCache.Entry(programme: programme)
             let storedKind = try db.fetchOne(
                 String.self,
                 sql: "SELECT kind FROM programme WHERE id = ?",

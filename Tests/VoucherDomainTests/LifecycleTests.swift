@@ -770,15 +770,19 @@ struct LifecycleTests {
         try Lifecycle.checkRevision(later, recordedKind: .voucher, applied: applied, hash: hash)
     }
 
-    /// The programme's current file installed again changes nothing, and is refused saying so;
-    /// another file, or a first file, is not.
+    /// The programme's current file installed again changes nothing, and is refused saying so,
+    /// whatever its line endings or last line break; another file, or a first file, is not.
     @Test func theFileInForceIsNotInstalledAgain() throws {
         let id = try ProgrammeID("sh-innovation-voucher")
-        #expect(throws: LedgerError.policyFileCurrent(programme: "sh-innovation-voucher", event: 7)) {
-            try Lifecycle.checkNewPolicyFile(sha256: "aa", of: id, current: (sha256: "aa", event: 7))
+        let file = "id: sh-innovation-voucher\nkind: voucher\n"
+        for again in [file, file.replacingOccurrences(of: "\n", with: "\r\n"), String(file.dropLast()), file + "\n\n"] {
+            #expect(throws: LedgerError.policyFileCurrent(programme: "sh-innovation-voucher", event: 7)) {
+                try Lifecycle.checkNewPolicyFile(again, of: id, current: (yaml: file, event: 7))
+            }
         }
-        try Lifecycle.checkNewPolicyFile(sha256: "bb", of: id, current: (sha256: "aa", event: 7))
-        try Lifecycle.checkNewPolicyFile(sha256: "aa", of: id, current: nil)
+        try Lifecycle.checkNewPolicyFile(file + "# a comment\n", of: id, current: (yaml: file, event: 7))
+        try Lifecycle.checkNewPolicyFile(" " + file, of: id, current: (yaml: file, event: 7))
+        try Lifecycle.checkNewPolicyFile(file, of: id, current: nil)
         let refusal = LedgerError.policyFileCurrent(programme: "sh-innovation-voucher", event: 7)
         #expect(refusal.text(.zh) == "该文件已是 sh-innovation-voucher 现行的政策文件（由事件 7 安装）；未重复安装。修订政策请修改文件内容")
     }

@@ -470,6 +470,23 @@ import VoucherReports
         #expect(API.message(.unknownProduct("p9"), to: enterprise, in: .zh) == "没有服务产品「p9」；请向服务机构核对产品编码，或咨询项目办公室")
         #expect(API.message(.unknownProvider("X"), to: enterprise, in: .en).contains("ask the programme office"))
         #expect(API.message(.unknownProduct("p9"), to: nil, in: .en).contains("register the product first"))
+        // A mistyped credit code is still said to be one.
+        #expect(
+            API.message(.unknownProvider("91310110005000001K"), to: enterprise, in: .en).contains("check character")
+        )
+        // A reference another party used is said without the number of its event.
+        let taken = LedgerError.idempotencyConflict(key: "claim:X", firstEvent: 5)
+        for language in [Language.zh, .en] {
+            let text = API.message(taken, to: enterprise, in: language, inForms: true)
+            #expect(!text.contains("5") && text.contains("X"), "\(text)")
+        }
+        #expect(API.message(taken, to: nil, in: .en, inForms: true).contains("(event 5)"))
+        // A reversal sent again with another reason, and a form of money owed back sent again changed.
+        #expect(
+            API.conflict("reversal:7", event: 9, in: .en)
+                == "event 7 is already reversed (event 9); it cannot be reversed again with another reason or date"
+        )
+        #expect(API.conflict("console:3:abc", event: 4, in: .en).contains("reload the page"))
         // By its name where the rules gave it, as the forms name it.
         let named = LedgerError.claimExists(
             applicant: "a",
@@ -521,8 +538,11 @@ import VoucherReports
             let notAYear = try await Self.get(client, "/console/report?year=abc", cookies: auditor)
             #expect(notAYear.status == 422 && notAYear.body.contains("year &quot;abc&quot; is not a year"))
             // The form comes back with what was asked, to correct it; no report beside it.
-            #expect(notAYear.body.contains(#"name="year" value="abc""#) && !notAYear.body.contains("<svg"))
-            #expect(unknown.body.contains(#"name="year""#) && !unknown.body.contains("<svg"))
+            #expect(page.body.contains(#"<p class="lead">"#))
+            #expect(
+                notAYear.body.contains(#"name="year" value="abc""#) && !notAYear.body.contains(#"<p class="lead">"#)
+            )
+            #expect(unknown.body.contains(#"name="year""#) && !unknown.body.contains(#"<p class="lead">"#))
             // Nothing was being recorded: the page does not say "Not recorded".
             #expect(!notAYear.body.contains("Not recorded"))
             let (chinese, _) = try await Self.signIn(client, .auditor, language: "zh")

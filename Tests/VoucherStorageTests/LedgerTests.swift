@@ -988,3 +988,66 @@ struct OpeningTests {
         #expect(try ledger.rawRead { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 2)
     }
 }
+
+/// A programme's policy file in force, installed again, records nothing.
+struct PolicyFileInForceTests {
+    static func context(_ key: String, _ date: String) throws -> EventContext {
+        EventContext(idempotencyKey: key, actor: "office", businessDate: try BusinessDate.parse(date))
+    }
+
+    static func refusal(_ work: () throws -> Void) -> LedgerError? {
+        do { try work() } catch let error as LedgerError { return error } catch { return nil }
+        return nil
+    }
+
+    /// Under another key, or with its lines ended in CRLF, the file in force is refused and writes
+    /// nothing; a retry under its own key answers with its event; its key on another date is
+    /// refused as the file in force; another file is installed, and the first may come back after
+    /// it under a new key.
+    @Test func theFileInForceIsNotInstalledTwice() throws {
+        let ledger = try Ledger.inMemory()
+        let id = try ProgrammeID("sh-innovation-voucher")
+        let bundled = try #require(try ledger.policyFile(id))
+        let head = try ledger.chainHead()
+        let crlf = Self.refusal {
+            _ = try ledger.installProgramme(
+                yaml: bundled.replacingOccurrences(of: "\n", with: "\r\n"),
+                file: "x.yaml",
+                context: try Self.context("office-1", "2026-01-05")
+            )
+        }
+        guard case .policyFileCurrent("sh-innovation-voucher", _)? = crlf else {
+            Issue.record("the bundled file again: \(String(describing: crlf))")
+            return
+        }
+        #expect(try ledger.chainHead() == head)
+        let revised = bundled + "  - effective_from: 2030-01-01\n    rate: 40%\n    rounding: down to fen\n"
+        let first = try ledger.installProgramme(
+            yaml: revised,
+            file: "r.yaml",
+            context: try Self.context("office-2", "2026-01-05")
+        )
+        #expect(!first.replayed)
+        let retry = try ledger.installProgramme(
+            yaml: revised,
+            file: "r.yaml",
+            context: try Self.context("office-2", "2026-01-05")
+        )
+        #expect(retry.replayed && retry.seq == first.seq)
+        let otherDay = Self.refusal {
+            _ = try ledger.installProgramme(
+                yaml: revised,
+                file: "r.yaml",
+                context: try Self.context("office-2", "2026-01-06")
+            )
+        }
+        #expect(otherDay == .policyFileCurrent(programme: "sh-innovation-voucher", event: first.seq))
+        let back = try ledger.installProgramme(
+            yaml: bundled,
+            file: "back.yaml",
+            context: try Self.context("office-3", "2026-01-07")
+        )
+        #expect(!back.replayed && back.seq > first.seq)
+        #expect(try ledger.policyFile(id) == bundled)
+    }
+}

@@ -218,7 +218,7 @@ extension LedgerError {
 extension LedgerError {
     /// An unknown party's id that is 18 characters of a credit code whose last does not check:
     /// the character it should be (a typing mistake, not a party to register).
-    static func mistypedCode(_ id: String) -> Character? {
+    public static func mistypedCode(_ id: String) -> Character? {
         let text = id.uppercased()
         guard text.count == 18, let expected = UnifiedSocialCreditCode.checkCharacter(for: String(text.prefix(17))),
             text.last != expected

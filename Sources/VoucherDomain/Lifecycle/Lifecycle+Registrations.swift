@@ -195,15 +195,20 @@ extension Lifecycle {
     /// cannot change, and on the date of every recorded event the version in force must be the one
     /// that event applied. A revision may add versions after the last such date and change versions
     /// no event applied; anything else would change how recorded events are explained and settled.
-    /// A programme's current policy file, installed again (the same bytes, under another key: a
-    /// bundled file, or a file sent again on another day) changes nothing, and is refused rather
-    /// than recorded twice. `current`: the programme's current file's hash and event, if any.
+    /// A programme's current policy file, installed again (under another key: a bundled file, or
+    /// a file sent again on another day; its lines ended in CRLF, or its last line break added or
+    /// dropped, as a browser or an editor does) changes nothing, and is refused rather than
+    /// recorded twice. `current`: the programme's current file and its event, if any.
     public static func checkNewPolicyFile(
-        sha256: String,
+        _ yaml: String,
         of programme: ProgrammeID,
-        current: (sha256: String, event: Int64)?
+        current: (yaml: String, event: Int64)?
     ) throws(LedgerError) {
-        guard let current, current.sha256 == sha256 else { return }
+        func text(_ file: String) -> Substring {
+            let lines = String(file.map { $0 == "\r\n" ? "\n" : $0 })
+            return lines[..<(lines.lastIndex { !$0.isNewline }.map(lines.index(after:)) ?? lines.startIndex)]
+        }
+        guard let current, text(current.yaml) == text(yaml) else { return }
         throw .policyFileCurrent(programme: programme.value, event: current.event)
     }
 
