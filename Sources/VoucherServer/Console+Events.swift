@@ -35,7 +35,9 @@ extension Console {
             var state = line.reversedBy.map { words.reversed($0) } ?? ""
             if let target = line.reverses { state = words.reverses(target) }
             var row: [String: Any] = [
-                "seq": String(line.seq), "date": line.businessDate, "kind": words["kind.\(line.kind)"],
+                "seq": String(line.seq), "date": line.businessDate,
+                "kind": words["kind.\(line.kind)"]
+                    + (Self.decision(in: line.payload, words).map(words.inParentheses) ?? ""),
                 "subject": Self.subject(of: line.payload),
                 "amount": (line.amount ?? Self.amount(in: line.payload))?.formatted() ?? "",
                 "actor": line.actor, "state": state, "reversible": admin && lifecycle && refusals[line.seq] == nil,
@@ -92,6 +94,15 @@ extension Console {
             subject += subject.isEmpty ? reason : " · " + reason
         }
         return subject
+    }
+
+    /// A decision's level and outcome, as the events page says them beside its kind: `区级 核定`.
+    static func decision(in payload: String, _ words: Words) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any],
+            let level = object["level"] as? String, let outcome = object["outcome"] as? String,
+            ["district", "city"].contains(level), ["granted", "rejected"].contains(outcome)
+        else { return nil }
+        return words[level] + " " + words[outcome == "granted" ? "decisionGranted" : "decisionRejected"]
     }
 
     /// The amount a recorded request states (in fen, as every payload keeps amounts), for events

@@ -179,6 +179,8 @@ import VoucherStorage
             )
             #expect(!list.body.contains("action=\"/console/events/\(claim)/reverse\""))
             #expect(list.body.contains("Cannot be reversed: ") && list.body.contains("have a form"))
+            // A decision says its level and outcome beside its kind.
+            #expect(list.body.contains(#"<td class="d">decision (district granted)</td>"#), "\(list.body.prefix(3000))")
             // What to do instead is one note below the table, however many rows it applies to.
             let dependents = list.body.components(separatedBy: "depends on it <sup><a href=\"#remedy-2\">2</a></sup>")
             #expect(dependents.count > 2, "\(list.body.prefix(3000))")
