@@ -75,7 +75,9 @@ extension Console {
             throw APIFailure.notFound(words.unknownProgramme(asked))
         }
         let yearText = form?["year"]?.first ?? Self.query("year", request) ?? ""
-        let year = Int(yearText.trimmed).flatMap { (1900...9999).contains($0) ? $0 : nil }
+        // None given: the latest year with claims, as the field offers it.
+        var year = Int(yearText.trimmed).flatMap { (1900...9999).contains($0) ? $0 : nil }
+        if yearText.trimmed.isEmpty { year = try await latestYear(of: chosen) }
         // A browser sends a text area's lines ending in CRLF.
         var policy = form?["policy"]?.first?.replacingOccurrences(of: "\r\n", with: "\n") ?? ""
         var html = ""
@@ -118,9 +120,8 @@ extension Console {
                 policy = try await api.worker.read { ledger in try ledger.policyFile(id) } ?? ""
             }
         }
-        // A year refused comes back as it was typed; none, the latest with claims.
-        var shownYear = year.map(String.init) ?? yearText
-        if yearText.trimmed.isEmpty { shownYear = String(try await latestYear(of: chosen)) }
+        // A year refused comes back as it was typed.
+        let shownYear = year.map(String.init) ?? yearText
         return render(
             "whatif",
             title: words["whatIf"],

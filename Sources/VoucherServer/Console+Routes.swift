@@ -28,7 +28,9 @@ extension Console {
                 let accounts = api.accounts
                 try await api.accountsWork { try accounts.endSession(cookie) }
             }
-            var response = Response(status: .seeOther, headers: [.location: "/console/login"])
+            // The sign-in page that follows is in the language of the session that ended.
+            let login = "/console/login" + (session.language == .en ? "?lang=en" : "")
+            var response = Response(status: .seeOther, headers: [.location: login])
             response.setCookie(
                 Cookie(
                     name: Self.sessionCookie,

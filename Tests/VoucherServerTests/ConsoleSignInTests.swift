@@ -51,6 +51,27 @@ extension ConsoleTests {
 
     /// Behind an HTTPS proxy (`voucher serve --secure-cookies`) the sign-in and session cookies
     /// are marked Secure; by default (plain HTTP on loopback) they are not.
+    /// Signing out ends the session and leads to the sign-in page in the session's language.
+    @Test func signingOutLeadsToTheSignInPageInTheSessionsLanguage() async throws {
+        let world = try World()
+        try await world.app.test(.router) { client in
+            for (language, location) in [("en", "/console/login?lang=en"), ("zh", "/console/login")] {
+                let (cookie, csrf) = try await ConsoleTests.signIn(client, .auditor, language: language)
+                let out = try await ConsoleTests.post(
+                    client,
+                    "/console/logout",
+                    cookies: cookie,
+                    form: [("csrf", csrf)]
+                )
+                #expect(out.status == 303 && out.headers[.location] == location, "\(language): \(out.headers)")
+                let after = try await ConsoleTests.get(client, "/console", cookies: cookie)
+                #expect(after.status == 303 && after.headers[.location] == "/console/login", "\(after.status)")
+            }
+            let english = try await ConsoleTests.get(client, "/console/login?lang=en")
+            #expect(english.body.contains("Sign in"))
+        }
+    }
+
     @Test func cookiesAreSecureWhenTheServiceIsBehindHTTPS() async throws {
         let world = try World()
         let secure = Application(

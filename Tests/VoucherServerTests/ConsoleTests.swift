@@ -125,6 +125,19 @@ import VoucherReports
             )
             #expect(badYear.status == 422 && badYear.body.contains(#"name="year" value="22""#), "\(badYear.body)")
             #expect(badYear.body.contains("is not a year"))
+            // No year given: the latest with claims, as the field offers it.
+            let shLatest = try #require(try world.ledger.claimYears(try ProgrammeID("sh-innovation-voucher")).max())
+            let noYear = try await Self.post(
+                client,
+                "/console/whatif",
+                cookies: cookie,
+                form: [("csrf", csrf), ("programme", "sh-innovation-voucher"), ("year", " "), ("policy", reform)]
+            )
+            #expect(
+                noYear.status == 200 && noYear.body.contains(#"name="year" value="\#(shLatest)""#),
+                "\(noYear.body.prefix(800))"
+            )
+            #expect(noYear.body.contains("<svg"))
             // Opened without a programme, as the report: a voucher programme and its latest year with claims.
             let voucher = try #require(try world.ledger.programmes().first { $0.kind == .voucher })
             let latest = try #require(try world.ledger.claimYears(voucher.id).max())
