@@ -106,12 +106,15 @@ extension Console {
     }
 
     /// The amount a recorded request states (in fen, as every payload keeps amounts), for events
-    /// whose explanation computes none: money owed or received back, an appropriation.
+    /// whose explanation computes none: money owed or received back, an appropriation; the
+    /// quotas that lapsed, together.
     static func amount(in payload: String) -> Money? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any],
-            let fen = object["amount"] as? NSNumber
-        else { return nil }
-        return Money(fen: fen.int64Value)
+        guard let object = try? JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any] else {
+            return nil
+        }
+        if let fen = object["amount"] as? NSNumber { return Money(fen: fen.int64Value) }
+        guard let lapsed = object["lapsed"] as? [[String: Any]] else { return nil }
+        return try? Money.sum(lapsed.map { Money(fen: ($0["amount"] as? NSNumber)?.int64Value ?? 0) })
     }
 
     /// Reverses the path's event with the form's reason.

@@ -664,6 +664,31 @@ import VoucherStorage
                 after.body.range(of: "<td>C-A</td>").map { after.body[$0.lowerBound...].prefix(300) }
             )
             #expect(lapsed.contains("<td class=\"n\">0.00</td>") && !lapsed.contains("validity ended"), "\(lapsed)")
+            // The events page gives the expiry the amount that lapsed, every quota's together
+            // (summed here by SQLite from the recorded payload).
+            let (auditor, _) = try await ConsoleTests.signIn(client, .auditor)
+            let events = try await ConsoleTests.get(client, "/console/events", cookies: auditor)
+            let seq = try #require(
+                try world.ledger.rawRead { db in
+                    try Int64.fetchOne(db, sql: "SELECT seq FROM event WHERE kind = 'expiry'")
+                }
+            )
+            let fen = try #require(
+                try world.ledger.rawRead { db in
+                    try Int64.fetchOne(
+                        db,
+                        sql: """
+                            SELECT SUM(json_extract(l.value, '$.amount'))
+                            FROM event e, json_each(e.payload, '$.lapsed') l WHERE e.kind = 'expiry'
+                            """
+                    )
+                }
+            )
+            #expect(fen > 0)
+            let expiry = try #require(
+                events.body.range(of: "<td class=\"n\">\(seq)</td>").map { events.body[$0.lowerBound...].prefix(400) }
+            )
+            #expect(expiry.contains("<td class=\"n\">\(Money(fen: fen).formatted())</td>"), "\(expiry)")
         }
     }
 
