@@ -21,6 +21,13 @@ struct AccountsOptions: ParsableArguments {
     }
 }
 
+/// The language `voucher user` speaks: what it did, and its refusals' Chinese under their line.
+struct UserLanguageOption: ParsableArguments {
+    @Option(help: "zh or en: what it says, and its refusals in Chinese too (zh).") var lang: Language = .zh
+
+    var words: AccountWords { AccountWords(lang) }
+}
+
 /// `voucher serve`: the HTTP API over one ledger.
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -164,6 +171,7 @@ struct UserCommand: ParsableCommand {
         )
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var accounts: AccountsOptions
+        @OptionGroup var language: UserLanguageOption
         @Option(help: "The user's name: the actor of every event they record.") var name: String
         @Option(help: "enterprise, provider, district-reviewer, city-reviewer, finance, auditor or admin.")
         var role: Role
@@ -174,14 +182,14 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             let password = passwordStdin ? readLine(strippingNewline: true) ?? "" : nil
-            let actor = try guarded { try ledger.actorName }
-            let opened = try ledger.openForReading()
+            let actor = try guarded(language.lang) { try ledger.actorName }
+            let opened = try guarded(language.lang) { try ledger.openForReading() }
             // The party must be registered in the ledger.
-            _ = try guarded {
+            _ = try guarded(language.lang) {
                 if let applicant { _ = try opened.applicant(applicant.trimmed) }
                 if let provider { _ = try opened.provider(provider.trimmed) }
             }
-            let user = try guarded {
+            let user = try guarded(language.lang) {
                 try accounts.open(besideLedger: ledger.path).addUser(
                     name: name,
                     role: role,
@@ -191,7 +199,7 @@ struct UserCommand: ParsableCommand {
                     by: actor
                 )
             }
-            print("added user \(user.name.visible) (\(user.role.rawValue))")
+            print(language.words.added(user))
         }
     }
 
@@ -202,11 +210,16 @@ struct UserCommand: ParsableCommand {
         )
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var accounts: AccountsOptions
+        @OptionGroup var language: UserLanguageOption
         @Option(help: "The user.") var name: String
 
         func run() throws {
-            let actor = try guarded { try ledger.actorName }
-            print(try guarded { try accounts.open(besideLedger: ledger.path).issueToken(for: name, by: actor) })
+            let actor = try guarded(language.lang) { try ledger.actorName }
+            print(
+                try guarded(language.lang) {
+                    try accounts.open(besideLedger: ledger.path).issueToken(for: name, by: actor)
+                }
+            )
         }
     }
 
@@ -217,12 +230,15 @@ struct UserCommand: ParsableCommand {
         )
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var accounts: AccountsOptions
+        @OptionGroup var language: UserLanguageOption
         @Option(help: "The user.") var name: String
 
         func run() throws {
-            let actor = try guarded { try ledger.actorName }
-            try guarded { try accounts.open(besideLedger: ledger.path).revokeTokens(of: name, by: actor) }
-            print("revoked every token of \(name.visible)")
+            let actor = try guarded(language.lang) { try ledger.actorName }
+            try guarded(language.lang) {
+                try accounts.open(besideLedger: ledger.path).revokeTokens(of: name, by: actor)
+            }
+            print(language.words.tokensRevoked(name))
         }
     }
 
@@ -233,12 +249,13 @@ struct UserCommand: ParsableCommand {
         )
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var accounts: AccountsOptions
+        @OptionGroup var language: UserLanguageOption
         @Option(help: "The user.") var name: String
 
         func run() throws {
-            let actor = try guarded { try ledger.actorName }
-            try guarded { try accounts.open(besideLedger: ledger.path).disable(name, by: actor) }
-            print("disabled \(name.visible): tokens revoked, sessions ended")
+            let actor = try guarded(language.lang) { try ledger.actorName }
+            try guarded(language.lang) { try accounts.open(besideLedger: ledger.path).disable(name, by: actor) }
+            print(language.words.disabled(name))
         }
     }
 
@@ -249,12 +266,13 @@ struct UserCommand: ParsableCommand {
         )
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var accounts: AccountsOptions
+        @OptionGroup var language: UserLanguageOption
         @Option(help: "The user.") var name: String
 
         func run() throws {
-            let actor = try guarded { try ledger.actorName }
-            try guarded { try accounts.open(besideLedger: ledger.path).enable(name, by: actor) }
-            print("enabled \(name.visible)")
+            let actor = try guarded(language.lang) { try ledger.actorName }
+            try guarded(language.lang) { try accounts.open(besideLedger: ledger.path).enable(name, by: actor) }
+            print(language.words.enabled(name))
         }
     }
 
@@ -266,6 +284,7 @@ struct UserCommand: ParsableCommand {
         )
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var accounts: AccountsOptions
+        @OptionGroup var language: UserLanguageOption
         @Option(help: "The user.") var name: String
         @Flag(help: "Read the password from the first line of standard input (required).") var passwordStdin = false
 
@@ -277,9 +296,11 @@ struct UserCommand: ParsableCommand {
 
         func run() throws {
             let password = readLine(strippingNewline: true) ?? ""
-            let actor = try guarded { try ledger.actorName }
-            try guarded { try accounts.open(besideLedger: ledger.path).setPassword(of: name, to: password, by: actor) }
-            print("set the password of \(name.visible); their sessions ended")
+            let actor = try guarded(language.lang) { try ledger.actorName }
+            try guarded(language.lang) {
+                try accounts.open(besideLedger: ledger.path).setPassword(of: name, to: password, by: actor)
+            }
+            print(language.words.passwordSet(name))
         }
     }
 
@@ -290,22 +311,15 @@ struct UserCommand: ParsableCommand {
         )
         @OptionGroup var ledger: LedgerOptions
         @OptionGroup var accounts: AccountsOptions
+        @OptionGroup var language: UserLanguageOption
 
         func run() throws {
-            let store = try accounts.open(besideLedger: ledger.path)
-            let (users, changes) = try guarded { (try store.users(), try store.changes()) }
-            for user in users {
-                let party = user.applicant.map { " applicant \($0)" } ?? user.provider.map { " provider \($0)" } ?? ""
-                print(
-                    "\(user.name.visible)  \(user.role.rawValue)\(party.visible)\(user.disabled ? "  (disabled)" : "")"
-                )
-            }
-            if !changes.isEmpty { print("\nchanges:") }
-            for change in changes {
-                print(
-                    "\(change.seq)  \(change.at)  by \(change.by.visible): \(change.user.visible) \(change.change.visible)"
-                )
-            }
+            let store = try guarded(language.lang) { try accounts.open(besideLedger: ledger.path) }
+            let (users, changes) = try guarded(language.lang) { (try store.users(), try store.changes()) }
+            let words = language.words
+            for user in users { print(words.line(user)) }
+            if !changes.isEmpty { print("\n" + words.changes) }
+            for change in changes { print(words.line(change)) }
         }
     }
 }

@@ -178,7 +178,7 @@ func guarded<T>(_ language: Language? = nil, _ body: () throws -> T) throws -> T
         printError("voucher: refused: \(error)" + (language == .zh ? "\nvoucher: 拒绝：\(error.text(.zh))" : ""))
         throw Exit.refused
     } catch let error as AccountError {
-        printError("voucher: refused: \(error)")
+        printError("voucher: refused: \(error)" + (language == .zh ? "\nvoucher: 拒绝：\(error.zh)" : ""))
         throw Exit.refused
     } catch let error as CocoaError {
         // Name the file: the system's sentence alone ("The file doesn't exist.") does not.

@@ -143,14 +143,11 @@ extension Importer {
                     reason: "\(parts[1]) \(parts[2]) was imported before (event \(event)) with other content; "
                         + "a recorded row is corrected by reversing its event (`voucher reverse --event \(event)`) "
                         + "and importing it under a new reference, not by importing it again",
-                    zh: "\(Self.recordZh[parts[1]] ?? parts[1]) \(parts[2]) 此前已导入（事件 \(event)），内容与此不同；"
+                    zh: "\(LedgerError.recordZh(parts[1])) \(parts[2]) 此前已导入（事件 \(event)），内容与此不同；"
                         + "已记录的行须冲销其事件（`voucher reverse --event \(event)`）后以新编号导入，不能再次导入来更正"
                 )
             }
         }
         return ImportIssue(line: line, column: column, reason: error.description, zh: error.text(.zh))
     }
-
-    /// A record an import keys, in Chinese as the ledger's refusals name it.
-    static let recordZh = ["claim": "申领", "decision": "审核", "use": "用券", "redemption": "兑付申请", "settlement": "结算"]
 }

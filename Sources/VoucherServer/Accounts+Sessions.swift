@@ -23,7 +23,10 @@ extension Accounts {
             guard let current, (current["disabled_at"] as String?) == nil,
                 user.checkedPasswordHash == nil || (current["password_hash"] as String?) == user.checkedPasswordHash
             else {
-                throw AccountError("the account changed while signing in; sign in again")
+                throw AccountError(
+                    "the account changed while signing in; sign in again",
+                    zh: "登录期间账户发生了变更，请重新登录"
+                )
             }
             try db.execute(
                 sql: "DELETE FROM session WHERE expires_at < ?",

@@ -41,15 +41,17 @@ public struct User: Sendable, Hashable {
 /// Why an account operation was refused.
 public struct AccountError: Error, Sendable, CustomStringConvertible, Equatable {
     public var description: String
-    /// The same in Chinese, for the console's Chinese pages, where it is given.
-    public var zh: String?
-    init(_ description: String, zh: String? = nil) {
+    /// The same in Chinese: every refusal has it, for the console's Chinese pages and for
+    /// `voucher user` (under the English line).
+    public var zh: String
+
+    init(_ description: String, zh: String) {
         self.description = description
         self.zh = zh
     }
 
-    /// The refusal in `language` (English where no Chinese is given).
-    public func text(_ language: Language) -> String { language == .zh ? zh ?? description : description }
+    /// The refusal in `language`.
+    public func text(_ language: Language) -> String { language == .zh ? zh : description }
 }
 
 /// The accounts of the service, in their own SQLite file beside the ledger: they are not money,
@@ -74,8 +76,10 @@ public struct Accounts: Sendable {
             accounts.bcryptCost = bcryptCost
             return accounts
         } catch let error as DatabaseError {
+            let reason = error.message ?? "\(error.resultCode)"
             throw AccountError(
-                "the accounts file \(path) could not be opened: \(error.message ?? "\(error.resultCode)")"
+                "the accounts file \(path) could not be opened: \(reason)",
+                zh: "无法打开账户文件 \(path)（SQLite：\(reason)）"
             )
         }
     }
@@ -92,7 +96,8 @@ public struct Accounts: Sendable {
                 close(descriptor)
             } else if errno != EEXIST {
                 throw AccountError(
-                    "cannot create the accounts file \(path); check that the folder exists and is writable"
+                    "cannot create the accounts file \(path); check that the folder exists and is writable",
+                    zh: "无法创建账户文件 \(path)；请检查其所在文件夹是否存在且可写"
                 )
             }
             configuration.journalMode = .wal

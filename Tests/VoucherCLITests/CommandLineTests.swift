@@ -499,30 +499,53 @@ struct CommandLineTests {
     #endif
 
     /// `voucher user disable|enable|password`: each change listed; a second disable, or a password
-    /// given other than on standard input, refused with what to do.
+    /// given other than on standard input, refused with what to do. In Chinese by default, as the
+    /// other commands: what it did in Chinese, each refusal's Chinese under its English line.
     @Test func usersAreDisabledEnabledAndGivenPasswords() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let admin = ["VOUCHER_ACTOR": "admin"]
-        func run(_ arguments: [String]) throws -> Result {
-            try Self.voucher(arguments + ["--db", "l.sqlite"], in: directory, environment: admin)
+        func run(_ arguments: [String], _ language: String = "en") throws -> Result {
+            try Self.voucher(arguments + ["--db", "l.sqlite", "--lang", language], in: directory, environment: admin)
         }
         #expect(try run(["demo"]).status == 0)
-        #expect(try run(["user", "add", "--name", "admin", "--role", "admin"]).status == 0)
-        #expect(try run(["user", "add", "--name", "王丽", "--role", "auditor"]).status == 0)
+        let added = try Self.voucher(
+            ["user", "add", "--name", "admin", "--role", "admin", "--db", "l.sqlite"],
+            in: directory,
+            environment: admin
+        )
+        #expect(added.status == 0 && added.stdout == "已添加用户 admin（管理员）\n", "\(added.stdout)")
+        let auditor = try run(["user", "add", "--name", "王丽", "--role", "auditor"])
+        #expect(auditor.status == 0 && auditor.stdout == "added user 王丽 (auditor)\n", "\(auditor.stdout)")
         let disabled = try run(["user", "disable", "--name", "王丽"])
         #expect(disabled.status == 0 && disabled.stdout.contains("disabled 王丽"), "\(disabled.stderr)")
         #expect(try run(["user", "list"]).stdout.contains("王丽  auditor  (disabled)"))
+        #expect(try run(["user", "list"], "zh").stdout.contains("王丽  审计  （已停用）"))
         let again = try run(["user", "disable", "--name", "王丽"])
         #expect(again.status != 0 && again.stderr.contains("disabled already"), "\(again.stderr)")
-        let yourself = try run(["user", "disable", "--name", "admin"])
-        #expect(yourself.status != 0 && yourself.stderr.contains("cannot disable yourself"), "\(yourself.stderr)")
-        #expect(try run(["user", "enable", "--name", "王丽"]).status == 0)
+        #expect(!again.stderr.contains("拒绝"), "\(again.stderr)")
+        let yourself = try run(["user", "disable", "--name", "admin"], "zh")
+        #expect(
+            yourself.status != 0
+                && yourself.stderr == "voucher: refused: you cannot disable yourself; another admin can\n"
+                    + "voucher: 拒绝：不能停用自己的账户，请由其他管理员操作\n",
+            "\(yourself.stderr)"
+        )
+        let enabled = try run(["user", "enable", "--name", "王丽"], "zh")
+        #expect(enabled.status == 0 && enabled.stdout == "已启用 王丽\n", "\(enabled.stdout)")
         #expect(!(try run(["user", "list"]).stdout.contains("(disabled)")))
         let noStdin = try run(["user", "password", "--name", "王丽"])
         #expect(noStdin.status != 0 && noStdin.stderr.contains("--password-stdin"), "\(noStdin.stderr)")
         let list = try run(["user", "list"]).stdout
         #expect(list.contains("王丽 disabled: tokens revoked, sessions ended") && list.contains("王丽 enabled"), "\(list)")
+        let chinese = try run(["user", "list"], "zh").stdout
+        #expect(
+            chinese.contains("账户变更：") && chinese.contains("admin 操作：王丽 停用：令牌已撤销，会话已结束")
+                && chinese.contains("admin 操作：王丽 添加，角色：审计"),
+            "\(chinese)"
+        )
+        let unknown = try run(["user", "token", "--name", "nobody"], "zh")
+        #expect(unknown.status != 0 && unknown.stderr.hasSuffix("voucher: 拒绝：没有用户 nobody\n"), "\(unknown.stderr)")
     }
 
     @Test(arguments: commands)

@@ -180,12 +180,14 @@ extension LedgerError {
 
     private static func levelZh(_ level: ReviewLevel) -> String { level == .district ? "区级" : "市级" }
 
-    /// A record as a reference names it (`claim`, `use`, `redemption claim`, …).
-    private static func recordZh(_ kind: String) -> String {
+    /// A record as a reference or an import's key names it (`claim`, `use`, `redemption claim`,
+    /// `settlement`, …), in Chinese; a kind it does not know, as given.
+    public static func recordZh(_ kind: String) -> String {
         switch kind {
         case "claim": "申领"
         case "use": "用券"
         case "redemption claim", "redemption", "redemption-filed": "兑付申请"
+        case "settlement": "结算"
         case "payment": "拨付"
         case "decision": "审核"
         default: kind
