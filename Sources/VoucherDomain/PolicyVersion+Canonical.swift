@@ -8,8 +8,13 @@ extension PolicyVersion {
             guard let value else { return .null }
             return .object([
                 "value": encode(value.value),
-                "source": value.source.map {
-                    .object(["basis": .string($0.basis.rawValue), "clause": .string($0.clause)])
+                "source": value.source.map { source in
+                    var members: [String: CanonicalJSON] = [
+                        "basis": .string(source.basis.rawValue), "clause": .string(source.clause),
+                    ]
+                    // Added after versions without it were pinned by events: present only when set.
+                    if let zh = source.clauseZh { members["clause_zh"] = .string(zh) }
+                    return .object(members)
                 }
                     ?? .null,
             ])
@@ -72,7 +77,8 @@ extension PolicyVersion {
             },
             "note": .optional(note),
         ]
-        // Added after versions without it were pinned by events: present only when set.
+        // Added after versions without them were pinned by events: present only when set.
+        if let noteZh { members["note_zh"] = .string(noteZh) }
         if let levels = requiredReviewLevels {
             members["review"] = .object([
                 "required_levels": sourced(levels) { .array($0.map { .string($0.rawValue) }) }

@@ -17,6 +17,7 @@ public struct PolicyVersion: Sendable, Hashable {
         var taxBase: Sourced<TaxBase>
         var requiredReviewLevels: Sourced<[ReviewLevel]>? = nil
         var note: String? = nil
+        var noteZh: String? = nil
     }
 
     private final class Box: @unchecked Sendable {
@@ -78,6 +79,14 @@ public struct PolicyVersion: Sendable, Hashable {
         get { box.values.note }
         set { update { $0.note = newValue } }
     }
+    /// The note in Chinese, where the policy file gives it apart (`note_zh`).
+    public var noteZh: String? {
+        get { box.values.noteZh }
+        set { update { $0.noteZh = newValue } }
+    }
+
+    /// The note as a page in `language` shows it: the Chinese where there is one.
+    public func note(_ language: Language) -> String? { language == .zh ? noteZh ?? note : note }
 
     private mutating func update(_ change: (inout Values) -> Void) {
         if !isKnownUniquelyReferenced(&box) { box = Box(box.values) }

@@ -15,17 +15,21 @@ public struct Source: Sendable, Hashable, Codable, CustomStringConvertible {
     public var basis: Basis
     /// The clause, document or reasoning, e.g. `杨科两会〔2023〕21号 第六条: 给予50%补贴`.
     public var clause: String
+    /// The clause in Chinese, where the policy file gives it apart (`clause_zh`): a reasoning
+    /// written in English then reads in Chinese in a Chinese explanation.
+    public var clauseZh: String?
 
-    public init(_ basis: Basis, _ clause: String) {
+    public init(_ basis: Basis, _ clause: String, zh: String? = nil) {
         self.basis = basis
         self.clause = clause
+        self.clauseZh = zh
     }
 
     /// `seed: 杨科两会〔2023〕21号 第六条`.
     public var description: String { clause.isEmpty ? basis.rawValue : "\(basis.rawValue): \(clause)" }
 
     /// As a citation reads in `language`: in English ``description``; in Chinese the basis in
-    /// Chinese, `来源文件：杨科两会〔2023〕21号 第六条`.
+    /// Chinese and the clause's Chinese where it has one, `来源文件：杨科两会〔2023〕21号 第六条`.
     public func text(_ language: Language) -> String {
         guard language == .zh else { return description }
         let basis =
@@ -35,6 +39,7 @@ public struct Source: Sendable, Hashable, Codable, CustomStringConvertible {
             case .secondary: "间接来源"
             case .assumed: "假定（待核实）"
             }
+        let clause = clauseZh ?? self.clause
         return clause.isEmpty ? basis : "\(basis)：\(clause)"
     }
 }

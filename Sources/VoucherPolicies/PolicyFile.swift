@@ -122,7 +122,7 @@ struct PolicyReader {
             at: path,
             allowed: [
                 "effective_from", "effective_until", "rate", "caps", "rounding", "quota_validity", "redemption",
-                "eligibility", "tax_base", "note", "review",
+                "eligibility", "tax_base", "note", "note_zh", "review",
             ]
         )
         var version = PolicyVersion(
@@ -139,6 +139,7 @@ struct PolicyReader {
             }
         }
         if let note = map["note"] { version.note = try text(note, at: "\(path).note") }
+        if let note = map["note_zh"] { version.noteZh = try text(note, at: "\(path).note_zh") }
         if let caps = map["caps"] { version.caps = try self.caps(caps, at: "\(path).caps") }
         if let rounding = map["rounding"] {
             version.rounding = try sourced(rounding, at: "\(path).rounding", Self.rounding)
@@ -385,10 +386,10 @@ struct PolicyReader {
     }
 
     private mutating func sourcedParts(_ node: Node, at path: String) throws(PolicyError) -> (Node, Source?) {
-        let map = try mapping(node, at: path, allowed: ["value", "source", "clause"])
+        let map = try mapping(node, at: path, allowed: ["value", "source", "clause", "clause_zh"])
         let value = try required(map, "value", at: path)
         guard let basisNode = map["source"] else {
-            if map["clause"] != nil {
+            if map["clause"] != nil || map["clause_zh"] != nil {
                 throw PolicyError(
                     key: "\(path).source",
                     reason: "a clause needs its source: policy, seed, secondary or assumed",
@@ -406,7 +407,17 @@ struct PolicyReader {
             )
         }
         let clause = try map["clause"].map { node throws(PolicyError) in try text(node, at: "\(path).clause") } ?? ""
-        return (value, Source(basis, clause))
+        // The clause's Chinese, for a clause written in another language: with the clause it
+        // translates.
+        let zh = try map["clause_zh"].map { node throws(PolicyError) in try text(node, at: "\(path).clause_zh") }
+        if zh != nil, clause.isEmpty {
+            throw PolicyError(
+                key: "\(path).clause_zh",
+                reason: "gives the Chinese of a clause: give the clause too (clause: …)",
+                zh: "clause_zh 是条款的中文：请同时填写条款本身（clause: …）"
+            )
+        }
+        return (value, Source(basis, clause, zh: zh))
     }
 
     private mutating func date(_ node: Node, at path: String) throws(PolicyError) -> BusinessDate {

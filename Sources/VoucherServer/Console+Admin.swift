@@ -171,7 +171,8 @@ extension Console {
                         "versions": programme.versions.map { version in
                             [
                                 "from": version.effectiveFrom.iso, "until": version.effectiveUntil?.iso ?? "",
-                                "rate": version.rate.map { "\($0.value)" } ?? "", "note": version.note ?? "",
+                                "rate": version.rate.map { "\($0.value)" } ?? "",
+                                "note": version.note(session.language) ?? "",
                             ]
                         },
                     ]) { $1 }

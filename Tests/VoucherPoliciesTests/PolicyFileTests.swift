@@ -62,6 +62,48 @@ struct PolicyFileTests {
         }
     }
 
+    /// A clause or a note written in English has its Chinese on the next line (`clause_zh`,
+    /// `note_zh`), so that a Chinese explanation or page never cites it in English.
+    @Test func everyBundledClauseAndNoteInEnglishHasItsChinese() throws {
+        let english = try Regex("[A-Za-z]{2,}[ ,;]+[A-Za-z]{2,}")
+        for file in BundledProgrammes.files {
+            let lines = file.yaml.split(separator: "\n", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            for (index, line) in lines.enumerated() {
+                for key in ["clause", "note"] where line.hasPrefix("\(key): ") && line.contains(english) {
+                    let next = index + 1 < lines.count ? lines[index + 1] : ""
+                    #expect(next.hasPrefix("\(key)_zh: "), "\(file.name):\(index + 1) has no \(key)_zh after it")
+                    #expect(!next.contains(english), "\(file.name):\(index + 2) is not in Chinese: \(next)")
+                }
+            }
+        }
+    }
+
+    /// `clause_zh` and `note_zh`: cited in Chinese, in the version's content only when given.
+    @Test func aClauseAndANoteHaveTheirChineseApart() throws {
+        let yaml = Self.valid.replacingOccurrences(
+            of: "rate: 50%",
+            with: """
+                note: as the city's voucher
+                    note_zh: 同市级创新券
+                    rate: {value: 50%, source: assumed, clause: as for the Shanghai voucher, clause_zh: 按上海科技创新券}
+                """
+        )
+        let version = try #require(try PolicyFile.programme(yaml: yaml, file: "zh.yaml").versions.first)
+        let source = try #require(version.rate?.source)
+        #expect(source.text(.zh) == "假定（待核实）：按上海科技创新券")
+        #expect(source.text(.en) == "assumed: as for the Shanghai voucher")
+        #expect(version.note(.zh) == "同市级创新券" && version.note(.en) == "as the city's voucher")
+        let canonical = version.canonical(programme: try ProgrammeID("test-voucher"), kind: .voucher).text
+        #expect(canonical.contains("\"clause_zh\":\"按上海科技创新券\"") && canonical.contains("\"note_zh\":\"同市级创新券\""))
+        // Without them, the content is what it was before they existed: no key for them.
+        let plain = try #require(try PolicyFile.programme(yaml: Self.valid, file: "plain.yaml").versions.first)
+        let plainCanonical = plain.canonical(programme: try ProgrammeID("test-voucher"), kind: .voucher).text
+        #expect(!plainCanonical.contains("_zh"), "\(plainCanonical)")
+        #expect(plain.note(.zh) == nil)
+    }
+
     static func policiesDoc() throws -> String {
         let root = bundledDirectory.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         return try String(contentsOf: root.appendingPathComponent("docs/policies.md"), encoding: .utf8)
@@ -285,6 +327,21 @@ struct PolicyFileTests {
             key: "versions[0].eligibility.applicant_attributes",
             reason: "\"Tech SME\" is not an attribute name",
             line: nil
+        ),
+        BadFile(
+            name: "a clause's Chinese without the clause",
+            yaml: valid.replacingOccurrences(
+                of: "rate: 50%",
+                with: "rate: {value: 50%, source: assumed, clause_zh: 按上海科技创新券}"
+            ),
+            key: "versions[0].rate.clause_zh",
+            reason: "gives the Chinese of a clause: give the clause too"
+        ),
+        BadFile(
+            name: "a clause's Chinese without a source",
+            yaml: valid.replacingOccurrences(of: "rate: 50%", with: "rate: {value: 50%, clause_zh: 按上海科技创新券}"),
+            key: "versions[0].rate.source",
+            reason: "a clause needs its source"
         ),
         BadFile(
             name: "invoice_required neither true nor false",

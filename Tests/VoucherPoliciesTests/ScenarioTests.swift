@@ -55,6 +55,11 @@ struct ScenarioTests {
         if let summary = scenario.expectedSummaryChinese {
             #expect(decision.summary(.zh) == summary, "\(file)")
         }
+        // On a bundled programme, a Chinese explanation reads in Chinese: its citations too.
+        if try BundledProgrammes.all().contains(scenario.programme) {
+            let chinese = decision.explanation(.zh).joined(separator: "\n")
+            #expect(!chinese.contains(try Regex("[A-Za-z]{2,}[ ,;]+[A-Za-z]{2,}")), "\(file)\n\(chinese)")
+        }
     }
 }
 
