@@ -139,7 +139,16 @@ struct PolicyReader {
             }
         }
         if let note = map["note"] { version.note = try text(note, at: "\(path).note") }
-        if let note = map["note_zh"] { version.noteZh = try text(note, at: "\(path).note_zh") }
+        if let note = map["note_zh"] {
+            guard version.note != nil else {
+                throw PolicyError(
+                    key: "\(path).note_zh",
+                    reason: "gives the Chinese of a note: give the note too (note: …)",
+                    zh: "note_zh 是说明的中文：请同时填写说明本身（note: …）"
+                )
+            }
+            version.noteZh = try Self.notBlank(try text(note, at: "\(path).note_zh"), at: "\(path).note_zh")
+        }
         if let caps = map["caps"] { version.caps = try self.caps(caps, at: "\(path).caps") }
         if let rounding = map["rounding"] {
             version.rounding = try sourced(rounding, at: "\(path).rounding", Self.rounding)
@@ -409,7 +418,9 @@ struct PolicyReader {
         let clause = try map["clause"].map { node throws(PolicyError) in try text(node, at: "\(path).clause") } ?? ""
         // The clause's Chinese, for a clause written in another language: with the clause it
         // translates.
-        let zh = try map["clause_zh"].map { node throws(PolicyError) in try text(node, at: "\(path).clause_zh") }
+        let zh = try map["clause_zh"].map { node throws(PolicyError) in
+            try Self.notBlank(try text(node, at: "\(path).clause_zh"), at: "\(path).clause_zh")
+        }
         if zh != nil, clause.isEmpty {
             throw PolicyError(
                 key: "\(path).clause_zh",
@@ -418,6 +429,12 @@ struct PolicyReader {
             )
         }
         return (value, Source(basis, clause, zh: zh))
+    }
+
+    /// A translation given is one: an empty one would show a citation or a note without words.
+    private static func notBlank(_ text: String, at path: String) throws(PolicyError) -> String {
+        guard text.trimmed.isEmpty else { return text }
+        throw PolicyError(key: path, reason: "is empty; leave the key out instead", zh: "为空；不需要时请删去此项")
     }
 
     private mutating func date(_ node: Node, at path: String) throws(PolicyError) -> BusinessDate {

@@ -1,7 +1,8 @@
 import VoucherDomain
 
-/// What `voucher user` says of the accounts it changes and lists: in English as it always has
-/// (scripts may read it), in Chinese in the console's words. For a terminal: every name and code
+/// What `voucher user` says of the accounts it changes and lists: in English (`--lang en`) as it
+/// did before it had Chinese, for scripts that read it; in Chinese, its default, in the console's
+/// words. For a terminal: every name and code
 /// is shown with its control characters made visible (``Swift/String/visible``).
 public struct AccountWords: Sendable {
     let words: Words
@@ -17,7 +18,9 @@ public struct AccountWords: Sendable {
     }
 
     public func tokensRevoked(_ name: String) -> String {
-        language == .zh ? "已撤销 \(name.visible) 的全部令牌" : "revoked every token of \(name.visible)"
+        language == .zh
+            ? "已撤销 \(name.visible) 的全部 API 令牌，其会话已结束"
+            : "revoked every token of \(name.visible); their sessions ended"
     }
 
     public func disabled(_ name: String) -> String { words.userDisabled(name.visible) }
@@ -31,7 +34,7 @@ public struct AccountWords: Sendable {
             let party = user.applicant.map { " applicant \($0)" } ?? user.provider.map { " provider \($0)" } ?? ""
             return "\(name)  \(user.role.rawValue)\(party.visible)\(user.disabled ? "  (disabled)" : "")"
         }
-        let party = user.applicant.map { " 申请主体 \($0)" } ?? user.provider.map { " 服务机构 \($0)" } ?? ""
+        let party = user.applicant.map { " 代表申请主体 \($0)" } ?? user.provider.map { " 代表服务机构 \($0)" } ?? ""
         return "\(name)  \(words.role(user.role))\(party.visible)\(user.disabled ? "  （已停用）" : "")"
     }
 
@@ -42,7 +45,7 @@ public struct AccountWords: Sendable {
     public func line(_ change: AccountChange) -> String {
         let (by, user) = (change.by.visible, change.user.visible)
         return language == .zh
-            ? "\(change.seq)  \(change.at)  \(by) 操作：\(user) \(words.accountChange(change).visible)"
+            ? "\(change.seq)  \(change.at)  操作人 \(by)：\(user) \(words.accountChange(change).visible)"
             : "\(change.seq)  \(change.at)  by \(by): \(user) \(change.change.visible)"
     }
 }

@@ -218,7 +218,10 @@ public struct Accounts: Sendable {
         let hash = password.map { Bcrypt.hash($0, cost: bcryptCost) }
         return try queue.write { db in
             if try String.fetchOne(db, sql: "SELECT name FROM user WHERE name = ?", arguments: [name]) != nil {
-                throw AccountError("a user named \(name) exists; choose another name", zh: "用户 \(name) 已存在，请换用其他用户名")
+                throw AccountError(
+                    "a user named \(name.visible) exists; choose another name",
+                    zh: "用户 \(name.visible) 已存在，请换用其他用户名"
+                )
             }
             let at = Self.now()
             try db.execute(
@@ -247,12 +250,12 @@ public struct Accounts: Sendable {
         let token = Self.randomToken("vl_")
         try queue.write { db in
             guard let user = try Self.user(db, named: name) else {
-                throw AccountError("no user named \(name)", zh: "没有用户 \(name)")
+                throw AccountError("no user named \(name.visible)", zh: "没有用户 \(name.visible)")
             }
             guard !user.disabled else {
                 throw AccountError(
-                    "\(user.name) is disabled: enable them first (voucher user enable)",
-                    zh: "用户 \(user.name) 已停用，请先启用"
+                    "\(user.name.visible) is disabled: enable them first (voucher user enable)",
+                    zh: "用户 \(user.name.visible) 已停用，请先启用"
                 )
             }
             let at = Self.now()
@@ -269,7 +272,7 @@ public struct Accounts: Sendable {
     public func revokeTokens(of name: String, by actor: String) throws {
         try queue.write { db in
             guard let user = try Self.user(db, named: name) else {
-                throw AccountError("no user named \(name)", zh: "没有用户 \(name)")
+                throw AccountError("no user named \(name.visible)", zh: "没有用户 \(name.visible)")
             }
             let at = Self.now()
             try db.execute(
@@ -392,13 +395,13 @@ public struct Accounts: Sendable {
     public func disable(_ name: String, by actor: String) throws {
         try queue.write { db in
             guard let user = try Self.user(db, named: name) else {
-                throw AccountError("no user named \(name)", zh: "没有用户 \(name)")
+                throw AccountError("no user named \(name.visible)", zh: "没有用户 \(name.visible)")
             }
             guard user.name.caseInsensitiveCompare(actor.trimmed) != .orderedSame else {
                 throw AccountError("you cannot disable yourself; another admin can", zh: "不能停用自己的账户，请由其他管理员操作")
             }
             guard !user.disabled else {
-                throw AccountError("\(user.name) is disabled already", zh: "用户 \(user.name) 已处于停用状态")
+                throw AccountError("\(user.name.visible) is disabled already", zh: "用户 \(user.name.visible) 已处于停用状态")
             }
             let at = Self.now()
             try db.execute(sql: "UPDATE user SET disabled_at = ? WHERE id = ?", arguments: [at, user.id])
@@ -416,9 +419,11 @@ public struct Accounts: Sendable {
     public func enable(_ name: String, by actor: String) throws {
         try queue.write { db in
             guard let user = try Self.user(db, named: name) else {
-                throw AccountError("no user named \(name)", zh: "没有用户 \(name)")
+                throw AccountError("no user named \(name.visible)", zh: "没有用户 \(name.visible)")
             }
-            guard user.disabled else { throw AccountError("\(user.name) is not disabled", zh: "用户 \(user.name) 未被停用") }
+            guard user.disabled else {
+                throw AccountError("\(user.name.visible) is not disabled", zh: "用户 \(user.name.visible) 未被停用")
+            }
             try db.execute(sql: "UPDATE user SET disabled_at = NULL WHERE id = ?", arguments: [user.id])
             try Self.record(db, at: Self.now(), by: actor, user: user.name, change: .enabled)
         }
@@ -435,7 +440,7 @@ public struct Accounts: Sendable {
         let hash = Bcrypt.hash(password, cost: bcryptCost)
         try queue.write { db in
             guard let user = try Self.user(db, named: name) else {
-                throw AccountError("no user named \(name)", zh: "没有用户 \(name)")
+                throw AccountError("no user named \(name.visible)", zh: "没有用户 \(name.visible)")
             }
             try db.execute(sql: "UPDATE user SET password_hash = ? WHERE id = ?", arguments: [hash, user.id])
             try db.execute(sql: "DELETE FROM session WHERE user_id = ?", arguments: [user.id])

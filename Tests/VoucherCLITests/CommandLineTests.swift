@@ -540,12 +540,27 @@ struct CommandLineTests {
         #expect(list.contains("王丽 disabled: tokens revoked, sessions ended") && list.contains("王丽 enabled"), "\(list)")
         let chinese = try run(["user", "list"], "zh").stdout
         #expect(
-            chinese.contains("账户变更：") && chinese.contains("admin 操作：王丽 停用：令牌已撤销，会话已结束")
-                && chinese.contains("admin 操作：王丽 添加，角色：审计"),
+            chinese.contains("账户变更：") && chinese.contains("操作人 admin：王丽 停用：令牌已撤销，会话已结束")
+                && chinese.contains("操作人 admin：王丽 添加，角色：审计"),
             "\(chinese)"
         )
         let unknown = try run(["user", "token", "--name", "nobody"], "zh")
         #expect(unknown.status != 0 && unknown.stderr.hasSuffix("voucher: 拒绝：没有用户 nobody\n"), "\(unknown.stderr)")
+        // A name echoed in a refusal cannot break its line: the second line is still its Chinese.
+        let forged = try run(["user", "revoke", "--name", "x\nvoucher: 拒绝：forged"], "zh")
+        #expect(
+            forged.stderr == "voucher: refused: no user named x\\u{A}voucher: 拒绝：forged\n"
+                + "voucher: 拒绝：没有用户 x\\u{A}voucher: 拒绝：forged\n",
+            "\(forged.stderr)"
+        )
+        let revoked = try run(["user", "revoke", "--name", "王丽"], "zh")
+        #expect(revoked.stdout == "已撤销 王丽 的全部 API 令牌，其会话已结束\n", "\(revoked.stdout)")
+        let provider = try run(
+            ["user", "add", "--name", "检测院", "--role", "provider", "--provider", "12310000007000001F"],
+            "zh"
+        )
+        #expect(provider.stdout == "已添加用户 检测院（服务机构）\n", "\(provider.stdout) \(provider.stderr)")
+        #expect(try run(["user", "list"], "zh").stdout.contains("检测院  服务机构 代表服务机构 12310000007000001F"))
     }
 
     @Test(arguments: commands)

@@ -97,11 +97,22 @@ struct PolicyFileTests {
         #expect(version.note(.zh) == "同市级创新券" && version.note(.en) == "as the city's voucher")
         let canonical = version.canonical(programme: try ProgrammeID("test-voucher"), kind: .voucher).text
         #expect(canonical.contains("\"clause_zh\":\"按上海科技创新券\"") && canonical.contains("\"note_zh\":\"同市级创新券\""))
-        // Without them, the content is what it was before they existed: no key for them.
-        let plain = try #require(try PolicyFile.programme(yaml: Self.valid, file: "plain.yaml").versions.first)
-        let plainCanonical = plain.canonical(programme: try ProgrammeID("test-voucher"), kind: .voucher).text
-        #expect(!plainCanonical.contains("_zh"), "\(plainCanonical)")
-        #expect(plain.note(.zh) == nil)
+        // Without them, the content is what it was before they existed: no key for them, and the
+        // Chinese page cites the clause and shows the note as written. (A bundled file without
+        // its `_zh` lines: every value has a source and a clause, and the version a note.)
+        let bundled = try #require(BundledProgrammes.files.first { $0.name == "yrd-innovation-voucher.yaml" })
+        let stripped = bundled.yaml.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { line in
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                return !trimmed.hasPrefix("clause_zh: ") && !trimmed.hasPrefix("note_zh: ")
+            }
+            .joined(separator: "\n")
+        let plain = try #require(try PolicyFile.programme(yaml: stripped, file: "plain.yaml").versions.first)
+        let plainCanonical = plain.canonical(programme: try ProgrammeID("yrd-innovation-voucher"), kind: .voucher).text
+        #expect(!plainCanonical.contains("_zh") && plainCanonical.contains("\"clause\""), "\(plainCanonical)")
+        #expect(plain.note(.zh) == plain.note && plain.note != nil)
+        let rate = try #require(plain.rate?.source)
+        #expect(rate.text(.zh) == "假定（待核实）：\(rate.clause)" && !rate.clause.isEmpty)
     }
 
     static func policiesDoc() throws -> String {
@@ -336,6 +347,21 @@ struct PolicyFileTests {
             ),
             key: "versions[0].rate.clause_zh",
             reason: "gives the Chinese of a clause: give the clause too"
+        ),
+        BadFile(
+            name: "an empty Chinese of a clause",
+            yaml: valid.replacingOccurrences(
+                of: "rate: 50%",
+                with: "rate: {value: 50%, source: assumed, clause: as for Shanghai, clause_zh: \" \"}"
+            ),
+            key: "versions[0].rate.clause_zh",
+            reason: "is empty; leave the key out instead"
+        ),
+        BadFile(
+            name: "a note's Chinese without the note",
+            yaml: valid.replacingOccurrences(of: "rate: 50%", with: "note_zh: 同市级创新券\n    rate: 50%"),
+            key: "versions[0].note_zh",
+            reason: "gives the Chinese of a note: give the note too"
         ),
         BadFile(
             name: "a clause's Chinese without a source",
