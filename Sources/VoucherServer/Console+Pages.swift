@@ -228,7 +228,15 @@ extension Console {
             let on = try Self.date(in: form, words)
             // No date given: the quote is today's, and says so.
             values["date"] = on.iso
-            let decision = try await api.worker.read { ledger in try ledger.quote(purchase, on: on, under: nil) }
+            let (decision, provider) = try await api.worker.read { [purchase] ledger in
+                var purchase = purchase
+                // No provider given: the product's own, as registered (a product code names one).
+                if purchase.providerID.isEmpty, !purchase.productCode.isEmpty {
+                    purchase.providerID = try ledger.product(purchase.productCode).providerID
+                }
+                return (try ledger.quote(purchase, on: on, under: nil), purchase.providerID)
+            }
+            values["provider"] = provider
             return try await quotePage(
                 session,
                 form: values,
@@ -271,6 +279,9 @@ extension Console {
         }
     }
 
+    /// The most products the quote form offers to choose from (any code may still be typed).
+    static let catalogueOffered = 2_000
+
     func quotePage(
         _ session: Session,
         form: [String: String],
@@ -279,7 +290,15 @@ extension Console {
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let words = Words(session.language)
-        let programmes = try await api.worker.read { ledger in try ledger.programmes() }
+        let (programmes, catalogue) = try await api.worker.read { ledger in
+            (try ledger.programmes(), try ledger.catalogue(limit: Self.catalogueOffered))
+        }
+        // The registered providers and products, offered as the fields are typed in (a browser
+        // matches what is typed against a code or its name); the fields take any code all the same.
+        var providers: [[String: String]] = []
+        for entry in catalogue where providers.last?["id"] != entry.product.providerID {
+            providers.append(["id": entry.product.providerID, "name": entry.providerName])
+        }
         var data: [String: Any] = [
             "programmes": programmes.filter { $0.kind == .voucher }.map { programme in
                 [
@@ -288,6 +307,13 @@ extension Console {
                 ] as [String: Any]
             },
             "form": form,
+            "providers": providers,
+            "products": catalogue.map { entry in
+                [
+                    "code": entry.product.code,
+                    "label": "\(entry.product.name) · \(entry.providerName) · \(entry.product.listPrice.formatted())",
+                ]
+            },
         ]
         if var result {
             // What was asked, beside the answer: a printed page hides the form's fields.

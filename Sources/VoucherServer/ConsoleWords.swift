@@ -146,6 +146,7 @@ struct Words {
         "ref": "编号", "programme": "项目", "year": "年度", "requested": "申请金额", "decisions": "审核", "state": "状态",
         "date": "日期", "provider": "服务机构", "product": "服务产品", "service": "服务金额", "service_amount": "服务金额",
         "voucher": "券额", "quote": "测算", "result": "可补贴", "quoteLead": "按现行政策测算一笔服务可得的补贴，不做任何记录。",
+        "providerOfProduct": "可留空：按该服务产品登记的服务机构测算。输入名称或编号，可从已登记的产品和机构中选择。",
         "myUses": "本机构承接的用券", "file": "申请兑付", "applicant": "申请主体", "filing": "兑付申请",
         "settlement": "结算", "filingRef": "兑付申请编号", "fileSelected": "为所选用券申请兑付",
         "chooseUses": "请勾选要申请兑付的用券，并填写兑付申请编号。", "queue": "待审核的申领", "awaitingReview": "待审核", "noneWaiting": "没有待办事项。",
@@ -238,6 +239,8 @@ struct Words {
         "decisions": "Decisions", "state": "State", "date": "Date", "provider": "Provider", "product": "Product",
         "service": "Service amount", "service_amount": "Service amount", "voucher": "Voucher", "quote": "Quote",
         "result": "Subsidy", "quoteLead": "What a service would get under the policy in force; nothing is recorded.",
+        "providerOfProduct": "May be left empty: the provider the product is registered to. Type a name or a code "
+            + "to choose from the products and providers registered.",
         "myUses": "Vouchers used with us", "file": "File", "applicant": "Applicant", "filing": "Filing",
         "settlement": "Settlement", "filingRef": "Filing reference", "fileSelected": "File the selected uses",
         "chooseUses": "Tick the uses to file and give the filing a reference.", "queue": "Claims to review",

@@ -42,6 +42,12 @@ public struct RegisteredProduct: Sendable, Hashable {
     public var eventSeq: Int64
 }
 
+/// A product as a form offers it: with the name of its provider.
+public struct CatalogueEntry: Sendable, Hashable {
+    public var product: RegisteredProduct
+    public var providerName: String
+}
+
 extension Ledger {
     // MARK: - Parties and products
 
@@ -276,6 +282,38 @@ extension Ledger {
 
     /// The product as registered now.
     public func product(_ code: String) throws -> RegisteredProduct { try read { db in try product(db, code) } }
+
+    /// The products as registered now, each with its provider's name as registered now, by
+    /// provider name and then code, at most `limit` of them: what a form offers to choose from.
+    public func catalogue(limit: Int) throws -> [CatalogueEntry] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT p.code, p.provider_id, p.name, p.category, p.list_price, p.event_seq,
+                        (SELECT v.name FROM provider v WHERE v.id = p.provider_id
+                         ORDER BY v.event_seq DESC LIMIT 1) AS provider_name
+                    FROM product p
+                    WHERE p.event_seq = (SELECT max(q.event_seq) FROM product q WHERE q.code = p.code)
+                    ORDER BY provider_name, p.provider_id, p.code
+                    LIMIT ?
+                    """,
+                arguments: [limit]
+            ).map { row in
+                CatalogueEntry(
+                    product: RegisteredProduct(
+                        code: row["code"],
+                        providerID: row["provider_id"],
+                        name: row["name"],
+                        category: row["category"],
+                        listPrice: Money(fen: row["list_price"]),
+                        eventSeq: row["event_seq"]
+                    ),
+                    providerName: (row["provider_name"] as String?) ?? row["provider_id"]
+                )
+            }
+        }
+    }
 
     /// The recorded event `seq`, as an operation returns it.
     func recordedEvent(_ db: Database, seq: Int64, replayed: Bool) throws -> RecordedEvent {

@@ -850,6 +850,35 @@ import VoucherStorage
                 ]
             )
             #expect(undated.body.contains("P1 · 2万 · \(BusinessDate.today().iso)"), "\(undated.body)")
+            // The form offers the registered products (with their provider and list price) and
+            // providers to choose from, escaped; a quote without a provider takes the product's.
+            try world.ledger.registerProduct(
+                ProductRegistration(
+                    code: "P9",
+                    providerID: ServerTests.lab,
+                    name: "<i>核磁</i> & 共振",
+                    category: "testing",
+                    listPrice: try Money.parse("8万")
+                ),
+                context: try Self.context("p9", "2022-01-06")
+            )
+            let form = try await ConsoleTests.get(client, "/console/quote", cookies: enterprise)
+            #expect(form.body.contains(#"<option value="P1">检测 · 测试中心 P1 · 50,000.00</option>"#), "\(form.body)")
+            #expect(form.body.contains("&lt;i&gt;核磁&lt;/i&gt; &amp; 共振 · 测试中心 P1 · 80,000.00"), "\(form.body)")
+            #expect(form.body.contains(#"<option value="\#(ServerTests.other)">测试中心 P2</option>"#))
+            #expect(form.body.components(separatedBy: #"<option value="\#(ServerTests.lab)">"#).count == 2)
+            let byProduct = try await ConsoleTests.post(
+                client,
+                "/console/quote",
+                cookies: enterprise,
+                form: [
+                    ("csrf", csrf), ("programme", "yrd-innovation-voucher"), ("provider", ""), ("product", "P2"),
+                    ("service_amount", "2万"), ("date", "2022-05-10"),
+                ]
+            )
+            #expect(byProduct.status == 200, "\(byProduct.body.prefix(600))")
+            #expect(byProduct.body.contains("\(ServerTests.other) · P2 · 2万 · 2022-05-10"), "\(byProduct.body)")
+            #expect(byProduct.body.contains(#"id="provider" name="provider" value="\#(ServerTests.other)""#))
             // The form to apply offers a voucher first, not whichever programme sorts first.
             let home = try await ConsoleTests.get(client, "/console/uses", cookies: enterprise)
             let select = try #require(
