@@ -176,10 +176,12 @@ struct Verify: ParsableCommand {
             Exits 0 when every event verifies, 2 when one does not (naming the first).
             With --dossier, the archive `voucher dossier` wrote is made again from the
             ledger at the event it names as its head, and compared file by file: exit 2
-            when any file differs.
+            when any file differs. In Chinese unless --lang en; a problem is told in
+            English, then in Chinese under it.
 
             Examples:
               voucher verify
+              voucher verify --lang en
               voucher verify --digest "$(cat digest-2022.txt)"
               voucher verify --dossier dossier-001.zip --digest digest-2022.txt
             """
@@ -189,13 +191,20 @@ struct Verify: ParsableCommand {
     @Option(help: "A digest printed earlier by `voucher digest` (or a file holding it).") var digest: String?
     @Option(help: ArgumentHelp("An archive written by `voucher dossier`.", valueName: "file")) var dossier: String?
     @Option(help: "text or json.") var format: OutputFormat = .text
+    @Option(help: "zh or en: the text's language (a problem is told in English, then in Chinese under it).")
+    var lang: Language = .zh
 
     /// What checking a dossier found: nil when it is the ledger's, else why not.
     struct DossierCheck {
         var head: ChainHead?
         var events = 0
         var applicant = ""
-        var problem: String?
+        var problem: LocalizedText?
+    }
+
+    /// A problem's English line, and in Chinese its Chinese line under it.
+    func problemLines(_ en: String, _ zh: String) -> String {
+        "voucher: \(en)" + (lang == .zh ? "\nvoucher: \(zh)" : "")
     }
 
     func run() throws {
@@ -203,10 +212,15 @@ struct Verify: ParsableCommand {
         // Looked for before the ledger is verified, so that a missing file is told at once.
         let archive = dossier.map { URL(fileURLWithPath: $0) }
         if let archive, !FileManager.default.isReadableFile(atPath: archive.path) {
-            printError("voucher: cannot read the dossier \(archive.path): there is no such file, or it is not readable")
+            printError(
+                problemLines(
+                    "cannot read the dossier \(archive.path): there is no such file, or it is not readable",
+                    "无法读取档案 \(archive.path)：文件不存在或不可读"
+                )
+            )
             throw Exit.ioError
         }
-        let (report, check) = try guarded { () -> (VerificationReport, DossierCheck?) in
+        let (report, check) = try guarded(lang) { () -> (VerificationReport, DossierCheck?) in
             if let digest {
                 let text =
                     FileManager.default.fileExists(atPath: digest)
@@ -225,9 +239,11 @@ struct Verify: ParsableCommand {
             let report = try opened.verify(against: expected)
             guard let archive else { return (report, nil) }
             guard report.isValid else {
-                return (
-                    report, DossierCheck(problem: "not checked: the ledger it would be checked against does not verify")
+                let problem = LocalizedText(
+                    zh: "未核验：用于对照的账本本身核验未通过",
+                    en: "not checked: the ledger it would be checked against does not verify"
                 )
+                return (report, DossierCheck(problem: problem))
             }
             return (report, try Self.check(archive, against: opened))
         }
@@ -241,7 +257,7 @@ struct Verify: ParsableCommand {
             ]
             if let check {
                 members["dossier"] = .object([
-                    "valid": .bool(check.problem == nil), "problem": .optional(check.problem),
+                    "valid": .bool(check.problem == nil), "problem": .optional(check.problem?.en),
                     "applicant": .string(check.applicant), "events": .int(Int64(check.events)),
                     "head_event": check.head.map { .int($0.events) } ?? .null,
                     "head": .optional(check.head?.hash),
@@ -250,33 +266,59 @@ struct Verify: ParsableCommand {
             print(CanonicalJSON.object(members).text)
         case .text:
             if let problem = report.problem {
-                printError("voucher: the ledger does not verify: \(problem)")
+                printError(problemLines("the ledger does not verify: \(problem)", "账本核验未通过：\(problem.text(.zh))"))
             } else {
-                print("all \(report.eventsChecked) events verify; chain head \(report.head.hash)")
+                print(
+                    lang == .zh
+                        ? "全部 \(report.eventsChecked) 个事件核验通过；链头 \(report.head.hash)"
+                        : "all \(report.eventsChecked) events verify; chain head \(report.head.hash)"
+                )
             }
             if let check {
                 if let problem = check.problem {
-                    printError("voucher: the dossier \(dossier ?? "") does not verify: \(problem)")
+                    printError(
+                        problemLines(
+                            "the dossier \(dossier ?? "") does not verify: \(problem.en)",
+                            "档案 \(dossier ?? "") 核验未通过：\(problem.zh)"
+                        )
+                    )
                 } else if let head = check.head {
-                    var line =
-                        "the dossier of applicant \(check.applicant) verifies: it is, byte for byte, what this ledger "
-                        + "holds up to event \(head.events) (\(check.events) events)"
-                    if head.events < report.eventsChecked {
-                        line += "; the ledger has \(report.eventsChecked - head.events) events since"
-                    }
-                    if let expected {
-                        line +=
-                            head.events <= expected.events
-                            ? "; the digest (\(expected.events) events) covers them"
-                            : "; events after the digest's \(expected.events) are vouched for by this ledger only"
-                    } else {
-                        line += "; give --digest to check the ledger against a digest kept elsewhere"
-                    }
-                    print(line)
+                    print(Self.dossierVerifies(check, head: head, report: report, digest: expected).text(lang))
                 }
             }
         }
         if !report.isValid || check?.problem != nil { throw Exit.verificationFailed }
+    }
+
+    /// What a dossier that verifies is: which applicant's, up to which event, and how the ledger
+    /// and a digest given stand beside it.
+    static func dossierVerifies(
+        _ check: DossierCheck,
+        head: ChainHead,
+        report: VerificationReport,
+        digest expected: LedgerDigest?
+    ) -> LocalizedText {
+        var en =
+            "the dossier of applicant \(check.applicant) verifies: it is, byte for byte, what this ledger "
+            + "holds up to event \(head.events) (\(check.events) events)"
+        var zh = "申请主体 \(check.applicant) 的档案核验通过：与本账本截至第 \(head.events) 个事件所载逐字节一致（\(check.events) 个事件）"
+        if head.events < report.eventsChecked {
+            en += "; the ledger has \(report.eventsChecked - head.events) events since"
+            zh += "；此后账本又记录了 \(report.eventsChecked - head.events) 个事件"
+        }
+        if let expected {
+            if head.events <= expected.events {
+                en += "; the digest (\(expected.events) events) covers them"
+                zh += "；摘要（\(expected.events) 个事件）涵盖这些事件"
+            } else {
+                en += "; events after the digest's \(expected.events) are vouched for by this ledger only"
+                zh += "；摘要所记第 \(expected.events) 个事件之后的事件仅由本账本担保"
+            }
+        } else {
+            en += "; give --digest to check the ledger against a digest kept elsewhere"
+            zh += "；如需对照另处保存的摘要核验账本，请加 --digest"
+        }
+        return LocalizedText(zh: zh, en: en)
     }
 
     /// Makes the dossier again from the ledger, at the head and for the scope its manifest names,
@@ -287,30 +329,39 @@ struct Verify: ParsableCommand {
         do {
             manifest = try Dossier.manifest(inArchiveAt: archive)
         } catch {
-            check.problem = error.reason
+            check.problem = error.localized
             return check
         }
         check.applicant = manifest.scope.applicant
         check.head = manifest.head
         let head = try ledger.chainHead()
         guard manifest.head.events <= head.events else {
-            check.problem =
-                "its head is event \(manifest.head.events); this ledger has \(head.events) events: it was made "
-                + "from another ledger, or from a later copy of this one"
+            check.problem = LocalizedText(
+                zh: "其链头为第 \(manifest.head.events) 个事件，而本账本只有 \(head.events) 个事件：它由另一个账本，"
+                    + "或由本账本较新的副本生成",
+                en: "its head is event \(manifest.head.events); this ledger has \(head.events) events: it was made "
+                    + "from another ledger, or from a later copy of this one"
+            )
             return check
         }
         let again: Dossier
         do {
             again = try ledger.dossier(manifest.scope, head: manifest.head.events)
         } catch let error as LedgerError {
-            check.problem = "the ledger cannot make it again: \(error)"
+            check.problem = LocalizedText(
+                zh: "账本无法重新生成该档案：\(error.text(.zh))",
+                en: "the ledger cannot make it again: \(error)"
+            )
             return check
         }
         check.events = again.events.count
         guard again.head == manifest.head else {
-            check.problem =
-                "its head, event \(manifest.head.events) with hash \(manifest.head.hash), is not in this ledger's "
-                + "chain (its event \(again.head.events) has hash \(again.head.hash))"
+            check.problem = LocalizedText(
+                zh: "其链头（第 \(manifest.head.events) 个事件，哈希 \(manifest.head.hash)）不在本账本的哈希链中"
+                    + "（本账本第 \(again.head.events) 个事件的哈希为 \(again.head.hash)）",
+                en: "its head, event \(manifest.head.events) with hash \(manifest.head.hash), is not in this ledger's "
+                    + "chain (its event \(again.head.events) has hash \(again.head.hash))"
+            )
             return check
         }
         check.problem = Dossier.difference(archiveAt: archive, expected: again.files(manifest.language))

@@ -67,10 +67,14 @@ extension Dossier {
         try Workbook.zip(files, compressed: false)
     }
 
-    /// Why an archive could not be read as a dossier's.
+    /// Why an archive could not be read as a dossier's, in English and in Chinese.
     public struct Unreadable: Error, CustomStringConvertible {
         public var reason: String
+        public var zh: String
         public var description: String { reason }
+        public var localized: LocalizedText { LocalizedText(zh: zh, en: reason) }
+
+        static let notAZIP = Unreadable(reason: "it is not a ZIP archive", zh: "它不是 ZIP 压缩包")
     }
 
     /// The most a manifest may hold.
@@ -78,15 +82,19 @@ extension Dossier {
 
     /// The manifest of the archive at `url`, read without reading the rest.
     public static func manifest(inArchiveAt url: URL) throws(Unreadable) -> Manifest {
-        guard let archive = readable(url) else { throw Unreadable(reason: "it is not a ZIP archive") }
+        guard let archive = readable(url) else { throw .notAZIP }
         guard let entry = archive[manifestName] else {
-            throw Unreadable(reason: "it has no \(manifestName): it was not written by `voucher dossier`")
+            throw Unreadable(
+                reason: "it has no \(manifestName): it was not written by `voucher dossier`",
+                zh: "其中没有 \(manifestName)：它不是 `voucher dossier` 写出的档案"
+            )
         }
         guard let data = extract(entry, from: archive, atMost: largestManifest), let manifest = manifest(from: data)
         else {
             throw Unreadable(
                 reason:
-                    "its \(manifestName) is not one `voucher dossier` writes (damaged, edited, or of a newer version)"
+                    "its \(manifestName) is not one `voucher dossier` writes (damaged, edited, or of a newer version)",
+                zh: "其 \(manifestName) 不是 `voucher dossier` 写出的格式（已损坏、被编辑，或来自更新的版本）"
             )
         }
         return manifest
@@ -104,11 +112,14 @@ extension Dossier {
 
     /// Every file of the archive at `url`, by name, each read up to 256 MB.
     public static func files(inArchiveAt url: URL) throws(Unreadable) -> [String: Data] {
-        guard let archive = readable(url) else { throw Unreadable(reason: "it is not a ZIP archive") }
+        guard let archive = readable(url) else { throw .notAZIP }
         var files: [String: Data] = [:]
         for entry in archive {
             guard let bytes = extract(entry, from: archive, atMost: 1 << 28) else {
-                throw Unreadable(reason: "its \(entry.path) is not a file, is damaged, or is too large")
+                throw Unreadable(
+                    reason: "its \(entry.path) is not a file, is damaged, or is too large",
+                    zh: "其中的 \(entry.path) 不是文件、已损坏或过大"
+                )
             }
             files[entry.path] = bytes
         }
@@ -134,31 +145,40 @@ extension Dossier {
     }
 
     /// Why the archive at `url` is not exactly `expected` (the archive the ledger gives for it),
-    /// naming the file and the line; nil when it is, byte for byte.
-    public static func difference(archiveAt url: URL, expected: [(name: String, bytes: Data)]) -> String? {
-        guard let whole = try? archive(expected) else { return "the ledger cannot make it again" }
+    /// naming the file and the line, in English and in Chinese; nil when it is, byte for byte.
+    public static func difference(archiveAt url: URL, expected: [(name: String, bytes: Data)]) -> LocalizedText? {
+        func why(_ en: String, _ zh: String) -> LocalizedText { LocalizedText(zh: zh, en: en) }
+        guard let whole = try? archive(expected) else {
+            return why("the ledger cannot make it again", "账本无法重新生成该档案")
+        }
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? -1
         if size == whole.count, let found = FileManager.default.contents(atPath: url.path), found == whole {
             return nil
         }
-        guard let archive = readable(url) else { return "it is not a ZIP archive" }
+        guard let archive = readable(url) else { return Unreadable.notAZIP.localized }
         var seen: [String: Int] = [:]
         for entry in archive {
             seen[entry.path, default: 0] += 1
-            guard entry.type == .file else { return "it holds \(entry.path), which is not a file" }
+            guard entry.type == .file else {
+                return why("it holds \(entry.path), which is not a file", "其中的 \(entry.path) 不是文件")
+            }
         }
-        if let twice = seen.filter({ $0.value > 1 }).keys.sorted().first { return "it holds two files named \(twice)" }
+        if let twice = seen.filter({ $0.value > 1 }).keys.sorted().first {
+            return why("it holds two files named \(twice)", "其中有两个名为 \(twice) 的文件")
+        }
         let names = Set(expected.map(\.name))
         if let extra = seen.keys.filter({ !names.contains($0) }).sorted().first {
-            return "it has a file the ledger does not give: \(extra)"
+            return why("it has a file the ledger does not give: \(extra)", "其中有账本不会生成的文件：\(extra)")
         }
         var differing: [String] = []
-        var first: String?
+        var first: LocalizedText?
         for (name, bytes) in expected {
-            guard let entry = archive[name] else { return "it has no \(name)" }
+            guard let entry = archive[name] else { return why("it has no \(name)", "其中没有 \(name)") }
             guard let actual = extract(entry, from: archive, atMost: bytes.count) else {
                 differing.append(name)
-                first = first ?? "\(name) is damaged, or longer than what the ledger holds"
+                first =
+                    first
+                    ?? why("\(name) is damaged, or longer than what the ledger holds", "\(name) 已损坏，或比账本所载的更长")
                 continue
             }
             guard actual != bytes else { continue }
@@ -166,27 +186,38 @@ extension Dossier {
             first = first ?? lineDifference(name, found: actual, expected: bytes)
         }
         guard let first else {
-            return "its files are the ledger's, but the archive holds more than they do (bytes outside its files)"
+            return why(
+                "its files are the ledger's, but the archive holds more than they do (bytes outside its files)",
+                "其中的文件与账本一致，但压缩包在文件之外还有多余的字节"
+            )
         }
         if !differing.contains("events.jsonl") && !differing.contains(manifestName) {
-            return first
-                + "; its events are the ledger's: was it made by another version of voucher, or edited after?"
+            return why(
+                first.en + "; its events are the ledger's: was it made by another version of voucher, or edited after?",
+                first.zh + "；其事件与账本一致：它是否由其他版本的 voucher 生成，或生成后被编辑过？"
+            )
         }
         return first
     }
 
-    private static func lineDifference(_ name: String, found: Data, expected: Data) -> String {
+    private static func lineDifference(_ name: String, found: Data, expected: Data) -> LocalizedText {
         let ours = lines(expected)
         let theirs = lines(found)
         for index in 0..<max(ours.count, theirs.count) {
-            let expectedLine = index < ours.count ? ours[index] : "(the end of the file)"
-            let actualLine = index < theirs.count ? theirs[index] : "(the end of the file)"
+            let expectedLine = index < ours.count ? ours[index] : nil
+            let actualLine = index < theirs.count ? theirs[index] : nil
             if expectedLine != actualLine {
-                return "\(name) line \(index + 1) is not what the ledger holds: the dossier has "
-                    + "\(quoted(actualLine)), the ledger gives \(quoted(expectedLine))"
+                func shown(_ line: String?, _ end: String) -> String { line.map(quoted) ?? end }
+                return LocalizedText(
+                    zh: "\(name) 第 \(index + 1) 行与账本所载不符：档案中为 \(shown(actualLine, "（文件结束）"))，"
+                        + "账本给出的是 \(shown(expectedLine, "（文件结束）"))",
+                    en: "\(name) line \(index + 1) is not what the ledger holds: the dossier has "
+                        + "\(shown(actualLine, "(the end of the file)")), the ledger gives "
+                        + "\(shown(expectedLine, "(the end of the file)"))"
+                )
             }
         }
-        return "\(name) is not what the ledger holds"
+        return LocalizedText(zh: "\(name) 与账本所载不符", en: "\(name) is not what the ledger holds")
     }
 
     /// A file's lines, split at each line feed (and a carriage return before it).

@@ -15,7 +15,8 @@ extension Console {
             (try ledger.verify(against: nil), try ledger.digest(), try digestKept.map { try ledger.compare(with: $0) })
         }
         var data: [String: Any] = [
-            "valid": report.isValid, "problem": report.problem?.description ?? "", "digest": digest.description,
+            "valid": report.isValid, "problem": report.problem?.text(session.language) ?? "",
+            "digest": digest.description,
             "kept": kept,
         ]
         if !kept.isEmpty {

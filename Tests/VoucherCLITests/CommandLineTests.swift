@@ -450,6 +450,15 @@ struct CommandLineTests {
         let result = try Self.voucher(["verify", "--db", "v.sqlite", "--digest", digest], in: directory)
         #expect(result.status == 2)
         #expect(result.stderr.contains("event 2:"))
+        // The same in Chinese under it (the command's default), and only the English with --lang en.
+        #expect(
+            result.stderr.hasSuffix(
+                "\nvoucher: 账本核验未通过：第 2 个事件：内容与其哈希不符（某个字段、事件内容或分录被改动）\n"
+            ),
+            "\(result.stderr)"
+        )
+        let english = try Self.voucher(["verify", "--db", "v.sqlite", "--lang", "en"], in: directory)
+        #expect(english.status == 2 && !english.stderr.contains("账本") && english.stderr.contains("event 2:"))
     }
 
     static let commands: [[String]] = [

@@ -62,7 +62,7 @@ import VoucherReports
         let made = try run(["dossier", "--applicant", Self.a, "--out", "a.zip"])
         #expect(made.status == 0, "\(made.stderr)")
         #expect(made.stdout.contains("2 uses"), "\(made.stdout)")
-        let verified = try run(["verify", "--dossier", "a.zip", "--digest", digest])
+        let verified = try run(["verify", "--dossier", "a.zip", "--digest", digest, "--lang", "en"])
         #expect(verified.status == 0, "\(verified.stderr)")
         #expect(verified.stdout.contains("the dossier of applicant \(Self.a) verifies"), "\(verified.stdout)")
         #expect(verified.stdout.contains("the digest"), "\(verified.stdout)")
@@ -98,8 +98,15 @@ import VoucherReports
         #expect(try run(ControlsCLITests.use("U-3", on: "2022-03-05")).status == 0)
         let later = try run(["verify", "--dossier", "a.zip", "--digest", digest])
         #expect(later.status == 0, "\(later.stderr)")
+        // In Chinese unless told otherwise: the ledger, the dossier, and how the digest stands.
+        #expect(
+            later.stdout.hasPrefix("全部 15 个事件核验通过；链头 ")
+                && later.stdout.contains("申请主体 \(Self.a) 的档案核验通过：与本账本截至第 14 个事件所载逐字节一致")
+                && later.stdout.contains("；此后账本又记录了 1 个事件；摘要（14 个事件）涵盖这些事件"),
+            "\(later.stdout)"
+        )
         // A digest taken before the dossier's head: its later events rest on this ledger alone.
-        let early = try run(["verify", "--dossier", "a.zip", "--digest", earlyDigest])
+        let early = try run(["verify", "--dossier", "a.zip", "--digest", earlyDigest, "--lang", "en"])
         #expect(early.status == 0, "\(early.stderr)")
         #expect(early.stdout.contains("vouched for by this ledger only"), "\(early.stdout)")
     }
@@ -185,6 +192,14 @@ import VoucherReports
             let result = try run(["verify", "--dossier", name])
             #expect(result.status == 2, "\(name): \(result.stdout) \(result.stderr)")
             #expect(result.stderr.contains(expected), "\(name): \(result.stderr)")
+            // Its Chinese on the line under it, with no English but names of files.
+            let lines = result.stderr.split(separator: "\n").map(String.init)
+            let english = try Regex("[a-z]{2,} [a-z]{2,}")
+            #expect(
+                lines.count == 2 && lines[1].hasPrefix("voucher: 档案 \(name) 核验未通过：")
+                    && !lines[1].contains(english),
+                "\(name): \(result.stderr)"
+            )
         }
         // The same commands on another ledger: the same content, other times and hashes.
         let (other, runOther, _) = try Self.ledger()

@@ -159,7 +159,7 @@ struct LedgerEdgeTests {
         #expect(use.status == 0, "\(use.stderr)")
         let after = try run(["verify", "--digest", fixture.appendingPathComponent("ledger-v3.digest").path])
         #expect(after.status == 0, "\(after.stdout) \(after.stderr)")
-        #expect(after.stdout.contains("36 events"))
+        #expect(after.stdout.contains("全部 36 个事件核验通过"), "\(after.stdout)")
     }
 
     /// A JSON value as text with its keys sorted, for comparing values read from two documents.

@@ -50,7 +50,9 @@ struct MigrateCLITests {
         #expect(again.stdout.contains("is up to date (33 events"), "\(again.stdout)")
         #expect(again.stdout.contains("nothing to migrate"))
         // Opened only to read now, and the chain is the one the version-3 digest covers.
-        let digest = try run(["verify", "--digest", Self.fixture.appendingPathComponent("ledger-v3.digest").path])
+        let digest = try run([
+            "verify", "--digest", Self.fixture.appendingPathComponent("ledger-v3.digest").path, "--lang", "en",
+        ])
         #expect(digest.status == 0, "\(digest.stdout) \(digest.stderr)")
         #expect(digest.stdout.contains("all 33 events verify"), "\(digest.stdout)")
         let report = try run(["report", "--programme", "sh-innovation-voucher", "--year", "2022"])

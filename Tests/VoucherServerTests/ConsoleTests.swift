@@ -442,6 +442,10 @@ import VoucherReports
             #expect(forged.contains("Event \(events) has the hash the digest names, but the ledger does not verify"))
             #expect(forged.contains("class=\"flash bad\" role=\"status\""))
             #expect(!forged.contains("The ledger extends"))
+            // On a Chinese page, the problem in Chinese too.
+            let (chinese, _) = try await Self.signIn(client, .auditor, language: "zh")
+            let zhPage = try await Self.get(client, "/console/verify", cookies: chinese)
+            #expect(zhPage.body.contains("第 2 个事件：内容与其哈希不符（某个字段、事件内容或分录被改动）"), "\(zhPage.body)")
         }
     }
 

@@ -140,7 +140,7 @@ enum LedgerVerifier {
             ) {
                 previousHash = Array(hash.utf8)
             } else {
-                problem = .init(event: expectedSeq - 1, message: "is missing: the sequence has a gap")
+                problem = .init(event: expectedSeq - 1, message: "is missing: the sequence has a gap", zh: "缺失：事件编号不连续")
             }
         }
         var checked: Int64 = 0
@@ -186,20 +186,29 @@ enum LedgerVerifier {
                     dayKey.append(contentsOf: Self.column(postings, 7))
                     days.add(sqlite3_column_int64(postings, 3), to: dayKey.withUnsafeBufferPointer { days.slot($0) })
                 } else if problem == nil {
-                    problem = .init(event: eventSeq, message: "has postings but no event row (the event was deleted)")
+                    problem = .init(
+                        event: eventSeq,
+                        message: "has postings but no event row (the event was deleted)",
+                        zh: "有分录但没有事件记录（事件被删除）"
+                    )
                 }
                 postingPending = try Self.step(postings)
             }
             checked += 1
             if problem != nil { continue }
             if seq < 1 {
-                problem = .init(event: seq, message: "is numbered below 1: events are numbered from 1")
+                problem = .init(
+                    event: seq,
+                    message: "is numbered below 1: events are numbered from 1",
+                    zh: "编号小于 1：事件从 1 开始编号"
+                )
                 continue
             }
             if seq != expectedSeq {
                 problem = .init(
                     event: expectedSeq,
-                    message: "is missing: the sequence goes from \(expectedSeq - 1) to \(seq)"
+                    message: "is missing: the sequence goes from \(expectedSeq - 1) to \(seq)",
+                    zh: "缺失：事件编号从 \(expectedSeq - 1) 跳到 \(seq)"
                 )
                 continue
             }
@@ -246,7 +255,9 @@ enum LedgerVerifier {
                     event: seq,
                     message:
                         "does not link to the previous event: prev_hash \(String(decoding: prevHash, as: UTF8.self)), "
-                        + "the previous event's hash is \(String(decoding: previousHash, as: UTF8.self))"
+                        + "the previous event's hash is \(String(decoding: previousHash, as: UTF8.self))",
+                    zh: "未链接到前一个事件：prev_hash 为 \(String(decoding: prevHash, as: UTF8.self))，"
+                        + "前一个事件的哈希为 \(String(decoding: previousHash, as: UTF8.self))"
                 )
                 continue
             }
@@ -255,7 +266,8 @@ enum LedgerVerifier {
             if !Hashing.matches(digest, hex: stored) {
                 problem = .init(
                     event: seq,
-                    message: "its content does not match its hash (a field, its payload or a posting was changed)"
+                    message: "its content does not match its hash (a field, its payload or a posting was changed)",
+                    zh: "内容与其哈希不符（某个字段、事件内容或分录被改动）"
                 )
                 continue
             }
@@ -266,7 +278,11 @@ enum LedgerVerifier {
                 balances.add(line.amount, to: line.account)
             }
             if sum != 0 {
-                problem = .init(event: seq, message: "its postings sum to \(Money(fen: sum)), not zero")
+                problem = .init(
+                    event: seq,
+                    message: "its postings sum to \(Money(fen: sum)), not zero",
+                    zh: "分录合计为 \(Money(fen: sum))，不为零"
+                )
                 continue
             }
             if let copyDiffers {
@@ -274,7 +290,9 @@ enum LedgerVerifier {
                     event: copyDiffers.seq,
                     message: "its posting line \(copyDiffers.line) does not match its account and event: "
                         + "account_type, programme_id and year must be those of the account id, "
-                        + "business_date the event's"
+                        + "business_date the event's",
+                    zh: "第 \(copyDiffers.line) 行分录与其账户和事件不符：account_type、programme_id 和 year 须与账户编号一致，"
+                        + "business_date 须为事件的业务日期"
                 )
                 continue
             }
@@ -286,7 +304,8 @@ enum LedgerVerifier {
         if problem == nil, postingPending {
             problem = .init(
                 event: sqlite3_column_int64(postings, 0),
-                message: "has postings but no event row (the event was deleted)"
+                message: "has postings but no event row (the event was deleted)",
+                zh: "有分录但没有事件记录（事件被删除）"
             )
         }
         return ChainPart(

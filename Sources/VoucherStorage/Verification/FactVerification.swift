@@ -320,13 +320,18 @@ extension LedgerVerifier {
                     arguments: [seq, EventKind.redemptionFiled.rawValue]
                 )
                 guard let stored else {
-                    return .init(event: seq, message: "a redemption_filing row has no redemption-filed event")
+                    return .init(
+                        event: seq,
+                        message: "a redemption_filing row has no redemption-filed event",
+                        zh: "有 redemption_filing 记录，但没有对应的兑付申请事件"
+                    )
                 }
                 if !Array(stored.utf8).elementsEqual(rebuilt) {
                     return .init(
                         event: seq,
                         message: "its redemption_filing row or its redemption_item rows do not match the filing "
-                            + "the event hashed"
+                            + "the event hashed",
+                        zh: "其 redemption_filing 记录或 redemption_item 记录与事件哈希所涵盖的兑付申请不符"
                     )
                 }
             }
@@ -338,7 +343,9 @@ extension LedgerVerifier {
                     """,
                 arguments: [EventKind.redemptionFiled.rawValue]
             )
-            return missing.map { .init(event: $0, message: "its redemption_filing row is missing") }
+            return missing.map {
+                .init(event: $0, message: "its redemption_filing row is missing", zh: "缺少其 redemption_filing 记录")
+            }
         }
     }
 
@@ -421,7 +428,11 @@ extension LedgerVerifier {
                 let seq = sqlite3_column_int64(handle, 0)
                 // The row has no event of its kind to compare with.
                 if sqlite3_column_type(handle, 1) == SQLITE_NULL {
-                    first = .init(event: seq, message: "a \(fact.table) row has no \(fact.kind.rawValue) event")
+                    first = .init(
+                        event: seq,
+                        message: "a \(fact.table) row has no \(fact.kind.rawValue) event",
+                        zh: "有 \(fact.table) 记录，但没有对应的 \(fact.kind.rawValue) 事件"
+                    )
                     continue
                 }
                 rebuilt.removeAll(keepingCapacity: true)
@@ -429,7 +440,8 @@ extension LedgerVerifier {
                 if !Self.column(handle, 1).elementsEqual(rebuilt) {
                     first = .init(
                         event: seq,
-                        message: "its \(fact.table) row does not match the facts the event hashed"
+                        message: "its \(fact.table) row does not match the facts the event hashed",
+                        zh: "其 \(fact.table) 记录与事件哈希所涵盖的内容不符"
                     )
                 }
             }
@@ -450,7 +462,9 @@ extension LedgerVerifier {
                         """,
                     arguments: [fact.kind.rawValue]
                 )
-                problems.append(.init(event: missing, message: "its \(fact.table) row is missing"))
+                problems.append(
+                    .init(event: missing, message: "its \(fact.table) row is missing", zh: "缺少其 \(fact.table) 记录")
+                )
             }
         }
         if let filing = try Filings.verify(db) { problems.append(filing) }

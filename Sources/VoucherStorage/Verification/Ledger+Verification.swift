@@ -53,7 +53,13 @@ extension Ledger {
                 sql: "SELECT event_seq FROM posting WHERE event_seq > ? ORDER BY event_seq LIMIT 1",
                 arguments: [head.events]
             ) {
-                problems.append(.init(event: orphan, message: "has postings but no event row (the event was deleted)"))
+                problems.append(
+                    .init(
+                        event: orphan,
+                        message: "has postings but no event row (the event was deleted)",
+                        zh: "有分录但没有事件记录（事件被删除）"
+                    )
+                )
             }
             // Rows of events above the head are in no digest and name no event that is there.
             for (table, column) in LedgerVerifier.rowsOfAnEvent {
@@ -63,14 +69,20 @@ extension Ledger {
                     arguments: [head.events]
                 ) {
                     problems.append(
-                        .init(event: orphan, message: "has a \(table) row but no event row (the event was deleted)")
+                        .init(
+                            event: orphan,
+                            message: "has a \(table) row but no event row (the event was deleted)",
+                            zh: "有 \(table) 记录但没有事件记录（事件被删除）"
+                        )
                     )
                 }
             }
             // Every programme event (an install or a revision) keeps the file it installed.
             let files = Set(found.programmes.files)
             if let missing = chain.programmeEvents.sorted().first(where: { !files.contains($0) }) {
-                problems.append(.init(event: missing, message: "its policy_file row is missing"))
+                problems.append(
+                    .init(event: missing, message: "its policy_file row is missing", zh: "缺少其 policy_file 记录")
+                )
             }
             let factsDiffer = found.facts.indices.contains { stretch in
                 guard let read = chain.payloads[stretch] else { return true }

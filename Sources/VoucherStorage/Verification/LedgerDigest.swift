@@ -50,15 +50,21 @@ public enum DigestComparison: Sendable, Hashable {
         case .truncated(let digest, let events):
             .init(
                 event: nil,
-                message: "the ledger is truncated: the digest covers \(digest.events) events, the ledger has \(events)"
+                message: "the ledger is truncated: the digest covers \(digest.events) events, the ledger has \(events)",
+                zh: "账本被截短：摘要记有 \(digest.events) 个事件，账本现只有 \(events) 个"
             )
         case .rewritten(let digest, let hash?):
             .init(
                 event: digest.events,
-                message: "the chain was rewritten: its hash is \(hash), the digest says \(digest.head)"
+                message: "the chain was rewritten: its hash is \(hash), the digest says \(digest.head)",
+                zh: "哈希链被改写：其哈希现为 \(hash)，摘要记为 \(digest.head)"
             )
         case .rewritten(let digest, nil):
-            .init(event: digest.events, message: "the chain was rewritten: the event the digest names is missing")
+            .init(
+                event: digest.events,
+                message: "the chain was rewritten: the event the digest names is missing",
+                zh: "哈希链被改写：摘要所指的事件已不存在"
+            )
         }
     }
 }
@@ -69,8 +75,17 @@ public struct VerificationReport: Sendable, Hashable {
         /// The first event that does not match, when the problem is in an event.
         public var event: Int64?
         public var message: String
+        /// The same in Chinese: `voucher verify` (Chinese unless `--lang en`) and the console's
+        /// Chinese verify page show it.
+        public var zh: String
 
         public var description: String { event.map { "event \($0): \(message)" } ?? message }
+
+        /// The problem in `language`, with its event: `第 12 个事件：内容与其哈希不符……`.
+        public func text(_ language: Language) -> String {
+            guard language == .zh else { return description }
+            return event.map { "第 \($0) 个事件：\(zh)" } ?? zh
+        }
     }
 
     public var eventsChecked: Int64

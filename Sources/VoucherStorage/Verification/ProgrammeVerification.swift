@@ -60,7 +60,13 @@ extension LedgerVerifier {
                 let text = row["payload"] as String?,
                 let payload = try? decoder.decode(ProgrammePayload.self, from: Data(text.utf8))
             else {
-                problems.append(.init(event: seq, message: "a policy_file row has no programme event"))
+                problems.append(
+                    .init(
+                        event: seq,
+                        message: "a policy_file row has no programme event",
+                        zh: "有 policy_file 记录，但没有对应的政策文件事件"
+                    )
+                )
                 continue
             }
             payloads[seq] = payload
@@ -71,7 +77,11 @@ extension LedgerVerifier {
                 || payload.file.map({ $0 != (row["file_name"] as String) }) == true
             {
                 problems.append(
-                    .init(event: seq, message: "its policy_file row does not match the file the event hashed")
+                    .init(
+                        event: seq,
+                        message: "its policy_file row does not match the file the event hashed",
+                        zh: "其 policy_file 记录与事件哈希所涵盖的文件不符"
+                    )
                 )
             }
             if firstEvent[programme] == nil { firstEvent[programme] = seq }
@@ -92,13 +102,20 @@ extension LedgerVerifier {
                 problems.append(
                     .init(
                         event: seq,
-                        message: "the programme row of \(id.visible) does not match the event that installed it"
+                        message: "the programme row of \(id.visible) does not match the event that installed it",
+                        zh: "项目 \(id.visible) 的 programme 记录与安装它的事件不符"
                     )
                 )
             }
         }
         for (id, seq) in firstEvent where !programmes.contains(id) {
-            problems.append(.init(event: seq, message: "the programme row of \(id.visible) is missing"))
+            problems.append(
+                .init(
+                    event: seq,
+                    message: "the programme row of \(id.visible) is missing",
+                    zh: "缺少项目 \(id.visible) 的 programme 记录"
+                )
+            )
         }
         for row in try Row.fetchAll(
             db,
@@ -118,13 +135,20 @@ extension LedgerVerifier {
                     .init(
                         event: seq,
                         message: "its policy_version row \(hash.prefix(12)) does not match its hash, "
-                            + "its dates or the event that first listed it"
+                            + "its dates or the event that first listed it",
+                        zh: "其 policy_version 记录 \(hash.prefix(12)) 与其哈希、日期或首次列出它的事件不符"
                     )
                 )
             }
         }
         for (hash, first) in listed {
-            problems.append(.init(event: first.event, message: "its policy_version row \(hash.prefix(12)) is missing"))
+            problems.append(
+                .init(
+                    event: first.event,
+                    message: "its policy_version row \(hash.prefix(12)) is missing",
+                    zh: "缺少其 policy_version 记录 \(hash.prefix(12))"
+                )
+            )
         }
         return (problems.sorted { ($0.event ?? .max) < ($1.event ?? .max) }, files)
     }

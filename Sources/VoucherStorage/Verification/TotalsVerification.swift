@@ -18,16 +18,29 @@ extension LedgerVerifier {
                     .init(
                         event: nil,
                         message:
-                            "account \(id): stored balance \(Money(fen: cached)) differs from its postings, \(Money(fen: recomputed))"
+                            "account \(id): stored balance \(Money(fen: cached)) differs from its postings, \(Money(fen: recomputed))",
+                        zh: "账户 \(id)：存储的余额 \(Money(fen: cached)) 与其分录之和 \(Money(fen: recomputed)) 不符"
                     )
                 )
             }
             if recomputed < 0 && (row[1] as String) != LedgerAccount.Kind.budget.rawValue {
-                problems.append(.init(event: nil, message: "account \(id) is below zero: \(Money(fen: recomputed))"))
+                problems.append(
+                    .init(
+                        event: nil,
+                        message: "account \(id) is below zero: \(Money(fen: recomputed))",
+                        zh: "账户 \(id) 余额为负：\(Money(fen: recomputed))"
+                    )
+                )
             }
         }
         for id in sums.notTaken.sorted() {
-            problems.append(.init(event: nil, message: "account \(id) has postings but no account row"))
+            problems.append(
+                .init(
+                    event: nil,
+                    message: "account \(id) has postings but no account row",
+                    zh: "账户 \(id) 有分录但没有账户记录"
+                )
+            )
         }
         return problems
     }
@@ -38,8 +51,14 @@ extension LedgerVerifier {
     /// the first row of no late item. (One pass over the items, each looked up in the table; the
     /// counts of both then say whether any row is left over.)
     static func verifyLateItems(_ db: Database) throws -> [VerificationReport.Problem] {
-        func problem(_ row: Row, _ what: String) -> [VerificationReport.Problem] {
-            [.init(event: row[0], message: "the late_item row of use event \(row[1] as Int64) \(what)")]
+        func problem(_ row: Row, _ what: String, zh: String) -> [VerificationReport.Problem] {
+            [
+                .init(
+                    event: row[0],
+                    message: "the late_item row of use event \(row[1] as Int64) \(what)",
+                    zh: "用券事件 \(row[1] as Int64) 的 late_item 记录\(zh)"
+                )
+            ]
         }
         if let row = try Row.fetchOne(
             db,
@@ -54,11 +73,13 @@ extension LedgerVerifier {
                 ORDER BY i.filing_seq, i.use_seq LIMIT 1
                 """
         ) {
+            let missing: Bool = row[2]
             return problem(
                 row,
-                row[2]
+                missing
                     ? "is missing: the item was filed past its deadline"
-                    : "is not what its redemption item, its use and its filing say"
+                    : "is not what its redemption item, its use and its filing say",
+                zh: missing ? "缺失：该笔已逾期申报" : "与其兑付明细、用券和兑付申请所载不符"
             )
         }
         let kept = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM late_item") ?? 0
@@ -73,13 +94,14 @@ extension LedgerVerifier {
                 ORDER BY l.filing_seq, l.use_seq LIMIT 1
                 """
         ) {
-            return problem(row, "names no item filed past its deadline")
+            return problem(row, "names no item filed past its deadline", zh: "所指的并非逾期申报的兑付明细")
         }
         // Every row names a late item and every late item has its row: some row is there twice.
         return [
             .init(
                 event: nil,
-                message: "the late_item table has \(kept) rows for \(late) items filed past their deadline"
+                message: "the late_item table has \(kept) rows for \(late) items filed past their deadline",
+                zh: "late_item 表有 \(kept) 条记录，而逾期申报的兑付明细有 \(late) 笔"
             )
         ]
     }
@@ -102,7 +124,8 @@ extension LedgerVerifier {
                 .init(
                     event: nil,
                     message: "account \($0.visible): its account row's type, programme_id, year or party_id "
-                        + "differ from its id"
+                        + "differ from its id",
+                    zh: "账户 \($0.visible)：其账户记录的 type、programme_id、year 或 party_id 与账户编号不符"
                 )
             ]
         } ?? []
@@ -127,7 +150,9 @@ extension LedgerVerifier {
                     .init(
                         event: nil,
                         message: "the account_day_total row of \(programme) \(type) \(year) on \(day): stored "
-                            + "\(Money(fen: stored)); its postings sum to \(Money(fen: recomputed))"
+                            + "\(Money(fen: stored)); its postings sum to \(Money(fen: recomputed))",
+                        zh: "\(programme) \(type) \(year) 在 \(day) 的 account_day_total 记录：存储为 "
+                            + "\(Money(fen: stored))，其分录之和为 \(Money(fen: recomputed))"
                     )
                 ]
             }
@@ -138,7 +163,8 @@ extension LedgerVerifier {
                 .init(
                     event: nil,
                     message: "the account_day_total row of \(parts.dropLast().joined(separator: " ")) on "
-                        + "\(parts.last ?? "") is missing"
+                        + "\(parts.last ?? "") is missing",
+                    zh: "缺少 \(parts.dropLast().joined(separator: " ")) 在 \(parts.last ?? "") 的 account_day_total 记录"
                 )
             ]
         }
@@ -182,7 +208,11 @@ extension LedgerVerifier {
                     message: "the use_day_total row of \(programme) \(year) \(dimension) '\(name.visible)' on \(day): "
                         + "stored \(kept.uses) uses, \(Money(fen: kept.amount - kept.returned)) used, "
                         + "\(Money(fen: kept.paid)) redeemed that day; the uses say \(recomputed.uses) uses, "
-                        + "\(Money(fen: recomputed.amount - recomputed.returned)) used, \(Money(fen: recomputed.paid)) redeemed"
+                        + "\(Money(fen: recomputed.amount - recomputed.returned)) used, \(Money(fen: recomputed.paid)) redeemed",
+                    zh: "\(programme) \(year) \(dimension)「\(name.visible)」在 \(day) 的 use_day_total 记录：存储为 "
+                        + "\(kept.uses) 笔用券、用券 \(Money(fen: kept.amount - kept.returned))、当日兑付 "
+                        + "\(Money(fen: kept.paid))；按用券重算为 \(recomputed.uses) 笔、用券 "
+                        + "\(Money(fen: recomputed.amount - recomputed.returned))、兑付 \(Money(fen: recomputed.paid))"
                 )
             }
         }
@@ -191,7 +221,9 @@ extension LedgerVerifier {
             return .init(
                 event: nil,
                 message: "the use_day_total row of \(parts.prefix(3).joined(separator: " ")) "
-                    + "'\(parts.dropFirst(3).dropLast().joined().visible)' on \(parts.last ?? "") is missing"
+                    + "'\(parts.dropFirst(3).dropLast().joined().visible)' on \(parts.last ?? "") is missing",
+                zh: "缺少 \(parts.prefix(3).joined(separator: " "))「\(parts.dropFirst(3).dropLast().joined().visible)」"
+                    + "在 \(parts.last ?? "") 的 use_day_total 记录"
             )
         }
         return nil
@@ -342,7 +374,11 @@ extension LedgerVerifier {
                         message: "the use_total row of \(programme) \(year) \(dimension) '\(name.visible)': stored "
                             + "\(kept.uses) uses, \(Money(fen: kept.amount - kept.returned)) used, "
                             + "\(Money(fen: kept.paid)) redeemed; the uses say \(recomputed.uses) uses, "
-                            + "\(Money(fen: recomputed.amount - recomputed.returned)) used, \(Money(fen: recomputed.paid)) redeemed"
+                            + "\(Money(fen: recomputed.amount - recomputed.returned)) used, \(Money(fen: recomputed.paid)) redeemed",
+                        zh: "\(programme) \(year) \(dimension)「\(name.visible)」的 use_total 记录：存储为 "
+                            + "\(kept.uses) 笔用券、用券 \(Money(fen: kept.amount - kept.returned))、兑付 "
+                            + "\(Money(fen: kept.paid))；按用券重算为 \(recomputed.uses) 笔、用券 "
+                            + "\(Money(fen: recomputed.amount - recomputed.returned))、兑付 \(Money(fen: recomputed.paid))"
                     )
                 )
             }
@@ -353,7 +389,9 @@ extension LedgerVerifier {
                 .init(
                     event: nil,
                     message:
-                        "the use_total row of \(parts.prefix(3).joined(separator: " ")) '\(parts.dropFirst(3).joined().visible)' is missing"
+                        "the use_total row of \(parts.prefix(3).joined(separator: " ")) '\(parts.dropFirst(3).joined().visible)' is missing",
+                    zh:
+                        "缺少 \(parts.prefix(3).joined(separator: " "))「\(parts.dropFirst(3).joined().visible)」的 use_total 记录"
                 )
             )
         }
