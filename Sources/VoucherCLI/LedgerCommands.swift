@@ -299,9 +299,9 @@ struct Verify: ParsableCommand {
         digest expected: LedgerDigest?
     ) -> LocalizedText {
         var en =
-            "the dossier of applicant \(check.applicant) verifies: it is, byte for byte, what this ledger "
+            "the dossier of applicant \(check.applicant.visible) verifies: it is, byte for byte, what this ledger "
             + "holds up to event \(head.events) (\(check.events) events)"
-        var zh = "申请主体 \(check.applicant) 的档案核验通过：与本账本截至第 \(head.events) 个事件所载逐字节一致（\(check.events) 个事件）"
+        var zh = "申请主体 \(check.applicant.visible) 的档案核验通过：与本账本截至第 \(head.events) 个事件所载逐字节一致（\(check.events) 个事件）"
         if head.events < report.eventsChecked {
             en += "; the ledger has \(report.eventsChecked - head.events) events since"
             zh += "；此后账本又记录了 \(report.eventsChecked - head.events) 个事件"
@@ -337,8 +337,8 @@ struct Verify: ParsableCommand {
         let head = try ledger.chainHead()
         guard manifest.head.events <= head.events else {
             check.problem = LocalizedText(
-                zh: "其链头为第 \(manifest.head.events) 个事件，而本账本只有 \(head.events) 个事件：它由另一个账本，"
-                    + "或由本账本较新的副本生成",
+                zh: "其链头为第 \(manifest.head.events) 个事件，而本账本只有 \(head.events) 个事件："
+                    + "它应是由另一个账本或本账本较新的副本生成的",
                 en: "its head is event \(manifest.head.events); this ledger has \(head.events) events: it was made "
                     + "from another ledger, or from a later copy of this one"
             )

@@ -74,7 +74,7 @@ extension Dossier {
         public var description: String { reason }
         public var localized: LocalizedText { LocalizedText(zh: zh, en: reason) }
 
-        static let notAZIP = Unreadable(reason: "it is not a ZIP archive", zh: "它不是 ZIP 压缩包")
+        static let notAZIP = Unreadable(reason: "it is not a ZIP archive", zh: "该文件不是 ZIP 压缩包")
     }
 
     /// The most a manifest may hold.

@@ -236,11 +236,15 @@ extension Console {
                 }
                 return (try ledger.quote(purchase, on: on, under: nil), purchase.providerID)
             }
-            values["provider"] = provider
+            // The provider quoted with is said beside the answer; the field stays as typed, so that
+            // another product chosen next is quoted with its own provider.
             return try await quotePage(
                 session,
                 form: values,
-                result: ["amount": decision.amount.formatted(), "lines": decision.explanation(session.language)]
+                result: [
+                    "amount": decision.amount.formatted(), "lines": decision.explanation(session.language),
+                    "provider": provider,
+                ]
             )
         } catch {
             guard let refusal = Self.refusal(error, to: session.user, in: session.language) else { throw error }

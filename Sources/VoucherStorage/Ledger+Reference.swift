@@ -289,13 +289,18 @@ extension Ledger {
         try read { db in
             try Row.fetchAll(
                 db,
+                // Each code's latest row in one pass (SQLite gives the other columns of the row
+                // where max() is found), then its provider's latest name.
                 sql: """
-                    SELECT p.code, p.provider_id, p.name, p.category, p.list_price, p.event_seq,
-                        (SELECT v.name FROM provider v WHERE v.id = p.provider_id
+                    WITH latest AS (
+                        SELECT code, provider_id, name, category, list_price, max(event_seq) AS event_seq
+                        FROM product GROUP BY code
+                    )
+                    SELECT l.code, l.provider_id, l.name, l.category, l.list_price, l.event_seq,
+                        (SELECT v.name FROM provider v WHERE v.id = l.provider_id
                          ORDER BY v.event_seq DESC LIMIT 1) AS provider_name
-                    FROM product p
-                    WHERE p.event_seq = (SELECT max(q.event_seq) FROM product q WHERE q.code = p.code)
-                    ORDER BY provider_name, p.provider_id, p.code
+                    FROM latest l
+                    ORDER BY provider_name, l.provider_id, l.code
                     LIMIT ?
                     """,
                 arguments: [limit]

@@ -878,7 +878,22 @@ import VoucherStorage
             )
             #expect(byProduct.status == 200, "\(byProduct.body.prefix(600))")
             #expect(byProduct.body.contains("\(ServerTests.other) · P2 · 2万 · 2022-05-10"), "\(byProduct.body)")
-            #expect(byProduct.body.contains(#"id="provider" name="provider" size="24" value="\#(ServerTests.other)""#))
+            // The field stays as typed: another product chosen next is quoted with its own provider.
+            #expect(byProduct.body.contains(#"id="provider" name="provider" size="24" value="""#))
+            // A product registered again is offered once, as registered last.
+            try world.ledger.registerProduct(
+                ProductRegistration(
+                    code: "P9",
+                    providerID: ServerTests.lab,
+                    name: "核磁共振",
+                    category: "testing",
+                    listPrice: try Money.parse("9万")
+                ),
+                context: try Self.context("p9-again", "2022-01-07")
+            )
+            let again = try await ConsoleTests.get(client, "/console/quote", cookies: enterprise)
+            #expect(again.body.contains(#"<option value="P9">核磁共振 · 测试中心 P1 · 90,000.00</option>"#))
+            #expect(!again.body.contains("80,000.00") && again.body.components(separatedBy: #"value="P9""#).count == 2)
             // The form to apply offers a voucher first, not whichever programme sorts first.
             let home = try await ConsoleTests.get(client, "/console/uses", cookies: enterprise)
             let select = try #require(

@@ -140,7 +140,11 @@ enum LedgerVerifier {
             ) {
                 previousHash = Array(hash.utf8)
             } else {
-                problem = .init(event: expectedSeq - 1, message: "is missing: the sequence has a gap", zh: "缺失：事件编号不连续")
+                problem = .init(
+                    event: expectedSeq - 1,
+                    message: "is missing: the sequence has a gap",
+                    zh: "缺失（事件编号不连续）"
+                )
             }
         }
         var checked: Int64 = 0
@@ -208,7 +212,7 @@ enum LedgerVerifier {
                 problem = .init(
                     event: expectedSeq,
                     message: "is missing: the sequence goes from \(expectedSeq - 1) to \(seq)",
-                    zh: "缺失：事件编号从 \(expectedSeq - 1) 跳到 \(seq)"
+                    zh: "缺失（事件编号从 \(expectedSeq - 1) 直接跳到 \(seq)）"
                 )
                 continue
             }

@@ -431,7 +431,7 @@ extension LedgerVerifier {
                     first = .init(
                         event: seq,
                         message: "a \(fact.table) row has no \(fact.kind.rawValue) event",
-                        zh: "有 \(fact.table) 记录，但没有对应的 \(fact.kind.rawValue) 事件"
+                        zh: "有 \(fact.table) 记录，但没有对应的\(LedgerError.eventZh(fact.kind))事件"
                     )
                     continue
                 }

@@ -57,13 +57,13 @@ public enum DigestComparison: Sendable, Hashable {
             .init(
                 event: digest.events,
                 message: "the chain was rewritten: its hash is \(hash), the digest says \(digest.head)",
-                zh: "哈希链被改写：其哈希现为 \(hash)，摘要记为 \(digest.head)"
+                zh: "账本被改写：其哈希现为 \(hash)，摘要记为 \(digest.head)"
             )
         case .rewritten(let digest, nil):
             .init(
                 event: digest.events,
                 message: "the chain was rewritten: the event the digest names is missing",
-                zh: "哈希链被改写：摘要所指的事件已不存在"
+                zh: "账本被改写：摘要所指的事件已不存在"
             )
         }
     }

@@ -56,7 +56,7 @@ extension LedgerVerifier {
                 .init(
                     event: row[0],
                     message: "the late_item row of use event \(row[1] as Int64) \(what)",
-                    zh: "用券事件 \(row[1] as Int64) 的 late_item 记录\(zh)"
+                    zh: "第 \(row[1] as Int64) 个事件（用券）的 late_item 记录\(zh)"
                 )
             ]
         }
@@ -79,7 +79,7 @@ extension LedgerVerifier {
                 missing
                     ? "is missing: the item was filed past its deadline"
                     : "is not what its redemption item, its use and its filing say",
-                zh: missing ? "缺失：该笔已逾期申报" : "与其兑付明细、用券和兑付申请所载不符"
+                zh: missing ? "缺失（该笔已逾期申报）" : "与其兑付明细、用券和兑付申请所载不符"
             )
         }
         let kept = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM late_item") ?? 0
@@ -210,9 +210,9 @@ extension LedgerVerifier {
                         + "\(Money(fen: kept.paid)) redeemed that day; the uses say \(recomputed.uses) uses, "
                         + "\(Money(fen: recomputed.amount - recomputed.returned)) used, \(Money(fen: recomputed.paid)) redeemed",
                     zh: "\(programme) \(year) \(dimension)「\(name.visible)」在 \(day) 的 use_day_total 记录：存储为 "
-                        + "\(kept.uses) 笔用券、用券 \(Money(fen: kept.amount - kept.returned))、当日兑付 "
-                        + "\(Money(fen: kept.paid))；按用券重算为 \(recomputed.uses) 笔、用券 "
-                        + "\(Money(fen: recomputed.amount - recomputed.returned))、兑付 \(Money(fen: recomputed.paid))"
+                        + "\(kept.uses) 笔用券、用券金额 \(Money(fen: kept.amount - kept.returned))、当日兑付金额 "
+                        + "\(Money(fen: kept.paid))；按用券重算为 \(recomputed.uses) 笔、用券金额 "
+                        + "\(Money(fen: recomputed.amount - recomputed.returned))、兑付金额 \(Money(fen: recomputed.paid))"
                 )
             }
         }
@@ -376,9 +376,9 @@ extension LedgerVerifier {
                             + "\(Money(fen: kept.paid)) redeemed; the uses say \(recomputed.uses) uses, "
                             + "\(Money(fen: recomputed.amount - recomputed.returned)) used, \(Money(fen: recomputed.paid)) redeemed",
                         zh: "\(programme) \(year) \(dimension)「\(name.visible)」的 use_total 记录：存储为 "
-                            + "\(kept.uses) 笔用券、用券 \(Money(fen: kept.amount - kept.returned))、兑付 "
-                            + "\(Money(fen: kept.paid))；按用券重算为 \(recomputed.uses) 笔、用券 "
-                            + "\(Money(fen: recomputed.amount - recomputed.returned))、兑付 \(Money(fen: recomputed.paid))"
+                            + "\(kept.uses) 笔用券、用券金额 \(Money(fen: kept.amount - kept.returned))、兑付金额 "
+                            + "\(Money(fen: kept.paid))；按用券重算为 \(recomputed.uses) 笔、用券金额 "
+                            + "\(Money(fen: recomputed.amount - recomputed.returned))、兑付金额 \(Money(fen: recomputed.paid))"
                     )
                 )
             }
