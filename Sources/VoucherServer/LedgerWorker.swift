@@ -24,11 +24,16 @@ final class LedgerWorker: @unchecked Sendable {
         let body: (Ledger) throws -> RecordedEvent
         let done: (Result<RecordedEvent, any Error>) -> Void
         var result: Result<RecordedEvent, any Error>?
+        /// When it was asked for: before it waited for the writer's queue (behind the group being
+        /// committed) to take it.
+        let asked: ContinuousClock.Instant
 
         init(
+            asked: ContinuousClock.Instant,
             body: @escaping (Ledger) throws -> RecordedEvent,
             done: @escaping (Result<RecordedEvent, any Error>) -> Void
         ) {
+            self.asked = asked
             self.body = body
             self.done = done
         }
@@ -71,9 +76,10 @@ final class LedgerWorker: @unchecked Sendable {
 
     /// Records a use in the next group commit.
     func grouped(_ body: @escaping @Sendable (Ledger) throws -> RecordedEvent) async throws -> RecordedEvent {
-        try await withCheckedThrowingContinuation { continuation in
+        let asked = ContinuousClock.now
+        return try await withCheckedThrowingContinuation { continuation in
             queue.async {
-                self.waiting.append(Job(body: body) { continuation.resume(with: $0) })
+                self.waiting.append(Job(asked: asked, body: body) { continuation.resume(with: $0) })
                 // The first to wait schedules the group; later ones join it until it runs.
                 if self.waiting.count == 1 { self.queue.async { self.commitGroup() } }
             }
@@ -84,6 +90,7 @@ final class LedgerWorker: @unchecked Sendable {
         let group = Array(waiting.prefix(Self.largestGroup))
         waiting.removeFirst(group.count)
         if !waiting.isEmpty { queue.async { self.commitGroup() } }
+        let began = ContinuousClock.now
         do {
             try ledger.batch {
                 for job in group { job.result = Result { try job.body(ledger) } }
@@ -97,7 +104,11 @@ final class LedgerWorker: @unchecked Sendable {
             // every use of the group is answered with why.
             for job in group { job.result = .failure(error) }
         }
-        metrics.committedGroup(of: group.count)
+        metrics.committedGroup(
+            of: group.count,
+            took: ContinuousClock.now - began,
+            longestWait: group.map { began - $0.asked }.max() ?? .zero
+        )
         for job in group {
             job.done(job.result ?? .failure(LedgerError.internalInconsistency("a grouped use had no result")))
         }

@@ -30,6 +30,8 @@ public enum VoucherService {
             accounts: accounts,
             logger: logger
         )
+        // Each commit's own time (the log written and synced), beside each group's whole time.
+        ledger.timeCommits { [metrics = api.metrics] in metrics.committed(took: $0) }
         return Application(
             router: try api.router(secureCookies: secureCookies),
             configuration: .init(address: .hostname(host, port: port), serverName: "voucher-ledger"),
@@ -90,7 +92,54 @@ public final class ServiceMetrics: Sendable {
     }
 
     /// How many uses each group commit recorded (``LedgerWorker``).
-    func committedGroup(of size: Int) {
+    /// A commit's own time, from SQLite's commit hook to its return (``Ledger/timeCommits(_:)``).
+    func committed(took: Duration) {
+        registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "voucher",
+                subsystem: "ledger",
+                metricName: "commit_duration",
+                unitName: "seconds",
+                helpText: "Time a commit takes from its hook to its return: the log written and synced, a checkpoint"
+            ),
+            buckets: Self.commitBuckets
+        ).record(took)
+    }
+
+    /// Finer than a request's buckets at the low end, where a group's commit falls.
+    static let commitBuckets: [Duration] = [
+        .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(20), .milliseconds(30), .milliseconds(50), .milliseconds(75), .milliseconds(100),
+        .milliseconds(250), .milliseconds(500), .seconds(1),
+    ]
+
+    /// A group committed: how many uses it recorded, how long its transaction took from its first
+    /// use decided to its commit on disk, and how long the use that waited longest for it had
+    /// waited, from being asked for to the group's beginning (behind the group before, and for
+    /// the writer's thread). Together with a request's time they tell where a slow answer's time
+    /// went.
+    func committedGroup(of size: Int, took: Duration, longestWait: Duration) {
+        registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "voucher",
+                subsystem: "ledger",
+                metricName: "group_commit_duration",
+                unitName: "seconds",
+                helpText: "Time from a group's first use decided to its commit on disk"
+            ),
+            buckets: Self.commitBuckets
+        ).record(took)
+        registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(
+                namespace: "voucher",
+                subsystem: "ledger",
+                metricName: "group_wait",
+                unitName: "seconds",
+                helpText:
+                    "How long the use of a group that waited longest had waited, from asked for to the group's beginning"
+            ),
+            buckets: Self.commitBuckets
+        ).record(longestWait)
         registry.makeValueHistogram(
             descriptor: MetricNameDescriptor(
                 namespace: "voucher",

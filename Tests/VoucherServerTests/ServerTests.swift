@@ -641,6 +641,11 @@ import Yams
             }
             let count = commits.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
             #expect(count >= 1 && count < 40, "\(commits ?? "no group commits")")
+            // Each of those commits timed, and the wait of its longest-waiting use, once a group.
+            for name in ["voucher_ledger_group_commit_duration_seconds", "voucher_ledger_group_wait_seconds"] {
+                let timed = metrics.body.split(separator: "\n").first { $0.hasPrefix("\(name)_count") }
+                #expect(timed.flatMap { Int($0.split(separator: " ").last ?? "") } == count, "\(name): \(metrics.body)")
+            }
         }
         // The 30 good uses and nothing else, and the ledger verifies (its kept totals included).
         #expect(try world.ledger.chainHead().events == before + 30)

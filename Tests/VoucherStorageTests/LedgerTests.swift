@@ -989,6 +989,51 @@ struct OpeningTests {
     }
 }
 
+/// Each commit of a ledger's connection is timed once; a batch rolled back is not a commit.
+struct CommitTimingTests {
+    @Test func eachCommitIsTimedOnceAndARollbackNot() throws {
+        let ledger = try Ledger.inMemory()
+        final class Timed: @unchecked Sendable {
+            private let lock = NSLock()
+            private var values: [Duration] = []
+            func add(_ value: Duration) { lock.withLock { values.append(value) } }
+            var all: [Duration] { lock.withLock { values } }
+        }
+        let timed = Timed()
+        ledger.timeCommits { timed.add($0) }
+        let applicant = { (id: String) in
+            ApplicantRegistration(
+                identifier: .creditCode(try UnifiedSocialCreditCode(id)),
+                kind: .enterprise,
+                name: "甲科技有限公司",
+                district: "杨浦区",
+                region: "shanghai"
+            )
+        }
+        try ledger.registerApplicant(
+            try applicant("91310110005000001J"),
+            context: try PolicyFileInForceTests.context("a", "2022-01-05")
+        )
+        #expect(timed.all.count == 1)
+        _ = try ledger.batch(commit: false) {
+            try ledger.registerApplicant(
+                try applicant("91310110005000002M"),
+                context: try PolicyFileInForceTests.context("b", "2022-01-05")
+            )
+        }
+        #expect(timed.all.count == 1)
+        try ledger.batch {
+            for (id, key) in [("91310110005000002M", "b"), ("91310110005000003Q", "c")] {
+                try ledger.registerApplicant(
+                    try applicant(id),
+                    context: try PolicyFileInForceTests.context(key, "2022-01-05")
+                )
+            }
+        }
+        #expect(timed.all.count == 2 && timed.all.allSatisfy { $0 >= .zero })
+    }
+}
+
 /// A programme's policy file in force, installed again, records nothing.
 struct PolicyFileInForceTests {
     static func context(_ key: String, _ date: String) throws -> EventContext {
