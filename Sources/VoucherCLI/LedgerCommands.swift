@@ -254,10 +254,12 @@ struct Verify: ParsableCommand {
                 "head": .string(report.head.hash),
                 "problem_event": report.problem?.event.map { .int($0) } ?? .null,
                 "problem": .optional(report.problem?.message),
+                "problem_zh": .optional(report.problem?.zh),
             ]
             if let check {
                 members["dossier"] = .object([
                     "valid": .bool(check.problem == nil), "problem": .optional(check.problem?.en),
+                    "problem_zh": .optional(check.problem?.zh),
                     "applicant": .string(check.applicant), "events": .int(Int64(check.events)),
                     "head_event": check.head.map { .int($0.events) } ?? .null,
                     "head": .optional(check.head?.hash),

@@ -226,6 +226,7 @@ extension API {
                     "valid": .bool(report.isValid), "events": .int(report.eventsChecked),
                     "head": .string(report.head.hash), "problem_event": report.problem?.event.map { .int($0) } ?? .null,
                     "problem": .optional(report.problem?.message),
+                    "problem_zh": .optional(report.problem?.zh),
                 ])
             )
         default:

@@ -459,6 +459,14 @@ struct CommandLineTests {
         )
         let english = try Self.voucher(["verify", "--db", "v.sqlite", "--lang", "en"], in: directory)
         #expect(english.status == 2 && !english.stderr.contains("账本") && english.stderr.contains("event 2:"))
+        // The JSON names the event, and gives the problem in English and in Chinese.
+        let json = try Self.voucher(["verify", "--db", "v.sqlite", "--format", "json"], in: directory)
+        #expect(json.status == 2)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        #expect(object?["valid"] as? Bool == false)
+        #expect(object?["problem_event"] as? Int == 2)
+        #expect((object?["problem"] as? String)?.hasPrefix("its content does not match its hash") == true)
+        #expect(object?["problem_zh"] as? String == "内容与其哈希不符（某个字段、事件内容或分录被改动）")
     }
 
     static let commands: [[String]] = [
@@ -549,10 +557,24 @@ struct CommandLineTests {
         #expect(list.contains("王丽 disabled: tokens revoked, sessions ended") && list.contains("王丽 enabled"), "\(list)")
         let chinese = try run(["user", "list"], "zh").stdout
         #expect(
-            chinese.contains("账户变更：") && chinese.contains("操作人 admin：王丽 停用：令牌已撤销，会话已结束")
+            chinese.contains("账户变更（北京时间）：") && chinese.contains("操作人 admin：王丽 停用：令牌已撤销，会话已结束")
                 && chinese.contains("操作人 admin：王丽 添加，角色：审计"),
             "\(chinese)"
         )
+        // The times in Chinese are Beijing's, as the console shows them; in English, UTC as kept.
+        let times = { (text: String) in
+            text.split(separator: "\n").filter { $0.contains("王丽") && $0.contains("admin") }
+                .map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        }
+        let english = try #require(times(list).first)
+        let beijing = try #require(times(chinese).first)
+        #expect(english[1].hasSuffix("Z") && english[0] == beijing[0])
+        let utc = try #require(ISO8601DateFormatter().date(from: String(english[1])))
+        let clock = DateFormatter()
+        clock.locale = Locale(identifier: "en_US_POSIX")
+        clock.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        clock.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        #expect(clock.string(from: utc) == "\(beijing[1]) \(beijing[2])", "\(english) \(beijing)")
         let unknown = try run(["user", "token", "--name", "nobody"], "zh")
         #expect(unknown.status != 0 && unknown.stderr.hasSuffix("voucher: 拒绝：没有用户 nobody\n"), "\(unknown.stderr)")
         // A name echoed in a refusal cannot break its line: the second line is still its Chinese.

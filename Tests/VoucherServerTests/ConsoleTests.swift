@@ -446,6 +446,11 @@ import VoucherReports
             let (chinese, _) = try await Self.signIn(client, .auditor, language: "zh")
             let zhPage = try await Self.get(client, "/console/verify", cookies: chinese)
             #expect(zhPage.body.contains("第 2 个事件：内容与其哈希不符（某个字段、事件内容或分录被改动）"), "\(zhPage.body)")
+            // The API answers 409 with the event, and the problem in English and in Chinese.
+            let api = try await ServerTests.call(client, .get, "/api/v1/verify", token: world.tokens[.auditor])
+            #expect(api.status == 409)
+            #expect(api.body.contains("\"problem_event\":2"), "\(api.body)")
+            #expect(api.body.contains("\"problem_zh\":\"内容与其哈希不符（某个字段、事件内容或分录被改动）\""), "\(api.body)")
         }
     }
 
