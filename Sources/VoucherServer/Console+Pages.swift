@@ -299,9 +299,16 @@ extension Console {
         }
         // The registered providers and products, offered as the fields are typed in (a browser
         // matches what is typed against a code or its name); the fields take any code all the same.
+        // A provider suspended today is marked, so that its products are not chosen unawares: a
+        // use of them would be refused, and a quote says why.
+        let today = BusinessDate.today()
+        func marked(_ entry: CatalogueEntry) -> String {
+            Lifecycle.suspension(on: today, among: entry.providerStatus).map { " · " + words.suspendedFrom($0.from) }
+                ?? ""
+        }
         var providers: [[String: String]] = []
         for entry in catalogue where providers.last?["id"] != entry.product.providerID {
-            providers.append(["id": entry.product.providerID, "name": entry.providerName])
+            providers.append(["id": entry.product.providerID, "name": entry.providerName + marked(entry)])
         }
         var data: [String: Any] = [
             "programmes": programmes.filter { $0.kind == .voucher }.map { programme in
@@ -315,7 +322,8 @@ extension Console {
             "products": catalogue.map { entry in
                 [
                     "code": entry.product.code,
-                    "label": "\(entry.product.name) · \(entry.providerName) · \(entry.product.listPrice.formatted())",
+                    "label": "\(entry.product.name) · \(entry.providerName) · \(entry.product.listPrice.formatted())"
+                        + marked(entry),
                 ]
             },
         ]

@@ -46,6 +46,11 @@ struct Words {
             : "the provider was suspended when it filed (from \(from)\(reason.isEmpty ? "" : ": \(reason)"))"
     }
 
+    /// A provider suspended on the day a form is shown, as the catalogue it offers marks it.
+    func suspendedFrom(_ from: BusinessDate) -> String {
+        language == .zh ? "已暂停（自 \(from.iso) 起）" : "suspended from \(from.iso)"
+    }
+
     /// A payment, a filing, as their confirmations name them.
     func paidClaim(_ ref: String) -> String { language == .zh ? "申领 \(ref) 拨付" : "payment on claim \(ref)" }
     /// A filing as its confirmation names it, with how many of its uses were filed past their

@@ -46,6 +46,9 @@ public struct RegisteredProduct: Sendable, Hashable {
 public struct CatalogueEntry: Sendable, Hashable {
     public var product: RegisteredProduct
     public var providerName: String
+    /// The provider's suspensions and reinstatements, in the order recorded (usually none): what
+    /// ``Lifecycle/suspension(on:among:)`` reads to tell whether it is suspended on a day.
+    public var providerStatus: [ProviderStatusFact] = []
 }
 
 extension Ledger {
@@ -283,11 +286,20 @@ extension Ledger {
     /// The product as registered now.
     public func product(_ code: String) throws -> RegisteredProduct { try read { db in try product(db, code) } }
 
-    /// The products as registered now, each with its provider's name as registered now, by
-    /// provider name and then code, at most `limit` of them: what a form offers to choose from.
+    /// The products as registered now, each with its provider's name as registered now and its
+    /// suspensions, by provider name and then code, at most `limit` of them: what a form offers to
+    /// choose from.
     public func catalogue(limit: Int) throws -> [CatalogueEntry] {
         try read { db in
-            try Row.fetchAll(
+            // Every provider's suspensions and reinstatements: a few rows, against the products'
+            // thousands.
+            var status: [String: [ProviderStatusFact]] = [:]
+            for fact in try ProviderStatusRecord.fetchAll(db, sql: "SELECT * FROM provider_status ORDER BY event_seq")
+                .compactMap(\.fact)
+            {
+                status[fact.providerID, default: []].append(fact)
+            }
+            return try Row.fetchAll(
                 db,
                 // Each code's latest row in one pass (SQLite gives the other columns of the row
                 // where max() is found), then its provider's latest name.
@@ -314,7 +326,8 @@ extension Ledger {
                         listPrice: Money(fen: row["list_price"]),
                         eventSeq: row["event_seq"]
                     ),
-                    providerName: (row["provider_name"] as String?) ?? row["provider_id"]
+                    providerName: (row["provider_name"] as String?) ?? row["provider_id"],
+                    providerStatus: status[row["provider_id"]] ?? []
                 )
             }
         }

@@ -894,6 +894,37 @@ import VoucherStorage
             let again = try await ConsoleTests.get(client, "/console/quote", cookies: enterprise)
             #expect(again.body.contains(#"<option value="P9">核磁共振 · 测试中心 P1 · 90,000.00</option>"#))
             #expect(!again.body.contains("80,000.00") && again.body.components(separatedBy: #"value="P9""#).count == 2)
+            // A provider suspended today is marked, with its products; one reinstated is not.
+            try world.ledger.changeProviderStatus(
+                providerID: ServerTests.other,
+                status: .suspended,
+                reason: "under review",
+                context: try Self.context("suspend-p2", "2022-06-01")
+            )
+            let suspended = try await ConsoleTests.get(client, "/console/quote", cookies: enterprise)
+            #expect(
+                suspended.body.contains(
+                    #"<option value="\#(ServerTests.other)">测试中心 P2 · suspended from 2022-06-01</option>"#
+                ),
+                "\(suspended.body)"
+            )
+            #expect(
+                suspended.body.contains(
+                    #"<option value="P2">检测 · 测试中心 P2 · 50,000.00 · suspended from 2022-06-01</option>"#
+                )
+            )
+            #expect(suspended.body.components(separatedBy: "suspended from").count == 3)
+            let (chinese, _) = try await ConsoleTests.signIn(client, .enterprise, language: "zh")
+            let zhForm = try await ConsoleTests.get(client, "/console/quote", cookies: chinese)
+            #expect(zhForm.body.contains("测试中心 P2 · 已暂停（自 2022-06-01 起）</option>"), "\(zhForm.body)")
+            try world.ledger.changeProviderStatus(
+                providerID: ServerTests.other,
+                status: .reinstated,
+                reason: nil,
+                context: try Self.context("reinstate-p2", "2022-06-02")
+            )
+            let reinstated = try await ConsoleTests.get(client, "/console/quote", cookies: enterprise)
+            #expect(!reinstated.body.contains("suspended from"), "\(reinstated.body)")
             // The form to apply offers a voucher first, not whichever programme sorts first.
             let home = try await ConsoleTests.get(client, "/console/uses", cookies: enterprise)
             let select = try #require(

@@ -45,6 +45,38 @@ import VoucherStorage
         #expect(try fixture.ledger.verify().isValid)
     }
 
+    /// What the quote form offers: each product once, as registered last, with its provider's
+    /// name and suspensions, by provider name and code, at most as many as asked for.
+    @Test func theCatalogueOffersEachProductOnceWithItsProvidersSuspensions() throws {
+        let fixture = try LedgerFixture()
+        try fixture.ledger.registerProduct(
+            ProductRegistration(
+                code: "LAB-SEM",
+                providerID: fixture.lab,
+                name: "场发射扫描电镜",
+                category: "testing",
+                listPrice: yuan("3万")
+            ),
+            context: fixture.next("2022-02-01")
+        )
+        try fixture.ledger.changeProviderStatus(
+            providerID: fixture.suzhou,
+            status: .suspended,
+            reason: "检测报告造假",
+            context: fixture.next("2022-06-01")
+        )
+        let all = try fixture.ledger.catalogue(limit: 10)
+        #expect(all.map(\.product.code) == ["LAB-NMR", "LAB-SEM", "SZ-EMC"])
+        #expect(all.map(\.providerName) == ["复旦大学分析测试中心", "复旦大学分析测试中心", "苏州检测院"])
+        #expect(all[1].product.name == "场发射扫描电镜" && all[1].product.listPrice == yuan("3万"))
+        #expect(all[0].providerStatus.isEmpty && all[1].providerStatus.isEmpty)
+        let suspension = try #require(all[2].providerStatus.first)
+        #expect(all[2].providerStatus.count == 1 && suspension.status == .suspended)
+        #expect(Lifecycle.suspension(on: try BusinessDate.parse("2022-06-01"), among: all[2].providerStatus) != nil)
+        #expect(Lifecycle.suspension(on: try BusinessDate.parse("2022-05-31"), among: all[2].providerStatus) == nil)
+        #expect(try fixture.ledger.catalogue(limit: 2).map(\.product.code) == ["LAB-NMR", "LAB-SEM"])
+    }
+
     @Test func aSuspendedProviderTakesNoUseAndItsFilingsAreListedAsExceptions() throws {
         let fixture = try LedgerFixture()
         try fixture.grantQuota("C-1", applicant: fixture.alpha, programme: delta, amount: "20万")
