@@ -39,13 +39,14 @@ public struct AccountWords: Sendable {
     }
 
     /// The heading above the changes to the accounts.
-    public var changes: String { language == .zh ? "账户变更：" : "changes:" }
+    public var changes: String { language == .zh ? "账户变更（北京时间）：" : "changes:" }
 
-    /// A change to an account: its number, when, by whom, to whom and what.
+    /// A change to an account: its number, when (in Chinese on Beijing's clock, as the console
+    /// shows it; in English as kept, in UTC), by whom, to whom and what.
     public func line(_ change: AccountChange) -> String {
         let (by, user) = (change.by.visible, change.user.visible)
         return language == .zh
-            ? "\(change.seq)  \(change.at)  操作人 \(by)：\(user) \(words.accountChange(change).visible)"
+            ? "\(change.seq)  \(Console.beijingTime(change.at))  操作人 \(by)：\(user) \(words.accountChange(change).visible)"
             : "\(change.seq)  \(change.at)  by \(by): \(user) \(change.change.visible)"
     }
 }
