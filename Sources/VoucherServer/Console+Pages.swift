@@ -299,11 +299,11 @@ extension Console {
         }
         // The registered providers and products, offered as the fields are typed in (a browser
         // matches what is typed against a code or its name); the fields take any code all the same.
-        // A provider suspended today is marked, so that its products are not chosen unawares: a
-        // use of them would be refused, and a quote says why.
-        let today = BusinessDate.today()
+        // A provider suspended on the form's date (today, when it has none) is marked, so that its
+        // products are not chosen unawares: a quote or a use of that day would be refused.
+        let day = form["date"].flatMap { try? BusinessDate.parse($0.trimmed) } ?? BusinessDate.today()
         func marked(_ entry: CatalogueEntry) -> String {
-            Lifecycle.suspension(on: today, among: entry.providerStatus).map { " · " + words.suspendedFrom($0.from) }
+            Lifecycle.suspension(on: day, among: entry.providerStatus).map { " · " + words.suspendedFrom($0.from) }
                 ?? ""
         }
         var providers: [[String: String]] = []

@@ -287,7 +287,7 @@ extension Ledger {
     public func product(_ code: String) throws -> RegisteredProduct { try read { db in try product(db, code) } }
 
     /// The products as registered now, each with its provider's name as registered now and its
-    /// suspensions, by provider name and then code, at most `limit` of them: what a form offers to
+    /// suspensions and reinstatements, by provider name and then code, at most `limit` of them: what a form offers to
     /// choose from.
     public func catalogue(limit: Int) throws -> [CatalogueEntry] {
         try read { db in

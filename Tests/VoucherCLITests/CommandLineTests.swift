@@ -572,7 +572,7 @@ struct CommandLineTests {
         let utc = try #require(ISO8601DateFormatter().date(from: String(english[1])))
         let clock = DateFormatter()
         clock.locale = Locale(identifier: "en_US_POSIX")
-        clock.timeZone = TimeZone(identifier: "Asia/Shanghai")
+        clock.timeZone = TimeZone(secondsFromGMT: 8 * 3600)
         clock.dateFormat = "yyyy-MM-dd HH:mm:ss"
         #expect(clock.string(from: utc) == "\(beijing[1]) \(beijing[2])", "\(english) \(beijing)")
         let unknown = try run(["user", "token", "--name", "nobody"], "zh")

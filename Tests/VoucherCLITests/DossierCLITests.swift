@@ -200,6 +200,17 @@ import VoucherReports
                     && !lines[1].replacing(/"[^"]*"/, with: "").contains(english),
                 "\(name): \(result.stderr)"
             )
+            // In JSON, the dossier's problem in English and in Chinese, as the text gives them.
+            let json = try run(["verify", "--dossier", name, "--format", "json"])
+            let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+            let dossier = object?["dossier"] as? [String: Any]
+            #expect(json.status == 2 && object?["valid"] as? Bool == false && dossier?["valid"] as? Bool == false)
+            #expect((dossier?["problem"] as? String).map { result.stderr.contains($0) } == true, "\(json.stdout)")
+            #expect(
+                (dossier?["problem_zh"] as? String).map { lines.count == 2 && lines[1].hasSuffix("核验未通过：" + $0) }
+                    == true,
+                "\(name): \(json.stdout)"
+            )
         }
         // The same commands on another ledger: the same content, other times and hashes.
         let (other, runOther, _) = try Self.ledger()

@@ -917,6 +917,28 @@ import VoucherStorage
             let (chinese, _) = try await ConsoleTests.signIn(client, .enterprise, language: "zh")
             let zhForm = try await ConsoleTests.get(client, "/console/quote", cookies: chinese)
             #expect(zhForm.body.contains("测试中心 P2 · 已暂停（自 2022-06-01 起）</option>"), "\(zhForm.body)")
+            // The mark is of the form's date: a quote dated before the suspension is not
+            // marked; one dated within it is refused, and marked.
+            let before = try await ConsoleTests.post(
+                client,
+                "/console/quote",
+                cookies: enterprise,
+                form: [
+                    ("csrf", csrf), ("programme", "yrd-innovation-voucher"), ("provider", ""), ("product", "P2"),
+                    ("service_amount", "2万"), ("date", "2022-05-31"),
+                ]
+            )
+            #expect(before.status == 200 && !before.body.contains("suspended from"), "\(before.body)")
+            let within = try await ConsoleTests.post(
+                client,
+                "/console/quote",
+                cookies: enterprise,
+                form: [
+                    ("csrf", csrf), ("programme", "yrd-innovation-voucher"), ("provider", ""), ("product", "P2"),
+                    ("service_amount", "2万"), ("date", "2022-06-15"),
+                ]
+            )
+            #expect(within.status == 422 && within.body.contains("测试中心 P2 · suspended from 2022-06-01</option>"))
             try world.ledger.changeProviderStatus(
                 providerID: ServerTests.other,
                 status: .reinstated,
@@ -924,7 +946,8 @@ import VoucherStorage
                 context: try Self.context("reinstate-p2", "2022-06-02")
             )
             let reinstated = try await ConsoleTests.get(client, "/console/quote", cookies: enterprise)
-            #expect(!reinstated.body.contains("suspended from"), "\(reinstated.body)")
+            #expect(reinstated.status == 200 && !reinstated.body.contains("suspended from"), "\(reinstated.body)")
+            #expect(reinstated.body.contains(#"<option value="\#(ServerTests.other)">测试中心 P2</option>"#))
             // The form to apply offers a voucher first, not whichever programme sorts first.
             let home = try await ConsoleTests.get(client, "/console/uses", cookies: enterprise)
             let select = try #require(

@@ -211,8 +211,8 @@ extension Lifecycle {
     /// it reverses, nor before the reversal of what depended on it: a report to any date then
     /// counts an event from its own date to its reversal's, and its dependents within that. Nor
     /// is it dated after `today`, unless the event it reverses was dated ahead (recorded before
-    /// that rule, or a provider's suspension from a day to come): the reversal is then dated as
-    /// that event, which it cancels before it counts anywhere.
+    /// that rule): the reversal is then dated as that event, which it cancels before it counts
+    /// anywhere.
     public static func reverse(
         _ target: ReversalTarget,
         reason: String,
