@@ -115,10 +115,11 @@ struct Console: Sendable {
                 await answer(page.method, page.path, page.roles, request, context)
             }
         }
-        // An address under /console that is no page: a page saying so, in the user's language.
+        // An address under /console that is no page: a page saying so, in the user's language
+        // (without a session, the one the address or the browser asks for).
         router.get("/console/**") { request, _ in
             let session = try? await self.session(request)
-            return self.message(404, session, "not-found")
+            return self.message(404, session, "not-found", language: Self.askedLanguage(request))
         }
         for (path, home) in Self.formHomes {
             router.get(RouterPath(path)) { _, context in
@@ -318,6 +319,25 @@ struct Console: Sendable {
     /// a `+` for each).
     static func query(_ name: String, _ request: Request) -> String? {
         fields(request.uri.query ?? "")[name]?.first
+    }
+
+    /// The language a request asks for when no session says: `?lang=`, else the first of Chinese
+    /// and English in the browser's `Accept-Language` by its weights (`en-US,en;q=0.9,zh;q=0.8`
+    /// is English), else Chinese.
+    static func askedLanguage(_ request: Request) -> Language {
+        if let lang = query("lang", request) { return lang == "en" ? .en : .zh }
+        let ranges = (request.headers[.acceptLanguage] ?? "").split(separator: ",").enumerated().map {
+            (offset, range) in
+            let parts = range.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            let weight = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            return (tag: parts.first ?? "", weight: weight, offset: offset)
+        }
+        let ordered = ranges.filter { $0.weight > 0 }.sorted { ($1.weight, $0.offset) < ($0.weight, $1.offset) }
+        for range in ordered {
+            if range.tag == "zh" || range.tag.hasPrefix("zh-") { return .zh }
+            if range.tag == "en" || range.tag.hasPrefix("en-") { return .en }
+        }
+        return .zh
     }
 
     // MARK: Pages

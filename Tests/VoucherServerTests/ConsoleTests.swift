@@ -706,6 +706,28 @@ import VoucherReports
             // An address that is no page: a page that says so, not an empty answer.
             let nowhere = try await Self.get(client, "/console/no/such/page", cookies: cookie)
             #expect(nowhere.status == 404 && nowhere.body.contains("<main>"), "\(nowhere.body)")
+            // Without a session, in the language the address or the browser asks for; else Chinese.
+            for (accept, query, english) in [
+                ("en-US,en;q=0.9,zh-CN;q=0.8", "", true), ("zh-CN,zh;q=0.9,en;q=0.8", "", false),
+                ("fr-FR,en;q=0.5,zh;q=0.7", "", false), ("de,en-GB;q=0.3", "", true), ("", "", false),
+                ("en-US", "?lang=zh", false), ("", "?lang=en", true), ("en;q=0,zh;q=0.1", "", false),
+            ] {
+                var headers: HTTPFields = [:]
+                if !accept.isEmpty { headers[.acceptLanguage] = accept }
+                let page = try await client.execute(
+                    uri: "/console/no/such/page" + query,
+                    method: .get,
+                    headers: headers
+                ) {
+                    Page(status: Int($0.status.code), body: String(buffer: $0.body), headers: $0.headers)
+                }
+                #expect(page.status == 404, "\(accept)")
+                #expect(
+                    page.body.contains(english ? "There is no such page." : "没有这个页面。")
+                        && page.body.contains(english ? "<html lang=\"en\"" : "<html lang=\"zh-CN\""),
+                    "\(accept) \(query): \(page.body.prefix(300))"
+                )
+            }
             // Followed, the recoveries address shows the use it named.
             let page = try await Self.get(client, "/console/recoveries?use=U-A", cookies: cookie)
             #expect(page.status == 200 && page.body.contains("U-A"), "\(page.status)")
