@@ -300,11 +300,17 @@ extension Console {
         // The registered providers and products, offered as the fields are typed in (a browser
         // matches what is typed against a code or its name); the fields take any code all the same.
         // A provider suspended on the form's date (today, when it has none) is marked, so that its
-        // products are not chosen unawares: a quote or a use of that day would be refused.
+        // products are not chosen unawares: a quote or a use of that day would be refused. One whose
+        // suspension is recorded to begin later is marked with its first day, since a use after it
+        // would be refused.
         let day = form["date"].flatMap { try? BusinessDate.parse($0.trimmed) } ?? BusinessDate.today()
         func marked(_ entry: CatalogueEntry) -> String {
-            Lifecycle.suspension(on: day, among: entry.providerStatus).map { " · " + words.suspendedFrom($0.from) }
-                ?? ""
+            if let now = Lifecycle.suspension(on: day, among: entry.providerStatus) {
+                return " · " + words.suspendedFrom(now.from)
+            }
+            return Lifecycle.suspension(after: day, among: entry.providerStatus).map {
+                " · " + words.suspendedAhead(from: $0.from)
+            } ?? ""
         }
         var providers: [[String: String]] = []
         for entry in catalogue where providers.last?["id"] != entry.product.providerID {

@@ -51,6 +51,11 @@ struct Words {
         language == .zh ? "已暂停（自 \(from.iso) 起）" : "suspended from \(from.iso)"
     }
 
+    /// A provider whose suspension is recorded to begin after the form's date.
+    func suspendedAhead(from: BusinessDate) -> String {
+        language == .zh ? "将自 \(from.iso) 起暂停" : "to be suspended from \(from.iso)"
+    }
+
     /// A payment, a filing, as their confirmations name them.
     func paidClaim(_ ref: String) -> String { language == .zh ? "申领 \(ref) 拨付" : "payment on claim \(ref)" }
     /// A filing as its confirmation names it, with how many of its uses were filed past their

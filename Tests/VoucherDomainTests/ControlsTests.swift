@@ -123,6 +123,20 @@ struct ControlsTests {
         #expect(Lifecycle.suspension(on: Self.date("2022-12-05"), among: backdated)?.reason == "复查")
     }
 
+    @Test func theSuspensionAheadIsTheFirstToComeIntoForce() {
+        let changes = [Self.change(.suspended, "2022-09-01", "造假"), Self.change(.reinstated, "2023-03-01")]
+        #expect(Lifecycle.suspension(after: Self.date("2022-08-31"), among: changes)?.reason == "造假")
+        #expect(Lifecycle.suspension(after: Self.date("2022-09-01"), among: changes) == nil)
+        #expect(Lifecycle.suspension(after: Self.date("2023-03-01"), among: changes) == nil)
+        // A second suspension, recorded first but later in the year, is the one ahead once the
+        // first has begun; a reinstatement recorded for the first's own day cancels it.
+        let two = [Self.change(.suspended, "2023-06-01", "复查")] + changes
+        #expect(Lifecycle.suspension(after: Self.date("2022-08-31"), among: two)?.reason == "造假")
+        #expect(Lifecycle.suspension(after: Self.date("2022-10-01"), among: two)?.reason == "复查")
+        let cancelled = two + [Self.change(.reinstated, "2022-09-01")]
+        #expect(Lifecycle.suspension(after: Self.date("2022-08-31"), among: cancelled)?.reason == "复查")
+    }
+
     @Test func aSuspensionSaysWhyAndNeitherChangeRepeatsTheStatusInForce() throws {
         #expect(
             throws: LedgerError.invalid(

@@ -81,6 +81,17 @@ extension Lifecycle {
         return inForce?.status == .suspended ? inForce : nil
     }
 
+    /// The first suspension to come into force after `date`, as the changes recorded so far give
+    /// it (a reinstatement recorded for a later day may end it), or nil when none is ahead.
+    public static func suspension(after date: BusinessDate, among changes: [ProviderStatusFact]) -> ProviderStatusFact?
+    {
+        let days = Set(changes.lazy.filter { $0.from > date && $0.status == .suspended }.map(\.from))
+        for day in days.sorted() {
+            if let ahead = suspension(on: day, among: changes) { return ahead }
+        }
+        return nil
+    }
+
     /// Checks a suspension or reinstatement against the provider's recorded changes: a suspension
     /// gives its reason and is not made while one is already in force on its first day; a
     /// reinstatement ends a suspension in force on its first day.
