@@ -17,6 +17,21 @@ extension String {
         return out
     }
 
+    /// The full-width forms of ASCII (U+FF01…U+FF5E, as an input method in Chinese mode types
+    /// them: `＝`, `％`, `：`, `６０`, `ＩＮＶ`) written as ASCII; every other character as it is.
+    public var halfWidth: String {
+        guard unicodeScalars.contains(where: { (0xFF01...0xFF5E).contains($0.value) }) else { return self }
+        var scalars = String.UnicodeScalarView()
+        for scalar in unicodeScalars {
+            if (0xFF01...0xFF5E).contains(scalar.value), let ascii = Unicode.Scalar(scalar.value - 0xFEE0) {
+                scalars.append(ascii)
+            } else {
+                scalars.append(scalar)
+            }
+        }
+        return String(scalars)
+    }
+
     /// Without white space (Unicode's White_Space: spaces of every width, tabs, line breaks) at
     /// either end. A field read from a file usually has none: then the string is returned as is.
     public var trimmed: String {

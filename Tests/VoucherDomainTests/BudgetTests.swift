@@ -38,7 +38,7 @@ struct BudgetTests {
     }
 
     @Test(arguments: [
-        ("city=6000;district=3000", "share \"city=60%;district=30%\": the shares add up to 90%, not 100%"),
+        ("city=6000;district=3000", "share \"city=60%; district=30%\": the shares add up to 90%, not 100%"),
         ("city=6000;city=4000", "is named twice"),
         ("city=10000;district=0", "is 0%"),
         ("City Hall=10000", "is not a funder's name"),
@@ -63,7 +63,25 @@ struct BudgetTests {
             Issue.record("\(String(describing: refused))")
             return
         }
-        #expect(field == "share" && value == "财政局")
+        #expect(field == "share" && value == "财政局=100%")
+    }
+
+    /// A refusal quotes the shares as they were typed, not the keys they are read as; the
+    /// full-width forms and the colon a Chinese input method types are read as `=` and `%`.
+    @Test func aRefusalQuotesTheSharesAsTyped() throws {
+        let read = try ["市级＝６０％", "区级：30%", " 区 : 10% "].map { try BudgetShare.parse($0) }
+        #expect(read.map(\.name) == ["city", "district", "district"])
+        #expect(read.map(\.rate.basisPoints) == [6_000, 3_000, 1_000])
+        // Equal by name and rate: how a share was typed is not part of what is recorded.
+        #expect(read[1] == BudgetShare(name: "district", rate: Rate(basisPoints: 3_000)))
+        var fund = try Self.appropriation("100万")
+        fund.shares = Array(read.prefix(2))
+        let short = #expect(throws: LedgerError.self) { try Lifecycle.appropriation(fund) }
+        #expect(short?.text(.zh) == "出资比例「市级＝６０％; 区级：30%」：各出资比例合计为 90%，而非 100%")
+        fund.shares = read
+        let twice = #expect(throws: LedgerError.self) { try Lifecycle.appropriation(fund) }
+        #expect(twice?.text(.zh) == "出资比例「区 : 10%」：重复出现；每个出资方的比例只写一次")
+        #expect(throws: LedgerError.self) { try BudgetShare.parse("市级 60%") }
     }
 
     @Test func aGrantIsRefusedBeyondWhatTheAppropriationLeavesNamingIt() throws {

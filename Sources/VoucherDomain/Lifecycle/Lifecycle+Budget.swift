@@ -4,27 +4,44 @@
 public struct BudgetShare: Sendable, Hashable {
     public var name: String
     public var rate: Rate
+    /// The share as it was typed (`市级=60%`), which a refusal quotes; nil when it was not parsed
+    /// from text. Neither recorded nor compared: two shares are equal by name and rate.
+    public var written: String?
 
-    public init(name: String, rate: Rate) {
+    public init(name: String, rate: Rate, written: String? = nil) {
         self.name = name
         self.rate = rate
+        self.written = written
     }
 
-    /// A share as written: `city=60%`. A name is a key in lower case, as a category or region
+    public static func == (left: BudgetShare, right: BudgetShare) -> Bool {
+        left.name == right.name && left.rate == right.rate
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(name)
+        hasher.combine(rate)
+    }
+
+    /// The share as a refusal quotes it: as typed, else its key and rate.
+    var quoted: String { written ?? "\(name)=\(rate)" }
+
+    /// A share as written: `city=60%`, or `市级：60%` (a colon, and the full-width forms a Chinese
+    /// input method types, are read too). A name is a key in lower case, as a category or region
     /// is (`City` is `city`), and the two funders the reports name are also read in Chinese:
     /// 市级 (or 市) is `city`, 区级 (or 区) `district`.
     public static func parse(_ text: String) throws(LedgerError) -> BudgetShare {
-        let parts = text.split(separator: "=", maxSplits: 1).map { String($0).trimmed }
+        let parts = text.halfWidth.split(maxSplits: 1) { $0 == "=" || $0 == ":" }.map { String($0).trimmed }
         guard parts.count == 2, let rate = try? Rate.parse(parts[1]) else {
             throw .invalid(
                 field: "share",
                 value: text,
                 reason: "write a funder's share as name=rate, e.g. city=60%",
-                zh: "格式有误，请写作 名称=比例，如 city=60%"
+                zh: "格式有误，请写作 名称=比例，如 市级=60%"
             )
         }
         let chinese = ["市级": "city", "市": "city", "区级": "district", "区": "district"]
-        return BudgetShare(name: chinese[parts[0]] ?? parts[0].lowercased(), rate: rate)
+        return BudgetShare(name: chinese[parts[0]] ?? parts[0].lowercased(), rate: rate, written: text.trimmed)
     }
 }
 
@@ -130,7 +147,7 @@ extension Lifecycle {
             guard ApplicantRegistration.isAttributeName(name) else {
                 throw .invalid(
                     field: "share",
-                    value: name,
+                    value: share.quoted,
                     reason: "is not a funder's name; write city or district (市级, 区级), or another funder in "
                         + "lower-case letters, digits and hyphens, e.g. province=20%",
                     zh: "不是有效的出资方名称；市级、区级可直接写（或 city、district），其他出资方请用小写字母、数字和连字符，如 province=20%"
@@ -139,7 +156,7 @@ extension Lifecycle {
             guard names.insert(name).inserted else {
                 throw .invalid(
                     field: "share",
-                    value: name,
+                    value: share.quoted,
                     reason: "is named twice; give each funder's share once",
                     zh: "重复出现；每个出资方的比例只写一次"
                 )
@@ -147,7 +164,7 @@ extension Lifecycle {
             guard share.rate.basisPoints > 0 else {
                 throw .invalid(
                     field: "share",
-                    value: "\(name)=\(share.rate)",
+                    value: share.quoted,
                     reason: "is 0%; leave the funder out",
                     zh: "为 0%；请删去该出资方"
                 )
@@ -157,7 +174,7 @@ extension Lifecycle {
         if !request.shares.isEmpty && total != 10_000 {
             throw .invalid(
                 field: "share",
-                value: request.shares.map { "\($0.name)=\($0.rate)" }.joined(separator: ";"),
+                value: request.shares.map(\.quoted).joined(separator: "; "),
                 reason: "the shares add up to \(Rate(basisPoints: total)), not 100%",
                 zh: "各出资比例合计为 \(Rate(basisPoints: total))，而非 100%"
             )

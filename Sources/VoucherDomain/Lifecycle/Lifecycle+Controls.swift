@@ -142,14 +142,7 @@ extension Lifecycle {
         guard let text = text?.trimmed, !text.isEmpty else { return nil }
         _ = try reference(text, field: "invoice")
         var scalars = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars where !scalar.properties.isWhitespace {
-            // U+FF01…U+FF5E are the full-width forms of ASCII ! … ~.
-            if (0xFF01...0xFF5E).contains(scalar.value), let ascii = Unicode.Scalar(scalar.value - 0xFEE0) {
-                scalars.append(ascii)
-            } else {
-                scalars.append(scalar)
-            }
-        }
+        for scalar in text.halfWidth.unicodeScalars where !scalar.properties.isWhitespace { scalars.append(scalar) }
         let checked = String(scalars).uppercased()
         guard checked.utf8.count <= 64 else {
             throw .invalid(
