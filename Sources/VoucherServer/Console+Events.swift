@@ -65,11 +65,24 @@ extension Console {
             "events": rows, "hasEvents": !rows.isEmpty, "admin": admin, "page": before.map(String.init) ?? "",
         ]
         data["hasRemedies"] = !remedies.isEmpty
-        data["remedies"] = remedies.enumerated().map { ["number": String($0.offset + 1), "text": $0.element] }
+        data["remedies"] = remedies.enumerated().map {
+            ["number": String($0.offset + 1), "html": Self.htmlMarkingCommands($0.element)]
+        }
         if lines.count == pageSize, let last = lines.last { data["earlier"] = String(last.seq) }
         // A page of older events links back to the latest.
         data["older"] = before != nil
         return render("events", title: words["events"], session: session, data: data, flash: flash)
+    }
+
+    /// A remedy's text escaped for HTML, with the commands it quotes between backticks
+    /// (`` `voucher recover` ``, as a terminal shows them) set as code; escaped as it is when its
+    /// backticks do not pair.
+    static func htmlMarkingCommands(_ text: String) -> String {
+        let parts = text.split(separator: "`", omittingEmptySubsequences: false).map {
+            WhatIfReport.escapeHTML(String($0))
+        }
+        guard parts.count >= 3, parts.count % 2 == 1 else { return WhatIfReport.escapeHTML(text) }
+        return parts.enumerated().map { $0.offset % 2 == 1 ? "<code>\($0.element)</code>" : $0.element }.joined()
     }
 
     /// What an event is about, from its recorded request: the reference it records or names,

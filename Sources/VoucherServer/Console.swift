@@ -344,7 +344,7 @@ struct Console: Sendable {
 
     func signIn(_ method: String, _ request: Request, from address: String?) async throws -> Response {
         if method == "GET" {
-            let language: Language = Self.query("lang", request) == "en" ? .en : .zh
+            let language = Self.askedLanguage(request)
             let token = Accounts.randomToken("")
             var response = render(
                 "login",
@@ -489,12 +489,14 @@ struct Console: Sendable {
         // A page asked for with what it cannot read (a report's year "abc") records nothing: its
         // heading does not say "not recorded".
         let heading = words[reading && status == 422 ? "status422read" : "status\(status)"]
+        // Without a session, the way back is the sign-in page, in the language this one is in.
+        let back = session == nil && language == .en ? "/console/login?lang=en" : "/console"
         return render(
             "message",
             title: heading,
             session: session,
             language: language,
-            data: ["heading": heading, "text": text ?? key.map { words[$0] } ?? "", "back": "/console"],
+            data: ["heading": heading, "text": text ?? key.map { words[$0] } ?? "", "back": back],
             status: HTTPResponse.Status(code: status)
         )
     }

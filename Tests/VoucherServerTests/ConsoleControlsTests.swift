@@ -180,7 +180,7 @@ import VoucherStorage
             #expect(!list.body.contains("action=\"/console/events/\(claim)/reverse\""))
             #expect(list.body.contains("Cannot be reversed: ") && list.body.contains("have a form"))
             // A decision says its level and outcome beside its kind.
-            #expect(list.body.contains(#"<td class="d">decision (district granted)</td>"#), "\(list.body.prefix(3000))")
+            #expect(list.body.contains(#"<td class="k">decision (district granted)</td>"#), "\(list.body.prefix(3000))")
             // What to do instead is one note below the table, however many rows it applies to.
             let dependents = list.body.components(separatedBy: "depends on it <sup><a href=\"#remedy-2\">2</a></sup>")
             #expect(dependents.count > 2, "\(list.body.prefix(3000))")
@@ -572,7 +572,7 @@ import VoucherStorage
             )
             #expect(
                 shown.body.contains(
-                    "name=\"shares\" rows=\"3\" cols=\"30\" placeholder=\"city=60%&#10;district=40%\">city=60%\ndistrict=40%</textarea>"
+                    "name=\"shares\" rows=\"3\" cols=\"30\" placeholder=\"city=60%\ndistrict=40%\">city=60%\ndistrict=40%</textarea>"
                 )
             )
             let oneLine = try await post(
@@ -583,6 +583,19 @@ import VoucherStorage
                 ]
             )
             #expect(oneLine.body.contains("city 70% · district 30%"), "\(oneLine.body.prefix(900))")
+            // Refused, the shares are quoted as they were typed, full-width forms and all.
+            let short = try await post(
+                "/console/budgets",
+                [
+                    ("action", "budget"), ("programme", "yrd-innovation-voucher"), ("year", "2022"),
+                    ("amount", "3000万"), ("shares", "市级=60%\r\n区级＝30％"), ("date", "2022-01-12"),
+                ]
+            )
+            #expect(
+                short.status == 422
+                    && short.body.contains("share &quot;市级=60%; 区级＝30％&quot;: the shares add up to 90%, not 100%"),
+                "\(short.body)"
+            )
             #expect(Words(.zh).funder("city") == "市级" && Words(.zh).funder("fund-a") == "fund-a")
             // The events show the appropriation's amount and the status change's provider.
             let events = try await ConsoleTests.get(client, "/console/events", cookies: admin)

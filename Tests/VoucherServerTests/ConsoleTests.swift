@@ -587,6 +587,17 @@ import VoucherReports
         }
     }
 
+    /// A remedy names its commands between backticks, as a terminal shows them; a page sets them
+    /// as code, and escapes the rest.
+    @Test func aRemedysCommandsAreSetAsCode() {
+        #expect(
+            Console.htmlMarkingCommands("run `voucher recover --use <U>` & then `voucher recover receive`")
+                == "run <code>voucher recover --use &lt;U&gt;</code> &amp; then <code>voucher recover receive</code>"
+        )
+        #expect(Console.htmlMarkingCommands("a ` alone <b>") == "a ` alone &lt;b&gt;")
+        #expect(Console.htmlMarkingCommands("none") == "none")
+    }
+
     /// Times kept in UTC read as Beijing's clock shows them.
     @Test func aTimeInUTCIsShownInBeijingTime() {
         #expect(Console.beijingTime("2026-12-01T18:45:08Z") == "2026-12-02 02:45:08")
@@ -726,6 +737,19 @@ import VoucherReports
                     page.body.contains(english ? "There is no such page." : "没有这个页面。")
                         && page.body.contains(english ? "<html lang=\"en\"" : "<html lang=\"zh-CN\""),
                     "\(accept) \(query): \(page.body.prefix(300))"
+                )
+                // Its way back is the sign-in page, in the same language.
+                let back = english ? "/console/login?lang=en" : "/console"
+                #expect(page.body.contains("<a href=\"\(back)\">"), "\(accept) \(query): \(page.body)")
+                let signIn = try await client.execute(uri: "/console/login" + query, method: .get, headers: headers) {
+                    Page(status: Int($0.status.code), body: String(buffer: $0.body), headers: $0.headers)
+                }
+                #expect(
+                    signIn.status == 200
+                        && signIn.body.contains(
+                            english ? "<option value=\"en\" selected>" : "<option value=\"zh\" selected>"
+                        ),
+                    "\(accept) \(query): \(signIn.body)"
                 )
             }
             // Followed, the recoveries address shows the use it named.
