@@ -139,6 +139,19 @@ public struct API: Sendable {
                 await answer(route, request, context)
             }
         }
+        // An address under /api/v1 that is no route: a JSON refusal, as every other answer of the
+        // API is, saying where the routes are listed.
+        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
+            router.on("/api/v1/**", method: method) { request, _ in
+                Self.json(
+                    404,
+                    Self.failure(
+                        404,
+                        "no route \(method.rawValue) \(request.uri.path); /api/v1/openapi.yaml lists them"
+                    )
+                )
+            }
+        }
         return router
     }
 

@@ -121,6 +121,12 @@ struct Console: Sendable {
             let session = try? await self.session(request)
             return self.message(404, session, "not-found", language: Self.askedLanguage(request))
         }
+        // Any other address that is neither the API's nor a page (`/favicon.ico`, a mistyped
+        // path): the same page, not an empty answer that a browser dresses as its own error.
+        router.get("/**") { request, _ in
+            let session = try? await self.session(request)
+            return self.message(404, session, "not-found", language: Self.askedLanguage(request))
+        }
         for (path, home) in Self.formHomes {
             router.get(RouterPath(path)) { _, context in
                 let location = Self.home(home, ref: try? API.parameter("ref", context))

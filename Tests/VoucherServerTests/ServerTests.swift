@@ -362,12 +362,24 @@ import Yams
             #expect(report.status == 200 && report.json["uses"] as? Int == 3, "\(report.body.prefix(300))")
             let answer5 = try await Self.call(client, .get, "/api/v1/reports/nope/2022", token: tokens[.auditor])
             #expect(answer5.status == 404)
-            // A path no route matches is counted too.
-            #expect(try await Self.call(client, .get, "/no/such/page", token: nil).status == 404)
+            // A path no route matches is counted too, by the route that answers it: a page saying
+            // so; under /api/v1, a JSON refusal saying where the routes are.
+            let nowhere = try await Self.call(client, .get, "/no/such/page", token: nil)
+            #expect(nowhere.status == 404 && nowhere.body.contains("<main>"), "\(nowhere.body)")
+            let noRoute = try await Self.call(client, .post, "/api/v1/nope", token: tokens[.auditor], body: "{}")
+            #expect(
+                noRoute.status == 404
+                    && noRoute.json["error"] as? String
+                        == "no route POST /api/v1/nope; /api/v1/openapi.yaml lists them",
+                "\(noRoute.body)"
+            )
             // The metrics count the requests by route and status, and the events by kind.
             let metrics = try await Self.call(client, .get, "/metrics", token: nil)
             #expect(
-                metrics.body.contains(#"voucher_http_requests_total{method="GET",route="NotFound",status="404"} 1"#),
+                metrics.body.contains(#"voucher_http_requests_total{method="GET",route="/**",status="404"} 1"#)
+                    && metrics.body.contains(
+                        #"voucher_http_requests_total{method="POST",route="/api/v1/**",status="404"} 1"#
+                    ),
                 "\(metrics.body.prefix(3000))"
             )
             #expect(metrics.status == 200)
