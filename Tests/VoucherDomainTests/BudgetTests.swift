@@ -39,7 +39,7 @@ struct BudgetTests {
 
     @Test(arguments: [
         ("city=6000;district=3000", "share \"city=60%; district=30%\": the shares add up to 90%, not 100%"),
-        ("city=6000;city=4000", "is named twice"),
+        ("city=6000;city=4000", "share \"city=60%; city=40%\": both name city; give each funder's share once"),
         ("city=10000;district=0", "is 0%"),
         ("City Hall=10000", "is not a funder's name"),
     ])
@@ -80,7 +80,7 @@ struct BudgetTests {
         #expect(short?.text(.zh) == "出资比例「市级＝６０％; 区级：30%」：各出资比例合计为 90%，而非 100%")
         fund.shares = read
         let twice = #expect(throws: LedgerError.self) { try Lifecycle.appropriation(fund) }
-        #expect(twice?.text(.zh) == "出资比例「区 : 10%」：重复出现；每个出资方的比例只写一次")
+        #expect(twice?.text(.zh) == "出资比例「区级：30%; 区 : 10%」：均指 district；每个出资方的比例只写一次")
         #expect(throws: LedgerError.self) { try BudgetShare.parse("市级 60%") }
     }
 

@@ -140,7 +140,7 @@ extension Lifecycle {
             throw .invalid(field: "year", value: "\(request.year)", reason: "is not a year", zh: "不是有效年份")
         }
         try checkAmount(request.amount, field: "amount")
-        var names: Set<String> = []
+        var named: [String: BudgetShare] = [:]
         var total: Int64 = 0
         for share in request.shares {
             let name = share.name
@@ -153,14 +153,16 @@ extension Lifecycle {
                     zh: "不是有效的出资方名称；市级、区级可直接写（或 city、district），其他出资方请用小写字母、数字和连字符，如 province=20%"
                 )
             }
-            guard names.insert(name).inserted else {
+            if let first = named[name] {
+                // Quoted both as typed: `city=60%` and `市级=40%` name one funder.
                 throw .invalid(
                     field: "share",
-                    value: share.quoted,
-                    reason: "is named twice; give each funder's share once",
-                    zh: "重复出现；每个出资方的比例只写一次"
+                    value: first.quoted + "; " + share.quoted,
+                    reason: "both name \(name); give each funder's share once",
+                    zh: "均指 \(name)；每个出资方的比例只写一次"
                 )
             }
+            named[name] = share
             guard share.rate.basisPoints > 0 else {
                 throw .invalid(
                     field: "share",
