@@ -126,32 +126,22 @@ public struct API: Sendable {
                 body: .init(byteBuffer: ByteBuffer(string: metrics.text()))
             )
         }
-        try Console(
+        let console = try Console(
             api: self,
             throttle: LoginThrottle(step: loginThrottle),
             secureCookies: secureCookies,
             queuePage: queuePage
         )
-        .register(on: router)
+        console.register(on: router)
         for route in Self.routes {
             let method = HTTPRequest.Method(rawValue: route.method) ?? .get
             router.on(RouterPath(route.path), method: method) { request, context in
                 await answer(route, request, context)
             }
         }
-        // An address under /api/v1 that is no route: a JSON refusal, as every other answer of the
-        // API is, saying where the routes are listed.
-        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {
-            router.on("/api/v1/**", method: method) { request, _ in
-                Self.json(
-                    404,
-                    Self.failure(
-                        404,
-                        "no route \(method.rawValue) \(request.uri.path); /api/v1/openapi.yaml lists them"
-                    )
-                )
-            }
-        }
+        // Added after every route, this middleware wraps only the router's answer to a request no
+        // route takes (a path no route has, or a method its path does not take).
+        router.middlewares.add(NoRoute(console: console))
         return router
     }
 

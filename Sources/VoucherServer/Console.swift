@@ -121,12 +121,6 @@ struct Console: Sendable {
             let session = try? await self.session(request)
             return self.message(404, session, "not-found", language: Self.askedLanguage(request))
         }
-        // Any other address that is neither the API's nor a page (`/favicon.ico`, a mistyped
-        // path): the same page, not an empty answer that a browser dresses as its own error.
-        router.get("/**") { request, _ in
-            let session = try? await self.session(request)
-            return self.message(404, session, "not-found", language: Self.askedLanguage(request))
-        }
         for (path, home) in Self.formHomes {
             router.get(RouterPath(path)) { _, context in
                 let location = Self.home(home, ref: try? API.parameter("ref", context))
@@ -496,7 +490,7 @@ struct Console: Sendable {
         // heading does not say "not recorded".
         let heading = words[reading && status == 422 ? "status422read" : "status\(status)"]
         // Without a session, the way back is the sign-in page, in the language this one is in.
-        let back = session == nil && language == .en ? "/console/login?lang=en" : "/console"
+        let back = session == nil ? "/console/login?lang=" + (language == .en ? "en" : "zh") : "/console"
         return render(
             "message",
             title: heading,

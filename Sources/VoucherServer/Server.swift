@@ -158,6 +158,36 @@ public final class ServiceMetrics: Sendable {
 
 /// One line per request (method, path without its query, status and time) and its metrics; never
 /// a header or a body, so that no token or password reaches the log.
+/// The answer to a request no route takes, in kind, instead of Hummingbird's empty 404: under
+/// `/api`, a JSON refusal saying where the routes are listed; elsewhere, the console's page saying
+/// there is no such page, in the reader's language. Added after every route, so that it wraps the
+/// router's not-found answer only.
+struct NoRoute: RouterMiddleware {
+    let console: Console
+
+    func handle(
+        _ request: Request,
+        context: APIContext,
+        next: (Request, APIContext) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let path = request.uri.path
+            if path == "/api" || path.hasPrefix("/api/") {
+                return API.json(
+                    404,
+                    API.failure(404, "no route \(request.method.rawValue) \(path); /api/v1/openapi.yaml lists them")
+                )
+            }
+            // What a browser asks for by itself needs no session read and no page.
+            if path == "/favicon.ico" { throw error }
+            let session = try? await console.session(request)
+            return console.message(404, session, "not-found", language: Console.askedLanguage(request))
+        }
+    }
+}
+
 struct RequestLog<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
     let metrics: ServiceMetrics

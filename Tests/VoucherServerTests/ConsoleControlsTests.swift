@@ -927,9 +927,19 @@ import VoucherStorage
                 )
             )
             #expect(suspended.body.components(separatedBy: "suspended from").count == 3)
-            let (chinese, _) = try await ConsoleTests.signIn(client, .enterprise, language: "zh")
+            let (chinese, chineseCSRF) = try await ConsoleTests.signIn(client, .enterprise, language: "zh")
             let zhForm = try await ConsoleTests.get(client, "/console/quote", cookies: chinese)
             #expect(zhForm.body.contains("测试中心 P2 · 已暂停（自 2022-06-01 起）</option>"), "\(zhForm.body)")
+            let zhBefore = try await ConsoleTests.post(
+                client,
+                "/console/quote",
+                cookies: chinese,
+                form: [
+                    ("csrf", chineseCSRF), ("programme", "yrd-innovation-voucher"),
+                    ("provider", ""), ("product", "P2"), ("service_amount", "2万"), ("date", "2022-05-31"),
+                ]
+            )
+            #expect(zhBefore.body.contains("测试中心 P2 · 将自 2022-06-01 起暂停</option>"), "\(zhBefore.body)")
             // The mark is of the form's date: a quote dated before the suspension is marked
             // with the day it begins; one dated within it is refused, and marked as suspended.
             let before = try await ConsoleTests.post(

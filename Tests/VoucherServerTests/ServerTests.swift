@@ -366,19 +366,24 @@ import Yams
             // so; under /api/v1, a JSON refusal saying where the routes are.
             let nowhere = try await Self.call(client, .get, "/no/such/page", token: nil)
             #expect(nowhere.status == 404 && nowhere.body.contains("<main>"), "\(nowhere.body)")
-            let noRoute = try await Self.call(client, .post, "/api/v1/nope", token: tokens[.auditor], body: "{}")
-            #expect(
-                noRoute.status == 404
-                    && noRoute.json["error"] as? String
-                        == "no route POST /api/v1/nope; /api/v1/openapi.yaml lists them",
-                "\(noRoute.body)"
-            )
+            // Whatever the path's shape: no route at all, the start of one, a route's path with a
+            // method it does not take, another version, a path below the metrics.
+            for path in ["/api/v1/nope", "/api/v1/claims/C-1", "/api/v1/me", "/api/v2/claims", "/api/x"] {
+                let noRoute = try await Self.call(client, .post, path, token: tokens[.auditor], body: "{}")
+                #expect(
+                    noRoute.status == 404
+                        && noRoute.json["error"] as? String == "no route POST \(path); /api/v1/openapi.yaml lists them",
+                    "\(path): \(noRoute.body)"
+                )
+            }
+            let belowMetrics = try await Self.call(client, .get, "/metrics/x", token: nil)
+            #expect(belowMetrics.status == 404 && belowMetrics.body.contains("<main>"), "\(belowMetrics.body)")
             // The metrics count the requests by route and status, and the events by kind.
             let metrics = try await Self.call(client, .get, "/metrics", token: nil)
             #expect(
-                metrics.body.contains(#"voucher_http_requests_total{method="GET",route="/**",status="404"} 1"#)
+                metrics.body.contains(#"voucher_http_requests_total{method="GET",route="NotFound",status="404"} 2"#)
                     && metrics.body.contains(
-                        #"voucher_http_requests_total{method="POST",route="/api/v1/**",status="404"} 1"#
+                        #"voucher_http_requests_total{method="POST",route="NotFound",status="404"} 5"#
                     ),
                 "\(metrics.body.prefix(3000))"
             )
