@@ -7,7 +7,7 @@ import Glibc
 #endif
 
 /// Several `voucher` processes writing at once, and imports killed with SIGKILL at random moments.
-/// The long versions are `scripts/crash-test` and `scripts/concurrency-test`; these are their fast parts.
+/// The crash test's long version is `scripts/crash-test`; the concurrent writers have none.
 @Suite(.serialized)
 struct ReliabilityTests {
     static func launch(
